@@ -1,0 +1,1139 @@
+/* mlip.h - v0.1.0 - public domain / MIT - medical language-image pre-training in one C header
+
+   MLIP: a ViT image encoder and a BERT text encoder trained contrastively on radiographs and
+   their reports (masked patches, semantic-integrity weighting, optimal-transport patch-sentence
+   matching, masked image prediction). Only libc and libm.
+
+   USAGE
+     In exactly one C or C++ file:
+        #define MLIP_IMPLEMENTATION
+        #include "mlip.h"
+     Everywhere else just #include "mlip.h".
+
+   COMPILE-TIME OPTIONS (define before including the implementation)
+     MLIP_STATIC          every function becomes static (private copy per translation unit)
+     MLIP_MALLOC(sz) / MLIP_REALLOC(p,sz) / MLIP_FREE(p)
+                          allocation hooks; define all three or none
+     MLIP_NO_THREADS      compile out the built-in pthreads pool (single thread unless the
+                          caller installs a scheduler with mlip_set_scheduler)
+     MLIP_NO_SIMD         portable scalar kernels only, whatever the compiler targets
+     MLIP_ASSERT(x)       internal consistency checks (default: assert.h)
+
+   CONVENTIONS (stated once, used everywhere)
+     - Row-major. Activations are (batch, tokens, channels), channels contiguous.
+       Images are (batch, channels, height, width), width contiguous, like PyTorch.
+     - Linear weights are (out_features, in_features), as PyTorch's nn.Linear stores them,
+       so y = x . W^T + b and checkpoints load without transposing.
+     - Every fallible call returns mlip_status (MLIP_OK == 0); mlip_last_error() explains the
+       last failure of the calling thread in English.
+     - Backward functions ACCUMULATE (+=) into gradient buffers (llm.c style): zero them once
+       per step. A NULL gradient pointer means "not wanted".
+
+   TABLE OF CONTENTS (the implementation follows the same order)
+     1. Platform     status codes, errors, allocation hooks, checked sizes, RNG, threads
+     2. Tensor       small vector helpers (fill, copy, axpy, sums)
+     3. GEMM         C = alpha op(A) op(B) + beta C; packed, register-blocked, threaded
+     4. Kernels      forward/backward pairs: linear, layernorm, gelu, softmax, attention,
+                     embedding, patch embedding, residual, l2 normalisation,
+                     cross-entropy, span mean pooling
+
+   LICENSE: see the end of this file (MIT or public domain, your choice).
+*/
+
+#ifndef MLIP_H_INCLUDED
+#define MLIP_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MLIP_VERSION_MAJOR 0
+#define MLIP_VERSION_MINOR 1
+#define MLIP_VERSION_PATCH 0
+#define MLIP_VERSION_STRING "0.1.0"
+
+#ifndef MLIPDEF
+#ifdef MLIP_STATIC
+#define MLIPDEF static
+#else
+#define MLIPDEF extern
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================================
+   1. Platform
+   ====================================================================================== */
+
+typedef enum mlip_status {
+    MLIP_OK = 0,
+    MLIP_ERR_INVALID_ARG = 1,   /* NULL pointer, zero or negative size, bad enum value   */
+    MLIP_ERR_OVERFLOW = 2,      /* a size computation would overflow size_t              */
+    MLIP_ERR_OUT_OF_MEMORY = 3, /* the allocation hook returned NULL                     */
+    MLIP_ERR_IO = 4,            /* a file could not be opened, read or written           */
+    MLIP_ERR_FORMAT = 5,        /* malformed input data                                  */
+    MLIP_ERR_UNSUPPORTED = 6,   /* valid input this build cannot handle                  */
+    MLIP_ERR_NUMERIC = 7,       /* NaN/Inf where a finite number is required             */
+    MLIP_ERR_THREAD = 8         /* the thread pool could not be started                  */
+} mlip_status;
+
+/* Human-readable reason for the calling thread's most recent failure ("" if none). */
+MLIPDEF const char *mlip_last_error(void);
+/* Short name of a status code, e.g. "MLIP_ERR_OVERFLOW". */
+MLIPDEF const char *mlip_status_string(mlip_status status);
+MLIPDEF const char *mlip_version(void);
+
+/* Checked size arithmetic: return MLIP_OK and store the result, or MLIP_ERR_OVERFLOW
+   (with a message) and leave *out untouched. */
+MLIPDEF mlip_status mlip_size_mul(size_t a, size_t b, size_t *out);
+MLIPDEF mlip_status mlip_size_add(size_t a, size_t b, size_t *out);
+
+/* Allocation through the hooks; every pointer is 64-byte aligned. Failure sets the error. */
+MLIPDEF void *mlip_alloc(size_t bytes);
+MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size); /* checked count*size */
+MLIPDEF void mlip_free(void *ptr);
+
+/* RNG: PCG32 (O'Neill), the same seed gives the same numbers on every platform.
+   Integer and uniform streams are bit-exact everywhere; normals go through libm. */
+typedef struct mlip_rng {
+    uint64_t state;
+    uint64_t inc;
+} mlip_rng;
+MLIPDEF void mlip_rng_seed(mlip_rng *rng, uint64_t seed, uint64_t stream);
+MLIPDEF uint32_t mlip_rng_u32(mlip_rng *rng);
+MLIPDEF uint32_t mlip_rng_below(mlip_rng *rng, uint32_t bound); /* uniform in [0, bound) */
+MLIPDEF float mlip_rng_uniform(mlip_rng *rng);                  /* uniform in [0, 1), 24 bits */
+MLIPDEF float mlip_rng_normal(mlip_rng *rng);                   /* standard normal */
+MLIPDEF void mlip_rng_permutation(mlip_rng *rng, int *out, int n); /* Fisher-Yates */
+
+/* Threads. All parallel work goes through one parallel-for: fn(arg, task, n_tasks) is called
+   once for every task in [0, n_tasks), possibly concurrently, and the call returns when all
+   are done. Tasks never allocate and never fail. The built-in pool (POSIX threads) is used
+   unless the caller installs its own scheduler. */
+typedef void (*mlip_task_fn)(void *arg, int task, int n_tasks);
+typedef void (*mlip_parallel_for_fn)(void *scheduler, int n_tasks, mlip_task_fn fn, void *arg);
+
+/* Install a scheduler (NULL restores the built-in one). n_threads is how many tasks it can run
+   at once; the library splits work into about that many tasks. */
+MLIPDEF mlip_status mlip_set_scheduler(mlip_parallel_for_fn fn, void *scheduler, int n_threads);
+/* Threads of the built-in pool (1 = run on the calling thread). Default: 1 until set. */
+MLIPDEF mlip_status mlip_set_num_threads(int n_threads);
+MLIPDEF int mlip_get_num_threads(void);
+MLIPDEF void mlip_parallel_for(int n_tasks, mlip_task_fn fn, void *arg);
+/* Stop the built-in pool's threads (safe to call more than once; work runs on the calling
+   thread until mlip_set_num_threads is called again). */
+MLIPDEF void mlip_shutdown(void);
+
+/* ======================================================================================
+   2. Tensor helpers (plain float arrays; n elements)
+   ====================================================================================== */
+
+MLIPDEF void mlip_fill(float *x, size_t n, float value);
+MLIPDEF void mlip_copy(float *dst, const float *src, size_t n);
+MLIPDEF void mlip_axpy(float *y, float a, const float *x, size_t n); /* y += a x */
+MLIPDEF void mlip_scale(float *x, float a, size_t n);
+MLIPDEF double mlip_sum(const float *x, size_t n);
+MLIPDEF double mlip_dot(const float *x, const float *y, size_t n);
+/* Index of the first NaN/Inf in x, or -1 when all are finite. */
+MLIPDEF ptrdiff_t mlip_find_nonfinite(const float *x, size_t n);
+
+/* ======================================================================================
+   3. GEMM
+   ====================================================================================== */
+
+typedef enum mlip_transpose { MLIP_NO_TRANS = 0, MLIP_TRANS = 1 } mlip_transpose;
+
+/* C (M x N) = alpha * op(A) * op(B) + beta * C, row-major, single precision.
+   op(A) is M x K: A is M x K (lda >= K) or, transposed, K x M (lda >= M).
+   op(B) is K x N: B is K x N (ldb >= N) or, transposed, N x K (ldb >= K).
+   beta == 0 never reads C (so C may hold garbage or NaN). M, N or K == 0 is a valid empty
+   product (K == 0 gives C = beta C), as in BLAS. Threaded through mlip_parallel_for. */
+MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N,
+                               int K, float alpha, const float *A, int lda, const float *B,
+                               int ldb, float beta, float *C, int ldc);
+/* The naive triple loop, same contract: the reference the fast path is tested against. */
+MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose trans_b, int M,
+                                         int N, int K, float alpha, const float *A, int lda,
+                                         const float *B, int ldb, float beta, float *C, int ldc);
+/* Which micro-kernel this build runs: "avx512", "avx2", "neon" or "scalar". */
+MLIPDEF const char *mlip_gemm_kernel_name(void);
+
+/* ======================================================================================
+   4. Kernels. Shapes in comments: B batch, T tokens, C channels, OC output channels,
+      NH heads. Backward functions accumulate into gradients; NULL = not wanted.
+   ====================================================================================== */
+
+/* out (rows, OC) = inp (rows, C) . weight^T (OC, C) + bias (OC, may be NULL) */
+MLIPDEF mlip_status mlip_linear_forward(float *out, const float *inp, const float *weight,
+                                        const float *bias, int rows, int C, int OC);
+MLIPDEF mlip_status mlip_linear_backward(float *dinp, float *dweight, float *dbias,
+                                         const float *dout, const float *inp,
+                                         const float *weight, int rows, int C, int OC);
+
+/* out (rows, C) = (inp - mean) * rstd * weight + bias; mean, rstd (rows) are saved for
+   backward (may be NULL when no backward follows). */
+MLIPDEF mlip_status mlip_layernorm_forward(float *out, float *mean, float *rstd,
+                                           const float *inp, const float *weight,
+                                           const float *bias, int rows, int C, float eps);
+MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *dbias,
+                                            const float *dout, const float *inp,
+                                            const float *weight, const float *mean,
+                                            const float *rstd, int rows, int C);
+
+typedef enum mlip_gelu_kind {
+    MLIP_GELU_ERF = 0, /* x/2 (1 + erf(x / sqrt 2)): BERT and ViT checkpoints */
+    MLIP_GELU_TANH = 1 /* x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+} mlip_gelu_kind;
+/* out (n) = gelu(inp (n)); out may equal inp. */
+MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
+                                      mlip_gelu_kind kind);
+MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout,
+                                       size_t n, mlip_gelu_kind kind);
+
+/* Row-wise softmax: out (rows, C) = softmax(inp (rows, C)). out may equal inp. */
+MLIPDEF mlip_status mlip_softmax_forward(float *out, const float *inp, int rows, int C);
+MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const float *out,
+                                          int rows, int C);
+
+/* Multi-head self-attention core (projections are separate linear layers).
+   qkv (B, T, 3C): per token [q | k | v], each split into NH heads of C/NH channels.
+   key_mask (B, T) or NULL: nonzero = real token, 0 = padding (never attended to).
+   out (B, T, C). att (B, NH, T, T) receives the attention probabilities for backward; pass
+   NULL for inference, then only one row of scores per task is ever held in memory.
+   A query row whose keys are all padding gets a zero output. */
+MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
+                                           const uint8_t *key_mask, int B, int T, int C,
+                                           int NH);
+MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
+                                            const float *att, int B, int T, int C, int NH);
+
+/* out (n, C) = table[ids[i]] with table (V, C); every id is checked against V. */
+MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table,
+                                           int n, int C, int V);
+MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids,
+                                            int n, int C, int V);
+
+/* Patch embedding: a convolution with kernel = stride = P, as im2col + GEMM.
+   img (B, Cin, H, W) with H, W multiples of P; K = (H/P)(W/P) patches in row-major order.
+   patches (B, K, Cin*P*P) receives the unfolded pixels (kept for backward).
+   weight (D, Cin, P, P) as PyTorch's Conv2d stores it, bias (D) or NULL; out (B, K, D). */
+MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const float *img,
+                                             const float *weight, const float *bias, int B,
+                                             int Cin, int H, int W, int P, int D);
+MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float *dbias,
+                                              const float *dout, const float *patches,
+                                              const float *weight, int B, int Cin, int H,
+                                              int W, int P, int D);
+
+/* out (n) = a (n) + b (n) */
+MLIPDEF mlip_status mlip_residual_forward(float *out, const float *a, const float *b, size_t n);
+MLIPDEF mlip_status mlip_residual_backward(float *da, float *db, const float *dout, size_t n);
+
+/* out (rows, C) = inp / max(||inp||, eps) row-wise; norm (rows) saves max(||inp||, eps). */
+MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *inp, int rows,
+                                        int C, float eps);
+MLIPDEF mlip_status mlip_l2norm_backward(float *dinp, const float *dout, const float *out,
+                                         const float *norm, int rows, int C);
+
+/* Cross-entropy of softmax(logits (rows, C)) against targets (rows): losses (rows),
+   probs (rows, C) saved for backward. A negative target marks a row to ignore (loss 0,
+   no gradient); a target >= C is an error. */
+MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs,
+                                               const float *logits, const int *targets,
+                                               int rows, int C);
+/* dlogits += dlosses[r] * (probs - onehot(target)) */
+MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlosses,
+                                                const float *probs, const int *targets,
+                                                int rows, int C);
+
+/* Mean pooling over index spans: out[s] (C) = mean of inp rows [begin[s], end[s]).
+   inp (rows, C); spans must be non-empty and inside [0, rows). */
+MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const int *begin,
+                                           const int *end, int n_spans, int rows, int C);
+MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, const int *begin,
+                                            const int *end, int n_spans, int rows, int C);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLIP_H_INCLUDED */
+
+/* ######################################################################################
+   IMPLEMENTATION
+   ###################################################################################### */
+
+#ifdef MLIP_IMPLEMENTATION
+#ifndef MLIP_IMPLEMENTATION_DONE
+#define MLIP_IMPLEMENTATION_DONE
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(MLIP_MALLOC) && defined(MLIP_FREE) && defined(MLIP_REALLOC)
+/* ok: all three hooks */
+#elif !defined(MLIP_MALLOC) && !defined(MLIP_FREE) && !defined(MLIP_REALLOC)
+#define MLIP_MALLOC(sz) malloc(sz)
+#define MLIP_REALLOC(p, sz) realloc(p, sz)
+#define MLIP_FREE(p) free(p)
+#else
+#error "Define all of MLIP_MALLOC, MLIP_REALLOC and MLIP_FREE, or none of them."
+#endif
+
+#ifndef MLIP_ASSERT
+#include <assert.h>
+#define MLIP_ASSERT(x) assert(x)
+#endif
+
+#if !defined(MLIP_NO_THREADS) && (defined(__unix__) || defined(__APPLE__))
+#define MLIP__PTHREADS 1
+#include <pthread.h>
+#endif
+
+/* SIMD selection, from the compiler's own macros. */
+#if !defined(MLIP_NO_SIMD) && defined(__AVX512F__)
+#define MLIP__AVX512 1
+#include <immintrin.h>
+#elif !defined(MLIP_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
+#define MLIP__AVX2 1
+#include <immintrin.h>
+#elif !defined(MLIP_NO_SIMD) && (defined(__ARM_NEON) || defined(__ARM_NEON__)) && \
+    defined(__aarch64__)
+#define MLIP__NEON 1
+#include <arm_neon.h>
+#endif
+
+#if defined(__cplusplus)
+#define MLIP__THREAD_LOCAL thread_local
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_THREADS__)
+#define MLIP__THREAD_LOCAL _Thread_local
+#elif defined(__GNUC__) || defined(__clang__)
+#define MLIP__THREAD_LOCAL __thread
+#elif defined(_MSC_VER)
+#define MLIP__THREAD_LOCAL __declspec(thread)
+#else
+#define MLIP__THREAD_LOCAL /* no TLS: the error message is shared between threads */
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MLIP__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define MLIP__UNUSED __attribute__((unused))
+#else
+#define MLIP__PRINTF(a, b)
+#define MLIP__UNUSED
+#endif
+
+#define MLIP__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MLIP__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ======================================================================================
+   1. Platform
+   ====================================================================================== */
+
+static MLIP__THREAD_LOCAL char mlip__error_text[256];
+
+/* Record why a call failed and return the status, so callers can write
+   `return mlip__fail(MLIP_ERR_..., "what went wrong: %d", x);` */
+static MLIP__PRINTF(2, 3) mlip_status mlip__fail(mlip_status status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(mlip__error_text, sizeof mlip__error_text, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+MLIPDEF const char *mlip_last_error(void) { return mlip__error_text; }
+
+MLIPDEF const char *mlip_version(void) { return MLIP_VERSION_STRING; }
+
+MLIPDEF const char *mlip_status_string(mlip_status status) {
+    switch (status) {
+    case MLIP_OK: return "MLIP_OK";
+    case MLIP_ERR_INVALID_ARG: return "MLIP_ERR_INVALID_ARG";
+    case MLIP_ERR_OVERFLOW: return "MLIP_ERR_OVERFLOW";
+    case MLIP_ERR_OUT_OF_MEMORY: return "MLIP_ERR_OUT_OF_MEMORY";
+    case MLIP_ERR_IO: return "MLIP_ERR_IO";
+    case MLIP_ERR_FORMAT: return "MLIP_ERR_FORMAT";
+    case MLIP_ERR_UNSUPPORTED: return "MLIP_ERR_UNSUPPORTED";
+    case MLIP_ERR_NUMERIC: return "MLIP_ERR_NUMERIC";
+    case MLIP_ERR_THREAD: return "MLIP_ERR_THREAD";
+    }
+    return "MLIP_ERR_UNKNOWN";
+}
+
+MLIPDEF mlip_status mlip_size_mul(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > (size_t)-1 / a)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "size overflow: %lu * %lu", (unsigned long)a,
+                          (unsigned long)b);
+    *out = a * b;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_size_add(size_t a, size_t b, size_t *out) {
+    if (b > (size_t)-1 - a)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "size overflow: %lu + %lu", (unsigned long)a,
+                          (unsigned long)b);
+    *out = a + b;
+    return MLIP_OK;
+}
+
+/* Argument checks shared by every public entry point. */
+#define MLIP__CHECK_PTR(p)                                                                     \
+    do {                                                                                       \
+        if (!(p)) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s is NULL", __func__, #p);    \
+    } while (0)
+#define MLIP__CHECK_POS(n)                                                                     \
+    do {                                                                                       \
+        if ((n) <= 0)                                                                          \
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s must be positive (got %ld)",       \
+                              __func__, #n, (long)(n));                                        \
+    } while (0)
+
+/* Element count a*b*c of positive ints, checked: buffers of that many floats must be
+   addressable. */
+static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
+    size_t n, bytes;
+    if (mlip_size_mul((size_t)a, (size_t)b, &n) || mlip_size_mul(n, (size_t)c, &n) ||
+        mlip_size_mul(n, sizeof(float), &bytes))
+        return MLIP_ERR_OVERFLOW;
+    *out = n;
+    return MLIP_OK;
+}
+
+/* Aligned allocation on top of the hooks: over-allocate, align up to 64 bytes, and keep
+   the hook's own pointer just below the aligned block. */
+#define MLIP__ALIGN 64
+MLIPDEF void *mlip_alloc(size_t bytes) {
+    size_t total;
+    unsigned char *raw, *aligned;
+    if (mlip_size_add(bytes, MLIP__ALIGN + sizeof(void *), &total)) return NULL;
+    raw = (unsigned char *)MLIP_MALLOC(total);
+    if (!raw) {
+        mlip__fail(MLIP_ERR_OUT_OF_MEMORY, "out of memory allocating %lu bytes",
+                   (unsigned long)bytes);
+        return NULL;
+    }
+    aligned = raw + sizeof(void *);
+    aligned += (MLIP__ALIGN - ((uintptr_t)aligned % MLIP__ALIGN)) % MLIP__ALIGN;
+    memcpy(aligned - sizeof(void *), &raw, sizeof raw);
+    return aligned;
+}
+
+MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size) {
+    size_t bytes;
+    void *p;
+    if (mlip_size_mul(count, elem_size, &bytes)) return NULL;
+    p = mlip_alloc(bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+MLIPDEF void mlip_free(void *ptr) {
+    void *raw;
+    if (!ptr) return;
+    memcpy(&raw, (unsigned char *)ptr - sizeof(void *), sizeof raw);
+    MLIP_FREE(raw);
+}
+
+/* ---- RNG: PCG32 (XSH-RR output of a 64-bit LCG). Pure integer arithmetic, so every
+   platform produces the same stream. ---- */
+MLIPDEF uint32_t mlip_rng_u32(mlip_rng *rng) {
+    uint64_t old = rng->state;
+    uint32_t xorshifted, rot;
+    rng->state = old * 6364136223846793005ULL + rng->inc;
+    xorshifted = (uint32_t)(((old >> 18) ^ old) >> 27);
+    rot = (uint32_t)(old >> 59);
+    return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
+}
+
+MLIPDEF void mlip_rng_seed(mlip_rng *rng, uint64_t seed, uint64_t stream) {
+    rng->state = 0;
+    rng->inc = (stream << 1) | 1u;
+    mlip_rng_u32(rng);
+    rng->state += seed;
+    mlip_rng_u32(rng);
+}
+
+/* Lemire-free simple rejection: unbiased and portable. */
+MLIPDEF uint32_t mlip_rng_below(mlip_rng *rng, uint32_t bound) {
+    uint32_t threshold, r;
+    if (bound <= 1) return 0;
+    threshold = (uint32_t)(0u - bound) % bound; /* 2^32 mod bound */
+    for (;;) {
+        r = mlip_rng_u32(rng);
+        if (r >= threshold) return r % bound;
+    }
+}
+
+MLIPDEF float mlip_rng_uniform(mlip_rng *rng) {
+    return (float)(mlip_rng_u32(rng) >> 8) * (1.0f / 16777216.0f);
+}
+
+/* Box-Muller on doubles; one normal per call keeps the stream position simple. */
+MLIPDEF float mlip_rng_normal(mlip_rng *rng) {
+    double u1 = ((double)(mlip_rng_u32(rng) >> 8) + 1.0) * (1.0 / 16777217.0); /* (0, 1] */
+    double u2 = (double)(mlip_rng_u32(rng) >> 8) * (1.0 / 16777216.0);
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+MLIPDEF void mlip_rng_permutation(mlip_rng *rng, int *out, int n) {
+    int i;
+    for (i = 0; i < n; i++) out[i] = i;
+    for (i = n - 1; i > 0; i--) {
+        int j = (int)mlip_rng_below(rng, (uint32_t)i + 1u);
+        int t = out[i];
+        out[i] = out[j];
+        out[j] = t;
+    }
+}
+
+/* ---- Threads: one parallel-for. The built-in pool keeps n-1 workers asleep on a condition
+   variable; the calling thread runs task 0 (and any task beyond the workers). Tasks are
+   assigned statically (task t to thread t mod n) so no per-task locking is needed. ---- */
+
+static mlip_parallel_for_fn mlip__user_scheduler_fn = NULL;
+static void *mlip__user_scheduler = NULL;
+static int mlip__user_threads = 1;
+static int mlip__num_threads = 1;
+
+#ifdef MLIP__PTHREADS
+#define MLIP__MAX_THREADS 256
+typedef struct mlip__pool {
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    pthread_t threads[MLIP__MAX_THREADS];
+    int n_workers;       /* threads started besides the caller */
+    unsigned generation; /* bumped for every job */
+    int pending;         /* workers still busy with the current job */
+    int quit;
+    mlip_task_fn fn;
+    void *arg;
+    int n_tasks, n_threads;
+} mlip__pool;
+static mlip__pool mlip__the_pool;
+static int mlip__pool_started = 0;
+
+typedef struct mlip__worker_arg {
+    int index;
+} mlip__worker_arg;
+static mlip__worker_arg mlip__worker_args[MLIP__MAX_THREADS];
+
+static void *mlip__worker_main(void *p) {
+    int self = ((mlip__worker_arg *)p)->index; /* 1..n_workers */
+    mlip__pool *pool = &mlip__the_pool;
+    unsigned seen = 0;
+    for (;;) {
+        int t;
+        pthread_mutex_lock(&pool->lock);
+        while (pool->generation == seen && !pool->quit) pthread_cond_wait(&pool->wake, &pool->lock);
+        if (pool->quit) {
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+        seen = pool->generation;
+        pthread_mutex_unlock(&pool->lock);
+        for (t = self; t < pool->n_tasks; t += pool->n_threads) pool->fn(pool->arg, t, pool->n_tasks);
+        pthread_mutex_lock(&pool->lock);
+        if (--pool->pending == 0) pthread_cond_signal(&pool->done);
+        pthread_mutex_unlock(&pool->lock);
+    }
+}
+
+static void mlip__pool_stop(void) {
+    int i;
+    mlip__pool *pool = &mlip__the_pool;
+    if (!mlip__pool_started) return;
+    pthread_mutex_lock(&pool->lock);
+    pool->quit = 1;
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    for (i = 0; i < pool->n_workers; i++) pthread_join(pool->threads[i], NULL);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->wake);
+    pthread_cond_destroy(&pool->done);
+    mlip__pool_started = 0;
+}
+
+static mlip_status mlip__pool_start(int n_threads) {
+    int i;
+    mlip__pool *pool = &mlip__the_pool;
+    memset(pool, 0, sizeof *pool);
+    if (pthread_mutex_init(&pool->lock, NULL) || pthread_cond_init(&pool->wake, NULL) ||
+        pthread_cond_init(&pool->done, NULL))
+        return mlip__fail(MLIP_ERR_THREAD, "could not initialise the thread pool's locks");
+    mlip__pool_started = 1;
+    for (i = 0; i < n_threads - 1; i++) {
+        mlip__worker_args[i].index = i + 1;
+        if (pthread_create(&pool->threads[i], NULL, mlip__worker_main, &mlip__worker_args[i])) {
+            mlip__pool_stop();
+            return mlip__fail(MLIP_ERR_THREAD, "could not start thread %d of %d", i + 2,
+                              n_threads);
+        }
+        pool->n_workers++;
+    }
+    return MLIP_OK;
+}
+
+static void mlip__pool_run(int n_tasks, mlip_task_fn fn, void *arg) {
+    mlip__pool *pool = &mlip__the_pool;
+    int t, n_threads = pool->n_workers + 1;
+    pthread_mutex_lock(&pool->lock);
+    pool->fn = fn;
+    pool->arg = arg;
+    pool->n_tasks = n_tasks;
+    pool->n_threads = n_threads;
+    pool->pending = pool->n_workers;
+    pool->generation++;
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    for (t = 0; t < n_tasks; t += n_threads) fn(arg, t, n_tasks);
+    pthread_mutex_lock(&pool->lock);
+    while (pool->pending > 0) pthread_cond_wait(&pool->done, &pool->lock);
+    pthread_mutex_unlock(&pool->lock);
+}
+#endif /* MLIP__PTHREADS */
+
+MLIPDEF mlip_status mlip_set_num_threads(int n_threads) {
+    if (n_threads < 1)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_set_num_threads: %d < 1", n_threads);
+#ifdef MLIP__PTHREADS
+    if (n_threads > MLIP__MAX_THREADS)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_set_num_threads: %d > %d", n_threads,
+                          MLIP__MAX_THREADS);
+    if (n_threads == mlip__num_threads && (n_threads == 1 || mlip__pool_started)) return MLIP_OK;
+    mlip__pool_stop();
+    mlip__num_threads = 1;
+    if (n_threads > 1) {
+        mlip_status st = mlip__pool_start(n_threads);
+        if (st) return st;
+    }
+    mlip__num_threads = n_threads;
+    return MLIP_OK;
+#else
+    if (n_threads != 1)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "built without threads (MLIP_NO_THREADS): install a scheduler with "
+                          "mlip_set_scheduler to run %d threads",
+                          n_threads);
+    return MLIP_OK;
+#endif
+}
+
+MLIPDEF mlip_status mlip_set_scheduler(mlip_parallel_for_fn fn, void *scheduler, int n_threads) {
+    if (fn && n_threads < 1)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_set_scheduler: n_threads %d < 1",
+                          n_threads);
+    mlip__user_scheduler_fn = fn;
+    mlip__user_scheduler = scheduler;
+    mlip__user_threads = fn ? n_threads : 1;
+    return MLIP_OK;
+}
+
+MLIPDEF int mlip_get_num_threads(void) {
+    return mlip__user_scheduler_fn ? mlip__user_threads : mlip__num_threads;
+}
+
+MLIPDEF void mlip_parallel_for(int n_tasks, mlip_task_fn fn, void *arg) {
+    int t;
+    if (n_tasks <= 0) return;
+    if (mlip__user_scheduler_fn) {
+        mlip__user_scheduler_fn(mlip__user_scheduler, n_tasks, fn, arg);
+        return;
+    }
+#ifdef MLIP__PTHREADS
+    if (mlip__pool_started && n_tasks > 1) {
+        mlip__pool_run(n_tasks, fn, arg);
+        return;
+    }
+#endif
+    for (t = 0; t < n_tasks; t++) fn(arg, t, n_tasks);
+}
+
+MLIPDEF void mlip_shutdown(void) {
+#ifdef MLIP__PTHREADS
+    mlip__pool_stop();
+#endif
+    mlip__num_threads = 1;
+}
+
+/* ======================================================================================
+   2. Tensor helpers
+   ====================================================================================== */
+
+MLIPDEF void mlip_fill(float *x, size_t n, float value) {
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = value;
+}
+
+MLIPDEF void mlip_copy(float *dst, const float *src, size_t n) {
+    if (n) memmove(dst, src, n * sizeof(float));
+}
+
+MLIPDEF void mlip_axpy(float *y, float a, const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+MLIPDEF void mlip_scale(float *x, float a, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) x[i] *= a;
+}
+
+MLIPDEF double mlip_sum(const float *x, size_t n) {
+    double s = 0;
+    size_t i;
+    for (i = 0; i < n; i++) s += x[i];
+    return s;
+}
+
+MLIPDEF double mlip_dot(const float *x, const float *y, size_t n) {
+    double s = 0;
+    size_t i;
+    for (i = 0; i < n; i++) s += (double)x[i] * y[i];
+    return s;
+}
+
+MLIPDEF ptrdiff_t mlip_find_nonfinite(const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float v = x[i];
+        if (v - v != 0.0f) return (ptrdiff_t)i; /* NaN - NaN and Inf - Inf are NaN */
+    }
+    return -1;
+}
+
+/* ======================================================================================
+   3. GEMM
+
+   The GotoBLAS/BLIS structure: C is cut into one block per thread; inside a block, loops
+   over NC columns -> KC depth -> MC rows pack a KC x NC panel of op(B) and an MC x KC block
+   of op(A) into contiguous buffers (zero-padded to whole micro-tiles), and a register-blocked
+   micro-kernel multiplies an MR x KC sliver of A by a KC x NR sliver of B. Packing absorbs the
+   transposes, so the three forms training needs (A.B, A.B^T, A^T.B) share one kernel.
+   ====================================================================================== */
+
+/* Validate a GEMM call: one function shared by the fast path and the reference. */
+static mlip_status mlip__gemm_check(const char *who, int trans_a, int trans_b, int M, int N, int K,
+                                    const float *A, int lda, const float *B, int ldb,
+                                    const float *C, int ldc) {
+    int a_cols = trans_a ? M : K, b_cols = trans_b ? K : N;
+    if ((unsigned)trans_a > 1u || (unsigned)trans_b > 1u)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: transpose flags must be MLIP_NO_TRANS or MLIP_TRANS", who);
+    if (M < 0 || N < 0 || K < 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: negative size (M=%d N=%d K=%d)", who, M, N, K);
+    if (M == 0 || N == 0) return MLIP_OK;
+    if (!C) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C is NULL", who);
+    if (ldc < N) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: ldc %d < N %d", who, ldc, N);
+    if (K == 0) return MLIP_OK;
+    if (!A || !B) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s is NULL", who, A ? "B" : "A");
+    if (lda < MLIP__MAX(a_cols, 1))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: lda %d < %d", who, lda, a_cols);
+    if (ldb < MLIP__MAX(b_cols, 1))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: ldb %d < %d", who, ldb, b_cols);
+    { /* every matrix must be addressable: rows * ld elements fit in size_t bytes */
+        size_t n;
+        if (mlip__count3(&n, trans_a ? K : M, lda, 1) || mlip__count3(&n, trans_b ? N : K, ldb, 1) ||
+            mlip__count3(&n, M, ldc, 1))
+            return mlip__fail(MLIP_ERR_OVERFLOW, "%s: matrix size overflows size_t", who);
+    }
+    return MLIP_OK;
+}
+
+/* The naive reference: obviously right, used by the tests. */
+MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose trans_b, int M,
+                                         int N, int K, float alpha, const float *A, int lda,
+                                         const float *B, int ldb, float beta, float *C,
+                                         int ldc) {
+    int i, j, k;
+    mlip_status st = mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda,
+                                      B, ldb, C, ldc);
+    if (st) return st;
+    for (i = 0; i < M; i++) {
+        for (j = 0; j < N; j++) {
+            double acc = 0;
+            for (k = 0; k < K; k++) {
+                float a = trans_a ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+                float b = trans_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+                acc += (double)a * b;
+            }
+            C[(size_t)i * ldc + j] = (float)(alpha * acc) + (beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j]);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* ---- Micro-kernels: c (MR x NR, row stride ldc) = alpha * a-sliver . b-sliver + beta * c,
+   with a packed as kc columns of MR values and b as kc rows of NR values. beta == 0 never
+   reads c. ---- */
+
+#if defined(MLIP__AVX512)
+#define MLIP__MR 14
+#define MLIP__NR 32
+static const char *mlip__gemm_kernel = "avx512";
+#define MLIP__K512_DECL(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
+#define MLIP__K512_STEP(r)                                                                     \
+    {                                                                                          \
+        __m512 av = _mm512_set1_ps(a[r]);                                                      \
+        c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);                                            \
+        c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);                                            \
+    }
+#define MLIP__K512_STORE(r)                                                                    \
+    {                                                                                          \
+        float *cr = c + (size_t)(r) * ldc;                                                     \
+        __m512 o0 = _mm512_mul_ps(c##r##0, va), o1 = _mm512_mul_ps(c##r##1, va);              \
+        if (beta != 0.0f) {                                                                    \
+            o0 = _mm512_fmadd_ps(_mm512_loadu_ps(cr), vb, o0);                                 \
+            o1 = _mm512_fmadd_ps(_mm512_loadu_ps(cr + 16), vb, o1);                            \
+        }                                                                                      \
+        _mm512_storeu_ps(cr, o0);                                                              \
+        _mm512_storeu_ps(cr + 16, o1);                                                         \
+    }
+#define MLIP__K512_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
+static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
+                          float alpha, float beta) {
+    int k;
+    __m512 va, vb;
+    MLIP__K512_ROWS(MLIP__K512_DECL)
+    for (k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        _mm_prefetch((const char *)(b + 8 * MLIP__NR), _MM_HINT_T0);
+        MLIP__K512_ROWS(MLIP__K512_STEP)
+        a += MLIP__MR;
+        b += MLIP__NR;
+    }
+    va = _mm512_set1_ps(alpha);
+    vb = _mm512_set1_ps(beta);
+    MLIP__K512_ROWS(MLIP__K512_STORE)
+}
+
+#elif defined(MLIP__AVX2)
+#define MLIP__MR 6
+#define MLIP__NR 16
+static const char *mlip__gemm_kernel = "avx2";
+#define MLIP__K256_DECL(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
+#define MLIP__K256_STEP(r)                                                                     \
+    {                                                                                          \
+        __m256 av = _mm256_broadcast_ss(a + (r));                                              \
+        c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);                                            \
+        c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);                                            \
+    }
+#define MLIP__K256_STORE(r)                                                                    \
+    {                                                                                          \
+        float *cr = c + (size_t)(r) * ldc;                                                     \
+        __m256 o0 = _mm256_mul_ps(c##r##0, va), o1 = _mm256_mul_ps(c##r##1, va);              \
+        if (beta != 0.0f) {                                                                    \
+            o0 = _mm256_fmadd_ps(_mm256_loadu_ps(cr), vb, o0);                                 \
+            o1 = _mm256_fmadd_ps(_mm256_loadu_ps(cr + 8), vb, o1);                             \
+        }                                                                                      \
+        _mm256_storeu_ps(cr, o0);                                                              \
+        _mm256_storeu_ps(cr + 8, o1);                                                          \
+    }
+#define MLIP__K256_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
+                          float alpha, float beta) {
+    int k;
+    __m256 va, vb;
+    MLIP__K256_ROWS(MLIP__K256_DECL)
+    for (k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        MLIP__K256_ROWS(MLIP__K256_STEP)
+        a += MLIP__MR;
+        b += MLIP__NR;
+    }
+    va = _mm256_set1_ps(alpha);
+    vb = _mm256_set1_ps(beta);
+    MLIP__K256_ROWS(MLIP__K256_STORE)
+}
+
+#elif defined(MLIP__NEON)
+#define MLIP__MR 8
+#define MLIP__NR 12
+static const char *mlip__gemm_kernel = "neon";
+#define MLIP__KNEON_DECL(r)                                                                    \
+    float32x4_t c##r##0 = vdupq_n_f32(0), c##r##1 = vdupq_n_f32(0), c##r##2 = vdupq_n_f32(0);
+#define MLIP__KNEON_STEP(r, areg, lane)                                                        \
+    c##r##0 = vfmaq_laneq_f32(c##r##0, b0, areg, lane);                                        \
+    c##r##1 = vfmaq_laneq_f32(c##r##1, b1, areg, lane);                                        \
+    c##r##2 = vfmaq_laneq_f32(c##r##2, b2, areg, lane);
+#define MLIP__KNEON_STORE(r)                                                                   \
+    {                                                                                          \
+        float *cr = c + (size_t)(r) * ldc;                                                     \
+        float32x4_t o0 = vmulq_n_f32(c##r##0, alpha), o1 = vmulq_n_f32(c##r##1, alpha),        \
+                    o2 = vmulq_n_f32(c##r##2, alpha);                                          \
+        if (beta != 0.0f) {                                                                    \
+            o0 = vfmaq_n_f32(o0, vld1q_f32(cr), beta);                                         \
+            o1 = vfmaq_n_f32(o1, vld1q_f32(cr + 4), beta);                                     \
+            o2 = vfmaq_n_f32(o2, vld1q_f32(cr + 8), beta);                                     \
+        }                                                                                      \
+        vst1q_f32(cr, o0);                                                                     \
+        vst1q_f32(cr + 4, o1);                                                                 \
+        vst1q_f32(cr + 8, o2);                                                                 \
+    }
+#define MLIP__KNEON_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
+                          float alpha, float beta) {
+    int k;
+    MLIP__KNEON_ROWS(MLIP__KNEON_DECL)
+    for (k = 0; k < kc; k++) {
+        float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8);
+        float32x4_t a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4);
+        MLIP__KNEON_STEP(0, a0, 0) MLIP__KNEON_STEP(1, a0, 1)
+        MLIP__KNEON_STEP(2, a0, 2) MLIP__KNEON_STEP(3, a0, 3)
+        MLIP__KNEON_STEP(4, a1, 0) MLIP__KNEON_STEP(5, a1, 1)
+        MLIP__KNEON_STEP(6, a1, 2) MLIP__KNEON_STEP(7, a1, 3)
+        a += MLIP__MR;
+        b += MLIP__NR;
+    }
+    MLIP__KNEON_ROWS(MLIP__KNEON_STORE)
+}
+
+#else
+#define MLIP__MR 4
+#define MLIP__NR 8
+static const char *mlip__gemm_kernel = "scalar";
+static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
+                          float alpha, float beta) {
+    float acc[MLIP__MR * MLIP__NR];
+    int k, i, j;
+    for (i = 0; i < MLIP__MR * MLIP__NR; i++) acc[i] = 0.0f;
+    for (k = 0; k < kc; k++) {
+        for (i = 0; i < MLIP__MR; i++)
+            for (j = 0; j < MLIP__NR; j++) acc[i * MLIP__NR + j] += a[i] * b[j];
+        a += MLIP__MR;
+        b += MLIP__NR;
+    }
+    for (i = 0; i < MLIP__MR; i++)
+        for (j = 0; j < MLIP__NR; j++) {
+            float *cij = c + (size_t)i * ldc + j;
+            *cij = alpha * acc[i * MLIP__NR + j] + (beta != 0.0f ? beta * *cij : 0.0f);
+        }
+}
+#endif
+
+MLIPDEF const char *mlip_gemm_kernel_name(void) { return mlip__gemm_kernel; }
+
+/* Cache blocking: KC x NR slivers of B stay near L1, MC x KC blocks of A in L2. */
+#define MLIP__KC 256
+#define MLIP__MC (MLIP__MR * 12)
+#define MLIP__NC 4096
+
+typedef struct mlip__gemm_job {
+    int trans_a, trans_b, M, N, K;
+    float alpha, beta;
+    const float *A, *B;
+    int lda, ldb;
+    float *C;
+    int ldc;
+    int grid_m, grid_n; /* tasks cut C into grid_m x grid_n blocks */
+    float *workspace;   /* per task: packed A (MC x KC) then packed B (KC x NC) */
+    size_t workspace_per_task;
+} mlip__gemm_job;
+
+/* Pack rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) as MR-row slivers, zero-padded. */
+static void mlip__pack_a(float *dst, const mlip__gemm_job *g, int i0, int mc, int p0, int kc) {
+    int ir, r, k;
+    for (ir = 0; ir < mc; ir += MLIP__MR) {
+        int rows = MLIP__MIN(MLIP__MR, mc - ir);
+        if (!g->trans_a) {
+            for (r = 0; r < rows; r++) {
+                const float *src = g->A + (size_t)(i0 + ir + r) * g->lda + p0;
+                for (k = 0; k < kc; k++) dst[k * MLIP__MR + r] = src[k];
+            }
+        } else {
+            for (k = 0; k < kc; k++) {
+                const float *src = g->A + (size_t)(p0 + k) * g->lda + i0 + ir;
+                for (r = 0; r < rows; r++) dst[k * MLIP__MR + r] = src[r];
+            }
+        }
+        if (rows < MLIP__MR)
+            for (k = 0; k < kc; k++)
+                for (r = rows; r < MLIP__MR; r++) dst[k * MLIP__MR + r] = 0.0f;
+        dst += (size_t)MLIP__MR * kc;
+    }
+}
+
+/* Pack depth [p0, p0+kc) x columns [j0, j0+nc) of op(B) as NR-column slivers, zero-padded. */
+static void mlip__pack_b(float *dst, const mlip__gemm_job *g, int p0, int kc, int j0, int nc) {
+    int jr, j, k;
+    for (jr = 0; jr < nc; jr += MLIP__NR) {
+        int cols = MLIP__MIN(MLIP__NR, nc - jr);
+        if (!g->trans_b) {
+            for (k = 0; k < kc; k++) {
+                const float *src = g->B + (size_t)(p0 + k) * g->ldb + j0 + jr;
+                float *d = dst + (size_t)k * MLIP__NR;
+                for (j = 0; j < cols; j++) d[j] = src[j];
+                for (; j < MLIP__NR; j++) d[j] = 0.0f;
+            }
+        } else {
+            for (j = 0; j < cols; j++) {
+                const float *src = g->B + (size_t)(j0 + jr + j) * g->ldb + p0;
+                for (k = 0; k < kc; k++) dst[(size_t)k * MLIP__NR + j] = src[k];
+            }
+            for (; j < MLIP__NR; j++)
+                for (k = 0; k < kc; k++) dst[(size_t)k * MLIP__NR + j] = 0.0f;
+        }
+        dst += (size_t)MLIP__NR * kc;
+    }
+}
+
+/* Split [0, n) into `parts` ranges aligned to `unit`; return range `index`. */
+static void mlip__split(int n, int unit, int parts, int index, int *begin, int *end) {
+    int units = (n + unit - 1) / unit;
+    int base = units / parts, extra = units % parts;
+    int b = index * base + MLIP__MIN(index, extra);
+    int e = b + base + (index < extra ? 1 : 0);
+    *begin = MLIP__MIN(n, b * unit);
+    *end = MLIP__MIN(n, e * unit);
+}
+
+static void mlip__gemm_task(void *arg, int task, int n_tasks) {
+    const mlip__gemm_job *g = (const mlip__gemm_job *)arg;
+    float *pack_a = g->workspace + g->workspace_per_task * (size_t)task;
+    float *pack_b = pack_a + (size_t)MLIP__MC * MLIP__KC;
+    float tile[MLIP__MR * MLIP__NR];
+    int m0, m1, n0, n1, jc, pc, ic, jr, ir, i, j;
+    (void)n_tasks;
+    mlip__split(g->M, MLIP__MR, g->grid_m, task / g->grid_n, &m0, &m1);
+    mlip__split(g->N, MLIP__NR, g->grid_n, task % g->grid_n, &n0, &n1);
+    for (jc = n0; jc < n1; jc += MLIP__NC) {
+        int nc = MLIP__MIN(MLIP__NC, n1 - jc);
+        for (pc = 0; pc < g->K; pc += MLIP__KC) {
+            int kc = MLIP__MIN(MLIP__KC, g->K - pc);
+            float beta = pc == 0 ? g->beta : 1.0f;
+            mlip__pack_b(pack_b, g, pc, kc, jc, nc);
+            for (ic = m0; ic < m1; ic += MLIP__MC) {
+                int mc = MLIP__MIN(MLIP__MC, m1 - ic);
+                mlip__pack_a(pack_a, g, ic, mc, pc, kc);
+                for (jr = 0; jr < nc; jr += MLIP__NR) {
+                    int cols = MLIP__MIN(MLIP__NR, nc - jr);
+                    const float *bp = pack_b + (size_t)jr * kc;
+                    for (ir = 0; ir < mc; ir += MLIP__MR) {
+                        int rows = MLIP__MIN(MLIP__MR, mc - ir);
+                        const float *ap = pack_a + (size_t)ir * kc;
+                        float *c = g->C + (size_t)(ic + ir) * g->ldc + jc + jr;
+                        if (rows == MLIP__MR && cols == MLIP__NR) {
+                            mlip__ukernel(kc, ap, bp, c, (size_t)g->ldc, g->alpha, beta);
+                        } else { /* edge tile: compute whole, merge the valid part */
+                            mlip__ukernel(kc, ap, bp, tile, MLIP__NR, g->alpha, 0.0f);
+                            for (i = 0; i < rows; i++)
+                                for (j = 0; j < cols; j++) {
+                                    float *cij = c + (size_t)i * g->ldc + j;
+                                    *cij = tile[i * MLIP__NR + j] + (beta != 0.0f ? beta * *cij : 0.0f);
+                                }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* C = beta C when the product is empty (K == 0). */
+static void mlip__gemm_scale_c(int M, int N, float beta, float *C, int ldc) {
+    int i, j;
+    for (i = 0; i < M; i++)
+        for (j = 0; j < N; j++) {
+            float *c = C + (size_t)i * ldc + j;
+            *c = beta == 0.0f ? 0.0f : beta * *c;
+        }
+}
+
+MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N,
+                               int K, float alpha, const float *A, int lda, const float *B,
+                               int ldb, float beta, float *C, int ldc) {
+    mlip__gemm_job g;
+    int threads, tm, best_tm = 1, n_tasks;
+    double best_cost = -1;
+    size_t kc_max, nc_max, total;
+    mlip_status st = mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+    if (st) return st;
+    if (M == 0 || N == 0) return MLIP_OK;
+    if (K == 0) {
+        mlip__gemm_scale_c(M, N, beta, C, ldc);
+        return MLIP_OK;
+    }
+    /* Threads: never more tasks than micro-tiles of work; choose the grid_m x grid_n split
+       of C that gives the fewest tiles to the busiest task. */
+    {
+        double mt = (double)((M + MLIP__MR - 1) / MLIP__MR), nt = (double)((N + MLIP__NR - 1) / MLIP__NR);
+        double flops = 2.0 * M * N * K;
+        threads = mlip_get_num_threads();
+        if (flops < 2e6) threads = 1; /* too small to repay a wake-up */
+        if (threads > mt * nt) threads = (int)(mt * nt);
+        for (tm = 1; tm <= threads; tm++) {
+            double cost;
+            if (threads % tm) continue;
+            cost = ceil(mt / tm) * ceil(nt / (threads / tm));
+            if (best_cost < 0 || cost < best_cost) best_cost = cost, best_tm = tm;
+        }
+    }
+    memset(&g, 0, sizeof g);
+    g.trans_a = trans_a, g.trans_b = trans_b, g.M = M, g.N = N, g.K = K;
+    g.alpha = alpha, g.beta = beta, g.A = A, g.B = B, g.lda = lda, g.ldb = ldb, g.C = C, g.ldc = ldc;
+    g.grid_m = best_tm, g.grid_n = threads / best_tm;
+    n_tasks = threads;
+    kc_max = (size_t)MLIP__MIN(K, MLIP__KC);
+    nc_max = (size_t)MLIP__MIN(((N + g.grid_n - 1) / g.grid_n + 2 * MLIP__NR), MLIP__NC);
+    nc_max = (nc_max + MLIP__NR - 1) / MLIP__NR * MLIP__NR;
+    g.workspace_per_task = (size_t)MLIP__MC * MLIP__KC + kc_max * nc_max;
+    g.workspace_per_task = (g.workspace_per_task + 15) / 16 * 16; /* keep each task 64-byte aligned */
+    if (mlip_size_mul(g.workspace_per_task * sizeof(float), (size_t)n_tasks, &total)) return MLIP_ERR_OVERFLOW;
+    g.workspace = (float *)mlip_alloc(total);
+    if (!g.workspace) return MLIP_ERR_OUT_OF_MEMORY;
+    mlip_parallel_for(n_tasks, mlip__gemm_task, &g);
+    mlip_free(g.workspace);
+    return MLIP_OK;
+}
+
+/*@@KERNELS@@*/
+
+#endif /* MLIP_IMPLEMENTATION_DONE */
+#endif /* MLIP_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the mlip.h authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in perpetuity for the benefit of our heirs and
+successors. We intend this dedication to be used to foster innovation in the
+software industry, in the public domain, and to encourage further development
+of this software, under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------
+*/
