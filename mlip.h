@@ -157,8 +157,15 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
 MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose trans_b, int M,
                                          int N, int K, float alpha, const float *A, int lda,
                                          const float *B, int ldb, float beta, float *C, int ldc);
-/* Which micro-kernel this build runs: "avx512", "avx2", "neon" or "scalar". */
-MLIPDEF const char *mlip_gemm_kernel_name(void);
+/* GEMM micro-kernels: "avx512", "avx2" (x86, chosen at run time by what the CPU supports),
+   "neon" (aarch64) and the portable "scalar", which is always there. */
+MLIPDEF const char *mlip_gemm_kernel_name(void); /* the one mlip_sgemm uses now */
+/* Kernels this build has that this CPU can run, best first; fills up to max_names names and
+   returns how many there are. */
+MLIPDEF int mlip_gemm_kernel_list(const char **names, int max_names);
+/* Force a kernel by name (tests, benchmarks); NULL returns to the automatic choice. Not
+   thread-safe: call it while no GEMM is running. */
+MLIPDEF mlip_status mlip_gemm_set_kernel(const char *name);
 
 /* ======================================================================================
    4. Kernels. Shapes in comments: B batch, T tokens, C channels, OC output channels,
@@ -296,17 +303,35 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
 #include <pthread.h>
 #endif
 
-/* SIMD selection, from the compiler's own macros. */
-#if !defined(MLIP_NO_SIMD) && defined(__AVX512F__)
+/* SIMD kernels. On x86 with gcc or clang every kernel is compiled (with target attributes)
+   and the best one the CPU supports is picked at run time, so one binary runs everywhere and
+   the tests can exercise every path; elsewhere the compiler's macros decide. MLIP_NO_SIMD
+   leaves only the portable scalar kernel. */
+#if !defined(MLIP_NO_SIMD)
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define MLIP__X86_DISPATCH 1
 #define MLIP__AVX512 1
-#include <immintrin.h>
-#elif !defined(MLIP_NO_SIMD) && defined(__AVX2__) && defined(__FMA__)
 #define MLIP__AVX2 1
+#define MLIP__TARGET(t) __attribute__((target(t)))
 #include <immintrin.h>
-#elif !defined(MLIP_NO_SIMD) && (defined(__ARM_NEON) || defined(__ARM_NEON__)) && \
-    defined(__aarch64__)
+#else
+#if defined(__AVX512F__)
+#define MLIP__AVX512 1
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+#define MLIP__AVX2 1
+#endif
+#if defined(MLIP__AVX512) || defined(MLIP__AVX2)
+#include <immintrin.h>
+#endif
+#endif
+#if (defined(__ARM_NEON) || defined(__ARM_NEON__)) && defined(__aarch64__)
 #define MLIP__NEON 1
 #include <arm_neon.h>
+#endif
+#endif
+#ifndef MLIP__TARGET
+#define MLIP__TARGET(t)
 #endif
 
 #if defined(__cplusplus)
@@ -398,7 +423,7 @@ MLIPDEF mlip_status mlip_size_add(size_t a, size_t b, size_t *out) {
 /* Element count a*b*c of positive ints, checked: buffers of that many floats must be
    addressable. */
 static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
-    size_t n, bytes;
+    size_t n = 0, bytes = 0;
     if (mlip_size_mul((size_t)a, (size_t)b, &n) || mlip_size_mul(n, (size_t)c, &n) ||
         mlip_size_mul(n, sizeof(float), &bytes))
         return MLIP_ERR_OVERFLOW;
@@ -410,7 +435,7 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
    the hook's own pointer just below the aligned block. */
 #define MLIP__ALIGN 64
 MLIPDEF void *mlip_alloc(size_t bytes) {
-    size_t total;
+    size_t total = 0;
     unsigned char *raw, *aligned;
     if (mlip_size_add(bytes, MLIP__ALIGN + sizeof(void *), &total)) return NULL;
     raw = (unsigned char *)MLIP_MALLOC(total);
@@ -426,7 +451,7 @@ MLIPDEF void *mlip_alloc(size_t bytes) {
 }
 
 MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size) {
-    size_t bytes;
+    size_t bytes = 0;
     void *p;
     if (mlip_size_mul(count, elem_size, &bytes)) return NULL;
     p = mlip_alloc(bytes);
@@ -770,12 +795,12 @@ MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose 
 
 /* ---- Micro-kernels: c (MR x NR, row stride ldc) = alpha * a-sliver . b-sliver + beta * c,
    with a packed as kc columns of MR values and b as kc rows of NR values. beta == 0 never
-   reads c. ---- */
+   reads c. Each keeps its whole MR x NR tile of C in registers. ---- */
+typedef void (*mlip__ukernel_fn)(int kc, const float *a, const float *b, float *c, size_t ldc,
+                                 float alpha, float beta);
 
 #if defined(MLIP__AVX512)
-#define MLIP__MR 14
-#define MLIP__NR 32
-static const char *mlip__gemm_kernel = "avx512";
+/* 14 x 32: 28 zmm accumulators, two zmm of B, one broadcast of A. */
 #define MLIP__K512_DECL(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
 #define MLIP__K512_STEP(r)                                                                     \
     {                                                                                          \
@@ -795,27 +820,27 @@ static const char *mlip__gemm_kernel = "avx512";
         _mm512_storeu_ps(cr + 16, o1);                                                         \
     }
 #define MLIP__K512_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
-static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
-                          float alpha, float beta) {
+MLIP__TARGET("avx512f")
+static void mlip__ukernel_avx512(int kc, const float *a, const float *b, float *c, size_t ldc,
+                                 float alpha, float beta) {
     int k;
     __m512 va, vb;
     MLIP__K512_ROWS(MLIP__K512_DECL)
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-        _mm_prefetch((const char *)(b + 8 * MLIP__NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 8 * 32), _MM_HINT_T0);
         MLIP__K512_ROWS(MLIP__K512_STEP)
-        a += MLIP__MR;
-        b += MLIP__NR;
+        a += 14;
+        b += 32;
     }
     va = _mm512_set1_ps(alpha);
     vb = _mm512_set1_ps(beta);
     MLIP__K512_ROWS(MLIP__K512_STORE)
 }
+#endif
 
-#elif defined(MLIP__AVX2)
-#define MLIP__MR 6
-#define MLIP__NR 16
-static const char *mlip__gemm_kernel = "avx2";
+#if defined(MLIP__AVX2)
+/* 6 x 16: 12 ymm accumulators, two ymm of B, one broadcast of A. */
 #define MLIP__K256_DECL(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
 #define MLIP__K256_STEP(r)                                                                     \
     {                                                                                          \
@@ -835,26 +860,26 @@ static const char *mlip__gemm_kernel = "avx2";
         _mm256_storeu_ps(cr + 8, o1);                                                          \
     }
 #define MLIP__K256_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
-                          float alpha, float beta) {
+MLIP__TARGET("avx2,fma")
+static void mlip__ukernel_avx2(int kc, const float *a, const float *b, float *c, size_t ldc,
+                               float alpha, float beta) {
     int k;
     __m256 va, vb;
     MLIP__K256_ROWS(MLIP__K256_DECL)
     for (k = 0; k < kc; k++) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         MLIP__K256_ROWS(MLIP__K256_STEP)
-        a += MLIP__MR;
-        b += MLIP__NR;
+        a += 6;
+        b += 16;
     }
     va = _mm256_set1_ps(alpha);
     vb = _mm256_set1_ps(beta);
     MLIP__K256_ROWS(MLIP__K256_STORE)
 }
+#endif
 
-#elif defined(MLIP__NEON)
-#define MLIP__MR 8
-#define MLIP__NR 12
-static const char *mlip__gemm_kernel = "neon";
+#if defined(MLIP__NEON)
+/* 8 x 12: 24 q-register accumulators; A's 8 values in two registers, used lane by lane. */
 #define MLIP__KNEON_DECL(r)                                                                    \
     float32x4_t c##r##0 = vdupq_n_f32(0), c##r##1 = vdupq_n_f32(0), c##r##2 = vdupq_n_f32(0);
 #define MLIP__KNEON_STEP(r, areg, lane)                                                        \
@@ -876,8 +901,8 @@ static const char *mlip__gemm_kernel = "neon";
         vst1q_f32(cr + 8, o2);                                                                 \
     }
 #define MLIP__KNEON_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
-static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
-                          float alpha, float beta) {
+static void mlip__ukernel_neon(int kc, const float *a, const float *b, float *c, size_t ldc,
+                               float alpha, float beta) {
     int k;
     MLIP__KNEON_ROWS(MLIP__KNEON_DECL)
     for (k = 0; k < kc; k++) {
@@ -887,43 +912,106 @@ static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size
         MLIP__KNEON_STEP(2, a0, 2) MLIP__KNEON_STEP(3, a0, 3)
         MLIP__KNEON_STEP(4, a1, 0) MLIP__KNEON_STEP(5, a1, 1)
         MLIP__KNEON_STEP(6, a1, 2) MLIP__KNEON_STEP(7, a1, 3)
-        a += MLIP__MR;
-        b += MLIP__NR;
+        a += 8;
+        b += 12;
     }
     MLIP__KNEON_ROWS(MLIP__KNEON_STORE)
 }
-
-#else
-#define MLIP__MR 4
-#define MLIP__NR 8
-static const char *mlip__gemm_kernel = "scalar";
-static void mlip__ukernel(int kc, const float *a, const float *b, float *c, size_t ldc,
-                          float alpha, float beta) {
-    float acc[MLIP__MR * MLIP__NR];
-    int k, i, j;
-    for (i = 0; i < MLIP__MR * MLIP__NR; i++) acc[i] = 0.0f;
-    for (k = 0; k < kc; k++) {
-        for (i = 0; i < MLIP__MR; i++)
-            for (j = 0; j < MLIP__NR; j++) acc[i * MLIP__NR + j] += a[i] * b[j];
-        a += MLIP__MR;
-        b += MLIP__NR;
-    }
-    for (i = 0; i < MLIP__MR; i++)
-        for (j = 0; j < MLIP__NR; j++) {
-            float *cij = c + (size_t)i * ldc + j;
-            *cij = alpha * acc[i * MLIP__NR + j] + (beta != 0.0f ? beta * *cij : 0.0f);
-        }
-}
 #endif
 
-MLIPDEF const char *mlip_gemm_kernel_name(void) { return mlip__gemm_kernel; }
+/* Portable 4 x 8: plain C the compiler may vectorise; always present. */
+static void mlip__ukernel_scalar(int kc, const float *a, const float *b, float *c, size_t ldc,
+                                 float alpha, float beta) {
+    float acc[4 * 8];
+    int k, i, j;
+    for (i = 0; i < 4 * 8; i++) acc[i] = 0.0f;
+    for (k = 0; k < kc; k++) {
+        for (i = 0; i < 4; i++)
+            for (j = 0; j < 8; j++) acc[i * 8 + j] += a[i] * b[j];
+        a += 4;
+        b += 8;
+    }
+    for (i = 0; i < 4; i++)
+        for (j = 0; j < 8; j++) {
+            float *cij = c + (size_t)i * ldc + j;
+            *cij = alpha * acc[i * 8 + j] + (beta != 0.0f ? beta * *cij : 0.0f);
+        }
+}
 
-/* Cache blocking: KC x NR slivers of B stay near L1, MC x KC blocks of A in L2. */
-#define MLIP__KC 256
-#define MLIP__MC (MLIP__MR * 12)
-#define MLIP__NC 4096
+typedef struct mlip__gemm_kernel {
+    const char *name;
+    int mr, nr, mc; /* tile rows, tile columns, rows of A packed per L2 block */
+    mlip__ukernel_fn fn;
+} mlip__gemm_kernel;
+
+/* In order of preference. */
+static const mlip__gemm_kernel mlip__gemm_kernels[] = {
+#if defined(MLIP__AVX512)
+    {"avx512", 14, 32, 14 * 12, mlip__ukernel_avx512},
+#endif
+#if defined(MLIP__AVX2)
+    {"avx2", 6, 16, 6 * 24, mlip__ukernel_avx2},
+#endif
+#if defined(MLIP__NEON)
+    {"neon", 8, 12, 8 * 16, mlip__ukernel_neon},
+#endif
+    {"scalar", 4, 8, 4 * 16, mlip__ukernel_scalar},
+};
+#define MLIP__N_GEMM_KERNELS ((int)(sizeof mlip__gemm_kernels / sizeof mlip__gemm_kernels[0]))
+#define MLIP__MAX_TILE (14 * 32)
+#define MLIP__KC 256  /* depth of a packed block: a KC x NR sliver of B stays near L1 */
+#define MLIP__NC 4096 /* columns of B packed at once (an L3-sized panel) */
+
+static int mlip__gemm_kernel_runs_here(const mlip__gemm_kernel *k) {
+#if defined(MLIP__X86_DISPATCH)
+    if (!strcmp(k->name, "avx512")) return __builtin_cpu_supports("avx512f");
+    if (!strcmp(k->name, "avx2")) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    (void)k;
+    return 1;
+}
+
+static const mlip__gemm_kernel *mlip__gemm_active = NULL;
+
+static const mlip__gemm_kernel *mlip__gemm_pick(void) {
+    int i;
+    if (mlip__gemm_active) return mlip__gemm_active;
+    for (i = 0; i < MLIP__N_GEMM_KERNELS - 1; i++)
+        if (mlip__gemm_kernel_runs_here(&mlip__gemm_kernels[i])) break;
+    mlip__gemm_active = &mlip__gemm_kernels[i];
+    return mlip__gemm_active;
+}
+
+MLIPDEF const char *mlip_gemm_kernel_name(void) { return mlip__gemm_pick()->name; }
+
+MLIPDEF int mlip_gemm_kernel_list(const char **names, int max_names) {
+    int i, n = 0;
+    for (i = 0; i < MLIP__N_GEMM_KERNELS; i++)
+        if (mlip__gemm_kernel_runs_here(&mlip__gemm_kernels[i])) {
+            if (names && n < max_names) names[n] = mlip__gemm_kernels[i].name;
+            n++;
+        }
+    return n;
+}
+
+MLIPDEF mlip_status mlip_gemm_set_kernel(const char *name) {
+    int i;
+    if (!name) {
+        mlip__gemm_active = NULL;
+        return MLIP_OK;
+    }
+    for (i = 0; i < MLIP__N_GEMM_KERNELS; i++)
+        if (!strcmp(mlip__gemm_kernels[i].name, name)) {
+            if (!mlip__gemm_kernel_runs_here(&mlip__gemm_kernels[i]))
+                return mlip__fail(MLIP_ERR_UNSUPPORTED, "GEMM kernel '%s' is not supported by this CPU", name);
+            mlip__gemm_active = &mlip__gemm_kernels[i];
+            return MLIP_OK;
+        }
+    return mlip__fail(MLIP_ERR_UNSUPPORTED, "GEMM kernel '%s' is not compiled into this build", name);
+}
 
 typedef struct mlip__gemm_job {
+    const mlip__gemm_kernel *kern;
     int trans_a, trans_b, M, N, K;
     float alpha, beta;
     const float *A, *B;
@@ -931,54 +1019,56 @@ typedef struct mlip__gemm_job {
     float *C;
     int ldc;
     int grid_m, grid_n; /* tasks cut C into grid_m x grid_n blocks */
-    float *workspace;   /* per task: packed A (MC x KC) then packed B (KC x NC) */
+    float *workspace;   /* per task: packed A (mc x KC) then packed B (KC x NC) */
     size_t workspace_per_task;
 } mlip__gemm_job;
 
 /* Pack rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) as MR-row slivers, zero-padded. */
 static void mlip__pack_a(float *dst, const mlip__gemm_job *g, int i0, int mc, int p0, int kc) {
+    const int MR = g->kern->mr;
     int ir, r, k;
-    for (ir = 0; ir < mc; ir += MLIP__MR) {
-        int rows = MLIP__MIN(MLIP__MR, mc - ir);
+    for (ir = 0; ir < mc; ir += MR) {
+        int rows = MLIP__MIN(MR, mc - ir);
         if (!g->trans_a) {
             for (r = 0; r < rows; r++) {
                 const float *src = g->A + (size_t)(i0 + ir + r) * g->lda + p0;
-                for (k = 0; k < kc; k++) dst[k * MLIP__MR + r] = src[k];
+                for (k = 0; k < kc; k++) dst[k * MR + r] = src[k];
             }
         } else {
             for (k = 0; k < kc; k++) {
                 const float *src = g->A + (size_t)(p0 + k) * g->lda + i0 + ir;
-                for (r = 0; r < rows; r++) dst[k * MLIP__MR + r] = src[r];
+                for (r = 0; r < rows; r++) dst[k * MR + r] = src[r];
             }
         }
-        if (rows < MLIP__MR)
+        if (rows < MR)
             for (k = 0; k < kc; k++)
-                for (r = rows; r < MLIP__MR; r++) dst[k * MLIP__MR + r] = 0.0f;
-        dst += (size_t)MLIP__MR * kc;
+                for (r = rows; r < MR; r++) dst[k * MR + r] = 0.0f;
+        dst += (size_t)MR * kc;
     }
 }
 
 /* Pack depth [p0, p0+kc) x columns [j0, j0+nc) of op(B) as NR-column slivers, zero-padded. */
 static void mlip__pack_b(float *dst, const mlip__gemm_job *g, int p0, int kc, int j0, int nc) {
+    const int NR = g->kern->nr;
     int jr, j, k;
-    for (jr = 0; jr < nc; jr += MLIP__NR) {
-        int cols = MLIP__MIN(MLIP__NR, nc - jr);
+    for (jr = 0; jr < nc; jr += NR) {
+        int cols = MLIP__MIN(NR, nc - jr);
         if (!g->trans_b) {
             for (k = 0; k < kc; k++) {
                 const float *src = g->B + (size_t)(p0 + k) * g->ldb + j0 + jr;
-                float *d = dst + (size_t)k * MLIP__NR;
+                float *d = dst + (size_t)k * NR;
                 for (j = 0; j < cols; j++) d[j] = src[j];
-                for (; j < MLIP__NR; j++) d[j] = 0.0f;
+                for (; j < NR; j++) d[j] = 0.0f;
             }
         } else {
             for (j = 0; j < cols; j++) {
                 const float *src = g->B + (size_t)(j0 + jr + j) * g->ldb + p0;
-                for (k = 0; k < kc; k++) dst[(size_t)k * MLIP__NR + j] = src[k];
+                for (k = 0; k < kc; k++) dst[(size_t)k * NR + j] = src[k];
             }
-            for (; j < MLIP__NR; j++)
-                for (k = 0; k < kc; k++) dst[(size_t)k * MLIP__NR + j] = 0.0f;
+            for (; j < NR; j++)
+                for (k = 0; k < kc; k++) dst[(size_t)k * NR + j] = 0.0f;
         }
-        dst += (size_t)MLIP__NR * kc;
+        dst += (size_t)NR * kc;
     }
 }
 
@@ -995,36 +1085,38 @@ static void mlip__split(int n, int unit, int parts, int index, int *begin, int *
 static void mlip__gemm_task(void *arg, int task, int n_tasks) {
     const mlip__gemm_job *g = (const mlip__gemm_job *)arg;
     float *pack_a = g->workspace + g->workspace_per_task * (size_t)task;
-    float *pack_b = pack_a + (size_t)MLIP__MC * MLIP__KC;
-    float tile[MLIP__MR * MLIP__NR];
+    const int MR = g->kern->mr, NR = g->kern->nr, MC = g->kern->mc;
+    const mlip__ukernel_fn ukernel = g->kern->fn;
+    float *pack_b = pack_a + (size_t)MC * MLIP__KC;
+    float tile[MLIP__MAX_TILE];
     int m0, m1, n0, n1, jc, pc, ic, jr, ir, i, j;
     (void)n_tasks;
-    mlip__split(g->M, MLIP__MR, g->grid_m, task / g->grid_n, &m0, &m1);
-    mlip__split(g->N, MLIP__NR, g->grid_n, task % g->grid_n, &n0, &n1);
+    mlip__split(g->M, MR, g->grid_m, task / g->grid_n, &m0, &m1);
+    mlip__split(g->N, NR, g->grid_n, task % g->grid_n, &n0, &n1);
     for (jc = n0; jc < n1; jc += MLIP__NC) {
         int nc = MLIP__MIN(MLIP__NC, n1 - jc);
         for (pc = 0; pc < g->K; pc += MLIP__KC) {
             int kc = MLIP__MIN(MLIP__KC, g->K - pc);
             float beta = pc == 0 ? g->beta : 1.0f;
             mlip__pack_b(pack_b, g, pc, kc, jc, nc);
-            for (ic = m0; ic < m1; ic += MLIP__MC) {
-                int mc = MLIP__MIN(MLIP__MC, m1 - ic);
+            for (ic = m0; ic < m1; ic += MC) {
+                int mc = MLIP__MIN(MC, m1 - ic);
                 mlip__pack_a(pack_a, g, ic, mc, pc, kc);
-                for (jr = 0; jr < nc; jr += MLIP__NR) {
-                    int cols = MLIP__MIN(MLIP__NR, nc - jr);
+                for (jr = 0; jr < nc; jr += NR) {
+                    int cols = MLIP__MIN(NR, nc - jr);
                     const float *bp = pack_b + (size_t)jr * kc;
-                    for (ir = 0; ir < mc; ir += MLIP__MR) {
-                        int rows = MLIP__MIN(MLIP__MR, mc - ir);
+                    for (ir = 0; ir < mc; ir += MR) {
+                        int rows = MLIP__MIN(MR, mc - ir);
                         const float *ap = pack_a + (size_t)ir * kc;
                         float *c = g->C + (size_t)(ic + ir) * g->ldc + jc + jr;
-                        if (rows == MLIP__MR && cols == MLIP__NR) {
-                            mlip__ukernel(kc, ap, bp, c, (size_t)g->ldc, g->alpha, beta);
+                        if (rows == MR && cols == NR) {
+                            ukernel(kc, ap, bp, c, (size_t)g->ldc, g->alpha, beta);
                         } else { /* edge tile: compute whole, merge the valid part */
-                            mlip__ukernel(kc, ap, bp, tile, MLIP__NR, g->alpha, 0.0f);
+                            ukernel(kc, ap, bp, tile, NR, g->alpha, 0.0f);
                             for (i = 0; i < rows; i++)
                                 for (j = 0; j < cols; j++) {
                                     float *cij = c + (size_t)i * g->ldc + j;
-                                    *cij = tile[i * MLIP__NR + j] + (beta != 0.0f ? beta * *cij : 0.0f);
+                                    *cij = tile[i * NR + j] + (beta != 0.0f ? beta * *cij : 0.0f);
                                 }
                         }
                     }
@@ -1048,9 +1140,11 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
                                int K, float alpha, const float *A, int lda, const float *B,
                                int ldb, float beta, float *C, int ldc) {
     mlip__gemm_job g;
+    const mlip__gemm_kernel *kern = mlip__gemm_pick();
+    const int MR = kern->mr, NR = kern->nr;
     int threads, tm, best_tm = 1, n_tasks;
     double best_cost = -1;
-    size_t kc_max, nc_max, total;
+    size_t kc_max, nc_max, total = 0;
     mlip_status st = mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
     if (st) return st;
     if (M == 0 || N == 0) return MLIP_OK;
@@ -1061,7 +1155,7 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
     /* Threads: never more tasks than micro-tiles of work; choose the grid_m x grid_n split
        of C that gives the fewest tiles to the busiest task. */
     {
-        double mt = (double)((M + MLIP__MR - 1) / MLIP__MR), nt = (double)((N + MLIP__NR - 1) / MLIP__NR);
+        double mt = (double)((M + MR - 1) / MR), nt = (double)((N + NR - 1) / NR);
         double flops = 2.0 * M * N * K;
         threads = mlip_get_num_threads();
         if (flops < 2e6) threads = 1; /* too small to repay a wake-up */
@@ -1074,14 +1168,15 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
         }
     }
     memset(&g, 0, sizeof g);
+    g.kern = kern;
     g.trans_a = trans_a, g.trans_b = trans_b, g.M = M, g.N = N, g.K = K;
     g.alpha = alpha, g.beta = beta, g.A = A, g.B = B, g.lda = lda, g.ldb = ldb, g.C = C, g.ldc = ldc;
     g.grid_m = best_tm, g.grid_n = threads / best_tm;
     n_tasks = threads;
     kc_max = (size_t)MLIP__MIN(K, MLIP__KC);
-    nc_max = (size_t)MLIP__MIN(((N + g.grid_n - 1) / g.grid_n + 2 * MLIP__NR), MLIP__NC);
-    nc_max = (nc_max + MLIP__NR - 1) / MLIP__NR * MLIP__NR;
-    g.workspace_per_task = (size_t)MLIP__MC * MLIP__KC + kc_max * nc_max;
+    nc_max = (size_t)MLIP__MIN(((N + g.grid_n - 1) / g.grid_n + 2 * NR), MLIP__NC);
+    nc_max = (nc_max + NR - 1) / NR * NR;
+    g.workspace_per_task = (size_t)kern->mc * MLIP__KC + kc_max * nc_max;
     g.workspace_per_task = (g.workspace_per_task + 15) / 16 * 16; /* keep each task 64-byte aligned */
     if (mlip_size_mul(g.workspace_per_task * sizeof(float), (size_t)n_tasks, &total)) return MLIP_ERR_OVERFLOW;
     g.workspace = (float *)mlip_alloc(total);
@@ -1091,7 +1186,648 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
     return MLIP_OK;
 }
 
-/*@@KERNELS@@*/
+/* ======================================================================================
+   4. Kernels: forward/backward pairs
+
+   Each forward checks its arguments once and does the work; each backward accumulates into
+   the gradients it is given. The heavy lifting (linear, patch embedding) is mlip_sgemm; the
+   memory-bound row kernels split rows over the thread pool through mlip__for_rows.
+   ====================================================================================== */
+
+/* Run fn over [0, rows) in at most mlip_get_num_threads() chunks (task = chunk index, for
+   per-task scratch), or inline as task 0 when the work is too small to share. */
+typedef void (*mlip__rows_fn)(void *arg, int r0, int r1, int task);
+typedef struct mlip__rows_job {
+    mlip__rows_fn fn;
+    void *arg;
+    int rows;
+} mlip__rows_job;
+
+static void mlip__rows_task(void *p, int task, int n_tasks) {
+    const mlip__rows_job *job = (const mlip__rows_job *)p;
+    int r0, r1;
+    mlip__split(job->rows, 1, n_tasks, task, &r0, &r1);
+    if (r0 < r1) job->fn(job->arg, r0, r1, task);
+}
+
+static void mlip__for_rows(int rows, double work_per_row, mlip__rows_fn fn, void *arg) {
+    int threads = mlip_get_num_threads();
+    mlip__rows_job job;
+    if (threads > rows) threads = rows;
+    if (threads <= 1 || (double)rows * work_per_row < 65536.0) {
+        fn(arg, 0, rows, 0);
+        return;
+    }
+    job.fn = fn, job.arg = arg, job.rows = rows;
+    mlip_parallel_for(threads, mlip__rows_task, &job);
+}
+
+/* ---- linear ---- */
+
+MLIPDEF mlip_status mlip_linear_forward(float *out, const float *inp, const float *weight,
+                                        const float *bias, int rows, int C, int OC) {
+    int r;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(weight);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    if (bias) { /* start from the bias and accumulate the product onto it */
+        for (r = 0; r < rows; r++) memcpy(out + (size_t)r * OC, bias, sizeof(float) * (size_t)OC);
+    }
+    return mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, rows, OC, C, 1.0f, inp, C, weight, C,
+                      bias ? 1.0f : 0.0f, out, OC);
+}
+
+MLIPDEF mlip_status mlip_linear_backward(float *dinp, float *dweight, float *dbias,
+                                         const float *dout, const float *inp,
+                                         const float *weight, int rows, int C, int OC) {
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    if (dinp) { /* dinp (rows, C) += dout (rows, OC) . weight (OC, C) */
+        MLIP__CHECK_PTR(weight);
+        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, OC, weight, C, 1.0f,
+                        dinp, C);
+        if (st) return st;
+    }
+    if (dweight) { /* dweight (OC, C) += dout^T (OC, rows) . inp (rows, C) */
+        MLIP__CHECK_PTR(inp);
+        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, OC, inp, C, 1.0f,
+                        dweight, C);
+        if (st) return st;
+    }
+    if (dbias) {
+        int r, o;
+        for (r = 0; r < rows; r++) {
+            const float *d = dout + (size_t)r * OC;
+            for (o = 0; o < OC; o++) dbias[o] += d[o];
+        }
+    }
+    return st;
+}
+
+/* ---- layernorm ---- */
+
+typedef struct mlip__ln_args {
+    float *out, *mean, *rstd;
+    const float *inp, *weight, *bias;
+    int C;
+    float eps;
+} mlip__ln_args;
+
+static void mlip__layernorm_rows(void *p, int r0, int r1, int task) {
+    const mlip__ln_args *a = (const mlip__ln_args *)p;
+    int r, i, C = a->C;
+    (void)task;
+    for (r = r0; r < r1; r++) {
+        const float *x = a->inp + (size_t)r * C;
+        float *y = a->out + (size_t)r * C;
+        float m = 0.0f, v = 0.0f, s;
+        for (i = 0; i < C; i++) m += x[i];
+        m /= (float)C;
+        for (i = 0; i < C; i++) v += (x[i] - m) * (x[i] - m);
+        v /= (float)C; /* biased variance, as PyTorch's LayerNorm */
+        s = 1.0f / sqrtf(v + a->eps);
+        for (i = 0; i < C; i++) {
+            float n = (x[i] - m) * s;
+            y[i] = n * (a->weight ? a->weight[i] : 1.0f) + (a->bias ? a->bias[i] : 0.0f);
+        }
+        if (a->mean) a->mean[r] = m;
+        if (a->rstd) a->rstd[r] = s;
+    }
+}
+
+MLIPDEF mlip_status mlip_layernorm_forward(float *out, float *mean, float *rstd,
+                                           const float *inp, const float *weight,
+                                           const float *bias, int rows, int C, float eps) {
+    mlip__ln_args a;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    if (!(eps >= 0.0f))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_layernorm_forward: eps must be >= 0");
+    a.out = out, a.mean = mean, a.rstd = rstd, a.inp = inp, a.weight = weight, a.bias = bias;
+    a.C = C, a.eps = eps;
+    mlip__for_rows(rows, 6.0 * C, mlip__layernorm_rows, &a);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *dbias,
+                                            const float *dout, const float *inp,
+                                            const float *weight, const float *mean,
+                                            const float *rstd, int rows, int C) {
+    int r, i;
+    MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(mean); MLIP__CHECK_PTR(rstd);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    for (r = 0; r < rows; r++) {
+        const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
+        float m = mean[r], s = rstd[r], dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+        /* with n = (x - m) s and dn = w dy:  dx = s (dn - mean(dn) - n mean(dn n)) */
+        for (i = 0; i < C; i++) {
+            float n = (x[i] - m) * s, dn = (weight ? weight[i] : 1.0f) * dy[i];
+            dnorm_mean += dn;
+            dnorm_norm_mean += dn * n;
+        }
+        dnorm_mean /= (float)C;
+        dnorm_norm_mean /= (float)C;
+        for (i = 0; i < C; i++) {
+            float n = (x[i] - m) * s, dn = (weight ? weight[i] : 1.0f) * dy[i];
+            if (dinp) dinp[(size_t)r * C + i] += s * (dn - dnorm_mean - n * dnorm_norm_mean);
+            if (dweight) dweight[i] += n * dy[i];
+            if (dbias) dbias[i] += dy[i];
+        }
+    }
+    return MLIP_OK;
+}
+
+/* ---- GELU ---- */
+
+#define MLIP__SQRT_HALF 0.70710678118654752f
+#define MLIP__INV_SQRT_2PI 0.39894228040143268f
+#define MLIP__SQRT_2_OVER_PI 0.79788456080286536f
+
+static mlip_status mlip__gelu_check(const char *who, const void *a, const void *b, size_t n,
+                                    mlip_gelu_kind kind) {
+    if (!a || !b) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: NULL buffer", who);
+    if (n == 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: n must be positive", who);
+    if (kind != MLIP_GELU_ERF && kind != MLIP_GELU_TANH)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: unknown GELU kind %d", who, (int)kind);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
+                                      mlip_gelu_kind kind) {
+    size_t i;
+    mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
+    if (st) return st;
+    if (kind == MLIP_GELU_ERF) {
+        for (i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + erff(inp[i] * MLIP__SQRT_HALF));
+    } else {
+        for (i = 0; i < n; i++) {
+            float x = inp[i], u = MLIP__SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
+            out[i] = 0.5f * x * (1.0f + tanhf(u));
+        }
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout,
+                                       size_t n, mlip_gelu_kind kind) {
+    size_t i;
+    mlip_status st = mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind);
+    if (st) return st;
+    MLIP__CHECK_PTR(dout);
+    if (kind == MLIP_GELU_ERF) {
+        for (i = 0; i < n; i++) {
+            float x = inp[i];
+            float cdf = 0.5f * (1.0f + erff(x * MLIP__SQRT_HALF));
+            float pdf = MLIP__INV_SQRT_2PI * expf(-0.5f * x * x);
+            dinp[i] += dout[i] * (cdf + x * pdf);
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            float x = inp[i], u = MLIP__SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
+            float t = tanhf(u), du = MLIP__SQRT_2_OVER_PI * (1.0f + 3.0f * 0.044715f * x * x);
+            dinp[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* ---- softmax ---- */
+
+/* y (n) = softmax(x (n)); y may equal x. */
+static void mlip__softmax_row(float *y, const float *x, int n) {
+    float mx = x[0], sum = 0.0f, inv;
+    int i;
+    for (i = 1; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+    for (i = 0; i < n; i++) {
+        y[i] = expf(x[i] - mx);
+        sum += y[i];
+    }
+    inv = 1.0f / sum;
+    for (i = 0; i < n; i++) y[i] *= inv;
+}
+
+typedef struct mlip__softmax_args {
+    float *out;
+    const float *inp;
+    int C;
+} mlip__softmax_args;
+
+static void mlip__softmax_rows(void *p, int r0, int r1, int task) {
+    const mlip__softmax_args *a = (const mlip__softmax_args *)p;
+    int r;
+    (void)task;
+    for (r = r0; r < r1; r++) mlip__softmax_row(a->out + (size_t)r * a->C, a->inp + (size_t)r * a->C, a->C);
+}
+
+MLIPDEF mlip_status mlip_softmax_forward(float *out, const float *inp, int rows, int C) {
+    mlip__softmax_args a;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    a.out = out, a.inp = inp, a.C = C;
+    mlip__for_rows(rows, 20.0 * C, mlip__softmax_rows, &a);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const float *out,
+                                          int rows, int C) {
+    int r, i;
+    MLIP__CHECK_PTR(dinp); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    for (r = 0; r < rows; r++) { /* dx_i = y_i (dy_i - sum_j y_j dy_j) */
+        const float *y = out + (size_t)r * C, *dy = dout + (size_t)r * C;
+        float dot = 0.0f;
+        for (i = 0; i < C; i++) dot += y[i] * dy[i];
+        for (i = 0; i < C; i++) dinp[(size_t)r * C + i] += y[i] * (dy[i] - dot);
+    }
+    return MLIP_OK;
+}
+
+/* ---- multi-head self-attention ---- */
+
+static mlip_status mlip__attention_check(const char *who, int B, int T, int C, int NH) {
+    size_t n = 0;
+    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
+                          who, B, T, C, NH);
+    if (C % NH)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
+    if (mlip__count3(&n, B, T, 3 * (C / NH) * NH) || mlip__count3(&n, B * NH > 0 ? B : 1, NH, T) ||
+        mlip__count3(&n, B, NH, T) || mlip_size_mul(n, (size_t)T, &n))
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow", who);
+    if ((size_t)C > ((size_t)-1) / 3 || C > 0x7fffffff / 3)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: 3*C overflows", who);
+    return MLIP_OK;
+}
+
+typedef struct mlip__attn_args {
+    float *out, *att, *scratch; /* scratch: one score row of T per task when att is NULL */
+    const float *qkv;
+    const uint8_t *key_mask;
+    int B, T, C, NH;
+} mlip__attn_args;
+
+/* Rows r of the flattened (B, NH, T) query index, one softmax row of scores each. */
+static void mlip__attention_rows(void *p, int r0, int r1, int task) {
+    const mlip__attn_args *a = (const mlip__attn_args *)p;
+    int T = a->T, C = a->C, NH = a->NH, hs = C / NH, C3 = 3 * C, r, t2, i;
+    float scale = 1.0f / sqrtf((float)hs);
+    for (r = r0; r < r1; r++) {
+        int t = r % T, h = (r / T) % NH, b = r / (T * NH);
+        const float *q = a->qkv + ((size_t)b * T + t) * C3 + h * hs;
+        const uint8_t *mask = a->key_mask ? a->key_mask + (size_t)b * T : NULL;
+        float *s = a->att ? a->att + (size_t)r * T : a->scratch + (size_t)task * T;
+        float *o = a->out + ((size_t)b * T + t) * C + h * hs;
+        float mx = -FLT_MAX, sum = 0.0f, inv;
+        for (t2 = 0; t2 < T; t2++) { /* scaled scores of the real keys */
+            const float *k = a->qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+            float dot = 0.0f;
+            if (mask && !mask[t2]) continue;
+            for (i = 0; i < hs; i++) dot += q[i] * k[i];
+            s[t2] = dot * scale;
+            if (s[t2] > mx) mx = s[t2];
+        }
+        for (t2 = 0; t2 < T; t2++) {
+            s[t2] = (mask && !mask[t2]) ? 0.0f : expf(s[t2] - mx);
+            sum += s[t2];
+        }
+        inv = sum > 0.0f ? 1.0f / sum : 0.0f; /* no real key at all: zero output */
+        for (i = 0; i < hs; i++) o[i] = 0.0f;
+        for (t2 = 0; t2 < T; t2++) {
+            const float *v = a->qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+            float w = s[t2] * inv;
+            s[t2] = w;
+            if (w == 0.0f) continue;
+            for (i = 0; i < hs; i++) o[i] += w * v[i];
+        }
+    }
+}
+
+MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
+                                           const uint8_t *key_mask, int B, int T, int C,
+                                           int NH) {
+    mlip__attn_args a;
+    mlip_status st = mlip__attention_check("mlip_attention_forward", B, T, C, NH);
+    if (st) return st;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(qkv);
+    a.out = out, a.att = att, a.scratch = NULL, a.qkv = qkv, a.key_mask = key_mask;
+    a.B = B, a.T = T, a.C = C, a.NH = NH;
+    if (!att) {
+        a.scratch = (float *)mlip_alloc_zeroed((size_t)mlip_get_num_threads(), sizeof(float) * (size_t)T);
+        if (!a.scratch) return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    mlip__for_rows(B * NH * T, 4.0 * T * (C / NH), mlip__attention_rows, &a);
+    mlip_free(a.scratch);
+    return MLIP_OK;
+}
+
+typedef struct mlip__attn_back_args {
+    float *dqkv, *scratch; /* scratch: one row of T per task */
+    const float *dout, *qkv, *att;
+    int B, T, C, NH;
+} mlip__attn_back_args;
+
+/* Rows here are (b, h) pairs: a task owns a head of one sequence, so its dq, dk, dv slices
+   are written by nobody else. */
+static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
+    const mlip__attn_back_args *a = (const mlip__attn_back_args *)p;
+    int T = a->T, C = a->C, NH = a->NH, hs = C / NH, C3 = 3 * C, bh, t, t2, i;
+    float scale = 1.0f / sqrtf((float)hs), *datt = a->scratch + (size_t)task * T;
+    for (bh = r0; bh < r1; bh++) {
+        int b = bh / NH, h = bh % NH;
+        for (t = 0; t < T; t++) {
+            const float *pr = a->att + ((size_t)bh * T + t) * T; /* probabilities of row t */
+            const float *dy = a->dout + ((size_t)b * T + t) * C + h * hs;
+            const float *q = a->qkv + ((size_t)b * T + t) * C3 + h * hs;
+            float *dq = a->dqkv + ((size_t)b * T + t) * C3 + h * hs;
+            float dot = 0.0f;
+            /* out = sum p v:  dp = dy . v,  dv += p dy */
+            for (t2 = 0; t2 < T; t2++) {
+                const float *v = a->qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                float *dv = a->dqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs, d = 0.0f;
+                if (pr[t2] == 0.0f) {
+                    datt[t2] = 0.0f;
+                    continue;
+                }
+                for (i = 0; i < hs; i++) {
+                    d += dy[i] * v[i];
+                    dv[i] += pr[t2] * dy[i];
+                }
+                datt[t2] = d;
+                dot += pr[t2] * d;
+            }
+            /* softmax: ds = p (dp - sum p dp); s = scale q.k */
+            for (t2 = 0; t2 < T; t2++) {
+                const float *k = a->qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                float *dk = a->dqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                float ds = pr[t2] * (datt[t2] - dot) * scale;
+                if (ds == 0.0f) continue;
+                for (i = 0; i < hs; i++) {
+                    dq[i] += ds * k[i];
+                    dk[i] += ds * q[i];
+                }
+            }
+        }
+    }
+}
+
+MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
+                                            const float *att, int B, int T, int C, int NH) {
+    mlip__attn_back_args a;
+    mlip_status st = mlip__attention_check("mlip_attention_backward", B, T, C, NH);
+    if (st) return st;
+    MLIP__CHECK_PTR(dqkv); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(qkv); MLIP__CHECK_PTR(att);
+    a.dqkv = dqkv, a.dout = dout, a.qkv = qkv, a.att = att;
+    a.B = B, a.T = T, a.C = C, a.NH = NH;
+    a.scratch = (float *)mlip_alloc_zeroed((size_t)mlip_get_num_threads(), sizeof(float) * (size_t)T);
+    if (!a.scratch) return MLIP_ERR_OUT_OF_MEMORY;
+    mlip__for_rows(B * NH, 6.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
+    mlip_free(a.scratch);
+    return MLIP_OK;
+}
+
+/* ---- embedding lookup ---- */
+
+static mlip_status mlip__check_ids(const char *who, const int *ids, int n, int V) {
+    int i;
+    for (i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= V)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: id %d at position %d is outside [0, %d)",
+                              who, ids[i], i, V);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table,
+                                           int n, int C, int V) {
+    int i;
+    mlip_status st;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(ids); MLIP__CHECK_PTR(table);
+    MLIP__CHECK_POS(n); MLIP__CHECK_POS(C); MLIP__CHECK_POS(V);
+    if ((st = mlip__check_ids("mlip_embedding_forward", ids, n, V))) return st;
+    for (i = 0; i < n; i++)
+        memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, sizeof(float) * (size_t)C);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids,
+                                            int n, int C, int V) {
+    int i;
+    mlip_status st;
+    MLIP__CHECK_PTR(dtable); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(ids);
+    MLIP__CHECK_POS(n); MLIP__CHECK_POS(C); MLIP__CHECK_POS(V);
+    if ((st = mlip__check_ids("mlip_embedding_backward", ids, n, V))) return st;
+    for (i = 0; i < n; i++) mlip_axpy(dtable + (size_t)ids[i] * C, 1.0f, dout + (size_t)i * C, (size_t)C);
+    return MLIP_OK;
+}
+
+/* ---- patch embedding ---- */
+
+static mlip_status mlip__patch_check(const char *who, int B, int Cin, int H, int W, int P, int D) {
+    size_t n = 0;
+    if (B <= 0 || Cin <= 0 || H <= 0 || W <= 0 || P <= 0 || D <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: sizes must be positive", who);
+    if (H % P || W % P)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: image %dx%d is not a multiple of patch %d",
+                          who, W, H, P);
+    if (mlip__count3(&n, B, Cin, H) || mlip_size_mul(n, (size_t)W, &n) ||
+        mlip__count3(&n, Cin, P, P) || n > 0x7fffffff || mlip__count3(&n, B, (H / P) * (W / P), D))
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow", who);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const float *img,
+                                             const float *weight, const float *bias, int B,
+                                             int Cin, int H, int W, int P, int D) {
+    int b, c, ky, kx, py, GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
+    mlip_status st = mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D);
+    if (st) return st;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(patches); MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(weight);
+    /* unfold: patches[b, ky*GW+kx, (c*P + py)*P + px] = img[b, c, ky*P+py, kx*P+px] */
+    for (b = 0; b < B; b++)
+        for (ky = 0; ky < GH; ky++)
+            for (kx = 0; kx < GW; kx++) {
+                float *dst = patches + ((size_t)b * K + (size_t)ky * GW + kx) * CPP;
+                for (c = 0; c < Cin; c++)
+                    for (py = 0; py < P; py++)
+                        memcpy(dst + ((size_t)c * P + py) * P,
+                               img + (((size_t)b * Cin + c) * H + (size_t)ky * P + py) * W + (size_t)kx * P,
+                               sizeof(float) * (size_t)P);
+            }
+    return mlip_linear_forward(out, patches, weight, bias, B * K, CPP, D);
+}
+
+MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float *dbias,
+                                              const float *dout, const float *patches,
+                                              const float *weight, int B, int Cin, int H,
+                                              int W, int P, int D) {
+    int b, c, ky, kx, py, px, GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
+    float *dpatches = NULL;
+    mlip_status st = mlip__patch_check("mlip_patch_embed_backward", B, Cin, H, W, P, D);
+    if (st) return st;
+    MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(patches);
+    if (dimg) {
+        MLIP__CHECK_PTR(weight);
+        dpatches = (float *)mlip_alloc_zeroed((size_t)B * K, sizeof(float) * (size_t)CPP);
+        if (!dpatches) return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    st = mlip_linear_backward(dpatches, dweight, dbias, dout, patches, weight, B * K, CPP, D);
+    if (!st && dimg) /* fold back: each pixel belongs to exactly one patch */
+        for (b = 0; b < B; b++)
+            for (ky = 0; ky < GH; ky++)
+                for (kx = 0; kx < GW; kx++) {
+                    const float *src = dpatches + ((size_t)b * K + (size_t)ky * GW + kx) * CPP;
+                    for (c = 0; c < Cin; c++)
+                        for (py = 0; py < P; py++) {
+                            float *d = dimg + (((size_t)b * Cin + c) * H + (size_t)ky * P + py) * W + (size_t)kx * P;
+                            for (px = 0; px < P; px++) d[px] += src[((size_t)c * P + py) * P + px];
+                        }
+                }
+    mlip_free(dpatches);
+    return st;
+}
+
+/* ---- residual ---- */
+
+MLIPDEF mlip_status mlip_residual_forward(float *out, const float *a, const float *b, size_t n) {
+    size_t i;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(a); MLIP__CHECK_PTR(b);
+    if (n == 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_residual_forward: n must be positive");
+    for (i = 0; i < n; i++) out[i] = a[i] + b[i];
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_residual_backward(float *da, float *db, const float *dout, size_t n) {
+    MLIP__CHECK_PTR(dout);
+    if (n == 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_residual_backward: n must be positive");
+    if (da) mlip_axpy(da, 1.0f, dout, n);
+    if (db) mlip_axpy(db, 1.0f, dout, n);
+    return MLIP_OK;
+}
+
+/* ---- L2 normalisation ---- */
+
+MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *inp, int rows,
+                                        int C, float eps) {
+    int r, i;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    if (!(eps > 0.0f)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_l2norm_forward: eps must be > 0");
+    for (r = 0; r < rows; r++) {
+        const float *x = inp + (size_t)r * C;
+        float *y = out + (size_t)r * C, n = sqrtf((float)mlip_dot(x, x, (size_t)C)), inv;
+        if (n < eps) n = eps;
+        inv = 1.0f / n;
+        for (i = 0; i < C; i++) y[i] = x[i] * inv;
+        if (norm) norm[r] = n;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_l2norm_backward(float *dinp, const float *dout, const float *out,
+                                         const float *norm, int rows, int C) {
+    int r, i;
+    MLIP__CHECK_PTR(dinp); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(norm);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    for (r = 0; r < rows; r++) {
+        const float *y = out + (size_t)r * C, *dy = dout + (size_t)r * C;
+        float *dx = dinp + (size_t)r * C, inv = 1.0f / norm[r];
+        /* y = x / |x|:  dx = (dy - y (y . dy)) / |x|.  (When |x| was clamped to eps the
+           direction term is not exact there, as in PyTorch's F.normalize.) */
+        float dot = (float)mlip_dot(y, dy, (size_t)C);
+        for (i = 0; i < C; i++) dx[i] += (dy[i] - y[i] * dot) * inv;
+    }
+    return MLIP_OK;
+}
+
+/* ---- cross-entropy ---- */
+
+static mlip_status mlip__check_targets(const char *who, const int *targets, int rows, int C) {
+    int r;
+    for (r = 0; r < rows; r++)
+        if (targets[r] >= C)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: target %d of row %d is >= C = %d", who,
+                              targets[r], r, C);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs,
+                                               const float *logits, const int *targets,
+                                               int rows, int C) {
+    int r, i;
+    mlip_status st;
+    MLIP__CHECK_PTR(losses); MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(logits); MLIP__CHECK_PTR(targets);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    if ((st = mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C))) return st;
+    for (r = 0; r < rows; r++) {
+        const float *z = logits + (size_t)r * C;
+        float mx = z[0];
+        double sum = 0.0;
+        for (i = 1; i < C; i++) mx = z[i] > mx ? z[i] : mx;
+        for (i = 0; i < C; i++) sum += exp((double)z[i] - mx);
+        mlip__softmax_row(probs + (size_t)r * C, z, C);
+        /* -log p_target via log-sum-exp: exact even when p_target underflows */
+        losses[r] = targets[r] < 0 ? 0.0f : (float)(log(sum) + mx - z[targets[r]]);
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlosses,
+                                                const float *probs, const int *targets,
+                                                int rows, int C) {
+    int r, i;
+    mlip_status st;
+    MLIP__CHECK_PTR(dlogits); MLIP__CHECK_PTR(dlosses); MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(targets);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    if ((st = mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C))) return st;
+    for (r = 0; r < rows; r++) {
+        const float *p = probs + (size_t)r * C;
+        float *dz = dlogits + (size_t)r * C, g = dlosses[r];
+        if (targets[r] < 0) continue;
+        for (i = 0; i < C; i++) dz[i] += g * (p[i] - (i == targets[r] ? 1.0f : 0.0f));
+    }
+    return MLIP_OK;
+}
+
+/* ---- mean pooling over spans ---- */
+
+static mlip_status mlip__check_spans(const char *who, const int *begin, const int *end,
+                                     int n_spans, int rows) {
+    int s;
+    for (s = 0; s < n_spans; s++)
+        if (begin[s] < 0 || end[s] > rows || begin[s] >= end[s])
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: span %d [%d, %d) is empty or outside [0, %d)",
+                              who, s, begin[s], end[s], rows);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const int *begin,
+                                           const int *end, int n_spans, int rows, int C) {
+    int s, r;
+    mlip_status st;
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(begin); MLIP__CHECK_PTR(end);
+    MLIP__CHECK_POS(n_spans); MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    if ((st = mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows))) return st;
+    for (s = 0; s < n_spans; s++) {
+        float *o = out + (size_t)s * C;
+        mlip_fill(o, (size_t)C, 0.0f);
+        for (r = begin[s]; r < end[s]; r++) mlip_axpy(o, 1.0f, inp + (size_t)r * C, (size_t)C);
+        mlip_scale(o, 1.0f / (float)(end[s] - begin[s]), (size_t)C);
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, const int *begin,
+                                            const int *end, int n_spans, int rows, int C) {
+    int s, r;
+    mlip_status st;
+    MLIP__CHECK_PTR(dinp); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(begin); MLIP__CHECK_PTR(end);
+    MLIP__CHECK_POS(n_spans); MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    if ((st = mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows))) return st;
+    for (s = 0; s < n_spans; s++) {
+        float w = 1.0f / (float)(end[s] - begin[s]);
+        for (r = begin[s]; r < end[s]; r++) mlip_axpy(dinp + (size_t)r * C, w, dout + (size_t)s * C, (size_t)C);
+    }
+    return MLIP_OK;
+}
 
 #endif /* MLIP_IMPLEMENTATION_DONE */
 #endif /* MLIP_IMPLEMENTATION */
