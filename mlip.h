@@ -52,7 +52,9 @@
 #define MLIP_VERSION_STRING "0.1.0"
 
 #ifndef MLIPDEF
-#ifdef MLIP_STATIC
+#if defined(MLIP_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define MLIPDEF static __attribute__((unused)) /* a TU need not use every function */
+#elif defined(MLIP_STATIC)
 #define MLIPDEF static
 #else
 #define MLIPDEF extern
@@ -1451,11 +1453,10 @@ static mlip_status mlip__attention_check(const char *who, int B, int T, int C, i
                           who, B, T, C, NH);
     if (C % NH)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
-    if (mlip__count3(&n, B, T, 3 * (C / NH) * NH) || mlip__count3(&n, B * NH > 0 ? B : 1, NH, T) ||
-        mlip__count3(&n, B, NH, T) || mlip_size_mul(n, (size_t)T, &n))
-        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow", who);
-    if ((size_t)C > ((size_t)-1) / 3 || C > 0x7fffffff / 3)
-        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: 3*C overflows", who);
+    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
+    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
+        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T, C, NH);
     return MLIP_OK;
 }
 
@@ -1628,8 +1629,10 @@ static mlip_status mlip__patch_check(const char *who, int B, int Cin, int H, int
     if (H % P || W % P)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: image %dx%d is not a multiple of patch %d",
                           who, W, H, P);
+    /* the image must be addressable, and patch rows (B K) and columns (Cin P P) fit in int */
     if (mlip__count3(&n, B, Cin, H) || mlip_size_mul(n, (size_t)W, &n) ||
-        mlip__count3(&n, Cin, P, P) || n > 0x7fffffff || mlip__count3(&n, B, (H / P) * (W / P), D))
+        mlip__count3(&n, Cin, P, P) || n > 0x7fffffff ||
+        (double)B * (H / P) * (W / P) > 0x7fffffff || mlip__count3(&n, B, (H / P) * (W / P), D))
         return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow", who);
     return MLIP_OK;
 }
@@ -1637,9 +1640,10 @@ static mlip_status mlip__patch_check(const char *who, int B, int Cin, int H, int
 MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const float *img,
                                              const float *weight, const float *bias, int B,
                                              int Cin, int H, int W, int P, int D) {
-    int b, c, ky, kx, py, GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
+    int b, c, ky, kx, py, GH, GW, K, CPP;
     mlip_status st = mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D);
     if (st) return st;
+    GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
     MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(patches); MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(weight);
     /* unfold: patches[b, ky*GW+kx, (c*P + py)*P + px] = img[b, c, ky*P+py, kx*P+px] */
     for (b = 0; b < B; b++)
@@ -1659,10 +1663,11 @@ MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float
                                               const float *dout, const float *patches,
                                               const float *weight, int B, int Cin, int H,
                                               int W, int P, int D) {
-    int b, c, ky, kx, py, px, GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
+    int b, c, ky, kx, py, px, GH, GW, K, CPP;
     float *dpatches = NULL;
     mlip_status st = mlip__patch_check("mlip_patch_embed_backward", B, Cin, H, W, P, D);
     if (st) return st;
+    GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
     MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(patches);
     if (dimg) {
         MLIP__CHECK_PTR(weight);

@@ -1,0 +1,103 @@
+# mlip.h — build, test and benchmark.
+#   make                 the command-line tool ./mlip, the examples and the benchmarks
+#   make test            compile checks (gcc, clang, C++) + the test runner
+#   make test-asan       the test runner built with -fsanitize=address,undefined
+#   make test-portable   the test runner without SIMD and without -march=native
+#   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
+#   make example         build and run the small end-to-end example
+# Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
+#           CC=clang, TEST_THREADS=N (threads the runner uses, default 2).
+
+CC ?= cc
+CXX ?= c++
+CLANG ?= clang
+CLANGXX ?= clang++
+WARN = -Wall -Wextra -pedantic -Werror
+OPT ?= -O2
+ifeq ($(PORTABLE),1)
+  ARCH =
+  DEFS = -DMLIP_NO_SIMD
+else
+  ARCH ?= -march=native
+  DEFS =
+endif
+ifeq ($(THREADS),0)
+  DEFS += -DMLIP_NO_THREADS
+  LIBS = -lm
+else
+  LIBS = -lm -lpthread
+endif
+CFLAGS_ALL = -std=c99 $(WARN) $(OPT) $(ARCH) $(DEFS) $(EXTRA)
+CXXFLAGS_ALL = -std=c++11 $(WARN) $(OPT) $(ARCH) $(DEFS) $(EXTRA)
+TEST_THREADS ?= 2
+BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THREADS)),-nothreads,)$(SUFFIX)
+
+TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
+EXAMPLES = examples/tiny_block
+
+.PHONY: all test test-asan test-portable test-nothreads check-compile bench example clean
+
+all: mlip tools/bench_gemm $(EXAMPLES)
+
+mlip: tools/mlip.c mlip.h
+	$(CC) $(CFLAGS_ALL) -o $@ tools/mlip.c $(LIBS)
+
+tools/bench_gemm: tools/bench_gemm.c mlip.h
+	$(CC) -D_GNU_SOURCE $(filter-out -pedantic,$(CFLAGS_ALL)) -o $@ tools/bench_gemm.c $(LIBS) -ldl
+
+examples/%: examples/%.c mlip.h
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBS)
+
+# ---- tests ----
+$(BUILD)/runner.o: $(TEST_SRC) mlip.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_ALL) -DMLIP_TEST_CXX -c -o $@ tests/runner.c
+$(BUILD)/static_tu.o: tests/static_tu.c mlip.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_ALL) -c -o $@ tests/static_tu.c
+$(BUILD)/cxx_tu.o: tests/cxx_tu.cpp mlip.h
+	@mkdir -p $(BUILD)
+	$(CXX) $(CXXFLAGS_ALL) -c -o $@ tests/cxx_tu.cpp
+$(BUILD)/runner: $(BUILD)/runner.o $(BUILD)/static_tu.o $(BUILD)/cxx_tu.o
+	$(CXX) $(EXTRA) -o $@ $^ $(LIBS)
+
+# The header must compile cleanly as C99 and C++ under both compilers, with and without
+# SIMD and threads (syntax and warnings only; the runner covers behaviour).
+check-compile:
+	@mkdir -p build
+	@printf '#define MLIP_IMPLEMENTATION\n#include "../mlip.h"\n' > build/impl.c
+	@for cc in gcc $(CLANG); do for defs in "" "-DMLIP_NO_SIMD" "-DMLIP_NO_THREADS" "-DMLIP_STATIC"; do \
+	  $$cc -std=c99 $(WARN) -O2 $$defs -c build/impl.c -o build/impl.o || exit 1; \
+	  $$cc -std=c11 $(WARN) -O2 -march=native $$defs -c build/impl.c -o build/impl.o || exit 1; \
+	done; done
+	@for cxx in g++ $(CLANGXX); do \
+	  $$cxx -std=c++11 $(WARN) -O2 -x c++ -c build/impl.c -o build/impl.o || exit 1; \
+	done
+	@echo "check-compile: gcc, clang (C99, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
+
+test: check-compile $(BUILD)/runner
+	./$(BUILD)/runner --threads $(TEST_THREADS)
+
+test-asan:
+	$(MAKE) --no-print-directory $(if $(filter 1,$(PORTABLE)),PORTABLE=1,) SUFFIX=-asan OPT="-O1 -g" \
+	  EXTRA="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  build/$(if $(filter 1,$(PORTABLE)),portable,native)-asan/runner
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ./build/$(if $(filter 1,$(PORTABLE)),portable,native)-asan/runner --threads $(TEST_THREADS)
+
+test-portable:
+	$(MAKE) --no-print-directory PORTABLE=1 build/portable/runner
+	./build/portable/runner --threads $(TEST_THREADS)
+
+test-nothreads:
+	$(MAKE) --no-print-directory THREADS=0 build/native-nothreads/runner
+	./build/native-nothreads/runner --threads 1
+
+bench: tools/bench_gemm
+	./tools/bench_gemm
+
+example: examples/tiny_block
+	./examples/tiny_block
+
+clean:
+	rm -rf build mlip tools/bench_gemm $(EXAMPLES)

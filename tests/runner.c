@@ -1,0 +1,75 @@
+/* The test runner: every test file is included here, one suite per section of mlip.h.
+   usage: runner [--threads N] [FILTER]   (runs cases whose "suite/name" contains FILTER)
+   The last line is always "N passed, M failed"; the exit status is non-zero on any failure. */
+#define _POSIX_C_SOURCE 200809L
+#define MLIP_IMPLEMENTATION
+#include "../mlip.h"
+#include "test.h"
+
+#include <time.h>
+
+#include "test_platform.c"
+#include "test_gemm.c"
+#include "test_kernels.c"
+
+typedef struct mt_suite {
+    const char *name;
+    const mt_case *cases;
+} mt_suite;
+
+static const mt_suite suites[] = {
+    {"platform", platform_tests},
+    {"gemm", gemm_tests},
+    {"kernels", kernel_tests},
+};
+
+static double mt_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    const char *filter = NULL, *names[8];
+    int passed = 0, failed = 0, skipped = 0, threads = 1, s, i, n_kernels;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else filter = argv[i];
+    }
+    n_kernels = mlip_gemm_kernel_list(names, 8);
+    printf("mlip.h %s tests: gemm kernel %s (runs here:", mlip_version(), mlip_gemm_kernel_name());
+    for (i = 0; i < n_kernels && i < 8; i++) printf(" %s", names[i]);
+    printf("), threads %d\n", threads);
+    for (s = 0; s < (int)(sizeof suites / sizeof suites[0]); s++) {
+        const mt_case *c;
+        for (c = suites[s].cases; c->name; c++) {
+            char full[128];
+            double t0;
+            snprintf(full, sizeof full, "%s/%s", suites[s].name, c->name);
+            if (filter && !strstr(full, filter)) continue;
+            if (mlip_set_num_threads(threads) != MLIP_OK) {
+                printf("cannot set %d threads: %s\n", threads, mlip_last_error());
+                return 2;
+            }
+            mt_failures = 0;
+            mt_skip_reason = NULL;
+            t0 = mt_now();
+            c->fn();
+            if (mt_failures) {
+                printf("FAIL %s (%d checks failed)\n", full, mt_failures);
+                failed++;
+            } else if (mt_skip_reason) {
+                printf("SKIP %s: %s\n", full, mt_skip_reason);
+                skipped++;
+            } else {
+                printf("ok   %s (%.0f ms)\n", full, 1e3 * (mt_now() - t0));
+                passed++;
+            }
+            fflush(stdout);
+        }
+    }
+    mlip_shutdown();
+    if (skipped) printf("%d skipped\n", skipped);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
