@@ -264,6 +264,18 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
 MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, const int *begin,
                                             const int *end, int n_spans, int rows, int C);
 
+/* ======================================================================================
+   5. Encoders (ViT, BERT, heads)                       [declarations: not yet written]
+   ====================================================================================== */
+
+/* ======================================================================================
+   6. Tokenizer                                         [declarations: not yet written]
+   ====================================================================================== */
+
+/* ======================================================================================
+   12. Image I/O                                        [declarations: not yet written]
+   ====================================================================================== */
+
 #ifdef __cplusplus
 }
 #endif
@@ -1833,6 +1845,18 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
     }
     return MLIP_OK;
 }
+
+/* ======================================================================================
+   5. Encoders                                          [implementation: not yet written]
+   ====================================================================================== */
+
+/* ======================================================================================
+   6. Tokenizer                                         [implementation: not yet written]
+   ====================================================================================== */
+
+/* ======================================================================================
+   12. Image I/O                                        [implementation: not yet written]
+   ====================================================================================== */
 
 #endif /* MLIP_IMPLEMENTATION_DONE */
 #endif /* MLIP_IMPLEMENTATION */
