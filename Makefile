@@ -3,6 +3,8 @@
 #   make test            compile checks (gcc, clang, C++) + the test runner
 #   make test-asan       the test runner built with -fsanitize=address,undefined
 #   make test-portable   the test runner without SIMD and without -march=native
+#   make test-aarch64    cross-compiled for aarch64, run under qemu-user; must use NEON
+#   make test-be         cross-compiled for big-endian s390x, run under qemu-user
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make example         build and run the small end-to-end example
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
@@ -35,7 +37,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: all test test-asan test-portable test-nothreads check-compile bench example clean
+.PHONY: all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench example clean
 
 all: mlip tools/bench_gemm $(EXAMPLES)
 
@@ -92,6 +94,25 @@ test-portable:
 test-nothreads:
 	$(MAKE) --no-print-directory THREADS=0 build/native-nothreads/runner
 	./build/native-nothreads/runner --threads 1
+
+# Cross-architecture runs (static binaries under qemu-user). Missing tools: a visible SKIP.
+CROSS_AARCH64 ?= aarch64-linux-gnu-gcc
+CROSS_BE ?= s390x-linux-gnu-gcc
+define cross_test
+	@if ! command -v $(1) >/dev/null || ! command -v $(2) >/dev/null; then \
+	  echo "SKIP $(3): needs $(1) and $(2) (apt-get install $(4) qemu-user)"; exit 0; fi; \
+	mkdir -p build/$(3) && \
+	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/runner.o tests/runner.c && \
+	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/static_tu.o tests/static_tu.c && \
+	$(1) -static -o build/$(3)/runner build/$(3)/runner.o build/$(3)/static_tu.o -lm -lpthread && \
+	$(2) build/$(3)/runner --threads $(TEST_THREADS) $(5)
+endef
+
+test-aarch64: $(TEST_SRC) tests/static_tu.c mlip.h
+	$(call cross_test,$(CROSS_AARCH64),qemu-aarch64,aarch64,gcc-aarch64-linux-gnu,--expect-kernel neon)
+
+test-be: $(TEST_SRC) tests/static_tu.c mlip.h
+	$(call cross_test,$(CROSS_BE),qemu-s390x,s390x,gcc-s390x-linux-gnu,--expect-kernel scalar)
 
 bench: tools/bench_gemm
 	./tools/bench_gemm

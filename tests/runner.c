@@ -1,5 +1,8 @@
 /* The test runner: every test file is included here, one suite per section of mlip.h.
-   usage: runner [--threads N] [FILTER]   (runs cases whose "suite/name" contains FILTER)
+   usage: runner [--threads N] [--expect-kernel NAME] [FILTER]
+     FILTER           run only cases whose "suite/name" contains it
+     --expect-kernel  fail unless the GEMM kernel chosen here is NAME (a cross-architecture
+                      run must prove its SIMD path really executed)
    The last line is always "N passed, M failed"; the exit status is non-zero on any failure. */
 #define _POSIX_C_SOURCE 200809L
 #define MLIP_IMPLEMENTATION
@@ -30,16 +33,26 @@ static double mt_now(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *filter = NULL, *names[8];
+    const char *filter = NULL, *expect_kernel = NULL, *names[8];
     int passed = 0, failed = 0, skipped = 0, threads = 1, s, i, n_kernels;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--expect-kernel") && i + 1 < argc) expect_kernel = argv[++i];
         else filter = argv[i];
     }
     n_kernels = mlip_gemm_kernel_list(names, 8);
     printf("mlip.h %s tests: gemm kernel %s (runs here:", mlip_version(), mlip_gemm_kernel_name());
     for (i = 0; i < n_kernels && i < 8; i++) printf(" %s", names[i]);
     printf("), threads %d\n", threads);
+    if (expect_kernel) {
+        if (strcmp(expect_kernel, mlip_gemm_kernel_name())) {
+            printf("FAIL expected GEMM kernel %s, but %s runs here\n", expect_kernel, mlip_gemm_kernel_name());
+            failed++;
+        } else {
+            printf("ok   GEMM kernel is %s as expected\n", expect_kernel);
+            passed++;
+        }
+    }
     for (s = 0; s < (int)(sizeof suites / sizeof suites[0]); s++) {
         const mt_case *c;
         for (c = suites[s].cases; c->name; c++) {

@@ -3,7 +3,7 @@
 
 static void test_gemm_reference_by_hand(void) {
     /* [1 2; 3 4] . [5 6; 7 8] = [19 22; 43 50], worked out by hand */
-    float A[4] = {1, 2, 3, 4}, B[4] = {5, 6, 7, 8}, C[4];
+    float A[4] = {1, 2, 3, 4}, B[4] = {5, 6, 7, 8}, C[4] = {0};
     CHECK_OK(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2));
     CHECK(C[0] == 19 && C[1] == 22 && C[2] == 43 && C[3] == 50);
     CHECK_OK(mlip_sgemm_reference(MLIP_TRANS, MLIP_TRANS, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2));
