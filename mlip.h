@@ -210,7 +210,7 @@ MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const 
    qkv (B, T, 3C): per token [q | k | v], each split into NH heads of C/NH channels.
    key_mask (B, T) or NULL: nonzero = real token, 0 = padding (never attended to).
    out (B, T, C). att (B, NH, T, T) receives the attention probabilities for backward; pass
-   NULL for inference, then only one row of scores per task is ever held in memory.
+   NULL for inference, then only one T x T score block per thread is ever held in memory.
    A query row whose keys are all padding gets a zero output. */
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
                                            const uint8_t *key_mask, int B, int T, int C,
@@ -1150,15 +1150,44 @@ static void mlip__gemm_scale_c(int M, int N, float beta, float *C, int ldc) {
         }
 }
 
+/* Fill a job for `threads` tasks (grid chosen so the busiest task gets the fewest tiles) and
+   return the workspace floats each task needs. Arguments are already checked, M, N, K > 0. */
+static size_t mlip__gemm_plan(mlip__gemm_job *g, int threads, int trans_a, int trans_b, int M,
+                              int N, int K, float alpha, const float *A, int lda, const float *B,
+                              int ldb, float beta, float *C, int ldc) {
+    const mlip__gemm_kernel *kern = mlip__gemm_pick();
+    const int MR = kern->mr, NR = kern->nr;
+    double mt = (double)((M + MR - 1) / MR), nt = (double)((N + NR - 1) / NR), best_cost = -1;
+    int tm, best_tm = 1;
+    size_t kc_max, nc_max, per_task;
+    if (threads > mt * nt) threads = (int)(mt * nt);
+    if (threads < 1) threads = 1;
+    for (tm = 1; tm <= threads; tm++) {
+        double cost;
+        if (threads % tm) continue;
+        cost = ceil(mt / tm) * ceil(nt / (threads / tm));
+        if (best_cost < 0 || cost < best_cost) best_cost = cost, best_tm = tm;
+    }
+    memset(g, 0, sizeof *g);
+    g->kern = kern;
+    g->trans_a = trans_a, g->trans_b = trans_b, g->M = M, g->N = N, g->K = K;
+    g->alpha = alpha, g->beta = beta, g->A = A, g->B = B, g->lda = lda, g->ldb = ldb, g->C = C, g->ldc = ldc;
+    g->grid_m = best_tm, g->grid_n = threads / best_tm;
+    kc_max = (size_t)MLIP__MIN(K, MLIP__KC);
+    nc_max = (size_t)MLIP__MIN(((N + g->grid_n - 1) / g->grid_n + 2 * NR), MLIP__NC);
+    nc_max = (nc_max + NR - 1) / NR * NR;
+    per_task = (size_t)kern->mc * MLIP__KC + kc_max * nc_max;
+    per_task = (per_task + 15) / 16 * 16; /* keep each task's block 64-byte aligned */
+    g->workspace_per_task = per_task;
+    return per_task;
+}
+
 MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N,
                                int K, float alpha, const float *A, int lda, const float *B,
                                int ldb, float beta, float *C, int ldc) {
     mlip__gemm_job g;
-    const mlip__gemm_kernel *kern = mlip__gemm_pick();
-    const int MR = kern->mr, NR = kern->nr;
-    int threads, tm, best_tm = 1, n_tasks;
-    double best_cost = -1;
-    size_t kc_max, nc_max, total = 0;
+    int threads;
+    size_t per_task, total = 0;
     mlip_status st = mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
     if (st) return st;
     if (M == 0 || N == 0) return MLIP_OK;
@@ -1166,38 +1195,34 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
         mlip__gemm_scale_c(M, N, beta, C, ldc);
         return MLIP_OK;
     }
-    /* Threads: never more tasks than micro-tiles of work; choose the grid_m x grid_n split
-       of C that gives the fewest tiles to the busiest task. */
-    {
-        double mt = (double)((M + MR - 1) / MR), nt = (double)((N + NR - 1) / NR);
-        double flops = 2.0 * M * N * K;
-        threads = mlip_get_num_threads();
-        if (flops < 2e6) threads = 1; /* too small to repay a wake-up */
-        if (threads > mt * nt) threads = (int)(mt * nt);
-        for (tm = 1; tm <= threads; tm++) {
-            double cost;
-            if (threads % tm) continue;
-            cost = ceil(mt / tm) * ceil(nt / (threads / tm));
-            if (best_cost < 0 || cost < best_cost) best_cost = cost, best_tm = tm;
-        }
-    }
-    memset(&g, 0, sizeof g);
-    g.kern = kern;
-    g.trans_a = trans_a, g.trans_b = trans_b, g.M = M, g.N = N, g.K = K;
-    g.alpha = alpha, g.beta = beta, g.A = A, g.B = B, g.lda = lda, g.ldb = ldb, g.C = C, g.ldc = ldc;
-    g.grid_m = best_tm, g.grid_n = threads / best_tm;
-    n_tasks = threads;
-    kc_max = (size_t)MLIP__MIN(K, MLIP__KC);
-    nc_max = (size_t)MLIP__MIN(((N + g.grid_n - 1) / g.grid_n + 2 * NR), MLIP__NC);
-    nc_max = (nc_max + NR - 1) / NR * NR;
-    g.workspace_per_task = (size_t)kern->mc * MLIP__KC + kc_max * nc_max;
-    g.workspace_per_task = (g.workspace_per_task + 15) / 16 * 16; /* keep each task 64-byte aligned */
-    if (mlip_size_mul(g.workspace_per_task * sizeof(float), (size_t)n_tasks, &total)) return MLIP_ERR_OVERFLOW;
+    threads = 2.0 * M * N * K < 2e6 ? 1 : mlip_get_num_threads(); /* tiny: not worth a wake-up */
+    per_task = mlip__gemm_plan(&g, threads, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    threads = g.grid_m * g.grid_n;
+    if (mlip_size_mul(per_task * sizeof(float), (size_t)threads, &total)) return MLIP_ERR_OVERFLOW;
     g.workspace = (float *)mlip_alloc(total);
     if (!g.workspace) return MLIP_ERR_OUT_OF_MEMORY;
-    mlip_parallel_for(n_tasks, mlip__gemm_task, &g);
+    mlip_parallel_for(threads, mlip__gemm_task, &g);
     mlip_free(g.workspace);
     return MLIP_OK;
+}
+
+/* For callers that are themselves parallel tasks (attention runs one head per task): the same
+   product on the calling thread only, in a workspace the caller sized with
+   mlip__gemm_serial_floats(N, K). Arguments must already be valid; M, N, K > 0. */
+static size_t mlip__gemm_serial_floats(int N, int K) {
+    const mlip__gemm_kernel *kern = mlip__gemm_pick();
+    size_t nc = (size_t)MLIP__MIN(N + 2 * kern->nr, MLIP__NC);
+    nc = (nc + (size_t)kern->nr - 1) / (size_t)kern->nr * (size_t)kern->nr;
+    return ((size_t)kern->mc * MLIP__KC + (size_t)MLIP__MIN(K, MLIP__KC) * nc + 15) / 16 * 16;
+}
+
+static void mlip__sgemm_serial(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                               const float *A, int lda, const float *B, int ldb, float beta,
+                               float *C, int ldc, float *workspace) {
+    mlip__gemm_job g;
+    mlip__gemm_plan(&g, 1, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    g.workspace = workspace;
+    mlip__gemm_task(&g, 0, 1);
 }
 
 /* ======================================================================================
@@ -1472,47 +1497,63 @@ static mlip_status mlip__attention_check(const char *who, int B, int T, int C, i
     return MLIP_OK;
 }
 
+/* Attention runs one (sequence, head) pair per step, each as two small GEMMs on the calling
+   thread (S = scale Q K^T, then out = softmax(S) V); the pairs are shared out over the pool.
+   Each task owns one T x T score block and one GEMM workspace, allocated up front. */
 typedef struct mlip__attn_args {
-    float *out, *att, *scratch; /* scratch: one score row of T per task when att is NULL */
+    float *out, *att, *scratch; /* scratch: per task, T*T scores + GEMM workspace */
     const float *qkv;
+    const float *dout;
+    float *dqkv;
     const uint8_t *key_mask;
     int B, T, C, NH;
+    size_t scratch_per_task, gemm_floats;
 } mlip__attn_args;
 
-/* Rows r of the flattened (B, NH, T) query index, one softmax row of scores each. */
-static void mlip__attention_rows(void *p, int r0, int r1, int task) {
-    const mlip__attn_args *a = (const mlip__attn_args *)p;
-    int T = a->T, C = a->C, NH = a->NH, hs = C / NH, C3 = 3 * C, r, t2, i;
-    float scale = 1.0f / sqrtf((float)hs);
-    for (r = r0; r < r1; r++) {
-        int t = r % T, h = (r / T) % NH, b = r / (T * NH);
-        const float *q = a->qkv + ((size_t)b * T + t) * C3 + h * hs;
-        const uint8_t *mask = a->key_mask ? a->key_mask + (size_t)b * T : NULL;
-        float *s = a->att ? a->att + (size_t)r * T : a->scratch + (size_t)task * T;
-        float *o = a->out + ((size_t)b * T + t) * C + h * hs;
-        float mx = -FLT_MAX, sum = 0.0f, inv;
-        for (t2 = 0; t2 < T; t2++) { /* scaled scores of the real keys */
-            const float *k = a->qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-            float dot = 0.0f;
-            if (mask && !mask[t2]) continue;
-            for (i = 0; i < hs; i++) dot += q[i] * k[i];
-            s[t2] = dot * scale;
-            if (s[t2] > mx) mx = s[t2];
-        }
+/* Row-wise softmax of the scores in place, over the real keys only. */
+static void mlip__attention_softmax(float *S, int T, const uint8_t *mask) {
+    int t, t2;
+    for (t = 0; t < T; t++) {
+        float *s = S + (size_t)t * T, mx = -FLT_MAX, sum = 0.0f, inv;
+        for (t2 = 0; t2 < T; t2++)
+            if ((!mask || mask[t2]) && s[t2] > mx) mx = s[t2];
         for (t2 = 0; t2 < T; t2++) {
             s[t2] = (mask && !mask[t2]) ? 0.0f : expf(s[t2] - mx);
             sum += s[t2];
         }
         inv = sum > 0.0f ? 1.0f / sum : 0.0f; /* no real key at all: zero output */
-        for (i = 0; i < hs; i++) o[i] = 0.0f;
-        for (t2 = 0; t2 < T; t2++) {
-            const float *v = a->qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-            float w = s[t2] * inv;
-            s[t2] = w;
-            if (w == 0.0f) continue;
-            for (i = 0; i < hs; i++) o[i] += w * v[i];
-        }
+        for (t2 = 0; t2 < T; t2++) s[t2] *= inv;
     }
+}
+
+static void mlip__attention_heads(void *p, int r0, int r1, int task) {
+    const mlip__attn_args *a = (const mlip__attn_args *)p;
+    int T = a->T, C = a->C, NH = a->NH, hs = C / NH, C3 = 3 * C, bh;
+    float scale = 1.0f / sqrtf((float)hs);
+    float *scratch = a->scratch + a->scratch_per_task * (size_t)task;
+    float *ws = scratch + (size_t)T * T;
+    for (bh = r0; bh < r1; bh++) {
+        int b = bh / NH, h = bh % NH;
+        const float *q = a->qkv + (size_t)b * T * C3 + (size_t)h * hs;
+        float *S = a->att ? a->att + (size_t)bh * T * T : scratch;
+        mlip__sgemm_serial(0, 1, T, T, hs, scale, q, C3, q + C, C3, 0.0f, S, T, ws);
+        mlip__attention_softmax(S, T, a->key_mask ? a->key_mask + (size_t)b * T : NULL);
+        mlip__sgemm_serial(0, 0, T, hs, T, 1.0f, S, T, q + 2 * C, C3, 0.0f,
+                           a->out + (size_t)b * T * C + (size_t)h * hs, C, ws);
+    }
+}
+
+/* Per-task scratch for attention: a T x T block and a workspace for GEMMs with N, K in {T, hs}. */
+static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
+    size_t g1 = mlip__gemm_serial_floats(a->T, a->C / a->NH), g2 = mlip__gemm_serial_floats(a->C / a->NH, a->T);
+    size_t tt = 0, per = 0, total = 0;
+    a->gemm_floats = g1 > g2 ? g1 : g2;
+    if (mlip_size_mul((size_t)a->T, (size_t)a->T, &tt) || mlip_size_add((tt + 15) / 16 * 16, a->gemm_floats, &per) ||
+        mlip_size_mul(per, (size_t)mlip_get_num_threads(), &total) || mlip_size_mul(total, sizeof(float), &total))
+        return MLIP_ERR_OVERFLOW;
+    a->scratch_per_task = per;
+    a->scratch = (float *)mlip_alloc(total);
+    return a->scratch ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
 }
 
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
@@ -1522,78 +1563,53 @@ MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *
     mlip_status st = mlip__attention_check("mlip_attention_forward", B, T, C, NH);
     if (st) return st;
     MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(qkv);
-    a.out = out, a.att = att, a.scratch = NULL, a.qkv = qkv, a.key_mask = key_mask;
+    memset(&a, 0, sizeof a);
+    a.out = out, a.att = att, a.qkv = qkv, a.key_mask = key_mask;
     a.B = B, a.T = T, a.C = C, a.NH = NH;
-    if (!att) {
-        a.scratch = (float *)mlip_alloc_zeroed((size_t)mlip_get_num_threads(), sizeof(float) * (size_t)T);
-        if (!a.scratch) return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    mlip__for_rows(B * NH * T, 4.0 * T * (C / NH), mlip__attention_rows, &a);
+    if ((st = mlip__attention_scratch(&a))) return st;
+    mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
 }
 
-typedef struct mlip__attn_back_args {
-    float *dqkv, *scratch; /* scratch: one row of T per task */
-    const float *dout, *qkv, *att;
-    int B, T, C, NH;
-} mlip__attn_back_args;
-
-/* Rows here are (b, h) pairs: a task owns a head of one sequence, so its dq, dk, dv slices
-   are written by nobody else. */
+/* Backward of one (sequence, head): with P the probabilities and dO the output gradient,
+   dP = dO V^T, dV += P^T dO, dS = P (dP - rowsum(P dP)) scale, dQ += dS K, dK += dS^T Q.
+   A task owns whole heads, so its dq, dk, dv slices are written by nobody else. */
 static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
-    const mlip__attn_back_args *a = (const mlip__attn_back_args *)p;
-    int T = a->T, C = a->C, NH = a->NH, hs = C / NH, C3 = 3 * C, bh, t, t2, i;
-    float scale = 1.0f / sqrtf((float)hs), *datt = a->scratch + (size_t)task * T;
+    const mlip__attn_args *a = (const mlip__attn_args *)p;
+    int T = a->T, C = a->C, NH = a->NH, hs = C / NH, C3 = 3 * C, bh, t, t2;
+    float scale = 1.0f / sqrtf((float)hs);
+    float *dP = a->scratch + a->scratch_per_task * (size_t)task, *ws = dP + (size_t)T * T;
     for (bh = r0; bh < r1; bh++) {
         int b = bh / NH, h = bh % NH;
+        const float *P = a->att + (size_t)bh * T * T;
+        const float *q = a->qkv + (size_t)b * T * C3 + (size_t)h * hs;
+        const float *dO = a->dout + (size_t)b * T * C + (size_t)h * hs;
+        float *dq = a->dqkv + (size_t)b * T * C3 + (size_t)h * hs;
+        mlip__sgemm_serial(0, 1, T, T, hs, 1.0f, dO, C, q + 2 * C, C3, 0.0f, dP, T, ws);
+        mlip__sgemm_serial(1, 0, T, hs, T, 1.0f, P, T, dO, C, 1.0f, dq + 2 * C, C3, ws);
         for (t = 0; t < T; t++) {
-            const float *pr = a->att + ((size_t)bh * T + t) * T; /* probabilities of row t */
-            const float *dy = a->dout + ((size_t)b * T + t) * C + h * hs;
-            const float *q = a->qkv + ((size_t)b * T + t) * C3 + h * hs;
-            float *dq = a->dqkv + ((size_t)b * T + t) * C3 + h * hs;
-            float dot = 0.0f;
-            /* out = sum p v:  dp = dy . v,  dv += p dy */
-            for (t2 = 0; t2 < T; t2++) {
-                const float *v = a->qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                float *dv = a->dqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs, d = 0.0f;
-                if (pr[t2] == 0.0f) {
-                    datt[t2] = 0.0f;
-                    continue;
-                }
-                for (i = 0; i < hs; i++) {
-                    d += dy[i] * v[i];
-                    dv[i] += pr[t2] * dy[i];
-                }
-                datt[t2] = d;
-                dot += pr[t2] * d;
-            }
-            /* softmax: ds = p (dp - sum p dp); s = scale q.k */
-            for (t2 = 0; t2 < T; t2++) {
-                const float *k = a->qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                float *dk = a->dqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                float ds = pr[t2] * (datt[t2] - dot) * scale;
-                if (ds == 0.0f) continue;
-                for (i = 0; i < hs; i++) {
-                    dq[i] += ds * k[i];
-                    dk[i] += ds * q[i];
-                }
-            }
+            const float *pr = P + (size_t)t * T;
+            float *d = dP + (size_t)t * T, dot = 0.0f;
+            for (t2 = 0; t2 < T; t2++) dot += pr[t2] * d[t2];
+            for (t2 = 0; t2 < T; t2++) d[t2] = pr[t2] * (d[t2] - dot) * scale;
         }
+        mlip__sgemm_serial(0, 0, T, hs, T, 1.0f, dP, T, q + C, C3, 1.0f, dq, C3, ws);
+        mlip__sgemm_serial(1, 0, T, hs, T, 1.0f, dP, T, q, C3, 1.0f, dq + C, C3, ws);
     }
 }
 
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH) {
-    mlip__attn_back_args a;
+    mlip__attn_args a;
     mlip_status st = mlip__attention_check("mlip_attention_backward", B, T, C, NH);
     if (st) return st;
     MLIP__CHECK_PTR(dqkv); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(qkv); MLIP__CHECK_PTR(att);
-    a.dqkv = dqkv, a.dout = dout, a.qkv = qkv, a.att = att;
+    memset(&a, 0, sizeof a);
+    a.dqkv = dqkv, a.dout = dout, a.qkv = qkv, a.att = (float *)(uintptr_t)att;
     a.B = B, a.T = T, a.C = C, a.NH = NH;
-    a.scratch = (float *)mlip_alloc_zeroed((size_t)mlip_get_num_threads(), sizeof(float) * (size_t)T);
-    if (!a.scratch) return MLIP_ERR_OUT_OF_MEMORY;
-    mlip__for_rows(B * NH, 6.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
+    if ((st = mlip__attention_scratch(&a))) return st;
+    mlip__for_rows(B * NH, 8.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
 }
