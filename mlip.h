@@ -265,8 +265,93 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
                                             const int *end, int n_spans, int rows, int C);
 
 /* ======================================================================================
-   5. Encoders (ViT, BERT, heads)                       [declarations: not yet written]
+   5. Encoders: ViT (image), BERT (text), projection heads
+
+   Both encoders are a stack of transformer blocks over (B, T, width) tokens; ViT's blocks are
+   pre-LayerNorm, BERT's post-LayerNorm. Parameters live in one arena per encoder, gradients in
+   a second (made on the first backward), saved activations in a third. Every parameter has the
+   name HF transformers gives it (ViTModel / BertModel without the "vit."/"bert." prefix), in
+   one fixed order, so a checkpoint maps tensor by tensor.
    ====================================================================================== */
+
+typedef struct mlip_vit_config {
+    int image_size;  /* trained square input size in pixels (224 for ViT-B/16) */
+    int patch_size;  /* P: patches are P x P, K = (image_size / P)^2 of them */
+    int channels;    /* 1 (grayscale radiograph) or 3 */
+    int width;       /* token width D */
+    int layers, heads, mlp_dim;
+    float ln_eps;    /* 1e-12 in HF ViTModel, 1e-6 in timm */
+} mlip_vit_config;
+
+typedef struct mlip_bert_config {
+    int vocab_size, max_positions, type_vocab_size;
+    int width, layers, heads, mlp_dim;
+    float ln_eps; /* 1e-12 */
+} mlip_bert_config;
+
+/* DESIGN's named configurations. */
+MLIPDEF mlip_vit_config mlip_vit_config_tiny(void);    /* 64 px, 1 ch, patch 8, 4 x 128, 4 heads, MLP 512 */
+MLIPDEF mlip_vit_config mlip_vit_config_small(void);   /* 224 px, 1 ch, patch 16, 12 x 384, 6 heads (ViT-S/16) */
+MLIPDEF mlip_vit_config mlip_vit_config_base(void);    /* 224 px, 3 ch, patch 16, 12 x 768, 12 heads (ViT-B/16) */
+MLIPDEF mlip_bert_config mlip_bert_config_tiny(int vocab_size);  /* 4 x 128, 4 heads, 128 positions */
+MLIPDEF mlip_bert_config mlip_bert_config_small(int vocab_size); /* 6 x 384, 6 heads, 512 positions */
+MLIPDEF mlip_bert_config mlip_bert_config_base(void);  /* BERT-base: 30522 words, 12 x 768, 512 positions */
+
+/* One named tensor of an encoder: its place in the weight (and gradient) arena. */
+typedef struct mlip_param_info {
+    char name[72];
+    int ndim;
+    int shape[4];
+    size_t offset; /* in floats from the arena start */
+    size_t count;
+    int decay;     /* 1 for matrices (weight decay applies), 0 for biases, norms, embeddings */
+} mlip_param_info;
+
+typedef struct mlip_encoder mlip_encoder; /* a ViT or a BERT; see the functions below */
+
+MLIPDEF mlip_status mlip_vit_create(const mlip_vit_config *config, mlip_encoder **out);
+MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encoder **out);
+MLIPDEF void mlip_encoder_free(mlip_encoder *enc);
+/* Random initialisation: matrices and embeddings N(0, 0.02), biases 0, LayerNorm weight 1. */
+MLIPDEF void mlip_encoder_init_random(mlip_encoder *enc, uint64_t seed);
+/* The parameter table, the arenas (count floats each), and the output width. */
+MLIPDEF const mlip_param_info *mlip_encoder_params(const mlip_encoder *enc, int *n_params);
+MLIPDEF float *mlip_encoder_weights(mlip_encoder *enc, size_t *count);
+MLIPDEF float *mlip_encoder_grads(mlip_encoder *enc); /* NULL before the first backward */
+MLIPDEF void mlip_encoder_zero_grad(mlip_encoder *enc);
+MLIPDEF float *mlip_encoder_param(mlip_encoder *enc, const char *name, size_t *count); /* or NULL */
+MLIPDEF int mlip_encoder_width(const mlip_encoder *enc);
+/* Bytes of activations kept for (batch, tokens): what the third arena grows to. */
+MLIPDEF size_t mlip_encoder_activation_bytes(const mlip_encoder *enc, int B, int T, int training);
+
+/* ViT forward. img (B, channels, image_size, image_size). visible (B, n_visible) lists, per
+   image, the patch indices to encode (masked training), or NULL for all K patches (then
+   n_visible is ignored). out (B, 1 + n, width): the final-LayerNorm states, [CLS] first, then
+   the visible patches in the order given. training = 1 keeps what backward needs. */
+MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *vit, const float *img, int B,
+                                     const int *visible, int n_visible, int training,
+                                     float *out);
+/* Accumulate parameter gradients from dout (B, 1 + n, width) of the last training forward. */
+MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *vit, const float *dout);
+
+/* BERT forward. ids (B, T) token ids, type_ids (B, T) or NULL (all 0), mask (B, T) or NULL
+   (1 = real token, 0 = padding: padding is never attended to). out (B, T, width): the last
+   block's states; the [CLS] state is out[b, 0]. */
+MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *bert, const int *ids, const int *type_ids,
+                                      const uint8_t *mask, int B, int T, int training,
+                                      float *out);
+MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *bert, const float *dout);
+
+/* Projection head: out (rows, D) = l2normalise(inp (rows, C) . weight^T + bias).
+   proj (rows, D) and norm (rows) are kept for backward (both may be NULL at inference, then
+   out serves as scratch). */
+MLIPDEF mlip_status mlip_projection_forward(float *out, float *proj, float *norm,
+                                            const float *inp, const float *weight,
+                                            const float *bias, int rows, int C, int D);
+MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float *dbias,
+                                             const float *dout, const float *out,
+                                             const float *norm, const float *inp,
+                                             const float *weight, int rows, int C, int D);
 
 /* ======================================================================================
    6. Tokenizer                                         [declarations: not yet written]
@@ -1261,46 +1346,64 @@ static void mlip__for_rows(int rows, double work_per_row, mlip__rows_fn fn, void
     mlip_parallel_for(threads, mlip__rows_task, &job);
 }
 
-/* ---- linear ---- */
+/* ---- linear ----
+   The strided forms (leading dimensions ldo/ldi/ldd) serve the encoders, which write q, k
+   and v side by side into one (rows, 3C) buffer; the public functions are the dense case. */
 
-MLIPDEF mlip_status mlip_linear_forward(float *out, const float *inp, const float *weight,
-                                        const float *bias, int rows, int C, int OC) {
-    int r;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(weight);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
-    if (bias) { /* start from the bias and accumulate the product onto it */
-        for (r = 0; r < rows; r++) memcpy(out + (size_t)r * OC, bias, sizeof(float) * (size_t)OC);
-    }
-    return mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, rows, OC, C, 1.0f, inp, C, weight, C,
-                      bias ? 1.0f : 0.0f, out, OC);
+/* out (rows, OC; ld ldo) = [out +] inp (rows, C; ld ldi) . weight^T + bias */
+static mlip_status mlip__linear(float *out, int ldo, const float *inp, int ldi,
+                                const float *weight, const float *bias, int rows, int C, int OC,
+                                int accumulate) {
+    int r, o;
+    if (bias) /* put the bias in first and let the GEMM accumulate onto it */
+        for (r = 0; r < rows; r++) {
+            float *y = out + (size_t)r * ldo;
+            if (accumulate)
+                for (o = 0; o < OC; o++) y[o] += bias[o];
+            else
+                memcpy(y, bias, sizeof(float) * (size_t)OC);
+        }
+    return mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, rows, OC, C, 1.0f, inp, ldi, weight, C,
+                      (bias || accumulate) ? 1.0f : 0.0f, out, ldo);
 }
 
-MLIPDEF mlip_status mlip_linear_backward(float *dinp, float *dweight, float *dbias,
-                                         const float *dout, const float *inp,
+static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, float *dbias,
+                                         const float *dout, int ldo, const float *inp, int ldi,
                                          const float *weight, int rows, int C, int OC) {
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(dout);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    mlip_status st;
     if (dinp) { /* dinp (rows, C) += dout (rows, OC) . weight (OC, C) */
-        MLIP__CHECK_PTR(weight);
-        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, OC, weight, C, 1.0f,
-                        dinp, C);
+        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C, 1.0f, dinp, ldd);
         if (st) return st;
     }
     if (dweight) { /* dweight (OC, C) += dout^T (OC, rows) . inp (rows, C) */
-        MLIP__CHECK_PTR(inp);
-        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, OC, inp, C, 1.0f,
-                        dweight, C);
+        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f, dweight, C);
         if (st) return st;
     }
     if (dbias) {
         int r, o;
         for (r = 0; r < rows; r++) {
-            const float *d = dout + (size_t)r * OC;
+            const float *d = dout + (size_t)r * ldo;
             for (o = 0; o < OC; o++) dbias[o] += d[o];
         }
     }
-    return st;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_linear_forward(float *out, const float *inp, const float *weight,
+                                        const float *bias, int rows, int C, int OC) {
+    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(weight);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    return mlip__linear(out, OC, inp, C, weight, bias, rows, C, OC, 0);
+}
+
+MLIPDEF mlip_status mlip_linear_backward(float *dinp, float *dweight, float *dbias,
+                                         const float *dout, const float *inp,
+                                         const float *weight, int rows, int C, int OC) {
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    if (dinp) MLIP__CHECK_PTR(weight);
+    if (dweight) MLIP__CHECK_PTR(inp);
+    return mlip__linear_backward(dinp, C, dweight, dbias, dout, OC, inp, C, weight, rows, C, OC);
 }
 
 /* ---- layernorm ---- */
@@ -1863,8 +1966,689 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
 }
 
 /* ======================================================================================
-   5. Encoders                                          [implementation: not yet written]
+   5. Encoders
    ====================================================================================== */
+
+MLIPDEF mlip_vit_config mlip_vit_config_tiny(void) {
+    mlip_vit_config c = {64, 8, 1, 128, 4, 4, 512, 1e-6f};
+    return c;
+}
+MLIPDEF mlip_vit_config mlip_vit_config_small(void) {
+    mlip_vit_config c = {224, 16, 1, 384, 12, 6, 1536, 1e-6f};
+    return c;
+}
+MLIPDEF mlip_vit_config mlip_vit_config_base(void) {
+    mlip_vit_config c = {224, 16, 3, 768, 12, 12, 3072, 1e-12f};
+    return c;
+}
+MLIPDEF mlip_bert_config mlip_bert_config_tiny(int vocab_size) {
+    mlip_bert_config c = {0, 128, 2, 128, 4, 4, 512, 1e-12f};
+    c.vocab_size = vocab_size;
+    return c;
+}
+MLIPDEF mlip_bert_config mlip_bert_config_small(int vocab_size) {
+    mlip_bert_config c = {0, 512, 2, 384, 6, 6, 1536, 1e-12f};
+    c.vocab_size = vocab_size;
+    return c;
+}
+MLIPDEF mlip_bert_config mlip_bert_config_base(void) {
+    mlip_bert_config c = {30522, 512, 2, 768, 12, 12, 3072, 1e-12f};
+    return c;
+}
+
+/* A transformer block's tensors inside one arena (weights or gradients). ln1 is the norm
+   before attention (ViT layernorm_before) or after it (BERT attention.output.LayerNorm). */
+typedef struct mlip__block {
+    float *ln1_w, *ln1_b, *q_w, *q_b, *k_w, *k_b, *v_w, *v_b, *o_w, *o_b;
+    float *ln2_w, *ln2_b, *fc_w, *fc_b, *out_w, *out_b;
+} mlip__block;
+
+/* All of an encoder's tensors inside one arena, by role. */
+typedef struct mlip__views {
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;  /* ViT */
+    float *word, *position, *token_type, *emb_ln_w, *emb_ln_b;     /* BERT */
+    mlip__block *blocks;                                           /* layers of them */
+} mlip__views;
+
+/* What one block keeps for backward (training) or uses as scratch (inference). */
+typedef struct mlip__block_acts {
+    float *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *attn, *res1;
+    float *ln2, *ln2_mean, *ln2_rstd, *fc, *gelu, *res2, *out;
+} mlip__block_acts;
+
+struct mlip_encoder {
+    int is_vit;
+    mlip_vit_config vit;
+    mlip_bert_config bert;
+    int width, layers, heads, mlp_dim, pre_ln;
+    float eps;
+    mlip_param_info *params;
+    int n_params;
+    size_t n_weights;
+    float *weights, *grads; /* the parameter and gradient arenas */
+    mlip__views w, g;       /* views of each (g only once grads exist) */
+    /* the activation arena, sized for the largest (B, T, training) seen so far */
+    float *acts;
+    size_t acts_cap;
+    int *saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    size_t idx_cap;
+    int last_B, last_T, last_n, has_training_forward;
+    mlip__block_acts *la;   /* per layer (training) or one shared set (inference) */
+    float *x0, *emb, *emb_mean, *emb_rstd, *patches, *pe, *fin_mean, *fin_rstd;
+    float *d_a, *d_b, *d_res, *d_ln, *d_attn, *d_qkv, *d_fc, *d_gelu; /* backward scratch */
+};
+
+/* ---- parameter layout: one function walks the tensors in order; run against a NULL base it
+   only counts, against an arena it sets the views, with a table it names them. ---- */
+typedef struct mlip__layout {
+    float *base;
+    mlip_param_info *table;
+    int n;
+    size_t offset; /* floats */
+} mlip__layout;
+
+static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, int d0, int d1, int d2,
+                        int d3) {
+    size_t count = (size_t)d0 * (size_t)(nd > 1 ? d1 : 1) * (size_t)(nd > 2 ? d2 : 1) * (size_t)(nd > 3 ? d3 : 1);
+    float *p = L->base ? L->base + L->offset : NULL;
+    if (L->table) {
+        mlip_param_info *t = &L->table[L->n];
+        memset(t, 0, sizeof *t);
+        snprintf(t->name, sizeof t->name, "%s", name);
+        t->ndim = nd, t->shape[0] = d0, t->shape[1] = d1, t->shape[2] = d2, t->shape[3] = d3;
+        t->offset = L->offset, t->count = count, t->decay = decay;
+    }
+    L->n++;
+    L->offset += (count + 15) / 16 * 16; /* every tensor starts 64-byte aligned */
+    return p;
+}
+
+static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__views *v) {
+    int D = e->width, M = e->mlp_dim, l;
+    char n[72];
+    mlip__views none;
+    mlip__block *b;
+    if (!v) v = &none, memset(&none, 0, sizeof none);
+#define MLIP__NAME(fmt) (snprintf(n, sizeof n, fmt, l), n)
+    if (e->is_vit) {
+        int K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size), P = e->vit.patch_size;
+        v->cls = mlip__lay(L, "embeddings.cls_token", 0, 3, 1, 1, D, 0);
+        v->vit_pos = mlip__lay(L, "embeddings.position_embeddings", 0, 3, 1, K + 1, D, 0);
+        v->patch_w = mlip__lay(L, "embeddings.patch_embeddings.projection.weight", 1, 4, D, e->vit.channels, P, P);
+        v->patch_b = mlip__lay(L, "embeddings.patch_embeddings.projection.bias", 0, 1, D, 0, 0, 0);
+    } else {
+        v->word = mlip__lay(L, "embeddings.word_embeddings.weight", 1, 2, e->bert.vocab_size, D, 0, 0);
+        v->position = mlip__lay(L, "embeddings.position_embeddings.weight", 1, 2, e->bert.max_positions, D, 0, 0);
+        v->token_type = mlip__lay(L, "embeddings.token_type_embeddings.weight", 1, 2, e->bert.type_vocab_size, D, 0, 0);
+        v->emb_ln_w = mlip__lay(L, "embeddings.LayerNorm.weight", 0, 1, D, 0, 0, 0);
+        v->emb_ln_b = mlip__lay(L, "embeddings.LayerNorm.bias", 0, 1, D, 0, 0, 0);
+    }
+    for (l = 0; l < e->layers; l++) {
+        mlip__block dummy;
+        b = v->blocks ? &v->blocks[l] : &dummy;
+        if (e->is_vit) { /* HF ViTLayer names, in the order of the computation */
+            b->ln1_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_before.weight"), 0, 1, D, 0, 0, 0);
+            b->ln1_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_before.bias"), 0, 1, D, 0, 0, 0);
+            b->q_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.query.weight"), 1, 2, D, D, 0, 0);
+            b->q_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.query.bias"), 0, 1, D, 0, 0, 0);
+            b->k_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.key.weight"), 1, 2, D, D, 0, 0);
+            b->k_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.key.bias"), 0, 1, D, 0, 0, 0);
+            b->v_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.value.weight"), 1, 2, D, D, 0, 0);
+            b->v_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.value.bias"), 0, 1, D, 0, 0, 0);
+            b->o_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.weight"), 1, 2, D, D, 0, 0);
+            b->o_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.bias"), 0, 1, D, 0, 0, 0);
+            b->ln2_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_after.weight"), 0, 1, D, 0, 0, 0);
+            b->ln2_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_after.bias"), 0, 1, D, 0, 0, 0);
+            b->fc_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.weight"), 1, 2, M, D, 0, 0);
+            b->fc_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.bias"), 0, 1, M, 0, 0, 0);
+            b->out_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.weight"), 1, 2, D, M, 0, 0);
+            b->out_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.bias"), 0, 1, D, 0, 0, 0);
+        } else { /* HF BertLayer names, in the order of the computation */
+            b->q_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.query.weight"), 1, 2, D, D, 0, 0);
+            b->q_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.query.bias"), 0, 1, D, 0, 0, 0);
+            b->k_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.key.weight"), 1, 2, D, D, 0, 0);
+            b->k_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.key.bias"), 0, 1, D, 0, 0, 0);
+            b->v_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.value.weight"), 1, 2, D, D, 0, 0);
+            b->v_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.value.bias"), 0, 1, D, 0, 0, 0);
+            b->o_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.weight"), 1, 2, D, D, 0, 0);
+            b->o_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.bias"), 0, 1, D, 0, 0, 0);
+            b->ln1_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.LayerNorm.weight"), 0, 1, D, 0, 0, 0);
+            b->ln1_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.LayerNorm.bias"), 0, 1, D, 0, 0, 0);
+            b->fc_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.weight"), 1, 2, M, D, 0, 0);
+            b->fc_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.bias"), 0, 1, M, 0, 0, 0);
+            b->out_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.weight"), 1, 2, D, M, 0, 0);
+            b->out_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.bias"), 0, 1, D, 0, 0, 0);
+            b->ln2_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.LayerNorm.weight"), 0, 1, D, 0, 0, 0);
+            b->ln2_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.LayerNorm.bias"), 0, 1, D, 0, 0, 0);
+        }
+    }
+#undef MLIP__NAME
+    if (e->is_vit) {
+        v->final_w = mlip__lay(L, "layernorm.weight", 0, 1, D, 0, 0, 0);
+        v->final_b = mlip__lay(L, "layernorm.bias", 0, 1, D, 0, 0, 0);
+    }
+}
+
+/* Shared by both constructors once the kind-specific fields are set. */
+static mlip_status mlip__encoder_build(mlip_encoder *e, double total_floats_estimate) {
+    mlip__layout L;
+    if (e->width <= 0 || e->layers <= 0 || e->heads <= 0 || e->mlp_dim <= 0 || e->width % e->heads)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "encoder config: width %d, layers %d, heads %d, mlp %d "
+                          "(all positive, width a multiple of heads)", e->width, e->layers, e->heads, e->mlp_dim);
+    if (!(e->eps > 0.0f)) return mlip__fail(MLIP_ERR_INVALID_ARG, "encoder config: ln_eps must be > 0");
+    if (total_floats_estimate > 1e11 || e->layers > 4096 || e->width > (1 << 20) || e->mlp_dim > (1 << 22))
+        return mlip__fail(MLIP_ERR_OVERFLOW, "encoder config: %.3g parameters is too large", total_floats_estimate);
+    memset(&L, 0, sizeof L);
+    mlip__encoder_layout(e, &L, NULL); /* count */
+    e->n_params = L.n;
+    e->n_weights = L.offset;
+    e->params = (mlip_param_info *)mlip_alloc_zeroed((size_t)L.n, sizeof(mlip_param_info));
+    e->w.blocks = (mlip__block *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block));
+    e->weights = (float *)mlip_alloc_zeroed(e->n_weights, sizeof(float));
+    if (!e->params || !e->w.blocks || !e->weights) return MLIP_ERR_OUT_OF_MEMORY;
+    memset(&L, 0, sizeof L);
+    L.base = e->weights, L.table = e->params;
+    mlip__encoder_layout(e, &L, &e->w);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_vit_create(const mlip_vit_config *config, mlip_encoder **out) {
+    mlip_encoder *e;
+    mlip_status st;
+    const mlip_vit_config *c = config;
+    MLIP__CHECK_PTR(config); MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if (c->patch_size <= 0 || c->image_size <= 0 || c->image_size % c->patch_size || c->channels < 1 ||
+        c->channels > 4 || c->image_size > 65536)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "vit config: image %d, patch %d, channels %d (image a multiple "
+                          "of patch, 1-4 channels)", c->image_size, c->patch_size, c->channels);
+    e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
+    if (!e) return MLIP_ERR_OUT_OF_MEMORY;
+    e->is_vit = 1, e->vit = *c, e->pre_ln = 1;
+    e->width = c->width, e->layers = c->layers, e->heads = c->heads, e->mlp_dim = c->mlp_dim, e->eps = c->ln_eps;
+    st = mlip__encoder_build(e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
+                                    (double)c->width * c->channels * c->patch_size * c->patch_size +
+                                    (double)c->image_size * c->image_size / c->patch_size * c->width);
+    if (st) {
+        mlip_encoder_free(e);
+        return st;
+    }
+    *out = e;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encoder **out) {
+    mlip_encoder *e;
+    mlip_status st;
+    const mlip_bert_config *c = config;
+    MLIP__CHECK_PTR(config); MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if (c->vocab_size <= 0 || c->max_positions <= 0 || c->type_vocab_size <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "bert config: vocab %d, positions %d, types %d must be positive",
+                          c->vocab_size, c->max_positions, c->type_vocab_size);
+    e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
+    if (!e) return MLIP_ERR_OUT_OF_MEMORY;
+    e->is_vit = 0, e->bert = *c, e->pre_ln = 0;
+    e->width = c->width, e->layers = c->layers, e->heads = c->heads, e->mlp_dim = c->mlp_dim, e->eps = c->ln_eps;
+    st = mlip__encoder_build(e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
+                                    ((double)c->vocab_size + c->max_positions + c->type_vocab_size) * c->width);
+    if (st) {
+        mlip_encoder_free(e);
+        return st;
+    }
+    *out = e;
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_encoder_free(mlip_encoder *e) {
+    if (!e) return;
+    mlip_free(e->params), mlip_free(e->weights), mlip_free(e->grads), mlip_free(e->acts);
+    mlip_free(e->w.blocks), mlip_free(e->g.blocks), mlip_free(e->la), mlip_free(e->saved_idx);
+    mlip_free(e);
+}
+
+MLIPDEF void mlip_encoder_init_random(mlip_encoder *e, uint64_t seed) {
+    mlip_rng rng;
+    int i;
+    size_t j;
+    if (!e) return;
+    mlip_rng_seed(&rng, seed, 0x6d6c6970u);
+    memset(e->weights, 0, sizeof(float) * e->n_weights);
+    for (i = 0; i < e->n_params; i++) {
+        const mlip_param_info *p = &e->params[i];
+        float *x = e->weights + p->offset;
+        int is_norm = strstr(p->name, "LayerNorm.weight") || strstr(p->name, "layernorm") ? 1 : 0;
+        if (is_norm && strstr(p->name, ".weight")) {
+            for (j = 0; j < p->count; j++) x[j] = 1.0f;
+        } else if (p->ndim >= 2 || strstr(p->name, "cls_token")) {
+            for (j = 0; j < p->count; j++) x[j] = 0.02f * mlip_rng_normal(&rng);
+        } /* biases stay 0 */
+    }
+}
+
+MLIPDEF const mlip_param_info *mlip_encoder_params(const mlip_encoder *e, int *n_params) {
+    if (n_params) *n_params = e ? e->n_params : 0;
+    return e ? e->params : NULL;
+}
+MLIPDEF float *mlip_encoder_weights(mlip_encoder *e, size_t *count) {
+    if (count) *count = e ? e->n_weights : 0;
+    return e ? e->weights : NULL;
+}
+MLIPDEF float *mlip_encoder_grads(mlip_encoder *e) { return e ? e->grads : NULL; }
+MLIPDEF int mlip_encoder_width(const mlip_encoder *e) { return e ? e->width : 0; }
+MLIPDEF void mlip_encoder_zero_grad(mlip_encoder *e) {
+    if (e && e->grads) memset(e->grads, 0, sizeof(float) * e->n_weights);
+}
+MLIPDEF float *mlip_encoder_param(mlip_encoder *e, const char *name, size_t *count) {
+    int i;
+    if (!e || !name) return NULL;
+    for (i = 0; i < e->n_params; i++)
+        if (!strcmp(e->params[i].name, name)) {
+            if (count) *count = e->params[i].count;
+            return e->weights + e->params[i].offset;
+        }
+    return NULL;
+}
+
+/* The gradient arena and its views, made on the first backward. */
+static mlip_status mlip__encoder_grads(mlip_encoder *e) {
+    mlip__layout L;
+    if (e->grads) return MLIP_OK;
+    e->grads = (float *)mlip_alloc_zeroed(e->n_weights, sizeof(float));
+    e->g.blocks = (mlip__block *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block));
+    if (!e->grads || !e->g.blocks) {
+        mlip_free(e->grads), mlip_free(e->g.blocks);
+        e->grads = NULL, e->g.blocks = NULL;
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    memset(&L, 0, sizeof L);
+    L.base = e->grads;
+    mlip__encoder_layout(e, &L, &e->g);
+    return MLIP_OK;
+}
+
+/* ---- activation arena: the same walk-and-count idea. Training keeps every block's
+   activations; inference keeps one block's worth and runs every layer through it. ---- */
+static float *mlip__act(float **cursor, size_t *total, size_t n) {
+    float *p = *cursor ? *cursor + *total : NULL;
+    *total += (n + 15) / 16 * 16;
+    return p;
+}
+
+static size_t mlip__acts_walk(mlip_encoder *e, int B, int T, int n_patches, int training, float *base) {
+    size_t rows = (size_t)B * T, D = (size_t)e->width, M = (size_t)e->mlp_dim, total = 0;
+    int l, n_sets = training ? e->layers : 1;
+    float *cur = base;
+    e->x0 = mlip__act(&cur, &total, rows * D);
+    e->emb = mlip__act(&cur, &total, e->is_vit ? (size_t)B * n_patches * D : rows * D);
+    e->emb_mean = mlip__act(&cur, &total, rows);
+    e->emb_rstd = mlip__act(&cur, &total, rows);
+    e->fin_mean = mlip__act(&cur, &total, rows);
+    e->fin_rstd = mlip__act(&cur, &total, rows);
+    e->patches = mlip__act(&cur, &total, e->is_vit ? (size_t)B * n_patches * e->vit.channels * e->vit.patch_size * e->vit.patch_size : 0);
+    for (l = 0; l < n_sets; l++) {
+        mlip__block_acts dummy, *a = base ? &e->la[l] : &dummy;
+        a->ln1 = mlip__act(&cur, &total, rows * D);
+        a->ln1_mean = mlip__act(&cur, &total, rows);
+        a->ln1_rstd = mlip__act(&cur, &total, rows);
+        a->qkv = mlip__act(&cur, &total, rows * 3 * D);
+        a->att = training ? mlip__act(&cur, &total, (size_t)B * e->heads * T * T) : NULL;
+        a->attn = mlip__act(&cur, &total, rows * D);
+        a->res1 = mlip__act(&cur, &total, rows * D);
+        a->ln2 = mlip__act(&cur, &total, rows * D);
+        a->ln2_mean = mlip__act(&cur, &total, rows);
+        a->ln2_rstd = mlip__act(&cur, &total, rows);
+        a->fc = mlip__act(&cur, &total, rows * M);
+        a->gelu = training ? mlip__act(&cur, &total, rows * M) : a->fc; /* in place at inference */
+        a->res2 = mlip__act(&cur, &total, rows * D);
+        a->out = training ? (e->pre_ln ? a->res2 : a->ln2) : e->x0; /* inference: in place in x0 */
+    }
+    if (training) { /* backward scratch */
+        e->d_a = mlip__act(&cur, &total, rows * D);
+        e->d_b = mlip__act(&cur, &total, rows * D);
+        e->d_res = mlip__act(&cur, &total, rows * D);
+        e->d_ln = mlip__act(&cur, &total, rows * D);
+        e->d_attn = mlip__act(&cur, &total, rows * D);
+        e->d_qkv = mlip__act(&cur, &total, rows * 3 * D);
+        e->d_fc = mlip__act(&cur, &total, rows * M);
+        e->d_gelu = mlip__act(&cur, &total, rows * M);
+    }
+    return total;
+}
+
+MLIPDEF size_t mlip_encoder_activation_bytes(const mlip_encoder *enc, int B, int T, int training) {
+    mlip_encoder copy;
+    if (!enc || B <= 0 || T <= 0) return 0;
+    copy = *enc;
+    return mlip__acts_walk(&copy, B, T, enc->is_vit ? T - 1 : 0, training, NULL) * sizeof(float);
+}
+
+static mlip_status mlip__acts_prepare(mlip_encoder *e, int B, int T, int n_patches, int training) {
+    size_t need = mlip__acts_walk(e, B, T, n_patches, training, NULL);
+    if (!e->la) {
+        e->la = (mlip__block_acts *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block_acts));
+        if (!e->la) return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    if (need > e->acts_cap) {
+        mlip_free(e->acts);
+        e->acts_cap = 0;
+        e->acts = (float *)mlip_alloc_zeroed(need, sizeof(float));
+        if (!e->acts) return MLIP_ERR_OUT_OF_MEMORY;
+        e->acts_cap = need;
+    }
+    mlip__acts_walk(e, B, T, n_patches, training, e->acts);
+    e->has_training_forward = 0; /* until this forward completes */
+    return MLIP_OK;
+}
+
+/* ---- one transformer block: x (B*T, D) -> a->out. Pre-LN (ViT):
+     res1 = x + Attn(LN1(x)),  out = res1 + MLP(LN2(res1))
+   Post-LN (BERT):
+     ln1 = LN1(x + Attn(x)),   out = LN2(ln1 + MLP(ln1))  ---- */
+#define MLIP__TRY(call)                                                                        \
+    do {                                                                                       \
+        mlip_status st_ = (call);                                                              \
+        if (st_) return st_;                                                                   \
+    } while (0)
+
+static mlip_status mlip__block_forward(const mlip_encoder *e, const mlip__block *p, mlip__block_acts *a,
+                                       const float *x, const uint8_t *mask, int B, int T) {
+    int rows = B * T, D = e->width, M = e->mlp_dim, D3 = 3 * e->width;
+    size_t n = (size_t)rows * D;
+    const float *attn_in = x;
+    if (e->pre_ln) {
+        MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, p->ln1_w, p->ln1_b, rows, D, e->eps));
+        attn_in = a->ln1;
+    }
+    MLIP__TRY(mlip__linear(a->qkv, D3, attn_in, D, p->q_w, p->q_b, rows, D, D, 0));
+    MLIP__TRY(mlip__linear(a->qkv + D, D3, attn_in, D, p->k_w, p->k_b, rows, D, D, 0));
+    MLIP__TRY(mlip__linear(a->qkv + 2 * D, D3, attn_in, D, p->v_w, p->v_b, rows, D, D, 0));
+    MLIP__TRY(mlip_attention_forward(a->attn, a->att, a->qkv, mask, B, T, D, e->heads));
+    memcpy(a->res1, x, sizeof(float) * n); /* residual: the projection accumulates onto x */
+    MLIP__TRY(mlip__linear(a->res1, D, a->attn, D, p->o_w, p->o_b, rows, D, D, 1));
+    if (e->pre_ln) {
+        MLIP__TRY(mlip_layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res1, p->ln2_w, p->ln2_b, rows, D, e->eps));
+        MLIP__TRY(mlip__linear(a->fc, M, a->ln2, D, p->fc_w, p->fc_b, rows, D, M, 0));
+        MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, MLIP_GELU_ERF));
+        memcpy(a->res2, a->res1, sizeof(float) * n);
+        MLIP__TRY(mlip__linear(a->res2, D, a->gelu, M, p->out_w, p->out_b, rows, M, D, 1));
+        if (a->out != a->res2) memcpy(a->out, a->res2, sizeof(float) * n);
+    } else {
+        MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, p->ln1_w, p->ln1_b, rows, D, e->eps));
+        MLIP__TRY(mlip__linear(a->fc, M, a->ln1, D, p->fc_w, p->fc_b, rows, D, M, 0));
+        MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, MLIP_GELU_ERF));
+        memcpy(a->res2, a->ln1, sizeof(float) * n);
+        MLIP__TRY(mlip__linear(a->res2, D, a->gelu, M, p->out_w, p->out_b, rows, M, D, 1));
+        MLIP__TRY(mlip_layernorm_forward(a->out, a->ln2_mean, a->ln2_rstd, a->res2, p->ln2_w, p->ln2_b, rows, D, e->eps));
+    }
+    return MLIP_OK;
+}
+
+/* dy = d(block output) -> dx += d(block input); parameter gradients accumulate into g. */
+static mlip_status mlip__block_backward(mlip_encoder *e, const mlip__block *p, mlip__block *g,
+                                        const mlip__block_acts *a, const float *x, const float *dy,
+                                        float *dx, int B, int T) {
+    int rows = B * T, D = e->width, M = e->mlp_dim, D3 = 3 * e->width, i;
+    size_t n = (size_t)rows * D, nm = (size_t)rows * M;
+    const float *attn_in = e->pre_ln ? a->ln1 : x;
+    float *d_res1 = e->d_res, *d_attn_in;
+    if (e->pre_ln) {
+        /* out = res1 + MLP(LN2(res1)) */
+        memcpy(d_res1, dy, sizeof(float) * n);
+        memset(e->d_gelu, 0, sizeof(float) * nm);
+        MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, dy, D, a->gelu, M, p->out_w, rows, M, D));
+        memset(e->d_fc, 0, sizeof(float) * nm);
+        MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, MLIP_GELU_ERF));
+        memset(e->d_ln, 0, sizeof(float) * n);
+        MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln2, D, p->fc_w, rows, D, M));
+        MLIP__TRY(mlip_layernorm_backward(d_res1, g->ln2_w, g->ln2_b, e->d_ln, a->res1, p->ln2_w, a->ln2_mean, a->ln2_rstd, rows, D));
+    } else {
+        /* out = LN2(ln1 + MLP(ln1)), ln1 = LN1(res1) */
+        float *d_res2 = e->d_attn; /* free until the attention part below */
+        memset(d_res2, 0, sizeof(float) * n);
+        MLIP__TRY(mlip_layernorm_backward(d_res2, g->ln2_w, g->ln2_b, dy, a->res2, p->ln2_w, a->ln2_mean, a->ln2_rstd, rows, D));
+        memcpy(e->d_ln, d_res2, sizeof(float) * n);
+        memset(e->d_gelu, 0, sizeof(float) * nm);
+        MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, d_res2, D, a->gelu, M, p->out_w, rows, M, D));
+        memset(e->d_fc, 0, sizeof(float) * nm);
+        MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, MLIP_GELU_ERF));
+        MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln1, D, p->fc_w, rows, D, M));
+        memset(d_res1, 0, sizeof(float) * n);
+        MLIP__TRY(mlip_layernorm_backward(d_res1, g->ln1_w, g->ln1_b, e->d_ln, a->res1, p->ln1_w, a->ln1_mean, a->ln1_rstd, rows, D));
+    }
+    /* res1 = x + attn . Wo^T + bo */
+    for (i = 0; i < (int)n; i++) dx[i] += d_res1[i];
+    memset(e->d_attn, 0, sizeof(float) * n);
+    MLIP__TRY(mlip__linear_backward(e->d_attn, D, g->o_w, g->o_b, d_res1, D, a->attn, D, p->o_w, rows, D, D));
+    memset(e->d_qkv, 0, sizeof(float) * (size_t)rows * D3);
+    MLIP__TRY(mlip_attention_backward(e->d_qkv, e->d_attn, a->qkv, a->att, B, T, D, e->heads));
+    /* q, k, v came from attn_in: LN1(x) (pre-LN) or x itself (post-LN) */
+    d_attn_in = e->pre_ln ? e->d_ln : dx;
+    if (e->pre_ln) memset(e->d_ln, 0, sizeof(float) * n);
+    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->q_w, g->q_b, e->d_qkv, D3, attn_in, D, p->q_w, rows, D, D));
+    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->k_w, g->k_b, e->d_qkv + D, D3, attn_in, D, p->k_w, rows, D, D));
+    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->v_w, g->v_b, e->d_qkv + 2 * D, D3, attn_in, D, p->v_w, rows, D, D));
+    if (e->pre_ln)
+        MLIP__TRY(mlip_layernorm_backward(dx, g->ln1_w, g->ln1_b, e->d_ln, x, p->ln1_w, a->ln1_mean, a->ln1_rstd, rows, D));
+    return MLIP_OK;
+}
+
+/* Run the stack from e->x0; training keeps every layer, inference works in place in x0.
+   Returns the last layer's output. */
+static mlip_status mlip__stack_forward(mlip_encoder *e, const uint8_t *mask, int B, int T, int training,
+                                       const float **last) {
+    int l;
+    const float *x = e->x0;
+    for (l = 0; l < e->layers; l++) {
+        mlip__block_acts *a = &e->la[training ? l : 0];
+        MLIP__TRY(mlip__block_forward(e, &e->w.blocks[l], a, x, mask, B, T));
+        x = a->out;
+    }
+    *last = x;
+    return MLIP_OK;
+}
+
+/* dlast (rows, D) -> gradient of x0 left in the returned buffer. */
+static mlip_status mlip__stack_backward(mlip_encoder *e, const float *dlast, int B, int T, float **dx0) {
+    size_t n = (size_t)B * T * e->width;
+    float *dy = e->d_a, *dx = e->d_b, *t;
+    int l;
+    if (dlast != dy) memcpy(dy, dlast, sizeof(float) * n);
+    for (l = e->layers - 1; l >= 0; l--) {
+        const float *x = l ? e->la[l - 1].out : e->x0;
+        memset(dx, 0, sizeof(float) * n);
+        MLIP__TRY(mlip__block_backward(e, &e->w.blocks[l], &e->g.blocks[l], &e->la[l], x, dy, dx, B, T));
+        t = dy, dy = dx, dx = t;
+    }
+    *dx0 = dy;
+    return MLIP_OK;
+}
+
+/* ---- ViT ---- */
+
+/* Unfold the chosen patches of img into rows of (channels, P, P) pixels. */
+static void mlip__vit_patches(const mlip_encoder *e, const float *img, int B, const int *visible, int n, float *patches) {
+    int C = e->vit.channels, P = e->vit.patch_size, S = e->vit.image_size, GW = S / P, b, j, c, py;
+    size_t cpp = (size_t)C * P * P;
+    for (b = 0; b < B; b++)
+        for (j = 0; j < n; j++) {
+            int k = visible ? visible[(size_t)b * n + j] : j, ky = k / GW, kx = k % GW;
+            float *dst = patches + ((size_t)b * n + j) * cpp;
+            for (c = 0; c < C; c++)
+                for (py = 0; py < P; py++)
+                    memcpy(dst + ((size_t)c * P + py) * P,
+                           img + (((size_t)b * C + c) * S + (size_t)ky * P + py) * S + (size_t)kx * P, sizeof(float) * P);
+        }
+}
+
+MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, const int *visible,
+                                     int n_visible, int training, float *out) {
+    int K, n, T, D, b, j, i, cpp;
+    const float *last;
+    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_POS(B);
+    if (!e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: the encoder is a BERT");
+    K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size);
+    n = visible ? n_visible : K;
+    if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: n_visible %d not in [1, %d]", n, K);
+    if ((double)B * (n + 1) * e->width > 1e12 || (double)B * (n + 1) > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vit_forward: batch %d too large", B);
+    if (visible)
+        for (i = 0; i < B * n; i++)
+            if (visible[i] < 0 || visible[i] >= K)
+                return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: visible[%d] = %d outside [0, %d)", i, visible[i], K);
+    T = n + 1, D = e->width, cpp = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
+    MLIP__TRY(mlip__acts_prepare(e, B, T, n, training));
+    /* patch embedding of the visible patches only: masking saves this GEMM too */
+    mlip__vit_patches(e, img, B, visible, n, e->patches);
+    MLIP__TRY(mlip__linear(e->emb, D, e->patches, cpp, e->w.patch_w, e->w.patch_b, B * n, cpp, D, 0));
+    for (b = 0; b < B; b++) { /* tokens: [CLS] + pos[0], then patch + pos[1 + its index] */
+        float *x = e->x0 + (size_t)b * T * D;
+        for (i = 0; i < D; i++) x[i] = e->w.cls[i] + e->w.vit_pos[i];
+        for (j = 0; j < n; j++) {
+            int k = visible ? visible[(size_t)b * n + j] : j;
+            const float *pe = e->emb + ((size_t)b * n + j) * D, *pos = e->w.vit_pos + (size_t)(1 + k) * D;
+            float *xt = x + (size_t)(1 + j) * D;
+            for (i = 0; i < D; i++) xt[i] = pe[i] + pos[i];
+        }
+    }
+    MLIP__TRY(mlip__stack_forward(e, NULL, B, T, training, &last));
+    MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w, e->w.final_b, B * T, D, e->eps));
+    if (training) {
+        size_t need = (size_t)B * n;
+        if (need > e->idx_cap) {
+            mlip_free(e->saved_idx);
+            e->idx_cap = 0;
+            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
+            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
+            e->idx_cap = need;
+        }
+        for (i = 0; i < B * n; i++) e->saved_idx[i] = visible ? visible[i] : i % n;
+        e->last_B = B, e->last_T = T, e->last_n = n, e->has_training_forward = 1;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
+    int B, T, n, D, b, j, i, cpp;
+    float *dx0;
+    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(dout);
+    if (!e->is_vit || !e->has_training_forward)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_backward: needs a training forward of this ViT first");
+    B = e->last_B, T = e->last_T, n = e->last_n, D = e->width;
+    cpp = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
+    MLIP__TRY(mlip__encoder_grads(e));
+    memset(e->d_a, 0, sizeof(float) * (size_t)B * T * D);
+    MLIP__TRY(mlip_layernorm_backward(e->d_a, e->g.final_w, e->g.final_b, dout, e->la[e->layers - 1].out,
+                                      e->w.final_w, e->fin_mean, e->fin_rstd, B * T, D));
+    MLIP__TRY(mlip__stack_backward(e, e->d_a, B, T, &dx0));
+    for (b = 0; b < B; b++) { /* undo the token assembly */
+        const float *dx = dx0 + (size_t)b * T * D;
+        for (i = 0; i < D; i++) e->g.cls[i] += dx[i], e->g.vit_pos[i] += dx[i];
+        for (j = 0; j < n; j++) {
+            int k = e->saved_idx[(size_t)b * n + j];
+            const float *dt = dx + (size_t)(1 + j) * D;
+            float *dpos = e->g.vit_pos + (size_t)(1 + k) * D, *dpe = e->emb + ((size_t)b * n + j) * D;
+            for (i = 0; i < D; i++) dpos[i] += dt[i], dpe[i] = dt[i];
+        }
+    }
+    return mlip__linear_backward(NULL, 0, e->g.patch_w, e->g.patch_b, e->emb, D, e->patches, cpp, NULL, B * n, cpp, D);
+}
+
+/* ---- BERT ---- */
+
+MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int *type_ids,
+                                      const uint8_t *mask, int B, int T, int training, float *out) {
+    int D, b, t, i;
+    const float *last;
+    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(ids); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_POS(B); MLIP__CHECK_POS(T);
+    if (e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: the encoder is a ViT");
+    if (T > e->bert.max_positions)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: %d tokens > %d positions", T, e->bert.max_positions);
+    if ((double)B * T > 0x7fffffff / 4 || (double)B * T * e->width > 1e12)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_bert_forward: batch %d x %d too large", B, T);
+    for (i = 0; i < B * T; i++) {
+        if (ids[i] < 0 || ids[i] >= e->bert.vocab_size)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: id %d at %d outside [0, %d)", ids[i], i, e->bert.vocab_size);
+        if (type_ids && (type_ids[i] < 0 || type_ids[i] >= e->bert.type_vocab_size))
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: type id %d at %d outside [0, %d)", type_ids[i], i, e->bert.type_vocab_size);
+    }
+    D = e->width;
+    MLIP__TRY(mlip__acts_prepare(e, B, T, 0, training));
+    for (b = 0; b < B; b++)
+        for (t = 0; t < T; t++) { /* word + position + token type */
+            size_t r = (size_t)b * T + t;
+            const float *w = e->w.word + (size_t)ids[r] * D, *p = e->w.position + (size_t)t * D;
+            const float *ty = e->w.token_type + (size_t)(type_ids ? type_ids[r] : 0) * D;
+            float *x = e->emb + r * D;
+            for (i = 0; i < D; i++) x[i] = w[i] + p[i] + ty[i];
+        }
+    MLIP__TRY(mlip_layernorm_forward(e->x0, e->emb_mean, e->emb_rstd, e->emb, e->w.emb_ln_w, e->w.emb_ln_b, B * T, D, e->eps));
+    MLIP__TRY(mlip__stack_forward(e, mask, B, T, training, &last));
+    memcpy(out, last, sizeof(float) * (size_t)B * T * D);
+    if (training) {
+        size_t need = (size_t)2 * B * T;
+        if (need > e->idx_cap) {
+            mlip_free(e->saved_idx);
+            e->idx_cap = 0;
+            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
+            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
+            e->idx_cap = need;
+        }
+        for (i = 0; i < B * T; i++) e->saved_idx[i] = ids[i], e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
+        e->last_B = B, e->last_T = T, e->has_training_forward = 1;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
+    int B, T, D, r, i;
+    float *dx0;
+    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(dout);
+    if (e->is_vit || !e->has_training_forward)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_backward: needs a training forward of this BERT first");
+    B = e->last_B, T = e->last_T, D = e->width;
+    MLIP__TRY(mlip__encoder_grads(e));
+    MLIP__TRY(mlip__stack_backward(e, dout, B, T, &dx0));
+    /* d emb, reusing the emb buffer (its forward values are no longer needed) */
+    memset(e->d_ln, 0, sizeof(float) * (size_t)B * T * D);
+    MLIP__TRY(mlip_layernorm_backward(e->d_ln, e->g.emb_ln_w, e->g.emb_ln_b, dx0, e->emb, e->w.emb_ln_w,
+                                      e->emb_mean, e->emb_rstd, B * T, D));
+    for (r = 0; r < B * T; r++) {
+        const float *d = e->d_ln + (size_t)r * D;
+        float *gw = e->g.word + (size_t)e->saved_idx[r] * D, *gp = e->g.position + (size_t)(r % T) * D;
+        float *gt = e->g.token_type + (size_t)e->saved_idx[B * T + r] * D;
+        for (i = 0; i < D; i++) gw[i] += d[i], gp[i] += d[i], gt[i] += d[i];
+    }
+    return MLIP_OK;
+}
+
+/* ---- projection heads ---- */
+
+MLIPDEF mlip_status mlip_projection_forward(float *out, float *proj, float *norm,
+                                            const float *inp, const float *weight,
+                                            const float *bias, int rows, int C, int D) {
+    float *p = proj ? proj : out;
+    MLIP__TRY(mlip_linear_forward(p, inp, weight, bias, rows, C, D));
+    return mlip_l2norm_forward(out, norm, p, rows, D, 1e-12f);
+}
+
+MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float *dbias,
+                                             const float *dout, const float *out,
+                                             const float *norm, const float *inp,
+                                             const float *weight, int rows, int C, int D) {
+    float *dproj;
+    mlip_status st;
+    MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(norm);
+    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(D);
+    dproj = (float *)mlip_alloc_zeroed((size_t)rows, sizeof(float) * (size_t)D);
+    if (!dproj) return MLIP_ERR_OUT_OF_MEMORY;
+    st = mlip_l2norm_backward(dproj, dout, out, norm, rows, D);
+    if (!st) st = mlip_linear_backward(dinp, dweight, dbias, dproj, inp, weight, rows, C, D);
+    mlip_free(dproj);
+    return st;
+}
 
 /* ======================================================================================
    6. Tokenizer                                         [implementation: not yet written]
