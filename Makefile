@@ -7,6 +7,7 @@
 #   make test-be         cross-compiled for big-endian s390x, run under qemu-user
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make example         build and run the small end-to-end example
+#   make fixtures        regenerate tests/data/*.fx with the PyTorch twin (needs python3-torch)
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
 #           CC=clang, TEST_THREADS=N (threads the runner uses, default 2).
 
@@ -37,7 +38,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench example clean
+.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench example clean
 
 all: mlip tools/bench_gemm $(EXAMPLES)
 
@@ -119,6 +120,9 @@ bench: tools/bench_gemm
 
 example: examples/tiny_block
 	./examples/tiny_block
+
+fixtures:
+	/usr/bin/python3 tools/make_fixtures.py
 
 clean:
 	rm -rf build mlip tools/bench_gemm $(EXAMPLES)

@@ -14,6 +14,8 @@
 #include "test_platform.c"
 #include "test_gemm.c"
 #include "test_kernels.c"
+#include "fixture.h"
+#include "test_encoders.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -24,6 +26,7 @@ static const mt_suite suites[] = {
     {"platform", platform_tests},
     {"gemm", gemm_tests},
     {"kernels", kernel_tests},
+    {"encoders", encoder_tests},
 };
 
 static double mt_now(void) {
