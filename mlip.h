@@ -453,6 +453,12 @@ MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float 
 #define MLIP__UNUSED
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MLIP__PREFETCH(p) __builtin_prefetch(p) /* a hint: never faults, even past the end */
+#else
+#define MLIP__PREFETCH(p) ((void)0)
+#endif
+
 #define MLIP__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MLIP__MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -1129,10 +1135,12 @@ static void mlip__pack_a(float *dst, const mlip__gemm_job *g, int i0, int mc, in
     for (ir = 0; ir < mc; ir += MR) {
         int rows = MLIP__MIN(MR, mc - ir);
         if (!g->trans_a) {
-            for (r = 0; r < rows; r++) {
-                const float *src = g->A + (size_t)(i0 + ir + r) * g->lda + p0;
-                for (k = 0; k < kc; k++) dst[k * MR + r] = src[k];
-            }
+            /* k outer: MR source rows are read side by side (each stays in L1 for 16 steps of
+               k) and the destination is written in order; the other way round every write
+               lands on a new cache line. */
+            const float *src = g->A + (size_t)(i0 + ir) * g->lda + p0;
+            for (k = 0; k < kc; k++)
+                for (r = 0; r < rows; r++) dst[k * MR + r] = src[(size_t)r * g->lda + k];
         } else {
             for (k = 0; k < kc; k++) {
                 const float *src = g->A + (size_t)(p0 + k) * g->lda + i0 + ir;
@@ -1159,13 +1167,17 @@ static void mlip__pack_b(float *dst, const mlip__gemm_job *g, int p0, int kc, in
                 for (j = 0; j < cols; j++) d[j] = src[j];
                 for (; j < NR; j++) d[j] = 0.0f;
             }
-        } else {
-            for (j = 0; j < cols; j++) {
-                const float *src = g->B + (size_t)(j0 + jr + j) * g->ldb + p0;
-                for (k = 0; k < kc; k++) dst[(size_t)k * NR + j] = src[k];
+        } else { /* B^T (the weights of x . W^T): a transpose, done k outer as in pack_a.
+                    The NR source rows usually come from memory, and no hardware prefetcher
+                    follows NR streams at once: ask for each row's next lines ourselves. */
+            const float *src = g->B + (size_t)(j0 + jr) * g->ldb + p0;
+            for (k = 0; k < kc; k++) {
+                float *d = dst + (size_t)k * NR;
+                if ((k & 15) == 0)
+                    for (j = 0; j < cols; j++) MLIP__PREFETCH(src + (size_t)j * g->ldb + k + 64);
+                for (j = 0; j < cols; j++) d[j] = src[(size_t)j * g->ldb + k];
+                for (; j < NR; j++) d[j] = 0.0f;
             }
-            for (; j < NR; j++)
-                for (k = 0; k < kc; k++) dst[(size_t)k * NR + j] = 0.0f;
         }
         dst += (size_t)NR * kc;
     }

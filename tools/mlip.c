@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static int has_help(int argc, char **argv) {
@@ -37,22 +38,118 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Peak resident set of this process, in MiB. */
+static double peak_rss_mib(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
+}
+
+/* Time an encoder's inference forward with random weights: median of reps. */
+static int bench_model(const char *model, int threads, int batch, int tokens, int reps) {
+    mlip_encoder *enc = NULL;
+    mlip_status st;
+    int is_vit = !strncmp(model, "vit", 3), r, T = 0, i;
+    size_t n_weights, in_count, out_count;
+    float *in = NULL, *out = NULL;
+    int *ids = NULL;
+    double *t = (double *)calloc((size_t)reps + 1, sizeof(double)), rss0;
+    mlip_rng rng;
+    if (!strcmp(model, "vit-b16")) {
+        mlip_vit_config c = mlip_vit_config_base();
+        st = mlip_vit_create(&c, &enc);
+    } else if (!strcmp(model, "vit-tiny")) {
+        mlip_vit_config c = mlip_vit_config_tiny();
+        st = mlip_vit_create(&c, &enc);
+    } else if (!strcmp(model, "bert-base")) {
+        mlip_bert_config c = mlip_bert_config_base();
+        st = mlip_bert_create(&c, &enc);
+    } else if (!strcmp(model, "bert-tiny")) {
+        mlip_bert_config c = mlip_bert_config_tiny(4096);
+        st = mlip_bert_create(&c, &enc);
+    } else {
+        fprintf(stderr, "mlip bench: unknown model '%s' (vit-b16, vit-tiny, bert-base, bert-tiny)\n", model);
+        free(t);
+        return 2;
+    }
+    if (st || mlip_set_num_threads(threads)) {
+        fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
+        free(t);
+        return 1;
+    }
+    mlip_encoder_init_random(enc, 1);
+    mlip_encoder_weights(enc, &n_weights);
+    mlip_rng_seed(&rng, 2, 0);
+    if (is_vit) {
+        int S = enc->vit.image_size, P = enc->vit.patch_size;
+        T = 1 + (S / P) * (S / P);
+        in_count = (size_t)batch * enc->vit.channels * S * S;
+        in = (float *)mlip_alloc(in_count * sizeof(float));
+        if (in)
+            for (i = 0; i < (int)in_count; i++) in[i] = mlip_rng_uniform(&rng);
+    } else {
+        T = tokens;
+        ids = (int *)mlip_alloc((size_t)batch * T * sizeof(int));
+        if (ids)
+            for (i = 0; i < batch * T; i++) ids[i] = (int)mlip_rng_below(&rng, (uint32_t)enc->bert.vocab_size);
+    }
+    out_count = (size_t)batch * T * enc->width;
+    out = (float *)mlip_alloc(out_count * sizeof(float));
+    if (!out || (is_vit ? !in : !ids)) {
+        fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
+        return 1;
+    }
+    rss0 = peak_rss_mib();
+    for (r = 0; r <= reps; r++) { /* run 0 warms up (and sizes the activation arena) */
+        double t0 = now_seconds();
+        st = is_vit ? mlip_vit_forward(enc, in, batch, NULL, 0, 0, out)
+                    : mlip_bert_forward(enc, ids, NULL, NULL, batch, T, 0, out);
+        if (st) {
+            fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
+            return 1;
+        }
+        t[r] = (now_seconds() - t0) * 1e3;
+    }
+    qsort(t + 1, (size_t)reps, sizeof(double), cmp_double);
+    printf("model %s batch %d tokens %d threads %d kernel %s\n", model, batch, T, threads, mlip_gemm_kernel_name());
+    printf("weights %.1f MiB, activations %.1f MiB, peak RSS %.1f MiB (%.1f before the first forward)\n",
+           n_weights * 4.0 / 1048576.0, mlip_encoder_activation_bytes(enc, batch, T, 0) / 1048576.0, peak_rss_mib(), rss0);
+    printf("ms: %.2f\n", t[1 + reps / 2]);
+    mlip_encoder_free(enc);
+    mlip_free(in), mlip_free(out), mlip_free(ids);
+    free(t);
+    mlip_shutdown();
+    return 0;
+}
+
 static int cmd_bench(int argc, char **argv) {
-    int M = 1024, N = 1024, K = 1024, threads = 1, reps = 5, i, r;
-    const char *kernel = NULL;
+    int M = 1024, N = 1024, K = 1024, threads = 1, reps = 5, batch = 1, tokens = 128, i, r;
+    const char *kernel = NULL, *model = NULL;
     float *A, *B, *C;
     double best = 1e30;
     mlip_rng rng;
     if (has_help(argc, argv)) {
         printf("usage: mlip bench [--threads T] [--kernel NAME] [--reps R] [M N K]\n"
-               "  Time C = A.B (default 1024^3) and print GFLOPS (best of R runs).\n"
-               "  For a side-by-side comparison with OpenBLAS use tools/bench_gemm (make bench).\n");
+               "       mlip bench --model vit-b16|vit-tiny|bert-base|bert-tiny [--batch B] [--tokens N]\n"
+               "                  [--threads T] [--reps R]\n"
+               "  The first form times C = A.B (default 1024^3) and prints GFLOPS (best of R runs);\n"
+               "  tools/bench_gemm (make bench) compares with OpenBLAS side by side.\n"
+               "  The second times the encoder's inference forward with random weights (BERT at N\n"
+               "  tokens, default 128) and prints the median milliseconds per batch last: 'ms: X'.\n");
         return 0;
     }
     for (i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) kernel = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--tokens") && i + 1 < argc) tokens = atoi(argv[++i]);
         else if (i + 2 < argc) {
             M = atoi(argv[i]), N = atoi(argv[i + 1]), K = atoi(argv[i + 2]);
             i += 2;
@@ -61,11 +158,16 @@ static int cmd_bench(int argc, char **argv) {
             return 2;
         }
     }
-    if (M < 1 || N < 1 || K < 1 || reps < 1) {
-        fprintf(stderr, "mlip bench: sizes and --reps must be positive\n");
+    if (M < 1 || N < 1 || K < 1 || reps < 1 || batch < 1 || tokens < 1) {
+        fprintf(stderr, "mlip bench: sizes, --batch, --tokens and --reps must be positive\n");
         return 2;
     }
-    if (mlip_set_num_threads(threads) || (kernel && mlip_gemm_set_kernel(kernel))) {
+    if (kernel && mlip_gemm_set_kernel(kernel)) {
+        fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
+        return 1;
+    }
+    if (model) return bench_model(model, threads, batch, tokens, reps);
+    if (mlip_set_num_threads(threads)) {
         fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
         return 1;
     }
@@ -99,7 +201,7 @@ static void usage(FILE *f) {
     fprintf(f, "usage: mlip <command> [options]   (mlip <command> --help for details)\n"
                "commands:\n"
                "  version   library version and GEMM kernels\n"
-               "  bench     time the GEMM on this machine\n");
+               "  bench     time the GEMM or an encoder (ViT-B/16, BERT-base) on this machine\n");
 }
 
 int main(int argc, char **argv) {
