@@ -9,14 +9,15 @@
 #   make example         build and run the small end-to-end example
 #   make fixtures        regenerate tests/data/*.fx with the PyTorch twin (needs python3-torch)
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
-#           CC=clang, TEST_THREADS=N (threads the runner uses, default 2).
+#           CC=clang, TEST_THREADS=N (threads the runner uses, default 2), OPT (default -O3:
+#           gcc vectorises loops of unknown length, like the GELU's, only from -O3).
 
 CC ?= cc
 CXX ?= c++
 CLANG ?= clang
 CLANGXX ?= clang++
 WARN = -Wall -Wextra -pedantic -Werror
-OPT ?= -O2
+OPT ?= -O3
 ifeq ($(PORTABLE),1)
   ARCH =
   DEFS = -DMLIP_NO_SIMD

@@ -829,6 +829,42 @@ MLIPDEF double mlip_dot(const float *x, const float *y, size_t n) {
     return s;
 }
 
+/* exp and erf without a libm call per element, so loops over them vectorise and give the
+   same bits on every platform that rounds float arithmetic the IEEE way.
+   exp: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (truncation below
+   5e-9 relative), 2^n put straight into the exponent bits. Below -87.3 the result is 0
+   (e^-87.3 is the smallest normal float); above 88.7 it saturates at 2^127-ish. */
+static float mlip__expf(float x) {
+    float n, r, p, scale;
+    int32_t bits;
+    /* Selections are written as arithmetic on 0/1 so compilers see no control flow (gcc
+       will not if-convert float selects under -ftrapping-math, and then not vectorise). */
+    float below = (float)(x < -87.0f), above = (float)(x > 88.0f);
+    float xc = x + below * (-87.0f - x) + above * (88.0f - x);
+    n = (float)(int32_t)(xc * 1.44269504f + (0.5f - (float)(xc < 0.0f)));
+    r = xc - n * 0.693145751953125f; /* ln 2 split in two: the high part is exact in float */
+    r = r - n * 1.42860676533018e-06f;
+    p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    bits = ((int32_t)n + 127) * (1 << 23);
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale * (float)(x >= -87.3f);
+}
+
+/* erf: below 0.8 its Maclaurin series (to z^17; the next term is < 2e-9), above it
+   Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7; with float rounding <= 2.5e-7, about
+   float's own resolution near 1, all GELU's 1 + erf needs). Both are computed and one selected,
+   so the loop vectorises. */
+static float mlip__erff(float x) {
+    float neg = (float)(x < 0.0f), z = x * (1.0f - 2.0f * neg), z2 = z * z, t = 1.0f / (1.0f + 0.3275911f * z);
+    float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+    float tail = 1.0f - poly * mlip__expf(-z2);
+    float series = 1.1283791670955126f * z *
+                   (1.0f + z2 * (-1.0f / 3 + z2 * (1.0f / 10 + z2 * (-1.0f / 42 + z2 * (1.0f / 216 + z2 * (-1.0f / 1320 +
+                    z2 * (1.0f / 9360 + z2 * (-1.0f / 75600 + z2 * (1.0f / 685440)))))))));
+    float small = (float)(z < 0.8f), e = small * series + (1.0f - small) * tail;
+    return e * (1.0f - 2.0f * neg);
+}
+
 MLIPDEF ptrdiff_t mlip_find_nonfinite(const float *x, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -1512,7 +1548,7 @@ MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
     mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
     if (st) return st;
     if (kind == MLIP_GELU_ERF) {
-        for (i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + erff(inp[i] * MLIP__SQRT_HALF));
+        for (i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + mlip__erff(inp[i] * MLIP__SQRT_HALF));
     } else {
         for (i = 0; i < n; i++) {
             float x = inp[i], u = MLIP__SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
@@ -1531,8 +1567,8 @@ MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const floa
     if (kind == MLIP_GELU_ERF) {
         for (i = 0; i < n; i++) {
             float x = inp[i];
-            float cdf = 0.5f * (1.0f + erff(x * MLIP__SQRT_HALF));
-            float pdf = MLIP__INV_SQRT_2PI * expf(-0.5f * x * x);
+            float cdf = 0.5f * (1.0f + mlip__erff(x * MLIP__SQRT_HALF));
+            float pdf = MLIP__INV_SQRT_2PI * mlip__expf(-0.5f * x * x);
             dinp[i] += dout[i] * (cdf + x * pdf);
         }
     } else {
@@ -1553,7 +1589,7 @@ static void mlip__softmax_row(float *y, const float *x, int n) {
     int i;
     for (i = 1; i < n; i++) mx = x[i] > mx ? x[i] : mx;
     for (i = 0; i < n; i++) {
-        y[i] = expf(x[i] - mx);
+        y[i] = mlip__expf(x[i] - mx);
         sum += y[i];
     }
     inv = 1.0f / sum;
@@ -1633,7 +1669,7 @@ static void mlip__attention_softmax(float *S, int T, const uint8_t *mask) {
         for (t2 = 0; t2 < T; t2++)
             if ((!mask || mask[t2]) && s[t2] > mx) mx = s[t2];
         for (t2 = 0; t2 < T; t2++) {
-            s[t2] = (mask && !mask[t2]) ? 0.0f : expf(s[t2] - mx);
+            s[t2] = (mask && !mask[t2]) ? 0.0f : mlip__expf(s[t2] - mx);
             sum += s[t2];
         }
         inv = sum > 0.0f ? 1.0f / sum : 0.0f; /* no real key at all: zero output */

@@ -428,6 +428,26 @@ static void test_span_mean(void) {
     free(w), free(dx), free(sp.x), free(sp.out);
 }
 
+/* The library's own exp and erf (no libm call per element) against libm in double. */
+static void test_fast_exp_erf(void) {
+    double worst_exp = 0, worst_erf = 0;
+    int i;
+    for (i = -870000; i <= 880000; i += 7) {
+        float x = (float)i * 1e-4f;
+        double ref = exp((double)x), got = mlip__expf(x);
+        double rel = fabs(got - ref) / ref;
+        if (rel > worst_exp) worst_exp = rel;
+    }
+    for (i = -60000; i <= 60000; i += 3) {
+        float x = (float)i * 1e-4f;
+        double err = fabs(mlip__erff(x) - erf((double)x));
+        if (err > worst_erf) worst_erf = err;
+    }
+    CHECK_MSG(worst_exp < 4e-7, "exp: worst relative error %.3g", worst_exp);
+    CHECK_MSG(worst_erf < 2.5e-7, "erf: worst absolute error %.3g", worst_erf);
+    CHECK(mlip__expf(-100.0f) == 0.0f && mlip__expf(0.0f) == 1.0f);
+}
+
 static void test_find_nonfinite(void) {
     float x[4] = {1, 2, 3, 4};
     CHECK(mlip_find_nonfinite(x, 4) == -1);
@@ -450,5 +470,6 @@ static const mt_case kernel_tests[] = {
     {"l2norm", test_l2norm},
     {"cross_entropy", test_cross_entropy},
     {"span_mean", test_span_mean},
+    {"fast_exp_erf", test_fast_exp_erf},
     {"find_nonfinite", test_find_nonfinite},
     {NULL, NULL}};
