@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Generate the Unicode tables of mlip.h's tokenizer (section 6) from Python's unicodedata.
+
+    python3 tools/gen_unicode_tables.py            # print the C tables
+    python3 tools/gen_unicode_tables.py --update   # rewrite them in place in mlip.h
+
+The tokenizer needs four properties, the same ones HF's BertTokenizer asks for:
+  - punctuation: every category P* code point, plus the ASCII symbol ranges BERT treats as
+    punctuation ($ + < = > ^ ` | ~ are S*, not P*, in Unicode);
+  - control: categories Cc, Cf, Co, Cs except TAB, LF, CR (dropped by text cleaning). Cn
+    (unassigned) is left out on purpose: it is what changes from one Unicode version to the
+    next, and transformers.js leaves it out too;
+  - whitespace: SPACE, TAB, LF, CR and category Zs (folded to a space by cleaning);
+  - fold: what lower-casing plus NFD plus dropping Mn (nonspacing marks) makes of one code
+    point, for the uncased tokenizer. Only code points that change are listed; Hangul
+    syllables decompose algorithmically in C and are not listed.
+Ranges are stored as inclusive [lo, hi] pairs, sorted, so C looks them up by binary search.
+"""
+import sys
+import unicodedata
+
+MAX = 0x110000
+BEGIN = "/* BEGIN GENERATED UNICODE TABLES (tools/gen_unicode_tables.py) */"
+END = "/* END GENERATED UNICODE TABLES */"
+
+
+def ranges(pred):
+    out, start = [], None
+    for cp in range(MAX):
+        if pred(cp):
+            if start is None:
+                start = cp
+        elif start is not None:
+            out.append((start, cp - 1))
+            start = None
+    if start is not None:
+        out.append((start, MAX - 1))
+    return out
+
+
+def is_punct(cp):
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(chr(cp)).startswith("P")
+
+
+def is_control(cp):
+    if cp in (9, 10, 13):
+        return False
+    return unicodedata.category(chr(cp)) in ("Cc", "Cf", "Co", "Cs")
+
+
+def is_space(cp):
+    return cp in (32, 9, 10, 13) or unicodedata.category(chr(cp)) == "Zs"
+
+
+def fold(cp):
+    if 0xD800 <= cp <= 0xDFFF:
+        return None
+    s = unicodedata.normalize("NFD", chr(cp).lower())
+    s = "".join(c for c in s if unicodedata.category(c) != "Mn")
+    return [ord(c) for c in s]
+
+
+def emit_ranges(name, rs):
+    lines = ["static const uint32_t %s[%d][2] = {" % (name, len(rs))]
+    row = []
+    for lo, hi in rs:
+        row.append("{0x%X,0x%X}," % (lo, hi))
+        if len(row) == 6:
+            lines.append("    " + "".join(row))
+            row = []
+    if row:
+        lines.append("    " + "".join(row))
+    lines.append("};")
+    return lines
+
+
+def generate():
+    punct = ranges(is_punct)
+    ctrl = ranges(is_control)
+    space = ranges(is_space)
+    keys, vals, pool = [], [], []
+    for cp in range(MAX):
+        if 0xAC00 <= cp <= 0xD7A3:
+            continue  # Hangul syllables: decomposed arithmetically in C
+        f = fold(cp)
+        if f is None or f == [cp]:
+            continue
+        keys.append(cp)
+        if len(f) == 1:
+            vals.append("0x%X" % f[0])
+        else:
+            # empty or several code points: MLIP__TOK_MULTI | offset << 3 | length
+            assert len(f) < 8
+            vals.append("MLIP__TOK_M(%d,%d)" % (len(pool), len(f)))
+            pool.extend(f)
+    out = [BEGIN,
+           "/* Unicode %s (Python %d.%d unicodedata). Do not edit by hand. */"
+           % (unicodedata.unidata_version, sys.version_info[0], sys.version_info[1])]
+    out += emit_ranges("mlip__tok_punct_ranges", punct)
+    out += emit_ranges("mlip__tok_control_ranges", ctrl)
+    out += emit_ranges("mlip__tok_space_ranges", space)
+    out.append("#define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))")
+    out.append("static const uint32_t mlip__tok_fold_keys[%d] = {" % len(keys))
+    for i in range(0, len(keys), 10):
+        out.append("    " + ",".join("0x%X" % k for k in keys[i:i + 10]) + ",")
+    out.append("};")
+    out.append("static const uint32_t mlip__tok_fold_vals[%d] = {" % len(vals))
+    for i in range(0, len(vals), 10):
+        out.append("    " + ",".join(vals[i:i + 10]) + ",")
+    out.append("};")
+    out.append("#undef MLIP__TOK_M")
+    out.append("static const uint32_t mlip__tok_fold_pool[%d] = {" % max(1, len(pool)))
+    for i in range(0, len(pool), 10):
+        out.append("    " + ",".join("0x%X" % k for k in pool[i:i + 10]) + ",")
+    if not pool:
+        out.append("    0")
+    out.append("};")
+    out.append(END)
+    return "\n".join(out) + "\n"
+
+
+def main():
+    text = generate()
+    if "--update" in sys.argv[1:]:
+        path = "mlip.h"
+        src = open(path, encoding="utf-8").read()
+        a, b = src.index(BEGIN), src.index(END) + len(END) + 1
+        open(path, "w", encoding="utf-8").write(src[:a] + text + src[b:])
+        print("updated", path, "(%d bytes of tables)" % len(text))
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
