@@ -3326,6 +3326,7 @@ typedef struct mlip__tok_run {
     /* vocabulary training: words go here instead of through WordPiece */
     void (*on_word)(void *ctx, const unsigned char *word, int bytes);
     void *ctx;
+    int sigma; /* uncased: a capital sigma waits for the next letter (1: it ends a word) */
 } mlip__tok_run;
 
 static void mlip__tok_emit(mlip__tok_run *r, int id) {
@@ -3452,6 +3453,16 @@ static void mlip__tok_special(mlip__tok_run *r, int id) {
     r->gap = r->newline = 0;
 }
 
+/* Lower-casing is context-sensitive in one place (Unicode SpecialCasing, Final_Sigma), and
+   HF lower-cases whole strings: a capital sigma after a letter and before no letter becomes
+   the final form. Approximation: "a letter" is anything that is not space, punctuation or a
+   digit; the marks that NFD strips are skipped, as the rule skips case-ignorable ones. */
+static void mlip__tok_resolve_sigma(mlip__tok_run *r, int next_is_letter) {
+    if (!r->sigma) return;
+    mlip__tok_push(r, r->sigma == 1 && !next_is_letter ? 0x3C2u : 0x3C3u);
+    r->sigma = 0;
+}
+
 static void mlip__tok_text(mlip__tok_run *r, const char *text, size_t len) {
     const unsigned char *s = (const unsigned char *)text;
     const mlip_tokenizer *tok = r->tok;
@@ -3466,6 +3477,7 @@ static void mlip__tok_text(mlip__tok_run *r, const char *text, size_t len) {
                 if (tok->special[k] >= 0 && len - i >= sl && !memcmp(s + i, mlip__tok_special_names[k], sl)) break;
             }
             if (k < MLIP__TOK_NSPECIAL) {
+                mlip__tok_resolve_sigma(r, 0);
                 mlip__tok_special(r, tok->special[k]);
                 i += strlen(mlip__tok_special_names[k]);
                 continue;
@@ -3473,12 +3485,15 @@ static void mlip__tok_text(mlip__tok_run *r, const char *text, size_t len) {
         }
         i += mlip__tok_utf8(s + i, len - i, &cp);
         /* 1. cleaning */
+        if (cp == 0 || cp == 0xFFFD || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+            (cp >= 0x7F && mlip__tok_is_control(cp)))
+            continue;
+        if (r->sigma && (cp < 0x80 || mlip__tok_is_space(cp) || mlip__tok_is_cjk(cp)))
+            mlip__tok_resolve_sigma(r, cp < 0x80 && ((cp | 32) >= 'a' && (cp | 32) <= 'z'));
         if (cp == '\n' || cp == '\r') {
             mlip__tok_push(r, MLIP__TOK_NEWLINE);
             continue;
         }
-        if (cp == 0 || cp == 0xFFFD || (cp < 0x20 && cp != '\t') || (cp >= 0x7F && mlip__tok_is_control(cp)))
-            continue;
         if (cp == '\t' || (cp >= 0x80 && mlip__tok_is_space(cp))) {
             mlip__tok_push(r, ' ');
             continue;
@@ -3495,11 +3510,18 @@ static void mlip__tok_text(mlip__tok_run *r, const char *text, size_t len) {
         /* 3. lower-case, NFD, drop Mn */
         if (tok->lowercase) {
             nf = mlip__tok_fold(cp, f);
+            if (nf == 0) continue; /* a stripped mark */
+            if (r->sigma) mlip__tok_resolve_sigma(r, !mlip__tok_is_punct(f[0]) && !(f[0] >= '0' && f[0] <= '9'));
+            if (cp == 0x3A3) {
+                r->sigma = r->word_chars > 0 ? 1 : 2;
+                continue;
+            }
             for (k = 0; k < nf; k++) mlip__tok_push(r, f[k]);
         } else {
             mlip__tok_push(r, cp);
         }
     }
+    mlip__tok_resolve_sigma(r, 0);
     mlip__tok_end_word(r);
 }
 
