@@ -4,6 +4,7 @@
 #   make test-asan       the test runner built with -fsanitize=address,undefined
 #   make test-portable   the test runner without SIMD and without -march=native
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
+#   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
 #   make example         build and run the small end-to-end example
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
 #           CC=clang, TEST_THREADS=N (threads the runner uses, default 2).
@@ -35,15 +36,18 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: all test test-asan test-portable test-nothreads check-compile bench example clean
+.PHONY: all test test-asan test-portable test-nothreads check-compile bench bench-tokenizer example clean
 
-all: mlip tools/bench_gemm $(EXAMPLES)
+all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
 mlip: tools/mlip.c mlip.h
 	$(CC) $(CFLAGS_ALL) -o $@ tools/mlip.c $(LIBS)
 
 tools/bench_gemm: tools/bench_gemm.c mlip.h
 	$(CC) -D_GNU_SOURCE $(filter-out -pedantic,$(CFLAGS_ALL)) -o $@ tools/bench_gemm.c $(LIBS) -ldl
+
+tools/bench_tokenizer: tools/bench_tokenizer.c mlip.h
+	$(CC) $(CFLAGS_ALL) -o $@ tools/bench_tokenizer.c $(LIBS)
 
 examples/%: examples/%.c mlip.h
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBS)
@@ -96,8 +100,15 @@ test-nothreads:
 bench: tools/bench_gemm
 	./tools/bench_gemm
 
+# Tokenizer throughput on the IU reports (../shared); then transformers.js on the same text
+# when node and the npm package are there (npm install --no-save @huggingface/transformers).
+bench-tokenizer: tools/bench_tokenizer
+	./tools/bench_tokenizer
+	@if command -v node >/dev/null && [ -d node_modules/@huggingface/transformers ]; then \
+	  node tools/bench_tokenizer.mjs; else echo "SKIP: transformers.js comparison (no node or package)"; fi
+
 example: examples/tiny_block
 	./examples/tiny_block
 
 clean:
-	rm -rf build mlip tools/bench_gemm $(EXAMPLES)
+	rm -rf build mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
