@@ -12,8 +12,9 @@ The tokenizer needs four properties, the same ones HF's BertTokenizer asks for:
     next, and transformers.js leaves it out too;
   - whitespace: SPACE, TAB, LF, CR and category Zs (folded to a space by cleaning);
   - fold: what lower-casing plus NFD plus dropping Mn (nonspacing marks) makes of one code
-    point, for the uncased tokenizer. Only code points that change are listed; Hangul
-    syllables decompose algorithmically in C and are not listed.
+    point, for the uncased tokenizer. Only code points that change are listed; those that
+    vanish (the marks) are a range table of their own (strip), and Hangul syllables
+    decompose arithmetically in C.
 Ranges are stored as inclusive [lo, hi] pairs, sorted, so C looks them up by binary search.
 """
 import sys
@@ -81,17 +82,18 @@ def generate():
     ctrl = ranges(is_control)
     space = ranges(is_space)
     keys, vals, pool = [], [], []
+    strip = ranges(lambda cp: fold(cp) == [])  # marks: fold to nothing, kept as ranges
     for cp in range(MAX):
         if 0xAC00 <= cp <= 0xD7A3:
             continue  # Hangul syllables: decomposed arithmetically in C
         f = fold(cp)
-        if f is None or f == [cp]:
+        if f is None or f == [cp] or f == []:
             continue
         keys.append(cp)
         if len(f) == 1:
             vals.append("0x%X" % f[0])
         else:
-            # empty or several code points: MLIP__TOK_MULTI | offset << 3 | length
+            # several code points: MLIP__TOK_MULTI | offset << 3 | length
             assert len(f) < 8
             vals.append("MLIP__TOK_M(%d,%d)" % (len(pool), len(f)))
             pool.extend(f)
@@ -101,6 +103,7 @@ def generate():
     out += emit_ranges("mlip__tok_punct_ranges", punct)
     out += emit_ranges("mlip__tok_control_ranges", ctrl)
     out += emit_ranges("mlip__tok_space_ranges", space)
+    out += emit_ranges("mlip__tok_strip_ranges", strip)
     out.append("#define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))")
     out.append("static const uint32_t mlip__tok_fold_keys[%d] = {" % len(keys))
     for i in range(0, len(keys), 10):
