@@ -14,7 +14,9 @@ The tokenizer needs four properties, the same ones HF's BertTokenizer asks for:
   - fold: what lower-casing plus NFD plus dropping Mn (nonspacing marks) makes of one code
     point, for the uncased tokenizer. Only code points that change are listed; those that
     vanish (the marks) are a range table of their own (strip), and Hangul syllables
-    decompose arithmetically in C.
+    decompose arithmetically in C;
+  - cased and case-ignorable (Unicode 3.13), for the one context-sensitive lower-casing rule:
+    a capital sigma at the end of a word becomes the final form.
 Ranges are stored as inclusive [lo, hi] pairs, sorted, so C looks them up by binary search.
 """
 import sys
@@ -53,6 +55,34 @@ def is_control(cp):
 
 def is_space(cp):
     return cp in (32, 9, 10, 13) or unicodedata.category(chr(cp)) == "Zs"
+
+
+# Other_Lowercase and Other_Uppercase (PropList.txt), which unicodedata does not expose
+OTHER_CASED = [(0xAA, 0xAA), (0xBA, 0xBA), (0x2B0, 0x2B8), (0x2C0, 0x2C1), (0x2E0, 0x2E4),
+               (0x345, 0x345), (0x37A, 0x37A), (0x10FC, 0x10FC), (0x1D2C, 0x1D6A),
+               (0x1D78, 0x1D78), (0x1D9B, 0x1DBF), (0x2071, 0x2071), (0x207F, 0x207F),
+               (0x2090, 0x209C), (0x2160, 0x217F), (0x24B6, 0x24E9), (0x2C7C, 0x2C7D),
+               (0xA69C, 0xA69D), (0xA770, 0xA770), (0xA7F8, 0xA7F9), (0xAB5C, 0xAB5F),
+               (0x10780, 0x10780), (0x10783, 0x10785), (0x10787, 0x107B0), (0x107B2, 0x107BA),
+               (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189)]
+
+
+def is_cased(cp):
+    # Unicode "Cased": Lu Ll Lt, Other_Lowercase, Other_Uppercase (plus anything with a case
+    # mapping, a superset that costs nothing)
+    c = chr(cp)
+    if any(lo <= cp <= hi for lo, hi in OTHER_CASED):
+        return True
+    return unicodedata.category(c) in ("Lu", "Ll", "Lt") or c.lower() != c or c.upper() != c
+
+
+# Word_Break MidLetter, MidNumLet and Single_Quote, which unicodedata does not expose
+MID_LETTER = {0x27, 0x2E, 0x3A, 0xB7, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019, 0x2024, 0x2027,
+              0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A}
+
+
+def is_case_ignorable(cp):
+    return cp in MID_LETTER or unicodedata.category(chr(cp)) in ("Mn", "Me", "Cf", "Lm", "Sk")
 
 
 def fold(cp):
@@ -104,6 +134,8 @@ def generate():
     out += emit_ranges("mlip__tok_control_ranges", ctrl)
     out += emit_ranges("mlip__tok_space_ranges", space)
     out += emit_ranges("mlip__tok_strip_ranges", strip)
+    out += emit_ranges("mlip__tok_cased_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and is_cased(cp)))
+    out += emit_ranges("mlip__tok_ignorable_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and is_case_ignorable(cp)))
     out.append("#define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))")
     out.append("static const uint32_t mlip__tok_fold_keys[%d] = {" % len(keys))
     for i in range(0, len(keys), 10):
