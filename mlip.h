@@ -3408,22 +3408,26 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
     return MLIP_OK;
 }
 
-/* HF's clean_up_tokenization_spaces: drop the space before . ? ! , and in n't 'm 's 've 're,
-   and turn " ' " into "'". Works in place; returns the new length. */
+/* HF's clean_up_tokenization_spaces, one replacement after the other over the whole string in
+   HF's order (the order matters: "x ' ." must not become "x'."). Works in place; returns the
+   new length. */
 static size_t mlip__tok_cleanup(char *s, size_t n) {
-    size_t i = 0, o = 0;
-    while (i < n) {
-        if (s[i] == ' ' && i + 1 < n) {
-            const char *t = s + i + 1;
-            size_t left = n - i - 1;
-            if (*t == '.' || *t == '?' || *t == '!' || *t == ',') { i++; continue; }
-            if (left >= 2 && t[0] == '\'' && t[1] == ' ') { s[o++] = '\''; i += 3; continue; }
-            if ((left >= 3 && !memcmp(t, "n't", 3)) || (left >= 2 && (!memcmp(t, "'m", 2) || !memcmp(t, "'s", 2))) ||
-                (left >= 3 && (!memcmp(t, "'ve", 3) || !memcmp(t, "'re", 3)))) { i++; continue; }
+    static const char *const from[] = {" .", " ?", " !", " ,", " ' ", " n't", " 'm", " 's", " 've", " 're"};
+    static const char *const to[] = {".", "?", "!", ",", "'", "n't", "'m", "'s", "'ve", "'re"};
+    int k;
+    for (k = 0; k < (int)(sizeof from / sizeof from[0]); k++) {
+        size_t fl = strlen(from[k]), tl = strlen(to[k]), i = 0, o = 0;
+        while (i < n) {
+            if (n - i >= fl && !memcmp(s + i, from[k], fl)) {
+                memmove(s + o, to[k], tl); /* tl < fl and o <= i: the output never overtakes */
+                o += tl, i += fl;
+            } else {
+                s[o++] = s[i++];
+            }
         }
-        s[o++] = s[i++];
+        n = o;
     }
-    return o;
+    return n;
 }
 
 MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *ids, int n,

@@ -116,6 +116,32 @@ edge.push(
   Buffer.from([0xc3, 0xa9, 0xc3, 0x20, 0xa9, 0x74, 0xe9, 0x20, 0x41]),
 );
 
+// Random strings over many scripts (letters, marks, punctuation, symbols, controls, CJK,
+// Hangul, emoji, private use), from a seeded generator so the fixture is reproducible. Only
+// code points assigned long ago, so Unicode version differences between Python's tables
+// (the C side) and ICU (transformers.js) do not matter.
+const pools = [[0x20, 0x7e], [0x20, 0x7e], [0x20, 0x7e], [0x20, 0x7e], [0xa0, 0x24f], [0x250, 0x36f],
+  [0x370, 0x3ff], [0x400, 0x52f], [0x590, 0x6ff], [0x900, 0x97f], [0xe00, 0xe7f], [0x1e00, 0x1fff],
+  [0x2000, 0x206f], [0x2070, 0x22ff], [0x3000, 0x30ff], [0x4e00, 0x4e80], [0xac00, 0xac80],
+  [0xf900, 0xf920], [0xfe00, 0xfe6f], [0xff00, 0xffef], [0x1f300, 0x1f6ff], [0x10400, 0x1044f],
+  [0x1d400, 0x1d4ff], [0xe000, 0xe010], [0x0, 0x1f], [0x7f, 0x9f], [0x1100, 0x11ff],
+  [0x2c00, 0x2c7f], [0xa640, 0xa69f], [0x10a0, 0x10ff], [0x1f1e6, 0x1f1ff], [0x3a3, 0x3a3]];
+let seed = 12345;
+const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296; };
+for (let i = 0; i < 200; i++) {
+  const n = Math.floor(rand() * 60);
+  let s = '';
+  for (let k = 0; k < n; k++) {
+    const [lo, hi] = pools[Math.floor(rand() * pools.length)];
+    const cp = lo + Math.floor(rand() * (hi - lo + 1));
+    const c = String.fromCodePoint(cp);
+    if (cp === 10 || cp === 13 || /\p{Cn}/u.test(c)) continue;
+    s += c;
+    if (rand() < 0.15) s += ' ';
+  }
+  edge.push(utf8(s));
+}
+
 // Real report text: the IU X-ray reports (findings + impression).
 const reports = readFileSync(reportsPath, 'utf8').split('\n').slice(1)
   .map((l) => l.split('\t')).filter((f) => f.length >= 4 && f[3].trim().length > 0);
