@@ -299,6 +299,14 @@ static void test_tok_train(void) {
     remove(p1), remove(p2);
 }
 
+/* Out of memory at every allocation site (tests/static_tu.c has the failing hooks). */
+int static_tu_tokenizer_oom_test(const char *tmp_path);
+static void test_tok_out_of_memory(void) {
+    int sites = static_tu_tokenizer_oom_test("build/test_vocab_oom.txt");
+    CHECK_MSG(sites > 10, "tokenizer out-of-memory test: %d", sites);
+    if (sites > 0) printf("    %d allocation failures, each reported, nothing leaked\n", sites);
+}
+
 /* ---- parity with transformers.js on the real vocabulary ---- */
 static int tok_unescape(const char *s, size_t n, char *out) {
     size_t i;
@@ -428,6 +436,7 @@ static const mt_case tokenizer_tests[] = {
     {"invalid_utf8", test_tok_invalid_utf8},
     {"sentences", test_tok_sentences},
     {"train", test_tok_train},
+    {"out_of_memory", test_tok_out_of_memory},
     {"hf_parity", test_tok_hf_parity},
     {NULL, NULL},
 };
