@@ -3143,44 +3143,64 @@ static int mlip__tok_is_abbrev(const unsigned char *w, int n) {
     return 0;
 }
 
-/* WordPiece of the gathered word (greedy longest match first). */
-static void mlip__tok_end_word(mlip__tok_run *r) {
+/* WordPiece of the gathered word (greedy longest match first), then an empty buffer. */
+static void mlip__tok_wordpiece(mlip__tok_run *r) {
     const mlip_tokenizer *tok = r->tok;
     int pieces[MLIP_TOKENIZER_MAX_WORD_CHARS], n_pieces = 0, start = 0, k, unk = 0;
     const char *w = (const char *)r->word;
-    if (r->word_chars == 0) return;
-    if (r->begin) {
-        int letters = !r->word_digits;
-        mlip__tok_sentence_word(r, r->word[0] >= '0' && r->word[0] <= '9');
-        if (letters) r->s_letters = 1;
-        r->prev_digits = r->word_digits;
-        r->prev_abbrev = r->word_chars == 1 || mlip__tok_is_abbrev(r->word, r->word_bytes);
-    }
-    if (r->on_word) {
+    if (r->on_word) { /* vocabulary training wants the words themselves */
         if (r->word_chars <= MLIP_TOKENIZER_MAX_WORD_CHARS) r->on_word(r->ctx, r->word, r->word_bytes);
-        unk = 1, n_pieces = 0, start = r->word_bytes;
-    }
-    if (r->word_chars > MLIP_TOKENIZER_MAX_WORD_CHARS) unk = 1;
-    while (!unk && start < r->word_bytes) {
-        int end = r->word_bytes, id = -1;
-        if ((uint32_t)(end - start) > tok->max_len) end = start + (int)tok->max_len;
-        while (end > start) {
-            while (end < r->word_bytes && (r->word[end] & 0xC0) == 0x80) end--; /* whole chars */
-            if (end <= start) break;
-            id = mlip__tok_find(tok, "##", start > 0 ? 2 : 0, w + start, (size_t)(end - start));
-            if (id >= 0) break;
-            end--;
+    } else {
+        if (r->word_chars > MLIP_TOKENIZER_MAX_WORD_CHARS) unk = 1;
+        while (!unk && start < r->word_bytes) {
+            int end = r->word_bytes, id = -1;
+            if ((uint32_t)(end - start) > tok->max_len) end = start + (int)tok->max_len;
+            while (end > start) {
+                while (end < r->word_bytes && (r->word[end] & 0xC0) == 0x80) end--; /* whole chars */
+                if (end <= start) break;
+                id = mlip__tok_find(tok, "##", start > 0 ? 2 : 0, w + start, (size_t)(end - start));
+                if (id >= 0) break;
+                end--;
+            }
+            if (id < 0) unk = 1; /* one unmatchable part makes the whole word [UNK] */
+            else pieces[n_pieces++] = id, start = end;
         }
-        if (id < 0) unk = 1;
-        else pieces[n_pieces++] = id, start = end;
+        if (unk) mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
+        else
+            for (k = 0; k < n_pieces; k++) mlip__tok_emit(r, pieces[k]);
     }
-    if (r->on_word) (void)0;
-    else if (unk) mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
-    else
-        for (k = 0; k < n_pieces; k++) mlip__tok_emit(r, pieces[k]);
     r->word_bytes = r->word_chars = 0;
     r->word_digits = 1;
     r->gap = r->newline = 0;
+}
+
+/* The gathered word (letters, digits, symbols: no punctuation) is complete. */
+static void mlip__tok_end_word(mlip__tok_run *r) {
+    if (r->word_chars == 0) return;
+    if (r->begin) {
+        mlip__tok_sentence_word(r, r->word[0] >= '0' && r->word[0] <= '9');
+        if (!r->word_digits) r->s_letters = 1;
+        r->prev_digits = r->word_digits;
+        r->prev_abbrev = r->word_chars == 1 || mlip__tok_is_abbrev(r->word, r->word_bytes);
+    }
+    mlip__tok_wordpiece(r);
+}
+
+/* A punctuation character: always a word of its own, and the sentence boundaries. */
+static void mlip__tok_punct(mlip__tok_run *r, uint32_t cp) {
+    int attached = r->word_chars > 0 || !r->gap; /* directly after the previous word */
+    mlip__tok_end_word(r);
+    if (r->begin) {
+        int abbrev = attached && r->prev_abbrev, decimal = attached && r->prev_digits;
+        mlip__tok_sentence_word(r, 0);
+        r->prev_digits = r->prev_abbrev = 0;
+        /* a '.' ends the sentence unless the next word shows a decimal ("2.5") */
+        if (cp == '.' && !abbrev) r->pending = 1, r->prev_digits = decimal;
+    }
+    r->word_bytes = mlip__tok_put_utf8(r->word, cp);
+    r->word_chars = 1;
+    mlip__tok_wordpiece(r);
+    if (r->begin && (cp == '?' || cp == '!' || cp == ';')) mlip__tok_close(r);
 }
 
 /* One normalized code point. */
@@ -3191,29 +3211,13 @@ static void mlip__tok_push(mlip__tok_run *r, uint32_t cp) {
         if (cp == MLIP__TOK_NEWLINE) r->newline = 1;
         return;
     }
+    /* every ASCII character left that is not a letter or digit is punctuation to BERT */
     if ((cp < 0x80 && !((cp | 32) >= 'a' && (cp | 32) <= 'z') && !(cp >= '0' && cp <= '9')) ||
-        (cp >= 0x80 && mlip__tok_is_punct(cp))) { /* ASCII non-alphanumerics are all punctuation here */
-        mlip__tok_end_word(r);
-        if (r->begin) mlip__tok_sentence_word(r, 0);
-        r->word_bytes = mlip__tok_put_utf8(r->word, cp);
-        r->word_chars = 1;
-        r->word_digits = 0;
-        {
-            int abbrev = r->prev_abbrev && !r->gap, digits = r->prev_digits && !r->gap;
-            int saved_begin = r->begin != NULL;
-            int *b = r->begin;
-            r->begin = NULL; /* WordPiece only; the sentence logic for punctuation follows */
-            mlip__tok_end_word(r);
-            r->begin = b;
-            if (saved_begin) {
-                r->prev_digits = r->prev_abbrev = 0;
-                if (cp == '.' && !abbrev) r->pending = 1, r->prev_digits = digits;
-                else if (cp == '?' || cp == '!' || cp == ';') mlip__tok_close(r);
-            }
-        }
+        (cp >= 0x80 && mlip__tok_is_punct(cp))) {
+        mlip__tok_punct(r, cp);
         return;
     }
-    if (r->word_chars < MLIP_TOKENIZER_MAX_WORD_CHARS + 1)
+    if (r->word_chars < MLIP_TOKENIZER_MAX_WORD_CHARS + 1) /* beyond that it is [UNK] anyway */
         r->word_bytes += mlip__tok_put_utf8(r->word + r->word_bytes, cp);
     if (r->word_chars < 0x7FFFFFFF) r->word_chars++;
     if (cp < '0' || cp > '9') r->word_digits = 0;
