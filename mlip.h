@@ -276,8 +276,9 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
      1. Text cleaning: NUL, U+FFFD and control characters (Unicode Cc, Cf, Co, Cs except
         TAB, LF, CR) are dropped; whitespace (SPACE, TAB, LF, CR, Zs) separates words.
      2. CJK ideographs become words of their own.
-     3. Uncased only: lower-casing, then NFD and dropping nonspacing marks (Mn), so
-        "Pleural Éffusion" and "pleural effusion" tokenize alike.
+     3. Uncased only: lower-casing (full Unicode mappings, a final capital sigma becoming
+        the final form as in Python's and JavaScript's lower()), then NFD and dropping
+        nonspacing marks (Mn): "Pleural Effusion" with an acute E tokenizes as "pleural effusion".
      4. Punctuation (every Unicode P* character and the ASCII symbols) is a word of its own.
      5. Greedy longest-match-first WordPiece, continuation pieces carry "##"; a word of more
         than 100 code points, or with a part no vocabulary entry matches, is one [UNK].
@@ -287,7 +288,9 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
    not start a well-formed sequence (stray continuation byte, truncated sequence, overlong
    form, surrogate, beyond U+10FFFF, bytes C0 C1 F5..FF) becomes U+FFFD, which step 1 drops.
    The Unicode tables (tools/gen_unicode_tables.py) come from Python's unicodedata; code
-   points unassigned there are kept as letters (HF Python would drop them as Cn).
+   points unassigned there are kept as letters, as transformers.js does (HF Python drops
+   them as Cn). Known difference from transformers.js 4.3 only: it truncates after adding
+   [CLS]/[SEP] and so loses [SEP]; this keeps [SEP] like HF Python and Rust.
    A loaded tokenizer is read-only: any number of threads may use one at once. */
 typedef struct mlip_tokenizer mlip_tokenizer;
 
