@@ -223,6 +223,13 @@ static void test_tok_sentences(void) {
             CHECK_MSG(b[3] == 10 && e[3] == 22, "sentence 4 is [%d, %d)", b[3], e[3]); /* 1. nodule 2.5 cm e.g. stable */
             CHECK(b[4] == 22 && e[4] == 27); /* dr . smith seen ! */
         }
+        {   /* the spans feed the pooling kernel directly */
+            float states[64 * 2], pooled[16 * 2];
+            int r;
+            for (r = 0; r < 64 * 2; r++) states[r] = (float)(r / 2);
+            CHECK_OK(mlip_span_mean_forward(pooled, states, b, e, n, 64, 2));
+            CHECK(pooled[0] == 2.0f); /* mean of rows 1, 2, 3 */
+        }
         /* cap at 2 sentences; truncation clips spans */
         CHECK_OK(mlip_tokenizer_sentences(tok, text, strlen(text), 64, 2, b, e, &n));
         CHECK(n == 2 && e[1] == 7);
