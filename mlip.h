@@ -3580,8 +3580,13 @@ static void mlip__tok_train_word(void *ctx, const unsigned char *w, int bytes) {
     t->count[id]++;
 }
 
+/* Alphabet order, as HF's trainer lists it: word-initial characters by code point (UTF-8
+   byte order is code point order), then the "##" continuation characters, also sorted. */
 static int mlip__tok_cmp_str(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    int cx = x[0] == '#' && x[1] == '#' && x[2], cy = y[0] == '#' && y[1] == '#' && y[2];
+    if (cx != cy) return cx - cy;
+    return strcmp(x, y);
 }
 
 MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size, int min_frequency,
@@ -3636,7 +3641,7 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         }
         wstart[w + 1] = (int)n_seq;
     }
-    {   /* the alphabet in byte order, so the result does not depend on corpus order */
+    {   /* the alphabet sorted, so the result does not depend on corpus order */
         const char **names;
         int n_alpha = syms.n - MLIP__TOK_NSPECIAL;
         names = (const char **)mlip_alloc_zeroed((size_t)(n_alpha > 0 ? n_alpha : 1), sizeof(char *));
