@@ -347,10 +347,12 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
 /* Learn a WordPiece vocabulary of (at most) vocab_size entries from a corpus, the way HF
    tokenizers' WordPieceTrainer does: the corpus is pre-tokenized like the tokenizer above
    (lowercase != 0: uncased), words are split into characters (non-initial ones with "##"),
-   and the most frequent adjacent pair is merged (ties: the smaller pair in byte order)
-   until the vocabulary is full or no pair occurs min_frequency times. The vocabulary lists
-   [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character, then the merges in order.
-   Deterministic. Writes vocab.txt format: one token per line. */
+   and the most frequent adjacent pair is merged (ties: the pair whose symbols come first in
+   the vocabulary) until the vocabulary is full or no pair occurs min_frequency times. The vocabulary lists
+   [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial ones, then the
+   "##" ones, each sorted), then the merges in order.
+   Deterministic, and independent of the order of the corpus' lines. Writes vocab.txt
+   format: one token per line. */
 MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
                                      int min_frequency, int lowercase, const char *out_path);
 
@@ -3570,10 +3572,10 @@ typedef struct mlip__tok_trainer {
 
 static void mlip__tok_train_word(void *ctx, const unsigned char *w, int bytes) {
     mlip__tok_trainer *t = (mlip__tok_trainer *)ctx;
-    int id;
+    int id, before = t->words.n;
     if (t->st) return;
     if ((t->st = mlip__tok_intern(&t->words, "", 0, (const char *)w, (size_t)bytes, &id))) return;
-    if (id == t->words.n - 1) {
+    if (t->words.n > before) { /* a new word */
         if ((t->st = mlip__tok_grow((void **)&t->count, &t->count_cap, (size_t)t->words.n, sizeof(int64_t)))) return;
         t->count[id] = 0;
     }
@@ -3595,8 +3597,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     mlip__tok_run r;
     mlip__tok_trainer t;
     mlip__tok_strset syms, pairs; /* pairs: 8-byte keys (a, b) interned like strings */
-    int *seq = NULL, *wstart = NULL, *vocab = NULL;
-    size_t seq_cap = 0, n_seq = 0, wstart_cap = 0, vocab_cap = 0;
+    int *seq = NULL, *wstart = NULL, *vocab = NULL, *rank = NULL; /* rank: symbol -> vocab position */
+    size_t seq_cap = 0, n_seq = 0, wstart_cap = 0, vocab_cap = 0, rank_cap = 0;
     int64_t *pcount = NULL;
     size_t pcount_cap = 0;
     int n_vocab = 0, w, k, id;
@@ -3656,8 +3658,11 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         mlip_free(names);
         if (st) goto done;
     }
+    if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
+    for (k = 0; k < syms.n; k++) rank[k] = 0x7FFFFFFF;
+    for (k = 0; k < n_vocab; k++) rank[vocab[k]] = k;
     /* 3. merges: count every adjacent pair weighted by word frequency, merge the most
-       frequent (ties: the pair seen first, i.e. the smaller symbol ids), repeat */
+       frequent (ties: the pair whose symbols come first in the vocabulary), repeat */
     while (n_vocab < vocab_size) {
         int best = -1, a, b, merged;
         int64_t best_count = 0;
@@ -3666,13 +3671,13 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         for (w = 0; w < t.words.n; w++)
             for (k = wstart[w]; k + 1 < wstart[w + 1]; k++) {
                 int32_t key[2];
-                int pid;
+                int pid, before = pairs.n;
                 key[0] = seq[k], key[1] = seq[k + 1];
                 if (key[0] < 0 || key[1] < 0) continue;
                 if ((st = mlip__tok_intern(&pairs, "", 0, (const char *)key, sizeof key, &pid)) ||
                     (st = mlip__tok_grow((void **)&pcount, &pcount_cap, (size_t)pairs.n, sizeof(int64_t))))
                     goto done;
-                if (pid == pairs.n - 1) pcount[pid] = 0;
+                if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
             }
         for (k = 0; k < pairs.n; k++) {
@@ -3680,7 +3685,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             memcpy(key, pairs.pool + pairs.off[k], sizeof key);
             if (best >= 0) memcpy(bk, pairs.pool + pairs.off[best], sizeof bk);
             if (best < 0 || pcount[k] > best_count ||
-                (pcount[k] == best_count && (key[0] < bk[0] || (key[0] == bk[0] && key[1] < bk[1]))))
+                (pcount[k] == best_count &&
+                 (rank[key[0]] < rank[bk[0]] || (key[0] == bk[0] && rank[key[1]] < rank[bk[1]]))))
                 best = k, best_count = pcount[k];
         }
         if (best < 0 || best_count < min_frequency) break;
@@ -3705,6 +3711,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         }
         if (merged == id) { /* a new string: it joins the vocabulary */
             if ((st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int)))) goto done;
+            if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
+            rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
         }
         for (w = 0; w < t.words.n; w++) { /* apply the merge left to right, compacting with -1 holes */
@@ -3732,7 +3740,7 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
 done:
     mlip__tok_strset_free(&t.words), mlip__tok_strset_free(&syms), mlip__tok_strset_free(&pairs);
-    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(pcount);
+    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank), mlip_free(pcount);
     return st;
 }
 

@@ -299,6 +299,21 @@ static void test_tok_train(void) {
         CHECK(lines == 7);
         free(a);
     }
+    /* counts: "zy" occurs 3 times (in a row), "ab" once: the single merge is "zy" */
+    CHECK_OK(mlip_vocab_train("ab zy zy zy", 11, 10, 1, 1, p1));
+    a = tok_read_file(p1, &la);
+    CHECK(a && la > 3 && !strcmp(a + la - 3, "zy\n"));
+    free(a);
+    /* the order of the corpus does not matter */
+    {
+        static const char fwd[] = "no effusion\nlungs clear\nheart normal size\nclear lungs\nno focal opacity\n";
+        static const char rev[] = "no focal opacity\nclear lungs\nheart normal size\nlungs clear\nno effusion\n";
+        CHECK_OK(mlip_vocab_train(fwd, sizeof fwd - 1, 60, 1, 1, p1));
+        CHECK_OK(mlip_vocab_train(rev, sizeof rev - 1, 60, 1, 1, p2));
+        a = tok_read_file(p1, &la), b = tok_read_file(p2, &lb);
+        CHECK(a && b && la == lb && !memcmp(a, b, la));
+        free(a), free(b);
+    }
     CHECK_OK(mlip_vocab_train(corpus, sizeof corpus - 1, 100000, 1000, 1, p1));
     CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 3, 1, 1, p1), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 100, 1, 1, "/nonexistent/dir/v.txt"), MLIP_ERR_IO);
