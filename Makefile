@@ -5,6 +5,7 @@
 #   make test-portable   the test runner without SIMD and without -march=native
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
+#   make parity-tokenizer all real reports through mlip tokenize and transformers.js: same ids
 #   make example         build and run the small end-to-end example
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
 #           CC=clang, TEST_THREADS=N (threads the runner uses, default 2).
@@ -36,7 +37,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: all test test-asan test-portable test-nothreads check-compile bench bench-tokenizer example clean
+.PHONY: all test test-asan test-portable test-nothreads check-compile bench bench-tokenizer parity-tokenizer example clean
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -106,6 +107,18 @@ bench-tokenizer: tools/bench_tokenizer
 	./tools/bench_tokenizer
 	@if command -v node >/dev/null && [ -d node_modules/@huggingface/transformers ]; then \
 	  node tools/bench_tokenizer.mjs; else echo "SKIP: transformers.js comparison (no node or package)"; fi
+
+# Whole-corpus parity: every IU report and COVID case note through `mlip tokenize` and through
+# transformers.js, uncased and cased; the outputs must be byte-identical.
+parity-tokenizer: mlip
+	@set -e; V=../shared/data/vocab/bert-base-uncased-vocab.txt; mkdir -p build; \
+	for f in ../shared/data/cxr/reports.tsv ../shared/data/cxr/pairs.tsv; do tail -n +2 $$f | cut -f4; done > build/parity_text.txt; \
+	for mode in "" --cased; do \
+	  ./mlip tokenize --vocab $$V $$mode < build/parity_text.txt > build/parity_c.txt; \
+	  node tools/tokenizer_fixture.mjs --ids $$mode $$V < build/parity_text.txt > build/parity_js.txt; \
+	  cmp build/parity_c.txt build/parity_js.txt; \
+	  m=$${mode#--}; echo "parity-tokenizer $${m:-uncased}: $$(wc -l < build/parity_text.txt) texts, identical ids"; \
+	done
 
 example: examples/tiny_block
 	./examples/tiny_block

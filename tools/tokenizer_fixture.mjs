@@ -6,6 +6,10 @@
 //   node tools/tokenizer_fixture.mjs [VOCAB] [REPORTS] > tests/data/tokenizer_ids.tsv
 //
 // Defaults: ../shared/data/vocab/bert-base-uncased-vocab.txt and ../shared/data/cxr/reports.tsv.
+//
+//   node tools/tokenizer_fixture.mjs --ids [--cased] [VOCAB] < lines.txt
+// prints instead, for every line of stdin, its ids with [CLS]/[SEP], space-separated: the same
+// output as `mlip tokenize`, so whole corpora can be compared (make parity-tokenizer).
 // Output, one case per line, tab-separated:
 //   mode (uncased|cased)  max_len (0 = no truncation/padding)  text  ids (space-separated,
 //   with [CLS]/[SEP], padded to max_len)  attention mask ("-" when max_len is 0)  decoded
@@ -19,8 +23,10 @@
 import { readFileSync } from 'node:fs';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 
-const vocabPath = process.argv[2] ?? '../shared/data/vocab/bert-base-uncased-vocab.txt';
-const reportsPath = process.argv[3] ?? '../shared/data/cxr/reports.tsv';
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const vocabPath = args[0] ?? '../shared/data/vocab/bert-base-uncased-vocab.txt';
+const reportsPath = args[1] ?? '../shared/data/cxr/reports.tsv';
 
 const lines = readFileSync(vocabPath, 'utf8').split('\n');
 if (lines.at(-1) === '') lines.pop();
@@ -80,6 +86,14 @@ const fnv = (bytes) => {
   return h.toString(16).padStart(8, '0');
 };
 const utf8 = (s) => Buffer.from(s, 'utf8');
+
+if (flags.includes('--ids')) {
+  const tok = makeTokenizer(!flags.includes('--cased'));
+  const lines = readFileSync(0, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  process.stdout.write(lines.map((t) => tok.encode(t).join(' ')).join('\n') + (lines.length ? '\n' : ''));
+  process.exit(0);
+}
 
 // Hand-written edge cases (Buffers, so invalid UTF-8 can be written down).
 const edge = [
