@@ -113,7 +113,7 @@ static int read_line(char **buf, size_t *cap, size_t *len) {
 
 static int cmd_tokenize(int argc, char **argv) {
     const char *vocab = NULL;
-    int cased = 0, max_len = 0, i, status = 0;
+    int cased = 0, max_len = 0, sentences = 0, i, status = 0;
     mlip_tokenizer *tok = NULL;
     char *line = NULL;
     size_t cap = 0, len = 0;
@@ -122,12 +122,15 @@ static int cmd_tokenize(int argc, char **argv) {
         printf("usage: mlip tokenize --vocab FILE [--cased] [--max-len N] < text\n"
                "  For every line of stdin print its BERT WordPiece ids, [CLS] and [SEP] included,\n"
                "  separated by spaces (HF BertTokenizer semantics; uncased unless --cased).\n"
-               "  --max-len N truncates to N ids ([SEP] kept) and pads with [PAD] to N.\n");
+               "  --max-len N truncates to N ids ([SEP] kept) and pads with [PAD] to N.\n"
+               "  --sentences appends a tab and the sentence spans over those ids, BEGIN-END\n"
+               "  (END exclusive), at most 16, separated by spaces.\n");
         return 0;
     }
     for (i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--vocab") && i + 1 < argc) vocab = argv[++i];
         else if (!strcmp(argv[i], "--cased")) cased = 1;
+        else if (!strcmp(argv[i], "--sentences")) sentences = 1;
         else if (!strcmp(argv[i], "--max-len") && i + 1 < argc) max_len = atoi(argv[++i]);
         else {
             fprintf(stderr, "mlip tokenize: unexpected argument '%s' (see --help)\n", argv[i]);
@@ -165,6 +168,16 @@ static int cmd_tokenize(int argc, char **argv) {
             break;
         }
         for (i = 0; i < want; i++) printf(i ? " %d" : "%d", ids[i]);
+        if (sentences) {
+            int b[MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES], e[MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES], ns = 0;
+            if (mlip_tokenizer_sentences(tok, line, len, want, 0, b, e, &ns)) {
+                fprintf(stderr, "mlip tokenize: %s\n", mlip_last_error());
+                status = 1;
+                break;
+            }
+            putchar('\t');
+            for (i = 0; i < ns; i++) printf(i ? " %d-%d" : "%d-%d", b[i], e[i]);
+        }
         putchar('\n');
     }
     free(line), free(ids);
