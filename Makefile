@@ -6,6 +6,8 @@
 #   make test-aarch64    cross-compiled for aarch64, run under qemu-user; must use NEON
 #   make test-be         cross-compiled for big-endian s390x, run under qemu-user
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
+#   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
+#   make parity-tokenizer all real reports through mlip tokenize and transformers.js: same ids
 #   make example         build and run the small end-to-end example
 #   make fixtures        regenerate tests/data/*.fx with the PyTorch twin (needs python3-torch)
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
@@ -39,15 +41,18 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench example clean
+.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean
 
-all: mlip tools/bench_gemm $(EXAMPLES)
+all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
 mlip: tools/mlip.c mlip.h
 	$(CC) $(CFLAGS_ALL) -o $@ tools/mlip.c $(LIBS)
 
 tools/bench_gemm: tools/bench_gemm.c mlip.h
 	$(CC) -D_GNU_SOURCE $(filter-out -pedantic,$(CFLAGS_ALL)) -o $@ tools/bench_gemm.c $(LIBS) -ldl
+
+tools/bench_tokenizer: tools/bench_tokenizer.c mlip.h
+	$(CC) $(CFLAGS_ALL) -o $@ tools/bench_tokenizer.c $(LIBS)
 
 examples/%: examples/%.c mlip.h
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBS)
@@ -119,6 +124,25 @@ test-be: $(TEST_SRC) tests/static_tu.c mlip.h
 bench: tools/bench_gemm
 	./tools/bench_gemm
 
+# Tokenizer throughput on the IU reports (../shared); then transformers.js on the same text
+# when node and the npm package are there (npm install --no-save @huggingface/transformers).
+bench-tokenizer: tools/bench_tokenizer
+	./tools/bench_tokenizer
+	@if command -v node >/dev/null && [ -d node_modules/@huggingface/transformers ]; then \
+	  node tools/bench_tokenizer.mjs; else echo "SKIP: transformers.js comparison (no node or package)"; fi
+
+# Whole-corpus parity: every IU report and COVID case note through `mlip tokenize` and through
+# transformers.js, uncased and cased; the outputs must be byte-identical.
+parity-tokenizer: mlip
+	@set -e; V=../shared/data/vocab/bert-base-uncased-vocab.txt; mkdir -p build; \
+	for f in ../shared/data/cxr/reports.tsv ../shared/data/cxr/pairs.tsv; do tail -n +2 $$f | cut -f4; done > build/parity_text.txt; \
+	for mode in "" --cased; do \
+	  ./mlip tokenize --vocab $$V $$mode < build/parity_text.txt > build/parity_c.txt; \
+	  node tools/tokenizer_fixture.mjs --ids $$mode $$V < build/parity_text.txt > build/parity_js.txt; \
+	  cmp build/parity_c.txt build/parity_js.txt; \
+	  m=$${mode#--}; echo "parity-tokenizer $${m:-uncased}: $$(wc -l < build/parity_text.txt) texts, identical ids"; \
+	done
+
 example: examples/tiny_block
 	./examples/tiny_block
 
@@ -126,4 +150,4 @@ fixtures:
 	/usr/bin/python3 tools/make_fixtures.py
 
 clean:
-	rm -rf build mlip tools/bench_gemm $(EXAMPLES)
+	rm -rf build mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)

@@ -16,6 +16,7 @@
 #include "test_kernels.c"
 #include "fixture.h"
 #include "test_encoders.c"
+#include "test_tokenizer.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -27,6 +28,7 @@ static const mt_suite suites[] = {
     {"gemm", gemm_tests},
     {"kernels", kernel_tests},
     {"encoders", encoder_tests},
+    {"tokenizer", tokenizer_tests},
 };
 
 static double mt_now(void) {

@@ -68,3 +68,46 @@ int static_tu_oom_test(void) {
     }
     return live_blocks == 0;
 }
+
+/* Tokenizer (section 6): every allocation of loading a vocabulary, tokenizing, decoding and
+   training a vocabulary fails in turn; each call must report MLIP_ERR_OUT_OF_MEMORY and free
+   what it had taken. Returns the number of failure sites exercised, or -1 on a violation. */
+int static_tu_tokenizer_oom_test(const char *tmp_path);
+int static_tu_tokenizer_oom_test(const char *tmp_path) {
+    static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nheart\nis\nnormal\n.\n##s\n";
+    static const char corpus[] = "The heart is normal. Lungs are clear. No effusion. Heart normal.\n";
+    int site, sites = 0, ids[8], n = 0;
+    char buf[64];
+    mlip_status st;
+    mlip_tokenizer *tok = NULL;
+    for (site = 0; site < 100; site++) {
+        fail_after = site;
+        st = mlip_tokenizer_from_memory(vocab, sizeof vocab - 1, 1, &tok);
+        fail_after = -1;
+        if (st == MLIP_OK) break;
+        if (st != MLIP_ERR_OUT_OF_MEMORY || tok != NULL || live_blocks != 0) return -1;
+        sites++;
+    }
+    if (!tok) return -1;
+    fail_after = 0; /* tokenizing and encoding allocate nothing */
+    st = mlip_tokenizer_encode(tok, "Heart is normal.", 16, 8, ids, NULL, &n);
+    fail_after = -1;
+    if (st != MLIP_OK || n != 6) return -1;
+    fail_after = 0;
+    st = mlip_tokenizer_decode(tok, ids, n, 1, buf, sizeof buf, NULL);
+    fail_after = -1;
+    if (st != MLIP_ERR_OUT_OF_MEMORY) return -1;
+    sites++;
+    mlip_tokenizer_free(tok);
+    if (live_blocks != 0) return -1;
+    for (site = 0; site < 100000; site++) {
+        fail_after = site;
+        st = mlip_vocab_train(corpus, sizeof corpus - 1, 60, 1, 1, tmp_path);
+        fail_after = -1;
+        if (st == MLIP_OK) break;
+        if (st != MLIP_ERR_OUT_OF_MEMORY || live_blocks != 0) return -1;
+        sites++;
+    }
+    remove(tmp_path);
+    return st == MLIP_OK && live_blocks == 0 ? sites : -1;
+}

@@ -197,11 +197,156 @@ static int cmd_bench(int argc, char **argv) {
     return 0;
 }
 
+/* One line of stdin without its '\n' into a growing buffer; returns 0 at end of input. */
+static int read_line(char **buf, size_t *cap, size_t *len) {
+    int c;
+    *len = 0;
+    while ((c = getchar()) != EOF && c != '\n') {
+        if (*len + 1 >= *cap) {
+            size_t ncap = *cap ? *cap * 2 : 4096;
+            char *nb = (char *)realloc(*buf, ncap);
+            if (!nb) return 0;
+            *buf = nb, *cap = ncap;
+        }
+        (*buf)[(*len)++] = (char)c;
+    }
+    return c != EOF || *len > 0;
+}
+
+static int cmd_tokenize(int argc, char **argv) {
+    const char *vocab = NULL;
+    int cased = 0, max_len = 0, sentences = 0, i, status = 0;
+    mlip_tokenizer *tok = NULL;
+    char *line = NULL;
+    size_t cap = 0, len = 0;
+    int *ids = NULL, ids_cap = 0;
+    if (has_help(argc, argv)) {
+        printf("usage: mlip tokenize --vocab FILE [--cased] [--max-len N] < text\n"
+               "  For every line of stdin print its BERT WordPiece ids, [CLS] and [SEP] included,\n"
+               "  separated by spaces (HF BertTokenizer semantics; uncased unless --cased).\n"
+               "  --max-len N truncates to N ids ([SEP] kept) and pads with [PAD] to N.\n"
+               "  --sentences appends a tab and the sentence spans over those ids, BEGIN-END\n"
+               "  (END exclusive), at most 16, separated by spaces.\n");
+        return 0;
+    }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--vocab") && i + 1 < argc) vocab = argv[++i];
+        else if (!strcmp(argv[i], "--cased")) cased = 1;
+        else if (!strcmp(argv[i], "--sentences")) sentences = 1;
+        else if (!strcmp(argv[i], "--max-len") && i + 1 < argc) max_len = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "mlip tokenize: unexpected argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!vocab || (max_len != 0 && max_len < 2)) {
+        fprintf(stderr, "mlip tokenize: --vocab FILE is required and --max-len must be >= 2 (see --help)\n");
+        return 2;
+    }
+    if (mlip_tokenizer_load_vocab(vocab, !cased, &tok)) {
+        fprintf(stderr, "mlip tokenize: %s\n", mlip_last_error());
+        return 1;
+    }
+    while (read_line(&line, &cap, &len)) {
+        int n = 0, want;
+        if (max_len > 0) want = max_len;
+        else if (mlip_tokenizer_tokenize(tok, line, len, NULL, 0, &n) || n > 0x7FFFFFF0) {
+            fprintf(stderr, "mlip tokenize: %s\n", mlip_last_error());
+            status = 1;
+            break;
+        } else want = n + 2;
+        if (want > ids_cap) {
+            int *nb = (int *)realloc(ids, (size_t)want * sizeof(int));
+            if (!nb) {
+                fprintf(stderr, "mlip tokenize: out of memory\n");
+                status = 1;
+                break;
+            }
+            ids = nb, ids_cap = want;
+        }
+        if (mlip_tokenizer_encode(tok, line, len, want, ids, NULL, &n)) {
+            fprintf(stderr, "mlip tokenize: %s\n", mlip_last_error());
+            status = 1;
+            break;
+        }
+        for (i = 0; i < want; i++) printf(i ? " %d" : "%d", ids[i]);
+        if (sentences) {
+            int b[MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES], e[MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES], ns = 0;
+            if (mlip_tokenizer_sentences(tok, line, len, want, 0, b, e, &ns)) {
+                fprintf(stderr, "mlip tokenize: %s\n", mlip_last_error());
+                status = 1;
+                break;
+            }
+            putchar('\t');
+            for (i = 0; i < ns; i++) printf(i ? " %d-%d" : "%d-%d", b[i], e[i]);
+        }
+        putchar('\n');
+    }
+    free(line), free(ids);
+    mlip_tokenizer_free(tok);
+    return status;
+}
+
+static int cmd_vocab(int argc, char **argv) {
+    const char *out = NULL;
+    int size = 0, min_freq = 2, cased = 0, i;
+    char *corpus = NULL;
+    size_t len = 0, cap = 0, got;
+    if (has_help(argc, argv)) {
+        printf("usage: mlip vocab --size N --out FILE [--min-frequency F] [--cased] < corpus.txt\n"
+               "  Learn a WordPiece vocabulary of at most N entries from the text on stdin\n"
+               "  (HF WordPieceTrainer procedure: most frequent pair merges over ## pieces;\n"
+               "  [PAD] [UNK] [CLS] [SEP] [MASK] first, then the alphabet, then merges).\n"
+               "  Pairs seen fewer than F times (default 2) are never merged. Deterministic.\n");
+        return 0;
+    }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--size") && i + 1 < argc) size = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--min-frequency") && i + 1 < argc) min_freq = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--cased")) cased = 1;
+        else {
+            fprintf(stderr, "mlip vocab: unexpected argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!out || size < 5) {
+        fprintf(stderr, "mlip vocab: --out FILE and --size N (>= 5) are required (see --help)\n");
+        return 2;
+    }
+    do { /* all of stdin */
+        if (len == cap) {
+            char *nb = (char *)realloc(corpus, cap ? cap * 2 : 1 << 20);
+            if (!nb) {
+                fprintf(stderr, "mlip vocab: out of memory\n");
+                free(corpus);
+                return 1;
+            }
+            corpus = nb, cap = cap ? cap * 2 : 1 << 20;
+        }
+        got = fread(corpus + len, 1, cap - len, stdin);
+        len += got;
+    } while (got > 0);
+    {
+        double t0 = now_seconds();
+        if (mlip_vocab_train(corpus, len, size, min_freq, !cased, out)) {
+            fprintf(stderr, "mlip vocab: %s\n", mlip_last_error());
+            free(corpus);
+            return 1;
+        }
+        fprintf(stderr, "mlip vocab: %lu bytes of text -> %s in %.2f s\n", (unsigned long)len, out, now_seconds() - t0);
+    }
+    free(corpus);
+    return 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: mlip <command> [options]   (mlip <command> --help for details)\n"
                "commands:\n"
                "  version   library version and GEMM kernels\n"
-               "  bench     time the GEMM or an encoder (ViT-B/16, BERT-base) on this machine\n");
+               "  bench     time the GEMM or an encoder (ViT-B/16, BERT-base) on this machine\n"
+               "  tokenize  text lines -> BERT WordPiece ids\n"
+               "  vocab     learn a WordPiece vocabulary from a corpus\n");
 }
 
 int main(int argc, char **argv) {
@@ -211,6 +356,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "version")) return cmd_version(argc - 2, argv + 2);
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "vocab")) return cmd_vocab(argc - 2, argv + 2);
     fprintf(stderr, "mlip: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Generate the Unicode tables of mlip.h's tokenizer (section 6) from Python's unicodedata.
+
+    python3 tools/gen_unicode_tables.py            # print the C tables
+    python3 tools/gen_unicode_tables.py --update   # rewrite them in place in mlip.h
+
+The tokenizer needs four properties, the same ones HF's BertTokenizer asks for:
+  - punctuation: every category P* code point, plus the ASCII symbol ranges BERT treats as
+    punctuation ($ + < = > ^ ` | ~ are S*, not P*, in Unicode);
+  - control: categories Cc, Cf, Co, Cs except TAB, LF, CR (dropped by text cleaning). Cn
+    (unassigned) is left out on purpose: it is what changes from one Unicode version to the
+    next, and transformers.js leaves it out too;
+  - whitespace: SPACE, TAB, LF, CR and category Zs (folded to a space by cleaning);
+  - fold: what lower-casing plus NFD plus dropping Mn (nonspacing marks) makes of one code
+    point, for the uncased tokenizer. Only code points that change are listed; those that
+    vanish (the marks) are a range table of their own (strip), and Hangul syllables
+    decompose arithmetically in C;
+  - cased and case-ignorable (Unicode 3.13), for the one context-sensitive lower-casing rule:
+    a capital sigma at the end of a word becomes the final form.
+Ranges are stored as inclusive [lo, hi] pairs, sorted, so C looks them up by binary search.
+"""
+import sys
+import unicodedata
+
+MAX = 0x110000
+BEGIN = "/* BEGIN GENERATED UNICODE TABLES (tools/gen_unicode_tables.py) */"
+END = "/* END GENERATED UNICODE TABLES */"
+
+
+def ranges(pred):
+    out, start = [], None
+    for cp in range(MAX):
+        if pred(cp):
+            if start is None:
+                start = cp
+        elif start is not None:
+            out.append((start, cp - 1))
+            start = None
+    if start is not None:
+        out.append((start, MAX - 1))
+    return out
+
+
+def is_punct(cp):
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(chr(cp)).startswith("P")
+
+
+def is_control(cp):
+    if cp in (9, 10, 13):
+        return False
+    return unicodedata.category(chr(cp)) in ("Cc", "Cf", "Co", "Cs")
+
+
+def is_space(cp):
+    return cp in (32, 9, 10, 13) or unicodedata.category(chr(cp)) == "Zs"
+
+
+# Other_Lowercase and Other_Uppercase (PropList.txt), which unicodedata does not expose
+OTHER_CASED = [(0xAA, 0xAA), (0xBA, 0xBA), (0x2B0, 0x2B8), (0x2C0, 0x2C1), (0x2E0, 0x2E4),
+               (0x345, 0x345), (0x37A, 0x37A), (0x10FC, 0x10FC), (0x1D2C, 0x1D6A),
+               (0x1D78, 0x1D78), (0x1D9B, 0x1DBF), (0x2071, 0x2071), (0x207F, 0x207F),
+               (0x2090, 0x209C), (0x2160, 0x217F), (0x24B6, 0x24E9), (0x2C7C, 0x2C7D),
+               (0xA69C, 0xA69D), (0xA770, 0xA770), (0xA7F8, 0xA7F9), (0xAB5C, 0xAB5F),
+               (0x10780, 0x10780), (0x10783, 0x10785), (0x10787, 0x107B0), (0x107B2, 0x107BA),
+               (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189)]
+
+
+def is_cased(cp):
+    # Unicode "Cased": Lu Ll Lt, Other_Lowercase, Other_Uppercase (plus anything with a case
+    # mapping, a superset that costs nothing)
+    c = chr(cp)
+    if any(lo <= cp <= hi for lo, hi in OTHER_CASED):
+        return True
+    return unicodedata.category(c) in ("Lu", "Ll", "Lt") or c.lower() != c or c.upper() != c
+
+
+# Word_Break MidLetter, MidNumLet and Single_Quote, which unicodedata does not expose
+MID_LETTER = {0x27, 0x2E, 0x3A, 0xB7, 0x387, 0x55F, 0x5F4, 0x2018, 0x2019, 0x2024, 0x2027,
+              0xFE13, 0xFE52, 0xFE55, 0xFF07, 0xFF0E, 0xFF1A}
+
+
+def is_case_ignorable(cp):
+    return cp in MID_LETTER or unicodedata.category(chr(cp)) in ("Mn", "Me", "Cf", "Lm", "Sk")
+
+
+def fold(cp):
+    if 0xD800 <= cp <= 0xDFFF:
+        return None
+    s = unicodedata.normalize("NFD", chr(cp).lower())
+    s = "".join(c for c in s if unicodedata.category(c) != "Mn")
+    return [ord(c) for c in s]
+
+
+def emit_ranges(name, rs):
+    lines = ["static const uint32_t %s[%d][2] = {" % (name, len(rs))]
+    row = []
+    for lo, hi in rs:
+        row.append("{0x%X,0x%X}," % (lo, hi))
+        if len(row) == 6:
+            lines.append("    " + "".join(row))
+            row = []
+    if row:
+        lines.append("    " + "".join(row))
+    lines.append("};")
+    return lines
+
+
+def generate():
+    punct = ranges(is_punct)
+    ctrl = ranges(is_control)
+    space = ranges(is_space)
+    keys, vals, pool = [], [], []
+    strip = ranges(lambda cp: fold(cp) == [])  # marks: fold to nothing, kept as ranges
+    for cp in range(MAX):
+        if 0xAC00 <= cp <= 0xD7A3:
+            continue  # Hangul syllables: decomposed arithmetically in C
+        f = fold(cp)
+        if f is None or f == [cp] or f == []:
+            continue
+        keys.append(cp)
+        if len(f) == 1:
+            vals.append("0x%X" % f[0])
+        else:
+            # several code points: MLIP__TOK_MULTI | offset << 3 | length
+            assert len(f) < 8
+            vals.append("MLIP__TOK_M(%d,%d)" % (len(pool), len(f)))
+            pool.extend(f)
+    out = [BEGIN,
+           "/* Unicode %s (Python %d.%d unicodedata). Do not edit by hand. */"
+           % (unicodedata.unidata_version, sys.version_info[0], sys.version_info[1])]
+    out += emit_ranges("mlip__tok_punct_ranges", punct)
+    out += emit_ranges("mlip__tok_control_ranges", ctrl)
+    out += emit_ranges("mlip__tok_space_ranges", space)
+    out += emit_ranges("mlip__tok_strip_ranges", strip)
+    out += emit_ranges("mlip__tok_cased_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and is_cased(cp)))
+    out += emit_ranges("mlip__tok_ignorable_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and is_case_ignorable(cp)))
+    out.append("#define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))")
+    out.append("static const uint32_t mlip__tok_fold_keys[%d] = {" % len(keys))
+    for i in range(0, len(keys), 10):
+        out.append("    " + ",".join("0x%X" % k for k in keys[i:i + 10]) + ",")
+    out.append("};")
+    out.append("static const uint32_t mlip__tok_fold_vals[%d] = {" % len(vals))
+    for i in range(0, len(vals), 10):
+        out.append("    " + ",".join(vals[i:i + 10]) + ",")
+    out.append("};")
+    out.append("#undef MLIP__TOK_M")
+    out.append("static const uint32_t mlip__tok_fold_pool[%d] = {" % max(1, len(pool)))
+    for i in range(0, len(pool), 10):
+        out.append("    " + ",".join("0x%X" % k for k in pool[i:i + 10]) + ",")
+    if not pool:
+        out.append("    0")
+    out.append("};")
+    out.append(END)
+    return "\n".join(out) + "\n"
+
+
+def main():
+    text = generate()
+    if "--update" in sys.argv[1:]:
+        path = "mlip.h"
+        src = open(path, encoding="utf-8").read()
+        a, b = src.index(BEGIN), src.index(END) + len(END) + 1
+        open(path, "w", encoding="utf-8").write(src[:a] + text + src[b:])
+        print("updated", path, "(%d bytes of tables)" % len(text))
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
