@@ -320,6 +320,11 @@ MLIPDEF float *mlip_encoder_weights(mlip_encoder *enc, size_t *count);
 MLIPDEF float *mlip_encoder_grads(mlip_encoder *enc); /* NULL before the first backward */
 MLIPDEF void mlip_encoder_zero_grad(mlip_encoder *enc);
 MLIPDEF float *mlip_encoder_param(mlip_encoder *enc, const char *name, size_t *count); /* or NULL */
+/* Run on weights the caller owns (e.g. a memory-mapped file): `weights` holds the whole arena
+   (count floats as mlip_encoder_weights reports, each tensor at its table offset), is 64-byte
+   aligned and outlives the encoder, which never writes to it. The encoder's own arena is
+   freed. Training such an encoder is refused (its weights are read-only). */
+MLIPDEF mlip_status mlip_encoder_use_weights(mlip_encoder *enc, const float *weights);
 MLIPDEF int mlip_encoder_width(const mlip_encoder *enc);
 /* Bytes of activations kept for (batch, tokens): what the third arena grows to. */
 MLIPDEF size_t mlip_encoder_activation_bytes(const mlip_encoder *enc, int B, int T, int training);
@@ -2162,6 +2167,7 @@ struct mlip_encoder {
     int n_params;
     size_t n_weights;
     float *weights, *grads; /* the parameter and gradient arenas */
+    int weights_external;   /* weights belong to the caller (mlip_encoder_use_weights) */
     mlip__views w, g;       /* views of each (g only once grads exist) */
     /* the activation arena, sized for the largest (B, T, training) seen so far */
     float *acts;
@@ -2338,7 +2344,8 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
 
 MLIPDEF void mlip_encoder_free(mlip_encoder *e) {
     if (!e) return;
-    mlip_free(e->params), mlip_free(e->weights), mlip_free(e->grads), mlip_free(e->acts);
+    if (!e->weights_external) mlip_free(e->weights);
+    mlip_free(e->params), mlip_free(e->grads), mlip_free(e->acts);
     mlip_free(e->w.blocks), mlip_free(e->g.blocks), mlip_free(e->la), mlip_free(e->saved_idx);
     mlip_free(e);
 }
@@ -2348,6 +2355,7 @@ MLIPDEF void mlip_encoder_init_random(mlip_encoder *e, uint64_t seed) {
     int i;
     size_t j;
     if (!e) return;
+    if (e->weights_external) return; /* read-only weights */
     mlip_rng_seed(&rng, seed, 0x6d6c6970u);
     memset(e->weights, 0, sizeof(float) * e->n_weights);
     for (i = 0; i < e->n_params; i++) {
@@ -2384,6 +2392,20 @@ MLIPDEF float *mlip_encoder_param(mlip_encoder *e, const char *name, size_t *cou
             return e->weights + e->params[i].offset;
         }
     return NULL;
+}
+
+MLIPDEF mlip_status mlip_encoder_use_weights(mlip_encoder *e, const float *weights) {
+    mlip__layout L;
+    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(weights);
+    if ((uintptr_t)weights % 64)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_encoder_use_weights: weights must be 64-byte aligned");
+    if (!e->weights_external) mlip_free(e->weights);
+    e->weights = (float *)(uintptr_t)weights; /* never written through: see weights_external */
+    e->weights_external = 1;
+    memset(&L, 0, sizeof L);
+    L.base = e->weights;
+    mlip__encoder_layout(e, &L, &e->w);
+    return MLIP_OK;
 }
 
 /* The gradient arena and its views, made on the first backward. */
@@ -2624,6 +2646,8 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(out);
     MLIP__CHECK_POS(B);
     if (!e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: the encoder is a BERT");
+    if (training && e->weights_external)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
     K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size);
     n = visible ? n_visible : K;
     if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: n_visible %d not in [1, %d]", n, K);
@@ -2700,6 +2724,8 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
     MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(ids); MLIP__CHECK_PTR(out);
     MLIP__CHECK_POS(B); MLIP__CHECK_POS(T);
     if (e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: the encoder is a ViT");
+    if (training && e->weights_external)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
     if (T > e->bert.max_positions)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: %d tokens > %d positions", T, e->bert.max_positions);
     if ((double)B * T > 0x7fffffff / 4 || (double)B * T * e->width > 1e12)

@@ -154,6 +154,29 @@ static void test_vit_invariants(void) {
     CHECK_FAILS(mlip_vit_create(&c, &vit), MLIP_ERR_INVALID_ARG);
     c = mlip_vit_config_tiny(), c.width = 1 << 20, c.mlp_dim = 1 << 22, c.layers = 4000;
     CHECK_FAILS(mlip_vit_create(&c, &vit), MLIP_ERR_OVERFLOW);
+    { /* the same weights from caller memory give the same output; training is refused */
+        mlip_encoder *a = NULL, *b = NULL;
+        size_t count;
+        float *wa, *copy;
+        c = mlip_vit_config_tiny(), c.layers = 1;
+        CHECK_OK(mlip_vit_create(&c, &a));
+        CHECK_OK(mlip_vit_create(&c, &b));
+        if (a && b) {
+            mlip_encoder_init_random(a, 3);
+            wa = mlip_encoder_weights(a, &count);
+            copy = (float *)mlip_alloc(count * sizeof(float));
+            memcpy(copy, wa, count * sizeof(float));
+            CHECK_OK(mlip_encoder_use_weights(b, copy));
+            CHECK_OK(mlip_vit_forward(a, img, B, NULL, 0, 0, o1));
+            CHECK_OK(mlip_vit_forward(b, img, B, NULL, 0, 0, o2));
+            CHECK(memcmp(o1, o2, sizeof(float) * (size_t)B * (K + 1) * D) == 0);
+            CHECK_FAILS(mlip_vit_forward(b, img, B, NULL, 0, 1, o2), MLIP_ERR_INVALID_ARG);
+            CHECK_FAILS(mlip_encoder_use_weights(b, copy + 1), MLIP_ERR_INVALID_ARG);
+            mlip_encoder_free(b);
+            mlip_free(copy);
+        }
+        mlip_encoder_free(a);
+    }
     free(img), free(o1), free(o2), free(o3), free(all), free(perm);
 }
 
