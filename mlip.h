@@ -1955,10 +1955,10 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
 
 #define MLIP__IMG_DEFAULT_MAX_PIXELS ((size_t)1 << 28)
 
-static uint32_t mlip__img_be32(const unsigned char *p) {
+static MLIP__UNUSED uint32_t mlip__img_be32(const unsigned char *p) {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
-static uint32_t mlip__img_le32(const unsigned char *p) {
+static MLIP__UNUSED uint32_t mlip__img_le32(const unsigned char *p) {
     return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
 }
 
@@ -1969,7 +1969,7 @@ MLIPDEF void mlip_image_free(mlip_image *img) {
 }
 
 /* Check the size against the limit, then allocate the planar float buffer. */
-static mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt, int width,
+static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt, int width,
                                    int height, int channels, const char *what) {
     size_t limit = opt && opt->max_pixels ? opt->max_pixels : MLIP__IMG_DEFAULT_MAX_PIXELS;
     size_t n = 0;
