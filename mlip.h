@@ -2951,7 +2951,7 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
     taps_x = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)W / span_w) + 2 : 2;
     taps_y = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)H / span_h) + 2 : 2;
     norm = (float *)mlip_alloc(n_norm * sizeof(float));
-    tmp = (float *)mlip_alloc_zeroed((size_t)W * size, sizeof(float));
+    tmp = (float *)mlip_alloc_zeroed((size_t)H * size, sizeof(float)); /* H rows of size */
     wx = (float *)mlip_alloc_zeroed((size_t)size * taps_x, sizeof(float));
     wy = (float *)mlip_alloc_zeroed((size_t)size * taps_y, sizeof(float));
     fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));

@@ -11,6 +11,7 @@
 #include "test_platform.c"
 #include "test_gemm.c"
 #include "test_kernels.c"
+#include "test_image.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -21,6 +22,7 @@ static const mt_suite suites[] = {
     {"platform", platform_tests},
     {"gemm", gemm_tests},
     {"kernels", kernel_tests},
+    {"image", image_tests},
 };
 
 static double mt_now(void) {

@@ -108,7 +108,7 @@ def check_with_pillow(path, expect_hwc, color, depth):
     im.load()
     a = np.array(im)
     if color == 3:
-        return  # compared after palette lookup below by the caller
+        a = np.array(im.convert("RGB"))
     if a.ndim == 2:
         a = a[:, :, None]
     if depth < 8 and color == 0:  # Pillow scales 1-bit to 0/255, keeps 2/4-bit raw as L?
@@ -138,7 +138,7 @@ def gen_png():
                     arr = arr % n
                 # filters: a different one on every row, cycling through all five
                 name = "c%dd%02d%s" % (color, depth, "i" if interlace else "n")
-                png = encode_png(arr, color, depth, interlace, [0, 1, 2, 3, 4])
+                png = encode_png(arr, color, depth, interlace, [0, 1, 2, 3, 4], palette)
                 path = os.path.join(PNG_DIR, name + ".png")
                 open(path, "wb").write(png)
                 ref = palette[arr[:, :, 0]] if color == 3 else arr
