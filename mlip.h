@@ -1969,15 +1969,25 @@ MLIPDEF void mlip_image_free(mlip_image *img) {
 }
 
 /* Check the size against the limit, then allocate the planar float buffer. */
-static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt, int width,
-                                   int height, int channels, const char *what) {
+static MLIP__UNUSED mlip_status mlip__img_limit(const mlip_image_options *opt, unsigned long width,
+                                                unsigned long height, const char *what) {
     size_t limit = opt && opt->max_pixels ? opt->max_pixels : MLIP__IMG_DEFAULT_MAX_PIXELS;
     size_t n = 0;
-    if (width <= 0 || height <= 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "%s: image size %dx%d is empty", what, width, height);
-    if (mlip_size_mul((size_t)width, (size_t)height, &n) || n > limit)
-        return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: image %dx%d exceeds the limit of %lu pixels",
+    if (width == 0 || height == 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: image size %lux%lu is empty", what, width, height);
+    if (width > 0x7FFFFFFFUL || height > 0x7FFFFFFFUL ||
+        mlip_size_mul((size_t)width, (size_t)height, &n) || n > limit)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: image %lux%lu exceeds the limit of %lu pixels",
                           what, width, height, (unsigned long)limit);
+    return MLIP_OK;
+}
+
+static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt, int width,
+                                   int height, int channels, const char *what) {
+    size_t n;
+    mlip_status st;
+    if ((st = mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what))) return st;
+    n = (size_t)width * (size_t)height;
     img->pixels = (float *)mlip_alloc_zeroed(n * (size_t)channels, sizeof(float));
     if (!img->pixels) return MLIP_ERR_OUT_OF_MEMORY;
     img->width = width, img->height = height, img->channels = channels;
@@ -2035,6 +2045,12 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len,
         !mlip__pnm_uint(&c, &maxval, 65535))
         return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated or invalid header");
     if (maxval < 1) return mlip__fail(MLIP_ERR_FORMAT, "PNM: maxval must be 1..65535");
+    /* every sample needs at least one byte (ASCII: a digit and a separator, but the last
+       may end the file), so a short file cannot ask for a large allocation */
+    if ((st = mlip__img_limit(opt, w, h, "PNM"))) return st;
+    if ((len - c.pos) / ((size_t)w * (size_t)channels) < h)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated: %lux%lu image in %lu bytes", w, h,
+                          (unsigned long)len);
     if ((st = mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"))) return st;
     out->format = MLIP_IMAGE_PNM;
     out->max_value = (float)maxval;
@@ -2436,12 +2452,7 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
     }
     if (!seen_idat) return mlip__fail(MLIP_ERR_FORMAT, "PNG: no IDAT chunk");
     if (color == 3 && !plte) return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
-    out_ch = color == 3 ? 3 : file_ch;
-    if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
-    out->format = MLIP_IMAGE_PNG;
-    out->bits = color == 3 ? 8 : depth;
-    out->max_value = (float)((1u << out->bits) - 1);
-    plane = (size_t)width * height;
+    if ((st = mlip__img_limit(opt, width, height, "PNG"))) return st;
     /* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
     for (pass = 0; pass < 7; pass++) {
         const int *a = adam7[interlace ? pass : 0];
@@ -2457,6 +2468,17 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
         }
         if (!interlace) break;
     }
+    /* deflate expands at most 1032:1, so the compressed size bounds what can be meant;
+       refusing here keeps a tiny corrupt file from costing a huge allocation */
+    if (raw_len / 1032 > idat_len + 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
+                          (unsigned long)idat_len, (unsigned long)width, (unsigned long)height);
+    out_ch = color == 3 ? 3 : file_ch;
+    if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
+    out->format = MLIP_IMAGE_PNG;
+    out->bits = color == 3 ? 8 : depth;
+    out->max_value = (float)((1u << out->bits) - 1);
+    plane = (size_t)width * height;
     idat = (unsigned char *)mlip_alloc(idat_len ? idat_len : 1);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!idat || !raw) {
@@ -2729,15 +2751,16 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
                           stored, high, alloc_bits);
     if (frame < 0 || frame >= frames)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame, frames);
-    if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
+    /* the pixel data must hold the frame before anything is allocated: a few corrupted
+       bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
     plane = (size_t)rows * (size_t)cols;
     bytes = (size_t)alloc_bits / 8;
-    frame_bytes = plane * (size_t)spp * bytes; /* fits: the float buffer is 4x this or more */
+    frame_bytes = plane * (size_t)spp * bytes;
     if (pix_len / frame_bytes <= (size_t)frame) {
-        mlip_image_free(out);
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
                           (unsigned long)pix_len, frame, (unsigned long)frame_bytes * (size_t)(frame + 1));
     }
+    if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
     out->format = MLIP_IMAGE_DICOM;
     out->bits = stored;
     out->frames = frames, out->frame = frame;
