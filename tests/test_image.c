@@ -60,6 +60,38 @@ static void test_pnm_formats(void) {
     CHECK_FAILS(mlip_image_read_memory(NULL, 3, NULL, &im), MLIP_ERR_INVALID_ARG);
 }
 
+/* Write random P5/P6/P2 files (8 and 16 bit, odd maxvals) as a writer would, read back. */
+static void test_pnm_roundtrip(void) {
+    static const unsigned maxvals[4] = {255, 1000, 65535, 7};
+    mlip_rng rng;
+    int t, kind;
+    mlip_rng_seed(&rng, 31, 2);
+    for (t = 0; t < 4; t++)
+        for (kind = 0; kind < 3; kind++) {
+            int w = 1 + (int)mlip_rng_below(&rng, 40), h = 1 + (int)mlip_rng_below(&rng, 30);
+            int ch = kind == 1 ? 3 : 1;
+            size_t n = (size_t)w * h * ch, i, bad = 0;
+            unsigned *v = (unsigned *)malloc(n * sizeof(unsigned));
+            unsigned char *buf = (unsigned char *)malloc(64 + n * 8);
+            size_t at;
+            mlip_image im;
+            at = (size_t)sprintf((char *)buf, "P%d\n%d %d\n%u\n", kind == 0 ? 5 : kind == 1 ? 6 : 2, w, h, maxvals[t]);
+            for (i = 0; i < n; i++) {
+                v[i] = mlip_rng_below(&rng, maxvals[t] + 1);
+                if (kind == 2) at += (size_t)sprintf((char *)buf + at, "%u%c", v[i], i % 7 == 6 ? '\n' : ' ');
+                else if (maxvals[t] > 255) buf[at++] = (unsigned char)(v[i] >> 8), buf[at++] = (unsigned char)v[i];
+                else buf[at++] = (unsigned char)v[i];
+            }
+            CHECK_OK(mlip_image_read_memory(buf, at, NULL, &im));
+            CHECK(im.width == w && im.height == h && im.channels == ch && im.max_value == (float)maxvals[t]);
+            for (i = 0; im.pixels && i < n; i++) /* file interleaved, memory planar */
+                bad += im.pixels[(i % ch) * (size_t)w * h + i / ch] != (float)v[i];
+            CHECK_MSG(bad == 0, "P%d maxval %u: %lu samples differ", kind, maxvals[t], (unsigned long)bad);
+            mlip_image_free(&im);
+            free(v), free(buf);
+        }
+}
+
 /* ---- PNG suite: exact equality with the generator's arrays ---- */
 static int img_read_ref(const char *path, int *w, int *h, int *c, unsigned **vals) {
     size_t len, i, n, at;
@@ -576,6 +608,7 @@ static void test_corpus(void) {
 
 static const mt_case image_tests[] = {
     {"pnm_formats", test_pnm_formats},
+    {"pnm_roundtrip", test_pnm_roundtrip},
     {"png_suite", test_png_suite},
     {"png_writer", test_png_writer},
     {"dicom_synthetic", test_dicom_synthetic},
