@@ -2138,10 +2138,14 @@ typedef struct {
     size_t out_len, out_pos;
 } mlip__png_inflate;
 
-/* Canonical Huffman code: how many codes of each length, and the symbols ordered by code. */
+/* Canonical Huffman code: how many codes of each length, and the symbols ordered by code.
+   fast[] resolves codes of up to 9 bits in one look-up of the next 9 input bits
+   (entry = length << 9 | symbol, 0 = longer code: take the bit-by-bit path). */
+#define MLIP__PNG_FAST 9
 typedef struct {
     short count[16];
     short symbol[288];
+    unsigned short fast[1 << MLIP__PNG_FAST];
 } mlip__png_huff;
 
 static int mlip__png_bits(mlip__png_inflate *s, int n, unsigned *v) {
@@ -2171,6 +2175,21 @@ static int mlip__png_huff_build(mlip__png_huff *h, const unsigned char *lengths,
     for (len = 1; len < 15; len++) offs[len + 1] = (short)(offs[len] + h->count[len]);
     for (sym = 0; sym < n; sym++)
         if (lengths[sym]) h->symbol[offs[lengths[sym]]++] = (short)sym;
+    /* canonical codes in symbol order; the stream holds them MSB first while bits are
+       taken LSB first, so the table is indexed by the bit-reversed code */
+    memset(h->fast, 0, sizeof h->fast);
+    {
+        int code = 0, index = 0, i, k;
+        for (len = 1; len <= MLIP__PNG_FAST; len++) {
+            for (i = 0; i < h->count[len]; i++, code++, index++) {
+                int rev = 0;
+                for (k = 0; k < len; k++) rev |= ((code >> k) & 1) << (len - 1 - k);
+                for (k = rev; k < (1 << MLIP__PNG_FAST); k += 1 << len)
+                    h->fast[k] = (unsigned short)((len << 9) | h->symbol[index]);
+            }
+            code <<= 1;
+        }
+    }
     return 1;
 }
 
@@ -2178,7 +2197,18 @@ static int mlip__png_huff_build(mlip__png_huff *h, const unsigned char *lengths,
    the consecutive values starting at `first`. Returns the symbol or -1. */
 static int mlip__png_decode(mlip__png_inflate *s, const mlip__png_huff *h) {
     int code = 0, first = 0, index = 0, len;
-    unsigned bit;
+    unsigned bit, e;
+    /* keep up to 32 bits buffered; bytes read ahead are given back at the end */
+    while (s->bitcnt <= 24 && s->in_pos < s->in_len) {
+        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    e = h->fast[s->bitbuf & ((1u << MLIP__PNG_FAST) - 1)];
+    if (e && (int)(e >> 9) <= s->bitcnt) {
+        s->bitbuf >>= e >> 9;
+        s->bitcnt -= (int)(e >> 9);
+        return (int)(e & 511);
+    }
     for (len = 1; len < 16; len++) {
         if (!mlip__png_bits(s, 1, &bit)) return -1;
         code |= (int)bit;
@@ -2311,6 +2341,7 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
         if (type == 0) { /* stored: byte-aligned LEN, NLEN, then raw bytes */
             size_t n;
+            s.in_pos -= (size_t)(s.bitcnt >> 3); /* unread whole bytes go back */
             s.bitbuf = 0, s.bitcnt = 0;
             if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             n = (size_t)in[s.in_pos] | ((size_t)in[s.in_pos + 1] << 8);
@@ -2340,6 +2371,7 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: image data too short (%lu of %lu bytes)",
                           (unsigned long)s.out_pos, (unsigned long)s.out_len);
     /* the unused bits of the last byte are padding; the Adler-32 follows, big-endian */
+    s.in_pos -= (size_t)(s.bitcnt >> 3);
     if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib checksum missing");
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
     if (mlip__img_be32(in + s.in_pos) != mlip__png_adler(1, out, out_len))

@@ -95,16 +95,19 @@ static int cmd_bench(int argc, char **argv) {
     return 0;
 }
 
-/* Raw little-endian float32 whatever the host's byte order. */
+/* Raw little-endian float32 whatever the host's byte order; converted in blocks. */
 static int write_f32le(FILE *f, const float *x, size_t n) {
-    size_t i;
+    unsigned char b[4096];
+    size_t i, k = 0;
     for (i = 0; i < n; i++) {
-        unsigned char b[4];
         uint32_t u;
         memcpy(&u, &x[i], 4);
-        b[0] = (unsigned char)u, b[1] = (unsigned char)(u >> 8);
-        b[2] = (unsigned char)(u >> 16), b[3] = (unsigned char)(u >> 24);
-        if (fwrite(b, 1, 4, f) != 4) return 0;
+        b[k++] = (unsigned char)u, b[k++] = (unsigned char)(u >> 8);
+        b[k++] = (unsigned char)(u >> 16), b[k++] = (unsigned char)(u >> 24);
+        if (k == sizeof b || i + 1 == n) {
+            if (fwrite(b, 1, k, f) != k) return 0;
+            k = 0;
+        }
     }
     return 1;
 }
