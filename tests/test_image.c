@@ -117,7 +117,8 @@ static int img_read_ref(const char *path, int *w, int *h, int *c, unsigned **val
     return 1;
 }
 
-static const char *const img_png_extra[] = {"pil_l8", "pil_rgb8", "pil_rgba8", "pil_i16", "im_rgb16i", "im_gray2"};
+static const char *const img_png_extra[] = {"pil_l8", "pil_rgb8", "pil_rgba8", "pil_i16", "im_rgb16i", "im_gray2",
+                                           "z_stored", "z_fixed", "z_rle", "z_huff"};
 
 static void img_png_names(char names[64][32], int *count) {
     static const int colors[5] = {0, 2, 3, 4, 6};

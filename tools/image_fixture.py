@@ -69,7 +69,7 @@ def filter_rows(rows, bpp, filters):
     return bytes(out)
 
 
-def encode_png(arr, color, depth, interlace, filters, palette=None):
+def encode_png(arr, color, depth, interlace, filters, palette=None, compress=None):
     """arr: (h, w, c) integer samples as stored in the file (palette: indices)."""
     h, w, c = arr.shape
     bpp = max(1, c * depth // 8)
@@ -85,7 +85,7 @@ def encode_png(arr, color, depth, interlace, filters, palette=None):
     if palette is not None:
         png += chunk(b"PLTE", bytes(palette.reshape(-1).tolist()))
     png += chunk(b"tEXt", b"Comment\x00ancillary chunk, must be skipped")
-    data = zlib.compress(raw, 9)
+    data = compress(raw) if compress else zlib.compress(raw, 9)
     # split the stream over several IDAT chunks, as real encoders may do
     for i in range(0, len(data), 40):
         png += chunk(b"IDAT", data[i:i + 40])
@@ -145,6 +145,20 @@ def gen_png():
                 check_with_pillow(path, ref, color, depth)
                 write_ref(name, np.transpose(ref, (2, 0, 1)))
                 made += 1
+    # every kind of deflate block: stored (level 0), fixed Huffman only, run-length
+    # matches (distance 1, overlapping copies), Huffman without matches
+    img = ((np.arange(32)[None, :] // 4 + np.arange(32)[:, None] // 3) * 9 % 256).astype(np.int64)
+    img[rng.integers(0, 32, 40), rng.integers(0, 32, 40)] = rng.integers(0, 256, 40)
+    for tag, level, strategy in [("stored", 0, zlib.Z_DEFAULT_STRATEGY), ("fixed", 9, zlib.Z_FIXED),
+                                 ("rle", 9, zlib.Z_RLE), ("huff", 9, zlib.Z_HUFFMAN_ONLY)]:
+        def comp(raw, level=level, strategy=strategy):
+            c = zlib.compressobj(level, zlib.DEFLATED, 15, 9, strategy)
+            return c.compress(raw) + c.flush()
+        name = "z_" + tag
+        png = encode_png(img[:, :, None], 0, 8, 0, [0, 1, 2, 3, 4], None, comp)
+        open(os.path.join(PNG_DIR, name + ".png"), "wb").write(png)
+        check_with_pillow(os.path.join(PNG_DIR, name + ".png"), img[:, :, None], 0, 8)
+        write_ref(name, img[None])
     # independent encoders: Pillow (its own filter choice) and ImageMagick (interlaced 16-bit)
     from PIL import Image
     g8 = rng.integers(0, 256, size=(11, 13), dtype=np.uint8)
