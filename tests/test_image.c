@@ -517,7 +517,7 @@ static void test_hostile(void) {
                            IMG_DATA "png/pil_rgb8.png", IMG_DATA "png/im_rgb16i.png",
                            PYDICOM_DATA "test_files/MR_small_bigendian.dcm"};
     mlip_rng rng;
-    size_t k, len, cut;
+    size_t len, cut;
     int f, it, ok_full;
     mlip_rng_seed(&rng, 2026, 8);
     for (f = 0; f < (int)(sizeof files / sizeof files[0]) + 2; f++) {
@@ -582,7 +582,6 @@ static void test_hostile(void) {
             free(png);
         }
     }
-    (void)k;
 }
 
 /* ---- inputs the fuzzer found (or seeds): must not crash; kept as regression files ---- */

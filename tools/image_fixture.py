@@ -3,6 +3,9 @@
 
   /usr/bin/python3 tools/image_fixture.py png     -> tests/data/png/*.png + *.ref
   /usr/bin/python3 tools/image_fixture.py dicom   -> tests/data/dicom_reference.txt
+  /usr/bin/python3 tools/image_fixture.py corpus FILE...  -> tests/data/image_corpus/
+      (fuzzer inputs kept as regression files; PNG CRCs and Adler-32 repaired where the
+      structure allows, because the fuzz build skips those checks and the tests do not)
 
 PNG: a PngSuite-style set of tiny images. The pixels come from a seeded numpy array (the
 reference); the files are encoded by a small encoder here (every color type, bit depth,
@@ -259,11 +262,58 @@ def gen_dicom():
     print("wrote %d lines to %s" % (len(lines) - 3, out))
 
 
+def fix_png(data):
+    """Recompute chunk CRCs and the zlib Adler-32 of a (fuzzed) PNG, if it parses."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data
+    out, pos, idat_spans = bytearray(data[:8]), 8, []
+    while pos + 12 <= len(data):
+        n = struct.unpack(">I", data[pos:pos + 4])[0]
+        if pos + 12 + n > len(data):
+            break
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if kind == b"IDAT":
+            idat_spans.append((len(out) + 8, n))
+        out += data[pos:pos + 8 + n] + struct.pack(">I", zlib.crc32(kind + body))
+        pos += 12 + n
+    out += data[pos:]
+    stream = b"".join(bytes(out[a:a + n]) for a, n in idat_spans)
+    try:
+        d = zlib.decompressobj(-15)
+        raw = d.decompress(stream[2:])
+        if d.eof and len(d.unused_data) >= 4 and idat_spans:
+            # patch the 4 bytes after the deflate data (they may straddle chunks: skip then)
+            at = len(stream) - len(d.unused_data)
+            a, n = idat_spans[-1]
+            first = len(stream) - n
+            if at >= first and at + 4 <= len(stream):
+                off = a + (at - first)
+                out[off:off + 4] = struct.pack(">I", zlib.adler32(raw))
+                body = bytes(out[a - 4:a + n])
+                out[a + n:a + n + 4] = struct.pack(">I", zlib.crc32(body))
+    except zlib.error:
+        pass
+    return bytes(out)
+
+
+def gen_corpus(files):
+    import hashlib
+    out_dir = os.path.join(ROOT, "tests", "data", "image_corpus")
+    os.makedirs(out_dir, exist_ok=True)
+    for f in files:
+        data = fix_png(open(f, "rb").read())
+        name = os.path.basename(f)[:40] if "-" in os.path.basename(f) else hashlib.sha1(data).hexdigest()[:16]
+        open(os.path.join(out_dir, name), "wb").write(data)
+    print("%d files in %s" % (len(os.listdir(out_dir)), out_dir))
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "png":
         gen_png()
     elif what == "dicom":
         gen_dicom()
+    elif what == "corpus":
+        gen_corpus(sys.argv[2:])
     else:
         sys.exit(__doc__)
