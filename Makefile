@@ -41,7 +41,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean
+.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -151,3 +151,30 @@ fixtures:
 
 clean:
 	rm -rf build mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
+
+# ---- fuzzing (not part of `make test`) ----
+# make fuzz-image [FUZZ_TIME=600]: libFuzzer on each image reader in turn (PNG, DICOM, PNM),
+# seeded from tests/data; new crashes land in build/fuzz/crash-*. Needs clang with libFuzzer.
+FUZZ_TIME ?= 600
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+build/fuzz/fuzz_%: tests/fuzz/fuzz_image.c mlip.h
+	@mkdir -p build/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) -DFUZZ_READER=mlip_image_read_$* -o $@ tests/fuzz/fuzz_image.c -lm -lpthread
+fuzz-image: build/fuzz/fuzz_png build/fuzz/fuzz_dicom build/fuzz/fuzz_pnm
+	@for r in png dicom pnm; do \
+	  mkdir -p build/fuzz/corpus_$$r build/fuzz/seeds_$$r; \
+	  cp -f tests/data/image_corpus/* build/fuzz/seeds_$$r/ 2>/dev/null || true; \
+	done; \
+	cp -f tests/data/png/*.png build/fuzz/seeds_png/; \
+	cp -f /usr/lib/python3/dist-packages/pydicom/data/test_files/*.dcm build/fuzz/seeds_dicom/ 2>/dev/null || true; \
+	printf 'P2\n# c\n3 2\n10\n0 1 2\n3 4 10\n' > build/fuzz/seeds_pnm/a.pgm; \
+	printf 'P3 2 1 255 1 2 3 4 5 6' > build/fuzz/seeds_pnm/b.ppm; \
+	printf 'P5 2 1 65535\n\001\002\377\376' > build/fuzz/seeds_pnm/c.pgm; \
+	printf 'P6 1 2 255\n\001\002\003\004\005\006' > build/fuzz/seeds_pnm/d.ppm; \
+	for r in png dicom pnm; do \
+	  echo "== fuzz $$r for $(FUZZ_TIME) s"; \
+	  ./build/fuzz/fuzz_$$r -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 \
+	    -artifact_prefix=build/fuzz/ -print_final_stats=1 build/fuzz/corpus_$$r build/fuzz/seeds_$$r \
+	    2>&1 | grep -E '^(==|#[0-9]+ *DONE|stat::|INFO: Seed|SUMMARY|artifact)' ; \
+	done

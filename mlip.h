@@ -447,8 +447,100 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                                      int min_frequency, int lowercase, const char *out_path);
 
 /* ======================================================================================
-   12. Image I/O                                        [declarations: not yet written]
+   12. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
+   writer. Each reader can be compiled out: MLIP_NO_PNM, MLIP_NO_PNG, MLIP_NO_DICOM.
+
+   Decoded images are planar float: pixels[(c * height + y) * width + x], like the
+   library's (channels, height, width) image convention. Values are the file's own:
+   raw samples for PNG/PNM (0..max_value), and for DICOM the stored values after
+   Rescale Slope/Intercept (Hounsfield units for CT), neither windowed nor inverted.
+   mlip_image_preprocess turns that into the model's [0,1] square input.
+   Refused: compressed DICOM transfer syntaxes (JPEG, JPEG-LS, JPEG 2000, RLE, deflate,
+   MPEG, HTJ2K) with a message naming the syntax; DICOM photometric interpretations other
+   than MONOCHROME1/2 and RGB; images over max_pixels (default 2^28 pixels).
    ====================================================================================== */
+
+typedef enum mlip_image_format {
+    MLIP_IMAGE_UNKNOWN = 0,
+    MLIP_IMAGE_PNM = 1,   /* PGM/PPM, P2 P3 P5 P6 */
+    MLIP_IMAGE_PNG = 2,
+    MLIP_IMAGE_DICOM = 3  /* DICOM Part 10, uncompressed pixel data */
+} mlip_image_format;
+
+typedef struct mlip_image {
+    int width, height;
+    int channels;            /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (alpha is the last plane) */
+    float *pixels;           /* (channels, height, width), width contiguous; mlip_image_free */
+    mlip_image_format format;
+    int bits;                /* bits per sample in the file (DICOM: Bits Stored) */
+    float max_value;         /* largest raw sample: PNM maxval, PNG 2^bits-1 (palette 255) */
+    int frames;              /* frames in the file (DICOM multi-frame), else 1 */
+    int frame;               /* the frame in pixels */
+    int monochrome1;         /* DICOM MONOCHROME1: high values are dark (preprocess inverts) */
+    int has_window;          /* DICOM Window Center/Width present (first value used) */
+    float window_center, window_width;
+    char transfer_syntax[68]; /* DICOM transfer syntax UID, "" for other formats */
+} mlip_image;
+
+typedef struct mlip_image_options {
+    int frame;               /* DICOM frame to decode, 0-based (default 0) */
+    size_t max_pixels;       /* refuse width*height above this; 0 = default 2^28 */
+} mlip_image_options;        /* a NULL pointer or an all-zero struct means the defaults */
+
+/* Read a whole file / a buffer, the format found from its magic bytes. On success *out owns
+   its pixels (mlip_image_free); on failure *out is zeroed and nothing is allocated. */
+MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_options *opt,
+                                         mlip_image *out);
+MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
+                                           const mlip_image_options *opt, mlip_image *out);
+MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len,
+                                        const mlip_image_options *opt, mlip_image *out);
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
+                                        const mlip_image_options *opt, mlip_image *out);
+MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
+                                          const mlip_image_options *opt, mlip_image *out);
+MLIPDEF void mlip_image_free(mlip_image *img); /* frees pixels, zeroes the struct; NULL ok */
+
+typedef enum mlip_image_norm {
+    MLIP_IMAGE_NORM_AUTO = 0,  /* DICOM: its window if present, else min-max; others: range */
+    MLIP_IMAGE_NORM_RANGE = 1, /* value / max_value */
+    MLIP_IMAGE_NORM_MINMAX = 2,/* (value - min) / (max - min) over the image */
+    MLIP_IMAGE_NORM_WINDOW = 3 /* DICOM linear window (PS3.3 C.11.2.1.2) with the options' */
+} mlip_image_norm;             /*   window_center/width (width <= 0: the file's window)     */
+
+typedef enum mlip_image_resize {
+    MLIP_IMAGE_BILINEAR = 0,   /* bilinear, pixel centres aligned (half-pixel offsets) */
+    MLIP_IMAGE_AREA = 1        /* box average of the covered source area (for shrinking) */
+} mlip_image_resize;
+
+typedef enum mlip_image_fit {
+    MLIP_IMAGE_PAD = 0,        /* scale the long side to size, pad the short side (centred) */
+    MLIP_IMAGE_CROP = 1        /* scale the short side to size, crop the long side (centred) */
+} mlip_image_fit;
+
+typedef struct mlip_preprocess_options {
+    mlip_image_norm norm;
+    float window_center, window_width; /* for MLIP_IMAGE_NORM_WINDOW */
+    mlip_image_resize resize;
+    mlip_image_fit fit;
+    float pad_value;           /* value of padded pixels, in [0,1] units (default 0) */
+    int keep_monochrome1;      /* nonzero: do not invert MONOCHROME1 (default: invert) */
+} mlip_preprocess_options;     /* NULL or all-zero: the defaults */
+
+/* in -> out (channels, size, size) floats in [0,1]: normalise, resize preserving the aspect
+   ratio, pad or crop to the square. Alpha is dropped; gray -> 3 channels replicates, RGB ->
+   1 channel is luma 0.299 R + 0.587 G + 0.114 B. channels must be 1 or 3. */
+MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
+                                          const mlip_preprocess_options *opt, float *out,
+                                          int size, int channels);
+
+/* PNG writer: 8-bit gray (channels 1) or RGB (channels 3) from planar floats in [0,1]
+   (clamped, rounded to 0..255). Stored (uncompressed) deflate blocks, CRC-32 and Adler-32
+   correct. _encode returns a buffer to free with mlip_free. */
+MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int height,
+                                          int channels, unsigned char **out, size_t *out_len);
+MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, int width,
+                                         int height, int channels);
 
 #ifdef __cplusplus
 }
@@ -4623,8 +4715,1219 @@ done:
 }
 
 /* ======================================================================================
-   12. Image I/O                                        [implementation: not yet written]
+   12. Image I/O
+   Every reader works on a buffer already in memory and reads multi-byte values byte by
+   byte, so byte order of the host never matters and no read goes past `len`. Sizes coming
+   from a file are checked against the buffer before use: a file is untrusted input.
    ====================================================================================== */
+
+#define MLIP__IMG_DEFAULT_MAX_PIXELS ((size_t)1 << 28)
+
+static MLIP__UNUSED uint32_t mlip__img_be32(const unsigned char *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static MLIP__UNUSED uint32_t mlip__img_le32(const unsigned char *p) {
+    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
+}
+
+MLIPDEF void mlip_image_free(mlip_image *img) {
+    if (!img) return;
+    mlip_free(img->pixels);
+    memset(img, 0, sizeof *img);
+}
+
+/* Check the size against the limit, then allocate the planar float buffer. */
+static MLIP__UNUSED mlip_status mlip__img_limit(const mlip_image_options *opt, unsigned long width,
+                                                unsigned long height, const char *what) {
+    size_t limit = opt && opt->max_pixels ? opt->max_pixels : MLIP__IMG_DEFAULT_MAX_PIXELS;
+    size_t n = 0;
+    if (width == 0 || height == 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: image size %lux%lu is empty", what, width, height);
+    if (width > 0x7FFFFFFFUL || height > 0x7FFFFFFFUL ||
+        mlip_size_mul((size_t)width, (size_t)height, &n) || n > limit)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: image %lux%lu exceeds the limit of %lu pixels",
+                          what, width, height, (unsigned long)limit);
+    return MLIP_OK;
+}
+
+static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt, int width,
+                                   int height, int channels, const char *what) {
+    size_t n;
+    mlip_status st;
+    if ((st = mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what))) return st;
+    n = (size_t)width * (size_t)height;
+    img->pixels = (float *)mlip_alloc_zeroed(n * (size_t)channels, sizeof(float));
+    if (!img->pixels) return MLIP_ERR_OUT_OF_MEMORY;
+    img->width = width, img->height = height, img->channels = channels;
+    img->frames = 1;
+    return MLIP_OK;
+}
+
+/* ---- PNM (PGM/PPM) ---------------------------------------------------------------- */
+#ifndef MLIP_NO_PNM
+typedef struct {
+    const unsigned char *p;
+    size_t n, pos;
+} mlip__pnm_cur;
+
+/* Next unsigned decimal token; '#' starts a comment that runs to the end of the line. */
+static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max) {
+    unsigned long x = 0;
+    int digits = 0;
+    for (;;) {
+        if (c->pos >= c->n) return 0;
+        if (c->p[c->pos] == '#') {
+            while (c->pos < c->n && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
+        } else if (strchr(" \t\r\n\v\f", c->p[c->pos]) && c->p[c->pos]) {
+            c->pos++;
+        } else break;
+    }
+    while (c->pos < c->n && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
+        x = x * 10 + (unsigned long)(c->p[c->pos++] - '0');
+        if (x > max) return 0; /* also stops overflow */
+        digits++;
+    }
+    if (!digits) return 0;
+    *v = x;
+    return 1;
+}
+
+MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len,
+                                        const mlip_image_options *opt, mlip_image *out) {
+    const unsigned char *p = (const unsigned char *)buf;
+    mlip__pnm_cur c;
+    unsigned long w = 0, h = 0, maxval = 0;
+    int kind, channels, bytes, ascii;
+    size_t i, count, plane;
+    mlip_status st;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    if (len < 2 || p[0] != 'P' || (p[1] != '2' && p[1] != '3' && p[1] != '5' && p[1] != '6'))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNM: not a PGM/PPM file (magic P2, P3, P5 or P6)");
+    kind = p[1] - '0';
+    ascii = kind == 2 || kind == 3;
+    channels = (kind == 3 || kind == 6) ? 3 : 1;
+    c.p = p, c.n = len, c.pos = 2;
+    if (!mlip__pnm_uint(&c, &w, 0x7fffffffUL) || !mlip__pnm_uint(&c, &h, 0x7fffffffUL) ||
+        !mlip__pnm_uint(&c, &maxval, 65535))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated or invalid header");
+    if (maxval < 1) return mlip__fail(MLIP_ERR_FORMAT, "PNM: maxval must be 1..65535");
+    /* every sample needs at least one byte (ASCII: a digit and a separator, but the last
+       may end the file), so a short file cannot ask for a large allocation */
+    if ((st = mlip__img_limit(opt, w, h, "PNM"))) return st;
+    if ((len - c.pos) / ((size_t)w * (size_t)channels) < h)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated: %lux%lu image in %lu bytes", w, h,
+                          (unsigned long)len);
+    if ((st = mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"))) return st;
+    out->format = MLIP_IMAGE_PNM;
+    out->max_value = (float)maxval;
+    for (out->bits = 1; (1UL << out->bits) - 1 < maxval; out->bits++) {}
+    plane = (size_t)w * h;
+    count = plane * (size_t)channels;
+    bytes = maxval > 255 ? 2 : 1; /* binary samples are big-endian 16-bit above 255 */
+    if (!ascii) {
+        /* exactly one whitespace byte separates the header from the samples */
+        if (c.pos >= len || !strchr(" \t\r\n\v\f", p[c.pos]) || !p[c.pos]) {
+            mlip_image_free(out);
+            return mlip__fail(MLIP_ERR_FORMAT, "PNM: no whitespace after the header");
+        }
+        c.pos++;
+        if ((len - c.pos) / (size_t)bytes < count) {
+            mlip_image_free(out);
+            return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated: %lu samples expected",
+                              (unsigned long)count);
+        }
+    }
+    for (i = 0; i < count; i++) {
+        unsigned long v;
+        if (ascii) {
+            if (!mlip__pnm_uint(&c, &v, 65535)) {
+                mlip_image_free(out);
+                return mlip__fail(MLIP_ERR_FORMAT, "PNM: sample %lu missing or invalid",
+                                  (unsigned long)i);
+            }
+        } else {
+            v = p[c.pos];
+            if (bytes == 2) v = (v << 8) | p[c.pos + 1];
+            c.pos += (size_t)bytes;
+        }
+        if (v > maxval) {
+            mlip_image_free(out);
+            return mlip__fail(MLIP_ERR_FORMAT, "PNM: sample %lu exceeds maxval %lu", v, maxval);
+        }
+        /* interleaved in the file, planar in memory */
+        out->pixels[(i % (size_t)channels) * plane + i / (size_t)channels] = (float)v;
+    }
+    return MLIP_OK;
+}
+#endif /* MLIP_NO_PNM */
+
+/* ---- CRC-32 and Adler-32 (PNG chunks, zlib streams) ----------------------------------- */
+/* CRC-32 (ISO-HDLC, reflected polynomial 0xEDB88320). The table is built on the caller's
+   stack: 1 KB and 2k operations, cheaper than worrying about thread-safe lazy init. */
+static void mlip__png_crc_table(uint32_t table[256]) {
+    uint32_t n, c;
+    int k;
+    for (n = 0; n < 256; n++) {
+        c = n;
+        for (k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+    }
+}
+static uint32_t mlip__png_crc(const uint32_t table[256], uint32_t crc, const unsigned char *p,
+                              size_t n) {
+    size_t i;
+    crc ^= 0xFFFFFFFFu;
+    for (i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+static uint32_t mlip__png_adler(uint32_t adler, const unsigned char *p, size_t n) {
+    uint32_t a = adler & 0xFFFF, b = adler >> 16;
+    while (n) {
+        size_t k = n < 5552 ? n : 5552; /* largest run before b can overflow 32 bits */
+        n -= k;
+        while (k--) a += *p++, b += a;
+        a %= 65521u, b %= 65521u;
+    }
+    return (b << 16) | a;
+}
+
+/* ---- PNG: inflate (RFC 1951) and the PNG decoder (ISO/IEC 15948) --------------------- */
+#ifndef MLIP_NO_PNG
+/* The decoder knows exactly how many bytes the image needs, so inflate writes into a fixed
+   buffer and any stream that would produce more (or less) is an error. */
+typedef struct {
+    const unsigned char *in;
+    size_t in_len, in_pos;
+    uint32_t bitbuf;
+    int bitcnt;
+    unsigned char *out;
+    size_t out_len, out_pos;
+} mlip__png_inflate;
+
+/* Canonical Huffman code: how many codes of each length, and the symbols ordered by code.
+   fast[] resolves codes of up to 9 bits in one look-up of the next 9 input bits
+   (entry = length << 9 | symbol, 0 = longer code: take the bit-by-bit path). */
+#define MLIP__PNG_FAST 9
+typedef struct {
+    short count[16];
+    short symbol[288];
+    unsigned short fast[1 << MLIP__PNG_FAST];
+} mlip__png_huff;
+
+static int mlip__png_bits(mlip__png_inflate *s, int n, unsigned *v) {
+    while (s->bitcnt < n) {
+        if (s->in_pos >= s->in_len) return 0;
+        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    *v = (unsigned)(s->bitbuf & ((1u << n) - 1));
+    s->bitbuf >>= n;
+    s->bitcnt -= n;
+    return 1;
+}
+
+/* Returns 0 if the lengths over-subscribe the code space (not a prefix code). Incomplete
+   codes are accepted: a missing code is caught when it is decoded. */
+static int mlip__png_huff_build(mlip__png_huff *h, const unsigned char *lengths, int n) {
+    short offs[16];
+    int len, sym, left = 1;
+    memset(h->count, 0, sizeof h->count);
+    for (sym = 0; sym < n; sym++) h->count[lengths[sym]]++;
+    for (len = 1; len < 16; len++) {
+        left = left * 2 - h->count[len];
+        if (left < 0) return 0;
+    }
+    offs[1] = 0;
+    for (len = 1; len < 15; len++) offs[len + 1] = (short)(offs[len] + h->count[len]);
+    for (sym = 0; sym < n; sym++)
+        if (lengths[sym]) h->symbol[offs[lengths[sym]]++] = (short)sym;
+    /* canonical codes in symbol order; the stream holds them MSB first while bits are
+       taken LSB first, so the table is indexed by the bit-reversed code */
+    memset(h->fast, 0, sizeof h->fast);
+    {
+        int code = 0, index = 0, i, k;
+        for (len = 1; len <= MLIP__PNG_FAST; len++) {
+            for (i = 0; i < h->count[len]; i++, code++, index++) {
+                int rev = 0;
+                for (k = 0; k < len; k++) rev |= ((code >> k) & 1) << (len - 1 - k);
+                for (k = rev; k < (1 << MLIP__PNG_FAST); k += 1 << len)
+                    h->fast[k] = (unsigned short)((len << 9) | h->symbol[index]);
+            }
+            code <<= 1;
+        }
+    }
+    return 1;
+}
+
+/* Read a code MSB-first one bit at a time: at each length the codes of that length are
+   the consecutive values starting at `first`. Returns the symbol or -1. */
+static int mlip__png_decode(mlip__png_inflate *s, const mlip__png_huff *h) {
+    int code = 0, first = 0, index = 0, len;
+    unsigned bit, e;
+    /* keep up to 32 bits buffered; bytes read ahead are given back at the end */
+    while (s->bitcnt <= 24 && s->in_pos < s->in_len) {
+        s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    e = h->fast[s->bitbuf & ((1u << MLIP__PNG_FAST) - 1)];
+    if (e && (int)(e >> 9) <= s->bitcnt) {
+        s->bitbuf >>= e >> 9;
+        s->bitcnt -= (int)(e >> 9);
+        return (int)(e & 511);
+    }
+    for (len = 1; len < 16; len++) {
+        if (!mlip__png_bits(s, 1, &bit)) return -1;
+        code |= (int)bit;
+        if (code - first < h->count[len]) return h->symbol[index + code - first];
+        index += h->count[len];
+        first = (first + h->count[len]) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+static const short mlip__png_len_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,
+                                             15, 17, 19, 23, 27, 31, 35, 43, 51,  59,
+                                             67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const unsigned char mlip__png_len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
+                                                      1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                                                      4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const unsigned short mlip__png_dist_base[30] = {
+    1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,    97,    129,
+    193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const unsigned char mlip__png_dist_extra[30] = {0, 0, 0, 0, 1, 1, 2,  2,  3,  3,
+                                                       4, 4, 5, 5, 6, 6, 7,  7,  8,  8,
+                                                       9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+
+/* Decode one Huffman-coded block's symbols until end-of-block. */
+static mlip_status mlip__png_codes(mlip__png_inflate *s, const mlip__png_huff *lit,
+                                   const mlip__png_huff *dist) {
+    for (;;) {
+        int sym = mlip__png_decode(s, lit);
+        unsigned extra;
+        size_t length, d;
+        if (sym < 0) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad or truncated deflate code");
+        if (sym < 256) {
+            if (s->out_pos >= s->out_len)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: more image data than the size needs");
+            s->out[s->out_pos++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 256) return MLIP_OK;
+        sym -= 257;
+        if (sym >= 29) return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid deflate length code");
+        if (!mlip__png_bits(s, mlip__png_len_extra[sym], &extra))
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+        length = (size_t)mlip__png_len_base[sym] + extra;
+        sym = mlip__png_decode(s, dist);
+        if (sym < 0 || sym >= 30)
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad or truncated deflate distance");
+        if (!mlip__png_bits(s, mlip__png_dist_extra[sym], &extra))
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+        d = (size_t)mlip__png_dist_base[sym] + extra;
+        if (d > s->out_pos)
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate distance %lu before the start",
+                              (unsigned long)d);
+        if (length > s->out_len - s->out_pos)
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: more image data than the size needs");
+        /* byte by byte: source and destination may overlap (run-length copies) */
+        while (length--) {
+            s->out[s->out_pos] = s->out[s->out_pos - d];
+            s->out_pos++;
+        }
+    }
+}
+
+static mlip_status mlip__png_dynamic(mlip__png_inflate *s, mlip__png_huff *lit,
+                                     mlip__png_huff *dist) {
+    static const unsigned char order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                            11, 4,  12, 3, 13, 2, 14, 1, 15};
+    unsigned char lengths[320];
+    unsigned hlit, hdist, hclen, v;
+    int i, n;
+    mlip__png_huff cl;
+    if (!mlip__png_bits(s, 5, &hlit) || !mlip__png_bits(s, 5, &hdist) ||
+        !mlip__png_bits(s, 4, &hclen))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+    hlit += 257, hdist += 1, hclen += 4;
+    if (hlit > 286 || hdist > 30)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad deflate dynamic block header");
+    memset(lengths, 0, sizeof lengths);
+    for (i = 0; i < (int)hclen; i++) {
+        if (!mlip__png_bits(s, 3, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+        lengths[order[i]] = (unsigned char)v;
+    }
+    if (!mlip__png_huff_build(&cl, lengths, 19))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad deflate code-length code");
+    n = (int)(hlit + hdist);
+    for (i = 0; i < n;) {
+        int sym = mlip__png_decode(s, &cl), rep = 0;
+        unsigned char val = 0;
+        if (sym < 0) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad deflate code lengths");
+        if (sym < 16) {
+            lengths[i++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 16) { /* repeat the previous length 3-6 times */
+            if (i == 0) return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate repeat with no previous length");
+            val = lengths[i - 1];
+            if (!mlip__png_bits(s, 2, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            rep = 3 + (int)v;
+        } else if (sym == 17) { /* 3-10 zeros */
+            if (!mlip__png_bits(s, 3, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            rep = 3 + (int)v;
+        } else { /* 11-138 zeros */
+            if (!mlip__png_bits(s, 7, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            rep = 11 + (int)v;
+        }
+        if (i + rep > n) return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate code lengths overrun");
+        while (rep--) lengths[i++] = val;
+    }
+    if (lengths[256] == 0) return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate block without end code");
+    if (!mlip__png_huff_build(lit, lengths, (int)hlit) ||
+        !mlip__png_huff_build(dist, lengths + hlit, (int)hdist))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: over-subscribed deflate code");
+    return MLIP_OK;
+}
+
+/* zlib stream (RFC 1950) -> exactly out_len bytes, Adler-32 checked. */
+static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsigned char *out,
+                                  size_t out_len) {
+    mlip__png_inflate s;
+    mlip__png_huff lit, dist;
+    unsigned last = 0, type, v;
+    mlip_status st;
+    if (in_len < 6 || (in[0] & 0x0F) != 8 || (in[0] >> 4) > 7 ||
+        ((unsigned)in[0] * 256 + in[1]) % 31 != 0 || (in[1] & 0x20))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad zlib header");
+    memset(&s, 0, sizeof s);
+    s.in = in, s.in_len = in_len, s.in_pos = 2, s.out = out, s.out_len = out_len;
+    while (!last) {
+        if (!mlip__png_bits(&s, 1, &last) || !mlip__png_bits(&s, 2, &type))
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+        if (type == 0) { /* stored: byte-aligned LEN, NLEN, then raw bytes */
+            size_t n;
+            s.in_pos -= (size_t)(s.bitcnt >> 3); /* unread whole bytes go back */
+            s.bitbuf = 0, s.bitcnt = 0;
+            if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            n = (size_t)in[s.in_pos] | ((size_t)in[s.in_pos + 1] << 8);
+            v = (unsigned)in[s.in_pos + 2] | ((unsigned)in[s.in_pos + 3] << 8);
+            if ((n ^ 0xFFFFu) != v) return mlip__fail(MLIP_ERR_FORMAT, "PNG: stored block length check failed");
+            s.in_pos += 4;
+            if (n > s.in_len - s.in_pos) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            if (n > s.out_len - s.out_pos) return mlip__fail(MLIP_ERR_FORMAT, "PNG: more image data than the size needs");
+            memcpy(s.out + s.out_pos, in + s.in_pos, n);
+            s.out_pos += n, s.in_pos += n;
+        } else if (type == 1) { /* fixed codes (RFC 1951 3.2.6) */
+            unsigned char l[288];
+            int i;
+            for (i = 0; i < 288; i++) l[i] = (unsigned char)(i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
+            mlip__png_huff_build(&lit, l, 288);
+            for (i = 0; i < 30; i++) l[i] = 5;
+            mlip__png_huff_build(&dist, l, 30);
+            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+        } else if (type == 2) {
+            if ((st = mlip__png_dynamic(&s, &lit, &dist))) return st;
+            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+        } else {
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid deflate block type 3");
+        }
+    }
+    if (s.out_pos != s.out_len)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: image data too short (%lu of %lu bytes)",
+                          (unsigned long)s.out_pos, (unsigned long)s.out_len);
+    /* the unused bits of the last byte are padding; the Adler-32 follows, big-endian */
+    s.in_pos -= (size_t)(s.bitcnt >> 3);
+    if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib checksum missing");
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    if (mlip__img_be32(in + s.in_pos) != mlip__png_adler(1, out, out_len))
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib Adler-32 mismatch");
+#endif
+    return MLIP_OK;
+}
+
+static int mlip__png_paeth(int a, int b, int c) {
+    int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+    return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+}
+
+/* Undo the per-row filters in place. raw holds rows of 1 + rowbytes (filter byte first);
+   bpp is the byte distance to the corresponding byte of the previous pixel (at least 1). */
+static mlip_status mlip__png_unfilter(unsigned char *raw, size_t rows, size_t rowbytes,
+                                      size_t bpp) {
+    size_t y, x;
+    for (y = 0; y < rows; y++) {
+        unsigned char *row = raw + y * (rowbytes + 1) + 1;
+        const unsigned char *up = y ? row - (rowbytes + 1) : NULL;
+        int f = row[-1];
+        for (x = 0; x < rowbytes; x++) {
+            int a = x >= bpp ? row[x - bpp] : 0, b = up ? up[x] : 0;
+            int c = (up && x >= bpp) ? up[x - bpp] : 0, add;
+            switch (f) {
+            case 0: add = 0; break;
+            case 1: add = a; break;
+            case 2: add = b; break;
+            case 3: add = (a + b) >> 1; break;
+            case 4: add = mlip__png_paeth(a, b, c); break;
+            default: return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid filter type %d", f);
+            }
+            row[x] = (unsigned char)(row[x] + add);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* One sample of a filtered-off row: depth 1/2/4 packed MSB first, 16 big-endian. */
+static unsigned mlip__png_sample(const unsigned char *row, size_t i, int depth) {
+    switch (depth) {
+    case 16: return ((unsigned)row[2 * i] << 8) | row[2 * i + 1];
+    case 8: return row[i];
+    default: {
+        size_t bit = i * (size_t)depth;
+        return (unsigned)(row[bit >> 3] >> (8 - depth - (int)(bit & 7))) & ((1u << depth) - 1);
+    }
+    }
+}
+
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
+                                        const mlip_image_options *opt, mlip_image *out) {
+    static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                    {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+    const unsigned char *p = (const unsigned char *)buf, *plte = NULL;
+    uint32_t crc_table[256], width = 0, height = 0;
+    int depth = 0, color = -1, interlace = 0, file_ch = 0, out_ch, n_plte = 0, pass, seen_idat = 0;
+    size_t pos, idat_len = 0, raw_len = 0, plane;
+    unsigned char *idat = NULL, *raw = NULL;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+    mlip__png_crc_table(crc_table);
+    (void)crc_table;
+    /* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
+    for (pos = 8;;) {
+        uint32_t clen;
+        const unsigned char *type, *data;
+        if (len - pos < 12) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated (no IEND chunk)");
+        clen = mlip__img_be32(p + pos);
+        if (clen > 0x7FFFFFFFu || clen > len - pos - 12)
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: chunk length %lu runs past the end",
+                              (unsigned long)clen);
+        type = p + pos + 4, data = p + pos + 8;
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* fuzzers: let mutations past the CRC */
+        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__img_be32(data + clen))
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: CRC mismatch in chunk %.4s", (const char *)type);
+#endif
+        if (pos == 8 && memcmp(type, "IHDR", 4) != 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: first chunk is not IHDR");
+        if (!memcmp(type, "IHDR", 4)) {
+            if (pos != 8 || clen != 13) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad IHDR");
+            width = mlip__img_be32(data), height = mlip__img_be32(data + 4);
+            depth = data[8], color = data[9], interlace = data[12];
+            if (data[10] != 0 || data[11] != 0 || interlace > 1)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: unknown compression, filter or interlace method");
+            switch (color) {
+            case 0: file_ch = 1; st = (depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
+            case 3: file_ch = 1; st = (depth == 1 || depth == 2 || depth == 4 || depth == 8) ? MLIP_OK : MLIP_ERR_FORMAT; break;
+            case 2: file_ch = 3; st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
+            case 4: file_ch = 2; st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
+            case 6: file_ch = 4; st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
+            default: st = MLIP_ERR_FORMAT;
+            }
+            if (st) return mlip__fail(st, "PNG: invalid color type %d with bit depth %d", color, depth);
+            if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu",
+                                  (unsigned long)width, (unsigned long)height);
+        } else if (!memcmp(type, "PLTE", 4)) {
+            if (clen % 3 || clen == 0 || clen > 768) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad PLTE length");
+            plte = data, n_plte = (int)(clen / 3);
+        } else if (!memcmp(type, "IDAT", 4)) {
+            if (mlip_size_add(idat_len, clen, &idat_len)) return MLIP_ERR_OVERFLOW;
+            seen_idat = 1;
+        } else if (!memcmp(type, "IEND", 4)) {
+            break;
+        } else if (!(type[0] & 0x20)) { /* lower-case first letter = ancillary, skippable */
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "PNG: unknown critical chunk %.4s", (const char *)type);
+        }
+        pos += (size_t)clen + 12;
+    }
+    if (!seen_idat) return mlip__fail(MLIP_ERR_FORMAT, "PNG: no IDAT chunk");
+    if (color == 3 && !plte) return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
+    if ((st = mlip__img_limit(opt, width, height, "PNG"))) return st;
+    /* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+    for (pass = 0; pass < 7; pass++) {
+        const int *a = adam7[interlace ? pass : 0];
+        size_t pw = interlace ? (width > (uint32_t)a[0] ? (width - a[0] + a[2] - 1) / a[2] : 0) : width;
+        size_t ph = interlace ? (height > (uint32_t)a[1] ? (height - a[1] + a[3] - 1) / a[3] : 0) : height;
+        size_t bits = 0, rb;
+        if (pw && ph) {
+            if (mlip_size_mul(pw, (size_t)(file_ch * depth), &bits) || mlip_size_add((bits + 7) / 8, 1, &rb) ||
+                mlip_size_mul(rb, ph, &rb) || mlip_size_add(raw_len, rb, &raw_len)) {
+                mlip_image_free(out);
+                return MLIP_ERR_OVERFLOW;
+            }
+        }
+        if (!interlace) break;
+    }
+    /* deflate expands at most 1032:1, so the compressed size bounds what can be meant;
+       refusing here keeps a tiny corrupt file from costing a huge allocation */
+    if (raw_len / 1032 > idat_len + 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
+                          (unsigned long)idat_len, (unsigned long)width, (unsigned long)height);
+    out_ch = color == 3 ? 3 : file_ch;
+    if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
+    out->format = MLIP_IMAGE_PNG;
+    out->bits = color == 3 ? 8 : depth;
+    out->max_value = (float)((1u << out->bits) - 1);
+    plane = (size_t)width * height;
+    idat = (unsigned char *)mlip_alloc(idat_len ? idat_len : 1);
+    raw = (unsigned char *)mlip_alloc(raw_len);
+    if (!idat || !raw) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    /* Pass 2: gather the IDAT payloads (already validated) into one zlib stream. */
+    {
+        size_t at = 0;
+        for (pos = 8;;) {
+            uint32_t clen = mlip__img_be32(p + pos);
+            if (!memcmp(p + pos + 4, "IDAT", 4)) memcpy(idat + at, p + pos + 8, clen), at += clen;
+            if (!memcmp(p + pos + 4, "IEND", 4)) break;
+            pos += (size_t)clen + 12;
+        }
+    }
+    if ((st = mlip__png_zlib(idat, idat_len, raw, raw_len))) goto done;
+    {
+        size_t off = 0;
+        for (pass = 0; pass < 7; pass++) {
+            const int *a = interlace ? adam7[pass] : adam7[0];
+            size_t sx = interlace ? (size_t)a[0] : 0, sy = interlace ? (size_t)a[1] : 0;
+            size_t dx = interlace ? (size_t)a[2] : 1, dy = interlace ? (size_t)a[3] : 1;
+            size_t pw = width > sx ? (width - sx + dx - 1) / dx : 0;
+            size_t ph = height > sy ? (height - sy + dy - 1) / dy : 0;
+            size_t rowbytes = (pw * (size_t)(file_ch * depth) + 7) / 8, x, y;
+            size_t bpp = (size_t)(file_ch * depth) >= 8 ? (size_t)(file_ch * depth) / 8 : 1;
+            if (pw && ph) {
+                if ((st = mlip__png_unfilter(raw + off, ph, rowbytes, bpp))) goto done;
+                for (y = 0; y < ph; y++) {
+                    const unsigned char *row = raw + off + y * (rowbytes + 1) + 1;
+                    size_t oy = sy + y * dy;
+                    for (x = 0; x < pw; x++) {
+                        size_t at = oy * width + sx + x * dx;
+                        int ch;
+                        if (color == 3) {
+                            unsigned idx = mlip__png_sample(row, x, depth);
+                            if ((int)idx >= n_plte) {
+                                st = mlip__fail(MLIP_ERR_FORMAT, "PNG: palette index %u out of range", idx);
+                                goto done;
+                            }
+                            for (ch = 0; ch < 3; ch++) out->pixels[ch * plane + at] = (float)plte[3 * idx + ch];
+                        } else {
+                            for (ch = 0; ch < file_ch; ch++)
+                                out->pixels[ch * plane + at] =
+                                    (float)mlip__png_sample(row, x * (size_t)file_ch + (size_t)ch, depth);
+                        }
+                    }
+                }
+                off += ph * (rowbytes + 1);
+            }
+            if (!interlace) break;
+        }
+    }
+done:
+    mlip_free(idat);
+    mlip_free(raw);
+    if (st) mlip_image_free(out);
+    return st;
+}
+#endif /* MLIP_NO_PNG */
+
+/* ---- DICOM Part 10 (PS3.10), uncompressed pixel data -------------------------------- */
+#ifndef MLIP_NO_DICOM
+typedef struct {
+    const unsigned char *p;
+    size_t n, pos;
+    int big;      /* explicit VR big endian dataset */
+    int explicit_vr;
+} mlip__dcm_cur;
+
+typedef struct {
+    unsigned group, element;
+    char vr[3];
+    uint32_t length; /* 0xFFFFFFFF = undefined */
+    size_t value;    /* offset of the value */
+} mlip__dcm_elem;
+
+#define MLIP__DCM_UNDEFINED 0xFFFFFFFFu
+
+static unsigned mlip__dcm_u16(const mlip__dcm_cur *c, size_t at) {
+    return c->big ? ((unsigned)c->p[at] << 8) | c->p[at + 1] : ((unsigned)c->p[at + 1] << 8) | c->p[at];
+}
+static uint32_t mlip__dcm_u32(const mlip__dcm_cur *c, size_t at) {
+    return c->big ? mlip__img_be32(c->p + at) : mlip__img_le32(c->p + at);
+}
+
+/* Read one element header. Item and delimiter tags (FFFE,xxxx) never carry a VR. Does not
+   move past the value; checks that a defined-length value fits in the buffer. */
+static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
+    if (c->n - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
+    e->group = mlip__dcm_u16(c, c->pos), e->element = mlip__dcm_u16(c, c->pos + 2);
+    e->vr[0] = e->vr[1] = e->vr[2] = 0;
+    if (!c->explicit_vr || e->group == 0xFFFE) {
+        e->length = mlip__dcm_u32(c, c->pos + 4);
+        c->pos += 8;
+    } else {
+        const char *vr = (const char *)c->p + c->pos + 4;
+        e->vr[0] = vr[0], e->vr[1] = vr[1];
+        if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
+            return mlip__fail(MLIP_ERR_FORMAT, "DICOM: invalid VR in element (%04X,%04X)", e->group, e->element);
+        /* VRs with a 4-byte length after two reserved bytes (PS3.5 7.1.2) */
+        if (strstr("OB OD OF OL OV OW SQ SV UC UN UR UT UV", e->vr)) {
+            if (c->n - c->pos < 12) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
+            e->length = mlip__dcm_u32(c, c->pos + 8);
+            c->pos += 12;
+        } else {
+            e->length = mlip__dcm_u16(c, c->pos + 6);
+            c->pos += 8;
+        }
+    }
+    e->value = c->pos;
+    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->n - c->pos)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: element (%04X,%04X) length %lu runs past the end",
+                          e->group, e->element, (unsigned long)e->length);
+    return MLIP_OK;
+}
+
+/* Skip an undefined-length sequence (or item): items until the Sequence Delimitation
+   Item (FFFE,E0DD); an undefined-length item holds elements until (FFFE,E00D). */
+static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_item) {
+    mlip__dcm_elem e;
+    mlip_status st;
+    if (depth > 32) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: sequences nested too deeply");
+    for (;;) {
+        if ((st = mlip__dcm_header(c, &e))) return st;
+        if (e.group == 0xFFFE && e.element == (in_item ? 0xE00Du : 0xE0DDu)) return MLIP_OK;
+        if (e.length == MLIP__DCM_UNDEFINED) {
+            int item = e.group == 0xFFFE && e.element == 0xE000;
+            if ((st = mlip__dcm_skip_undefined(c, depth + 1, item))) return st;
+        } else {
+            c->pos += e.length;
+        }
+    }
+}
+
+/* Copy a text value (DS/IS/UI/CS) without padding; the first of several (backslash). */
+static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
+    size_t i, k = 0;
+    for (i = 0; i < e->length && k + 1 < cap; i++) {
+        char ch = (char)c->p[e->value + i];
+        if (ch == '\\') break;
+        if (ch == ' ' || ch == '\0') continue;
+        dst[k++] = ch;
+    }
+    dst[k] = 0;
+}
+
+static int mlip__dcm_number(const mlip__dcm_cur *c, const mlip__dcm_elem *e, double *v) {
+    char text[72], *end;
+    mlip__dcm_text(c, e, text, sizeof text);
+    if (!text[0]) return 0;
+    *v = strtod(text, &end);
+    return *end == 0 && *v == *v && fabs(*v) < 1e30;
+}
+
+static const char *mlip__dcm_syntax_name(const char *uid, int *compressed) {
+    static const struct { const char *uid, *name; int compressed; } table[] = {
+        {"1.2.840.10008.1.2", "Implicit VR Little Endian", 0},
+        {"1.2.840.10008.1.2.1", "Explicit VR Little Endian", 0},
+        {"1.2.840.10008.1.2.2", "Explicit VR Big Endian", 0},
+        {"1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian", 1},
+        {"1.2.840.10008.1.2.5", "RLE Lossless", 1},
+        {"1.2.840.10008.1.2.4.50", "JPEG Baseline", 1},
+        {"1.2.840.10008.1.2.4.51", "JPEG Extended", 1},
+        {"1.2.840.10008.1.2.4.57", "JPEG Lossless", 1},
+        {"1.2.840.10008.1.2.4.70", "JPEG Lossless SV1", 1},
+        {"1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", 1},
+        {"1.2.840.10008.1.2.4.81", "JPEG-LS Near-Lossless", 1},
+        {"1.2.840.10008.1.2.4.90", "JPEG 2000 Lossless", 1},
+        {"1.2.840.10008.1.2.4.91", "JPEG 2000", 1},
+        {"1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Lossless", 1},
+        {"1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2", 1},
+        {"1.2.840.10008.1.2.4.100", "MPEG2 Main Profile", 1},
+        {"1.2.840.10008.1.2.4.101", "MPEG2 High Profile", 1},
+        {"1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264", 1},
+        {"1.2.840.10008.1.2.4.103", "MPEG-4 AVC/H.264 BD", 1},
+        {"1.2.840.10008.1.2.4.201", "HTJ2K Lossless", 1},
+        {"1.2.840.10008.1.2.4.202", "HTJ2K Lossless RPCL", 1},
+        {"1.2.840.10008.1.2.4.203", "HTJ2K", 1}};
+    size_t i;
+    for (i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (!strcmp(uid, table[i].uid)) {
+            *compressed = table[i].compressed;
+            return table[i].name;
+        }
+    *compressed = 1; /* unknown: assume it encodes pixels we cannot read */
+    return NULL;
+}
+
+MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
+                                          const mlip_image_options *opt, mlip_image *out) {
+    mlip__dcm_cur c;
+    mlip__dcm_elem e;
+    char syntax[68] = "", photometric[20] = "";
+    const char *name;
+    int compressed = 0, have_pixels = 0, rows = 0, cols = 0, spp = 1, planar = 0, frames = 1;
+    int alloc_bits = 0, stored = 0, high = -1, is_signed = 0, frame = opt ? opt->frame : 0;
+    double slope = 1, intercept = 0, wc = 0, ww = 0, v;
+    int has_wc = 0, has_ww = 0;
+    size_t pix_at = 0, pix_len = 0, plane, frame_bytes, i, bytes;
+    mlip_status st;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    c.p = (const unsigned char *)buf, c.n = len, c.pos = 132, c.big = 0, c.explicit_vr = 1;
+    if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
+    /* File meta information: group 0002, always explicit VR little endian. */
+    while (c.n - c.pos >= 2 && mlip__dcm_u16(&c, c.pos) == 0x0002) {
+        if ((st = mlip__dcm_header(&c, &e))) return st;
+        if (e.length == MLIP__DCM_UNDEFINED) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
+        if (e.element == 0x0010) mlip__dcm_text(&c, &e, syntax, sizeof syntax);
+        c.pos += e.length;
+    }
+    if (!syntax[0]) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
+    name = mlip__dcm_syntax_name(syntax, &compressed);
+    if (compressed) {
+        if (name) return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", name, syntax);
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported", syntax);
+    }
+    c.explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
+    c.big = !strcmp(syntax, "1.2.840.10008.1.2.2");
+    /* Data set: read the image pixel module's elements at the top level (sequences such
+       as the Icon Image Sequence carry their own Rows/Pixel Data and are skipped). */
+    while (!have_pixels && c.pos < c.n) {
+        if ((st = mlip__dcm_header(&c, &e))) return st;
+        if (e.length == MLIP__DCM_UNDEFINED) {
+            if (e.group == 0x7FE0 && e.element == 0x0010)
+                return mlip__fail(MLIP_ERR_FORMAT, "DICOM: encapsulated (compressed) pixel data in %s", name);
+            if ((st = mlip__dcm_skip_undefined(&c, 0, e.group == 0xFFFE && e.element == 0xE000))) return st;
+            continue;
+        }
+        if (e.group == 0x0028 && e.length >= 2) {
+            unsigned u = mlip__dcm_u16(&c, e.value);
+            switch (e.element) {
+            case 0x0002: spp = (int)u; break;
+            case 0x0006: planar = (int)u; break;
+            case 0x0010: rows = (int)u; break;
+            case 0x0011: cols = (int)u; break;
+            case 0x0100: alloc_bits = (int)u; break;
+            case 0x0101: stored = (int)u; break;
+            case 0x0102: high = (int)u; break;
+            case 0x0103: is_signed = u != 0; break;
+            case 0x0004: mlip__dcm_text(&c, &e, photometric, sizeof photometric); break;
+            case 0x0008: if (mlip__dcm_number(&c, &e, &v)) frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9)); break;
+            case 0x1050: if (mlip__dcm_number(&c, &e, &v)) wc = v, has_wc = 1; break;
+            case 0x1051: if (mlip__dcm_number(&c, &e, &v)) ww = v, has_ww = 1; break;
+            case 0x1052: if (mlip__dcm_number(&c, &e, &v)) intercept = v; break;
+            case 0x1053: if (mlip__dcm_number(&c, &e, &v)) slope = v; break;
+            default: break;
+            }
+        }
+        if (e.group == 0x7FE0 && e.element == 0x0010) pix_at = e.value, pix_len = e.length, have_pixels = 1;
+        c.pos += e.length;
+    }
+    if (!have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
+    if (rows <= 0 || cols <= 0) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
+    if (strcmp(photometric, "MONOCHROME1") && strcmp(photometric, "MONOCHROME2") && strcmp(photometric, "RGB"))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "DICOM: photometric interpretation '%s' not supported "
+                          "(MONOCHROME1, MONOCHROME2, RGB)", photometric);
+    if ((photometric[0] == 'R') != (spp == 3) || (spp != 1 && spp != 3))
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", spp, photometric);
+    if (alloc_bits != 8 && alloc_bits != 16 && alloc_bits != 32)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "DICOM: Bits Allocated %d not supported (8, 16, 32)", alloc_bits);
+    if (stored <= 0) stored = alloc_bits;
+    if (high < 0) high = stored - 1;
+    if (stored > alloc_bits || high >= alloc_bits || high + 1 < stored)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
+                          stored, high, alloc_bits);
+    if (frame < 0 || frame >= frames)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame, frames);
+    /* the pixel data must hold the frame before anything is allocated: a few corrupted
+       bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
+    plane = (size_t)rows * (size_t)cols;
+    bytes = (size_t)alloc_bits / 8;
+    frame_bytes = plane * (size_t)spp * bytes;
+    if (pix_len / frame_bytes <= (size_t)frame) {
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
+                          (unsigned long)pix_len, frame, (unsigned long)frame_bytes * (size_t)(frame + 1));
+    }
+    if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
+    out->format = MLIP_IMAGE_DICOM;
+    out->bits = stored;
+    out->frames = frames, out->frame = frame;
+    out->monochrome1 = !strcmp(photometric, "MONOCHROME1");
+    out->has_window = has_wc && has_ww && ww > 0;
+    out->window_center = (float)wc, out->window_width = (float)ww;
+    memcpy(out->transfer_syntax, syntax, sizeof syntax);
+    {
+        /* value range for max_value: rescaled maximum of the stored bits */
+        double top = is_signed ? ldexp(1.0, stored - 1) - 1 : ldexp(1.0, stored) - 1;
+        out->max_value = (float)(top * slope + intercept);
+    }
+    c.pos = pix_at + (size_t)frame * frame_bytes;
+    for (i = 0; i < plane * (size_t)spp; i++) {
+        const unsigned char *s = c.p + c.pos + i * bytes;
+        uint32_t raw = bytes == 1 ? s[0] : bytes == 2 ? mlip__dcm_u16(&c, (size_t)(s - c.p)) : mlip__dcm_u32(&c, (size_t)(s - c.p));
+        double val;
+        size_t dst;
+        /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
+        raw >>= (high + 1 - stored);
+        if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
+        if (is_signed && (raw >> (stored - 1)) & 1) val = (double)raw - ldexp(1.0, stored);
+        else val = (double)raw;
+        /* planar configuration 0: RGBRGB..., 1: RRR...GGG...BBB... */
+        dst = spp == 1 ? i : planar ? i : (i % 3) * plane + i / 3;
+        out->pixels[dst] = (float)(val * slope + intercept);
+    }
+    return MLIP_OK;
+}
+#endif /* MLIP_NO_DICOM */
+
+/* ---- Format detection and files -------------------------------------------------------- */
+MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
+                                           const mlip_image_options *opt, mlip_image *out) {
+    const unsigned char *p = (const unsigned char *)buf;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    if (len >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8)) {
+#ifndef MLIP_NO_PNG
+        return mlip_image_read_png(buf, len, opt, out);
+#else
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "PNG support compiled out (MLIP_NO_PNG)");
+#endif
+    }
+    if (len >= 132 && !memcmp(p + 128, "DICM", 4)) {
+#ifndef MLIP_NO_DICOM
+        return mlip_image_read_dicom(buf, len, opt, out);
+#else
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "DICOM support compiled out (MLIP_NO_DICOM)");
+#endif
+    }
+    if (len >= 2 && p[0] == 'P' && (p[1] == '2' || p[1] == '3' || p[1] == '5' || p[1] == '6')) {
+#ifndef MLIP_NO_PNM
+        return mlip_image_read_pnm(buf, len, opt, out);
+#else
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "PNM support compiled out (MLIP_NO_PNM)");
+#endif
+    }
+    (void)opt;
+    return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown image format (not PGM/PPM, PNG or DICOM Part 10)");
+}
+
+MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_options *opt,
+                                         mlip_image *out) {
+    FILE *f;
+    long size;
+    unsigned char *buf;
+    mlip_status st;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(path);
+    f = fopen(path, "rb");
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
+    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+        fclose(f);
+        return mlip__fail(MLIP_ERR_IO, "cannot determine the size of %s", path);
+    }
+    buf = (unsigned char *)mlip_alloc(size ? (size_t)size : 1);
+    if (!buf) {
+        fclose(f);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f);
+        mlip_free(buf);
+        return mlip__fail(MLIP_ERR_IO, "cannot read %s", path);
+    }
+    fclose(f);
+    st = mlip_image_read_memory(buf, (size_t)size, opt, out);
+    mlip_free(buf);
+    return st;
+}
+
+/* ---- Preprocessing ------------------------------------------------------------------------ */
+
+/* Resampling along one axis: output index o in [0, size) takes taps[o*max_taps ..] of the
+   source, or is padding when n[o] == 0. The image occupies [off, off + span) of the output
+   (span = the scaled source length; off < 0 when cropping). */
+static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps,
+                           int *first, int *n, float *w) {
+    int o, k;
+    double scale = (double)in / span; /* source pixels per output pixel */
+    for (o = 0; o < size; o++) {
+        int rel = o - off;
+        float *wo = w + (size_t)o * max_taps;
+        n[o] = 0, first[o] = 0;
+        if (rel < 0 || rel >= span) continue;
+        if (!area) {
+            /* centre of output pixel in source coordinates, half-pixel aligned */
+            double s = (rel + 0.5) * scale - 0.5, f;
+            int i0;
+            if (s < 0) s = 0;
+            if (s > in - 1) s = in - 1;
+            i0 = (int)floor(s);
+            if (i0 > in - 2) i0 = in > 1 ? in - 2 : 0;
+            f = s - i0;
+            first[o] = i0;
+            if (in == 1) {
+                n[o] = 1, wo[0] = 1;
+            } else {
+                n[o] = 2, wo[0] = (float)(1 - f), wo[1] = (float)f;
+            }
+        } else {
+            /* the source interval [a, b) this output pixel covers, each source pixel
+               weighted by its overlap */
+            double a = rel * scale, b = (rel + 1) * scale, total = 0;
+            int i0 = (int)floor(a), i1 = (int)ceil(b);
+            if (i1 > in) i1 = in;
+            if (i1 - i0 > max_taps) i1 = i0 + max_taps;
+            first[o] = i0;
+            for (k = 0; k < i1 - i0; k++) {
+                double lo = MLIP__MAX(a, (double)(i0 + k)), hi = MLIP__MIN(b, (double)(i0 + k + 1));
+                wo[k] = (float)(hi > lo ? hi - lo : 0);
+                total += wo[k];
+            }
+            n[o] = i1 - i0;
+            for (k = 0; k < n[o]; k++) wo[k] = (float)(wo[k] / (total > 0 ? total : 1));
+        }
+    }
+}
+
+MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
+                                          const mlip_preprocess_options *opt, float *out,
+                                          int size, int channels) {
+    mlip_preprocess_options o;
+    int W, H, in_ch, c, x, y, span_w, span_h, off_x, off_y, taps_x, taps_y;
+    size_t plane, i, n_norm = 0;
+    double lo = 0, hi = 1, scale;
+    float *norm = NULL, *tmp = NULL, *wx = NULL, *wy = NULL;
+    int *fx = NULL, *nx = NULL, *fy = NULL, *ny = NULL;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(in);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(in->pixels);
+    MLIP__CHECK_POS(size);
+    MLIP__CHECK_POS(in->width);
+    MLIP__CHECK_POS(in->height);
+    if (channels != 1 && channels != 3)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: channels must be 1 or 3 (got %d)", channels);
+    if (in->channels < 1 || in->channels > 4)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: image has %d channels", in->channels);
+    if (opt) o = *opt;
+    else memset(&o, 0, sizeof o);
+    W = in->width, H = in->height;
+    plane = (size_t)W * H;
+    in_ch = in->channels >= 3 ? 3 : 1; /* alpha is dropped */
+    /* 1. normalise to [0,1] */
+    if (o.norm == MLIP_IMAGE_NORM_AUTO)
+        o.norm = in->format == MLIP_IMAGE_DICOM ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
+                                                 : MLIP_IMAGE_NORM_RANGE;
+    if (o.norm == MLIP_IMAGE_NORM_WINDOW && o.window_width <= 0) {
+        if (!in->has_window)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: window asked for, none given or in the file");
+        o.window_center = in->window_center, o.window_width = in->window_width;
+    }
+    switch (o.norm) {
+    case MLIP_IMAGE_NORM_RANGE:
+        lo = 0, hi = in->max_value > 0 ? in->max_value : 1;
+        break;
+    case MLIP_IMAGE_NORM_MINMAX:
+        lo = hi = in->pixels[0];
+        for (i = 0; i < plane * (size_t)in_ch; i++) {
+            if (in->pixels[i] < lo) lo = in->pixels[i];
+            if (in->pixels[i] > hi) hi = in->pixels[i];
+        }
+        if (hi <= lo) hi = lo + 1; /* flat image: all zeros */
+        break;
+    case MLIP_IMAGE_NORM_WINDOW:
+        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
+        if (o.window_width < 1) o.window_width = 1;
+        lo = o.window_center - 0.5 - (o.window_width - 1) / 2.0;
+        hi = o.window_center - 0.5 + (o.window_width - 1) / 2.0;
+        if (hi <= lo) hi = lo + 1;
+        break;
+    default:
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d", (int)o.norm);
+    }
+    if ((o.resize != MLIP_IMAGE_BILINEAR && o.resize != MLIP_IMAGE_AREA) ||
+        (o.fit != MLIP_IMAGE_PAD && o.fit != MLIP_IMAGE_CROP))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown resize or fit mode");
+    if (mlip_size_mul(plane, (size_t)channels, &n_norm)) return MLIP_ERR_OVERFLOW;
+    /* 2. scale so the long side (pad) or the short side (crop) becomes size */
+    scale = o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
+    span_w = (int)MLIP__MAX(1.0, floor(W * scale + 0.5));
+    span_h = (int)MLIP__MAX(1.0, floor(H * scale + 0.5));
+    if (o.fit == MLIP_IMAGE_PAD) span_w = MLIP__MIN(span_w, size), span_h = MLIP__MIN(span_h, size);
+    else span_w = MLIP__MAX(span_w, size), span_h = MLIP__MAX(span_h, size);
+    /* centred; floor division so negative offsets (crop) centre the same way */
+    off_x = (int)floor((size - span_w) / 2.0), off_y = (int)floor((size - span_h) / 2.0);
+    taps_x = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)W / span_w) + 2 : 2;
+    taps_y = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)H / span_h) + 2 : 2;
+    norm = (float *)mlip_alloc(n_norm * sizeof(float));
+    tmp = (float *)mlip_alloc_zeroed((size_t)H * size, sizeof(float)); /* H rows of size */
+    wx = (float *)mlip_alloc_zeroed((size_t)size * taps_x, sizeof(float));
+    wy = (float *)mlip_alloc_zeroed((size_t)size * taps_y, sizeof(float));
+    fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
+    if (!norm || !tmp || !wx || !wy || !fx) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    nx = fx + size, fy = fx + 2 * size, ny = fx + 3 * size;
+    /* normalised, inverted for MONOCHROME1, converted to the output channels */
+    for (i = 0; i < plane; i++) {
+        float v[3];
+        for (c = 0; c < in_ch; c++) {
+            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            if (in->monochrome1 && !o.keep_monochrome1) t = 1 - t;
+            v[c] = (float)t;
+        }
+        if (channels == 1) norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+        else for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
+    }
+    /* 3. separable resampling: columns of each row first (H x size), then rows */
+    mlip__img_axis(W, size, span_w, off_x, o.resize == MLIP_IMAGE_AREA, taps_x, fx, nx, wx);
+    mlip__img_axis(H, size, span_h, off_y, o.resize == MLIP_IMAGE_AREA, taps_y, fy, ny, wy);
+    for (c = 0; c < channels; c++) {
+        const float *src = norm + (size_t)c * plane;
+        float *dst = out + (size_t)c * size * size;
+        for (y = 0; y < H; y++)
+            for (x = 0; x < size; x++) {
+                float acc = 0;
+                int k;
+                for (k = 0; k < nx[x]; k++) acc += wx[(size_t)x * taps_x + k] * src[(size_t)y * W + fx[x] + k];
+                tmp[(size_t)y * size + x] = acc;
+            }
+        for (y = 0; y < size; y++)
+            for (x = 0; x < size; x++) {
+                float acc = 0;
+                int k;
+                if (!ny[y] || !nx[x]) {
+                    dst[(size_t)y * size + x] = o.pad_value;
+                    continue;
+                }
+                for (k = 0; k < ny[y]; k++) acc += wy[(size_t)y * taps_y + k] * tmp[(size_t)(fy[y] + k) * size + x];
+                dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
+            }
+    }
+done:
+    mlip_free(norm), mlip_free(tmp), mlip_free(wx), mlip_free(wy), mlip_free(fx);
+    return st;
+}
+
+/* ---- PNG writer --------------------------------------------------------------------------- */
+static unsigned char *mlip__png_put32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+    return p + 4;
+}
+
+MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int height,
+                                          int channels, unsigned char **out, size_t *out_len) {
+    uint32_t crc_table[256], adler = 1;
+    size_t rowbytes, raw_len, n_blocks, zlen, total, plane, y, x, at;
+    unsigned char *buf, *p, *idat, *raw;
+    int c;
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(out_len);
+    *out = NULL, *out_len = 0;
+    MLIP__CHECK_PTR(pixels);
+    MLIP__CHECK_POS(width);
+    MLIP__CHECK_POS(height);
+    if (channels != 1 && channels != 3)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_encode_png: channels must be 1 or 3 (got %d)", channels);
+    /* raw = rows of (filter byte 0, samples); zlib = 2 header bytes, stored blocks of at
+       most 65535 bytes with 5 header bytes each, 4 Adler bytes */
+    if (mlip_size_mul((size_t)width, (size_t)channels, &rowbytes) ||
+        mlip_size_mul(rowbytes + 1, (size_t)height, &raw_len))
+        return MLIP_ERR_OVERFLOW;
+    n_blocks = raw_len / 65535 + 1;
+    if (mlip_size_mul(n_blocks, 5, &zlen) || mlip_size_add(zlen, raw_len + 6, &zlen) ||
+        zlen > 0x7FFFFFFFu)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_image_encode_png: image too large for one IDAT");
+    total = 8 + 25 + 12 + zlen + 12;
+    buf = (unsigned char *)mlip_alloc(total);
+    raw = (unsigned char *)mlip_alloc(raw_len);
+    if (!buf || !raw) {
+        mlip_free(buf), mlip_free(raw);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    plane = (size_t)width * height;
+    for (y = 0, at = 0; y < (size_t)height; y++) {
+        raw[at++] = 0; /* filter: none */
+        for (x = 0; x < (size_t)width; x++)
+            for (c = 0; c < channels; c++) {
+                float v = pixels[(size_t)c * plane + y * width + x];
+                v = v != v ? 0 : v < 0 ? 0 : v > 1 ? 1 : v;
+                raw[at++] = (unsigned char)(v * 255.0f + 0.5f);
+            }
+    }
+    mlip__png_crc_table(crc_table);
+    p = buf;
+    memcpy(p, "\x89PNG\r\n\x1a\n", 8), p += 8;
+    p = mlip__png_put32(p, 13);
+    memcpy(p, "IHDR", 4);
+    mlip__png_put32(p + 4, (uint32_t)width), mlip__png_put32(p + 8, (uint32_t)height);
+    p[12] = 8, p[13] = (unsigned char)(channels == 1 ? 0 : 2), p[14] = p[15] = p[16] = 0;
+    p = mlip__png_put32(p + 17, mlip__png_crc(crc_table, 0, p, 17));
+    p = mlip__png_put32(p, (uint32_t)zlen);
+    idat = p;
+    memcpy(p, "IDAT", 4), p += 4;
+    *p++ = 0x78, *p++ = 0x01; /* deflate, 32K window, no dictionary; 0x7801 % 31 == 0 */
+    for (at = 0; at < raw_len || at == 0;) {
+        size_t n = MLIP__MIN(raw_len - at, (size_t)65535);
+        *p++ = (unsigned char)(at + n == raw_len); /* BFINAL on the last, BTYPE 00 stored */
+        *p++ = (unsigned char)n, *p++ = (unsigned char)(n >> 8);
+        *p++ = (unsigned char)~n, *p++ = (unsigned char)(~n >> 8);
+        memcpy(p, raw + at, n), p += n, at += n;
+        if (at == raw_len) break;
+    }
+    adler = mlip__png_adler(adler, raw, raw_len);
+    p = mlip__png_put32(p, adler);
+    p = mlip__png_put32(p, mlip__png_crc(crc_table, 0, idat, (size_t)(p - idat)));
+    p = mlip__png_put32(p, 0);
+    memcpy(p, "IEND", 4);
+    p = mlip__png_put32(p + 4, mlip__png_crc(crc_table, 0, p, 4));
+    mlip_free(raw);
+    *out = buf, *out_len = (size_t)(p - buf);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, int width,
+                                         int height, int channels) {
+    unsigned char *png;
+    size_t n;
+    FILE *f;
+    mlip_status st;
+    MLIP__CHECK_PTR(path);
+    if ((st = mlip_image_encode_png(pixels, width, height, channels, &png, &n))) return st;
+    f = fopen(path, "wb");
+    if (!f) {
+        mlip_free(png);
+        return mlip__fail(MLIP_ERR_IO, "cannot create %s", path);
+    }
+    if (fwrite(png, 1, n, f) != n || fclose(f) != 0) {
+        mlip_free(png);
+        return mlip__fail(MLIP_ERR_IO, "cannot write %s", path);
+    }
+    mlip_free(png);
+    return MLIP_OK;
+}
 
 #endif /* MLIP_IMPLEMENTATION_DONE */
 #endif /* MLIP_IMPLEMENTATION */

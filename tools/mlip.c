@@ -340,13 +340,79 @@ static int cmd_vocab(int argc, char **argv) {
     return 0;
 }
 
+/* Raw little-endian float32 whatever the host's byte order; converted in blocks. */
+static int write_f32le(FILE *f, const float *x, size_t n) {
+    unsigned char b[4096];
+    size_t i, k = 0;
+    for (i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        b[k++] = (unsigned char)u, b[k++] = (unsigned char)(u >> 8);
+        b[k++] = (unsigned char)(u >> 16), b[k++] = (unsigned char)(u >> 24);
+        if (k == sizeof b || i + 1 == n) {
+            if (fwrite(b, 1, k, f) != k) return 0;
+            k = 0;
+        }
+    }
+    return 1;
+}
+
+static int cmd_decode(int argc, char **argv) {
+    const char *in = NULL, *outp = NULL;
+    mlip_image_options opt;
+    mlip_image im;
+    FILE *f;
+    int i;
+    if (has_help(argc, argv)) {
+        printf("usage: mlip decode FILE --out OUT.f32 [--frame N]\n"
+               "  Decode a PGM/PPM, PNG or DICOM file (format from its magic bytes) and write\n"
+               "  its pixels as raw little-endian float32: channels planar (C,H,W), rows\n"
+               "  row-major. DICOM values are after Rescale Slope/Intercept, before any\n"
+               "  windowing; --frame picks a frame of a multi-frame file (default 0).\n"
+               "  Prints details, then WIDTHxHEIGHT as the last line.\n");
+        return 0;
+    }
+    memset(&opt, 0, sizeof opt);
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) outp = argv[++i];
+        else if (!strcmp(argv[i], "--frame") && i + 1 < argc) opt.frame = atoi(argv[++i]);
+        else if (!in && argv[i][0] != '-') in = argv[i];
+        else {
+            fprintf(stderr, "mlip decode: unexpected argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!in || !outp) {
+        fprintf(stderr, "mlip decode: need FILE and --out OUT.f32 (see --help)\n");
+        return 2;
+    }
+    if (mlip_image_read_file(in, &opt, &im)) {
+        fprintf(stderr, "mlip decode: %s: %s\n", in, mlip_last_error());
+        return 1;
+    }
+    f = fopen(outp, "wb");
+    if (!f || !write_f32le(f, im.pixels, (size_t)im.width * im.height * im.channels) || fclose(f)) {
+        fprintf(stderr, "mlip decode: cannot write %s\n", outp);
+        mlip_image_free(&im);
+        return 1;
+    }
+    printf("%s: %s, %d channel%s, %d bits, frame %d of %d%s%s\n", in,
+           im.format == MLIP_IMAGE_PNG ? "PNG" : im.format == MLIP_IMAGE_DICOM ? "DICOM" : "PNM",
+           im.channels, im.channels == 1 ? "" : "s", im.bits, im.frame, im.frames,
+           im.transfer_syntax[0] ? ", transfer syntax " : "", im.transfer_syntax);
+    printf("%dx%d\n", im.width, im.height);
+    mlip_image_free(&im);
+    return 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: mlip <command> [options]   (mlip <command> --help for details)\n"
                "commands:\n"
                "  version   library version and GEMM kernels\n"
                "  bench     time the GEMM or an encoder (ViT-B/16, BERT-base) on this machine\n"
                "  tokenize  text lines -> BERT WordPiece ids\n"
-               "  vocab     learn a WordPiece vocabulary from a corpus\n");
+               "  vocab     learn a WordPiece vocabulary from a corpus\n"
+               "  decode    decode a PGM/PPM, PNG or DICOM image to raw float32\n");
 }
 
 int main(int argc, char **argv) {
@@ -358,6 +424,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(argv[1], "vocab")) return cmd_vocab(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "decode")) return cmd_decode(argc - 2, argv + 2);
     fprintf(stderr, "mlip: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
