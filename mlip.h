@@ -36,6 +36,12 @@
      4. Kernels      forward/backward pairs: linear, layernorm, gelu, softmax, attention,
                      embedding, patch embedding, residual, l2 normalisation,
                      cross-entropy, span mean pooling
+     5. Encoders     ViT (pre-LN, visible-patch subsets) and BERT (post-LN, padding mask),
+                     forward/backward, HF parameter names; projection heads
+     6. Tokenizer    BERT WordPiece (HF parity), sentence spans, vocabulary training
+     12. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
+     (7-11, masking/SIE, losses/OT, optimizer/training, downstream and the file format, come
+     in that order as they are written.)
 
    LICENSE: see the end of this file (MIT or public domain, your choice).
 */
