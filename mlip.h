@@ -636,8 +636,10 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
 #define MLIP__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define MLIP__UNUSED __attribute__((unused))
 #define MLIP__NOINLINE __attribute__((noinline))
+#define MLIP__INLINE __inline__ __attribute__((always_inline))
 #else
 #define MLIP__NOINLINE
+#define MLIP__INLINE
 #define MLIP__PRINTF(a, b)
 #define MLIP__UNUSED
 #endif
@@ -1025,7 +1027,7 @@ MLIPDEF double mlip_dot(const float *x, const float *y, size_t n) {
    exp: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (truncation below
    5e-9 relative), 2^n put straight into the exponent bits. Below -87.3 the result is 0
    (e^-87.3 is the smallest normal float); above 88.7 it saturates at 2^127-ish. */
-static float mlip__expf(float x) {
+static MLIP__INLINE float mlip__expf(float x) {
     float n, r, p, scale;
     int32_t bits;
     /* Selections are written as arithmetic on 0/1 so compilers see no control flow (gcc
@@ -1045,7 +1047,7 @@ static float mlip__expf(float x) {
    Abramowitz & Stegun 7.1.26 (absolute error <= 1.5e-7; with float rounding <= 2.5e-7, about
    float's own resolution near 1, all GELU's 1 + erf needs). Both are computed and one selected,
    so the loop vectorises. */
-static float mlip__erff(float x) {
+static MLIP__INLINE float mlip__erff(float x) {
     float neg = (float)(x < 0.0f), z = x * (1.0f - 2.0f * neg), z2 = z * z, t = 1.0f / (1.0f + 0.3275911f * z);
     float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
     float tail = 1.0f - poly * mlip__expf(-z2);
