@@ -1402,8 +1402,9 @@ static void mlip__pack_b(float *dst, const mlip__gemm_job *g, int p0, int kc, in
             const float *src = g->B + (size_t)(j0 + jr) * g->ldb + p0;
             for (k = 0; k < kc; k++) {
                 float *d = dst + (size_t)k * NR;
-                if ((k & 15) == 0)
-                    for (j = 0; j < cols; j++) MLIP__PREFETCH(src + (size_t)j * g->ldb + k + 64);
+                int pj = 2 * (k & 15); /* spread: two rows' next lines per step, 32 rows per line of k */
+                if (pj < cols) MLIP__PREFETCH(src + (size_t)pj * g->ldb + k + 64);
+                if (pj + 1 < cols) MLIP__PREFETCH(src + (size_t)(pj + 1) * g->ldb + k + 64);
                 for (j = 0; j < cols; j++) d[j] = src[(size_t)j * g->ldb + k];
                 for (; j < NR; j++) d[j] = 0.0f;
             }
