@@ -344,6 +344,11 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *vit, const float *img, int B,
                                      float *out);
 /* Accumulate parameter gradients from dout (B, 1 + n, width) of the last training forward. */
 MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *vit, const float *dout);
+/* Take images of height x width (multiples of the patch size) from now on. The patch grid's
+   position embeddings are resized from the trained grid by bicubic interpolation (as PyTorch's
+   F.interpolate(mode="bicubic", align_corners=False) does, which HF's interpolate_pos_encoding
+   uses); [CLS]'s is kept. Gradients flow back through the interpolation. */
+MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *vit, int height, int width);
 
 /* BERT forward. ids (B, T) token ids, type_ids (B, T) or NULL (all 0), mask (B, T) or NULL
    (1 = real token, 0 = padding: padding is never attended to). out (B, T, width): the last
@@ -1664,12 +1669,12 @@ static void mlip__layernorm_rows(void *p, int r0, int r1, int task) {
     for (r = r0; r < r1; r++) {
         const float *x = a->inp + (size_t)r * C;
         float *y = a->out + (size_t)r * C;
-        float m = 0.0f, v = 0.0f, s;
-        for (i = 0; i < C; i++) m += x[i];
-        m /= (float)C;
-        for (i = 0; i < C; i++) v += (x[i] - m) * (x[i] - m);
-        v /= (float)C; /* biased variance, as PyTorch's LayerNorm */
-        s = 1.0f / sqrtf(v + a->eps);
+        double dm = 0.0, dv = 0.0; /* double sums: statistics exact to float rounding */
+        float m, s;
+        for (i = 0; i < C; i++) dm += x[i];
+        m = (float)(dm / C);
+        for (i = 0; i < C; i++) dv += (double)(x[i] - m) * (x[i] - m);
+        s = (float)(1.0 / sqrt(dv / C + a->eps)); /* biased variance, as PyTorch's LayerNorm */
         for (i = 0; i < C; i++) {
             float n = (x[i] - m) * s;
             y[i] = n * (a->weight ? a->weight[i] : 1.0f) + (a->bias ? a->bias[i] : 0.0f);
@@ -1702,15 +1707,16 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
     MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
     for (r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
-        float m = mean[r], s = rstd[r], dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+        float m = mean[r], s = rstd[r], dnorm_mean, dnorm_norm_mean;
+        double sum_dn = 0.0, sum_dn_n = 0.0;
         /* with n = (x - m) s and dn = w dy:  dx = s (dn - mean(dn) - n mean(dn n)) */
         for (i = 0; i < C; i++) {
             float n = (x[i] - m) * s, dn = (weight ? weight[i] : 1.0f) * dy[i];
-            dnorm_mean += dn;
-            dnorm_norm_mean += dn * n;
+            sum_dn += dn;
+            sum_dn_n += (double)dn * n;
         }
-        dnorm_mean /= (float)C;
-        dnorm_norm_mean /= (float)C;
+        dnorm_mean = (float)(sum_dn / C);
+        dnorm_norm_mean = (float)(sum_dn_n / C);
         for (i = 0; i < C; i++) {
             float n = (x[i] - m) * s, dn = (weight ? weight[i] : 1.0f) * dy[i];
             if (dinp) dinp[(size_t)r * C + i] += s * (dn - dnorm_mean - n * dnorm_norm_mean);
@@ -2276,6 +2282,9 @@ struct mlip_encoder {
     int *saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
     size_t idx_cap;
     int last_B, last_T, last_n, has_training_forward;
+    int img_h, img_w;           /* ViT input size (the trained size unless set otherwise) */
+    float *pos_cur, *pos_tmp;   /* interpolated position embeddings and their scratch */
+    float *interp_y, *interp_x; /* bicubic weights: (new grid rows, trained rows), columns */
     mlip__block_acts *la;   /* per layer (training) or one shared set (inference) */
     float *x0, *emb, *emb_mean, *emb_rstd, *patches, *pe, *fin_mean, *fin_rstd;
     float *d_a, *d_b, *d_res, *d_ln, *d_attn, *d_qkv, *d_fc, *d_gelu; /* backward scratch */
@@ -2407,7 +2416,7 @@ MLIPDEF mlip_status mlip_vit_create(const mlip_vit_config *config, mlip_encoder 
                           "of patch, 1-4 channels)", c->image_size, c->patch_size, c->channels);
     e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
     if (!e) return MLIP_ERR_OUT_OF_MEMORY;
-    e->is_vit = 1, e->vit = *c, e->pre_ln = 1;
+    e->is_vit = 1, e->vit = *c, e->pre_ln = 1, e->img_h = e->img_w = c->image_size;
     e->width = c->width, e->layers = c->layers, e->heads = c->heads, e->mlp_dim = c->mlp_dim, e->eps = c->ln_eps;
     st = mlip__encoder_build(e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
                                     (double)c->width * c->channels * c->patch_size * c->patch_size +
@@ -2448,6 +2457,7 @@ MLIPDEF void mlip_encoder_free(mlip_encoder *e) {
     if (!e->weights_external) mlip_free(e->weights);
     mlip_free(e->params), mlip_free(e->grads), mlip_free(e->acts);
     mlip_free(e->w.blocks), mlip_free(e->g.blocks), mlip_free(e->la), mlip_free(e->saved_idx);
+    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
     mlip_free(e);
 }
 
@@ -2727,7 +2737,7 @@ static mlip_status mlip__stack_backward(mlip_encoder *e, const float *dlast, int
 
 /* Unfold the chosen patches of img into rows of (channels, P, P) pixels. */
 static void mlip__vit_patches(const mlip_encoder *e, const float *img, int B, const int *visible, int n, float *patches) {
-    int C = e->vit.channels, P = e->vit.patch_size, S = e->vit.image_size, GW = S / P, b, j, c, py;
+    int C = e->vit.channels, P = e->vit.patch_size, H = e->img_h, S = e->img_w, GW = S / P, b, j, c, py;
     size_t cpp = (size_t)C * P * P;
     for (b = 0; b < B; b++)
         for (j = 0; j < n; j++) {
@@ -2736,8 +2746,97 @@ static void mlip__vit_patches(const mlip_encoder *e, const float *img, int B, co
             for (c = 0; c < C; c++)
                 for (py = 0; py < P; py++)
                     memcpy(dst + ((size_t)c * P + py) * P,
-                           img + (((size_t)b * C + c) * S + (size_t)ky * P + py) * S + (size_t)kx * P, sizeof(float) * P);
+                           img + (((size_t)b * C + c) * H + (size_t)ky * P + py) * S + (size_t)kx * P, sizeof(float) * P);
         }
+}
+
+/* PyTorch's bicubic resampling weights along one axis (align_corners = False, A = -0.75):
+   out[o] = sum_i W[o][i] in[i], taps clamped at the borders. */
+static void mlip__bicubic_weights(float *W, int n_out, int n_in) {
+    const double A = -0.75, scale = (double)n_in / n_out;
+    int o, k;
+    memset(W, 0, sizeof(float) * (size_t)n_out * n_in);
+    for (o = 0; o < n_out; o++) {
+        double x = (o + 0.5) * scale - 0.5, x0 = floor(x), t = x - x0, w[4];
+        double t1 = t + 1, t2 = 1 - t, t3 = 2 - t;
+        w[0] = ((A * t1 - 5 * A) * t1 + 8 * A) * t1 - 4 * A;
+        w[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+        w[2] = ((A + 2) * t2 - (A + 3)) * t2 * t2 + 1;
+        w[3] = ((A * t3 - 5 * A) * t3 + 8 * A) * t3 - 4 * A;
+        for (k = 0; k < 4; k++) {
+            int i = (int)x0 - 1 + k;
+            i = i < 0 ? 0 : (i > n_in - 1 ? n_in - 1 : i);
+            W[(size_t)o * n_in + i] += (float)w[k];
+        }
+    }
+}
+
+MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *e, int height, int width) {
+    int P, G0, GH, GW;
+    size_t D;
+    MLIP__CHECK_PTR(e);
+    if (!e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_set_image_size: the encoder is a BERT");
+    P = e->vit.patch_size, G0 = e->vit.image_size / P, D = (size_t)e->width;
+    if (height <= 0 || width <= 0 || height % P || width % P || height > 65536 || width > 65536)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_set_image_size: %dx%d is not a positive multiple of patch %d",
+                          width, height, P);
+    GH = height / P, GW = width / P;
+    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
+    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+    e->img_h = e->vit.image_size, e->img_w = e->vit.image_size;
+    e->has_training_forward = 0;
+    if (GH != G0 || GW != G0) {
+        e->pos_cur = (float *)mlip_alloc_zeroed((size_t)(GH * GW + 1), D * sizeof(float));
+        e->pos_tmp = (float *)mlip_alloc_zeroed((size_t)G0 * GW, D * sizeof(float));
+        e->interp_y = (float *)mlip_alloc_zeroed((size_t)GH * G0, sizeof(float));
+        e->interp_x = (float *)mlip_alloc_zeroed((size_t)GW * G0, sizeof(float));
+        if (!e->pos_cur || !e->pos_tmp || !e->interp_y || !e->interp_x) return MLIP_ERR_OUT_OF_MEMORY;
+        mlip__bicubic_weights(e->interp_y, GH, G0);
+        mlip__bicubic_weights(e->interp_x, GW, G0);
+    }
+    e->img_h = height, e->img_w = width;
+    return MLIP_OK;
+}
+
+/* pos_cur = resize(trained position embeddings), separably: columns first, then rows. */
+static void mlip__vit_pos_forward(mlip_encoder *e) {
+    int G0 = e->vit.image_size / e->vit.patch_size, GH = e->img_h / e->vit.patch_size, GW = e->img_w / e->vit.patch_size;
+    int D = e->width, a, b, i, j;
+    const float *old = e->w.vit_pos + D; /* skip [CLS] */
+    memcpy(e->pos_cur, e->w.vit_pos, sizeof(float) * (size_t)D);
+    memset(e->pos_tmp, 0, sizeof(float) * (size_t)G0 * GW * D);
+    for (a = 0; a < G0; a++)
+        for (j = 0; j < GW; j++)
+            for (b = 0; b < G0; b++) {
+                float w = e->interp_x[(size_t)j * G0 + b];
+                if (w != 0.0f) mlip_axpy(e->pos_tmp + ((size_t)a * GW + j) * D, w, old + ((size_t)a * G0 + b) * D, (size_t)D);
+            }
+    memset(e->pos_cur + D, 0, sizeof(float) * (size_t)GH * GW * D);
+    for (i = 0; i < GH; i++)
+        for (a = 0; a < G0; a++) {
+            float w = e->interp_y[(size_t)i * G0 + a];
+            if (w != 0.0f) mlip_axpy(e->pos_cur + D + (size_t)i * GW * D, w, e->pos_tmp + (size_t)a * GW * D, (size_t)GW * D);
+        }
+}
+
+/* The transpose of mlip__vit_pos_forward: dpos_cur -> the trained embeddings' gradient. */
+static void mlip__vit_pos_backward(mlip_encoder *e, const float *dcur) {
+    int G0 = e->vit.image_size / e->vit.patch_size, GH = e->img_h / e->vit.patch_size, GW = e->img_w / e->vit.patch_size;
+    int D = e->width, a, b, i, j;
+    float *dold = e->g.vit_pos + D;
+    mlip_axpy(e->g.vit_pos, 1.0f, dcur, (size_t)D);
+    memset(e->pos_tmp, 0, sizeof(float) * (size_t)G0 * GW * D);
+    for (i = 0; i < GH; i++)
+        for (a = 0; a < G0; a++) {
+            float w = e->interp_y[(size_t)i * G0 + a];
+            if (w != 0.0f) mlip_axpy(e->pos_tmp + (size_t)a * GW * D, w, dcur + D + (size_t)i * GW * D, (size_t)GW * D);
+        }
+    for (a = 0; a < G0; a++)
+        for (j = 0; j < GW; j++)
+            for (b = 0; b < G0; b++) {
+                float w = e->interp_x[(size_t)j * G0 + b];
+                if (w != 0.0f) mlip_axpy(dold + ((size_t)a * G0 + b) * D, w, e->pos_tmp + ((size_t)a * GW + j) * D, (size_t)D);
+            }
 }
 
 MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, const int *visible,
@@ -2749,7 +2848,7 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     if (!e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: the encoder is a BERT");
     if (training && e->weights_external)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
-    K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size);
+    K = (e->img_h / e->vit.patch_size) * (e->img_w / e->vit.patch_size);
     n = visible ? n_visible : K;
     if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: n_visible %d not in [1, %d]", n, K);
     if ((double)B * (n + 1) * e->width > 1e12 || (double)B * (n + 1) > 0x7fffffff)
@@ -2763,12 +2862,14 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     /* patch embedding of the visible patches only: masking saves this GEMM too */
     mlip__vit_patches(e, img, B, visible, n, e->patches);
     MLIP__TRY(mlip__linear(e->emb, D, e->patches, cpp, e->w.patch_w, e->w.patch_b, B * n, cpp, D, 0));
+    if (e->pos_cur) mlip__vit_pos_forward(e); /* another image size: resize the positions */
     for (b = 0; b < B; b++) { /* tokens: [CLS] + pos[0], then patch + pos[1 + its index] */
+        const float *pos0 = e->pos_cur ? e->pos_cur : e->w.vit_pos;
         float *x = e->x0 + (size_t)b * T * D;
-        for (i = 0; i < D; i++) x[i] = e->w.cls[i] + e->w.vit_pos[i];
+        for (i = 0; i < D; i++) x[i] = e->w.cls[i] + pos0[i];
         for (j = 0; j < n; j++) {
             int k = visible ? visible[(size_t)b * n + j] : j;
-            const float *pe = e->emb + ((size_t)b * n + j) * D, *pos = e->w.vit_pos + (size_t)(1 + k) * D;
+            const float *pe = e->emb + ((size_t)b * n + j) * D, *pos = pos0 + (size_t)(1 + k) * D;
             float *xt = x + (size_t)(1 + j) * D;
             for (i = 0; i < D; i++) xt[i] = pe[i] + pos[i];
         }
@@ -2803,16 +2904,21 @@ MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
     MLIP__TRY(mlip_layernorm_backward(e->d_a, e->g.final_w, e->g.final_b, dout, e->la[e->layers - 1].out,
                                       e->w.final_w, e->fin_mean, e->fin_rstd, B * T, D));
     MLIP__TRY(mlip__stack_backward(e, e->d_a, B, T, &dx0));
-    for (b = 0; b < B; b++) { /* undo the token assembly */
+    /* undo the token assembly; with a resized grid the position gradient gathers in pos_cur
+       first and then flows back through the interpolation */
+    if (e->pos_cur) memset(e->pos_cur, 0, sizeof(float) * ((size_t)(e->img_h / e->vit.patch_size) * (e->img_w / e->vit.patch_size) + 1) * D);
+    for (b = 0; b < B; b++) {
         const float *dx = dx0 + (size_t)b * T * D;
-        for (i = 0; i < D; i++) e->g.cls[i] += dx[i], e->g.vit_pos[i] += dx[i];
+        float *dpos0 = e->pos_cur ? e->pos_cur : e->g.vit_pos;
+        for (i = 0; i < D; i++) e->g.cls[i] += dx[i], dpos0[i] += dx[i];
         for (j = 0; j < n; j++) {
             int k = e->saved_idx[(size_t)b * n + j];
             const float *dt = dx + (size_t)(1 + j) * D;
-            float *dpos = e->g.vit_pos + (size_t)(1 + k) * D, *dpe = e->emb + ((size_t)b * n + j) * D;
+            float *dpos = dpos0 + (size_t)(1 + k) * D, *dpe = e->emb + ((size_t)b * n + j) * D;
             for (i = 0; i < D; i++) dpos[i] += dt[i], dpe[i] = dt[i];
         }
     }
+    if (e->pos_cur) mlip__vit_pos_backward(e, e->pos_cur); /* pos_cur is recomputed at the next forward */
     return mlip__linear_backward(NULL, 0, e->g.patch_w, e->g.patch_b, e->emb, D, e->patches, cpp, NULL, B * n, cpp, D);
 }
 

@@ -104,6 +104,19 @@ static void test_vit_parity(void) {
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, w));
     check_grads(vit, &fx, "grad_visible.", "vit backward (visible subset)");
+    /* another image size: 24 x 16 pixels, the 4 x 4 grid's positions resized to 6 x 4 */
+    CHECK_FAILS(mlip_vit_set_image_size(vit, 24, 15), MLIP_ERR_INVALID_ARG);
+    CHECK_OK(mlip_vit_set_image_size(vit, 24, 16));
+    free(out);
+    out = mt_alloc((size_t)B * 25 * D);
+    CHECK_OK(mlip_vit_forward(vit, fx_f32(&fx, "input.img_24x16"), B, NULL, 0, 1, out));
+    err = fx_norm_err(out, fx_f32(&fx, "output.24x16"), (size_t)B * 25 * D, &rel);
+    printf("    vit forward at 24x16 (bicubic positions): normalised error %.2g, max relative %.2g\n", err, rel);
+    CHECK_MSG(err <= PARITY_TOL, "vit forward at another size off by %.3g", err);
+    mlip_encoder_zero_grad(vit);
+    CHECK_OK(mlip_vit_backward(vit, fx_f32(&fx, "loss.w_24x16")));
+    check_grads(vit, &fx, "grad_24x16.", "vit backward at 24x16");
+    CHECK_OK(mlip_vit_set_image_size(vit, c.image_size, c.image_size));
     free(out);
 done:
     mlip_encoder_free(vit);

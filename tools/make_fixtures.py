@@ -66,12 +66,18 @@ def vit_fixture():
     w_vis = torch.randn(B, n + 1, cfg["width"], generator=g)
     out_full, grads_full = run(model, lambda m: m(img.double()), w_full)
     out_vis, grads_vis = run(model, lambda m: m(img.double(), visible), w_vis)
+    # another input size (24 x 16 pixels: a 6 x 4 grid from the trained 4 x 4): bicubic positions
+    img_hw = torch.rand(B, 1, 24, 16, generator=g)
+    w_hw = torch.randn(B, 6 * 4 + 1, cfg["width"], generator=g)
+    out_hw, grads_hw = run(model, lambda m: m(img_hw.double()), w_hw)
     e = config_entries("config.", cfg) + weights
     e += [("input.img", img.numpy()), ("input.visible", visible.numpy()),
           ("loss.w_full", w_full.numpy()), ("loss.w_visible", w_vis.numpy()),
           ("output.full", out_full), ("output.visible", out_vis)]
     e += [(k.replace("grad.", "grad_full."), v) for k, v in grads_full]
     e += [(k.replace("grad.", "grad_visible."), v) for k, v in grads_vis]
+    e += [("input.img_24x16", img_hw.numpy()), ("loss.w_24x16", w_hw.numpy()), ("output.24x16", out_hw)]
+    e += [(k.replace("grad.", "grad_24x16."), v) for k, v in grads_hw]
     write_fixture(os.path.join(OUT, "vit_tiny.fx"), e)
 
 

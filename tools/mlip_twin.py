@@ -111,9 +111,15 @@ class ViT(nn.Module):
     def forward(self, img, visible=None):
         """img (B, C, H, W); visible (B, n) patch indices or None -> (B, 1 + n, width)"""
         e = self.embeddings
-        pe = e.patch_embeddings.projection(img).flatten(2).transpose(1, 2)  # (B, K, D)
+        grid = e.patch_embeddings.projection(img)  # (B, D, GH, GW)
+        pe = grid.flatten(2).transpose(1, 2)  # (B, K, D)
         pos = e.position_embeddings[0]
         B, K, D = pe.shape
+        g0 = self.cfg["image_size"] // self.cfg["patch_size"]
+        if grid.shape[2:] != (g0, g0):  # another image size: resize the patch grid's positions
+            p = pos[1:].reshape(1, g0, g0, D).permute(0, 3, 1, 2)
+            p = F.interpolate(p, size=tuple(grid.shape[2:]), mode="bicubic", align_corners=False)
+            pos = torch.cat([pos[:1], p.permute(0, 2, 3, 1).reshape(-1, D)], dim=0)
         if visible is None:
             visible = torch.arange(K).expand(B, K)
         idx = visible.long()
