@@ -1742,19 +1742,38 @@ static mlip_status mlip__gelu_check(const char *who, const void *a, const void *
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
-                                      mlip_gelu_kind kind) {
-    size_t i;
-    mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
-    if (st) return st;
-    if (kind == MLIP_GELU_ERF) {
-        for (i = 0; i < n; i++) out[i] = 0.5f * inp[i] * (1.0f + mlip__erff(inp[i] * MLIP__SQRT_HALF));
+typedef struct mlip__gelu_args {
+    float *out;
+    const float *inp;
+    size_t n;
+    mlip_gelu_kind kind;
+} mlip__gelu_args;
+
+/* Rows here are blocks of 4096 elements. */
+static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
+    const mlip__gelu_args *a = (const mlip__gelu_args *)p;
+    size_t i, i0 = (size_t)r0 * 4096, i1 = MLIP__MIN((size_t)r1 * 4096, a->n);
+    const float *inp = a->inp;
+    float *out = a->out;
+    (void)task;
+    if (a->kind == MLIP_GELU_ERF) {
+        for (i = i0; i < i1; i++) out[i] = 0.5f * inp[i] * (1.0f + mlip__erff(inp[i] * MLIP__SQRT_HALF));
     } else {
-        for (i = 0; i < n; i++) {
+        for (i = i0; i < i1; i++) {
             float x = inp[i], u = MLIP__SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
             out[i] = 0.5f * x * (1.0f + tanhf(u));
         }
     }
+}
+
+MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
+                                      mlip_gelu_kind kind) {
+    mlip__gelu_args a;
+    mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
+    if (st) return st;
+    if (n / 4096 > 0x7ffffffe) return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_gelu_forward: n too large");
+    a.out = out, a.inp = inp, a.n = n, a.kind = kind;
+    mlip__for_rows((int)((n + 4095) / 4096), 4096.0 * 30, mlip__gelu_blocks, &a);
     return MLIP_OK;
 }
 
