@@ -41,7 +41,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image
+.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -161,6 +161,18 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=u
 build/fuzz/fuzz_%: tests/fuzz/fuzz_image.c mlip.h
 	@mkdir -p build/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) -DFUZZ_READER=mlip_image_read_$* -o $@ tests/fuzz/fuzz_image.c -lm -lpthread
+# make fuzz-tokenizer [FUZZ_TIME=600]: libFuzzer on the tokenizer and the vocabulary loader.
+build/fuzz/fuzz_tokenizer: tests/fuzz/fuzz_tokenizer.c mlip.h
+	@mkdir -p build/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_tokenizer.c -lm -lpthread
+fuzz-tokenizer: build/fuzz/fuzz_tokenizer
+	@mkdir -p build/fuzz/corpus_tokenizer build/fuzz/seeds_tokenizer
+	@printf 'No pleural effusion. Heart size is normal; 2.5 cm opacity at the left base!\n' > build/fuzz/seeds_tokenizer/a.txt
+	@printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\nthe\n##s\n\377\376The lungs\tare CLEAR. e.g. Dr. X\n' > build/fuzz/seeds_tokenizer/b.txt
+	./build/fuzz/fuzz_tokenizer -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+	  -artifact_prefix=build/fuzz/ -print_final_stats=1 build/fuzz/corpus_tokenizer build/fuzz/seeds_tokenizer \
+	  2>&1 | grep -E '^(==|#[0-9]+ *DONE|stat::|INFO: Seed|SUMMARY|artifact)'
+
 fuzz-image: build/fuzz/fuzz_png build/fuzz/fuzz_dicom build/fuzz/fuzz_pnm
 	@for r in png dicom pnm; do \
 	  mkdir -p build/fuzz/corpus_$$r build/fuzz/seeds_$$r; \
