@@ -2334,13 +2334,22 @@ static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, in
     return p;
 }
 
+/* "encoder.layer.<l>.<what>.weight" and ".bias": a linear layer (weight rows x cols, decayed)
+   when is_linear, else a LayerNorm (rows values each). */
+static void mlip__lay_pair(mlip__layout *L, int l, const char *what, float **w, float **b, int is_linear,
+                           int rows, int cols) {
+    char name[72];
+    snprintf(name, sizeof name, "encoder.layer.%d.%s.weight", l, what);
+    *w = is_linear ? mlip__lay(L, name, 1, 2, rows, cols, 0, 0) : mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
+    snprintf(name, sizeof name, "encoder.layer.%d.%s.bias", l, what);
+    *b = mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
+}
+
 static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__views *v) {
     int D = e->width, M = e->mlp_dim, l;
-    char n[72];
     mlip__views none;
     mlip__block *b;
     if (!v) v = &none, memset(&none, 0, sizeof none);
-#define MLIP__NAME(fmt) (snprintf(n, sizeof n, fmt, l), n)
     if (e->is_vit) {
         int K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size), P = e->vit.patch_size;
         v->cls = mlip__lay(L, "embeddings.cls_token", 0, 3, 1, 1, D, 0);
@@ -2357,43 +2366,27 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     for (l = 0; l < e->layers; l++) {
         mlip__block dummy;
         b = v->blocks ? &v->blocks[l] : &dummy;
-        if (e->is_vit) { /* HF ViTLayer names, in the order of the computation */
-            b->ln1_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_before.weight"), 0, 1, D, 0, 0, 0);
-            b->ln1_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_before.bias"), 0, 1, D, 0, 0, 0);
-            b->q_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.query.weight"), 1, 2, D, D, 0, 0);
-            b->q_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.query.bias"), 0, 1, D, 0, 0, 0);
-            b->k_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.key.weight"), 1, 2, D, D, 0, 0);
-            b->k_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.key.bias"), 0, 1, D, 0, 0, 0);
-            b->v_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.value.weight"), 1, 2, D, D, 0, 0);
-            b->v_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.attention.value.bias"), 0, 1, D, 0, 0, 0);
-            b->o_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.weight"), 1, 2, D, D, 0, 0);
-            b->o_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.bias"), 0, 1, D, 0, 0, 0);
-            b->ln2_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_after.weight"), 0, 1, D, 0, 0, 0);
-            b->ln2_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.layernorm_after.bias"), 0, 1, D, 0, 0, 0);
-            b->fc_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.weight"), 1, 2, M, D, 0, 0);
-            b->fc_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.bias"), 0, 1, M, 0, 0, 0);
-            b->out_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.weight"), 1, 2, D, M, 0, 0);
-            b->out_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.bias"), 0, 1, D, 0, 0, 0);
-        } else { /* HF BertLayer names, in the order of the computation */
-            b->q_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.query.weight"), 1, 2, D, D, 0, 0);
-            b->q_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.query.bias"), 0, 1, D, 0, 0, 0);
-            b->k_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.key.weight"), 1, 2, D, D, 0, 0);
-            b->k_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.key.bias"), 0, 1, D, 0, 0, 0);
-            b->v_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.value.weight"), 1, 2, D, D, 0, 0);
-            b->v_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.self.value.bias"), 0, 1, D, 0, 0, 0);
-            b->o_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.weight"), 1, 2, D, D, 0, 0);
-            b->o_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.dense.bias"), 0, 1, D, 0, 0, 0);
-            b->ln1_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.LayerNorm.weight"), 0, 1, D, 0, 0, 0);
-            b->ln1_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.attention.output.LayerNorm.bias"), 0, 1, D, 0, 0, 0);
-            b->fc_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.weight"), 1, 2, M, D, 0, 0);
-            b->fc_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.intermediate.dense.bias"), 0, 1, M, 0, 0, 0);
-            b->out_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.weight"), 1, 2, D, M, 0, 0);
-            b->out_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.dense.bias"), 0, 1, D, 0, 0, 0);
-            b->ln2_w = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.LayerNorm.weight"), 0, 1, D, 0, 0, 0);
-            b->ln2_b = mlip__lay(L, MLIP__NAME("encoder.layer.%d.output.LayerNorm.bias"), 0, 1, D, 0, 0, 0);
+        /* HF's names, in the order of the computation: ViTLayer (pre-LN) or BertLayer */
+        if (e->is_vit) {
+            mlip__lay_pair(L, l, "layernorm_before", &b->ln1_w, &b->ln1_b, 0, D, 0);
+            mlip__lay_pair(L, l, "attention.attention.query", &b->q_w, &b->q_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.attention.key", &b->k_w, &b->k_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.attention.value", &b->v_w, &b->v_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.output.dense", &b->o_w, &b->o_b, 1, D, D);
+            mlip__lay_pair(L, l, "layernorm_after", &b->ln2_w, &b->ln2_b, 0, D, 0);
+            mlip__lay_pair(L, l, "intermediate.dense", &b->fc_w, &b->fc_b, 1, M, D);
+            mlip__lay_pair(L, l, "output.dense", &b->out_w, &b->out_b, 1, D, M);
+        } else {
+            mlip__lay_pair(L, l, "attention.self.query", &b->q_w, &b->q_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.self.key", &b->k_w, &b->k_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.self.value", &b->v_w, &b->v_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.output.dense", &b->o_w, &b->o_b, 1, D, D);
+            mlip__lay_pair(L, l, "attention.output.LayerNorm", &b->ln1_w, &b->ln1_b, 0, D, 0);
+            mlip__lay_pair(L, l, "intermediate.dense", &b->fc_w, &b->fc_b, 1, M, D);
+            mlip__lay_pair(L, l, "output.dense", &b->out_w, &b->out_b, 1, D, M);
+            mlip__lay_pair(L, l, "output.LayerNorm", &b->ln2_w, &b->ln2_b, 0, D, 0);
         }
     }
-#undef MLIP__NAME
     if (e->is_vit) {
         v->final_w = mlip__lay(L, "layernorm.weight", 0, 1, D, 0, 0, 0);
         v->final_b = mlip__lay(L, "layernorm.bias", 0, 1, D, 0, 0, 0);
