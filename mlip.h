@@ -592,7 +592,8 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *model, mlip_dtype d
    config NULL infers it: shapes give every size; "__metadata__" strings with the .mlip key
    names ("vit.heads": "4", "image.mean": "0.5,0.5", "tokenizer.vocab": one token a line)
    give what shapes cannot (heads, ln_eps; otherwise a named config of the same shape, or
-   width / 64 heads and eps 1e-12). Other metadata strings are kept. allow_missing = 0 makes a
+   width / 64 heads and eps 1e-12). Other metadata strings are kept, except "format".
+   A config with bert.vocab_size <= 0 takes it from the word embeddings. allow_missing = 0 makes a
    missing tensor an error; 1 leaves it as mlip_model_init_random(model, 0) set it. */
 MLIPDEF mlip_status mlip_model_import_safetensors(const void *buf, size_t len,
                                                   const mlip_model_config *config,
@@ -4984,7 +4985,10 @@ MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range", index);
     p = mlip__fmt_tensor(m, index, &prefix, &data);
     *info = *p;
-    snprintf(info->name, sizeof info->name, "%s%s", prefix, p->name);
+    {
+        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
+        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl), info->name[pl + nl] = '\0';
+    }
     if (stored) *stored = (mlip_dtype)m->stored[index];
     return MLIP_OK;
 }
@@ -6299,7 +6303,8 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
     for (i = 0; i < s.n_meta; i++) {
         const char *key = s.meta[2 * i], *val = s.meta[2 * i + 1];
         if (!strcmp(key, "tokenizer.vocab")) st = mlip__fmt_set_vocab_text(m, val, strlen(val));
-        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME || mlip__fmt_reserved(key, strlen(key))) continue;
+        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME || mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
+            continue; /* "format": "pt" is safetensors' own convention */
         else st = mlip_model_set_meta(m, key, val);
         if (st) goto done;
     }

@@ -17,6 +17,7 @@
 #include "fixture.h"
 #include "test_encoders.c"
 #include "test_tokenizer.c"
+#include "test_format.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -29,6 +30,7 @@ static const mt_suite suites[] = {
     {"kernels", kernel_tests},
     {"encoders", encoder_tests},
     {"tokenizer", tokenizer_tests},
+    {"format", format_tests},
 };
 
 static double mt_now(void) {
