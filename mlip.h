@@ -5603,8 +5603,8 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             uint32_t t;
             q.p = buf, q.len = len;
             for (t = 0; t < i; t++) {
-                const char *k2;
-                size_t k2len;
+                const char *k2 = NULL;
+                size_t k2len = 0;
                 q.pos = meta_pos[t] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
                 mlip__fmt_getstr(&q, &k2, &k2len, MLIP__FMT_MAX_NAME);
                 if (k2len == klen && !memcmp(k2, key, klen)) {
