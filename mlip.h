@@ -5665,6 +5665,11 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
     }
     for (k = 0; k < (int)mean_count && have_mean; k++) c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
     for (k = 0; k < (int)std_count && have_std; k++) c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
+    if (c.vit.layers > 0 && c.bert.layers > 0 && (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
+                        c.vit.layers, c.bert.layers, (unsigned long)len);
+        goto fail; /* (an entry takes at least 29 bytes) */
+    }
     if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
     if (have_vocab && vocab_count) {
         mlip__fmt_rd vr = r;
@@ -5683,6 +5688,7 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         kz = mlip__fmt_strdup(key, klen), vz = mlip__fmt_strdup(val, vlen);
         st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
         mlip_free(kz), mlip_free(vz);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
         if (st) goto fail;
     }
     /* ---- tensor table ---- */
@@ -6261,7 +6267,8 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
             c.bert.vocab_size = (int)we->shape[0];
         }
     } else if ((st = mlip__fmt_st_infer(&s, &c))) goto done;
-    if ((st = mlip__fmt_model_for(&c, len, "safetensors", &m))) goto done;
+    /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
+    if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors", &m))) goto done;
     mlip_model_init_random(m, 0);
     n = mlip_model_tensor_count(m);
     if (!(seen = (unsigned char *)mlip_alloc_zeroed((size_t)n, 1))) { st = MLIP_ERR_OUT_OF_MEMORY; goto done; }
@@ -6306,6 +6313,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
         else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME || mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
             continue; /* "format": "pt" is safetensors' own convention */
         else st = mlip_model_set_meta(m, key, val);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
         if (st) goto done;
     }
 done:

@@ -410,6 +410,36 @@ static void test_fmt_safetensors_errors(void) {
     }
 }
 
+
+/* F16, BF16 and F64 data, at an unaligned offset, with a given config and missing tensors. */
+static void test_fmt_safetensors_dtypes(void) {
+    static const char *const dt[3] = {"F16", "BF16", "F64"};
+    static const unsigned char data[3][32] = {
+        {0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0x00, 0x00},                 /* 1, -2, 0.5, 0 as f16 */
+        {0x80, 0x3f, 0x00, 0xc0, 0x00, 0x3f, 0x00, 0x00},                 /* the same as bf16 */
+        {0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f}};
+    static const float want[4] = {1.0f, -2.0f, 0.5f, 0.0f};
+    mlip_model_config c = fmt_small_config();
+    int t;
+    for (t = 0; t < 3; t++) {
+        char json[128];
+        size_t hl, nb = t == 2 ? 32 : 8;
+        unsigned char buf[256];
+        mlip_model *m = NULL;
+        float *x;
+        snprintf(json, sizeof json, "{\"sie.bias\":{\"dtype\":\"%s\",\"shape\":[4],\"data_offsets\":[0,%d]}} ", dt[t], (int)nb);
+        hl = strlen(json); /* not a multiple of 8: the data are unaligned */
+        memset(buf, 0, sizeof buf);
+        buf[0] = (unsigned char)hl;
+        memcpy(buf + 8, json, hl), memcpy(buf + 8 + hl, data[t], nb);
+        CHECK_FAILS(mlip_model_import_safetensors(buf, 8 + hl + nb, &c, 0, &m), MLIP_ERR_FORMAT); /* missing tensors */
+        CHECK_OK(mlip_model_import_safetensors(buf, 8 + hl + nb, &c, 1, &m));
+        x = m ? mlip_model_tensor(m, "sie.bias", NULL) : NULL;
+        CHECK_MSG(x && !memcmp(x, want, sizeof want), "%s data not decoded", dt[t]);
+        mlip_model_free(m);
+    }
+}
+
 static const mt_case format_tests[] = {
     {"roundtrip", test_fmt_roundtrip},
     {"dtypes", test_fmt_dtypes},
@@ -418,5 +448,6 @@ static const mt_case format_tests[] = {
     {"truncate_flip", test_fmt_truncate_flip},
     {"corpus", test_fmt_corpus},
     {"safetensors_errors", test_fmt_safetensors_errors},
+    {"safetensors_dtypes", test_fmt_safetensors_dtypes},
     {NULL, NULL},
 };
