@@ -168,7 +168,7 @@ static void test_fmt_twin(void) {
     }
     CHECK_OK(mlip_model_import_safetensors(st, st_len, NULL, 0, &m));
     if (!m) goto done;
-    CHECK(mlip_model_get_config(m)->vit.heads == 4 && mlip_model_get_config(m)->vit.ln_eps == 1e-6f);
+    CHECK(mlip_model_get_config(m)->vit.heads == 4 && fabs(mlip_model_get_config(m)->vit.ln_eps - 1e-6) < 1e-12);
     CHECK(mlip_model_get_config(m)->embed_dim == 16 && mlip_model_get_config(m)->bert.vocab_size == 50);
     CHECK(mlip_model_meta(m, "license") && !strcmp(mlip_model_meta(m, "license"), "CC0-1.0"));
     CHECK_OK(mlip_model_save_memory(m, MLIP_DTYPE_F32, &mb, &ml));
