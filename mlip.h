@@ -588,7 +588,8 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *model, mlip_dtype d
    (this file format, the PyTorch twin) or "vision_model." / "text_model." prefix, then the
    encoder's HF name; head.*, logit_scale, local_logit_scale, sie.* as in .mlip. Unprefixed
    encoder names are accepted when the file holds one encoder. "pooler.*", "cls.*" and
-   "embeddings.position_ids" are skipped. Dtypes F32, F16, BF16, F64.
+   "embeddings.position_ids" are skipped; LayerNorm.gamma / .beta (TF-converted checkpoints)
+   read as .weight / .bias. Dtypes F32, F16, BF16, F64.
    config NULL infers it: shapes give every size; "__metadata__" strings with the .mlip key
    names ("vit.heads": "4", "image.mean": "0.5,0.5", "tokenizer.vocab": one token a line)
    give what shapes cannot (heads, ln_eps; otherwise a named config of the same shape, or
@@ -6077,8 +6078,13 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
             prefix = unprefixed == 1 ? "vision." : "text.";
         else return -1;
     }
-    if (strlen(prefix) + strlen(rest) >= cap) return -1;
+    if (strlen(prefix) + strlen(rest) + 1 >= cap) return -1;
     memcpy(out, prefix, strlen(prefix)), memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
+    { /* checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta */
+        size_t n = strlen(out);
+        if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma")) memcpy(out + n - 5, "weight", 7);
+        else if (n >= 14 && !strcmp(out + n - 14, "LayerNorm.beta")) memcpy(out + n - 4, "bias", 5);
+    }
     return 1;
 }
 

@@ -402,6 +402,16 @@ static void test_fmt_safetensors_errors(void) {
     fmt_st_expect("{\"__metadata__\":{\"k\":1}}", 0, "expected a string");
     fmt_st_expect("{\"x\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},\"x\":{}}", 4, "duplicate");
     fmt_st_expect("{\"__metadata__\":{}}", 0, "cannot infer");
+    { /* gamma/beta names map to weight/bias: a wrong shape proves the tensor was recognised */
+        mlip_model_config c = fmt_small_config();
+        unsigned char b[160] = {0};
+        const char *j = "{\"bert.embeddings.LayerNorm.gamma\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        mlip_model *m = NULL;
+        b[0] = (unsigned char)strlen(j);
+        memcpy(b + 8, j, strlen(j));
+        CHECK_FAILS(mlip_model_import_safetensors(b, 8 + strlen(j) + 4, &c, 1, &m), MLIP_ERR_FORMAT);
+        CHECK_MSG(strstr(mlip_last_error(), "shape") != NULL, "gamma not mapped: %s", mlip_last_error());
+    }
     {
         unsigned char b[16] = {200, 0, 0, 0, 0, 0, 0, 0};
         mlip_model *m = NULL;
