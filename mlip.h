@@ -5143,6 +5143,9 @@ static uint16_t mlip__fmt_f32_to_bf16(float f) {
     if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */
     return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1)) >> 16);
 }
+static float mlip__fmt_d2f(double d) { /* out-of-range conversion is undefined in C: saturate */
+    return d > FLT_MAX ? HUGE_VALF : d < -FLT_MAX ? -HUGE_VALF : (float)d;
+}
 static uint32_t mlip__fmt_rd32(const unsigned char *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -5357,8 +5360,10 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
                 for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
                 inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
                 for (j = 0; j < cols; j++) {
-                    float q = data[r * cols + j] * inv;
-                    int qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
+                    float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
+                    int qi;
+                    q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+                    qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
                     chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
                     if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
                 }
@@ -6128,7 +6133,7 @@ static mlip_status mlip__fmt_st_meta_config(mlip__fmt_st *s, mlip_model_config *
             if (end == v || *end || x < 0 || x > 0x7fffffffL) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a count", mlip__fmt_keys[k].name, v);
             memcpy((char *)c + mlip__fmt_keys[k].offset, &xi, sizeof xi);
         } else {
-            float f = (float)strtod(v, &end);
+            float f = mlip__fmt_d2f(strtod(v, &end));
             if (end == v || *end) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a number", mlip__fmt_keys[k].name, v);
             memcpy((char *)c + mlip__fmt_keys[k].offset, &f, sizeof f);
         }
@@ -6138,7 +6143,7 @@ static mlip_status mlip__fmt_st_meta_config(mlip__fmt_st *s, mlip_model_config *
             int ch = 0;
             char *end;
             for (;;) {
-                float f = (float)strtod(v, &end);
+                float f = mlip__fmt_d2f(strtod(v, &end));
                 if (end == v || ch >= 4) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata image.%s: 1-4 numbers, comma-separated", k ? "std" : "mean");
                 (k ? c->image_std : c->image_mean)[ch++] = f;
                 if (*end != ',') break;
@@ -6300,7 +6305,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
                 uint64_t b = mlip__fmt_rd64(q + 8 * j);
                 double d;
                 memcpy(&d, &b, 8);
-                w[j] = (float)d;
+                w[j] = mlip__fmt_d2f(d);
             }
         }
         m->stored[idx] = (unsigned char)(e->dtype == 2 ? MLIP_DTYPE_F16 : e->dtype == 3 ? MLIP_DTYPE_BF16 : MLIP_DTYPE_F32);
