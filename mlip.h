@@ -463,7 +463,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
       16      4    u32 n_tensors: number of tensor entries
       20      4    u32 flags = 0 (reserved; a reader refuses non-zero)
       24      8    u64 data_offset: where the data section starts; a multiple of 64, at or
-                   after the end of the tensor table (the gap is zero padding)
+                   after the end of the tensor table (the gap: zeros when saved here,
+                   ignored when read)
       32      8    u64 data_size: bytes of the data section; data_offset + data_size must be
                    the file's exact length
       40           n_kv key-value entries, then n_tensors tensor entries, back to back
