@@ -10,6 +10,7 @@
 #   make parity-tokenizer all real reports through mlip tokenize and transformers.js: same ids
 #   make example         build and run the small end-to-end example
 #   make fixtures        regenerate tests/data/*.fx with the PyTorch twin (needs python3-torch)
+#   make fuzz-model      libFuzzer on the .mlip / safetensors loaders (FUZZ_TIME seconds, default 600)
 # Switches: PORTABLE=1 (no SIMD, no -march=native), THREADS=0 (MLIP_NO_THREADS),
 #           CC=clang, TEST_THREADS=N (threads the runner uses, default 2), OPT (default -O3:
 #           gcc vectorises loops of unknown length, like the GELU's, only from -O3).
@@ -41,7 +42,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
-.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer
+.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -148,6 +149,20 @@ example: examples/tiny_block
 
 fixtures:
 	/usr/bin/python3 tools/make_fixtures.py
+	/usr/bin/python3 tools/make_model_fixture.py
+
+# Fuzz the model loaders (clang's libFuzzer + ASan + UBSan); not part of `make test`. Seeds come
+# from tests/fuzz/make_seeds.c and the committed corpus tests/data/model_corpus (which the
+# test suite replays); new inputs land in build/fuzz/corpus, crashes in build/fuzz/.
+FUZZ_TIME ?= 600
+fuzz-model: tests/fuzz/fuzz_model.c tests/fuzz/make_seeds.c mlip.h
+	@mkdir -p build/fuzz/corpus
+	$(CC) -std=c99 $(WARN) -O1 -o build/fuzz/make_seeds tests/fuzz/make_seeds.c $(LIBS)
+	./build/fuzz/make_seeds build/fuzz/corpus
+	$(CLANG) -std=c99 $(WARN) -g -O1 -DMLIP_NO_THREADS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o build/fuzz/fuzz_model tests/fuzz/fuzz_model.c -lm
+	./build/fuzz/fuzz_model -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 -rss_limit_mb=1024 \
+	  -artifact_prefix=build/fuzz/ build/fuzz/corpus tests/data/model_corpus
 
 clean:
 	rm -rf build mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)

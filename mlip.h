@@ -39,9 +39,11 @@
      5. Encoders     ViT (pre-LN, visible-patch subsets) and BERT (post-LN, padding mask),
                      forward/backward, HF parameter names; projection heads
      6. Tokenizer    BERT WordPiece (HF parity), sentence spans, vocabulary training
+     11. File format  mlip_model (ViT + BERT + heads + vocabulary) in one .mlip file: load
+                     (mmap, zero-copy), save, f16/bf16/int8; safetensors import/export
      12. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
-     (7-11, masking/SIE, losses/OT, optimizer/training, downstream and the file format, come
-     in that order as they are written.)
+     (7-10, masking/SIE, losses/OT, optimizer/training and downstream, come in that
+     order as they are written.)
 
    LICENSE: see the end of this file (MIT or public domain, your choice).
 */
@@ -456,6 +458,167 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
    format: one token per line. */
 MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
                                      int min_frequency, int lowercase, const char *out_path);
+
+/* ======================================================================================
+   11. File format: a whole model (ViT + BERT + heads + tokenizer vocabulary) in one .mlip
+       file; safetensors import and export
+   ====================================================================================== */
+/* FORMAT of a .mlip file, version 1. Every integer and float is LITTLE-ENDIAN on disk,
+   whatever the host; offsets and sizes are in bytes.
+
+     offset  size  field
+       0      4    magic, the bytes "MLIP"
+       4      4    u32 version = 1 (a reader refuses any other)
+       8      4    u32 endianness check = 0x01020304, i.e. the bytes 04 03 02 01
+      12      4    u32 n_kv: number of key-value entries (at most 4096)
+      16      4    u32 n_tensors: number of tensor entries
+      20      4    u32 flags = 0 (reserved; a reader refuses non-zero)
+      24      8    u64 data_offset: where the data section starts; a multiple of 64, at or
+                   after the end of the tensor table (the gap: zeros when saved here,
+                   ignored when read)
+      32      8    u64 data_size: bytes of the data section; data_offset + data_size must be
+                   the file's exact length
+      40           n_kv key-value entries, then n_tensors tensor entries, back to back
+
+   A string is u32 byte length + that many bytes of UTF-8, no terminator, no NUL byte.
+   KEY-VALUE ENTRY: string key (1-255 bytes), u32 type, value:
+       type 0 u32 (4 bytes)   1 i32 (4 bytes)   2 f32 (4 bytes, IEEE 754)
+       type 3 string          4 string array: u32 count, then count strings
+       type 5 f32 array: u32 count, then count f32
+     Any other type is an error. Keys are unique. Keys of the model (all required unless
+     marked optional; a key with the wrong type, or an unknown key starting with "vit.",
+     "bert.", "model.", "image." or "tokenizer.", is an error):
+       vit.image_size vit.patch_size vit.channels vit.width vit.layers vit.heads
+       vit.mlp_dim (u32), vit.ln_eps (f32),
+       bert.vocab_size bert.max_positions bert.type_vocab_size bert.width bert.layers
+       bert.heads bert.mlp_dim (u32), bert.ln_eps (f32),
+       model.embed_dim (u32): D, the width of the projection heads,
+       image.mean image.std (f32 array, vit.channels values; optional, default 0.5 / 0.5):
+         pixels in [0, 1] are fed to the ViT as (x - mean) / std,
+       tokenizer.lowercase (u32 0/1; optional, default 1),
+       tokenizer.vocab (string array; optional): the WordPiece vocabulary, id = index; no
+         token holds a NUL or a line feed or ends in a carriage return; at most
+         bert.vocab_size tokens.
+     Every other key is free-form: string values are metadata the loader keeps (for example
+     "license", "training.data", "training.steps"), values of other types are skipped.
+   TENSOR ENTRY: string name (1-255 bytes), u32 dtype, u32 rank (0-4), rank x u64 dims,
+     u64 offset (from data_offset; a multiple of 64), u64 nbytes.
+       dtype 0 f32: 4 bytes an element         1 f16: IEEE binary16, 2 bytes
+             2 bf16: the top 16 bits of an f32  3 int8 with per-row scales: rows f32 scales,
+             then rows x cols int8 values q; element = scale[row] * q. cols is the last dim
+             (rank 0: 1), rows the product of the others (rank <= 1: 1).
+     nbytes must be exactly the size the dtype and dims give; tensors appear in increasing
+     offset order without overlapping, and offset + nbytes <= data_size. Elements are
+     row-major (the last dim varies fastest), as in PyTorch.
+     The tensors are exactly the model's, each once, with the shapes its config gives:
+       vision.<name>   every ViT parameter, HF ViTModel names (mlip_encoder_params)
+       text.<name>     every BERT parameter, HF BertModel names
+       head.global_image.weight (D, vit.width)  head.global_image.bias (D)
+       head.global_text.weight (D, bert.width)  head.global_text.bias (D)
+       head.local_image.weight (D, vit.width)   head.local_image.bias (D)
+       head.local_text.weight (D, bert.width)   head.local_text.bias (D)
+       logit_scale, local_logit_scale (rank 0): log of the logit scales (theta, sigma = e^theta)
+       sie.query (vit.width), sie.bias (K = (image_size / patch_size)^2): semantic integrity
+   mlip_model_save writes the entries in the order above (keys: the model keys in the order
+   listed, then the metadata in the order it was set), each tensor at the next multiple of 64,
+   and pads the data section to a multiple of 64; so all-f32 encoder tensors lie exactly as
+   the encoder's arena does, and the loader can run on the mapped file without copying.
+   Saving what was loaded gives the same bytes. */
+
+typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
+
+typedef enum mlip_dtype {
+    MLIP_DTYPE_F32 = 0,
+    MLIP_DTYPE_F16 = 1,
+    MLIP_DTYPE_BF16 = 2,
+    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
+} mlip_dtype;
+
+typedef struct mlip_model_config {
+    mlip_vit_config vit;
+    mlip_bert_config bert;
+    int embed_dim;                     /* D: output width of the four projection heads */
+    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
+    int lowercase;                     /* the tokenizer is uncased (1) or cased (0) */
+} mlip_model_config;
+
+/* DESIGN's named configurations: the encoders of section 5 and D = 128, 256, 512. */
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_base(void);
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
+MLIPDEF void mlip_model_free(mlip_model *model);
+/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
+   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
+MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
+/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
+   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
+   tensors (see mlip_model_is_mapped). */
+MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
+MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
+/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
+   had in the file it was loaded from (f32 for a created model). */
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index, mlip_param_info *info,
+                                           mlip_dtype *stored);
+/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
+MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
+
+/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
+   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
+   (MLIP_ERR_INVALID_ARG when the model has none). */
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
+/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
+   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
+MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
+
+/* Load a .mlip file. load_file maps it (mmap on POSIX; elsewhere it reads it) and, when the
+   host is little-endian and every encoder tensor is f32 and 64-byte aligned, runs the
+   encoders on the mapped bytes (the mapping lives until mlip_model_free). f16, bf16 and int8
+   tensors become f32. load_memory: copy = 0 uses buf in place when it can (buf must then
+   outlive the model; otherwise the data are copied), copy = 1 always copies. Every count,
+   offset and size is checked against len: a malformed file is MLIP_ERR_FORMAT with a message,
+   never an out-of-bounds read. */
+MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out);
+MLIPDEF mlip_status mlip_model_load_memory(const void *buf, size_t len, int copy, mlip_model **out);
+/* Save: to PATH.tmp, then renamed over path, so a failure never leaves a partial file.
+   save_as stores every tensor of rank >= 2 as dtype (vectors and scalars stay f32). */
+MLIPDEF mlip_status mlip_model_save(const mlip_model *model, const char *path);
+MLIPDEF mlip_status mlip_model_save_as(const mlip_model *model, const char *path, mlip_dtype dtype);
+/* The same bytes into a new buffer (*buf, *len; release with mlip_free). */
+MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *model, mlip_dtype dtype, void **buf,
+                                           size_t *len);
+
+/* safetensors (8-byte little-endian header length, JSON header, raw little-endian data).
+   Import maps names: an optional "vit." / "bert." (HF ViTModel, BertModel), "vision." / "text."
+   (this file format, the PyTorch twin) or "vision_model." / "text_model." prefix, then the
+   encoder's HF name; head.*, logit_scale, local_logit_scale, sie.* as in .mlip. Unprefixed
+   encoder names are accepted when the file holds one encoder. "pooler.*", "cls.*" and
+   "embeddings.position_ids" are skipped; LayerNorm.gamma / .beta (TF-converted checkpoints)
+   read as .weight / .bias. Dtypes F32, F16, BF16, F64.
+   config NULL infers it: shapes give every size; "__metadata__" strings with the .mlip key
+   names ("vit.heads": "4", "image.mean": "0.5,0.5", "tokenizer.vocab": one token a line)
+   give what shapes cannot (heads, ln_eps; otherwise a named config of the same shape, or
+   width / 64 heads and eps 1e-12). Other metadata strings are kept, except "format".
+   A config with bert.vocab_size <= 0 takes it from the word embeddings. allow_missing = 0 makes a
+   missing tensor an error; 1 leaves it as mlip_model_init_random(model, 0) set it. */
+MLIPDEF mlip_status mlip_model_import_safetensors(const void *buf, size_t len,
+                                                  const mlip_model_config *config,
+                                                  int allow_missing, mlip_model **out);
+MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_model_config *config,
+                                                int allow_missing, mlip_model **out);
+/* Export: every tensor as F32 under its .mlip name, the config, vocabulary and metadata as
+   "__metadata__" strings, header padded with spaces to a multiple of 8. */
+MLIPDEF mlip_status mlip_model_export_safetensors(const mlip_model *model, const char *path);
+MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *model, void **buf,
+                                                         size_t *len);
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
 
 /* ======================================================================================
    12. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
@@ -4840,6 +5003,1674 @@ done:
     mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank), mlip_free(pcount);
     return st;
 }
+
+/* ======================================================================================
+   11. File format
+   ====================================================================================== */
+
+#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
+#define MLIP__FMT_MMAP 1
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#define MLIP__FMT_VERSION 1u
+#define MLIP__FMT_HEADER 40u
+#define MLIP__FMT_MAX_KV 4096u
+#define MLIP__FMT_MAX_NAME 255u
+#define MLIP__FMT_N_EXTRA 12
+
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
+    mlip_model_config c;
+    int i;
+    memset(&c, 0, sizeof c);
+    c.vit = mlip_vit_config_tiny(), c.bert = mlip_bert_config_tiny(vocab_size), c.embed_dim = 128;
+    for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
+    c.lowercase = 1;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
+    mlip_model_config c = mlip_model_config_tiny(vocab_size);
+    c.vit = mlip_vit_config_small(), c.bert = mlip_bert_config_small(vocab_size), c.embed_dim = 256;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_base(void) {
+    mlip_model_config c = mlip_model_config_tiny(30522);
+    c.vit = mlip_vit_config_base(), c.bert = mlip_bert_config_base(), c.embed_dim = 512;
+    return c;
+}
+
+struct mlip_model {
+    mlip_model_config config;
+    mlip_encoder *vit, *bert;
+    mlip_param_info extra_info[MLIP__FMT_N_EXTRA]; /* heads, logit scales, SIE */
+    float *extra;
+    size_t n_extra;
+    unsigned char *stored;  /* per tensor: the dtype it had in the file */
+    char *vocab;            /* tokens, each followed by '\n' */
+    size_t vocab_len;
+    int vocab_n;
+    char **meta;            /* 2 * n_meta strings: key, value, ... */
+    int n_meta;
+    void *map;              /* what the encoders may run on: an mmap, or an owned copy */
+    size_t map_len;
+    int map_kind;           /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
+    int mapped;             /* encoders use the loaded bytes in place */
+};
+
+static const char *const mlip__fmt_extra_names[MLIP__FMT_N_EXTRA] = {
+    "head.global_image.weight", "head.global_image.bias", "head.global_text.weight",
+    "head.global_text.bias",    "head.local_image.weight", "head.local_image.bias",
+    "head.local_text.weight",   "head.local_text.bias",   "logit_scale",
+    "local_logit_scale",        "sie.query",              "sie.bias"};
+
+static void mlip__fmt_extra_layout(mlip_model *m) {
+    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
+    int K = (m->config.vit.image_size / m->config.vit.patch_size) * (m->config.vit.image_size / m->config.vit.patch_size);
+    size_t off = 0;
+    for (i = 0; i < MLIP__FMT_N_EXTRA; i++) {
+        mlip_param_info *p = &m->extra_info[i];
+        memset(p, 0, sizeof *p);
+        snprintf(p->name, sizeof p->name, "%s", mlip__fmt_extra_names[i]);
+        if (i < 8 && i % 2 == 0) p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
+        else if (i < 8) p->ndim = 1, p->shape[0] = D;
+        else if (i < 10) p->ndim = 0;
+        else p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
+        p->count = (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
+        p->offset = off;
+        off += (p->count + 15) / 16 * 16;
+    }
+    m->n_extra = off;
+}
+
+MLIPDEF void mlip_model_free(mlip_model *m) {
+    int i;
+    if (!m) return;
+    mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
+    mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
+    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
+    mlip_free(m->meta);
+#ifdef MLIP__FMT_MMAP
+    if (m->map_kind == 1) munmap(m->map, m->map_len);
+#endif
+    if (m->map_kind == 2) mlip_free(m->map);
+    mlip_free(m);
+}
+
+static mlip_status mlip__fmt_check_config(const mlip_model_config *c) {
+    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20", c->embed_dim);
+    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
+        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d", c->vit.image_size,
+                          c->vit.patch_size, c->vit.channels);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
+    mlip_model *m;
+    mlip_status st;
+    int n_vit = 0, n_bert = 0;
+    MLIP__CHECK_PTR(config); MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if ((st = mlip__fmt_check_config(config))) return st;
+    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
+    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
+    m->config = *config;
+    m->config.lowercase = config->lowercase != 0;
+    if ((st = mlip_vit_create(&config->vit, &m->vit)) || (st = mlip_bert_create(&config->bert, &m->bert))) {
+        mlip_model_free(m);
+        return st;
+    }
+    mlip__fmt_extra_layout(m);
+    mlip_encoder_params(m->vit, &n_vit), mlip_encoder_params(m->bert, &n_bert);
+    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
+    m->stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__FMT_N_EXTRA), 1);
+    if (!m->extra || !m->stored) {
+        mlip_model_free(m);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+    *out = m;
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
+    mlip_rng rng;
+    int i;
+    size_t j;
+    if (!m) return;
+    mlip_encoder_init_random(m->vit, seed), mlip_encoder_init_random(m->bert, seed + 1);
+    mlip_rng_seed(&rng, seed, 0x68656164u);
+    memset(m->extra, 0, m->n_extra * sizeof(float));
+    for (i = 0; i < 8; i += 2)
+        for (j = 0; j < m->extra_info[i].count; j++) m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+}
+
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) { return m ? &m->config : NULL; }
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
+MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
+MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
+    return m ? m->vit->n_params + m->bert->n_params + MLIP__FMT_N_EXTRA : 0;
+}
+
+/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
+static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const char **prefix, float **data) {
+    const mlip_encoder *e = NULL;
+    if (i < m->vit->n_params) e = m->vit, *prefix = "vision.";
+    else if ((i -= m->vit->n_params) < m->bert->n_params) e = m->bert, *prefix = "text.";
+    else {
+        i -= m->bert->n_params;
+        *prefix = "";
+        *data = m->extra + m->extra_info[i].offset;
+        return &m->extra_info[i];
+    }
+    *data = e->weights + e->params[i].offset;
+    return &e->params[i];
+}
+
+/* Index of a full tensor name, or -1. */
+static int mlip__fmt_find(const mlip_model *m, const char *name, size_t len) {
+    int i, n = mlip_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        const char *prefix;
+        float *data;
+        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        size_t pl = strlen(prefix), nl = strlen(p->name);
+        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl)) return i;
+    }
+    return -1;
+}
+
+MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
+    int i;
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    if (!m || !name || (i = mlip__fmt_find(m, name, strlen(name))) < 0) return NULL;
+    p = mlip__fmt_tensor(m, i, &prefix, &data);
+    if (count) *count = p->count;
+    return data;
+}
+
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info, mlip_dtype *stored) {
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(info);
+    if (index < 0 || index >= mlip_model_tensor_count(m))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range", index);
+    p = mlip__fmt_tensor(m, index, &prefix, &data);
+    *info = *p;
+    {
+        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
+        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl), info->name[pl + nl] = '\0';
+    }
+    if (stored) *stored = (mlip_dtype)m->stored[index];
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
+    switch (dtype) {
+    case MLIP_DTYPE_F32: return "f32";
+    case MLIP_DTYPE_F16: return "f16";
+    case MLIP_DTYPE_BF16: return "bf16";
+    case MLIP_DTYPE_INT8: return "int8";
+    }
+    return "unknown";
+}
+
+/* ---- vocabulary and metadata ---- */
+static char *mlip__fmt_strdup(const char *s, size_t n) {
+    char *d = (char *)mlip_alloc(n + 1);
+    if (d) memcpy(d, s, n), d[n] = '\0';
+    return d;
+}
+
+/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
+static int mlip__fmt_token_ok(const char *s, size_t n) {
+    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
+}
+
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
+    size_t total = 0, pos = 0;
+    int i, n;
+    char *v;
+    MLIP__CHECK_PTR(m);
+    mlip_free(m->vocab);
+    m->vocab = NULL, m->vocab_len = 0, m->vocab_n = 0;
+    if (!tok) return MLIP_OK;
+    n = mlip_tokenizer_vocab_size(tok);
+    if (n > m->config.bert.vocab_size)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
+                          m->config.bert.vocab_size);
+    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
+    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n; i++) {
+        const char *t = mlip_tokenizer_token(tok, i);
+        size_t l = strlen(t);
+        memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
+    }
+    v[pos] = '\0';
+    m->vocab = v, m->vocab_len = total, m->vocab_n = n;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
+    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if (!m->vocab_n) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tokenizer: the model holds no vocabulary");
+    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
+}
+
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
+    int i;
+    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(key);
+    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
+    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
+        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) break;
+    if (!value) { /* remove, keeping the order of the rest */
+        if (i == m->n_meta) return MLIP_OK;
+        mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
+        memmove(m->meta + 2 * i, m->meta + 2 * i + 2, sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
+        m->n_meta--;
+        return MLIP_OK;
+    }
+    if (i < m->n_meta) {
+        char *v = mlip__fmt_strdup(value, strlen(value));
+        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(m->meta[2 * i + 1]);
+        m->meta[2 * i + 1] = v;
+        return MLIP_OK;
+    }
+    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
+    {
+        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
+        char *k = mlip__fmt_strdup(key, strlen(key)), *v = mlip__fmt_strdup(value, strlen(value));
+        if (!nm || !k || !v) {
+            mlip_free(nm), mlip_free(k), mlip_free(v);
+            return MLIP_ERR_OUT_OF_MEMORY;
+        }
+        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
+        nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
+        mlip_free(m->meta);
+        m->meta = nm, m->n_meta++;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
+    int i;
+    if (!m || !key) return NULL;
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
+    return NULL;
+}
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
+    if (!m || index < 0 || index >= m->n_meta) return NULL;
+    if (key) *key = m->meta[2 * index];
+    return m->meta[2 * index + 1];
+}
+
+/* ---- number conversions (bit patterns, so any host) ---- */
+static uint32_t mlip__fmt_f2u(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static float mlip__fmt_u2f(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static uint16_t mlip__fmt_f32_to_f16(float f) { /* round to nearest even */
+    uint32_t x = mlip__fmt_f2u(f), sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xffu, mant = x & 0x7fffffu;
+    int ee = (int)e - 112;
+    if (e == 0xff) return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u | (mant >> 13) : 0));
+    if (ee >= 31) return (uint16_t)(sign | 0x7c00u);
+    if (ee <= 0) { /* subnormal half: q = M >> (14 - ee) */
+        uint32_t M = mant | 0x800000u, s, q, rem, half;
+        if (ee < -10) return (uint16_t)sign;
+        s = (uint32_t)(14 - ee), q = M >> s, rem = M & ((1u << s) - 1), half = 1u << (s - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        return (uint16_t)(sign | q);
+    }
+    {
+        uint32_t h = ((uint32_t)ee << 10) | (mant >> 13), rem = mant & 0x1fffu;
+        if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++;
+        return (uint16_t)(sign | h);
+    }
+}
+static float mlip__fmt_f16_to_f32(uint32_t h) {
+    uint32_t sign = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+    if (e == 0) {
+        float f = (float)mant * 5.9604644775390625e-8f; /* 2^-24, exact */
+        return sign ? -f : f;
+    }
+    if (e == 31) return mlip__fmt_u2f(sign | 0x7f800000u | (mant << 13));
+    return mlip__fmt_u2f(sign | ((e + 112) << 23) | (mant << 13));
+}
+static uint16_t mlip__fmt_f32_to_bf16(float f) {
+    uint32_t x = mlip__fmt_f2u(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */
+    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1)) >> 16);
+}
+static float mlip__fmt_d2f(double d) { /* out-of-range conversion is undefined in C: saturate */
+    return d > FLT_MAX ? HUGE_VALF : d < -FLT_MAX ? -HUGE_VALF : (float)d;
+}
+static uint32_t mlip__fmt_rd32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t mlip__fmt_rd64(const unsigned char *p) {
+    return (uint64_t)mlip__fmt_rd32(p) | (uint64_t)mlip__fmt_rd32(p + 4) << 32;
+}
+static int mlip__fmt_host_le(void) {
+    uint32_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* Rows and columns of a tensor for int8 scales: cols is the last dim. */
+static void mlip__fmt_rows_cols(const mlip_param_info *p, size_t *rows, size_t *cols) {
+    *cols = p->ndim >= 1 ? (size_t)p->shape[p->ndim - 1] : 1;
+    *rows = *cols ? p->count / *cols : 0;
+}
+
+/* Bytes a tensor takes stored as dtype (counts are small enough: they come from a model). */
+static size_t mlip__fmt_nbytes(const mlip_param_info *p, int dtype) {
+    size_t rows, cols;
+    if (dtype == MLIP_DTYPE_F32) return 4 * p->count;
+    if (dtype != MLIP_DTYPE_INT8) return 2 * p->count;
+    mlip__fmt_rows_cols(p, &rows, &cols);
+    return 4 * rows + p->count;
+}
+
+/* Decode n stored elements (dtype, little-endian) into f32. */
+static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_param_info *p, int dtype) {
+    size_t i, r, rows, cols;
+    switch (dtype) {
+    case MLIP_DTYPE_F32:
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * i));
+        break;
+    case MLIP_DTYPE_F16:
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_f16_to_f32((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8);
+        break;
+    case MLIP_DTYPE_BF16:
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8) << 16);
+        break;
+    default: /* int8 */
+        mlip__fmt_rows_cols(p, &rows, &cols);
+        for (r = 0; r < rows; r++) {
+            float s = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * r));
+            const signed char *q = (const signed char *)(src + 4 * rows + r * cols);
+            for (i = 0; i < cols; i++) dst[r * cols + i] = s * (float)q[i];
+        }
+    }
+}
+
+/* ---- writer: one routine runs against a sink that counts, fills a buffer or writes a file ---- */
+typedef struct mlip__fmt_sink {
+    FILE *f;
+    unsigned char *buf;
+    size_t pos, cap;
+    int err;
+} mlip__fmt_sink;
+
+static void mlip__fmt_put(mlip__fmt_sink *s, const void *p, size_t n) {
+    if (s->f) {
+        if (n && fwrite(p, 1, n, s->f) != n) s->err = 1;
+    } else if (s->buf) {
+        if (n > s->cap - s->pos || s->pos > s->cap) s->err = 1;
+        else if (n) memcpy(s->buf + s->pos, p, n);
+    }
+    s->pos += n;
+}
+static void mlip__fmt_put32(mlip__fmt_sink *s, uint32_t v) {
+    unsigned char b[4];
+    b[0] = (unsigned char)v, b[1] = (unsigned char)(v >> 8), b[2] = (unsigned char)(v >> 16), b[3] = (unsigned char)(v >> 24);
+    mlip__fmt_put(s, b, 4);
+}
+static void mlip__fmt_put64(mlip__fmt_sink *s, uint64_t v) {
+    mlip__fmt_put32(s, (uint32_t)v), mlip__fmt_put32(s, (uint32_t)(v >> 32));
+}
+static void mlip__fmt_putstr(mlip__fmt_sink *s, const char *str, size_t n) {
+    mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put(s, str, n);
+}
+static void mlip__fmt_pad(mlip__fmt_sink *s, size_t to) {
+    static const unsigned char zeros[64] = {0};
+    while (s->pos < to) mlip__fmt_put(s, zeros, MLIP__MIN(to - s->pos, sizeof zeros));
+}
+
+/* The integer and float keys of the config, in file order. */
+typedef struct mlip__fmt_key {
+    const char *name;
+    size_t offset; /* in mlip_model_config */
+    int type;      /* 0 u32 (an int field), 2 f32 */
+} mlip__fmt_key;
+static const mlip__fmt_key mlip__fmt_keys[] = {
+    {"vit.image_size", offsetof(mlip_model_config, vit.image_size), 0},
+    {"vit.patch_size", offsetof(mlip_model_config, vit.patch_size), 0},
+    {"vit.channels", offsetof(mlip_model_config, vit.channels), 0},
+    {"vit.width", offsetof(mlip_model_config, vit.width), 0},
+    {"vit.layers", offsetof(mlip_model_config, vit.layers), 0},
+    {"vit.heads", offsetof(mlip_model_config, vit.heads), 0},
+    {"vit.mlp_dim", offsetof(mlip_model_config, vit.mlp_dim), 0},
+    {"vit.ln_eps", offsetof(mlip_model_config, vit.ln_eps), 2},
+    {"bert.vocab_size", offsetof(mlip_model_config, bert.vocab_size), 0},
+    {"bert.max_positions", offsetof(mlip_model_config, bert.max_positions), 0},
+    {"bert.type_vocab_size", offsetof(mlip_model_config, bert.type_vocab_size), 0},
+    {"bert.width", offsetof(mlip_model_config, bert.width), 0},
+    {"bert.layers", offsetof(mlip_model_config, bert.layers), 0},
+    {"bert.heads", offsetof(mlip_model_config, bert.heads), 0},
+    {"bert.mlp_dim", offsetof(mlip_model_config, bert.mlp_dim), 0},
+    {"bert.ln_eps", offsetof(mlip_model_config, bert.ln_eps), 2},
+    {"model.embed_dim", offsetof(mlip_model_config, embed_dim), 0},
+};
+#define MLIP__FMT_N_KEYS ((int)(sizeof mlip__fmt_keys / sizeof mlip__fmt_keys[0]))
+
+/* The stored dtype of tensor p when saving as `want`: matrices take it, vectors stay f32. */
+static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) { return p->ndim >= 2 ? want : MLIP_DTYPE_F32; }
+
+static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+    const mlip_model_config *c = &m->config;
+    int i, n = mlip_model_tensor_count(m), n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
+    size_t table = 0, data_off = 0, data_size = 0, off, start = s->pos;
+    const char *prefix;
+    float *data;
+    /* sizes first: the tensor table, then the data offsets */
+    for (i = 0; i < n; i++) {
+        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        table += 4 + strlen(prefix) + strlen(p->name) + 8 + 8 * (size_t)p->ndim + 16;
+        data_size = (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
+    }
+    data_size = (data_size + 63) / 64 * 64;
+    /* header */
+    mlip__fmt_put(s, "MLIP", 4);
+    mlip__fmt_put32(s, MLIP__FMT_VERSION), mlip__fmt_put32(s, 0x01020304u);
+    mlip__fmt_put32(s, (uint32_t)n_kv), mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put32(s, 0);
+    {   /* data_offset needs the key-value size: count it with a dry sink */
+        mlip__fmt_sink dry;
+        memset(&dry, 0, sizeof dry);
+        dry.pos = 0;
+        for (i = 0; i < 2; i++) {
+            mlip__fmt_sink *t = i == 0 ? &dry : s;
+            int k;
+            if (i == 1) mlip__fmt_put64(s, data_off), mlip__fmt_put64(s, data_size);
+            for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+                const char *field = (const char *)c + mlip__fmt_keys[k].offset;
+                mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
+                mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
+                if (mlip__fmt_keys[k].type == 0) {
+                    int v;
+                    memcpy(&v, field, sizeof v);
+                    mlip__fmt_put32(t, (uint32_t)v);
+                } else {
+                    float v;
+                    memcpy(&v, field, sizeof v);
+                    mlip__fmt_put32(t, mlip__fmt_f2u(v));
+                }
+            }
+            for (k = 0; k < 2; k++) {
+                int ch;
+                const float *v = k ? c->image_std : c->image_mean;
+                mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
+                mlip__fmt_put32(t, 5), mlip__fmt_put32(t, (uint32_t)c->vit.channels);
+                for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
+            }
+            mlip__fmt_putstr(t, "tokenizer.lowercase", 19), mlip__fmt_put32(t, 0), mlip__fmt_put32(t, (uint32_t)c->lowercase);
+            if (m->vocab_n) {
+                const char *v = m->vocab;
+                mlip__fmt_putstr(t, "tokenizer.vocab", 15), mlip__fmt_put32(t, 4), mlip__fmt_put32(t, (uint32_t)m->vocab_n);
+                for (k = 0; k < m->vocab_n; k++) {
+                    const char *nl = strchr(v, '\n');
+                    mlip__fmt_putstr(t, v, (size_t)(nl - v));
+                    v = nl + 1;
+                }
+            }
+            for (k = 0; k < m->n_meta; k++) {
+                mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
+                mlip__fmt_put32(t, 3), mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
+            }
+            if (i == 0) data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
+        }
+    }
+    /* tensor table */
+    for (i = 0, off = 0; i < n; i++) {
+        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        size_t pl = strlen(prefix), nl = strlen(p->name), nb = mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
+        int d;
+        mlip__fmt_put32(s, (uint32_t)(pl + nl)), mlip__fmt_put(s, prefix, pl), mlip__fmt_put(s, p->name, nl);
+        mlip__fmt_put32(s, (uint32_t)mlip__fmt_save_dtype(p, dtype)), mlip__fmt_put32(s, (uint32_t)p->ndim);
+        for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
+        off = (off + 63) / 64 * 64;
+        mlip__fmt_put64(s, off), mlip__fmt_put64(s, nb);
+        off += nb;
+    }
+    mlip__fmt_pad(s, start + data_off);
+    /* data */
+    for (i = 0, off = 0; i < n; i++) {
+        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        int dt = mlip__fmt_save_dtype(p, dtype);
+        unsigned char chunk[4096];
+        size_t j, k = 0, rows, cols, r;
+        off = (off + 63) / 64 * 64;
+        mlip__fmt_pad(s, start + data_off + off);
+        if (dt == MLIP_DTYPE_INT8) {
+            mlip__fmt_rows_cols(p, &rows, &cols);
+            for (r = 0; r < rows; r++) { /* the scales */
+                float mx = 0;
+                for (j = 0; j < cols; j++) {
+                    float a = (float)fabs(data[r * cols + j]);
+                    if (!(a <= FLT_MAX)) return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite", prefix, p->name);
+                    if (a > mx) mx = a;
+                }
+                mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
+            }
+            for (r = 0; r < rows; r++) {
+                float mx = 0, inv;
+                for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
+                inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
+                for (j = 0; j < cols; j++) {
+                    float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
+                    int qi;
+                    q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+                    qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
+                    chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
+                    if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
+                }
+            }
+        } else {
+            for (j = 0; j < p->count; j++) {
+                uint32_t v = dt == MLIP_DTYPE_F32 ? mlip__fmt_f2u(data[j])
+                             : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j]) : mlip__fmt_f32_to_bf16(data[j]);
+                chunk[k++] = (unsigned char)v, chunk[k++] = (unsigned char)(v >> 8);
+                if (dt == MLIP_DTYPE_F32) chunk[k++] = (unsigned char)(v >> 16), chunk[k++] = (unsigned char)(v >> 24);
+                if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
+            }
+        }
+        mlip__fmt_put(s, chunk, k);
+        off += mlip__fmt_nbytes(p, dt);
+    }
+    mlip__fmt_pad(s, start + data_off + data_size);
+    if (s->err) return mlip__fail(MLIP_ERR_IO, "mlip_model_save: write failed");
+    return MLIP_OK;
+}
+
+static mlip_status mlip__fmt_check_dtype(const mlip_model *m, mlip_dtype dtype) {
+    MLIP__CHECK_PTR(m);
+    if ((int)dtype < 0 || (int)dtype > 3) return mlip__fail(MLIP_ERR_INVALID_ARG, "save: unknown dtype %d", (int)dtype);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype, void **buf, size_t *len) {
+    mlip__fmt_sink s;
+    mlip_status st;
+    MLIP__CHECK_PTR(buf); MLIP__CHECK_PTR(len);
+    *buf = NULL, *len = 0;
+    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    memset(&s, 0, sizeof s);
+    if ((st = mlip__fmt_write(m, (int)dtype, &s))) return st; /* count */
+    s.cap = s.pos, s.pos = 0;
+    if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    if ((st = mlip__fmt_write(m, (int)dtype, &s))) {
+        mlip_free(s.buf);
+        return st;
+    }
+    *buf = s.buf, *len = s.pos;
+    return MLIP_OK;
+}
+
+/* Write through PATH.tmp and rename, so readers never see a half-written file. */
+static mlip_status mlip__fmt_save_file(const char *path, mlip_status (*write)(const void *, int, mlip__fmt_sink *),
+                                       const void *obj, int arg) {
+    size_t n = strlen(path);
+    char *tmp = (char *)mlip_alloc(n + 5);
+    mlip__fmt_sink s;
+    mlip_status st;
+    if (!tmp) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy(tmp, path, n), memcpy(tmp + n, ".tmp", 5);
+    memset(&s, 0, sizeof s);
+    if (!(s.f = fopen(tmp, "wb"))) {
+        st = mlip__fail(MLIP_ERR_IO, "cannot create %s", tmp);
+        mlip_free(tmp);
+        return st;
+    }
+    st = write(obj, arg, &s);
+    if (fclose(s.f) && !st) st = mlip__fail(MLIP_ERR_IO, "error writing %s", tmp);
+#ifdef _WIN32
+    if (!st) remove(path); /* rename does not replace there */
+#endif
+    if (!st && rename(tmp, path)) st = mlip__fail(MLIP_ERR_IO, "cannot rename %s to %s", tmp, path);
+    if (st) remove(tmp);
+    mlip_free(tmp);
+    return st;
+}
+static mlip_status mlip__fmt_write_cb(const void *m, int dtype, mlip__fmt_sink *s) {
+    return mlip__fmt_write((const mlip_model *)m, dtype, s);
+}
+
+MLIPDEF mlip_status mlip_model_save_as(const mlip_model *m, const char *path, mlip_dtype dtype) {
+    mlip_status st;
+    MLIP__CHECK_PTR(path);
+    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    return mlip__fmt_save_file(path, mlip__fmt_write_cb, m, (int)dtype);
+}
+MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
+    return mlip_model_save_as(m, path, MLIP_DTYPE_F32);
+}
+
+/* ---- reader ---- */
+typedef struct mlip__fmt_rd {
+    const unsigned char *p;
+    size_t len, pos;
+} mlip__fmt_rd;
+
+static int mlip__fmt_get32(mlip__fmt_rd *r, uint32_t *v) {
+    if (r->len - r->pos < 4) return 0;
+    *v = mlip__fmt_rd32(r->p + r->pos), r->pos += 4;
+    return 1;
+}
+static int mlip__fmt_get64(mlip__fmt_rd *r, uint64_t *v) {
+    if (r->len - r->pos < 8) return 0;
+    *v = mlip__fmt_rd64(r->p + r->pos), r->pos += 8;
+    return 1;
+}
+/* A string of at most max bytes without NUL; *s points into the buffer. */
+static int mlip__fmt_getstr(mlip__fmt_rd *r, const char **s, size_t *n, size_t max) {
+    uint32_t l;
+    if (!mlip__fmt_get32(r, &l) || l > r->len - r->pos || l > max) return 0;
+    *s = (const char *)(r->p + r->pos), *n = l, r->pos += l;
+    return !memchr(*s, '\0', l);
+}
+
+#define MLIP__FMT_TRUNC(r, what)                                                               \
+    mlip__fail(MLIP_ERR_FORMAT, "mlip file: %s at byte %lu is truncated, too long or holds a NUL", what, \
+               (unsigned long)(r)->pos)
+
+static int mlip__fmt_reserved(const char *k, size_t n) {
+    return (n >= 4 && !memcmp(k, "vit.", 4)) || (n >= 5 && !memcmp(k, "bert.", 5)) ||
+           (n >= 6 && !memcmp(k, "model.", 6)) || (n >= 6 && !memcmp(k, "image.", 6)) ||
+           (n >= 10 && !memcmp(k, "tokenizer.", 10));
+}
+static int mlip__fmt_key_is(const char *k, size_t n, const char *name) { return strlen(name) == n && !memcmp(k, name, n); }
+
+/* Parameters a config asks for (a double: never overflows), to refuse a config larger than the file
+   before allocating it. */
+static double mlip__fmt_param_estimate(const mlip_model_config *c) {
+    double vw = c->vit.width, tw = c->bert.width, K = 0;
+    if (c->vit.patch_size > 0) K = ((double)c->vit.image_size / c->vit.patch_size) * ((double)c->vit.image_size / c->vit.patch_size);
+    return (double)c->vit.layers * (4.0 * vw * vw + 2.0 * vw * c->vit.mlp_dim) + vw * c->vit.channels * c->vit.patch_size * c->vit.patch_size +
+           K * vw + (double)c->bert.layers * (4.0 * tw * tw + 2.0 * tw * c->bert.mlp_dim) +
+           ((double)c->bert.vocab_size + c->bert.max_positions + c->bert.type_vocab_size) * tw + 2.0 * c->embed_dim * (vw + tw);
+}
+
+/* Make the model a config describes, with file-flavoured errors. */
+static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget, const char *what, mlip_model **out) {
+    mlip_status st;
+    double est = mlip__fmt_param_estimate(c);
+    if (est > (double)budget)
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: the config asks for %.3g parameters but the file has %lu bytes", what, est,
+                          (unsigned long)budget);
+    if ((st = mlip_model_create(c, out))) {
+        char msg[160];
+        size_t l = strlen(mlip_last_error());
+        if (st != MLIP_ERR_INVALID_ARG && st != MLIP_ERR_OVERFLOW) return st;
+        l = MLIP__MIN(l, sizeof msg - 1);
+        memcpy(msg, mlip_last_error(), l), msg[l] = '\0';
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: bad config: %s", what, msg);
+    }
+    return MLIP_OK;
+}
+
+/* Set the vocabulary from count strings at r (bounds are checked here). */
+static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t count) {
+    size_t total = 0, pos = 0, n;
+    uint32_t i;
+    const char *s;
+    char *v;
+    mlip__fmt_rd r2 = r;
+    if (count > (uint32_t)m->config.bert.vocab_size)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings", count,
+                          m->config.bert.vocab_size);
+    for (i = 0; i < count; i++) {
+        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__fmt_token_ok(s, n))
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab token %u holds a line feed or NUL or ends in CR", i);
+        total += n + 1;
+    }
+    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < count; i++) {
+        mlip__fmt_getstr(&r2, &s, &n, r2.len);
+        memcpy(v + pos, s, n), pos += n, v[pos++] = '\n';
+    }
+    v[pos] = '\0';
+    mlip_free(m->vocab);
+    m->vocab = v, m->vocab_len = total, m->vocab_n = (int)count;
+    return MLIP_OK;
+}
+
+/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
+static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place, mlip_model **out) {
+    mlip__fmt_rd r;
+    mlip_model_config c;
+    mlip_model *m = NULL;
+    mlip_status st = MLIP_OK;
+    uint32_t version, n_kv, n_tensors, flags, i, vocab_count = 0, mean_count = 0, std_count = 0, u;
+    uint64_t data_offset, data_size;
+    size_t vocab_pos = 0, mean_pos = 0, std_pos = 0, *file_off = NULL, prev_end = 0, *meta_pos = NULL;
+    unsigned char have[MLIP__FMT_N_KEYS];
+    int k, n_meta = 0, n, have_mean = 0, have_std = 0, have_vocab = 0, have_lower = 0, e;
+    const char *key;
+    size_t klen;
+    r.p = buf, r.len = len, r.pos = 0;
+    *out = NULL;
+    if (len < MLIP__FMT_HEADER) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %lu bytes is shorter than the 40-byte header", (unsigned long)len);
+    if (memcmp(buf, "MLIP", 4)) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
+    r.pos = 4;
+    mlip__fmt_get32(&r, &version);
+    if (version != MLIP__FMT_VERSION)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u", version, MLIP__FMT_VERSION);
+    mlip__fmt_get32(&r, &u);
+    if (u != 0x01020304u) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: endianness check is 0x%08x, expected 0x01020304", u);
+    mlip__fmt_get32(&r, &n_kv), mlip__fmt_get32(&r, &n_tensors), mlip__fmt_get32(&r, &flags);
+    mlip__fmt_get64(&r, &data_offset), mlip__fmt_get64(&r, &data_size);
+    if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
+    if (n_kv > MLIP__FMT_MAX_KV) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", n_kv, MLIP__FMT_MAX_KV);
+    if (data_offset > len || data_size != len - data_offset || data_offset % 64)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: data at %llu + %llu bytes does not end the %lu-byte file (or is not 64-aligned)",
+                          (unsigned long long)data_offset, (unsigned long long)data_size, (unsigned long)len);
+    memset(have, 0, sizeof have);
+    memset(&c, 0, sizeof c);
+    c.lowercase = 1;
+    for (k = 0; k < 4; k++) c.image_mean[k] = c.image_std[k] = 0.5f;
+    meta_pos = (size_t *)mlip_alloc_zeroed(n_kv + 1, sizeof(size_t));
+    if (!meta_pos) return MLIP_ERR_OUT_OF_MEMORY;
+    /* ---- key-value section ---- */
+    for (i = 0; i < n_kv; i++) {
+        size_t kpos = r.pos, vpos;
+        uint32_t type, v32 = 0, cnt = 0, j;
+        int known = 0;
+        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0 || !mlip__fmt_get32(&r, &type)) {
+            st = MLIP__FMT_TRUNC(&r, "a key");
+            goto fail;
+        }
+        vpos = r.pos;
+        if (type <= 2) {
+            if (!mlip__fmt_get32(&r, &v32)) { st = MLIP__FMT_TRUNC(&r, "a value"); goto fail; }
+        } else if (type == 3) {
+            const char *s;
+            size_t sl;
+            if (!mlip__fmt_getstr(&r, &s, &sl, len)) { st = MLIP__FMT_TRUNC(&r, "a string value"); goto fail; }
+        } else if (type == 4 || type == 5) {
+            if (!mlip__fmt_get32(&r, &cnt) || cnt > (r.len - r.pos) / 4) { st = MLIP__FMT_TRUNC(&r, "an array"); goto fail; }
+            for (j = 0; j < cnt; j++) {
+                const char *s;
+                size_t sl;
+                if (type == 4 ? !mlip__fmt_getstr(&r, &s, &sl, len) : !mlip__fmt_get32(&r, &v32)) {
+                    st = MLIP__FMT_TRUNC(&r, "an array element");
+                    goto fail;
+                }
+            }
+        } else {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u", (int)klen, key, type);
+            goto fail;
+        }
+        /* a key seen before? (keys are at most 4096) */
+        {
+            mlip__fmt_rd q;
+            uint32_t t;
+            q.p = buf, q.len = len;
+            for (t = 0; t < i; t++) {
+                const char *k2 = NULL;
+                size_t k2len = 0;
+                q.pos = meta_pos[t] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
+                mlip__fmt_getstr(&q, &k2, &k2len, MLIP__FMT_MAX_NAME);
+                if (k2len == klen && !memcmp(k2, key, klen)) {
+                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice", (int)klen, key);
+                    goto fail;
+                }
+            }
+            meta_pos[i] = kpos;
+        }
+        for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+            if (!mlip__fmt_key_is(key, klen, mlip__fmt_keys[k].name)) continue;
+            known = 1;
+            if ((int)type != mlip__fmt_keys[k].type || (type == 0 && v32 > 0x7fffffffu)) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s", mlip__fmt_keys[k].name,
+                                mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
+                goto fail;
+            }
+            if (type == 0) {
+                int v = (int)v32;
+                memcpy((char *)&c + mlip__fmt_keys[k].offset, &v, sizeof v);
+            } else {
+                float f = mlip__fmt_u2f(v32);
+                memcpy((char *)&c + mlip__fmt_keys[k].offset, &f, sizeof f);
+            }
+            have[k] = 1;
+        }
+        if (known) continue;
+        if (mlip__fmt_key_is(key, klen, "image.mean") || mlip__fmt_key_is(key, klen, "image.std")) {
+            if (type != 5 || cnt > 4) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %.*s must be an f32 array of 1-4 values", (int)klen, key);
+                goto fail;
+            }
+            if (key[6] == 'm') have_mean = 1, mean_pos = vpos + 4, mean_count = cnt;
+            else have_std = 1, std_pos = vpos + 4, std_count = cnt;
+        } else if (mlip__fmt_key_is(key, klen, "tokenizer.lowercase")) {
+            if (type != 0 || v32 > 1) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.lowercase must be a u32 0 or 1"); goto fail; }
+            c.lowercase = (int)v32, have_lower = 1;
+        } else if (mlip__fmt_key_is(key, klen, "tokenizer.vocab")) {
+            if (type != 4) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab must be a string array"); goto fail; }
+            have_vocab = 1, vocab_pos = vpos + 4, vocab_count = cnt;
+        } else if (mlip__fmt_reserved(key, klen)) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)klen, key);
+            goto fail;
+        } else if (type == 3) {
+            meta_pos[i] |= (size_t)1 << (sizeof(size_t) * 8 - 1); /* mark: metadata */
+            n_meta++;
+        }
+    }
+    (void)have_lower;
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+        if (!have[k]) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing", mlip__fmt_keys[k].name);
+            goto fail;
+        }
+    if ((have_mean && mean_count != (uint32_t)c.vit.channels) || (have_std && std_count != (uint32_t)c.vit.channels)) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: image.mean/std must have vit.channels (%d) values", c.vit.channels);
+        goto fail;
+    }
+    for (k = 0; k < (int)mean_count && have_mean; k++) c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
+    for (k = 0; k < (int)std_count && have_std; k++) c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
+    if (c.vit.layers > 0 && c.bert.layers > 0 && (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
+                        c.vit.layers, c.bert.layers, (unsigned long)len);
+        goto fail; /* (an entry takes at least 29 bytes) */
+    }
+    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
+    if (have_vocab && vocab_count) {
+        mlip__fmt_rd vr = r;
+        vr.pos = vocab_pos;
+        if ((st = mlip__fmt_vocab_from(m, vr, vocab_count))) goto fail;
+    }
+    for (i = 0; i < n_kv; i++) { /* metadata, in file order */
+        mlip__fmt_rd q = r;
+        const char *val;
+        size_t vlen;
+        uint32_t type;
+        char *kz, *vz;
+        if (!(meta_pos[i] >> (sizeof(size_t) * 8 - 1))) continue;
+        q.pos = meta_pos[i] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
+        mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME), mlip__fmt_get32(&q, &type), mlip__fmt_getstr(&q, &val, &vlen, len);
+        kz = mlip__fmt_strdup(key, klen), vz = mlip__fmt_strdup(val, vlen);
+        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(kz), mlip_free(vz);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        if (st) goto fail;
+    }
+    /* ---- tensor table ---- */
+    n = mlip_model_tensor_count(m);
+    if (n_tensors != (uint32_t)n) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
+        if (n_tensors > (uint32_t)n) goto fail; /* fewer: report which is missing below */
+    }
+    st = MLIP_OK;
+    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
+    for (i = 0; i < n_tensors; i++) {
+        uint32_t dtype, rank;
+        uint64_t dim, off, nbytes;
+        const mlip_param_info *p;
+        const char *prefix;
+        float *data;
+        int d, idx, shape_ok;
+        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0) { st = MLIP__FMT_TRUNC(&r, "a tensor name"); goto fail; }
+        if ((idx = mlip__fmt_find(m, key, klen)) < 0) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)klen, key);
+            goto fail;
+        }
+        if (m->stored[idx] != 0xff) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice", (int)klen, key);
+            goto fail;
+        }
+        p = mlip__fmt_tensor(m, idx, &prefix, &data);
+        if (!mlip__fmt_get32(&r, &dtype) || !mlip__fmt_get32(&r, &rank)) { st = MLIP__FMT_TRUNC(&r, "a tensor entry"); goto fail; }
+        if (dtype > 3) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u", (int)klen, key, dtype); goto fail; }
+        if (rank > 4) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)", (int)klen, key, rank); goto fail; }
+        shape_ok = rank == (uint32_t)p->ndim;
+        for (d = 0; d < (int)rank; d++) {
+            if (!mlip__fmt_get64(&r, &dim)) { st = MLIP__FMT_TRUNC(&r, "a tensor entry"); goto fail; }
+            if (shape_ok && dim != (uint64_t)p->shape[d]) shape_ok = 0;
+        }
+        if (!shape_ok) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
+                            "(%d, %d, %d, %d; rank %d)", (int)klen, key, rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3], p->ndim);
+            goto fail;
+        }
+        if (!mlip__fmt_get64(&r, &off) || !mlip__fmt_get64(&r, &nbytes)) { st = MLIP__FMT_TRUNC(&r, "a tensor entry"); goto fail; }
+        if (nbytes != (uint64_t)mlip__fmt_nbytes(p, (int)dtype) || off % 64 || off < prev_end || off > data_size ||
+            nbytes > data_size - off) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s': %llu bytes at offset %llu (data section %llu bytes; "
+                            "expected %lu bytes, 64-aligned, after the previous tensor)", (int)klen, key,
+                            (unsigned long long)nbytes, (unsigned long long)off, (unsigned long long)data_size,
+                            (unsigned long)mlip__fmt_nbytes(p, (int)dtype));
+            goto fail;
+        }
+        prev_end = (size_t)(off + nbytes);
+        file_off[idx] = (size_t)(data_offset + off);
+        m->stored[idx] = (unsigned char)dtype;
+    }
+    if (data_offset < r.pos) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: data_offset %llu lies inside the tensor table (ends at %lu)",
+                        (unsigned long long)data_offset, (unsigned long)r.pos);
+        goto fail;
+    }
+    for (k = 0; k < n; k++)
+        if (m->stored[k] == 0xff) {
+            mlip_param_info info;
+            mlip_model_tensor_info(m, k, &info, NULL);
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
+            goto fail;
+        }
+    /* ---- data: in place when possible, else decoded ---- */
+    for (e = 0, k = 0; e < 3; e++) {
+        mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
+        int count = enc ? enc->n_params : MLIP__FMT_N_EXTRA, j, zero_copy = enc && in_place && mlip__fmt_host_le();
+        for (j = 0; j < count && zero_copy; j++)
+            zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 && file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
+        if (zero_copy && ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4)) zero_copy = 0;
+        if (zero_copy) {
+            if ((st = mlip_encoder_use_weights(enc, (const float *)(const void *)(buf + file_off[k])))) goto fail;
+            m->mapped = 1;
+        } else {
+            for (j = 0; j < count; j++) {
+                const char *prefix;
+                float *data;
+                const mlip_param_info *p = mlip__fmt_tensor(m, k + j, &prefix, &data);
+                mlip__fmt_decode(data, buf + file_off[k + j], p, m->stored[k + j]);
+            }
+        }
+        k += count;
+    }
+    mlip_free(file_off), mlip_free(meta_pos);
+    *out = m;
+    return MLIP_OK;
+fail:
+    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_model_free(m);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_model_load_memory(const void *buf, size_t len, int copy, mlip_model **out) {
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(buf);
+    return mlip__fmt_parse((const unsigned char *)buf, len, !copy, out);
+}
+
+MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
+    mlip_status st;
+    char *data = NULL;
+    size_t len = 0;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(path);
+#ifdef MLIP__FMT_MMAP
+    {
+        int fd = open(path, O_RDONLY);
+        struct stat sb;
+        void *map;
+        if (fd < 0) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
+        if (fstat(fd, &sb)) {
+            close(fd);
+            return mlip__fail(MLIP_ERR_IO, "cannot size %s", path);
+        }
+        if (sb.st_size <= 0 || (uint64_t)sb.st_size > (uint64_t)(size_t)-1) {
+            close(fd);
+            return mlip__fail(MLIP_ERR_FORMAT, "%s: empty or too large (%lld bytes)", path, (long long)sb.st_size);
+        }
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (map != MAP_FAILED) {
+            st = mlip__fmt_parse((const unsigned char *)map, (size_t)sb.st_size, 1, out);
+            if (!st && (*out)->mapped) (*out)->map = map, (*out)->map_len = (size_t)sb.st_size, (*out)->map_kind = 1;
+            else munmap(map, (size_t)sb.st_size);
+            return st;
+        }
+    } /* mapping failed: read it */
+#endif
+    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
+    if (!st && (*out)->mapped) (*out)->map = data, (*out)->map_kind = 2;
+    else mlip_free(data);
+    return st;
+}
+
+/* ---- safetensors: a strict JSON reader for its header (objects of known shape only: no
+   recursion beyond three fixed levels, every length checked) ---- */
+typedef struct mlip__fmt_json {
+    const char *p;
+    size_t len, pos;
+} mlip__fmt_json;
+
+typedef struct mlip__fmt_st_entry {
+    char *name;
+    char mapped[96]; /* the .mlip name, or "" when skipped */
+    int dtype;       /* element bytes: 4 F32, 2 F16, 3 BF16 (2 bytes), 8 F64; 0 other */
+    int rank, idx;
+    uint64_t shape[8], begin, end;
+} mlip__fmt_st_entry;
+
+typedef struct mlip__fmt_st {
+    mlip__fmt_st_entry *e;
+    int n, cap;
+    char **meta; /* key, value pairs */
+    int n_meta, meta_cap, seen_meta;
+} mlip__fmt_st;
+
+static void mlip__fmt_st_free(mlip__fmt_st *s) {
+    int i;
+    for (i = 0; i < s->n; i++) mlip_free(s->e[i].name);
+    for (i = 0; i < 2 * s->n_meta; i++) mlip_free(s->meta[i]);
+    mlip_free(s->e), mlip_free(s->meta);
+    memset(s, 0, sizeof *s);
+}
+
+static void mlip__fmt_ws(mlip__fmt_json *j) {
+    while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' || j->p[j->pos] == '\n' || j->p[j->pos] == '\r')) j->pos++;
+}
+static int mlip__fmt_lit(mlip__fmt_json *j, char ch) {
+    mlip__fmt_ws(j);
+    if (j->pos < j->len && j->p[j->pos] == ch) return j->pos++, 1;
+    return 0;
+}
+#define MLIP__FMT_JSON_ERR(j, what)                                                            \
+    mlip__fail(MLIP_ERR_FORMAT, "safetensors header: %s at byte %lu", what, (unsigned long)(j)->pos)
+
+static int mlip__fmt_hex4(const char *s, uint32_t *v) {
+    int i;
+    *v = 0;
+    for (i = 0; i < 4; i++) {
+        char ch = s[i];
+        uint32_t d = ch >= '0' && ch <= '9' ? (uint32_t)(ch - '0') : ch >= 'a' && ch <= 'f' ? (uint32_t)(ch - 'a' + 10)
+                     : ch >= 'A' && ch <= 'F' ? (uint32_t)(ch - 'A' + 10) : 16u;
+        if (d > 15) return 0;
+        *v = *v << 4 | d;
+    }
+    return 1;
+}
+
+/* A JSON string, decoded to a new NUL-terminated UTF-8 string (no NUL inside). */
+static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
+    size_t start, end, o = 0;
+    char *s;
+    *out = NULL;
+    mlip__fmt_ws(j);
+    if (j->pos >= j->len || j->p[j->pos] != '"') return MLIP__FMT_JSON_ERR(j, "expected a string");
+    start = ++j->pos;
+    for (end = start; end < j->len && j->p[end] != '"'; end++) {
+        if ((unsigned char)j->p[end] < 0x20) return j->pos = end, MLIP__FMT_JSON_ERR(j, "control character in a string");
+        if (j->p[end] == '\\') end++;
+    }
+    if (end >= j->len) return MLIP__FMT_JSON_ERR(j, "unterminated string");
+    if (!(s = (char *)mlip_alloc(end - start + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    while (j->pos < end) {
+        char ch = j->p[j->pos++];
+        uint32_t cp;
+        if (ch != '\\') {
+            s[o++] = ch;
+            continue;
+        }
+        ch = j->p[j->pos++]; /* j->pos < end: a backslash never ends the scan */
+        switch (ch) {
+        case '"': case '\\': case '/': s[o++] = ch; continue;
+        case 'b': s[o++] = '\b'; continue;
+        case 'f': s[o++] = '\f'; continue;
+        case 'n': s[o++] = '\n'; continue;
+        case 'r': s[o++] = '\r'; continue;
+        case 't': s[o++] = '\t'; continue;
+        case 'u': break;
+        default: mlip_free(s); return MLIP__FMT_JSON_ERR(j, "bad escape");
+        }
+        if (end - j->pos < 4 || !mlip__fmt_hex4(j->p + j->pos, &cp)) { mlip_free(s); return MLIP__FMT_JSON_ERR(j, "bad \\u escape"); }
+        j->pos += 4;
+        if (cp >= 0xD800 && cp < 0xDC00) { /* a high surrogate needs its low half */
+            uint32_t lo;
+            if (end - j->pos < 6 || j->p[j->pos] != '\\' || j->p[j->pos + 1] != 'u' || !mlip__fmt_hex4(j->p + j->pos + 2, &lo) ||
+                lo < 0xDC00 || lo > 0xDFFF) { mlip_free(s); return MLIP__FMT_JSON_ERR(j, "unpaired surrogate"); }
+            j->pos += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if ((cp >= 0xDC00 && cp < 0xE000) || cp == 0) {
+            mlip_free(s);
+            return MLIP__FMT_JSON_ERR(j, "lone surrogate or NUL escape");
+        }
+        if (cp < 0x80) s[o++] = (char)cp;
+        else if (cp < 0x800) s[o++] = (char)(0xC0 | cp >> 6), s[o++] = (char)(0x80 | (cp & 0x3F));
+        else if (cp < 0x10000) s[o++] = (char)(0xE0 | cp >> 12), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
+        else s[o++] = (char)(0xF0 | cp >> 18), s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F)), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
+    }
+    j->pos = end + 1;
+    s[o] = '\0';
+    *out = s;
+    return MLIP_OK;
+}
+
+/* A non-negative JSON integer below 2^53. */
+static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
+    size_t start;
+    mlip__fmt_ws(j);
+    start = j->pos, *v = 0;
+    while (j->pos < j->len && j->p[j->pos] >= '0' && j->p[j->pos] <= '9') {
+        *v = *v * 10 + (uint64_t)(j->p[j->pos++] - '0');
+        if (*v >= ((uint64_t)1 << 53)) return MLIP__FMT_JSON_ERR(j, "integer too large");
+    }
+    if (j->pos == start || (j->pos - start > 1 && j->p[start] == '0')) return MLIP__FMT_JSON_ERR(j, "expected an integer");
+    if (j->pos < j->len && (j->p[j->pos] == '.' || j->p[j->pos] == 'e' || j->p[j->pos] == 'E'))
+        return MLIP__FMT_JSON_ERR(j, "expected an integer");
+    return MLIP_OK;
+}
+
+/* Append a (taken) pointer to a growable array of pointers/entries. */
+static mlip_status mlip__fmt_grow(void **arr, int *cap, int need, size_t elem) {
+    void *na;
+    int nc;
+    if (need <= *cap) return MLIP_OK;
+    nc = *cap ? 2 * *cap : 16;
+    if (nc > (1 << 24)) return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
+    if (!(na = mlip_alloc_zeroed((size_t)nc, elem))) return MLIP_ERR_OUT_OF_MEMORY;
+    if (*cap) memcpy(na, *arr, (size_t)*cap * elem);
+    mlip_free(*arr);
+    *arr = na, *cap = nc;
+    return MLIP_OK;
+}
+
+static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
+    mlip__fmt_json j;
+    mlip_status st;
+    char *name = NULL, *field = NULL, *val = NULL;
+    int i;
+    j.p = hdr, j.len = hlen, j.pos = 0;
+    if (!mlip__fmt_lit(&j, '{')) return MLIP__FMT_JSON_ERR(&j, "expected '{'");
+    if (!mlip__fmt_lit(&j, '}'))
+        for (;;) {
+            if ((st = mlip__fmt_jstr(&j, &name))) goto fail;
+            if (!mlip__fmt_lit(&j, ':')) { st = MLIP__FMT_JSON_ERR(&j, "expected ':'"); goto fail; }
+            if (!mlip__fmt_lit(&j, '{')) { st = MLIP__FMT_JSON_ERR(&j, "expected '{'"); goto fail; }
+            if (!strcmp(name, "__metadata__")) {
+                mlip_free(name), name = NULL;
+                if (s->seen_meta) { st = MLIP__FMT_JSON_ERR(&j, "__metadata__ twice"); goto fail; }
+                if (!mlip__fmt_lit(&j, '}'))
+                    for (;;) {
+                        if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
+                        if (!mlip__fmt_lit(&j, ':')) { st = MLIP__FMT_JSON_ERR(&j, "expected ':'"); goto fail; }
+                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
+                        for (i = 0; i < s->n_meta; i++)
+                            if (!strcmp(s->meta[2 * i], field)) { st = MLIP__FMT_JSON_ERR(&j, "duplicate metadata key"); goto fail; }
+                        {
+                            int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
+                            if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need, sizeof(char *)))) goto fail;
+                            s->meta_cap = cap2 / 2;
+                        }
+                        s->meta[2 * s->n_meta] = field, s->meta[2 * s->n_meta + 1] = val, s->n_meta++;
+                        field = val = NULL;
+                        if (mlip__fmt_lit(&j, ',')) continue;
+                        if (!mlip__fmt_lit(&j, '}')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'"); goto fail; }
+                        break;
+                    }
+                s->seen_meta = 1;
+            } else {
+                mlip__fmt_st_entry *e;
+                int seen = 0;
+                for (i = 0; i < s->n; i++)
+                    if (!strcmp(s->e[i].name, name)) { st = MLIP__FMT_JSON_ERR(&j, "duplicate tensor name"); goto fail; }
+                if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1, sizeof(mlip__fmt_st_entry)))) goto fail;
+                e = &s->e[s->n++];
+                memset(e, 0, sizeof *e);
+                e->name = name, name = NULL;
+                for (;;) {
+                    int bit;
+                    if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
+                    if (!mlip__fmt_lit(&j, ':')) { st = MLIP__FMT_JSON_ERR(&j, "expected ':'"); goto fail; }
+                    bit = !strcmp(field, "dtype") ? 1 : !strcmp(field, "shape") ? 2 : !strcmp(field, "data_offsets") ? 4 : 0;
+                    if (!bit || (seen & bit)) { st = MLIP__FMT_JSON_ERR(&j, "unknown or repeated field in a tensor entry"); goto fail; }
+                    seen |= bit;
+                    mlip_free(field), field = NULL;
+                    if (bit == 1) {
+                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
+                        e->dtype = !strcmp(val, "F32") ? 4 : !strcmp(val, "F16") ? 2 : !strcmp(val, "BF16") ? 3 : !strcmp(val, "F64") ? 8 : 0;
+                        mlip_free(val), val = NULL;
+                    } else if (bit == 2) {
+                        if (!mlip__fmt_lit(&j, '[')) { st = MLIP__FMT_JSON_ERR(&j, "expected '['"); goto fail; }
+                        if (!mlip__fmt_lit(&j, ']'))
+                            for (;;) {
+                                uint64_t d;
+                                if (e->rank >= 8) { st = MLIP__FMT_JSON_ERR(&j, "more than 8 dimensions"); goto fail; }
+                                if ((st = mlip__fmt_juint(&j, &d))) goto fail;
+                                if (d > 0x7fffffff) { st = MLIP__FMT_JSON_ERR(&j, "dimension too large"); goto fail; }
+                                e->shape[e->rank++] = d;
+                                if (mlip__fmt_lit(&j, ',')) continue;
+                                if (!mlip__fmt_lit(&j, ']')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or ']'"); goto fail; }
+                                break;
+                            }
+                    } else {
+                        if (!mlip__fmt_lit(&j, '[') || (st = mlip__fmt_juint(&j, &e->begin)) || !mlip__fmt_lit(&j, ',') ||
+                            (st = mlip__fmt_juint(&j, &e->end)) || !mlip__fmt_lit(&j, ']')) {
+                            if (!st) st = MLIP__FMT_JSON_ERR(&j, "data_offsets must be [begin, end]");
+                            goto fail;
+                        }
+                    }
+                    if (mlip__fmt_lit(&j, ',')) continue;
+                    if (!mlip__fmt_lit(&j, '}')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'"); goto fail; }
+                    break;
+                }
+                if (seen != 7) { st = MLIP__FMT_JSON_ERR(&j, "a tensor entry needs dtype, shape and data_offsets"); goto fail; }
+            }
+            if (mlip__fmt_lit(&j, ',')) continue;
+            if (!mlip__fmt_lit(&j, '}')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'"); goto fail; }
+            break;
+        }
+    mlip__fmt_ws(&j);
+    if (j.pos != j.len) return MLIP__FMT_JSON_ERR(&j, "trailing bytes after the header object");
+    return MLIP_OK;
+fail:
+    mlip_free(name), mlip_free(field), mlip_free(val);
+    return st;
+}
+
+/* The .mlip name of a safetensors tensor: 1 mapped into out, 0 skipped, -1 unknown.
+   unprefixed: 1 bare encoder names are the ViT's, 2 the BERT's, 0 neither. */
+static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t cap) {
+    static const char *const from[] = {"vit.", "bert.", "vision_model.", "text_model.", "vision.", "text."};
+    static const char *const to[] = {"vision.", "text.", "vision.", "text.", "vision.", "text."};
+    const char *rest = name, *prefix = NULL;
+    int i;
+    for (i = 0; i < 6 && !prefix; i++)
+        if (!strncmp(name, from[i], strlen(from[i]))) prefix = to[i], rest = name + strlen(from[i]);
+    if (!strncmp(rest, "pooler.", 7) || !strcmp(rest, "embeddings.position_ids") || !strncmp(name, "cls.", 4)) return 0;
+    if (!prefix) {
+        if (!strncmp(name, "head.", 5) || !strcmp(name, "logit_scale") || !strcmp(name, "local_logit_scale") || !strncmp(name, "sie.", 4))
+            prefix = "";
+        else if (unprefixed && (!strncmp(name, "embeddings.", 11) || !strncmp(name, "encoder.", 8) || !strncmp(name, "layernorm.", 10)))
+            prefix = unprefixed == 1 ? "vision." : "text.";
+        else return -1;
+    }
+    if (strlen(prefix) + strlen(rest) + 1 >= cap) return -1;
+    memcpy(out, prefix, strlen(prefix)), memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
+    { /* checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta */
+        size_t n = strlen(out);
+        if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma")) memcpy(out + n - 5, "weight", 7);
+        else if (n >= 14 && !strcmp(out + n - 14, "LayerNorm.beta")) memcpy(out + n - 4, "bias", 5);
+    }
+    return 1;
+}
+
+static mlip__fmt_st_entry *mlip__fmt_st_get(mlip__fmt_st *s, const char *mapped) {
+    int i;
+    for (i = 0; i < s->n; i++)
+        if (!strcmp(s->e[i].mapped, mapped)) return &s->e[i];
+    return NULL;
+}
+static const char *mlip__fmt_st_meta(mlip__fmt_st *s, const char *key) {
+    int i;
+    for (i = 0; i < s->n_meta; i++)
+        if (!strcmp(s->meta[2 * i], key)) return s->meta[2 * i + 1];
+    return NULL;
+}
+/* 1 + the largest N of "<prefix>encoder.layer.N." */
+static int mlip__fmt_st_layers(mlip__fmt_st *s, const char *prefix) {
+    int i, best = 0;
+    size_t pl = strlen(prefix);
+    for (i = 0; i < s->n; i++) {
+        const char *p = s->e[i].mapped;
+        long v = 0;
+        if (strncmp(p, prefix, pl) || strncmp(p + pl, "encoder.layer.", 14)) continue;
+        p += pl + 14;
+        while (*p >= '0' && *p <= '9' && v < 100000) v = v * 10 + (*p++ - '0');
+        if (*p == '.' && v + 1 > best) best = (int)v + 1;
+    }
+    return best;
+}
+
+/* Config values from "__metadata__" strings (the .mlip key names). */
+static mlip_status mlip__fmt_st_meta_config(mlip__fmt_st *s, mlip_model_config *c) {
+    int k;
+    const char *v;
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+        char *end;
+        if (!(v = mlip__fmt_st_meta(s, mlip__fmt_keys[k].name))) continue;
+        if (mlip__fmt_keys[k].type == 0) {
+            long x = strtol(v, &end, 10);
+            int xi = (int)x;
+            if (end == v || *end || x < 0 || x > 0x7fffffffL) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a count", mlip__fmt_keys[k].name, v);
+            memcpy((char *)c + mlip__fmt_keys[k].offset, &xi, sizeof xi);
+        } else {
+            float f = mlip__fmt_d2f(strtod(v, &end));
+            if (end == v || *end) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a number", mlip__fmt_keys[k].name, v);
+            memcpy((char *)c + mlip__fmt_keys[k].offset, &f, sizeof f);
+        }
+    }
+    for (k = 0; k < 2; k++)
+        if ((v = mlip__fmt_st_meta(s, k ? "image.std" : "image.mean"))) {
+            int ch = 0;
+            char *end;
+            for (;;) {
+                float f = mlip__fmt_d2f(strtod(v, &end));
+                if (end == v || ch >= 4) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata image.%s: 1-4 numbers, comma-separated", k ? "std" : "mean");
+                (k ? c->image_std : c->image_mean)[ch++] = f;
+                if (*end != ',') break;
+                v = end + 1;
+            }
+            if (*end) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata image.%s: 1-4 numbers, comma-separated", k ? "std" : "mean");
+        }
+    if ((v = mlip__fmt_st_meta(s, "tokenizer.lowercase"))) c->lowercase = strcmp(v, "0") != 0;
+    return MLIP_OK;
+}
+
+/* Shapes give sizes; metadata or a named config of the same shape give heads and eps. */
+static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
+    mlip__fmt_st_entry *pw = mlip__fmt_st_get(s, "vision.embeddings.patch_embeddings.projection.weight"),
+                       *pp = mlip__fmt_st_get(s, "vision.embeddings.position_embeddings"),
+                       *vm = mlip__fmt_st_get(s, "vision.encoder.layer.0.intermediate.dense.weight"),
+                       *we = mlip__fmt_st_get(s, "text.embeddings.word_embeddings.weight"),
+                       *pe = mlip__fmt_st_get(s, "text.embeddings.position_embeddings.weight"),
+                       *te = mlip__fmt_st_get(s, "text.embeddings.token_type_embeddings.weight"),
+                       *tm = mlip__fmt_st_get(s, "text.encoder.layer.0.intermediate.dense.weight"),
+                       *hd = mlip__fmt_st_get(s, "head.global_image.weight");
+    mlip_model_config named[3];
+    mlip_status st;
+    int i, g;
+    if (!pw || !pp || !vm || !we || !pe || !te || !tm || pw->rank != 4 || pp->rank != 3 || vm->rank != 2 || we->rank != 2 ||
+        pe->rank != 2 || te->rank != 2 || tm->rank != 2 || pw->shape[2] != pw->shape[3] || pp->shape[1] < 2)
+        return mlip__fail(MLIP_ERR_FORMAT, "safetensors: cannot infer the config from these tensors (both encoders' embeddings "
+                          "and layer 0 are needed); give a named config");
+    *c = mlip_model_config_tiny((int)we->shape[0]);
+    named[0] = *c, named[1] = mlip_model_config_small(1), named[2] = mlip_model_config_base();
+    c->vit.width = (int)pw->shape[0], c->vit.channels = (int)pw->shape[1], c->vit.patch_size = (int)pw->shape[2];
+    for (g = 1; (uint64_t)g * (uint64_t)g < pp->shape[1] - 1; g++) {}
+    if ((uint64_t)g * (uint64_t)g != pp->shape[1] - 1) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: %llu patches is not a square grid", (unsigned long long)pp->shape[1] - 1);
+    c->vit.image_size = (int)((uint64_t)g * pw->shape[2] > 65536 ? 0 : g * (int)pw->shape[2]);
+    c->vit.layers = mlip__fmt_st_layers(s, "vision."), c->vit.mlp_dim = (int)vm->shape[0];
+    c->bert.vocab_size = (int)we->shape[0], c->bert.width = (int)we->shape[1], c->bert.max_positions = (int)pe->shape[0];
+    c->bert.type_vocab_size = (int)te->shape[0], c->bert.layers = mlip__fmt_st_layers(s, "text."), c->bert.mlp_dim = (int)tm->shape[0];
+    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64, c->bert.heads = c->bert.width % 64 ? 1 : c->bert.width / 64;
+    c->vit.ln_eps = c->bert.ln_eps = 1e-12f;
+    for (i = 0; i < 3; i++) {
+        const mlip_model_config *n = &named[i];
+        if (n->vit.width == c->vit.width && n->vit.layers == c->vit.layers && n->vit.mlp_dim == c->vit.mlp_dim)
+            c->vit.heads = n->vit.heads, c->vit.ln_eps = n->vit.ln_eps, c->embed_dim = n->embed_dim;
+        if (n->bert.width == c->bert.width && n->bert.layers == c->bert.layers && n->bert.mlp_dim == c->bert.mlp_dim)
+            c->bert.heads = n->bert.heads, c->bert.ln_eps = n->bert.ln_eps;
+    }
+    {   /* metadata wins over guesses, shapes win over metadata */
+        mlip_model_config shapes = *c;
+        if ((st = mlip__fmt_st_meta_config(s, c))) return st;
+        c->vit.width = shapes.vit.width, c->vit.channels = shapes.vit.channels, c->vit.patch_size = shapes.vit.patch_size;
+        c->vit.image_size = shapes.vit.image_size, c->vit.layers = shapes.vit.layers, c->vit.mlp_dim = shapes.vit.mlp_dim;
+        c->bert.vocab_size = shapes.bert.vocab_size, c->bert.width = shapes.bert.width, c->bert.max_positions = shapes.bert.max_positions;
+        c->bert.type_vocab_size = shapes.bert.type_vocab_size, c->bert.layers = shapes.bert.layers, c->bert.mlp_dim = shapes.bert.mlp_dim;
+    }
+    if (hd && hd->rank == 2) c->embed_dim = (int)hd->shape[0];
+    return MLIP_OK;
+}
+
+/* Tokens one a line ('\n'-terminated or not) as the model's vocabulary. */
+static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, size_t len) {
+    size_t i, start = 0, n = 0;
+    char *v;
+    for (i = 0; i <= len; i++)
+        if (i == len ? i > start : text[i] == '\n') {
+            if (!mlip__fmt_token_ok(text + start, i - start)) return mlip__fail(MLIP_ERR_FORMAT, "vocabulary token %lu ends in CR", (unsigned long)n);
+            n++, start = i + 1;
+        }
+    if (n > (size_t)m->config.bert.vocab_size)
+        return mlip__fail(MLIP_ERR_FORMAT, "vocabulary of %lu tokens, BERT has %d embeddings", (unsigned long)n, m->config.bert.vocab_size);
+    if (!(v = (char *)mlip_alloc(len + 2))) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy(v, text, len);
+    if (len && text[len - 1] != '\n') v[len++] = '\n';
+    v[len] = '\0';
+    mlip_free(m->vocab);
+    m->vocab = v, m->vocab_len = len, m->vocab_n = (int)n;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, const mlip_model_config *config,
+                                                  int allow_missing, mlip_model **out) {
+    const unsigned char *buf = (const unsigned char *)data;
+    mlip__fmt_st s;
+    mlip_model_config c;
+    mlip_model *m = NULL;
+    mlip_status st;
+    uint64_t hlen;
+    size_t dlen;
+    const unsigned char *dat;
+    int i, k, unprefixed = 0, n;
+    unsigned char *seen = NULL;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(data);
+    memset(&s, 0, sizeof s);
+    if (len < 8) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: %lu bytes is shorter than the 8-byte header length", (unsigned long)len);
+    hlen = mlip__fmt_rd64(buf);
+    if (hlen > len - 8 || hlen > ((uint64_t)100 << 20))
+        return mlip__fail(MLIP_ERR_FORMAT, "safetensors: header of %llu bytes does not fit the %lu-byte file (or exceeds 100 MB)",
+                          (unsigned long long)hlen, (unsigned long)len);
+    dat = buf + 8 + hlen, dlen = len - 8 - (size_t)hlen;
+    if ((st = mlip__fmt_st_parse((const char *)buf + 8, (size_t)hlen, &s))) goto done;
+    for (i = 0; i < s.n; i++) {
+        if (!strcmp(s.e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
+        if (!strcmp(s.e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
+    }
+    if (unprefixed == 3) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unprefixed ViT and BERT names together are ambiguous"); goto done; }
+    for (i = 0; i < s.n; i++) {
+        mlip__fmt_st_entry *e = &s.e[i];
+        uint64_t count = 1, bytes;
+        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
+        if (r < 0) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name); goto done; }
+        if (r == 0) { e->mapped[0] = '\0'; continue; }
+        for (k = 0; k < i; k++)
+            if (!strcmp(s.e[k].mapped, e->mapped)) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor", s.e[k].name, e->name); goto done; }
+        if (!e->dtype) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name); goto done; }
+        for (k = 0; k < e->rank; k++) {
+            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k]) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name); goto done; }
+            count *= e->shape[k];
+        }
+        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
+        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in a %lu-byte data section",
+                            e->name, (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)bytes, (unsigned long)dlen);
+            goto done;
+        }
+    }
+    if (config) {
+        c = *config;
+        if (c.bert.vocab_size <= 0) {
+            mlip__fmt_st_entry *we = mlip__fmt_st_get(&s, "text.embeddings.word_embeddings.weight");
+            if (!we || we->rank != 2) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: no word embeddings to take the vocabulary size from"); goto done; }
+            c.bert.vocab_size = (int)we->shape[0];
+        }
+    } else if ((st = mlip__fmt_st_infer(&s, &c))) goto done;
+    /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
+    if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors", &m))) goto done;
+    mlip_model_init_random(m, 0);
+    n = mlip_model_tensor_count(m);
+    if (!(seen = (unsigned char *)mlip_alloc_zeroed((size_t)n, 1))) { st = MLIP_ERR_OUT_OF_MEMORY; goto done; }
+    for (i = 0; i < s.n; i++) {
+        mlip__fmt_st_entry *e = &s.e[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *w;
+        size_t j;
+        int idx, ok;
+        if (!e->mapped[0]) continue;
+        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name); goto done; }
+        p = mlip__fmt_tensor(m, idx, &prefix, &w);
+        ok = e->rank == p->ndim;
+        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
+        if (!ok) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' has a shape that differs from the config's", e->name); goto done; }
+        for (j = 0; j < p->count; j++) {
+            const unsigned char *q = dat + e->begin;
+            if (e->dtype == 4) w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
+            else if (e->dtype == 2) w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
+            else if (e->dtype == 3) w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
+            else {
+                uint64_t b = mlip__fmt_rd64(q + 8 * j);
+                double d;
+                memcpy(&d, &b, 8);
+                w[j] = mlip__fmt_d2f(d);
+            }
+        }
+        m->stored[idx] = (unsigned char)(e->dtype == 2 ? MLIP_DTYPE_F16 : e->dtype == 3 ? MLIP_DTYPE_BF16 : MLIP_DTYPE_F32);
+        seen[idx] = 1;
+    }
+    for (k = 0; k < n && !allow_missing; k++)
+        if (!seen[k]) {
+            mlip_param_info info;
+            mlip_model_tensor_info(m, k, &info, NULL);
+            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: tensor '%s' is missing", info.name);
+            goto done;
+        }
+    for (i = 0; i < s.n_meta; i++) {
+        const char *key = s.meta[2 * i], *val = s.meta[2 * i + 1];
+        if (!strcmp(key, "tokenizer.vocab")) st = mlip__fmt_set_vocab_text(m, val, strlen(val));
+        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME || mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
+            continue; /* "format": "pt" is safetensors' own convention */
+        else st = mlip_model_set_meta(m, key, val);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        if (st) goto done;
+    }
+done:
+    mlip__fmt_st_free(&s);
+    mlip_free(seen);
+    if (st) mlip_model_free(m);
+    else *out = m;
+    return st;
+}
+
+MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_model_config *config, int allow_missing,
+                                                mlip_model **out) {
+    char *data = NULL;
+    size_t len = 0;
+    mlip_status st;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(path);
+    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    st = mlip_model_import_safetensors(data, len, config, allow_missing, out);
+    mlip_free(data);
+    return st;
+}
+
+/* ---- safetensors export ---- */
+static void mlip__fmt_jput(mlip__fmt_sink *s, const char *str) { mlip__fmt_put(s, str, strlen(str)); }
+static void mlip__fmt_jputs(mlip__fmt_sink *s, const char *str) { /* a JSON string literal */
+    char esc[8];
+    mlip__fmt_put(s, "\"", 1);
+    for (; *str; str++) {
+        unsigned char ch = (unsigned char)*str;
+        if (ch == '"' || ch == '\\') esc[0] = '\\', esc[1] = (char)ch, mlip__fmt_put(s, esc, 2);
+        else if (ch == '\n') mlip__fmt_put(s, "\\n", 2);
+        else if (ch < 0x20) snprintf(esc, sizeof esc, "\\u%04x", ch), mlip__fmt_put(s, esc, 6);
+        else mlip__fmt_put(s, str, 1);
+    }
+    mlip__fmt_put(s, "\"", 1);
+}
+
+static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
+    const mlip_model_config *c = &m->config;
+    char num[64];
+    int k, i, n = mlip_model_tensor_count(m);
+    size_t off = 0;
+    mlip__fmt_jput(s, "{\"__metadata__\":{\"format\":\"pt\"");
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+        const char *field = (const char *)c + mlip__fmt_keys[k].offset;
+        if (mlip__fmt_keys[k].type == 0) {
+            int v;
+            memcpy(&v, field, sizeof v);
+            snprintf(num, sizeof num, "%d", v);
+        } else {
+            float v;
+            memcpy(&v, field, sizeof v);
+            snprintf(num, sizeof num, "%.9g", (double)v);
+        }
+        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, mlip__fmt_keys[k].name), mlip__fmt_jput(s, ":"), mlip__fmt_jputs(s, num);
+    }
+    for (k = 0; k < 2; k++) {
+        const float *v = k ? c->image_std : c->image_mean;
+        char list[64] = "";
+        for (i = 0; i < c->vit.channels; i++) snprintf(list + strlen(list), sizeof list - strlen(list), i ? ",%.9g" : "%.9g", (double)v[i]);
+        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":"), mlip__fmt_jputs(s, list);
+    }
+    mlip__fmt_jput(s, c->lowercase ? ",\"tokenizer.lowercase\":\"1\"" : ",\"tokenizer.lowercase\":\"0\"");
+    if (m->vocab_n) mlip__fmt_jput(s, ",\"tokenizer.vocab\":"), mlip__fmt_jputs(s, m->vocab);
+    for (k = 0; k < m->n_meta; k++) mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, m->meta[2 * k]), mlip__fmt_jput(s, ":"), mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    mlip__fmt_jput(s, "}");
+    for (i = 0; i < n; i++) {
+        const char *prefix;
+        float *w;
+        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
+        mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name), mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
+        for (k = 0; k < p->ndim; k++) snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]), mlip__fmt_jput(s, num);
+        snprintf(num, sizeof num, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off, (unsigned long)(off + 4 * p->count));
+        mlip__fmt_jput(s, num);
+        off += 4 * p->count;
+    }
+    mlip__fmt_jput(s, "}");
+}
+
+static mlip_status mlip__fmt_st_write(const void *obj, int unused, mlip__fmt_sink *s) {
+    const mlip_model *m = (const mlip_model *)obj;
+    mlip__fmt_sink count;
+    size_t hlen, start = s->pos;
+    int i, n = mlip_model_tensor_count(m);
+    (void)unused;
+    memset(&count, 0, sizeof count);
+    mlip__fmt_st_header(m, &count);
+    hlen = (count.pos + 7) / 8 * 8;
+    mlip__fmt_put64(s, hlen);
+    mlip__fmt_st_header(m, s);
+    while (s->pos < start + 8 + hlen) mlip__fmt_put(s, " ", 1);
+    for (i = 0; i < n; i++) {
+        const char *prefix;
+        float *w;
+        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
+        size_t j;
+        for (j = 0; j < p->count; j++) mlip__fmt_put32(s, mlip__fmt_f2u(w[j]));
+    }
+    if (s->err) return mlip__fail(MLIP_ERR_IO, "safetensors export: write failed");
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_export_safetensors(const mlip_model *m, const char *path) {
+    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(path);
+    return mlip__fmt_save_file(path, mlip__fmt_st_write, m, 0);
+}
+
+MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, void **buf, size_t *len) {
+    mlip__fmt_sink s;
+    mlip_status st;
+    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(buf); MLIP__CHECK_PTR(len);
+    *buf = NULL, *len = 0;
+    memset(&s, 0, sizeof s);
+    mlip__fmt_st_write(m, 0, &s);
+    s.cap = s.pos, s.pos = 0;
+    if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    if ((st = mlip__fmt_st_write(m, 0, &s))) {
+        mlip_free(s.buf);
+        return st;
+    }
+    *buf = s.buf, *len = s.pos;
+    return MLIP_OK;
+}
+
 
 /* ======================================================================================
    12. Image I/O

@@ -18,6 +18,7 @@
 #include "test_encoders.c"
 #include "test_tokenizer.c"
 #include "test_image.c"
+#include "test_format.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -31,6 +32,7 @@ static const mt_suite suites[] = {
     {"encoders", encoder_tests},
     {"tokenizer", tokenizer_tests},
     {"image", image_tests},
+    {"format", format_tests},
 };
 
 static double mt_now(void) {

@@ -405,6 +405,161 @@ static int cmd_decode(int argc, char **argv) {
     return 0;
 }
 
+/* ---- convert / info (section 11) ---- */
+static int is_mlip_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    int yes;
+    if (!f) return 0;
+    yes = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "MLIP", 4);
+    fclose(f);
+    return yes;
+}
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* A .mlip (by its magic) or a safetensors file (anything else). */
+static mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing, mlip_model **out) {
+    if (is_mlip_file(path)) return mlip_model_load_file(path, out);
+    return mlip_model_load_safetensors(path, config, allow_missing, out);
+}
+
+static int cmd_convert(int argc, char **argv) {
+    const char *in = NULL, *out = NULL, *cfg = "auto", *vocab = NULL, *dtype_name = "f32";
+    int allow_missing = 0, cased = -1, i, n_meta = 0;
+    const char *meta[32];
+    mlip_model_config c;
+    mlip_model *m = NULL;
+    mlip_dtype dtype = MLIP_DTYPE_F32;
+    mlip_status st;
+    if (has_help(argc, argv)) {
+        printf("usage: mlip convert IN OUT [--config tiny|small|base|auto] [--vocab vocab.txt] [--cased]\n"
+               "                    [--dtype f32|f16|bf16|int8] [--allow-missing] [--meta KEY=VALUE]...\n"
+               "  IN is a .mlip file (by its magic) or a safetensors file; OUT ending in .safetensors is\n"
+               "  written as safetensors (f32, config and vocabulary in __metadata__), otherwise as .mlip.\n"
+               "  safetensors names: HF ViTModel (\"vit.\"), BertModel (\"bert.\"), the PyTorch twin and\n"
+               "  .mlip names (\"vision.\", \"text.\", head.*, logit_scale, sie.*); pooler weights skipped.\n"
+               "  --config auto (default) infers sizes from the shapes and heads / eps from __metadata__\n"
+               "  or a named config of the same shape; a named config takes the vocabulary size from the\n"
+               "  word embeddings. --vocab stores a vocab.txt (uncased unless --cased). --dtype stores\n"
+               "  matrices as f16, bf16 or int8 (per-row scales). --allow-missing keeps random weights\n"
+               "  for tensors the input lacks (e.g. only a ViTModel). --meta adds free-form metadata.\n");
+        return 0;
+    }
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg = argv[++i];
+        else if (!strcmp(argv[i], "--vocab") && i + 1 < argc) vocab = argv[++i];
+        else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype_name = argv[++i];
+        else if (!strcmp(argv[i], "--meta") && i + 1 < argc && n_meta < 32) meta[n_meta++] = argv[++i];
+        else if (!strcmp(argv[i], "--cased")) cased = 1;
+        else if (!strcmp(argv[i], "--allow-missing")) allow_missing = 1;
+        else if (argv[i][0] != '-' && !in) in = argv[i];
+        else if (argv[i][0] != '-' && !out) out = argv[i];
+        else {
+            fprintf(stderr, "mlip convert: unexpected argument '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    for (i = 0; i < 4 && strcmp(dtype_name, mlip_format_dtype_name((mlip_dtype)i)); i++) {}
+    if (!in || !out || i == 4) {
+        fprintf(stderr, "mlip convert: IN and OUT are required, --dtype is f32, f16, bf16 or int8 (see --help)\n");
+        return 2;
+    }
+    dtype = (mlip_dtype)i;
+    if (!strcmp(cfg, "tiny")) c = mlip_model_config_tiny(0);
+    else if (!strcmp(cfg, "small")) c = mlip_model_config_small(0);
+    else if (!strcmp(cfg, "base")) c = mlip_model_config_base(), c.bert.vocab_size = 0;
+    else if (strcmp(cfg, "auto")) {
+        fprintf(stderr, "mlip convert: --config is tiny, small, base or auto\n");
+        return 2;
+    }
+    st = load_any(in, strcmp(cfg, "auto") ? &c : NULL, allow_missing, &m);
+    if (!st && vocab) {
+        mlip_tokenizer *tok = NULL;
+        mlip_model_config *mc = (mlip_model_config *)mlip_model_get_config(m);
+        if (cased >= 0) mc->lowercase = !cased;
+        st = mlip_tokenizer_load_vocab(vocab, mc->lowercase, &tok);
+        if (!st) st = mlip_model_set_vocab(m, tok);
+        mlip_tokenizer_free(tok);
+    }
+    for (i = 0; !st && i < n_meta; i++) {
+        char key[256];
+        const char *eq = strchr(meta[i], '=');
+        if (!eq || eq == meta[i] || eq - meta[i] > 255) {
+            fprintf(stderr, "mlip convert: --meta wants KEY=VALUE\n");
+            mlip_model_free(m);
+            return 2;
+        }
+        memcpy(key, meta[i], (size_t)(eq - meta[i])), key[eq - meta[i]] = '\0';
+        st = mlip_model_set_meta(m, key, eq + 1);
+    }
+    if (!st) st = ends_with(out, ".safetensors") ? mlip_model_export_safetensors(m, out) : mlip_model_save_as(m, out, dtype);
+    if (st) {
+        fprintf(stderr, "mlip convert: %s\n", mlip_last_error());
+        mlip_model_free(m);
+        return 1;
+    }
+    printf("mlip convert: %s -> %s (%d tensors%s)\n", in, out, mlip_model_tensor_count(m),
+           ends_with(out, ".safetensors") ? ", f32" : "");
+    mlip_model_free(m);
+    return 0;
+}
+
+static int cmd_info(int argc, char **argv) {
+    mlip_model *m = NULL;
+    const mlip_model_config *c;
+    int i, n, ch;
+    double total = 0, bytes = 0;
+    const char *key, *val;
+    if (has_help(argc, argv) || argc != 1) {
+        printf("usage: mlip info FILE\n"
+               "  Print a .mlip or safetensors model: its config, metadata, vocabulary size, every\n"
+               "  tensor (name, stored dtype, shape, bytes) and the totals.\n");
+        return has_help(argc, argv) ? 0 : 2;
+    }
+    if (load_any(argv[0], NULL, 0, &m)) {
+        fprintf(stderr, "mlip info: %s\n", mlip_last_error());
+        return 1;
+    }
+    c = mlip_model_get_config(m);
+    printf("file %s%s\n", argv[0], mlip_model_is_mapped(m) ? " (mapped, zero-copy)" : "");
+    printf("vit   image %d, patch %d, channels %d, width %d, layers %d, heads %d, mlp %d, ln_eps %g\n", c->vit.image_size,
+           c->vit.patch_size, c->vit.channels, c->vit.width, c->vit.layers, c->vit.heads, c->vit.mlp_dim, (double)c->vit.ln_eps);
+    printf("bert  vocab %d, positions %d, types %d, width %d, layers %d, heads %d, mlp %d, ln_eps %g\n", c->bert.vocab_size,
+           c->bert.max_positions, c->bert.type_vocab_size, c->bert.width, c->bert.layers, c->bert.heads, c->bert.mlp_dim,
+           (double)c->bert.ln_eps);
+    printf("heads embed_dim %d\nimage mean", c->embed_dim);
+    for (ch = 0; ch < c->vit.channels; ch++) printf(" %g", (double)c->image_mean[ch]);
+    printf(", std");
+    for (ch = 0; ch < c->vit.channels; ch++) printf(" %g", (double)c->image_std[ch]);
+    {
+        mlip_tokenizer *tok = NULL;
+        if (mlip_model_tokenizer(m, &tok) == MLIP_OK) printf("\ntokenizer %d tokens, %s\n", mlip_tokenizer_vocab_size(tok), c->lowercase ? "uncased" : "cased");
+        else printf("\ntokenizer none stored (%s)\n", c->lowercase ? "uncased" : "cased");
+        mlip_tokenizer_free(tok);
+    }
+    for (i = 0; (val = mlip_model_meta_at(m, i, &key)) != NULL; i++) printf("meta  %s = %s\n", key, val);
+    n = mlip_model_tensor_count(m);
+    printf("tensors %d\n", n);
+    for (i = 0; i < n; i++) {
+        mlip_param_info p;
+        mlip_dtype dt;
+        double b;
+        int d;
+        char shape[64] = "";
+        mlip_model_tensor_info(m, i, &p, &dt);
+        for (d = 0; d < p.ndim; d++) snprintf(shape + strlen(shape), sizeof shape - strlen(shape), d ? ", %d" : "%d", p.shape[d]);
+        b = dt == MLIP_DTYPE_F32 ? 4.0 * p.count : dt == MLIP_DTYPE_INT8 ? (double)p.count + 4.0 * (p.ndim ? (double)p.count / p.shape[p.ndim - 1] : 1) : 2.0 * p.count;
+        printf("  %-58s %-5s (%s) %.0f bytes\n", p.name, mlip_format_dtype_name(dt), shape, b);
+        total += (double)p.count, bytes += b;
+    }
+    printf("total %.0f parameters, %.0f bytes of tensor data (%.2f MiB)\n", total, bytes, bytes / 1048576.0);
+    mlip_model_free(m);
+    return 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: mlip <command> [options]   (mlip <command> --help for details)\n"
                "commands:\n"
@@ -412,7 +567,10 @@ static void usage(FILE *f) {
                "  bench     time the GEMM or an encoder (ViT-B/16, BERT-base) on this machine\n"
                "  tokenize  text lines -> BERT WordPiece ids\n"
                "  vocab     learn a WordPiece vocabulary from a corpus\n"
-               "  decode    decode a PGM/PPM, PNG or DICOM image to raw float32\n");
+               "  decode    decode a PGM/PPM, PNG or DICOM image to raw float32\n"
+
+               "  convert   safetensors <-> .mlip, and .mlip to f16 / bf16 / int8\n"
+               "  info      config, tensors and sizes of a .mlip or safetensors model\n");
 }
 
 int main(int argc, char **argv) {
@@ -425,6 +583,8 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(argv[1], "vocab")) return cmd_vocab(argc - 2, argv + 2);
     if (!strcmp(argv[1], "decode")) return cmd_decode(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "info")) return cmd_info(argc - 2, argv + 2);
     fprintf(stderr, "mlip: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
