@@ -740,6 +740,7 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
 #if defined(MLIP_MALLOC) && defined(MLIP_FREE) && defined(MLIP_REALLOC)
 /* ok: all three hooks */
 #elif !defined(MLIP_MALLOC) && !defined(MLIP_FREE) && !defined(MLIP_REALLOC)
+#define MLIP__LIBC_ALLOC 1 /* calloc may then serve zeroed blocks (see mlip_alloc_zeroed) */
 #define MLIP_MALLOC(sz) malloc(sz)
 #define MLIP_REALLOC(p, sz) realloc(p, sz)
 #define MLIP_FREE(p) free(p)
@@ -900,11 +901,18 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
 #define MLIP__ALIGN 64
 /* Not inlined: gcc -O3's object-size analysis sees through the size check into impossible
    sizes and warns about them; allocation is never on a hot path anyway. */
-MLIPDEF MLIP__NOINLINE void *mlip_alloc(size_t bytes) {
+static MLIP__NOINLINE void *mlip__alloc(size_t bytes, int zeroed) {
     size_t total = 0;
     unsigned char *raw, *aligned;
     if (mlip_size_add(bytes, MLIP__ALIGN + sizeof(void *), &total)) return NULL;
+#ifdef MLIP__LIBC_ALLOC
+    /* calloc hands large blocks over as untouched zero pages: an arena that is replaced
+       before it is written (weights mapped from a file) then never costs resident memory */
+    raw = (unsigned char *)(zeroed ? calloc(total, 1) : MLIP_MALLOC(total));
+#else
     raw = (unsigned char *)MLIP_MALLOC(total);
+    if (raw && zeroed) memset(raw, 0, total);
+#endif
     if (!raw) {
         mlip__fail(MLIP_ERR_OUT_OF_MEMORY, "out of memory allocating %lu bytes",
                    (unsigned long)bytes);
@@ -916,13 +924,12 @@ MLIPDEF MLIP__NOINLINE void *mlip_alloc(size_t bytes) {
     return aligned;
 }
 
+MLIPDEF void *mlip_alloc(size_t bytes) { return mlip__alloc(bytes, 0); }
+
 MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size) {
     size_t bytes = 0;
-    void *p;
     if (mlip_size_mul(count, elem_size, &bytes)) return NULL;
-    p = mlip_alloc(bytes);
-    if (p) memset(p, 0, bytes);
-    return p;
+    return mlip__alloc(bytes, 1);
 }
 
 MLIPDEF void mlip_free(void *ptr) {
