@@ -76,14 +76,17 @@ $(BUILD)/runner: $(BUILD)/runner.o $(BUILD)/static_tu.o $(BUILD)/cxx_tu.o
 check-compile:
 	@mkdir -p build
 	@printf '#define MLIP_IMPLEMENTATION\n#include "../mlip.h"\n' > build/impl.c
-	@for cc in gcc $(CLANG); do for defs in "" "-DMLIP_NO_SIMD" "-DMLIP_NO_THREADS" "-DMLIP_STATIC"; do \
-	  $$cc -std=c99 $(WARN) -O2 $$defs -c build/impl.c -o build/impl.o || exit 1; \
-	  $$cc -std=c11 $(WARN) -O2 -march=native $$defs -c build/impl.c -o build/impl.o || exit 1; \
-	done; done
-	@for cxx in g++ $(CLANGXX); do \
-	  $$cxx -std=c++11 $(WARN) -O2 -x c++ -c build/impl.c -o build/impl.o || exit 1; \
-	done
-	@echo "check-compile: gcc, clang (C99, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
+	@pids=""; i=0; \
+	for cc in gcc $(CLANG); do for v in "-std=c99 -O2" "-std=c99 -O2 -DMLIP_NO_SIMD -DMLIP_NO_THREADS" \
+	    "-std=c99 -O2 -DMLIP_STATIC" "-std=c11 -O2 -march=native"; do \
+	  i=$$((i+1)); $$cc $$v $(WARN) -c build/impl.c -o build/impl$$i.o & pids="$$pids $$!"; \
+	done; done; \
+	for cxx in g++ $(CLANGXX); do \
+	  i=$$((i+1)); $$cxx -std=c++11 $(WARN) -O2 -x c++ -c build/impl.c -o build/impl$$i.o & pids="$$pids $$!"; \
+	done; \
+	fail=0; for p in $$pids; do wait $$p || fail=1; done; rm -f build/impl*.o; \
+	[ $$fail = 0 ] || { echo "check-compile: FAILED (see the messages above)"; exit 1; }
+	@echo "check-compile: gcc, clang (C99 with and without SIMD/threads, MLIP_STATIC, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
 
 test: check-compile $(BUILD)/runner
 	./$(BUILD)/runner --threads $(TEST_THREADS)
