@@ -39,11 +39,15 @@
      5. Encoders     ViT (pre-LN, visible-patch subsets) and BERT (post-LN, padding mask),
                      forward/backward, HF parameter names; projection heads
      6. Tokenizer    BERT WordPiece (HF parity), sentence spans, vocabulary training
+     7. Masking      random patch masks, semantic integrity estimation (SIE)
+     8. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
+                     masked image prediction
+     9. Training     batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
+     10. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
      11. File format  mlip_model (ViT + BERT + heads + vocabulary) in one .mlip file: load
                      (mmap, zero-copy), save, f16/bf16/int8; safetensors import/export
      12. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
-     (7-10, masking/SIE, losses/OT, optimizer/training and downstream, come in that
-     order as they are written.)
+     13. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
 
    LICENSE: see the end of this file (MIT or public domain, your choice).
 */
@@ -460,6 +464,49 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                                      int min_frequency, int lowercase, const char *out_path);
 
 /* ======================================================================================
+   7. Masking and semantic integrity estimation (SIE)
+   ====================================================================================== */
+/* (section 7 declarations) */
+
+/* ======================================================================================
+   8. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
+      masked image prediction
+   ====================================================================================== */
+/* (section 8 declarations) */
+
+/* ======================================================================================
+   9. Training: the MLIP objective, AdamW, schedule, checkpoints
+   ====================================================================================== */
+
+/* One training batch: B image-report pairs with everything the objective needs. The
+   dataset (section 13) fills it; a caller may fill it by hand. */
+typedef struct mlip_batch {
+    int B;                      /* pairs in the batch */
+    int channels, image_size;   /* images (B, channels, image_size, image_size) */
+    int T;                      /* token positions per report ([CLS] ... [SEP], then padding) */
+    int max_sentences;          /* L_max: room for sentence spans per report */
+    int n_labels;               /* label columns (0: none) */
+    float *images;              /* pixels in [0, 1] (not yet normalised for the ViT) */
+    int *ids;                   /* (B, T) WordPiece ids, as mlip_tokenizer_encode writes them */
+    uint8_t *mask;              /* (B, T) 1 real token, 0 padding */
+    int *n_sentences;           /* (B) real sentences of each report, 0 <= L_i <= max_sentences */
+    int *sent_begin, *sent_end; /* (B, max_sentences) token spans [begin, end) into ids */
+    int8_t *labels;             /* (B, n_labels) 1 present, 0 absent; NULL when n_labels is 0 */
+    int *rows;                  /* (B) the dataset row each pair came from (-1: not from one) */
+} mlip_batch;
+
+/* Allocate every array of a batch (zeroed); free with mlip_batch_free (NULL-safe). */
+MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *batch, int B, int channels, int image_size, int T,
+                                     int max_sentences, int n_labels);
+MLIPDEF void mlip_batch_free(mlip_batch *batch);
+/* (section 9 declarations) */
+
+/* ======================================================================================
+   10. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
+   ====================================================================================== */
+/* (section 10 declarations) */
+
+/* ======================================================================================
    11. File format: a whole model (ViT + BERT + heads + tokenizer vocabulary) in one .mlip
        file; safetensors import and export
    ====================================================================================== */
@@ -715,6 +762,11 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
                                           int channels, unsigned char **out, size_t *out_len);
 MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, int width,
                                          int height, int channels);
+
+/* ======================================================================================
+   13. Dataset: image-report pairs from a TSV file, augmentation, batches
+   ====================================================================================== */
+/* (section 13 declarations) */
 
 #ifdef __cplusplus
 }
@@ -5012,6 +5064,63 @@ done:
 }
 
 /* ======================================================================================
+   7. Masking and semantic integrity estimation
+   ====================================================================================== */
+/* (section 7 implementation) */
+
+/* ======================================================================================
+   8. Losses
+   ====================================================================================== */
+/* (section 8 implementation) */
+
+/* ======================================================================================
+   9. Training
+   ====================================================================================== */
+
+MLIPDEF void mlip_batch_free(mlip_batch *b) {
+    if (!b) return;
+    mlip_free(b->images), mlip_free(b->ids), mlip_free(b->mask), mlip_free(b->n_sentences);
+    mlip_free(b->sent_begin), mlip_free(b->sent_end), mlip_free(b->labels), mlip_free(b->rows);
+    memset(b, 0, sizeof *b);
+}
+
+MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int image_size, int T,
+                                     int max_sentences, int n_labels) {
+    size_t pixels, tokens, spans;
+    MLIP__CHECK_PTR(b);
+    memset(b, 0, sizeof *b);
+    MLIP__CHECK_POS(B); MLIP__CHECK_POS(channels); MLIP__CHECK_POS(image_size); MLIP__CHECK_POS(T);
+    MLIP__CHECK_POS(max_sentences);
+    if (n_labels < 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_batch_alloc: n_labels %d < 0", n_labels);
+    MLIP__TRY(mlip_size_mul((size_t)channels * (size_t)image_size, (size_t)image_size, &pixels));
+    MLIP__TRY(mlip_size_mul(pixels, (size_t)B, &pixels));
+    MLIP__TRY(mlip_size_mul((size_t)B, (size_t)T, &tokens));
+    MLIP__TRY(mlip_size_mul((size_t)B, (size_t)max_sentences, &spans));
+    b->B = B, b->channels = channels, b->image_size = image_size, b->T = T;
+    b->max_sentences = max_sentences, b->n_labels = n_labels;
+    b->images = (float *)mlip_alloc_zeroed(pixels, sizeof(float));
+    b->ids = (int *)mlip_alloc_zeroed(tokens, sizeof(int));
+    b->mask = (uint8_t *)mlip_alloc_zeroed(tokens, 1);
+    b->n_sentences = (int *)mlip_alloc_zeroed((size_t)B, sizeof(int));
+    b->sent_begin = (int *)mlip_alloc_zeroed(spans, sizeof(int));
+    b->sent_end = (int *)mlip_alloc_zeroed(spans, sizeof(int));
+    b->labels = n_labels ? (int8_t *)mlip_alloc_zeroed((size_t)B, (size_t)n_labels) : NULL;
+    b->rows = (int *)mlip_alloc_zeroed((size_t)B, sizeof(int));
+    if (!b->images || !b->ids || !b->mask || !b->n_sentences || !b->sent_begin || !b->sent_end ||
+        (n_labels && !b->labels) || !b->rows) {
+        mlip_batch_free(b);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    return MLIP_OK;
+}
+/* (section 9 implementation) */
+
+/* ======================================================================================
+   10. Downstream
+   ====================================================================================== */
+/* (section 10 implementation) */
+
+/* ======================================================================================
    11. File format
    ====================================================================================== */
 
@@ -7893,6 +8002,11 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
     mlip_free(png);
     return MLIP_OK;
 }
+
+/* ======================================================================================
+   13. Dataset
+   ====================================================================================== */
+/* (section 13 implementation) */
 
 #endif /* MLIP_IMPLEMENTATION_DONE */
 #endif /* MLIP_IMPLEMENTATION */
