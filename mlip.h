@@ -5086,7 +5086,7 @@ MLIPDEF void mlip_batch_free(mlip_batch *b) {
 
 MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int image_size, int T,
                                      int max_sentences, int n_labels) {
-    size_t pixels, tokens, spans;
+    size_t pixels = 0, tokens = 0, spans = 0;
     MLIP__CHECK_PTR(b);
     memset(b, 0, sizeof *b);
     MLIP__CHECK_POS(B); MLIP__CHECK_POS(channels); MLIP__CHECK_POS(image_size); MLIP__CHECK_POS(T);
