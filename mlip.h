@@ -467,16 +467,61 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
    7. Masking and semantic integrity estimation (SIE)
    ====================================================================================== */
 /* (section 7 declarations) */
+/* The number of visible patches of K at mask ratio rho: ceil((1 - rho) K), at least 1. */
+MLIPDEF int mlip_mask_visible_count(int K, float rho);
+/* For each of B images, a random subset of n of its K patches (the first n of a random
+   permutation), sorted ascending into visible (B, n). Each image uses the same number of draws,
+   so a seed gives the same masks on every platform. */
+MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visible);
+
+/* Semantic integrity weights from relevance logits r (B, K) and the visible sets (B, n):
+     p_i = softmax(r_i),  I_i = sum over visible k of p_ik,  w_i = clamp(I_i / mean_b I_b, 0.25, 4).
+   p (B, K) and integrity (B) are kept for backward. dr += dL/dr given dw = dL/dw. */
+MLIPDEF mlip_status mlip_sie_forward(float *w, float *p, float *integrity, const float *r,
+                                     const int *visible, int B, int K, int n);
+MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p,
+                                      const float *integrity, const int *visible, int B, int K,
+                                      int n);
+
 
 /* ======================================================================================
    8. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
       masked image prediction
    ====================================================================================== */
 /* (section 8 declarations) */
+/* Symmetric InfoNCE over a square score matrix s (N, N) whose diagonal holds the pairs:
+     L = 1/2 [ mean_i CE(a_i s_i., i) + mean_j CE(a_j s_.j, j) ]
+   a (N) scales the logits that sample i owns in both directions (sigma times the SIE weight
+   for the global loss; sigma_l for the local one). probs (2, N, N) is kept for backward:
+   ds += dloss dL/ds and da += dloss dL/da (either may be NULL). */
+MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const float *s,
+                                             const float *a, int N);
+MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss,
+                                              const float *probs, const float *s,
+                                              const float *a, int N);
+
+/* Entropic optimal transport between uniform marginals (1/n each row, 1/m each column):
+     z = max_T  sum T S - epsilon KL(T || a b^T)   subject to T 1 = a, T^T 1 = b,
+   solved in the log domain (Sinkhorn: alternate exact row and column potential updates)
+   until the row marginals' L1 error is <= tol or max_iter iterations. By the envelope
+   theorem dz/dS = T, which is how the local loss uses the plan in backward. */
+typedef struct mlip_ot_options {
+    float epsilon; /* entropy weight (0.1; at least 0.01) */
+    float tol;     /* stop when sum_k |(T 1)_k - 1/n| <= tol (1e-3); 0 runs max_iter */
+    int max_iter;  /* cap (100) */
+} mlip_ot_options;
+MLIPDEF mlip_ot_options mlip_ot_defaults(void);
+/* S (n, m) with row stride ld (>= m). T (n, m) dense, may be NULL. *z, *iters and *err (the
+   final row-marginal error) may be NULL. */
+MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const mlip_ot_options *opt,
+                                  float *T, float *z, int *iters, float *err);
+
 
 /* ======================================================================================
    9. Training: the MLIP objective, AdamW, schedule, checkpoints
    ====================================================================================== */
+
+typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
 
 /* One training batch: B image-report pairs with everything the objective needs. The
    dataset (section 13) fills it; a caller may fill it by hand. */
@@ -500,6 +545,85 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *batch, int B, int channels, int
                                      int max_sentences, int n_labels);
 MLIPDEF void mlip_batch_free(mlip_batch *batch);
 /* (section 9 declarations) */
+
+/* What the objective computes and how (DESIGN section 2). mlip_objective_defaults() is the MLIP
+   configuration; the ablation ladder switches terms off: CLIP = mask_ratio 0, no local, no SIE,
+   no MIP; FLIP = CLIP + masking; then + local, + SIE, + MIP. */
+typedef struct mlip_objective_config {
+    float mask_ratio;      /* rho: fraction of patches hidden from the ViT (0.5); 0 = no masking */
+    int use_sie;           /* weight the global loss by semantic integrity (needs masking) */
+    int use_local;         /* optimal-transport patch-sentence loss */
+    int use_mip;           /* masked image prediction (needs masking) */
+    float lambda_local;    /* 0.5 */
+    float lambda_mip;      /* 1 */
+    mlip_ot_options ot;    /* epsilon 0.1, tol 1e-3, max_iter 100 */
+    int mip_layers;        /* decoder blocks (2); width = ViT width / 2, ViT's heads, MLP 4x */
+} mlip_objective_config;
+MLIPDEF mlip_objective_config mlip_objective_defaults(void);
+
+/* The terms of one batch's loss and what the trainer reports about them. */
+typedef struct mlip_losses {
+    float total, global, local, mip;
+    float sigma, sigma_local;  /* the logit scales used */
+    float sie_w_min, sie_w_max; /* the SIE weights' range (1, 1 when off) */
+    int ot_iters;              /* Sinkhorn iterations (0 when the local loss is off) */
+    float ot_err;              /* worst row-marginal error at the end */
+    int ot_capped;             /* 1 when Sinkhorn stopped at max_iter above tol */
+} mlip_losses;
+
+/* Training settings: AdamW (decay on matrices only), linear warm-up then cosine decay to
+   min_lr, clipping by the global gradient norm, accumulation of accum_steps batches a step. */
+typedef struct mlip_train_config {
+    float lr, min_lr;          /* peak and final learning rate (3e-4, 3e-5) */
+    int warmup_steps;          /* linear warm-up from 0 (100) */
+    int total_steps;           /* steps of the cosine (1000) */
+    float beta1, beta2, eps;   /* 0.9, 0.98, 1e-8 */
+    float weight_decay;        /* 0.05, on tensors with decay = 1 */
+    float clip_norm;           /* 1.0; <= 0: no clipping */
+    int accum_steps;           /* batches a step (1) */
+} mlip_train_config;
+MLIPDEF mlip_train_config mlip_train_defaults(void);
+MLIPDEF float mlip_train_lr(const mlip_train_config *config, int step); /* lr of step (0-based) */
+
+/* A trainable tensor: weights, gradient, size and whether weight decay applies. */
+typedef struct mlip_tensor_ref {
+    char name[80];
+    float *weights, *grads;
+    size_t count;
+    int decay;
+} mlip_tensor_ref;
+
+/* The trainer owns the objective's state around a model it does not own: the MIP decoder, the
+   gradient of every tensor, AdamW's moments, the step count. */
+typedef struct mlip_trainer mlip_trainer;
+MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_config *objective,
+                                        const mlip_train_config *train, uint64_t seed,
+                                        mlip_trainer **out);
+MLIPDEF void mlip_trainer_free(mlip_trainer *tr);
+/* Every trainable tensor: the model's (file order), then the decoder's ("mip.<name>"). */
+MLIPDEF const mlip_tensor_ref *mlip_trainer_tensors(mlip_trainer *tr, int *count);
+MLIPDEF void mlip_trainer_zero_grad(mlip_trainer *tr);
+/* Forward and backward of the objective on one batch: gradients of grad_scale * L accumulate.
+   visible (B, n) sorted patch indices, or NULL to draw the masks from rng (rng may then be
+   NULL only when mask_ratio is 0). losses may be NULL. */
+MLIPDEF mlip_status mlip_trainer_accumulate(mlip_trainer *tr, const mlip_batch *batch,
+                                            const int *visible, mlip_rng *rng, float grad_scale,
+                                            mlip_losses *losses);
+/* The loss of a batch without gradients (training-mode masks; visible/rng as above). */
+MLIPDEF mlip_status mlip_trainer_evaluate(mlip_trainer *tr, const mlip_batch *batch,
+                                          const int *visible, mlip_rng *rng, mlip_losses *losses);
+/* One optimizer step from the accumulated gradients (clip, AdamW at mlip_train_lr(step)),
+   then zero the gradients and count the step. A non-finite gradient skips the update and
+   returns MLIP_ERR_NUMERIC. grad_norm (may be NULL) gets the norm before clipping. */
+MLIPDEF mlip_status mlip_trainer_update(mlip_trainer *tr, float *grad_norm);
+MLIPDEF int mlip_trainer_step(const mlip_trainer *tr);
+/* Checkpoint: the model's .mlip file plus the training state as "train." tensors and
+   metadata (decoder, AdamW moments, step, seed, configs). Written to PATH.tmp and renamed.
+   Loading restores the model's tensors, the decoder, the moments and the step into a trainer
+   made for the same configuration. */
+MLIPDEF mlip_status mlip_trainer_save_checkpoint(mlip_trainer *tr, const char *path);
+MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *path);
+
 
 /* ======================================================================================
    10. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
@@ -572,7 +696,7 @@ MLIPDEF void mlip_batch_free(mlip_batch *batch);
    the encoder's arena does, and the loader can run on the mapped file without copying.
    Saving what was loaded gives the same bytes. */
 
-typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
+/* mlip_model (declared in section 9) is an opaque handle: ViT, BERT, heads, vocabulary, metadata. */
 
 typedef enum mlip_dtype {
     MLIP_DTYPE_F32 = 0,
@@ -2494,7 +2618,9 @@ typedef struct mlip__block {
 
 /* All of an encoder's tensors inside one arena, by role. */
 typedef struct mlip__views {
-    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;  /* ViT */
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;  /* ViT (the MIP decoder: cls is
+                                                                      mask_token, vit_pos its positions) */
+    float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b;    /* MIP decoder */
     float *word, *position, *token_type, *emb_ln_w, *emb_ln_b;     /* BERT */
     mlip__block *blocks;                                           /* layers of them */
 } mlip__views;
@@ -2507,6 +2633,7 @@ typedef struct mlip__block_acts {
 
 struct mlip_encoder {
     int is_vit;
+    int is_decoder;         /* the MIP decoder (section 8): pre-LN blocks over 1 + K tokens */
     mlip_vit_config vit;
     mlip_bert_config bert;
     int width, layers, heads, mlp_dim, pre_ln;
@@ -2537,7 +2664,8 @@ typedef struct mlip__layout {
     float *base;
     mlip_param_info *table;
     int n;
-    size_t offset; /* floats */
+    size_t offset;            /* floats */
+    const char *layer_prefix; /* "encoder.layer" (NULL) or "decoder_layers" */
 } mlip__layout;
 
 static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, int d0, int d1, int d2,
@@ -2561,9 +2689,10 @@ static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, in
 static void mlip__lay_pair(mlip__layout *L, int l, const char *what, float **w, float **b, int is_linear,
                            int rows, int cols) {
     char name[72];
-    snprintf(name, sizeof name, "encoder.layer.%d.%s.weight", l, what);
+    const char *prefix = L->layer_prefix ? L->layer_prefix : "encoder.layer";
+    snprintf(name, sizeof name, "%s.%d.%s.weight", prefix, l, what);
     *w = is_linear ? mlip__lay(L, name, 1, 2, rows, cols, 0, 0) : mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
-    snprintf(name, sizeof name, "encoder.layer.%d.%s.bias", l, what);
+    snprintf(name, sizeof name, "%s.%d.%s.bias", prefix, l, what);
     *b = mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
 }
 
@@ -2572,7 +2701,14 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     mlip__views none;
     mlip__block *b;
     if (!v) v = &none, memset(&none, 0, sizeof none);
-    if (e->is_vit) {
+    if (e->is_decoder) { /* HF ViTMAEDecoder's names; the blocks are ViT blocks */
+        int K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size);
+        v->dec_embed_w = mlip__lay(L, "decoder_embed.weight", 1, 2, D, e->vit.width, 0, 0);
+        v->dec_embed_b = mlip__lay(L, "decoder_embed.bias", 0, 1, D, 0, 0, 0);
+        v->cls = mlip__lay(L, "mask_token", 0, 3, 1, 1, D, 0);
+        v->vit_pos = mlip__lay(L, "decoder_pos_embed", 0, 3, 1, K + 1, D, 0);
+        L->layer_prefix = "decoder_layers";
+    } else if (e->is_vit) {
         int K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size), P = e->vit.patch_size;
         v->cls = mlip__lay(L, "embeddings.cls_token", 0, 3, 1, 1, D, 0);
         v->vit_pos = mlip__lay(L, "embeddings.position_embeddings", 0, 3, 1, K + 1, D, 0);
@@ -2589,7 +2725,7 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
         mlip__block dummy;
         b = v->blocks ? &v->blocks[l] : &dummy;
         /* HF's names, in the order of the computation: ViTLayer (pre-LN) or BertLayer */
-        if (e->is_vit) {
+        if (e->pre_ln) {
             mlip__lay_pair(L, l, "layernorm_before", &b->ln1_w, &b->ln1_b, 0, D, 0);
             mlip__lay_pair(L, l, "attention.attention.query", &b->q_w, &b->q_b, 1, D, D);
             mlip__lay_pair(L, l, "attention.attention.key", &b->k_w, &b->k_b, 1, D, D);
@@ -2609,7 +2745,14 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
             mlip__lay_pair(L, l, "output.LayerNorm", &b->ln2_w, &b->ln2_b, 0, D, 0);
         }
     }
-    if (e->is_vit) {
+    if (e->is_decoder) {
+        int ppc = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
+        v->final_w = mlip__lay(L, "decoder_norm.weight", 0, 1, D, 0, 0, 0);
+        v->final_b = mlip__lay(L, "decoder_norm.bias", 0, 1, D, 0, 0, 0);
+        v->dec_pred_w = mlip__lay(L, "decoder_pred.weight", 1, 2, ppc, D, 0, 0);
+        v->dec_pred_b = mlip__lay(L, "decoder_pred.bias", 0, 1, ppc, 0, 0, 0);
+        L->layer_prefix = NULL;
+    } else if (e->is_vit) {
         v->final_w = mlip__lay(L, "layernorm.weight", 0, 1, D, 0, 0, 0);
         v->final_b = mlip__lay(L, "layernorm.bias", 0, 1, D, 0, 0, 0);
     }
@@ -2706,7 +2849,7 @@ MLIPDEF void mlip_encoder_init_random(mlip_encoder *e, uint64_t seed) {
     for (i = 0; i < e->n_params; i++) {
         const mlip_param_info *p = &e->params[i];
         float *x = e->weights + p->offset;
-        int is_norm = strstr(p->name, "LayerNorm.weight") || strstr(p->name, "layernorm") ? 1 : 0;
+        int is_norm = strstr(p->name, "LayerNorm.weight") || strstr(p->name, "layernorm") || strstr(p->name, "_norm.") ? 1 : 0;
         if (is_norm && strstr(p->name, ".weight")) {
             for (j = 0; j < p->count; j++) x[j] = 1.0f;
         } else if (p->ndim >= 2 || strstr(p->name, "cls_token")) {
@@ -5067,11 +5210,308 @@ done:
    7. Masking and semantic integrity estimation
    ====================================================================================== */
 /* (section 7 implementation) */
+MLIPDEF int mlip_mask_visible_count(int K, float rho) {
+    /* ceil((1 - rho) K) in double, with a hair of slack so 0.5 * 64 gives 32, not 33 */
+    double v = ceil((1.0 - (double)rho) * K - 1e-6);
+    int n = (int)v;
+    return n < 1 ? 1 : n > K ? K : n;
+}
+
+MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visible) {
+    int b, j, k, c, *perm;
+    unsigned char *chosen;
+    MLIP__CHECK_PTR(rng); MLIP__CHECK_PTR(visible);
+    MLIP__CHECK_POS(B); MLIP__CHECK_POS(K);
+    if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_mask_draw: n %d not in [1, %d]", n, K);
+    perm = (int *)mlip_alloc_zeroed((size_t)K, sizeof(int));
+    chosen = (unsigned char *)mlip_alloc_zeroed((size_t)K, 1);
+    if (!perm || !chosen) {
+        mlip_free(perm), mlip_free(chosen);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    for (b = 0; b < B; b++) { /* the first n of a permutation, read back in index order */
+        mlip_rng_permutation(rng, perm, K);
+        memset(chosen, 0, (size_t)K);
+        for (j = 0; j < n; j++) chosen[perm[j]] = 1;
+        for (k = 0, c = 0; k < K; k++)
+            if (chosen[k]) visible[(size_t)b * n + c++] = k;
+    }
+    mlip_free(perm), mlip_free(chosen);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_sie_forward(float *w, float *p, float *integrity, const float *r,
+                                     const int *visible, int B, int K, int n) {
+    int b, k, j;
+    double mean = 0;
+    MLIP__CHECK_PTR(w); MLIP__CHECK_PTR(p); MLIP__CHECK_PTR(integrity); MLIP__CHECK_PTR(r); MLIP__CHECK_PTR(visible);
+    MLIP__CHECK_POS(B); MLIP__CHECK_POS(K);
+    if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sie_forward: n %d not in [1, %d]", n, K);
+    MLIP__TRY(mlip_softmax_forward(p, r, B, K));
+    for (b = 0; b < B; b++) {
+        double I = 0;
+        for (j = 0; j < n; j++) {
+            k = visible[(size_t)b * n + j];
+            if (k < 0 || k >= K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sie_forward: visible index %d outside [0, %d)", k, K);
+            I += p[(size_t)b * K + k];
+        }
+        integrity[b] = (float)I;
+        mean += I;
+    }
+    mean /= B;
+    for (b = 0; b < B; b++) {
+        float u = (float)(integrity[b] / mean);
+        w[b] = u < 0.25f ? 0.25f : u > 4.0f ? 4.0f : u;
+    }
+    return MLIP_OK;
+}
+
+/* w_b = clamp(u_b), u_b = I_b / mean(I), I_b = sum_visible p_bk, p_b = softmax(r_b):
+   du_b = dw_b where not clamped; dI_j = du_j / mean - sum_b du_b I_b / (B mean^2);
+   dr_bk = dI_b p_bk (m_bk - I_b). */
+MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p,
+                                      const float *integrity, const int *visible, int B, int K,
+                                      int n) {
+    int b, k, j;
+    double mean = 0, cross = 0;
+    MLIP__CHECK_PTR(dr); MLIP__CHECK_PTR(dw); MLIP__CHECK_PTR(p); MLIP__CHECK_PTR(integrity); MLIP__CHECK_PTR(visible);
+    MLIP__CHECK_POS(B); MLIP__CHECK_POS(K);
+    for (b = 0; b < B; b++) mean += integrity[b];
+    mean /= B;
+    for (b = 0; b < B; b++) {
+        double u = integrity[b] / mean;
+        if (u >= 0.25 && u <= 4.0) cross += dw[b] * (double)integrity[b];
+    }
+    for (b = 0; b < B; b++) {
+        double u = integrity[b] / mean, du = (u >= 0.25 && u <= 4.0) ? dw[b] : 0.0;
+        double dI = du / mean - cross / ((double)B * mean * mean);
+        const float *pb = p + (size_t)b * K;
+        float *drb = dr + (size_t)b * K;
+        for (k = 0; k < K; k++) drb[k] += (float)(dI * pb[k] * (0.0 - integrity[b]));
+        for (j = 0; j < n; j++) {
+            k = visible[(size_t)b * n + j];
+            drb[k] += (float)(dI * pb[k]);
+        }
+    }
+    return MLIP_OK;
+}
+
 
 /* ======================================================================================
    8. Losses
    ====================================================================================== */
 /* (section 8 implementation) */
+/* ---- symmetric InfoNCE ---- */
+
+MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const float *s,
+                                             const float *a, int N) {
+    int dir, i, l;
+    double total = 0;
+    MLIP__CHECK_PTR(loss); MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(s); MLIP__CHECK_PTR(a);
+    MLIP__CHECK_POS(N);
+    for (dir = 0; dir < 2; dir++) /* 0: image -> text (rows of s), 1: text -> image (columns) */
+        for (i = 0; i < N; i++) {
+            float *pr = probs + ((size_t)dir * N + i) * N;
+            double mx = -HUGE_VAL, sum = 0, lse;
+            for (l = 0; l < N; l++) {
+                pr[l] = a[i] * (dir ? s[(size_t)l * N + i] : s[(size_t)i * N + l]);
+                if (pr[l] > mx) mx = pr[l];
+            }
+            for (l = 0; l < N; l++) sum += exp(pr[l] - mx);
+            lse = mx + log(sum);
+            total += lse - pr[i];
+            for (l = 0; l < N; l++) pr[l] = (float)exp(pr[l] - lse);
+        }
+    *loss = (float)(0.5 * total / N);
+    return mlip_find_nonfinite(loss, 1) < 0 ? MLIP_OK : mlip__fail(MLIP_ERR_NUMERIC, "contrastive loss is not finite");
+}
+
+MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss,
+                                              const float *probs, const float *s,
+                                              const float *a, int N) {
+    int dir, i, l;
+    float c = 0.5f * dloss / (float)N;
+    MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(s); MLIP__CHECK_PTR(a);
+    MLIP__CHECK_POS(N);
+    for (dir = 0; dir < 2; dir++)
+        for (i = 0; i < N; i++) {
+            const float *pr = probs + ((size_t)dir * N + i) * N;
+            double dai = 0;
+            for (l = 0; l < N; l++) {
+                size_t at = dir ? (size_t)l * N + i : (size_t)i * N + l;
+                float d = c * (pr[l] - (l == i ? 1.0f : 0.0f)); /* d loss / d logit */
+                if (ds) ds[at] += a[i] * d;
+                dai += (double)s[at] * d;
+            }
+            if (da) da[i] += (float)dai;
+        }
+    return MLIP_OK;
+}
+
+/* ---- entropic optimal transport (log-domain Sinkhorn) ----
+   Potentials f (n) and g (m) define the plan T_kl = exp((S_kl + f_k + g_l) / eps). A row update
+   makes the row sums exactly a = 1/n, a column update the column sums exactly b = 1/m. The row
+   sums of the current plan are a exp((f_k - f'_k) / eps), with f' the next row update, so the
+   error check costs nothing extra. A batch of pairs iterates together and stops when its
+   worst pair is within tol (the local loss treats the batch as one problem). */
+
+typedef struct mlip__ot_pair {
+    const float *S;   /* (n, m) with row stride ld */
+    float *St;        /* (m, n) S transposed, for contiguous column updates */
+    float *f, *f_next, *g;
+    float *T;         /* (n, m) dense: the plan (output) */
+    int n, m, ld;
+    float err;
+    double z;
+} mlip__ot_pair;
+
+typedef struct mlip__ot_job {
+    mlip__ot_pair *pairs;
+    float eps;
+    int phase; /* 0 prepare, 1 row update + error, 2 commit + column update, 3 plan + value */
+} mlip__ot_job;
+
+/* out_k = eps log(1/len) - eps log sum_l exp((x_kl + pot_l) / eps), rows of x contiguous */
+static void mlip__ot_update(float *out, const float *x, int rows, int len, int ldx, const float *pot, float eps) {
+    int k, l;
+    float inv = 1.0f / eps, base = -eps * logf((float)len);
+    for (k = 0; k < rows; k++) {
+        const float *xr = x + (size_t)k * ldx;
+        float mx = -FLT_MAX, sum = 0.0f;
+        for (l = 0; l < len; l++) mx = MLIP__MAX(mx, xr[l] + pot[l]);
+        for (l = 0; l < len; l++) sum += mlip__expf((xr[l] + pot[l] - mx) * inv);
+        out[k] = base - (mx + eps * logf(sum));
+    }
+}
+
+static void mlip__ot_rows(void *arg, int p0, int p1, int task) {
+    const mlip__ot_job *job = (const mlip__ot_job *)arg;
+    float eps = job->eps, inv = 1.0f / eps;
+    int p, k, l;
+    (void)task;
+    for (p = p0; p < p1; p++) {
+        mlip__ot_pair *q = &job->pairs[p];
+        int n = q->n, m = q->m;
+        if (job->phase == 0) {
+            for (k = 0; k < n; k++)
+                for (l = 0; l < m; l++) q->St[(size_t)l * n + k] = q->S[(size_t)k * q->ld + l];
+            memset(q->f, 0, sizeof(float) * (size_t)n);
+            memset(q->g, 0, sizeof(float) * (size_t)m);
+        } else if (job->phase == 1) {
+            float a = 1.0f / (float)n;
+            double err = 0;
+            mlip__ot_update(q->f_next, q->S, n, m, q->ld, q->g, eps);
+            for (k = 0; k < n; k++) err += fabs(a * mlip__expf((q->f[k] - q->f_next[k]) * inv) - a);
+            q->err = (float)err;
+        } else if (job->phase == 2) {
+            float *t = q->f;
+            q->f = q->f_next, q->f_next = t;
+            mlip__ot_update(q->g, q->St, m, n, n, q->f, eps);
+        } else {
+            /* z = sum T S - eps sum T (log T - log a - log b), log T = (S + f + g) / eps */
+            double z = 0, logab = -log((double)n) - log((double)m);
+            for (k = 0; k < n; k++)
+                for (l = 0; l < m; l++) {
+                    float s = q->S[(size_t)k * q->ld + l], lt = (s + q->f[k] + q->g[l]) * inv, t = mlip__expf(lt);
+                    q->T[(size_t)k * m + l] = t;
+                    z += (double)t * s - (double)eps * t * ((double)lt - logab);
+                }
+            q->z = z;
+        }
+    }
+}
+
+static void mlip__ot_phase(mlip__ot_pair *pairs, int n_pairs, float eps, int phase) {
+    mlip__ot_job job;
+    job.pairs = pairs, job.eps = eps, job.phase = phase;
+    mlip__for_rows(n_pairs, (double)pairs[0].n * pairs[0].m * 8, mlip__ot_rows, &job);
+}
+
+/* Solve every pair; returns the iterations run, the worst final error, whether it capped. */
+static void mlip__ot_solve(mlip__ot_pair *pairs, int n_pairs, const mlip_ot_options *o, int *iters, float *err,
+                           int *capped) {
+    int it, p, done = 0;
+    float worst = 0;
+    mlip__ot_phase(pairs, n_pairs, o->epsilon, 0);
+    for (it = 1; it <= o->max_iter + 1; it++) {
+        mlip__ot_phase(pairs, n_pairs, o->epsilon, 1); /* error of the plan after it - 1 rounds */
+        if (it > 1) {
+            for (p = 0, worst = 0; p < n_pairs; p++) worst = MLIP__MAX(worst, pairs[p].err);
+            if (worst <= o->tol || it == o->max_iter + 1) {
+                done = it - 1;
+                break;
+            }
+        }
+        mlip__ot_phase(pairs, n_pairs, o->epsilon, 2);
+    }
+    mlip__ot_phase(pairs, n_pairs, o->epsilon, 3);
+    *iters = done, *err = worst, *capped = worst > o->tol;
+}
+
+MLIPDEF mlip_ot_options mlip_ot_defaults(void) {
+    mlip_ot_options o;
+    o.epsilon = 0.1f, o.tol = 1e-3f, o.max_iter = 100;
+    return o;
+}
+
+static mlip_status mlip__ot_check(const mlip_ot_options *o) {
+    if (!(o->epsilon >= 0.01f) || !(o->tol >= 0.0f) || o->max_iter < 1)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "optimal transport: epsilon %g (>= 0.01), tol %g (>= 0), max_iter %d (>= 1)",
+                          (double)o->epsilon, (double)o->tol, o->max_iter);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const mlip_ot_options *opt,
+                                  float *T, float *z, int *iters, float *err) {
+    mlip_ot_options o = opt ? *opt : mlip_ot_defaults();
+    mlip__ot_pair pair;
+    float *buf;
+    int it, capped;
+    float e;
+    MLIP__CHECK_PTR(S);
+    MLIP__CHECK_POS(n); MLIP__CHECK_POS(m);
+    if (ld < m) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sinkhorn: ld %d < m %d", ld, m);
+    MLIP__TRY(mlip__ot_check(&o));
+    if ((double)n * m > 1e9) return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_sinkhorn: %d x %d is too large", n, m);
+    buf = (float *)mlip_alloc_zeroed((size_t)n * m * 2 + 2 * (size_t)n + (size_t)m, sizeof(float));
+    if (!buf) return MLIP_ERR_OUT_OF_MEMORY;
+    memset(&pair, 0, sizeof pair);
+    pair.S = S, pair.n = n, pair.m = m, pair.ld = ld;
+    pair.St = buf, pair.T = buf + (size_t)n * m, pair.f = pair.T + (size_t)n * m, pair.f_next = pair.f + n;
+    pair.g = pair.f_next + n;
+    mlip__ot_solve(&pair, 1, &o, &it, &e, &capped);
+    if (T) memcpy(T, pair.T, sizeof(float) * (size_t)n * m);
+    if (z) *z = (float)pair.z;
+    if (iters) *iters = it;
+    if (err) *err = e;
+    mlip_free(buf);
+    return MLIP_OK;
+}
+
+/* ---- the MIP decoder: an encoder of pre-LN blocks over [CLS] + all K patch positions ---- */
+
+static mlip_status mlip__decoder_create(const mlip_vit_config *vc, int layers, mlip_encoder **out) {
+    mlip_encoder *e;
+    mlip_status st;
+    int P = vc->patch_size, K = (vc->image_size / P) * (vc->image_size / P);
+    *out = NULL;
+    if (vc->width < 2 || (vc->width / 2) % vc->heads)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "MIP decoder: ViT width %d / 2 is not a multiple of %d heads",
+                          vc->width, vc->heads);
+    e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
+    if (!e) return MLIP_ERR_OUT_OF_MEMORY;
+    e->is_decoder = 1, e->vit = *vc, e->pre_ln = 1, e->img_h = e->img_w = vc->image_size;
+    e->width = vc->width / 2, e->layers = layers, e->heads = vc->heads, e->mlp_dim = 4 * e->width, e->eps = vc->ln_eps;
+    st = mlip__encoder_build(e, (double)layers * 12.0 * e->width * e->width + (double)(K + 1) * e->width +
+                                    (double)e->width * (vc->width + vc->channels * P * P));
+    if (st) {
+        mlip_encoder_free(e);
+        return st;
+    }
+    *out = e;
+    return MLIP_OK;
+}
+
 
 /* ======================================================================================
    9. Training
@@ -5114,6 +5554,608 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
     return MLIP_OK;
 }
 /* (section 9 implementation) */
+
+MLIPDEF mlip_objective_config mlip_objective_defaults(void) {
+    mlip_objective_config c;
+    memset(&c, 0, sizeof c);
+    c.mask_ratio = 0.5f, c.use_sie = 1, c.use_local = 1, c.use_mip = 1;
+    c.lambda_local = 0.5f, c.lambda_mip = 1.0f, c.ot = mlip_ot_defaults(), c.mip_layers = 2;
+    return c;
+}
+
+MLIPDEF mlip_train_config mlip_train_defaults(void) {
+    mlip_train_config c;
+    memset(&c, 0, sizeof c);
+    c.lr = 3e-4f, c.min_lr = 3e-5f, c.warmup_steps = 100, c.total_steps = 1000;
+    c.beta1 = 0.9f, c.beta2 = 0.98f, c.eps = 1e-8f, c.weight_decay = 0.05f, c.clip_norm = 1.0f, c.accum_steps = 1;
+    return c;
+}
+
+MLIPDEF float mlip_train_lr(const mlip_train_config *c, int step) {
+    double progress;
+    if (!c) return 0.0f;
+    if (step < c->warmup_steps) return c->lr * (float)(step + 1) / (float)c->warmup_steps;
+    progress = (double)(step - c->warmup_steps) / (double)MLIP__MAX(1, c->total_steps - c->warmup_steps);
+    progress = progress > 1.0 ? 1.0 : progress;
+    return (float)(c->min_lr + 0.5 * (c->lr - c->min_lr) * (1.0 + cos(3.14159265358979323846 * progress)));
+}
+
+/* The model's own tensors beside the encoders, by role (pointers into the model). */
+typedef struct mlip__heads {
+    float *gi_w, *gi_b, *gt_w, *gt_b, *li_w, *li_b, *lt_w, *lt_b, *theta, *theta_l, *sie_q, *sie_c;
+} mlip__heads;
+
+struct mlip_trainer {
+    mlip_model *model;
+    mlip_encoder *vit, *bert, *dec;
+    mlip_objective_config oc;
+    mlip_train_config tc;
+    uint64_t seed;
+    int step;
+    mlip_tensor_ref *refs;
+    int n_refs;
+    size_t n_total;          /* floats over every ref */
+    float *head_grads;       /* gradients of the heads, logit scales and SIE tensors */
+    mlip__heads w, g;        /* their weights and gradients */
+    float *adam_m, *adam_v;  /* (n_total) each, refs in order */
+    float *scratch;          /* per-batch buffers, grown as needed */
+    size_t scratch_cap;
+    mlip__ot_pair *pairs;
+    int pairs_cap;
+};
+
+MLIPDEF void mlip_trainer_free(mlip_trainer *tr) {
+    if (!tr) return;
+    mlip_encoder_free(tr->dec);
+    mlip_free(tr->refs), mlip_free(tr->head_grads), mlip_free(tr->adam_m), mlip_free(tr->adam_v);
+    mlip_free(tr->scratch), mlip_free(tr->pairs);
+    mlip_free(tr);
+}
+
+static mlip_status mlip__trainer_check_config(const mlip_objective_config *o, const mlip_train_config *t) {
+    if (!(o->mask_ratio >= 0.0f && o->mask_ratio < 1.0f))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: mask_ratio %g not in [0, 1)", (double)o->mask_ratio);
+    if (!(o->lambda_local >= 0.0f) || !(o->lambda_mip >= 0.0f) || o->mip_layers < 1 || o->mip_layers > 64)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: lambdas must be >= 0 and mip_layers in [1, 64]");
+    MLIP__TRY(mlip__ot_check(&o->ot));
+    if (!(t->lr >= 0.0f) || !(t->min_lr >= 0.0f) || t->warmup_steps < 0 || t->total_steps < 1 || !(t->beta1 >= 0.0f && t->beta1 < 1.0f) ||
+        !(t->beta2 >= 0.0f && t->beta2 < 1.0f) || !(t->eps > 0.0f) || !(t->weight_decay >= 0.0f) || t->accum_steps < 1)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "train config: lr/min_lr >= 0, warmup >= 0, total >= 1, betas in [0, 1), "
+                          "eps > 0, weight decay >= 0, accum_steps >= 1");
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_config *objective,
+                                        const mlip_train_config *train, uint64_t seed,
+                                        mlip_trainer **out) {
+    mlip_trainer *tr;
+    mlip_objective_config oc = objective ? *objective : mlip_objective_defaults();
+    mlip_train_config tc = train ? *train : mlip_train_defaults();
+    int i, n_model, n_dec, r;
+    size_t head_off = 0, total = 0;
+    mlip_status st;
+    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__TRY(mlip__trainer_check_config(&oc, &tc));
+    if (mlip_model_is_mapped(model))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model runs on read-only mapped weights; "
+                          "load it with mlip_model_load_memory(..., copy = 1) to train");
+    tr = (mlip_trainer *)mlip_alloc_zeroed(1, sizeof *tr);
+    if (!tr) return MLIP_ERR_OUT_OF_MEMORY;
+    tr->model = model, tr->vit = mlip_model_vit(model), tr->bert = mlip_model_bert(model);
+    tr->oc = oc, tr->tc = tc, tr->seed = seed;
+    if ((st = mlip__decoder_create(&tr->vit->vit, oc.mip_layers, &tr->dec))) goto fail;
+    mlip_encoder_init_random(tr->dec, seed ^ 0x6d6970u);
+    if ((st = mlip__encoder_grads(tr->vit)) || (st = mlip__encoder_grads(tr->bert)) || (st = mlip__encoder_grads(tr->dec)))
+        goto fail;
+    /* the table of every trainable tensor: the model's in file order, then the decoder's */
+    n_model = mlip_model_tensor_count(model), n_dec = tr->dec->n_params;
+    tr->refs = (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
+    if (!tr->refs) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    for (i = 0, r = 0; i < n_model; i++) {
+        mlip_param_info info;
+        mlip_tensor_ref *t = &tr->refs[r];
+        int nv = tr->vit->n_params, nb = tr->bert->n_params;
+        if ((st = mlip_model_tensor_info(model, i, &info, NULL))) goto fail;
+        if (!strncmp(info.name, "train.", 6)) continue; /* checkpoint state, not a parameter */
+        snprintf(t->name, sizeof t->name, "%s", info.name);
+        t->weights = mlip_model_tensor(model, info.name, &t->count);
+        t->decay = info.decay;
+        if (i < nv) t->grads = tr->vit->grads + tr->vit->params[i].offset;
+        else if (i < nv + nb) t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
+        else t->grads = NULL, head_off += (t->count + 15) / 16 * 16; /* set below */
+        r++;
+    }
+    for (i = 0; i < n_dec; i++, r++) {
+        mlip_tensor_ref *t = &tr->refs[r];
+        const mlip_param_info *p = &tr->dec->params[i];
+        snprintf(t->name, sizeof t->name, "mip.%s", p->name);
+        t->weights = tr->dec->weights + p->offset, t->grads = tr->dec->grads + p->offset;
+        t->count = p->count, t->decay = p->decay;
+    }
+    tr->n_refs = r;
+    tr->head_grads = (float *)mlip_alloc_zeroed(head_off ? head_off : 1, sizeof(float));
+    if (!tr->head_grads) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    for (i = 0, head_off = 0; i < tr->n_refs; i++) {
+        mlip_tensor_ref *t = &tr->refs[i];
+        if (!t->grads) t->grads = tr->head_grads + head_off, head_off += (t->count + 15) / 16 * 16;
+        total += t->count;
+    }
+    tr->n_total = total;
+    tr->adam_m = (float *)mlip_alloc_zeroed(total, sizeof(float));
+    tr->adam_v = (float *)mlip_alloc_zeroed(total, sizeof(float));
+    if (!tr->adam_m || !tr->adam_v) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    {   /* the heads by role */
+        static const char *const names[12] = {"head.global_image.weight", "head.global_image.bias", "head.global_text.weight",
+                                              "head.global_text.bias", "head.local_image.weight", "head.local_image.bias",
+                                              "head.local_text.weight", "head.local_text.bias", "logit_scale",
+                                              "local_logit_scale", "sie.query", "sie.bias"};
+        float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w;
+        int k;
+        for (k = 0; k < 12; k++)
+            for (i = 0; i < tr->n_refs; i++)
+                if (!strcmp(tr->refs[i].name, names[k])) wp[k] = tr->refs[i].weights, gp[k] = tr->refs[i].grads;
+        for (k = 0; k < 12; k++)
+            if (!wp[k]) { st = mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s", names[k]); goto fail; }
+    }
+    mlip_trainer_zero_grad(tr);
+    *out = tr;
+    return MLIP_OK;
+fail:
+    mlip_trainer_free(tr);
+    return st;
+}
+
+MLIPDEF const mlip_tensor_ref *mlip_trainer_tensors(mlip_trainer *tr, int *count) {
+    if (count) *count = tr ? tr->n_refs : 0;
+    return tr ? tr->refs : NULL;
+}
+
+MLIPDEF void mlip_trainer_zero_grad(mlip_trainer *tr) {
+    int i;
+    if (!tr) return;
+    for (i = 0; i < tr->n_refs; i++) memset(tr->refs[i].grads, 0, sizeof(float) * tr->refs[i].count);
+}
+
+MLIPDEF int mlip_trainer_step(const mlip_trainer *tr) { return tr ? tr->step : 0; }
+
+/* ---- one batch through the objective ---- */
+
+static mlip_status mlip__batch_check(const mlip_trainer *tr, const mlip_batch *bt) {
+    const mlip_model_config *c = mlip_model_get_config(tr->model);
+    int b, l;
+    if (bt->B < 1 || !bt->images || !bt->ids || !bt->n_sentences || !bt->sent_begin || !bt->sent_end)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: B %d or a NULL array", bt->B);
+    if (bt->channels != c->vit.channels || bt->image_size != c->vit.image_size)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: images are %d x %d px with %d channels, the model takes %d px, %d",
+                          bt->image_size, bt->image_size, bt->channels, c->vit.image_size, c->vit.channels);
+    if (tr->vit->img_h != c->vit.image_size || tr->vit->img_w != c->vit.image_size)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "training runs at the ViT's trained size (mlip_vit_set_image_size changed it)");
+    if (bt->T < 2 || bt->T > c->bert.max_positions)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: T %d not in [2, %d]", bt->T, c->bert.max_positions);
+    for (b = 0; b < bt->B; b++) {
+        int L = bt->n_sentences[b];
+        if (L < 0 || L > bt->max_sentences)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: sample %d has %d sentences (at most %d)", b, L, bt->max_sentences);
+        for (l = 0; l < L; l++) {
+            int s0 = bt->sent_begin[(size_t)b * bt->max_sentences + l], s1 = bt->sent_end[(size_t)b * bt->max_sentences + l];
+            if (s0 < 0 || s1 <= s0 || s1 > bt->T)
+                return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: sample %d sentence %d spans [%d, %d) outside [0, %d)", b, l, s0, s1, bt->T);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The buffers of one batch, carved from one block (see mlip__act). */
+typedef struct mlip__tbufs {
+    float *img, *vout, *dvout, *tout, *dtout;
+    float *cls_v, *cls_t, *dcls_v, *dcls_t, *zv, *zv_proj, *zv_norm, *zt, *zt_proj, *zt_norm, *dzv, *dzt;
+    float *s, *ds, *probs, *a, *da, *w, *dw;
+    float *patches, *r, *p, *integrity, *dr, *u, *xacc;
+    float *ps, *P, *P_proj, *P_norm, *dP, *dps, *sent, *E, *E_proj, *E_norm, *dE, *dsent, *G;
+    float *ot, *z, *dz, *probs_l, *al, *dal;
+    float *y, *hn, *hm, *pred, *target, *dpred, *dhm, *dhn, *dy;
+    int *vis, *msk, *V, *sent_off;
+} mlip__tbufs;
+
+static size_t mlip__tbufs_walk(const mlip_trainer *tr, const mlip_batch *bt, int n, int nV, int Ls, float *base,
+                               mlip__tbufs *q) {
+    const mlip_model_config *c = mlip_model_get_config(tr->model);
+    size_t B = (size_t)bt->B, K = (size_t)((c->vit.image_size / c->vit.patch_size) * (c->vit.image_size / c->vit.patch_size));
+    size_t W = (size_t)c->vit.width, Wt = (size_t)c->bert.width, D = (size_t)c->embed_dim, T = (size_t)bt->T;
+    size_t cpp = (size_t)c->vit.channels * c->vit.patch_size * c->vit.patch_size, Dd = (size_t)tr->dec->width;
+    size_t nn = (size_t)n, V = (size_t)nV, L = (size_t)Ls, M = K - nn, total = 0;
+    float *cur = base;
+    q->img = mlip__act(&cur, &total, B * K * cpp);
+    q->vout = mlip__act(&cur, &total, B * (1 + nn) * W), q->dvout = mlip__act(&cur, &total, B * (1 + nn) * W);
+    q->tout = mlip__act(&cur, &total, B * T * Wt), q->dtout = mlip__act(&cur, &total, B * T * Wt);
+    q->cls_v = mlip__act(&cur, &total, B * W), q->dcls_v = mlip__act(&cur, &total, B * W);
+    q->cls_t = mlip__act(&cur, &total, B * Wt), q->dcls_t = mlip__act(&cur, &total, B * Wt);
+    q->zv = mlip__act(&cur, &total, B * D), q->zv_proj = mlip__act(&cur, &total, B * D), q->zv_norm = mlip__act(&cur, &total, B);
+    q->zt = mlip__act(&cur, &total, B * D), q->zt_proj = mlip__act(&cur, &total, B * D), q->zt_norm = mlip__act(&cur, &total, B);
+    q->dzv = mlip__act(&cur, &total, B * D), q->dzt = mlip__act(&cur, &total, B * D);
+    q->s = mlip__act(&cur, &total, B * B), q->ds = mlip__act(&cur, &total, B * B), q->probs = mlip__act(&cur, &total, 2 * B * B);
+    q->a = mlip__act(&cur, &total, B), q->da = mlip__act(&cur, &total, B), q->w = mlip__act(&cur, &total, B), q->dw = mlip__act(&cur, &total, B);
+    q->patches = mlip__act(&cur, &total, B * K * cpp), q->r = mlip__act(&cur, &total, B * K), q->p = mlip__act(&cur, &total, B * K);
+    q->integrity = mlip__act(&cur, &total, B), q->dr = mlip__act(&cur, &total, B * K);
+    q->u = mlip__act(&cur, &total, cpp), q->xacc = mlip__act(&cur, &total, cpp);
+    q->ps = mlip__act(&cur, &total, B * nn * W), q->dps = mlip__act(&cur, &total, B * nn * W);
+    q->P = mlip__act(&cur, &total, B * nn * D), q->P_proj = mlip__act(&cur, &total, B * nn * D), q->P_norm = mlip__act(&cur, &total, B * nn);
+    q->dP = mlip__act(&cur, &total, B * nn * D);
+    q->sent = mlip__act(&cur, &total, L * Wt), q->dsent = mlip__act(&cur, &total, L * Wt);
+    q->E = mlip__act(&cur, &total, L * D), q->E_proj = mlip__act(&cur, &total, L * D), q->E_norm = mlip__act(&cur, &total, L);
+    q->dE = mlip__act(&cur, &total, L * D), q->G = mlip__act(&cur, &total, B * nn * L);
+    /* per pair: S^T and T (n L_j each), f and f' (n), g (L_j) */
+    q->ot = mlip__act(&cur, &total, 2 * nn * L * V + 2 * nn * V * V + L * V + 16 * V * V);
+    q->z = mlip__act(&cur, &total, V * V), q->dz = mlip__act(&cur, &total, V * V), q->probs_l = mlip__act(&cur, &total, 2 * V * V);
+    q->al = mlip__act(&cur, &total, V), q->dal = mlip__act(&cur, &total, V);
+    q->y = mlip__act(&cur, &total, B * (1 + nn) * Dd), q->dy = mlip__act(&cur, &total, B * (1 + nn) * Dd);
+    q->hn = mlip__act(&cur, &total, B * (1 + K) * Dd), q->dhn = mlip__act(&cur, &total, B * (1 + K) * Dd);
+    q->hm = mlip__act(&cur, &total, B * M * Dd), q->dhm = mlip__act(&cur, &total, B * M * Dd);
+    q->pred = mlip__act(&cur, &total, B * M * cpp), q->target = mlip__act(&cur, &total, B * M * cpp);
+    q->dpred = mlip__act(&cur, &total, B * M * cpp);
+    /* integers last, as floats' worth of room */
+    q->vis = (int *)(void *)mlip__act(&cur, &total, B * nn);
+    q->msk = (int *)(void *)mlip__act(&cur, &total, B * M + 1);
+    q->V = (int *)(void *)mlip__act(&cur, &total, B);
+    q->sent_off = (int *)(void *)mlip__act(&cur, &total, B + 1);
+    return total;
+}
+
+/* MIP: decoder over [CLS] + all K positions (mask tokens where hidden), predicting the hidden
+   patches' per-patch normalised pixels. Returns the loss; with backward, dvout += gradients. */
+static mlip_status mlip__mip_forward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n, int training,
+                                     float *loss) {
+    mlip_encoder *dec = tr->dec;
+    int B = bt->B, K = (tr->vit->vit.image_size / tr->vit->vit.patch_size) * (tr->vit->vit.image_size / tr->vit->vit.patch_size);
+    int M = K - n, T = 1 + K, W = tr->vit->width, Dd = dec->width, b, j, k, i;
+    int cpp = tr->vit->vit.channels * tr->vit->vit.patch_size * tr->vit->vit.patch_size;
+    const float *last;
+    double sum = 0;
+    MLIP__TRY(mlip__linear(q->y, Dd, q->vout, W, dec->w.dec_embed_w, dec->w.dec_embed_b, B * (1 + n), W, Dd, 0));
+    MLIP__TRY(mlip__acts_prepare(dec, B, T, 0, training));
+    for (b = 0; b < B; b++) {
+        float *x = dec->x0 + (size_t)b * T * Dd;
+        const float *yb = q->y + (size_t)b * (1 + n) * Dd, *pos = dec->w.vit_pos;
+        for (k = 0; k < T; k++) /* mask tokens everywhere, then the visible ones over them */
+            for (i = 0; i < Dd; i++) x[(size_t)k * Dd + i] = (k ? dec->w.cls[i] : yb[i]) + pos[(size_t)k * Dd + i];
+        for (j = 0; j < n; j++) {
+            int t = 1 + q->vis[(size_t)b * n + j];
+            for (i = 0; i < Dd; i++) x[(size_t)t * Dd + i] = yb[(size_t)(1 + j) * Dd + i] + pos[(size_t)t * Dd + i];
+        }
+    }
+    MLIP__TRY(mlip__stack_forward(dec, NULL, B, T, training, &last));
+    MLIP__TRY(mlip_layernorm_forward(q->hn, dec->fin_mean, dec->fin_rstd, last, dec->w.final_w, dec->w.final_b, B * T, Dd, dec->eps));
+    for (b = 0; b < B; b++)
+        for (j = 0; j < M; j++)
+            memcpy(q->hm + ((size_t)b * M + j) * Dd, q->hn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd, sizeof(float) * (size_t)Dd);
+    MLIP__TRY(mlip__linear(q->pred, cpp, q->hm, Dd, dec->w.dec_pred_w, dec->w.dec_pred_b, B * M, Dd, cpp, 0));
+    /* targets: the hidden patches' raw pixels, each normalised by its own mean and variance */
+    mlip__vit_patches(tr->vit, bt->images, B, q->msk, M, q->target);
+    for (j = 0; j < B * M; j++) {
+        float *t = q->target + (size_t)j * cpp;
+        const float *pr = q->pred + (size_t)j * cpp;
+        double mean = 0, var = 0, inv;
+        for (i = 0; i < cpp; i++) mean += t[i];
+        mean /= cpp;
+        for (i = 0; i < cpp; i++) var += (t[i] - mean) * (t[i] - mean);
+        inv = 1.0 / sqrt(var / cpp + 0.01);
+        for (i = 0; i < cpp; i++) {
+            double d;
+            t[i] = (float)((t[i] - mean) * inv);
+            d = (double)pr[i] - t[i];
+            sum += d * d;
+        }
+    }
+    *loss = (float)(sum / ((double)B * M * cpp));
+    return MLIP_OK;
+}
+
+static mlip_status mlip__mip_backward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n, float scale) {
+    mlip_encoder *dec = tr->dec;
+    int B = bt->B, K = (tr->vit->vit.image_size / tr->vit->vit.patch_size) * (tr->vit->vit.image_size / tr->vit->vit.patch_size);
+    int M = K - n, T = 1 + K, W = tr->vit->width, Dd = dec->width, b, j, k, i;
+    int cpp = tr->vit->vit.channels * tr->vit->vit.patch_size * tr->vit->vit.patch_size;
+    size_t N = (size_t)B * M * cpp, e;
+    float c = (float)(2.0 * scale / (double)N);
+    float *dx0;
+    for (e = 0; e < N; e++) q->dpred[e] = c * (q->pred[e] - q->target[e]);
+    memset(q->dhm, 0, sizeof(float) * (size_t)B * M * Dd);
+    MLIP__TRY(mlip__linear_backward(q->dhm, Dd, dec->g.dec_pred_w, dec->g.dec_pred_b, q->dpred, cpp, q->hm, Dd,
+                                    dec->w.dec_pred_w, B * M, Dd, cpp));
+    memset(q->dhn, 0, sizeof(float) * (size_t)B * T * Dd);
+    for (b = 0; b < B; b++)
+        for (j = 0; j < M; j++)
+            memcpy(q->dhn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd, q->dhm + ((size_t)b * M + j) * Dd, sizeof(float) * (size_t)Dd);
+    memset(dec->d_a, 0, sizeof(float) * (size_t)B * T * Dd);
+    MLIP__TRY(mlip_layernorm_backward(dec->d_a, dec->g.final_w, dec->g.final_b, q->dhn, dec->la[dec->layers - 1].out,
+                                      dec->w.final_w, dec->fin_mean, dec->fin_rstd, B * T, Dd));
+    MLIP__TRY(mlip__stack_backward(dec, dec->d_a, B, T, &dx0));
+    memset(q->dy, 0, sizeof(float) * (size_t)B * (1 + n) * Dd);
+    for (b = 0; b < B; b++) {
+        const float *dx = dx0 + (size_t)b * T * Dd;
+        float *dyb = q->dy + (size_t)b * (1 + n) * Dd;
+        for (k = 0; k < T; k++) mlip_axpy(dec->g.vit_pos + (size_t)k * Dd, 1.0f, dx + (size_t)k * Dd, (size_t)Dd);
+        memcpy(dyb, dx, sizeof(float) * (size_t)Dd);
+        for (j = 0; j < n; j++) memcpy(dyb + (size_t)(1 + j) * Dd, dx + (size_t)(1 + q->vis[(size_t)b * n + j]) * Dd, sizeof(float) * (size_t)Dd);
+        for (j = 0; j < M; j++)
+            for (i = 0; i < Dd; i++) dec->g.cls[i] += dx[(size_t)(1 + q->msk[(size_t)b * M + j]) * Dd + i];
+    }
+    return mlip__linear_backward(q->dvout, W, dec->g.dec_embed_w, dec->g.dec_embed_b, q->dy, Dd, q->vout, W,
+                                 dec->w.dec_embed_w, B * (1 + n), W, Dd);
+}
+
+static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, const int *visible_in, mlip_rng *rng,
+                                     float scale, int backward, mlip_losses *out) {
+    const mlip_model_config *c = mlip_model_get_config(tr->model);
+    const mlip_objective_config *o = &tr->oc;
+    int B, K, n, W = c->vit.width, Wt = c->bert.width, D = c->embed_dim, T, S, C, cpp, b, j, k, i, nV = 0, Ls = 0;
+    int masked, sie_on, local_on, mip_on, M;
+    size_t need;
+    mlip__tbufs q;
+    mlip_losses L;
+    float sigma, sig_c, sigma_l = 0, sig_lc = 0;
+    double dsig = 0;
+    MLIP__CHECK_PTR(tr); MLIP__CHECK_PTR(bt);
+    MLIP__TRY(mlip__batch_check(tr, bt));
+    B = bt->B, T = bt->T, S = c->vit.image_size, C = c->vit.channels;
+    K = (S / c->vit.patch_size) * (S / c->vit.patch_size), cpp = C * c->vit.patch_size * c->vit.patch_size;
+    masked = o->mask_ratio > 0.0f;
+    n = masked ? mlip_mask_visible_count(K, o->mask_ratio) : K;
+    M = K - n;
+    sie_on = o->use_sie && masked, mip_on = o->use_mip && masked && M > 0, local_on = o->use_local;
+    if (masked && !visible_in && !rng) return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: masking needs visible or an rng");
+    for (b = 0; b < B; b++)
+        if (bt->n_sentences[b] > 0) Ls += bt->n_sentences[b], nV++;
+    if (nV < 2) local_on = 0; /* one pair has no negatives: the local loss is 0 */
+    memset(&q, 0, sizeof q);
+    need = mlip__tbufs_walk(tr, bt, n, local_on ? nV : 0, local_on ? Ls : 0, NULL, &q);
+    if (need > tr->scratch_cap) {
+        mlip_free(tr->scratch);
+        tr->scratch_cap = 0;
+        if (!(tr->scratch = (float *)mlip_alloc_zeroed(need, sizeof(float)))) return MLIP_ERR_OUT_OF_MEMORY;
+        tr->scratch_cap = need;
+    }
+    mlip__tbufs_walk(tr, bt, n, local_on ? nV : 0, local_on ? Ls : 0, tr->scratch, &q);
+    if (local_on && nV * nV > tr->pairs_cap) {
+        mlip_free(tr->pairs);
+        tr->pairs_cap = 0;
+        if (!(tr->pairs = (mlip__ot_pair *)mlip_alloc_zeroed((size_t)nV * nV, sizeof(mlip__ot_pair)))) return MLIP_ERR_OUT_OF_MEMORY;
+        tr->pairs_cap = nV * nV;
+    }
+    memset(&L, 0, sizeof L);
+    L.sie_w_min = L.sie_w_max = 1.0f;
+    /* ---- masks ---- */
+    if (masked) {
+        if (visible_in) {
+            for (b = 0; b < B; b++)
+                for (j = 0; j < n; j++) {
+                    int v = visible_in[(size_t)b * n + j];
+                    if (v < 0 || v >= K || (j && v <= visible_in[(size_t)b * n + j - 1]))
+                        return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: visible[%d] must be ascending indices in [0, %d)", b, K);
+                    q.vis[(size_t)b * n + j] = v;
+                }
+        } else {
+            MLIP__TRY(mlip_mask_draw(rng, B, K, n, q.vis));
+        }
+        for (b = 0; b < B; b++) /* the hidden patches: the complement, ascending */
+            for (k = 0, j = 0, i = 0; k < K; k++) {
+                if (j < n && q.vis[(size_t)b * n + j] == k) j++;
+                else q.msk[(size_t)b * M + i++] = k;
+            }
+    }
+    /* ---- encoders ---- */
+    for (b = 0; b < B; b++)
+        for (k = 0; k < C; k++) {
+            size_t px = (size_t)S * S, at = ((size_t)b * C + k) * px, e;
+            float mean = c->image_mean[k], inv = 1.0f / c->image_std[k];
+            for (e = 0; e < px; e++) q.img[at + e] = (bt->images[at + e] - mean) * inv;
+        }
+    MLIP__TRY(mlip_vit_forward(tr->vit, q.img, B, masked ? q.vis : NULL, n, backward, q.vout));
+    MLIP__TRY(mlip_bert_forward(tr->bert, bt->ids, NULL, bt->mask, B, T, backward, q.tout));
+    /* ---- global ---- */
+    for (b = 0; b < B; b++) {
+        memcpy(q.cls_v + (size_t)b * W, q.vout + (size_t)b * (1 + n) * W, sizeof(float) * (size_t)W);
+        memcpy(q.cls_t + (size_t)b * Wt, q.tout + (size_t)b * T * Wt, sizeof(float) * (size_t)Wt);
+    }
+    MLIP__TRY(mlip_projection_forward(q.zv, q.zv_proj, q.zv_norm, q.cls_v, tr->w.gi_w, tr->w.gi_b, B, W, D));
+    MLIP__TRY(mlip_projection_forward(q.zt, q.zt_proj, q.zt_norm, q.cls_t, tr->w.gt_w, tr->w.gt_b, B, Wt, D));
+    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q.zv, D, q.zt, D, 0.0f, q.s, B));
+    sigma = expf(*tr->w.theta), sig_c = sigma > 100.0f ? 100.0f : sigma;
+    if (sie_on) { /* r = q . PE(x)_k + c_k = (W_pe^T q) . x_k + q . b_pe + c_k: PE is one linear map */
+        const float *Wp = tr->vit->w.patch_w, *bp = tr->vit->w.patch_b, *qv = tr->w.sie_q;
+        double beta = mlip_dot(qv, bp, (size_t)W);
+        memset(q.u, 0, sizeof(float) * (size_t)cpp);
+        for (i = 0; i < W; i++) mlip_axpy(q.u, qv[i], Wp + (size_t)i * cpp, (size_t)cpp);
+        mlip__vit_patches(tr->vit, q.img, B, NULL, K, q.patches);
+        for (b = 0; b < B; b++)
+            for (k = 0; k < K; k++)
+                q.r[(size_t)b * K + k] = (float)(mlip_dot(q.u, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp) + beta) + tr->w.sie_c[k];
+        MLIP__TRY(mlip_sie_forward(q.w, q.p, q.integrity, q.r, q.vis, B, K, n));
+        for (b = 0, L.sie_w_min = 4.0f, L.sie_w_max = 0.0f; b < B; b++)
+            L.sie_w_min = MLIP__MIN(L.sie_w_min, q.w[b]), L.sie_w_max = MLIP__MAX(L.sie_w_max, q.w[b]);
+    } else {
+        mlip_fill(q.w, (size_t)B, 1.0f);
+    }
+    for (b = 0; b < B; b++) q.a[b] = MLIP__MIN(sig_c * q.w[b], 100.0f);
+    MLIP__TRY(mlip_contrastive_forward(&L.global, q.probs, q.s, q.a, B));
+    L.sigma = sig_c;
+    /* ---- local: patches x sentences, one GEMM, one Sinkhorn over every pair ---- */
+    if (local_on) {
+        mlip__ot_pair *pr = tr->pairs;
+        float *cur = q.ot;
+        int vi, vj;
+        for (b = 0; b < B; b++)
+            for (j = 0; j < n; j++)
+                memcpy(q.ps + ((size_t)b * n + j) * W, q.vout + ((size_t)b * (1 + n) + 1 + j) * W, sizeof(float) * (size_t)W);
+        MLIP__TRY(mlip_projection_forward(q.P, q.P_proj, q.P_norm, q.ps, tr->w.li_w, tr->w.li_b, B * n, W, D));
+        for (b = 0, vi = 0, q.sent_off[0] = 0; b < B; b++) {
+            int Lb = bt->n_sentences[b];
+            if (!Lb) continue;
+            q.V[vi] = b;
+            MLIP__TRY(mlip_span_mean_forward(q.sent + (size_t)q.sent_off[vi] * Wt, q.tout + (size_t)b * T * Wt,
+                                             bt->sent_begin + (size_t)b * bt->max_sentences,
+                                             bt->sent_end + (size_t)b * bt->max_sentences, Lb, T, Wt));
+            q.sent_off[vi + 1] = q.sent_off[vi] + Lb;
+            vi++;
+        }
+        MLIP__TRY(mlip_projection_forward(q.E, q.E_proj, q.E_norm, q.sent, tr->w.lt_w, tr->w.lt_b, Ls, Wt, D));
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B * n, Ls, D, 1.0f, q.P, D, q.E, D, 0.0f, q.G, Ls));
+        for (vi = 0; vi < nV; vi++)
+            for (vj = 0; vj < nV; vj++) {
+                mlip__ot_pair *p = &pr[vi * nV + vj];
+                int m = q.sent_off[vj + 1] - q.sent_off[vj];
+                memset(p, 0, sizeof *p);
+                p->S = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj], p->n = n, p->m = m, p->ld = Ls;
+                p->St = cur, cur += (size_t)n * m;
+                p->T = cur, cur += (size_t)n * m;
+                p->f = cur, cur += n;
+                p->f_next = cur, cur += n;
+                p->g = cur, cur += m;
+            }
+        mlip__ot_solve(pr, nV * nV, &o->ot, &L.ot_iters, &L.ot_err, &L.ot_capped);
+        for (i = 0; i < nV * nV; i++) q.z[i] = (float)pr[i].z;
+        sigma_l = expf(*tr->w.theta_l), sig_lc = sigma_l > 100.0f ? 100.0f : sigma_l;
+        mlip_fill(q.al, (size_t)nV, sig_lc);
+        MLIP__TRY(mlip_contrastive_forward(&L.local, q.probs_l, q.z, q.al, nV));
+    } else {
+        sigma_l = expf(*tr->w.theta_l), sig_lc = sigma_l > 100.0f ? 100.0f : sigma_l;
+    }
+    L.sigma_local = sig_lc;
+    if (mip_on) MLIP__TRY(mlip__mip_forward(tr, bt, &q, n, backward, &L.mip));
+    L.total = L.global + (local_on ? o->lambda_local * L.local : 0.0f) + (mip_on ? o->lambda_mip * L.mip : 0.0f);
+    if (out) *out = L;
+    if (!(L.total == L.total) || L.total > FLT_MAX)
+        return mlip__fail(MLIP_ERR_NUMERIC, "trainer: the loss is not finite (global %g, local %g, mip %g)",
+                          (double)L.global, (double)L.local, (double)L.mip);
+    if (!backward) return MLIP_OK;
+
+    /* ==== backward: every gradient of scale * L ==== */
+    memset(q.dvout, 0, sizeof(float) * (size_t)B * (1 + n) * W);
+    memset(q.dtout, 0, sizeof(float) * (size_t)B * T * Wt);
+    /* global: a_i = min(sigma_c w_i, 100) scales sample i's rows */
+    memset(q.ds, 0, sizeof(float) * (size_t)B * B);
+    memset(q.da, 0, sizeof(float) * (size_t)B);
+    MLIP__TRY(mlip_contrastive_backward(q.ds, q.da, scale, q.probs, q.s, q.a, B));
+    for (b = 0; b < B; b++) {
+        int open = sig_c * q.w[b] <= 100.0f;
+        dsig += open ? (double)q.da[b] * q.w[b] : 0.0;
+        q.dw[b] = open ? q.da[b] * sig_c : 0.0f;
+    }
+    if (sigma <= 100.0f) tr->g.theta[0] += (float)(dsig * sigma);
+    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zt, D, 0.0f, q.dzv, D));
+    MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zv, D, 0.0f, q.dzt, D));
+    memset(q.dcls_v, 0, sizeof(float) * (size_t)B * W);
+    memset(q.dcls_t, 0, sizeof(float) * (size_t)B * Wt);
+    MLIP__TRY(mlip_projection_backward(q.dcls_v, tr->g.gi_w, tr->g.gi_b, q.dzv, q.zv, q.zv_norm, q.cls_v, tr->w.gi_w, B, W, D));
+    MLIP__TRY(mlip_projection_backward(q.dcls_t, tr->g.gt_w, tr->g.gt_b, q.dzt, q.zt, q.zt_norm, q.cls_t, tr->w.gt_w, B, Wt, D));
+    for (b = 0; b < B; b++) {
+        mlip_axpy(q.dvout + (size_t)b * (1 + n) * W, 1.0f, q.dcls_v + (size_t)b * W, (size_t)W);
+        mlip_axpy(q.dtout + (size_t)b * T * Wt, 1.0f, q.dcls_t + (size_t)b * Wt, (size_t)Wt);
+    }
+    if (sie_on) { /* into sie.query and sie.bias only: PE is behind a stop-gradient */
+        const float *Wp = tr->vit->w.patch_w, *bp = tr->vit->w.patch_b;
+        double sdr = 0;
+        memset(q.dr, 0, sizeof(float) * (size_t)B * K);
+        MLIP__TRY(mlip_sie_backward(q.dr, q.dw, q.p, q.integrity, q.vis, B, K, n));
+        memset(q.xacc, 0, sizeof(float) * (size_t)cpp);
+        for (b = 0; b < B; b++)
+            for (k = 0; k < K; k++) {
+                float d = q.dr[(size_t)b * K + k];
+                tr->g.sie_c[k] += d, sdr += d;
+                mlip_axpy(q.xacc, d, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp);
+            }
+        for (i = 0; i < W; i++) tr->g.sie_q[i] += (float)(mlip_dot(Wp + (size_t)i * cpp, q.xacc, (size_t)cpp) + bp[i] * sdr);
+    }
+    if (local_on) {
+        mlip__ot_pair *pr = tr->pairs;
+        int vi, vj, l;
+        double dsl = 0;
+        memset(q.dz, 0, sizeof(float) * (size_t)nV * nV);
+        memset(q.dal, 0, sizeof(float) * (size_t)nV);
+        MLIP__TRY(mlip_contrastive_backward(q.dz, q.dal, scale * o->lambda_local, q.probs_l, q.z, q.al, nV));
+        for (i = 0; i < nV; i++) dsl += q.dal[i];
+        if (sigma_l <= 100.0f) tr->g.theta_l[0] += (float)(dsl * sigma_l);
+        /* dz/dS = T (envelope theorem): dG blocks = dz_ij T_ij, written over G */
+        memset(q.G, 0, sizeof(float) * (size_t)B * n * Ls);
+        for (vi = 0; vi < nV; vi++)
+            for (vj = 0; vj < nV; vj++) {
+                const mlip__ot_pair *p = &pr[vi * nV + vj];
+                float d = q.dz[vi * nV + vj];
+                float *dS = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj];
+                for (k = 0; k < n; k++)
+                    for (l = 0; l < p->m; l++) dS[(size_t)k * Ls + l] = d * p->T[(size_t)k * p->m + l];
+            }
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, B * n, D, Ls, 1.0f, q.G, Ls, q.E, D, 0.0f, q.dP, D));
+        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, Ls, D, B * n, 1.0f, q.G, Ls, q.P, D, 0.0f, q.dE, D));
+        memset(q.dps, 0, sizeof(float) * (size_t)B * n * W);
+        memset(q.dsent, 0, sizeof(float) * (size_t)Ls * Wt);
+        MLIP__TRY(mlip_projection_backward(q.dps, tr->g.li_w, tr->g.li_b, q.dP, q.P, q.P_norm, q.ps, tr->w.li_w, B * n, W, D));
+        MLIP__TRY(mlip_projection_backward(q.dsent, tr->g.lt_w, tr->g.lt_b, q.dE, q.E, q.E_norm, q.sent, tr->w.lt_w, Ls, Wt, D));
+        for (b = 0; b < B; b++)
+            for (j = 0; j < n; j++)
+                mlip_axpy(q.dvout + ((size_t)b * (1 + n) + 1 + j) * W, 1.0f, q.dps + ((size_t)b * n + j) * W, (size_t)W);
+        for (vi = 0; vi < nV; vi++) {
+            b = q.V[vi];
+            MLIP__TRY(mlip_span_mean_backward(q.dtout + (size_t)b * T * Wt, q.dsent + (size_t)q.sent_off[vi] * Wt,
+                                              bt->sent_begin + (size_t)b * bt->max_sentences,
+                                              bt->sent_end + (size_t)b * bt->max_sentences, bt->n_sentences[b], T, Wt));
+        }
+    }
+    if (mip_on) MLIP__TRY(mlip__mip_backward(tr, bt, &q, n, scale * o->lambda_mip));
+    MLIP__TRY(mlip_vit_backward(tr->vit, q.dvout));
+    return mlip_bert_backward(tr->bert, q.dtout);
+}
+
+MLIPDEF mlip_status mlip_trainer_accumulate(mlip_trainer *tr, const mlip_batch *batch,
+                                            const int *visible, mlip_rng *rng, float grad_scale,
+                                            mlip_losses *losses) {
+    return mlip__trainer_run(tr, batch, visible, rng, grad_scale, 1, losses);
+}
+
+MLIPDEF mlip_status mlip_trainer_evaluate(mlip_trainer *tr, const mlip_batch *batch,
+                                          const int *visible, mlip_rng *rng, mlip_losses *losses) {
+    return mlip__trainer_run(tr, batch, visible, rng, 0.0f, 0, losses);
+}
+
+/* AdamW as PyTorch's torch.optim.AdamW: decoupled decay w -= lr wd w, then the bias-corrected
+   Adam step w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
+MLIPDEF mlip_status mlip_trainer_update(mlip_trainer *tr, float *grad_norm) {
+    const mlip_train_config *c;
+    double norm2 = 0, clip = 1, lr, bc1, bc2, step_size, bc2_sqrt;
+    size_t off = 0, j;
+    int i, t;
+    MLIP__CHECK_PTR(tr);
+    c = &tr->tc;
+    for (i = 0; i < tr->n_refs; i++) norm2 += mlip_dot(tr->refs[i].grads, tr->refs[i].grads, tr->refs[i].count);
+    if (grad_norm) *grad_norm = (float)sqrt(norm2);
+    if (!(norm2 <= DBL_MAX)) {
+        mlip_trainer_zero_grad(tr);
+        return mlip__fail(MLIP_ERR_NUMERIC, "mlip_trainer_update: the gradient is not finite; step %d skipped", tr->step);
+    }
+    if (c->clip_norm > 0 && sqrt(norm2) > c->clip_norm) clip = c->clip_norm / sqrt(norm2);
+    t = tr->step + 1;
+    lr = mlip_train_lr(c, tr->step);
+    bc1 = 1.0 - pow(c->beta1, t), bc2 = 1.0 - pow(c->beta2, t);
+    step_size = lr / bc1, bc2_sqrt = sqrt(bc2);
+    for (i = 0; i < tr->n_refs; i++) {
+        mlip_tensor_ref *r = &tr->refs[i];
+        float *w = r->weights, *g = r->grads, *m = tr->adam_m + off, *v = tr->adam_v + off;
+        float b1 = c->beta1, b2 = c->beta2, decay = r->decay ? (float)(1.0 - lr * c->weight_decay) : 1.0f;
+        float ss = (float)step_size, bs = (float)bc2_sqrt, eps = c->eps, cl = (float)clip;
+        for (j = 0; j < r->count; j++) {
+            float gj = g[j] * cl;
+            m[j] = b1 * m[j] + (1.0f - b1) * gj;
+            v[j] = b2 * v[j] + (1.0f - b2) * gj * gj;
+            w[j] = w[j] * decay - ss * m[j] / (sqrtf(v[j]) / bs + eps);
+        }
+        off += r->count;
+    }
+    tr->step++;
+    mlip_trainer_zero_grad(tr);
+    return MLIP_OK;
+}
+
 
 /* ======================================================================================
    10. Downstream
