@@ -690,6 +690,10 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
        head.local_text.weight (D, bert.width)   head.local_text.bias (D)
        logit_scale, local_logit_scale (rank 0): log of the logit scales (theta, sigma = e^theta)
        sie.query (vit.width), sie.bias (K = (image_size / patch_size)^2): semantic integrity
+     and, optionally, after them: training state (a checkpoint), f32 vectors (rank 1) whose
+     names start with "train." (the trainer writes train.mip, the MIP decoder's arena, and
+     train.adam_m / train.adam_v, AdamW's moments, with "train.*" metadata strings for the
+     step and the configurations). A reader that only runs the model may skip them.
    mlip_model_save writes the entries in the order above (keys: the model keys in the order
    listed, then the metadata in the order it was set), each tensor at the next multiple of 64,
    and pads the data section to a multiple of 64; so all-f32 encoder tensors lie exactly as
@@ -737,6 +741,13 @@ MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index, m
                                            mlip_dtype *stored);
 /* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
 MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
+/* Training state in the same file: vectors named "train.<something>" (the trainer's
+   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
+   data removes the tensor); they are saved after the model's tensors, loaded back, and read
+   with mlip_model_tensor. A model without them is a plain deployable model. */
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name, const float *data,
+                                                size_t count);
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
 
 /* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
    its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
@@ -5371,10 +5382,10 @@ typedef struct mlip__ot_job {
     int phase; /* 0 prepare, 1 row update + error, 2 commit + column update, 3 plan + value */
 } mlip__ot_job;
 
-/* out_k = eps log(1/len) - eps log sum_l exp((x_kl + pot_l) / eps), rows of x contiguous */
+/* out_k = eps log(1/rows) - eps log sum_l exp((x_kl + pot_l) / eps), rows of x contiguous */
 static void mlip__ot_update(float *out, const float *x, int rows, int len, int ldx, const float *pot, float eps) {
     int k, l;
-    float inv = 1.0f / eps, base = -eps * logf((float)len);
+    float inv = 1.0f / eps, base = -eps * logf((float)rows); /* the marginal is 1/rows */
     for (k = 0; k < rows; k++) {
         const float *xr = x + (size_t)k * ldx;
         float mx = -FLT_MAX, sum = 0.0f;
@@ -6157,6 +6168,81 @@ MLIPDEF mlip_status mlip_trainer_update(mlip_trainer *tr, float *grad_norm) {
 }
 
 
+/* Checkpoints: the model plus train.* vectors and metadata. The objective and training
+   configurations are written as text so a resume can refuse a different setup. */
+static void mlip__trainer_describe(const mlip_trainer *tr, char *buf, size_t cap) {
+    const mlip_objective_config *o = &tr->oc;
+    const mlip_train_config *t = &tr->tc;
+    snprintf(buf, cap, "mask %.9g sie %d local %d mip %d lambda_local %.9g lambda_mip %.9g ot %.9g %.9g %d mip_layers %d | "
+             "lr %.9g min_lr %.9g warmup %d total %d betas %.9g %.9g eps %.9g wd %.9g clip %.9g accum %d",
+             (double)o->mask_ratio, o->use_sie, o->use_local, o->use_mip, (double)o->lambda_local, (double)o->lambda_mip,
+             (double)o->ot.epsilon, (double)o->ot.tol, o->ot.max_iter, o->mip_layers, (double)t->lr, (double)t->min_lr,
+             t->warmup_steps, t->total_steps, (double)t->beta1, (double)t->beta2, (double)t->eps, (double)t->weight_decay,
+             (double)t->clip_norm, t->accum_steps);
+}
+
+MLIPDEF mlip_status mlip_trainer_save_checkpoint(mlip_trainer *tr, const char *path) {
+    char text[512], num[32];
+    mlip_status st;
+    MLIP__CHECK_PTR(tr); MLIP__CHECK_PTR(path);
+    mlip__trainer_describe(tr, text, sizeof text);
+    snprintf(num, sizeof num, "%d", tr->step);
+    if (!(st = mlip_model_set_train_tensor(tr->model, "train.mip", tr->dec->weights, tr->dec->n_weights)) &&
+        !(st = mlip_model_set_train_tensor(tr->model, "train.adam_m", tr->adam_m, tr->n_total)) &&
+        !(st = mlip_model_set_train_tensor(tr->model, "train.adam_v", tr->adam_v, tr->n_total)) &&
+        !(st = mlip_model_set_meta(tr->model, "train.step", num)) &&
+        !(st = mlip_model_set_meta(tr->model, "train.config", text)))
+        st = mlip_model_save(tr->model, path);
+    mlip_model_clear_train_tensors(tr->model); /* the model stays a plain model */
+    return st;
+}
+
+MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *path) {
+    mlip_model *ck = NULL;
+    mlip_status st;
+    char text[512];
+    const char *v;
+    float *mip, *am, *av;
+    size_t n_mip = 0, n_m = 0, n_v = 0;
+    int i, n, step;
+    MLIP__CHECK_PTR(tr); MLIP__CHECK_PTR(path);
+    MLIP__TRY(mlip_model_load_file(path, &ck));
+    mip = mlip_model_tensor(ck, "train.mip", &n_mip);
+    am = mlip_model_tensor(ck, "train.adam_m", &n_m), av = mlip_model_tensor(ck, "train.adam_v", &n_v);
+    v = mlip_model_meta(ck, "train.step");
+    mlip__trainer_describe(tr, text, sizeof text);
+    if (!mip || !am || !av || !v) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "%s is a model, not a training checkpoint (no train.* state)", path);
+    } else if (n_mip != tr->dec->n_weights || n_m != tr->n_total || n_v != tr->n_total ||
+               mlip_model_tensor_count(ck) - 3 != mlip_model_tensor_count(tr->model) ||
+               memcmp(mlip_model_get_config(ck), mlip_model_get_config(tr->model), sizeof(mlip_model_config))) {
+        st = mlip__fail(MLIP_ERR_INVALID_ARG, "%s: the checkpoint's model or decoder differs from this trainer's", path);
+    } else if (!mlip_model_meta(ck, "train.config") || strcmp(mlip_model_meta(ck, "train.config"), text)) {
+        st = mlip__fail(MLIP_ERR_INVALID_ARG, "%s: trained with other settings (%s) than these (%s)", path,
+                        mlip_model_meta(ck, "train.config") ? mlip_model_meta(ck, "train.config") : "none", text);
+    } else if (sscanf(v, "%d", &step) != 1 || step < 0) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "%s: bad train.step '%s'", path, v);
+    } else {
+        n = mlip_model_tensor_count(tr->model);
+        for (i = 0; i < n; i++) { /* same config, so the same tensors in the same order */
+            mlip_param_info info;
+            size_t cnt;
+            float *src, *dst;
+            mlip_model_tensor_info(tr->model, i, &info, NULL);
+            src = mlip_model_tensor(ck, info.name, &cnt);
+            dst = mlip_model_tensor(tr->model, info.name, NULL);
+            memcpy(dst, src, sizeof(float) * cnt);
+        }
+        memcpy(tr->dec->weights, mip, sizeof(float) * n_mip);
+        memcpy(tr->adam_m, am, sizeof(float) * n_m), memcpy(tr->adam_v, av, sizeof(float) * n_v);
+        tr->step = step;
+        mlip_trainer_zero_grad(tr);
+        st = MLIP_OK;
+    }
+    mlip_model_free(ck);
+    return st;
+}
+
 /* ======================================================================================
    10. Downstream
    ====================================================================================== */
@@ -6207,6 +6293,9 @@ struct mlip_model {
     float *extra;
     size_t n_extra;
     unsigned char *stored;  /* per tensor: the dtype it had in the file */
+    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
+    float **train_data;
+    int n_train;
     char *vocab;            /* tokens, each followed by '\n' */
     size_t vocab_len;
     int vocab_n;
@@ -6248,6 +6337,8 @@ MLIPDEF void mlip_model_free(mlip_model *m) {
     if (!m) return;
     mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
     mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info), mlip_free(m->train_data);
     for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
     mlip_free(m->meta);
 #ifdef MLIP__FMT_MMAP
@@ -6313,7 +6404,7 @@ MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; 
 MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
 MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
 MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
-    return m ? m->vit->n_params + m->bert->n_params + MLIP__FMT_N_EXTRA : 0;
+    return m ? m->vit->n_params + m->bert->n_params + MLIP__FMT_N_EXTRA + m->n_train : 0;
 }
 
 /* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
@@ -6321,11 +6412,15 @@ static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const
     const mlip_encoder *e = NULL;
     if (i < m->vit->n_params) e = m->vit, *prefix = "vision.";
     else if ((i -= m->vit->n_params) < m->bert->n_params) e = m->bert, *prefix = "text.";
-    else {
-        i -= m->bert->n_params;
+    else if ((i -= m->bert->n_params) < MLIP__FMT_N_EXTRA) {
         *prefix = "";
         *data = m->extra + m->extra_info[i].offset;
         return &m->extra_info[i];
+    } else {
+        i -= MLIP__FMT_N_EXTRA;
+        *prefix = "";
+        *data = m->train_data[i];
+        return &m->train_info[i];
     }
     *data = e->weights + e->params[i].offset;
     return &e->params[i];
@@ -6369,6 +6464,77 @@ MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_
         memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl), info->name[pl + nl] = '\0';
     }
     if (stored) *stored = (mlip_dtype)m->stored[index];
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
+    int i;
+    if (!m) return;
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info), mlip_free(m->train_data);
+    m->train_info = NULL, m->train_data = NULL, m->n_train = 0;
+}
+
+/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
+static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, size_t count, mlip_status *st) {
+    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
+    mlip_param_info *info;
+    float **data, *x;
+    unsigned char *stored;
+    *st = MLIP_OK;
+    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 || count > 0x7fffffffu) {
+        *st = mlip__fail(MLIP_ERR_INVALID_ARG, "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
+                         "and be shorter than %d bytes, the size in [1, 2^31)", (int)MLIP__MIN(len, 80), name,
+                         (unsigned long)count, (int)sizeof info->name);
+        return NULL;
+    }
+    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) { *st = MLIP_ERR_OUT_OF_MEMORY; return NULL; }
+    for (i = 0; i < m->n_train; i++)
+        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
+            mlip_free(m->train_data[i]);
+            m->train_data[i] = x, m->train_info[i].count = count, m->train_info[i].shape[0] = (int)count;
+            return x;
+        }
+    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
+    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
+    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
+    if (!info || !data || !stored) {
+        mlip_free(info), mlip_free(data), mlip_free(stored), mlip_free(x);
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    if (m->n_train) memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train), memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
+    mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
+    m->train_info = info, m->train_data = data, m->stored = stored;
+    memset(&info[m->n_train], 0, sizeof *info);
+    memcpy(info[m->n_train].name, name, len);
+    info[m->n_train].ndim = 1, info[m->n_train].shape[0] = (int)count, info[m->n_train].count = count;
+    data[m->n_train] = x;
+    m->n_train++;
+    return x;
+}
+
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data, size_t count) {
+    mlip_status st;
+    float *x;
+    int i;
+    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(name);
+    if (!data) { /* remove */
+        for (i = 0; i < m->n_train; i++)
+            if (!strcmp(m->train_info[i].name, name)) {
+                int n_model = mlip_model_tensor_count(m) - m->n_train;
+                mlip_free(m->train_data[i]);
+                memmove(&m->train_info[i], &m->train_info[i + 1], sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
+                memmove(&m->train_data[i], &m->train_data[i + 1], sizeof(float *) * (size_t)(m->n_train - i - 1));
+                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1], (size_t)(m->n_train - i - 1));
+                m->n_train--;
+                return MLIP_OK;
+            }
+        return MLIP_OK;
+    }
+    if (!(x = mlip__fmt_train_slot(m, name, strlen(name), count, &st))) return st;
+    memcpy(x, data, sizeof(float) * count);
     return MLIP_OK;
 }
 
@@ -7076,6 +7242,33 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         if (st) goto fail;
     }
     /* ---- tensor table ---- */
+    {   /* a first pass makes room for the "train." vectors (training state) */
+        mlip__fmt_rd q = r;
+        for (i = 0; i < n_tensors; i++) {
+            uint32_t dtype, rank;
+            uint64_t dim = 0, v;
+            int d;
+            if (!mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME) || !mlip__fmt_get32(&q, &dtype) || !mlip__fmt_get32(&q, &rank) || rank > 4)
+                break; /* the main pass reports it */
+            for (d = 0; d < (int)rank; d++) {
+                if (!mlip__fmt_get64(&q, &v)) break;
+                if (d == 0) dim = v;
+            }
+            if (d < (int)rank || !mlip__fmt_get64(&q, &v) || !mlip__fmt_get64(&q, &v)) break;
+            if (klen > 6 && !memcmp(key, "train.", 6)) {
+                if (rank != 1 || dim < 1 || dim > (uint64_t)len) {
+                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: train tensor '%.*s' must be a vector that fits the file",
+                                    (int)klen, key);
+                    goto fail;
+                }
+                if (mlip__fmt_find(m, key, klen) >= 0) continue; /* a duplicate: the main pass reports it */
+                if (!mlip__fmt_train_slot(m, key, klen, (size_t)dim, &st)) {
+                    if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+                    goto fail;
+                }
+            }
+        }
+    }
     n = mlip_model_tensor_count(m);
     if (n_tensors != (uint32_t)n) {
         st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
@@ -7140,9 +7333,9 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             goto fail;
         }
     /* ---- data: in place when possible, else decoded ---- */
-    for (e = 0, k = 0; e < 3; e++) {
+    for (e = 0, k = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc ? enc->n_params : MLIP__FMT_N_EXTRA, j, zero_copy = enc && in_place && mlip__fmt_host_le();
+        int count = enc ? enc->n_params : e == 2 ? MLIP__FMT_N_EXTRA : m->n_train, j, zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
             zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 && file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
         if (zero_copy && ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4)) zero_copy = 0;
@@ -7745,7 +7938,7 @@ static void mlip__fmt_jputs(mlip__fmt_sink *s, const char *str) { /* a JSON stri
 static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
     const mlip_model_config *c = &m->config;
     char num[64];
-    int k, i, n = mlip_model_tensor_count(m);
+    int k, i, n = mlip_model_tensor_count(m) - m->n_train; /* the model, not its training state */
     size_t off = 0;
     mlip__fmt_jput(s, "{\"__metadata__\":{\"format\":\"pt\"");
     for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
@@ -7788,7 +7981,7 @@ static mlip_status mlip__fmt_st_write(const void *obj, int unused, mlip__fmt_sin
     const mlip_model *m = (const mlip_model *)obj;
     mlip__fmt_sink count;
     size_t hlen, start = s->pos;
-    int i, n = mlip_model_tensor_count(m);
+    int i, n = mlip_model_tensor_count(m) - m->n_train;
     (void)unused;
     memset(&count, 0, sizeof count);
     mlip__fmt_st_header(m, &count);
