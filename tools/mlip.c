@@ -127,20 +127,118 @@ static int bench_model(const char *model, int threads, int batch, int tokens, in
     return 0;
 }
 
+/* A synthetic batch for timing: random pixels, reports of `tokens` ids in 4 sentences. */
+static int bench_fill_batch(mlip_batch *bt, int vocab, uint64_t seed) {
+    mlip_rng rng;
+    size_t i, px = (size_t)bt->B * bt->channels * bt->image_size * bt->image_size;
+    int b, t, l, T = bt->T;
+    mlip_rng_seed(&rng, seed, 7);
+    for (i = 0; i < px; i++) bt->images[i] = mlip_rng_uniform(&rng);
+    for (b = 0; b < bt->B; b++) {
+        for (t = 0; t < T; t++) bt->ids[b * T + t] = t == 0 ? 2 : t == T - 1 ? 3 : 5 + (int)mlip_rng_below(&rng, (uint32_t)(vocab - 5));
+        for (t = 0; t < T; t++) bt->mask[b * T + t] = 1;
+        bt->n_sentences[b] = 4;
+        for (l = 0; l < 4; l++)
+            bt->sent_begin[b * bt->max_sentences + l] = 1 + (T - 2) * l / 4, bt->sent_end[b * bt->max_sentences + l] = 1 + (T - 2) * (l + 1) / 4;
+    }
+    return 0;
+}
+
+/* Training cost: (a) ViT forward + backward at mask ratio 0 and rho, interleaved, medians and
+   their ratio; (b) one whole training step of the MLIP objective (forward, backward, AdamW). */
+static int bench_train(const char *cfg, int threads, int B, int tokens, float rho, int reps) {
+    mlip_model_config c;
+    mlip_model *m = NULL;
+    mlip_trainer *tr = NULL;
+    mlip_batch bt;
+    mlip_encoder *vit;
+    mlip_objective_config oc = mlip_objective_defaults();
+    double *tv0 = (double *)calloc((size_t)reps, sizeof(double)), *tv1 = (double *)calloc((size_t)reps, sizeof(double));
+    double *ts = (double *)calloc((size_t)reps, sizeof(double));
+    float *img = NULL, *out = NULL, *dout = NULL;
+    int *vis = NULL, K, n, r, W, rc = 1;
+    size_t npx, i;
+    mlip_rng rng;
+    memset(&bt, 0, sizeof bt);
+    if (!strcmp(cfg, "tiny")) c = mlip_model_config_tiny(4096);
+    else if (!strcmp(cfg, "small")) c = mlip_model_config_small(8192);
+    else if (!strcmp(cfg, "base")) c = mlip_model_config_base();
+    else {
+        fprintf(stderr, "mlip bench: --train takes tiny, small or base\n");
+        return 2;
+    }
+    if (!tv0 || !tv1 || !ts || mlip_set_num_threads(threads) || mlip_model_create(&c, &m)) goto fail;
+    mlip_model_init_random(m, 1);
+    oc.mask_ratio = rho;
+    if (mlip_trainer_create(m, &oc, NULL, 1, &tr)) goto fail;
+    if (tokens > c.bert.max_positions) tokens = c.bert.max_positions;
+    if (mlip_batch_alloc(&bt, B, c.vit.channels, c.vit.image_size, tokens, 16, 0)) goto fail;
+    bench_fill_batch(&bt, c.bert.vocab_size, 3);
+    vit = mlip_model_vit(m), W = c.vit.width;
+    K = (c.vit.image_size / c.vit.patch_size) * (c.vit.image_size / c.vit.patch_size);
+    n = mlip_mask_visible_count(K, rho);
+    npx = (size_t)B * c.vit.channels * c.vit.image_size * c.vit.image_size;
+    img = (float *)mlip_alloc(npx * sizeof(float));
+    out = (float *)mlip_alloc_zeroed((size_t)B * (K + 1) * W, sizeof(float));
+    dout = (float *)mlip_alloc_zeroed((size_t)B * (K + 1) * W, sizeof(float));
+    vis = (int *)mlip_alloc_zeroed((size_t)B * n, sizeof(int));
+    if (!img || !out || !dout || !vis) goto fail;
+    for (i = 0; i < npx; i++) img[i] = bt.images[i] * 2 - 1;
+    for (i = 0; i < (size_t)B * (K + 1) * W; i++) dout[i] = 1e-3f * (float)((int)(i % 7) - 3);
+    mlip_rng_seed(&rng, 5, 0);
+    for (r = -1; r < reps; r++) { /* r = -1 warms up; then rho = 0 and rho alternate */
+        double t0 = now_seconds(), t1, t2;
+        if (mlip_vit_forward(vit, img, B, NULL, 0, 1, out) || mlip_vit_backward(vit, dout)) goto fail;
+        t1 = now_seconds();
+        if (mlip_mask_draw(&rng, B, K, n, vis) || mlip_vit_forward(vit, img, B, vis, n, 1, out) || mlip_vit_backward(vit, dout))
+            goto fail;
+        t2 = now_seconds();
+        if (r >= 0) tv0[r] = (t1 - t0) * 1e3, tv1[r] = (t2 - t1) * 1e3;
+    }
+    for (r = -1; r < reps; r++) {
+        double t0 = now_seconds();
+        if (mlip_trainer_accumulate(tr, &bt, NULL, &rng, 1.0f, NULL) || mlip_trainer_update(tr, NULL)) goto fail;
+        if (r >= 0) ts[r] = (now_seconds() - t0) * 1e3;
+    }
+    qsort(tv0, (size_t)reps, sizeof(double), cmp_double);
+    qsort(tv1, (size_t)reps, sizeof(double), cmp_double);
+    qsort(ts, (size_t)reps, sizeof(double), cmp_double);
+    printf("config %s batch %d tokens %d threads %d kernel %s, medians of %d\n", cfg, B, tokens, threads,
+           mlip_gemm_kernel_name(), reps);
+    printf("vit forward+backward: mask 0 (%d patches) %.2f ms, mask %.2f (%d patches) %.2f ms, ratio %.3f\n", K,
+           tv0[reps / 2], (double)rho, n, tv1[reps / 2], tv1[reps / 2] / tv0[reps / 2]);
+    printf("training step (MLIP objective, AdamW): %.1f images/s\n", B / (ts[reps / 2] * 1e-3));
+    printf("ms: %.2f\n", ts[reps / 2]);
+    rc = 0;
+fail:
+    if (rc) fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
+    free(tv0), free(tv1), free(ts);
+    mlip_free(img), mlip_free(out), mlip_free(dout), mlip_free(vis);
+    mlip_batch_free(&bt);
+    mlip_trainer_free(tr);
+    mlip_model_free(m);
+    mlip_shutdown();
+    return rc;
+}
+
 static int cmd_bench(int argc, char **argv) {
     int M = 1024, N = 1024, K = 1024, threads = 1, reps = 5, batch = 1, tokens = 128, i, r;
-    const char *kernel = NULL, *model = NULL;
-    float *A, *B, *C;
+    const char *kernel = NULL, *model = NULL, *train = NULL;
+    float *A, *B, *C, mask = 0.5f;
     double best = 1e30;
     mlip_rng rng;
     if (has_help(argc, argv)) {
         printf("usage: mlip bench [--threads T] [--kernel NAME] [--reps R] [M N K]\n"
                "       mlip bench --model vit-b16|vit-tiny|bert-base|bert-tiny [--batch B] [--tokens N]\n"
                "                  [--threads T] [--reps R]\n"
+               "       mlip bench --train tiny|small|base [--batch B] [--tokens N] [--mask RHO]\n"
+               "                  [--threads T] [--reps R]\n"
                "  The first form times C = A.B (default 1024^3) and prints GFLOPS (best of R runs);\n"
                "  tools/bench_gemm (make bench) compares with OpenBLAS side by side.\n"
                "  The second times the encoder's inference forward with random weights (BERT at N\n"
-               "  tokens, default 128) and prints the median milliseconds per batch last: 'ms: X'.\n");
+               "  tokens, default 128) and prints the median milliseconds per batch last: 'ms: X'.\n"
+               "  The third times ViT forward+backward at mask 0 and RHO (default 0.5) and one training\n"
+               "  step of the MLIP objective on a synthetic batch; 'ms: X' is the step's median.\n");
         return 0;
     }
     for (i = 0; i < argc; i++) {
@@ -148,6 +246,8 @@ static int cmd_bench(int argc, char **argv) {
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) kernel = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+        else if (!strcmp(argv[i], "--train") && i + 1 < argc) train = argv[++i];
+        else if (!strcmp(argv[i], "--mask") && i + 1 < argc) mask = (float)atof(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--tokens") && i + 1 < argc) tokens = atoi(argv[++i]);
         else if (i + 2 < argc) {
@@ -167,6 +267,7 @@ static int cmd_bench(int argc, char **argv) {
         return 1;
     }
     if (model) return bench_model(model, threads, batch, tokens, reps);
+    if (train) return bench_train(train, threads, batch, tokens, mask, reps);
     if (mlip_set_num_threads(threads)) {
         fprintf(stderr, "mlip bench: %s\n", mlip_last_error());
         return 1;
