@@ -73,9 +73,9 @@ static int cmd_train(int argc, char **argv) {
     char ckpt[1024], vocab_tmp[1100];
     mlip_objective_config oc = mlip_objective_defaults();
     mlip_train_config tc = mlip_train_defaults();
-    mlip_model_config mc;
+    mlip_model_config mc = mlip_model_config_tiny(4096);
     mlip_model *model = NULL;
-    mlip_tokenizer *tok = NULL;
+    mlip_tokenizer *tok = NULL, *tok_tmp = NULL;
     mlip_dataset *ds = NULL;
     mlip_dataset_options dopt;
     mlip_augment_options aug = mlip_augment_defaults();
@@ -173,7 +173,11 @@ static int cmd_train(int argc, char **argv) {
     /* the dataset (its reports teach a vocabulary when there is none yet) */
     dopt.image_size = model ? mlip_model_get_config(model)->vit.image_size : mc.vit.image_size;
     dopt.channels = model ? mlip_model_get_config(model)->vit.channels : mc.vit.channels;
-    if ((st = mlip_dataset_open(data, tok, &dopt, &ds))) goto fail;
+    if (!tok) { /* a placeholder vocabulary, only to read the reports */
+        static const char specials[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+        if ((st = mlip_tokenizer_from_memory(specials, sizeof specials - 1, 1, &tok_tmp))) goto fail;
+    }
+    if ((st = mlip_dataset_open(data, tok ? tok : tok_tmp, &dopt, &ds))) goto fail;
     if (mlip_dataset_size(ds) < B) {
         fprintf(stderr, "mlip train: %s has %d usable pairs, fewer than a batch of %d\n", data, mlip_dataset_size(ds), B);
         goto done;
@@ -282,7 +286,7 @@ done:
     mlip_batch_free(&batch);
     mlip_trainer_free(tr);
     mlip_dataset_free(ds);
-    mlip_tokenizer_free(tok);
+    mlip_tokenizer_free(tok), mlip_tokenizer_free(tok_tmp);
     mlip_model_free(model);
     mlip_shutdown();
     return rc;
