@@ -8351,12 +8351,12 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
         mlip_free(path);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d rows", ds->name, 0x7FFFFFFF - 1);
     }
-    {
+    { /* the three row arrays grow together (from the same capacity to the same capacity) */
         size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
-        mlip_status st;
-        if ((st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *))) ||
-            (cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *))) ||
-            (cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int)))) {
+        mlip_status st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
+        if (!st) cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
+        if (!st) cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        if (st) {
             mlip_free(path);
             return st;
         }
@@ -8379,9 +8379,12 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
                 mlip_status st;
                 size_t cap = ps->cap_pairs;
                 name[len_name] = '\0';
-                if ((st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *))) ||
-                    (cap = ps->cap_pairs, st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int))))
-                    return ds->n++, st; /* the row is complete: let free release its path */
+                st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *));
+                if (!st) cap = ps->cap_pairs, st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
+                if (st) {
+                    ds->n++; /* the row is complete: mlip_dataset_free releases its path */
+                    return st;
+                }
                 ps->cap_pairs = cap;
                 ps->pair_name[ps->n_pairs] = name, ps->pair_row[ps->n_pairs] = ds->n;
                 ps->n_pairs++;
