@@ -775,9 +775,11 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
      other; an empty field means no finding). Label names are case-sensitive; the label
      columns are the sorted set of names the usable rows carry.
    - A header line is recognised when its first field is "image" or "id", or when one of
-     its fields is "report" or "text" (case-insensitive). A header's columns are taken by
-     name: image, report or text, labels or label (any others, such as id, are ignored), so
-     `id image labels text` works; without a header the columns are positional.
+     its fields is "report", "text" or "caption" (case-insensitive). A header's columns are
+     taken by name: image (or path, image_path, file), report (or text, caption), labels (or
+     label, optional); any others, such as id, are ignored, so `id image labels text` works.
+     A header without an image or a report column is an error of the file (guessing would
+     skip every row). Without a header the columns are positional.
    - LF or CRLF line ends, a UTF-8 byte order mark, blank lines (skipped), lines up to
      MLIP_DATASET_MAX_LINE bytes.
    Every row is checked when the file is opened: the column count (a header's count, else 2
@@ -8396,8 +8398,8 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     return MLIP_OK;
 }
 
-/* Header recognition: first field "image" or "id", or a field "report" or "text". Fills the
-   column indices by name; returns 0 when the line is data. */
+/* Header recognition: first field "image" or "id", or a field "report", "text" or "caption".
+   Fills the column indices by name; returns 0 when the line is data. */
 static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
     size_t start = 0, i;
     int count = 0, header = 0, labels = -1, image = -1, report = -1;
@@ -8408,8 +8410,11 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
         f = line + start, n = i - start;
         mlip__ds_trim(&f, &n);
         if (count == 0 && (mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "id"))) header = 1;
-        if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text")) header = 1, report = report < 0 ? count : report;
-        if (mlip__ds_is(f, n, "image") && image < 0) image = count;
+        if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") || mlip__ds_is(f, n, "caption"))
+            header = 1, report = report < 0 ? count : report;
+        if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") || mlip__ds_is(f, n, "image_path") ||
+             mlip__ds_is(f, n, "file")) && image < 0)
+            image = count;
         if ((mlip__ds_is(f, n, "labels") || mlip__ds_is(f, n, "label")) && labels < 0) labels = count;
         count++, start = i + 1;
     }

@@ -184,6 +184,13 @@ static void test_ds_header_crlf_bom(void) {
             mlip_dataset_free(ds);
         }
     }
+    /* synonyms: path, caption */
+    ds_write_str("h6.tsv", "id\tcaption\tpath\n7\tclear\ta.pgm\n");
+    CHECK_OK(mlip_dataset_open(ds_path("h6.tsv"), tok, &o, &ds));
+    if (ds) {
+        CHECK(mlip_dataset_size(ds) == 1 && !strcmp(mlip_dataset_report(ds, 0), "clear"));
+        mlip_dataset_free(ds);
+    }
     /* "image" first: a header without a report column is an error of the file */
     ds_write_str("h3.tsv", "image\tfindings\na.pgm\tclear\n");
     CHECK_FAILS(mlip_dataset_open(ds_path("h3.tsv"), tok, &o, &ds), MLIP_ERR_FORMAT);
@@ -622,6 +629,60 @@ static void test_ds_real_pairs(void) {
     mlip_tokenizer_free(tok);
 }
 
+/* Mutated TSV files (tabs, line ends, NULs, ';' and junk put in, bytes cut out): every
+   open either fails with a message or gives a dataset whose rows all batch. Under
+   make test-asan this is the "never crashes" check. */
+static void test_ds_mutated_files(void) {
+    static const char base[] = "id\timage\tlabels\ttext\n1\ta.pgm\tx;y\tThe heart is normal.\n"
+                               "2\tb.pgm\t\tNo effusion; clear.\r\n3\tc.pgm\tnormal\tLungs are clear.\n";
+    static const char junk[] = "\t\n\r\0; x.\xEF\xBB\xBF\xff";
+    mlip_tokenizer *tok;
+    mlip_dataset_options o;
+    mlip_rng rng;
+    mlip_batch batch;
+    ds_warnings w;
+    char buf[512];
+    int it, opened = 0;
+    if (!ds_setup()) SKIP("cannot create a temporary directory");
+    tok = ds_tok();
+    o = ds_options(&w);
+    o.max_tokens = 8, o.max_sentences = 2;
+    mlip_rng_seed(&rng, 123, 0);
+    for (it = 0; it < 300; it++) {
+        size_t n = sizeof base - 1;
+        int m, edits = 1 + (int)mlip_rng_below(&rng, 4);
+        mlip_dataset *ds = NULL;
+        mlip_status st;
+        memcpy(buf, base, n);
+        for (m = 0; m < edits; m++) {
+            size_t at = mlip_rng_below(&rng, (uint32_t)n);
+            char ch = junk[mlip_rng_below(&rng, sizeof junk - 1)];
+            switch (mlip_rng_below(&rng, 3)) {
+            case 0: buf[at] = ch; break;
+            case 1: memmove(buf + at + 1, buf + at, n - at), buf[at] = ch, n++; break;
+            default: memmove(buf + at, buf + at + 1, n - at - 1), n--; break;
+            }
+        }
+        ds_write("m.tsv", buf, n);
+        o.strict = (int)mlip_rng_below(&rng, 2);
+        st = mlip_dataset_open(ds_path("m.tsv"), tok, &o, &ds);
+        CHECK_MSG(st == MLIP_OK ? ds != NULL : ds == NULL && mlip_last_error()[0], "iteration %d", it);
+        if (ds) {
+            int rows[2], k;
+            mlip_augment_options aug = mlip_augment_defaults();
+            opened++;
+            for (k = 0; k < 2; k++) rows[k] = (int)mlip_rng_below(&rng, (uint32_t)mlip_dataset_size(ds));
+            CHECK_OK(mlip_batch_alloc(&batch, 2, 1, 16, 8, 2, mlip_dataset_n_labels(ds)));
+            CHECK_OK(mlip_dataset_batch(ds, rows, 2, &aug, &rng, &batch));
+            mlip_batch_free(&batch);
+            mlip_dataset_free(ds);
+        }
+    }
+    CHECK(opened > 50);
+    mlip_tokenizer_free(tok);
+    ds_cleanup();
+}
+
 static const mt_case dataset_cases[] = {
     {"no_header", test_ds_no_header},
     {"header_crlf_bom", test_ds_header_crlf_bom},
@@ -631,6 +692,7 @@ static const mt_case dataset_cases[] = {
     {"open_args", test_ds_open_args},
     {"shuffle", test_ds_shuffle},
     {"augment", test_augment},
+    {"mutated_files", test_ds_mutated_files},
     {"real_pairs", test_ds_real_pairs},
     {NULL, NULL},
 };
