@@ -8348,7 +8348,17 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
                                 (int)MLIP__MIN(n[0], 512), f[0], err ? strerror(err) : "unknown error");
     }
-    fclose(fp);
+    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
+        unsigned char byte;
+        size_t got = fread(&byte, 1, 1, fp);
+        int bad = ferror(fp);
+        fclose(fp);
+        if (got != 1) {
+            mlip_free(path);
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s", (int)MLIP__MIN(n[0], 512), f[0],
+                                    bad ? "cannot be read (a directory?)" : "is an empty file");
+        }
+    }
     if (ds->n == 0x7FFFFFFF - 1) {
         mlip_free(path);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d rows", ds->name, 0x7FFFFFFF - 1);

@@ -217,6 +217,8 @@ static void test_ds_bad_rows(void) {
         {"a.pgm\n", MLIP_ERR_FORMAT, "1 columns"},
         {"a.pgm\tclear\tx\ty\n", MLIP_ERR_FORMAT, "4 columns"},
         {"a.pgm\tcl\0ear\n", MLIP_ERR_FORMAT, "NUL byte"},
+        {"empty.pgm\tclear\n", MLIP_ERR_IO, "image 'empty.pgm' is an empty file"},
+        {".\tclear\n", MLIP_ERR_IO, "image '.' cannot be read"}, /* the directory itself */
     };
     mlip_tokenizer *tok;
     mlip_dataset *ds = NULL;
@@ -226,12 +228,13 @@ static void test_ds_bad_rows(void) {
     size_t at = 0, k, big = (size_t)MLIP_DATASET_MAX_LINE + 100;
     if (!ds_setup()) SKIP("cannot create a temporary directory");
     tok = ds_tok();
-    /* good row, the bad ones (lines 2..7), an overlong line (8), a good row (9) */
+    ds_write("empty.pgm", "", 0);
+    /* good row, the bad ones (lines 2..9), an overlong line (10), a good row (11) */
     file = (char *)malloc(big + 4096);
     at += (size_t)sprintf(file, "a.pgm\tclear\n");
     for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         size_t n = strlen(bad[k].row);
-        if (strstr(bad[k].says, "NUL")) n = 14; /* the row has an embedded NUL */
+        if (strstr(bad[k].says, "NUL")) n = 13; /* the row with the NUL: "a.pgm\tcl\0ear\n" */
         memcpy(file + at, bad[k].row, n), at += n;
     }
     memcpy(file + at, "a.pgm\t", 6), at += 6;
@@ -241,13 +244,13 @@ static void test_ds_bad_rows(void) {
     o = ds_options(&w);
     CHECK_OK(mlip_dataset_open(ds_path("bad.tsv"), tok, &o, &ds));
     if (ds) {
-        CHECK(mlip_dataset_size(ds) == 2 && mlip_dataset_skipped(ds) == 7 && w.n == 7);
-        CHECK(mlip_dataset_line(ds, 0) == 1 && mlip_dataset_line(ds, 1) == 9);
+        CHECK(mlip_dataset_size(ds) == 2 && mlip_dataset_skipped(ds) == 9 && w.n == 9);
+        CHECK(mlip_dataset_line(ds, 0) == 1 && mlip_dataset_line(ds, 1) == 11);
         for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
             CHECK_MSG(ds_has_line(w.text, "bad.tsv", (int)k + 2), "no warning for line %d in:\n%s", (int)k + 2, w.text);
             CHECK_MSG(strstr(w.text, bad[k].says) != NULL, "'%s' missing from:\n%s", bad[k].says, w.text);
         }
-        CHECK(ds_has_line(w.text, "bad.tsv", 8) && strstr(w.text, "longer than"));
+        CHECK(ds_has_line(w.text, "bad.tsv", 10) && strstr(w.text, "longer than"));
         CHECK(strstr(w.text, "not found (skipped)") != NULL);
         mlip_dataset_free(ds);
     }
@@ -256,7 +259,7 @@ static void test_ds_bad_rows(void) {
     for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         size_t n = strlen(bad[k].row);
         char buf[64];
-        if (strstr(bad[k].says, "NUL")) n = 14;
+        if (strstr(bad[k].says, "NUL")) n = 13; /* "a.pgm\tcl\0ear\n" */
         memcpy(buf, "a.pgm\tclear\n", 12), memcpy(buf + 12, bad[k].row, n);
         ds_write("strict.tsv", buf, 12 + n);
         CHECK_FAILS(mlip_dataset_open(ds_path("strict.tsv"), tok, &o, &ds), bad[k].st);
@@ -268,7 +271,7 @@ static void test_ds_bad_rows(void) {
     ds_write("strict.tsv", file, 18 + big);
     CHECK_FAILS(mlip_dataset_open(ds_path("strict.tsv"), tok, &o, &ds), MLIP_ERR_FORMAT);
     CHECK(ds_has_line(mlip_last_error(), "strict.tsv", 2));
-    CHECK(w.n == 7); /* strict mode does not warn */
+    CHECK(w.n == 9); /* strict mode does not warn */
     /* lenient, every row bad: no usable rows */
     o.strict = 0;
     ds_write_str("allbad.tsv", "x.pgm\tclear\ny.pgm\tclear\n");
