@@ -8529,8 +8529,8 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
     }
     /* the cache of preprocessed images, as many rows as the budget holds */
     if (opt->cache_mb >= 0) {
-        size_t budget = (size_t)(opt->cache_mb ? opt->cache_mb : 1024) << 20, per = ds->pixels * sizeof(float);
-        size_t rows = budget / per;
+        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024), per = ds->pixels * sizeof(float);
+        size_t rows = (mb > ((size_t)-1 >> 20) ? (size_t)-1 : mb << 20) / per; /* 32-bit: no wrap */
         ds->n_cached = rows < (size_t)ds->n ? (int)rows : ds->n;
         if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per))) goto oom;
     }
