@@ -46,7 +46,7 @@ EXAMPLES = examples/tiny_block
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
-mlip: tools/mlip.c mlip.h
+mlip: tools/mlip.c $(wildcard tools/*.h) mlip.h
 	$(CC) $(CFLAGS_ALL) -o $@ tools/mlip.c $(LIBS)
 
 tools/bench_gemm: tools/bench_gemm.c mlip.h

@@ -902,6 +902,97 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
    13. Dataset: image-report pairs from a TSV file, augmentation, batches
    ====================================================================================== */
 /* (section 13 declarations) */
+/* A dataset is a TSV file, one image-report pair a line:
+       image <TAB> report [<TAB> labels]
+   - image: a PGM/PPM, PNG or DICOM file (section 12), relative to the TSV's directory unless
+     absolute. report: the text (no tabs or line breaks; no quoting). labels: ';'-separated
+     names of positive findings, e.g. "effusion;cardiomegaly" ("normal" is a name like any
+     other; an empty field means no finding). Label names are case-sensitive; the label
+     columns are the sorted set of names the usable rows carry.
+   - A header line is recognised when its first field is "image" or "id", or when one of
+     its fields is "report", "text" or "caption" (case-insensitive). A header's columns are
+     taken by name: image (or path, image_path, file), report (or text, caption), labels (or
+     label, optional); any others, such as id, are ignored, so `id image labels text` works.
+     A header without an image or a report column is an error of the file (guessing would
+     skip every row). Without a header the columns are positional.
+   - LF or CRLF line ends, a UTF-8 byte order mark, blank lines (skipped), lines up to
+     MLIP_DATASET_MAX_LINE bytes.
+   Every row is checked when the file is opened: the column count (a header's count, else 2
+   or 3), a non-empty image path and report (after trimming spaces), no NUL byte, the length,
+   and that the image file opens for reading. Images are decoded only when a batch asks for
+   them. A bad row is reported as "pairs.tsv:17: image 'x.pgm' not found (skipped)" (the TSV
+   path as given): strict mode fails the call with that message; otherwise the row is skipped,
+   the warning goes to the callback (default: stderr, the first 20) and counted in
+   mlip_dataset_skipped. An image that fails to decode at batch time is handled the same way
+   (strict: the batch fails; lenient: the row is marked bad for good, warned about once and
+   replaced by another row), so a bad file never crashes and never stops a long run. */
+typedef struct mlip_dataset mlip_dataset;
+
+#ifndef MLIP_DATASET_MAX_LINE
+#define MLIP_DATASET_MAX_LINE (1 << 20) /* bytes; a longer line is a bad row */
+#endif
+
+/* Augmentation for radiographs: one random affine map (resized crop + rotation), sampled
+   bilinearly, then brightness/contrast jitter. No horizontal flip by default: laterality
+   ("left lower lobe") is in the report, and a flipped image would contradict it. */
+typedef struct mlip_augment_options {
+    float crop;       /* random resized crop: scale and aspect within 1 +- crop, centre moved
+                         by up to +- crop/2 of the side (default 0.10; 0 <= crop <= 0.5) */
+    float rotate_deg; /* rotation, uniform in +- rotate_deg degrees (default 5; <= 180) */
+    float brightness; /* additive, uniform in +- brightness (default 0.10; <= 1) */
+    float contrast;   /* multiplicative about the image mean, 1 +- contrast (default 0.10; <= 1) */
+    int hflip;        /* nonzero: mirror with probability 1/2; 0: never (default) */
+} mlip_augment_options;
+MLIPDEF mlip_augment_options mlip_augment_defaults(void);
+/* In place on one image pixels (channels, size, size) in [0, 1]; the output is clamped to
+   [0, 1] (NaN becomes 0). Pixels the map brings in from outside the image are 0 (black, as a
+   radiograph's background and the preprocessing's padding). Always draws exactly 8 numbers
+   from rng, so streams stay aligned whatever the options; the same rng state gives
+   bit-identical output. All knobs 0 returns the input unchanged. Allocates a scratch copy. */
+MLIPDEF mlip_status mlip_image_augment(float *pixels, int channels, int size,
+                                       const mlip_augment_options *opt, mlip_rng *rng);
+
+typedef struct mlip_dataset_options {
+    int image_size, channels; /* the model's input: (channels, image_size, image_size), 1 or 3 */
+    int max_tokens;           /* T >= 2: [CLS] ... [SEP] and padding */
+    int max_sentences;        /* L_max; 0: MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES */
+    int strict;               /* 1: a bad row fails open/batch with file:line; 0: warn, skip */
+    void (*warn)(void *ctx, const char *message); /* NULL: stderr (the first 20 only) */
+    void *warn_ctx;
+    /* Preprocessing (section 12); NULL: the defaults, but area resampling (images shrink). */
+    const mlip_preprocess_options *preprocess;
+    /* Preprocessed images kept in memory (channels*size^2 floats a row, filled on first use),
+       MiB: 0 = 1024, < 0 = none. Rows beyond the budget are decoded every time. */
+    int cache_mb;
+} mlip_dataset_options;
+
+/* Read and check the TSV. tok must outlive the dataset. opt is copied. A dataset is not
+   thread-safe: one thread at a time may call mlip_dataset_batch (it fills the cache). */
+MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
+                                      const mlip_dataset_options *opt, mlip_dataset **out);
+MLIPDEF void mlip_dataset_free(mlip_dataset *ds); /* NULL ok */
+MLIPDEF int mlip_dataset_size(const mlip_dataset *ds);    /* usable rows */
+MLIPDEF int mlip_dataset_skipped(const mlip_dataset *ds); /* rows skipped so far (open + batches) */
+MLIPDEF int mlip_dataset_n_labels(const mlip_dataset *ds);
+MLIPDEF const char *mlip_dataset_label_name(const mlip_dataset *ds, int j); /* NULL: out of range */
+/* Per row (0 <= row < size; NULL / -1 out of range): the report text, the resolved image
+   path, the 1-based line in the TSV, the (n_labels) 0/1 labels (NULL when n_labels is 0). */
+MLIPDEF const char *mlip_dataset_report(const mlip_dataset *ds, int row);
+MLIPDEF const char *mlip_dataset_image_path(const mlip_dataset *ds, int row);
+MLIPDEF int mlip_dataset_line(const mlip_dataset *ds, int row);
+MLIPDEF const int8_t *mlip_dataset_labels(const mlip_dataset *ds, int row);
+/* Fill batch (mlip_batch_alloc(B, channels, image_size, max_tokens, max_sentences, n_labels);
+   B == batch->B) with rows[0..B-1]: each image read and preprocessed (or taken from the cache),
+   augmented when aug != NULL (with rng, which must then be given), the report tokenized
+   (mlip_tokenizer_encode with max_tokens) with its sentence spans (mlip_tokenizer_sentences),
+   the labels, and batch->rows. An image that fails to load: strict -> the call fails naming
+   file:line and the reason; else a warning and a substitute row (drawn with rng, or the next
+   good row when rng is NULL), which batch->rows records. Deterministic for a given rng state. */
+MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
+                                       const mlip_augment_options *aug, mlip_rng *rng,
+                                       mlip_batch *batch);
+/* An epoch's order: order (size) gets a permutation of [0, size) from rng (Fisher-Yates). */
+MLIPDEF mlip_status mlip_dataset_shuffle(const mlip_dataset *ds, mlip_rng *rng, int *order);
 
 #ifdef __cplusplus
 }
@@ -9242,6 +9333,568 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
    13. Dataset
    ====================================================================================== */
 /* (section 13 implementation) */
+#include <errno.h>
+
+/* ---- Augmentation ---------------------------------------------------------------------- */
+
+MLIPDEF mlip_augment_options mlip_augment_defaults(void) {
+    mlip_augment_options o;
+    o.crop = 0.10f, o.rotate_deg = 5.0f, o.brightness = 0.10f, o.contrast = 0.10f, o.hflip = 0;
+    return o;
+}
+
+/* x in [lo, hi], and not NaN (a NaN fails both comparisons) */
+static int mlip__in_range(float x, float lo, float hi) { return x >= lo && x <= hi; }
+
+MLIPDEF mlip_status mlip_image_augment(float *pixels, int channels, int size,
+                                       const mlip_augment_options *opt, mlip_rng *rng) {
+    double u[8], s, aspect, sx, sy, tx, ty, theta, cs, sn, c, mean = 0;
+    float bright, contrast;
+    size_t plane, total, i;
+    float *src;
+    int k, x, y, ch, flip;
+    MLIP__CHECK_PTR(pixels);
+    MLIP__CHECK_PTR(opt);
+    MLIP__CHECK_PTR(rng);
+    MLIP__CHECK_POS(channels);
+    MLIP__CHECK_POS(size);
+    if (!mlip__in_range(opt->crop, 0, 0.5f) || !mlip__in_range(opt->rotate_deg, 0, 180) ||
+        !mlip__in_range(opt->brightness, 0, 1) || !mlip__in_range(opt->contrast, 0, 1))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_image_augment: crop %g (0..0.5), rotate_deg %g (0..180), brightness %g "
+                          "and contrast %g (0..1) out of range",
+                          opt->crop, opt->rotate_deg, opt->brightness, opt->contrast);
+    MLIP__TRY(mlip__count3(&total, channels, size, size));
+    plane = (size_t)size * size;
+    /* all eight draws every time, used or not, so the stream position does not depend on
+       the options or on the image */
+    for (k = 0; k < 8; k++) u[k] = mlip_rng_uniform(rng);
+    s = 1 + opt->crop * (2 * u[0] - 1);                      /* source pixels per output pixel */
+    aspect = 1 + opt->crop * (2 * u[1] - 1);
+    sx = s * sqrt(aspect), sy = s / sqrt(aspect);
+    tx = opt->crop * (2 * u[2] - 1) * size * 0.5;            /* centre shift, source pixels */
+    ty = opt->crop * (2 * u[3] - 1) * size * 0.5;
+    theta = opt->rotate_deg * (2 * u[4] - 1) * (3.14159265358979323846 / 180);
+    bright = (float)(opt->brightness * (2 * u[5] - 1));
+    contrast = (float)(1 + opt->contrast * (2 * u[6] - 1));
+    flip = opt->hflip && u[7] < 0.5;
+    cs = cos(theta), sn = sin(theta), c = size * 0.5;
+    src = (float *)mlip_alloc(total * sizeof(float));
+    if (!src) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy(src, pixels, total * sizeof(float));
+    /* One inverse map from output pixel centres to source coordinates: about the centre,
+       scale by (sx, sy), rotate by theta, shift by (tx, ty); half-pixel centres, so the
+       identity map lands exactly on source pixels (the weights become exactly 1 and 0). */
+    for (y = 0; y < size; y++)
+        for (x = 0; x < size; x++) {
+            double ox = (x + 0.5 - c) * (flip ? -1 : 1), oy = y + 0.5 - c;
+            double px = cs * sx * ox - sn * sy * oy + c + tx - 0.5;
+            double py = sn * sx * ox + cs * sy * oy + c + ty - 0.5;
+            double fx0 = floor(px), fy0 = floor(py);
+            float fx, fy, w[4];
+            int x0, y0, in[4];
+            if (!(fx0 > -2 && fx0 < size && fy0 > -2 && fy0 < size)) { /* wholly outside */
+                for (ch = 0; ch < channels; ch++) pixels[(size_t)ch * plane + (size_t)y * size + x] = 0;
+                continue;
+            }
+            x0 = (int)fx0, y0 = (int)fy0;
+            fx = (float)(px - fx0), fy = (float)(py - fy0);
+            w[0] = (1 - fx) * (1 - fy), w[1] = fx * (1 - fy), w[2] = (1 - fx) * fy, w[3] = fx * fy;
+            in[0] = x0 >= 0 && y0 >= 0, in[1] = x0 + 1 < size && y0 >= 0;
+            in[2] = x0 >= 0 && y0 + 1 < size, in[3] = x0 + 1 < size && y0 + 1 < size;
+            for (ch = 0; ch < channels; ch++) {
+                const float *p = src + (size_t)ch * plane;
+                float v = 0; /* outside the image: 0 */
+                if (in[0]) v += w[0] * p[(size_t)y0 * size + x0];
+                if (in[1]) v += w[1] * p[(size_t)y0 * size + x0 + 1];
+                if (in[2]) v += w[2] * p[(size_t)(y0 + 1) * size + x0];
+                if (in[3]) v += w[3] * p[(size_t)(y0 + 1) * size + x0 + 1];
+                pixels[(size_t)ch * plane + (size_t)y * size + x] = v;
+            }
+        }
+    mlip_free(src);
+    if (contrast != 1 || bright != 0) {
+        for (i = 0; i < total; i++) mean += pixels[i];
+        mean /= (double)total;
+    }
+    for (i = 0; i < total; i++) {
+        float v = pixels[i];
+        if (contrast != 1 || bright != 0) v = (float)((v - mean) * contrast + mean) + bright;
+        pixels[i] = v > 0 ? (v < 1 ? v : 1) : 0; /* NaN -> 0 */
+    }
+    return MLIP_OK;
+}
+
+/* ---- Dataset --------------------------------------------------------------------------- */
+
+#define MLIP__DS_WARN_STDERR 20 /* warnings the default (stderr) reporter prints */
+
+struct mlip_dataset {
+    const mlip_tokenizer *tok;
+    mlip_dataset_options opt; /* opt.preprocess points at pre */
+    mlip_preprocess_options pre;
+    char *name;           /* the TSV path as given, for messages */
+    char *text;           /* the file (+ NUL); reports and label names are NUL-terminated in it */
+    int n, skipped, warned;
+    char **image;         /* (n) resolved paths */
+    const char **report;  /* (n) into text */
+    int *line;            /* (n) 1-based */
+    int n_labels;
+    const char **label;   /* (n_labels) sorted, into text */
+    int8_t *labels;       /* (n, n_labels) */
+    size_t pixels;        /* channels * image_size^2 */
+    int n_cached;         /* rows [0, n_cached) have a cache slot */
+    float *cache;         /* (n_cached, pixels) */
+    uint8_t *state;       /* (n) 0 not cached, 1 cached, 2 failed at batch time (for good) */
+};
+
+static void mlip__ds_warn(mlip_dataset *ds, const char *msg) {
+    if (ds->opt.warn) {
+        ds->opt.warn(ds->opt.warn_ctx, msg);
+        return;
+    }
+    if (ds->warned < MLIP__DS_WARN_STDERR) fprintf(stderr, "mlip: %s\n", msg);
+    else if (ds->warned == MLIP__DS_WARN_STDERR)
+        fprintf(stderr, "mlip: %s: further warnings not shown (see mlip_dataset_skipped)\n", ds->name);
+    ds->warned++;
+}
+
+/* A bad row at line `line`: strict -> fail with status st and "file:line: why"; lenient ->
+   warn "file:line: why (skipped)", count it, and return MLIP_OK so the caller carries on. */
+static MLIP__PRINTF(4, 5) mlip_status mlip__ds_bad_row(mlip_dataset *ds, int line, mlip_status st,
+                                                      const char *fmt, ...) {
+    char msg[1024];
+    int at;
+    va_list ap;
+    at = snprintf(msg, sizeof msg, "%s:%d: ", ds->name, line);
+    if (at < 0 || at >= (int)sizeof msg) at = 0;
+    va_start(ap, fmt);
+    vsnprintf(msg + at, sizeof msg - (size_t)at, fmt, ap);
+    va_end(ap);
+    if (ds->opt.strict) return mlip__fail(st, "%s", msg);
+    at = (int)strlen(msg);
+    snprintf(msg + at, sizeof msg - (size_t)at, " (skipped)");
+    mlip__ds_warn(ds, msg);
+    ds->skipped++;
+    return MLIP_OK;
+}
+
+static int mlip__ds_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f'; }
+
+/* A field [p, p+n) without surrounding spaces. */
+static void mlip__ds_trim(char **p, size_t *n) {
+    while (*n && mlip__ds_space(**p)) (*p)++, (*n)--;
+    while (*n && mlip__ds_space((*p)[*n - 1])) (*n)--;
+}
+
+static int mlip__ds_is(const char *p, size_t n, const char *name) { /* ASCII, case-insensitive */
+    size_t i;
+    if (strlen(name) != n) return 0;
+    for (i = 0; i < n; i++) {
+        char ch = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] - 'A' + 'a') : p[i];
+        if (ch != name[i]) return 0;
+    }
+    return 1;
+}
+
+/* Split a line on tabs: returns the number of fields and stores (trimmed) field cols[k]
+   in f[k], n[k] (left NULL, 0 when the line has fewer fields). */
+static int mlip__ds_fields(char *line, size_t len, const int cols[3], char *f[3], size_t n[3]) {
+    size_t start = 0, i;
+    int count = 0, k;
+    for (k = 0; k < 3; k++) f[k] = NULL, n[k] = 0;
+    for (i = 0; i <= len; i++) {
+        if (i < len && line[i] != '\t') continue;
+        for (k = 0; k < 3; k++)
+            if (cols[k] == count) {
+                f[k] = line + start, n[k] = i - start;
+                mlip__ds_trim(&f[k], &n[k]);
+            }
+        count++, start = i + 1;
+    }
+    return count;
+}
+
+static int mlip__ds_cmp_name(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int mlip__ds_absolute(const char *p, size_t n) {
+    return (n > 0 && (p[0] == '/' || p[0] == '\\')) ||
+           (n > 2 && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' &&
+            (p[2] == '/' || p[2] == '\\')); /* C:\ on Windows */
+}
+
+MLIPDEF void mlip_dataset_free(mlip_dataset *ds) {
+    int i;
+    if (!ds) return;
+    if (ds->image)
+        for (i = 0; i < ds->n; i++) mlip_free(ds->image[i]);
+    mlip_free(ds->image), mlip_free(ds->report), mlip_free(ds->line), mlip_free(ds->label);
+    mlip_free(ds->labels), mlip_free(ds->cache), mlip_free(ds->state), mlip_free(ds->text);
+    mlip_free(ds->name);
+    mlip_free(ds);
+}
+
+/* One data row: check it, then append it (lenient: a bad row is skipped with a warning). */
+typedef struct mlip__ds_parse {
+    size_t cap_rows, cap_pairs, n_pairs;
+    const char **pair_name; /* (n_pairs) label name of each (row, name) pair */
+    int *pair_row;
+    const char *dir;        /* the TSV's directory with its '/', or "" */
+    size_t dir_len;
+    int header_cols;        /* 0: no header */
+    int cols[3];            /* image, report, labels column (-1: none) */
+} mlip__ds_parse;
+
+static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line, size_t len, int line_no) {
+    char *f[3];
+    size_t n[3], plen = 0;
+    int nf;
+    char *path;
+    FILE *fp;
+    if (len > MLIP_DATASET_MAX_LINE)
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "line of %lu bytes is longer than %d",
+                                (unsigned long)len, MLIP_DATASET_MAX_LINE);
+    if (memchr(line, '\0', len)) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "NUL byte in the line");
+    nf = mlip__ds_fields(line, len, ps->cols, f, n);
+    if (ps->header_cols ? nf != ps->header_cols : nf != 2 && nf != 3) {
+        if (ps->header_cols)
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "%d columns, the header has %d", nf,
+                                    ps->header_cols);
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT,
+                                "%d columns, expected 2 or 3 (image, report[, labels])", nf);
+    }
+    if (!n[0]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty image path");
+    if (!n[1]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty report");
+    /* the resolved path */
+    if (mlip__ds_absolute(f[0], n[0])) plen = n[0];
+    else if (mlip_size_add(ps->dir_len, n[0], &plen)) return MLIP_ERR_OVERFLOW;
+    if (!(path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    if (plen == n[0]) memcpy(path, f[0], n[0]);
+    else memcpy(path, ps->dir, ps->dir_len), memcpy(path + ps->dir_len, f[0], n[0]);
+    path[plen] = '\0';
+    errno = 0;
+    if (!(fp = fopen(path, "rb"))) {
+        int err = errno;
+        mlip_free(path);
+        if (err == ENOENT)
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found", (int)MLIP__MIN(n[0], 512), f[0]);
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
+                                (int)MLIP__MIN(n[0], 512), f[0], err ? strerror(err) : "unknown error");
+    }
+    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
+        unsigned char byte;
+        size_t got = fread(&byte, 1, 1, fp);
+        int bad = ferror(fp);
+        fclose(fp);
+        if (got != 1) {
+            mlip_free(path);
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s", (int)MLIP__MIN(n[0], 512), f[0],
+                                    bad ? "cannot be read (a directory?)" : "is an empty file");
+        }
+    }
+    if (ds->n == 0x7FFFFFFF - 1) {
+        mlip_free(path);
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d rows", ds->name, 0x7FFFFFFF - 1);
+    }
+    { /* the three row arrays grow together (from the same capacity to the same capacity) */
+        size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
+        mlip_status st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
+        if (!st) cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
+        if (!st) cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        if (st) {
+            mlip_free(path);
+            return st;
+        }
+        ps->cap_rows = cap;
+    }
+    /* the report is NUL-terminated in place: the byte after it is a tab, a space, a line
+       end or the terminating NUL the buffer has room for */
+    f[1][n[1]] = '\0';
+    ds->image[ds->n] = path, ds->report[ds->n] = f[1], ds->line[ds->n] = line_no;
+    /* labels: ';'-separated names, each trimmed and terminated in place; empties ignored */
+    if (f[2]) {
+        char *p = f[2], *end = f[2] + n[2];
+        while (p <= end) {
+            char *q = p, *name;
+            size_t len_name;
+            while (q < end && *q != ';') q++;
+            name = p, len_name = (size_t)(q - p);
+            mlip__ds_trim(&name, &len_name);
+            if (len_name) {
+                mlip_status st;
+                size_t cap = ps->cap_pairs;
+                name[len_name] = '\0';
+                st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *));
+                if (!st) cap = ps->cap_pairs, st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
+                if (st) {
+                    ds->n++; /* the row is complete: mlip_dataset_free releases its path */
+                    return st;
+                }
+                ps->cap_pairs = cap;
+                ps->pair_name[ps->n_pairs] = name, ps->pair_row[ps->n_pairs] = ds->n;
+                ps->n_pairs++;
+            }
+            p = q + 1;
+        }
+    }
+    ds->n++;
+    return MLIP_OK;
+}
+
+/* Header recognition: first field "image" or "id", or a field "report", "text" or "caption".
+   Fills the column indices by name; returns 0 when the line is data. */
+static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
+    size_t start = 0, i;
+    int count = 0, header = 0, labels = -1, image = -1, report = -1;
+    for (i = 0; i <= len; i++) {
+        char *f;
+        size_t n;
+        if (i < len && line[i] != '\t') continue;
+        f = line + start, n = i - start;
+        mlip__ds_trim(&f, &n);
+        if (count == 0 && (mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "id"))) header = 1;
+        if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") || mlip__ds_is(f, n, "caption"))
+            header = 1, report = report < 0 ? count : report;
+        if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") || mlip__ds_is(f, n, "image_path") ||
+             mlip__ds_is(f, n, "file")) && image < 0)
+            image = count;
+        if ((mlip__ds_is(f, n, "labels") || mlip__ds_is(f, n, "label")) && labels < 0) labels = count;
+        count++, start = i + 1;
+    }
+    if (!header) return 0;
+    ps->header_cols = count;
+    ps->cols[0] = image, ps->cols[1] = report, ps->cols[2] = labels;
+    return 1;
+}
+
+MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
+                                      const mlip_dataset_options *opt, mlip_dataset **out) {
+    mlip_dataset *ds;
+    mlip__ds_parse ps;
+    char *raw = NULL;
+    size_t size = 0, pos = 0, i;
+    int line_no = 0, seen_first = 0;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(tsv_path);
+    MLIP__CHECK_PTR(tok);
+    MLIP__CHECK_PTR(opt);
+    MLIP__CHECK_POS(opt->image_size);
+    if (opt->channels != 1 && opt->channels != 3)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_open: channels must be 1 or 3 (got %d)", opt->channels);
+    if (opt->max_tokens < 2 || opt->max_sentences < 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_open: max_tokens %d (>= 2), max_sentences %d (>= 0)",
+                          opt->max_tokens, opt->max_sentences);
+    if (opt->preprocess &&
+        ((unsigned)opt->preprocess->norm > MLIP_IMAGE_NORM_WINDOW || (unsigned)opt->preprocess->resize > MLIP_IMAGE_AREA ||
+         (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_open: unknown norm, resize or fit in preprocess");
+    if (!(ds = (mlip_dataset *)mlip_alloc_zeroed(1, sizeof *ds))) return MLIP_ERR_OUT_OF_MEMORY;
+    memset(&ps, 0, sizeof ps);
+    ds->tok = tok, ds->opt = *opt;
+    if (opt->preprocess) ds->pre = *opt->preprocess;
+    else ds->pre.resize = MLIP_IMAGE_AREA;
+    ds->opt.preprocess = &ds->pre;
+    if (!ds->opt.max_sentences) ds->opt.max_sentences = MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES;
+    if ((st = mlip__count3(&ds->pixels, opt->channels, opt->image_size, opt->image_size))) goto fail;
+    i = strlen(tsv_path);
+    if (!(ds->name = (char *)mlip_alloc(i + 1))) goto oom;
+    memcpy(ds->name, tsv_path, i + 1);
+    /* the directory part, for relative image paths */
+    ps.dir = ds->name, ps.dir_len = i;
+    while (ps.dir_len && ds->name[ps.dir_len - 1] != '/' && ds->name[ps.dir_len - 1] != '\\') ps.dir_len--;
+    /* the file, with a NUL after it so a field at the very end can be terminated in place */
+    if ((st = mlip__tok_read_file(tsv_path, &raw, &size))) goto fail;
+    if (!(ds->text = (char *)mlip_alloc(size + 1))) goto oom;
+    memcpy(ds->text, raw, size), ds->text[size] = '\0';
+    mlip_free(raw), raw = NULL;
+    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
+    ps.cols[0] = 0, ps.cols[1] = 1, ps.cols[2] = 2;
+    while (pos < size) {
+        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
+        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
+        pos += len + 1;
+        if (line_no == 0x7FFFFFFF) {
+            st = mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
+            goto fail;
+        }
+        line_no++;
+        if (len && line[len - 1] == '\r') len--; /* CRLF */
+        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
+        if (k == len) continue; /* blank */
+        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
+            seen_first = 1;
+            if (mlip__ds_header(line, len, &ps)) {
+                if (ps.cols[0] < 0 || ps.cols[1] < 0) {
+                    st = mlip__fail(MLIP_ERR_FORMAT, "%s:%d: the header names no %s column (need image and "
+                                    "report or text; labels optional)", ds->name, line_no,
+                                    ps.cols[0] < 0 ? "image" : "report/text");
+                    goto fail;
+                }
+                continue;
+            }
+        }
+        seen_first = 1;
+        if ((st = mlip__ds_row(ds, &ps, line, len, line_no))) goto fail;
+    }
+    if (!ds->n) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name, ds->skipped);
+        goto fail;
+    }
+    /* label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix */
+    if (ps.n_pairs) {
+        const char **names = (const char **)mlip_alloc(ps.n_pairs * sizeof(char *));
+        size_t n_names = 0;
+        if (!names) goto oom;
+        memcpy((void *)names, ps.pair_name, ps.n_pairs * sizeof(char *));
+        qsort((void *)names, ps.n_pairs, sizeof(char *), mlip__ds_cmp_name);
+        for (i = 0; i < ps.n_pairs; i++)
+            if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
+        if (n_names > 0x7FFFFFFF) n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
+        ds->label = names, ds->n_labels = (int)n_names;
+        if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names))) goto oom;
+        for (i = 0; i < ps.n_pairs; i++) {
+            const char **hit = (const char **)bsearch(&ps.pair_name[i], (void *)names, n_names, sizeof(char *),
+                                                      mlip__ds_cmp_name);
+            if (hit) ds->labels[(size_t)ps.pair_row[i] * n_names + (size_t)(hit - names)] = 1;
+        }
+    }
+    /* the cache of preprocessed images, as many rows as the budget holds */
+    if (opt->cache_mb >= 0) {
+        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024), per = ds->pixels * sizeof(float);
+        size_t rows = (mb > ((size_t)-1 >> 20) ? (size_t)-1 : mb << 20) / per; /* 32-bit: no wrap */
+        ds->n_cached = rows < (size_t)ds->n ? (int)rows : ds->n;
+        if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per))) goto oom;
+    }
+    if (!(ds->state = (uint8_t *)mlip_alloc_zeroed((size_t)ds->n, 1))) goto oom;
+    mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    *out = ds;
+    return MLIP_OK;
+oom:
+    st = MLIP_ERR_OUT_OF_MEMORY;
+fail:
+    mlip_free(raw), mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_dataset_free(ds);
+    return st;
+}
+
+MLIPDEF int mlip_dataset_size(const mlip_dataset *ds) { return ds ? ds->n : 0; }
+MLIPDEF int mlip_dataset_skipped(const mlip_dataset *ds) { return ds ? ds->skipped : 0; }
+MLIPDEF int mlip_dataset_n_labels(const mlip_dataset *ds) { return ds ? ds->n_labels : 0; }
+MLIPDEF const char *mlip_dataset_label_name(const mlip_dataset *ds, int j) {
+    return ds && j >= 0 && j < ds->n_labels ? ds->label[j] : NULL;
+}
+MLIPDEF const char *mlip_dataset_report(const mlip_dataset *ds, int row) {
+    return ds && row >= 0 && row < ds->n ? ds->report[row] : NULL;
+}
+MLIPDEF const char *mlip_dataset_image_path(const mlip_dataset *ds, int row) {
+    return ds && row >= 0 && row < ds->n ? ds->image[row] : NULL;
+}
+MLIPDEF int mlip_dataset_line(const mlip_dataset *ds, int row) {
+    return ds && row >= 0 && row < ds->n ? ds->line[row] : -1;
+}
+MLIPDEF const int8_t *mlip_dataset_labels(const mlip_dataset *ds, int row) {
+    return ds && row >= 0 && row < ds->n && ds->n_labels ? ds->labels + (size_t)row * ds->n_labels : NULL;
+}
+
+MLIPDEF mlip_status mlip_dataset_shuffle(const mlip_dataset *ds, mlip_rng *rng, int *order) {
+    MLIP__CHECK_PTR(ds);
+    MLIP__CHECK_PTR(rng);
+    MLIP__CHECK_PTR(order);
+    mlip_rng_permutation(rng, order, ds->n);
+    return MLIP_OK;
+}
+
+/* Row r's preprocessed image into dst, through the cache. */
+static mlip_status mlip__ds_load(mlip_dataset *ds, int r, float *dst) {
+    float *slot = r < ds->n_cached ? ds->cache + (size_t)r * ds->pixels : NULL;
+    mlip_image im;
+    mlip_status st;
+    if (slot && ds->state[r] == 1) {
+        memcpy(dst, slot, ds->pixels * sizeof(float));
+        return MLIP_OK;
+    }
+    st = mlip_image_read_file(ds->image[r], NULL, &im);
+    if (!st) st = mlip_image_preprocess(&im, &ds->pre, dst, ds->opt.image_size, ds->opt.channels);
+    mlip_image_free(&im);
+    if (!st && slot) memcpy(slot, dst, ds->pixels * sizeof(float)), ds->state[r] = 1;
+    return st;
+}
+
+MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
+                                       const mlip_augment_options *aug, mlip_rng *rng,
+                                       mlip_batch *batch) {
+    int b, T, L, nl;
+    MLIP__CHECK_PTR(ds);
+    MLIP__CHECK_PTR(rows);
+    MLIP__CHECK_PTR(batch);
+    MLIP__CHECK_POS(B);
+    if (aug) MLIP__CHECK_PTR(rng);
+    T = ds->opt.max_tokens, L = ds->opt.max_sentences, nl = ds->n_labels;
+    if (batch->B != B || batch->channels != ds->opt.channels || batch->image_size != ds->opt.image_size ||
+        batch->T != T || batch->max_sentences != L || batch->n_labels != nl || !batch->images || !batch->ids ||
+        !batch->mask || !batch->n_sentences || !batch->sent_begin || !batch->sent_end || !batch->rows ||
+        (nl && !batch->labels))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_dataset_batch: batch is B %d, (%d, %d, %d) images, T %d, L %d, %d labels; the "
+                          "dataset needs B %d, (%d, %d, %d), T %d, L %d, %d labels (mlip_batch_alloc)",
+                          batch->B, batch->channels, batch->image_size, batch->image_size, batch->T,
+                          batch->max_sentences, batch->n_labels, B, ds->opt.channels, ds->opt.image_size,
+                          ds->opt.image_size, T, L, nl);
+    for (b = 0; b < B; b++)
+        if (rows[b] < 0 || rows[b] >= ds->n)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_batch: rows[%d] = %d is not in [0, %d)", b,
+                              rows[b], ds->n);
+    for (b = 0; b < B; b++) {
+        float *img = batch->images + (size_t)b * ds->pixels;
+        int r = rows[b], tries = 0;
+        const char *text;
+        size_t len;
+        int *begin = batch->sent_begin + (size_t)b * L, *end = batch->sent_end + (size_t)b * L;
+        mlip_status st;
+        for (;;) {
+            if (ds->state[r] != 2) {
+                st = mlip__ds_load(ds, r, img);
+                if (!st) break;
+                if (st == MLIP_ERR_OUT_OF_MEMORY || st == MLIP_ERR_OVERFLOW) return st; /* not the row's fault */
+                {
+                    char reason[256];
+                    snprintf(reason, sizeof reason, "%s", mlip_last_error());
+                    ds->state[r] = 2;
+                    if (ds->opt.strict)
+                        return mlip__fail(st, "%s:%d: image '%s': %s", ds->name, ds->line[r], ds->image[r], reason);
+                    mlip__ds_bad_row(ds, ds->line[r], st, "image '%s': %s", ds->image[r], reason);
+                }
+            }
+            /* a substitute: drawn (a few tries), then the next good row in order */
+            if (++tries > ds->n) return mlip__fail(MLIP_ERR_FORMAT, "%s: no row has a readable image", ds->name);
+            {
+                int k, pick = -1;
+                if (rng)
+                    for (k = 0; k < 8 && pick < 0; k++) {
+                        int c = (int)mlip_rng_below(rng, (uint32_t)ds->n);
+                        if (ds->state[c] != 2) pick = c;
+                    }
+                for (k = 1; k <= ds->n && pick < 0; k++)
+                    if (ds->state[(r + k) % ds->n] != 2) pick = (r + k) % ds->n;
+                if (pick < 0) return mlip__fail(MLIP_ERR_FORMAT, "%s: no row has a readable image", ds->name);
+                r = pick;
+            }
+        }
+        if (aug) MLIP__TRY(mlip_image_augment(img, ds->opt.channels, ds->opt.image_size, aug, rng));
+        text = ds->report[r], len = strlen(text);
+        MLIP__TRY(mlip_tokenizer_encode(ds->tok, text, len, T, batch->ids + (size_t)b * T,
+                                        batch->mask + (size_t)b * T, NULL));
+        memset(begin, 0, (size_t)L * sizeof(int)), memset(end, 0, (size_t)L * sizeof(int));
+        MLIP__TRY(mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
+        if (nl) memcpy(batch->labels + (size_t)b * nl, ds->labels + (size_t)r * nl, (size_t)nl);
+        batch->rows[b] = r;
+    }
+    return MLIP_OK;
+}
 
 #endif /* MLIP_IMPLEMENTATION_DONE */
 #endif /* MLIP_IMPLEMENTATION */

@@ -20,6 +20,7 @@
 #include "test_image.c"
 #include "test_format.c"
 #include "test_train.c"
+#include "test_dataset.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -35,6 +36,7 @@ static const mt_suite suites[] = {
     {"image", image_tests},
     {"format", format_tests},
     {"train", train_tests},
+    {"dataset", dataset_cases},
 };
 
 static double mt_now(void) {

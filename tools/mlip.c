@@ -661,6 +661,8 @@ static int cmd_info(int argc, char **argv) {
     return 0;
 }
 
+#include "train.h"
+
 static void usage(FILE *f) {
     fprintf(f, "usage: mlip <command> [options]   (mlip <command> --help for details)\n"
                "commands:\n"
@@ -671,7 +673,8 @@ static void usage(FILE *f) {
                "  decode    decode a PGM/PPM, PNG or DICOM image to raw float32\n"
 
                "  convert   safetensors <-> .mlip, and .mlip to f16 / bf16 / int8\n"
-               "  info      config, tensors and sizes of a .mlip or safetensors model\n");
+               "  info      config, tensors and sizes of a .mlip or safetensors model\n"
+               "  train     pre-train a model with the MLIP objective on image-report pairs\n");
 }
 
 int main(int argc, char **argv) {
@@ -686,6 +689,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "decode")) return cmd_decode(argc - 2, argv + 2);
     if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 2, argv + 2);
     if (!strcmp(argv[1], "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "train")) return cmd_train(argc - 2, argv + 2);
     fprintf(stderr, "mlip: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

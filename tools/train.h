@@ -64,8 +64,21 @@ static mlip_status train_vocab_from_data(const mlip_dataset *ds, int size, const
     return st;
 }
 
+static double train_count_params(const mlip_model *m) {
+    int i, n = mlip_model_tensor_count(m);
+    double total = 0;
+    for (i = 0; i < n; i++) {
+        mlip_param_info p;
+        if (!mlip_model_tensor_info(m, i, &p, NULL)) total += (double)p.count;
+    }
+    return total;
+}
+
 static int cmd_train(int argc, char **argv) {
     const char *data = NULL, *cfg = "tiny", *out = NULL, *resume = NULL, *vocab = NULL, *init = NULL, *ckpt_arg = NULL;
+    const char *log_path = NULL;
+    FILE *log = NULL;
+    int stop_after = -1;
     int steps = 1000, B = 32, tokens = 128, threads = 2, every = 0, accum = 1, warmup = -1, strict = 0, i, rc = 1;
     long long step;
     uint64_t seed = 1;
@@ -90,7 +103,8 @@ static int cmd_train(int argc, char **argv) {
                "                  [--batch B] [--accum N] [--mask RHO] [--no-local] [--no-sie] [--no-mip]\n"
                "                  [--lambda-local X] [--lambda-mip X] [--lr LR] [--warmup N] [--seed S]\n"
                "                  [--tokens T] [--threads T] [--vocab vocab.txt] [--init model.mlip]\n"
-               "                  [--resume CKPT] [--ckpt PATH] [--ckpt-every N] [--strict]\n"
+               "                  [--resume CKPT] [--ckpt PATH] [--ckpt-every N] [--stop-after N]\n"
+               "                  [--log losses.tsv] [--strict]\n"
                "  Pre-trains with the MLIP objective (DESIGN section 2): masked ViT, SIE-weighted global\n"
                "  InfoNCE, optimal-transport patch-sentence loss, masked image prediction. The TSV holds\n"
                "  image<TAB>report[<TAB>labels] (a header line may name the columns); bad rows are\n"
@@ -99,7 +113,8 @@ static int cmd_train(int argc, char **argv) {
                "  --mask 0.5. A progress line every 2 s (losses, images/s, ETA). A checkpoint (model +\n"
                "  decoder + AdamW state + step) goes to --ckpt (default OUT.ckpt) every --ckpt-every steps\n"
                "  (default steps / 4), on Ctrl-C and at the end, written atomically; --resume CKPT continues\n"
-               "  exactly where it stopped. The vocabulary: --vocab, the --init model's, or learned from the\n"
+               "  exactly where it stopped (--stop-after N stops like Ctrl-C after N steps of this run).\n"
+               "  --log writes every step's losses as TSV. The vocabulary: --vocab, the --init model's, or learned from the\n"
                "  reports (4096 tokens). OUT is the trained model alone, ready for inference.\n");
         return 0;
     }
@@ -117,6 +132,8 @@ static int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--vocab")) vocab = v, i++;
         else if (!strcmp(a, "--init")) init = v, i++;
         else if (!strcmp(a, "--ckpt")) ckpt_arg = v, i++;
+        else if (!strcmp(a, "--log")) log_path = v, i++;
+        else if (!strcmp(a, "--stop-after")) stop_after = atoi(v), i++;
         else if (!strcmp(a, "--steps")) steps = atoi(v), i++;
         else if (!strcmp(a, "--batch")) B = atoi(v), i++;
         else if (!strcmp(a, "--accum")) accum = atoi(v), i++;
@@ -212,9 +229,16 @@ static int cmd_train(int argc, char **argv) {
     if (!order || !rows) { fprintf(stderr, "mlip train: out of memory\n"); goto done; }
     printf("mlip train: %d pairs from %s, config %s (%.1f M parameters), batch %d x %d, %d steps from step %d, "
            "mask %.2f, %s%s%s, %d threads\n", mlip_dataset_size(ds), data, init || resume ? "from file" : cfg,
-           0.0, B, accum, steps, mlip_trainer_step(tr), (double)oc.mask_ratio, "global",
+           train_count_params(model) / 1e6, B, accum, steps, mlip_trainer_step(tr), (double)oc.mask_ratio, "global",
            oc.use_local ? " + local" : "", oc.use_mip && oc.mask_ratio > 0 ? " + MIP" : "", threads);
     fflush(stdout);
+    if (log_path) {
+        if (!(log = fopen(log_path, resume ? "a" : "w"))) {
+            fprintf(stderr, "mlip train: cannot write %s\n", log_path);
+            goto done;
+        }
+        if (!resume) fprintf(log, "step\ttotal\tglobal\tlocal\tmip\tsie_min\tsie_max\tot_iters\tgrad_norm\tlr\n");
+    }
     signal(SIGINT, train_on_sigint);
     t_start = now_seconds();
     {
@@ -239,6 +263,10 @@ static int cmd_train(int argc, char **argv) {
                 images += B;
             }
             st = mlip_trainer_update(tr, &norm);
+            if (log)
+                fprintf(log, "%lld\t%.9g\t%.9g\t%.9g\t%.9g\t%.6g\t%.6g\t%d\t%.6g\t%.6g\n", step + 1, sum.total, sum.global,
+                        sum.local, sum.mip, sum.sie_w_min, sum.sie_w_max, sum.ot_iters, norm, mlip_train_lr(&tc, (int)step));
+            if (stop_after > 0 && step + 1 - first >= stop_after) train_interrupted = 1;
             if (st == MLIP_ERR_NUMERIC) fprintf(stderr, "mlip train: step %lld: %s\n", step, mlip_last_error());
             else if (st) goto fail;
             {
@@ -282,6 +310,7 @@ fail:
     rc = 1;
 done:
     signal(SIGINT, SIG_DFL);
+    if (log) fclose(log);
     free(order), free(rows);
     mlip_batch_free(&batch);
     mlip_trainer_free(tr);
