@@ -40,6 +40,8 @@ import mlip_twin  # noqa: E402
 
 DEFAULT_OPTS = dict(use_sie=True, use_local=True, use_mip=True, lambda_l=0.5, lambda_m=1.0,
                     ot_eps=0.1, ot_tol=1e-3, ot_max_iter=100)
+# further opts: ot_plan = (T, logT) uses a given plan (fixture self-check); global_gather =
+# callable (zv, zt, a) -> (all zv, all zt, all a, offset) for the trainer's --gather.
 
 
 def micro_config():
@@ -299,7 +301,14 @@ class MLIPObjective(nn.Module):
             w = torch.ones(B, dtype=dt)
         a = torch.clamp(sigma * w, max=100.0)
         lab = torch.arange(B)
-        L_g = 0.5 * (F.cross_entropy(a[:, None] * s, lab) + F.cross_entropy(a[:, None] * s.T, lab))
+        if o.get("global_gather") is not None:
+            # trainer's --gather: every rank's features and weights (own rows keep their graph)
+            ZV, ZT, A, off = o["global_gather"](zv, zt, a)
+            lab = torch.arange(ZV.shape[0])
+            sg = ZV @ ZT.T
+            L_g = 0.5 * (F.cross_entropy(A[:, None] * sg, lab) + F.cross_entropy(A[:, None] * sg.T, lab))
+        else:
+            L_g = 0.5 * (F.cross_entropy(a[:, None] * s, lab) + F.cross_entropy(a[:, None] * s.T, lab))
         res = dict(global_=L_g, w=w.detach(), s=s.detach(), ot_iters=0, ot_err=0.0, z=None, n_local=0)
         zero = torch.zeros((), dtype=dt)
 
