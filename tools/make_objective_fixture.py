@@ -1,5 +1,5 @@
 """Write tests/data/objective_micro.fx, the parity fixture of the MLIP objective, and run the
-twin's self-checks first (run: /usr/bin/python3 tools/make_objective_fixture.py; about 10 s;
+twin's self-checks first (run: /usr/bin/python3 tools/make_objective_fixture.py; a few seconds;
 needs Debian's python3-torch; --no-write runs only the checks).
 
 The objective (tools/mlip_objective.py, spec /work/notes/objective_spec.md) is evaluated in

@@ -564,9 +564,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     if args.spawn > 0:
-        rest = sys.argv[1:] if argv is None else list(argv)
-        i = rest.index("--spawn")
-        return spawn(args.spawn, rest[:i] + rest[i + 2:])
+        rest, out = sys.argv[1:] if argv is None else list(argv), []
+        i = 0
+        while i < len(rest):  # drop "--spawn N" / "--spawn=N" for the ranks
+            if rest[i] == "--spawn":
+                i += 2
+                continue
+            if not rest[i].startswith("--spawn="):
+                out.append(rest[i])
+            i += 1
+        return spawn(args.spawn, out)
 
     os.environ.setdefault("WORLD_SIZE", "1")
     os.environ.setdefault("RANK", "0")
