@@ -2041,6 +2041,8 @@ static void mlip__for_rows(int rows, double work_per_row, mlip__rows_fn fn, void
     mlip_parallel_for(threads, mlip__rows_task, &job);
 }
 
+#define MLIP__COL_CHUNK 256 /* columns whose row sums are accumulated at once (on the stack) */
+
 /* ---- linear ----
    The strided forms (leading dimensions ldo/ldi/ldd) serve the encoders, which write q, k
    and v side by side into one (rows, 3C) buffer; the public functions are the dense case. */
@@ -2074,11 +2076,17 @@ static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, f
         st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f, dweight, C);
         if (st) return st;
     }
-    if (dbias) {
-        int r, o;
-        for (r = 0; r < rows; r++) {
-            const float *d = dout + (size_t)r * ldo;
-            for (o = 0; o < OC; o++) dbias[o] += d[o];
+    if (dbias) { /* a sum over rows, in double */
+        double acc[MLIP__COL_CHUNK];
+        int r, o, o0, o1;
+        for (o0 = 0; o0 < OC; o0 = o1) {
+            o1 = MLIP__MIN(OC, o0 + MLIP__COL_CHUNK);
+            memset(acc, 0, sizeof acc);
+            for (r = 0; r < rows; r++) {
+                const float *d = dout + (size_t)r * ldo;
+                for (o = o0; o < o1; o++) acc[o - o0] += d[o];
+            }
+            for (o = o0; o < o1; o++) dbias[o] += (float)acc[o - o0];
         }
     }
     return MLIP_OK;
@@ -2165,11 +2173,27 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
         }
         dnorm_mean = (float)(sum_dn / C);
         dnorm_norm_mean = (float)(sum_dn_n / C);
-        for (i = 0; i < C; i++) {
-            float n = (x[i] - m) * s, dn = (weight ? weight[i] : 1.0f) * dy[i];
-            if (dinp) dinp[(size_t)r * C + i] += s * (dn - dnorm_mean - n * dnorm_norm_mean);
-            if (dweight) dweight[i] += n * dy[i];
-            if (dbias) dbias[i] += dy[i];
+        if (dinp)
+            for (i = 0; i < C; i++) {
+                float n = (x[i] - m) * s, dn = (weight ? weight[i] : 1.0f) * dy[i];
+                dinp[(size_t)r * C + i] += s * (dn - dnorm_mean - n * dnorm_norm_mean);
+            }
+    }
+    if (dweight || dbias) { /* sums over rows, in double: they cancel a lot */
+        double acc_w[MLIP__COL_CHUNK], acc_b[MLIP__COL_CHUNK];
+        int c0, c1;
+        for (c0 = 0; c0 < C; c0 = c1) {
+            c1 = MLIP__MIN(C, c0 + MLIP__COL_CHUNK);
+            memset(acc_w, 0, sizeof acc_w), memset(acc_b, 0, sizeof acc_b);
+            for (r = 0; r < rows; r++) {
+                const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
+                float m = mean[r], s = rstd[r];
+                for (i = c0; i < c1; i++) acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i], acc_b[i - c0] += dy[i];
+            }
+            for (i = c0; i < c1; i++) {
+                if (dweight) dweight[i] += (float)acc_w[i - c0];
+                if (dbias) dbias[i] += (float)acc_b[i - c0];
+            }
         }
     }
     return MLIP_OK;
@@ -2580,11 +2604,12 @@ MLIPDEF mlip_status mlip_l2norm_backward(float *dinp, const float *dout, const f
     MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
     for (r = 0; r < rows; r++) {
         const float *y = out + (size_t)r * C, *dy = dout + (size_t)r * C;
-        float *dx = dinp + (size_t)r * C, inv = 1.0f / norm[r];
-        /* y = x / |x|:  dx = (dy - y (y . dy)) / |x|.  (When |x| was clamped to eps the
-           direction term is not exact there, as in PyTorch's F.normalize.) */
-        float dot = (float)mlip_dot(y, dy, (size_t)C);
-        for (i = 0; i < C; i++) dx[i] += (dy[i] - y[i] * dot) * inv;
+        float *dx = dinp + (size_t)r * C;
+        /* y = x / |x|:  dx = (dy - y (y . dy)) / |x|, in double: dy is often nearly parallel to
+           y. (When |x| was clamped to eps the direction term is not exact there, as in
+           PyTorch's F.normalize.) */
+        double dot = mlip_dot(y, dy, (size_t)C), inv = 1.0 / norm[r];
+        for (i = 0; i < C; i++) dx[i] += (float)(((double)dy[i] - (double)y[i] * dot) * inv);
     }
     return MLIP_OK;
 }
@@ -5539,7 +5564,7 @@ static void mlip__ot_solve(mlip__ot_pair *pairs, int n_pairs, const mlip_ot_opti
         mlip__ot_phase(pairs, n_pairs, o->epsilon, 1); /* error of the plan after it - 1 rounds */
         if (it > 1) {
             for (p = 0, worst = 0; p < n_pairs; p++) worst = MLIP__MAX(worst, pairs[p].err);
-            if (worst <= o->tol || it == o->max_iter + 1) {
+            if ((o->tol > 0 && worst <= o->tol) || it == o->max_iter + 1) {
                 done = it - 1;
                 break;
             }
@@ -6062,7 +6087,10 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
     }
     MLIP__TRY(mlip_projection_forward(q.zv, q.zv_proj, q.zv_norm, q.cls_v, tr->w.gi_w, tr->w.gi_b, B, W, D));
     MLIP__TRY(mlip_projection_forward(q.zt, q.zt_proj, q.zt_norm, q.cls_t, tr->w.gt_w, tr->w.gt_b, B, Wt, D));
-    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q.zv, D, q.zt, D, 0.0f, q.s, B));
+    /* the B x B products of the global loss are tiny but its gradients cancel heavily (logit
+       scale ~14, near-parallel embeddings early on): the double-accumulating GEMM keeps them
+       accurate */
+    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q.zv, D, q.zt, D, 0.0f, q.s, B));
     sigma = expf(*tr->w.theta), sig_c = sigma > 100.0f ? 100.0f : sigma;
     if (sie_on) { /* r = q . PE(x)_k + c_k = (W_pe^T q) . x_k + q . b_pe + c_k: PE is one linear map */
         const float *Wp = tr->vit->w.patch_w, *bp = tr->vit->w.patch_b, *qv = tr->w.sie_q;
@@ -6145,8 +6173,8 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
         q.dw[b] = open ? q.da[b] * sig_c : 0.0f;
     }
     if (sigma <= 100.0f) tr->g.theta[0] += (float)(dsig * sigma);
-    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zt, D, 0.0f, q.dzv, D));
-    MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zv, D, 0.0f, q.dzt, D));
+    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zt, D, 0.0f, q.dzv, D));
+    MLIP__TRY(mlip_sgemm_reference(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zv, D, 0.0f, q.dzt, D));
     memset(q.dcls_v, 0, sizeof(float) * (size_t)B * W);
     memset(q.dcls_t, 0, sizeof(float) * (size_t)B * Wt);
     MLIP__TRY(mlip_projection_backward(q.dcls_v, tr->g.gi_w, tr->g.gi_b, q.dzv, q.zv, q.zv_norm, q.cls_v, tr->w.gi_w, B, W, D));

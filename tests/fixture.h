@@ -117,4 +117,20 @@ static double fx_norm_err(const float *a, const float *b, size_t n, double *max_
     return sqrt(num) / (sqrt(den) + 1e-30);
 }
 
+/* The normalised error of one tensor's gradient against the reference; a tensor whose true
+   gradient is zero (e.g. a key bias: a constant added to every score of a softmax row
+   changes nothing) carries only rounding noise in both, so its error is measured against
+   whole_norm, the norm of the whole reference gradient, instead. */
+static double fx_grad_err(const float *g, const float *ref, size_t n, double whole_norm, double *max_rel) {
+    double err = fx_norm_err(g, ref, n, max_rel), ref_norm = 0;
+    size_t i;
+    for (i = 0; i < n; i++) ref_norm += (double)ref[i] * ref[i];
+    ref_norm = sqrt(ref_norm);
+    if (ref_norm < 1e-6 * whole_norm) {
+        err = err * ref_norm / whole_norm;
+        if (max_rel) *max_rel = 0;
+    }
+    return err;
+}
+
 #endif

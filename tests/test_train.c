@@ -350,7 +350,111 @@ done:
     mlip_batch_free(&bt);
 }
 
+/* ---- parity with the PyTorch twin of the objective (tools/make_objective_fixture.py) ----
+   The twin computes in float64, this code in float32. The whole gradient (every tensor's
+   gradient as one vector) must match to PARITY_TOL = 1e-6, normalised. Tensor by tensor the
+   float32 floor is higher: the logits are sigma s with sigma ~ 14 (and sigma_l z with 10 and a
+   Sinkhorn plan whose entries move with exp(S / 0.1)), so a rounding of 1e-7 in an embedding
+   becomes ~1e-6 in the softmax weights of the gradient; measured worst tensors sit at
+   1.2e-6 (global only) and 1.9e-6 (all terms), hence TR_TENSOR_TOL. */
+#define TR_TENSOR_TOL 3e-6
+static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const char *prefix, mlip_objective_config oc,
+                         const int *visible) {
+    mlip_trainer *tr = NULL;
+    mlip_losses L;
+    const mlip_tensor_ref *refs;
+    int n_refs, i, compared = 0;
+    char name[160];
+    double worst = 0, err, rel, whole = 0, diff2 = 0;
+    const char *worst_name = "";
+    static const char *const terms[4] = {"total", "global", "local", "mip"};
+    CHECK_OK(mlip_trainer_create(m, &oc, NULL, 1, &tr));
+    if (!tr) return;
+    refs = mlip_trainer_tensors(tr, &n_refs);
+    for (i = 0; i < n_refs; i++) { /* the decoder's weights too ("mip.<name>") */
+        snprintf(name, sizeof name, "param/%s", refs[i].name);
+        if (fx_get(fx, name) && fx_get(fx, name)->count == refs[i].count) memcpy(refs[i].weights, fx_f32(fx, name), sizeof(float) * refs[i].count);
+        else CHECK_MSG(0, "fixture lacks %s", name);
+    }
+    CHECK_OK(mlip_trainer_accumulate(tr, bt, visible, NULL, 1.0f, &L));
+    for (i = 0; i < 4; i++) {
+        float want, got = i == 0 ? L.total : i == 1 ? L.global : i == 2 ? L.local : L.mip;
+        snprintf(name, sizeof name, "%s/loss.%s", prefix, terms[i]);
+        want = fx_float(fx, name);
+        CHECK_MSG(fabsf(got - want) <= 1e-6f * (fabsf(want) + 1e-3f), "%s: %g, the twin %g", name, got, want);
+    }
+    snprintf(name, sizeof name, "%s/ot_iters", prefix);
+    if (fx_get(fx, name)) CHECK_MSG(L.ot_iters == fx_int(fx, name), "%s: %d Sinkhorn iterations, the twin %d", prefix, L.ot_iters, fx_int(fx, name));
+    for (i = 0; i < n_refs; i++) {
+        snprintf(name, sizeof name, "%s/grad/%s", prefix, refs[i].name);
+        if (fx_get(fx, name)) whole += mlip_dot(fx_f32(fx, name), fx_f32(fx, name), refs[i].count);
+    }
+    whole = sqrt(whole);
+    for (i = 0; i < n_refs; i++) {
+        snprintf(name, sizeof name, "%s/grad/%s", prefix, refs[i].name);
+        if (!fx_get(fx, name)) continue;
+        err = fx_grad_err(refs[i].grads, fx_f32(fx, name), refs[i].count, whole, &rel);
+        CHECK_MSG(err <= TR_TENSOR_TOL, "%s: gradient of %s off by %.3g (normalised)", prefix, refs[i].name, err);
+        {
+            const float *ref = fx_f32(fx, name);
+            size_t j;
+            for (j = 0; j < refs[i].count; j++) diff2 += ((double)refs[i].grads[j] - ref[j]) * ((double)refs[i].grads[j] - ref[j]);
+        }
+        if (err > worst || err != err) worst = err, worst_name = refs[i].name;
+        compared++;
+    }
+    if (compared) {
+        double all = sqrt(diff2) / whole;
+        CHECK_MSG(all <= PARITY_TOL, "%s: the whole gradient is off by %.3g (normalised)", prefix, all);
+        printf("    %s: whole gradient (%d tensors) normalised error %.2g\n", prefix, compared, all);
+    }
+    printf("    %s: loss %.6f (twin %.6f), %d gradients, worst normalised error %.2g (%s)\n", prefix, L.total,
+           fx_float(fx, prefix[0] == 'f' ? "full/loss.total" : prefix[0] == 'c' && prefix[1] == 'l' ? "clip/loss.total" : "conv/loss.total"),
+           compared, worst, worst_name);
+    mlip_trainer_free(tr);
+}
+
+static void test_twin_parity(void) {
+    fx_file fx;
+    mlip_model_config c = tr_micro_config();
+    mlip_model *m = NULL;
+    mlip_batch bt;
+    mlip_objective_config oc;
+    int *mask32, i;
+    if (!fx_load("tests/data/objective_micro.fx", &fx)) {
+        CHECK_MSG(0, "tests/data/objective_micro.fx is missing (make fixtures)");
+        return;
+    }
+    CHECK(fx_int(&fx, "config/vit.width") == c.vit.width && fx_int(&fx, "config/bert.vocab_size") == c.bert.vocab_size &&
+          fx_int(&fx, "config/mip.layers") == 2 && fx_int(&fx, "config/model.embed_dim") == c.embed_dim);
+    CHECK_OK(mlip_model_create(&c, &m));
+    CHECK_OK(mlip_batch_alloc(&bt, 4, 1, 32, 16, 4, 0));
+    if (!m || !bt.images) goto done;
+    memcpy(bt.images, fx_f32(&fx, "input/images"), sizeof(float) * 4 * 32 * 32);
+    memcpy(bt.ids, fx_i32(&fx, "input/ids"), sizeof(int) * 64);
+    mask32 = fx_i32(&fx, "input/mask");
+    for (i = 0; mask32 && i < 64; i++) bt.mask[i] = (uint8_t)mask32[i];
+    memcpy(bt.n_sentences, fx_i32(&fx, "input/n_sent"), sizeof(int) * 4);
+    memcpy(bt.sent_begin, fx_i32(&fx, "input/sent_begin"), sizeof(int) * 16);
+    memcpy(bt.sent_end, fx_i32(&fx, "input/sent_end"), sizeof(int) * 16);
+    oc = mlip_objective_defaults();
+    oc.lambda_local = fx_float(&fx, "config/opt.lambda_l"), oc.lambda_mip = fx_float(&fx, "config/opt.lambda_m");
+    oc.ot.epsilon = fx_float(&fx, "config/opt.ot_eps");
+    oc.ot.tol = fx_float(&fx, "full/ot_tol"), oc.ot.max_iter = fx_int(&fx, "full/ot_max_iter");
+    tr_twin_case(&fx, m, &bt, "full", oc, fx_i32(&fx, "input/visible"));
+    oc.ot.tol = fx_float(&fx, "conv/ot_tol"), oc.ot.max_iter = fx_int(&fx, "conv/ot_max_iter");
+    tr_twin_case(&fx, m, &bt, "conv", oc, fx_i32(&fx, "input/visible"));
+    oc = mlip_objective_defaults();
+    oc.mask_ratio = 0, oc.use_sie = 0, oc.use_local = 0, oc.use_mip = 0;
+    tr_twin_case(&fx, m, &bt, "clip", oc, NULL);
+done:
+    mlip_batch_free(&bt);
+    mlip_model_free(m);
+    fx_free(&fx);
+}
+
 static const mt_case train_tests[] = {
+    {"twin_parity", test_twin_parity},
     {"mask_draw", test_mask_draw},
     {"sie_backward", test_sie},
     {"contrastive", test_contrastive},
