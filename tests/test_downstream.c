@@ -179,7 +179,7 @@ static void test_ds_logreg_properties(void) {
     static const float x_sep[4] = {-2, -1, 1, 2};
     mlip_logreg a, b, c;
     mlip_rng rng;
-    int i, j, correct = 0;
+    int i, correct = 0;
     double auc = 0;
     mt_fill_uniform(X, (size_t)N * D, -1, 1, 31);
     mt_fill_uniform(w, D, -1, 1, 32);
@@ -225,8 +225,7 @@ static void test_ds_logreg_properties(void) {
     CHECK_FAILS(mlip_logreg_fit(X, y, N, D, 0.1f, &a), MLIP_ERR_NUMERIC);
     CHECK(a.weight == NULL);
     mlip_logreg_free(NULL);
-    for (j = 0; j < 1; j++) free(X);
-    free(w), free(p);
+    free(X), free(w), free(p);
 }
 
 /* ---- bilinear upsampling ---- */
