@@ -629,6 +629,143 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
    10. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
    ====================================================================================== */
 /* (section 10 declarations) */
+/* Every function here is deterministic: no randomness, and the same inputs give the same
+   bits for a given thread count (GEMM partial sums are the only thing threads change).
+
+   ---- Metrics ----
+   Labels: 1 positive, 0 negative; a negative label (e.g. -1 for "uncertain") leaves the
+   sample out; any other value is MLIP_ERR_INVALID_ARG. A non-finite score is
+   MLIP_ERR_NUMERIC. */
+
+/* Area under the ROC curve as the Mann-Whitney statistic: the probability that a random
+   positive scores above a random negative, ties counting one half (average ranks).
+   MLIP_ERR_INVALID_ARG when either class is empty (AUROC is undefined then). */
+MLIPDEF mlip_status mlip_auroc(const float *scores, const int8_t *labels, int n, double *auroc);
+/* Average precision: sum over the distinct score thresholds t, from the highest down, of
+   (recall(t) - recall(previous t)) * precision(t), with a sample predicted positive when its
+   score >= t (sklearn's average_precision_score: no interpolation, tied scores move
+   together). MLIP_ERR_INVALID_ARG when there is no positive. */
+MLIPDEF mlip_status mlip_average_precision(const float *scores, const int8_t *labels, int n,
+                                           double *ap);
+/* Binary Dice 2|P & T| / (|P| + |T|) of pred (n) and truth (n): a pixel is in P when
+   pred >= threshold, in T when truth >= 0.5. Both empty: 1 (a correct "nothing there"). */
+MLIPDEF mlip_status mlip_dice(const float *pred, const float *truth, size_t n, float threshold,
+                              double *dice);
+
+/* ---- Linear probe and segmentation head: L2-penalised binary logistic regression ----
+   Both fit the minimiser of
+     L(w, b) = mean over samples of [softplus(z) - y z] + (l2 / 2) |w|^2,  z = w . x + b
+   (the bias is not penalised; sklearn's LogisticRegression(C) is l2 = 1 / (C n)) with Newton's
+   method: gradient and loss in double precision, the Hessian through mlip_sgemm in float
+   (an inexact Hessian only slows Newton down, the fixed point is the exact minimiser), a
+   Cholesky solve in double and a backtracking line search, from w = 0, b = 0. Deterministic,
+   no randomness. Features are used as given, not standardised, so the penalty acts on the
+   raw scale: the library's embeddings are L2-normalised, which puts them on a common scale;
+   standardise other features first. l2 >= 0; with l2 = 0 and separable data no minimiser
+   exists: the weights grow until the gradient is below the tolerance (or the iteration cap,
+   100, is reached with converged = 0), which gives large but finite weights; use a penalty.
+   Newton needs d^2 floats
+   for the Hessian and d^3 / 3 work a step: fine to d of a few thousand. */
+typedef struct mlip_logreg {
+    int d;           /* features */
+    float *weight;   /* (d), owned: mlip_logreg_free */
+    float bias;
+    double loss;     /* L at the solution */
+    int iterations;  /* Newton steps taken */
+    int converged;   /* 1 when the gradient vanished (max |g| <= 1e-9 or no further descent) */
+} mlip_logreg;
+
+/* X (n, d) features, y (n) labels 1 / 0 (no others). Both classes need not be present, but a
+   single class with l2 = 0 has no minimiser. *model is overwritten (not freed first). */
+MLIPDEF mlip_status mlip_logreg_fit(const float *X, const int8_t *y, int n, int d, float l2,
+                                    mlip_logreg *model);
+/* prob (n) = sigmoid(X (n, d) . weight + bias) */
+MLIPDEF mlip_status mlip_logreg_predict(const mlip_logreg *model, const float *X, int n,
+                                        float *prob);
+MLIPDEF void mlip_logreg_free(mlip_logreg *model); /* frees weight, zeroes the struct; NULL ok */
+
+/* Bilinear resampling of one plane in (gh, gw) -> out (h, w), exactly as PyTorch's
+   F.interpolate(mode="bilinear", align_corners=False) (half-pixel centres, edges clamped,
+   no antialiasing when shrinking). The weights of every output pixel sum to 1. */
+MLIPDEF mlip_status mlip_upsample_bilinear(const float *in, int gh, int gw, float *out, int h,
+                                           int w);
+/* Its adjoint (transpose), for gradients: din (gh, gw) += U^T dout (h, w). Accumulates. */
+MLIPDEF mlip_status mlip_upsample_bilinear_backward(float *din, const float *dout, int gh,
+                                                    int gw, int h, int w);
+
+/* Segmentation head on frozen patch features: a linear map D -> 1 per patch gives a
+   (gh, gw) grid of logits, upsampled bilinearly to the mask's (h, w) pixels (as above), and
+   trained with pixel-wise binary cross-entropy over all pixels of all images (gradients
+   flow back through the upsampling). Because the upsampling weights sum to 1, a pixel's
+   logit is w . (upsampled features) + b: the loss is the logistic regression objective
+   above over pixels, convex, solved the same way (same struct, same Newton). No class
+   weighting: a rare foreground is fitted as rare.
+   features (n_img, gh * gw, D), patches row-major over the grid (the ViT's order);
+   masks (n_img, h, w) in [0, 1] (0 / 1 masks, or soft targets). */
+MLIPDEF mlip_status mlip_seghead_fit(const float *features, const float *masks, int n_img, int gh,
+                                     int gw, int D, int h, int w, float l2, mlip_logreg *head);
+/* prob (h, w) = sigmoid(upsample(features (gh * gw, D) . weight + bias)) for one image. */
+MLIPDEF mlip_status mlip_seghead_predict(const mlip_logreg *head, const float *features, int gh,
+                                         int gw, int h, int w, float *prob);
+
+/* ---- Explanation maps ----
+   The colour map: a perceptually ordered ramp from dark purple through red and orange to
+   pale yellow (in the spirit of matplotlib's "inferno"; this library's own control points),
+   lightness increasing monotonically, so the ramp reads in gray print and to colour-blind
+   readers. v is clamped to [0, 1]; rgb gets 3 values in [0, 1]. */
+MLIPDEF void mlip_colormap(float v, float rgb[3]);
+/* One panel: heat (gh, gw), any range, is upsampled bilinearly to (H, W), min-max
+   normalised to [0, 1] over the panel (a constant map becomes 0: nothing is highlighted),
+   coloured, and blended over the grayscale image gray (H, W) in [0, 1]:
+     rgb = (1 - a) * gray + a * colour(v),  a = alpha * (0.25 + 0.75 v)
+   so weak regions leave the radiograph readable and strong ones glow (alpha in [0, 1];
+   0 gives the image alone). rgb_out (3, H, W) planar in [0, 1], ready for
+   mlip_image_write_png(path, rgb_out, W, H, 3). Non-finite heat is MLIP_ERR_NUMERIC. */
+MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, int H, int W,
+                                         int gh, int gw, float alpha, float *rgb_out);
+/* Tile n panels (n, 3, H, W) into one planar RGB image, `cols` panels a row (<= 0: all in one
+   row), separated by `gap` pixels of white; a short last row is padded with white. Sets
+   *out_w, *out_h; with out NULL only the size is computed, so a first call sizes the buffer
+   of 3 * out_h * out_w floats. */
+MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, int cols, int gap,
+                                     float *out, int *out_w, int *out_h);
+
+/* ---- Zero-shot and embeddings ----
+   The embed functions run the model's encoders (not thread-safe on one model: the encoders
+   keep their activations) in chunks of a few images or texts, so memory stays bounded. */
+
+/* pixels (B, C, H, W) in [0, 1] at the ViT's current input size (the config's image_size
+   unless mlip_vit_set_image_size changed it), C the config's channels. Normalised with the
+   config's image_mean / image_std, encoded with every patch visible (no masking), then
+   global (B, D) = global image head on [CLS], L2-normalised, and local (B, K, D) (may be NULL)
+   = local image head on each patch state, L2-normalised; K = (H / P) (W / P), row-major. */
+MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixels, int B,
+                                            float *global, float *local);
+/* texts (n) NUL-terminated; each is encoded as mlip_tokenizer_encode does with max_tokens
+   positions (<= 0 or above the model's positions: the model's max_positions), run through
+   BERT with its padding mask, and global (n, D) = global text head on [CLS], L2-normalised.
+   tok NULL: the model's own vocabulary (mlip_model_tokenizer). */
+MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok,
+                                           const char *const *texts, int n, int max_tokens,
+                                           float *global);
+/* The model's logit scale exp(theta), clamped to 100 as in training: local = 0 the global one
+   ("logit_scale"), 1 the local one ("local_logit_scale"). */
+MLIPDEF mlip_status mlip_model_logit_scale(mlip_model *model, int local, float *scale);
+/* Zero-shot classification from L2-normalised embeddings (cosine = dot product):
+   img (B, D), pos (C, D) one prompt embedding per class, neg (C, D) one negative prompt per
+   class ("no pleural effusion") or NULL. With neg: prob[b][c] = softmax over {pos, neg} of
+   scale * similarity, i.e. sigmoid(scale (s_pos - s_neg)), one independent probability per
+   class (multi-label). Without: prob[b] = softmax over the C classes of scale * s_pos
+   (exclusive classes). scale > 0: the model's logit scale (mlip_model_logit_scale). */
+MLIPDEF mlip_status mlip_zeroshot_scores(const float *img, const float *pos, const float *neg,
+                                         int B, int C, int D, float scale, float *prob);
+/* Local zero-shot score of one image for one sentence: the mean of the largest
+   m = ceil(fraction K) (at least 1) cosine similarities between the patches patch_local
+   (K, D) and sentence (D). With a single sentence a balanced transport plan is uniform, so
+   this top-fraction mean stands in for it (DESIGN, Downstream). fraction in (0, 1]; 0 means
+   the default 0.1. */
+MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float *sentence, int K,
+                                          int D, float fraction, float *score);
 
 /* ======================================================================================
    11. File format: a whole model (ViT + BERT + heads + tokenizer vocabulary) in one .mlip
@@ -6366,6 +6503,810 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
    10. Downstream
    ====================================================================================== */
 /* (section 10 implementation) */
+/* ---- metrics ---- */
+
+typedef struct mlip__scored {
+    float score;
+    int8_t label;
+} mlip__scored;
+
+static int mlip__scored_desc(const void *a, const void *b) {
+    float x = ((const mlip__scored *)a)->score, y = ((const mlip__scored *)b)->score;
+    return (x < y) - (x > y);
+}
+
+/* The samples with a 0/1 label, highest score first; *n_pos of them positive. Tied scores end
+   up next to each other, in no particular order: every use below treats a tie as a block. */
+static mlip_status mlip__ranked(const char *who, const float *scores, const int8_t *labels, int n,
+                                mlip__scored **out, int *m, int *n_pos) {
+    mlip__scored *v;
+    int i, k = 0, p = 0;
+    if (!scores || !labels || !out) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: NULL argument", who);
+    if (n <= 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: n must be positive (got %d)", who, n);
+    for (i = 0; i < n; i++) {
+        if (labels[i] > 1) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: labels[%d] = %d (1, 0, or negative to skip)", who, i, labels[i]);
+        if (labels[i] >= 0 && scores[i] - scores[i] != 0.0f)
+            return mlip__fail(MLIP_ERR_NUMERIC, "%s: scores[%d] is not finite", who, i);
+    }
+    v = (mlip__scored *)mlip_alloc_zeroed((size_t)n, sizeof *v);
+    if (!v) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n; i++)
+        if (labels[i] >= 0) v[k].score = scores[i], v[k].label = labels[i], p += labels[i], k++;
+    qsort(v, (size_t)k, sizeof *v, mlip__scored_desc);
+    *out = v, *m = k, *n_pos = p;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_auroc(const float *scores, const int8_t *labels, int n, double *auroc) {
+    mlip__scored *v = NULL;
+    int m = 0, P = 0, i = 0, j;
+    double N, neg_above = 0, wins = 0;
+    MLIP__CHECK_PTR(auroc);
+    MLIP__TRY(mlip__ranked("mlip_auroc", scores, labels, n, &v, &m, &P));
+    N = (double)(m - P);
+    if (P == 0 || N == 0) {
+        mlip_free(v);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_auroc: %d positives and %.0f negatives: AUROC needs both", P, N);
+    }
+    /* Per block of tied scores (highest first): each positive in it beats the negatives below
+       the block and half of those inside it (average ranks, the Mann-Whitney U). Counts are
+       integers in double, so this is exact up to the final division. */
+    while (i < m) {
+        double pos = 0, neg = 0;
+        for (j = i; j < m && v[j].score == v[i].score; j++) pos += v[j].label, neg += 1 - v[j].label;
+        wins += pos * (N - neg_above - neg + 0.5 * neg);
+        neg_above += neg, i = j;
+    }
+    mlip_free(v);
+    *auroc = wins / ((double)P * N);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_average_precision(const float *scores, const int8_t *labels, int n, double *ap) {
+    mlip__scored *v = NULL;
+    int m = 0, P = 0, i = 0, j;
+    double tp = 0, seen = 0, sum = 0, prev_recall = 0;
+    MLIP__CHECK_PTR(ap);
+    MLIP__TRY(mlip__ranked("mlip_average_precision", scores, labels, n, &v, &m, &P));
+    if (P == 0) {
+        mlip_free(v);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_average_precision: no positive sample");
+    }
+    while (i < m) { /* one threshold per block of tied scores */
+        double recall;
+        for (j = i; j < m && v[j].score == v[i].score; j++) tp += v[j].label, seen += 1;
+        recall = tp / P;
+        sum += (recall - prev_recall) * (tp / seen);
+        prev_recall = recall, i = j;
+    }
+    mlip_free(v);
+    *ap = sum;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_dice(const float *pred, const float *truth, size_t n, float threshold, double *dice) {
+    size_t i, np = 0, nt = 0, both = 0;
+    MLIP__CHECK_PTR(pred); MLIP__CHECK_PTR(truth); MLIP__CHECK_PTR(dice);
+    for (i = 0; i < n; i++) {
+        int p = pred[i] >= threshold, t = truth[i] >= 0.5f;
+        np += (size_t)p, nt += (size_t)t, both += (size_t)(p & t);
+    }
+    *dice = np + nt ? 2.0 * (double)both / ((double)np + (double)nt) : 1.0;
+    return MLIP_OK;
+}
+
+/* ---- penalised logistic regression by Newton's method ---- */
+
+static double mlip__sigmoid(double z) {
+    double e;
+    if (z >= 0) return 1.0 / (1.0 + exp(-z));
+    e = exp(z);
+    return e / (1.0 + e);
+}
+
+/* log(1 + e^z) - y z without overflow */
+static double mlip__logistic_loss(double z, double y) {
+    return (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - y * z;
+}
+
+/* The data term of a problem with p = d + 1 parameters theta = (w, b): *loss, and when
+   asked the gradient grad (p) and Hessian hess (p, p, float). Scratch lives in ctx, so an
+   evaluation fails only where mlip_sgemm can (out of memory). */
+typedef mlip_status (*mlip__logistic_eval)(void *ctx, const double *theta, double *loss,
+                                           double *grad, float *hess);
+
+/* Cholesky solve of A x = b in place (A (p, p) is destroyed, b becomes x); 0 when A is not
+   numerically positive definite. */
+static int mlip__cholesky_solve(double *A, double *b, int p) {
+    int i, j, k;
+    for (j = 0; j < p; j++) {
+        double *rj = A + (size_t)j * p, s = rj[j];
+        for (k = 0; k < j; k++) s -= rj[k] * rj[k];
+        if (!(s > 0)) return 0;
+        rj[j] = sqrt(s);
+        for (i = j + 1; i < p; i++) {
+            double *ri = A + (size_t)i * p, t = ri[j];
+            for (k = 0; k < j; k++) t -= ri[k] * rj[k];
+            ri[j] = t / rj[j];
+        }
+    }
+    for (i = 0; i < p; i++) { /* L y = b */
+        double s = b[i];
+        for (k = 0; k < i; k++) s -= A[(size_t)i * p + k] * b[k];
+        b[i] = s / A[(size_t)i * p + i];
+    }
+    for (i = p - 1; i >= 0; i--) { /* L^T x = y */
+        double s = b[i];
+        for (k = i + 1; k < p; k++) s -= A[(size_t)k * p + i] * b[k];
+        b[i] = s / A[(size_t)i * p + i];
+    }
+    return 1;
+}
+
+#define MLIP__NEWTON_MAX_ITER 100
+#define MLIP__NEWTON_GRAD_TOL 1e-9
+
+static double mlip__penalty(const double *theta, int d, float l2) {
+    double s = 0;
+    int j;
+    for (j = 0; j < d; j++) s += theta[j] * theta[j];
+    return 0.5 * l2 * s;
+}
+
+static mlip_status mlip__newton(const char *who, mlip__logistic_eval eval, void *ctx, int d, float l2,
+                                mlip_logreg *model) {
+    int p = d + 1, it, i, j, tries;
+    size_t pp = (size_t)p * p;
+    float *hess = (float *)mlip_alloc(pp * sizeof(float));
+    double *A = (double *)mlip_alloc(pp * sizeof(double));
+    double *work = (double *)mlip_alloc_zeroed((size_t)p * 4, sizeof(double));
+    double *theta, *grad, *step, *trial, f = 0, ft = 0;
+    mlip_status st = MLIP_OK;
+    memset(model, 0, sizeof *model);
+    model->weight = (float *)mlip_alloc_zeroed((size_t)d, sizeof(float));
+    if (!hess || !A || !work || !model->weight) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    theta = work, grad = work + p, step = work + 2 * p, trial = work + 3 * p;
+    model->d = d;
+    for (it = 0; it <= MLIP__NEWTON_MAX_ITER; it++) {
+        double gmax = 0, slope = 0, t = 1, jitter = 0, dmax = 0;
+        if ((st = eval(ctx, theta, &f, grad, hess)) != MLIP_OK) goto done;
+        f += mlip__penalty(theta, d, l2);
+        for (j = 0; j < p; j++) {
+            if (j < d) grad[j] += l2 * theta[j];
+            gmax = MLIP__MAX(gmax, fabs(grad[j]));
+        }
+        if (!(f - f == 0) || !(gmax - gmax == 0)) {
+            st = mlip__fail(MLIP_ERR_NUMERIC, "%s: the loss became non-finite (are the features finite?)", who);
+            goto done;
+        }
+        if (gmax <= MLIP__NEWTON_GRAD_TOL) {
+            model->converged = 1;
+            break;
+        }
+        if (it == MLIP__NEWTON_MAX_ITER) break;
+        for (j = 0; j < p; j++) dmax = MLIP__MAX(dmax, (double)hess[(size_t)j * p + j] + (j < d ? l2 : 0));
+        /* Newton step (H + l2 I_w + mu I) step = -grad. The ridge mu = 1e-6 max diag(H) is
+           above the float rounding of H: without it a Hessian that is singular in exact
+           arithmetic (l2 = 0 with collinear features) factors with a rounding-sized pivot
+           and the step runs off along the flat direction. It damps the steps only, never
+           the fixed point (grad = 0), and grows until the matrix factors. */
+        jitter = 1e-6 * dmax;
+        for (tries = 0; tries < 12; tries++) {
+            for (i = 0; i < p; i++) {
+                for (j = 0; j < p; j++) A[(size_t)i * p + j] = hess[(size_t)i * p + j];
+                A[(size_t)i * p + i] += (i < d ? l2 : 0) + jitter;
+                step[i] = -grad[i];
+            }
+            if (mlip__cholesky_solve(A, step, p)) break;
+            jitter = jitter > 0 ? jitter * 100 : 1e-30;
+        }
+        for (j = 0; j < p; j++) slope += grad[j] * step[j];
+        if (tries == 12 || !(slope < 0)) /* no descent direction: fall back on the gradient */
+            for (j = 0, slope = 0; j < p; j++) step[j] = -grad[j], slope -= grad[j] * grad[j];
+        /* backtracking (Armijo): a full step near the optimum, shorter ones far from it */
+        for (tries = 0; tries < 60; tries++, t *= 0.5) {
+            for (j = 0; j < p; j++) trial[j] = theta[j] + t * step[j];
+            if ((st = eval(ctx, trial, &ft, NULL, NULL)) != MLIP_OK) goto done;
+            ft += mlip__penalty(trial, d, l2);
+            if (ft <= f + 1e-4 * t * slope) break;
+        }
+        if (tries == 60) {
+            /* no representable decrease: the optimum to working precision when the Newton
+               decrement -slope is negligible against the loss */
+            model->converged = -slope <= 1e-12 * (1 + fabs(f));
+            break;
+        }
+        memcpy(theta, trial, (size_t)p * sizeof(double));
+        model->iterations = it + 1;
+    }
+    for (j = 0; j < d; j++) model->weight[j] = (float)theta[j];
+    model->bias = (float)theta[d];
+    model->loss = f;
+done:
+    mlip_free(hess);
+    mlip_free(A);
+    mlip_free(work);
+    if (st) mlip_logreg_free(model);
+    return st;
+}
+
+typedef struct mlip__logreg_ctx {
+    const float *X;
+    const int8_t *y;
+    int n, d;
+    float *Xs; /* (n, d + 1): sqrt(s_i) [x_i, 1], the Hessian's factor */
+} mlip__logreg_ctx;
+
+static mlip_status mlip__logreg_eval(void *p, const double *theta, double *loss, double *grad, float *hess) {
+    const mlip__logreg_ctx *c = (const mlip__logreg_ctx *)p;
+    int i, j, d = c->d, q = d + 1;
+    double sum = 0, inv_n = 1.0 / c->n;
+    if (grad) memset(grad, 0, (size_t)q * sizeof(double));
+    for (i = 0; i < c->n; i++) {
+        const float *x = c->X + (size_t)i * d;
+        double z = theta[d], y = c->y[i], r, s;
+        for (j = 0; j < d; j++) z += theta[j] * x[j];
+        sum += mlip__logistic_loss(z, y);
+        if (!grad) continue;
+        s = mlip__sigmoid(z), r = (s - y) * inv_n;
+        for (j = 0; j < d; j++) grad[j] += r * x[j];
+        grad[d] += r;
+        if (hess) {
+            float *xs = c->Xs + (size_t)i * q, w = (float)sqrt(s * (1 - s) * inv_n);
+            for (j = 0; j < d; j++) xs[j] = w * x[j];
+            xs[d] = w;
+        }
+    }
+    *loss = sum * inv_n;
+    if (hess) return mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, q, q, c->n, 1.0f, c->Xs, q, c->Xs, q, 0.0f, hess, q);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_logreg_fit(const float *X, const int8_t *y, int n, int d, float l2, mlip_logreg *model) {
+    mlip__logreg_ctx c;
+    size_t count = 0;
+    mlip_status st;
+    int i;
+    MLIP__CHECK_PTR(X); MLIP__CHECK_PTR(y); MLIP__CHECK_PTR(model);
+    MLIP__CHECK_POS(n); MLIP__CHECK_POS(d);
+    if (!(l2 >= 0) || l2 - l2 != 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_logreg_fit: l2 must be >= 0 and finite");
+    if (d >= 46340) return mlip__fail(MLIP_ERR_UNSUPPORTED, "mlip_logreg_fit: d = %d is too large for Newton's method", d);
+    for (i = 0; i < n; i++)
+        if (y[i] != 0 && y[i] != 1) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_logreg_fit: y[%d] = %d (must be 0 or 1)", i, y[i]);
+    if (mlip__count3(&count, n, d + 1, 1)) return MLIP_ERR_OVERFLOW;
+    c.X = X, c.y = y, c.n = n, c.d = d;
+    c.Xs = (float *)mlip_alloc(count * sizeof(float));
+    if (!c.Xs) return MLIP_ERR_OUT_OF_MEMORY;
+    st = mlip__newton("mlip_logreg_fit", mlip__logreg_eval, &c, d, l2, model);
+    mlip_free(c.Xs);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_logreg_predict(const mlip_logreg *model, const float *X, int n, float *prob) {
+    int i;
+    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(model->weight); MLIP__CHECK_PTR(X); MLIP__CHECK_PTR(prob);
+    MLIP__CHECK_POS(n); MLIP__CHECK_POS(model->d);
+    for (i = 0; i < n; i++)
+        prob[i] = (float)mlip__sigmoid(model->bias + mlip_dot(X + (size_t)i * model->d, model->weight, (size_t)model->d));
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_logreg_free(mlip_logreg *model) {
+    if (!model) return;
+    mlip_free(model->weight);
+    memset(model, 0, sizeof *model);
+}
+
+/* ---- bilinear resampling (PyTorch align_corners=False) ----
+   Separable: output row y mixes source rows fy[y], fy[y] + 1 with weights wy[2y], wy[2y + 1]
+   (one source row when ny[y] == 1), and the same along x. The weights are the image
+   preprocessing's half-pixel bilinear ones (section 12), which clamp at the edges exactly as
+   PyTorch does. */
+static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps, int *first,
+                           int *n, float *w);
+
+typedef struct mlip__bilinear {
+    int gh, gw, h, w;
+    int *fy, *ny, *fx, *nx;
+    float *wy, *wx;
+} mlip__bilinear;
+
+static void mlip__bilinear_free(mlip__bilinear *b) {
+    mlip_free(b->fy);
+    mlip_free(b->wy);
+}
+
+static mlip_status mlip__bilinear_plan(const char *who, mlip__bilinear *b, int gh, int gw, int h, int w) {
+    memset(b, 0, sizeof *b);
+    if (gh <= 0 || gw <= 0 || h <= 0 || w <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: sizes must be positive (%d x %d -> %d x %d)", who, gh, gw, h, w);
+    b->gh = gh, b->gw = gw, b->h = h, b->w = w;
+    b->fy = (int *)mlip_alloc_zeroed(2 * ((size_t)h + (size_t)w), sizeof(int));
+    b->wy = (float *)mlip_alloc_zeroed(2 * ((size_t)h + (size_t)w), sizeof(float));
+    if (!b->fy || !b->wy) {
+        mlip__bilinear_free(b);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    b->ny = b->fy + h, b->fx = b->fy + 2 * (size_t)h, b->nx = b->fx + w, b->wx = b->wy + 2 * (size_t)h;
+    mlip__img_axis(gh, h, h, 0, 0, 2, b->fy, b->ny, b->wy);
+    mlip__img_axis(gw, w, w, 0, 0, 2, b->fx, b->nx, b->wx);
+    return MLIP_OK;
+}
+
+/* out (h, w) = U in (gh, gw) */
+static void mlip__bilinear_apply(const mlip__bilinear *b, const double *in, double *out) {
+    int y, x, i, k;
+    for (y = 0; y < b->h; y++)
+        for (x = 0; x < b->w; x++) {
+            double acc = 0;
+            for (i = 0; i < b->ny[y]; i++)
+                for (k = 0; k < b->nx[x]; k++)
+                    acc += (double)b->wy[2 * y + i] * b->wx[2 * x + k] * in[(size_t)(b->fy[y] + i) * b->gw + b->fx[x] + k];
+            out[(size_t)y * b->w + x] = acc;
+        }
+}
+
+/* din (gh, gw) += U^T dout (h, w) */
+static void mlip__bilinear_adjoint(const mlip__bilinear *b, const double *dout, double *din) {
+    int y, x, i, k;
+    for (y = 0; y < b->h; y++)
+        for (x = 0; x < b->w; x++) {
+            double g = dout[(size_t)y * b->w + x];
+            for (i = 0; i < b->ny[y]; i++)
+                for (k = 0; k < b->nx[x]; k++)
+                    din[(size_t)(b->fy[y] + i) * b->gw + b->fx[x] + k] += (double)b->wy[2 * y + i] * b->wx[2 * x + k] * g;
+        }
+}
+
+/* The float entry points work in double inside (one conversion each way). */
+static mlip_status mlip__upsample(const char *who, int adjoint, const float *src, float *dst, int gh, int gw, int h, int w) {
+    mlip__bilinear b;
+    size_t n_small = 0, n_big = 0, i, n_src, n_dst;
+    double *a, *c;
+    if (!src || !dst) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: NULL argument", who);
+    MLIP__TRY(mlip__bilinear_plan(who, &b, gh, gw, h, w));
+    if (mlip__count3(&n_small, gh, gw, 2) || mlip__count3(&n_big, h, w, 2)) {
+        mlip__bilinear_free(&b);
+        return MLIP_ERR_OVERFLOW;
+    }
+    n_small /= 2, n_big /= 2;
+    n_src = adjoint ? n_big : n_small, n_dst = adjoint ? n_small : n_big;
+    a = (double *)mlip_alloc(n_src * sizeof(double));
+    c = (double *)mlip_alloc_zeroed(n_dst, sizeof(double));
+    if (a && c) {
+        for (i = 0; i < n_src; i++) a[i] = src[i];
+        if (adjoint) {
+            mlip__bilinear_adjoint(&b, a, c);
+            for (i = 0; i < n_dst; i++) dst[i] += (float)c[i];
+        } else {
+            mlip__bilinear_apply(&b, a, c);
+            for (i = 0; i < n_dst; i++) dst[i] = (float)c[i];
+        }
+    }
+    mlip_free(a);
+    mlip_free(c);
+    mlip__bilinear_free(&b);
+    return a && c ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
+}
+
+MLIPDEF mlip_status mlip_upsample_bilinear(const float *in, int gh, int gw, float *out, int h, int w) {
+    return mlip__upsample("mlip_upsample_bilinear", 0, in, out, gh, gw, h, w);
+}
+
+MLIPDEF mlip_status mlip_upsample_bilinear_backward(float *din, const float *dout, int gh, int gw, int h, int w) {
+    return mlip__upsample("mlip_upsample_bilinear_backward", 1, dout, din, gh, gw, h, w);
+}
+
+/* ---- segmentation head ---- */
+
+typedef struct mlip__seg_ctx {
+    const float *masks;
+    int n_img, K, D, npix;
+    mlip__bilinear up;
+    float *faug;     /* (n_img, K, D + 1): [features, 1] */
+    float *M, *T;    /* (K, K) = U^T diag(s) U of one image, (K, D + 1) = M faug */
+    double *zk, *zp; /* (K) patch logits (then U^T r), (npix) pixel logits (then residuals) */
+} mlip__seg_ctx;
+
+static mlip_status mlip__seg_eval(void *p, const double *theta, double *loss, double *grad, float *hess) {
+    mlip__seg_ctx *c = (mlip__seg_ctx *)p;
+    int img, k, j, q = c->D + 1, K = c->K;
+    double sum = 0, inv = 1.0 / ((double)c->n_img * c->npix);
+    if (grad) memset(grad, 0, (size_t)q * sizeof(double));
+    for (img = 0; img < c->n_img; img++) {
+        const float *fa = c->faug + (size_t)img * K * q, *y = c->masks + (size_t)img * c->npix;
+        for (k = 0; k < K; k++) { /* patch logits: theta . [f_k, 1] */
+            double z = 0;
+            for (j = 0; j < q; j++) z += theta[j] * fa[(size_t)k * q + j];
+            c->zk[k] = z;
+        }
+        mlip__bilinear_apply(&c->up, c->zk, c->zp);
+        if (hess) memset(c->M, 0, (size_t)K * K * sizeof(float));
+        for (k = 0; k < c->npix; k++) {
+            double z = c->zp[k], s;
+            sum += mlip__logistic_loss(z, y[k]);
+            if (!grad) continue;
+            s = mlip__sigmoid(z);
+            c->zp[k] = (s - y[k]) * inv; /* the residual, pulled back to the patches below */
+            if (hess) { /* M += s (1 - s) u u^T, u = the <= 4 bilinear weights of this pixel */
+                const mlip__bilinear *b = &c->up;
+                int py = k / b->w, px = k % b->w, i1, k1, i2, k2;
+                float wgt = (float)(s * (1 - s) * inv);
+                for (i1 = 0; i1 < b->ny[py]; i1++)
+                    for (k1 = 0; k1 < b->nx[px]; k1++) {
+                        int r = (b->fy[py] + i1) * b->gw + b->fx[px] + k1;
+                        float u1 = wgt * b->wy[2 * py + i1] * b->wx[2 * px + k1];
+                        for (i2 = 0; i2 < b->ny[py]; i2++)
+                            for (k2 = 0; k2 < b->nx[px]; k2++)
+                                c->M[(size_t)r * K + (b->fy[py] + i2) * b->gw + b->fx[px] + k2] +=
+                                    u1 * b->wy[2 * py + i2] * b->wx[2 * px + k2];
+                    }
+            }
+        }
+        if (!grad) continue;
+        memset(c->zk, 0, (size_t)K * sizeof(double));
+        mlip__bilinear_adjoint(&c->up, c->zp, c->zk);
+        for (k = 0; k < K; k++)
+            for (j = 0; j < q; j++) grad[j] += c->zk[k] * fa[(size_t)k * q + j];
+        if (hess) { /* H += faug^T M faug */
+            MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, K, q, K, 1.0f, c->M, K, fa, q, 0.0f, c->T, q));
+            MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, q, q, K, 1.0f, fa, q, c->T, q, img ? 1.0f : 0.0f, hess, q));
+        }
+    }
+    *loss = sum * inv;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_seghead_fit(const float *features, const float *masks, int n_img, int gh, int gw, int D,
+                                     int h, int w, float l2, mlip_logreg *head) {
+    mlip__seg_ctx c;
+    size_t n_faug = 0, n_pix = 0, n_M = 0, i;
+    int img, k, K;
+    mlip_status st;
+    MLIP__CHECK_PTR(features); MLIP__CHECK_PTR(masks); MLIP__CHECK_PTR(head);
+    MLIP__CHECK_POS(n_img); MLIP__CHECK_POS(gh); MLIP__CHECK_POS(gw); MLIP__CHECK_POS(D);
+    MLIP__CHECK_POS(h); MLIP__CHECK_POS(w);
+    if (!(l2 >= 0) || l2 - l2 != 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_seghead_fit: l2 must be >= 0 and finite");
+    if (D >= 46340 || (double)gh * gw >= 46340 || (double)h * w > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "mlip_seghead_fit: D = %d, grid %d x %d or mask %d x %d too large", D, gh, gw, h, w);
+    K = gh * gw;
+    if (mlip__count3(&n_faug, n_img, K, D + 1) || mlip__count3(&n_pix, n_img, h, w) || mlip__count3(&n_M, K, K, 1))
+        return MLIP_ERR_OVERFLOW;
+    for (i = 0; i < n_pix; i++)
+        if (!(masks[i] >= 0 && masks[i] <= 1))
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_seghead_fit: masks[%lu] = %g outside [0, 1]", (unsigned long)i, masks[i]);
+    memset(&c, 0, sizeof c);
+    c.masks = masks, c.n_img = n_img, c.K = K, c.D = D, c.npix = h * w;
+    MLIP__TRY(mlip__bilinear_plan("mlip_seghead_fit", &c.up, gh, gw, h, w));
+    c.faug = (float *)mlip_alloc(n_faug * sizeof(float));
+    c.M = (float *)mlip_alloc(n_M * sizeof(float));
+    c.T = (float *)mlip_alloc((size_t)K * (D + 1) * sizeof(float));
+    c.zk = (double *)mlip_alloc((size_t)K * sizeof(double));
+    c.zp = (double *)mlip_alloc((size_t)c.npix * sizeof(double));
+    st = c.faug && c.M && c.T && c.zk && c.zp ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
+    if (!st) {
+        for (img = 0; img < n_img; img++)
+            for (k = 0; k < K; k++) {
+                const float *f = features + ((size_t)img * K + k) * D;
+                float *fa = c.faug + ((size_t)img * K + k) * (D + 1);
+                memcpy(fa, f, (size_t)D * sizeof(float));
+                fa[D] = 1.0f;
+            }
+        st = mlip__newton("mlip_seghead_fit", mlip__seg_eval, &c, D, l2, head);
+    }
+    mlip__bilinear_free(&c.up);
+    mlip_free(c.faug);
+    mlip_free(c.M);
+    mlip_free(c.T);
+    mlip_free(c.zk);
+    mlip_free(c.zp);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_seghead_predict(const mlip_logreg *head, const float *features, int gh, int gw, int h,
+                                         int w, float *prob) {
+    mlip__bilinear b;
+    double *zk, *zp;
+    int k;
+    size_t i;
+    MLIP__CHECK_PTR(head); MLIP__CHECK_PTR(head->weight); MLIP__CHECK_PTR(features); MLIP__CHECK_PTR(prob);
+    MLIP__CHECK_POS(head->d);
+    MLIP__TRY(mlip__bilinear_plan("mlip_seghead_predict", &b, gh, gw, h, w));
+    zk = (double *)mlip_alloc((size_t)gh * gw * sizeof(double));
+    zp = (double *)mlip_alloc((size_t)h * w * sizeof(double));
+    if (zk && zp) {
+        for (k = 0; k < gh * gw; k++)
+            zk[k] = head->bias + mlip_dot(features + (size_t)k * head->d, head->weight, (size_t)head->d);
+        mlip__bilinear_apply(&b, zk, zp);
+        for (i = 0; i < (size_t)h * w; i++) prob[i] = (float)mlip__sigmoid(zp[i]);
+    }
+    mlip_free(zk);
+    mlip_free(zp);
+    mlip__bilinear_free(&b);
+    return zk && zp ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
+}
+
+/* ---- explanation maps ---- */
+
+/* Control points of the ramp, evenly spaced in v, interpolated linearly in sRGB. Luma rises
+   at every step (0.00, 0.07, 0.11, 0.19, 0.26, 0.34, 0.46, 0.61, 0.93). */
+static const float mlip__ramp[9][3] = {
+    {0.00f, 0.00f, 0.02f}, {0.10f, 0.04f, 0.25f}, {0.26f, 0.04f, 0.41f},
+    {0.42f, 0.09f, 0.43f}, {0.58f, 0.15f, 0.40f}, {0.74f, 0.22f, 0.32f},
+    {0.88f, 0.36f, 0.19f}, {0.97f, 0.56f, 0.06f}, {0.98f, 0.95f, 0.60f}};
+
+MLIPDEF void mlip_colormap(float v, float rgb[3]) {
+    float t;
+    int i, c;
+    if (!(v > 0)) v = 0; /* NaN too */
+    if (v > 1) v = 1;
+    t = v * 8;
+    i = (int)t;
+    if (i > 7) i = 7;
+    t -= (float)i;
+    for (c = 0; c < 3; c++) rgb[c] = mlip__ramp[i][c] + t * (mlip__ramp[i + 1][c] - mlip__ramp[i][c]);
+}
+
+MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, int H, int W, int gh, int gw,
+                                         float alpha, float *rgb_out) {
+    size_t n = 0, i;
+    double *up;
+    double lo, hi;
+    MLIP__CHECK_PTR(gray); MLIP__CHECK_PTR(heat); MLIP__CHECK_PTR(rgb_out);
+    MLIP__CHECK_POS(H); MLIP__CHECK_POS(W); MLIP__CHECK_POS(gh); MLIP__CHECK_POS(gw);
+    if (!(alpha >= 0 && alpha <= 1)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_heatmap_overlay: alpha must be in [0, 1]");
+    if (mlip_find_nonfinite(heat, (size_t)gh * gw) >= 0)
+        return mlip__fail(MLIP_ERR_NUMERIC, "mlip_heatmap_overlay: heat holds NaN or Inf");
+    if (mlip__count3(&n, H, W, 3)) return MLIP_ERR_OVERFLOW;
+    n /= 3;
+    up = (double *)mlip_alloc(n * sizeof(double));
+    if (!up) return MLIP_ERR_OUT_OF_MEMORY;
+    {
+        mlip__bilinear b;
+        double *small = (double *)mlip_alloc((size_t)gh * gw * sizeof(double));
+        mlip_status st = small ? mlip__bilinear_plan("mlip_heatmap_overlay", &b, gh, gw, H, W) : MLIP_ERR_OUT_OF_MEMORY;
+        if (!st) {
+            for (i = 0; i < (size_t)gh * gw; i++) small[i] = heat[i];
+            mlip__bilinear_apply(&b, small, up);
+            mlip__bilinear_free(&b);
+        }
+        mlip_free(small);
+        if (st) {
+            mlip_free(up);
+            return st;
+        }
+    }
+    lo = hi = up[0];
+    for (i = 1; i < n; i++) lo = MLIP__MIN(lo, up[i]), hi = MLIP__MAX(hi, up[i]);
+    for (i = 0; i < n; i++) {
+        float v = hi > lo ? (float)((up[i] - lo) / (hi - lo)) : 0.0f, col[3], g = gray[i], a;
+        int c;
+        g = g > 0 ? (g < 1 ? g : 1) : 0;
+        a = alpha * (0.25f + 0.75f * v);
+        mlip_colormap(v, col);
+        for (c = 0; c < 3; c++) rgb_out[(size_t)c * n + i] = (1 - a) * g + a * col[c];
+    }
+    mlip_free(up);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, int cols, int gap, float *out,
+                                     int *out_w, int *out_h) {
+    int rows, ow, oh, p, c, y;
+    size_t total = 0, plane;
+    MLIP__CHECK_PTR(out_w); MLIP__CHECK_PTR(out_h);
+    MLIP__CHECK_POS(n); MLIP__CHECK_POS(H); MLIP__CHECK_POS(W);
+    if (gap < 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tile_panels: gap must be >= 0");
+    if (cols <= 0 || cols > n) cols = n;
+    rows = (n + cols - 1) / cols;
+    if ((double)cols * W + (double)(cols - 1) * gap > 0x7fffffff || (double)rows * H + (double)(rows - 1) * gap > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_tile_panels: the tiled image is too large");
+    ow = cols * W + (cols - 1) * gap, oh = rows * H + (rows - 1) * gap;
+    if (mlip__count3(&total, ow, oh, 3)) return MLIP_ERR_OVERFLOW;
+    *out_w = ow, *out_h = oh;
+    if (!out) return MLIP_OK;
+    MLIP__CHECK_PTR(panels);
+    mlip_fill(out, total, 1.0f);
+    plane = (size_t)ow * oh;
+    for (p = 0; p < n; p++) {
+        int x0 = (p % cols) * (W + gap), y0 = (p / cols) * (H + gap);
+        for (c = 0; c < 3; c++)
+            for (y = 0; y < H; y++)
+                memcpy(out + c * plane + (size_t)(y0 + y) * ow + x0, panels + (((size_t)p * 3 + c) * H + y) * W,
+                       (size_t)W * sizeof(float));
+    }
+    return MLIP_OK;
+}
+
+/* ---- zero-shot and embeddings ---- */
+
+#define MLIP__EMBED_CHUNK 8 /* images or texts encoded at once: bounds the activation memory */
+
+/* A head's weight (D, width) and bias (D), checked against the shapes the caller expects. */
+static mlip_status mlip__head(mlip_model *m, const char *name, int D, int width, const float **w, const float **b) {
+    char key[64];
+    size_t nw = 0, nb = 0;
+    snprintf(key, sizeof key, "head.%s.weight", name);
+    *w = mlip_model_tensor(m, key, &nw);
+    snprintf(key, sizeof key, "head.%s.bias", name);
+    *b = mlip_model_tensor(m, key, &nb);
+    if (!*w || !*b || nw != (size_t)D * width || nb != (size_t)D)
+        return mlip__fail(MLIP_ERR_FORMAT, "head.%s: missing or not (%d, %d)", name, D, width);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixels, int B, float *global, float *local) {
+    const mlip_model_config *cfg;
+    mlip_encoder *vit;
+    const float *gw, *gb, *lw = NULL, *lb = NULL;
+    float *img = NULL, *out = NULL, *cls = NULL;
+    int C, K, width, D, chunk, b0, i, c;
+    size_t plane, per_img = 0, per_out = 0, p;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(pixels); MLIP__CHECK_PTR(global);
+    MLIP__CHECK_POS(B);
+    cfg = mlip_model_get_config(model), vit = mlip_model_vit(model);
+    C = cfg->vit.channels, width = mlip_encoder_width(vit), D = cfg->embed_dim;
+    K = (vit->img_h / cfg->vit.patch_size) * (vit->img_w / cfg->vit.patch_size);
+    for (c = 0; c < C; c++)
+        if (!(cfg->image_std[c] > 0)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_images: image_std[%d] is not positive", c);
+    MLIP__TRY(mlip__head(model, "global_image", D, width, &gw, &gb));
+    if (local) MLIP__TRY(mlip__head(model, "local_image", D, width, &lw, &lb));
+    chunk = MLIP__MIN(B, MLIP__EMBED_CHUNK);
+    plane = (size_t)vit->img_h * vit->img_w;
+    if (mlip__count3(&per_img, C, vit->img_h, vit->img_w) || mlip__count3(&per_out, K + 1, width, chunk)) return MLIP_ERR_OVERFLOW;
+    img = (float *)mlip_alloc_zeroed(per_img * chunk, sizeof(float));
+    out = (float *)mlip_alloc_zeroed(per_out, sizeof(float));
+    cls = (float *)mlip_alloc_zeroed((size_t)chunk * width, sizeof(float));
+    if (!img || !out || !cls) st = MLIP_ERR_OUT_OF_MEMORY;
+    for (b0 = 0; !st && b0 < B; b0 += chunk) {
+        int nb = MLIP__MIN(chunk, B - b0);
+        for (i = 0; i < nb; i++) /* the ViT's input normalisation, per channel */
+            for (c = 0; c < C; c++) {
+                const float *src = pixels + ((size_t)(b0 + i) * C + c) * plane;
+                float *dst = img + ((size_t)i * C + c) * plane, mean = cfg->image_mean[c], inv = 1.0f / cfg->image_std[c];
+                for (p = 0; p < plane; p++) dst[p] = (src[p] - mean) * inv;
+            }
+        if ((st = mlip_vit_forward(vit, img, nb, NULL, 0, 0, out)) != MLIP_OK) break;
+        for (i = 0; i < nb; i++) mlip_copy(cls + (size_t)i * width, out + (size_t)i * (K + 1) * width, (size_t)width);
+        st = mlip_projection_forward(global + (size_t)b0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
+        for (i = 0; !st && local && i < nb; i++)
+            st = mlip_projection_forward(local + (size_t)(b0 + i) * K * D, NULL, NULL, out + ((size_t)i * (K + 1) + 1) * width,
+                                         lw, lb, K, width, D);
+    }
+    mlip_free(img);
+    mlip_free(out);
+    mlip_free(cls);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok, const char *const *texts, int n,
+                                           int max_tokens, float *global) {
+    const mlip_model_config *cfg;
+    mlip_encoder *bert;
+    mlip_tokenizer *own = NULL;
+    const float *gw, *gb;
+    float *out = NULL, *cls = NULL;
+    int *ids = NULL;
+    uint8_t *mask = NULL;
+    int T, width, D, chunk, i0, i;
+    size_t per_out = 0;
+    mlip_status st;
+    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(texts); MLIP__CHECK_PTR(global);
+    MLIP__CHECK_POS(n);
+    for (i = 0; i < n; i++)
+        if (!texts[i]) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: texts[%d] is NULL", i);
+    cfg = mlip_model_get_config(model), bert = mlip_model_bert(model);
+    width = mlip_encoder_width(bert), D = cfg->embed_dim;
+    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions : max_tokens;
+    if (T < 2) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: max_tokens %d leaves no room for [CLS] and [SEP]", T);
+    MLIP__TRY(mlip__head(model, "global_text", D, width, &gw, &gb));
+    if (!tok) {
+        MLIP__TRY(mlip_model_tokenizer(model, &own));
+        tok = own;
+    }
+    chunk = MLIP__MIN(n, MLIP__EMBED_CHUNK);
+    st = mlip__count3(&per_out, chunk, T, width);
+    if (!st) {
+        out = (float *)mlip_alloc(per_out * sizeof(float));
+        cls = (float *)mlip_alloc((size_t)chunk * width * sizeof(float));
+        ids = (int *)mlip_alloc((size_t)chunk * T * sizeof(int));
+        mask = (uint8_t *)mlip_alloc((size_t)chunk * T);
+        if (!out || !cls || !ids || !mask) st = MLIP_ERR_OUT_OF_MEMORY;
+    }
+    for (i0 = 0; !st && i0 < n; i0 += chunk) {
+        int nb = MLIP__MIN(chunk, n - i0), longest = 2, real = 0;
+        for (i = 0; !st && i < nb; i++) {
+            st = mlip_tokenizer_encode(tok, texts[i0 + i], strlen(texts[i0 + i]), T, ids + (size_t)i * T, mask + (size_t)i * T, &real);
+            longest = MLIP__MAX(longest, real);
+        }
+        if (st) break;
+        /* drop the padding columns no text of this chunk reaches: padding is masked out of
+           attention, so [CLS] does not change, and short texts cost less */
+        for (i = 1; i < nb; i++) {
+            memmove(ids + (size_t)i * longest, ids + (size_t)i * T, (size_t)longest * sizeof(int));
+            memmove(mask + (size_t)i * longest, mask + (size_t)i * T, (size_t)longest);
+        }
+        if ((st = mlip_bert_forward(bert, ids, NULL, mask, nb, longest, 0, out)) != MLIP_OK) break;
+        for (i = 0; i < nb; i++) mlip_copy(cls + (size_t)i * width, out + (size_t)i * longest * width, (size_t)width);
+        st = mlip_projection_forward(global + (size_t)i0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
+    }
+    mlip_free(out);
+    mlip_free(cls);
+    mlip_free(ids);
+    mlip_free(mask);
+    mlip_tokenizer_free(own);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_model_logit_scale(mlip_model *model, int local, float *scale) {
+    const char *name = local ? "local_logit_scale" : "logit_scale";
+    size_t count = 0;
+    const float *theta;
+    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(scale);
+    theta = mlip_model_tensor(model, name, &count);
+    if (!theta || count != 1) return mlip__fail(MLIP_ERR_FORMAT, "mlip_model_logit_scale: the model has no scalar %s", name);
+    if (theta[0] - theta[0] != 0.0f) return mlip__fail(MLIP_ERR_NUMERIC, "mlip_model_logit_scale: %s is not finite", name);
+    *scale = theta[0] >= logf(100.0f) ? 100.0f : expf(theta[0]);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_zeroshot_scores(const float *img, const float *pos, const float *neg, int B, int C, int D,
+                                         float scale, float *prob) {
+    size_t n = 0, i;
+    float *sn;
+    MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(pos); MLIP__CHECK_PTR(prob);
+    MLIP__CHECK_POS(B); MLIP__CHECK_POS(C); MLIP__CHECK_POS(D);
+    if (!(scale > 0) || scale - scale != 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_zeroshot_scores: scale must be positive and finite");
+    if (mlip__count3(&n, B, C, 1)) return MLIP_ERR_OVERFLOW;
+    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B, C, D, scale, img, D, pos, D, 0.0f, prob, C));
+    if (!neg) return mlip_softmax_forward(prob, prob, B, C);
+    sn = (float *)mlip_alloc(n * sizeof(float));
+    if (!sn) return MLIP_ERR_OUT_OF_MEMORY;
+    if (mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B, C, D, scale, img, D, neg, D, 0.0f, sn, C)) {
+        mlip_free(sn);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    /* a two-way softmax {pos, neg} is the sigmoid of the difference */
+    for (i = 0; i < n; i++) prob[i] = (float)mlip__sigmoid((double)prob[i] - sn[i]);
+    mlip_free(sn);
+    return MLIP_OK;
+}
+
+static int mlip__float_desc(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
+MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float *sentence, int K, int D, float fraction,
+                                          float *score) {
+    float *sim;
+    double ns, sum = 0;
+    int k, m;
+    MLIP__CHECK_PTR(patch_local); MLIP__CHECK_PTR(sentence); MLIP__CHECK_PTR(score);
+    MLIP__CHECK_POS(K); MLIP__CHECK_POS(D);
+    if (fraction == 0) fraction = 0.1f;
+    if (!(fraction > 0 && fraction <= 1)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_local_topk_score: fraction must be in (0, 1]");
+    /* ceil, less a hair so that 0.1f of 10 patches is 1 patch despite 0.1f > 0.1 */
+    m = (int)ceil((double)fraction * K - 1e-6);
+    m = m < 1 ? 1 : m > K ? K : m;
+    sim = (float *)mlip_alloc((size_t)K * sizeof(float));
+    if (!sim) return MLIP_ERR_OUT_OF_MEMORY;
+    ns = sqrt(mlip_dot(sentence, sentence, (size_t)D));
+    for (k = 0; k < K; k++) {
+        const float *pk = patch_local + (size_t)k * D;
+        double np = sqrt(mlip_dot(pk, pk, (size_t)D));
+        sim[k] = (float)(mlip_dot(pk, sentence, (size_t)D) / MLIP__MAX(np * ns, 1e-12));
+    }
+    qsort(sim, (size_t)K, sizeof(float), mlip__float_desc);
+    for (k = 0; k < m; k++) sum += sim[k];
+    mlip_free(sim);
+    *score = (float)(sum / m);
+    return MLIP_OK;
+}
 
 /* ======================================================================================
    11. File format

@@ -21,6 +21,7 @@
 #include "test_format.c"
 #include "test_train.c"
 #include "test_dataset.c"
+#include "test_downstream.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -37,6 +38,7 @@ static const mt_suite suites[] = {
     {"format", format_tests},
     {"train", train_tests},
     {"dataset", dataset_cases},
+    {"downstream", downstream_cases},
 };
 
 static double mt_now(void) {
