@@ -748,6 +748,21 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
 MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok,
                                            const char *const *texts, int n, int max_tokens,
                                            float *global);
+/* One report's sentences for the local side: text encoded with max_tokens positions (as
+   embed_texts), split into at most max_sentences sentences (mlip_tokenizer_sentences), each
+   sentence the mean of its token states through the local text head, L2-normalised, into
+   local (max_sentences, D); *n_sent (may be 0) of them are set. global (D) (may be NULL) gets
+   the whole report's global embedding. */
+MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tokenizer *tok,
+                                               const char *text, int max_tokens, int max_sentences,
+                                               float *local, float *global, int *n_sent);
+/* Explanation: the balanced optimal-transport plan between an image's patches and a report's
+   sentences, exactly the matching the local loss trains: S = patch_local (K, D) .
+   sentences (L, D)^T, Sinkhorn with opt (NULL: the defaults), plan (K, L) (each column sums
+   to 1 / L: where sentence l's share of the image lies). z (may be NULL) gets the transport
+   value, the model's local image-report score. */
+MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sentences, int K, int L,
+                                      int D, const mlip_ot_options *opt, float *plan, float *z);
 /* The model's logit scale exp(theta), clamped to 100 as in training: local = 0 the global one
    ("logit_scale"), 1 the local one ("local_logit_scale"). */
 MLIPDEF mlip_status mlip_model_logit_scale(mlip_model *model, int local, float *scale);
@@ -7180,6 +7195,62 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
     mlip_free(img);
     mlip_free(out);
     mlip_free(cls);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tokenizer *tok, const char *text,
+                                               int max_tokens, int max_sentences, float *local, float *global,
+                                               int *n_sent) {
+    const mlip_model_config *cfg;
+    mlip_encoder *bert;
+    mlip_tokenizer *own = NULL;
+    const float *lw, *lb, *gw, *gb;
+    float *out = NULL, *mean = NULL;
+    int *ids = NULL, *begin = NULL, *end = NULL, T, width, D, real = 0, n = 0;
+    uint8_t *mask = NULL;
+    mlip_status st;
+    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(text); MLIP__CHECK_PTR(local); MLIP__CHECK_PTR(n_sent);
+    MLIP__CHECK_POS(max_sentences);
+    *n_sent = 0;
+    cfg = mlip_model_get_config(model), bert = mlip_model_bert(model);
+    width = mlip_encoder_width(bert), D = cfg->embed_dim;
+    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions : max_tokens;
+    if (T < 2) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_sentences: max_tokens %d is too small", T);
+    MLIP__TRY(mlip__head(model, "local_text", D, width, &lw, &lb));
+    MLIP__TRY(mlip__head(model, "global_text", D, width, &gw, &gb));
+    if (!tok) {
+        MLIP__TRY(mlip_model_tokenizer(model, &own));
+        tok = own;
+    }
+    out = (float *)mlip_alloc_zeroed((size_t)T, (size_t)width * sizeof(float));
+    mean = (float *)mlip_alloc_zeroed((size_t)max_sentences, (size_t)width * sizeof(float));
+    ids = (int *)mlip_alloc_zeroed((size_t)T, sizeof(int));
+    mask = (uint8_t *)mlip_alloc_zeroed((size_t)T, 1);
+    begin = (int *)mlip_alloc_zeroed((size_t)max_sentences, sizeof(int));
+    end = (int *)mlip_alloc_zeroed((size_t)max_sentences, sizeof(int));
+    st = out && mean && ids && mask && begin && end ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
+    if (!st) st = mlip_tokenizer_encode(tok, text, strlen(text), T, ids, mask, &real);
+    if (!st) st = mlip_tokenizer_sentences(tok, text, strlen(text), T, max_sentences, begin, end, &n);
+    if (!st) st = mlip_bert_forward(bert, ids, NULL, mask, 1, real, 0, out); /* no padding needed */
+    if (!st && global) st = mlip_projection_forward(global, NULL, NULL, out, gw, gb, 1, width, D);
+    if (!st && n > 0) st = mlip_span_mean_forward(mean, out, begin, end, n, real, width);
+    if (!st && n > 0) st = mlip_projection_forward(local, NULL, NULL, mean, lw, lb, n, width, D);
+    if (!st) *n_sent = n;
+    mlip_free(out), mlip_free(mean), mlip_free(ids), mlip_free(mask), mlip_free(begin), mlip_free(end);
+    mlip_tokenizer_free(own);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sentences, int K, int L, int D,
+                                      const mlip_ot_options *opt, float *plan, float *z) {
+    float *S;
+    mlip_status st;
+    MLIP__CHECK_PTR(patch_local); MLIP__CHECK_PTR(sentences); MLIP__CHECK_PTR(plan);
+    MLIP__CHECK_POS(K); MLIP__CHECK_POS(L); MLIP__CHECK_POS(D);
+    if (!(S = (float *)mlip_alloc_zeroed((size_t)K, (size_t)L * sizeof(float)))) return MLIP_ERR_OUT_OF_MEMORY;
+    st = mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, K, L, D, 1.0f, patch_local, D, sentences, D, 0.0f, S, L);
+    if (!st) st = mlip_sinkhorn(S, K, L, L, opt, plan, z, NULL, NULL);
+    mlip_free(S);
     return st;
 }
 

@@ -585,6 +585,44 @@ static void test_ds_embed_texts(void) {
     free(out);
 }
 
+/* Sentence embeddings: one BERT pass, span means, the local head; and the explanation plan. */
+static void test_ds_embed_sentences(void) {
+    enum { T = 16, WD = 16, D = 8, K = 16 };
+    static const char text[] = "the heart is normal. no pleural effusion; the lungs are clear.";
+    mlip_tokenizer *tok = NULL;
+    mlip_model *m = ds_model(&tok);
+    int ids[T], begin[4], end[4], n = 0, n2 = 0, real = 0, l, k;
+    uint8_t mask[T];
+    float out[T * WD], mean[4 * WD], local[4 * D], local2[4 * D], glob[D], g2[D], patches[K * D], plan[K * 4], z = 0;
+    const char *one = text;
+    if (!m) return;
+    CHECK_OK(mlip_model_embed_sentences(m, tok, text, T, 4, local, glob, &n));
+    CHECK(n == 3);
+    CHECK_OK(mlip_tokenizer_encode(tok, text, strlen(text), T, ids, mask, &real));
+    CHECK_OK(mlip_tokenizer_sentences(tok, text, strlen(text), T, 4, begin, end, &n2));
+    CHECK(n2 == n);
+    CHECK_OK(mlip_bert_forward(mlip_model_bert(m), ids, NULL, mask, 1, T, 0, out));
+    CHECK_OK(mlip_span_mean_forward(mean, out, begin, end, n2, T, WD));
+    CHECK_OK(mlip_projection_forward(local2, NULL, NULL, mean, mlip_model_tensor(m, "head.local_text.weight", NULL),
+                                     mlip_model_tensor(m, "head.local_text.bias", NULL), n2, WD, D));
+    CHECK_MSG(mt_max_rel_diff(local, local2, (size_t)n * D) < 1e-5, "sentence embeddings differ by %.3g",
+              mt_max_rel_diff(local, local2, (size_t)n * D));
+    CHECK_OK(mlip_model_embed_texts(m, tok, &one, 1, T, g2));
+    CHECK(mt_max_rel_diff(glob, g2, D) < 1e-5);
+    /* the plan between 16 patches and the 3 sentences: marginals 1/16 and 1/3 */
+    mt_fill_uniform(patches, K * D, -1, 1, 73);
+    for (k = 0; k < K; k++) mlip_l2norm_forward(patches + k * D, NULL, patches + k * D, 1, D, 1e-12f);
+    CHECK_OK(mlip_explain_plan(patches, local, K, n, D, NULL, plan, &z));
+    for (l = 0; l < n; l++) {
+        double col = 0;
+        for (k = 0; k < K; k++) col += plan[k * n + l];
+        CHECK(fabs(col - 1.0 / n) < 1e-5);
+    }
+    CHECK(z >= -1.0f && z <= 1.0f);
+    mlip_model_free(m);
+    mlip_tokenizer_free(tok);
+}
+
 static const mt_case downstream_cases[] = {
     {"auroc_hand", test_ds_auroc_hand},
     {"average_precision_hand", test_ds_average_precision_hand},
@@ -604,5 +642,6 @@ static const mt_case downstream_cases[] = {
     {"local_topk", test_ds_local_topk},
     {"embed_images", test_ds_embed_images},
     {"embed_texts", test_ds_embed_texts},
+    {"embed_sentences", test_ds_embed_sentences},
     {NULL, NULL},
 };
