@@ -662,6 +662,7 @@ static int cmd_info(int argc, char **argv) {
 }
 
 #include "train.h"
+#include "eval.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: mlip <command> [options]   (mlip <command> --help for details)\n"
@@ -674,7 +675,9 @@ static void usage(FILE *f) {
 
                "  convert   safetensors <-> .mlip, and .mlip to f16 / bf16 / int8\n"
                "  info      config, tensors and sizes of a .mlip or safetensors model\n"
-               "  train     pre-train a model with the MLIP objective on image-report pairs\n");
+               "  train     pre-train a model with the MLIP objective on image-report pairs\n"
+               "  eval      zero-shot AUROC, linear probe, few-shot segmentation of a model on a TSV\n"
+               "  explain   heat maps of where each sentence of a report lies in an image (PNG)\n");
 }
 
 int main(int argc, char **argv) {
@@ -690,6 +693,8 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 2, argv + 2);
     if (!strcmp(argv[1], "info")) return cmd_info(argc - 2, argv + 2);
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "explain")) return cmd_explain(argc - 2, argv + 2);
     fprintf(stderr, "mlip: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
