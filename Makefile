@@ -40,7 +40,7 @@ TEST_THREADS ?= 2
 BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THREADS)),-nothreads,)$(SUFFIX)
 
 TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
-EXAMPLES = examples/tiny_block
+EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
 .PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
