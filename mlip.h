@@ -109,6 +109,27 @@ MLIPDEF void *mlip_alloc(size_t bytes);
 MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size); /* checked count*size */
 MLIPDEF void mlip_free(void *ptr);
 
+/* No-heap mode. mlip_use_memory(buffer, bytes) makes every allocation of the library come from
+   the caller's buffer instead of the hooks (a bump allocator, 64-byte aligned blocks, about 64
+   bytes of bookkeeping each): freeing the most recent block gives its space back (and that of
+   blocks freed before it that it was covering), other frees only mark their block. When the
+   buffer is exhausted the call fails with MLIP_ERR_OUT_OF_MEMORY like a failed malloc.
+   mlip_use_memory(NULL, 0) returns to the hooks; whatever was allocated from the buffer must
+   be freed before that, or abandoned with the buffer. Blocks allocated before the switch are
+   still freed through the hooks. The arena is one per process: in this mode only one thread
+   may call the library at a time (the thread pool's tasks never allocate, so threads stay
+   usable). Inference needs no heap at all this way: load a model from memory with copy = 0,
+   build its tokenizer, tokenize, run the encoders and the heads (tests/noheap_tu.c).
+   `bytes` counts from the first 64-byte-aligned address in buffer: add 63 when the buffer
+   is not aligned.
+   To size the buffer: mlip_measure_memory_begin(), run the same calls (through the normal
+   heap), mlip_measure_memory_end(&bytes) gives the exact arena size they need (the arena's
+   peak, bookkeeping and alignment included), for the same model, inputs and build. Measuring
+   and the arena do not nest with each other. Both: MLIP_ERR_INVALID_ARG when misused. */
+MLIPDEF mlip_status mlip_use_memory(void *buffer, size_t bytes);
+MLIPDEF mlip_status mlip_measure_memory_begin(void);
+MLIPDEF mlip_status mlip_measure_memory_end(size_t *peak_bytes);
+
 /* RNG: PCG32 (O'Neill), the same seed gives the same numbers on every platform.
    Integer and uniform streams are bit-exact everywhere; normals go through libm. */
 typedef struct mlip_rng {
@@ -949,14 +970,83 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
 }
 
 /* Aligned allocation on top of the hooks: over-allocate, align up to 64 bytes, and keep
-   the hook's own pointer just below the aligned block. */
+   the hook's own pointer just below the aligned block. A block made while measuring (see
+   mlip_measure_memory_begin) has that pointer tagged in its low bit and a mlip__blk just
+   below it, so it can be told apart when freed. */
 #define MLIP__ALIGN 64
+
+/* Bookkeeping of the no-heap arena, just below each block it hands out. The same records
+   simulate the arena while measuring, so the measured size is exactly what the arena needs. */
+typedef struct mlip__blk {
+    size_t prev_top;        /* the arena's top before this block */
+    struct mlip__blk *prev; /* the block made before it (the stack below) */
+    unsigned gen;           /* measurement it belongs to (measuring only) */
+    int freed;              /* freed, but a later block still lies above it */
+} mlip__blk;
+
+typedef struct mlip__arena {
+    unsigned char *base; /* 64-byte aligned; NULL: no arena (virtual while measuring) */
+    size_t cap, top, peak;
+    mlip__blk *last;     /* the top block */
+} mlip__arena;
+static mlip__arena mlip__mem;  /* mlip_use_memory */
+static mlip__arena mlip__meas; /* the simulated arena of a measurement */
+static int mlip__measuring = 0;
+static unsigned mlip__meas_gen = 0;
+
+/* Reserve a block of `bytes` at the top of arena a (only offsets; the caller writes the
+   record). Returns the block's data offset, or 0 when it does not fit (offset 0 is never a
+   block: the record comes first). */
+static size_t mlip__arena_push(mlip__arena *a, size_t bytes) {
+    size_t data = a->top + sizeof(mlip__blk) + MLIP__ALIGN - 1, end;
+    if (data < a->top) return 0;
+    data -= data % MLIP__ALIGN;
+    end = data + bytes;
+    if (end < data || (a->base && end > a->cap)) return 0;
+    a->top = end;
+    if (end > a->peak) a->peak = end;
+    return data;
+}
+
+/* Mark b freed and pop every freed block off the top. Measuring: popped blocks go back to
+   the heap now (they were kept so the chain stays readable). */
+static void mlip__arena_release(mlip__arena *a, mlip__blk *b) {
+    b->freed = 1;
+    while (a->last && a->last->freed) {
+        mlip__blk *top = a->last;
+        a->top = top->prev_top;
+        a->last = top->prev;
+        if (!a->base) {
+            void *raw;
+            memcpy(&raw, top + 1, sizeof raw);
+            MLIP_FREE((void *)((uintptr_t)raw & ~(uintptr_t)1));
+        }
+    }
+}
+
 /* Not inlined: gcc -O3's object-size analysis sees through the size check into impossible
    sizes and warns about them; allocation is never on a hot path anyway. */
 static MLIP__NOINLINE void *mlip__alloc(size_t bytes, int zeroed) {
-    size_t total = 0;
+    size_t total = 0, extra = mlip__measuring ? sizeof(mlip__blk) : 0;
     unsigned char *raw, *aligned;
-    if (mlip_size_add(bytes, MLIP__ALIGN + sizeof(void *), &total)) return NULL;
+    uintptr_t tagged;
+    if (mlip__mem.base) { /* no-heap mode: from the caller's buffer */
+        size_t top = mlip__mem.top, data = mlip__arena_push(&mlip__mem, bytes);
+        mlip__blk *b;
+        if (!data) {
+            mlip__fail(MLIP_ERR_OUT_OF_MEMORY,
+                       "out of memory allocating %lu bytes: the buffer of mlip_use_memory (%lu "
+                       "bytes) is full (%lu in use)",
+                       (unsigned long)bytes, (unsigned long)mlip__mem.cap, (unsigned long)top);
+            return NULL;
+        }
+        b = (mlip__blk *)(void *)(mlip__mem.base + data) - 1;
+        b->prev_top = top, b->prev = mlip__mem.last, b->gen = 0, b->freed = 0;
+        mlip__mem.last = b;
+        if (zeroed) memset(mlip__mem.base + data, 0, bytes);
+        return mlip__mem.base + data;
+    }
+    if (mlip_size_add(bytes, MLIP__ALIGN + sizeof(void *) + extra, &total)) return NULL;
 #ifdef MLIP__LIBC_ALLOC
     /* calloc hands large blocks over as untouched zero pages: an arena that is replaced
        before it is written (weights mapped from a file) then never costs resident memory */
@@ -970,9 +1060,18 @@ static MLIP__NOINLINE void *mlip__alloc(size_t bytes, int zeroed) {
                    (unsigned long)bytes);
         return NULL;
     }
-    aligned = raw + sizeof(void *);
+    aligned = raw + sizeof(void *) + extra;
     aligned += (MLIP__ALIGN - ((uintptr_t)aligned % MLIP__ALIGN)) % MLIP__ALIGN;
-    memcpy(aligned - sizeof(void *), &raw, sizeof raw);
+    tagged = (uintptr_t)raw;
+    if (extra) { /* measuring: the block's place in the simulated arena */
+        mlip__blk *b = (mlip__blk *)(void *)(aligned - sizeof(void *)) - 1;
+        b->prev_top = mlip__meas.top, b->prev = mlip__meas.last, b->gen = mlip__meas_gen;
+        b->freed = 0;
+        mlip__arena_push(&mlip__meas, bytes);
+        mlip__meas.last = b;
+        tagged |= 1; /* malloc's pointers are at least 2-byte aligned */
+    }
+    memcpy(aligned - sizeof(void *), &tagged, sizeof tagged);
     return aligned;
 }
 
@@ -985,10 +1084,100 @@ MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size) {
 }
 
 MLIPDEF void mlip_free(void *ptr) {
-    void *raw;
+    uintptr_t raw;
     if (!ptr) return;
+    if (mlip__mem.base && (unsigned char *)ptr > mlip__mem.base &&
+        (unsigned char *)ptr <= mlip__mem.base + mlip__mem.cap) {
+        mlip__arena_release(&mlip__mem, (mlip__blk *)ptr - 1);
+        return;
+    }
     memcpy(&raw, (unsigned char *)ptr - sizeof(void *), sizeof raw);
-    MLIP_FREE(raw);
+    if (raw & 1) { /* made while measuring */
+        mlip__blk *b = (mlip__blk *)(void *)((unsigned char *)ptr - sizeof(void *)) - 1;
+        if (mlip__measuring && b->gen == mlip__meas_gen) {
+            mlip__arena_release(&mlip__meas, b); /* the heap block goes when it is popped */
+            return;
+        }
+        raw &= ~(uintptr_t)1;
+    }
+    MLIP_FREE((void *)raw);
+}
+
+MLIPDEF mlip_status mlip_use_memory(void *buffer, size_t bytes) {
+    size_t skip;
+    if (!buffer) {
+        if (bytes) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: NULL buffer of %lu bytes", (unsigned long)bytes);
+        memset(&mlip__mem, 0, sizeof mlip__mem);
+        return MLIP_OK;
+    }
+    if (mlip__measuring) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: a measurement is running");
+    if (mlip__mem.base) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: a buffer is in use already (pass NULL first)");
+    skip = (MLIP__ALIGN - (uintptr_t)buffer % MLIP__ALIGN) % MLIP__ALIGN;
+    if (bytes <= skip + MLIP__ALIGN) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: %lu bytes is too small", (unsigned long)bytes);
+    memset(&mlip__mem, 0, sizeof mlip__mem);
+    mlip__mem.base = (unsigned char *)buffer + skip;
+    mlip__mem.cap = bytes - skip;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_measure_memory_begin(void) {
+    if (mlip__measuring || mlip__mem.base)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_begin: %s", mlip__measuring ? "already measuring" : "a mlip_use_memory buffer is in use");
+    memset(&mlip__meas, 0, sizeof mlip__meas);
+    mlip__meas_gen++;
+    mlip__measuring = 1;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_measure_memory_end(size_t *peak_bytes) {
+    mlip__blk *b, *above = NULL;
+    if (!mlip__measuring) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_end: not measuring");
+    /* blocks freed but kept for the simulation go back to the heap; live ones are freed
+       normally later (their generation is over) */
+    for (b = mlip__meas.last; b;) {
+        mlip__blk *below = b->prev;
+        if (b->freed) {
+            void *raw;
+            memcpy(&raw, b + 1, sizeof raw);
+            if (above) above->prev = below;
+            MLIP_FREE((void *)((uintptr_t)raw & ~(uintptr_t)1));
+        } else {
+            above = b;
+        }
+        b = below;
+    }
+    mlip__measuring = 0;
+    mlip__meas_gen++;
+    if (peak_bytes) *peak_bytes = mlip__meas.peak;
+    return MLIP_OK;
+}
+
+/* NaN/Inf at the boundary: inputs and loaded weights are checked once where they enter, so a
+   bad pixel or a corrupted checkpoint is reported by name instead of turning every output
+   into NaN. `what` names the buffer in the message. */
+static mlip_status mlip__check_finite(const float *x, size_t n, const char *what) {
+    ptrdiff_t i = mlip_find_nonfinite(x, n);
+    if (i < 0) return MLIP_OK;
+    return mlip__fail(MLIP_ERR_NUMERIC, "%s: element %ld is %s (NaN/Inf is not accepted)", what,
+                      (long)i, x[i] != x[i] ? "NaN" : "Inf");
+}
+
+/* Every tensor of a model that was just loaded (mlip_model_load_*, safetensors import). */
+static mlip_status mlip__check_finite_model(mlip_model *m) {
+    int i, n = mlip_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        mlip_param_info info;
+        size_t count = 0;
+        const float *w;
+        if (mlip_model_tensor_info(m, i, &info, NULL)) continue;
+        if ((w = mlip_model_tensor(m, info.name, &count)) != NULL) {
+            char what[96];
+            mlip_status st;
+            snprintf(what, sizeof what, "loaded model: tensor %s", info.name);
+            if ((st = mlip__check_finite(w, count, what))) return st;
+        }
+    }
+    return MLIP_OK;
 }
 
 /* ---- RNG: PCG32 (XSH-RR output of a 64-bit LCG). Pure integer arithmetic, so every
@@ -3091,6 +3280,7 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
         for (i = 0; i < B * n; i++)
             if (visible[i] < 0 || visible[i] >= K)
                 return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: visible[%d] = %d outside [0, %d)", i, visible[i], K);
+    MLIP__TRY(mlip__check_finite(img, (size_t)B * e->vit.channels * e->img_h * e->img_w, "mlip_vit_forward: img"));
     T = n + 1, D = e->width, cpp = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
     MLIP__TRY(mlip__acts_prepare(e, B, T, n, training));
     /* patch embedding of the visible patches only: masking saves this GEMM too */
@@ -6117,6 +6307,7 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         }
         k += count;
     }
+    if ((st = mlip__check_finite_model(m))) goto fail; /* NaN/Inf weights: refused by name */
     mlip_free(file_off), mlip_free(meta_pos);
     *out = m;
     return MLIP_OK;
@@ -6663,6 +6854,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
         if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
         if (st) goto done;
     }
+    st = mlip__check_finite_model(m); /* NaN/Inf weights: refused by name */
 done:
     mlip__fmt_st_free(&s);
     mlip_free(seen);
@@ -7807,6 +7999,7 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
     W = in->width, H = in->height;
     plane = (size_t)W * H;
     in_ch = in->channels >= 3 ? 3 : 1; /* alpha is dropped */
+    if ((st = mlip__check_finite(in->pixels, plane * (size_t)in->channels, "mlip_image_preprocess: pixels"))) return st;
     /* 1. normalise to [0,1] */
     if (o.norm == MLIP_IMAGE_NORM_AUTO)
         o.norm = in->format == MLIP_IMAGE_DICOM ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
