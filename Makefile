@@ -39,7 +39,7 @@ CXXFLAGS_ALL = -std=c++11 $(WARN) $(OPT) $(ARCH) $(DEFS) $(EXTRA)
 TEST_THREADS ?= 2
 BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THREADS)),-nothreads,)$(SUFFIX)
 
-TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
+TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block
 
 .PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
@@ -65,10 +65,16 @@ $(BUILD)/runner.o: $(TEST_SRC) mlip.h
 $(BUILD)/static_tu.o: tests/static_tu.c mlip.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_ALL) -c -o $@ tests/static_tu.c
+$(BUILD)/oom_tu.o: tests/oom_tu.c mlip.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_ALL) -c -o $@ tests/oom_tu.c
+$(BUILD)/noheap_tu.o: tests/noheap_tu.c tests/infer_common.h mlip.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_ALL) -c -o $@ tests/noheap_tu.c
 $(BUILD)/cxx_tu.o: tests/cxx_tu.cpp mlip.h
 	@mkdir -p $(BUILD)
 	$(CXX) $(CXXFLAGS_ALL) -c -o $@ tests/cxx_tu.cpp
-$(BUILD)/runner: $(BUILD)/runner.o $(BUILD)/static_tu.o $(BUILD)/cxx_tu.o
+$(BUILD)/runner: $(BUILD)/runner.o $(BUILD)/static_tu.o $(BUILD)/oom_tu.o $(BUILD)/noheap_tu.o $(BUILD)/cxx_tu.o
 	$(CXX) $(EXTRA) -o $@ $^ $(LIBS)
 
 # The header must compile cleanly as C99 and C++ under both compilers, with and without
@@ -115,14 +121,18 @@ define cross_test
 	mkdir -p build/$(3) && \
 	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/runner.o tests/runner.c && \
 	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/static_tu.o tests/static_tu.c && \
-	$(1) -static -o build/$(3)/runner build/$(3)/runner.o build/$(3)/static_tu.o -lm -lpthread && \
+	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/oom_tu.o tests/oom_tu.c && \
+	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/noheap_tu.o tests/noheap_tu.c && \
+	$(1) -static -o build/$(3)/runner build/$(3)/runner.o build/$(3)/static_tu.o build/$(3)/oom_tu.o \
+	  build/$(3)/noheap_tu.o -lm -lpthread && \
 	$(2) build/$(3)/runner --threads $(TEST_THREADS) $(5)
 endef
 
-test-aarch64: $(TEST_SRC) tests/static_tu.c mlip.h
+CROSS_DEPS = $(TEST_SRC) tests/static_tu.c tests/oom_tu.c tests/noheap_tu.c mlip.h
+test-aarch64: $(CROSS_DEPS)
 	$(call cross_test,$(CROSS_AARCH64),qemu-aarch64,aarch64,gcc-aarch64-linux-gnu,--expect-kernel neon)
 
-test-be: $(TEST_SRC) tests/static_tu.c mlip.h
+test-be: $(CROSS_DEPS)
 	$(call cross_test,$(CROSS_BE),qemu-s390x,s390x,gcc-s390x-linux-gnu,--expect-kernel scalar)
 
 bench: tools/bench_gemm

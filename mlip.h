@@ -110,22 +110,23 @@ MLIPDEF void *mlip_alloc_zeroed(size_t count, size_t elem_size); /* checked coun
 MLIPDEF void mlip_free(void *ptr);
 
 /* No-heap mode. mlip_use_memory(buffer, bytes) makes every allocation of the library come from
-   the caller's buffer instead of the hooks (a bump allocator, 64-byte aligned blocks, about 64
-   bytes of bookkeeping each): freeing the most recent block gives its space back (and that of
-   blocks freed before it that it was covering), other frees only mark their block. When the
-   buffer is exhausted the call fails with MLIP_ERR_OUT_OF_MEMORY like a failed malloc.
-   mlip_use_memory(NULL, 0) returns to the hooks; whatever was allocated from the buffer must
-   be freed before that, or abandoned with the buffer. Blocks allocated before the switch are
-   still freed through the hooks. The arena is one per process: in this mode only one thread
-   may call the library at a time (the thread pool's tasks never allocate, so threads stay
-   usable). Inference needs no heap at all this way: load a model from memory with copy = 0,
-   build its tokenizer, tokenize, run the encoders and the heads (tests/noheap_tu.c).
-   `bytes` counts from the first 64-byte-aligned address in buffer: add 63 when the buffer
-   is not aligned.
+   the caller's buffer instead of the hooks: 64-byte aligned blocks with a small record each
+   (up to 64 + 32 bytes of overhead), placed first-fit in address order, so a freed block's
+   space is reused at once. When the buffer has no room the call fails with
+   MLIP_ERR_OUT_OF_MEMORY, as after a failed malloc. mlip_use_memory(NULL, 0) returns to the
+   hooks; whatever was allocated from the buffer must be freed before that, or abandoned with
+   the buffer. Blocks allocated before the switch are still freed through the hooks. The
+   arena is one per process: in this mode only one thread may call the library at a time (the
+   thread pool's tasks never allocate, so mlip_set_num_threads still works). Inference needs no
+   heap at all this way: load a model from memory with copy = 0, build its tokenizer,
+   tokenize, decode and preprocess the image, run the encoders and the heads
+   (tests/noheap_tu.c). `bytes` counts from the first 64-byte-aligned address in buffer: add
+   63 when the buffer is not aligned.
    To size the buffer: mlip_measure_memory_begin(), run the same calls (through the normal
-   heap), mlip_measure_memory_end(&bytes) gives the exact arena size they need (the arena's
-   peak, bookkeeping and alignment included), for the same model, inputs and build. Measuring
-   and the arena do not nest with each other. Both: MLIP_ERR_INVALID_ARG when misused. */
+   heap), and mlip_measure_memory_end(&bytes) gives the exact arena size they need (its peak,
+   records and alignment included) for the same model, inputs, thread count and build: run
+   once on a PC, then reserve that much on the device. Measuring and the arena do not nest
+   with each other. Misuse (nesting, a NULL buffer with bytes > 0): MLIP_ERR_INVALID_ARG. */
 MLIPDEF mlip_status mlip_use_memory(void *buffer, size_t bytes);
 MLIPDEF mlip_status mlip_measure_memory_begin(void);
 MLIPDEF mlip_status mlip_measure_memory_end(size_t *peak_bytes);
@@ -975,53 +976,60 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
    below it, so it can be told apart when freed. */
 #define MLIP__ALIGN 64
 
-/* Bookkeeping of the no-heap arena, just below each block it hands out. The same records
-   simulate the arena while measuring, so the measured size is exactly what the arena needs. */
+/* Bookkeeping of the no-heap arena, just below each block it hands out. Live blocks form a
+   list in address order, and a new block goes into the first gap that holds it (first fit):
+   a block freed under others is reused at once, so a zero-copy load, which frees its
+   encoders' own weight arenas when it switches them to the file's bytes, costs nothing. The
+   same records (kept in the heap blocks) simulate the arena while measuring, so the measured
+   size is exactly what the arena needs. */
 typedef struct mlip__blk {
-    size_t prev_top;        /* the arena's top before this block */
-    struct mlip__blk *prev; /* the block made before it (the stack below) */
-    unsigned gen;           /* measurement it belongs to (measuring only) */
-    int freed;              /* freed, but a later block still lies above it */
+    size_t start, end;             /* the block's span in the arena: record, padding, data */
+    struct mlip__blk *prev, *next; /* the live blocks, in address order */
+    unsigned gen;                  /* the measurement it belongs to (measuring only) */
 } mlip__blk;
 
 typedef struct mlip__arena {
-    unsigned char *base; /* 64-byte aligned; NULL: no arena (virtual while measuring) */
-    size_t cap, top, peak;
-    mlip__blk *last;     /* the top block */
+    unsigned char *base; /* 64-byte aligned; NULL: simulated (measuring) */
+    size_t cap, peak;
+    mlip__blk *first;
 } mlip__arena;
 static mlip__arena mlip__mem;  /* mlip_use_memory */
 static mlip__arena mlip__meas; /* the simulated arena of a measurement */
 static int mlip__measuring = 0;
 static unsigned mlip__meas_gen = 0;
 
-/* Reserve a block of `bytes` at the top of arena a (only offsets; the caller writes the
-   record). Returns the block's data offset, or 0 when it does not fit (offset 0 is never a
-   block: the record comes first). */
-static size_t mlip__arena_push(mlip__arena *a, size_t bytes) {
-    size_t data = a->top + sizeof(mlip__blk) + MLIP__ALIGN - 1, end;
-    if (data < a->top) return 0;
-    data -= data % MLIP__ALIGN;
-    end = data + bytes;
-    if (end < data || (a->base && end > a->cap)) return 0;
-    a->top = end;
-    if (end > a->peak) a->peak = end;
-    return data;
+/* Place a block of `bytes` in arena a: its data offset (0 when it does not fit: offset 0 is
+   never data, the record comes first); *after gets the live block it follows (NULL: first). */
+static size_t mlip__arena_place(const mlip__arena *a, size_t bytes, mlip__blk **after) {
+    mlip__blk *prev = NULL, *next = a->first;
+    for (;;) {
+        size_t lo = prev ? prev->end : 0, data = lo + sizeof(mlip__blk) + MLIP__ALIGN - 1;
+        if (data < lo) return 0;
+        data -= data % MLIP__ALIGN;
+        if (data + bytes >= data &&
+            (next ? data + bytes <= next->start : !a->base || data + bytes <= a->cap)) {
+            *after = prev;
+            return data;
+        }
+        if (!next) return 0;
+        prev = next, next = next->next;
+    }
 }
 
-/* Mark b freed and pop every freed block off the top. Measuring: popped blocks go back to
-   the heap now (they were kept so the chain stays readable). */
-static void mlip__arena_release(mlip__arena *a, mlip__blk *b) {
-    b->freed = 1;
-    while (a->last && a->last->freed) {
-        mlip__blk *top = a->last;
-        a->top = top->prev_top;
-        a->last = top->prev;
-        if (!a->base) {
-            void *raw;
-            memcpy(&raw, top + 1, sizeof raw);
-            MLIP_FREE((void *)((uintptr_t)raw & ~(uintptr_t)1));
-        }
-    }
+/* Record block b (data at offset `data`) as live in a, after block `after`. */
+static void mlip__arena_link(mlip__arena *a, mlip__blk *b, mlip__blk *after, size_t data, size_t bytes) {
+    b->start = data - sizeof(mlip__blk), b->end = data + bytes;
+    b->prev = after, b->next = after ? after->next : a->first;
+    if (b->next) b->next->prev = b;
+    if (after) after->next = b;
+    else a->first = b;
+    if (b->end > a->peak) a->peak = b->end;
+}
+
+static void mlip__arena_unlink(mlip__arena *a, mlip__blk *b) {
+    if (b->prev) b->prev->next = b->next;
+    else a->first = b->next;
+    if (b->next) b->next->prev = b->prev;
 }
 
 /* Not inlined: gcc -O3's object-size analysis sees through the size check into impossible
@@ -1031,18 +1039,16 @@ static MLIP__NOINLINE void *mlip__alloc(size_t bytes, int zeroed) {
     unsigned char *raw, *aligned;
     uintptr_t tagged;
     if (mlip__mem.base) { /* no-heap mode: from the caller's buffer */
-        size_t top = mlip__mem.top, data = mlip__arena_push(&mlip__mem, bytes);
-        mlip__blk *b;
+        mlip__blk *after = NULL;
+        size_t data = mlip__arena_place(&mlip__mem, bytes, &after);
         if (!data) {
             mlip__fail(MLIP_ERR_OUT_OF_MEMORY,
-                       "out of memory allocating %lu bytes: the buffer of mlip_use_memory (%lu "
-                       "bytes) is full (%lu in use)",
-                       (unsigned long)bytes, (unsigned long)mlip__mem.cap, (unsigned long)top);
+                       "out of memory allocating %lu bytes: no room left in the %lu-byte buffer "
+                       "of mlip_use_memory",
+                       (unsigned long)bytes, (unsigned long)mlip__mem.cap);
             return NULL;
         }
-        b = (mlip__blk *)(void *)(mlip__mem.base + data) - 1;
-        b->prev_top = top, b->prev = mlip__mem.last, b->gen = 0, b->freed = 0;
-        mlip__mem.last = b;
+        mlip__arena_link(&mlip__mem, (mlip__blk *)(void *)(mlip__mem.base + data) - 1, after, data, bytes);
         if (zeroed) memset(mlip__mem.base + data, 0, bytes);
         return mlip__mem.base + data;
     }
@@ -1064,11 +1070,10 @@ static MLIP__NOINLINE void *mlip__alloc(size_t bytes, int zeroed) {
     aligned += (MLIP__ALIGN - ((uintptr_t)aligned % MLIP__ALIGN)) % MLIP__ALIGN;
     tagged = (uintptr_t)raw;
     if (extra) { /* measuring: the block's place in the simulated arena */
-        mlip__blk *b = (mlip__blk *)(void *)(aligned - sizeof(void *)) - 1;
-        b->prev_top = mlip__meas.top, b->prev = mlip__meas.last, b->gen = mlip__meas_gen;
-        b->freed = 0;
-        mlip__arena_push(&mlip__meas, bytes);
-        mlip__meas.last = b;
+        mlip__blk *b = (mlip__blk *)(void *)(aligned - sizeof(void *)) - 1, *after = NULL;
+        size_t data = mlip__arena_place(&mlip__meas, bytes, &after);
+        mlip__arena_link(&mlip__meas, b, after, data, bytes);
+        b->gen = mlip__meas_gen;
         tagged |= 1; /* malloc's pointers are at least 2-byte aligned */
     }
     memcpy(aligned - sizeof(void *), &tagged, sizeof tagged);
@@ -1088,16 +1093,13 @@ MLIPDEF void mlip_free(void *ptr) {
     if (!ptr) return;
     if (mlip__mem.base && (unsigned char *)ptr > mlip__mem.base &&
         (unsigned char *)ptr <= mlip__mem.base + mlip__mem.cap) {
-        mlip__arena_release(&mlip__mem, (mlip__blk *)ptr - 1);
+        mlip__arena_unlink(&mlip__mem, (mlip__blk *)ptr - 1);
         return;
     }
     memcpy(&raw, (unsigned char *)ptr - sizeof(void *), sizeof raw);
     if (raw & 1) { /* made while measuring */
         mlip__blk *b = (mlip__blk *)(void *)((unsigned char *)ptr - sizeof(void *)) - 1;
-        if (mlip__measuring && b->gen == mlip__meas_gen) {
-            mlip__arena_release(&mlip__meas, b); /* the heap block goes when it is popped */
-            return;
-        }
+        if (mlip__measuring && b->gen == mlip__meas_gen) mlip__arena_unlink(&mlip__meas, b);
         raw &= ~(uintptr_t)1;
     }
     MLIP_FREE((void *)raw);
@@ -1130,24 +1132,9 @@ MLIPDEF mlip_status mlip_measure_memory_begin(void) {
 }
 
 MLIPDEF mlip_status mlip_measure_memory_end(size_t *peak_bytes) {
-    mlip__blk *b, *above = NULL;
     if (!mlip__measuring) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_end: not measuring");
-    /* blocks freed but kept for the simulation go back to the heap; live ones are freed
-       normally later (their generation is over) */
-    for (b = mlip__meas.last; b;) {
-        mlip__blk *below = b->prev;
-        if (b->freed) {
-            void *raw;
-            memcpy(&raw, b + 1, sizeof raw);
-            if (above) above->prev = below;
-            MLIP_FREE((void *)((uintptr_t)raw & ~(uintptr_t)1));
-        } else {
-            above = b;
-        }
-        b = below;
-    }
     mlip__measuring = 0;
-    mlip__meas_gen++;
+    mlip__meas_gen++; /* blocks still live are freed normally later */
     if (peak_bytes) *peak_bytes = mlip__meas.peak;
     return MLIP_OK;
 }
@@ -5547,9 +5534,11 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
     int i, n;
     char *v;
     MLIP__CHECK_PTR(m);
-    mlip_free(m->vocab);
-    m->vocab = NULL, m->vocab_len = 0, m->vocab_n = 0;
-    if (!tok) return MLIP_OK;
+    if (!tok) {
+        mlip_free(m->vocab);
+        m->vocab = NULL, m->vocab_len = 0, m->vocab_n = 0;
+        return MLIP_OK;
+    }
     n = mlip_tokenizer_vocab_size(tok);
     if (n > m->config.bert.vocab_size)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
@@ -5562,6 +5551,7 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
         memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
     }
     v[pos] = '\0';
+    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
     m->vocab = v, m->vocab_len = total, m->vocab_n = n;
     return MLIP_OK;
 }

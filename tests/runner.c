@@ -19,6 +19,7 @@
 #include "test_tokenizer.c"
 #include "test_image.c"
 #include "test_format.c"
+#include "test_reliability.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -33,6 +34,7 @@ static const mt_suite suites[] = {
     {"tokenizer", tokenizer_tests},
     {"image", image_tests},
     {"format", format_tests},
+    {"reliability", reliability_tests},
 };
 
 static double mt_now(void) {
