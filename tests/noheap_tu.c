@@ -20,6 +20,14 @@ static void *noheap_abort(const char *what) {
 #include "../mlip.h"
 #include "infer_common.h"
 
+#ifdef MLIP_NO_THREADS
+static void noheap_serial(void *sched, int n_tasks, mlip_task_fn fn, void *arg) {
+    int t;
+    (void)sched;
+    for (t = 0; t < n_tasks; t++) fn(arg, t, n_tasks);
+}
+#endif
+
 /* Run the inference in buffer[0, bytes) (64-byte aligned by the caller) with n_threads threads.
    Returns its status; *in_use gets what the arena still holds afterwards (0: all freed). */
 mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes, size_t model_len,
@@ -30,11 +38,17 @@ mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const voi
                             float *scores, size_t *in_use) {
     mlip_status st;
     mlip__blk *b;
+    *in_use = 0;
+#ifdef MLIP_NO_THREADS /* the runner's copy then runs a serial scheduler that claims n threads */
+    if (n_threads > 1 && (st = mlip_set_scheduler(noheap_serial, NULL, n_threads))) return st;
+#else
     if (n_threads > 1 && (st = mlip_set_num_threads(n_threads))) return st;
+#endif
     if ((st = mlip_use_memory(buffer, bytes))) return st;
     st = infer_run(model_bytes, model_len, image_bytes, image_len, prompts, n_prompts, scores);
     for (*in_use = 0, b = mlip__mem.first; b; b = b->next) *in_use += b->end - b->start;
     mlip_use_memory(NULL, 0);
+    mlip_set_scheduler(NULL, NULL, 1);
     mlip_shutdown();
     return st;
 }

@@ -184,7 +184,8 @@ static mlip_status op_save_file(void) { return mlip_model_save_as(oom.model, OOM
 static mlip_status op_load_memory_copy(void) { return mlip_model_load_memory(oom.bytes, oom.len, 1, &oom.out_model); }
 static mlip_status op_load_memory_zero_copy(void) {
     mlip_status st = mlip_model_load_memory(oom.bytes, oom.len, 0, &oom.out_model);
-    return !st && !mlip_model_is_mapped(oom.out_model) ? mlip__fail(MLIP_ERR_FORMAT, "not zero-copy") : st;
+    /* big-endian hosts always copy (the file is little-endian) */
+    return !st && mlip__fmt_host_le() && !mlip_model_is_mapped(oom.out_model) ? mlip__fail(MLIP_ERR_FORMAT, "not zero-copy") : st;
 }
 static mlip_status op_load_file(void) { return mlip_model_load_file(OOM_MODEL_PATH, &oom.out_model); }
 static mlip_status op_import_safetensors(void) {

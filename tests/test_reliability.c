@@ -161,6 +161,7 @@ static void test_deterministic_inference(void) {
     uint8_t mask[2 * 24];
     const char *names[8];
     mlip_rng rng;
+    int threads0 = mlip_get_num_threads();
     CHECK_OK(mlip_vit_create(&vc, &vit));
     CHECK_OK(mlip_bert_create(&bc, &bert));
     if (!vit || !bert) goto done;
@@ -197,6 +198,7 @@ static void test_deterministic_inference(void) {
         CHECK_MSG(dv <= REL_KERNEL_TOL && db <= REL_KERNEL_TOL, "kernel %s: ViT %g, BERT %g > %g", names[k], dv, db, REL_KERNEL_TOL);
     }
     CHECK_OK(mlip_gemm_set_kernel(NULL));
+    mt_set_threads(threads0); /* a build without the pool: uninstall the serial scheduler */
     free(img), free(ref.vit), free(ref.bert), free(cur.vit), free(cur.bert);
 done:
     mlip_encoder_free(vit), mlip_encoder_free(bert);
