@@ -163,8 +163,8 @@ check-all:
 	  p=0; f=0; for l in $$(echo "$$lines" | awk '{print $$1 ":" $$3}'); do \
 	    p=$$((p + $${l%%:*})); f=$$((f + $${l##*:})); done; \
 	  if [ -z "$$lines" ] && ! grep -q '^SKIP' build/check-all/$$t.log; then \
-	    tail -20 build/check-all/$$t.log; echo "$$t: no result line"; f=$$((f + 1)); fi; \
-	  [ $$rc = 0 ] || { tail -5 build/check-all/$$t.log; echo "$$t: FAILED (exit $$rc, log build/check-all/$$t.log)"; status=1; }; \
+	    tail -20 build/check-all/$$t.log | sed "s/^/  | /"; echo "$$t: no result line"; f=$$((f + 1)); fi; \
+	  [ $$rc = 0 ] || { tail -5 build/check-all/$$t.log | sed "s/^/  | /"; echo "$$t: FAILED (exit $$rc, log build/check-all/$$t.log)"; status=1; }; \
 	  echo "$$t: $$p passed, $$f failed ($$(( $$(date +%s) - start )) s)"; \
 	  total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
 	done; \
