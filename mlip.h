@@ -33,7 +33,8 @@
        per step. A NULL gradient pointer means "not wanted".
 
    TABLE OF CONTENTS (the implementation follows the same order)
-     1. Platform     status codes, errors, allocation hooks, checked sizes, RNG, threads
+     1. Platform     status codes, errors, allocation hooks, no-heap arena + measuring,
+                     checked sizes, NaN/Inf checks at the boundary, RNG, threads
      2. Tensor       small vector helpers (fill, copy, axpy, sums)
      3. GEMM         C = alpha op(A) op(B) + beta C; packed, register-blocked, threaded
      4. Kernels      forward/backward pairs: linear, layernorm, gelu, softmax, attention,
