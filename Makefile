@@ -5,6 +5,10 @@
 #   make test-portable   the test runner without SIMD and without -march=native
 #   make test-aarch64    cross-compiled for aarch64, run under qemu-user; must use NEON
 #   make test-be         cross-compiled for big-endian s390x, run under qemu-user
+#   make test-valgrind   the test runner (-O1 -g, SIMD by run-time dispatch) under valgrind memcheck
+#   make test-opt        the test runner built with gcc -O0 and with clang -O2 (besides the default -O3)
+#   make check-matrix    gcc and clang at -O0/-O2/-O3, C99 and C11, g++/clang++ (the header as C++), -Werror
+#   make check-all       all of the above and every test-* run; ends with the total "N passed, M failed"
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
 #   make parity-tokenizer all real reports through mlip tokenize and transformers.js: same ids
@@ -39,10 +43,10 @@ CXXFLAGS_ALL = -std=c++11 $(WARN) $(OPT) $(ARCH) $(DEFS) $(EXTRA)
 TEST_THREADS ?= 2
 BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THREADS)),-nothreads,)$(SUFFIX)
 
-TEST_SRC = tests/runner.c tests/test.h $(wildcard tests/test_*.c)
+TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c)
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
-.PHONY: fixtures all test test-asan test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
+.PHONY: fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -65,10 +69,16 @@ $(BUILD)/runner.o: $(TEST_SRC) mlip.h
 $(BUILD)/static_tu.o: tests/static_tu.c mlip.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_ALL) -c -o $@ tests/static_tu.c
+$(BUILD)/oom_tu.o: tests/oom_tu.c mlip.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_ALL) -c -o $@ tests/oom_tu.c
+$(BUILD)/noheap_tu.o: tests/noheap_tu.c tests/infer_common.h mlip.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_ALL) -c -o $@ tests/noheap_tu.c
 $(BUILD)/cxx_tu.o: tests/cxx_tu.cpp mlip.h
 	@mkdir -p $(BUILD)
 	$(CXX) $(CXXFLAGS_ALL) -c -o $@ tests/cxx_tu.cpp
-$(BUILD)/runner: $(BUILD)/runner.o $(BUILD)/static_tu.o $(BUILD)/cxx_tu.o
+$(BUILD)/runner: $(BUILD)/runner.o $(BUILD)/static_tu.o $(BUILD)/oom_tu.o $(BUILD)/noheap_tu.o $(BUILD)/cxx_tu.o
 	$(CXX) $(EXTRA) -o $@ $^ $(LIBS)
 
 # The header must compile cleanly as C99 and C++ under both compilers, with and without
@@ -106,6 +116,61 @@ test-nothreads:
 	$(MAKE) --no-print-directory THREADS=0 build/native-nothreads/runner
 	./build/native-nothreads/runner --threads 1
 
+# valgrind memcheck over the whole suite: no -march=native (valgrind has no AVX-512), so the
+# kernels valgrind can run are picked at run time. Any error or leak fails the run. The two
+# slowest cases (large GEMMs, repeated tiny-model forwards: 140 s under valgrind) are left out;
+# the odd GEMM shapes and the no-heap inference cover the same code. ~1.5 min here.
+VALGRIND = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+  --show-leak-kinds=definite,indirect,possible --track-origins=yes --quiet
+test-valgrind:
+	@if ! command -v valgrind >/dev/null; then echo "SKIP test-valgrind: needs valgrind (apt-get install valgrind)"; exit 0; fi; \
+	$(MAKE) --no-print-directory ARCH= SUFFIX=-valgrind OPT="-O1 -g" build/native-valgrind/runner && \
+	$(VALGRIND) ./build/native-valgrind/runner --threads $(TEST_THREADS) \
+	  --skip gemm/large_shapes_threads --skip reliability/deterministic_inference
+
+# Other optimisation levels: gcc -O0 (no inlining, every load and store as written) and clang -O2.
+test-opt:
+	$(MAKE) --no-print-directory CC=gcc CXX=g++ OPT="-O0 -g" SUFFIX=-gcc-O0 build/native-gcc-O0/runner
+	./build/native-gcc-O0/runner --threads $(TEST_THREADS)
+	$(MAKE) --no-print-directory CC=$(CLANG) CXX=$(CLANGXX) OPT=-O2 SUFFIX=-clang-O2 build/native-clang-O2/runner
+	./build/native-clang-O2/runner --threads $(TEST_THREADS)
+
+# Compile-only matrix (warnings are errors): both compilers at three optimisation levels (some
+# warnings appear only with optimisation), C99 and C11, and the header as C++11.
+check-matrix:
+	@mkdir -p build
+	@printf '#define MLIP_IMPLEMENTATION\n#include "../mlip.h"\n' > build/impl.c
+	@fail=0; for cc in gcc $(CLANG); do pids=""; for o in -O0 -O2 -O3; do for std in c99 c11; do \
+	  $$cc -std=$$std $$o $(WARN) -c build/impl.c -o build/matrix-$$cc$$o$$std.o & pids="$$pids $$!"; \
+	done; done; for p in $$pids; do wait $$p || fail=1; done; done; \
+	for cxx in g++ $(CLANGXX); do pids=""; for o in -O0 -O2 -O3; do \
+	  $$cxx -std=c++11 $$o $(WARN) -x c++ -c build/impl.c -o build/matrix-$$cxx$$o.o & pids="$$pids $$!"; \
+	done; for p in $$pids; do wait $$p || fail=1; done; done; rm -f build/matrix-*.o; \
+	if [ $$fail = 0 ]; then echo "check-matrix: gcc, clang x -O0 -O2 -O3 x C99 C11 and g++, clang++ x -O0 -O2 -O3: warning-free"; \
+	  echo "1 passed, 0 failed"; else echo "check-matrix: FAILED (see the messages above)"; echo "0 passed, 1 failed"; exit 1; fi
+
+# Everything, each run's "N passed, M failed" summed into one total line; non-zero exit when any
+# run failed (or gave no result line). A run that cannot happen here (no valgrind, no qemu)
+# prints SKIP and counts as neither.
+CHECK_ALL_RUNS = test test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
+check-all:
+	@mkdir -p build/check-all; total_p=0; total_f=0; status=0; \
+	for t in $(CHECK_ALL_RUNS); do \
+	  echo "== make $$t"; start=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$t > build/check-all/$$t.log 2>&1; rc=$$?; \
+	  grep -E '^(FAIL|SKIP|check-|    .*(kernel|threads|arena|operations))' build/check-all/$$t.log; \
+	  lines=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' build/check-all/$$t.log); \
+	  p=0; f=0; for l in $$(echo "$$lines" | awk '{print $$1 ":" $$3}'); do \
+	    p=$$((p + $${l%%:*})); f=$$((f + $${l##*:})); done; \
+	  if [ -z "$$lines" ] && ! grep -q '^SKIP' build/check-all/$$t.log; then \
+	    tail -20 build/check-all/$$t.log | sed "s/^/  | /"; echo "$$t: no result line"; f=$$((f + 1)); fi; \
+	  [ $$rc = 0 ] || { tail -5 build/check-all/$$t.log | sed "s/^/  | /"; echo "$$t: FAILED (exit $$rc, log build/check-all/$$t.log)"; status=1; }; \
+	  echo "$$t: $$p passed, $$f failed ($$(( $$(date +%s) - start )) s)"; \
+	  total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
+	done; \
+	echo "$$total_p passed, $$total_f failed"; \
+	[ $$status = 0 ] && [ $$total_f = 0 ]
+
 # Cross-architecture runs (static binaries under qemu-user). Missing tools: a visible SKIP.
 CROSS_AARCH64 ?= aarch64-linux-gnu-gcc
 CROSS_BE ?= s390x-linux-gnu-gcc
@@ -115,14 +180,18 @@ define cross_test
 	mkdir -p build/$(3) && \
 	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/runner.o tests/runner.c && \
 	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/static_tu.o tests/static_tu.c && \
-	$(1) -static -o build/$(3)/runner build/$(3)/runner.o build/$(3)/static_tu.o -lm -lpthread && \
+	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/oom_tu.o tests/oom_tu.c && \
+	$(1) -std=c99 $(WARN) -O2 -c -o build/$(3)/noheap_tu.o tests/noheap_tu.c && \
+	$(1) -static -o build/$(3)/runner build/$(3)/runner.o build/$(3)/static_tu.o build/$(3)/oom_tu.o \
+	  build/$(3)/noheap_tu.o -lm -lpthread && \
 	$(2) build/$(3)/runner --threads $(TEST_THREADS) $(5)
 endef
 
-test-aarch64: $(TEST_SRC) tests/static_tu.c mlip.h
+CROSS_DEPS = $(TEST_SRC) tests/static_tu.c tests/oom_tu.c tests/noheap_tu.c mlip.h
+test-aarch64: $(CROSS_DEPS)
 	$(call cross_test,$(CROSS_AARCH64),qemu-aarch64,aarch64,gcc-aarch64-linux-gnu,--expect-kernel neon)
 
-test-be: $(TEST_SRC) tests/static_tu.c mlip.h
+test-be: $(CROSS_DEPS)
 	$(call cross_test,$(CROSS_BE),qemu-s390x,s390x,gcc-s390x-linux-gnu,--expect-kernel scalar)
 
 bench: tools/bench_gemm

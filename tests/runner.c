@@ -1,6 +1,8 @@
 /* The test runner: every test file is included here, one suite per section of mlip.h.
-   usage: runner [--threads N] [--expect-kernel NAME] [FILTER]
+   usage: runner [--threads N] [--expect-kernel NAME] [--skip PART]... [FILTER]
      FILTER           run only cases whose "suite/name" contains it
+     --skip PART      leave out cases whose "suite/name" contains PART (repeatable; the slow
+                      cases under valgrind)
      --expect-kernel  fail unless the GEMM kernel chosen here is NAME (a cross-architecture
                       run must prove its SIMD path really executed)
    The last line is always "N passed, M failed"; the exit status is non-zero on any failure. */
@@ -22,6 +24,7 @@
 #include "test_train.c"
 #include "test_dataset.c"
 #include "test_downstream.c"
+#include "test_reliability.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -39,6 +42,7 @@ static const mt_suite suites[] = {
     {"train", train_tests},
     {"dataset", dataset_cases},
     {"downstream", downstream_cases},
+    {"reliability", reliability_tests},
 };
 
 static double mt_now(void) {
@@ -48,11 +52,12 @@ static double mt_now(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *filter = NULL, *expect_kernel = NULL, *names[8];
-    int passed = 0, failed = 0, skipped = 0, threads = 1, s, i, n_kernels;
+    const char *filter = NULL, *expect_kernel = NULL, *names[8], *skip[16];
+    int passed = 0, failed = 0, skipped = 0, threads = 1, s, i, n_kernels, n_skip = 0, k;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--expect-kernel") && i + 1 < argc) expect_kernel = argv[++i];
+        else if (!strcmp(argv[i], "--skip") && i + 1 < argc && n_skip < 16) skip[n_skip++] = argv[++i];
         else filter = argv[i];
     }
     n_kernels = mlip_gemm_kernel_list(names, 8);
@@ -75,6 +80,8 @@ int main(int argc, char **argv) {
             double t0;
             snprintf(full, sizeof full, "%s/%s", suites[s].name, c->name);
             if (filter && !strstr(full, filter)) continue;
+            for (k = 0; k < n_skip && !strstr(full, skip[k]); k++) {}
+            if (k < n_skip) continue;
             if (mlip_set_num_threads(threads) != MLIP_OK) {
                 printf("cannot set %d threads: %s\n", threads, mlip_last_error());
                 return 2;

