@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "synth.h"
+
 static int has_help(int argc, char **argv) {
     int i;
     for (i = 0; i < argc; i++)
@@ -570,7 +572,8 @@ static void usage(FILE *f) {
                "  decode    decode a PGM/PPM, PNG or DICOM image to raw float32\n"
 
                "  convert   safetensors <-> .mlip, and .mlip to f16 / bf16 / int8\n"
-               "  info      config, tensors and sizes of a .mlip or safetensors model\n");
+               "  info      config, tensors and sizes of a .mlip or safetensors model\n"
+               "  synth     synthetic chest radiographs + masks + reports (a benchmark)\n");
 }
 
 int main(int argc, char **argv) {
@@ -585,6 +588,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "decode")) return cmd_decode(argc - 2, argv + 2);
     if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 2, argv + 2);
     if (!strcmp(argv[1], "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "synth")) return cmd_synth(argc - 2, argv + 2);
     fprintf(stderr, "mlip: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
