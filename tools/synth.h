@@ -978,12 +978,12 @@ static int synth_rows_load(const char *path, synth_rows *t, char *err, size_t ca
     return 0;
 }
 
-/* Does lower-case `s` contain word-start `w` (a prefix match at a word boundary)? */
-static int synth_has_word(const char *s, const char *w) {
+/* Does lower-case `s` contain `w` starting a word (whole: and ending it)? */
+static int synth_has_word(const char *s, const char *w, int whole) {
     size_t n = strlen(w);
     const char *p = s;
     while ((p = strstr(p, w)) != NULL) {
-        if (p == s || !isalnum((unsigned char)p[-1])) return 1;
+        if ((p == s || !isalnum((unsigned char)p[-1])) && (!whole || !isalnum((unsigned char)p[n]))) return 1;
         p += n ? n : 1;
     }
     return 0;
@@ -1010,16 +1010,16 @@ static void synth_parse_text(synth_case *c, const char *text) {
             if ((ch == '.' || ch == ';' || ch == '?' || ch == '!') && !isdigit((unsigned char)*p)) break;
         }
         sent[n] = 0;
-        neg = synth_has_word(sent, "no") || synth_has_word(sent, "not") || synth_has_word(sent, "without") ||
-              synth_has_word(sent, "negative") || synth_has_word(sent, "resolved");
+        neg = synth_has_word(sent, "no", 1) || synth_has_word(sent, "not", 1) || synth_has_word(sent, "without", 1) ||
+              synth_has_word(sent, "negative", 1) || synth_has_word(sent, "resolved", 1);
         if (neg) continue;
         for (f = 0; f < SYNTH_NF; f++) {
             int k, hit = 0, rt, lt, bi;
             for (k = 0; kw[f][k]; k++) hit |= strstr(sent, kw[f][k]) != NULL;
             if (!hit || !c->want[f]) continue;
-            rt = synth_has_word(sent, "right"), lt = synth_has_word(sent, "left");
-            bi = synth_has_word(sent, "bilateral") || synth_has_word(sent, "both") || synth_has_word(sent, "bibasilar") ||
-                 synth_has_word(sent, "bibasal") || synth_has_word(sent, "biapical");
+            rt = synth_has_word(sent, "right", 0), lt = synth_has_word(sent, "left", 0);
+            bi = synth_has_word(sent, "bilateral", 0) || synth_has_word(sent, "both", 0) || synth_has_word(sent, "bibasilar", 0) ||
+                 synth_has_word(sent, "bibasal", 0) || synth_has_word(sent, "biapical", 0);
             if (f != SYNTH_CARDIO && !c->side[f]) {
                 if (bi || (rt && lt)) c->side[f] = (f == SYNTH_CONS || f == SYNTH_EFF) ? SYNTH_SIDE_BOTH : 0;
                 else if (rt) c->side[f] = SYNTH_SIDE_RIGHT;
