@@ -254,7 +254,7 @@ static int synth_zone_of(const synth_anat *a, int si, float v) {
 }
 
 static float synth_eff_level(const synth_anat *a, const synth_inst *in, int si, float d) {
-    float ytop = a->cp[si] - in->h, ymed = ytop + synth_minf(0.6f * in->h, 0.03f + 0.25f * in->h);
+    float ytop = a->cp[si] - in->h, ymed = ytop + synth_minf(0.6f * in->h, 0.025f + 0.2f * in->h);
     float t = synth_clampf((a->L[si] - d) / (a->L[si] - 0.08f), 0.0f, 1.0f);
     return ymed - (ymed - ytop) * (1.0f - t) * (1.0f - t);
 }
@@ -341,7 +341,7 @@ static void synth_make_instances(synth_case *c, const synth_opts *o, mlip_rng *r
             in->sev = sev;
             if (kind == SYNTH_EFF) {
                 in->zone = SYNTH_ZONE_LOWER;
-                in->h = (0.065f + 0.17f * sev) * ls;
+                in->h = (0.10f + 0.2f * sev) * ls;
                 in->h = synth_clampf(in->h, 4.0f * px, 0.35f);
                 in->contrast = synth_clampf(in->contrast, 0.0f, 1.1f);
             } else if (kind == SYNTH_PTX) {
@@ -503,11 +503,12 @@ static void synth_render(synth_case *c, synth_work *w, mlip_rng *r) {
                     wgt = al * synth_clampf((g - outer) * inv_px + 0.5f, 0, 1);
                     if (wgt >= 0.5f) in->mask[j * S + i] = 255;
                     if (wgt > ptxw) ptxw = wgt;
-                    A -= 0.06f * in->contrast * wgt * leff;
+                    A -= 0.09f * in->contrast * wgt * leff;
+                    A += 0.035f * in->contrast * in->sev * (al - wgt); /* the collapsed lung is denser */
                     if (g > px) {
                         float lw = 0.8f * px + 0.002f, e = (outer - g) / lw;
                         line = expf(-e * e) * al;
-                        A += 0.11f * in->contrast * line;
+                        A += 0.14f * in->contrast * line;
                     }
                 }
             }
@@ -572,7 +573,7 @@ static void synth_render(synth_case *c, synth_work *w, mlip_rng *r) {
                         float du = u - in->bu[b], dv = v - in->bv[b];
                         F += in->bw[b] * expf(-(du * du + dv * dv) / (2 * in->bs[b] * in->bs[b]));
                     }
-                    wgt = synth_smooth((F - 0.35f) / 0.3f) * al;
+                    wgt = synth_smooth((F - 0.35f) / 0.3f) * al * (1.0f - ptxw); /* not in pleural gas */
                     A += 0.34f * in->contrast * wgt * (0.78f + 0.22f * synth_vnoise(ctex, SYNTH_VN, u, v)) * (1.0f - 0.6f * ah);
                 } else if (in->kind == SYNTH_EFF) {
                     float yf = synth_eff_level(a, in, si, d), wd = 2.0f * px + 0.012f;
@@ -990,7 +991,7 @@ static int synth_has_word(const char *s, const char *w, int whole) {
 }
 
 /* Side, zone, severity and nodule size of finding f as a real report states them: read from
-   the sentences that mention f and are not negated. */
+   the clauses (split at . , ; ? !) that mention f and are not negated. */
 static void synth_parse_text(synth_case *c, const char *text) {
     static const char *const kw[SYNTH_NF][7] = {
         {"consolidat", "opacit", "infiltrat", "pneumonia", "airspace", "air space", NULL},
@@ -1007,7 +1008,7 @@ static void synth_parse_text(synth_case *c, const char *text) {
         while (*p && n < sizeof sent - 1) {
             char ch = *p++;
             sent[n++] = (char)tolower((unsigned char)ch);
-            if ((ch == '.' || ch == ';' || ch == '?' || ch == '!') && !isdigit((unsigned char)*p)) break;
+            if ((ch == '.' || ch == ',' || ch == ';' || ch == '?' || ch == '!') && !isdigit((unsigned char)*p)) break;
         }
         sent[n] = 0;
         neg = synth_has_word(sent, "no", 1) || synth_has_word(sent, "not", 1) || synth_has_word(sent, "without", 1) ||
