@@ -50,9 +50,14 @@ static char *ts_slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
     long n;
+    struct stat st;
     *len = 0;
+    if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+        if (f) fclose(f);
+        return NULL;
+    }
     if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1L << 30) && fseek(f, 0, SEEK_SET) == 0) {
         buf = (char *)malloc((size_t)n + 1);
         if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n, buf[n] = 0;
         else free(buf), buf = NULL;
@@ -460,6 +465,7 @@ static void test_synth_malformed(void) {
         CHECK(ts_synth("--out %s --reports %s --quiet", out, path) != 0);
     }
     CHECK(ts_synth("--out %s --reports %s/no-such-file.tsv --quiet", out, dir) != 0);
+    CHECK(ts_synth("--out %s --reports %s --quiet", out, dir) != 0); /* a directory */
     CHECK(ts_synth("--n 3 --quiet") == 2);                                /* no --out */
     CHECK(ts_synth("--out %s --size 8 --quiet", out) == 2);
     CHECK(ts_synth("--out %s --n 0 --quiet", out) == 2);

@@ -884,8 +884,13 @@ static int synth_rows_load(const char *path, synth_rows *t, char *err, size_t ca
     long len, nl = 0, line = 1, nf, i;
     char *p, *end, *next;
     int col_id = -1, col_lab = -1, col_txt = -1, ncol = 0, need;
+    struct stat st;
     memset(t, 0, sizeof *t);
     if (!f) return snprintf(err, cap, "%s: cannot open (%s)", path, strerror(errno)), 1;
+    if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return snprintf(err, cap, "%s: not a regular file", path), 1;
+    }
     if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
         fclose(f);
         return snprintf(err, cap, "%s: cannot read", path), 1;
