@@ -275,6 +275,8 @@ static int synth_free_spot(const synth_case *c, float u, float v, float m) {
         if (in->side - 1 != si) continue;
         if (in->kind == SYNTH_EFF && v > synth_eff_level(&c->a, in, si, d) - m) return 0;
         if (in->kind == SYNTH_PTX && outer < synth_ptx_rim(&c->a, in, si, v) + m) return 0;
+        if (in->kind == SYNTH_CONS && (u - in->cu) * (u - in->cu) + (v - in->cv) * (v - in->cv) < (1.3f * in->r + m) * (1.3f * in->r + m))
+            return 0;
     }
     return 1;
 }
