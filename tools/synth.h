@@ -72,7 +72,10 @@ static const char *const synth_prompts[SYNTH_NF][4] = {
 };
 
 /* Label vocabulary of real report TSVs (e.g. the Open-i reports) -> drawable finding.
-   Labels not listed (atelectasis, granuloma? see below, scarring, edema, ...) draw nothing. */
+   opacity/pneumonia/infiltration -> consolidation; mass -> a nodule of about 35 mm;
+   granuloma -> a small calcified (brighter) nodule. Labels not listed (atelectasis, scarring,
+   edema, emphysema, calcinosis, ...) draw nothing: a row whose labels name nothing drawable
+   becomes a normal image; rows with empty labels or empty text are skipped. */
 static const struct {
     const char *label;
     int finding;
