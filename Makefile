@@ -43,7 +43,7 @@ CXXFLAGS_ALL = -std=c++11 $(WARN) $(OPT) $(ARCH) $(DEFS) $(EXTRA)
 TEST_THREADS ?= 2
 BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THREADS)),-nothreads,)$(SUFFIX)
 
-TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c)
+TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c) tools/synth.h
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
 .PHONY: fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model

@@ -25,6 +25,7 @@
 #include "test_dataset.c"
 #include "test_downstream.c"
 #include "test_reliability.c"
+#include "test_synth.c"
 
 typedef struct mt_suite {
     const char *name;
@@ -43,6 +44,7 @@ static const mt_suite suites[] = {
     {"dataset", dataset_cases},
     {"downstream", downstream_cases},
     {"reliability", reliability_tests},
+    {"synth", synth_cases},
 };
 
 static double mt_now(void) {

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "synth.h"
+
 static int has_help(int argc, char **argv) {
     int i;
     for (i = 0; i < argc; i++)
@@ -675,6 +677,7 @@ static void usage(FILE *f) {
 
                "  convert   safetensors <-> .mlip, and .mlip to f16 / bf16 / int8\n"
                "  info      config, tensors and sizes of a .mlip or safetensors model\n"
+               "  synth     synthetic chest radiographs + masks + reports (a benchmark)\n"
                "  train     pre-train a model with the MLIP objective on image-report pairs\n"
                "  eval      zero-shot AUROC, linear probe, few-shot segmentation of a model on a TSV\n"
                "  explain   heat maps of where each sentence of a report lies in an image (PNG)\n");
@@ -692,6 +695,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "decode")) return cmd_decode(argc - 2, argv + 2);
     if (!strcmp(argv[1], "convert")) return cmd_convert(argc - 2, argv + 2);
     if (!strcmp(argv[1], "info")) return cmd_info(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "synth")) return cmd_synth(argc - 2, argv + 2);
     if (!strcmp(argv[1], "train")) return cmd_train(argc - 2, argv + 2);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 2, argv + 2);
     if (!strcmp(argv[1], "explain")) return cmd_explain(argc - 2, argv + 2);
