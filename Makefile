@@ -46,7 +46,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c) tools/synth.h
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
-.PHONY: fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
+.PHONY: demo bench-train fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -61,6 +61,14 @@ tools/bench_tokenizer: tools/bench_tokenizer.c mlip.h
 
 examples/%: examples/%.c mlip.h
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBS)
+
+# The README's main command: synthetic data, pre-training, zero-shot evaluation, explanation.
+demo: mlip
+	tools/demo.sh build/demo
+
+# One training step of the MLIP objective against the PyTorch twin (needs torch).
+bench-train: mlip
+	tools/bench_train.sh
 
 # ---- tests ----
 $(BUILD)/runner.o: $(TEST_SRC) mlip.h
