@@ -3,7 +3,7 @@
 # evaluation on held-out images -> an explanation map. Only ./mlip (gcc and make) is needed.
 # usage: tools/demo.sh [OUT_DIR] [STEPS]
 set -e
-OUT=${1:-build/demo}; STEPS=${2:-1100}
+OUT=${1:-build/demo}; STEPS=${2:-700}
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 mkdir -p "$OUT"
