@@ -46,7 +46,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c) tools/synth.h
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
-.PHONY: demo bench-train fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
+.PHONY: demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -65,6 +65,10 @@ examples/%: examples/%.c mlip.h
 # The README's main command: synthetic data, pre-training, zero-shot evaluation, explanation.
 demo: mlip
 	tools/demo.sh build/demo
+
+# The ./mlip tool end to end: synth, train (exact resume), eval, explain, bad dataset rows.
+test-cli: mlip
+	tests/cli_test.sh
 
 # One training step of the MLIP objective against the PyTorch twin (needs torch).
 bench-train: mlip
@@ -160,7 +164,7 @@ check-matrix:
 # Everything, each run's "N passed, M failed" summed into one total line; non-zero exit when any
 # run failed (or gave no result line). A run that cannot happen here (no valgrind, no qemu)
 # prints SKIP and counts as neither.
-CHECK_ALL_RUNS = test test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
+CHECK_ALL_RUNS = test test-cli test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
 check-all:
 	@mkdir -p build/check-all; total_p=0; total_f=0; status=0; \
 	for t in $(CHECK_ALL_RUNS); do \
