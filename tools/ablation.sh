@@ -6,6 +6,7 @@
 # usage: tools/ablation.sh [STEPS] ["SIZES"] ["SEEDS"] [OUT_DIR]
 #   e.g. tools/ablation.sh 1100 "500 2000" "1 2 3"   (the full table: 30 runs)
 # Prints a markdown table of means over seeds (and writes OUT_DIR/ablation.tsv, every run).
+# REUSE=1 keeps models already trained in OUT_DIR and only evaluates them again.
 set -e
 STEPS=${1:-1100}; SIZES=${2:-"500 2000"}; SEEDS=${3:-"1 2"}; OUT=${4:-build/ablation}
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ for n in $SIZES; do
             esac
             m="$OUT/$method-$n-$seed.mlip"
             # shellcheck disable=SC2086
-            ./mlip train --data "$OUT/data/train_$n.tsv" --out "$m" --steps "$STEPS" --batch 32 --tokens 64 \
+            [ -n "$REUSE" ] && [ -f "$m" ] || ./mlip train --data "$OUT/data/train_$n.tsv" --out "$m" --steps "$STEPS" --batch 32 --tokens 64 \
                 --lr 5e-4 --warmup 50 --seed "$seed" $flags > "$OUT/$method-$n-$seed.log" 2>&1
             ./mlip eval --model "$m" --data "$OUT/data/test.tsv" --train "$OUT/data/train_$n.tsv" --task all \
                 --seed "$seed" > "$OUT/$method-$n-$seed.eval" 2>&1
