@@ -351,12 +351,14 @@ done:
 }
 
 /* ---- parity with the PyTorch twin of the objective (tools/make_objective_fixture.py) ----
-   The twin computes in float64, this code in float32. The whole gradient (every tensor's
-   gradient as one vector) must match to PARITY_TOL = 1e-6, normalised. Tensor by tensor the
-   float32 floor is higher: the logits are sigma s with sigma ~ 14 (and sigma_l z with 10 and a
-   Sinkhorn plan whose entries move with exp(S / 0.1)), so a rounding of 1e-7 in an embedding
-   becomes ~1e-6 in the softmax weights of the gradient; measured worst tensors sit at
-   1.2e-6 (global only) and 1.9e-6 (all terms), hence TR_TENSOR_TOL. */
+   The twin computes in float64, this code in float32, and float32 has a floor here: the
+   logits are sigma s with sigma ~ 14 (and sigma_l z with 10, through a Sinkhorn plan whose
+   entries move with exp(S / 0.1)), so the ~1e-7 rounding of an embedding becomes ~1e-6 in the
+   softmax weights every gradient is made of. Measured, the whole gradient (every tensor's as
+   one vector): 6.8e-7 (all terms) and 7.0e-7 (global only) with gcc, 1.1e-6 with clang -O2
+   (FMA contraction rounds differently); tensor by tensor the worst are 1.2e-6 (global only)
+   and 1.9e-6 (all terms). Hence TR_WHOLE_TOL and TR_TENSOR_TOL. */
+#define TR_WHOLE_TOL 1.5e-6
 #define TR_TENSOR_TOL 3e-6
 static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const char *prefix, mlip_objective_config oc,
                          const int *visible) {
@@ -405,7 +407,7 @@ static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const
     }
     if (compared) {
         double all = sqrt(diff2) / whole;
-        CHECK_MSG(all <= PARITY_TOL, "%s: the whole gradient is off by %.3g (normalised)", prefix, all);
+        CHECK_MSG(all <= TR_WHOLE_TOL, "%s: the whole gradient is off by %.3g (normalised)", prefix, all);
         printf("    %s: whole gradient (%d tensors) normalised error %.2g\n", prefix, compared, all);
     }
     printf("    %s: loss %.6f (twin %.6f), %d gradients, worst normalised error %.2g (%s)\n", prefix, L.total,
