@@ -354,12 +354,14 @@ done:
    The twin computes in float64, this code in float32, and float32 has a floor here: the
    logits are sigma s with sigma ~ 14 (and sigma_l z with 10, through a Sinkhorn plan whose
    entries move with exp(S / 0.1)), so the ~1e-7 rounding of an embedding becomes ~1e-6 in the
-   softmax weights every gradient is made of. Measured, the whole gradient (every tensor's as
-   one vector): 6.8e-7 (all terms) and 7.0e-7 (global only) with gcc, 1.1e-6 with clang -O2
-   (FMA contraction rounds differently); tensor by tensor the worst are 1.2e-6 (global only)
-   and 1.9e-6 (all terms). Hence TR_WHOLE_TOL and TR_TENSOR_TOL. */
+   softmax weights every gradient is made of, and more in tensors whose gradient is a small
+   sum of large cancelling terms (a head's bias, the logit scale). Measured, the whole gradient
+   (every tensor's as one vector): 6.8e-7 (all terms) and 7.0e-7 (global only) with gcc
+   (AVX-512, and NEON under qemu), 1.1e-6 with clang -O2 (FMA contraction), 1.2e-6 portable
+   (scalar GEMM, no FMA), 1.3e-6 on s390x; tensor by tensor the worst are 1.9e-6 (gcc, NEON,
+   clang), 2.4e-6 (s390x) and 5.7e-6 (portable: head.global_image.bias). Hence these two: */
 #define TR_WHOLE_TOL 1.5e-6
-#define TR_TENSOR_TOL 3e-6
+#define TR_TENSOR_TOL 1e-5
 static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const char *prefix, mlip_objective_config oc,
                          const int *visible) {
     mlip_trainer *tr = NULL;
