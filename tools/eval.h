@@ -449,27 +449,27 @@ static int cmd_explain(int argc, char **argv) {
         if (mlip_tile_panels(panels, n_sent + 1, size, size, cols, 4, tiled, &tw, &th) || mlip_image_write_png(out, tiled, tw, th, 3))
             goto fail;
         printf("wrote %s (%dx%d: the image, then %d sentence panels)\n", out, tw, th, n_sent);
-        {   /* zero-shot probabilities for the findings */
-            const char *texts[64];
-            char pos[32][256], neg[32][256];
-            float emb[64 * 1024 / 16], pr[32];
-            int nf = 5, f;
-            if (D * 2 * nf <= (int)(sizeof emb / sizeof emb[0])) {
-                for (f = 0; f < nf; f++) {
-                    snprintf(pos[f], sizeof pos[f], "%s", default_findings[f][1]), snprintf(neg[f], sizeof neg[f], "%s", default_findings[f][2]);
-                    if (prompts) eval_prompts(prompts, "", default_findings[f][0], pos[f], neg[f], sizeof pos[f]);
-                    texts[2 * f] = pos[f], texts[2 * f + 1] = neg[f];
-                }
-                if (!mlip_model_embed_texts(m, tok, texts, 2 * nf, 64, emb)) {
-                    float P[32 * 1024 / 16], N[32 * 1024 / 16];
-                    for (f = 0; f < nf; f++) memcpy(P + f * D, emb + 2 * f * D, sizeof(float) * D), memcpy(N + f * D, emb + (2 * f + 1) * D, sizeof(float) * D);
-                    if (!mlip_zeroshot_scores(glob, P, N, 1, nf, D, scale, pr)) {
-                        printf("zero-shot:");
-                        for (f = 0; f < nf; f++) printf(" %s %.2f", default_findings[f][0], pr[f]);
-                        printf("\n");
-                    }
+        {   /* zero-shot probabilities for the findings: positive and negative prompt embeddings */
+            enum { NF = 5 };
+            const char *texts[2 * NF];
+            char pos[NF][256], neg[NF][256];
+            float *emb = (float *)malloc(sizeof(float) * 3 * 2 * NF * (size_t)D), *P = emb + 2 * NF * D, *N = P + NF * D, pr[NF];
+            int f;
+            for (f = 0; f < NF; f++) {
+                snprintf(pos[f], sizeof pos[f], "%s", default_findings[f][1]), snprintf(neg[f], sizeof neg[f], "%s", default_findings[f][2]);
+                if (prompts) eval_prompts(prompts, "", default_findings[f][0], pos[f], neg[f], sizeof pos[f]);
+                texts[2 * f] = pos[f], texts[2 * f + 1] = neg[f];
+            }
+            if (emb && !mlip_model_embed_texts(m, tok, texts, 2 * NF, 64, emb)) {
+                for (f = 0; f < NF; f++)
+                    memcpy(P + f * D, emb + 2 * f * D, sizeof(float) * D), memcpy(N + f * D, emb + (2 * f + 1) * D, sizeof(float) * D);
+                if (!mlip_zeroshot_scores(glob, P, N, 1, NF, D, scale, pr)) {
+                    printf("zero-shot:");
+                    for (f = 0; f < NF; f++) printf(" %s %.2f", default_findings[f][0], pr[f]);
+                    printf("\n");
                 }
             }
+            free(emb);
         }
     }
     rc = 0;
