@@ -6,9 +6,10 @@
 # usage: tools/ablation.sh [STEPS] ["SIZES"] ["SEEDS"] [OUT_DIR]
 #   e.g. tools/ablation.sh 1100 "500 2000" "1 2 3"   (the full table: 30 runs)
 # Prints a markdown table of means over seeds (and writes OUT_DIR/ablation.tsv, every run).
-# REUSE=1 keeps models already trained in OUT_DIR and only evaluates them again.
+# REUSE=1 keeps models already trained in OUT_DIR and only evaluates them again. THREADS=N sets
+# the threads of each run (default 2): e.g. two sizes as two scripts at THREADS=1 side by side.
 set -e
-STEPS=${1:-1100}; SIZES=${2:-"500 2000"}; SEEDS=${3:-"1 2"}; OUT=${4:-build/ablation}
+STEPS=${1:-1100}; SIZES=${2:-"500 2000"}; SEEDS=${3:-"1 2"}; OUT=${4:-build/ablation}; THREADS=${THREADS:-2}
 cd "$(dirname "$0")/.."
 [ -x ./mlip ] || make mlip >/dev/null
 mkdir -p "$OUT"
@@ -29,9 +30,9 @@ for n in $SIZES; do
             m="$OUT/$method-$n-$seed.mlip"
             # shellcheck disable=SC2086
             [ -n "$REUSE" ] && [ -f "$m" ] || ./mlip train --data "$OUT/data/train_$n.tsv" --out "$m" --steps "$STEPS" --batch 32 --tokens 64 \
-                --lr 5e-4 --warmup 50 --seed "$seed" $flags > "$OUT/$method-$n-$seed.log" 2>&1
+                --lr 5e-4 --warmup 50 --seed "$seed" --threads "$THREADS" $flags > "$OUT/$method-$n-$seed.log" 2>&1
             ./mlip eval --model "$m" --data "$OUT/data/test.tsv" --train "$OUT/data/train_$n.tsv" --task all \
-                --seed "$seed" > "$OUT/$method-$n-$seed.eval" 2>&1
+                --seed "$seed" --threads "$THREADS" > "$OUT/$method-$n-$seed.eval" 2>&1
             zs=$(sed -n 's/^zeroshot mean AUROC \([0-9.]*\).*/\1/p' "$OUT/$method-$n-$seed.eval")
             pr=$(sed -n 's/^probe mean AUROC 1% [0-9.]* 10% \([0-9.]*\).*/\1/p' "$OUT/$method-$n-$seed.eval")
             sg=$(sed -n 's/^seg mean Dice 1% [0-9.]* 10% \([0-9.]*\).*/\1/p' "$OUT/$method-$n-$seed.eval")
