@@ -28,6 +28,14 @@ check $? "progress lines"
 $M eval --model "$D/a.mlip" --data "$D/data/test.tsv" --train "$D/data/train.tsv" --task all > "$D/eval.log" 2>&1 &&
     grep -q "^zeroshot mean AUROC" "$D/eval.log" && grep -q "^probe mean AUROC" "$D/eval.log" && grep -q "^seg mean Dice" "$D/eval.log"
 check $? "eval zeroshot, probe, seg"
+# --local: W = 1 scores with the local column alone; the global-only mean is the plain run's mean
+$M eval --model "$D/a.mlip" --data "$D/data/test.tsv" --local 1 > "$D/local1.log" 2>&1 &&
+    awk '$2 ~ /^[0-9.]+$/ && NF >= 5 && $2 != $5 { bad = 1 } /^zeroshot mean AUROC global only/ { seen = 1 } END { exit bad || !seen }' "$D/local1.log" &&
+    $M eval --model "$D/a.mlip" --data "$D/data/test.tsv" --local 0.5 > "$D/local05.log" 2>&1 &&
+    [ "$(sed -n 's/^zeroshot mean AUROC global only \([0-9.]*\),.*/\1/p' "$D/local05.log")" = \
+      "$(sed -n 's/^zeroshot mean AUROC \([0-9.]*\), mean accuracy.*/\1/p' "$D/eval.log")" ] &&
+    ! $M eval --model "$D/a.mlip" --data "$D/data/test.tsv" --local 1.5 > /dev/null 2>&1
+check $? "eval --local mixes the local zero-shot score"
 img=$(sed -n 2p "$D/data/test.tsv" | cut -f1); rep=$(sed -n 2p "$D/data/test.tsv" | cut -f2)
 $M explain --model "$D/a.mlip" --image "$D/data/$img" --report "$rep" --out "$D/map.png" > "$D/explain.log" 2>&1 &&
     [ -s "$D/map.png" ] && head -c 8 "$D/map.png" | od -An -tx1 | grep -q "89 50 4e 47"

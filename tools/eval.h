@@ -4,7 +4,9 @@
    eval --task zeroshot: each finding (a label of the TSV other than "normal") gets a positive
      and a negative prompt ("pleural effusion" / "no pleural effusion"); an image's score is
      sigmoid(scale (cos(image, positive) - cos(image, negative))) (mlip_zeroshot_scores);
-     AUROC per finding against the labels, their mean, and accuracy at 0.5.
+     AUROC per finding against the labels, their mean, and accuracy at 0.5. --local W mixes in
+     the local score (DESIGN, Downstream): (1 - W) global + W sigmoid(local scale (top-10 %
+     patch similarity to the positive sentence - to the negative one)) (mlip_local_topk_score).
    eval --task probe: logistic regression on frozen global image embeddings of --train, with
      1 %, 10 % and 100 % of its labels; AUROC on --data.
    eval --task seg: a per-patch linear head on frozen local features, upsampled bilinearly to
@@ -97,15 +99,51 @@ static int eval_has_both(const mlip_dataset *ds, int j, const int *rows, int n) 
     return pos > 0 && pos < n;
 }
 
+/* AUROC of finding k's scores prob (n, nf) against the labels; -1 when undefined (one class). */
+static double eval_auroc_of(const eval_set *te, const float *prob, int nf, int k, int label, float *score, int8_t *lab) {
+    int i, npos = 0;
+    double auc = -1;
+    for (i = 0; i < te->n; i++) {
+        score[i] = prob[(size_t)i * nf + k], lab[i] = mlip_dataset_labels(te->ds, i)[label];
+        npos += lab[i];
+    }
+    if (npos == 0 || npos == te->n || mlip_auroc(score, lab, te->n, &auc)) return -1;
+    return auc;
+}
+
+/* The local zero-shot probabilities (n, nf): sigmoid(local scale (top-fraction patch similarity
+   to the positive prompt sentence - to the negative one)), the prompts through the local text
+   head as one-sentence reports. */
+static mlip_status eval_local_scores(mlip_model *m, const mlip_tokenizer *tok, const eval_set *te, int nf,
+                                     char (*pos_text)[256], char (*neg_text)[256], float *prob) {
+    int k, i, ns = 0, D = te->D, K = te->K;
+    float scale = 1, sp, sn, *sent = (float *)malloc(sizeof(float) * 2 * MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES * D);
+    float *neg = sent ? sent + MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES * D : NULL;
+    mlip_status st = sent ? mlip_model_logit_scale(m, 1, &scale) : mlip__fail(MLIP_ERR_OUT_OF_MEMORY, "eval: out of memory");
+    for (k = 0; !st && k < nf; k++) {
+        st = mlip_model_embed_sentences(m, tok, pos_text[k], 64, MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES, sent, NULL, &ns);
+        if (!st) st = mlip_model_embed_sentences(m, tok, neg_text[k], 64, MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES, neg, NULL, &ns);
+        for (i = 0; !st && i < te->n; i++) {
+            const float *patches = te->local + (size_t)i * K * D;
+            st = mlip_local_topk_score(patches, sent, K, D, 0.0f, &sp);
+            if (!st) st = mlip_local_topk_score(patches, neg, K, D, 0.0f, &sn);
+            prob[(size_t)i * nf + k] = 1.0f / (1.0f + expf(-scale * (sp - sn)));
+        }
+    }
+    free(sent);
+    return st;
+}
+
 static int eval_zeroshot(mlip_model *m, const mlip_tokenizer *tok, eval_set *te, const char *data, const char *prompts,
-                         double *mean_out) {
+                         float local_w, double *mean_out) {
     int fi[EVAL_MAX_FINDINGS], nf = eval_findings(te->ds, fi), k, i, D = te->D, counted = 0;
     char pos_text[EVAL_MAX_FINDINGS][256], neg_text[EVAL_MAX_FINDINGS][256];
     const char *texts[2 * EVAL_MAX_FINDINGS];
     float *emb = (float *)malloc(sizeof(float) * 2 * EVAL_MAX_FINDINGS * D), *prob, *pos, *neg, scale = 1;
     float *score = (float *)malloc(sizeof(float) * (size_t)te->n);
     int8_t *lab = (int8_t *)malloc((size_t)te->n);
-    double mean = 0, acc_all = 0;
+    float *probg = NULL, *probl = NULL; /* with --local: the global and the local scores alone */
+    double mean = 0, acc_all = 0, mean_g = 0, mean_l = 0;
     prob = (float *)malloc(sizeof(float) * (size_t)te->n * (nf ? nf : 1));
     pos = (float *)malloc(sizeof(float) * (size_t)(nf ? nf : 1) * D), neg = (float *)malloc(sizeof(float) * (size_t)(nf ? nf : 1) * D);
     if (!emb || !prob || !pos || !neg || !score || !lab || !nf) {
@@ -121,31 +159,44 @@ static int eval_zeroshot(mlip_model *m, const mlip_tokenizer *tok, eval_set *te,
     for (k = 0; k < nf; k++)
         memcpy(pos + (size_t)k * D, emb + (size_t)(2 * k) * D, sizeof(float) * D), memcpy(neg + (size_t)k * D, emb + (size_t)(2 * k + 1) * D, sizeof(float) * D);
     if (mlip_zeroshot_scores(te->global, pos, neg, te->n, nf, D, scale, prob)) goto fail;
-    printf("zero-shot on %d images (logit scale %.1f):\n  %-16s %7s %9s  prompts\n", te->n, scale, "finding", "AUROC", "accuracy");
+    if (local_w > 0) { /* mix: prob = (1 - w) global + w local; keep the global one to report it too */
+        size_t i2, nn = (size_t)te->n * nf;
+        if (!(probg = (float *)malloc(sizeof(float) * nn)) || !(probl = (float *)malloc(sizeof(float) * nn))) goto fail;
+        memcpy(probg, prob, sizeof(float) * nn);
+        if (eval_local_scores(m, tok, te, nf, pos_text, neg_text, probl)) goto fail;
+        for (i2 = 0; i2 < nn; i2++) prob[i2] = (1.0f - local_w) * probg[i2] + local_w * probl[i2];
+    }
+    printf("zero-shot on %d images (logit scale %.1f", te->n, scale);
+    if (local_w > 0) printf(", score (1 - %.2f) global + %.2f local", local_w, local_w);
+    printf("):\n  %-16s %7s %9s  %sprompts\n", "finding", "AUROC", "accuracy", local_w > 0 ? "global  local   " : "");
     for (k = 0; k < nf; k++) {
-        double auc = 0, acc = 0;
+        double auc = eval_auroc_of(te, prob, nf, k, fi[k], score, lab), acc = 0;
         int npos = 0;
-        for (i = 0; i < te->n; i++) {
-            score[i] = prob[(size_t)i * nf + k], lab[i] = mlip_dataset_labels(te->ds, i)[fi[k]];
-            npos += lab[i];
-            acc += (score[i] >= 0.5f) == (lab[i] == 1);
-        }
+        for (i = 0; i < te->n; i++) acc += (score[i] >= 0.5f) == (lab[i] == 1), npos += lab[i];
         acc /= te->n;
-        if (npos == 0 || npos == te->n || mlip_auroc(score, lab, te->n, &auc)) {
+        if (auc < 0) {
             printf("  %-16s %7s %8.3f   (%d positives: AUROC undefined)\n", mlip_dataset_label_name(te->ds, fi[k]), "-", acc, npos);
             continue;
         }
-        printf("  %-16s %7.3f %8.3f   \"%s\" / \"%s\"\n", mlip_dataset_label_name(te->ds, fi[k]), auc, acc, pos_text[k], neg_text[k]);
+        printf("  %-16s %7.3f %8.3f   ", mlip_dataset_label_name(te->ds, fi[k]), auc, acc);
+        if (local_w > 0) {
+            double ag = eval_auroc_of(te, probg, nf, k, fi[k], score, lab), al = eval_auroc_of(te, probl, nf, k, fi[k], score, lab);
+            printf("%.3f  %.3f   ", ag, al);
+            mean_g += ag, mean_l += al;
+        }
+        printf("\"%s\" / \"%s\"\n", pos_text[k], neg_text[k]);
         mean += auc, acc_all += acc, counted++;
     }
     mean = counted ? mean / counted : 0;
     printf("zeroshot mean AUROC %.4f, mean accuracy %.4f over %d findings\n", mean, counted ? acc_all / counted : 0, counted);
+    if (local_w > 0 && counted)
+        printf("zeroshot mean AUROC global only %.4f, local only %.4f\n", mean_g / counted, mean_l / counted);
     if (mean_out) *mean_out = mean;
-    free(emb), free(prob), free(pos), free(neg), free(score), free(lab);
+    free(emb), free(prob), free(pos), free(neg), free(score), free(lab), free(probg), free(probl);
     return 0;
 fail:
     fprintf(stderr, "mlip eval: %s\n", mlip_last_error());
-    free(emb), free(prob), free(pos), free(neg), free(score), free(lab);
+    free(emb), free(prob), free(pos), free(neg), free(score), free(lab), free(probg), free(probl);
     return 1;
 }
 
@@ -305,7 +356,7 @@ static int cmd_eval(int argc, char **argv) {
     const char *model_path = NULL, *data = NULL, *train = NULL, *task = "zeroshot", *prompts = NULL;
     int threads = 2, i, rc = 1, want_local;
     uint64_t seed = 1;
-    float l2 = 1e-3f;
+    float l2 = 1e-3f, local_w = 0;
     mlip_model *m = NULL;
     mlip_tokenizer *tok = NULL;
     eval_set te, tr;
@@ -332,7 +383,11 @@ static int cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--threads")) threads = atoi(v);
         else if (!strcmp(a, "--l2")) l2 = (float)atof(v);
-        else { fprintf(stderr, "mlip eval: unexpected argument '%s' (see --help)\n", a); return 2; }
+        else if (!strcmp(a, "--local")) {
+            char *end;
+            local_w = strtof(v, &end);
+            if (*end || !(local_w >= 0 && local_w <= 1)) { fprintf(stderr, "mlip eval: --local must be in [0, 1], got '%s'\n", v); return 2; }
+        } else { fprintf(stderr, "mlip eval: unexpected argument '%s' (see --help)\n", a); return 2; }
         i++;
     }
     if (!model_path || !data || (strcmp(task, "zeroshot") && strcmp(task, "probe") && strcmp(task, "seg") && strcmp(task, "all")) ||
@@ -341,14 +396,14 @@ static int cmd_eval(int argc, char **argv) {
                         "need --train (see --help)\n");
         return 2;
     }
-    want_local = !strcmp(task, "seg") || !strcmp(task, "all");
+    want_local = !strcmp(task, "seg") || !strcmp(task, "all") || local_w > 0;
     if (mlip_set_num_threads(threads) || mlip_model_load_file(model_path, &m) || mlip_model_tokenizer(m, &tok) ||
         eval_embed(m, tok, data, want_local, &te) || (train && strcmp(task, "zeroshot") && eval_embed(m, tok, train, want_local, &tr))) {
         fprintf(stderr, "mlip eval: %s\n", mlip_last_error());
         goto done;
     }
     rc = 0;
-    if (!strcmp(task, "zeroshot") || !strcmp(task, "all")) rc |= eval_zeroshot(m, tok, &te, data, prompts, NULL);
+    if (!strcmp(task, "zeroshot") || !strcmp(task, "all")) rc |= eval_zeroshot(m, tok, &te, data, prompts, local_w, NULL);
     if (!strcmp(task, "probe") || !strcmp(task, "all")) rc |= eval_probe(&tr, &te, seed, l2);
     if (!strcmp(task, "seg") || !strcmp(task, "all")) rc |= eval_seg(m, &tr, &te, seed, l2);
 done:
