@@ -106,6 +106,16 @@ printf '%s\t%s\t%s\n' finding positive negative \
 # ---- the three runs
 run "$OUT/synth" synth
 run "$OUT/synthreal" synthreal
+# The same model with prompts in the reports' own wording. In the IU reports "consolidation"
+# is nearly always negated ("No focal consolidation."; positives say "opacity"), so the
+# template prompt "consolidation" points at normal images (this was found by looking at the
+# default prompt's inverted AUROC, then at the reports' sentences: a prompt chosen after seeing
+# the test result, reported beside the default one, not instead of it).
+awk -F'\t' -v OFS='\t' '$1 == "consolidation" { $2 = "airspace opacity"; $3 = "no focal airspace consolidation" } { print }' \
+    "$OUT/synthreal/prompts.tsv" > "$OUT/synthreal/prompts_iu.tsv"
+./mlip eval --model "$OUT/synthreal.mlip" --data "$OUT/synthreal/test.tsv" --prompts "$OUT/synthreal/prompts_iu.tsv" \
+    --task zeroshot --threads "$THREADS" > "$OUT/synthreal_iu.zeroshot.txt"
+cat "$OUT/synthreal_iu.zeroshot.txt"
 run "$D" cxr
 {
     echo
@@ -113,6 +123,7 @@ run "$D" cxr
     echo "|---|---|---|---|---|"
     row "synthetic images, template text" "$OUT/synth" synth
     row "synthetic images, real IU report text" "$OUT/synthreal" synthreal
+    row "the same, consolidation prompt in IU wording" "$OUT/synthreal" synthreal_iu
     row "real X-rays (COVID-19 collection), clinical notes, patient split" "$D" cxr
     echo
     echo "tiny config, $STEPS steps, batch 32; real X-rays: only labels with >= $MIN test positives, test negatives"
