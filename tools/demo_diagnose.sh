@@ -19,6 +19,7 @@ D=$OUT/data
 rewrite() {
     mkdir -p "$OUT/$1"
     ln -sfn "$(cd "$D" && pwd)/images" "$OUT/$1/images"
+    cp "$D/prompts.tsv" "$OUT/$1/prompts.tsv"
     for f in train test; do awk -F'\t' -v OFS='\t' "NR == 1 { print; next } $2" "$D/$f.tsv" > "$OUT/$1/$f.tsv"; done
 }
 
