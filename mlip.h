@@ -584,6 +584,9 @@ typedef struct mlip_objective_config {
     float lambda_mip;      /* 1 */
     mlip_ot_options ot;    /* epsilon 0.1, tol 1e-3, max_iter 100 */
     int mip_layers;        /* decoder blocks (2); width = ViT width / 2, ViT's heads, MLP 4x */
+    int unmasked_tail;     /* the last N of the train config's total_steps see every patch (0):
+                              FLIP's unmasked tuning, so the ViT ends on the images it will be
+                              shown at inference; SIE and MIP are off in those steps */
 } mlip_objective_config;
 MLIPDEF mlip_objective_config mlip_objective_defaults(void);
 
@@ -631,7 +634,7 @@ MLIPDEF const mlip_tensor_ref *mlip_trainer_tensors(mlip_trainer *tr, int *count
 MLIPDEF void mlip_trainer_zero_grad(mlip_trainer *tr);
 /* Forward and backward of the objective on one batch: gradients of grad_scale * L accumulate.
    visible (B, n) sorted patch indices, or NULL to draw the masks from rng (rng may then be
-   NULL only when mask_ratio is 0). losses may be NULL. */
+   NULL only when mask_ratio is 0; in the unmasked tail both are ignored). losses may be NULL. */
 MLIPDEF mlip_status mlip_trainer_accumulate(mlip_trainer *tr, const mlip_batch *batch,
                                             const int *visible, mlip_rng *rng, float grad_scale,
                                             mlip_losses *losses);
@@ -6086,6 +6089,9 @@ static mlip_status mlip__trainer_check_config(const mlip_objective_config *o, co
         return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: mask_ratio %g not in [0, 1)", (double)o->mask_ratio);
     if (!(o->lambda_local >= 0.0f) || !(o->lambda_mip >= 0.0f) || o->mip_layers < 1 || o->mip_layers > 64)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: lambdas must be >= 0 and mip_layers in [1, 64]");
+    if (o->unmasked_tail < 0 || o->unmasked_tail > t->total_steps)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: unmasked_tail %d not in [0, total_steps %d]", o->unmasked_tail,
+                          t->total_steps);
     MLIP__TRY(mlip__ot_check(&o->ot));
     if (!(t->lr >= 0.0f) || !(t->min_lr >= 0.0f) || t->warmup_steps < 0 || t->total_steps < 1 || !(t->beta1 >= 0.0f && t->beta1 < 1.0f) ||
         !(t->beta2 >= 0.0f && t->beta2 < 1.0f) || !(t->eps > 0.0f) || !(t->weight_decay >= 0.0f) || t->accum_steps < 1)
@@ -6369,7 +6375,7 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
     MLIP__TRY(mlip__batch_check(tr, bt));
     B = bt->B, T = bt->T, S = c->vit.image_size, C = c->vit.channels;
     K = (S / c->vit.patch_size) * (S / c->vit.patch_size), cpp = C * c->vit.patch_size * c->vit.patch_size;
-    masked = o->mask_ratio > 0.0f;
+    masked = o->mask_ratio > 0.0f && tr->step < tr->tc.total_steps - o->unmasked_tail;
     n = masked ? mlip_mask_visible_count(K, o->mask_ratio) : K;
     M = K - n;
     sie_on = o->use_sie && masked, mip_on = o->use_mip && masked && M > 0, local_on = o->use_local;
@@ -6634,9 +6640,11 @@ MLIPDEF mlip_status mlip_trainer_update(mlip_trainer *tr, float *grad_norm) {
 static void mlip__trainer_describe(const mlip_trainer *tr, char *buf, size_t cap) {
     const mlip_objective_config *o = &tr->oc;
     const mlip_train_config *t = &tr->tc;
-    snprintf(buf, cap, "mask %.9g sie %d local %d mip %d lambda_local %.9g lambda_mip %.9g ot %.9g %.9g %d mip_layers %d | "
+    char tail[32] = ""; /* written only when set, so checkpoints from before the option still resume */
+    if (o->unmasked_tail) snprintf(tail, sizeof tail, "tail %d ", o->unmasked_tail);
+    snprintf(buf, cap, "mask %.9g %ssie %d local %d mip %d lambda_local %.9g lambda_mip %.9g ot %.9g %.9g %d mip_layers %d | "
              "lr %.9g min_lr %.9g warmup %d total %d betas %.9g %.9g eps %.9g wd %.9g clip %.9g accum %d",
-             (double)o->mask_ratio, o->use_sie, o->use_local, o->use_mip, (double)o->lambda_local, (double)o->lambda_mip,
+             (double)o->mask_ratio, tail, o->use_sie, o->use_local, o->use_mip, (double)o->lambda_local, (double)o->lambda_mip,
              (double)o->ot.epsilon, (double)o->ot.tol, o->ot.max_iter, o->mip_layers, (double)t->lr, (double)t->min_lr,
              t->warmup_steps, t->total_steps, (double)t->beta1, (double)t->beta2, (double)t->eps, (double)t->weight_decay,
              (double)t->clip_norm, t->accum_steps);

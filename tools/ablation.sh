@@ -12,10 +12,13 @@
 # + local 141 s, + SIE 136 s, MLIP 148 s at one thread): CLIP x1, FLIP x1.40, + local x1.32,
 # + SIE x1.37, MLIP x1.26.
 # TABLE_ONLY=1 prints the table of OUT_DIR/ablation.tsv and trains nothing.
+# METHODS="..." picks rungs (default: clip flip local sie mlip); flip_ut and mlip_ut are FLIP and
+# MLIP whose last tenth of the steps see every patch (--unmasked-tail, FLIP's unmasked tuning).
 # REUSE=1 keeps models already trained in OUT_DIR and only evaluates them again. THREADS=N sets
 # the threads of each run (default 2): e.g. two sizes as two scripts at THREADS=1 side by side.
 set -e
 STEPS=${1:-1100}; SIZES=${2:-"500 2000"}; SEEDS=${3:-"1 2"}; OUT=${4:-build/ablation}; THREADS=${THREADS:-2}
+METHODS=${METHODS:-"clip flip local sie mlip"}
 cd "$(dirname "$0")/.."
 if [ -z "$TABLE_ONLY" ]; then
 [ -x ./mlip ] || make mlip >/dev/null
@@ -26,13 +29,16 @@ printf 'size\tseed\tmethod\tsteps\tzeroshot_auroc\tprobe10_auroc\tseg10_dice\n' 
 for n in $SIZES; do
     head -n $((n + 1)) "$OUT/data/train.tsv" > "$OUT/data/train_$n.tsv"
     for seed in $SEEDS; do
-        for method in clip flip local sie mlip; do
+        for method in $METHODS; do
             case $method in
                 clip)  flags="--mask 0 --no-local --no-sie --no-mip" ;;
                 flip)  flags="--mask 0.5 --no-local --no-sie --no-mip" ;;
                 local) flags="--mask 0.5 --no-sie --no-mip" ;;
                 sie)   flags="--mask 0.5 --no-mip" ;;
                 mlip)  flags="--mask 0.5" ;;
+                flip_ut) flags="--mask 0.5 --no-local --no-sie --no-mip --unmasked-tail $((STEPS / 10))" ;;
+                mlip_ut) flags="--mask 0.5 --unmasked-tail $((STEPS / 10))" ;;
+                *) echo "ablation.sh: unknown method $method" >&2; exit 2 ;;
             esac
             steps=$STEPS
             if [ "$MATCH" = compute ]; then

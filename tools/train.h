@@ -78,7 +78,7 @@ static int cmd_train(int argc, char **argv) {
     const char *data = NULL, *cfg = "tiny", *out = NULL, *resume = NULL, *vocab = NULL, *init = NULL, *ckpt_arg = NULL;
     const char *log_path = NULL;
     FILE *log = NULL;
-    int stop_after = -1;
+    int stop_after = -1, unmasked_tail = 0;
     int steps = 1000, B = 32, tokens = 128, threads = 2, every = 0, accum = 1, warmup = -1, strict = 0, i, rc = 1;
     long long step;
     uint64_t seed = 1;
@@ -101,7 +101,8 @@ static int cmd_train(int argc, char **argv) {
     if (has_help(argc, argv)) {
         printf("usage: mlip train --data pairs.tsv --out model.mlip [--config tiny|small|base] [--steps N]\n"
                "                  [--batch B] [--accum N] [--mask RHO] [--no-local] [--no-sie] [--no-mip]\n"
-               "                  [--lambda-local X] [--lambda-mip X] [--lr LR] [--warmup N] [--seed S]\n"
+               "                  [--lambda-local X] [--lambda-mip X] [--unmasked-tail N] [--lr LR]\n"
+               "                  [--warmup N] [--seed S]\n"
                "                  [--tokens T] [--threads T] [--vocab vocab.txt] [--init model.mlip]\n"
                "                  [--resume CKPT] [--ckpt PATH] [--ckpt-every N] [--stop-after N]\n"
                "                  [--log losses.tsv] [--strict]\n"
@@ -110,7 +111,8 @@ static int cmd_train(int argc, char **argv) {
                "  image<TAB>report[<TAB>labels] (a header line may name the columns); bad rows are\n"
                "  reported with file:line and skipped (--strict: fatal).\n"
                "  The ablation baselines: CLIP = --mask 0 --no-local --no-sie --no-mip; FLIP = CLIP with\n"
-               "  --mask 0.5. A progress line every 2 s (losses, images/s, ETA). A checkpoint (model +\n"
+               "  --mask 0.5. --unmasked-tail N: the last N steps see every patch (no mask, SIE, MIP), as\n"
+               "  FLIP ends with unmasked tuning. A progress line every 2 s (losses, images/s, ETA). A checkpoint (model +\n"
                "  decoder + AdamW state + step) goes to --ckpt (default OUT.ckpt) every --ckpt-every steps\n"
                "  (default steps / 4), on Ctrl-C and at the end, written atomically; --resume CKPT continues\n"
                "  exactly where it stopped (--stop-after N stops like Ctrl-C after N steps of this run).\n"
@@ -146,18 +148,20 @@ static int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--lr")) lr = (float)atof(v), i++;
         else if (!strcmp(a, "--lambda-local")) oc.lambda_local = (float)atof(v), i++;
         else if (!strcmp(a, "--lambda-mip")) oc.lambda_mip = (float)atof(v), i++;
+        else if (!strcmp(a, "--unmasked-tail")) unmasked_tail = atoi(v), i++;
         else { fprintf(stderr, "mlip train: unexpected argument '%s' (see --help)\n", a); return 2; }
     }
-    if (!data || !out || steps < 1 || B < 2 || accum < 1 || tokens < 8 || threads < 1) {
+    if (!data || !out || steps < 1 || B < 2 || accum < 1 || tokens < 8 || threads < 1 || unmasked_tail < 0 ||
+        unmasked_tail > steps) {
         fprintf(stderr, "mlip train: --data and --out are required; --steps >= 1, --batch >= 2, --accum >= 1, "
-                        "--tokens >= 8, --threads >= 1 (see --help)\n");
+                        "--tokens >= 8, --threads >= 1, 0 <= --unmasked-tail <= --steps (see --help)\n");
         return 2;
     }
     if (strlen(out) > 1000) { fprintf(stderr, "mlip train: --out path too long\n"); return 2; }
     snprintf(ckpt, sizeof ckpt, "%s", ckpt_arg ? ckpt_arg : out);
     if (!ckpt_arg) snprintf(ckpt + strlen(ckpt), sizeof ckpt - strlen(ckpt), ".ckpt");
     if (every <= 0) every = steps / 4 > 0 ? steps / 4 : 1;
-    tc.total_steps = steps, tc.accum_steps = accum;
+    tc.total_steps = steps, tc.accum_steps = accum, oc.unmasked_tail = unmasked_tail;
     tc.warmup_steps = warmup >= 0 ? warmup : (steps / 20 < 100 ? steps / 20 : 100);
     if (lr > 0) tc.lr = lr, tc.min_lr = lr / 10;
     if (mlip_set_num_threads(threads)) goto fail;
@@ -228,8 +232,9 @@ static int cmd_train(int argc, char **argv) {
     rows = (int *)malloc(sizeof(int) * (size_t)B);
     if (!order || !rows) { fprintf(stderr, "mlip train: out of memory\n"); goto done; }
     printf("mlip train: %d pairs from %s, config %s (%.1f M parameters), batch %d x %d, %d steps from step %d, "
-           "mask %.2f, %s%s%s, %d threads\n", mlip_dataset_size(ds), data, init || resume ? "from file" : cfg,
-           train_count_params(model) / 1e6, B, accum, steps, mlip_trainer_step(tr), (double)oc.mask_ratio, "global",
+           "mask %.2f%s, %s%s%s, %d threads\n", mlip_dataset_size(ds), data, init || resume ? "from file" : cfg,
+           train_count_params(model) / 1e6, B, accum, steps, mlip_trainer_step(tr), (double)oc.mask_ratio,
+           unmasked_tail ? " (none in the last steps)" : "", "global",
            oc.use_local ? " + local" : "", oc.use_mip && oc.mask_ratio > 0 ? " + MIP" : "", threads);
     fflush(stdout);
     if (log_path) {
