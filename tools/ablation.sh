@@ -13,12 +13,13 @@
 # + SIE x1.37, MLIP x1.26.
 # TABLE_ONLY=1 prints the table of OUT_DIR/ablation.tsv and trains nothing.
 # METHODS="..." picks rungs (default: clip flip local sie mlip); flip_ut and mlip_ut are FLIP and
-# MLIP whose last tenth of the steps see every patch (--unmasked-tail, FLIP's unmasked tuning).
+# MLIP whose last tenth of the steps (UT_TAIL=N: the last N) see every patch (--unmasked-tail,
+# FLIP's unmasked tuning).
 # REUSE=1 keeps models already trained in OUT_DIR and only evaluates them again. THREADS=N sets
 # the threads of each run (default 2): e.g. two sizes as two scripts at THREADS=1 side by side.
 set -e
 STEPS=${1:-1100}; SIZES=${2:-"500 2000"}; SEEDS=${3:-"1 2"}; OUT=${4:-build/ablation}; THREADS=${THREADS:-2}
-METHODS=${METHODS:-"clip flip local sie mlip"}
+METHODS=${METHODS:-"clip flip local sie mlip"}; UT_TAIL=${UT_TAIL:-$((STEPS / 10))}
 cd "$(dirname "$0")/.."
 if [ -z "$TABLE_ONLY" ]; then
 [ -x ./mlip ] || make mlip >/dev/null
@@ -36,8 +37,8 @@ for n in $SIZES; do
                 local) flags="--mask 0.5 --no-sie --no-mip" ;;
                 sie)   flags="--mask 0.5 --no-mip" ;;
                 mlip)  flags="--mask 0.5" ;;
-                flip_ut) flags="--mask 0.5 --no-local --no-sie --no-mip --unmasked-tail $((STEPS / 10))" ;;
-                mlip_ut) flags="--mask 0.5 --unmasked-tail $((STEPS / 10))" ;;
+                flip_ut) flags="--mask 0.5 --no-local --no-sie --no-mip --unmasked-tail $UT_TAIL" ;;
+                mlip_ut) flags="--mask 0.5 --unmasked-tail $UT_TAIL" ;;
                 *) echo "ablation.sh: unknown method $method" >&2; exit 2 ;;
             esac
             steps=$STEPS
