@@ -7,7 +7,7 @@
 #   ONLY="base mask0" runs just those variants.
 set -e
 OUT=${1:-build/diagnose}; STEPS=${2:-700}; THREADS=${3:-1}
-ONLY=${ONLY:-"base steps2000 mask0 data4x lesion2x batch64 lr1e-3 no_negation only_nodule only_pneumothorax"}
+ONLY=${ONLY:-"base steps2000 mask0 tail data4x lesion2x batch64 lr1e-3 no_negation only_nodule only_pneumothorax"}
 cd "$(dirname "$0")/.."
 [ -x ./mlip ] || make mlip >/dev/null
 mkdir -p "$OUT"
@@ -41,6 +41,7 @@ for v in $ONLY; do
     base) run base "$D" ;;
     steps2000) run steps2000 "$D" --steps 2000 ;;                  # a plateau or just slow?
     mask0) run mask0 "$D" --mask 0 ;;                              # every patch seen every step
+    tail) run tail "$D" --unmasked-tail $((3 * STEPS / 10)) ;;     # masked, then the last 30 % unmasked
     batch64) run batch64 "$D" --batch 64 --steps $((STEPS / 2)) --warmup 25 ;; # same images seen, more negatives
     lr1e-3) run lr1e-3 "$D" --lr 1e-3 --warmup 100 ;;
     data4x) # four times as many distinct images, same steps: memorising or under-training?
