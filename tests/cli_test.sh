@@ -1,8 +1,9 @@
 #!/bin/sh
 # The command-line tool end to end, on a small synthetic set: mlip synth -> mlip train (a run
 # straight through against one stopped with --stop-after and continued with --resume: the
-# same losses and a byte-identical model) -> mlip eval -> mlip explain; a dataset with bad
-# rows is reported with file:line. Last line: "N passed, M failed".
+# same losses and a byte-identical model, across the start of an unmasked tail) -> mlip eval
+# -> mlip explain; a dataset with bad rows is reported with file:line. Last line: "N passed,
+# M failed".
 cd "$(dirname "$0")/.."
 M=./mlip
 D=build/cli_test
@@ -11,7 +12,8 @@ check() { if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok   $2"; else fail=$(
 rm -rf "$D" && mkdir -p "$D"
 $M synth --out "$D/data" --n 96 --seed 3 --quiet > "$D/synth.log" 2>&1
 check $? "synth"
-common="--data $D/data/train.tsv --steps 8 --batch 8 --tokens 48 --threads 2 --seed 5"
+# the last 3 steps unmasked: the resume below crosses into the tail
+common="--data $D/data/train.tsv --steps 8 --batch 8 --tokens 48 --threads 2 --seed 5 --unmasked-tail 3"
 $M train $common --out "$D/a.mlip" --log "$D/a.tsv" > "$D/a.log" 2>&1
 check $? "train straight through"
 $M train $common --out "$D/b.mlip" --log "$D/b.tsv" --stop-after 3 > "$D/b1.log" 2>&1
@@ -25,6 +27,8 @@ cmp -s "$D/a.mlip" "$D/b.mlip"
 check $? "resumed model byte-identical"
 grep -q "^step 8/8 " "$D/a.log"
 check $? "progress lines"
+awk -F'\t' 'NR > 1 && (($1 <= 5) != ($5 > 0)) { bad = 1 } END { exit bad || NR != 9 }' "$D/a.tsv"
+check $? "--unmasked-tail 3: MIP loss in steps 1-5, none in 6-8"
 $M eval --model "$D/a.mlip" --data "$D/data/test.tsv" --train "$D/data/train.tsv" --task all > "$D/eval.log" 2>&1 &&
     grep -q "^zeroshot mean AUROC" "$D/eval.log" && grep -q "^probe mean AUROC" "$D/eval.log" && grep -q "^seg mean Dice" "$D/eval.log"
 check $? "eval zeroshot, probe, seg"
