@@ -78,7 +78,7 @@ static int cmd_train(int argc, char **argv) {
     const char *data = NULL, *cfg = "tiny", *out = NULL, *resume = NULL, *vocab = NULL, *init = NULL, *ckpt_arg = NULL;
     const char *log_path = NULL;
     FILE *log = NULL;
-    int stop_after = -1, unmasked_tail = 0;
+    int stop_after = -1;
     int steps = 1000, B = 32, tokens = 128, threads = 2, every = 0, accum = 1, warmup = -1, strict = 0, i, rc = 1;
     long long step;
     uint64_t seed = 1;
@@ -148,11 +148,11 @@ static int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--lr")) lr = (float)atof(v), i++;
         else if (!strcmp(a, "--lambda-local")) oc.lambda_local = (float)atof(v), i++;
         else if (!strcmp(a, "--lambda-mip")) oc.lambda_mip = (float)atof(v), i++;
-        else if (!strcmp(a, "--unmasked-tail")) unmasked_tail = atoi(v), i++;
+        else if (!strcmp(a, "--unmasked-tail")) oc.unmasked_tail = atoi(v), i++;
         else { fprintf(stderr, "mlip train: unexpected argument '%s' (see --help)\n", a); return 2; }
     }
-    if (!data || !out || steps < 1 || B < 2 || accum < 1 || tokens < 8 || threads < 1 || unmasked_tail < 0 ||
-        unmasked_tail > steps) {
+    if (!data || !out || steps < 1 || B < 2 || accum < 1 || tokens < 8 || threads < 1 || oc.unmasked_tail < 0 ||
+        oc.unmasked_tail > steps) {
         fprintf(stderr, "mlip train: --data and --out are required; --steps >= 1, --batch >= 2, --accum >= 1, "
                         "--tokens >= 8, --threads >= 1, 0 <= --unmasked-tail <= --steps (see --help)\n");
         return 2;
@@ -161,7 +161,7 @@ static int cmd_train(int argc, char **argv) {
     snprintf(ckpt, sizeof ckpt, "%s", ckpt_arg ? ckpt_arg : out);
     if (!ckpt_arg) snprintf(ckpt + strlen(ckpt), sizeof ckpt - strlen(ckpt), ".ckpt");
     if (every <= 0) every = steps / 4 > 0 ? steps / 4 : 1;
-    tc.total_steps = steps, tc.accum_steps = accum, oc.unmasked_tail = unmasked_tail;
+    tc.total_steps = steps, tc.accum_steps = accum;
     tc.warmup_steps = warmup >= 0 ? warmup : (steps / 20 < 100 ? steps / 20 : 100);
     if (lr > 0) tc.lr = lr, tc.min_lr = lr / 10;
     if (mlip_set_num_threads(threads)) goto fail;
@@ -232,9 +232,9 @@ static int cmd_train(int argc, char **argv) {
     rows = (int *)malloc(sizeof(int) * (size_t)B);
     if (!order || !rows) { fprintf(stderr, "mlip train: out of memory\n"); goto done; }
     printf("mlip train: %d pairs from %s, config %s (%.1f M parameters), batch %d x %d, %d steps from step %d, "
-           "mask %.2f%s, %s%s%s, %d threads\n", mlip_dataset_size(ds), data, init || resume ? "from file" : cfg,
+           "mask %.2f, unmasked tail %d steps, %s%s%s, %d threads\n", mlip_dataset_size(ds), data, init || resume ? "from file" : cfg,
            train_count_params(model) / 1e6, B, accum, steps, mlip_trainer_step(tr), (double)oc.mask_ratio,
-           unmasked_tail ? " (none in the last steps)" : "", "global",
+           oc.unmasked_tail, "global",
            oc.use_local ? " + local" : "", oc.use_mip && oc.mask_ratio > 0 ? " + MIP" : "", threads);
     fflush(stdout);
     if (log_path) {
