@@ -50,6 +50,9 @@ def read_labels(path):
 
 
 def conv_stem(width):
+    """Three 3x3 stride-2 convolutions + GELU, then 1x1 to width: (B, 1, 64, 64) -> (B, width, 8, 8).
+    He init matters: with PyTorch's default init the stem's output hardly differs between images
+    and CLIP's loss stayed at ln(batch) for 450 steps (seen in a first try)."""
     layers, cin = [], 1
     for c in (16, 32, 64):
         cv = nn.Conv2d(cin, c, 3, stride=2, padding=1)
