@@ -4,7 +4,8 @@
 # that stay at chance (nodule, pneumothorax). Reproduces the table in README "Synthetic
 # benchmark". About 5 minutes a run at 1 thread (two can run side by side on 2 cores).
 # usage: tools/demo_diagnose.sh [OUT_DIR] [STEPS] [THREADS]   (defaults build/diagnose, 700, 1)
-#   ONLY="base mask0" runs just those variants.
+#   ONLY="base mask0" runs just those variants; the two long ones (steps5000, steps5000_data5x,
+#   about 45 minutes each at 1 thread) run only when named there.
 set -e
 OUT=${1:-build/diagnose}; STEPS=${2:-700}; THREADS=${3:-1}
 ONLY=${ONLY:-"base steps2000 mask0 tail data4x lesion2x batch64 lr1e-3 no_negation only_nodule only_pneumothorax"}
@@ -35,11 +36,28 @@ run() {
         "$OUT/$name.eval" | tee -a "$OUT/table.md"
 }
 
+# The other two readings of a trained variant: zero-shot with the local score alone and a linear
+# probe on the frozen image embeddings with all training labels (what the image side carries).
+# $1: name, $2: data dir.
+readouts() {
+    ./mlip eval --model "$OUT/$1.mlip" --data "$2/test.tsv" --task zeroshot --local 1 --threads "$THREADS" > "$OUT/$1.local"
+    ./mlip eval --model "$OUT/$1.mlip" --data "$2/test.tsv" --train "$2/train.tsv" --task probe --threads "$THREADS" > "$OUT/$1.probe"
+    line="   $1: $(grep '^zeroshot mean AUROC global' "$OUT/$1.local"), probe 100 % $(awk '/^probe mean/ { print $NF }' "$OUT/$1.probe")"
+    for f in nodule pneumothorax; do
+        line="$line; $f local $(awk -v f=$f '$1 == f { print $5 }' "$OUT/$1.local") probe $(awk -v f=$f '$1 == f { print $4 }' "$OUT/$1.probe")"
+    done
+    echo "$line"
+}
+
 printf '| variant | train flags | zero-shot mean AUROC | nodule | pneumothorax |\n|---|---|---|---|---|\n' > "$OUT/table.md"
 for v in $ONLY; do
     case $v in
-    base) run base "$D" ;;
+    base) run base "$D"; readouts base "$D" ;;
     steps2000) run steps2000 "$D" --steps 2000 ;;                  # a plateau or just slow?
+    steps5000) run steps5000 "$D" --steps 5000; readouts steps5000 "$D" ;; # how far does compute alone go? (~42 min)
+    steps5000_data5x) # 5000 steps on 10,000 distinct images: compute and data together
+        [ -f "$OUT/data5x/train.tsv" ] || ./mlip synth --out "$OUT/data5x" --n 10000 --seed 1 --difficulty easy --quiet
+        run steps5000_data5x "$OUT/data5x" --steps 5000; readouts steps5000_data5x "$OUT/data5x" ;;
     mask0) run mask0 "$D" --mask 0 ;;                              # every patch seen every step
     tail) run tail "$D" --unmasked-tail $((3 * STEPS / 10)) ;;     # masked, then the last 30 % unmasked
     batch64) run batch64 "$D" --batch 64 --steps $((STEPS / 2)) --warmup 25 ;; # same images seen, more negatives
