@@ -4,10 +4,11 @@
 # that stay at chance (nodule, pneumothorax). Reproduces the table in README "Synthetic
 # benchmark". About 5 minutes a run at 1 thread (two can run side by side on 2 cores).
 # usage: tools/demo_diagnose.sh [OUT_DIR] [STEPS] [THREADS]   (defaults build/diagnose, 700, 1)
-#   ONLY="base mask0" runs just those variants; the two long ones (steps5000, steps5000_data5x,
-#   about 45 minutes each at 1 thread) run only when named there.
+#   ONLY="base mask0" runs just those variants; the three long ones (steps5000, steps5000_data5x,
+#   clip5000_data5x: 35-45 minutes each at 1 thread) run only when named there. SEED=S trains
+#   with seed S (default 1, mlip train's default); use a fresh OUT_DIR per seed.
 set -e
-OUT=${1:-build/diagnose}; STEPS=${2:-700}; THREADS=${3:-1}
+OUT=${1:-build/diagnose}; STEPS=${2:-700}; THREADS=${3:-1}; SEED=${SEED:-1}
 ONLY=${ONLY:-"base steps2000 mask0 tail data4x lesion2x batch64 lr1e-3 no_negation only_nodule only_pneumothorax"}
 cd "$(dirname "$0")/.."
 [ -x ./mlip ] || make mlip >/dev/null
@@ -29,25 +30,33 @@ rewrite() {
 run() {
     name=$1 data=$2; shift 2
     ./mlip train --data "$data/train.tsv" --out "$OUT/$name.mlip" --config tiny --steps "$STEPS" --batch 32 --tokens 64 \
-        --lr 5e-4 --warmup 50 --threads "$THREADS" --log "$OUT/$name.losses.tsv" "$@" > "$OUT/$name.train.log" 2>&1
+        --lr 5e-4 --warmup 50 --seed "$SEED" --threads "$THREADS" --log "$OUT/$name.losses.tsv" "$@" > "$OUT/$name.train.log" 2>&1
     ./mlip eval --model "$OUT/$name.mlip" --data "$data/test.tsv" --task zeroshot --threads "$THREADS" > "$OUT/$name.eval"
     awk -v n="$name" -v f="$*" '$1 == "nodule" || $1 == "pneumothorax" { a[$1] = $2 } /^zeroshot mean/ { m = $4; sub(/,/, "", m) }
         END { printf "| %s | %s | %s | %s | %s |\n", n, f, m, a["nodule"] == "" ? "" : a["nodule"], a["pneumothorax"] == "" ? "" : a["pneumothorax"] }' \
         "$OUT/$name.eval" | tee -a "$OUT/table.md"
 }
 
-# The other two readings of a trained variant: zero-shot with the local score alone and a linear
-# probe on the frozen image embeddings with all training labels (what the image side carries).
-# $1: name, $2: data dir.
-readouts() {
-    ./mlip eval --model "$OUT/$1.mlip" --data "$2/test.tsv" --task zeroshot --local 1 --threads "$THREADS" > "$OUT/$1.local"
-    ./mlip eval --model "$OUT/$1.mlip" --data "$2/test.tsv" --train "$2/train.tsv" --task probe --threads "$THREADS" > "$OUT/$1.probe"
-    line="   $1: $(grep '^zeroshot mean AUROC global' "$OUT/$1.local"), probe 100 % $(awk '/^probe mean/ { print $NF }' "$OUT/$1.probe")"
-    for f in nodule pneumothorax; do
-        line="$line; $f local $(awk -v f=$f '$1 == f { print $5 }' "$OUT/$1.local") probe $(awk -v f=$f '$1 == f { print $4 }' "$OUT/$1.probe")"
-    done
-    echo "$line"
+# 10,000 images from the demo's generator and settings (five times the demo's), made once.
+make_data5x() {
+    [ -f "$OUT/data5x/train.tsv" ] || ./mlip synth --out "$OUT/data5x" --n 10000 --seed 1 --difficulty easy --quiet
 }
+
+# The other two readings of a trained variant, each printed with its nodule and pneumothorax.
+# $1: name, $2: data dir. local_reading: zero-shot with DESIGN's local score alone (a model
+# trained with the local loss). probe_reading: a linear probe on the frozen image embeddings with
+# all training labels, what the image side carries whatever the text does.
+local_reading() {
+    ./mlip eval --model "$OUT/$1.mlip" --data "$2/test.tsv" --task zeroshot --local 1 --threads "$THREADS" > "$OUT/$1.local"
+    echo "   $1: zero-shot local only $(awk '/^zeroshot mean AUROC global/ { print $NF }' "$OUT/$1.local")" \
+        "$(awk '$1 == "nodule" || $1 == "pneumothorax" { printf "%s %s  ", $1, $5 }' "$OUT/$1.local")"
+}
+probe_reading() {
+    ./mlip eval --model "$OUT/$1.mlip" --data "$2/test.tsv" --train "$2/train.tsv" --task probe --threads "$THREADS" > "$OUT/$1.probe"
+    echo "   $1: probe 100 % $(awk '/^probe mean/ { print $NF }' "$OUT/$1.probe")" \
+        "$(awk '$1 == "nodule" || $1 == "pneumothorax" { printf "%s %s  ", $1, $4 }' "$OUT/$1.probe")"
+}
+readouts() { local_reading "$@"; probe_reading "$@"; }
 
 printf '| variant | train flags | zero-shot mean AUROC | nodule | pneumothorax |\n|---|---|---|---|---|\n' > "$OUT/table.md"
 for v in $ONLY; do
@@ -56,8 +65,12 @@ for v in $ONLY; do
     steps2000) run steps2000 "$D" --steps 2000 ;;                  # a plateau or just slow?
     steps5000) run steps5000 "$D" --steps 5000; readouts steps5000 "$D" ;; # how far does compute alone go? (~42 min)
     steps5000_data5x) # 5000 steps on 10,000 distinct images: compute and data together
-        [ -f "$OUT/data5x/train.tsv" ] || ./mlip synth --out "$OUT/data5x" --n 10000 --seed 1 --difficulty easy --quiet
+        make_data5x
         run steps5000_data5x "$OUT/data5x" --steps 5000; readouts steps5000_data5x "$OUT/data5x" ;;
+    clip5000_data5x) # the same with the CLIP baseline's objective: does MLIP still trail it?
+        make_data5x
+        run clip5000_data5x "$OUT/data5x" --steps 5000 --mask 0 --no-local --no-sie --no-mip
+        probe_reading clip5000_data5x "$OUT/data5x" ;; # no local reading: CLIP trains no local heads
     mask0) run mask0 "$D" --mask 0 ;;                              # every patch seen every step
     tail) run tail "$D" --unmasked-tail $((3 * STEPS / 10)) ;;     # masked, then the last 30 % unmasked
     batch64) run batch64 "$D" --batch 64 --steps $((STEPS / 2)) --warmup 25 ;; # same images seen, more negatives
