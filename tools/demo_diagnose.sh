@@ -14,7 +14,12 @@ cd "$(dirname "$0")/.."
 [ -x ./mlip ] || make mlip >/dev/null
 mkdir -p "$OUT"
 D=$OUT/data
-[ -f "$D/train.tsv" ] || ./mlip synth --out "$D" --n 2000 --seed 1 --difficulty easy --quiet # the demo's data
+# A synthetic set from the demo's generator settings, made once. $1: folder, $2: images, then extra flags.
+synth_once() {
+    dir=$1 n=$2; shift 2
+    [ -f "$dir/train.tsv" ] || ./mlip synth --out "$dir" --n "$n" --seed 1 --difficulty easy --quiet "$@"
+}
+synth_once "$D" 2000 # the demo's data
 
 # A copy of the demo data whose report column is rewritten by an awk program (images shared).
 # $1: name, $2: awk program over train.tsv/test.tsv rows (FS = OFS = tab, header kept).
@@ -35,11 +40,6 @@ run() {
     awk -v n="$name" -v f="$*" '$1 == "nodule" || $1 == "pneumothorax" { a[$1] = $2 } /^zeroshot mean/ { m = $4; sub(/,/, "", m) }
         END { printf "| %s | %s | %s | %s | %s |\n", n, f, m, a["nodule"] == "" ? "" : a["nodule"], a["pneumothorax"] == "" ? "" : a["pneumothorax"] }' \
         "$OUT/$name.eval" | tee -a "$OUT/table.md"
-}
-
-# 10,000 images from the demo's generator and settings (five times the demo's), made once.
-make_data5x() {
-    [ -f "$OUT/data5x/train.tsv" ] || ./mlip synth --out "$OUT/data5x" --n 10000 --seed 1 --difficulty easy --quiet
 }
 
 # The other two readings of a trained variant, each printed with its nodule and pneumothorax.
@@ -65,10 +65,10 @@ for v in $ONLY; do
     steps2000) run steps2000 "$D" --steps 2000 ;;                  # a plateau or just slow?
     steps5000) run steps5000 "$D" --steps 5000; readouts steps5000 "$D" ;; # how far does compute alone go? (~42 min)
     steps5000_data5x) # 5000 steps on 10,000 distinct images: compute and data together
-        make_data5x
+        synth_once "$OUT/data5x" 10000 # five times the demo's images
         run steps5000_data5x "$OUT/data5x" --steps 5000; readouts steps5000_data5x "$OUT/data5x" ;;
     clip5000_data5x) # the same with the CLIP baseline's objective: does MLIP still trail it?
-        make_data5x
+        synth_once "$OUT/data5x" 10000 # five times the demo's images
         run clip5000_data5x "$OUT/data5x" --steps 5000 --mask 0 --no-local --no-sie --no-mip
         probe_reading clip5000_data5x "$OUT/data5x" ;; # no local reading: CLIP trains no local heads
     mask0) run mask0 "$D" --mask 0 ;;                              # every patch seen every step
@@ -76,10 +76,10 @@ for v in $ONLY; do
     batch64) run batch64 "$D" --batch 64 --steps $((STEPS / 2)) --warmup 25 ;; # same images seen, more negatives
     lr1e-3) run lr1e-3 "$D" --lr 1e-3 --warmup 100 ;;
     data4x) # four times as many distinct images, same steps: memorising or under-training?
-        [ -f "$OUT/data4x/train.tsv" ] || ./mlip synth --out "$OUT/data4x" --n 8000 --seed 1 --difficulty easy --quiet
+        synth_once "$OUT/data4x" 8000
         run data4x "$OUT/data4x" ;;
     lesion2x) # findings twice the size: can the tiny ViT not see them at 64 px?
-        [ -f "$OUT/lesion2x/train.tsv" ] || ./mlip synth --out "$OUT/lesion2x" --n 2000 --seed 1 --difficulty easy --lesion-scale 2 --quiet
+        synth_once "$OUT/lesion2x" 2000 --lesion-scale 2
         run lesion2x "$OUT/lesion2x" ;;
     no_negation) # drop every sentence with a negation or a "normal" word: a bag of words then
         # separates the findings, so the text side is easy; zero-shot's "no X" prompts are
