@@ -87,14 +87,14 @@ extern "C" {
 
 typedef enum mlip_status {
     MLIP_OK = 0,
-    MLIP_ERR_INVALID_ARG = 1,   /* NULL pointer, zero or negative size, bad enum value   */
-    MLIP_ERR_OVERFLOW = 2,      /* a size computation would overflow size_t              */
+    MLIP_ERR_INVALID_ARG = 1, /* NULL pointer, zero or negative size, bad enum value   */
+    MLIP_ERR_OVERFLOW = 2, /* a size computation would overflow size_t              */
     MLIP_ERR_OUT_OF_MEMORY = 3, /* the allocation hook returned NULL                     */
-    MLIP_ERR_IO = 4,            /* a file could not be opened, read or written           */
-    MLIP_ERR_FORMAT = 5,        /* malformed input data                                  */
-    MLIP_ERR_UNSUPPORTED = 6,   /* valid input this build cannot handle                  */
-    MLIP_ERR_NUMERIC = 7,       /* NaN/Inf where a finite number is required             */
-    MLIP_ERR_THREAD = 8         /* the thread pool could not be started                  */
+    MLIP_ERR_IO = 4, /* a file could not be opened, read or written           */
+    MLIP_ERR_FORMAT = 5, /* malformed input data                                  */
+    MLIP_ERR_UNSUPPORTED = 6, /* valid input this build cannot handle                  */
+    MLIP_ERR_NUMERIC = 7, /* NaN/Inf where a finite number is required             */
+    MLIP_ERR_THREAD = 8 /* the thread pool could not be started                  */
 } mlip_status;
 
 /* Human-readable reason for the calling thread's most recent failure ("" if none). */
@@ -144,8 +144,8 @@ typedef struct mlip_rng {
 MLIPDEF void mlip_rng_seed(mlip_rng *rng, uint64_t seed, uint64_t stream);
 MLIPDEF uint32_t mlip_rng_u32(mlip_rng *rng);
 MLIPDEF uint32_t mlip_rng_below(mlip_rng *rng, uint32_t bound); /* uniform in [0, bound) */
-MLIPDEF float mlip_rng_uniform(mlip_rng *rng);                  /* uniform in [0, 1), 24 bits */
-MLIPDEF float mlip_rng_normal(mlip_rng *rng);                   /* standard normal */
+MLIPDEF float mlip_rng_uniform(mlip_rng *rng); /* uniform in [0, 1), 24 bits */
+MLIPDEF float mlip_rng_normal(mlip_rng *rng); /* standard normal */
 MLIPDEF void mlip_rng_permutation(mlip_rng *rng, int *out, int n); /* Fisher-Yates */
 
 /* Threads. All parallel work goes through one parallel-for: fn(arg, task, n_tasks) is called
@@ -190,9 +190,9 @@ typedef enum mlip_transpose { MLIP_NO_TRANS = 0, MLIP_TRANS = 1 } mlip_transpose
    op(B) is K x N: B is K x N (ldb >= N) or, transposed, N x K (ldb >= K).
    beta == 0 never reads C (so C may hold garbage or NaN). M, N or K == 0 is a valid empty
    product (K == 0 gives C = beta C), as in BLAS. Threaded through mlip_parallel_for. */
-MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N,
-                               int K, float alpha, const float *A, int lda, const float *B,
-                               int ldb, float beta, float *C, int ldc);
+MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N, int K,
+                               float alpha, const float *A, int lda, const float *B, int ldb,
+                               float beta, float *C, int ldc);
 /* The naive triple loop, same contract: the reference the fast path is tested against. */
 MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose trans_b, int M,
                                          int N, int K, float alpha, const float *A, int lda,
@@ -216,14 +216,14 @@ MLIPDEF mlip_status mlip_gemm_set_kernel(const char *name);
 MLIPDEF mlip_status mlip_linear_forward(float *out, const float *inp, const float *weight,
                                         const float *bias, int rows, int C, int OC);
 MLIPDEF mlip_status mlip_linear_backward(float *dinp, float *dweight, float *dbias,
-                                         const float *dout, const float *inp,
-                                         const float *weight, int rows, int C, int OC);
+                                         const float *dout, const float *inp, const float *weight,
+                                         int rows, int C, int OC);
 
 /* out (rows, C) = (inp - mean) * rstd * weight + bias; mean, rstd (rows) are saved for
    backward (may be NULL when no backward follows). */
-MLIPDEF mlip_status mlip_layernorm_forward(float *out, float *mean, float *rstd,
-                                           const float *inp, const float *weight,
-                                           const float *bias, int rows, int C, float eps);
+MLIPDEF mlip_status mlip_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                                           const float *weight, const float *bias, int rows, int C,
+                                           float eps);
 MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *dbias,
                                             const float *dout, const float *inp,
                                             const float *weight, const float *mean,
@@ -234,10 +234,9 @@ typedef enum mlip_gelu_kind {
     MLIP_GELU_TANH = 1 /* x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
 } mlip_gelu_kind;
 /* out (n) = gelu(inp (n)); out may equal inp. */
-MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
-                                      mlip_gelu_kind kind);
-MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout,
-                                       size_t n, mlip_gelu_kind kind);
+MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, mlip_gelu_kind kind);
+MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n,
+                                       mlip_gelu_kind kind);
 
 /* Row-wise softmax: out (rows, C) = softmax(inp (rows, C)). out may equal inp. */
 MLIPDEF mlip_status mlip_softmax_forward(float *out, const float *inp, int rows, int C);
@@ -251,49 +250,47 @@ MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const 
    NULL for inference, then only one T x T score block per thread is ever held in memory.
    A query row whose keys are all padding gets a zero output. */
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
-                                           const uint8_t *key_mask, int B, int T, int C,
-                                           int NH);
+                                           const uint8_t *key_mask, int B, int T, int C, int NH);
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH);
 
 /* out (n, C) = table[ids[i]] with table (V, C); every id is checked against V. */
-MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table,
-                                           int n, int C, int V);
-MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids,
-                                            int n, int C, int V);
+MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table, int n,
+                                           int C, int V);
+MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids, int n,
+                                            int C, int V);
 
 /* Patch embedding: a convolution with kernel = stride = P, as im2col + GEMM.
    img (B, Cin, H, W) with H, W multiples of P; K = (H/P)(W/P) patches in row-major order.
    patches (B, K, Cin*P*P) receives the unfolded pixels (kept for backward).
    weight (D, Cin, P, P) as PyTorch's Conv2d stores it, bias (D) or NULL; out (B, K, D). */
 MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const float *img,
-                                             const float *weight, const float *bias, int B,
-                                             int Cin, int H, int W, int P, int D);
+                                             const float *weight, const float *bias, int B, int Cin,
+                                             int H, int W, int P, int D);
 MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float *dbias,
                                               const float *dout, const float *patches,
-                                              const float *weight, int B, int Cin, int H,
-                                              int W, int P, int D);
+                                              const float *weight, int B, int Cin, int H, int W,
+                                              int P, int D);
 
 /* out (n) = a (n) + b (n) */
 MLIPDEF mlip_status mlip_residual_forward(float *out, const float *a, const float *b, size_t n);
 MLIPDEF mlip_status mlip_residual_backward(float *da, float *db, const float *dout, size_t n);
 
 /* out (rows, C) = inp / max(||inp||, eps) row-wise; norm (rows) saves max(||inp||, eps). */
-MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *inp, int rows,
-                                        int C, float eps);
+MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *inp, int rows, int C,
+                                        float eps);
 MLIPDEF mlip_status mlip_l2norm_backward(float *dinp, const float *dout, const float *out,
                                          const float *norm, int rows, int C);
 
 /* Cross-entropy of softmax(logits (rows, C)) against targets (rows): losses (rows),
    probs (rows, C) saved for backward. A negative target marks a row to ignore (loss 0,
    no gradient); a target >= C is an error. */
-MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs,
-                                               const float *logits, const int *targets,
-                                               int rows, int C);
+MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs, const float *logits,
+                                               const int *targets, int rows, int C);
 /* dlogits += dlosses[r] * (probs - onehot(target)) */
 MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlosses,
-                                                const float *probs, const int *targets,
-                                                int rows, int C);
+                                                const float *probs, const int *targets, int rows,
+                                                int C);
 
 /* Mean pooling over index spans: out[s] (C) = mean of inp rows [begin[s], end[s]).
    inp (rows, C); spans must be non-empty and inside [0, rows). */
@@ -313,12 +310,12 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
    ====================================================================================== */
 
 typedef struct mlip_vit_config {
-    int image_size;  /* trained square input size in pixels (224 for ViT-B/16) */
-    int patch_size;  /* P: patches are P x P, K = (image_size / P)^2 of them */
-    int channels;    /* 1 (grayscale radiograph) or 3 */
-    int width;       /* token width D */
+    int image_size; /* trained square input size in pixels (224 for ViT-B/16) */
+    int patch_size; /* P: patches are P x P, K = (image_size / P)^2 of them */
+    int channels; /* 1 (grayscale radiograph) or 3 */
+    int width; /* token width D */
     int layers, heads, mlp_dim;
-    float ln_eps;    /* 1e-12 in HF ViTModel, 1e-6 in timm */
+    float ln_eps; /* 1e-12 in HF ViTModel, 1e-6 in timm */
 } mlip_vit_config;
 
 typedef struct mlip_bert_config {
@@ -328,12 +325,18 @@ typedef struct mlip_bert_config {
 } mlip_bert_config;
 
 /* DESIGN's named configurations. */
-MLIPDEF mlip_vit_config mlip_vit_config_tiny(void);    /* 64 px, 1 ch, patch 8, 4 x 128, 4 heads, MLP 512 */
-MLIPDEF mlip_vit_config mlip_vit_config_small(void);   /* 224 px, 1 ch, patch 16, 12 x 384, 6 heads (ViT-S/16) */
-MLIPDEF mlip_vit_config mlip_vit_config_base(void);    /* 224 px, 3 ch, patch 16, 12 x 768, 12 heads (ViT-B/16) */
-MLIPDEF mlip_bert_config mlip_bert_config_tiny(int vocab_size);  /* 4 x 128, 4 heads, 128 positions */
-MLIPDEF mlip_bert_config mlip_bert_config_small(int vocab_size); /* 6 x 384, 6 heads, 512 positions */
-MLIPDEF mlip_bert_config mlip_bert_config_base(void);  /* BERT-base: 30522 words, 12 x 768, 512 positions */
+MLIPDEF mlip_vit_config
+mlip_vit_config_tiny(void); /* 64 px, 1 ch, patch 8, 4 x 128, 4 heads, MLP 512 */
+MLIPDEF mlip_vit_config
+mlip_vit_config_small(void); /* 224 px, 1 ch, patch 16, 12 x 384, 6 heads (ViT-S/16) */
+MLIPDEF mlip_vit_config
+mlip_vit_config_base(void); /* 224 px, 3 ch, patch 16, 12 x 768, 12 heads (ViT-B/16) */
+MLIPDEF mlip_bert_config
+mlip_bert_config_tiny(int vocab_size); /* 4 x 128, 4 heads, 128 positions */
+MLIPDEF mlip_bert_config
+mlip_bert_config_small(int vocab_size); /* 6 x 384, 6 heads, 512 positions */
+MLIPDEF mlip_bert_config
+mlip_bert_config_base(void); /* BERT-base: 30522 words, 12 x 768, 512 positions */
 
 /* One named tensor of an encoder: its place in the weight (and gradient) arena. */
 typedef struct mlip_param_info {
@@ -342,7 +345,7 @@ typedef struct mlip_param_info {
     int shape[4];
     size_t offset; /* in floats from the arena start */
     size_t count;
-    int decay;     /* 1 for matrices (weight decay applies), 0 for biases, norms, embeddings */
+    int decay; /* 1 for matrices (weight decay applies), 0 for biases, norms, embeddings */
 } mlip_param_info;
 
 typedef struct mlip_encoder mlip_encoder; /* a ViT or a BERT; see the functions below */
@@ -371,9 +374,8 @@ MLIPDEF size_t mlip_encoder_activation_bytes(const mlip_encoder *enc, int B, int
    image, the patch indices to encode (masked training), or NULL for all K patches (then
    n_visible is ignored). out (B, 1 + n, width): the final-LayerNorm states, [CLS] first, then
    the visible patches in the order given. training = 1 keeps what backward needs. */
-MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *vit, const float *img, int B,
-                                     const int *visible, int n_visible, int training,
-                                     float *out);
+MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *vit, const float *img, int B, const int *visible,
+                                     int n_visible, int training, float *out);
 /* Accumulate parameter gradients from dout (B, 1 + n, width) of the last training forward. */
 MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *vit, const float *dout);
 /* Take images of height x width (multiples of the patch size) from now on. The patch grid's
@@ -386,20 +388,19 @@ MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *vit, int height, int w
    (1 = real token, 0 = padding: padding is never attended to). out (B, T, width): the last
    block's states; the [CLS] state is out[b, 0]. */
 MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *bert, const int *ids, const int *type_ids,
-                                      const uint8_t *mask, int B, int T, int training,
-                                      float *out);
+                                      const uint8_t *mask, int B, int T, int training, float *out);
 MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *bert, const float *dout);
 
 /* Projection head: out (rows, D) = l2normalise(inp (rows, C) . weight^T + bias).
    proj (rows, D) and norm (rows) are kept for backward (both may be NULL at inference, then
    out serves as scratch). */
-MLIPDEF mlip_status mlip_projection_forward(float *out, float *proj, float *norm,
-                                            const float *inp, const float *weight,
-                                            const float *bias, int rows, int C, int D);
+MLIPDEF mlip_status mlip_projection_forward(float *out, float *proj, float *norm, const float *inp,
+                                            const float *weight, const float *bias, int rows, int C,
+                                            int D);
 MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float *dbias,
-                                             const float *dout, const float *out,
-                                             const float *norm, const float *inp,
-                                             const float *weight, int rows, int C, int D);
+                                             const float *dout, const float *out, const float *norm,
+                                             const float *inp, const float *weight, int rows, int C,
+                                             int D);
 
 /* ======================================================================================
    6. Tokenizer: BERT WordPiece (HF BertTokenizer semantics), sentence spans, vocab training
@@ -447,23 +448,21 @@ MLIPDEF const char *mlip_tokenizer_token(const mlip_tokenizer *tok, int id);
 /* WordPiece ids of a text, without [CLS]/[SEP] and without truncation. Writes at most cap
    ids (ids may be NULL when cap == 0) and sets *n_out to the full count, so a first call
    with cap 0 sizes the buffer. */
-MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const char *text,
-                                            size_t len, int *ids, int cap, int *n_out);
+MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const char *text, size_t len,
+                                            int *ids, int cap, int *n_out);
 /* Model input of max_len (>= 2) positions: [CLS], the first max_len - 2 word pieces, [SEP],
    then [PAD] up to max_len. mask (may be NULL) gets 1 for real positions, 0 for padding;
    *n_out (may be NULL) is the number of real positions. The vocabulary must hold [CLS],
    [SEP], [PAD] and [UNK]. */
-MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char *text,
-                                          size_t len, int max_len, int *ids, uint8_t *mask,
-                                          int *n_out);
+MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char *text, size_t len,
+                                          int max_len, int *ids, uint8_t *mask, int *n_out);
 /* Text of ids, as HF decodes: tokens joined by spaces, "##" pieces glued to the previous
    one, then the tokenization-space clean-up (" ." -> "." and the like). skip_special != 0
    leaves out [CLS] [SEP] [PAD] [UNK] [MASK]. Like snprintf: writes at most cap bytes
    including the terminating NUL and sets *len_out (may be NULL) to the full length. An id
    out of range is MLIP_ERR_INVALID_ARG. */
 MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *ids, int n,
-                                          int skip_special, char *buf, size_t cap,
-                                          size_t *len_out);
+                                          int skip_special, char *buf, size_t cap, size_t *len_out);
 
 /* Sentences of a report as spans [begin[s], end[s]) over the sequence mlip_tokenizer_encode
    makes with the same max_len, ready for mlip_span_mean_forward. A sentence ends at `.`,
@@ -474,8 +473,8 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
    max_sentences (<= 0: MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES) spans are kept, the first
    ones; begin and end must hold that many. *n_sent may come back 0. */
 MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const char *text,
-                                             size_t len, int max_len, int max_sentences,
-                                             int *begin, int *end, int *n_sent);
+                                             size_t len, int max_len, int max_sentences, int *begin,
+                                             int *end, int *n_sent);
 
 /* Learn a WordPiece vocabulary of (at most) vocab_size entries from a corpus, the way HF
    tokenizers' WordPieceTrainer does: the corpus is pre-tokenized like the tokenizer above
@@ -503,6 +502,8 @@ MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visi
 /* Semantic integrity weights from relevance logits r (B, K) and the visible sets (B, n):
      p_i = softmax(r_i),  I_i = sum over visible k of p_ik,  w_i = clamp(I_i / mean_b I_b, 0.25, 4).
    p (B, K) and integrity (B) are kept for backward. dr += dL/dr given dw = dL/dw. */
+#define MLIP_SIE_WEIGHT_MIN 0.25f /* the clamp of w_i above */
+#define MLIP_SIE_WEIGHT_MAX 4.0f
 MLIPDEF mlip_status mlip_sie_forward(float *w, float *p, float *integrity, const float *r,
                                      const int *visible, int B, int K, int n);
 MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p,
@@ -522,19 +523,24 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
    ds += dloss dL/ds and da += dloss dL/da (either may be NULL). */
 MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const float *s,
                                              const float *a, int N);
-MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss,
-                                              const float *probs, const float *s,
-                                              const float *a, int N);
+MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss, const float *probs,
+                                              const float *s, const float *a, int N);
 
 /* Entropic optimal transport between uniform marginals (1/n each row, 1/m each column):
      z = max_T  sum T S - epsilon KL(T || a b^T)   subject to T 1 = a, T^T 1 = b,
    solved in the log domain (Sinkhorn: alternate exact row and column potential updates)
    until the row marginals' L1 error is <= tol or max_iter iterations. By the envelope
    theorem dz/dS = T, which is how the local loss uses the plan in backward. */
+/* The contrastive temperature exp(theta) is capped here, as CLIP caps it. */
+#define MLIP_LOGIT_SCALE_MAX 100.0f
+/* Masked image prediction: each hidden patch's target pixels are standardised by
+   sqrt(var + MLIP_MIP_TARGET_EPS), as MAE's normalised-pixel loss does. */
+#define MLIP_MIP_TARGET_EPS 0.01
+
 typedef struct mlip_ot_options {
     float epsilon; /* entropy weight (0.1; at least 0.01) */
-    float tol;     /* stop when sum_k |(T 1)_k - 1/n| <= tol (1e-3); 0 runs max_iter */
-    int max_iter;  /* cap (100) */
+    float tol; /* stop when sum_k |(T 1)_k - 1/n| <= tol (1e-3); 0 runs max_iter */
+    int max_iter; /* cap (100) */
 } mlip_ot_options;
 MLIPDEF mlip_ot_options mlip_ot_defaults(void);
 /* S (n, m) with row stride ld (>= m). T (n, m) dense, may be NULL. *z, *iters and *err (the
@@ -552,18 +558,18 @@ typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, voc
 /* One training batch: B image-report pairs with everything the objective needs. The
    dataset (section 13) fills it; a caller may fill it by hand. */
 typedef struct mlip_batch {
-    int B;                      /* pairs in the batch */
-    int channels, image_size;   /* images (B, channels, image_size, image_size) */
-    int T;                      /* token positions per report ([CLS] ... [SEP], then padding) */
-    int max_sentences;          /* L_max: room for sentence spans per report */
-    int n_labels;               /* label columns (0: none) */
-    float *images;              /* pixels in [0, 1] (not yet normalised for the ViT) */
-    int *ids;                   /* (B, T) WordPiece ids, as mlip_tokenizer_encode writes them */
-    uint8_t *mask;              /* (B, T) 1 real token, 0 padding */
-    int *n_sentences;           /* (B) real sentences of each report, 0 <= L_i <= max_sentences */
+    int B; /* pairs in the batch */
+    int channels, image_size; /* images (B, channels, image_size, image_size) */
+    int T; /* token positions per report ([CLS] ... [SEP], then padding) */
+    int max_sentences; /* L_max: room for sentence spans per report */
+    int n_labels; /* label columns (0: none) */
+    float *images; /* pixels in [0, 1] (not yet normalised for the ViT) */
+    int *ids; /* (B, T) WordPiece ids, as mlip_tokenizer_encode writes them */
+    uint8_t *mask; /* (B, T) 1 real token, 0 padding */
+    int *n_sentences; /* (B) real sentences of each report, 0 <= L_i <= max_sentences */
     int *sent_begin, *sent_end; /* (B, max_sentences) token spans [begin, end) into ids */
-    int8_t *labels;             /* (B, n_labels) 1 present, 0 absent; NULL when n_labels is 0 */
-    int *rows;                  /* (B) the dataset row each pair came from (-1: not from one) */
+    int8_t *labels; /* (B, n_labels) 1 present, 0 absent; NULL when n_labels is 0 */
+    int *rows; /* (B) the dataset row each pair came from (-1: not from one) */
 } mlip_batch;
 
 /* Allocate every array of a batch (zeroed); free with mlip_batch_free (NULL-safe). */
@@ -576,15 +582,15 @@ MLIPDEF void mlip_batch_free(mlip_batch *batch);
    configuration; the ablation ladder switches terms off: CLIP = mask_ratio 0, no local, no SIE,
    no MIP; FLIP = CLIP + masking; then + local, + SIE, + MIP. */
 typedef struct mlip_objective_config {
-    float mask_ratio;      /* rho: fraction of patches hidden from the ViT (0.5); 0 = no masking */
-    int use_sie;           /* weight the global loss by semantic integrity (needs masking) */
-    int use_local;         /* optimal-transport patch-sentence loss */
-    int use_mip;           /* masked image prediction (needs masking) */
-    float lambda_local;    /* 0.5 */
-    float lambda_mip;      /* 1 */
-    mlip_ot_options ot;    /* epsilon 0.1, tol 1e-3, max_iter 100 */
-    int mip_layers;        /* decoder blocks (2); width = ViT width / 2, ViT's heads, MLP 4x */
-    int unmasked_tail;     /* the last N of the train config's total_steps see every patch (0):
+    float mask_ratio; /* rho: fraction of patches hidden from the ViT (0.5); 0 = no masking */
+    int use_sie; /* weight the global loss by semantic integrity (needs masking) */
+    int use_local; /* optimal-transport patch-sentence loss */
+    int use_mip; /* masked image prediction (needs masking) */
+    float lambda_local; /* 0.5 */
+    float lambda_mip; /* 1 */
+    mlip_ot_options ot; /* epsilon 0.1, tol 1e-3, max_iter 100 */
+    int mip_layers; /* decoder blocks (2); width = ViT width / 2, ViT's heads, MLP 4x */
+    int unmasked_tail; /* the last N of the train config's total_steps see every patch (0):
                               FLIP's unmasked tuning, so the ViT ends on the images it will be
                               shown at inference; SIE and MIP are off in those steps */
 } mlip_objective_config;
@@ -593,23 +599,23 @@ MLIPDEF mlip_objective_config mlip_objective_defaults(void);
 /* The terms of one batch's loss and what the trainer reports about them. */
 typedef struct mlip_losses {
     float total, global, local, mip;
-    float sigma, sigma_local;  /* the logit scales used */
+    float sigma, sigma_local; /* the logit scales used */
     float sie_w_min, sie_w_max; /* the SIE weights' range (1, 1 when off) */
-    int ot_iters;              /* Sinkhorn iterations (0 when the local loss is off) */
-    float ot_err;              /* worst row-marginal error at the end */
-    int ot_capped;             /* 1 when Sinkhorn stopped at max_iter above tol */
+    int ot_iters; /* Sinkhorn iterations (0 when the local loss is off) */
+    float ot_err; /* worst row-marginal error at the end */
+    int ot_capped; /* 1 when Sinkhorn stopped at max_iter above tol */
 } mlip_losses;
 
 /* Training settings: AdamW (decay on matrices only), linear warm-up then cosine decay to
    min_lr, clipping by the global gradient norm, accumulation of accum_steps batches a step. */
 typedef struct mlip_train_config {
-    float lr, min_lr;          /* peak and final learning rate (3e-4, 3e-5) */
-    int warmup_steps;          /* linear warm-up from 0 (100) */
-    int total_steps;           /* steps of the cosine (1000) */
-    float beta1, beta2, eps;   /* 0.9, 0.98, 1e-8 */
-    float weight_decay;        /* 0.05, on tensors with decay = 1 */
-    float clip_norm;           /* 1.0; <= 0: no clipping */
-    int accum_steps;           /* batches a step (1) */
+    float lr, min_lr; /* peak and final learning rate (3e-4, 3e-5) */
+    int warmup_steps; /* linear warm-up from 0 (100) */
+    int total_steps; /* steps of the cosine (1000) */
+    float beta1, beta2, eps; /* 0.9, 0.98, 1e-8 */
+    float weight_decay; /* 0.05, on tensors with decay = 1 */
+    float clip_norm; /* 1.0; <= 0: no clipping */
+    int accum_steps; /* batches a step (1) */
 } mlip_train_config;
 MLIPDEF mlip_train_config mlip_train_defaults(void);
 MLIPDEF float mlip_train_lr(const mlip_train_config *config, int step); /* lr of step (0-based) */
@@ -696,12 +702,12 @@ MLIPDEF mlip_status mlip_dice(const float *pred, const float *truth, size_t n, f
    Newton needs d^2 floats
    for the Hessian and d^3 / 3 work a step: fine to d of a few thousand. */
 typedef struct mlip_logreg {
-    int d;           /* features */
-    float *weight;   /* (d), owned: mlip_logreg_free */
+    int d; /* features */
+    float *weight; /* (d), owned: mlip_logreg_free */
     float bias;
-    double loss;     /* L at the solution */
-    int iterations;  /* Newton steps taken */
-    int converged;   /* 1 when the gradient vanished (max |g| <= 1e-9 or no further descent) */
+    double loss; /* L at the solution */
+    int iterations; /* Newton steps taken */
+    int converged; /* 1 when the gradient vanished (max |g| <= 1e-9 or no further descent) */
 } mlip_logreg;
 
 /* X (n, d) features, y (n) labels 1 / 0 (no others). Both classes need not be present, but a
@@ -719,8 +725,8 @@ MLIPDEF void mlip_logreg_free(mlip_logreg *model); /* frees weight, zeroes the s
 MLIPDEF mlip_status mlip_upsample_bilinear(const float *in, int gh, int gw, float *out, int h,
                                            int w);
 /* Its adjoint (transpose), for gradients: din (gh, gw) += U^T dout (h, w). Accumulates. */
-MLIPDEF mlip_status mlip_upsample_bilinear_backward(float *din, const float *dout, int gh,
-                                                    int gw, int h, int w);
+MLIPDEF mlip_status mlip_upsample_bilinear_backward(float *din, const float *dout, int gh, int gw,
+                                                    int h, int w);
 
 /* Segmentation head on frozen patch features: a linear map D -> 1 per patch gives a
    (gh, gw) grid of logits, upsampled bilinearly to the mask's (h, w) pixels (as above), and
@@ -750,8 +756,8 @@ MLIPDEF void mlip_colormap(float v, float rgb[3]);
    so weak regions leave the radiograph readable and strong ones glow (alpha in [0, 1];
    0 gives the image alone). rgb_out (3, H, W) planar in [0, 1], ready for
    mlip_image_write_png(path, rgb_out, W, H, 3). Non-finite heat is MLIP_ERR_NUMERIC. */
-MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, int H, int W,
-                                         int gh, int gw, float alpha, float *rgb_out);
+MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, int H, int W, int gh,
+                                         int gw, float alpha, float *rgb_out);
 /* Tile n panels (n, 3, H, W) into one planar RGB image, `cols` panels a row (<= 0: all in one
    row), separated by `gap` pixels of white; a short last row is padded with white. Sets
    *out_w, *out_h; with out NULL only the size is computed, so a first call sizes the buffer
@@ -790,8 +796,9 @@ MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tok
    sentences (L, D)^T, Sinkhorn with opt (NULL: the defaults), plan (K, L) (each column sums
    to 1 / L: where sentence l's share of the image lies). z (may be NULL) gets the transport
    value, the model's local image-report score. */
-MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sentences, int K, int L,
-                                      int D, const mlip_ot_options *opt, float *plan, float *z);
+MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sentences, int K,
+                                      int L, int D, const mlip_ot_options *opt, float *plan,
+                                      float *z);
 /* The model's logit scale exp(theta), clamped to 100 as in training: local = 0 the global one
    ("logit_scale"), 1 the local one ("local_logit_scale"). */
 MLIPDEF mlip_status mlip_model_logit_scale(mlip_model *model, int local, float *scale);
@@ -893,9 +900,9 @@ typedef enum mlip_dtype {
 typedef struct mlip_model_config {
     mlip_vit_config vit;
     mlip_bert_config bert;
-    int embed_dim;                     /* D: output width of the four projection heads */
+    int embed_dim; /* D: output width of the four projection heads */
     float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
-    int lowercase;                     /* the tokenizer is uncased (1) or cased (0) */
+    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
 } mlip_model_config;
 
 /* DESIGN's named configurations: the encoders of section 5 and D = 128, 256, 512. */
@@ -918,16 +925,16 @@ MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *co
 MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
 /* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
    had in the file it was loaded from (f32 for a created model). */
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index, mlip_param_info *info,
-                                           mlip_dtype *stored);
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
+                                           mlip_param_info *info, mlip_dtype *stored);
 /* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
 MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
 /* Training state in the same file: vectors named "train.<something>" (the trainer's
    checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
    data removes the tensor); they are saved after the model's tensors, loaded back, and read
    with mlip_model_tensor. A model without them is a plain deployable model. */
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name, const float *data,
-                                                size_t count);
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
+                                                const float *data, size_t count);
 MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
 
 /* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
@@ -999,30 +1006,30 @@ MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "
 
 typedef enum mlip_image_format {
     MLIP_IMAGE_UNKNOWN = 0,
-    MLIP_IMAGE_PNM = 1,   /* PGM/PPM, P2 P3 P5 P6 */
+    MLIP_IMAGE_PNM = 1, /* PGM/PPM, P2 P3 P5 P6 */
     MLIP_IMAGE_PNG = 2,
-    MLIP_IMAGE_DICOM = 3  /* DICOM Part 10, uncompressed pixel data */
+    MLIP_IMAGE_DICOM = 3 /* DICOM Part 10, uncompressed pixel data */
 } mlip_image_format;
 
 typedef struct mlip_image {
     int width, height;
-    int channels;            /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (alpha is the last plane) */
-    float *pixels;           /* (channels, height, width), width contiguous; mlip_image_free */
+    int channels; /* 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA (alpha is the last plane) */
+    float *pixels; /* (channels, height, width), width contiguous; mlip_image_free */
     mlip_image_format format;
-    int bits;                /* bits per sample in the file (DICOM: Bits Stored) */
-    float max_value;         /* largest raw sample: PNM maxval, PNG 2^bits-1 (palette 255) */
-    int frames;              /* frames in the file (DICOM multi-frame), else 1 */
-    int frame;               /* the frame in pixels */
-    int monochrome1;         /* DICOM MONOCHROME1: high values are dark (preprocess inverts) */
-    int has_window;          /* DICOM Window Center/Width present (first value used) */
+    int bits; /* bits per sample in the file (DICOM: Bits Stored) */
+    float max_value; /* largest raw sample: PNM maxval, PNG 2^bits-1 (palette 255) */
+    int frames; /* frames in the file (DICOM multi-frame), else 1 */
+    int frame; /* the frame in pixels */
+    int monochrome1; /* DICOM MONOCHROME1: high values are dark (preprocess inverts) */
+    int has_window; /* DICOM Window Center/Width present (first value used) */
     float window_center, window_width;
     char transfer_syntax[68]; /* DICOM transfer syntax UID, "" for other formats */
 } mlip_image;
 
 typedef struct mlip_image_options {
-    int frame;               /* DICOM frame to decode, 0-based (default 0) */
-    size_t max_pixels;       /* refuse width*height above this; 0 = default 2^28 */
-} mlip_image_options;        /* a NULL pointer or an all-zero struct means the defaults */
+    int frame; /* DICOM frame to decode, 0-based (default 0) */
+    size_t max_pixels; /* refuse width*height above this; 0 = default 2^28 */
+} mlip_image_options; /* a NULL pointer or an all-zero struct means the defaults */
 
 /* Read a whole file / a buffer, the format found from its magic bytes. On success *out owns
    its pixels (mlip_image_free); on failure *out is zeroed and nothing is allocated. */
@@ -1030,29 +1037,29 @@ MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_opti
                                          mlip_image *out);
 MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
                                            const mlip_image_options *opt, mlip_image *out);
-MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len,
-                                        const mlip_image_options *opt, mlip_image *out);
-MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
-                                        const mlip_image_options *opt, mlip_image *out);
+MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out);
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out);
 MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
                                           const mlip_image_options *opt, mlip_image *out);
 MLIPDEF void mlip_image_free(mlip_image *img); /* frees pixels, zeroes the struct; NULL ok */
 
 typedef enum mlip_image_norm {
-    MLIP_IMAGE_NORM_AUTO = 0,  /* DICOM: its window if present, else min-max; others: range */
+    MLIP_IMAGE_NORM_AUTO = 0, /* DICOM: its window if present, else min-max; others: range */
     MLIP_IMAGE_NORM_RANGE = 1, /* value / max_value */
-    MLIP_IMAGE_NORM_MINMAX = 2,/* (value - min) / (max - min) over the image */
+    MLIP_IMAGE_NORM_MINMAX = 2, /* (value - min) / (max - min) over the image */
     MLIP_IMAGE_NORM_WINDOW = 3 /* DICOM linear window (PS3.3 C.11.2.1.2) with the options' */
-} mlip_image_norm;             /*   window_center/width (width <= 0: the file's window)     */
+} mlip_image_norm; /*   window_center/width (width <= 0: the file's window)     */
 
 typedef enum mlip_image_resize {
-    MLIP_IMAGE_BILINEAR = 0,   /* bilinear, pixel centres aligned (half-pixel offsets) */
-    MLIP_IMAGE_AREA = 1        /* box average of the covered source area (for shrinking) */
+    MLIP_IMAGE_BILINEAR = 0, /* bilinear, pixel centres aligned (half-pixel offsets) */
+    MLIP_IMAGE_AREA = 1 /* box average of the covered source area (for shrinking) */
 } mlip_image_resize;
 
 typedef enum mlip_image_fit {
-    MLIP_IMAGE_PAD = 0,        /* scale the long side to size, pad the short side (centred) */
-    MLIP_IMAGE_CROP = 1        /* scale the short side to size, crop the long side (centred) */
+    MLIP_IMAGE_PAD = 0, /* scale the long side to size, pad the short side (centred) */
+    MLIP_IMAGE_CROP = 1 /* scale the short side to size, crop the long side (centred) */
 } mlip_image_fit;
 
 typedef struct mlip_preprocess_options {
@@ -1060,23 +1067,22 @@ typedef struct mlip_preprocess_options {
     float window_center, window_width; /* for MLIP_IMAGE_NORM_WINDOW */
     mlip_image_resize resize;
     mlip_image_fit fit;
-    float pad_value;           /* value of padded pixels, in [0,1] units (default 0) */
-    int keep_monochrome1;      /* nonzero: do not invert MONOCHROME1 (default: invert) */
-} mlip_preprocess_options;     /* NULL or all-zero: the defaults */
+    float pad_value; /* value of padded pixels, in [0,1] units (default 0) */
+    int keep_monochrome1; /* nonzero: do not invert MONOCHROME1 (default: invert) */
+} mlip_preprocess_options; /* NULL or all-zero: the defaults */
 
 /* in -> out (channels, size, size) floats in [0,1]: normalise, resize preserving the aspect
    ratio, pad or crop to the square. Alpha is dropped; gray -> 3 channels replicates, RGB ->
    1 channel is luma 0.299 R + 0.587 G + 0.114 B. channels must be 1 or 3. */
-MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
-                                          const mlip_preprocess_options *opt, float *out,
-                                          int size, int channels);
+MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_preprocess_options *opt,
+                                          float *out, int size, int channels);
 
 /* PNG writer: 8-bit gray (channels 1) or RGB (channels 3) from planar floats in [0,1]
    (clamped, rounded to 0..255). Stored (uncompressed) deflate blocks, CRC-32 and Adler-32
    correct. _encode returns a buffer to free with mlip_free; _write goes through PATH.tmp,
    renamed over path, so a failure never leaves a partial file (as mlip_model_save). */
-MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int height,
-                                          int channels, unsigned char **out, size_t *out_len);
+MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int height, int channels,
+                                          unsigned char **out, size_t *out_len);
 MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, int width,
                                          int height, int channels);
 
@@ -1118,12 +1124,12 @@ typedef struct mlip_dataset mlip_dataset;
    bilinearly, then brightness/contrast jitter. No horizontal flip by default: laterality
    ("left lower lobe") is in the report, and a flipped image would contradict it. */
 typedef struct mlip_augment_options {
-    float crop;       /* random resized crop: scale and aspect within 1 +- crop, centre moved
+    float crop; /* random resized crop: scale and aspect within 1 +- crop, centre moved
                          by up to +- crop/2 of the side (default 0.10; 0 <= crop <= 0.5) */
     float rotate_deg; /* rotation, uniform in +- rotate_deg degrees (default 5; <= 180) */
     float brightness; /* additive, uniform in +- brightness (default 0.10; <= 1) */
-    float contrast;   /* multiplicative about the image mean, 1 +- contrast (default 0.10; <= 1) */
-    int hflip;        /* nonzero: mirror with probability 1/2; 0: never (default) */
+    float contrast; /* multiplicative about the image mean, 1 +- contrast (default 0.10; <= 1) */
+    int hflip; /* nonzero: mirror with probability 1/2; 0: never (default) */
 } mlip_augment_options;
 MLIPDEF mlip_augment_options mlip_augment_defaults(void);
 /* In place on one image pixels (channels, size, size) in [0, 1]; the output is clamped to
@@ -1136,9 +1142,9 @@ MLIPDEF mlip_status mlip_image_augment(float *pixels, int channels, int size,
 
 typedef struct mlip_dataset_options {
     int image_size, channels; /* the model's input: (channels, image_size, image_size), 1 or 3 */
-    int max_tokens;           /* T >= 2: [CLS] ... [SEP] and padding */
-    int max_sentences;        /* L_max; 0: MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES */
-    int strict;               /* 1: a bad row fails open/batch with file:line; 0: warn, skip */
+    int max_tokens; /* T >= 2: [CLS] ... [SEP] and padding */
+    int max_sentences; /* L_max; 0: MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES */
+    int strict; /* 1: a bad row fails open/batch with file:line; 0: warn, skip */
     void (*warn)(void *ctx, const char *message); /* NULL: stderr (the first 20 only) */
     void *warn_ctx;
     /* Preprocessing (section 12); NULL: the defaults, but area resampling (images shrink). */
@@ -1153,7 +1159,7 @@ typedef struct mlip_dataset_options {
 MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
                                       const mlip_dataset_options *opt, mlip_dataset **out);
 MLIPDEF void mlip_dataset_free(mlip_dataset *ds); /* NULL ok */
-MLIPDEF int mlip_dataset_size(const mlip_dataset *ds);    /* usable rows */
+MLIPDEF int mlip_dataset_size(const mlip_dataset *ds); /* usable rows */
 MLIPDEF int mlip_dataset_skipped(const mlip_dataset *ds); /* rows skipped so far (open + batches) */
 MLIPDEF int mlip_dataset_n_labels(const mlip_dataset *ds);
 MLIPDEF const char *mlip_dataset_label_name(const mlip_dataset *ds, int j); /* NULL: out of range */
@@ -1334,15 +1340,24 @@ MLIPDEF mlip_status mlip_size_add(size_t a, size_t b, size_t *out) {
 }
 
 /* Argument checks shared by every public entry point. */
-#define MLIP__CHECK_PTR(p)                                                                     \
-    do {                                                                                       \
-        if (!(p)) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s is NULL", __func__, #p);    \
+#define MLIP__CHECK_PTR(p)                                                                         \
+    do {                                                                                           \
+        if (!(p)) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s is NULL", __func__, #p);         \
     } while (0)
-#define MLIP__CHECK_POS(n)                                                                     \
-    do {                                                                                       \
-        if ((n) <= 0)                                                                          \
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s must be positive (got %ld)",       \
-                              __func__, #n, (long)(n));                                        \
+#define MLIP__CHECK_POS(n)                                                                         \
+    do {                                                                                           \
+        if ((n) <= 0)                                                                              \
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: %s must be positive (got %ld)", __func__, \
+                              #n, (long)(n));                                                      \
+    } while (0)
+
+/* Error propagation, one style everywhere: MLIP__TRY(call) returns a failed call's status at
+   once, for code that holds nothing to release; code that does hold something sets `st` and
+   jumps to one cleanup label (`goto fail`) that frees and returns st. */
+#define MLIP__TRY(call)                                                                            \
+    do {                                                                                           \
+        mlip_status st_ = (call);                                                                  \
+        if (st_) return st_;                                                                       \
     } while (0)
 
 /* Element count a*b*c of positive ints, checked: buffers of that many floats must be
@@ -1369,9 +1384,9 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
    same records (kept in the heap blocks) simulate the arena while measuring, so the measured
    size is exactly what the arena needs. */
 typedef struct mlip__blk {
-    size_t start, end;             /* the block's span in the arena: record, padding, data */
+    size_t start, end; /* the block's span in the arena: record, padding, data */
     struct mlip__blk *prev, *next; /* the live blocks, in address order */
-    unsigned gen;                  /* the measurement it belongs to (measuring only) */
+    unsigned gen; /* the measurement it belongs to (measuring only) */
 } mlip__blk;
 
 typedef struct mlip__arena {
@@ -1379,7 +1394,7 @@ typedef struct mlip__arena {
     size_t cap, peak;
     mlip__blk *first;
 } mlip__arena;
-static mlip__arena mlip__mem;  /* mlip_use_memory */
+static mlip__arena mlip__mem; /* mlip_use_memory */
 static mlip__arena mlip__meas; /* the simulated arena of a measurement */
 static int mlip__measuring = 0;
 static unsigned mlip__meas_gen = 0;
@@ -1398,23 +1413,30 @@ static size_t mlip__arena_place(const mlip__arena *a, size_t bytes, mlip__blk **
             return data;
         }
         if (!next) return 0;
-        prev = next, next = next->next;
+        prev = next;
+        next = next->next;
     }
 }
 
 /* Record block b (data at offset `data`) as live in a, after block `after`. */
-static void mlip__arena_link(mlip__arena *a, mlip__blk *b, mlip__blk *after, size_t data, size_t bytes) {
-    b->start = data - sizeof(mlip__blk), b->end = data + bytes;
+static void mlip__arena_link(mlip__arena *a, mlip__blk *b, mlip__blk *after, size_t data,
+                             size_t bytes) {
+    b->start = data - sizeof(mlip__blk);
+    b->end = data + bytes;
     b->prev = after, b->next = after ? after->next : a->first;
     if (b->next) b->next->prev = b;
-    if (after) after->next = b;
-    else a->first = b;
+    if (after)
+        after->next = b;
+    else
+        a->first = b;
     if (b->end > a->peak) a->peak = b->end;
 }
 
 static void mlip__arena_unlink(mlip__arena *a, mlip__blk *b) {
-    if (b->prev) b->prev->next = b->next;
-    else a->first = b->next;
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        a->first = b->next;
     if (b->next) b->next->prev = b->prev;
 }
 
@@ -1434,7 +1456,8 @@ static MLIP__NOINLINE void *mlip__alloc(size_t bytes, int zeroed) {
                        (unsigned long)bytes, (unsigned long)mlip__mem.cap);
             return NULL;
         }
-        mlip__arena_link(&mlip__mem, (mlip__blk *)(void *)(mlip__mem.base + data) - 1, after, data, bytes);
+        mlip__arena_link(&mlip__mem, (mlip__blk *)(void *)(mlip__mem.base + data) - 1, after, data,
+                         bytes);
         if (zeroed) memset(mlip__mem.base + data, 0, bytes);
         return mlip__mem.base + data;
     }
@@ -1494,14 +1517,21 @@ MLIPDEF void mlip_free(void *ptr) {
 MLIPDEF mlip_status mlip_use_memory(void *buffer, size_t bytes) {
     size_t skip;
     if (!buffer) {
-        if (bytes) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: NULL buffer of %lu bytes", (unsigned long)bytes);
+        if (bytes)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: NULL buffer of %lu bytes",
+                              (unsigned long)bytes);
         memset(&mlip__mem, 0, sizeof mlip__mem);
         return MLIP_OK;
     }
-    if (mlip__measuring) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: a measurement is running");
-    if (mlip__mem.base) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: a buffer is in use already (pass NULL first)");
+    if (mlip__measuring)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: a measurement is running");
+    if (mlip__mem.base)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_use_memory: a buffer is in use already (pass NULL first)");
     skip = (MLIP__ALIGN - (uintptr_t)buffer % MLIP__ALIGN) % MLIP__ALIGN;
-    if (bytes <= skip + MLIP__ALIGN) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: %lu bytes is too small", (unsigned long)bytes);
+    if (bytes <= skip + MLIP__ALIGN)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_use_memory: %lu bytes is too small",
+                          (unsigned long)bytes);
     memset(&mlip__mem, 0, sizeof mlip__mem);
     mlip__mem.base = (unsigned char *)buffer + skip;
     mlip__mem.cap = bytes - skip;
@@ -1510,7 +1540,9 @@ MLIPDEF mlip_status mlip_use_memory(void *buffer, size_t bytes) {
 
 MLIPDEF mlip_status mlip_measure_memory_begin(void) {
     if (mlip__measuring || mlip__mem.base)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_begin: %s", mlip__measuring ? "already measuring" : "a mlip_use_memory buffer is in use");
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_begin: %s",
+                          mlip__measuring ? "already measuring"
+                                          : "a mlip_use_memory buffer is in use");
     memset(&mlip__meas, 0, sizeof mlip__meas);
     mlip__meas_gen++;
     mlip__measuring = 1;
@@ -1518,7 +1550,8 @@ MLIPDEF mlip_status mlip_measure_memory_begin(void) {
 }
 
 MLIPDEF mlip_status mlip_measure_memory_end(size_t *peak_bytes) {
-    if (!mlip__measuring) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_end: not measuring");
+    if (!mlip__measuring)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_measure_memory_end: not measuring");
     mlip__measuring = 0;
     mlip__meas_gen++; /* blocks still live are freed normally later */
     if (peak_bytes) *peak_bytes = mlip__meas.peak;
@@ -1627,9 +1660,9 @@ typedef struct mlip__pool {
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
     pthread_t threads[MLIP__MAX_THREADS];
-    int n_workers;       /* threads started besides the caller */
+    int n_workers; /* threads started besides the caller */
     unsigned generation; /* bumped for every job */
-    int pending;         /* workers still busy with the current job */
+    int pending; /* workers still busy with the current job */
     int quit;
     mlip_task_fn fn;
     void *arg;
@@ -1657,7 +1690,8 @@ static void *mlip__worker_main(void *p) {
         }
         seen = pool->generation;
         pthread_mutex_unlock(&pool->lock);
-        for (t = self; t < pool->n_tasks; t += pool->n_threads) pool->fn(pool->arg, t, pool->n_tasks);
+        for (t = self; t < pool->n_tasks; t += pool->n_threads)
+            pool->fn(pool->arg, t, pool->n_tasks);
         pthread_mutex_lock(&pool->lock);
         if (--pool->pending == 0) pthread_cond_signal(&pool->done);
         pthread_mutex_unlock(&pool->lock);
@@ -1691,8 +1725,7 @@ static mlip_status mlip__pool_start(int n_threads) {
         mlip__worker_args[i].index = i + 1;
         if (pthread_create(&pool->threads[i], NULL, mlip__worker_main, &mlip__worker_args[i])) {
             mlip__pool_stop();
-            return mlip__fail(MLIP_ERR_THREAD, "could not start thread %d of %d", i + 2,
-                              n_threads);
+            return mlip__fail(MLIP_ERR_THREAD, "could not start thread %d of %d", i + 2, n_threads);
         }
         pool->n_workers++;
     }
@@ -1746,8 +1779,7 @@ MLIPDEF mlip_status mlip_set_num_threads(int n_threads) {
 
 MLIPDEF mlip_status mlip_set_scheduler(mlip_parallel_for_fn fn, void *scheduler, int n_threads) {
     if (fn && n_threads < 1)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_set_scheduler: n_threads %d < 1",
-                          n_threads);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_set_scheduler: n_threads %d < 1", n_threads);
     mlip__user_scheduler_fn = fn;
     mlip__user_scheduler = scheduler;
     mlip__user_threads = fn ? n_threads : 1;
@@ -1833,7 +1865,11 @@ static MLIP__INLINE float mlip__expf(float x) {
     n = (float)(int32_t)(xc * 1.44269504f + (0.5f - (float)(xc < 0.0f)));
     r = xc - n * 0.693145751953125f; /* ln 2 split in two: the high part is exact in float */
     r = r - n * 1.42860676533018e-06f;
-    p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    p = 1.0f +
+        r * (1.0f +
+             r * (0.5f +
+                  r * (1.0f / 6 +
+                       r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
     bits = ((int32_t)n + 127) * (1 << 23);
     memcpy(&scale, &bits, sizeof scale);
     return p * scale * (float)(x >= -87.3f);
@@ -1844,12 +1880,21 @@ static MLIP__INLINE float mlip__expf(float x) {
    float's own resolution near 1, all GELU's 1 + erf needs). Both are computed and one selected,
    so the loop vectorises. */
 static MLIP__INLINE float mlip__erff(float x) {
-    float neg = (float)(x < 0.0f), z = x * (1.0f - 2.0f * neg), z2 = z * z, t = 1.0f / (1.0f + 0.3275911f * z);
-    float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+    float neg = (float)(x < 0.0f), z = x * (1.0f - 2.0f * neg), z2 = z * z,
+          t = 1.0f / (1.0f + 0.3275911f * z);
+    float poly =
+        t * (0.254829592f +
+             t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
     float tail = 1.0f - poly * mlip__expf(-z2);
-    float series = 1.1283791670955126f * z *
-                   (1.0f + z2 * (-1.0f / 3 + z2 * (1.0f / 10 + z2 * (-1.0f / 42 + z2 * (1.0f / 216 + z2 * (-1.0f / 1320 +
-                    z2 * (1.0f / 9360 + z2 * (-1.0f / 75600 + z2 * (1.0f / 685440)))))))));
+    float series =
+        1.1283791670955126f * z *
+        (1.0f + z2 * (-1.0f / 3 +
+                      z2 * (1.0f / 10 +
+                            z2 * (-1.0f / 42 +
+                                  z2 * (1.0f / 216 + z2 * (-1.0f / 1320 +
+                                                           z2 * (1.0f / 9360 +
+                                                                 z2 * (-1.0f / 75600 +
+                                                                       z2 * (1.0f / 685440)))))))));
     float small = (float)(z < 0.8f), e = small * series + (1.0f - small) * tail;
     return e * (1.0f - 2.0f * neg);
 }
@@ -1879,7 +1924,8 @@ static mlip_status mlip__gemm_check(const char *who, int trans_a, int trans_b, i
                                     const float *C, int ldc) {
     int a_cols = trans_a ? M : K, b_cols = trans_b ? K : N;
     if ((unsigned)trans_a > 1u || (unsigned)trans_b > 1u)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: transpose flags must be MLIP_NO_TRANS or MLIP_TRANS", who);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "%s: transpose flags must be MLIP_NO_TRANS or MLIP_TRANS", who);
     if (M < 0 || N < 0 || K < 0)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: negative size (M=%d N=%d K=%d)", who, M, N, K);
     if (M == 0 || N == 0) return MLIP_OK;
@@ -1893,8 +1939,8 @@ static mlip_status mlip__gemm_check(const char *who, int trans_a, int trans_b, i
         return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: ldb %d < %d", who, ldb, b_cols);
     { /* every matrix must be addressable: rows * ld elements fit in size_t bytes */
         size_t n;
-        if (mlip__count3(&n, trans_a ? K : M, lda, 1) || mlip__count3(&n, trans_b ? N : K, ldb, 1) ||
-            mlip__count3(&n, M, ldc, 1))
+        if (mlip__count3(&n, trans_a ? K : M, lda, 1) ||
+            mlip__count3(&n, trans_b ? N : K, ldb, 1) || mlip__count3(&n, M, ldc, 1))
             return mlip__fail(MLIP_ERR_OVERFLOW, "%s: matrix size overflows size_t", who);
     }
     return MLIP_OK;
@@ -1903,11 +1949,10 @@ static mlip_status mlip__gemm_check(const char *who, int trans_a, int trans_b, i
 /* The naive reference: obviously right, used by the tests. */
 MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose trans_b, int M,
                                          int N, int K, float alpha, const float *A, int lda,
-                                         const float *B, int ldb, float beta, float *C,
-                                         int ldc) {
+                                         const float *B, int ldb, float beta, float *C, int ldc) {
     int i, j, k;
-    mlip_status st = mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda,
-                                      B, ldb, C, ldc);
+    mlip_status st =
+        mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
     if (st) return st;
     for (i = 0; i < M; i++) {
         for (j = 0; j < N; j++) {
@@ -1917,7 +1962,8 @@ MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose 
                 float b = trans_b ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
                 acc += (double)a * b;
             }
-            C[(size_t)i * ldc + j] = (float)(alpha * acc) + (beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j]);
+            C[(size_t)i * ldc + j] =
+                (float)(alpha * acc) + (beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j]);
         }
     }
     return MLIP_OK;
@@ -1932,22 +1978,22 @@ typedef void (*mlip__ukernel_fn)(int kc, const float *a, const float *b, float *
 #if defined(MLIP__AVX512)
 /* 14 x 32: 28 zmm accumulators, two zmm of B, one broadcast of A. */
 #define MLIP__K512_DECL(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
-#define MLIP__K512_STEP(r)                                                                     \
-    {                                                                                          \
-        __m512 av = _mm512_set1_ps(a[r]);                                                      \
-        c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);                                            \
-        c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);                                            \
+#define MLIP__K512_STEP(r)                                                                         \
+    {                                                                                              \
+        __m512 av = _mm512_set1_ps(a[r]);                                                          \
+        c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);                                                \
+        c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);                                                \
     }
-#define MLIP__K512_STORE(r)                                                                    \
-    {                                                                                          \
-        float *cr = c + (size_t)(r) * ldc;                                                     \
-        __m512 o0 = _mm512_mul_ps(c##r##0, va), o1 = _mm512_mul_ps(c##r##1, va);              \
-        if (beta != 0.0f) {                                                                    \
-            o0 = _mm512_fmadd_ps(_mm512_loadu_ps(cr), vb, o0);                                 \
-            o1 = _mm512_fmadd_ps(_mm512_loadu_ps(cr + 16), vb, o1);                            \
-        }                                                                                      \
-        _mm512_storeu_ps(cr, o0);                                                              \
-        _mm512_storeu_ps(cr + 16, o1);                                                         \
+#define MLIP__K512_STORE(r)                                                                        \
+    {                                                                                              \
+        float *cr = c + (size_t)(r)*ldc;                                                           \
+        __m512 o0 = _mm512_mul_ps(c##r##0, va), o1 = _mm512_mul_ps(c##r##1, va);                   \
+        if (beta != 0.0f) {                                                                        \
+            o0 = _mm512_fmadd_ps(_mm512_loadu_ps(cr), vb, o0);                                     \
+            o1 = _mm512_fmadd_ps(_mm512_loadu_ps(cr + 16), vb, o1);                                \
+        }                                                                                          \
+        _mm512_storeu_ps(cr, o0);                                                                  \
+        _mm512_storeu_ps(cr + 16, o1);                                                             \
     }
 #define MLIP__K512_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 MLIP__TARGET("avx512f")
@@ -1972,22 +2018,22 @@ static void mlip__ukernel_avx512(int kc, const float *a, const float *b, float *
 #if defined(MLIP__AVX2)
 /* 6 x 16: 12 ymm accumulators, two ymm of B, one broadcast of A. */
 #define MLIP__K256_DECL(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
-#define MLIP__K256_STEP(r)                                                                     \
-    {                                                                                          \
-        __m256 av = _mm256_broadcast_ss(a + (r));                                              \
-        c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);                                            \
-        c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);                                            \
+#define MLIP__K256_STEP(r)                                                                         \
+    {                                                                                              \
+        __m256 av = _mm256_broadcast_ss(a + (r));                                                  \
+        c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);                                                \
+        c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);                                                \
     }
-#define MLIP__K256_STORE(r)                                                                    \
-    {                                                                                          \
-        float *cr = c + (size_t)(r) * ldc;                                                     \
-        __m256 o0 = _mm256_mul_ps(c##r##0, va), o1 = _mm256_mul_ps(c##r##1, va);              \
-        if (beta != 0.0f) {                                                                    \
-            o0 = _mm256_fmadd_ps(_mm256_loadu_ps(cr), vb, o0);                                 \
-            o1 = _mm256_fmadd_ps(_mm256_loadu_ps(cr + 8), vb, o1);                             \
-        }                                                                                      \
-        _mm256_storeu_ps(cr, o0);                                                              \
-        _mm256_storeu_ps(cr + 8, o1);                                                          \
+#define MLIP__K256_STORE(r)                                                                        \
+    {                                                                                              \
+        float *cr = c + (size_t)(r)*ldc;                                                           \
+        __m256 o0 = _mm256_mul_ps(c##r##0, va), o1 = _mm256_mul_ps(c##r##1, va);                   \
+        if (beta != 0.0f) {                                                                        \
+            o0 = _mm256_fmadd_ps(_mm256_loadu_ps(cr), vb, o0);                                     \
+            o1 = _mm256_fmadd_ps(_mm256_loadu_ps(cr + 8), vb, o1);                                 \
+        }                                                                                          \
+        _mm256_storeu_ps(cr, o0);                                                                  \
+        _mm256_storeu_ps(cr + 8, o1);                                                              \
     }
 #define MLIP__K256_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 MLIP__TARGET("avx2,fma")
@@ -2010,25 +2056,25 @@ static void mlip__ukernel_avx2(int kc, const float *a, const float *b, float *c,
 
 #if defined(MLIP__NEON)
 /* 8 x 12: 24 q-register accumulators; A's 8 values in two registers, used lane by lane. */
-#define MLIP__KNEON_DECL(r)                                                                    \
+#define MLIP__KNEON_DECL(r)                                                                        \
     float32x4_t c##r##0 = vdupq_n_f32(0), c##r##1 = vdupq_n_f32(0), c##r##2 = vdupq_n_f32(0);
-#define MLIP__KNEON_STEP(r, areg, lane)                                                        \
-    c##r##0 = vfmaq_laneq_f32(c##r##0, b0, areg, lane);                                        \
-    c##r##1 = vfmaq_laneq_f32(c##r##1, b1, areg, lane);                                        \
+#define MLIP__KNEON_STEP(r, areg, lane)                                                            \
+    c##r##0 = vfmaq_laneq_f32(c##r##0, b0, areg, lane);                                            \
+    c##r##1 = vfmaq_laneq_f32(c##r##1, b1, areg, lane);                                            \
     c##r##2 = vfmaq_laneq_f32(c##r##2, b2, areg, lane);
-#define MLIP__KNEON_STORE(r)                                                                   \
-    {                                                                                          \
-        float *cr = c + (size_t)(r) * ldc;                                                     \
-        float32x4_t o0 = vmulq_n_f32(c##r##0, alpha), o1 = vmulq_n_f32(c##r##1, alpha),        \
-                    o2 = vmulq_n_f32(c##r##2, alpha);                                          \
-        if (beta != 0.0f) {                                                                    \
-            o0 = vfmaq_n_f32(o0, vld1q_f32(cr), beta);                                         \
-            o1 = vfmaq_n_f32(o1, vld1q_f32(cr + 4), beta);                                     \
-            o2 = vfmaq_n_f32(o2, vld1q_f32(cr + 8), beta);                                     \
-        }                                                                                      \
-        vst1q_f32(cr, o0);                                                                     \
-        vst1q_f32(cr + 4, o1);                                                                 \
-        vst1q_f32(cr + 8, o2);                                                                 \
+#define MLIP__KNEON_STORE(r)                                                                       \
+    {                                                                                              \
+        float *cr = c + (size_t)(r)*ldc;                                                           \
+        float32x4_t o0 = vmulq_n_f32(c##r##0, alpha), o1 = vmulq_n_f32(c##r##1, alpha),            \
+                    o2 = vmulq_n_f32(c##r##2, alpha);                                              \
+        if (beta != 0.0f) {                                                                        \
+            o0 = vfmaq_n_f32(o0, vld1q_f32(cr), beta);                                             \
+            o1 = vfmaq_n_f32(o1, vld1q_f32(cr + 4), beta);                                         \
+            o2 = vfmaq_n_f32(o2, vld1q_f32(cr + 8), beta);                                         \
+        }                                                                                          \
+        vst1q_f32(cr, o0);                                                                         \
+        vst1q_f32(cr + 4, o1);                                                                     \
+        vst1q_f32(cr + 8, o2);                                                                     \
     }
 #define MLIP__KNEON_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 static void mlip__ukernel_neon(int kc, const float *a, const float *b, float *c, size_t ldc,
@@ -2038,11 +2084,13 @@ static void mlip__ukernel_neon(int kc, const float *a, const float *b, float *c,
     for (k = 0; k < kc; k++) {
         float32x4_t b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8);
         float32x4_t a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4);
+        /* clang-format off */
         MLIP__KNEON_STEP(0, a0, 0) MLIP__KNEON_STEP(1, a0, 1)
         MLIP__KNEON_STEP(2, a0, 2) MLIP__KNEON_STEP(3, a0, 3)
         MLIP__KNEON_STEP(4, a1, 0) MLIP__KNEON_STEP(5, a1, 1)
         MLIP__KNEON_STEP(6, a1, 2) MLIP__KNEON_STEP(7, a1, 3)
-        a += 8;
+            /* clang-format on */
+            a += 8;
         b += 12;
     }
     MLIP__KNEON_ROWS(MLIP__KNEON_STORE)
@@ -2089,13 +2137,14 @@ static const mlip__gemm_kernel mlip__gemm_kernels[] = {
 };
 #define MLIP__N_GEMM_KERNELS ((int)(sizeof mlip__gemm_kernels / sizeof mlip__gemm_kernels[0]))
 #define MLIP__MAX_TILE (14 * 32)
-#define MLIP__KC 256  /* depth of a packed block: a KC x NR sliver of B stays near L1 */
+#define MLIP__KC 256 /* depth of a packed block: a KC x NR sliver of B stays near L1 */
 #define MLIP__NC 4096 /* columns of B packed at once (an L3-sized panel) */
 
 static int mlip__gemm_kernel_runs_here(const mlip__gemm_kernel *k) {
 #if defined(MLIP__X86_DISPATCH)
     if (!strcmp(k->name, "avx512")) return __builtin_cpu_supports("avx512f");
-    if (!strcmp(k->name, "avx2")) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (!strcmp(k->name, "avx2"))
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     (void)k;
     return 1;
@@ -2133,11 +2182,13 @@ MLIPDEF mlip_status mlip_gemm_set_kernel(const char *name) {
     for (i = 0; i < MLIP__N_GEMM_KERNELS; i++)
         if (!strcmp(mlip__gemm_kernels[i].name, name)) {
             if (!mlip__gemm_kernel_runs_here(&mlip__gemm_kernels[i]))
-                return mlip__fail(MLIP_ERR_UNSUPPORTED, "GEMM kernel '%s' is not supported by this CPU", name);
+                return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                                  "GEMM kernel '%s' is not supported by this CPU", name);
             mlip__gemm_active = &mlip__gemm_kernels[i];
             return MLIP_OK;
         }
-    return mlip__fail(MLIP_ERR_UNSUPPORTED, "GEMM kernel '%s' is not compiled into this build", name);
+    return mlip__fail(MLIP_ERR_UNSUPPORTED, "GEMM kernel '%s' is not compiled into this build",
+                      name);
 }
 
 typedef struct mlip__gemm_job {
@@ -2149,7 +2200,7 @@ typedef struct mlip__gemm_job {
     float *C;
     int ldc;
     int grid_m, grid_n; /* tasks cut C into grid_m x grid_n blocks */
-    float *workspace;   /* per task: packed A (mc x KC) then packed B (KC x NC) */
+    float *workspace; /* per task: packed A (mc x KC) then packed B (KC x NC) */
     size_t workspace_per_task;
 } mlip__gemm_job;
 
@@ -2198,7 +2249,8 @@ static void mlip__pack_b(float *dst, const mlip__gemm_job *g, int p0, int kc, in
             const float *src = g->B + (size_t)(j0 + jr) * g->ldb + p0;
             for (k = 0; k < kc; k++) {
                 float *d = dst + (size_t)k * NR;
-                int pj = 2 * (k & 15); /* spread: two rows' next lines per step, 32 rows per line of k */
+                int pj =
+                    2 * (k & 15); /* spread: two rows' next lines per step, 32 rows per line of k */
                 if (pj < cols) MLIP__PREFETCH(src + (size_t)pj * g->ldb + k + 64);
                 if (pj + 1 < cols) MLIP__PREFETCH(src + (size_t)(pj + 1) * g->ldb + k + 64);
                 for (j = 0; j < cols; j++) d[j] = src[(size_t)j * g->ldb + k];
@@ -2293,9 +2345,21 @@ static size_t mlip__gemm_plan(mlip__gemm_job *g, int threads, int trans_a, int t
     }
     memset(g, 0, sizeof *g);
     g->kern = kern;
-    g->trans_a = trans_a, g->trans_b = trans_b, g->M = M, g->N = N, g->K = K;
-    g->alpha = alpha, g->beta = beta, g->A = A, g->B = B, g->lda = lda, g->ldb = ldb, g->C = C, g->ldc = ldc;
-    g->grid_m = best_tm, g->grid_n = threads / best_tm;
+    g->trans_a = trans_a;
+    g->trans_b = trans_b;
+    g->M = M;
+    g->N = N;
+    g->K = K;
+    g->alpha = alpha;
+    g->beta = beta;
+    g->A = A;
+    g->B = B;
+    g->lda = lda;
+    g->ldb = ldb;
+    g->C = C;
+    g->ldc = ldc;
+    g->grid_m = best_tm;
+    g->grid_n = threads / best_tm;
     kc_max = (size_t)MLIP__MIN(K, MLIP__KC);
     nc_max = (size_t)MLIP__MIN(((N + g->grid_n - 1) / g->grid_n + 2 * NR), MLIP__NC);
     nc_max = (nc_max + NR - 1) / NR * NR;
@@ -2305,13 +2369,14 @@ static size_t mlip__gemm_plan(mlip__gemm_job *g, int threads, int trans_a, int t
     return per_task;
 }
 
-MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N,
-                               int K, float alpha, const float *A, int lda, const float *B,
-                               int ldb, float beta, float *C, int ldc) {
+MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, int M, int N, int K,
+                               float alpha, const float *A, int lda, const float *B, int ldb,
+                               float beta, float *C, int ldc) {
     mlip__gemm_job g;
     int threads;
     size_t per_task, total = 0;
-    mlip_status st = mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+    mlip_status st =
+        mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
     if (st) return st;
     if (M == 0 || N == 0) return MLIP_OK;
     if (K == 0) {
@@ -2319,7 +2384,8 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
         return MLIP_OK;
     }
     threads = 2.0 * M * N * K < 2e6 ? 1 : mlip_get_num_threads(); /* tiny: not worth a wake-up */
-    per_task = mlip__gemm_plan(&g, threads, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    per_task = mlip__gemm_plan(&g, threads, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta,
+                               C, ldc);
     threads = g.grid_m * g.grid_n;
     if (mlip_size_mul(per_task * sizeof(float), (size_t)threads, &total)) return MLIP_ERR_OVERFLOW;
     g.workspace = (float *)mlip_alloc(total);
@@ -2380,7 +2446,9 @@ static void mlip__for_rows(int rows, double work_per_row, mlip__rows_fn fn, void
         fn(arg, 0, rows, 0);
         return;
     }
-    job.fn = fn, job.arg = arg, job.rows = rows;
+    job.fn = fn;
+    job.arg = arg;
+    job.rows = rows;
     mlip_parallel_for(threads, mlip__rows_task, &job);
 }
 
@@ -2391,9 +2459,8 @@ static void mlip__for_rows(int rows, double work_per_row, mlip__rows_fn fn, void
    and v side by side into one (rows, 3C) buffer; the public functions are the dense case. */
 
 /* out (rows, OC; ld ldo) = [out +] inp (rows, C; ld ldi) . weight^T + bias */
-static mlip_status mlip__linear(float *out, int ldo, const float *inp, int ldi,
-                                const float *weight, const float *bias, int rows, int C, int OC,
-                                int accumulate) {
+static mlip_status mlip__linear(float *out, int ldo, const float *inp, int ldi, const float *weight,
+                                const float *bias, int rows, int C, int OC, int accumulate) {
     int r, o;
     if (bias) /* put the bias in first and let the GEMM accumulate onto it */
         for (r = 0; r < rows; r++) {
@@ -2412,11 +2479,13 @@ static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, f
                                          const float *weight, int rows, int C, int OC) {
     mlip_status st;
     if (dinp) { /* dinp (rows, C) += dout (rows, OC) . weight (OC, C) */
-        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C, 1.0f, dinp, ldd);
+        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C, 1.0f,
+                        dinp, ldd);
         if (st) return st;
     }
     if (dweight) { /* dweight (OC, C) += dout^T (OC, rows) . inp (rows, C) */
-        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f, dweight, C);
+        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f,
+                        dweight, C);
         if (st) return st;
     }
     if (dbias) { /* a sum over rows, in double */
@@ -2437,16 +2506,22 @@ static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, f
 
 MLIPDEF mlip_status mlip_linear_forward(float *out, const float *inp, const float *weight,
                                         const float *bias, int rows, int C, int OC) {
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(weight);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_PTR(weight);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
+    MLIP__CHECK_POS(OC);
     return mlip__linear(out, OC, inp, C, weight, bias, rows, C, OC, 0);
 }
 
 MLIPDEF mlip_status mlip_linear_backward(float *dinp, float *dweight, float *dbias,
-                                         const float *dout, const float *inp,
-                                         const float *weight, int rows, int C, int OC) {
+                                         const float *dout, const float *inp, const float *weight,
+                                         int rows, int C, int OC) {
     MLIP__CHECK_PTR(dout);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C); MLIP__CHECK_POS(OC);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
+    MLIP__CHECK_POS(OC);
     if (dinp) MLIP__CHECK_PTR(weight);
     if (dweight) MLIP__CHECK_PTR(inp);
     return mlip__linear_backward(dinp, C, dweight, dbias, dout, OC, inp, C, weight, rows, C, OC);
@@ -2483,16 +2558,24 @@ static void mlip__layernorm_rows(void *p, int r0, int r1, int task) {
     }
 }
 
-MLIPDEF mlip_status mlip_layernorm_forward(float *out, float *mean, float *rstd,
-                                           const float *inp, const float *weight,
-                                           const float *bias, int rows, int C, float eps) {
+MLIPDEF mlip_status mlip_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                                           const float *weight, const float *bias, int rows, int C,
+                                           float eps) {
     mlip__ln_args a;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     if (!(eps >= 0.0f))
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_layernorm_forward: eps must be >= 0");
-    a.out = out, a.mean = mean, a.rstd = rstd, a.inp = inp, a.weight = weight, a.bias = bias;
-    a.C = C, a.eps = eps;
+    a.out = out;
+    a.mean = mean;
+    a.rstd = rstd;
+    a.inp = inp;
+    a.weight = weight;
+    a.bias = bias;
+    a.C = C;
+    a.eps = eps;
     mlip__for_rows(rows, 6.0 * C, mlip__layernorm_rows, &a);
     return MLIP_OK;
 }
@@ -2502,8 +2585,12 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
                                             const float *weight, const float *mean,
                                             const float *rstd, int rows, int C) {
     int r, i;
-    MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(mean); MLIP__CHECK_PTR(rstd);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_PTR(mean);
+    MLIP__CHECK_PTR(rstd);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     for (r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
         float m = mean[r], s = rstd[r], dnorm_mean, dnorm_norm_mean;
@@ -2531,7 +2618,8 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
             for (r = 0; r < rows; r++) {
                 const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
                 float m = mean[r], s = rstd[r];
-                for (i = c0; i < c1; i++) acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i], acc_b[i - c0] += dy[i];
+                for (i = c0; i < c1; i++)
+                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i], acc_b[i - c0] += dy[i];
             }
             for (i = c0; i < c1; i++) {
                 if (dweight) dweight[i] += (float)acc_w[i - c0];
@@ -2572,7 +2660,8 @@ static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
     float *out = a->out;
     (void)task;
     if (a->kind == MLIP_GELU_ERF) {
-        for (i = i0; i < i1; i++) out[i] = 0.5f * inp[i] * (1.0f + mlip__erff(inp[i] * MLIP__SQRT_HALF));
+        for (i = i0; i < i1; i++)
+            out[i] = 0.5f * inp[i] * (1.0f + mlip__erff(inp[i] * MLIP__SQRT_HALF));
     } else {
         for (i = i0; i < i1; i++) {
             float x = inp[i], u = MLIP__SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
@@ -2581,19 +2670,22 @@ static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
     }
 }
 
-MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n,
-                                      mlip_gelu_kind kind) {
+MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, mlip_gelu_kind kind) {
     mlip__gelu_args a;
     mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
     if (st) return st;
-    if (n / 4096 > 0x7ffffffe) return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_gelu_forward: n too large");
-    a.out = out, a.inp = inp, a.n = n, a.kind = kind;
+    if (n / 4096 > 0x7ffffffe)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_gelu_forward: n too large");
+    a.out = out;
+    a.inp = inp;
+    a.n = n;
+    a.kind = kind;
     mlip__for_rows((int)((n + 4095) / 4096), 4096.0 * 30, mlip__gelu_blocks, &a);
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout,
-                                       size_t n, mlip_gelu_kind kind) {
+MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n,
+                                       mlip_gelu_kind kind) {
     size_t i;
     mlip_status st = mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind);
     if (st) return st;
@@ -2640,14 +2732,19 @@ static void mlip__softmax_rows(void *p, int r0, int r1, int task) {
     const mlip__softmax_args *a = (const mlip__softmax_args *)p;
     int r;
     (void)task;
-    for (r = r0; r < r1; r++) mlip__softmax_row(a->out + (size_t)r * a->C, a->inp + (size_t)r * a->C, a->C);
+    for (r = r0; r < r1; r++)
+        mlip__softmax_row(a->out + (size_t)r * a->C, a->inp + (size_t)r * a->C, a->C);
 }
 
 MLIPDEF mlip_status mlip_softmax_forward(float *out, const float *inp, int rows, int C) {
     mlip__softmax_args a;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
-    a.out = out, a.inp = inp, a.C = C;
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
+    a.out = out;
+    a.inp = inp;
+    a.C = C;
     mlip__for_rows(rows, 20.0 * C, mlip__softmax_rows, &a);
     return MLIP_OK;
 }
@@ -2655,8 +2752,11 @@ MLIPDEF mlip_status mlip_softmax_forward(float *out, const float *inp, int rows,
 MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const float *out,
                                           int rows, int C) {
     int r, i;
-    MLIP__CHECK_PTR(dinp); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(out);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(dinp);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     for (r = 0; r < rows; r++) { /* dx_i = y_i (dy_i - sum_j y_j dy_j) */
         const float *y = out + (size_t)r * C, *dy = dout + (size_t)r * C;
         float dot = 0.0f;
@@ -2678,7 +2778,8 @@ static mlip_status mlip__attention_check(const char *who, int B, int T, int C, i
     /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
     if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
         mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
-        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T, C, NH);
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
+                          C, NH);
     return MLIP_OK;
 }
 
@@ -2730,11 +2831,14 @@ static void mlip__attention_heads(void *p, int r0, int r1, int task) {
 
 /* Per-task scratch for attention: a T x T block and a workspace for GEMMs with N, K in {T, hs}. */
 static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
-    size_t g1 = mlip__gemm_serial_floats(a->T, a->C / a->NH), g2 = mlip__gemm_serial_floats(a->C / a->NH, a->T);
+    size_t g1 = mlip__gemm_serial_floats(a->T, a->C / a->NH),
+           g2 = mlip__gemm_serial_floats(a->C / a->NH, a->T);
     size_t tt = 0, per = 0, total = 0;
     a->gemm_floats = g1 > g2 ? g1 : g2;
-    if (mlip_size_mul((size_t)a->T, (size_t)a->T, &tt) || mlip_size_add((tt + 15) / 16 * 16, a->gemm_floats, &per) ||
-        mlip_size_mul(per, (size_t)mlip_get_num_threads(), &total) || mlip_size_mul(total, sizeof(float), &total))
+    if (mlip_size_mul((size_t)a->T, (size_t)a->T, &tt) ||
+        mlip_size_add((tt + 15) / 16 * 16, a->gemm_floats, &per) ||
+        mlip_size_mul(per, (size_t)mlip_get_num_threads(), &total) ||
+        mlip_size_mul(total, sizeof(float), &total))
         return MLIP_ERR_OVERFLOW;
     a->scratch_per_task = per;
     a->scratch = (float *)mlip_alloc(total);
@@ -2742,15 +2846,21 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
 }
 
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
-                                           const uint8_t *key_mask, int B, int T, int C,
-                                           int NH) {
+                                           const uint8_t *key_mask, int B, int T, int C, int NH) {
     mlip__attn_args a;
     mlip_status st = mlip__attention_check("mlip_attention_forward", B, T, C, NH);
     if (st) return st;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(qkv);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(qkv);
     memset(&a, 0, sizeof a);
-    a.out = out, a.att = att, a.qkv = qkv, a.key_mask = key_mask;
-    a.B = B, a.T = T, a.C = C, a.NH = NH;
+    a.out = out;
+    a.att = att;
+    a.qkv = qkv;
+    a.key_mask = key_mask;
+    a.B = B;
+    a.T = T;
+    a.C = C;
+    a.NH = NH;
     if ((st = mlip__attention_scratch(&a))) return st;
     mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
@@ -2789,10 +2899,19 @@ MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, cons
     mlip__attn_args a;
     mlip_status st = mlip__attention_check("mlip_attention_backward", B, T, C, NH);
     if (st) return st;
-    MLIP__CHECK_PTR(dqkv); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(qkv); MLIP__CHECK_PTR(att);
+    MLIP__CHECK_PTR(dqkv);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(qkv);
+    MLIP__CHECK_PTR(att);
     memset(&a, 0, sizeof a);
-    a.dqkv = dqkv, a.dout = dout, a.qkv = qkv, a.att = (float *)(uintptr_t)att;
-    a.B = B, a.T = T, a.C = C, a.NH = NH;
+    a.dqkv = dqkv;
+    a.dout = dout;
+    a.qkv = qkv;
+    a.att = (float *)(uintptr_t)att;
+    a.B = B;
+    a.T = T;
+    a.C = C;
+    a.NH = NH;
     if ((st = mlip__attention_scratch(&a))) return st;
     mlip__for_rows(B * NH, 8.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
     mlip_free(a.scratch);
@@ -2810,30 +2929,42 @@ static mlip_status mlip__check_ids(const char *who, const int *ids, int n, int V
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table,
-                                           int n, int C, int V) {
+MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table, int n,
+                                           int C, int V) {
     int i;
     mlip_status st;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(ids); MLIP__CHECK_PTR(table);
-    MLIP__CHECK_POS(n); MLIP__CHECK_POS(C); MLIP__CHECK_POS(V);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(ids);
+    MLIP__CHECK_PTR(table);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(C);
+    MLIP__CHECK_POS(V);
     if ((st = mlip__check_ids("mlip_embedding_forward", ids, n, V))) return st;
     for (i = 0; i < n; i++)
         memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, sizeof(float) * (size_t)C);
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids,
-                                            int n, int C, int V) {
+MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids, int n,
+                                            int C, int V) {
     int i;
     mlip_status st;
-    MLIP__CHECK_PTR(dtable); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(ids);
-    MLIP__CHECK_POS(n); MLIP__CHECK_POS(C); MLIP__CHECK_POS(V);
+    MLIP__CHECK_PTR(dtable);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(ids);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(C);
+    MLIP__CHECK_POS(V);
     if ((st = mlip__check_ids("mlip_embedding_backward", ids, n, V))) return st;
-    for (i = 0; i < n; i++) mlip_axpy(dtable + (size_t)ids[i] * C, 1.0f, dout + (size_t)i * C, (size_t)C);
+    for (i = 0; i < n; i++)
+        mlip_axpy(dtable + (size_t)ids[i] * C, 1.0f, dout + (size_t)i * C, (size_t)C);
     return MLIP_OK;
 }
 
 /* ---- patch embedding ---- */
+
+/* The patch grid: an H x W image in P x P patches has (H / P) (W / P) of them (K). */
+static int mlip__patch_count(int H, int W, int P) { return (H / P) * (W / P); }
 
 static mlip_status mlip__patch_check(const char *who, int B, int Cin, int H, int W, int P, int D) {
     size_t n = 0;
@@ -2845,19 +2976,26 @@ static mlip_status mlip__patch_check(const char *who, int B, int Cin, int H, int
     /* the image must be addressable, and patch rows (B K) and columns (Cin P P) fit in int */
     if (mlip__count3(&n, B, Cin, H) || mlip_size_mul(n, (size_t)W, &n) ||
         mlip__count3(&n, Cin, P, P) || n > 0x7fffffff ||
-        (double)B * (H / P) * (W / P) > 0x7fffffff || mlip__count3(&n, B, (H / P) * (W / P), D))
+        (double)B * (H / P) * (W / P) > 0x7fffffff ||
+        mlip__count3(&n, B, mlip__patch_count(H, W, P), D))
         return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow", who);
     return MLIP_OK;
 }
 
 MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const float *img,
-                                             const float *weight, const float *bias, int B,
-                                             int Cin, int H, int W, int P, int D) {
+                                             const float *weight, const float *bias, int B, int Cin,
+                                             int H, int W, int P, int D) {
     int b, c, ky, kx, py, GH, GW, K, CPP;
     mlip_status st = mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D);
     if (st) return st;
-    GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(patches); MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(weight);
+    GH = H / P;
+    GW = W / P;
+    K = GH * GW;
+    CPP = Cin * P * P;
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(patches);
+    MLIP__CHECK_PTR(img);
+    MLIP__CHECK_PTR(weight);
     /* unfold: patches[b, ky*GW+kx, (c*P + py)*P + px] = img[b, c, ky*P+py, kx*P+px] */
     for (b = 0; b < B; b++)
         for (ky = 0; ky < GH; ky++)
@@ -2866,7 +3004,8 @@ MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const f
                 for (c = 0; c < Cin; c++)
                     for (py = 0; py < P; py++)
                         memcpy(dst + ((size_t)c * P + py) * P,
-                               img + (((size_t)b * Cin + c) * H + (size_t)ky * P + py) * W + (size_t)kx * P,
+                               img + (((size_t)b * Cin + c) * H + (size_t)ky * P + py) * W +
+                                   (size_t)kx * P,
                                sizeof(float) * (size_t)P);
             }
     return mlip_linear_forward(out, patches, weight, bias, B * K, CPP, D);
@@ -2874,14 +3013,18 @@ MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const f
 
 MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float *dbias,
                                               const float *dout, const float *patches,
-                                              const float *weight, int B, int Cin, int H,
-                                              int W, int P, int D) {
+                                              const float *weight, int B, int Cin, int H, int W,
+                                              int P, int D) {
     int b, c, ky, kx, py, px, GH, GW, K, CPP;
     float *dpatches = NULL;
     mlip_status st = mlip__patch_check("mlip_patch_embed_backward", B, Cin, H, W, P, D);
     if (st) return st;
-    GH = H / P, GW = W / P, K = GH * GW, CPP = Cin * P * P;
-    MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(patches);
+    GH = H / P;
+    GW = W / P;
+    K = GH * GW;
+    CPP = Cin * P * P;
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(patches);
     if (dimg) {
         MLIP__CHECK_PTR(weight);
         dpatches = (float *)mlip_alloc_zeroed((size_t)B * K, sizeof(float) * (size_t)CPP);
@@ -2895,7 +3038,9 @@ MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float
                     const float *src = dpatches + ((size_t)b * K + (size_t)ky * GW + kx) * CPP;
                     for (c = 0; c < Cin; c++)
                         for (py = 0; py < P; py++) {
-                            float *d = dimg + (((size_t)b * Cin + c) * H + (size_t)ky * P + py) * W + (size_t)kx * P;
+                            float *d = dimg +
+                                       (((size_t)b * Cin + c) * H + (size_t)ky * P + py) * W +
+                                       (size_t)kx * P;
                             for (px = 0; px < P; px++) d[px] += src[((size_t)c * P + py) * P + px];
                         }
                 }
@@ -2907,15 +3052,19 @@ MLIPDEF mlip_status mlip_patch_embed_backward(float *dimg, float *dweight, float
 
 MLIPDEF mlip_status mlip_residual_forward(float *out, const float *a, const float *b, size_t n) {
     size_t i;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(a); MLIP__CHECK_PTR(b);
-    if (n == 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_residual_forward: n must be positive");
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(a);
+    MLIP__CHECK_PTR(b);
+    if (n == 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_residual_forward: n must be positive");
     for (i = 0; i < n; i++) out[i] = a[i] + b[i];
     return MLIP_OK;
 }
 
 MLIPDEF mlip_status mlip_residual_backward(float *da, float *db, const float *dout, size_t n) {
     MLIP__CHECK_PTR(dout);
-    if (n == 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_residual_backward: n must be positive");
+    if (n == 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_residual_backward: n must be positive");
     if (da) mlip_axpy(da, 1.0f, dout, n);
     if (db) mlip_axpy(db, 1.0f, dout, n);
     return MLIP_OK;
@@ -2923,12 +3072,15 @@ MLIPDEF mlip_status mlip_residual_backward(float *da, float *db, const float *do
 
 /* ---- L2 normalisation ---- */
 
-MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *inp, int rows,
-                                        int C, float eps) {
+MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *inp, int rows, int C,
+                                        float eps) {
     int r, i;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
-    if (!(eps > 0.0f)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_l2norm_forward: eps must be > 0");
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
+    if (!(eps > 0.0f))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_l2norm_forward: eps must be > 0");
     for (r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * C;
         float *y = out + (size_t)r * C, n = sqrtf((float)mlip_dot(x, x, (size_t)C)), inv;
@@ -2943,8 +3095,12 @@ MLIPDEF mlip_status mlip_l2norm_forward(float *out, float *norm, const float *in
 MLIPDEF mlip_status mlip_l2norm_backward(float *dinp, const float *dout, const float *out,
                                          const float *norm, int rows, int C) {
     int r, i;
-    MLIP__CHECK_PTR(dinp); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(norm);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(dinp);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(norm);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     for (r = 0; r < rows; r++) {
         const float *y = out + (size_t)r * C, *dy = dout + (size_t)r * C;
         float *dx = dinp + (size_t)r * C;
@@ -2968,13 +3124,16 @@ static mlip_status mlip__check_targets(const char *who, const int *targets, int 
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs,
-                                               const float *logits, const int *targets,
-                                               int rows, int C) {
+MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs, const float *logits,
+                                               const int *targets, int rows, int C) {
     int r, i;
     mlip_status st;
-    MLIP__CHECK_PTR(losses); MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(logits); MLIP__CHECK_PTR(targets);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(losses);
+    MLIP__CHECK_PTR(probs);
+    MLIP__CHECK_PTR(logits);
+    MLIP__CHECK_PTR(targets);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     if ((st = mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C))) return st;
     for (r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * C;
@@ -2990,12 +3149,16 @@ MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs,
 }
 
 MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlosses,
-                                                const float *probs, const int *targets,
-                                                int rows, int C) {
+                                                const float *probs, const int *targets, int rows,
+                                                int C) {
     int r, i;
     mlip_status st;
-    MLIP__CHECK_PTR(dlogits); MLIP__CHECK_PTR(dlosses); MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(targets);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(dlogits);
+    MLIP__CHECK_PTR(dlosses);
+    MLIP__CHECK_PTR(probs);
+    MLIP__CHECK_PTR(targets);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     if ((st = mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C))) return st;
     for (r = 0; r < rows; r++) {
         const float *p = probs + (size_t)r * C;
@@ -3008,13 +3171,14 @@ MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlo
 
 /* ---- mean pooling over spans ---- */
 
-static mlip_status mlip__check_spans(const char *who, const int *begin, const int *end,
-                                     int n_spans, int rows) {
+static mlip_status mlip__check_spans(const char *who, const int *begin, const int *end, int n_spans,
+                                     int rows) {
     int s;
     for (s = 0; s < n_spans; s++)
         if (begin[s] < 0 || end[s] > rows || begin[s] >= end[s])
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: span %d [%d, %d) is empty or outside [0, %d)",
-                              who, s, begin[s], end[s], rows);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "%s: span %d [%d, %d) is empty or outside [0, %d)", who, s, begin[s],
+                              end[s], rows);
     return MLIP_OK;
 }
 
@@ -3022,8 +3186,13 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
                                            const int *end, int n_spans, int rows, int C) {
     int s, r;
     mlip_status st;
-    MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(inp); MLIP__CHECK_PTR(begin); MLIP__CHECK_PTR(end);
-    MLIP__CHECK_POS(n_spans); MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(inp);
+    MLIP__CHECK_PTR(begin);
+    MLIP__CHECK_PTR(end);
+    MLIP__CHECK_POS(n_spans);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     if ((st = mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows))) return st;
     for (s = 0; s < n_spans; s++) {
         float *o = out + (size_t)s * C;
@@ -3038,12 +3207,18 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
                                             const int *end, int n_spans, int rows, int C) {
     int s, r;
     mlip_status st;
-    MLIP__CHECK_PTR(dinp); MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(begin); MLIP__CHECK_PTR(end);
-    MLIP__CHECK_POS(n_spans); MLIP__CHECK_POS(rows); MLIP__CHECK_POS(C);
+    MLIP__CHECK_PTR(dinp);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(begin);
+    MLIP__CHECK_PTR(end);
+    MLIP__CHECK_POS(n_spans);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(C);
     if ((st = mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows))) return st;
     for (s = 0; s < n_spans; s++) {
         float w = 1.0f / (float)(end[s] - begin[s]);
-        for (r = begin[s]; r < end[s]; r++) mlip_axpy(dinp + (size_t)r * C, w, dout + (size_t)s * C, (size_t)C);
+        for (r = begin[s]; r < end[s]; r++)
+            mlip_axpy(dinp + (size_t)r * C, w, dout + (size_t)s * C, (size_t)C);
     }
     return MLIP_OK;
 }
@@ -3088,11 +3263,11 @@ typedef struct mlip__block {
 
 /* All of an encoder's tensors inside one arena, by role. */
 typedef struct mlip__views {
-    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;  /* ViT (the MIP decoder: cls is
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b; /* ViT (the MIP decoder: cls is
                                                                       mask_token, vit_pos its positions) */
-    float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b;    /* MIP decoder */
-    float *word, *position, *token_type, *emb_ln_w, *emb_ln_b;     /* BERT */
-    mlip__block *blocks;                                           /* layers of them */
+    float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b; /* MIP decoder */
+    float *word, *position, *token_type, *emb_ln_w, *emb_ln_b; /* BERT */
+    mlip__block *blocks; /* layers of them */
 } mlip__views;
 
 /* What one block keeps for backward (training) or uses as scratch (inference). */
@@ -3103,7 +3278,7 @@ typedef struct mlip__block_acts {
 
 struct mlip_encoder {
     int is_vit;
-    int is_decoder;         /* the MIP decoder (section 8): pre-LN blocks over 1 + K tokens */
+    int is_decoder; /* the MIP decoder (section 8): pre-LN blocks over 1 + K tokens */
     mlip_vit_config vit;
     mlip_bert_config bert;
     int width, layers, heads, mlp_dim, pre_ln;
@@ -3112,18 +3287,19 @@ struct mlip_encoder {
     int n_params;
     size_t n_weights;
     float *weights, *grads; /* the parameter and gradient arenas */
-    int weights_external;   /* weights belong to the caller (mlip_encoder_use_weights) */
-    mlip__views w, g;       /* views of each (g only once grads exist) */
+    int weights_external; /* weights belong to the caller (mlip_encoder_use_weights) */
+    mlip__views w, g; /* views of each (g only once grads exist) */
     /* the activation arena, sized for the largest (B, T, training) seen so far */
     float *acts;
     size_t acts_cap;
-    int *saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    int *
+        saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
     size_t idx_cap;
     int last_B, last_T, last_n, has_training_forward;
-    int img_h, img_w;           /* ViT input size (the trained size unless set otherwise) */
-    float *pos_cur, *pos_tmp;   /* interpolated position embeddings and their scratch */
+    int img_h, img_w; /* ViT input size (the trained size unless set otherwise) */
+    float *pos_cur, *pos_tmp; /* interpolated position embeddings and their scratch */
     float *interp_y, *interp_x; /* bicubic weights: (new grid rows, trained rows), columns */
-    mlip__block_acts *la;   /* per layer (training) or one shared set (inference) */
+    mlip__block_acts *la; /* per layer (training) or one shared set (inference) */
     float *x0, *emb, *emb_mean, *emb_rstd, *patches, *pe, *fin_mean, *fin_rstd;
     float *d_a, *d_b, *d_res, *d_ln, *d_attn, *d_qkv, *d_fc, *d_gelu; /* backward scratch */
 };
@@ -3134,20 +3310,27 @@ typedef struct mlip__layout {
     float *base;
     mlip_param_info *table;
     int n;
-    size_t offset;            /* floats */
+    size_t offset; /* floats */
     const char *layer_prefix; /* "encoder.layer" (NULL) or "decoder_layers" */
 } mlip__layout;
 
-static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, int d0, int d1, int d2,
-                        int d3) {
-    size_t count = (size_t)d0 * (size_t)(nd > 1 ? d1 : 1) * (size_t)(nd > 2 ? d2 : 1) * (size_t)(nd > 3 ? d3 : 1);
+static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, int d0, int d1,
+                        int d2, int d3) {
+    size_t count = (size_t)d0 * (size_t)(nd > 1 ? d1 : 1) * (size_t)(nd > 2 ? d2 : 1) *
+                   (size_t)(nd > 3 ? d3 : 1);
     float *p = L->base ? L->base + L->offset : NULL;
     if (L->table) {
         mlip_param_info *t = &L->table[L->n];
         memset(t, 0, sizeof *t);
         snprintf(t->name, sizeof t->name, "%s", name);
-        t->ndim = nd, t->shape[0] = d0, t->shape[1] = d1, t->shape[2] = d2, t->shape[3] = d3;
-        t->offset = L->offset, t->count = count, t->decay = decay;
+        t->ndim = nd;
+        t->shape[0] = d0;
+        t->shape[1] = d1;
+        t->shape[2] = d2;
+        t->shape[3] = d3;
+        t->offset = L->offset;
+        t->count = count;
+        t->decay = decay;
     }
     L->n++;
     L->offset += (count + 15) / 16 * 16; /* every tensor starts 64-byte aligned */
@@ -3156,12 +3339,13 @@ static float *mlip__lay(mlip__layout *L, const char *name, int decay, int nd, in
 
 /* "encoder.layer.<l>.<what>.weight" and ".bias": a linear layer (weight rows x cols, decayed)
    when is_linear, else a LayerNorm (rows values each). */
-static void mlip__lay_pair(mlip__layout *L, int l, const char *what, float **w, float **b, int is_linear,
-                           int rows, int cols) {
+static void mlip__lay_pair(mlip__layout *L, int l, const char *what, float **w, float **b,
+                           int is_linear, int rows, int cols) {
     char name[72];
     const char *prefix = L->layer_prefix ? L->layer_prefix : "encoder.layer";
     snprintf(name, sizeof name, "%s.%d.%s.weight", prefix, l, what);
-    *w = is_linear ? mlip__lay(L, name, 1, 2, rows, cols, 0, 0) : mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
+    *w = is_linear ? mlip__lay(L, name, 1, 2, rows, cols, 0, 0)
+                   : mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
     snprintf(name, sizeof name, "%s.%d.%s.bias", prefix, l, what);
     *b = mlip__lay(L, name, 0, 1, rows, 0, 0, 0);
 }
@@ -3172,22 +3356,27 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     mlip__block *b;
     if (!v) v = &none, memset(&none, 0, sizeof none);
     if (e->is_decoder) { /* HF ViTMAEDecoder's names; the blocks are ViT blocks */
-        int K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size);
+        int K = mlip__patch_count(e->vit.image_size, e->vit.image_size, e->vit.patch_size);
         v->dec_embed_w = mlip__lay(L, "decoder_embed.weight", 1, 2, D, e->vit.width, 0, 0);
         v->dec_embed_b = mlip__lay(L, "decoder_embed.bias", 0, 1, D, 0, 0, 0);
         v->cls = mlip__lay(L, "mask_token", 0, 3, 1, 1, D, 0);
         v->vit_pos = mlip__lay(L, "decoder_pos_embed", 0, 3, 1, K + 1, D, 0);
         L->layer_prefix = "decoder_layers";
     } else if (e->is_vit) {
-        int K = (e->vit.image_size / e->vit.patch_size) * (e->vit.image_size / e->vit.patch_size), P = e->vit.patch_size;
+        int K = mlip__patch_count(e->vit.image_size, e->vit.image_size, e->vit.patch_size),
+            P = e->vit.patch_size;
         v->cls = mlip__lay(L, "embeddings.cls_token", 0, 3, 1, 1, D, 0);
         v->vit_pos = mlip__lay(L, "embeddings.position_embeddings", 0, 3, 1, K + 1, D, 0);
-        v->patch_w = mlip__lay(L, "embeddings.patch_embeddings.projection.weight", 1, 4, D, e->vit.channels, P, P);
+        v->patch_w = mlip__lay(L, "embeddings.patch_embeddings.projection.weight", 1, 4, D,
+                               e->vit.channels, P, P);
         v->patch_b = mlip__lay(L, "embeddings.patch_embeddings.projection.bias", 0, 1, D, 0, 0, 0);
     } else {
-        v->word = mlip__lay(L, "embeddings.word_embeddings.weight", 1, 2, e->bert.vocab_size, D, 0, 0);
-        v->position = mlip__lay(L, "embeddings.position_embeddings.weight", 1, 2, e->bert.max_positions, D, 0, 0);
-        v->token_type = mlip__lay(L, "embeddings.token_type_embeddings.weight", 1, 2, e->bert.type_vocab_size, D, 0, 0);
+        v->word =
+            mlip__lay(L, "embeddings.word_embeddings.weight", 1, 2, e->bert.vocab_size, D, 0, 0);
+        v->position = mlip__lay(L, "embeddings.position_embeddings.weight", 1, 2,
+                                e->bert.max_positions, D, 0, 0);
+        v->token_type = mlip__lay(L, "embeddings.token_type_embeddings.weight", 1, 2,
+                                  e->bert.type_vocab_size, D, 0, 0);
         v->emb_ln_w = mlip__lay(L, "embeddings.LayerNorm.weight", 0, 1, D, 0, 0, 0);
         v->emb_ln_b = mlip__lay(L, "embeddings.LayerNorm.bias", 0, 1, D, 0, 0, 0);
     }
@@ -3232,11 +3421,16 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
 static mlip_status mlip__encoder_build(mlip_encoder *e, double total_floats_estimate) {
     mlip__layout L;
     if (e->width <= 0 || e->layers <= 0 || e->heads <= 0 || e->mlp_dim <= 0 || e->width % e->heads)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "encoder config: width %d, layers %d, heads %d, mlp %d "
-                          "(all positive, width a multiple of heads)", e->width, e->layers, e->heads, e->mlp_dim);
-    if (!(e->eps > 0.0f)) return mlip__fail(MLIP_ERR_INVALID_ARG, "encoder config: ln_eps must be > 0");
-    if (total_floats_estimate > 1e11 || e->layers > 4096 || e->width > (1 << 20) || e->mlp_dim > (1 << 22))
-        return mlip__fail(MLIP_ERR_OVERFLOW, "encoder config: %.3g parameters is too large", total_floats_estimate);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "encoder config: width %d, layers %d, heads %d, mlp %d "
+                          "(all positive, width a multiple of heads)",
+                          e->width, e->layers, e->heads, e->mlp_dim);
+    if (!(e->eps > 0.0f))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "encoder config: ln_eps must be > 0");
+    if (total_floats_estimate > 1e11 || e->layers > 4096 || e->width > (1 << 20) ||
+        e->mlp_dim > (1 << 22))
+        return mlip__fail(MLIP_ERR_OVERFLOW, "encoder config: %.3g parameters is too large",
+                          total_floats_estimate);
     memset(&L, 0, sizeof L);
     mlip__encoder_layout(e, &L, NULL); /* count */
     e->n_params = L.n;
@@ -3246,7 +3440,8 @@ static mlip_status mlip__encoder_build(mlip_encoder *e, double total_floats_esti
     e->weights = (float *)mlip_alloc_zeroed(e->n_weights, sizeof(float));
     if (!e->params || !e->w.blocks || !e->weights) return MLIP_ERR_OUT_OF_MEMORY;
     memset(&L, 0, sizeof L);
-    L.base = e->weights, L.table = e->params;
+    L.base = e->weights;
+    L.table = e->params;
     mlip__encoder_layout(e, &L, &e->w);
     return MLIP_OK;
 }
@@ -3255,19 +3450,30 @@ MLIPDEF mlip_status mlip_vit_create(const mlip_vit_config *config, mlip_encoder 
     mlip_encoder *e;
     mlip_status st;
     const mlip_vit_config *c = config;
-    MLIP__CHECK_PTR(config); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(config);
+    MLIP__CHECK_PTR(out);
     *out = NULL;
-    if (c->patch_size <= 0 || c->image_size <= 0 || c->image_size % c->patch_size || c->channels < 1 ||
-        c->channels > 4 || c->image_size > 65536)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "vit config: image %d, patch %d, channels %d (image a multiple "
-                          "of patch, 1-4 channels)", c->image_size, c->patch_size, c->channels);
+    if (c->patch_size <= 0 || c->image_size <= 0 || c->image_size % c->patch_size ||
+        c->channels < 1 || c->channels > 4 || c->image_size > 65536)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "vit config: image %d, patch %d, channels %d (image a multiple "
+                          "of patch, 1-4 channels)",
+                          c->image_size, c->patch_size, c->channels);
     e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
     if (!e) return MLIP_ERR_OUT_OF_MEMORY;
-    e->is_vit = 1, e->vit = *c, e->pre_ln = 1, e->img_h = e->img_w = c->image_size;
-    e->width = c->width, e->layers = c->layers, e->heads = c->heads, e->mlp_dim = c->mlp_dim, e->eps = c->ln_eps;
-    st = mlip__encoder_build(e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
-                                    (double)c->width * c->channels * c->patch_size * c->patch_size +
-                                    (double)c->image_size * c->image_size / c->patch_size * c->width);
+    e->is_vit = 1;
+    e->vit = *c;
+    e->pre_ln = 1;
+    e->img_h = e->img_w = c->image_size;
+    e->width = c->width;
+    e->layers = c->layers;
+    e->heads = c->heads;
+    e->mlp_dim = c->mlp_dim;
+    e->eps = c->ln_eps;
+    st = mlip__encoder_build(
+        e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
+               (double)c->width * c->channels * c->patch_size * c->patch_size +
+               (double)c->image_size * c->image_size / c->patch_size * c->width);
     if (st) {
         mlip_encoder_free(e);
         return st;
@@ -3280,17 +3486,26 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
     mlip_encoder *e;
     mlip_status st;
     const mlip_bert_config *c = config;
-    MLIP__CHECK_PTR(config); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(config);
+    MLIP__CHECK_PTR(out);
     *out = NULL;
     if (c->vocab_size <= 0 || c->max_positions <= 0 || c->type_vocab_size <= 0)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "bert config: vocab %d, positions %d, types %d must be positive",
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "bert config: vocab %d, positions %d, types %d must be positive",
                           c->vocab_size, c->max_positions, c->type_vocab_size);
     e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
     if (!e) return MLIP_ERR_OUT_OF_MEMORY;
-    e->is_vit = 0, e->bert = *c, e->pre_ln = 0;
-    e->width = c->width, e->layers = c->layers, e->heads = c->heads, e->mlp_dim = c->mlp_dim, e->eps = c->ln_eps;
-    st = mlip__encoder_build(e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
-                                    ((double)c->vocab_size + c->max_positions + c->type_vocab_size) * c->width);
+    e->is_vit = 0;
+    e->bert = *c;
+    e->pre_ln = 0;
+    e->width = c->width;
+    e->layers = c->layers;
+    e->heads = c->heads;
+    e->mlp_dim = c->mlp_dim;
+    e->eps = c->ln_eps;
+    st = mlip__encoder_build(
+        e, (double)c->layers * (4.0 * c->width * c->width + 2.0 * c->width * c->mlp_dim) +
+               ((double)c->vocab_size + c->max_positions + c->type_vocab_size) * c->width);
     if (st) {
         mlip_encoder_free(e);
         return st;
@@ -3319,7 +3534,10 @@ MLIPDEF void mlip_encoder_init_random(mlip_encoder *e, uint64_t seed) {
     for (i = 0; i < e->n_params; i++) {
         const mlip_param_info *p = &e->params[i];
         float *x = e->weights + p->offset;
-        int is_norm = strstr(p->name, "LayerNorm.weight") || strstr(p->name, "layernorm") || strstr(p->name, "_norm.") ? 1 : 0;
+        int is_norm = strstr(p->name, "LayerNorm.weight") || strstr(p->name, "layernorm") ||
+                              strstr(p->name, "_norm.")
+                          ? 1
+                          : 0;
         if (is_norm && strstr(p->name, ".weight")) {
             for (j = 0; j < p->count; j++) x[j] = 1.0f;
         } else if (p->ndim >= 2 || strstr(p->name, "cls_token")) {
@@ -3354,9 +3572,11 @@ MLIPDEF float *mlip_encoder_param(mlip_encoder *e, const char *name, size_t *cou
 
 MLIPDEF mlip_status mlip_encoder_use_weights(mlip_encoder *e, const float *weights) {
     mlip__layout L;
-    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(weights);
+    MLIP__CHECK_PTR(e);
+    MLIP__CHECK_PTR(weights);
     if ((uintptr_t)weights % 64)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_encoder_use_weights: weights must be 64-byte aligned");
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_encoder_use_weights: weights must be 64-byte aligned");
     if (!e->weights_external) mlip_free(e->weights);
     e->weights = (float *)(uintptr_t)weights; /* never written through: see weights_external */
     e->weights_external = 1;
@@ -3374,7 +3594,8 @@ static mlip_status mlip__encoder_grads(mlip_encoder *e) {
     e->g.blocks = (mlip__block *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block));
     if (!e->grads || !e->g.blocks) {
         mlip_free(e->grads), mlip_free(e->g.blocks);
-        e->grads = NULL, e->g.blocks = NULL;
+        e->grads = NULL;
+        e->g.blocks = NULL;
         return MLIP_ERR_OUT_OF_MEMORY;
     }
     memset(&L, 0, sizeof L);
@@ -3391,7 +3612,8 @@ static float *mlip__act(float **cursor, size_t *total, size_t n) {
     return p;
 }
 
-static size_t mlip__acts_walk(mlip_encoder *e, int B, int T, int n_patches, int training, float *base) {
+static size_t mlip__acts_walk(mlip_encoder *e, int B, int T, int n_patches, int training,
+                              float *base) {
     size_t rows = (size_t)B * T, D = (size_t)e->width, M = (size_t)e->mlp_dim, total = 0;
     int l, n_sets = training ? e->layers : 1;
     float *cur = base;
@@ -3401,7 +3623,10 @@ static size_t mlip__acts_walk(mlip_encoder *e, int B, int T, int n_patches, int 
     e->emb_rstd = mlip__act(&cur, &total, rows);
     e->fin_mean = mlip__act(&cur, &total, rows);
     e->fin_rstd = mlip__act(&cur, &total, rows);
-    e->patches = mlip__act(&cur, &total, e->is_vit ? (size_t)B * n_patches * e->vit.channels * e->vit.patch_size * e->vit.patch_size : 0);
+    e->patches = mlip__act(&cur, &total,
+                           e->is_vit ? (size_t)B * n_patches * e->vit.channels * e->vit.patch_size *
+                                           e->vit.patch_size
+                                     : 0);
     for (l = 0; l < n_sets; l++) {
         mlip__block_acts dummy, *a = base ? &e->la[l] : &dummy;
         a->ln1 = mlip__act(&cur, &total, rows * D);
@@ -3461,19 +3686,15 @@ static mlip_status mlip__acts_prepare(mlip_encoder *e, int B, int T, int n_patch
      res1 = x + Attn(LN1(x)),  out = res1 + MLP(LN2(res1))
    Post-LN (BERT):
      ln1 = LN1(x + Attn(x)),   out = LN2(ln1 + MLP(ln1))  ---- */
-#define MLIP__TRY(call)                                                                        \
-    do {                                                                                       \
-        mlip_status st_ = (call);                                                              \
-        if (st_) return st_;                                                                   \
-    } while (0)
-
-static mlip_status mlip__block_forward(const mlip_encoder *e, const mlip__block *p, mlip__block_acts *a,
-                                       const float *x, const uint8_t *mask, int B, int T) {
+static mlip_status mlip__block_forward(const mlip_encoder *e, const mlip__block *p,
+                                       mlip__block_acts *a, const float *x, const uint8_t *mask,
+                                       int B, int T) {
     int rows = B * T, D = e->width, M = e->mlp_dim, D3 = 3 * e->width;
     size_t n = (size_t)rows * D;
     const float *attn_in = x;
     if (e->pre_ln) {
-        MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, p->ln1_w, p->ln1_b, rows, D, e->eps));
+        MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, p->ln1_w, p->ln1_b,
+                                         rows, D, e->eps));
         attn_in = a->ln1;
     }
     MLIP__TRY(mlip__linear(a->qkv, D3, attn_in, D, p->q_w, p->q_b, rows, D, D, 0));
@@ -3483,19 +3704,22 @@ static mlip_status mlip__block_forward(const mlip_encoder *e, const mlip__block 
     memcpy(a->res1, x, sizeof(float) * n); /* residual: the projection accumulates onto x */
     MLIP__TRY(mlip__linear(a->res1, D, a->attn, D, p->o_w, p->o_b, rows, D, D, 1));
     if (e->pre_ln) {
-        MLIP__TRY(mlip_layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res1, p->ln2_w, p->ln2_b, rows, D, e->eps));
+        MLIP__TRY(mlip_layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res1, p->ln2_w,
+                                         p->ln2_b, rows, D, e->eps));
         MLIP__TRY(mlip__linear(a->fc, M, a->ln2, D, p->fc_w, p->fc_b, rows, D, M, 0));
         MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, MLIP_GELU_ERF));
         memcpy(a->res2, a->res1, sizeof(float) * n);
         MLIP__TRY(mlip__linear(a->res2, D, a->gelu, M, p->out_w, p->out_b, rows, M, D, 1));
         if (a->out != a->res2) memcpy(a->out, a->res2, sizeof(float) * n);
     } else {
-        MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, p->ln1_w, p->ln1_b, rows, D, e->eps));
+        MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, p->ln1_w,
+                                         p->ln1_b, rows, D, e->eps));
         MLIP__TRY(mlip__linear(a->fc, M, a->ln1, D, p->fc_w, p->fc_b, rows, D, M, 0));
         MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, MLIP_GELU_ERF));
         memcpy(a->res2, a->ln1, sizeof(float) * n);
         MLIP__TRY(mlip__linear(a->res2, D, a->gelu, M, p->out_w, p->out_b, rows, M, D, 1));
-        MLIP__TRY(mlip_layernorm_forward(a->out, a->ln2_mean, a->ln2_rstd, a->res2, p->ln2_w, p->ln2_b, rows, D, e->eps));
+        MLIP__TRY(mlip_layernorm_forward(a->out, a->ln2_mean, a->ln2_rstd, a->res2, p->ln2_w,
+                                         p->ln2_b, rows, D, e->eps));
     }
     return MLIP_OK;
 }
@@ -3512,47 +3736,59 @@ static mlip_status mlip__block_backward(mlip_encoder *e, const mlip__block *p, m
         /* out = res1 + MLP(LN2(res1)) */
         memcpy(d_res1, dy, sizeof(float) * n);
         memset(e->d_gelu, 0, sizeof(float) * nm);
-        MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, dy, D, a->gelu, M, p->out_w, rows, M, D));
+        MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, dy, D, a->gelu, M,
+                                        p->out_w, rows, M, D));
         memset(e->d_fc, 0, sizeof(float) * nm);
         MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, MLIP_GELU_ERF));
         memset(e->d_ln, 0, sizeof(float) * n);
-        MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln2, D, p->fc_w, rows, D, M));
-        MLIP__TRY(mlip_layernorm_backward(d_res1, g->ln2_w, g->ln2_b, e->d_ln, a->res1, p->ln2_w, a->ln2_mean, a->ln2_rstd, rows, D));
+        MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln2, D,
+                                        p->fc_w, rows, D, M));
+        MLIP__TRY(mlip_layernorm_backward(d_res1, g->ln2_w, g->ln2_b, e->d_ln, a->res1, p->ln2_w,
+                                          a->ln2_mean, a->ln2_rstd, rows, D));
     } else {
         /* out = LN2(ln1 + MLP(ln1)), ln1 = LN1(res1) */
         float *d_res2 = e->d_attn; /* free until the attention part below */
         memset(d_res2, 0, sizeof(float) * n);
-        MLIP__TRY(mlip_layernorm_backward(d_res2, g->ln2_w, g->ln2_b, dy, a->res2, p->ln2_w, a->ln2_mean, a->ln2_rstd, rows, D));
+        MLIP__TRY(mlip_layernorm_backward(d_res2, g->ln2_w, g->ln2_b, dy, a->res2, p->ln2_w,
+                                          a->ln2_mean, a->ln2_rstd, rows, D));
         memcpy(e->d_ln, d_res2, sizeof(float) * n);
         memset(e->d_gelu, 0, sizeof(float) * nm);
-        MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, d_res2, D, a->gelu, M, p->out_w, rows, M, D));
+        MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, d_res2, D, a->gelu, M,
+                                        p->out_w, rows, M, D));
         memset(e->d_fc, 0, sizeof(float) * nm);
         MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, MLIP_GELU_ERF));
-        MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln1, D, p->fc_w, rows, D, M));
+        MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln1, D,
+                                        p->fc_w, rows, D, M));
         memset(d_res1, 0, sizeof(float) * n);
-        MLIP__TRY(mlip_layernorm_backward(d_res1, g->ln1_w, g->ln1_b, e->d_ln, a->res1, p->ln1_w, a->ln1_mean, a->ln1_rstd, rows, D));
+        MLIP__TRY(mlip_layernorm_backward(d_res1, g->ln1_w, g->ln1_b, e->d_ln, a->res1, p->ln1_w,
+                                          a->ln1_mean, a->ln1_rstd, rows, D));
     }
     /* res1 = x + attn . Wo^T + bo */
     for (i = 0; i < (int)n; i++) dx[i] += d_res1[i];
     memset(e->d_attn, 0, sizeof(float) * n);
-    MLIP__TRY(mlip__linear_backward(e->d_attn, D, g->o_w, g->o_b, d_res1, D, a->attn, D, p->o_w, rows, D, D));
+    MLIP__TRY(mlip__linear_backward(e->d_attn, D, g->o_w, g->o_b, d_res1, D, a->attn, D, p->o_w,
+                                    rows, D, D));
     memset(e->d_qkv, 0, sizeof(float) * (size_t)rows * D3);
     MLIP__TRY(mlip_attention_backward(e->d_qkv, e->d_attn, a->qkv, a->att, B, T, D, e->heads));
     /* q, k, v came from attn_in: LN1(x) (pre-LN) or x itself (post-LN) */
     d_attn_in = e->pre_ln ? e->d_ln : dx;
     if (e->pre_ln) memset(e->d_ln, 0, sizeof(float) * n);
-    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->q_w, g->q_b, e->d_qkv, D3, attn_in, D, p->q_w, rows, D, D));
-    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->k_w, g->k_b, e->d_qkv + D, D3, attn_in, D, p->k_w, rows, D, D));
-    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->v_w, g->v_b, e->d_qkv + 2 * D, D3, attn_in, D, p->v_w, rows, D, D));
+    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->q_w, g->q_b, e->d_qkv, D3, attn_in, D, p->q_w,
+                                    rows, D, D));
+    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->k_w, g->k_b, e->d_qkv + D, D3, attn_in, D,
+                                    p->k_w, rows, D, D));
+    MLIP__TRY(mlip__linear_backward(d_attn_in, D, g->v_w, g->v_b, e->d_qkv + 2 * D, D3, attn_in, D,
+                                    p->v_w, rows, D, D));
     if (e->pre_ln)
-        MLIP__TRY(mlip_layernorm_backward(dx, g->ln1_w, g->ln1_b, e->d_ln, x, p->ln1_w, a->ln1_mean, a->ln1_rstd, rows, D));
+        MLIP__TRY(mlip_layernorm_backward(dx, g->ln1_w, g->ln1_b, e->d_ln, x, p->ln1_w, a->ln1_mean,
+                                          a->ln1_rstd, rows, D));
     return MLIP_OK;
 }
 
 /* Run the stack from e->x0; training keeps every layer, inference works in place in x0.
    Returns the last layer's output. */
-static mlip_status mlip__stack_forward(mlip_encoder *e, const uint8_t *mask, int B, int T, int training,
-                                       const float **last) {
+static mlip_status mlip__stack_forward(mlip_encoder *e, const uint8_t *mask, int B, int T,
+                                       int training, const float **last) {
     int l;
     const float *x = e->x0;
     for (l = 0; l < e->layers; l++) {
@@ -3565,7 +3801,8 @@ static mlip_status mlip__stack_forward(mlip_encoder *e, const uint8_t *mask, int
 }
 
 /* dlast (rows, D) -> gradient of x0 left in the returned buffer. */
-static mlip_status mlip__stack_backward(mlip_encoder *e, const float *dlast, int B, int T, float **dx0) {
+static mlip_status mlip__stack_backward(mlip_encoder *e, const float *dlast, int B, int T,
+                                        float **dx0) {
     size_t n = (size_t)B * T * e->width;
     float *dy = e->d_a, *dx = e->d_b, *t;
     int l;
@@ -3573,8 +3810,11 @@ static mlip_status mlip__stack_backward(mlip_encoder *e, const float *dlast, int
     for (l = e->layers - 1; l >= 0; l--) {
         const float *x = l ? e->la[l - 1].out : e->x0;
         memset(dx, 0, sizeof(float) * n);
-        MLIP__TRY(mlip__block_backward(e, &e->w.blocks[l], &e->g.blocks[l], &e->la[l], x, dy, dx, B, T));
-        t = dy, dy = dx, dx = t;
+        MLIP__TRY(
+            mlip__block_backward(e, &e->w.blocks[l], &e->g.blocks[l], &e->la[l], x, dy, dx, B, T));
+        t = dy;
+        dy = dx;
+        dx = t;
     }
     *dx0 = dy;
     return MLIP_OK;
@@ -3583,8 +3823,10 @@ static mlip_status mlip__stack_backward(mlip_encoder *e, const float *dlast, int
 /* ---- ViT ---- */
 
 /* Unfold the chosen patches of img into rows of (channels, P, P) pixels. */
-static void mlip__vit_patches(const mlip_encoder *e, const float *img, int B, const int *visible, int n, float *patches) {
-    int C = e->vit.channels, P = e->vit.patch_size, H = e->img_h, S = e->img_w, GW = S / P, b, j, c, py;
+static void mlip__vit_patches(const mlip_encoder *e, const float *img, int B, const int *visible,
+                              int n, float *patches) {
+    int C = e->vit.channels, P = e->vit.patch_size, H = e->img_h, S = e->img_w, GW = S / P, b, j, c,
+        py;
     size_t cpp = (size_t)C * P * P;
     for (b = 0; b < B; b++)
         for (j = 0; j < n; j++) {
@@ -3593,7 +3835,9 @@ static void mlip__vit_patches(const mlip_encoder *e, const float *img, int B, co
             for (c = 0; c < C; c++)
                 for (py = 0; py < P; py++)
                     memcpy(dst + ((size_t)c * P + py) * P,
-                           img + (((size_t)b * C + c) * H + (size_t)ky * P + py) * S + (size_t)kx * P, sizeof(float) * P);
+                           img + (((size_t)b * C + c) * H + (size_t)ky * P + py) * S +
+                               (size_t)kx * P,
+                           sizeof(float) * P);
         }
 }
 
@@ -3622,32 +3866,41 @@ MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *e, int height, int wid
     int P, G0, GH, GW;
     size_t D;
     MLIP__CHECK_PTR(e);
-    if (!e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_set_image_size: the encoder is a BERT");
-    P = e->vit.patch_size, G0 = e->vit.image_size / P, D = (size_t)e->width;
+    if (!e->is_vit)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_set_image_size: the encoder is a BERT");
+    P = e->vit.patch_size;
+    G0 = e->vit.image_size / P;
+    D = (size_t)e->width;
     if (height <= 0 || width <= 0 || height % P || width % P || height > 65536 || width > 65536)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_set_image_size: %dx%d is not a positive multiple of patch %d",
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_vit_set_image_size: %dx%d is not a positive multiple of patch %d",
                           width, height, P);
-    GH = height / P, GW = width / P;
+    GH = height / P;
+    GW = width / P;
     mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
     e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
-    e->img_h = e->vit.image_size, e->img_w = e->vit.image_size;
+    e->img_h = e->vit.image_size;
+    e->img_w = e->vit.image_size;
     e->has_training_forward = 0;
     if (GH != G0 || GW != G0) {
         e->pos_cur = (float *)mlip_alloc_zeroed((size_t)(GH * GW + 1), D * sizeof(float));
         e->pos_tmp = (float *)mlip_alloc_zeroed((size_t)G0 * GW, D * sizeof(float));
         e->interp_y = (float *)mlip_alloc_zeroed((size_t)GH * G0, sizeof(float));
         e->interp_x = (float *)mlip_alloc_zeroed((size_t)GW * G0, sizeof(float));
-        if (!e->pos_cur || !e->pos_tmp || !e->interp_y || !e->interp_x) return MLIP_ERR_OUT_OF_MEMORY;
+        if (!e->pos_cur || !e->pos_tmp || !e->interp_y || !e->interp_x)
+            return MLIP_ERR_OUT_OF_MEMORY;
         mlip__bicubic_weights(e->interp_y, GH, G0);
         mlip__bicubic_weights(e->interp_x, GW, G0);
     }
-    e->img_h = height, e->img_w = width;
+    e->img_h = height;
+    e->img_w = width;
     return MLIP_OK;
 }
 
 /* pos_cur = resize(trained position embeddings), separably: columns first, then rows. */
 static void mlip__vit_pos_forward(mlip_encoder *e) {
-    int G0 = e->vit.image_size / e->vit.patch_size, GH = e->img_h / e->vit.patch_size, GW = e->img_w / e->vit.patch_size;
+    int G0 = e->vit.image_size / e->vit.patch_size, GH = e->img_h / e->vit.patch_size,
+        GW = e->img_w / e->vit.patch_size;
     int D = e->width, a, b, i, j;
     const float *old = e->w.vit_pos + D; /* skip [CLS] */
     memcpy(e->pos_cur, e->w.vit_pos, sizeof(float) * (size_t)D);
@@ -3656,19 +3909,24 @@ static void mlip__vit_pos_forward(mlip_encoder *e) {
         for (j = 0; j < GW; j++)
             for (b = 0; b < G0; b++) {
                 float w = e->interp_x[(size_t)j * G0 + b];
-                if (w != 0.0f) mlip_axpy(e->pos_tmp + ((size_t)a * GW + j) * D, w, old + ((size_t)a * G0 + b) * D, (size_t)D);
+                if (w != 0.0f)
+                    mlip_axpy(e->pos_tmp + ((size_t)a * GW + j) * D, w,
+                              old + ((size_t)a * G0 + b) * D, (size_t)D);
             }
     memset(e->pos_cur + D, 0, sizeof(float) * (size_t)GH * GW * D);
     for (i = 0; i < GH; i++)
         for (a = 0; a < G0; a++) {
             float w = e->interp_y[(size_t)i * G0 + a];
-            if (w != 0.0f) mlip_axpy(e->pos_cur + D + (size_t)i * GW * D, w, e->pos_tmp + (size_t)a * GW * D, (size_t)GW * D);
+            if (w != 0.0f)
+                mlip_axpy(e->pos_cur + D + (size_t)i * GW * D, w, e->pos_tmp + (size_t)a * GW * D,
+                          (size_t)GW * D);
         }
 }
 
 /* The transpose of mlip__vit_pos_forward: dpos_cur -> the trained embeddings' gradient. */
 static void mlip__vit_pos_backward(mlip_encoder *e, const float *dcur) {
-    int G0 = e->vit.image_size / e->vit.patch_size, GH = e->img_h / e->vit.patch_size, GW = e->img_w / e->vit.patch_size;
+    int G0 = e->vit.image_size / e->vit.patch_size, GH = e->img_h / e->vit.patch_size,
+        GW = e->img_w / e->vit.patch_size;
     int D = e->width, a, b, i, j;
     float *dold = e->g.vit_pos + D;
     mlip_axpy(e->g.vit_pos, 1.0f, dcur, (size_t)D);
@@ -3676,13 +3934,17 @@ static void mlip__vit_pos_backward(mlip_encoder *e, const float *dcur) {
     for (i = 0; i < GH; i++)
         for (a = 0; a < G0; a++) {
             float w = e->interp_y[(size_t)i * G0 + a];
-            if (w != 0.0f) mlip_axpy(e->pos_tmp + (size_t)a * GW * D, w, dcur + D + (size_t)i * GW * D, (size_t)GW * D);
+            if (w != 0.0f)
+                mlip_axpy(e->pos_tmp + (size_t)a * GW * D, w, dcur + D + (size_t)i * GW * D,
+                          (size_t)GW * D);
         }
     for (a = 0; a < G0; a++)
         for (j = 0; j < GW; j++)
             for (b = 0; b < G0; b++) {
                 float w = e->interp_x[(size_t)j * G0 + b];
-                if (w != 0.0f) mlip_axpy(dold + ((size_t)a * G0 + b) * D, w, e->pos_tmp + ((size_t)a * GW + j) * D, (size_t)D);
+                if (w != 0.0f)
+                    mlip_axpy(dold + ((size_t)a * G0 + b) * D, w,
+                              e->pos_tmp + ((size_t)a * GW + j) * D, (size_t)D);
             }
 }
 
@@ -3690,26 +3952,38 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
                                      int n_visible, int training, float *out) {
     int K, n, T, D, b, j, i, cpp;
     const float *last;
-    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(e);
+    MLIP__CHECK_PTR(img);
+    MLIP__CHECK_PTR(out);
     MLIP__CHECK_POS(B);
-    if (!e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: the encoder is a BERT");
+    if (!e->is_vit)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: the encoder is a BERT");
     if (training && e->weights_external)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
-    K = (e->img_h / e->vit.patch_size) * (e->img_w / e->vit.patch_size);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
+    K = mlip__patch_count(e->img_h, e->img_w, e->vit.patch_size);
     n = visible ? n_visible : K;
-    if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: n_visible %d not in [1, %d]", n, K);
+    if (n < 1 || n > K)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: n_visible %d not in [1, %d]", n,
+                          K);
     if ((double)B * (n + 1) * e->width > 1e12 || (double)B * (n + 1) > 0x7fffffff)
         return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vit_forward: batch %d too large", B);
     if (visible)
         for (i = 0; i < B * n; i++)
             if (visible[i] < 0 || visible[i] >= K)
-                return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_forward: visible[%d] = %d outside [0, %d)", i, visible[i], K);
-    MLIP__TRY(mlip__check_finite(img, (size_t)B * e->vit.channels * e->img_h * e->img_w, "mlip_vit_forward: img"));
-    T = n + 1, D = e->width, cpp = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
+                return mlip__fail(MLIP_ERR_INVALID_ARG,
+                                  "mlip_vit_forward: visible[%d] = %d outside [0, %d)", i,
+                                  visible[i], K);
+    MLIP__TRY(mlip__check_finite(img, (size_t)B * e->vit.channels * e->img_h * e->img_w,
+                                 "mlip_vit_forward: img"));
+    T = n + 1;
+    D = e->width;
+    cpp = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
     MLIP__TRY(mlip__acts_prepare(e, B, T, n, training));
     /* patch embedding of the visible patches only: masking saves this GEMM too */
     mlip__vit_patches(e, img, B, visible, n, e->patches);
-    MLIP__TRY(mlip__linear(e->emb, D, e->patches, cpp, e->w.patch_w, e->w.patch_b, B * n, cpp, D, 0));
+    MLIP__TRY(
+        mlip__linear(e->emb, D, e->patches, cpp, e->w.patch_w, e->w.patch_b, B * n, cpp, D, 0));
     if (e->pos_cur) mlip__vit_pos_forward(e); /* another image size: resize the positions */
     for (b = 0; b < B; b++) { /* tokens: [CLS] + pos[0], then patch + pos[1 + its index] */
         const float *pos0 = e->pos_cur ? e->pos_cur : e->w.vit_pos;
@@ -3723,7 +3997,8 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
         }
     }
     MLIP__TRY(mlip__stack_forward(e, NULL, B, T, training, &last));
-    MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w, e->w.final_b, B * T, D, e->eps));
+    MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w,
+                                     e->w.final_b, B * T, D, e->eps));
     if (training) {
         size_t need = (size_t)B * n;
         if (need > e->idx_cap) {
@@ -3734,7 +4009,10 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
             e->idx_cap = need;
         }
         for (i = 0; i < B * n; i++) e->saved_idx[i] = visible ? visible[i] : i % n;
-        e->last_B = B, e->last_T = T, e->last_n = n, e->has_training_forward = 1;
+        e->last_B = B;
+        e->last_T = T;
+        e->last_n = n;
+        e->has_training_forward = 1;
     }
     return MLIP_OK;
 }
@@ -3742,19 +4020,28 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
 MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
     int B, T, n, D, b, j, i, cpp;
     float *dx0;
-    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(e);
+    MLIP__CHECK_PTR(dout);
     if (!e->is_vit || !e->has_training_forward)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vit_backward: needs a training forward of this ViT first");
-    B = e->last_B, T = e->last_T, n = e->last_n, D = e->width;
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_vit_backward: needs a training forward of this ViT first");
+    B = e->last_B;
+    T = e->last_T;
+    n = e->last_n;
+    D = e->width;
     cpp = e->vit.channels * e->vit.patch_size * e->vit.patch_size;
     MLIP__TRY(mlip__encoder_grads(e));
     memset(e->d_a, 0, sizeof(float) * (size_t)B * T * D);
-    MLIP__TRY(mlip_layernorm_backward(e->d_a, e->g.final_w, e->g.final_b, dout, e->la[e->layers - 1].out,
-                                      e->w.final_w, e->fin_mean, e->fin_rstd, B * T, D));
+    MLIP__TRY(mlip_layernorm_backward(e->d_a, e->g.final_w, e->g.final_b, dout,
+                                      e->la[e->layers - 1].out, e->w.final_w, e->fin_mean,
+                                      e->fin_rstd, B * T, D));
     MLIP__TRY(mlip__stack_backward(e, e->d_a, B, T, &dx0));
     /* undo the token assembly; with a resized grid the position gradient gathers in pos_cur
        first and then flows back through the interpolation */
-    if (e->pos_cur) memset(e->pos_cur, 0, sizeof(float) * ((size_t)(e->img_h / e->vit.patch_size) * (e->img_w / e->vit.patch_size) + 1) * D);
+    if (e->pos_cur)
+        memset(e->pos_cur, 0,
+               sizeof(float) *
+                   ((size_t)mlip__patch_count(e->img_h, e->img_w, e->vit.patch_size) + 1) * D);
     for (b = 0; b < B; b++) {
         const float *dx = dx0 + (size_t)b * T * D;
         float *dpos0 = e->pos_cur ? e->pos_cur : e->g.vit_pos;
@@ -3766,8 +4053,10 @@ MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
             for (i = 0; i < D; i++) dpos[i] += dt[i], dpe[i] = dt[i];
         }
     }
-    if (e->pos_cur) mlip__vit_pos_backward(e, e->pos_cur); /* pos_cur is recomputed at the next forward */
-    return mlip__linear_backward(NULL, 0, e->g.patch_w, e->g.patch_b, e->emb, D, e->patches, cpp, NULL, B * n, cpp, D);
+    if (e->pos_cur)
+        mlip__vit_pos_backward(e, e->pos_cur); /* pos_cur is recomputed at the next forward */
+    return mlip__linear_backward(NULL, 0, e->g.patch_w, e->g.patch_b, e->emb, D, e->patches, cpp,
+                                 NULL, B * n, cpp, D);
 }
 
 /* ---- BERT ---- */
@@ -3776,20 +4065,30 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
                                       const uint8_t *mask, int B, int T, int training, float *out) {
     int D, b, t, i;
     const float *last;
-    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(ids); MLIP__CHECK_PTR(out);
-    MLIP__CHECK_POS(B); MLIP__CHECK_POS(T);
-    if (e->is_vit) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: the encoder is a ViT");
+    MLIP__CHECK_PTR(e);
+    MLIP__CHECK_PTR(ids);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(T);
+    if (e->is_vit)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: the encoder is a ViT");
     if (training && e->weights_external)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
     if (T > e->bert.max_positions)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: %d tokens > %d positions", T, e->bert.max_positions);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: %d tokens > %d positions", T,
+                          e->bert.max_positions);
     if ((double)B * T > 0x7fffffff / 4 || (double)B * T * e->width > 1e12)
         return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_bert_forward: batch %d x %d too large", B, T);
     for (i = 0; i < B * T; i++) {
         if (ids[i] < 0 || ids[i] >= e->bert.vocab_size)
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: id %d at %d outside [0, %d)", ids[i], i, e->bert.vocab_size);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_bert_forward: id %d at %d outside [0, %d)", ids[i], i,
+                              e->bert.vocab_size);
         if (type_ids && (type_ids[i] < 0 || type_ids[i] >= e->bert.type_vocab_size))
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: type id %d at %d outside [0, %d)", type_ids[i], i, e->bert.type_vocab_size);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_bert_forward: type id %d at %d outside [0, %d)", type_ids[i], i,
+                              e->bert.type_vocab_size);
     }
     D = e->width;
     MLIP__TRY(mlip__acts_prepare(e, B, T, 0, training));
@@ -3801,7 +4100,8 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
             float *x = e->emb + r * D;
             for (i = 0; i < D; i++) x[i] = w[i] + p[i] + ty[i];
         }
-    MLIP__TRY(mlip_layernorm_forward(e->x0, e->emb_mean, e->emb_rstd, e->emb, e->w.emb_ln_w, e->w.emb_ln_b, B * T, D, e->eps));
+    MLIP__TRY(mlip_layernorm_forward(e->x0, e->emb_mean, e->emb_rstd, e->emb, e->w.emb_ln_w,
+                                     e->w.emb_ln_b, B * T, D, e->eps));
     MLIP__TRY(mlip__stack_forward(e, mask, B, T, training, &last));
     memcpy(out, last, sizeof(float) * (size_t)B * T * D);
     if (training) {
@@ -3813,8 +4113,11 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
             if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
             e->idx_cap = need;
         }
-        for (i = 0; i < B * T; i++) e->saved_idx[i] = ids[i], e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
-        e->last_B = B, e->last_T = T, e->has_training_forward = 1;
+        for (i = 0; i < B * T; i++)
+            e->saved_idx[i] = ids[i], e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
+        e->last_B = B;
+        e->last_T = T;
+        e->has_training_forward = 1;
     }
     return MLIP_OK;
 }
@@ -3822,19 +4125,24 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
 MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
     int B, T, D, r, i;
     float *dx0;
-    MLIP__CHECK_PTR(e); MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(e);
+    MLIP__CHECK_PTR(dout);
     if (e->is_vit || !e->has_training_forward)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_backward: needs a training forward of this BERT first");
-    B = e->last_B, T = e->last_T, D = e->width;
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_bert_backward: needs a training forward of this BERT first");
+    B = e->last_B;
+    T = e->last_T;
+    D = e->width;
     MLIP__TRY(mlip__encoder_grads(e));
     MLIP__TRY(mlip__stack_backward(e, dout, B, T, &dx0));
     /* d emb, reusing the emb buffer (its forward values are no longer needed) */
     memset(e->d_ln, 0, sizeof(float) * (size_t)B * T * D);
-    MLIP__TRY(mlip_layernorm_backward(e->d_ln, e->g.emb_ln_w, e->g.emb_ln_b, dx0, e->emb, e->w.emb_ln_w,
-                                      e->emb_mean, e->emb_rstd, B * T, D));
+    MLIP__TRY(mlip_layernorm_backward(e->d_ln, e->g.emb_ln_w, e->g.emb_ln_b, dx0, e->emb,
+                                      e->w.emb_ln_w, e->emb_mean, e->emb_rstd, B * T, D));
     for (r = 0; r < B * T; r++) {
         const float *d = e->d_ln + (size_t)r * D;
-        float *gw = e->g.word + (size_t)e->saved_idx[r] * D, *gp = e->g.position + (size_t)(r % T) * D;
+        float *gw = e->g.word + (size_t)e->saved_idx[r] * D,
+              *gp = e->g.position + (size_t)(r % T) * D;
         float *gt = e->g.token_type + (size_t)e->saved_idx[B * T + r] * D;
         for (i = 0; i < D; i++) gw[i] += d[i], gp[i] += d[i], gt[i] += d[i];
     }
@@ -3843,22 +4151,25 @@ MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
 
 /* ---- projection heads ---- */
 
-MLIPDEF mlip_status mlip_projection_forward(float *out, float *proj, float *norm,
-                                            const float *inp, const float *weight,
-                                            const float *bias, int rows, int C, int D) {
+MLIPDEF mlip_status mlip_projection_forward(float *out, float *proj, float *norm, const float *inp,
+                                            const float *weight, const float *bias, int rows, int C,
+                                            int D) {
     float *p = proj ? proj : out;
     MLIP__TRY(mlip_linear_forward(p, inp, weight, bias, rows, C, D));
     return mlip_l2norm_forward(out, norm, p, rows, D, 1e-12f);
 }
 
 MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float *dbias,
-                                             const float *dout, const float *out,
-                                             const float *norm, const float *inp,
-                                             const float *weight, int rows, int C, int D) {
+                                             const float *dout, const float *out, const float *norm,
+                                             const float *inp, const float *weight, int rows, int C,
+                                             int D) {
     float *dproj;
     mlip_status st;
-    MLIP__CHECK_PTR(dout); MLIP__CHECK_PTR(out); MLIP__CHECK_PTR(norm);
-    MLIP__CHECK_POS(rows); MLIP__CHECK_POS(D);
+    MLIP__CHECK_PTR(dout);
+    MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(norm);
+    MLIP__CHECK_POS(rows);
+    MLIP__CHECK_POS(D);
     dproj = (float *)mlip_alloc_zeroed((size_t)rows, sizeof(float) * (size_t)D);
     if (!dproj) return MLIP_ERR_OUT_OF_MEMORY;
     st = mlip_l2norm_backward(dproj, dout, out, norm, rows, D);
@@ -3875,864 +4186,3750 @@ MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float 
 /* BEGIN GENERATED UNICODE TABLES (tools/gen_unicode_tables.py) */
 /* Unicode 14.0.0 (Python 3.11 unicodedata). Do not edit by hand. */
 static const uint32_t mlip__tok_punct_ranges[184][2] = {
-    {0x21,0x2F},{0x3A,0x40},{0x5B,0x60},{0x7B,0x7E},{0xA1,0xA1},{0xA7,0xA7},
-    {0xAB,0xAB},{0xB6,0xB7},{0xBB,0xBB},{0xBF,0xBF},{0x37E,0x37E},{0x387,0x387},
-    {0x55A,0x55F},{0x589,0x58A},{0x5BE,0x5BE},{0x5C0,0x5C0},{0x5C3,0x5C3},{0x5C6,0x5C6},
-    {0x5F3,0x5F4},{0x609,0x60A},{0x60C,0x60D},{0x61B,0x61B},{0x61D,0x61F},{0x66A,0x66D},
-    {0x6D4,0x6D4},{0x700,0x70D},{0x7F7,0x7F9},{0x830,0x83E},{0x85E,0x85E},{0x964,0x965},
-    {0x970,0x970},{0x9FD,0x9FD},{0xA76,0xA76},{0xAF0,0xAF0},{0xC77,0xC77},{0xC84,0xC84},
-    {0xDF4,0xDF4},{0xE4F,0xE4F},{0xE5A,0xE5B},{0xF04,0xF12},{0xF14,0xF14},{0xF3A,0xF3D},
-    {0xF85,0xF85},{0xFD0,0xFD4},{0xFD9,0xFDA},{0x104A,0x104F},{0x10FB,0x10FB},{0x1360,0x1368},
-    {0x1400,0x1400},{0x166E,0x166E},{0x169B,0x169C},{0x16EB,0x16ED},{0x1735,0x1736},{0x17D4,0x17D6},
-    {0x17D8,0x17DA},{0x1800,0x180A},{0x1944,0x1945},{0x1A1E,0x1A1F},{0x1AA0,0x1AA6},{0x1AA8,0x1AAD},
-    {0x1B5A,0x1B60},{0x1B7D,0x1B7E},{0x1BFC,0x1BFF},{0x1C3B,0x1C3F},{0x1C7E,0x1C7F},{0x1CC0,0x1CC7},
-    {0x1CD3,0x1CD3},{0x2010,0x2027},{0x2030,0x2043},{0x2045,0x2051},{0x2053,0x205E},{0x207D,0x207E},
-    {0x208D,0x208E},{0x2308,0x230B},{0x2329,0x232A},{0x2768,0x2775},{0x27C5,0x27C6},{0x27E6,0x27EF},
-    {0x2983,0x2998},{0x29D8,0x29DB},{0x29FC,0x29FD},{0x2CF9,0x2CFC},{0x2CFE,0x2CFF},{0x2D70,0x2D70},
-    {0x2E00,0x2E2E},{0x2E30,0x2E4F},{0x2E52,0x2E5D},{0x3001,0x3003},{0x3008,0x3011},{0x3014,0x301F},
-    {0x3030,0x3030},{0x303D,0x303D},{0x30A0,0x30A0},{0x30FB,0x30FB},{0xA4FE,0xA4FF},{0xA60D,0xA60F},
-    {0xA673,0xA673},{0xA67E,0xA67E},{0xA6F2,0xA6F7},{0xA874,0xA877},{0xA8CE,0xA8CF},{0xA8F8,0xA8FA},
-    {0xA8FC,0xA8FC},{0xA92E,0xA92F},{0xA95F,0xA95F},{0xA9C1,0xA9CD},{0xA9DE,0xA9DF},{0xAA5C,0xAA5F},
-    {0xAADE,0xAADF},{0xAAF0,0xAAF1},{0xABEB,0xABEB},{0xFD3E,0xFD3F},{0xFE10,0xFE19},{0xFE30,0xFE52},
-    {0xFE54,0xFE61},{0xFE63,0xFE63},{0xFE68,0xFE68},{0xFE6A,0xFE6B},{0xFF01,0xFF03},{0xFF05,0xFF0A},
-    {0xFF0C,0xFF0F},{0xFF1A,0xFF1B},{0xFF1F,0xFF20},{0xFF3B,0xFF3D},{0xFF3F,0xFF3F},{0xFF5B,0xFF5B},
-    {0xFF5D,0xFF5D},{0xFF5F,0xFF65},{0x10100,0x10102},{0x1039F,0x1039F},{0x103D0,0x103D0},{0x1056F,0x1056F},
-    {0x10857,0x10857},{0x1091F,0x1091F},{0x1093F,0x1093F},{0x10A50,0x10A58},{0x10A7F,0x10A7F},{0x10AF0,0x10AF6},
-    {0x10B39,0x10B3F},{0x10B99,0x10B9C},{0x10EAD,0x10EAD},{0x10F55,0x10F59},{0x10F86,0x10F89},{0x11047,0x1104D},
-    {0x110BB,0x110BC},{0x110BE,0x110C1},{0x11140,0x11143},{0x11174,0x11175},{0x111C5,0x111C8},{0x111CD,0x111CD},
-    {0x111DB,0x111DB},{0x111DD,0x111DF},{0x11238,0x1123D},{0x112A9,0x112A9},{0x1144B,0x1144F},{0x1145A,0x1145B},
-    {0x1145D,0x1145D},{0x114C6,0x114C6},{0x115C1,0x115D7},{0x11641,0x11643},{0x11660,0x1166C},{0x116B9,0x116B9},
-    {0x1173C,0x1173E},{0x1183B,0x1183B},{0x11944,0x11946},{0x119E2,0x119E2},{0x11A3F,0x11A46},{0x11A9A,0x11A9C},
-    {0x11A9E,0x11AA2},{0x11C41,0x11C45},{0x11C70,0x11C71},{0x11EF7,0x11EF8},{0x11FFF,0x11FFF},{0x12470,0x12474},
-    {0x12FF1,0x12FF2},{0x16A6E,0x16A6F},{0x16AF5,0x16AF5},{0x16B37,0x16B3B},{0x16B44,0x16B44},{0x16E97,0x16E9A},
-    {0x16FE2,0x16FE2},{0x1BC9F,0x1BC9F},{0x1DA87,0x1DA8B},{0x1E95E,0x1E95F},
+    {0x21, 0x2F},       {0x3A, 0x40},       {0x5B, 0x60},       {0x7B, 0x7E},
+    {0xA1, 0xA1},       {0xA7, 0xA7},       {0xAB, 0xAB},       {0xB6, 0xB7},
+    {0xBB, 0xBB},       {0xBF, 0xBF},       {0x37E, 0x37E},     {0x387, 0x387},
+    {0x55A, 0x55F},     {0x589, 0x58A},     {0x5BE, 0x5BE},     {0x5C0, 0x5C0},
+    {0x5C3, 0x5C3},     {0x5C6, 0x5C6},     {0x5F3, 0x5F4},     {0x609, 0x60A},
+    {0x60C, 0x60D},     {0x61B, 0x61B},     {0x61D, 0x61F},     {0x66A, 0x66D},
+    {0x6D4, 0x6D4},     {0x700, 0x70D},     {0x7F7, 0x7F9},     {0x830, 0x83E},
+    {0x85E, 0x85E},     {0x964, 0x965},     {0x970, 0x970},     {0x9FD, 0x9FD},
+    {0xA76, 0xA76},     {0xAF0, 0xAF0},     {0xC77, 0xC77},     {0xC84, 0xC84},
+    {0xDF4, 0xDF4},     {0xE4F, 0xE4F},     {0xE5A, 0xE5B},     {0xF04, 0xF12},
+    {0xF14, 0xF14},     {0xF3A, 0xF3D},     {0xF85, 0xF85},     {0xFD0, 0xFD4},
+    {0xFD9, 0xFDA},     {0x104A, 0x104F},   {0x10FB, 0x10FB},   {0x1360, 0x1368},
+    {0x1400, 0x1400},   {0x166E, 0x166E},   {0x169B, 0x169C},   {0x16EB, 0x16ED},
+    {0x1735, 0x1736},   {0x17D4, 0x17D6},   {0x17D8, 0x17DA},   {0x1800, 0x180A},
+    {0x1944, 0x1945},   {0x1A1E, 0x1A1F},   {0x1AA0, 0x1AA6},   {0x1AA8, 0x1AAD},
+    {0x1B5A, 0x1B60},   {0x1B7D, 0x1B7E},   {0x1BFC, 0x1BFF},   {0x1C3B, 0x1C3F},
+    {0x1C7E, 0x1C7F},   {0x1CC0, 0x1CC7},   {0x1CD3, 0x1CD3},   {0x2010, 0x2027},
+    {0x2030, 0x2043},   {0x2045, 0x2051},   {0x2053, 0x205E},   {0x207D, 0x207E},
+    {0x208D, 0x208E},   {0x2308, 0x230B},   {0x2329, 0x232A},   {0x2768, 0x2775},
+    {0x27C5, 0x27C6},   {0x27E6, 0x27EF},   {0x2983, 0x2998},   {0x29D8, 0x29DB},
+    {0x29FC, 0x29FD},   {0x2CF9, 0x2CFC},   {0x2CFE, 0x2CFF},   {0x2D70, 0x2D70},
+    {0x2E00, 0x2E2E},   {0x2E30, 0x2E4F},   {0x2E52, 0x2E5D},   {0x3001, 0x3003},
+    {0x3008, 0x3011},   {0x3014, 0x301F},   {0x3030, 0x3030},   {0x303D, 0x303D},
+    {0x30A0, 0x30A0},   {0x30FB, 0x30FB},   {0xA4FE, 0xA4FF},   {0xA60D, 0xA60F},
+    {0xA673, 0xA673},   {0xA67E, 0xA67E},   {0xA6F2, 0xA6F7},   {0xA874, 0xA877},
+    {0xA8CE, 0xA8CF},   {0xA8F8, 0xA8FA},   {0xA8FC, 0xA8FC},   {0xA92E, 0xA92F},
+    {0xA95F, 0xA95F},   {0xA9C1, 0xA9CD},   {0xA9DE, 0xA9DF},   {0xAA5C, 0xAA5F},
+    {0xAADE, 0xAADF},   {0xAAF0, 0xAAF1},   {0xABEB, 0xABEB},   {0xFD3E, 0xFD3F},
+    {0xFE10, 0xFE19},   {0xFE30, 0xFE52},   {0xFE54, 0xFE61},   {0xFE63, 0xFE63},
+    {0xFE68, 0xFE68},   {0xFE6A, 0xFE6B},   {0xFF01, 0xFF03},   {0xFF05, 0xFF0A},
+    {0xFF0C, 0xFF0F},   {0xFF1A, 0xFF1B},   {0xFF1F, 0xFF20},   {0xFF3B, 0xFF3D},
+    {0xFF3F, 0xFF3F},   {0xFF5B, 0xFF5B},   {0xFF5D, 0xFF5D},   {0xFF5F, 0xFF65},
+    {0x10100, 0x10102}, {0x1039F, 0x1039F}, {0x103D0, 0x103D0}, {0x1056F, 0x1056F},
+    {0x10857, 0x10857}, {0x1091F, 0x1091F}, {0x1093F, 0x1093F}, {0x10A50, 0x10A58},
+    {0x10A7F, 0x10A7F}, {0x10AF0, 0x10AF6}, {0x10B39, 0x10B3F}, {0x10B99, 0x10B9C},
+    {0x10EAD, 0x10EAD}, {0x10F55, 0x10F59}, {0x10F86, 0x10F89}, {0x11047, 0x1104D},
+    {0x110BB, 0x110BC}, {0x110BE, 0x110C1}, {0x11140, 0x11143}, {0x11174, 0x11175},
+    {0x111C5, 0x111C8}, {0x111CD, 0x111CD}, {0x111DB, 0x111DB}, {0x111DD, 0x111DF},
+    {0x11238, 0x1123D}, {0x112A9, 0x112A9}, {0x1144B, 0x1144F}, {0x1145A, 0x1145B},
+    {0x1145D, 0x1145D}, {0x114C6, 0x114C6}, {0x115C1, 0x115D7}, {0x11641, 0x11643},
+    {0x11660, 0x1166C}, {0x116B9, 0x116B9}, {0x1173C, 0x1173E}, {0x1183B, 0x1183B},
+    {0x11944, 0x11946}, {0x119E2, 0x119E2}, {0x11A3F, 0x11A46}, {0x11A9A, 0x11A9C},
+    {0x11A9E, 0x11AA2}, {0x11C41, 0x11C45}, {0x11C70, 0x11C71}, {0x11EF7, 0x11EF8},
+    {0x11FFF, 0x11FFF}, {0x12470, 0x12474}, {0x12FF1, 0x12FF2}, {0x16A6E, 0x16A6F},
+    {0x16AF5, 0x16AF5}, {0x16B37, 0x16B3B}, {0x16B44, 0x16B44}, {0x16E97, 0x16E9A},
+    {0x16FE2, 0x16FE2}, {0x1BC9F, 0x1BC9F}, {0x1DA87, 0x1DA8B}, {0x1E95E, 0x1E95F},
 };
 static const uint32_t mlip__tok_control_ranges[28][2] = {
-    {0x0,0x8},{0xB,0xC},{0xE,0x1F},{0x7F,0x9F},{0xAD,0xAD},{0x600,0x605},
-    {0x61C,0x61C},{0x6DD,0x6DD},{0x70F,0x70F},{0x890,0x891},{0x8E2,0x8E2},{0x180E,0x180E},
-    {0x200B,0x200F},{0x202A,0x202E},{0x2060,0x2064},{0x2066,0x206F},{0xD800,0xF8FF},{0xFEFF,0xFEFF},
-    {0xFFF9,0xFFFB},{0x110BD,0x110BD},{0x110CD,0x110CD},{0x13430,0x13438},{0x1BCA0,0x1BCA3},{0x1D173,0x1D17A},
-    {0xE0001,0xE0001},{0xE0020,0xE007F},{0xF0000,0xFFFFD},{0x100000,0x10FFFD},
+    {0x0, 0x8},         {0xB, 0xC},         {0xE, 0x1F},        {0x7F, 0x9F},
+    {0xAD, 0xAD},       {0x600, 0x605},     {0x61C, 0x61C},     {0x6DD, 0x6DD},
+    {0x70F, 0x70F},     {0x890, 0x891},     {0x8E2, 0x8E2},     {0x180E, 0x180E},
+    {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+    {0xD800, 0xF8FF},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+    {0x110CD, 0x110CD}, {0x13430, 0x13438}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
+    {0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xF0000, 0xFFFFD}, {0x100000, 0x10FFFD},
 };
 static const uint32_t mlip__tok_space_ranges[9][2] = {
-    {0x9,0xA},{0xD,0xD},{0x20,0x20},{0xA0,0xA0},{0x1680,0x1680},{0x2000,0x200A},
-    {0x202F,0x202F},{0x205F,0x205F},{0x3000,0x3000},
+    {0x9, 0xA},       {0xD, 0xD},       {0x20, 0x20},     {0xA0, 0xA0},     {0x1680, 0x1680},
+    {0x2000, 0x200A}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
 };
 static const uint32_t mlip__tok_strip_ranges[336][2] = {
-    {0x300,0x36F},{0x483,0x487},{0x591,0x5BD},{0x5BF,0x5BF},{0x5C1,0x5C2},{0x5C4,0x5C5},
-    {0x5C7,0x5C7},{0x610,0x61A},{0x64B,0x65F},{0x670,0x670},{0x6D6,0x6DC},{0x6DF,0x6E4},
-    {0x6E7,0x6E8},{0x6EA,0x6ED},{0x711,0x711},{0x730,0x74A},{0x7A6,0x7B0},{0x7EB,0x7F3},
-    {0x7FD,0x7FD},{0x816,0x819},{0x81B,0x823},{0x825,0x827},{0x829,0x82D},{0x859,0x85B},
-    {0x898,0x89F},{0x8CA,0x8E1},{0x8E3,0x902},{0x93A,0x93A},{0x93C,0x93C},{0x941,0x948},
-    {0x94D,0x94D},{0x951,0x957},{0x962,0x963},{0x981,0x981},{0x9BC,0x9BC},{0x9C1,0x9C4},
-    {0x9CD,0x9CD},{0x9E2,0x9E3},{0x9FE,0x9FE},{0xA01,0xA02},{0xA3C,0xA3C},{0xA41,0xA42},
-    {0xA47,0xA48},{0xA4B,0xA4D},{0xA51,0xA51},{0xA70,0xA71},{0xA75,0xA75},{0xA81,0xA82},
-    {0xABC,0xABC},{0xAC1,0xAC5},{0xAC7,0xAC8},{0xACD,0xACD},{0xAE2,0xAE3},{0xAFA,0xAFF},
-    {0xB01,0xB01},{0xB3C,0xB3C},{0xB3F,0xB3F},{0xB41,0xB44},{0xB4D,0xB4D},{0xB55,0xB56},
-    {0xB62,0xB63},{0xB82,0xB82},{0xBC0,0xBC0},{0xBCD,0xBCD},{0xC00,0xC00},{0xC04,0xC04},
-    {0xC3C,0xC3C},{0xC3E,0xC40},{0xC46,0xC48},{0xC4A,0xC4D},{0xC55,0xC56},{0xC62,0xC63},
-    {0xC81,0xC81},{0xCBC,0xCBC},{0xCBF,0xCBF},{0xCC6,0xCC6},{0xCCC,0xCCD},{0xCE2,0xCE3},
-    {0xD00,0xD01},{0xD3B,0xD3C},{0xD41,0xD44},{0xD4D,0xD4D},{0xD62,0xD63},{0xD81,0xD81},
-    {0xDCA,0xDCA},{0xDD2,0xDD4},{0xDD6,0xDD6},{0xE31,0xE31},{0xE34,0xE3A},{0xE47,0xE4E},
-    {0xEB1,0xEB1},{0xEB4,0xEBC},{0xEC8,0xECD},{0xF18,0xF19},{0xF35,0xF35},{0xF37,0xF37},
-    {0xF39,0xF39},{0xF71,0xF7E},{0xF80,0xF84},{0xF86,0xF87},{0xF8D,0xF97},{0xF99,0xFBC},
-    {0xFC6,0xFC6},{0x102D,0x1030},{0x1032,0x1037},{0x1039,0x103A},{0x103D,0x103E},{0x1058,0x1059},
-    {0x105E,0x1060},{0x1071,0x1074},{0x1082,0x1082},{0x1085,0x1086},{0x108D,0x108D},{0x109D,0x109D},
-    {0x135D,0x135F},{0x1712,0x1714},{0x1732,0x1733},{0x1752,0x1753},{0x1772,0x1773},{0x17B4,0x17B5},
-    {0x17B7,0x17BD},{0x17C6,0x17C6},{0x17C9,0x17D3},{0x17DD,0x17DD},{0x180B,0x180D},{0x180F,0x180F},
-    {0x1885,0x1886},{0x18A9,0x18A9},{0x1920,0x1922},{0x1927,0x1928},{0x1932,0x1932},{0x1939,0x193B},
-    {0x1A17,0x1A18},{0x1A1B,0x1A1B},{0x1A56,0x1A56},{0x1A58,0x1A5E},{0x1A60,0x1A60},{0x1A62,0x1A62},
-    {0x1A65,0x1A6C},{0x1A73,0x1A7C},{0x1A7F,0x1A7F},{0x1AB0,0x1ABD},{0x1ABF,0x1ACE},{0x1B00,0x1B03},
-    {0x1B34,0x1B34},{0x1B36,0x1B3A},{0x1B3C,0x1B3C},{0x1B42,0x1B42},{0x1B6B,0x1B73},{0x1B80,0x1B81},
-    {0x1BA2,0x1BA5},{0x1BA8,0x1BA9},{0x1BAB,0x1BAD},{0x1BE6,0x1BE6},{0x1BE8,0x1BE9},{0x1BED,0x1BED},
-    {0x1BEF,0x1BF1},{0x1C2C,0x1C33},{0x1C36,0x1C37},{0x1CD0,0x1CD2},{0x1CD4,0x1CE0},{0x1CE2,0x1CE8},
-    {0x1CED,0x1CED},{0x1CF4,0x1CF4},{0x1CF8,0x1CF9},{0x1DC0,0x1DFF},{0x20D0,0x20DC},{0x20E1,0x20E1},
-    {0x20E5,0x20F0},{0x2CEF,0x2CF1},{0x2D7F,0x2D7F},{0x2DE0,0x2DFF},{0x302A,0x302D},{0x3099,0x309A},
-    {0xA66F,0xA66F},{0xA674,0xA67D},{0xA69E,0xA69F},{0xA6F0,0xA6F1},{0xA802,0xA802},{0xA806,0xA806},
-    {0xA80B,0xA80B},{0xA825,0xA826},{0xA82C,0xA82C},{0xA8C4,0xA8C5},{0xA8E0,0xA8F1},{0xA8FF,0xA8FF},
-    {0xA926,0xA92D},{0xA947,0xA951},{0xA980,0xA982},{0xA9B3,0xA9B3},{0xA9B6,0xA9B9},{0xA9BC,0xA9BD},
-    {0xA9E5,0xA9E5},{0xAA29,0xAA2E},{0xAA31,0xAA32},{0xAA35,0xAA36},{0xAA43,0xAA43},{0xAA4C,0xAA4C},
-    {0xAA7C,0xAA7C},{0xAAB0,0xAAB0},{0xAAB2,0xAAB4},{0xAAB7,0xAAB8},{0xAABE,0xAABF},{0xAAC1,0xAAC1},
-    {0xAAEC,0xAAED},{0xAAF6,0xAAF6},{0xABE5,0xABE5},{0xABE8,0xABE8},{0xABED,0xABED},{0xFB1E,0xFB1E},
-    {0xFE00,0xFE0F},{0xFE20,0xFE2F},{0x101FD,0x101FD},{0x102E0,0x102E0},{0x10376,0x1037A},{0x10A01,0x10A03},
-    {0x10A05,0x10A06},{0x10A0C,0x10A0F},{0x10A38,0x10A3A},{0x10A3F,0x10A3F},{0x10AE5,0x10AE6},{0x10D24,0x10D27},
-    {0x10EAB,0x10EAC},{0x10F46,0x10F50},{0x10F82,0x10F85},{0x11001,0x11001},{0x11038,0x11046},{0x11070,0x11070},
-    {0x11073,0x11074},{0x1107F,0x11081},{0x110B3,0x110B6},{0x110B9,0x110BA},{0x110C2,0x110C2},{0x11100,0x11102},
-    {0x11127,0x1112B},{0x1112D,0x11134},{0x11173,0x11173},{0x11180,0x11181},{0x111B6,0x111BE},{0x111C9,0x111CC},
-    {0x111CF,0x111CF},{0x1122F,0x11231},{0x11234,0x11234},{0x11236,0x11237},{0x1123E,0x1123E},{0x112DF,0x112DF},
-    {0x112E3,0x112EA},{0x11300,0x11301},{0x1133B,0x1133C},{0x11340,0x11340},{0x11366,0x1136C},{0x11370,0x11374},
-    {0x11438,0x1143F},{0x11442,0x11444},{0x11446,0x11446},{0x1145E,0x1145E},{0x114B3,0x114B8},{0x114BA,0x114BA},
-    {0x114BF,0x114C0},{0x114C2,0x114C3},{0x115B2,0x115B5},{0x115BC,0x115BD},{0x115BF,0x115C0},{0x115DC,0x115DD},
-    {0x11633,0x1163A},{0x1163D,0x1163D},{0x1163F,0x11640},{0x116AB,0x116AB},{0x116AD,0x116AD},{0x116B0,0x116B5},
-    {0x116B7,0x116B7},{0x1171D,0x1171F},{0x11722,0x11725},{0x11727,0x1172B},{0x1182F,0x11837},{0x11839,0x1183A},
-    {0x1193B,0x1193C},{0x1193E,0x1193E},{0x11943,0x11943},{0x119D4,0x119D7},{0x119DA,0x119DB},{0x119E0,0x119E0},
-    {0x11A01,0x11A0A},{0x11A33,0x11A38},{0x11A3B,0x11A3E},{0x11A47,0x11A47},{0x11A51,0x11A56},{0x11A59,0x11A5B},
-    {0x11A8A,0x11A96},{0x11A98,0x11A99},{0x11C30,0x11C36},{0x11C38,0x11C3D},{0x11C3F,0x11C3F},{0x11C92,0x11CA7},
-    {0x11CAA,0x11CB0},{0x11CB2,0x11CB3},{0x11CB5,0x11CB6},{0x11D31,0x11D36},{0x11D3A,0x11D3A},{0x11D3C,0x11D3D},
-    {0x11D3F,0x11D45},{0x11D47,0x11D47},{0x11D90,0x11D91},{0x11D95,0x11D95},{0x11D97,0x11D97},{0x11EF3,0x11EF4},
-    {0x16AF0,0x16AF4},{0x16B30,0x16B36},{0x16F4F,0x16F4F},{0x16F8F,0x16F92},{0x16FE4,0x16FE4},{0x1BC9D,0x1BC9E},
-    {0x1CF00,0x1CF2D},{0x1CF30,0x1CF46},{0x1D167,0x1D169},{0x1D17B,0x1D182},{0x1D185,0x1D18B},{0x1D1AA,0x1D1AD},
-    {0x1D242,0x1D244},{0x1DA00,0x1DA36},{0x1DA3B,0x1DA6C},{0x1DA75,0x1DA75},{0x1DA84,0x1DA84},{0x1DA9B,0x1DA9F},
-    {0x1DAA1,0x1DAAF},{0x1E000,0x1E006},{0x1E008,0x1E018},{0x1E01B,0x1E021},{0x1E023,0x1E024},{0x1E026,0x1E02A},
-    {0x1E130,0x1E136},{0x1E2AE,0x1E2AE},{0x1E2EC,0x1E2EF},{0x1E8D0,0x1E8D6},{0x1E944,0x1E94A},{0xE0100,0xE01EF},
+    {0x300, 0x36F},     {0x483, 0x487},     {0x591, 0x5BD},     {0x5BF, 0x5BF},
+    {0x5C1, 0x5C2},     {0x5C4, 0x5C5},     {0x5C7, 0x5C7},     {0x610, 0x61A},
+    {0x64B, 0x65F},     {0x670, 0x670},     {0x6D6, 0x6DC},     {0x6DF, 0x6E4},
+    {0x6E7, 0x6E8},     {0x6EA, 0x6ED},     {0x711, 0x711},     {0x730, 0x74A},
+    {0x7A6, 0x7B0},     {0x7EB, 0x7F3},     {0x7FD, 0x7FD},     {0x816, 0x819},
+    {0x81B, 0x823},     {0x825, 0x827},     {0x829, 0x82D},     {0x859, 0x85B},
+    {0x898, 0x89F},     {0x8CA, 0x8E1},     {0x8E3, 0x902},     {0x93A, 0x93A},
+    {0x93C, 0x93C},     {0x941, 0x948},     {0x94D, 0x94D},     {0x951, 0x957},
+    {0x962, 0x963},     {0x981, 0x981},     {0x9BC, 0x9BC},     {0x9C1, 0x9C4},
+    {0x9CD, 0x9CD},     {0x9E2, 0x9E3},     {0x9FE, 0x9FE},     {0xA01, 0xA02},
+    {0xA3C, 0xA3C},     {0xA41, 0xA42},     {0xA47, 0xA48},     {0xA4B, 0xA4D},
+    {0xA51, 0xA51},     {0xA70, 0xA71},     {0xA75, 0xA75},     {0xA81, 0xA82},
+    {0xABC, 0xABC},     {0xAC1, 0xAC5},     {0xAC7, 0xAC8},     {0xACD, 0xACD},
+    {0xAE2, 0xAE3},     {0xAFA, 0xAFF},     {0xB01, 0xB01},     {0xB3C, 0xB3C},
+    {0xB3F, 0xB3F},     {0xB41, 0xB44},     {0xB4D, 0xB4D},     {0xB55, 0xB56},
+    {0xB62, 0xB63},     {0xB82, 0xB82},     {0xBC0, 0xBC0},     {0xBCD, 0xBCD},
+    {0xC00, 0xC00},     {0xC04, 0xC04},     {0xC3C, 0xC3C},     {0xC3E, 0xC40},
+    {0xC46, 0xC48},     {0xC4A, 0xC4D},     {0xC55, 0xC56},     {0xC62, 0xC63},
+    {0xC81, 0xC81},     {0xCBC, 0xCBC},     {0xCBF, 0xCBF},     {0xCC6, 0xCC6},
+    {0xCCC, 0xCCD},     {0xCE2, 0xCE3},     {0xD00, 0xD01},     {0xD3B, 0xD3C},
+    {0xD41, 0xD44},     {0xD4D, 0xD4D},     {0xD62, 0xD63},     {0xD81, 0xD81},
+    {0xDCA, 0xDCA},     {0xDD2, 0xDD4},     {0xDD6, 0xDD6},     {0xE31, 0xE31},
+    {0xE34, 0xE3A},     {0xE47, 0xE4E},     {0xEB1, 0xEB1},     {0xEB4, 0xEBC},
+    {0xEC8, 0xECD},     {0xF18, 0xF19},     {0xF35, 0xF35},     {0xF37, 0xF37},
+    {0xF39, 0xF39},     {0xF71, 0xF7E},     {0xF80, 0xF84},     {0xF86, 0xF87},
+    {0xF8D, 0xF97},     {0xF99, 0xFBC},     {0xFC6, 0xFC6},     {0x102D, 0x1030},
+    {0x1032, 0x1037},   {0x1039, 0x103A},   {0x103D, 0x103E},   {0x1058, 0x1059},
+    {0x105E, 0x1060},   {0x1071, 0x1074},   {0x1082, 0x1082},   {0x1085, 0x1086},
+    {0x108D, 0x108D},   {0x109D, 0x109D},   {0x135D, 0x135F},   {0x1712, 0x1714},
+    {0x1732, 0x1733},   {0x1752, 0x1753},   {0x1772, 0x1773},   {0x17B4, 0x17B5},
+    {0x17B7, 0x17BD},   {0x17C6, 0x17C6},   {0x17C9, 0x17D3},   {0x17DD, 0x17DD},
+    {0x180B, 0x180D},   {0x180F, 0x180F},   {0x1885, 0x1886},   {0x18A9, 0x18A9},
+    {0x1920, 0x1922},   {0x1927, 0x1928},   {0x1932, 0x1932},   {0x1939, 0x193B},
+    {0x1A17, 0x1A18},   {0x1A1B, 0x1A1B},   {0x1A56, 0x1A56},   {0x1A58, 0x1A5E},
+    {0x1A60, 0x1A60},   {0x1A62, 0x1A62},   {0x1A65, 0x1A6C},   {0x1A73, 0x1A7C},
+    {0x1A7F, 0x1A7F},   {0x1AB0, 0x1ABD},   {0x1ABF, 0x1ACE},   {0x1B00, 0x1B03},
+    {0x1B34, 0x1B34},   {0x1B36, 0x1B3A},   {0x1B3C, 0x1B3C},   {0x1B42, 0x1B42},
+    {0x1B6B, 0x1B73},   {0x1B80, 0x1B81},   {0x1BA2, 0x1BA5},   {0x1BA8, 0x1BA9},
+    {0x1BAB, 0x1BAD},   {0x1BE6, 0x1BE6},   {0x1BE8, 0x1BE9},   {0x1BED, 0x1BED},
+    {0x1BEF, 0x1BF1},   {0x1C2C, 0x1C33},   {0x1C36, 0x1C37},   {0x1CD0, 0x1CD2},
+    {0x1CD4, 0x1CE0},   {0x1CE2, 0x1CE8},   {0x1CED, 0x1CED},   {0x1CF4, 0x1CF4},
+    {0x1CF8, 0x1CF9},   {0x1DC0, 0x1DFF},   {0x20D0, 0x20DC},   {0x20E1, 0x20E1},
+    {0x20E5, 0x20F0},   {0x2CEF, 0x2CF1},   {0x2D7F, 0x2D7F},   {0x2DE0, 0x2DFF},
+    {0x302A, 0x302D},   {0x3099, 0x309A},   {0xA66F, 0xA66F},   {0xA674, 0xA67D},
+    {0xA69E, 0xA69F},   {0xA6F0, 0xA6F1},   {0xA802, 0xA802},   {0xA806, 0xA806},
+    {0xA80B, 0xA80B},   {0xA825, 0xA826},   {0xA82C, 0xA82C},   {0xA8C4, 0xA8C5},
+    {0xA8E0, 0xA8F1},   {0xA8FF, 0xA8FF},   {0xA926, 0xA92D},   {0xA947, 0xA951},
+    {0xA980, 0xA982},   {0xA9B3, 0xA9B3},   {0xA9B6, 0xA9B9},   {0xA9BC, 0xA9BD},
+    {0xA9E5, 0xA9E5},   {0xAA29, 0xAA2E},   {0xAA31, 0xAA32},   {0xAA35, 0xAA36},
+    {0xAA43, 0xAA43},   {0xAA4C, 0xAA4C},   {0xAA7C, 0xAA7C},   {0xAAB0, 0xAAB0},
+    {0xAAB2, 0xAAB4},   {0xAAB7, 0xAAB8},   {0xAABE, 0xAABF},   {0xAAC1, 0xAAC1},
+    {0xAAEC, 0xAAED},   {0xAAF6, 0xAAF6},   {0xABE5, 0xABE5},   {0xABE8, 0xABE8},
+    {0xABED, 0xABED},   {0xFB1E, 0xFB1E},   {0xFE00, 0xFE0F},   {0xFE20, 0xFE2F},
+    {0x101FD, 0x101FD}, {0x102E0, 0x102E0}, {0x10376, 0x1037A}, {0x10A01, 0x10A03},
+    {0x10A05, 0x10A06}, {0x10A0C, 0x10A0F}, {0x10A38, 0x10A3A}, {0x10A3F, 0x10A3F},
+    {0x10AE5, 0x10AE6}, {0x10D24, 0x10D27}, {0x10EAB, 0x10EAC}, {0x10F46, 0x10F50},
+    {0x10F82, 0x10F85}, {0x11001, 0x11001}, {0x11038, 0x11046}, {0x11070, 0x11070},
+    {0x11073, 0x11074}, {0x1107F, 0x11081}, {0x110B3, 0x110B6}, {0x110B9, 0x110BA},
+    {0x110C2, 0x110C2}, {0x11100, 0x11102}, {0x11127, 0x1112B}, {0x1112D, 0x11134},
+    {0x11173, 0x11173}, {0x11180, 0x11181}, {0x111B6, 0x111BE}, {0x111C9, 0x111CC},
+    {0x111CF, 0x111CF}, {0x1122F, 0x11231}, {0x11234, 0x11234}, {0x11236, 0x11237},
+    {0x1123E, 0x1123E}, {0x112DF, 0x112DF}, {0x112E3, 0x112EA}, {0x11300, 0x11301},
+    {0x1133B, 0x1133C}, {0x11340, 0x11340}, {0x11366, 0x1136C}, {0x11370, 0x11374},
+    {0x11438, 0x1143F}, {0x11442, 0x11444}, {0x11446, 0x11446}, {0x1145E, 0x1145E},
+    {0x114B3, 0x114B8}, {0x114BA, 0x114BA}, {0x114BF, 0x114C0}, {0x114C2, 0x114C3},
+    {0x115B2, 0x115B5}, {0x115BC, 0x115BD}, {0x115BF, 0x115C0}, {0x115DC, 0x115DD},
+    {0x11633, 0x1163A}, {0x1163D, 0x1163D}, {0x1163F, 0x11640}, {0x116AB, 0x116AB},
+    {0x116AD, 0x116AD}, {0x116B0, 0x116B5}, {0x116B7, 0x116B7}, {0x1171D, 0x1171F},
+    {0x11722, 0x11725}, {0x11727, 0x1172B}, {0x1182F, 0x11837}, {0x11839, 0x1183A},
+    {0x1193B, 0x1193C}, {0x1193E, 0x1193E}, {0x11943, 0x11943}, {0x119D4, 0x119D7},
+    {0x119DA, 0x119DB}, {0x119E0, 0x119E0}, {0x11A01, 0x11A0A}, {0x11A33, 0x11A38},
+    {0x11A3B, 0x11A3E}, {0x11A47, 0x11A47}, {0x11A51, 0x11A56}, {0x11A59, 0x11A5B},
+    {0x11A8A, 0x11A96}, {0x11A98, 0x11A99}, {0x11C30, 0x11C36}, {0x11C38, 0x11C3D},
+    {0x11C3F, 0x11C3F}, {0x11C92, 0x11CA7}, {0x11CAA, 0x11CB0}, {0x11CB2, 0x11CB3},
+    {0x11CB5, 0x11CB6}, {0x11D31, 0x11D36}, {0x11D3A, 0x11D3A}, {0x11D3C, 0x11D3D},
+    {0x11D3F, 0x11D45}, {0x11D47, 0x11D47}, {0x11D90, 0x11D91}, {0x11D95, 0x11D95},
+    {0x11D97, 0x11D97}, {0x11EF3, 0x11EF4}, {0x16AF0, 0x16AF4}, {0x16B30, 0x16B36},
+    {0x16F4F, 0x16F4F}, {0x16F8F, 0x16F92}, {0x16FE4, 0x16FE4}, {0x1BC9D, 0x1BC9E},
+    {0x1CF00, 0x1CF2D}, {0x1CF30, 0x1CF46}, {0x1D167, 0x1D169}, {0x1D17B, 0x1D182},
+    {0x1D185, 0x1D18B}, {0x1D1AA, 0x1D1AD}, {0x1D242, 0x1D244}, {0x1DA00, 0x1DA36},
+    {0x1DA3B, 0x1DA6C}, {0x1DA75, 0x1DA75}, {0x1DA84, 0x1DA84}, {0x1DA9B, 0x1DA9F},
+    {0x1DAA1, 0x1DAAF}, {0x1E000, 0x1E006}, {0x1E008, 0x1E018}, {0x1E01B, 0x1E021},
+    {0x1E023, 0x1E024}, {0x1E026, 0x1E02A}, {0x1E130, 0x1E136}, {0x1E2AE, 0x1E2AE},
+    {0x1E2EC, 0x1E2EF}, {0x1E8D0, 0x1E8D6}, {0x1E944, 0x1E94A}, {0xE0100, 0xE01EF},
 };
 static const uint32_t mlip__tok_cased_ranges[155][2] = {
-    {0x41,0x5A},{0x61,0x7A},{0xAA,0xAA},{0xB5,0xB5},{0xBA,0xBA},{0xC0,0xD6},
-    {0xD8,0xF6},{0xF8,0x1BA},{0x1BC,0x1BF},{0x1C4,0x293},{0x295,0x2B8},{0x2C0,0x2C1},
-    {0x2E0,0x2E4},{0x345,0x345},{0x370,0x373},{0x376,0x377},{0x37A,0x37D},{0x37F,0x37F},
-    {0x386,0x386},{0x388,0x38A},{0x38C,0x38C},{0x38E,0x3A1},{0x3A3,0x3F5},{0x3F7,0x481},
-    {0x48A,0x52F},{0x531,0x556},{0x560,0x588},{0x10A0,0x10C5},{0x10C7,0x10C7},{0x10CD,0x10CD},
-    {0x10D0,0x10FA},{0x10FC,0x10FF},{0x13A0,0x13F5},{0x13F8,0x13FD},{0x1C80,0x1C88},{0x1C90,0x1CBA},
-    {0x1CBD,0x1CBF},{0x1D00,0x1DBF},{0x1E00,0x1F15},{0x1F18,0x1F1D},{0x1F20,0x1F45},{0x1F48,0x1F4D},
-    {0x1F50,0x1F57},{0x1F59,0x1F59},{0x1F5B,0x1F5B},{0x1F5D,0x1F5D},{0x1F5F,0x1F7D},{0x1F80,0x1FB4},
-    {0x1FB6,0x1FBC},{0x1FBE,0x1FBE},{0x1FC2,0x1FC4},{0x1FC6,0x1FCC},{0x1FD0,0x1FD3},{0x1FD6,0x1FDB},
-    {0x1FE0,0x1FEC},{0x1FF2,0x1FF4},{0x1FF6,0x1FFC},{0x2071,0x2071},{0x207F,0x207F},{0x2090,0x209C},
-    {0x2102,0x2102},{0x2107,0x2107},{0x210A,0x2113},{0x2115,0x2115},{0x2119,0x211D},{0x2124,0x2124},
-    {0x2126,0x2126},{0x2128,0x2128},{0x212A,0x212D},{0x212F,0x2134},{0x2139,0x2139},{0x213C,0x213F},
-    {0x2145,0x2149},{0x214E,0x214E},{0x2160,0x217F},{0x2183,0x2184},{0x24B6,0x24E9},{0x2C00,0x2CE4},
-    {0x2CEB,0x2CEE},{0x2CF2,0x2CF3},{0x2D00,0x2D25},{0x2D27,0x2D27},{0x2D2D,0x2D2D},{0xA640,0xA66D},
-    {0xA680,0xA69D},{0xA722,0xA787},{0xA78B,0xA78E},{0xA790,0xA7CA},{0xA7D0,0xA7D1},{0xA7D3,0xA7D3},
-    {0xA7D5,0xA7D9},{0xA7F5,0xA7F6},{0xA7F8,0xA7FA},{0xAB30,0xAB5A},{0xAB5C,0xAB68},{0xAB70,0xABBF},
-    {0xFB00,0xFB06},{0xFB13,0xFB17},{0xFF21,0xFF3A},{0xFF41,0xFF5A},{0x10400,0x1044F},{0x104B0,0x104D3},
-    {0x104D8,0x104FB},{0x10570,0x1057A},{0x1057C,0x1058A},{0x1058C,0x10592},{0x10594,0x10595},{0x10597,0x105A1},
-    {0x105A3,0x105B1},{0x105B3,0x105B9},{0x105BB,0x105BC},{0x10780,0x10780},{0x10783,0x10785},{0x10787,0x107B0},
-    {0x107B2,0x107BA},{0x10C80,0x10CB2},{0x10CC0,0x10CF2},{0x118A0,0x118DF},{0x16E40,0x16E7F},{0x1D400,0x1D454},
-    {0x1D456,0x1D49C},{0x1D49E,0x1D49F},{0x1D4A2,0x1D4A2},{0x1D4A5,0x1D4A6},{0x1D4A9,0x1D4AC},{0x1D4AE,0x1D4B9},
-    {0x1D4BB,0x1D4BB},{0x1D4BD,0x1D4C3},{0x1D4C5,0x1D505},{0x1D507,0x1D50A},{0x1D50D,0x1D514},{0x1D516,0x1D51C},
-    {0x1D51E,0x1D539},{0x1D53B,0x1D53E},{0x1D540,0x1D544},{0x1D546,0x1D546},{0x1D54A,0x1D550},{0x1D552,0x1D6A5},
-    {0x1D6A8,0x1D6C0},{0x1D6C2,0x1D6DA},{0x1D6DC,0x1D6FA},{0x1D6FC,0x1D714},{0x1D716,0x1D734},{0x1D736,0x1D74E},
-    {0x1D750,0x1D76E},{0x1D770,0x1D788},{0x1D78A,0x1D7A8},{0x1D7AA,0x1D7C2},{0x1D7C4,0x1D7CB},{0x1DF00,0x1DF09},
-    {0x1DF0B,0x1DF1E},{0x1E900,0x1E943},{0x1F130,0x1F149},{0x1F150,0x1F169},{0x1F170,0x1F189},
+    {0x41, 0x5A},       {0x61, 0x7A},       {0xAA, 0xAA},       {0xB5, 0xB5},
+    {0xBA, 0xBA},       {0xC0, 0xD6},       {0xD8, 0xF6},       {0xF8, 0x1BA},
+    {0x1BC, 0x1BF},     {0x1C4, 0x293},     {0x295, 0x2B8},     {0x2C0, 0x2C1},
+    {0x2E0, 0x2E4},     {0x345, 0x345},     {0x370, 0x373},     {0x376, 0x377},
+    {0x37A, 0x37D},     {0x37F, 0x37F},     {0x386, 0x386},     {0x388, 0x38A},
+    {0x38C, 0x38C},     {0x38E, 0x3A1},     {0x3A3, 0x3F5},     {0x3F7, 0x481},
+    {0x48A, 0x52F},     {0x531, 0x556},     {0x560, 0x588},     {0x10A0, 0x10C5},
+    {0x10C7, 0x10C7},   {0x10CD, 0x10CD},   {0x10D0, 0x10FA},   {0x10FC, 0x10FF},
+    {0x13A0, 0x13F5},   {0x13F8, 0x13FD},   {0x1C80, 0x1C88},   {0x1C90, 0x1CBA},
+    {0x1CBD, 0x1CBF},   {0x1D00, 0x1DBF},   {0x1E00, 0x1F15},   {0x1F18, 0x1F1D},
+    {0x1F20, 0x1F45},   {0x1F48, 0x1F4D},   {0x1F50, 0x1F57},   {0x1F59, 0x1F59},
+    {0x1F5B, 0x1F5B},   {0x1F5D, 0x1F5D},   {0x1F5F, 0x1F7D},   {0x1F80, 0x1FB4},
+    {0x1FB6, 0x1FBC},   {0x1FBE, 0x1FBE},   {0x1FC2, 0x1FC4},   {0x1FC6, 0x1FCC},
+    {0x1FD0, 0x1FD3},   {0x1FD6, 0x1FDB},   {0x1FE0, 0x1FEC},   {0x1FF2, 0x1FF4},
+    {0x1FF6, 0x1FFC},   {0x2071, 0x2071},   {0x207F, 0x207F},   {0x2090, 0x209C},
+    {0x2102, 0x2102},   {0x2107, 0x2107},   {0x210A, 0x2113},   {0x2115, 0x2115},
+    {0x2119, 0x211D},   {0x2124, 0x2124},   {0x2126, 0x2126},   {0x2128, 0x2128},
+    {0x212A, 0x212D},   {0x212F, 0x2134},   {0x2139, 0x2139},   {0x213C, 0x213F},
+    {0x2145, 0x2149},   {0x214E, 0x214E},   {0x2160, 0x217F},   {0x2183, 0x2184},
+    {0x24B6, 0x24E9},   {0x2C00, 0x2CE4},   {0x2CEB, 0x2CEE},   {0x2CF2, 0x2CF3},
+    {0x2D00, 0x2D25},   {0x2D27, 0x2D27},   {0x2D2D, 0x2D2D},   {0xA640, 0xA66D},
+    {0xA680, 0xA69D},   {0xA722, 0xA787},   {0xA78B, 0xA78E},   {0xA790, 0xA7CA},
+    {0xA7D0, 0xA7D1},   {0xA7D3, 0xA7D3},   {0xA7D5, 0xA7D9},   {0xA7F5, 0xA7F6},
+    {0xA7F8, 0xA7FA},   {0xAB30, 0xAB5A},   {0xAB5C, 0xAB68},   {0xAB70, 0xABBF},
+    {0xFB00, 0xFB06},   {0xFB13, 0xFB17},   {0xFF21, 0xFF3A},   {0xFF41, 0xFF5A},
+    {0x10400, 0x1044F}, {0x104B0, 0x104D3}, {0x104D8, 0x104FB}, {0x10570, 0x1057A},
+    {0x1057C, 0x1058A}, {0x1058C, 0x10592}, {0x10594, 0x10595}, {0x10597, 0x105A1},
+    {0x105A3, 0x105B1}, {0x105B3, 0x105B9}, {0x105BB, 0x105BC}, {0x10780, 0x10780},
+    {0x10783, 0x10785}, {0x10787, 0x107B0}, {0x107B2, 0x107BA}, {0x10C80, 0x10CB2},
+    {0x10CC0, 0x10CF2}, {0x118A0, 0x118DF}, {0x16E40, 0x16E7F}, {0x1D400, 0x1D454},
+    {0x1D456, 0x1D49C}, {0x1D49E, 0x1D49F}, {0x1D4A2, 0x1D4A2}, {0x1D4A5, 0x1D4A6},
+    {0x1D4A9, 0x1D4AC}, {0x1D4AE, 0x1D4B9}, {0x1D4BB, 0x1D4BB}, {0x1D4BD, 0x1D4C3},
+    {0x1D4C5, 0x1D505}, {0x1D507, 0x1D50A}, {0x1D50D, 0x1D514}, {0x1D516, 0x1D51C},
+    {0x1D51E, 0x1D539}, {0x1D53B, 0x1D53E}, {0x1D540, 0x1D544}, {0x1D546, 0x1D546},
+    {0x1D54A, 0x1D550}, {0x1D552, 0x1D6A5}, {0x1D6A8, 0x1D6C0}, {0x1D6C2, 0x1D6DA},
+    {0x1D6DC, 0x1D6FA}, {0x1D6FC, 0x1D714}, {0x1D716, 0x1D734}, {0x1D736, 0x1D74E},
+    {0x1D750, 0x1D76E}, {0x1D770, 0x1D788}, {0x1D78A, 0x1D7A8}, {0x1D7AA, 0x1D7C2},
+    {0x1D7C4, 0x1D7CB}, {0x1DF00, 0x1DF09}, {0x1DF0B, 0x1DF1E}, {0x1E900, 0x1E943},
+    {0x1F130, 0x1F149}, {0x1F150, 0x1F169}, {0x1F170, 0x1F189},
 };
 static const uint32_t mlip__tok_ignorable_ranges[427][2] = {
-    {0x27,0x27},{0x2E,0x2E},{0x3A,0x3A},{0x5E,0x5E},{0x60,0x60},{0xA8,0xA8},
-    {0xAD,0xAD},{0xAF,0xAF},{0xB4,0xB4},{0xB7,0xB8},{0x2B0,0x36F},{0x374,0x375},
-    {0x37A,0x37A},{0x384,0x385},{0x387,0x387},{0x483,0x489},{0x559,0x559},{0x55F,0x55F},
-    {0x591,0x5BD},{0x5BF,0x5BF},{0x5C1,0x5C2},{0x5C4,0x5C5},{0x5C7,0x5C7},{0x5F4,0x5F4},
-    {0x600,0x605},{0x610,0x61A},{0x61C,0x61C},{0x640,0x640},{0x64B,0x65F},{0x670,0x670},
-    {0x6D6,0x6DD},{0x6DF,0x6E8},{0x6EA,0x6ED},{0x70F,0x70F},{0x711,0x711},{0x730,0x74A},
-    {0x7A6,0x7B0},{0x7EB,0x7F5},{0x7FA,0x7FA},{0x7FD,0x7FD},{0x816,0x82D},{0x859,0x85B},
-    {0x888,0x888},{0x890,0x891},{0x898,0x89F},{0x8C9,0x902},{0x93A,0x93A},{0x93C,0x93C},
-    {0x941,0x948},{0x94D,0x94D},{0x951,0x957},{0x962,0x963},{0x971,0x971},{0x981,0x981},
-    {0x9BC,0x9BC},{0x9C1,0x9C4},{0x9CD,0x9CD},{0x9E2,0x9E3},{0x9FE,0x9FE},{0xA01,0xA02},
-    {0xA3C,0xA3C},{0xA41,0xA42},{0xA47,0xA48},{0xA4B,0xA4D},{0xA51,0xA51},{0xA70,0xA71},
-    {0xA75,0xA75},{0xA81,0xA82},{0xABC,0xABC},{0xAC1,0xAC5},{0xAC7,0xAC8},{0xACD,0xACD},
-    {0xAE2,0xAE3},{0xAFA,0xAFF},{0xB01,0xB01},{0xB3C,0xB3C},{0xB3F,0xB3F},{0xB41,0xB44},
-    {0xB4D,0xB4D},{0xB55,0xB56},{0xB62,0xB63},{0xB82,0xB82},{0xBC0,0xBC0},{0xBCD,0xBCD},
-    {0xC00,0xC00},{0xC04,0xC04},{0xC3C,0xC3C},{0xC3E,0xC40},{0xC46,0xC48},{0xC4A,0xC4D},
-    {0xC55,0xC56},{0xC62,0xC63},{0xC81,0xC81},{0xCBC,0xCBC},{0xCBF,0xCBF},{0xCC6,0xCC6},
-    {0xCCC,0xCCD},{0xCE2,0xCE3},{0xD00,0xD01},{0xD3B,0xD3C},{0xD41,0xD44},{0xD4D,0xD4D},
-    {0xD62,0xD63},{0xD81,0xD81},{0xDCA,0xDCA},{0xDD2,0xDD4},{0xDD6,0xDD6},{0xE31,0xE31},
-    {0xE34,0xE3A},{0xE46,0xE4E},{0xEB1,0xEB1},{0xEB4,0xEBC},{0xEC6,0xEC6},{0xEC8,0xECD},
-    {0xF18,0xF19},{0xF35,0xF35},{0xF37,0xF37},{0xF39,0xF39},{0xF71,0xF7E},{0xF80,0xF84},
-    {0xF86,0xF87},{0xF8D,0xF97},{0xF99,0xFBC},{0xFC6,0xFC6},{0x102D,0x1030},{0x1032,0x1037},
-    {0x1039,0x103A},{0x103D,0x103E},{0x1058,0x1059},{0x105E,0x1060},{0x1071,0x1074},{0x1082,0x1082},
-    {0x1085,0x1086},{0x108D,0x108D},{0x109D,0x109D},{0x10FC,0x10FC},{0x135D,0x135F},{0x1712,0x1714},
-    {0x1732,0x1733},{0x1752,0x1753},{0x1772,0x1773},{0x17B4,0x17B5},{0x17B7,0x17BD},{0x17C6,0x17C6},
-    {0x17C9,0x17D3},{0x17D7,0x17D7},{0x17DD,0x17DD},{0x180B,0x180F},{0x1843,0x1843},{0x1885,0x1886},
-    {0x18A9,0x18A9},{0x1920,0x1922},{0x1927,0x1928},{0x1932,0x1932},{0x1939,0x193B},{0x1A17,0x1A18},
-    {0x1A1B,0x1A1B},{0x1A56,0x1A56},{0x1A58,0x1A5E},{0x1A60,0x1A60},{0x1A62,0x1A62},{0x1A65,0x1A6C},
-    {0x1A73,0x1A7C},{0x1A7F,0x1A7F},{0x1AA7,0x1AA7},{0x1AB0,0x1ACE},{0x1B00,0x1B03},{0x1B34,0x1B34},
-    {0x1B36,0x1B3A},{0x1B3C,0x1B3C},{0x1B42,0x1B42},{0x1B6B,0x1B73},{0x1B80,0x1B81},{0x1BA2,0x1BA5},
-    {0x1BA8,0x1BA9},{0x1BAB,0x1BAD},{0x1BE6,0x1BE6},{0x1BE8,0x1BE9},{0x1BED,0x1BED},{0x1BEF,0x1BF1},
-    {0x1C2C,0x1C33},{0x1C36,0x1C37},{0x1C78,0x1C7D},{0x1CD0,0x1CD2},{0x1CD4,0x1CE0},{0x1CE2,0x1CE8},
-    {0x1CED,0x1CED},{0x1CF4,0x1CF4},{0x1CF8,0x1CF9},{0x1D2C,0x1D6A},{0x1D78,0x1D78},{0x1D9B,0x1DFF},
-    {0x1FBD,0x1FBD},{0x1FBF,0x1FC1},{0x1FCD,0x1FCF},{0x1FDD,0x1FDF},{0x1FED,0x1FEF},{0x1FFD,0x1FFE},
-    {0x200B,0x200F},{0x2018,0x2019},{0x2024,0x2024},{0x2027,0x2027},{0x202A,0x202E},{0x2060,0x2064},
-    {0x2066,0x206F},{0x2071,0x2071},{0x207F,0x207F},{0x2090,0x209C},{0x20D0,0x20F0},{0x2C7C,0x2C7D},
-    {0x2CEF,0x2CF1},{0x2D6F,0x2D6F},{0x2D7F,0x2D7F},{0x2DE0,0x2DFF},{0x2E2F,0x2E2F},{0x3005,0x3005},
-    {0x302A,0x302D},{0x3031,0x3035},{0x303B,0x303B},{0x3099,0x309E},{0x30FC,0x30FE},{0xA015,0xA015},
-    {0xA4F8,0xA4FD},{0xA60C,0xA60C},{0xA66F,0xA672},{0xA674,0xA67D},{0xA67F,0xA67F},{0xA69C,0xA69F},
-    {0xA6F0,0xA6F1},{0xA700,0xA721},{0xA770,0xA770},{0xA788,0xA78A},{0xA7F2,0xA7F4},{0xA7F8,0xA7F9},
-    {0xA802,0xA802},{0xA806,0xA806},{0xA80B,0xA80B},{0xA825,0xA826},{0xA82C,0xA82C},{0xA8C4,0xA8C5},
-    {0xA8E0,0xA8F1},{0xA8FF,0xA8FF},{0xA926,0xA92D},{0xA947,0xA951},{0xA980,0xA982},{0xA9B3,0xA9B3},
-    {0xA9B6,0xA9B9},{0xA9BC,0xA9BD},{0xA9CF,0xA9CF},{0xA9E5,0xA9E6},{0xAA29,0xAA2E},{0xAA31,0xAA32},
-    {0xAA35,0xAA36},{0xAA43,0xAA43},{0xAA4C,0xAA4C},{0xAA70,0xAA70},{0xAA7C,0xAA7C},{0xAAB0,0xAAB0},
-    {0xAAB2,0xAAB4},{0xAAB7,0xAAB8},{0xAABE,0xAABF},{0xAAC1,0xAAC1},{0xAADD,0xAADD},{0xAAEC,0xAAED},
-    {0xAAF3,0xAAF4},{0xAAF6,0xAAF6},{0xAB5B,0xAB5F},{0xAB69,0xAB6B},{0xABE5,0xABE5},{0xABE8,0xABE8},
-    {0xABED,0xABED},{0xFB1E,0xFB1E},{0xFBB2,0xFBC2},{0xFE00,0xFE0F},{0xFE13,0xFE13},{0xFE20,0xFE2F},
-    {0xFE52,0xFE52},{0xFE55,0xFE55},{0xFEFF,0xFEFF},{0xFF07,0xFF07},{0xFF0E,0xFF0E},{0xFF1A,0xFF1A},
-    {0xFF3E,0xFF3E},{0xFF40,0xFF40},{0xFF70,0xFF70},{0xFF9E,0xFF9F},{0xFFE3,0xFFE3},{0xFFF9,0xFFFB},
-    {0x101FD,0x101FD},{0x102E0,0x102E0},{0x10376,0x1037A},{0x10780,0x10785},{0x10787,0x107B0},{0x107B2,0x107BA},
-    {0x10A01,0x10A03},{0x10A05,0x10A06},{0x10A0C,0x10A0F},{0x10A38,0x10A3A},{0x10A3F,0x10A3F},{0x10AE5,0x10AE6},
-    {0x10D24,0x10D27},{0x10EAB,0x10EAC},{0x10F46,0x10F50},{0x10F82,0x10F85},{0x11001,0x11001},{0x11038,0x11046},
-    {0x11070,0x11070},{0x11073,0x11074},{0x1107F,0x11081},{0x110B3,0x110B6},{0x110B9,0x110BA},{0x110BD,0x110BD},
-    {0x110C2,0x110C2},{0x110CD,0x110CD},{0x11100,0x11102},{0x11127,0x1112B},{0x1112D,0x11134},{0x11173,0x11173},
-    {0x11180,0x11181},{0x111B6,0x111BE},{0x111C9,0x111CC},{0x111CF,0x111CF},{0x1122F,0x11231},{0x11234,0x11234},
-    {0x11236,0x11237},{0x1123E,0x1123E},{0x112DF,0x112DF},{0x112E3,0x112EA},{0x11300,0x11301},{0x1133B,0x1133C},
-    {0x11340,0x11340},{0x11366,0x1136C},{0x11370,0x11374},{0x11438,0x1143F},{0x11442,0x11444},{0x11446,0x11446},
-    {0x1145E,0x1145E},{0x114B3,0x114B8},{0x114BA,0x114BA},{0x114BF,0x114C0},{0x114C2,0x114C3},{0x115B2,0x115B5},
-    {0x115BC,0x115BD},{0x115BF,0x115C0},{0x115DC,0x115DD},{0x11633,0x1163A},{0x1163D,0x1163D},{0x1163F,0x11640},
-    {0x116AB,0x116AB},{0x116AD,0x116AD},{0x116B0,0x116B5},{0x116B7,0x116B7},{0x1171D,0x1171F},{0x11722,0x11725},
-    {0x11727,0x1172B},{0x1182F,0x11837},{0x11839,0x1183A},{0x1193B,0x1193C},{0x1193E,0x1193E},{0x11943,0x11943},
-    {0x119D4,0x119D7},{0x119DA,0x119DB},{0x119E0,0x119E0},{0x11A01,0x11A0A},{0x11A33,0x11A38},{0x11A3B,0x11A3E},
-    {0x11A47,0x11A47},{0x11A51,0x11A56},{0x11A59,0x11A5B},{0x11A8A,0x11A96},{0x11A98,0x11A99},{0x11C30,0x11C36},
-    {0x11C38,0x11C3D},{0x11C3F,0x11C3F},{0x11C92,0x11CA7},{0x11CAA,0x11CB0},{0x11CB2,0x11CB3},{0x11CB5,0x11CB6},
-    {0x11D31,0x11D36},{0x11D3A,0x11D3A},{0x11D3C,0x11D3D},{0x11D3F,0x11D45},{0x11D47,0x11D47},{0x11D90,0x11D91},
-    {0x11D95,0x11D95},{0x11D97,0x11D97},{0x11EF3,0x11EF4},{0x13430,0x13438},{0x16AF0,0x16AF4},{0x16B30,0x16B36},
-    {0x16B40,0x16B43},{0x16F4F,0x16F4F},{0x16F8F,0x16F9F},{0x16FE0,0x16FE1},{0x16FE3,0x16FE4},{0x1AFF0,0x1AFF3},
-    {0x1AFF5,0x1AFFB},{0x1AFFD,0x1AFFE},{0x1BC9D,0x1BC9E},{0x1BCA0,0x1BCA3},{0x1CF00,0x1CF2D},{0x1CF30,0x1CF46},
-    {0x1D167,0x1D169},{0x1D173,0x1D182},{0x1D185,0x1D18B},{0x1D1AA,0x1D1AD},{0x1D242,0x1D244},{0x1DA00,0x1DA36},
-    {0x1DA3B,0x1DA6C},{0x1DA75,0x1DA75},{0x1DA84,0x1DA84},{0x1DA9B,0x1DA9F},{0x1DAA1,0x1DAAF},{0x1E000,0x1E006},
-    {0x1E008,0x1E018},{0x1E01B,0x1E021},{0x1E023,0x1E024},{0x1E026,0x1E02A},{0x1E130,0x1E13D},{0x1E2AE,0x1E2AE},
-    {0x1E2EC,0x1E2EF},{0x1E8D0,0x1E8D6},{0x1E944,0x1E94B},{0x1F3FB,0x1F3FF},{0xE0001,0xE0001},{0xE0020,0xE007F},
-    {0xE0100,0xE01EF},
+    {0x27, 0x27},       {0x2E, 0x2E},       {0x3A, 0x3A},       {0x5E, 0x5E},
+    {0x60, 0x60},       {0xA8, 0xA8},       {0xAD, 0xAD},       {0xAF, 0xAF},
+    {0xB4, 0xB4},       {0xB7, 0xB8},       {0x2B0, 0x36F},     {0x374, 0x375},
+    {0x37A, 0x37A},     {0x384, 0x385},     {0x387, 0x387},     {0x483, 0x489},
+    {0x559, 0x559},     {0x55F, 0x55F},     {0x591, 0x5BD},     {0x5BF, 0x5BF},
+    {0x5C1, 0x5C2},     {0x5C4, 0x5C5},     {0x5C7, 0x5C7},     {0x5F4, 0x5F4},
+    {0x600, 0x605},     {0x610, 0x61A},     {0x61C, 0x61C},     {0x640, 0x640},
+    {0x64B, 0x65F},     {0x670, 0x670},     {0x6D6, 0x6DD},     {0x6DF, 0x6E8},
+    {0x6EA, 0x6ED},     {0x70F, 0x70F},     {0x711, 0x711},     {0x730, 0x74A},
+    {0x7A6, 0x7B0},     {0x7EB, 0x7F5},     {0x7FA, 0x7FA},     {0x7FD, 0x7FD},
+    {0x816, 0x82D},     {0x859, 0x85B},     {0x888, 0x888},     {0x890, 0x891},
+    {0x898, 0x89F},     {0x8C9, 0x902},     {0x93A, 0x93A},     {0x93C, 0x93C},
+    {0x941, 0x948},     {0x94D, 0x94D},     {0x951, 0x957},     {0x962, 0x963},
+    {0x971, 0x971},     {0x981, 0x981},     {0x9BC, 0x9BC},     {0x9C1, 0x9C4},
+    {0x9CD, 0x9CD},     {0x9E2, 0x9E3},     {0x9FE, 0x9FE},     {0xA01, 0xA02},
+    {0xA3C, 0xA3C},     {0xA41, 0xA42},     {0xA47, 0xA48},     {0xA4B, 0xA4D},
+    {0xA51, 0xA51},     {0xA70, 0xA71},     {0xA75, 0xA75},     {0xA81, 0xA82},
+    {0xABC, 0xABC},     {0xAC1, 0xAC5},     {0xAC7, 0xAC8},     {0xACD, 0xACD},
+    {0xAE2, 0xAE3},     {0xAFA, 0xAFF},     {0xB01, 0xB01},     {0xB3C, 0xB3C},
+    {0xB3F, 0xB3F},     {0xB41, 0xB44},     {0xB4D, 0xB4D},     {0xB55, 0xB56},
+    {0xB62, 0xB63},     {0xB82, 0xB82},     {0xBC0, 0xBC0},     {0xBCD, 0xBCD},
+    {0xC00, 0xC00},     {0xC04, 0xC04},     {0xC3C, 0xC3C},     {0xC3E, 0xC40},
+    {0xC46, 0xC48},     {0xC4A, 0xC4D},     {0xC55, 0xC56},     {0xC62, 0xC63},
+    {0xC81, 0xC81},     {0xCBC, 0xCBC},     {0xCBF, 0xCBF},     {0xCC6, 0xCC6},
+    {0xCCC, 0xCCD},     {0xCE2, 0xCE3},     {0xD00, 0xD01},     {0xD3B, 0xD3C},
+    {0xD41, 0xD44},     {0xD4D, 0xD4D},     {0xD62, 0xD63},     {0xD81, 0xD81},
+    {0xDCA, 0xDCA},     {0xDD2, 0xDD4},     {0xDD6, 0xDD6},     {0xE31, 0xE31},
+    {0xE34, 0xE3A},     {0xE46, 0xE4E},     {0xEB1, 0xEB1},     {0xEB4, 0xEBC},
+    {0xEC6, 0xEC6},     {0xEC8, 0xECD},     {0xF18, 0xF19},     {0xF35, 0xF35},
+    {0xF37, 0xF37},     {0xF39, 0xF39},     {0xF71, 0xF7E},     {0xF80, 0xF84},
+    {0xF86, 0xF87},     {0xF8D, 0xF97},     {0xF99, 0xFBC},     {0xFC6, 0xFC6},
+    {0x102D, 0x1030},   {0x1032, 0x1037},   {0x1039, 0x103A},   {0x103D, 0x103E},
+    {0x1058, 0x1059},   {0x105E, 0x1060},   {0x1071, 0x1074},   {0x1082, 0x1082},
+    {0x1085, 0x1086},   {0x108D, 0x108D},   {0x109D, 0x109D},   {0x10FC, 0x10FC},
+    {0x135D, 0x135F},   {0x1712, 0x1714},   {0x1732, 0x1733},   {0x1752, 0x1753},
+    {0x1772, 0x1773},   {0x17B4, 0x17B5},   {0x17B7, 0x17BD},   {0x17C6, 0x17C6},
+    {0x17C9, 0x17D3},   {0x17D7, 0x17D7},   {0x17DD, 0x17DD},   {0x180B, 0x180F},
+    {0x1843, 0x1843},   {0x1885, 0x1886},   {0x18A9, 0x18A9},   {0x1920, 0x1922},
+    {0x1927, 0x1928},   {0x1932, 0x1932},   {0x1939, 0x193B},   {0x1A17, 0x1A18},
+    {0x1A1B, 0x1A1B},   {0x1A56, 0x1A56},   {0x1A58, 0x1A5E},   {0x1A60, 0x1A60},
+    {0x1A62, 0x1A62},   {0x1A65, 0x1A6C},   {0x1A73, 0x1A7C},   {0x1A7F, 0x1A7F},
+    {0x1AA7, 0x1AA7},   {0x1AB0, 0x1ACE},   {0x1B00, 0x1B03},   {0x1B34, 0x1B34},
+    {0x1B36, 0x1B3A},   {0x1B3C, 0x1B3C},   {0x1B42, 0x1B42},   {0x1B6B, 0x1B73},
+    {0x1B80, 0x1B81},   {0x1BA2, 0x1BA5},   {0x1BA8, 0x1BA9},   {0x1BAB, 0x1BAD},
+    {0x1BE6, 0x1BE6},   {0x1BE8, 0x1BE9},   {0x1BED, 0x1BED},   {0x1BEF, 0x1BF1},
+    {0x1C2C, 0x1C33},   {0x1C36, 0x1C37},   {0x1C78, 0x1C7D},   {0x1CD0, 0x1CD2},
+    {0x1CD4, 0x1CE0},   {0x1CE2, 0x1CE8},   {0x1CED, 0x1CED},   {0x1CF4, 0x1CF4},
+    {0x1CF8, 0x1CF9},   {0x1D2C, 0x1D6A},   {0x1D78, 0x1D78},   {0x1D9B, 0x1DFF},
+    {0x1FBD, 0x1FBD},   {0x1FBF, 0x1FC1},   {0x1FCD, 0x1FCF},   {0x1FDD, 0x1FDF},
+    {0x1FED, 0x1FEF},   {0x1FFD, 0x1FFE},   {0x200B, 0x200F},   {0x2018, 0x2019},
+    {0x2024, 0x2024},   {0x2027, 0x2027},   {0x202A, 0x202E},   {0x2060, 0x2064},
+    {0x2066, 0x206F},   {0x2071, 0x2071},   {0x207F, 0x207F},   {0x2090, 0x209C},
+    {0x20D0, 0x20F0},   {0x2C7C, 0x2C7D},   {0x2CEF, 0x2CF1},   {0x2D6F, 0x2D6F},
+    {0x2D7F, 0x2D7F},   {0x2DE0, 0x2DFF},   {0x2E2F, 0x2E2F},   {0x3005, 0x3005},
+    {0x302A, 0x302D},   {0x3031, 0x3035},   {0x303B, 0x303B},   {0x3099, 0x309E},
+    {0x30FC, 0x30FE},   {0xA015, 0xA015},   {0xA4F8, 0xA4FD},   {0xA60C, 0xA60C},
+    {0xA66F, 0xA672},   {0xA674, 0xA67D},   {0xA67F, 0xA67F},   {0xA69C, 0xA69F},
+    {0xA6F0, 0xA6F1},   {0xA700, 0xA721},   {0xA770, 0xA770},   {0xA788, 0xA78A},
+    {0xA7F2, 0xA7F4},   {0xA7F8, 0xA7F9},   {0xA802, 0xA802},   {0xA806, 0xA806},
+    {0xA80B, 0xA80B},   {0xA825, 0xA826},   {0xA82C, 0xA82C},   {0xA8C4, 0xA8C5},
+    {0xA8E0, 0xA8F1},   {0xA8FF, 0xA8FF},   {0xA926, 0xA92D},   {0xA947, 0xA951},
+    {0xA980, 0xA982},   {0xA9B3, 0xA9B3},   {0xA9B6, 0xA9B9},   {0xA9BC, 0xA9BD},
+    {0xA9CF, 0xA9CF},   {0xA9E5, 0xA9E6},   {0xAA29, 0xAA2E},   {0xAA31, 0xAA32},
+    {0xAA35, 0xAA36},   {0xAA43, 0xAA43},   {0xAA4C, 0xAA4C},   {0xAA70, 0xAA70},
+    {0xAA7C, 0xAA7C},   {0xAAB0, 0xAAB0},   {0xAAB2, 0xAAB4},   {0xAAB7, 0xAAB8},
+    {0xAABE, 0xAABF},   {0xAAC1, 0xAAC1},   {0xAADD, 0xAADD},   {0xAAEC, 0xAAED},
+    {0xAAF3, 0xAAF4},   {0xAAF6, 0xAAF6},   {0xAB5B, 0xAB5F},   {0xAB69, 0xAB6B},
+    {0xABE5, 0xABE5},   {0xABE8, 0xABE8},   {0xABED, 0xABED},   {0xFB1E, 0xFB1E},
+    {0xFBB2, 0xFBC2},   {0xFE00, 0xFE0F},   {0xFE13, 0xFE13},   {0xFE20, 0xFE2F},
+    {0xFE52, 0xFE52},   {0xFE55, 0xFE55},   {0xFEFF, 0xFEFF},   {0xFF07, 0xFF07},
+    {0xFF0E, 0xFF0E},   {0xFF1A, 0xFF1A},   {0xFF3E, 0xFF3E},   {0xFF40, 0xFF40},
+    {0xFF70, 0xFF70},   {0xFF9E, 0xFF9F},   {0xFFE3, 0xFFE3},   {0xFFF9, 0xFFFB},
+    {0x101FD, 0x101FD}, {0x102E0, 0x102E0}, {0x10376, 0x1037A}, {0x10780, 0x10785},
+    {0x10787, 0x107B0}, {0x107B2, 0x107BA}, {0x10A01, 0x10A03}, {0x10A05, 0x10A06},
+    {0x10A0C, 0x10A0F}, {0x10A38, 0x10A3A}, {0x10A3F, 0x10A3F}, {0x10AE5, 0x10AE6},
+    {0x10D24, 0x10D27}, {0x10EAB, 0x10EAC}, {0x10F46, 0x10F50}, {0x10F82, 0x10F85},
+    {0x11001, 0x11001}, {0x11038, 0x11046}, {0x11070, 0x11070}, {0x11073, 0x11074},
+    {0x1107F, 0x11081}, {0x110B3, 0x110B6}, {0x110B9, 0x110BA}, {0x110BD, 0x110BD},
+    {0x110C2, 0x110C2}, {0x110CD, 0x110CD}, {0x11100, 0x11102}, {0x11127, 0x1112B},
+    {0x1112D, 0x11134}, {0x11173, 0x11173}, {0x11180, 0x11181}, {0x111B6, 0x111BE},
+    {0x111C9, 0x111CC}, {0x111CF, 0x111CF}, {0x1122F, 0x11231}, {0x11234, 0x11234},
+    {0x11236, 0x11237}, {0x1123E, 0x1123E}, {0x112DF, 0x112DF}, {0x112E3, 0x112EA},
+    {0x11300, 0x11301}, {0x1133B, 0x1133C}, {0x11340, 0x11340}, {0x11366, 0x1136C},
+    {0x11370, 0x11374}, {0x11438, 0x1143F}, {0x11442, 0x11444}, {0x11446, 0x11446},
+    {0x1145E, 0x1145E}, {0x114B3, 0x114B8}, {0x114BA, 0x114BA}, {0x114BF, 0x114C0},
+    {0x114C2, 0x114C3}, {0x115B2, 0x115B5}, {0x115BC, 0x115BD}, {0x115BF, 0x115C0},
+    {0x115DC, 0x115DD}, {0x11633, 0x1163A}, {0x1163D, 0x1163D}, {0x1163F, 0x11640},
+    {0x116AB, 0x116AB}, {0x116AD, 0x116AD}, {0x116B0, 0x116B5}, {0x116B7, 0x116B7},
+    {0x1171D, 0x1171F}, {0x11722, 0x11725}, {0x11727, 0x1172B}, {0x1182F, 0x11837},
+    {0x11839, 0x1183A}, {0x1193B, 0x1193C}, {0x1193E, 0x1193E}, {0x11943, 0x11943},
+    {0x119D4, 0x119D7}, {0x119DA, 0x119DB}, {0x119E0, 0x119E0}, {0x11A01, 0x11A0A},
+    {0x11A33, 0x11A38}, {0x11A3B, 0x11A3E}, {0x11A47, 0x11A47}, {0x11A51, 0x11A56},
+    {0x11A59, 0x11A5B}, {0x11A8A, 0x11A96}, {0x11A98, 0x11A99}, {0x11C30, 0x11C36},
+    {0x11C38, 0x11C3D}, {0x11C3F, 0x11C3F}, {0x11C92, 0x11CA7}, {0x11CAA, 0x11CB0},
+    {0x11CB2, 0x11CB3}, {0x11CB5, 0x11CB6}, {0x11D31, 0x11D36}, {0x11D3A, 0x11D3A},
+    {0x11D3C, 0x11D3D}, {0x11D3F, 0x11D45}, {0x11D47, 0x11D47}, {0x11D90, 0x11D91},
+    {0x11D95, 0x11D95}, {0x11D97, 0x11D97}, {0x11EF3, 0x11EF4}, {0x13430, 0x13438},
+    {0x16AF0, 0x16AF4}, {0x16B30, 0x16B36}, {0x16B40, 0x16B43}, {0x16F4F, 0x16F4F},
+    {0x16F8F, 0x16F9F}, {0x16FE0, 0x16FE1}, {0x16FE3, 0x16FE4}, {0x1AFF0, 0x1AFF3},
+    {0x1AFF5, 0x1AFFB}, {0x1AFFD, 0x1AFFE}, {0x1BC9D, 0x1BC9E}, {0x1BCA0, 0x1BCA3},
+    {0x1CF00, 0x1CF2D}, {0x1CF30, 0x1CF46}, {0x1D167, 0x1D169}, {0x1D173, 0x1D182},
+    {0x1D185, 0x1D18B}, {0x1D1AA, 0x1D1AD}, {0x1D242, 0x1D244}, {0x1DA00, 0x1DA36},
+    {0x1DA3B, 0x1DA6C}, {0x1DA75, 0x1DA75}, {0x1DA84, 0x1DA84}, {0x1DA9B, 0x1DA9F},
+    {0x1DAA1, 0x1DAAF}, {0x1E000, 0x1E006}, {0x1E008, 0x1E018}, {0x1E01B, 0x1E021},
+    {0x1E023, 0x1E024}, {0x1E026, 0x1E02A}, {0x1E130, 0x1E13D}, {0x1E2AE, 0x1E2AE},
+    {0x1E2EC, 0x1E2EF}, {0x1E8D0, 0x1E8D6}, {0x1E944, 0x1E94B}, {0x1F3FB, 0x1F3FF},
+    {0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xE0100, 0xE01EF},
 };
 #define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))
 static const uint32_t mlip__tok_fold_keys[3096] = {
-    0x41,0x42,0x43,0x44,0x45,0x46,0x47,0x48,0x49,0x4A,
-    0x4B,0x4C,0x4D,0x4E,0x4F,0x50,0x51,0x52,0x53,0x54,
-    0x55,0x56,0x57,0x58,0x59,0x5A,0xC0,0xC1,0xC2,0xC3,
-    0xC4,0xC5,0xC6,0xC7,0xC8,0xC9,0xCA,0xCB,0xCC,0xCD,
-    0xCE,0xCF,0xD0,0xD1,0xD2,0xD3,0xD4,0xD5,0xD6,0xD8,
-    0xD9,0xDA,0xDB,0xDC,0xDD,0xDE,0xE0,0xE1,0xE2,0xE3,
-    0xE4,0xE5,0xE7,0xE8,0xE9,0xEA,0xEB,0xEC,0xED,0xEE,
-    0xEF,0xF1,0xF2,0xF3,0xF4,0xF5,0xF6,0xF9,0xFA,0xFB,
-    0xFC,0xFD,0xFF,0x100,0x101,0x102,0x103,0x104,0x105,0x106,
-    0x107,0x108,0x109,0x10A,0x10B,0x10C,0x10D,0x10E,0x10F,0x110,
-    0x112,0x113,0x114,0x115,0x116,0x117,0x118,0x119,0x11A,0x11B,
-    0x11C,0x11D,0x11E,0x11F,0x120,0x121,0x122,0x123,0x124,0x125,
-    0x126,0x128,0x129,0x12A,0x12B,0x12C,0x12D,0x12E,0x12F,0x130,
-    0x132,0x134,0x135,0x136,0x137,0x139,0x13A,0x13B,0x13C,0x13D,
-    0x13E,0x13F,0x141,0x143,0x144,0x145,0x146,0x147,0x148,0x14A,
-    0x14C,0x14D,0x14E,0x14F,0x150,0x151,0x152,0x154,0x155,0x156,
-    0x157,0x158,0x159,0x15A,0x15B,0x15C,0x15D,0x15E,0x15F,0x160,
-    0x161,0x162,0x163,0x164,0x165,0x166,0x168,0x169,0x16A,0x16B,
-    0x16C,0x16D,0x16E,0x16F,0x170,0x171,0x172,0x173,0x174,0x175,
-    0x176,0x177,0x178,0x179,0x17A,0x17B,0x17C,0x17D,0x17E,0x181,
-    0x182,0x184,0x186,0x187,0x189,0x18A,0x18B,0x18E,0x18F,0x190,
-    0x191,0x193,0x194,0x196,0x197,0x198,0x19C,0x19D,0x19F,0x1A0,
-    0x1A1,0x1A2,0x1A4,0x1A6,0x1A7,0x1A9,0x1AC,0x1AE,0x1AF,0x1B0,
-    0x1B1,0x1B2,0x1B3,0x1B5,0x1B7,0x1B8,0x1BC,0x1C4,0x1C5,0x1C7,
-    0x1C8,0x1CA,0x1CB,0x1CD,0x1CE,0x1CF,0x1D0,0x1D1,0x1D2,0x1D3,
-    0x1D4,0x1D5,0x1D6,0x1D7,0x1D8,0x1D9,0x1DA,0x1DB,0x1DC,0x1DE,
-    0x1DF,0x1E0,0x1E1,0x1E2,0x1E3,0x1E4,0x1E6,0x1E7,0x1E8,0x1E9,
-    0x1EA,0x1EB,0x1EC,0x1ED,0x1EE,0x1EF,0x1F0,0x1F1,0x1F2,0x1F4,
-    0x1F5,0x1F6,0x1F7,0x1F8,0x1F9,0x1FA,0x1FB,0x1FC,0x1FD,0x1FE,
-    0x1FF,0x200,0x201,0x202,0x203,0x204,0x205,0x206,0x207,0x208,
-    0x209,0x20A,0x20B,0x20C,0x20D,0x20E,0x20F,0x210,0x211,0x212,
-    0x213,0x214,0x215,0x216,0x217,0x218,0x219,0x21A,0x21B,0x21C,
-    0x21E,0x21F,0x220,0x222,0x224,0x226,0x227,0x228,0x229,0x22A,
-    0x22B,0x22C,0x22D,0x22E,0x22F,0x230,0x231,0x232,0x233,0x23A,
-    0x23B,0x23D,0x23E,0x241,0x243,0x244,0x245,0x246,0x248,0x24A,
-    0x24C,0x24E,0x370,0x372,0x374,0x376,0x37E,0x37F,0x385,0x386,
-    0x387,0x388,0x389,0x38A,0x38C,0x38E,0x38F,0x390,0x391,0x392,
-    0x393,0x394,0x395,0x396,0x397,0x398,0x399,0x39A,0x39B,0x39C,
-    0x39D,0x39E,0x39F,0x3A0,0x3A1,0x3A3,0x3A4,0x3A5,0x3A6,0x3A7,
-    0x3A8,0x3A9,0x3AA,0x3AB,0x3AC,0x3AD,0x3AE,0x3AF,0x3B0,0x3CA,
-    0x3CB,0x3CC,0x3CD,0x3CE,0x3CF,0x3D3,0x3D4,0x3D8,0x3DA,0x3DC,
-    0x3DE,0x3E0,0x3E2,0x3E4,0x3E6,0x3E8,0x3EA,0x3EC,0x3EE,0x3F4,
-    0x3F7,0x3F9,0x3FA,0x3FD,0x3FE,0x3FF,0x400,0x401,0x402,0x403,
-    0x404,0x405,0x406,0x407,0x408,0x409,0x40A,0x40B,0x40C,0x40D,
-    0x40E,0x40F,0x410,0x411,0x412,0x413,0x414,0x415,0x416,0x417,
-    0x418,0x419,0x41A,0x41B,0x41C,0x41D,0x41E,0x41F,0x420,0x421,
-    0x422,0x423,0x424,0x425,0x426,0x427,0x428,0x429,0x42A,0x42B,
-    0x42C,0x42D,0x42E,0x42F,0x439,0x450,0x451,0x453,0x457,0x45C,
-    0x45D,0x45E,0x460,0x462,0x464,0x466,0x468,0x46A,0x46C,0x46E,
-    0x470,0x472,0x474,0x476,0x477,0x478,0x47A,0x47C,0x47E,0x480,
-    0x48A,0x48C,0x48E,0x490,0x492,0x494,0x496,0x498,0x49A,0x49C,
-    0x49E,0x4A0,0x4A2,0x4A4,0x4A6,0x4A8,0x4AA,0x4AC,0x4AE,0x4B0,
-    0x4B2,0x4B4,0x4B6,0x4B8,0x4BA,0x4BC,0x4BE,0x4C0,0x4C1,0x4C2,
-    0x4C3,0x4C5,0x4C7,0x4C9,0x4CB,0x4CD,0x4D0,0x4D1,0x4D2,0x4D3,
-    0x4D4,0x4D6,0x4D7,0x4D8,0x4DA,0x4DB,0x4DC,0x4DD,0x4DE,0x4DF,
-    0x4E0,0x4E2,0x4E3,0x4E4,0x4E5,0x4E6,0x4E7,0x4E8,0x4EA,0x4EB,
-    0x4EC,0x4ED,0x4EE,0x4EF,0x4F0,0x4F1,0x4F2,0x4F3,0x4F4,0x4F5,
-    0x4F6,0x4F8,0x4F9,0x4FA,0x4FC,0x4FE,0x500,0x502,0x504,0x506,
-    0x508,0x50A,0x50C,0x50E,0x510,0x512,0x514,0x516,0x518,0x51A,
-    0x51C,0x51E,0x520,0x522,0x524,0x526,0x528,0x52A,0x52C,0x52E,
-    0x531,0x532,0x533,0x534,0x535,0x536,0x537,0x538,0x539,0x53A,
-    0x53B,0x53C,0x53D,0x53E,0x53F,0x540,0x541,0x542,0x543,0x544,
-    0x545,0x546,0x547,0x548,0x549,0x54A,0x54B,0x54C,0x54D,0x54E,
-    0x54F,0x550,0x551,0x552,0x553,0x554,0x555,0x556,0x622,0x623,
-    0x624,0x625,0x626,0x6C0,0x6C2,0x6D3,0x929,0x931,0x934,0x958,
-    0x959,0x95A,0x95B,0x95C,0x95D,0x95E,0x95F,0x9CB,0x9CC,0x9DC,
-    0x9DD,0x9DF,0xA33,0xA36,0xA59,0xA5A,0xA5B,0xA5E,0xB48,0xB4B,
-    0xB4C,0xB5C,0xB5D,0xB94,0xBCA,0xBCB,0xBCC,0xCC0,0xCC7,0xCC8,
-    0xCCA,0xCCB,0xD4A,0xD4B,0xD4C,0xDDA,0xDDC,0xDDD,0xDDE,0xF43,
-    0xF4D,0xF52,0xF57,0xF5C,0xF69,0x1026,0x10A0,0x10A1,0x10A2,0x10A3,
-    0x10A4,0x10A5,0x10A6,0x10A7,0x10A8,0x10A9,0x10AA,0x10AB,0x10AC,0x10AD,
-    0x10AE,0x10AF,0x10B0,0x10B1,0x10B2,0x10B3,0x10B4,0x10B5,0x10B6,0x10B7,
-    0x10B8,0x10B9,0x10BA,0x10BB,0x10BC,0x10BD,0x10BE,0x10BF,0x10C0,0x10C1,
-    0x10C2,0x10C3,0x10C4,0x10C5,0x10C7,0x10CD,0x13A0,0x13A1,0x13A2,0x13A3,
-    0x13A4,0x13A5,0x13A6,0x13A7,0x13A8,0x13A9,0x13AA,0x13AB,0x13AC,0x13AD,
-    0x13AE,0x13AF,0x13B0,0x13B1,0x13B2,0x13B3,0x13B4,0x13B5,0x13B6,0x13B7,
-    0x13B8,0x13B9,0x13BA,0x13BB,0x13BC,0x13BD,0x13BE,0x13BF,0x13C0,0x13C1,
-    0x13C2,0x13C3,0x13C4,0x13C5,0x13C6,0x13C7,0x13C8,0x13C9,0x13CA,0x13CB,
-    0x13CC,0x13CD,0x13CE,0x13CF,0x13D0,0x13D1,0x13D2,0x13D3,0x13D4,0x13D5,
-    0x13D6,0x13D7,0x13D8,0x13D9,0x13DA,0x13DB,0x13DC,0x13DD,0x13DE,0x13DF,
-    0x13E0,0x13E1,0x13E2,0x13E3,0x13E4,0x13E5,0x13E6,0x13E7,0x13E8,0x13E9,
-    0x13EA,0x13EB,0x13EC,0x13ED,0x13EE,0x13EF,0x13F0,0x13F1,0x13F2,0x13F3,
-    0x13F4,0x13F5,0x1B06,0x1B08,0x1B0A,0x1B0C,0x1B0E,0x1B12,0x1B3B,0x1B3D,
-    0x1B40,0x1B41,0x1B43,0x1C90,0x1C91,0x1C92,0x1C93,0x1C94,0x1C95,0x1C96,
-    0x1C97,0x1C98,0x1C99,0x1C9A,0x1C9B,0x1C9C,0x1C9D,0x1C9E,0x1C9F,0x1CA0,
-    0x1CA1,0x1CA2,0x1CA3,0x1CA4,0x1CA5,0x1CA6,0x1CA7,0x1CA8,0x1CA9,0x1CAA,
-    0x1CAB,0x1CAC,0x1CAD,0x1CAE,0x1CAF,0x1CB0,0x1CB1,0x1CB2,0x1CB3,0x1CB4,
-    0x1CB5,0x1CB6,0x1CB7,0x1CB8,0x1CB9,0x1CBA,0x1CBD,0x1CBE,0x1CBF,0x1E00,
-    0x1E01,0x1E02,0x1E03,0x1E04,0x1E05,0x1E06,0x1E07,0x1E08,0x1E09,0x1E0A,
-    0x1E0B,0x1E0C,0x1E0D,0x1E0E,0x1E0F,0x1E10,0x1E11,0x1E12,0x1E13,0x1E14,
-    0x1E15,0x1E16,0x1E17,0x1E18,0x1E19,0x1E1A,0x1E1B,0x1E1C,0x1E1D,0x1E1E,
-    0x1E1F,0x1E20,0x1E21,0x1E22,0x1E23,0x1E24,0x1E25,0x1E26,0x1E27,0x1E28,
-    0x1E29,0x1E2A,0x1E2B,0x1E2C,0x1E2D,0x1E2E,0x1E2F,0x1E30,0x1E31,0x1E32,
-    0x1E33,0x1E34,0x1E35,0x1E36,0x1E37,0x1E38,0x1E39,0x1E3A,0x1E3B,0x1E3C,
-    0x1E3D,0x1E3E,0x1E3F,0x1E40,0x1E41,0x1E42,0x1E43,0x1E44,0x1E45,0x1E46,
-    0x1E47,0x1E48,0x1E49,0x1E4A,0x1E4B,0x1E4C,0x1E4D,0x1E4E,0x1E4F,0x1E50,
-    0x1E51,0x1E52,0x1E53,0x1E54,0x1E55,0x1E56,0x1E57,0x1E58,0x1E59,0x1E5A,
-    0x1E5B,0x1E5C,0x1E5D,0x1E5E,0x1E5F,0x1E60,0x1E61,0x1E62,0x1E63,0x1E64,
-    0x1E65,0x1E66,0x1E67,0x1E68,0x1E69,0x1E6A,0x1E6B,0x1E6C,0x1E6D,0x1E6E,
-    0x1E6F,0x1E70,0x1E71,0x1E72,0x1E73,0x1E74,0x1E75,0x1E76,0x1E77,0x1E78,
-    0x1E79,0x1E7A,0x1E7B,0x1E7C,0x1E7D,0x1E7E,0x1E7F,0x1E80,0x1E81,0x1E82,
-    0x1E83,0x1E84,0x1E85,0x1E86,0x1E87,0x1E88,0x1E89,0x1E8A,0x1E8B,0x1E8C,
-    0x1E8D,0x1E8E,0x1E8F,0x1E90,0x1E91,0x1E92,0x1E93,0x1E94,0x1E95,0x1E96,
-    0x1E97,0x1E98,0x1E99,0x1E9B,0x1E9E,0x1EA0,0x1EA1,0x1EA2,0x1EA3,0x1EA4,
-    0x1EA5,0x1EA6,0x1EA7,0x1EA8,0x1EA9,0x1EAA,0x1EAB,0x1EAC,0x1EAD,0x1EAE,
-    0x1EAF,0x1EB0,0x1EB1,0x1EB2,0x1EB3,0x1EB4,0x1EB5,0x1EB6,0x1EB7,0x1EB8,
-    0x1EB9,0x1EBA,0x1EBB,0x1EBC,0x1EBD,0x1EBE,0x1EBF,0x1EC0,0x1EC1,0x1EC2,
-    0x1EC3,0x1EC4,0x1EC5,0x1EC6,0x1EC7,0x1EC8,0x1EC9,0x1ECA,0x1ECB,0x1ECC,
-    0x1ECD,0x1ECE,0x1ECF,0x1ED0,0x1ED1,0x1ED2,0x1ED3,0x1ED4,0x1ED5,0x1ED6,
-    0x1ED7,0x1ED8,0x1ED9,0x1EDA,0x1EDB,0x1EDC,0x1EDD,0x1EDE,0x1EDF,0x1EE0,
-    0x1EE1,0x1EE2,0x1EE3,0x1EE4,0x1EE5,0x1EE6,0x1EE7,0x1EE8,0x1EE9,0x1EEA,
-    0x1EEB,0x1EEC,0x1EED,0x1EEE,0x1EEF,0x1EF0,0x1EF1,0x1EF2,0x1EF3,0x1EF4,
-    0x1EF5,0x1EF6,0x1EF7,0x1EF8,0x1EF9,0x1EFA,0x1EFC,0x1EFE,0x1F00,0x1F01,
-    0x1F02,0x1F03,0x1F04,0x1F05,0x1F06,0x1F07,0x1F08,0x1F09,0x1F0A,0x1F0B,
-    0x1F0C,0x1F0D,0x1F0E,0x1F0F,0x1F10,0x1F11,0x1F12,0x1F13,0x1F14,0x1F15,
-    0x1F18,0x1F19,0x1F1A,0x1F1B,0x1F1C,0x1F1D,0x1F20,0x1F21,0x1F22,0x1F23,
-    0x1F24,0x1F25,0x1F26,0x1F27,0x1F28,0x1F29,0x1F2A,0x1F2B,0x1F2C,0x1F2D,
-    0x1F2E,0x1F2F,0x1F30,0x1F31,0x1F32,0x1F33,0x1F34,0x1F35,0x1F36,0x1F37,
-    0x1F38,0x1F39,0x1F3A,0x1F3B,0x1F3C,0x1F3D,0x1F3E,0x1F3F,0x1F40,0x1F41,
-    0x1F42,0x1F43,0x1F44,0x1F45,0x1F48,0x1F49,0x1F4A,0x1F4B,0x1F4C,0x1F4D,
-    0x1F50,0x1F51,0x1F52,0x1F53,0x1F54,0x1F55,0x1F56,0x1F57,0x1F59,0x1F5B,
-    0x1F5D,0x1F5F,0x1F60,0x1F61,0x1F62,0x1F63,0x1F64,0x1F65,0x1F66,0x1F67,
-    0x1F68,0x1F69,0x1F6A,0x1F6B,0x1F6C,0x1F6D,0x1F6E,0x1F6F,0x1F70,0x1F71,
-    0x1F72,0x1F73,0x1F74,0x1F75,0x1F76,0x1F77,0x1F78,0x1F79,0x1F7A,0x1F7B,
-    0x1F7C,0x1F7D,0x1F80,0x1F81,0x1F82,0x1F83,0x1F84,0x1F85,0x1F86,0x1F87,
-    0x1F88,0x1F89,0x1F8A,0x1F8B,0x1F8C,0x1F8D,0x1F8E,0x1F8F,0x1F90,0x1F91,
-    0x1F92,0x1F93,0x1F94,0x1F95,0x1F96,0x1F97,0x1F98,0x1F99,0x1F9A,0x1F9B,
-    0x1F9C,0x1F9D,0x1F9E,0x1F9F,0x1FA0,0x1FA1,0x1FA2,0x1FA3,0x1FA4,0x1FA5,
-    0x1FA6,0x1FA7,0x1FA8,0x1FA9,0x1FAA,0x1FAB,0x1FAC,0x1FAD,0x1FAE,0x1FAF,
-    0x1FB0,0x1FB1,0x1FB2,0x1FB3,0x1FB4,0x1FB6,0x1FB7,0x1FB8,0x1FB9,0x1FBA,
-    0x1FBB,0x1FBC,0x1FBE,0x1FC1,0x1FC2,0x1FC3,0x1FC4,0x1FC6,0x1FC7,0x1FC8,
-    0x1FC9,0x1FCA,0x1FCB,0x1FCC,0x1FCD,0x1FCE,0x1FCF,0x1FD0,0x1FD1,0x1FD2,
-    0x1FD3,0x1FD6,0x1FD7,0x1FD8,0x1FD9,0x1FDA,0x1FDB,0x1FDD,0x1FDE,0x1FDF,
-    0x1FE0,0x1FE1,0x1FE2,0x1FE3,0x1FE4,0x1FE5,0x1FE6,0x1FE7,0x1FE8,0x1FE9,
-    0x1FEA,0x1FEB,0x1FEC,0x1FED,0x1FEE,0x1FEF,0x1FF2,0x1FF3,0x1FF4,0x1FF6,
-    0x1FF7,0x1FF8,0x1FF9,0x1FFA,0x1FFB,0x1FFC,0x1FFD,0x2000,0x2001,0x2126,
-    0x212A,0x212B,0x2132,0x2160,0x2161,0x2162,0x2163,0x2164,0x2165,0x2166,
-    0x2167,0x2168,0x2169,0x216A,0x216B,0x216C,0x216D,0x216E,0x216F,0x2183,
-    0x219A,0x219B,0x21AE,0x21CD,0x21CE,0x21CF,0x2204,0x2209,0x220C,0x2224,
-    0x2226,0x2241,0x2244,0x2247,0x2249,0x2260,0x2262,0x226D,0x226E,0x226F,
-    0x2270,0x2271,0x2274,0x2275,0x2278,0x2279,0x2280,0x2281,0x2284,0x2285,
-    0x2288,0x2289,0x22AC,0x22AD,0x22AE,0x22AF,0x22E0,0x22E1,0x22E2,0x22E3,
-    0x22EA,0x22EB,0x22EC,0x22ED,0x2329,0x232A,0x24B6,0x24B7,0x24B8,0x24B9,
-    0x24BA,0x24BB,0x24BC,0x24BD,0x24BE,0x24BF,0x24C0,0x24C1,0x24C2,0x24C3,
-    0x24C4,0x24C5,0x24C6,0x24C7,0x24C8,0x24C9,0x24CA,0x24CB,0x24CC,0x24CD,
-    0x24CE,0x24CF,0x2ADC,0x2C00,0x2C01,0x2C02,0x2C03,0x2C04,0x2C05,0x2C06,
-    0x2C07,0x2C08,0x2C09,0x2C0A,0x2C0B,0x2C0C,0x2C0D,0x2C0E,0x2C0F,0x2C10,
-    0x2C11,0x2C12,0x2C13,0x2C14,0x2C15,0x2C16,0x2C17,0x2C18,0x2C19,0x2C1A,
-    0x2C1B,0x2C1C,0x2C1D,0x2C1E,0x2C1F,0x2C20,0x2C21,0x2C22,0x2C23,0x2C24,
-    0x2C25,0x2C26,0x2C27,0x2C28,0x2C29,0x2C2A,0x2C2B,0x2C2C,0x2C2D,0x2C2E,
-    0x2C2F,0x2C60,0x2C62,0x2C63,0x2C64,0x2C67,0x2C69,0x2C6B,0x2C6D,0x2C6E,
-    0x2C6F,0x2C70,0x2C72,0x2C75,0x2C7E,0x2C7F,0x2C80,0x2C82,0x2C84,0x2C86,
-    0x2C88,0x2C8A,0x2C8C,0x2C8E,0x2C90,0x2C92,0x2C94,0x2C96,0x2C98,0x2C9A,
-    0x2C9C,0x2C9E,0x2CA0,0x2CA2,0x2CA4,0x2CA6,0x2CA8,0x2CAA,0x2CAC,0x2CAE,
-    0x2CB0,0x2CB2,0x2CB4,0x2CB6,0x2CB8,0x2CBA,0x2CBC,0x2CBE,0x2CC0,0x2CC2,
-    0x2CC4,0x2CC6,0x2CC8,0x2CCA,0x2CCC,0x2CCE,0x2CD0,0x2CD2,0x2CD4,0x2CD6,
-    0x2CD8,0x2CDA,0x2CDC,0x2CDE,0x2CE0,0x2CE2,0x2CEB,0x2CED,0x2CF2,0x304C,
-    0x304E,0x3050,0x3052,0x3054,0x3056,0x3058,0x305A,0x305C,0x305E,0x3060,
-    0x3062,0x3065,0x3067,0x3069,0x3070,0x3071,0x3073,0x3074,0x3076,0x3077,
-    0x3079,0x307A,0x307C,0x307D,0x3094,0x309E,0x30AC,0x30AE,0x30B0,0x30B2,
-    0x30B4,0x30B6,0x30B8,0x30BA,0x30BC,0x30BE,0x30C0,0x30C2,0x30C5,0x30C7,
-    0x30C9,0x30D0,0x30D1,0x30D3,0x30D4,0x30D6,0x30D7,0x30D9,0x30DA,0x30DC,
-    0x30DD,0x30F4,0x30F7,0x30F8,0x30F9,0x30FA,0x30FE,0xA640,0xA642,0xA644,
-    0xA646,0xA648,0xA64A,0xA64C,0xA64E,0xA650,0xA652,0xA654,0xA656,0xA658,
-    0xA65A,0xA65C,0xA65E,0xA660,0xA662,0xA664,0xA666,0xA668,0xA66A,0xA66C,
-    0xA680,0xA682,0xA684,0xA686,0xA688,0xA68A,0xA68C,0xA68E,0xA690,0xA692,
-    0xA694,0xA696,0xA698,0xA69A,0xA722,0xA724,0xA726,0xA728,0xA72A,0xA72C,
-    0xA72E,0xA732,0xA734,0xA736,0xA738,0xA73A,0xA73C,0xA73E,0xA740,0xA742,
-    0xA744,0xA746,0xA748,0xA74A,0xA74C,0xA74E,0xA750,0xA752,0xA754,0xA756,
-    0xA758,0xA75A,0xA75C,0xA75E,0xA760,0xA762,0xA764,0xA766,0xA768,0xA76A,
-    0xA76C,0xA76E,0xA779,0xA77B,0xA77D,0xA77E,0xA780,0xA782,0xA784,0xA786,
-    0xA78B,0xA78D,0xA790,0xA792,0xA796,0xA798,0xA79A,0xA79C,0xA79E,0xA7A0,
-    0xA7A2,0xA7A4,0xA7A6,0xA7A8,0xA7AA,0xA7AB,0xA7AC,0xA7AD,0xA7AE,0xA7B0,
-    0xA7B1,0xA7B2,0xA7B3,0xA7B4,0xA7B6,0xA7B8,0xA7BA,0xA7BC,0xA7BE,0xA7C0,
-    0xA7C2,0xA7C4,0xA7C5,0xA7C6,0xA7C7,0xA7C9,0xA7D0,0xA7D6,0xA7D8,0xA7F5,
-    0xF900,0xF901,0xF902,0xF903,0xF904,0xF905,0xF906,0xF907,0xF908,0xF909,
-    0xF90A,0xF90B,0xF90C,0xF90D,0xF90E,0xF90F,0xF910,0xF911,0xF912,0xF913,
-    0xF914,0xF915,0xF916,0xF917,0xF918,0xF919,0xF91A,0xF91B,0xF91C,0xF91D,
-    0xF91E,0xF91F,0xF920,0xF921,0xF922,0xF923,0xF924,0xF925,0xF926,0xF927,
-    0xF928,0xF929,0xF92A,0xF92B,0xF92C,0xF92D,0xF92E,0xF92F,0xF930,0xF931,
-    0xF932,0xF933,0xF934,0xF935,0xF936,0xF937,0xF938,0xF939,0xF93A,0xF93B,
-    0xF93C,0xF93D,0xF93E,0xF93F,0xF940,0xF941,0xF942,0xF943,0xF944,0xF945,
-    0xF946,0xF947,0xF948,0xF949,0xF94A,0xF94B,0xF94C,0xF94D,0xF94E,0xF94F,
-    0xF950,0xF951,0xF952,0xF953,0xF954,0xF955,0xF956,0xF957,0xF958,0xF959,
-    0xF95A,0xF95B,0xF95C,0xF95D,0xF95E,0xF95F,0xF960,0xF961,0xF962,0xF963,
-    0xF964,0xF965,0xF966,0xF967,0xF968,0xF969,0xF96A,0xF96B,0xF96C,0xF96D,
-    0xF96E,0xF96F,0xF970,0xF971,0xF972,0xF973,0xF974,0xF975,0xF976,0xF977,
-    0xF978,0xF979,0xF97A,0xF97B,0xF97C,0xF97D,0xF97E,0xF97F,0xF980,0xF981,
-    0xF982,0xF983,0xF984,0xF985,0xF986,0xF987,0xF988,0xF989,0xF98A,0xF98B,
-    0xF98C,0xF98D,0xF98E,0xF98F,0xF990,0xF991,0xF992,0xF993,0xF994,0xF995,
-    0xF996,0xF997,0xF998,0xF999,0xF99A,0xF99B,0xF99C,0xF99D,0xF99E,0xF99F,
-    0xF9A0,0xF9A1,0xF9A2,0xF9A3,0xF9A4,0xF9A5,0xF9A6,0xF9A7,0xF9A8,0xF9A9,
-    0xF9AA,0xF9AB,0xF9AC,0xF9AD,0xF9AE,0xF9AF,0xF9B0,0xF9B1,0xF9B2,0xF9B3,
-    0xF9B4,0xF9B5,0xF9B6,0xF9B7,0xF9B8,0xF9B9,0xF9BA,0xF9BB,0xF9BC,0xF9BD,
-    0xF9BE,0xF9BF,0xF9C0,0xF9C1,0xF9C2,0xF9C3,0xF9C4,0xF9C5,0xF9C6,0xF9C7,
-    0xF9C8,0xF9C9,0xF9CA,0xF9CB,0xF9CC,0xF9CD,0xF9CE,0xF9CF,0xF9D0,0xF9D1,
-    0xF9D2,0xF9D3,0xF9D4,0xF9D5,0xF9D6,0xF9D7,0xF9D8,0xF9D9,0xF9DA,0xF9DB,
-    0xF9DC,0xF9DD,0xF9DE,0xF9DF,0xF9E0,0xF9E1,0xF9E2,0xF9E3,0xF9E4,0xF9E5,
-    0xF9E6,0xF9E7,0xF9E8,0xF9E9,0xF9EA,0xF9EB,0xF9EC,0xF9ED,0xF9EE,0xF9EF,
-    0xF9F0,0xF9F1,0xF9F2,0xF9F3,0xF9F4,0xF9F5,0xF9F6,0xF9F7,0xF9F8,0xF9F9,
-    0xF9FA,0xF9FB,0xF9FC,0xF9FD,0xF9FE,0xF9FF,0xFA00,0xFA01,0xFA02,0xFA03,
-    0xFA04,0xFA05,0xFA06,0xFA07,0xFA08,0xFA09,0xFA0A,0xFA0B,0xFA0C,0xFA0D,
-    0xFA10,0xFA12,0xFA15,0xFA16,0xFA17,0xFA18,0xFA19,0xFA1A,0xFA1B,0xFA1C,
-    0xFA1D,0xFA1E,0xFA20,0xFA22,0xFA25,0xFA26,0xFA2A,0xFA2B,0xFA2C,0xFA2D,
-    0xFA2E,0xFA2F,0xFA30,0xFA31,0xFA32,0xFA33,0xFA34,0xFA35,0xFA36,0xFA37,
-    0xFA38,0xFA39,0xFA3A,0xFA3B,0xFA3C,0xFA3D,0xFA3E,0xFA3F,0xFA40,0xFA41,
-    0xFA42,0xFA43,0xFA44,0xFA45,0xFA46,0xFA47,0xFA48,0xFA49,0xFA4A,0xFA4B,
-    0xFA4C,0xFA4D,0xFA4E,0xFA4F,0xFA50,0xFA51,0xFA52,0xFA53,0xFA54,0xFA55,
-    0xFA56,0xFA57,0xFA58,0xFA59,0xFA5A,0xFA5B,0xFA5C,0xFA5D,0xFA5E,0xFA5F,
-    0xFA60,0xFA61,0xFA62,0xFA63,0xFA64,0xFA65,0xFA66,0xFA67,0xFA68,0xFA69,
-    0xFA6A,0xFA6B,0xFA6C,0xFA6D,0xFA70,0xFA71,0xFA72,0xFA73,0xFA74,0xFA75,
-    0xFA76,0xFA77,0xFA78,0xFA79,0xFA7A,0xFA7B,0xFA7C,0xFA7D,0xFA7E,0xFA7F,
-    0xFA80,0xFA81,0xFA82,0xFA83,0xFA84,0xFA85,0xFA86,0xFA87,0xFA88,0xFA89,
-    0xFA8A,0xFA8B,0xFA8C,0xFA8D,0xFA8E,0xFA8F,0xFA90,0xFA91,0xFA92,0xFA93,
-    0xFA94,0xFA95,0xFA96,0xFA97,0xFA98,0xFA99,0xFA9A,0xFA9B,0xFA9C,0xFA9D,
-    0xFA9E,0xFA9F,0xFAA0,0xFAA1,0xFAA2,0xFAA3,0xFAA4,0xFAA5,0xFAA6,0xFAA7,
-    0xFAA8,0xFAA9,0xFAAA,0xFAAB,0xFAAC,0xFAAD,0xFAAE,0xFAAF,0xFAB0,0xFAB1,
-    0xFAB2,0xFAB3,0xFAB4,0xFAB5,0xFAB6,0xFAB7,0xFAB8,0xFAB9,0xFABA,0xFABB,
-    0xFABC,0xFABD,0xFABE,0xFABF,0xFAC0,0xFAC1,0xFAC2,0xFAC3,0xFAC4,0xFAC5,
-    0xFAC6,0xFAC7,0xFAC8,0xFAC9,0xFACA,0xFACB,0xFACC,0xFACD,0xFACE,0xFACF,
-    0xFAD0,0xFAD1,0xFAD2,0xFAD3,0xFAD4,0xFAD5,0xFAD6,0xFAD7,0xFAD8,0xFAD9,
-    0xFB1D,0xFB1F,0xFB2A,0xFB2B,0xFB2C,0xFB2D,0xFB2E,0xFB2F,0xFB30,0xFB31,
-    0xFB32,0xFB33,0xFB34,0xFB35,0xFB36,0xFB38,0xFB39,0xFB3A,0xFB3B,0xFB3C,
-    0xFB3E,0xFB40,0xFB41,0xFB43,0xFB44,0xFB46,0xFB47,0xFB48,0xFB49,0xFB4A,
-    0xFB4B,0xFB4C,0xFB4D,0xFB4E,0xFF21,0xFF22,0xFF23,0xFF24,0xFF25,0xFF26,
-    0xFF27,0xFF28,0xFF29,0xFF2A,0xFF2B,0xFF2C,0xFF2D,0xFF2E,0xFF2F,0xFF30,
-    0xFF31,0xFF32,0xFF33,0xFF34,0xFF35,0xFF36,0xFF37,0xFF38,0xFF39,0xFF3A,
-    0x10400,0x10401,0x10402,0x10403,0x10404,0x10405,0x10406,0x10407,0x10408,0x10409,
-    0x1040A,0x1040B,0x1040C,0x1040D,0x1040E,0x1040F,0x10410,0x10411,0x10412,0x10413,
-    0x10414,0x10415,0x10416,0x10417,0x10418,0x10419,0x1041A,0x1041B,0x1041C,0x1041D,
-    0x1041E,0x1041F,0x10420,0x10421,0x10422,0x10423,0x10424,0x10425,0x10426,0x10427,
-    0x104B0,0x104B1,0x104B2,0x104B3,0x104B4,0x104B5,0x104B6,0x104B7,0x104B8,0x104B9,
-    0x104BA,0x104BB,0x104BC,0x104BD,0x104BE,0x104BF,0x104C0,0x104C1,0x104C2,0x104C3,
-    0x104C4,0x104C5,0x104C6,0x104C7,0x104C8,0x104C9,0x104CA,0x104CB,0x104CC,0x104CD,
-    0x104CE,0x104CF,0x104D0,0x104D1,0x104D2,0x104D3,0x10570,0x10571,0x10572,0x10573,
-    0x10574,0x10575,0x10576,0x10577,0x10578,0x10579,0x1057A,0x1057C,0x1057D,0x1057E,
-    0x1057F,0x10580,0x10581,0x10582,0x10583,0x10584,0x10585,0x10586,0x10587,0x10588,
-    0x10589,0x1058A,0x1058C,0x1058D,0x1058E,0x1058F,0x10590,0x10591,0x10592,0x10594,
-    0x10595,0x10C80,0x10C81,0x10C82,0x10C83,0x10C84,0x10C85,0x10C86,0x10C87,0x10C88,
-    0x10C89,0x10C8A,0x10C8B,0x10C8C,0x10C8D,0x10C8E,0x10C8F,0x10C90,0x10C91,0x10C92,
-    0x10C93,0x10C94,0x10C95,0x10C96,0x10C97,0x10C98,0x10C99,0x10C9A,0x10C9B,0x10C9C,
-    0x10C9D,0x10C9E,0x10C9F,0x10CA0,0x10CA1,0x10CA2,0x10CA3,0x10CA4,0x10CA5,0x10CA6,
-    0x10CA7,0x10CA8,0x10CA9,0x10CAA,0x10CAB,0x10CAC,0x10CAD,0x10CAE,0x10CAF,0x10CB0,
-    0x10CB1,0x10CB2,0x1109A,0x1109C,0x110AB,0x1134B,0x1134C,0x114BB,0x114BC,0x114BE,
-    0x115BA,0x115BB,0x118A0,0x118A1,0x118A2,0x118A3,0x118A4,0x118A5,0x118A6,0x118A7,
-    0x118A8,0x118A9,0x118AA,0x118AB,0x118AC,0x118AD,0x118AE,0x118AF,0x118B0,0x118B1,
-    0x118B2,0x118B3,0x118B4,0x118B5,0x118B6,0x118B7,0x118B8,0x118B9,0x118BA,0x118BB,
-    0x118BC,0x118BD,0x118BE,0x118BF,0x11938,0x16E40,0x16E41,0x16E42,0x16E43,0x16E44,
-    0x16E45,0x16E46,0x16E47,0x16E48,0x16E49,0x16E4A,0x16E4B,0x16E4C,0x16E4D,0x16E4E,
-    0x16E4F,0x16E50,0x16E51,0x16E52,0x16E53,0x16E54,0x16E55,0x16E56,0x16E57,0x16E58,
-    0x16E59,0x16E5A,0x16E5B,0x16E5C,0x16E5D,0x16E5E,0x16E5F,0x1D15E,0x1D15F,0x1D160,
-    0x1D161,0x1D162,0x1D163,0x1D164,0x1D1BB,0x1D1BC,0x1D1BD,0x1D1BE,0x1D1BF,0x1D1C0,
-    0x1E900,0x1E901,0x1E902,0x1E903,0x1E904,0x1E905,0x1E906,0x1E907,0x1E908,0x1E909,
-    0x1E90A,0x1E90B,0x1E90C,0x1E90D,0x1E90E,0x1E90F,0x1E910,0x1E911,0x1E912,0x1E913,
-    0x1E914,0x1E915,0x1E916,0x1E917,0x1E918,0x1E919,0x1E91A,0x1E91B,0x1E91C,0x1E91D,
-    0x1E91E,0x1E91F,0x1E920,0x1E921,0x2F800,0x2F801,0x2F802,0x2F803,0x2F804,0x2F805,
-    0x2F806,0x2F807,0x2F808,0x2F809,0x2F80A,0x2F80B,0x2F80C,0x2F80D,0x2F80E,0x2F80F,
-    0x2F810,0x2F811,0x2F812,0x2F813,0x2F814,0x2F815,0x2F816,0x2F817,0x2F818,0x2F819,
-    0x2F81A,0x2F81B,0x2F81C,0x2F81D,0x2F81E,0x2F81F,0x2F820,0x2F821,0x2F822,0x2F823,
-    0x2F824,0x2F825,0x2F826,0x2F827,0x2F828,0x2F829,0x2F82A,0x2F82B,0x2F82C,0x2F82D,
-    0x2F82E,0x2F82F,0x2F830,0x2F831,0x2F832,0x2F833,0x2F834,0x2F835,0x2F836,0x2F837,
-    0x2F838,0x2F839,0x2F83A,0x2F83B,0x2F83C,0x2F83D,0x2F83E,0x2F83F,0x2F840,0x2F841,
-    0x2F842,0x2F843,0x2F844,0x2F845,0x2F846,0x2F847,0x2F848,0x2F849,0x2F84A,0x2F84B,
-    0x2F84C,0x2F84D,0x2F84E,0x2F84F,0x2F850,0x2F851,0x2F852,0x2F853,0x2F854,0x2F855,
-    0x2F856,0x2F857,0x2F858,0x2F859,0x2F85A,0x2F85B,0x2F85C,0x2F85D,0x2F85E,0x2F85F,
-    0x2F860,0x2F861,0x2F862,0x2F863,0x2F864,0x2F865,0x2F866,0x2F867,0x2F868,0x2F869,
-    0x2F86A,0x2F86B,0x2F86C,0x2F86D,0x2F86E,0x2F86F,0x2F870,0x2F871,0x2F872,0x2F873,
-    0x2F874,0x2F875,0x2F876,0x2F877,0x2F878,0x2F879,0x2F87A,0x2F87B,0x2F87C,0x2F87D,
-    0x2F87E,0x2F87F,0x2F880,0x2F881,0x2F882,0x2F883,0x2F884,0x2F885,0x2F886,0x2F887,
-    0x2F888,0x2F889,0x2F88A,0x2F88B,0x2F88C,0x2F88D,0x2F88E,0x2F88F,0x2F890,0x2F891,
-    0x2F892,0x2F893,0x2F894,0x2F895,0x2F896,0x2F897,0x2F898,0x2F899,0x2F89A,0x2F89B,
-    0x2F89C,0x2F89D,0x2F89E,0x2F89F,0x2F8A0,0x2F8A1,0x2F8A2,0x2F8A3,0x2F8A4,0x2F8A5,
-    0x2F8A6,0x2F8A7,0x2F8A8,0x2F8A9,0x2F8AA,0x2F8AB,0x2F8AC,0x2F8AD,0x2F8AE,0x2F8AF,
-    0x2F8B0,0x2F8B1,0x2F8B2,0x2F8B3,0x2F8B4,0x2F8B5,0x2F8B6,0x2F8B7,0x2F8B8,0x2F8B9,
-    0x2F8BA,0x2F8BB,0x2F8BC,0x2F8BD,0x2F8BE,0x2F8BF,0x2F8C0,0x2F8C1,0x2F8C2,0x2F8C3,
-    0x2F8C4,0x2F8C5,0x2F8C6,0x2F8C7,0x2F8C8,0x2F8C9,0x2F8CA,0x2F8CB,0x2F8CC,0x2F8CD,
-    0x2F8CE,0x2F8CF,0x2F8D0,0x2F8D1,0x2F8D2,0x2F8D3,0x2F8D4,0x2F8D5,0x2F8D6,0x2F8D7,
-    0x2F8D8,0x2F8D9,0x2F8DA,0x2F8DB,0x2F8DC,0x2F8DD,0x2F8DE,0x2F8DF,0x2F8E0,0x2F8E1,
-    0x2F8E2,0x2F8E3,0x2F8E4,0x2F8E5,0x2F8E6,0x2F8E7,0x2F8E8,0x2F8E9,0x2F8EA,0x2F8EB,
-    0x2F8EC,0x2F8ED,0x2F8EE,0x2F8EF,0x2F8F0,0x2F8F1,0x2F8F2,0x2F8F3,0x2F8F4,0x2F8F5,
-    0x2F8F6,0x2F8F7,0x2F8F8,0x2F8F9,0x2F8FA,0x2F8FB,0x2F8FC,0x2F8FD,0x2F8FE,0x2F8FF,
-    0x2F900,0x2F901,0x2F902,0x2F903,0x2F904,0x2F905,0x2F906,0x2F907,0x2F908,0x2F909,
-    0x2F90A,0x2F90B,0x2F90C,0x2F90D,0x2F90E,0x2F90F,0x2F910,0x2F911,0x2F912,0x2F913,
-    0x2F914,0x2F915,0x2F916,0x2F917,0x2F918,0x2F919,0x2F91A,0x2F91B,0x2F91C,0x2F91D,
-    0x2F91E,0x2F91F,0x2F920,0x2F921,0x2F922,0x2F923,0x2F924,0x2F925,0x2F926,0x2F927,
-    0x2F928,0x2F929,0x2F92A,0x2F92B,0x2F92C,0x2F92D,0x2F92E,0x2F92F,0x2F930,0x2F931,
-    0x2F932,0x2F933,0x2F934,0x2F935,0x2F936,0x2F937,0x2F938,0x2F939,0x2F93A,0x2F93B,
-    0x2F93C,0x2F93D,0x2F93E,0x2F93F,0x2F940,0x2F941,0x2F942,0x2F943,0x2F944,0x2F945,
-    0x2F946,0x2F947,0x2F948,0x2F949,0x2F94A,0x2F94B,0x2F94C,0x2F94D,0x2F94E,0x2F94F,
-    0x2F950,0x2F951,0x2F952,0x2F953,0x2F954,0x2F955,0x2F956,0x2F957,0x2F958,0x2F959,
-    0x2F95A,0x2F95B,0x2F95C,0x2F95D,0x2F95E,0x2F95F,0x2F960,0x2F961,0x2F962,0x2F963,
-    0x2F964,0x2F965,0x2F966,0x2F967,0x2F968,0x2F969,0x2F96A,0x2F96B,0x2F96C,0x2F96D,
-    0x2F96E,0x2F96F,0x2F970,0x2F971,0x2F972,0x2F973,0x2F974,0x2F975,0x2F976,0x2F977,
-    0x2F978,0x2F979,0x2F97A,0x2F97B,0x2F97C,0x2F97D,0x2F97E,0x2F97F,0x2F980,0x2F981,
-    0x2F982,0x2F983,0x2F984,0x2F985,0x2F986,0x2F987,0x2F988,0x2F989,0x2F98A,0x2F98B,
-    0x2F98C,0x2F98D,0x2F98E,0x2F98F,0x2F990,0x2F991,0x2F992,0x2F993,0x2F994,0x2F995,
-    0x2F996,0x2F997,0x2F998,0x2F999,0x2F99A,0x2F99B,0x2F99C,0x2F99D,0x2F99E,0x2F99F,
-    0x2F9A0,0x2F9A1,0x2F9A2,0x2F9A3,0x2F9A4,0x2F9A5,0x2F9A6,0x2F9A7,0x2F9A8,0x2F9A9,
-    0x2F9AA,0x2F9AB,0x2F9AC,0x2F9AD,0x2F9AE,0x2F9AF,0x2F9B0,0x2F9B1,0x2F9B2,0x2F9B3,
-    0x2F9B4,0x2F9B5,0x2F9B6,0x2F9B7,0x2F9B8,0x2F9B9,0x2F9BA,0x2F9BB,0x2F9BC,0x2F9BD,
-    0x2F9BE,0x2F9BF,0x2F9C0,0x2F9C1,0x2F9C2,0x2F9C3,0x2F9C4,0x2F9C5,0x2F9C6,0x2F9C7,
-    0x2F9C8,0x2F9C9,0x2F9CA,0x2F9CB,0x2F9CC,0x2F9CD,0x2F9CE,0x2F9CF,0x2F9D0,0x2F9D1,
-    0x2F9D2,0x2F9D3,0x2F9D4,0x2F9D5,0x2F9D6,0x2F9D7,0x2F9D8,0x2F9D9,0x2F9DA,0x2F9DB,
-    0x2F9DC,0x2F9DD,0x2F9DE,0x2F9DF,0x2F9E0,0x2F9E1,0x2F9E2,0x2F9E3,0x2F9E4,0x2F9E5,
-    0x2F9E6,0x2F9E7,0x2F9E8,0x2F9E9,0x2F9EA,0x2F9EB,0x2F9EC,0x2F9ED,0x2F9EE,0x2F9EF,
-    0x2F9F0,0x2F9F1,0x2F9F2,0x2F9F3,0x2F9F4,0x2F9F5,0x2F9F6,0x2F9F7,0x2F9F8,0x2F9F9,
-    0x2F9FA,0x2F9FB,0x2F9FC,0x2F9FD,0x2F9FE,0x2F9FF,0x2FA00,0x2FA01,0x2FA02,0x2FA03,
-    0x2FA04,0x2FA05,0x2FA06,0x2FA07,0x2FA08,0x2FA09,0x2FA0A,0x2FA0B,0x2FA0C,0x2FA0D,
-    0x2FA0E,0x2FA0F,0x2FA10,0x2FA11,0x2FA12,0x2FA13,0x2FA14,0x2FA15,0x2FA16,0x2FA17,
-    0x2FA18,0x2FA19,0x2FA1A,0x2FA1B,0x2FA1C,0x2FA1D,
+    0x41,    0x42,    0x43,    0x44,    0x45,    0x46,    0x47,    0x48,    0x49,    0x4A,
+    0x4B,    0x4C,    0x4D,    0x4E,    0x4F,    0x50,    0x51,    0x52,    0x53,    0x54,
+    0x55,    0x56,    0x57,    0x58,    0x59,    0x5A,    0xC0,    0xC1,    0xC2,    0xC3,
+    0xC4,    0xC5,    0xC6,    0xC7,    0xC8,    0xC9,    0xCA,    0xCB,    0xCC,    0xCD,
+    0xCE,    0xCF,    0xD0,    0xD1,    0xD2,    0xD3,    0xD4,    0xD5,    0xD6,    0xD8,
+    0xD9,    0xDA,    0xDB,    0xDC,    0xDD,    0xDE,    0xE0,    0xE1,    0xE2,    0xE3,
+    0xE4,    0xE5,    0xE7,    0xE8,    0xE9,    0xEA,    0xEB,    0xEC,    0xED,    0xEE,
+    0xEF,    0xF1,    0xF2,    0xF3,    0xF4,    0xF5,    0xF6,    0xF9,    0xFA,    0xFB,
+    0xFC,    0xFD,    0xFF,    0x100,   0x101,   0x102,   0x103,   0x104,   0x105,   0x106,
+    0x107,   0x108,   0x109,   0x10A,   0x10B,   0x10C,   0x10D,   0x10E,   0x10F,   0x110,
+    0x112,   0x113,   0x114,   0x115,   0x116,   0x117,   0x118,   0x119,   0x11A,   0x11B,
+    0x11C,   0x11D,   0x11E,   0x11F,   0x120,   0x121,   0x122,   0x123,   0x124,   0x125,
+    0x126,   0x128,   0x129,   0x12A,   0x12B,   0x12C,   0x12D,   0x12E,   0x12F,   0x130,
+    0x132,   0x134,   0x135,   0x136,   0x137,   0x139,   0x13A,   0x13B,   0x13C,   0x13D,
+    0x13E,   0x13F,   0x141,   0x143,   0x144,   0x145,   0x146,   0x147,   0x148,   0x14A,
+    0x14C,   0x14D,   0x14E,   0x14F,   0x150,   0x151,   0x152,   0x154,   0x155,   0x156,
+    0x157,   0x158,   0x159,   0x15A,   0x15B,   0x15C,   0x15D,   0x15E,   0x15F,   0x160,
+    0x161,   0x162,   0x163,   0x164,   0x165,   0x166,   0x168,   0x169,   0x16A,   0x16B,
+    0x16C,   0x16D,   0x16E,   0x16F,   0x170,   0x171,   0x172,   0x173,   0x174,   0x175,
+    0x176,   0x177,   0x178,   0x179,   0x17A,   0x17B,   0x17C,   0x17D,   0x17E,   0x181,
+    0x182,   0x184,   0x186,   0x187,   0x189,   0x18A,   0x18B,   0x18E,   0x18F,   0x190,
+    0x191,   0x193,   0x194,   0x196,   0x197,   0x198,   0x19C,   0x19D,   0x19F,   0x1A0,
+    0x1A1,   0x1A2,   0x1A4,   0x1A6,   0x1A7,   0x1A9,   0x1AC,   0x1AE,   0x1AF,   0x1B0,
+    0x1B1,   0x1B2,   0x1B3,   0x1B5,   0x1B7,   0x1B8,   0x1BC,   0x1C4,   0x1C5,   0x1C7,
+    0x1C8,   0x1CA,   0x1CB,   0x1CD,   0x1CE,   0x1CF,   0x1D0,   0x1D1,   0x1D2,   0x1D3,
+    0x1D4,   0x1D5,   0x1D6,   0x1D7,   0x1D8,   0x1D9,   0x1DA,   0x1DB,   0x1DC,   0x1DE,
+    0x1DF,   0x1E0,   0x1E1,   0x1E2,   0x1E3,   0x1E4,   0x1E6,   0x1E7,   0x1E8,   0x1E9,
+    0x1EA,   0x1EB,   0x1EC,   0x1ED,   0x1EE,   0x1EF,   0x1F0,   0x1F1,   0x1F2,   0x1F4,
+    0x1F5,   0x1F6,   0x1F7,   0x1F8,   0x1F9,   0x1FA,   0x1FB,   0x1FC,   0x1FD,   0x1FE,
+    0x1FF,   0x200,   0x201,   0x202,   0x203,   0x204,   0x205,   0x206,   0x207,   0x208,
+    0x209,   0x20A,   0x20B,   0x20C,   0x20D,   0x20E,   0x20F,   0x210,   0x211,   0x212,
+    0x213,   0x214,   0x215,   0x216,   0x217,   0x218,   0x219,   0x21A,   0x21B,   0x21C,
+    0x21E,   0x21F,   0x220,   0x222,   0x224,   0x226,   0x227,   0x228,   0x229,   0x22A,
+    0x22B,   0x22C,   0x22D,   0x22E,   0x22F,   0x230,   0x231,   0x232,   0x233,   0x23A,
+    0x23B,   0x23D,   0x23E,   0x241,   0x243,   0x244,   0x245,   0x246,   0x248,   0x24A,
+    0x24C,   0x24E,   0x370,   0x372,   0x374,   0x376,   0x37E,   0x37F,   0x385,   0x386,
+    0x387,   0x388,   0x389,   0x38A,   0x38C,   0x38E,   0x38F,   0x390,   0x391,   0x392,
+    0x393,   0x394,   0x395,   0x396,   0x397,   0x398,   0x399,   0x39A,   0x39B,   0x39C,
+    0x39D,   0x39E,   0x39F,   0x3A0,   0x3A1,   0x3A3,   0x3A4,   0x3A5,   0x3A6,   0x3A7,
+    0x3A8,   0x3A9,   0x3AA,   0x3AB,   0x3AC,   0x3AD,   0x3AE,   0x3AF,   0x3B0,   0x3CA,
+    0x3CB,   0x3CC,   0x3CD,   0x3CE,   0x3CF,   0x3D3,   0x3D4,   0x3D8,   0x3DA,   0x3DC,
+    0x3DE,   0x3E0,   0x3E2,   0x3E4,   0x3E6,   0x3E8,   0x3EA,   0x3EC,   0x3EE,   0x3F4,
+    0x3F7,   0x3F9,   0x3FA,   0x3FD,   0x3FE,   0x3FF,   0x400,   0x401,   0x402,   0x403,
+    0x404,   0x405,   0x406,   0x407,   0x408,   0x409,   0x40A,   0x40B,   0x40C,   0x40D,
+    0x40E,   0x40F,   0x410,   0x411,   0x412,   0x413,   0x414,   0x415,   0x416,   0x417,
+    0x418,   0x419,   0x41A,   0x41B,   0x41C,   0x41D,   0x41E,   0x41F,   0x420,   0x421,
+    0x422,   0x423,   0x424,   0x425,   0x426,   0x427,   0x428,   0x429,   0x42A,   0x42B,
+    0x42C,   0x42D,   0x42E,   0x42F,   0x439,   0x450,   0x451,   0x453,   0x457,   0x45C,
+    0x45D,   0x45E,   0x460,   0x462,   0x464,   0x466,   0x468,   0x46A,   0x46C,   0x46E,
+    0x470,   0x472,   0x474,   0x476,   0x477,   0x478,   0x47A,   0x47C,   0x47E,   0x480,
+    0x48A,   0x48C,   0x48E,   0x490,   0x492,   0x494,   0x496,   0x498,   0x49A,   0x49C,
+    0x49E,   0x4A0,   0x4A2,   0x4A4,   0x4A6,   0x4A8,   0x4AA,   0x4AC,   0x4AE,   0x4B0,
+    0x4B2,   0x4B4,   0x4B6,   0x4B8,   0x4BA,   0x4BC,   0x4BE,   0x4C0,   0x4C1,   0x4C2,
+    0x4C3,   0x4C5,   0x4C7,   0x4C9,   0x4CB,   0x4CD,   0x4D0,   0x4D1,   0x4D2,   0x4D3,
+    0x4D4,   0x4D6,   0x4D7,   0x4D8,   0x4DA,   0x4DB,   0x4DC,   0x4DD,   0x4DE,   0x4DF,
+    0x4E0,   0x4E2,   0x4E3,   0x4E4,   0x4E5,   0x4E6,   0x4E7,   0x4E8,   0x4EA,   0x4EB,
+    0x4EC,   0x4ED,   0x4EE,   0x4EF,   0x4F0,   0x4F1,   0x4F2,   0x4F3,   0x4F4,   0x4F5,
+    0x4F6,   0x4F8,   0x4F9,   0x4FA,   0x4FC,   0x4FE,   0x500,   0x502,   0x504,   0x506,
+    0x508,   0x50A,   0x50C,   0x50E,   0x510,   0x512,   0x514,   0x516,   0x518,   0x51A,
+    0x51C,   0x51E,   0x520,   0x522,   0x524,   0x526,   0x528,   0x52A,   0x52C,   0x52E,
+    0x531,   0x532,   0x533,   0x534,   0x535,   0x536,   0x537,   0x538,   0x539,   0x53A,
+    0x53B,   0x53C,   0x53D,   0x53E,   0x53F,   0x540,   0x541,   0x542,   0x543,   0x544,
+    0x545,   0x546,   0x547,   0x548,   0x549,   0x54A,   0x54B,   0x54C,   0x54D,   0x54E,
+    0x54F,   0x550,   0x551,   0x552,   0x553,   0x554,   0x555,   0x556,   0x622,   0x623,
+    0x624,   0x625,   0x626,   0x6C0,   0x6C2,   0x6D3,   0x929,   0x931,   0x934,   0x958,
+    0x959,   0x95A,   0x95B,   0x95C,   0x95D,   0x95E,   0x95F,   0x9CB,   0x9CC,   0x9DC,
+    0x9DD,   0x9DF,   0xA33,   0xA36,   0xA59,   0xA5A,   0xA5B,   0xA5E,   0xB48,   0xB4B,
+    0xB4C,   0xB5C,   0xB5D,   0xB94,   0xBCA,   0xBCB,   0xBCC,   0xCC0,   0xCC7,   0xCC8,
+    0xCCA,   0xCCB,   0xD4A,   0xD4B,   0xD4C,   0xDDA,   0xDDC,   0xDDD,   0xDDE,   0xF43,
+    0xF4D,   0xF52,   0xF57,   0xF5C,   0xF69,   0x1026,  0x10A0,  0x10A1,  0x10A2,  0x10A3,
+    0x10A4,  0x10A5,  0x10A6,  0x10A7,  0x10A8,  0x10A9,  0x10AA,  0x10AB,  0x10AC,  0x10AD,
+    0x10AE,  0x10AF,  0x10B0,  0x10B1,  0x10B2,  0x10B3,  0x10B4,  0x10B5,  0x10B6,  0x10B7,
+    0x10B8,  0x10B9,  0x10BA,  0x10BB,  0x10BC,  0x10BD,  0x10BE,  0x10BF,  0x10C0,  0x10C1,
+    0x10C2,  0x10C3,  0x10C4,  0x10C5,  0x10C7,  0x10CD,  0x13A0,  0x13A1,  0x13A2,  0x13A3,
+    0x13A4,  0x13A5,  0x13A6,  0x13A7,  0x13A8,  0x13A9,  0x13AA,  0x13AB,  0x13AC,  0x13AD,
+    0x13AE,  0x13AF,  0x13B0,  0x13B1,  0x13B2,  0x13B3,  0x13B4,  0x13B5,  0x13B6,  0x13B7,
+    0x13B8,  0x13B9,  0x13BA,  0x13BB,  0x13BC,  0x13BD,  0x13BE,  0x13BF,  0x13C0,  0x13C1,
+    0x13C2,  0x13C3,  0x13C4,  0x13C5,  0x13C6,  0x13C7,  0x13C8,  0x13C9,  0x13CA,  0x13CB,
+    0x13CC,  0x13CD,  0x13CE,  0x13CF,  0x13D0,  0x13D1,  0x13D2,  0x13D3,  0x13D4,  0x13D5,
+    0x13D6,  0x13D7,  0x13D8,  0x13D9,  0x13DA,  0x13DB,  0x13DC,  0x13DD,  0x13DE,  0x13DF,
+    0x13E0,  0x13E1,  0x13E2,  0x13E3,  0x13E4,  0x13E5,  0x13E6,  0x13E7,  0x13E8,  0x13E9,
+    0x13EA,  0x13EB,  0x13EC,  0x13ED,  0x13EE,  0x13EF,  0x13F0,  0x13F1,  0x13F2,  0x13F3,
+    0x13F4,  0x13F5,  0x1B06,  0x1B08,  0x1B0A,  0x1B0C,  0x1B0E,  0x1B12,  0x1B3B,  0x1B3D,
+    0x1B40,  0x1B41,  0x1B43,  0x1C90,  0x1C91,  0x1C92,  0x1C93,  0x1C94,  0x1C95,  0x1C96,
+    0x1C97,  0x1C98,  0x1C99,  0x1C9A,  0x1C9B,  0x1C9C,  0x1C9D,  0x1C9E,  0x1C9F,  0x1CA0,
+    0x1CA1,  0x1CA2,  0x1CA3,  0x1CA4,  0x1CA5,  0x1CA6,  0x1CA7,  0x1CA8,  0x1CA9,  0x1CAA,
+    0x1CAB,  0x1CAC,  0x1CAD,  0x1CAE,  0x1CAF,  0x1CB0,  0x1CB1,  0x1CB2,  0x1CB3,  0x1CB4,
+    0x1CB5,  0x1CB6,  0x1CB7,  0x1CB8,  0x1CB9,  0x1CBA,  0x1CBD,  0x1CBE,  0x1CBF,  0x1E00,
+    0x1E01,  0x1E02,  0x1E03,  0x1E04,  0x1E05,  0x1E06,  0x1E07,  0x1E08,  0x1E09,  0x1E0A,
+    0x1E0B,  0x1E0C,  0x1E0D,  0x1E0E,  0x1E0F,  0x1E10,  0x1E11,  0x1E12,  0x1E13,  0x1E14,
+    0x1E15,  0x1E16,  0x1E17,  0x1E18,  0x1E19,  0x1E1A,  0x1E1B,  0x1E1C,  0x1E1D,  0x1E1E,
+    0x1E1F,  0x1E20,  0x1E21,  0x1E22,  0x1E23,  0x1E24,  0x1E25,  0x1E26,  0x1E27,  0x1E28,
+    0x1E29,  0x1E2A,  0x1E2B,  0x1E2C,  0x1E2D,  0x1E2E,  0x1E2F,  0x1E30,  0x1E31,  0x1E32,
+    0x1E33,  0x1E34,  0x1E35,  0x1E36,  0x1E37,  0x1E38,  0x1E39,  0x1E3A,  0x1E3B,  0x1E3C,
+    0x1E3D,  0x1E3E,  0x1E3F,  0x1E40,  0x1E41,  0x1E42,  0x1E43,  0x1E44,  0x1E45,  0x1E46,
+    0x1E47,  0x1E48,  0x1E49,  0x1E4A,  0x1E4B,  0x1E4C,  0x1E4D,  0x1E4E,  0x1E4F,  0x1E50,
+    0x1E51,  0x1E52,  0x1E53,  0x1E54,  0x1E55,  0x1E56,  0x1E57,  0x1E58,  0x1E59,  0x1E5A,
+    0x1E5B,  0x1E5C,  0x1E5D,  0x1E5E,  0x1E5F,  0x1E60,  0x1E61,  0x1E62,  0x1E63,  0x1E64,
+    0x1E65,  0x1E66,  0x1E67,  0x1E68,  0x1E69,  0x1E6A,  0x1E6B,  0x1E6C,  0x1E6D,  0x1E6E,
+    0x1E6F,  0x1E70,  0x1E71,  0x1E72,  0x1E73,  0x1E74,  0x1E75,  0x1E76,  0x1E77,  0x1E78,
+    0x1E79,  0x1E7A,  0x1E7B,  0x1E7C,  0x1E7D,  0x1E7E,  0x1E7F,  0x1E80,  0x1E81,  0x1E82,
+    0x1E83,  0x1E84,  0x1E85,  0x1E86,  0x1E87,  0x1E88,  0x1E89,  0x1E8A,  0x1E8B,  0x1E8C,
+    0x1E8D,  0x1E8E,  0x1E8F,  0x1E90,  0x1E91,  0x1E92,  0x1E93,  0x1E94,  0x1E95,  0x1E96,
+    0x1E97,  0x1E98,  0x1E99,  0x1E9B,  0x1E9E,  0x1EA0,  0x1EA1,  0x1EA2,  0x1EA3,  0x1EA4,
+    0x1EA5,  0x1EA6,  0x1EA7,  0x1EA8,  0x1EA9,  0x1EAA,  0x1EAB,  0x1EAC,  0x1EAD,  0x1EAE,
+    0x1EAF,  0x1EB0,  0x1EB1,  0x1EB2,  0x1EB3,  0x1EB4,  0x1EB5,  0x1EB6,  0x1EB7,  0x1EB8,
+    0x1EB9,  0x1EBA,  0x1EBB,  0x1EBC,  0x1EBD,  0x1EBE,  0x1EBF,  0x1EC0,  0x1EC1,  0x1EC2,
+    0x1EC3,  0x1EC4,  0x1EC5,  0x1EC6,  0x1EC7,  0x1EC8,  0x1EC9,  0x1ECA,  0x1ECB,  0x1ECC,
+    0x1ECD,  0x1ECE,  0x1ECF,  0x1ED0,  0x1ED1,  0x1ED2,  0x1ED3,  0x1ED4,  0x1ED5,  0x1ED6,
+    0x1ED7,  0x1ED8,  0x1ED9,  0x1EDA,  0x1EDB,  0x1EDC,  0x1EDD,  0x1EDE,  0x1EDF,  0x1EE0,
+    0x1EE1,  0x1EE2,  0x1EE3,  0x1EE4,  0x1EE5,  0x1EE6,  0x1EE7,  0x1EE8,  0x1EE9,  0x1EEA,
+    0x1EEB,  0x1EEC,  0x1EED,  0x1EEE,  0x1EEF,  0x1EF0,  0x1EF1,  0x1EF2,  0x1EF3,  0x1EF4,
+    0x1EF5,  0x1EF6,  0x1EF7,  0x1EF8,  0x1EF9,  0x1EFA,  0x1EFC,  0x1EFE,  0x1F00,  0x1F01,
+    0x1F02,  0x1F03,  0x1F04,  0x1F05,  0x1F06,  0x1F07,  0x1F08,  0x1F09,  0x1F0A,  0x1F0B,
+    0x1F0C,  0x1F0D,  0x1F0E,  0x1F0F,  0x1F10,  0x1F11,  0x1F12,  0x1F13,  0x1F14,  0x1F15,
+    0x1F18,  0x1F19,  0x1F1A,  0x1F1B,  0x1F1C,  0x1F1D,  0x1F20,  0x1F21,  0x1F22,  0x1F23,
+    0x1F24,  0x1F25,  0x1F26,  0x1F27,  0x1F28,  0x1F29,  0x1F2A,  0x1F2B,  0x1F2C,  0x1F2D,
+    0x1F2E,  0x1F2F,  0x1F30,  0x1F31,  0x1F32,  0x1F33,  0x1F34,  0x1F35,  0x1F36,  0x1F37,
+    0x1F38,  0x1F39,  0x1F3A,  0x1F3B,  0x1F3C,  0x1F3D,  0x1F3E,  0x1F3F,  0x1F40,  0x1F41,
+    0x1F42,  0x1F43,  0x1F44,  0x1F45,  0x1F48,  0x1F49,  0x1F4A,  0x1F4B,  0x1F4C,  0x1F4D,
+    0x1F50,  0x1F51,  0x1F52,  0x1F53,  0x1F54,  0x1F55,  0x1F56,  0x1F57,  0x1F59,  0x1F5B,
+    0x1F5D,  0x1F5F,  0x1F60,  0x1F61,  0x1F62,  0x1F63,  0x1F64,  0x1F65,  0x1F66,  0x1F67,
+    0x1F68,  0x1F69,  0x1F6A,  0x1F6B,  0x1F6C,  0x1F6D,  0x1F6E,  0x1F6F,  0x1F70,  0x1F71,
+    0x1F72,  0x1F73,  0x1F74,  0x1F75,  0x1F76,  0x1F77,  0x1F78,  0x1F79,  0x1F7A,  0x1F7B,
+    0x1F7C,  0x1F7D,  0x1F80,  0x1F81,  0x1F82,  0x1F83,  0x1F84,  0x1F85,  0x1F86,  0x1F87,
+    0x1F88,  0x1F89,  0x1F8A,  0x1F8B,  0x1F8C,  0x1F8D,  0x1F8E,  0x1F8F,  0x1F90,  0x1F91,
+    0x1F92,  0x1F93,  0x1F94,  0x1F95,  0x1F96,  0x1F97,  0x1F98,  0x1F99,  0x1F9A,  0x1F9B,
+    0x1F9C,  0x1F9D,  0x1F9E,  0x1F9F,  0x1FA0,  0x1FA1,  0x1FA2,  0x1FA3,  0x1FA4,  0x1FA5,
+    0x1FA6,  0x1FA7,  0x1FA8,  0x1FA9,  0x1FAA,  0x1FAB,  0x1FAC,  0x1FAD,  0x1FAE,  0x1FAF,
+    0x1FB0,  0x1FB1,  0x1FB2,  0x1FB3,  0x1FB4,  0x1FB6,  0x1FB7,  0x1FB8,  0x1FB9,  0x1FBA,
+    0x1FBB,  0x1FBC,  0x1FBE,  0x1FC1,  0x1FC2,  0x1FC3,  0x1FC4,  0x1FC6,  0x1FC7,  0x1FC8,
+    0x1FC9,  0x1FCA,  0x1FCB,  0x1FCC,  0x1FCD,  0x1FCE,  0x1FCF,  0x1FD0,  0x1FD1,  0x1FD2,
+    0x1FD3,  0x1FD6,  0x1FD7,  0x1FD8,  0x1FD9,  0x1FDA,  0x1FDB,  0x1FDD,  0x1FDE,  0x1FDF,
+    0x1FE0,  0x1FE1,  0x1FE2,  0x1FE3,  0x1FE4,  0x1FE5,  0x1FE6,  0x1FE7,  0x1FE8,  0x1FE9,
+    0x1FEA,  0x1FEB,  0x1FEC,  0x1FED,  0x1FEE,  0x1FEF,  0x1FF2,  0x1FF3,  0x1FF4,  0x1FF6,
+    0x1FF7,  0x1FF8,  0x1FF9,  0x1FFA,  0x1FFB,  0x1FFC,  0x1FFD,  0x2000,  0x2001,  0x2126,
+    0x212A,  0x212B,  0x2132,  0x2160,  0x2161,  0x2162,  0x2163,  0x2164,  0x2165,  0x2166,
+    0x2167,  0x2168,  0x2169,  0x216A,  0x216B,  0x216C,  0x216D,  0x216E,  0x216F,  0x2183,
+    0x219A,  0x219B,  0x21AE,  0x21CD,  0x21CE,  0x21CF,  0x2204,  0x2209,  0x220C,  0x2224,
+    0x2226,  0x2241,  0x2244,  0x2247,  0x2249,  0x2260,  0x2262,  0x226D,  0x226E,  0x226F,
+    0x2270,  0x2271,  0x2274,  0x2275,  0x2278,  0x2279,  0x2280,  0x2281,  0x2284,  0x2285,
+    0x2288,  0x2289,  0x22AC,  0x22AD,  0x22AE,  0x22AF,  0x22E0,  0x22E1,  0x22E2,  0x22E3,
+    0x22EA,  0x22EB,  0x22EC,  0x22ED,  0x2329,  0x232A,  0x24B6,  0x24B7,  0x24B8,  0x24B9,
+    0x24BA,  0x24BB,  0x24BC,  0x24BD,  0x24BE,  0x24BF,  0x24C0,  0x24C1,  0x24C2,  0x24C3,
+    0x24C4,  0x24C5,  0x24C6,  0x24C7,  0x24C8,  0x24C9,  0x24CA,  0x24CB,  0x24CC,  0x24CD,
+    0x24CE,  0x24CF,  0x2ADC,  0x2C00,  0x2C01,  0x2C02,  0x2C03,  0x2C04,  0x2C05,  0x2C06,
+    0x2C07,  0x2C08,  0x2C09,  0x2C0A,  0x2C0B,  0x2C0C,  0x2C0D,  0x2C0E,  0x2C0F,  0x2C10,
+    0x2C11,  0x2C12,  0x2C13,  0x2C14,  0x2C15,  0x2C16,  0x2C17,  0x2C18,  0x2C19,  0x2C1A,
+    0x2C1B,  0x2C1C,  0x2C1D,  0x2C1E,  0x2C1F,  0x2C20,  0x2C21,  0x2C22,  0x2C23,  0x2C24,
+    0x2C25,  0x2C26,  0x2C27,  0x2C28,  0x2C29,  0x2C2A,  0x2C2B,  0x2C2C,  0x2C2D,  0x2C2E,
+    0x2C2F,  0x2C60,  0x2C62,  0x2C63,  0x2C64,  0x2C67,  0x2C69,  0x2C6B,  0x2C6D,  0x2C6E,
+    0x2C6F,  0x2C70,  0x2C72,  0x2C75,  0x2C7E,  0x2C7F,  0x2C80,  0x2C82,  0x2C84,  0x2C86,
+    0x2C88,  0x2C8A,  0x2C8C,  0x2C8E,  0x2C90,  0x2C92,  0x2C94,  0x2C96,  0x2C98,  0x2C9A,
+    0x2C9C,  0x2C9E,  0x2CA0,  0x2CA2,  0x2CA4,  0x2CA6,  0x2CA8,  0x2CAA,  0x2CAC,  0x2CAE,
+    0x2CB0,  0x2CB2,  0x2CB4,  0x2CB6,  0x2CB8,  0x2CBA,  0x2CBC,  0x2CBE,  0x2CC0,  0x2CC2,
+    0x2CC4,  0x2CC6,  0x2CC8,  0x2CCA,  0x2CCC,  0x2CCE,  0x2CD0,  0x2CD2,  0x2CD4,  0x2CD6,
+    0x2CD8,  0x2CDA,  0x2CDC,  0x2CDE,  0x2CE0,  0x2CE2,  0x2CEB,  0x2CED,  0x2CF2,  0x304C,
+    0x304E,  0x3050,  0x3052,  0x3054,  0x3056,  0x3058,  0x305A,  0x305C,  0x305E,  0x3060,
+    0x3062,  0x3065,  0x3067,  0x3069,  0x3070,  0x3071,  0x3073,  0x3074,  0x3076,  0x3077,
+    0x3079,  0x307A,  0x307C,  0x307D,  0x3094,  0x309E,  0x30AC,  0x30AE,  0x30B0,  0x30B2,
+    0x30B4,  0x30B6,  0x30B8,  0x30BA,  0x30BC,  0x30BE,  0x30C0,  0x30C2,  0x30C5,  0x30C7,
+    0x30C9,  0x30D0,  0x30D1,  0x30D3,  0x30D4,  0x30D6,  0x30D7,  0x30D9,  0x30DA,  0x30DC,
+    0x30DD,  0x30F4,  0x30F7,  0x30F8,  0x30F9,  0x30FA,  0x30FE,  0xA640,  0xA642,  0xA644,
+    0xA646,  0xA648,  0xA64A,  0xA64C,  0xA64E,  0xA650,  0xA652,  0xA654,  0xA656,  0xA658,
+    0xA65A,  0xA65C,  0xA65E,  0xA660,  0xA662,  0xA664,  0xA666,  0xA668,  0xA66A,  0xA66C,
+    0xA680,  0xA682,  0xA684,  0xA686,  0xA688,  0xA68A,  0xA68C,  0xA68E,  0xA690,  0xA692,
+    0xA694,  0xA696,  0xA698,  0xA69A,  0xA722,  0xA724,  0xA726,  0xA728,  0xA72A,  0xA72C,
+    0xA72E,  0xA732,  0xA734,  0xA736,  0xA738,  0xA73A,  0xA73C,  0xA73E,  0xA740,  0xA742,
+    0xA744,  0xA746,  0xA748,  0xA74A,  0xA74C,  0xA74E,  0xA750,  0xA752,  0xA754,  0xA756,
+    0xA758,  0xA75A,  0xA75C,  0xA75E,  0xA760,  0xA762,  0xA764,  0xA766,  0xA768,  0xA76A,
+    0xA76C,  0xA76E,  0xA779,  0xA77B,  0xA77D,  0xA77E,  0xA780,  0xA782,  0xA784,  0xA786,
+    0xA78B,  0xA78D,  0xA790,  0xA792,  0xA796,  0xA798,  0xA79A,  0xA79C,  0xA79E,  0xA7A0,
+    0xA7A2,  0xA7A4,  0xA7A6,  0xA7A8,  0xA7AA,  0xA7AB,  0xA7AC,  0xA7AD,  0xA7AE,  0xA7B0,
+    0xA7B1,  0xA7B2,  0xA7B3,  0xA7B4,  0xA7B6,  0xA7B8,  0xA7BA,  0xA7BC,  0xA7BE,  0xA7C0,
+    0xA7C2,  0xA7C4,  0xA7C5,  0xA7C6,  0xA7C7,  0xA7C9,  0xA7D0,  0xA7D6,  0xA7D8,  0xA7F5,
+    0xF900,  0xF901,  0xF902,  0xF903,  0xF904,  0xF905,  0xF906,  0xF907,  0xF908,  0xF909,
+    0xF90A,  0xF90B,  0xF90C,  0xF90D,  0xF90E,  0xF90F,  0xF910,  0xF911,  0xF912,  0xF913,
+    0xF914,  0xF915,  0xF916,  0xF917,  0xF918,  0xF919,  0xF91A,  0xF91B,  0xF91C,  0xF91D,
+    0xF91E,  0xF91F,  0xF920,  0xF921,  0xF922,  0xF923,  0xF924,  0xF925,  0xF926,  0xF927,
+    0xF928,  0xF929,  0xF92A,  0xF92B,  0xF92C,  0xF92D,  0xF92E,  0xF92F,  0xF930,  0xF931,
+    0xF932,  0xF933,  0xF934,  0xF935,  0xF936,  0xF937,  0xF938,  0xF939,  0xF93A,  0xF93B,
+    0xF93C,  0xF93D,  0xF93E,  0xF93F,  0xF940,  0xF941,  0xF942,  0xF943,  0xF944,  0xF945,
+    0xF946,  0xF947,  0xF948,  0xF949,  0xF94A,  0xF94B,  0xF94C,  0xF94D,  0xF94E,  0xF94F,
+    0xF950,  0xF951,  0xF952,  0xF953,  0xF954,  0xF955,  0xF956,  0xF957,  0xF958,  0xF959,
+    0xF95A,  0xF95B,  0xF95C,  0xF95D,  0xF95E,  0xF95F,  0xF960,  0xF961,  0xF962,  0xF963,
+    0xF964,  0xF965,  0xF966,  0xF967,  0xF968,  0xF969,  0xF96A,  0xF96B,  0xF96C,  0xF96D,
+    0xF96E,  0xF96F,  0xF970,  0xF971,  0xF972,  0xF973,  0xF974,  0xF975,  0xF976,  0xF977,
+    0xF978,  0xF979,  0xF97A,  0xF97B,  0xF97C,  0xF97D,  0xF97E,  0xF97F,  0xF980,  0xF981,
+    0xF982,  0xF983,  0xF984,  0xF985,  0xF986,  0xF987,  0xF988,  0xF989,  0xF98A,  0xF98B,
+    0xF98C,  0xF98D,  0xF98E,  0xF98F,  0xF990,  0xF991,  0xF992,  0xF993,  0xF994,  0xF995,
+    0xF996,  0xF997,  0xF998,  0xF999,  0xF99A,  0xF99B,  0xF99C,  0xF99D,  0xF99E,  0xF99F,
+    0xF9A0,  0xF9A1,  0xF9A2,  0xF9A3,  0xF9A4,  0xF9A5,  0xF9A6,  0xF9A7,  0xF9A8,  0xF9A9,
+    0xF9AA,  0xF9AB,  0xF9AC,  0xF9AD,  0xF9AE,  0xF9AF,  0xF9B0,  0xF9B1,  0xF9B2,  0xF9B3,
+    0xF9B4,  0xF9B5,  0xF9B6,  0xF9B7,  0xF9B8,  0xF9B9,  0xF9BA,  0xF9BB,  0xF9BC,  0xF9BD,
+    0xF9BE,  0xF9BF,  0xF9C0,  0xF9C1,  0xF9C2,  0xF9C3,  0xF9C4,  0xF9C5,  0xF9C6,  0xF9C7,
+    0xF9C8,  0xF9C9,  0xF9CA,  0xF9CB,  0xF9CC,  0xF9CD,  0xF9CE,  0xF9CF,  0xF9D0,  0xF9D1,
+    0xF9D2,  0xF9D3,  0xF9D4,  0xF9D5,  0xF9D6,  0xF9D7,  0xF9D8,  0xF9D9,  0xF9DA,  0xF9DB,
+    0xF9DC,  0xF9DD,  0xF9DE,  0xF9DF,  0xF9E0,  0xF9E1,  0xF9E2,  0xF9E3,  0xF9E4,  0xF9E5,
+    0xF9E6,  0xF9E7,  0xF9E8,  0xF9E9,  0xF9EA,  0xF9EB,  0xF9EC,  0xF9ED,  0xF9EE,  0xF9EF,
+    0xF9F0,  0xF9F1,  0xF9F2,  0xF9F3,  0xF9F4,  0xF9F5,  0xF9F6,  0xF9F7,  0xF9F8,  0xF9F9,
+    0xF9FA,  0xF9FB,  0xF9FC,  0xF9FD,  0xF9FE,  0xF9FF,  0xFA00,  0xFA01,  0xFA02,  0xFA03,
+    0xFA04,  0xFA05,  0xFA06,  0xFA07,  0xFA08,  0xFA09,  0xFA0A,  0xFA0B,  0xFA0C,  0xFA0D,
+    0xFA10,  0xFA12,  0xFA15,  0xFA16,  0xFA17,  0xFA18,  0xFA19,  0xFA1A,  0xFA1B,  0xFA1C,
+    0xFA1D,  0xFA1E,  0xFA20,  0xFA22,  0xFA25,  0xFA26,  0xFA2A,  0xFA2B,  0xFA2C,  0xFA2D,
+    0xFA2E,  0xFA2F,  0xFA30,  0xFA31,  0xFA32,  0xFA33,  0xFA34,  0xFA35,  0xFA36,  0xFA37,
+    0xFA38,  0xFA39,  0xFA3A,  0xFA3B,  0xFA3C,  0xFA3D,  0xFA3E,  0xFA3F,  0xFA40,  0xFA41,
+    0xFA42,  0xFA43,  0xFA44,  0xFA45,  0xFA46,  0xFA47,  0xFA48,  0xFA49,  0xFA4A,  0xFA4B,
+    0xFA4C,  0xFA4D,  0xFA4E,  0xFA4F,  0xFA50,  0xFA51,  0xFA52,  0xFA53,  0xFA54,  0xFA55,
+    0xFA56,  0xFA57,  0xFA58,  0xFA59,  0xFA5A,  0xFA5B,  0xFA5C,  0xFA5D,  0xFA5E,  0xFA5F,
+    0xFA60,  0xFA61,  0xFA62,  0xFA63,  0xFA64,  0xFA65,  0xFA66,  0xFA67,  0xFA68,  0xFA69,
+    0xFA6A,  0xFA6B,  0xFA6C,  0xFA6D,  0xFA70,  0xFA71,  0xFA72,  0xFA73,  0xFA74,  0xFA75,
+    0xFA76,  0xFA77,  0xFA78,  0xFA79,  0xFA7A,  0xFA7B,  0xFA7C,  0xFA7D,  0xFA7E,  0xFA7F,
+    0xFA80,  0xFA81,  0xFA82,  0xFA83,  0xFA84,  0xFA85,  0xFA86,  0xFA87,  0xFA88,  0xFA89,
+    0xFA8A,  0xFA8B,  0xFA8C,  0xFA8D,  0xFA8E,  0xFA8F,  0xFA90,  0xFA91,  0xFA92,  0xFA93,
+    0xFA94,  0xFA95,  0xFA96,  0xFA97,  0xFA98,  0xFA99,  0xFA9A,  0xFA9B,  0xFA9C,  0xFA9D,
+    0xFA9E,  0xFA9F,  0xFAA0,  0xFAA1,  0xFAA2,  0xFAA3,  0xFAA4,  0xFAA5,  0xFAA6,  0xFAA7,
+    0xFAA8,  0xFAA9,  0xFAAA,  0xFAAB,  0xFAAC,  0xFAAD,  0xFAAE,  0xFAAF,  0xFAB0,  0xFAB1,
+    0xFAB2,  0xFAB3,  0xFAB4,  0xFAB5,  0xFAB6,  0xFAB7,  0xFAB8,  0xFAB9,  0xFABA,  0xFABB,
+    0xFABC,  0xFABD,  0xFABE,  0xFABF,  0xFAC0,  0xFAC1,  0xFAC2,  0xFAC3,  0xFAC4,  0xFAC5,
+    0xFAC6,  0xFAC7,  0xFAC8,  0xFAC9,  0xFACA,  0xFACB,  0xFACC,  0xFACD,  0xFACE,  0xFACF,
+    0xFAD0,  0xFAD1,  0xFAD2,  0xFAD3,  0xFAD4,  0xFAD5,  0xFAD6,  0xFAD7,  0xFAD8,  0xFAD9,
+    0xFB1D,  0xFB1F,  0xFB2A,  0xFB2B,  0xFB2C,  0xFB2D,  0xFB2E,  0xFB2F,  0xFB30,  0xFB31,
+    0xFB32,  0xFB33,  0xFB34,  0xFB35,  0xFB36,  0xFB38,  0xFB39,  0xFB3A,  0xFB3B,  0xFB3C,
+    0xFB3E,  0xFB40,  0xFB41,  0xFB43,  0xFB44,  0xFB46,  0xFB47,  0xFB48,  0xFB49,  0xFB4A,
+    0xFB4B,  0xFB4C,  0xFB4D,  0xFB4E,  0xFF21,  0xFF22,  0xFF23,  0xFF24,  0xFF25,  0xFF26,
+    0xFF27,  0xFF28,  0xFF29,  0xFF2A,  0xFF2B,  0xFF2C,  0xFF2D,  0xFF2E,  0xFF2F,  0xFF30,
+    0xFF31,  0xFF32,  0xFF33,  0xFF34,  0xFF35,  0xFF36,  0xFF37,  0xFF38,  0xFF39,  0xFF3A,
+    0x10400, 0x10401, 0x10402, 0x10403, 0x10404, 0x10405, 0x10406, 0x10407, 0x10408, 0x10409,
+    0x1040A, 0x1040B, 0x1040C, 0x1040D, 0x1040E, 0x1040F, 0x10410, 0x10411, 0x10412, 0x10413,
+    0x10414, 0x10415, 0x10416, 0x10417, 0x10418, 0x10419, 0x1041A, 0x1041B, 0x1041C, 0x1041D,
+    0x1041E, 0x1041F, 0x10420, 0x10421, 0x10422, 0x10423, 0x10424, 0x10425, 0x10426, 0x10427,
+    0x104B0, 0x104B1, 0x104B2, 0x104B3, 0x104B4, 0x104B5, 0x104B6, 0x104B7, 0x104B8, 0x104B9,
+    0x104BA, 0x104BB, 0x104BC, 0x104BD, 0x104BE, 0x104BF, 0x104C0, 0x104C1, 0x104C2, 0x104C3,
+    0x104C4, 0x104C5, 0x104C6, 0x104C7, 0x104C8, 0x104C9, 0x104CA, 0x104CB, 0x104CC, 0x104CD,
+    0x104CE, 0x104CF, 0x104D0, 0x104D1, 0x104D2, 0x104D3, 0x10570, 0x10571, 0x10572, 0x10573,
+    0x10574, 0x10575, 0x10576, 0x10577, 0x10578, 0x10579, 0x1057A, 0x1057C, 0x1057D, 0x1057E,
+    0x1057F, 0x10580, 0x10581, 0x10582, 0x10583, 0x10584, 0x10585, 0x10586, 0x10587, 0x10588,
+    0x10589, 0x1058A, 0x1058C, 0x1058D, 0x1058E, 0x1058F, 0x10590, 0x10591, 0x10592, 0x10594,
+    0x10595, 0x10C80, 0x10C81, 0x10C82, 0x10C83, 0x10C84, 0x10C85, 0x10C86, 0x10C87, 0x10C88,
+    0x10C89, 0x10C8A, 0x10C8B, 0x10C8C, 0x10C8D, 0x10C8E, 0x10C8F, 0x10C90, 0x10C91, 0x10C92,
+    0x10C93, 0x10C94, 0x10C95, 0x10C96, 0x10C97, 0x10C98, 0x10C99, 0x10C9A, 0x10C9B, 0x10C9C,
+    0x10C9D, 0x10C9E, 0x10C9F, 0x10CA0, 0x10CA1, 0x10CA2, 0x10CA3, 0x10CA4, 0x10CA5, 0x10CA6,
+    0x10CA7, 0x10CA8, 0x10CA9, 0x10CAA, 0x10CAB, 0x10CAC, 0x10CAD, 0x10CAE, 0x10CAF, 0x10CB0,
+    0x10CB1, 0x10CB2, 0x1109A, 0x1109C, 0x110AB, 0x1134B, 0x1134C, 0x114BB, 0x114BC, 0x114BE,
+    0x115BA, 0x115BB, 0x118A0, 0x118A1, 0x118A2, 0x118A3, 0x118A4, 0x118A5, 0x118A6, 0x118A7,
+    0x118A8, 0x118A9, 0x118AA, 0x118AB, 0x118AC, 0x118AD, 0x118AE, 0x118AF, 0x118B0, 0x118B1,
+    0x118B2, 0x118B3, 0x118B4, 0x118B5, 0x118B6, 0x118B7, 0x118B8, 0x118B9, 0x118BA, 0x118BB,
+    0x118BC, 0x118BD, 0x118BE, 0x118BF, 0x11938, 0x16E40, 0x16E41, 0x16E42, 0x16E43, 0x16E44,
+    0x16E45, 0x16E46, 0x16E47, 0x16E48, 0x16E49, 0x16E4A, 0x16E4B, 0x16E4C, 0x16E4D, 0x16E4E,
+    0x16E4F, 0x16E50, 0x16E51, 0x16E52, 0x16E53, 0x16E54, 0x16E55, 0x16E56, 0x16E57, 0x16E58,
+    0x16E59, 0x16E5A, 0x16E5B, 0x16E5C, 0x16E5D, 0x16E5E, 0x16E5F, 0x1D15E, 0x1D15F, 0x1D160,
+    0x1D161, 0x1D162, 0x1D163, 0x1D164, 0x1D1BB, 0x1D1BC, 0x1D1BD, 0x1D1BE, 0x1D1BF, 0x1D1C0,
+    0x1E900, 0x1E901, 0x1E902, 0x1E903, 0x1E904, 0x1E905, 0x1E906, 0x1E907, 0x1E908, 0x1E909,
+    0x1E90A, 0x1E90B, 0x1E90C, 0x1E90D, 0x1E90E, 0x1E90F, 0x1E910, 0x1E911, 0x1E912, 0x1E913,
+    0x1E914, 0x1E915, 0x1E916, 0x1E917, 0x1E918, 0x1E919, 0x1E91A, 0x1E91B, 0x1E91C, 0x1E91D,
+    0x1E91E, 0x1E91F, 0x1E920, 0x1E921, 0x2F800, 0x2F801, 0x2F802, 0x2F803, 0x2F804, 0x2F805,
+    0x2F806, 0x2F807, 0x2F808, 0x2F809, 0x2F80A, 0x2F80B, 0x2F80C, 0x2F80D, 0x2F80E, 0x2F80F,
+    0x2F810, 0x2F811, 0x2F812, 0x2F813, 0x2F814, 0x2F815, 0x2F816, 0x2F817, 0x2F818, 0x2F819,
+    0x2F81A, 0x2F81B, 0x2F81C, 0x2F81D, 0x2F81E, 0x2F81F, 0x2F820, 0x2F821, 0x2F822, 0x2F823,
+    0x2F824, 0x2F825, 0x2F826, 0x2F827, 0x2F828, 0x2F829, 0x2F82A, 0x2F82B, 0x2F82C, 0x2F82D,
+    0x2F82E, 0x2F82F, 0x2F830, 0x2F831, 0x2F832, 0x2F833, 0x2F834, 0x2F835, 0x2F836, 0x2F837,
+    0x2F838, 0x2F839, 0x2F83A, 0x2F83B, 0x2F83C, 0x2F83D, 0x2F83E, 0x2F83F, 0x2F840, 0x2F841,
+    0x2F842, 0x2F843, 0x2F844, 0x2F845, 0x2F846, 0x2F847, 0x2F848, 0x2F849, 0x2F84A, 0x2F84B,
+    0x2F84C, 0x2F84D, 0x2F84E, 0x2F84F, 0x2F850, 0x2F851, 0x2F852, 0x2F853, 0x2F854, 0x2F855,
+    0x2F856, 0x2F857, 0x2F858, 0x2F859, 0x2F85A, 0x2F85B, 0x2F85C, 0x2F85D, 0x2F85E, 0x2F85F,
+    0x2F860, 0x2F861, 0x2F862, 0x2F863, 0x2F864, 0x2F865, 0x2F866, 0x2F867, 0x2F868, 0x2F869,
+    0x2F86A, 0x2F86B, 0x2F86C, 0x2F86D, 0x2F86E, 0x2F86F, 0x2F870, 0x2F871, 0x2F872, 0x2F873,
+    0x2F874, 0x2F875, 0x2F876, 0x2F877, 0x2F878, 0x2F879, 0x2F87A, 0x2F87B, 0x2F87C, 0x2F87D,
+    0x2F87E, 0x2F87F, 0x2F880, 0x2F881, 0x2F882, 0x2F883, 0x2F884, 0x2F885, 0x2F886, 0x2F887,
+    0x2F888, 0x2F889, 0x2F88A, 0x2F88B, 0x2F88C, 0x2F88D, 0x2F88E, 0x2F88F, 0x2F890, 0x2F891,
+    0x2F892, 0x2F893, 0x2F894, 0x2F895, 0x2F896, 0x2F897, 0x2F898, 0x2F899, 0x2F89A, 0x2F89B,
+    0x2F89C, 0x2F89D, 0x2F89E, 0x2F89F, 0x2F8A0, 0x2F8A1, 0x2F8A2, 0x2F8A3, 0x2F8A4, 0x2F8A5,
+    0x2F8A6, 0x2F8A7, 0x2F8A8, 0x2F8A9, 0x2F8AA, 0x2F8AB, 0x2F8AC, 0x2F8AD, 0x2F8AE, 0x2F8AF,
+    0x2F8B0, 0x2F8B1, 0x2F8B2, 0x2F8B3, 0x2F8B4, 0x2F8B5, 0x2F8B6, 0x2F8B7, 0x2F8B8, 0x2F8B9,
+    0x2F8BA, 0x2F8BB, 0x2F8BC, 0x2F8BD, 0x2F8BE, 0x2F8BF, 0x2F8C0, 0x2F8C1, 0x2F8C2, 0x2F8C3,
+    0x2F8C4, 0x2F8C5, 0x2F8C6, 0x2F8C7, 0x2F8C8, 0x2F8C9, 0x2F8CA, 0x2F8CB, 0x2F8CC, 0x2F8CD,
+    0x2F8CE, 0x2F8CF, 0x2F8D0, 0x2F8D1, 0x2F8D2, 0x2F8D3, 0x2F8D4, 0x2F8D5, 0x2F8D6, 0x2F8D7,
+    0x2F8D8, 0x2F8D9, 0x2F8DA, 0x2F8DB, 0x2F8DC, 0x2F8DD, 0x2F8DE, 0x2F8DF, 0x2F8E0, 0x2F8E1,
+    0x2F8E2, 0x2F8E3, 0x2F8E4, 0x2F8E5, 0x2F8E6, 0x2F8E7, 0x2F8E8, 0x2F8E9, 0x2F8EA, 0x2F8EB,
+    0x2F8EC, 0x2F8ED, 0x2F8EE, 0x2F8EF, 0x2F8F0, 0x2F8F1, 0x2F8F2, 0x2F8F3, 0x2F8F4, 0x2F8F5,
+    0x2F8F6, 0x2F8F7, 0x2F8F8, 0x2F8F9, 0x2F8FA, 0x2F8FB, 0x2F8FC, 0x2F8FD, 0x2F8FE, 0x2F8FF,
+    0x2F900, 0x2F901, 0x2F902, 0x2F903, 0x2F904, 0x2F905, 0x2F906, 0x2F907, 0x2F908, 0x2F909,
+    0x2F90A, 0x2F90B, 0x2F90C, 0x2F90D, 0x2F90E, 0x2F90F, 0x2F910, 0x2F911, 0x2F912, 0x2F913,
+    0x2F914, 0x2F915, 0x2F916, 0x2F917, 0x2F918, 0x2F919, 0x2F91A, 0x2F91B, 0x2F91C, 0x2F91D,
+    0x2F91E, 0x2F91F, 0x2F920, 0x2F921, 0x2F922, 0x2F923, 0x2F924, 0x2F925, 0x2F926, 0x2F927,
+    0x2F928, 0x2F929, 0x2F92A, 0x2F92B, 0x2F92C, 0x2F92D, 0x2F92E, 0x2F92F, 0x2F930, 0x2F931,
+    0x2F932, 0x2F933, 0x2F934, 0x2F935, 0x2F936, 0x2F937, 0x2F938, 0x2F939, 0x2F93A, 0x2F93B,
+    0x2F93C, 0x2F93D, 0x2F93E, 0x2F93F, 0x2F940, 0x2F941, 0x2F942, 0x2F943, 0x2F944, 0x2F945,
+    0x2F946, 0x2F947, 0x2F948, 0x2F949, 0x2F94A, 0x2F94B, 0x2F94C, 0x2F94D, 0x2F94E, 0x2F94F,
+    0x2F950, 0x2F951, 0x2F952, 0x2F953, 0x2F954, 0x2F955, 0x2F956, 0x2F957, 0x2F958, 0x2F959,
+    0x2F95A, 0x2F95B, 0x2F95C, 0x2F95D, 0x2F95E, 0x2F95F, 0x2F960, 0x2F961, 0x2F962, 0x2F963,
+    0x2F964, 0x2F965, 0x2F966, 0x2F967, 0x2F968, 0x2F969, 0x2F96A, 0x2F96B, 0x2F96C, 0x2F96D,
+    0x2F96E, 0x2F96F, 0x2F970, 0x2F971, 0x2F972, 0x2F973, 0x2F974, 0x2F975, 0x2F976, 0x2F977,
+    0x2F978, 0x2F979, 0x2F97A, 0x2F97B, 0x2F97C, 0x2F97D, 0x2F97E, 0x2F97F, 0x2F980, 0x2F981,
+    0x2F982, 0x2F983, 0x2F984, 0x2F985, 0x2F986, 0x2F987, 0x2F988, 0x2F989, 0x2F98A, 0x2F98B,
+    0x2F98C, 0x2F98D, 0x2F98E, 0x2F98F, 0x2F990, 0x2F991, 0x2F992, 0x2F993, 0x2F994, 0x2F995,
+    0x2F996, 0x2F997, 0x2F998, 0x2F999, 0x2F99A, 0x2F99B, 0x2F99C, 0x2F99D, 0x2F99E, 0x2F99F,
+    0x2F9A0, 0x2F9A1, 0x2F9A2, 0x2F9A3, 0x2F9A4, 0x2F9A5, 0x2F9A6, 0x2F9A7, 0x2F9A8, 0x2F9A9,
+    0x2F9AA, 0x2F9AB, 0x2F9AC, 0x2F9AD, 0x2F9AE, 0x2F9AF, 0x2F9B0, 0x2F9B1, 0x2F9B2, 0x2F9B3,
+    0x2F9B4, 0x2F9B5, 0x2F9B6, 0x2F9B7, 0x2F9B8, 0x2F9B9, 0x2F9BA, 0x2F9BB, 0x2F9BC, 0x2F9BD,
+    0x2F9BE, 0x2F9BF, 0x2F9C0, 0x2F9C1, 0x2F9C2, 0x2F9C3, 0x2F9C4, 0x2F9C5, 0x2F9C6, 0x2F9C7,
+    0x2F9C8, 0x2F9C9, 0x2F9CA, 0x2F9CB, 0x2F9CC, 0x2F9CD, 0x2F9CE, 0x2F9CF, 0x2F9D0, 0x2F9D1,
+    0x2F9D2, 0x2F9D3, 0x2F9D4, 0x2F9D5, 0x2F9D6, 0x2F9D7, 0x2F9D8, 0x2F9D9, 0x2F9DA, 0x2F9DB,
+    0x2F9DC, 0x2F9DD, 0x2F9DE, 0x2F9DF, 0x2F9E0, 0x2F9E1, 0x2F9E2, 0x2F9E3, 0x2F9E4, 0x2F9E5,
+    0x2F9E6, 0x2F9E7, 0x2F9E8, 0x2F9E9, 0x2F9EA, 0x2F9EB, 0x2F9EC, 0x2F9ED, 0x2F9EE, 0x2F9EF,
+    0x2F9F0, 0x2F9F1, 0x2F9F2, 0x2F9F3, 0x2F9F4, 0x2F9F5, 0x2F9F6, 0x2F9F7, 0x2F9F8, 0x2F9F9,
+    0x2F9FA, 0x2F9FB, 0x2F9FC, 0x2F9FD, 0x2F9FE, 0x2F9FF, 0x2FA00, 0x2FA01, 0x2FA02, 0x2FA03,
+    0x2FA04, 0x2FA05, 0x2FA06, 0x2FA07, 0x2FA08, 0x2FA09, 0x2FA0A, 0x2FA0B, 0x2FA0C, 0x2FA0D,
+    0x2FA0E, 0x2FA0F, 0x2FA10, 0x2FA11, 0x2FA12, 0x2FA13, 0x2FA14, 0x2FA15, 0x2FA16, 0x2FA17,
+    0x2FA18, 0x2FA19, 0x2FA1A, 0x2FA1B, 0x2FA1C, 0x2FA1D,
 };
 static const uint32_t mlip__tok_fold_vals[3096] = {
-    0x61,0x62,0x63,0x64,0x65,0x66,0x67,0x68,0x69,0x6A,
-    0x6B,0x6C,0x6D,0x6E,0x6F,0x70,0x71,0x72,0x73,0x74,
-    0x75,0x76,0x77,0x78,0x79,0x7A,0x61,0x61,0x61,0x61,
-    0x61,0x61,0xE6,0x63,0x65,0x65,0x65,0x65,0x69,0x69,
-    0x69,0x69,0xF0,0x6E,0x6F,0x6F,0x6F,0x6F,0x6F,0xF8,
-    0x75,0x75,0x75,0x75,0x79,0xFE,0x61,0x61,0x61,0x61,
-    0x61,0x61,0x63,0x65,0x65,0x65,0x65,0x69,0x69,0x69,
-    0x69,0x6E,0x6F,0x6F,0x6F,0x6F,0x6F,0x75,0x75,0x75,
-    0x75,0x79,0x79,0x61,0x61,0x61,0x61,0x61,0x61,0x63,
-    0x63,0x63,0x63,0x63,0x63,0x63,0x63,0x64,0x64,0x111,
-    0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,
-    0x67,0x67,0x67,0x67,0x67,0x67,0x67,0x67,0x68,0x68,
-    0x127,0x69,0x69,0x69,0x69,0x69,0x69,0x69,0x69,0x69,
-    0x133,0x6A,0x6A,0x6B,0x6B,0x6C,0x6C,0x6C,0x6C,0x6C,
-    0x6C,0x140,0x142,0x6E,0x6E,0x6E,0x6E,0x6E,0x6E,0x14B,
-    0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x153,0x72,0x72,0x72,
-    0x72,0x72,0x72,0x73,0x73,0x73,0x73,0x73,0x73,0x73,
-    0x73,0x74,0x74,0x74,0x74,0x167,0x75,0x75,0x75,0x75,
-    0x75,0x75,0x75,0x75,0x75,0x75,0x75,0x75,0x77,0x77,
-    0x79,0x79,0x79,0x7A,0x7A,0x7A,0x7A,0x7A,0x7A,0x253,
-    0x183,0x185,0x254,0x188,0x256,0x257,0x18C,0x1DD,0x259,0x25B,
-    0x192,0x260,0x263,0x269,0x268,0x199,0x26F,0x272,0x275,0x6F,
-    0x6F,0x1A3,0x1A5,0x280,0x1A8,0x283,0x1AD,0x288,0x75,0x75,
-    0x28A,0x28B,0x1B4,0x1B6,0x292,0x1B9,0x1BD,0x1C6,0x1C6,0x1C9,
-    0x1C9,0x1CC,0x1CC,0x61,0x61,0x69,0x69,0x6F,0x6F,0x75,
-    0x75,0x75,0x75,0x75,0x75,0x75,0x75,0x75,0x75,0x61,
-    0x61,0x61,0x61,0xE6,0xE6,0x1E5,0x67,0x67,0x6B,0x6B,
-    0x6F,0x6F,0x6F,0x6F,0x292,0x292,0x6A,0x1F3,0x1F3,0x67,
-    0x67,0x195,0x1BF,0x6E,0x6E,0x61,0x61,0xE6,0xE6,0xF8,
-    0xF8,0x61,0x61,0x61,0x61,0x65,0x65,0x65,0x65,0x69,
-    0x69,0x69,0x69,0x6F,0x6F,0x6F,0x6F,0x72,0x72,0x72,
-    0x72,0x75,0x75,0x75,0x75,0x73,0x73,0x74,0x74,0x21D,
-    0x68,0x68,0x19E,0x223,0x225,0x61,0x61,0x65,0x65,0x6F,
-    0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x79,0x79,0x2C65,
-    0x23C,0x19A,0x2C66,0x242,0x180,0x289,0x28C,0x247,0x249,0x24B,
-    0x24D,0x24F,0x371,0x373,0x2B9,0x377,0x3B,0x3F3,0xA8,0x3B1,
-    0xB7,0x3B5,0x3B7,0x3B9,0x3BF,0x3C5,0x3C9,0x3B9,0x3B1,0x3B2,
-    0x3B3,0x3B4,0x3B5,0x3B6,0x3B7,0x3B8,0x3B9,0x3BA,0x3BB,0x3BC,
-    0x3BD,0x3BE,0x3BF,0x3C0,0x3C1,0x3C3,0x3C4,0x3C5,0x3C6,0x3C7,
-    0x3C8,0x3C9,0x3B9,0x3C5,0x3B1,0x3B5,0x3B7,0x3B9,0x3C5,0x3B9,
-    0x3C5,0x3BF,0x3C5,0x3C9,0x3D7,0x3D2,0x3D2,0x3D9,0x3DB,0x3DD,
-    0x3DF,0x3E1,0x3E3,0x3E5,0x3E7,0x3E9,0x3EB,0x3ED,0x3EF,0x3B8,
-    0x3F8,0x3F2,0x3FB,0x37B,0x37C,0x37D,0x435,0x435,0x452,0x433,
-    0x454,0x455,0x456,0x456,0x458,0x459,0x45A,0x45B,0x43A,0x438,
-    0x443,0x45F,0x430,0x431,0x432,0x433,0x434,0x435,0x436,0x437,
-    0x438,0x438,0x43A,0x43B,0x43C,0x43D,0x43E,0x43F,0x440,0x441,
-    0x442,0x443,0x444,0x445,0x446,0x447,0x448,0x449,0x44A,0x44B,
-    0x44C,0x44D,0x44E,0x44F,0x438,0x435,0x435,0x433,0x456,0x43A,
-    0x438,0x443,0x461,0x463,0x465,0x467,0x469,0x46B,0x46D,0x46F,
-    0x471,0x473,0x475,0x475,0x475,0x479,0x47B,0x47D,0x47F,0x481,
-    0x48B,0x48D,0x48F,0x491,0x493,0x495,0x497,0x499,0x49B,0x49D,
-    0x49F,0x4A1,0x4A3,0x4A5,0x4A7,0x4A9,0x4AB,0x4AD,0x4AF,0x4B1,
-    0x4B3,0x4B5,0x4B7,0x4B9,0x4BB,0x4BD,0x4BF,0x4CF,0x436,0x436,
-    0x4C4,0x4C6,0x4C8,0x4CA,0x4CC,0x4CE,0x430,0x430,0x430,0x430,
-    0x4D5,0x435,0x435,0x4D9,0x4D9,0x4D9,0x436,0x436,0x437,0x437,
-    0x4E1,0x438,0x438,0x438,0x438,0x43E,0x43E,0x4E9,0x4E9,0x4E9,
-    0x44D,0x44D,0x443,0x443,0x443,0x443,0x443,0x443,0x447,0x447,
-    0x4F7,0x44B,0x44B,0x4FB,0x4FD,0x4FF,0x501,0x503,0x505,0x507,
-    0x509,0x50B,0x50D,0x50F,0x511,0x513,0x515,0x517,0x519,0x51B,
-    0x51D,0x51F,0x521,0x523,0x525,0x527,0x529,0x52B,0x52D,0x52F,
-    0x561,0x562,0x563,0x564,0x565,0x566,0x567,0x568,0x569,0x56A,
-    0x56B,0x56C,0x56D,0x56E,0x56F,0x570,0x571,0x572,0x573,0x574,
-    0x575,0x576,0x577,0x578,0x579,0x57A,0x57B,0x57C,0x57D,0x57E,
-    0x57F,0x580,0x581,0x582,0x583,0x584,0x585,0x586,0x627,0x627,
-    0x648,0x627,0x64A,0x6D5,0x6C1,0x6D2,0x928,0x930,0x933,0x915,
-    0x916,0x917,0x91C,0x921,0x922,0x92B,0x92F,MLIP__TOK_M(0,2),MLIP__TOK_M(2,2),0x9A1,
-    0x9A2,0x9AF,0xA32,0xA38,0xA16,0xA17,0xA1C,0xA2B,0xB47,MLIP__TOK_M(4,2),
-    MLIP__TOK_M(6,2),0xB21,0xB22,MLIP__TOK_M(8,2),MLIP__TOK_M(10,2),MLIP__TOK_M(12,2),MLIP__TOK_M(14,2),0xCD5,0xCD5,0xCD6,
-    0xCC2,MLIP__TOK_M(16,2),MLIP__TOK_M(18,2),MLIP__TOK_M(20,2),MLIP__TOK_M(22,2),0xDD9,MLIP__TOK_M(24,2),MLIP__TOK_M(26,2),MLIP__TOK_M(28,2),0xF42,
-    0xF4C,0xF51,0xF56,0xF5B,0xF40,0x1025,0x2D00,0x2D01,0x2D02,0x2D03,
-    0x2D04,0x2D05,0x2D06,0x2D07,0x2D08,0x2D09,0x2D0A,0x2D0B,0x2D0C,0x2D0D,
-    0x2D0E,0x2D0F,0x2D10,0x2D11,0x2D12,0x2D13,0x2D14,0x2D15,0x2D16,0x2D17,
-    0x2D18,0x2D19,0x2D1A,0x2D1B,0x2D1C,0x2D1D,0x2D1E,0x2D1F,0x2D20,0x2D21,
-    0x2D22,0x2D23,0x2D24,0x2D25,0x2D27,0x2D2D,0xAB70,0xAB71,0xAB72,0xAB73,
-    0xAB74,0xAB75,0xAB76,0xAB77,0xAB78,0xAB79,0xAB7A,0xAB7B,0xAB7C,0xAB7D,
-    0xAB7E,0xAB7F,0xAB80,0xAB81,0xAB82,0xAB83,0xAB84,0xAB85,0xAB86,0xAB87,
-    0xAB88,0xAB89,0xAB8A,0xAB8B,0xAB8C,0xAB8D,0xAB8E,0xAB8F,0xAB90,0xAB91,
-    0xAB92,0xAB93,0xAB94,0xAB95,0xAB96,0xAB97,0xAB98,0xAB99,0xAB9A,0xAB9B,
-    0xAB9C,0xAB9D,0xAB9E,0xAB9F,0xABA0,0xABA1,0xABA2,0xABA3,0xABA4,0xABA5,
-    0xABA6,0xABA7,0xABA8,0xABA9,0xABAA,0xABAB,0xABAC,0xABAD,0xABAE,0xABAF,
-    0xABB0,0xABB1,0xABB2,0xABB3,0xABB4,0xABB5,0xABB6,0xABB7,0xABB8,0xABB9,
-    0xABBA,0xABBB,0xABBC,0xABBD,0xABBE,0xABBF,0x13F8,0x13F9,0x13FA,0x13FB,
-    0x13FC,0x13FD,MLIP__TOK_M(30,2),MLIP__TOK_M(32,2),MLIP__TOK_M(34,2),MLIP__TOK_M(36,2),MLIP__TOK_M(38,2),MLIP__TOK_M(40,2),0x1B35,0x1B35,
-    MLIP__TOK_M(42,2),MLIP__TOK_M(44,2),0x1B35,0x10D0,0x10D1,0x10D2,0x10D3,0x10D4,0x10D5,0x10D6,
-    0x10D7,0x10D8,0x10D9,0x10DA,0x10DB,0x10DC,0x10DD,0x10DE,0x10DF,0x10E0,
-    0x10E1,0x10E2,0x10E3,0x10E4,0x10E5,0x10E6,0x10E7,0x10E8,0x10E9,0x10EA,
-    0x10EB,0x10EC,0x10ED,0x10EE,0x10EF,0x10F0,0x10F1,0x10F2,0x10F3,0x10F4,
-    0x10F5,0x10F6,0x10F7,0x10F8,0x10F9,0x10FA,0x10FD,0x10FE,0x10FF,0x61,
-    0x61,0x62,0x62,0x62,0x62,0x62,0x62,0x63,0x63,0x64,
-    0x64,0x64,0x64,0x64,0x64,0x64,0x64,0x64,0x64,0x65,
-    0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x66,
-    0x66,0x67,0x67,0x68,0x68,0x68,0x68,0x68,0x68,0x68,
-    0x68,0x68,0x68,0x69,0x69,0x69,0x69,0x6B,0x6B,0x6B,
-    0x6B,0x6B,0x6B,0x6C,0x6C,0x6C,0x6C,0x6C,0x6C,0x6C,
-    0x6C,0x6D,0x6D,0x6D,0x6D,0x6D,0x6D,0x6E,0x6E,0x6E,
-    0x6E,0x6E,0x6E,0x6E,0x6E,0x6F,0x6F,0x6F,0x6F,0x6F,
-    0x6F,0x6F,0x6F,0x70,0x70,0x70,0x70,0x72,0x72,0x72,
-    0x72,0x72,0x72,0x72,0x72,0x73,0x73,0x73,0x73,0x73,
-    0x73,0x73,0x73,0x73,0x73,0x74,0x74,0x74,0x74,0x74,
-    0x74,0x74,0x74,0x75,0x75,0x75,0x75,0x75,0x75,0x75,
-    0x75,0x75,0x75,0x76,0x76,0x76,0x76,0x77,0x77,0x77,
-    0x77,0x77,0x77,0x77,0x77,0x77,0x77,0x78,0x78,0x78,
-    0x78,0x79,0x79,0x7A,0x7A,0x7A,0x7A,0x7A,0x7A,0x68,
-    0x74,0x77,0x79,0x17F,0xDF,0x61,0x61,0x61,0x61,0x61,
-    0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,
-    0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x65,
-    0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,0x65,
-    0x65,0x65,0x65,0x65,0x65,0x69,0x69,0x69,0x69,0x6F,
-    0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,
-    0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,0x6F,
-    0x6F,0x6F,0x6F,0x75,0x75,0x75,0x75,0x75,0x75,0x75,
-    0x75,0x75,0x75,0x75,0x75,0x75,0x75,0x79,0x79,0x79,
-    0x79,0x79,0x79,0x79,0x79,0x1EFB,0x1EFD,0x1EFF,0x3B1,0x3B1,
-    0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,
-    0x3B1,0x3B1,0x3B1,0x3B1,0x3B5,0x3B5,0x3B5,0x3B5,0x3B5,0x3B5,
-    0x3B5,0x3B5,0x3B5,0x3B5,0x3B5,0x3B5,0x3B7,0x3B7,0x3B7,0x3B7,
-    0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,
-    0x3B7,0x3B7,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,
-    0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3BF,0x3BF,
-    0x3BF,0x3BF,0x3BF,0x3BF,0x3BF,0x3BF,0x3BF,0x3BF,0x3BF,0x3BF,
-    0x3C5,0x3C5,0x3C5,0x3C5,0x3C5,0x3C5,0x3C5,0x3C5,0x3C5,0x3C5,
-    0x3C5,0x3C5,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,
-    0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3B1,0x3B1,
-    0x3B5,0x3B5,0x3B7,0x3B7,0x3B9,0x3B9,0x3BF,0x3BF,0x3C5,0x3C5,
-    0x3C9,0x3C9,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,
-    0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B7,0x3B7,
-    0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,
-    0x3B7,0x3B7,0x3B7,0x3B7,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,
-    0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,0x3C9,
-    0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,0x3B1,
-    0x3B1,0x3B1,0x3B9,0xA8,0x3B7,0x3B7,0x3B7,0x3B7,0x3B7,0x3B5,
-    0x3B5,0x3B7,0x3B7,0x3B7,0x1FBF,0x1FBF,0x1FBF,0x3B9,0x3B9,0x3B9,
-    0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x3B9,0x1FFE,0x1FFE,0x1FFE,
-    0x3C5,0x3C5,0x3C5,0x3C5,0x3C1,0x3C1,0x3C5,0x3C5,0x3C5,0x3C5,
-    0x3C5,0x3C5,0x3C1,0xA8,0xA8,0x60,0x3C9,0x3C9,0x3C9,0x3C9,
-    0x3C9,0x3BF,0x3BF,0x3C9,0x3C9,0x3C9,0xB4,0x2002,0x2003,0x3C9,
-    0x6B,0x61,0x214E,0x2170,0x2171,0x2172,0x2173,0x2174,0x2175,0x2176,
-    0x2177,0x2178,0x2179,0x217A,0x217B,0x217C,0x217D,0x217E,0x217F,0x2184,
-    0x2190,0x2192,0x2194,0x21D0,0x21D4,0x21D2,0x2203,0x2208,0x220B,0x2223,
-    0x2225,0x223C,0x2243,0x2245,0x2248,0x3D,0x2261,0x224D,0x3C,0x3E,
-    0x2264,0x2265,0x2272,0x2273,0x2276,0x2277,0x227A,0x227B,0x2282,0x2283,
-    0x2286,0x2287,0x22A2,0x22A8,0x22A9,0x22AB,0x227C,0x227D,0x2291,0x2292,
-    0x22B2,0x22B3,0x22B4,0x22B5,0x3008,0x3009,0x24D0,0x24D1,0x24D2,0x24D3,
-    0x24D4,0x24D5,0x24D6,0x24D7,0x24D8,0x24D9,0x24DA,0x24DB,0x24DC,0x24DD,
-    0x24DE,0x24DF,0x24E0,0x24E1,0x24E2,0x24E3,0x24E4,0x24E5,0x24E6,0x24E7,
-    0x24E8,0x24E9,0x2ADD,0x2C30,0x2C31,0x2C32,0x2C33,0x2C34,0x2C35,0x2C36,
-    0x2C37,0x2C38,0x2C39,0x2C3A,0x2C3B,0x2C3C,0x2C3D,0x2C3E,0x2C3F,0x2C40,
-    0x2C41,0x2C42,0x2C43,0x2C44,0x2C45,0x2C46,0x2C47,0x2C48,0x2C49,0x2C4A,
-    0x2C4B,0x2C4C,0x2C4D,0x2C4E,0x2C4F,0x2C50,0x2C51,0x2C52,0x2C53,0x2C54,
-    0x2C55,0x2C56,0x2C57,0x2C58,0x2C59,0x2C5A,0x2C5B,0x2C5C,0x2C5D,0x2C5E,
-    0x2C5F,0x2C61,0x26B,0x1D7D,0x27D,0x2C68,0x2C6A,0x2C6C,0x251,0x271,
-    0x250,0x252,0x2C73,0x2C76,0x23F,0x240,0x2C81,0x2C83,0x2C85,0x2C87,
-    0x2C89,0x2C8B,0x2C8D,0x2C8F,0x2C91,0x2C93,0x2C95,0x2C97,0x2C99,0x2C9B,
-    0x2C9D,0x2C9F,0x2CA1,0x2CA3,0x2CA5,0x2CA7,0x2CA9,0x2CAB,0x2CAD,0x2CAF,
-    0x2CB1,0x2CB3,0x2CB5,0x2CB7,0x2CB9,0x2CBB,0x2CBD,0x2CBF,0x2CC1,0x2CC3,
-    0x2CC5,0x2CC7,0x2CC9,0x2CCB,0x2CCD,0x2CCF,0x2CD1,0x2CD3,0x2CD5,0x2CD7,
-    0x2CD9,0x2CDB,0x2CDD,0x2CDF,0x2CE1,0x2CE3,0x2CEC,0x2CEE,0x2CF3,0x304B,
-    0x304D,0x304F,0x3051,0x3053,0x3055,0x3057,0x3059,0x305B,0x305D,0x305F,
-    0x3061,0x3064,0x3066,0x3068,0x306F,0x306F,0x3072,0x3072,0x3075,0x3075,
-    0x3078,0x3078,0x307B,0x307B,0x3046,0x309D,0x30AB,0x30AD,0x30AF,0x30B1,
-    0x30B3,0x30B5,0x30B7,0x30B9,0x30BB,0x30BD,0x30BF,0x30C1,0x30C4,0x30C6,
-    0x30C8,0x30CF,0x30CF,0x30D2,0x30D2,0x30D5,0x30D5,0x30D8,0x30D8,0x30DB,
-    0x30DB,0x30A6,0x30EF,0x30F0,0x30F1,0x30F2,0x30FD,0xA641,0xA643,0xA645,
-    0xA647,0xA649,0xA64B,0xA64D,0xA64F,0xA651,0xA653,0xA655,0xA657,0xA659,
-    0xA65B,0xA65D,0xA65F,0xA661,0xA663,0xA665,0xA667,0xA669,0xA66B,0xA66D,
-    0xA681,0xA683,0xA685,0xA687,0xA689,0xA68B,0xA68D,0xA68F,0xA691,0xA693,
-    0xA695,0xA697,0xA699,0xA69B,0xA723,0xA725,0xA727,0xA729,0xA72B,0xA72D,
-    0xA72F,0xA733,0xA735,0xA737,0xA739,0xA73B,0xA73D,0xA73F,0xA741,0xA743,
-    0xA745,0xA747,0xA749,0xA74B,0xA74D,0xA74F,0xA751,0xA753,0xA755,0xA757,
-    0xA759,0xA75B,0xA75D,0xA75F,0xA761,0xA763,0xA765,0xA767,0xA769,0xA76B,
-    0xA76D,0xA76F,0xA77A,0xA77C,0x1D79,0xA77F,0xA781,0xA783,0xA785,0xA787,
-    0xA78C,0x265,0xA791,0xA793,0xA797,0xA799,0xA79B,0xA79D,0xA79F,0xA7A1,
-    0xA7A3,0xA7A5,0xA7A7,0xA7A9,0x266,0x25C,0x261,0x26C,0x26A,0x29E,
-    0x287,0x29D,0xAB53,0xA7B5,0xA7B7,0xA7B9,0xA7BB,0xA7BD,0xA7BF,0xA7C1,
-    0xA7C3,0xA794,0x282,0x1D8E,0xA7C8,0xA7CA,0xA7D1,0xA7D7,0xA7D9,0xA7F6,
-    0x8C48,0x66F4,0x8ECA,0x8CC8,0x6ED1,0x4E32,0x53E5,0x9F9C,0x9F9C,0x5951,
-    0x91D1,0x5587,0x5948,0x61F6,0x7669,0x7F85,0x863F,0x87BA,0x88F8,0x908F,
-    0x6A02,0x6D1B,0x70D9,0x73DE,0x843D,0x916A,0x99F1,0x4E82,0x5375,0x6B04,
-    0x721B,0x862D,0x9E1E,0x5D50,0x6FEB,0x85CD,0x8964,0x62C9,0x81D8,0x881F,
-    0x5ECA,0x6717,0x6D6A,0x72FC,0x90CE,0x4F86,0x51B7,0x52DE,0x64C4,0x6AD3,
-    0x7210,0x76E7,0x8001,0x8606,0x865C,0x8DEF,0x9732,0x9B6F,0x9DFA,0x788C,
-    0x797F,0x7DA0,0x83C9,0x9304,0x9E7F,0x8AD6,0x58DF,0x5F04,0x7C60,0x807E,
-    0x7262,0x78CA,0x8CC2,0x96F7,0x58D8,0x5C62,0x6A13,0x6DDA,0x6F0F,0x7D2F,
-    0x7E37,0x964B,0x52D2,0x808B,0x51DC,0x51CC,0x7A1C,0x7DBE,0x83F1,0x9675,
-    0x8B80,0x62CF,0x6A02,0x8AFE,0x4E39,0x5BE7,0x6012,0x7387,0x7570,0x5317,
-    0x78FB,0x4FBF,0x5FA9,0x4E0D,0x6CCC,0x6578,0x7D22,0x53C3,0x585E,0x7701,
-    0x8449,0x8AAA,0x6BBA,0x8FB0,0x6C88,0x62FE,0x82E5,0x63A0,0x7565,0x4EAE,
-    0x5169,0x51C9,0x6881,0x7CE7,0x826F,0x8AD2,0x91CF,0x52F5,0x5442,0x5973,
-    0x5EEC,0x65C5,0x6FFE,0x792A,0x95AD,0x9A6A,0x9E97,0x9ECE,0x529B,0x66C6,
-    0x6B77,0x8F62,0x5E74,0x6190,0x6200,0x649A,0x6F23,0x7149,0x7489,0x79CA,
-    0x7DF4,0x806F,0x8F26,0x84EE,0x9023,0x934A,0x5217,0x52A3,0x54BD,0x70C8,
-    0x88C2,0x8AAA,0x5EC9,0x5FF5,0x637B,0x6BAE,0x7C3E,0x7375,0x4EE4,0x56F9,
-    0x5BE7,0x5DBA,0x601C,0x73B2,0x7469,0x7F9A,0x8046,0x9234,0x96F6,0x9748,
-    0x9818,0x4F8B,0x79AE,0x91B4,0x96B8,0x60E1,0x4E86,0x50DA,0x5BEE,0x5C3F,
-    0x6599,0x6A02,0x71CE,0x7642,0x84FC,0x907C,0x9F8D,0x6688,0x962E,0x5289,
-    0x677B,0x67F3,0x6D41,0x6E9C,0x7409,0x7559,0x786B,0x7D10,0x985E,0x516D,
-    0x622E,0x9678,0x502B,0x5D19,0x6DEA,0x8F2A,0x5F8B,0x6144,0x6817,0x7387,
-    0x9686,0x5229,0x540F,0x5C65,0x6613,0x674E,0x68A8,0x6CE5,0x7406,0x75E2,
-    0x7F79,0x88CF,0x88E1,0x91CC,0x96E2,0x533F,0x6EBA,0x541D,0x71D0,0x7498,
-    0x85FA,0x96A3,0x9C57,0x9E9F,0x6797,0x6DCB,0x81E8,0x7ACB,0x7B20,0x7C92,
-    0x72C0,0x7099,0x8B58,0x4EC0,0x8336,0x523A,0x5207,0x5EA6,0x62D3,0x7CD6,
-    0x5B85,0x6D1E,0x66B4,0x8F3B,0x884C,0x964D,0x898B,0x5ED3,0x5140,0x55C0,
-    0x585A,0x6674,0x51DE,0x732A,0x76CA,0x793C,0x795E,0x7965,0x798F,0x9756,
-    0x7CBE,0x7FBD,0x8612,0x8AF8,0x9038,0x90FD,0x98EF,0x98FC,0x9928,0x9DB4,
-    0x90DE,0x96B7,0x4FAE,0x50E7,0x514D,0x52C9,0x52E4,0x5351,0x559D,0x5606,
-    0x5668,0x5840,0x58A8,0x5C64,0x5C6E,0x6094,0x6168,0x618E,0x61F2,0x654F,
-    0x65E2,0x6691,0x6885,0x6D77,0x6E1A,0x6F22,0x716E,0x722B,0x7422,0x7891,
-    0x793E,0x7949,0x7948,0x7950,0x7956,0x795D,0x798D,0x798E,0x7A40,0x7A81,
-    0x7BC0,0x7DF4,0x7E09,0x7E41,0x7F72,0x8005,0x81ED,0x8279,0x8279,0x8457,
-    0x8910,0x8996,0x8B01,0x8B39,0x8CD3,0x8D08,0x8FB6,0x9038,0x96E3,0x97FF,
-    0x983B,0x6075,0x242EE,0x8218,0x4E26,0x51B5,0x5168,0x4F80,0x5145,0x5180,
-    0x52C7,0x52FA,0x559D,0x5555,0x5599,0x55E2,0x585A,0x58B3,0x5944,0x5954,
-    0x5A62,0x5B28,0x5ED2,0x5ED9,0x5F69,0x5FAD,0x60D8,0x614E,0x6108,0x618E,
-    0x6160,0x61F2,0x6234,0x63C4,0x641C,0x6452,0x6556,0x6674,0x6717,0x671B,
-    0x6756,0x6B79,0x6BBA,0x6D41,0x6EDB,0x6ECB,0x6F22,0x701E,0x716E,0x77A7,
-    0x7235,0x72AF,0x732A,0x7471,0x7506,0x753B,0x761D,0x761F,0x76CA,0x76DB,
-    0x76F4,0x774A,0x7740,0x78CC,0x7AB1,0x7BC0,0x7C7B,0x7D5B,0x7DF4,0x7F3E,
-    0x8005,0x8352,0x83EF,0x8779,0x8941,0x8986,0x8996,0x8ABF,0x8AF8,0x8ACB,
-    0x8B01,0x8AFE,0x8AED,0x8B39,0x8B8A,0x8D08,0x8F38,0x9072,0x9199,0x9276,
-    0x967C,0x96E3,0x9756,0x97DB,0x97FF,0x980B,0x983B,0x9B12,0x9F9C,0x2284A,
-    0x22844,0x233D5,0x3B9D,0x4018,0x4039,0x25249,0x25CD0,0x27ED3,0x9F43,0x9F8E,
-    0x5D9,0x5F2,0x5E9,0x5E9,0x5E9,0x5E9,0x5D0,0x5D0,0x5D0,0x5D1,
-    0x5D2,0x5D3,0x5D4,0x5D5,0x5D6,0x5D8,0x5D9,0x5DA,0x5DB,0x5DC,
-    0x5DE,0x5E0,0x5E1,0x5E3,0x5E4,0x5E6,0x5E7,0x5E8,0x5E9,0x5EA,
-    0x5D5,0x5D1,0x5DB,0x5E4,0xFF41,0xFF42,0xFF43,0xFF44,0xFF45,0xFF46,
-    0xFF47,0xFF48,0xFF49,0xFF4A,0xFF4B,0xFF4C,0xFF4D,0xFF4E,0xFF4F,0xFF50,
-    0xFF51,0xFF52,0xFF53,0xFF54,0xFF55,0xFF56,0xFF57,0xFF58,0xFF59,0xFF5A,
-    0x10428,0x10429,0x1042A,0x1042B,0x1042C,0x1042D,0x1042E,0x1042F,0x10430,0x10431,
-    0x10432,0x10433,0x10434,0x10435,0x10436,0x10437,0x10438,0x10439,0x1043A,0x1043B,
-    0x1043C,0x1043D,0x1043E,0x1043F,0x10440,0x10441,0x10442,0x10443,0x10444,0x10445,
-    0x10446,0x10447,0x10448,0x10449,0x1044A,0x1044B,0x1044C,0x1044D,0x1044E,0x1044F,
-    0x104D8,0x104D9,0x104DA,0x104DB,0x104DC,0x104DD,0x104DE,0x104DF,0x104E0,0x104E1,
-    0x104E2,0x104E3,0x104E4,0x104E5,0x104E6,0x104E7,0x104E8,0x104E9,0x104EA,0x104EB,
-    0x104EC,0x104ED,0x104EE,0x104EF,0x104F0,0x104F1,0x104F2,0x104F3,0x104F4,0x104F5,
-    0x104F6,0x104F7,0x104F8,0x104F9,0x104FA,0x104FB,0x10597,0x10598,0x10599,0x1059A,
-    0x1059B,0x1059C,0x1059D,0x1059E,0x1059F,0x105A0,0x105A1,0x105A3,0x105A4,0x105A5,
-    0x105A6,0x105A7,0x105A8,0x105A9,0x105AA,0x105AB,0x105AC,0x105AD,0x105AE,0x105AF,
-    0x105B0,0x105B1,0x105B3,0x105B4,0x105B5,0x105B6,0x105B7,0x105B8,0x105B9,0x105BB,
-    0x105BC,0x10CC0,0x10CC1,0x10CC2,0x10CC3,0x10CC4,0x10CC5,0x10CC6,0x10CC7,0x10CC8,
-    0x10CC9,0x10CCA,0x10CCB,0x10CCC,0x10CCD,0x10CCE,0x10CCF,0x10CD0,0x10CD1,0x10CD2,
-    0x10CD3,0x10CD4,0x10CD5,0x10CD6,0x10CD7,0x10CD8,0x10CD9,0x10CDA,0x10CDB,0x10CDC,
-    0x10CDD,0x10CDE,0x10CDF,0x10CE0,0x10CE1,0x10CE2,0x10CE3,0x10CE4,0x10CE5,0x10CE6,
-    0x10CE7,0x10CE8,0x10CE9,0x10CEA,0x10CEB,0x10CEC,0x10CED,0x10CEE,0x10CEF,0x10CF0,
-    0x10CF1,0x10CF2,0x11099,0x1109B,0x110A5,MLIP__TOK_M(46,2),MLIP__TOK_M(48,2),0x114B9,MLIP__TOK_M(50,2),MLIP__TOK_M(52,2),
-    MLIP__TOK_M(54,2),MLIP__TOK_M(56,2),0x118C0,0x118C1,0x118C2,0x118C3,0x118C4,0x118C5,0x118C6,0x118C7,
-    0x118C8,0x118C9,0x118CA,0x118CB,0x118CC,0x118CD,0x118CE,0x118CF,0x118D0,0x118D1,
-    0x118D2,0x118D3,0x118D4,0x118D5,0x118D6,0x118D7,0x118D8,0x118D9,0x118DA,0x118DB,
-    0x118DC,0x118DD,0x118DE,0x118DF,MLIP__TOK_M(58,2),0x16E60,0x16E61,0x16E62,0x16E63,0x16E64,
-    0x16E65,0x16E66,0x16E67,0x16E68,0x16E69,0x16E6A,0x16E6B,0x16E6C,0x16E6D,0x16E6E,
-    0x16E6F,0x16E70,0x16E71,0x16E72,0x16E73,0x16E74,0x16E75,0x16E76,0x16E77,0x16E78,
-    0x16E79,0x16E7A,0x16E7B,0x16E7C,0x16E7D,0x16E7E,0x16E7F,MLIP__TOK_M(60,2),MLIP__TOK_M(62,2),MLIP__TOK_M(64,3),
-    MLIP__TOK_M(67,3),MLIP__TOK_M(70,3),MLIP__TOK_M(73,3),MLIP__TOK_M(76,3),MLIP__TOK_M(79,2),MLIP__TOK_M(81,2),MLIP__TOK_M(83,3),MLIP__TOK_M(86,3),MLIP__TOK_M(89,3),MLIP__TOK_M(92,3),
-    0x1E922,0x1E923,0x1E924,0x1E925,0x1E926,0x1E927,0x1E928,0x1E929,0x1E92A,0x1E92B,
-    0x1E92C,0x1E92D,0x1E92E,0x1E92F,0x1E930,0x1E931,0x1E932,0x1E933,0x1E934,0x1E935,
-    0x1E936,0x1E937,0x1E938,0x1E939,0x1E93A,0x1E93B,0x1E93C,0x1E93D,0x1E93E,0x1E93F,
-    0x1E940,0x1E941,0x1E942,0x1E943,0x4E3D,0x4E38,0x4E41,0x20122,0x4F60,0x4FAE,
-    0x4FBB,0x5002,0x507A,0x5099,0x50E7,0x50CF,0x349E,0x2063A,0x514D,0x5154,
-    0x5164,0x5177,0x2051C,0x34B9,0x5167,0x518D,0x2054B,0x5197,0x51A4,0x4ECC,
-    0x51AC,0x51B5,0x291DF,0x51F5,0x5203,0x34DF,0x523B,0x5246,0x5272,0x5277,
-    0x3515,0x52C7,0x52C9,0x52E4,0x52FA,0x5305,0x5306,0x5317,0x5349,0x5351,
-    0x535A,0x5373,0x537D,0x537F,0x537F,0x537F,0x20A2C,0x7070,0x53CA,0x53DF,
-    0x20B63,0x53EB,0x53F1,0x5406,0x549E,0x5438,0x5448,0x5468,0x54A2,0x54F6,
-    0x5510,0x5553,0x5563,0x5584,0x5584,0x5599,0x55AB,0x55B3,0x55C2,0x5716,
-    0x5606,0x5717,0x5651,0x5674,0x5207,0x58EE,0x57CE,0x57F4,0x580D,0x578B,
-    0x5832,0x5831,0x58AC,0x214E4,0x58F2,0x58F7,0x5906,0x591A,0x5922,0x5962,
-    0x216A8,0x216EA,0x59EC,0x5A1B,0x5A27,0x59D8,0x5A66,0x36EE,0x36FC,0x5B08,
-    0x5B3E,0x5B3E,0x219C8,0x5BC3,0x5BD8,0x5BE7,0x5BF3,0x21B18,0x5BFF,0x5C06,
-    0x5F53,0x5C22,0x3781,0x5C60,0x5C6E,0x5CC0,0x5C8D,0x21DE4,0x5D43,0x21DE6,
-    0x5D6E,0x5D6B,0x5D7C,0x5DE1,0x5DE2,0x382F,0x5DFD,0x5E28,0x5E3D,0x5E69,
-    0x3862,0x22183,0x387C,0x5EB0,0x5EB3,0x5EB6,0x5ECA,0x2A392,0x5EFE,0x22331,
-    0x22331,0x8201,0x5F22,0x5F22,0x38C7,0x232B8,0x261DA,0x5F62,0x5F6B,0x38E3,
-    0x5F9A,0x5FCD,0x5FD7,0x5FF9,0x6081,0x393A,0x391C,0x6094,0x226D4,0x60C7,
-    0x6148,0x614C,0x614E,0x614C,0x617A,0x618E,0x61B2,0x61A4,0x61AF,0x61DE,
-    0x61F2,0x61F6,0x6210,0x621B,0x625D,0x62B1,0x62D4,0x6350,0x22B0C,0x633D,
-    0x62FC,0x6368,0x6383,0x63E4,0x22BF1,0x6422,0x63C5,0x63A9,0x3A2E,0x6469,
-    0x647E,0x649D,0x6477,0x3A6C,0x654F,0x656C,0x2300A,0x65E3,0x66F8,0x6649,
-    0x3B19,0x6691,0x3B08,0x3AE4,0x5192,0x5195,0x6700,0x669C,0x80AD,0x43D9,
-    0x6717,0x671B,0x6721,0x675E,0x6753,0x233C3,0x3B49,0x67FA,0x6785,0x6852,
-    0x6885,0x2346D,0x688E,0x681F,0x6914,0x3B9D,0x6942,0x69A3,0x69EA,0x6AA8,
-    0x236A3,0x6ADB,0x3C18,0x6B21,0x238A7,0x6B54,0x3C4E,0x6B72,0x6B9F,0x6BBA,
-    0x6BBB,0x23A8D,0x21D0B,0x23AFA,0x6C4E,0x23CBC,0x6CBF,0x6CCD,0x6C67,0x6D16,
-    0x6D3E,0x6D77,0x6D41,0x6D69,0x6D78,0x6D85,0x23D1E,0x6D34,0x6E2F,0x6E6E,
-    0x3D33,0x6ECB,0x6EC7,0x23ED1,0x6DF9,0x6F6E,0x23F5E,0x23F8E,0x6FC6,0x7039,
-    0x701E,0x701B,0x3D96,0x704A,0x707D,0x7077,0x70AD,0x20525,0x7145,0x24263,
-    0x719C,0x243AB,0x7228,0x7235,0x7250,0x24608,0x7280,0x7295,0x24735,0x24814,
-    0x737A,0x738B,0x3EAC,0x73A5,0x3EB8,0x3EB8,0x7447,0x745C,0x7471,0x7485,
-    0x74CA,0x3F1B,0x7524,0x24C36,0x753E,0x24C92,0x7570,0x2219F,0x7610,0x24FA1,
-    0x24FB8,0x25044,0x3FFC,0x4008,0x76F4,0x250F3,0x250F2,0x25119,0x25133,0x771E,
-    0x771F,0x771F,0x774A,0x4039,0x778B,0x4046,0x4096,0x2541D,0x784E,0x788C,
-    0x78CC,0x40E3,0x25626,0x7956,0x2569A,0x256C5,0x798F,0x79EB,0x412F,0x7A40,
-    0x7A4A,0x7A4F,0x2597C,0x25AA7,0x25AA7,0x7AEE,0x4202,0x25BAB,0x7BC6,0x7BC9,
-    0x4227,0x25C80,0x7CD2,0x42A0,0x7CE8,0x7CE3,0x7D00,0x25F86,0x7D63,0x4301,
-    0x7DC7,0x7E02,0x7E45,0x4334,0x26228,0x26247,0x4359,0x262D9,0x7F7A,0x2633E,
-    0x7F95,0x7FFA,0x8005,0x264DA,0x26523,0x8060,0x265A8,0x8070,0x2335F,0x43D5,
-    0x80B2,0x8103,0x440B,0x813E,0x5AB5,0x267A7,0x267B5,0x23393,0x2339C,0x8201,
-    0x8204,0x8F9E,0x446B,0x8291,0x828B,0x829D,0x52B3,0x82B1,0x82B3,0x82BD,
-    0x82E6,0x26B3C,0x82E5,0x831D,0x8363,0x83AD,0x8323,0x83BD,0x83E7,0x8457,
-    0x8353,0x83CA,0x83CC,0x83DC,0x26C36,0x26D6B,0x26CD5,0x452B,0x84F1,0x84F3,
-    0x8516,0x273CA,0x8564,0x26F2C,0x455D,0x4561,0x26FB1,0x270D2,0x456B,0x8650,
-    0x865C,0x8667,0x8669,0x86A9,0x8688,0x870E,0x86E2,0x8779,0x8728,0x876B,
-    0x8786,0x45D7,0x87E1,0x8801,0x45F9,0x8860,0x8863,0x27667,0x88D7,0x88DE,
-    0x4635,0x88FA,0x34BB,0x278AE,0x27966,0x46BE,0x46C7,0x8AA0,0x8AED,0x8B8A,
-    0x8C55,0x27CA8,0x8CAB,0x8CC1,0x8D1B,0x8D77,0x27F2F,0x20804,0x8DCB,0x8DBC,
-    0x8DF0,0x208DE,0x8ED4,0x8F38,0x285D2,0x285ED,0x9094,0x90F1,0x9111,0x2872E,
-    0x911B,0x9238,0x92D7,0x92D8,0x927C,0x93F9,0x9415,0x28BFA,0x958B,0x4995,
-    0x95B7,0x28D77,0x49E6,0x96C3,0x5DB2,0x9723,0x29145,0x2921A,0x4A6E,0x4A76,
-    0x97E0,0x2940A,0x4AB2,0x29496,0x980B,0x980B,0x9829,0x295B6,0x98E2,0x4B33,
-    0x9929,0x99A7,0x99C2,0x99FE,0x4BCE,0x29B30,0x9B12,0x9C40,0x9CFD,0x4CCE,
-    0x4CED,0x9D67,0x2A0CE,0x4CF8,0x2A105,0x2A20E,0x2A291,0x9EBB,0x4D56,0x9EF9,
-    0x9EFE,0x9F05,0x9F0F,0x9F16,0x9F3B,0x2A600,
+    0x61,
+    0x62,
+    0x63,
+    0x64,
+    0x65,
+    0x66,
+    0x67,
+    0x68,
+    0x69,
+    0x6A,
+    0x6B,
+    0x6C,
+    0x6D,
+    0x6E,
+    0x6F,
+    0x70,
+    0x71,
+    0x72,
+    0x73,
+    0x74,
+    0x75,
+    0x76,
+    0x77,
+    0x78,
+    0x79,
+    0x7A,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0xE6,
+    0x63,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0xF0,
+    0x6E,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0xF8,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x79,
+    0xFE,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x63,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x6E,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x79,
+    0x79,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x63,
+    0x63,
+    0x63,
+    0x63,
+    0x63,
+    0x63,
+    0x63,
+    0x63,
+    0x64,
+    0x64,
+    0x111,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x67,
+    0x67,
+    0x67,
+    0x67,
+    0x67,
+    0x67,
+    0x67,
+    0x67,
+    0x68,
+    0x68,
+    0x127,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x133,
+    0x6A,
+    0x6A,
+    0x6B,
+    0x6B,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x140,
+    0x142,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x14B,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x153,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x74,
+    0x74,
+    0x74,
+    0x74,
+    0x167,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x77,
+    0x77,
+    0x79,
+    0x79,
+    0x79,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x253,
+    0x183,
+    0x185,
+    0x254,
+    0x188,
+    0x256,
+    0x257,
+    0x18C,
+    0x1DD,
+    0x259,
+    0x25B,
+    0x192,
+    0x260,
+    0x263,
+    0x269,
+    0x268,
+    0x199,
+    0x26F,
+    0x272,
+    0x275,
+    0x6F,
+    0x6F,
+    0x1A3,
+    0x1A5,
+    0x280,
+    0x1A8,
+    0x283,
+    0x1AD,
+    0x288,
+    0x75,
+    0x75,
+    0x28A,
+    0x28B,
+    0x1B4,
+    0x1B6,
+    0x292,
+    0x1B9,
+    0x1BD,
+    0x1C6,
+    0x1C6,
+    0x1C9,
+    0x1C9,
+    0x1CC,
+    0x1CC,
+    0x61,
+    0x61,
+    0x69,
+    0x69,
+    0x6F,
+    0x6F,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0xE6,
+    0xE6,
+    0x1E5,
+    0x67,
+    0x67,
+    0x6B,
+    0x6B,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x292,
+    0x292,
+    0x6A,
+    0x1F3,
+    0x1F3,
+    0x67,
+    0x67,
+    0x195,
+    0x1BF,
+    0x6E,
+    0x6E,
+    0x61,
+    0x61,
+    0xE6,
+    0xE6,
+    0xF8,
+    0xF8,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x73,
+    0x73,
+    0x74,
+    0x74,
+    0x21D,
+    0x68,
+    0x68,
+    0x19E,
+    0x223,
+    0x225,
+    0x61,
+    0x61,
+    0x65,
+    0x65,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x79,
+    0x79,
+    0x2C65,
+    0x23C,
+    0x19A,
+    0x2C66,
+    0x242,
+    0x180,
+    0x289,
+    0x28C,
+    0x247,
+    0x249,
+    0x24B,
+    0x24D,
+    0x24F,
+    0x371,
+    0x373,
+    0x2B9,
+    0x377,
+    0x3B,
+    0x3F3,
+    0xA8,
+    0x3B1,
+    0xB7,
+    0x3B5,
+    0x3B7,
+    0x3B9,
+    0x3BF,
+    0x3C5,
+    0x3C9,
+    0x3B9,
+    0x3B1,
+    0x3B2,
+    0x3B3,
+    0x3B4,
+    0x3B5,
+    0x3B6,
+    0x3B7,
+    0x3B8,
+    0x3B9,
+    0x3BA,
+    0x3BB,
+    0x3BC,
+    0x3BD,
+    0x3BE,
+    0x3BF,
+    0x3C0,
+    0x3C1,
+    0x3C3,
+    0x3C4,
+    0x3C5,
+    0x3C6,
+    0x3C7,
+    0x3C8,
+    0x3C9,
+    0x3B9,
+    0x3C5,
+    0x3B1,
+    0x3B5,
+    0x3B7,
+    0x3B9,
+    0x3C5,
+    0x3B9,
+    0x3C5,
+    0x3BF,
+    0x3C5,
+    0x3C9,
+    0x3D7,
+    0x3D2,
+    0x3D2,
+    0x3D9,
+    0x3DB,
+    0x3DD,
+    0x3DF,
+    0x3E1,
+    0x3E3,
+    0x3E5,
+    0x3E7,
+    0x3E9,
+    0x3EB,
+    0x3ED,
+    0x3EF,
+    0x3B8,
+    0x3F8,
+    0x3F2,
+    0x3FB,
+    0x37B,
+    0x37C,
+    0x37D,
+    0x435,
+    0x435,
+    0x452,
+    0x433,
+    0x454,
+    0x455,
+    0x456,
+    0x456,
+    0x458,
+    0x459,
+    0x45A,
+    0x45B,
+    0x43A,
+    0x438,
+    0x443,
+    0x45F,
+    0x430,
+    0x431,
+    0x432,
+    0x433,
+    0x434,
+    0x435,
+    0x436,
+    0x437,
+    0x438,
+    0x438,
+    0x43A,
+    0x43B,
+    0x43C,
+    0x43D,
+    0x43E,
+    0x43F,
+    0x440,
+    0x441,
+    0x442,
+    0x443,
+    0x444,
+    0x445,
+    0x446,
+    0x447,
+    0x448,
+    0x449,
+    0x44A,
+    0x44B,
+    0x44C,
+    0x44D,
+    0x44E,
+    0x44F,
+    0x438,
+    0x435,
+    0x435,
+    0x433,
+    0x456,
+    0x43A,
+    0x438,
+    0x443,
+    0x461,
+    0x463,
+    0x465,
+    0x467,
+    0x469,
+    0x46B,
+    0x46D,
+    0x46F,
+    0x471,
+    0x473,
+    0x475,
+    0x475,
+    0x475,
+    0x479,
+    0x47B,
+    0x47D,
+    0x47F,
+    0x481,
+    0x48B,
+    0x48D,
+    0x48F,
+    0x491,
+    0x493,
+    0x495,
+    0x497,
+    0x499,
+    0x49B,
+    0x49D,
+    0x49F,
+    0x4A1,
+    0x4A3,
+    0x4A5,
+    0x4A7,
+    0x4A9,
+    0x4AB,
+    0x4AD,
+    0x4AF,
+    0x4B1,
+    0x4B3,
+    0x4B5,
+    0x4B7,
+    0x4B9,
+    0x4BB,
+    0x4BD,
+    0x4BF,
+    0x4CF,
+    0x436,
+    0x436,
+    0x4C4,
+    0x4C6,
+    0x4C8,
+    0x4CA,
+    0x4CC,
+    0x4CE,
+    0x430,
+    0x430,
+    0x430,
+    0x430,
+    0x4D5,
+    0x435,
+    0x435,
+    0x4D9,
+    0x4D9,
+    0x4D9,
+    0x436,
+    0x436,
+    0x437,
+    0x437,
+    0x4E1,
+    0x438,
+    0x438,
+    0x438,
+    0x438,
+    0x43E,
+    0x43E,
+    0x4E9,
+    0x4E9,
+    0x4E9,
+    0x44D,
+    0x44D,
+    0x443,
+    0x443,
+    0x443,
+    0x443,
+    0x443,
+    0x443,
+    0x447,
+    0x447,
+    0x4F7,
+    0x44B,
+    0x44B,
+    0x4FB,
+    0x4FD,
+    0x4FF,
+    0x501,
+    0x503,
+    0x505,
+    0x507,
+    0x509,
+    0x50B,
+    0x50D,
+    0x50F,
+    0x511,
+    0x513,
+    0x515,
+    0x517,
+    0x519,
+    0x51B,
+    0x51D,
+    0x51F,
+    0x521,
+    0x523,
+    0x525,
+    0x527,
+    0x529,
+    0x52B,
+    0x52D,
+    0x52F,
+    0x561,
+    0x562,
+    0x563,
+    0x564,
+    0x565,
+    0x566,
+    0x567,
+    0x568,
+    0x569,
+    0x56A,
+    0x56B,
+    0x56C,
+    0x56D,
+    0x56E,
+    0x56F,
+    0x570,
+    0x571,
+    0x572,
+    0x573,
+    0x574,
+    0x575,
+    0x576,
+    0x577,
+    0x578,
+    0x579,
+    0x57A,
+    0x57B,
+    0x57C,
+    0x57D,
+    0x57E,
+    0x57F,
+    0x580,
+    0x581,
+    0x582,
+    0x583,
+    0x584,
+    0x585,
+    0x586,
+    0x627,
+    0x627,
+    0x648,
+    0x627,
+    0x64A,
+    0x6D5,
+    0x6C1,
+    0x6D2,
+    0x928,
+    0x930,
+    0x933,
+    0x915,
+    0x916,
+    0x917,
+    0x91C,
+    0x921,
+    0x922,
+    0x92B,
+    0x92F,
+    MLIP__TOK_M(0, 2),
+    MLIP__TOK_M(2, 2),
+    0x9A1,
+    0x9A2,
+    0x9AF,
+    0xA32,
+    0xA38,
+    0xA16,
+    0xA17,
+    0xA1C,
+    0xA2B,
+    0xB47,
+    MLIP__TOK_M(4, 2),
+    MLIP__TOK_M(6, 2),
+    0xB21,
+    0xB22,
+    MLIP__TOK_M(8, 2),
+    MLIP__TOK_M(10, 2),
+    MLIP__TOK_M(12, 2),
+    MLIP__TOK_M(14, 2),
+    0xCD5,
+    0xCD5,
+    0xCD6,
+    0xCC2,
+    MLIP__TOK_M(16, 2),
+    MLIP__TOK_M(18, 2),
+    MLIP__TOK_M(20, 2),
+    MLIP__TOK_M(22, 2),
+    0xDD9,
+    MLIP__TOK_M(24, 2),
+    MLIP__TOK_M(26, 2),
+    MLIP__TOK_M(28, 2),
+    0xF42,
+    0xF4C,
+    0xF51,
+    0xF56,
+    0xF5B,
+    0xF40,
+    0x1025,
+    0x2D00,
+    0x2D01,
+    0x2D02,
+    0x2D03,
+    0x2D04,
+    0x2D05,
+    0x2D06,
+    0x2D07,
+    0x2D08,
+    0x2D09,
+    0x2D0A,
+    0x2D0B,
+    0x2D0C,
+    0x2D0D,
+    0x2D0E,
+    0x2D0F,
+    0x2D10,
+    0x2D11,
+    0x2D12,
+    0x2D13,
+    0x2D14,
+    0x2D15,
+    0x2D16,
+    0x2D17,
+    0x2D18,
+    0x2D19,
+    0x2D1A,
+    0x2D1B,
+    0x2D1C,
+    0x2D1D,
+    0x2D1E,
+    0x2D1F,
+    0x2D20,
+    0x2D21,
+    0x2D22,
+    0x2D23,
+    0x2D24,
+    0x2D25,
+    0x2D27,
+    0x2D2D,
+    0xAB70,
+    0xAB71,
+    0xAB72,
+    0xAB73,
+    0xAB74,
+    0xAB75,
+    0xAB76,
+    0xAB77,
+    0xAB78,
+    0xAB79,
+    0xAB7A,
+    0xAB7B,
+    0xAB7C,
+    0xAB7D,
+    0xAB7E,
+    0xAB7F,
+    0xAB80,
+    0xAB81,
+    0xAB82,
+    0xAB83,
+    0xAB84,
+    0xAB85,
+    0xAB86,
+    0xAB87,
+    0xAB88,
+    0xAB89,
+    0xAB8A,
+    0xAB8B,
+    0xAB8C,
+    0xAB8D,
+    0xAB8E,
+    0xAB8F,
+    0xAB90,
+    0xAB91,
+    0xAB92,
+    0xAB93,
+    0xAB94,
+    0xAB95,
+    0xAB96,
+    0xAB97,
+    0xAB98,
+    0xAB99,
+    0xAB9A,
+    0xAB9B,
+    0xAB9C,
+    0xAB9D,
+    0xAB9E,
+    0xAB9F,
+    0xABA0,
+    0xABA1,
+    0xABA2,
+    0xABA3,
+    0xABA4,
+    0xABA5,
+    0xABA6,
+    0xABA7,
+    0xABA8,
+    0xABA9,
+    0xABAA,
+    0xABAB,
+    0xABAC,
+    0xABAD,
+    0xABAE,
+    0xABAF,
+    0xABB0,
+    0xABB1,
+    0xABB2,
+    0xABB3,
+    0xABB4,
+    0xABB5,
+    0xABB6,
+    0xABB7,
+    0xABB8,
+    0xABB9,
+    0xABBA,
+    0xABBB,
+    0xABBC,
+    0xABBD,
+    0xABBE,
+    0xABBF,
+    0x13F8,
+    0x13F9,
+    0x13FA,
+    0x13FB,
+    0x13FC,
+    0x13FD,
+    MLIP__TOK_M(30, 2),
+    MLIP__TOK_M(32, 2),
+    MLIP__TOK_M(34, 2),
+    MLIP__TOK_M(36, 2),
+    MLIP__TOK_M(38, 2),
+    MLIP__TOK_M(40, 2),
+    0x1B35,
+    0x1B35,
+    MLIP__TOK_M(42, 2),
+    MLIP__TOK_M(44, 2),
+    0x1B35,
+    0x10D0,
+    0x10D1,
+    0x10D2,
+    0x10D3,
+    0x10D4,
+    0x10D5,
+    0x10D6,
+    0x10D7,
+    0x10D8,
+    0x10D9,
+    0x10DA,
+    0x10DB,
+    0x10DC,
+    0x10DD,
+    0x10DE,
+    0x10DF,
+    0x10E0,
+    0x10E1,
+    0x10E2,
+    0x10E3,
+    0x10E4,
+    0x10E5,
+    0x10E6,
+    0x10E7,
+    0x10E8,
+    0x10E9,
+    0x10EA,
+    0x10EB,
+    0x10EC,
+    0x10ED,
+    0x10EE,
+    0x10EF,
+    0x10F0,
+    0x10F1,
+    0x10F2,
+    0x10F3,
+    0x10F4,
+    0x10F5,
+    0x10F6,
+    0x10F7,
+    0x10F8,
+    0x10F9,
+    0x10FA,
+    0x10FD,
+    0x10FE,
+    0x10FF,
+    0x61,
+    0x61,
+    0x62,
+    0x62,
+    0x62,
+    0x62,
+    0x62,
+    0x62,
+    0x63,
+    0x63,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x64,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x66,
+    0x66,
+    0x67,
+    0x67,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x68,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x6B,
+    0x6B,
+    0x6B,
+    0x6B,
+    0x6B,
+    0x6B,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6C,
+    0x6D,
+    0x6D,
+    0x6D,
+    0x6D,
+    0x6D,
+    0x6D,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6E,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x70,
+    0x70,
+    0x70,
+    0x70,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x72,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x73,
+    0x74,
+    0x74,
+    0x74,
+    0x74,
+    0x74,
+    0x74,
+    0x74,
+    0x74,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x76,
+    0x76,
+    0x76,
+    0x76,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x77,
+    0x78,
+    0x78,
+    0x78,
+    0x78,
+    0x79,
+    0x79,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x7A,
+    0x68,
+    0x74,
+    0x77,
+    0x79,
+    0x17F,
+    0xDF,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x61,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x65,
+    0x69,
+    0x69,
+    0x69,
+    0x69,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x6F,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x75,
+    0x79,
+    0x79,
+    0x79,
+    0x79,
+    0x79,
+    0x79,
+    0x79,
+    0x79,
+    0x1EFB,
+    0x1EFD,
+    0x1EFF,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B5,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3BF,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3B1,
+    0x3B1,
+    0x3B5,
+    0x3B5,
+    0x3B7,
+    0x3B7,
+    0x3B9,
+    0x3B9,
+    0x3BF,
+    0x3BF,
+    0x3C5,
+    0x3C5,
+    0x3C9,
+    0x3C9,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B1,
+    0x3B9,
+    0xA8,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x3B5,
+    0x3B5,
+    0x3B7,
+    0x3B7,
+    0x3B7,
+    0x1FBF,
+    0x1FBF,
+    0x1FBF,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x3B9,
+    0x1FFE,
+    0x1FFE,
+    0x1FFE,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C1,
+    0x3C1,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C5,
+    0x3C1,
+    0xA8,
+    0xA8,
+    0x60,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0x3BF,
+    0x3BF,
+    0x3C9,
+    0x3C9,
+    0x3C9,
+    0xB4,
+    0x2002,
+    0x2003,
+    0x3C9,
+    0x6B,
+    0x61,
+    0x214E,
+    0x2170,
+    0x2171,
+    0x2172,
+    0x2173,
+    0x2174,
+    0x2175,
+    0x2176,
+    0x2177,
+    0x2178,
+    0x2179,
+    0x217A,
+    0x217B,
+    0x217C,
+    0x217D,
+    0x217E,
+    0x217F,
+    0x2184,
+    0x2190,
+    0x2192,
+    0x2194,
+    0x21D0,
+    0x21D4,
+    0x21D2,
+    0x2203,
+    0x2208,
+    0x220B,
+    0x2223,
+    0x2225,
+    0x223C,
+    0x2243,
+    0x2245,
+    0x2248,
+    0x3D,
+    0x2261,
+    0x224D,
+    0x3C,
+    0x3E,
+    0x2264,
+    0x2265,
+    0x2272,
+    0x2273,
+    0x2276,
+    0x2277,
+    0x227A,
+    0x227B,
+    0x2282,
+    0x2283,
+    0x2286,
+    0x2287,
+    0x22A2,
+    0x22A8,
+    0x22A9,
+    0x22AB,
+    0x227C,
+    0x227D,
+    0x2291,
+    0x2292,
+    0x22B2,
+    0x22B3,
+    0x22B4,
+    0x22B5,
+    0x3008,
+    0x3009,
+    0x24D0,
+    0x24D1,
+    0x24D2,
+    0x24D3,
+    0x24D4,
+    0x24D5,
+    0x24D6,
+    0x24D7,
+    0x24D8,
+    0x24D9,
+    0x24DA,
+    0x24DB,
+    0x24DC,
+    0x24DD,
+    0x24DE,
+    0x24DF,
+    0x24E0,
+    0x24E1,
+    0x24E2,
+    0x24E3,
+    0x24E4,
+    0x24E5,
+    0x24E6,
+    0x24E7,
+    0x24E8,
+    0x24E9,
+    0x2ADD,
+    0x2C30,
+    0x2C31,
+    0x2C32,
+    0x2C33,
+    0x2C34,
+    0x2C35,
+    0x2C36,
+    0x2C37,
+    0x2C38,
+    0x2C39,
+    0x2C3A,
+    0x2C3B,
+    0x2C3C,
+    0x2C3D,
+    0x2C3E,
+    0x2C3F,
+    0x2C40,
+    0x2C41,
+    0x2C42,
+    0x2C43,
+    0x2C44,
+    0x2C45,
+    0x2C46,
+    0x2C47,
+    0x2C48,
+    0x2C49,
+    0x2C4A,
+    0x2C4B,
+    0x2C4C,
+    0x2C4D,
+    0x2C4E,
+    0x2C4F,
+    0x2C50,
+    0x2C51,
+    0x2C52,
+    0x2C53,
+    0x2C54,
+    0x2C55,
+    0x2C56,
+    0x2C57,
+    0x2C58,
+    0x2C59,
+    0x2C5A,
+    0x2C5B,
+    0x2C5C,
+    0x2C5D,
+    0x2C5E,
+    0x2C5F,
+    0x2C61,
+    0x26B,
+    0x1D7D,
+    0x27D,
+    0x2C68,
+    0x2C6A,
+    0x2C6C,
+    0x251,
+    0x271,
+    0x250,
+    0x252,
+    0x2C73,
+    0x2C76,
+    0x23F,
+    0x240,
+    0x2C81,
+    0x2C83,
+    0x2C85,
+    0x2C87,
+    0x2C89,
+    0x2C8B,
+    0x2C8D,
+    0x2C8F,
+    0x2C91,
+    0x2C93,
+    0x2C95,
+    0x2C97,
+    0x2C99,
+    0x2C9B,
+    0x2C9D,
+    0x2C9F,
+    0x2CA1,
+    0x2CA3,
+    0x2CA5,
+    0x2CA7,
+    0x2CA9,
+    0x2CAB,
+    0x2CAD,
+    0x2CAF,
+    0x2CB1,
+    0x2CB3,
+    0x2CB5,
+    0x2CB7,
+    0x2CB9,
+    0x2CBB,
+    0x2CBD,
+    0x2CBF,
+    0x2CC1,
+    0x2CC3,
+    0x2CC5,
+    0x2CC7,
+    0x2CC9,
+    0x2CCB,
+    0x2CCD,
+    0x2CCF,
+    0x2CD1,
+    0x2CD3,
+    0x2CD5,
+    0x2CD7,
+    0x2CD9,
+    0x2CDB,
+    0x2CDD,
+    0x2CDF,
+    0x2CE1,
+    0x2CE3,
+    0x2CEC,
+    0x2CEE,
+    0x2CF3,
+    0x304B,
+    0x304D,
+    0x304F,
+    0x3051,
+    0x3053,
+    0x3055,
+    0x3057,
+    0x3059,
+    0x305B,
+    0x305D,
+    0x305F,
+    0x3061,
+    0x3064,
+    0x3066,
+    0x3068,
+    0x306F,
+    0x306F,
+    0x3072,
+    0x3072,
+    0x3075,
+    0x3075,
+    0x3078,
+    0x3078,
+    0x307B,
+    0x307B,
+    0x3046,
+    0x309D,
+    0x30AB,
+    0x30AD,
+    0x30AF,
+    0x30B1,
+    0x30B3,
+    0x30B5,
+    0x30B7,
+    0x30B9,
+    0x30BB,
+    0x30BD,
+    0x30BF,
+    0x30C1,
+    0x30C4,
+    0x30C6,
+    0x30C8,
+    0x30CF,
+    0x30CF,
+    0x30D2,
+    0x30D2,
+    0x30D5,
+    0x30D5,
+    0x30D8,
+    0x30D8,
+    0x30DB,
+    0x30DB,
+    0x30A6,
+    0x30EF,
+    0x30F0,
+    0x30F1,
+    0x30F2,
+    0x30FD,
+    0xA641,
+    0xA643,
+    0xA645,
+    0xA647,
+    0xA649,
+    0xA64B,
+    0xA64D,
+    0xA64F,
+    0xA651,
+    0xA653,
+    0xA655,
+    0xA657,
+    0xA659,
+    0xA65B,
+    0xA65D,
+    0xA65F,
+    0xA661,
+    0xA663,
+    0xA665,
+    0xA667,
+    0xA669,
+    0xA66B,
+    0xA66D,
+    0xA681,
+    0xA683,
+    0xA685,
+    0xA687,
+    0xA689,
+    0xA68B,
+    0xA68D,
+    0xA68F,
+    0xA691,
+    0xA693,
+    0xA695,
+    0xA697,
+    0xA699,
+    0xA69B,
+    0xA723,
+    0xA725,
+    0xA727,
+    0xA729,
+    0xA72B,
+    0xA72D,
+    0xA72F,
+    0xA733,
+    0xA735,
+    0xA737,
+    0xA739,
+    0xA73B,
+    0xA73D,
+    0xA73F,
+    0xA741,
+    0xA743,
+    0xA745,
+    0xA747,
+    0xA749,
+    0xA74B,
+    0xA74D,
+    0xA74F,
+    0xA751,
+    0xA753,
+    0xA755,
+    0xA757,
+    0xA759,
+    0xA75B,
+    0xA75D,
+    0xA75F,
+    0xA761,
+    0xA763,
+    0xA765,
+    0xA767,
+    0xA769,
+    0xA76B,
+    0xA76D,
+    0xA76F,
+    0xA77A,
+    0xA77C,
+    0x1D79,
+    0xA77F,
+    0xA781,
+    0xA783,
+    0xA785,
+    0xA787,
+    0xA78C,
+    0x265,
+    0xA791,
+    0xA793,
+    0xA797,
+    0xA799,
+    0xA79B,
+    0xA79D,
+    0xA79F,
+    0xA7A1,
+    0xA7A3,
+    0xA7A5,
+    0xA7A7,
+    0xA7A9,
+    0x266,
+    0x25C,
+    0x261,
+    0x26C,
+    0x26A,
+    0x29E,
+    0x287,
+    0x29D,
+    0xAB53,
+    0xA7B5,
+    0xA7B7,
+    0xA7B9,
+    0xA7BB,
+    0xA7BD,
+    0xA7BF,
+    0xA7C1,
+    0xA7C3,
+    0xA794,
+    0x282,
+    0x1D8E,
+    0xA7C8,
+    0xA7CA,
+    0xA7D1,
+    0xA7D7,
+    0xA7D9,
+    0xA7F6,
+    0x8C48,
+    0x66F4,
+    0x8ECA,
+    0x8CC8,
+    0x6ED1,
+    0x4E32,
+    0x53E5,
+    0x9F9C,
+    0x9F9C,
+    0x5951,
+    0x91D1,
+    0x5587,
+    0x5948,
+    0x61F6,
+    0x7669,
+    0x7F85,
+    0x863F,
+    0x87BA,
+    0x88F8,
+    0x908F,
+    0x6A02,
+    0x6D1B,
+    0x70D9,
+    0x73DE,
+    0x843D,
+    0x916A,
+    0x99F1,
+    0x4E82,
+    0x5375,
+    0x6B04,
+    0x721B,
+    0x862D,
+    0x9E1E,
+    0x5D50,
+    0x6FEB,
+    0x85CD,
+    0x8964,
+    0x62C9,
+    0x81D8,
+    0x881F,
+    0x5ECA,
+    0x6717,
+    0x6D6A,
+    0x72FC,
+    0x90CE,
+    0x4F86,
+    0x51B7,
+    0x52DE,
+    0x64C4,
+    0x6AD3,
+    0x7210,
+    0x76E7,
+    0x8001,
+    0x8606,
+    0x865C,
+    0x8DEF,
+    0x9732,
+    0x9B6F,
+    0x9DFA,
+    0x788C,
+    0x797F,
+    0x7DA0,
+    0x83C9,
+    0x9304,
+    0x9E7F,
+    0x8AD6,
+    0x58DF,
+    0x5F04,
+    0x7C60,
+    0x807E,
+    0x7262,
+    0x78CA,
+    0x8CC2,
+    0x96F7,
+    0x58D8,
+    0x5C62,
+    0x6A13,
+    0x6DDA,
+    0x6F0F,
+    0x7D2F,
+    0x7E37,
+    0x964B,
+    0x52D2,
+    0x808B,
+    0x51DC,
+    0x51CC,
+    0x7A1C,
+    0x7DBE,
+    0x83F1,
+    0x9675,
+    0x8B80,
+    0x62CF,
+    0x6A02,
+    0x8AFE,
+    0x4E39,
+    0x5BE7,
+    0x6012,
+    0x7387,
+    0x7570,
+    0x5317,
+    0x78FB,
+    0x4FBF,
+    0x5FA9,
+    0x4E0D,
+    0x6CCC,
+    0x6578,
+    0x7D22,
+    0x53C3,
+    0x585E,
+    0x7701,
+    0x8449,
+    0x8AAA,
+    0x6BBA,
+    0x8FB0,
+    0x6C88,
+    0x62FE,
+    0x82E5,
+    0x63A0,
+    0x7565,
+    0x4EAE,
+    0x5169,
+    0x51C9,
+    0x6881,
+    0x7CE7,
+    0x826F,
+    0x8AD2,
+    0x91CF,
+    0x52F5,
+    0x5442,
+    0x5973,
+    0x5EEC,
+    0x65C5,
+    0x6FFE,
+    0x792A,
+    0x95AD,
+    0x9A6A,
+    0x9E97,
+    0x9ECE,
+    0x529B,
+    0x66C6,
+    0x6B77,
+    0x8F62,
+    0x5E74,
+    0x6190,
+    0x6200,
+    0x649A,
+    0x6F23,
+    0x7149,
+    0x7489,
+    0x79CA,
+    0x7DF4,
+    0x806F,
+    0x8F26,
+    0x84EE,
+    0x9023,
+    0x934A,
+    0x5217,
+    0x52A3,
+    0x54BD,
+    0x70C8,
+    0x88C2,
+    0x8AAA,
+    0x5EC9,
+    0x5FF5,
+    0x637B,
+    0x6BAE,
+    0x7C3E,
+    0x7375,
+    0x4EE4,
+    0x56F9,
+    0x5BE7,
+    0x5DBA,
+    0x601C,
+    0x73B2,
+    0x7469,
+    0x7F9A,
+    0x8046,
+    0x9234,
+    0x96F6,
+    0x9748,
+    0x9818,
+    0x4F8B,
+    0x79AE,
+    0x91B4,
+    0x96B8,
+    0x60E1,
+    0x4E86,
+    0x50DA,
+    0x5BEE,
+    0x5C3F,
+    0x6599,
+    0x6A02,
+    0x71CE,
+    0x7642,
+    0x84FC,
+    0x907C,
+    0x9F8D,
+    0x6688,
+    0x962E,
+    0x5289,
+    0x677B,
+    0x67F3,
+    0x6D41,
+    0x6E9C,
+    0x7409,
+    0x7559,
+    0x786B,
+    0x7D10,
+    0x985E,
+    0x516D,
+    0x622E,
+    0x9678,
+    0x502B,
+    0x5D19,
+    0x6DEA,
+    0x8F2A,
+    0x5F8B,
+    0x6144,
+    0x6817,
+    0x7387,
+    0x9686,
+    0x5229,
+    0x540F,
+    0x5C65,
+    0x6613,
+    0x674E,
+    0x68A8,
+    0x6CE5,
+    0x7406,
+    0x75E2,
+    0x7F79,
+    0x88CF,
+    0x88E1,
+    0x91CC,
+    0x96E2,
+    0x533F,
+    0x6EBA,
+    0x541D,
+    0x71D0,
+    0x7498,
+    0x85FA,
+    0x96A3,
+    0x9C57,
+    0x9E9F,
+    0x6797,
+    0x6DCB,
+    0x81E8,
+    0x7ACB,
+    0x7B20,
+    0x7C92,
+    0x72C0,
+    0x7099,
+    0x8B58,
+    0x4EC0,
+    0x8336,
+    0x523A,
+    0x5207,
+    0x5EA6,
+    0x62D3,
+    0x7CD6,
+    0x5B85,
+    0x6D1E,
+    0x66B4,
+    0x8F3B,
+    0x884C,
+    0x964D,
+    0x898B,
+    0x5ED3,
+    0x5140,
+    0x55C0,
+    0x585A,
+    0x6674,
+    0x51DE,
+    0x732A,
+    0x76CA,
+    0x793C,
+    0x795E,
+    0x7965,
+    0x798F,
+    0x9756,
+    0x7CBE,
+    0x7FBD,
+    0x8612,
+    0x8AF8,
+    0x9038,
+    0x90FD,
+    0x98EF,
+    0x98FC,
+    0x9928,
+    0x9DB4,
+    0x90DE,
+    0x96B7,
+    0x4FAE,
+    0x50E7,
+    0x514D,
+    0x52C9,
+    0x52E4,
+    0x5351,
+    0x559D,
+    0x5606,
+    0x5668,
+    0x5840,
+    0x58A8,
+    0x5C64,
+    0x5C6E,
+    0x6094,
+    0x6168,
+    0x618E,
+    0x61F2,
+    0x654F,
+    0x65E2,
+    0x6691,
+    0x6885,
+    0x6D77,
+    0x6E1A,
+    0x6F22,
+    0x716E,
+    0x722B,
+    0x7422,
+    0x7891,
+    0x793E,
+    0x7949,
+    0x7948,
+    0x7950,
+    0x7956,
+    0x795D,
+    0x798D,
+    0x798E,
+    0x7A40,
+    0x7A81,
+    0x7BC0,
+    0x7DF4,
+    0x7E09,
+    0x7E41,
+    0x7F72,
+    0x8005,
+    0x81ED,
+    0x8279,
+    0x8279,
+    0x8457,
+    0x8910,
+    0x8996,
+    0x8B01,
+    0x8B39,
+    0x8CD3,
+    0x8D08,
+    0x8FB6,
+    0x9038,
+    0x96E3,
+    0x97FF,
+    0x983B,
+    0x6075,
+    0x242EE,
+    0x8218,
+    0x4E26,
+    0x51B5,
+    0x5168,
+    0x4F80,
+    0x5145,
+    0x5180,
+    0x52C7,
+    0x52FA,
+    0x559D,
+    0x5555,
+    0x5599,
+    0x55E2,
+    0x585A,
+    0x58B3,
+    0x5944,
+    0x5954,
+    0x5A62,
+    0x5B28,
+    0x5ED2,
+    0x5ED9,
+    0x5F69,
+    0x5FAD,
+    0x60D8,
+    0x614E,
+    0x6108,
+    0x618E,
+    0x6160,
+    0x61F2,
+    0x6234,
+    0x63C4,
+    0x641C,
+    0x6452,
+    0x6556,
+    0x6674,
+    0x6717,
+    0x671B,
+    0x6756,
+    0x6B79,
+    0x6BBA,
+    0x6D41,
+    0x6EDB,
+    0x6ECB,
+    0x6F22,
+    0x701E,
+    0x716E,
+    0x77A7,
+    0x7235,
+    0x72AF,
+    0x732A,
+    0x7471,
+    0x7506,
+    0x753B,
+    0x761D,
+    0x761F,
+    0x76CA,
+    0x76DB,
+    0x76F4,
+    0x774A,
+    0x7740,
+    0x78CC,
+    0x7AB1,
+    0x7BC0,
+    0x7C7B,
+    0x7D5B,
+    0x7DF4,
+    0x7F3E,
+    0x8005,
+    0x8352,
+    0x83EF,
+    0x8779,
+    0x8941,
+    0x8986,
+    0x8996,
+    0x8ABF,
+    0x8AF8,
+    0x8ACB,
+    0x8B01,
+    0x8AFE,
+    0x8AED,
+    0x8B39,
+    0x8B8A,
+    0x8D08,
+    0x8F38,
+    0x9072,
+    0x9199,
+    0x9276,
+    0x967C,
+    0x96E3,
+    0x9756,
+    0x97DB,
+    0x97FF,
+    0x980B,
+    0x983B,
+    0x9B12,
+    0x9F9C,
+    0x2284A,
+    0x22844,
+    0x233D5,
+    0x3B9D,
+    0x4018,
+    0x4039,
+    0x25249,
+    0x25CD0,
+    0x27ED3,
+    0x9F43,
+    0x9F8E,
+    0x5D9,
+    0x5F2,
+    0x5E9,
+    0x5E9,
+    0x5E9,
+    0x5E9,
+    0x5D0,
+    0x5D0,
+    0x5D0,
+    0x5D1,
+    0x5D2,
+    0x5D3,
+    0x5D4,
+    0x5D5,
+    0x5D6,
+    0x5D8,
+    0x5D9,
+    0x5DA,
+    0x5DB,
+    0x5DC,
+    0x5DE,
+    0x5E0,
+    0x5E1,
+    0x5E3,
+    0x5E4,
+    0x5E6,
+    0x5E7,
+    0x5E8,
+    0x5E9,
+    0x5EA,
+    0x5D5,
+    0x5D1,
+    0x5DB,
+    0x5E4,
+    0xFF41,
+    0xFF42,
+    0xFF43,
+    0xFF44,
+    0xFF45,
+    0xFF46,
+    0xFF47,
+    0xFF48,
+    0xFF49,
+    0xFF4A,
+    0xFF4B,
+    0xFF4C,
+    0xFF4D,
+    0xFF4E,
+    0xFF4F,
+    0xFF50,
+    0xFF51,
+    0xFF52,
+    0xFF53,
+    0xFF54,
+    0xFF55,
+    0xFF56,
+    0xFF57,
+    0xFF58,
+    0xFF59,
+    0xFF5A,
+    0x10428,
+    0x10429,
+    0x1042A,
+    0x1042B,
+    0x1042C,
+    0x1042D,
+    0x1042E,
+    0x1042F,
+    0x10430,
+    0x10431,
+    0x10432,
+    0x10433,
+    0x10434,
+    0x10435,
+    0x10436,
+    0x10437,
+    0x10438,
+    0x10439,
+    0x1043A,
+    0x1043B,
+    0x1043C,
+    0x1043D,
+    0x1043E,
+    0x1043F,
+    0x10440,
+    0x10441,
+    0x10442,
+    0x10443,
+    0x10444,
+    0x10445,
+    0x10446,
+    0x10447,
+    0x10448,
+    0x10449,
+    0x1044A,
+    0x1044B,
+    0x1044C,
+    0x1044D,
+    0x1044E,
+    0x1044F,
+    0x104D8,
+    0x104D9,
+    0x104DA,
+    0x104DB,
+    0x104DC,
+    0x104DD,
+    0x104DE,
+    0x104DF,
+    0x104E0,
+    0x104E1,
+    0x104E2,
+    0x104E3,
+    0x104E4,
+    0x104E5,
+    0x104E6,
+    0x104E7,
+    0x104E8,
+    0x104E9,
+    0x104EA,
+    0x104EB,
+    0x104EC,
+    0x104ED,
+    0x104EE,
+    0x104EF,
+    0x104F0,
+    0x104F1,
+    0x104F2,
+    0x104F3,
+    0x104F4,
+    0x104F5,
+    0x104F6,
+    0x104F7,
+    0x104F8,
+    0x104F9,
+    0x104FA,
+    0x104FB,
+    0x10597,
+    0x10598,
+    0x10599,
+    0x1059A,
+    0x1059B,
+    0x1059C,
+    0x1059D,
+    0x1059E,
+    0x1059F,
+    0x105A0,
+    0x105A1,
+    0x105A3,
+    0x105A4,
+    0x105A5,
+    0x105A6,
+    0x105A7,
+    0x105A8,
+    0x105A9,
+    0x105AA,
+    0x105AB,
+    0x105AC,
+    0x105AD,
+    0x105AE,
+    0x105AF,
+    0x105B0,
+    0x105B1,
+    0x105B3,
+    0x105B4,
+    0x105B5,
+    0x105B6,
+    0x105B7,
+    0x105B8,
+    0x105B9,
+    0x105BB,
+    0x105BC,
+    0x10CC0,
+    0x10CC1,
+    0x10CC2,
+    0x10CC3,
+    0x10CC4,
+    0x10CC5,
+    0x10CC6,
+    0x10CC7,
+    0x10CC8,
+    0x10CC9,
+    0x10CCA,
+    0x10CCB,
+    0x10CCC,
+    0x10CCD,
+    0x10CCE,
+    0x10CCF,
+    0x10CD0,
+    0x10CD1,
+    0x10CD2,
+    0x10CD3,
+    0x10CD4,
+    0x10CD5,
+    0x10CD6,
+    0x10CD7,
+    0x10CD8,
+    0x10CD9,
+    0x10CDA,
+    0x10CDB,
+    0x10CDC,
+    0x10CDD,
+    0x10CDE,
+    0x10CDF,
+    0x10CE0,
+    0x10CE1,
+    0x10CE2,
+    0x10CE3,
+    0x10CE4,
+    0x10CE5,
+    0x10CE6,
+    0x10CE7,
+    0x10CE8,
+    0x10CE9,
+    0x10CEA,
+    0x10CEB,
+    0x10CEC,
+    0x10CED,
+    0x10CEE,
+    0x10CEF,
+    0x10CF0,
+    0x10CF1,
+    0x10CF2,
+    0x11099,
+    0x1109B,
+    0x110A5,
+    MLIP__TOK_M(46, 2),
+    MLIP__TOK_M(48, 2),
+    0x114B9,
+    MLIP__TOK_M(50, 2),
+    MLIP__TOK_M(52, 2),
+    MLIP__TOK_M(54, 2),
+    MLIP__TOK_M(56, 2),
+    0x118C0,
+    0x118C1,
+    0x118C2,
+    0x118C3,
+    0x118C4,
+    0x118C5,
+    0x118C6,
+    0x118C7,
+    0x118C8,
+    0x118C9,
+    0x118CA,
+    0x118CB,
+    0x118CC,
+    0x118CD,
+    0x118CE,
+    0x118CF,
+    0x118D0,
+    0x118D1,
+    0x118D2,
+    0x118D3,
+    0x118D4,
+    0x118D5,
+    0x118D6,
+    0x118D7,
+    0x118D8,
+    0x118D9,
+    0x118DA,
+    0x118DB,
+    0x118DC,
+    0x118DD,
+    0x118DE,
+    0x118DF,
+    MLIP__TOK_M(58, 2),
+    0x16E60,
+    0x16E61,
+    0x16E62,
+    0x16E63,
+    0x16E64,
+    0x16E65,
+    0x16E66,
+    0x16E67,
+    0x16E68,
+    0x16E69,
+    0x16E6A,
+    0x16E6B,
+    0x16E6C,
+    0x16E6D,
+    0x16E6E,
+    0x16E6F,
+    0x16E70,
+    0x16E71,
+    0x16E72,
+    0x16E73,
+    0x16E74,
+    0x16E75,
+    0x16E76,
+    0x16E77,
+    0x16E78,
+    0x16E79,
+    0x16E7A,
+    0x16E7B,
+    0x16E7C,
+    0x16E7D,
+    0x16E7E,
+    0x16E7F,
+    MLIP__TOK_M(60, 2),
+    MLIP__TOK_M(62, 2),
+    MLIP__TOK_M(64, 3),
+    MLIP__TOK_M(67, 3),
+    MLIP__TOK_M(70, 3),
+    MLIP__TOK_M(73, 3),
+    MLIP__TOK_M(76, 3),
+    MLIP__TOK_M(79, 2),
+    MLIP__TOK_M(81, 2),
+    MLIP__TOK_M(83, 3),
+    MLIP__TOK_M(86, 3),
+    MLIP__TOK_M(89, 3),
+    MLIP__TOK_M(92, 3),
+    0x1E922,
+    0x1E923,
+    0x1E924,
+    0x1E925,
+    0x1E926,
+    0x1E927,
+    0x1E928,
+    0x1E929,
+    0x1E92A,
+    0x1E92B,
+    0x1E92C,
+    0x1E92D,
+    0x1E92E,
+    0x1E92F,
+    0x1E930,
+    0x1E931,
+    0x1E932,
+    0x1E933,
+    0x1E934,
+    0x1E935,
+    0x1E936,
+    0x1E937,
+    0x1E938,
+    0x1E939,
+    0x1E93A,
+    0x1E93B,
+    0x1E93C,
+    0x1E93D,
+    0x1E93E,
+    0x1E93F,
+    0x1E940,
+    0x1E941,
+    0x1E942,
+    0x1E943,
+    0x4E3D,
+    0x4E38,
+    0x4E41,
+    0x20122,
+    0x4F60,
+    0x4FAE,
+    0x4FBB,
+    0x5002,
+    0x507A,
+    0x5099,
+    0x50E7,
+    0x50CF,
+    0x349E,
+    0x2063A,
+    0x514D,
+    0x5154,
+    0x5164,
+    0x5177,
+    0x2051C,
+    0x34B9,
+    0x5167,
+    0x518D,
+    0x2054B,
+    0x5197,
+    0x51A4,
+    0x4ECC,
+    0x51AC,
+    0x51B5,
+    0x291DF,
+    0x51F5,
+    0x5203,
+    0x34DF,
+    0x523B,
+    0x5246,
+    0x5272,
+    0x5277,
+    0x3515,
+    0x52C7,
+    0x52C9,
+    0x52E4,
+    0x52FA,
+    0x5305,
+    0x5306,
+    0x5317,
+    0x5349,
+    0x5351,
+    0x535A,
+    0x5373,
+    0x537D,
+    0x537F,
+    0x537F,
+    0x537F,
+    0x20A2C,
+    0x7070,
+    0x53CA,
+    0x53DF,
+    0x20B63,
+    0x53EB,
+    0x53F1,
+    0x5406,
+    0x549E,
+    0x5438,
+    0x5448,
+    0x5468,
+    0x54A2,
+    0x54F6,
+    0x5510,
+    0x5553,
+    0x5563,
+    0x5584,
+    0x5584,
+    0x5599,
+    0x55AB,
+    0x55B3,
+    0x55C2,
+    0x5716,
+    0x5606,
+    0x5717,
+    0x5651,
+    0x5674,
+    0x5207,
+    0x58EE,
+    0x57CE,
+    0x57F4,
+    0x580D,
+    0x578B,
+    0x5832,
+    0x5831,
+    0x58AC,
+    0x214E4,
+    0x58F2,
+    0x58F7,
+    0x5906,
+    0x591A,
+    0x5922,
+    0x5962,
+    0x216A8,
+    0x216EA,
+    0x59EC,
+    0x5A1B,
+    0x5A27,
+    0x59D8,
+    0x5A66,
+    0x36EE,
+    0x36FC,
+    0x5B08,
+    0x5B3E,
+    0x5B3E,
+    0x219C8,
+    0x5BC3,
+    0x5BD8,
+    0x5BE7,
+    0x5BF3,
+    0x21B18,
+    0x5BFF,
+    0x5C06,
+    0x5F53,
+    0x5C22,
+    0x3781,
+    0x5C60,
+    0x5C6E,
+    0x5CC0,
+    0x5C8D,
+    0x21DE4,
+    0x5D43,
+    0x21DE6,
+    0x5D6E,
+    0x5D6B,
+    0x5D7C,
+    0x5DE1,
+    0x5DE2,
+    0x382F,
+    0x5DFD,
+    0x5E28,
+    0x5E3D,
+    0x5E69,
+    0x3862,
+    0x22183,
+    0x387C,
+    0x5EB0,
+    0x5EB3,
+    0x5EB6,
+    0x5ECA,
+    0x2A392,
+    0x5EFE,
+    0x22331,
+    0x22331,
+    0x8201,
+    0x5F22,
+    0x5F22,
+    0x38C7,
+    0x232B8,
+    0x261DA,
+    0x5F62,
+    0x5F6B,
+    0x38E3,
+    0x5F9A,
+    0x5FCD,
+    0x5FD7,
+    0x5FF9,
+    0x6081,
+    0x393A,
+    0x391C,
+    0x6094,
+    0x226D4,
+    0x60C7,
+    0x6148,
+    0x614C,
+    0x614E,
+    0x614C,
+    0x617A,
+    0x618E,
+    0x61B2,
+    0x61A4,
+    0x61AF,
+    0x61DE,
+    0x61F2,
+    0x61F6,
+    0x6210,
+    0x621B,
+    0x625D,
+    0x62B1,
+    0x62D4,
+    0x6350,
+    0x22B0C,
+    0x633D,
+    0x62FC,
+    0x6368,
+    0x6383,
+    0x63E4,
+    0x22BF1,
+    0x6422,
+    0x63C5,
+    0x63A9,
+    0x3A2E,
+    0x6469,
+    0x647E,
+    0x649D,
+    0x6477,
+    0x3A6C,
+    0x654F,
+    0x656C,
+    0x2300A,
+    0x65E3,
+    0x66F8,
+    0x6649,
+    0x3B19,
+    0x6691,
+    0x3B08,
+    0x3AE4,
+    0x5192,
+    0x5195,
+    0x6700,
+    0x669C,
+    0x80AD,
+    0x43D9,
+    0x6717,
+    0x671B,
+    0x6721,
+    0x675E,
+    0x6753,
+    0x233C3,
+    0x3B49,
+    0x67FA,
+    0x6785,
+    0x6852,
+    0x6885,
+    0x2346D,
+    0x688E,
+    0x681F,
+    0x6914,
+    0x3B9D,
+    0x6942,
+    0x69A3,
+    0x69EA,
+    0x6AA8,
+    0x236A3,
+    0x6ADB,
+    0x3C18,
+    0x6B21,
+    0x238A7,
+    0x6B54,
+    0x3C4E,
+    0x6B72,
+    0x6B9F,
+    0x6BBA,
+    0x6BBB,
+    0x23A8D,
+    0x21D0B,
+    0x23AFA,
+    0x6C4E,
+    0x23CBC,
+    0x6CBF,
+    0x6CCD,
+    0x6C67,
+    0x6D16,
+    0x6D3E,
+    0x6D77,
+    0x6D41,
+    0x6D69,
+    0x6D78,
+    0x6D85,
+    0x23D1E,
+    0x6D34,
+    0x6E2F,
+    0x6E6E,
+    0x3D33,
+    0x6ECB,
+    0x6EC7,
+    0x23ED1,
+    0x6DF9,
+    0x6F6E,
+    0x23F5E,
+    0x23F8E,
+    0x6FC6,
+    0x7039,
+    0x701E,
+    0x701B,
+    0x3D96,
+    0x704A,
+    0x707D,
+    0x7077,
+    0x70AD,
+    0x20525,
+    0x7145,
+    0x24263,
+    0x719C,
+    0x243AB,
+    0x7228,
+    0x7235,
+    0x7250,
+    0x24608,
+    0x7280,
+    0x7295,
+    0x24735,
+    0x24814,
+    0x737A,
+    0x738B,
+    0x3EAC,
+    0x73A5,
+    0x3EB8,
+    0x3EB8,
+    0x7447,
+    0x745C,
+    0x7471,
+    0x7485,
+    0x74CA,
+    0x3F1B,
+    0x7524,
+    0x24C36,
+    0x753E,
+    0x24C92,
+    0x7570,
+    0x2219F,
+    0x7610,
+    0x24FA1,
+    0x24FB8,
+    0x25044,
+    0x3FFC,
+    0x4008,
+    0x76F4,
+    0x250F3,
+    0x250F2,
+    0x25119,
+    0x25133,
+    0x771E,
+    0x771F,
+    0x771F,
+    0x774A,
+    0x4039,
+    0x778B,
+    0x4046,
+    0x4096,
+    0x2541D,
+    0x784E,
+    0x788C,
+    0x78CC,
+    0x40E3,
+    0x25626,
+    0x7956,
+    0x2569A,
+    0x256C5,
+    0x798F,
+    0x79EB,
+    0x412F,
+    0x7A40,
+    0x7A4A,
+    0x7A4F,
+    0x2597C,
+    0x25AA7,
+    0x25AA7,
+    0x7AEE,
+    0x4202,
+    0x25BAB,
+    0x7BC6,
+    0x7BC9,
+    0x4227,
+    0x25C80,
+    0x7CD2,
+    0x42A0,
+    0x7CE8,
+    0x7CE3,
+    0x7D00,
+    0x25F86,
+    0x7D63,
+    0x4301,
+    0x7DC7,
+    0x7E02,
+    0x7E45,
+    0x4334,
+    0x26228,
+    0x26247,
+    0x4359,
+    0x262D9,
+    0x7F7A,
+    0x2633E,
+    0x7F95,
+    0x7FFA,
+    0x8005,
+    0x264DA,
+    0x26523,
+    0x8060,
+    0x265A8,
+    0x8070,
+    0x2335F,
+    0x43D5,
+    0x80B2,
+    0x8103,
+    0x440B,
+    0x813E,
+    0x5AB5,
+    0x267A7,
+    0x267B5,
+    0x23393,
+    0x2339C,
+    0x8201,
+    0x8204,
+    0x8F9E,
+    0x446B,
+    0x8291,
+    0x828B,
+    0x829D,
+    0x52B3,
+    0x82B1,
+    0x82B3,
+    0x82BD,
+    0x82E6,
+    0x26B3C,
+    0x82E5,
+    0x831D,
+    0x8363,
+    0x83AD,
+    0x8323,
+    0x83BD,
+    0x83E7,
+    0x8457,
+    0x8353,
+    0x83CA,
+    0x83CC,
+    0x83DC,
+    0x26C36,
+    0x26D6B,
+    0x26CD5,
+    0x452B,
+    0x84F1,
+    0x84F3,
+    0x8516,
+    0x273CA,
+    0x8564,
+    0x26F2C,
+    0x455D,
+    0x4561,
+    0x26FB1,
+    0x270D2,
+    0x456B,
+    0x8650,
+    0x865C,
+    0x8667,
+    0x8669,
+    0x86A9,
+    0x8688,
+    0x870E,
+    0x86E2,
+    0x8779,
+    0x8728,
+    0x876B,
+    0x8786,
+    0x45D7,
+    0x87E1,
+    0x8801,
+    0x45F9,
+    0x8860,
+    0x8863,
+    0x27667,
+    0x88D7,
+    0x88DE,
+    0x4635,
+    0x88FA,
+    0x34BB,
+    0x278AE,
+    0x27966,
+    0x46BE,
+    0x46C7,
+    0x8AA0,
+    0x8AED,
+    0x8B8A,
+    0x8C55,
+    0x27CA8,
+    0x8CAB,
+    0x8CC1,
+    0x8D1B,
+    0x8D77,
+    0x27F2F,
+    0x20804,
+    0x8DCB,
+    0x8DBC,
+    0x8DF0,
+    0x208DE,
+    0x8ED4,
+    0x8F38,
+    0x285D2,
+    0x285ED,
+    0x9094,
+    0x90F1,
+    0x9111,
+    0x2872E,
+    0x911B,
+    0x9238,
+    0x92D7,
+    0x92D8,
+    0x927C,
+    0x93F9,
+    0x9415,
+    0x28BFA,
+    0x958B,
+    0x4995,
+    0x95B7,
+    0x28D77,
+    0x49E6,
+    0x96C3,
+    0x5DB2,
+    0x9723,
+    0x29145,
+    0x2921A,
+    0x4A6E,
+    0x4A76,
+    0x97E0,
+    0x2940A,
+    0x4AB2,
+    0x29496,
+    0x980B,
+    0x980B,
+    0x9829,
+    0x295B6,
+    0x98E2,
+    0x4B33,
+    0x9929,
+    0x99A7,
+    0x99C2,
+    0x99FE,
+    0x4BCE,
+    0x29B30,
+    0x9B12,
+    0x9C40,
+    0x9CFD,
+    0x4CCE,
+    0x4CED,
+    0x9D67,
+    0x2A0CE,
+    0x4CF8,
+    0x2A105,
+    0x2A20E,
+    0x2A291,
+    0x9EBB,
+    0x4D56,
+    0x9EF9,
+    0x9EFE,
+    0x9F05,
+    0x9F0F,
+    0x9F16,
+    0x9F3B,
+    0x2A600,
 };
 #undef MLIP__TOK_M
 static const uint32_t mlip__tok_fold_pool[95] = {
-    0x9C7,0x9BE,0x9C7,0x9D7,0xB47,0xB3E,0xB47,0xB57,0xB92,0xBD7,
-    0xBC6,0xBBE,0xBC7,0xBBE,0xBC6,0xBD7,0xCC2,0xCD5,0xD46,0xD3E,
-    0xD47,0xD3E,0xD46,0xD57,0xDD9,0xDCF,0xDD9,0xDCF,0xDD9,0xDDF,
-    0x1B05,0x1B35,0x1B07,0x1B35,0x1B09,0x1B35,0x1B0B,0x1B35,0x1B0D,0x1B35,
-    0x1B11,0x1B35,0x1B3E,0x1B35,0x1B3F,0x1B35,0x11347,0x1133E,0x11347,0x11357,
-    0x114B9,0x114B0,0x114B9,0x114BD,0x115B8,0x115AF,0x115B9,0x115AF,0x11935,0x11930,
-    0x1D157,0x1D165,0x1D158,0x1D165,0x1D158,0x1D165,0x1D16E,0x1D158,0x1D165,0x1D16F,
-    0x1D158,0x1D165,0x1D170,0x1D158,0x1D165,0x1D171,0x1D158,0x1D165,0x1D172,0x1D1B9,
-    0x1D165,0x1D1BA,0x1D165,0x1D1B9,0x1D165,0x1D16E,0x1D1BA,0x1D165,0x1D16E,0x1D1B9,
-    0x1D165,0x1D16F,0x1D1BA,0x1D165,0x1D16F,
+    0x9C7,   0x9BE,   0x9C7,   0x9D7,   0xB47,   0xB3E,   0xB47,   0xB57,   0xB92,   0xBD7,
+    0xBC6,   0xBBE,   0xBC7,   0xBBE,   0xBC6,   0xBD7,   0xCC2,   0xCD5,   0xD46,   0xD3E,
+    0xD47,   0xD3E,   0xD46,   0xD57,   0xDD9,   0xDCF,   0xDD9,   0xDCF,   0xDD9,   0xDDF,
+    0x1B05,  0x1B35,  0x1B07,  0x1B35,  0x1B09,  0x1B35,  0x1B0B,  0x1B35,  0x1B0D,  0x1B35,
+    0x1B11,  0x1B35,  0x1B3E,  0x1B35,  0x1B3F,  0x1B35,  0x11347, 0x1133E, 0x11347, 0x11357,
+    0x114B9, 0x114B0, 0x114B9, 0x114BD, 0x115B8, 0x115AF, 0x115B9, 0x115AF, 0x11935, 0x11930,
+    0x1D157, 0x1D165, 0x1D158, 0x1D165, 0x1D158, 0x1D165, 0x1D16E, 0x1D158, 0x1D165, 0x1D16F,
+    0x1D158, 0x1D165, 0x1D170, 0x1D158, 0x1D165, 0x1D171, 0x1D158, 0x1D165, 0x1D172, 0x1D1B9,
+    0x1D165, 0x1D1BA, 0x1D165, 0x1D1B9, 0x1D165, 0x1D16E, 0x1D1BA, 0x1D165, 0x1D16E, 0x1D1B9,
+    0x1D165, 0x1D16F, 0x1D1BA, 0x1D165, 0x1D16F,
 };
 /* END GENERATED UNICODE TABLES */
 /* The special tokens, in the order the enum below and vocabulary training use. */
-enum { MLIP__TOK_PAD, MLIP__TOK_UNK, MLIP__TOK_CLS, MLIP__TOK_SEP, MLIP__TOK_MASK, MLIP__TOK_NSPECIAL };
+enum {
+    MLIP__TOK_PAD,
+    MLIP__TOK_UNK,
+    MLIP__TOK_CLS,
+    MLIP__TOK_SEP,
+    MLIP__TOK_MASK,
+    MLIP__TOK_NSPECIAL
+};
 static const char *const mlip__tok_special_names[MLIP__TOK_NSPECIAL] = {"[PAD]", "[UNK]", "[CLS]",
                                                                         "[SEP]", "[MASK]"};
 #define MLIP__TOK_NEWLINE 0x110001u /* pseudo code point: a line break, a space for WordPiece */
 #define MLIP__TOK_WORD_BYTES (4 * (MLIP_TOKENIZER_MAX_WORD_CHARS + 1))
 
 struct mlip_tokenizer {
-    char *text;        /* every token, NUL-terminated, back to back */
-    size_t *offset;    /* token id -> its first byte in text */
-    uint32_t *length;  /* token id -> bytes */
-    int32_t *table;    /* open-addressing hash table of ids, -1 = empty slot */
-    uint32_t mask;     /* table size - 1 (a power of two) */
-    int n;             /* vocabulary size */
+    char *text; /* every token, NUL-terminated, back to back */
+    size_t *offset; /* token id -> its first byte in text */
+    uint32_t *length; /* token id -> bytes */
+    int32_t *table; /* open-addressing hash table of ids, -1 = empty slot */
+    uint32_t mask; /* table size - 1 (a power of two) */
+    int n; /* vocabulary size */
     int lowercase;
-    uint32_t max_len;  /* longest token in bytes: WordPiece never tries longer pieces */
+    uint32_t max_len; /* longest token in bytes: WordPiece never tries longer pieces */
     int special[MLIP__TOK_NSPECIAL]; /* ids, -1 when absent */
 };
 
@@ -4741,23 +7938,29 @@ static int mlip__tok_in_ranges(const uint32_t (*r)[2], int n, uint32_t cp) {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (cp < r[mid][0]) hi = mid - 1;
-        else if (cp > r[mid][1]) lo = mid + 1;
-        else return 1;
+        if (cp < r[mid][0])
+            hi = mid - 1;
+        else if (cp > r[mid][1])
+            lo = mid + 1;
+        else
+            return 1;
     }
     return 0;
 }
 #define MLIP__TOK_NRANGES(t) ((int)(sizeof(t) / sizeof((t)[0])))
 static int mlip__tok_is_punct(uint32_t cp) {
-    return mlip__tok_in_ranges(mlip__tok_punct_ranges, MLIP__TOK_NRANGES(mlip__tok_punct_ranges), cp);
+    return mlip__tok_in_ranges(mlip__tok_punct_ranges, MLIP__TOK_NRANGES(mlip__tok_punct_ranges),
+                               cp);
 }
 static int mlip__tok_is_control(uint32_t cp) {
-    return mlip__tok_in_ranges(mlip__tok_control_ranges, MLIP__TOK_NRANGES(mlip__tok_control_ranges), cp);
+    return mlip__tok_in_ranges(mlip__tok_control_ranges,
+                               MLIP__TOK_NRANGES(mlip__tok_control_ranges), cp);
 }
 /* U+2028/U+2029 are not Zs, but every HF implementation splits words there too. */
 static int mlip__tok_is_space(uint32_t cp) {
     return cp == 0x2028 || cp == 0x2029 ||
-           mlip__tok_in_ranges(mlip__tok_space_ranges, MLIP__TOK_NRANGES(mlip__tok_space_ranges), cp);
+           mlip__tok_in_ranges(mlip__tok_space_ranges, MLIP__TOK_NRANGES(mlip__tok_space_ranges),
+                               cp);
 }
 /* The CJK Unified Ideographs blocks BERT's basic tokenizer isolates (not Hangul, kana). */
 static int mlip__tok_is_cjk(uint32_t cp) {
@@ -4773,7 +7976,8 @@ static int mlip__tok_fold(uint32_t cp, uint32_t out[3]) {
         out[0] = (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
         return 1;
     }
-    if (mlip__tok_in_ranges(mlip__tok_strip_ranges, MLIP__TOK_NRANGES(mlip__tok_strip_ranges), cp)) return 0;
+    if (mlip__tok_in_ranges(mlip__tok_strip_ranges, MLIP__TOK_NRANGES(mlip__tok_strip_ranges), cp))
+        return 0;
     if (cp >= 0xAC00 && cp <= 0xD7A3) { /* Hangul syllable: L V (T) jamo, Unicode 3.12 */
         uint32_t s = cp - 0xAC00, t = s % 28;
         out[0] = 0x1100 + s / 588;
@@ -4784,8 +7988,10 @@ static int mlip__tok_fold(uint32_t cp, uint32_t out[3]) {
     }
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (cp < mlip__tok_fold_keys[mid]) hi = mid - 1;
-        else if (cp > mlip__tok_fold_keys[mid]) lo = mid + 1;
+        if (cp < mlip__tok_fold_keys[mid])
+            hi = mid - 1;
+        else if (cp > mlip__tok_fold_keys[mid])
+            lo = mid + 1;
         else {
             uint32_t v = mlip__tok_fold_vals[mid], k, len;
             if (!(v & MLIP__TOK_MULTI)) {
@@ -4793,7 +7999,8 @@ static int mlip__tok_fold(uint32_t cp, uint32_t out[3]) {
                 return 1;
             }
             len = v & 7u;
-            for (k = 0; k < len; k++) out[k] = mlip__tok_fold_pool[((v & ~MLIP__TOK_MULTI) >> 3) + k];
+            for (k = 0; k < len; k++)
+                out[k] = mlip__tok_fold_pool[((v & ~MLIP__TOK_MULTI) >> 3) + k];
             return (int)len;
         }
     }
@@ -4810,16 +8017,21 @@ static size_t mlip__tok_utf8(const unsigned char *s, size_t n, uint32_t *cp) {
         *cp = c;
         return 1;
     }
-    if (c >= 0xC2 && c <= 0xDF) need = 1, c &= 0x1F;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1, c &= 0x1F;
     else if (c >= 0xE0 && c <= 0xEF) {
         need = 2;
-        if (c == 0xE0) lo = 0xA0;      /* overlong */
-        else if (c == 0xED) hi = 0x9F; /* surrogates */
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
         c &= 0x0F;
     } else if (c >= 0xF0 && c <= 0xF4) {
         need = 3;
-        if (c == 0xF0) lo = 0x90;      /* overlong */
-        else if (c == 0xF4) hi = 0x8F; /* beyond U+10FFFF */
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* beyond U+10FFFF */
         c &= 0x07;
     } else {
         *cp = 0xFFFD;
@@ -4902,13 +8114,17 @@ MLIPDEF mlip_status mlip_tokenizer_from_memory(const char *text, size_t len, int
     *out = NULL;
     MLIP__CHECK_PTR(text);
     for (i = 0; i < len; i++) {
-        if (text[i] == '\n') lines++;
+        if (text[i] == '\n')
+            lines++;
         else if (text[i] == '\0')
-            return mlip__fail(MLIP_ERR_FORMAT, "vocabulary: NUL byte at offset %lu", (unsigned long)i);
+            return mlip__fail(MLIP_ERR_FORMAT, "vocabulary: NUL byte at offset %lu",
+                              (unsigned long)i);
     }
     if (len > 0 && text[len - 1] != '\n') lines++; /* a last line without its newline */
     if (lines == 0) return mlip__fail(MLIP_ERR_FORMAT, "vocabulary: empty");
-    if (lines > 0x3FFFFFFF) return mlip__fail(MLIP_ERR_FORMAT, "vocabulary: too many lines (%lu)", (unsigned long)lines);
+    if (lines > 0x3FFFFFFF)
+        return mlip__fail(MLIP_ERR_FORMAT, "vocabulary: too many lines (%lu)",
+                          (unsigned long)lines);
     while (cap < 2 * lines) cap *= 2; /* load factor <= 1/2 keeps probes short */
     if (mlip_size_add(len, 1, &bytes)) return MLIP_ERR_OVERFLOW;
     tok = (mlip_tokenizer *)mlip_alloc_zeroed(1, sizeof *tok);
@@ -4943,8 +8159,9 @@ MLIPDEF mlip_status mlip_tokenizer_from_memory(const char *text, size_t len, int
             slot = mlip__tok_hash("", 0, text + start, end - start) & tok->mask;
             for (;; slot = (slot + 1) & tok->mask) {
                 int32_t other = tok->table[slot];
-                if (other < 0 || (tok->length[other] == end - start &&
-                                  !memcmp(tok->text + tok->offset[other], text + start, end - start))) {
+                if (other < 0 ||
+                    (tok->length[other] == end - start &&
+                     !memcmp(tok->text + tok->offset[other], text + start, end - start))) {
                     tok->table[slot] = id;
                     break;
                 }
@@ -4981,7 +8198,8 @@ static mlip_status mlip__tok_read_file(const char *path, char **data, size_t *le
             }
             memcpy(nb, buf, n);
             mlip_free(buf);
-            buf = nb, cap = ncap;
+            buf = nb;
+            cap = ncap;
         }
     }
     if (ferror(f)) {
@@ -4989,11 +8207,13 @@ static mlip_status mlip__tok_read_file(const char *path, char **data, size_t *le
         return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
     }
     fclose(f);
-    *data = buf, *len = n;
+    *data = buf;
+    *len = n;
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase, mlip_tokenizer **out) {
+MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
+                                              mlip_tokenizer **out) {
     char *data = NULL;
     size_t len = 0;
     mlip_status st;
@@ -5027,16 +8247,16 @@ typedef struct mlip__tok_run {
     int *ids, cap, n; /* ids written while n < cap; n counts all */
     unsigned char word[MLIP__TOK_WORD_BYTES];
     int word_bytes, word_chars, word_digits; /* word_digits: all code points are ASCII digits */
-    int gap, newline;                        /* whitespace / a line break before the next word */
+    int gap, newline; /* whitespace / a line break before the next word */
     /* sentences (only when begin != NULL) */
     int *begin, *end, max_sent, n_sent;
     int s_begin, s_letters, pending; /* pending: a '.' waits for the next word to decide */
-    int prev_digits, prev_abbrev;    /* the previous word, when directly before a '.' */
+    int prev_digits, prev_abbrev; /* the previous word, when directly before a '.' */
     /* vocabulary training: words go here instead of through WordPiece */
     void (*on_word)(void *ctx, const unsigned char *word, int bytes);
     void *ctx;
-    int sigma;        /* uncased: a capital sigma waits (1: after a cased letter, 2: not) */
-    int prev_cased;   /* the last code point that was not case-ignorable was cased */
+    int sigma; /* uncased: a capital sigma waits (1: after a cased letter, 2: not) */
+    int prev_cased; /* the last code point that was not case-ignorable was cased */
     uint32_t queue[16]; /* case-ignorable code points after a waiting sigma */
     int n_queue;
 } mlip__tok_run;
@@ -5062,10 +8282,13 @@ static void mlip__tok_close(mlip__tok_run *r) {
 
 /* Sentence logic, before a word's ids are emitted. */
 static void mlip__tok_sentence_word(mlip__tok_run *r, int starts_with_digit) {
-    if (r->newline) mlip__tok_close(r);
+    if (r->newline)
+        mlip__tok_close(r);
     else if (r->pending) {
-        if (!r->gap && r->prev_digits && starts_with_digit) r->pending = 0; /* 2.5 */
-        else mlip__tok_close(r);
+        if (!r->gap && r->prev_digits && starts_with_digit)
+            r->pending = 0; /* 2.5 */
+        else
+            mlip__tok_close(r);
     }
 }
 
@@ -5087,23 +8310,28 @@ static void mlip__tok_wordpiece(mlip__tok_run *r) {
     int pieces[MLIP_TOKENIZER_MAX_WORD_CHARS], n_pieces = 0, start = 0, k, unk = 0;
     const char *w = (const char *)r->word;
     if (r->on_word) { /* vocabulary training wants the words themselves */
-        if (r->word_chars <= MLIP_TOKENIZER_MAX_WORD_CHARS) r->on_word(r->ctx, r->word, r->word_bytes);
+        if (r->word_chars <= MLIP_TOKENIZER_MAX_WORD_CHARS)
+            r->on_word(r->ctx, r->word, r->word_bytes);
     } else {
         if (r->word_chars > MLIP_TOKENIZER_MAX_WORD_CHARS) unk = 1;
         while (!unk && start < r->word_bytes) {
             int end = r->word_bytes, id = -1;
             if ((uint32_t)(end - start) > tok->max_len) end = start + (int)tok->max_len;
             while (end > start) {
-                while (end < r->word_bytes && (r->word[end] & 0xC0) == 0x80) end--; /* whole chars */
+                while (end < r->word_bytes && (r->word[end] & 0xC0) == 0x80)
+                    end--; /* whole chars */
                 if (end <= start) break;
                 id = mlip__tok_find(tok, "##", start > 0 ? 2 : 0, w + start, (size_t)(end - start));
                 if (id >= 0) break;
                 end--;
             }
-            if (id < 0) unk = 1; /* one unmatchable part makes the whole word [UNK] */
-            else pieces[n_pieces++] = id, start = end;
+            if (id < 0)
+                unk = 1; /* one unmatchable part makes the whole word [UNK] */
+            else
+                pieces[n_pieces++] = id, start = end;
         }
-        if (unk) mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
+        if (unk)
+            mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
         else
             for (k = 0; k < n_pieces; k++) mlip__tok_emit(r, pieces[k]);
     }
@@ -5176,11 +8404,13 @@ static void mlip__tok_special(mlip__tok_run *r, int id) {
    until the next code point decides. */
 static int mlip__tok_is_cased(uint32_t cp) {
     if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
-    return mlip__tok_in_ranges(mlip__tok_cased_ranges, MLIP__TOK_NRANGES(mlip__tok_cased_ranges), cp);
+    return mlip__tok_in_ranges(mlip__tok_cased_ranges, MLIP__TOK_NRANGES(mlip__tok_cased_ranges),
+                               cp);
 }
 static int mlip__tok_is_ignorable(uint32_t cp) {
     if (cp < 0x80) return cp == '\'' || cp == '.' || cp == ':' || cp == '^' || cp == '`';
-    return mlip__tok_in_ranges(mlip__tok_ignorable_ranges, MLIP__TOK_NRANGES(mlip__tok_ignorable_ranges), cp);
+    return mlip__tok_in_ranges(mlip__tok_ignorable_ranges,
+                               MLIP__TOK_NRANGES(mlip__tok_ignorable_ranges), cp);
 }
 
 /* Uncased: fold one code point (lower-case, NFD, drop Mn) and push the result. */
@@ -5200,7 +8430,9 @@ static void mlip__tok_resolve_sigma(mlip__tok_run *r, int next_cased) {
     int k, nq = r->n_queue;
     if (!r->sigma) return;
     mlip__tok_push(r, r->sigma == 1 && !next_cased ? 0x3C2u : 0x3C3u);
-    r->sigma = 0, r->prev_cased = 1, r->n_queue = 0;
+    r->sigma = 0;
+    r->prev_cased = 1;
+    r->n_queue = 0;
     for (k = 0; k < nq; k++) mlip__tok_fold_push(r, r->queue[k]);
 }
 
@@ -5211,7 +8443,8 @@ static void mlip__tok_feed(mlip__tok_run *r, uint32_t cp) {
         return;
     }
     if (r->sigma) {
-        if (mlip__tok_is_ignorable(cp) && r->n_queue < (int)(sizeof r->queue / sizeof r->queue[0])) {
+        if (mlip__tok_is_ignorable(cp) &&
+            r->n_queue < (int)(sizeof r->queue / sizeof r->queue[0])) {
             r->queue[r->n_queue++] = cp;
             return;
         }
@@ -5236,7 +8469,9 @@ static void mlip__tok_text(mlip__tok_run *r, const char *text, size_t len) {
         if (s[i] == '[') { /* a special token? */
             for (k = 0; k < MLIP__TOK_NSPECIAL; k++) {
                 size_t sl = strlen(mlip__tok_special_names[k]);
-                if (tok->special[k] >= 0 && len - i >= sl && !memcmp(s + i, mlip__tok_special_names[k], sl)) break;
+                if (tok->special[k] >= 0 && len - i >= sl &&
+                    !memcmp(s + i, mlip__tok_special_names[k], sl))
+                    break;
             }
             if (k < MLIP__TOK_NSPECIAL) { /* HF normalizes the text on each side separately */
                 mlip__tok_resolve_sigma(r, 0);
@@ -5291,7 +8526,9 @@ MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const cha
     if (cap < 0 || (cap > 0 && !ids))
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_tokenize: ids NULL or cap < 0");
     memset(&r, 0, sizeof r);
-    r.tok = tok, r.ids = ids, r.cap = cap;
+    r.tok = tok;
+    r.ids = ids;
+    r.cap = cap;
     mlip__tok_text(&r, text, len);
     *n_out = r.n;
     return MLIP_OK;
@@ -5305,11 +8542,16 @@ MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char 
     if ((st = mlip__tok_check(tok, text, len))) return st;
     MLIP__CHECK_PTR(ids);
     if (max_len < 2)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_encode: max_len must be >= 2 (got %d)", max_len);
-    if (tok->special[MLIP__TOK_CLS] < 0 || tok->special[MLIP__TOK_SEP] < 0 || tok->special[MLIP__TOK_PAD] < 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip_tokenizer_encode: the vocabulary lacks [CLS], [SEP] or [PAD]");
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_tokenizer_encode: max_len must be >= 2 (got %d)", max_len);
+    if (tok->special[MLIP__TOK_CLS] < 0 || tok->special[MLIP__TOK_SEP] < 0 ||
+        tok->special[MLIP__TOK_PAD] < 0)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip_tokenizer_encode: the vocabulary lacks [CLS], [SEP] or [PAD]");
     memset(&r, 0, sizeof r);
-    r.tok = tok, r.ids = ids + 1, r.cap = max_len - 2;
+    r.tok = tok;
+    r.ids = ids + 1;
+    r.cap = max_len - 2;
     mlip__tok_text(&r, text, len);
     n = r.n < max_len - 2 ? r.n : max_len - 2;
     ids[0] = tok->special[MLIP__TOK_CLS];
@@ -5321,9 +8563,9 @@ MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char 
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const char *text, size_t len,
-                                             int max_len, int max_sentences, int *begin, int *end,
-                                             int *n_sent) {
+MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const char *text,
+                                             size_t len, int max_len, int max_sentences, int *begin,
+                                             int *end, int *n_sent) {
     mlip__tok_run r;
     mlip_status st;
     int s, k = 0, limit;
@@ -5332,10 +8574,12 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
     MLIP__CHECK_PTR(end);
     MLIP__CHECK_PTR(n_sent);
     if (max_len < 2)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_sentences: max_len must be >= 2 (got %d)", max_len);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_tokenizer_sentences: max_len must be >= 2 (got %d)", max_len);
     memset(&r, 0, sizeof r);
     r.tok = tok;
-    r.begin = begin, r.end = end;
+    r.begin = begin;
+    r.end = end;
     r.max_sent = max_sentences > 0 ? max_sentences : MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES;
     mlip__tok_text(&r, text, len);
     mlip__tok_close(&r);
@@ -5344,7 +8588,9 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
     for (s = 0; s < r.n_sent; s++) {
         int b = begin[s], e = end[s] < limit ? end[s] : limit;
         if (b >= e) break;
-        begin[k] = b + 1, end[k] = e + 1, k++;
+        begin[k] = b + 1;
+        end[k] = e + 1;
+        k++;
     }
     *n_sent = k;
     return MLIP_OK;
@@ -5354,7 +8600,8 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
    HF's order (the order matters: "x ' ." must not become "x'."). Works in place; returns the
    new length. */
 static size_t mlip__tok_cleanup(char *s, size_t n) {
-    static const char *const from[] = {" .", " ?", " !", " ,", " ' ", " n't", " 'm", " 's", " 've", " 're"};
+    static const char *const from[] = {" .",   " ?",  " !",  " ,",   " ' ",
+                                       " n't", " 'm", " 's", " 've", " 're"};
     static const char *const to[] = {".", "?", "!", ",", "'", "n't", "'m", "'s", "'ve", "'re"};
     int k;
     for (k = 0; k < (int)(sizeof from / sizeof from[0]); k++) {
@@ -5373,16 +8620,20 @@ static size_t mlip__tok_cleanup(char *s, size_t n) {
 }
 
 MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *ids, int n,
-                                          int skip_special, char *buf, size_t cap, size_t *len_out) {
+                                          int skip_special, char *buf, size_t cap,
+                                          size_t *len_out) {
     size_t total = 0, pos = 0;
     char *tmp;
     int i, k, first = 1;
     MLIP__CHECK_PTR(tok);
-    if (n < 0 || (n > 0 && !ids)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_decode: bad ids/n");
-    if (cap > 0 && !buf) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_decode: buf is NULL");
+    if (n < 0 || (n > 0 && !ids))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_decode: bad ids/n");
+    if (cap > 0 && !buf)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_decode: buf is NULL");
     for (i = 0; i < n; i++) {
         if (ids[i] < 0 || ids[i] >= tok->n)
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_decode: id %d out of range [0, %d)", ids[i], tok->n);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_tokenizer_decode: id %d out of range [0, %d)", ids[i], tok->n);
         if (mlip_size_add(total, (size_t)tok->length[ids[i]] + 1, &total)) return MLIP_ERR_OVERFLOW;
     }
     tmp = (char *)mlip_alloc(total + 1);
@@ -5393,8 +8644,10 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
         int special = 0;
         for (k = 0; k < MLIP__TOK_NSPECIAL; k++) special |= ids[i] == tok->special[k];
         if (skip_special && special) continue;
-        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#') t += 2, tl -= 2; /* glue */
-        else if (!first) tmp[pos++] = ' ';
+        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#')
+            t += 2, tl -= 2; /* glue */
+        else if (!first)
+            tmp[pos++] = ' ';
         memcpy(tmp + pos, t, tl);
         pos += tl;
         first = 0;
@@ -5424,7 +8677,8 @@ static mlip_status mlip__tok_grow(void **p, size_t *cap, size_t need, size_t ele
     if (!np) return MLIP_ERR_OUT_OF_MEMORY;
     if (*p) memcpy(np, *p, *cap * elem);
     mlip_free(*p);
-    *p = np, *cap = ncap;
+    *p = np;
+    *cap = ncap;
     return MLIP_OK;
 }
 
@@ -5447,8 +8701,8 @@ static void mlip__tok_strset_free(mlip__tok_strset *s) {
 }
 
 /* Id of prefix+str, inserting it when absent (*id = -1 and an error on failure). */
-static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, size_t plen, const char *str,
-                                    size_t n, int *id) {
+static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, size_t plen,
+                                    const char *str, size_t n, int *id) {
     uint32_t h = mlip__tok_hash(prefix, plen, str, n);
     size_t slot, total = plen + n, i;
     mlip_status st;
@@ -5476,9 +8730,11 @@ static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, siz
             nt[sl] = e;
         }
         mlip_free(s->table);
-        s->table = nt, s->table_cap = ncap;
+        s->table = nt;
+        s->table_cap = ncap;
     }
-    if (s->n >= 0x3FFFFFFF || total > 0xFFFFFFF) return mlip__fail(MLIP_ERR_OVERFLOW, "vocab training: too many or too long strings");
+    if (s->n >= 0x3FFFFFFF || total > 0xFFFFFFF)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "vocab training: too many or too long strings");
     if ((st = mlip__tok_grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
         (st = mlip__tok_grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
         (st = mlip__tok_grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
@@ -5489,8 +8745,8 @@ static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, siz
     s->off[s->n] = s->pool_len;
     s->len[s->n] = (uint32_t)total;
     s->pool_len += total + 1;
-    for (slot = h & (s->table_cap - 1); s->table[slot] >= 0; slot = (slot + 1) & (s->table_cap - 1)) {
-    }
+    for (slot = h & (s->table_cap - 1); s->table[slot] >= 0;
+         slot = (slot + 1) & (s->table_cap - 1)) {}
     s->table[slot] = s->n;
     *id = s->n++;
     return MLIP_OK;
@@ -5498,7 +8754,7 @@ static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, siz
 
 typedef struct mlip__tok_trainer {
     mlip__tok_strset words; /* distinct pre-tokenized words */
-    int64_t *count;         /* word id -> occurrences */
+    int64_t *count; /* word id -> occurrences */
     size_t count_cap;
     mlip_status st;
 } mlip__tok_trainer;
@@ -5509,7 +8765,9 @@ static void mlip__tok_train_word(void *ctx, const unsigned char *w, int bytes) {
     if (t->st) return;
     if ((t->st = mlip__tok_intern(&t->words, "", 0, (const char *)w, (size_t)bytes, &id))) return;
     if (t->words.n > before) { /* a new word */
-        if ((t->st = mlip__tok_grow((void **)&t->count, &t->count_cap, (size_t)t->words.n, sizeof(int64_t)))) return;
+        if ((t->st = mlip__tok_grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
+                                    sizeof(int64_t))))
+            return;
         t->count[id] = 0;
     }
     t->count[id]++;
@@ -5524,13 +8782,14 @@ static int mlip__tok_cmp_str(const void *a, const void *b) {
     return strcmp(x, y);
 }
 
-MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size, int min_frequency,
-                                     int lowercase, const char *out_path) {
+MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
+                                     int min_frequency, int lowercase, const char *out_path) {
     mlip_tokenizer dummy;
     mlip__tok_run r;
     mlip__tok_trainer t;
     mlip__tok_strset syms, pairs; /* pairs: 8-byte keys (a, b) interned like strings */
-    int *seq = NULL, *wstart = NULL, *vocab = NULL, *rank = NULL; /* rank: symbol -> vocab position */
+    int *seq = NULL, *wstart = NULL, *vocab = NULL,
+        *rank = NULL; /* rank: symbol -> vocab position */
     size_t seq_cap = 0, n_seq = 0, wstart_cap = 0, vocab_cap = 0, rank_cap = 0;
     int64_t *pcount = NULL;
     size_t pcount_cap = 0;
@@ -5540,8 +8799,9 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     MLIP__CHECK_PTR(out_path);
     if (!corpus && len) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vocab_train: corpus is NULL");
     if (vocab_size < MLIP__TOK_NSPECIAL)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vocab_train: vocab_size must be >= %d (got %d)",
-                          MLIP__TOK_NSPECIAL, vocab_size);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_vocab_train: vocab_size must be >= %d (got %d)", MLIP__TOK_NSPECIAL,
+                          vocab_size);
     if (min_frequency < 1) min_frequency = 1;
     memset(&t, 0, sizeof t), memset(&syms, 0, sizeof syms), memset(&pairs, 0, sizeof pairs);
     /* 1. words and their counts, pre-tokenized exactly like the tokenizer */
@@ -5549,12 +8809,15 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
     dummy.lowercase = lowercase != 0;
     memset(&r, 0, sizeof r);
-    r.tok = &dummy, r.on_word = mlip__tok_train_word, r.ctx = &t;
+    r.tok = &dummy;
+    r.on_word = mlip__tok_train_word;
+    r.ctx = &t;
     mlip__tok_text(&r, corpus, len);
     if ((st = t.st)) goto done;
     /* 2. specials, then the alphabet (sorted), each word as symbol ids */
     for (k = 0; k < MLIP__TOK_NSPECIAL && !st; k++) {
-        st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k], strlen(mlip__tok_special_names[k]), &id);
+        st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k],
+                              strlen(mlip__tok_special_names[k]), &id);
         if (!st) st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
         if (!st) vocab[n_vocab++] = id;
     }
@@ -5562,7 +8825,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     for (w = 0; w < t.words.n; w++) {
         const unsigned char *s = (const unsigned char *)t.words.pool + t.words.off[w];
         size_t i = 0, wl = t.words.len[w];
-        if ((st = mlip__tok_grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int)))) goto done;
+        if ((st = mlip__tok_grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int))))
+            goto done;
         wstart[w] = (int)n_seq;
         while (i < wl) {
             size_t cl = 1;
@@ -5570,22 +8834,30 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             if ((st = mlip__tok_intern(&syms, "##", i ? 2 : 0, (const char *)s + i, cl, &id)) ||
                 (st = mlip__tok_grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
                 goto done;
-            if (n_seq > 0x7FFFFFF0) { st = mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vocab_train: corpus too large"); goto done; }
+            if (n_seq > 0x7FFFFFF0) {
+                st = mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vocab_train: corpus too large");
+                goto done;
+            }
             seq[n_seq++] = id;
             i += cl;
         }
         wstart[w + 1] = (int)n_seq;
     }
-    {   /* the alphabet sorted, so the result does not depend on corpus order */
+    { /* the alphabet sorted, so the result does not depend on corpus order */
         const char **names;
         int n_alpha = syms.n - MLIP__TOK_NSPECIAL;
-        names = (const char **)mlip_alloc_zeroed((size_t)(n_alpha > 0 ? n_alpha : 1), sizeof(char *));
-        if (!names) { st = MLIP_ERR_OUT_OF_MEMORY; goto done; }
+        names =
+            (const char **)mlip_alloc_zeroed((size_t)(n_alpha > 0 ? n_alpha : 1), sizeof(char *));
+        if (!names) {
+            st = MLIP_ERR_OUT_OF_MEMORY;
+            goto done;
+        }
         for (k = 0; k < n_alpha; k++) names[k] = syms.pool + syms.off[MLIP__TOK_NSPECIAL + k];
         qsort(names, (size_t)n_alpha, sizeof(char *), mlip__tok_cmp_str);
         for (k = 0; k < n_alpha && n_vocab < vocab_size && !st; k++) {
             st = mlip__tok_intern(&syms, "", 0, names[k], strlen(names[k]), &id);
-            if (!st) st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+            if (!st)
+                st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
             if (!st) vocab[n_vocab++] = id;
         }
         mlip_free(names);
@@ -5605,10 +8877,12 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             for (k = wstart[w]; k + 1 < wstart[w + 1]; k++) {
                 int32_t key[2];
                 int pid, before = pairs.n;
-                key[0] = seq[k], key[1] = seq[k + 1];
+                key[0] = seq[k];
+                key[1] = seq[k + 1];
                 if (key[0] < 0 || key[1] < 0) continue;
                 if ((st = mlip__tok_intern(&pairs, "", 0, (const char *)key, sizeof key, &pid)) ||
-                    (st = mlip__tok_grow((void **)&pcount, &pcount_cap, (size_t)pairs.n, sizeof(int64_t))))
+                    (st = mlip__tok_grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
+                                         sizeof(int64_t))))
                     goto done;
                 if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
@@ -5628,8 +8902,10 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             const char *sb;
             size_t lb;
             memcpy(key, pairs.pool + pairs.off[best], sizeof key);
-            a = key[0], b = key[1];
-            sb = syms.pool + syms.off[b], lb = syms.len[b];
+            a = key[0];
+            b = key[1];
+            sb = syms.pool + syms.off[b];
+            lb = syms.len[b];
             if (lb >= 2 && sb[0] == '#' && sb[1] == '#') sb += 2, lb -= 2;
             /* the two strings live in syms.pool, which interning may move: copy first */
             {
@@ -5643,12 +8919,16 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             }
         }
         if (merged == id) { /* a new string: it joins the vocabulary */
-            if ((st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int)))) goto done;
-            if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
+            if ((st =
+                     mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
+                goto done;
+            if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
+                goto done;
             rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
         }
-        for (w = 0; w < t.words.n; w++) { /* apply the merge left to right, compacting with -1 holes */
+        for (w = 0; w < t.words.n;
+             w++) { /* apply the merge left to right, compacting with -1 holes */
             int o = wstart[w];
             for (k = wstart[w]; k < wstart[w + 1]; k++) {
                 if (seq[k] < 0) continue;
@@ -5668,13 +8948,17 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     }
     /* 4. write */
     f = fopen(out_path, "wb");
-    if (!f) { st = mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path); goto done; }
+    if (!f) {
+        st = mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
+        goto done;
+    }
     for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms.pool + syms.off[vocab[k]]);
     if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
     if (st) remove(out_path); /* never leave a truncated vocabulary behind */
 done:
     mlip__tok_strset_free(&t.words), mlip__tok_strset_free(&syms), mlip__tok_strset_free(&pairs);
-    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank), mlip_free(pcount);
+    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank),
+        mlip_free(pcount);
     return st;
 }
 
@@ -5692,9 +8976,12 @@ MLIPDEF int mlip_mask_visible_count(int K, float rho) {
 MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visible) {
     int b, j, k, c, *perm;
     unsigned char *chosen;
-    MLIP__CHECK_PTR(rng); MLIP__CHECK_PTR(visible);
-    MLIP__CHECK_POS(B); MLIP__CHECK_POS(K);
-    if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_mask_draw: n %d not in [1, %d]", n, K);
+    MLIP__CHECK_PTR(rng);
+    MLIP__CHECK_PTR(visible);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(K);
+    if (n < 1 || n > K)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_mask_draw: n %d not in [1, %d]", n, K);
     perm = (int *)mlip_alloc_zeroed((size_t)K, sizeof(int));
     chosen = (unsigned char *)mlip_alloc_zeroed((size_t)K, 1);
     if (!perm || !chosen) {
@@ -5716,15 +9003,23 @@ MLIPDEF mlip_status mlip_sie_forward(float *w, float *p, float *integrity, const
                                      const int *visible, int B, int K, int n) {
     int b, k, j;
     double mean = 0;
-    MLIP__CHECK_PTR(w); MLIP__CHECK_PTR(p); MLIP__CHECK_PTR(integrity); MLIP__CHECK_PTR(r); MLIP__CHECK_PTR(visible);
-    MLIP__CHECK_POS(B); MLIP__CHECK_POS(K);
-    if (n < 1 || n > K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sie_forward: n %d not in [1, %d]", n, K);
+    MLIP__CHECK_PTR(w);
+    MLIP__CHECK_PTR(p);
+    MLIP__CHECK_PTR(integrity);
+    MLIP__CHECK_PTR(r);
+    MLIP__CHECK_PTR(visible);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(K);
+    if (n < 1 || n > K)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sie_forward: n %d not in [1, %d]", n, K);
     MLIP__TRY(mlip_softmax_forward(p, r, B, K));
     for (b = 0; b < B; b++) {
         double I = 0;
         for (j = 0; j < n; j++) {
             k = visible[(size_t)b * n + j];
-            if (k < 0 || k >= K) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sie_forward: visible index %d outside [0, %d)", k, K);
+            if (k < 0 || k >= K)
+                return mlip__fail(MLIP_ERR_INVALID_ARG,
+                                  "mlip_sie_forward: visible index %d outside [0, %d)", k, K);
             I += p[(size_t)b * K + k];
         }
         integrity[b] = (float)I;
@@ -5733,7 +9028,9 @@ MLIPDEF mlip_status mlip_sie_forward(float *w, float *p, float *integrity, const
     mean /= B;
     for (b = 0; b < B; b++) {
         float u = (float)(integrity[b] / mean);
-        w[b] = u < 0.25f ? 0.25f : u > 4.0f ? 4.0f : u;
+        w[b] = u < MLIP_SIE_WEIGHT_MIN   ? MLIP_SIE_WEIGHT_MIN
+               : u > MLIP_SIE_WEIGHT_MAX ? MLIP_SIE_WEIGHT_MAX
+                                         : u;
     }
     return MLIP_OK;
 }
@@ -5746,16 +9043,23 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
                                       int n) {
     int b, k, j;
     double mean = 0, cross = 0;
-    MLIP__CHECK_PTR(dr); MLIP__CHECK_PTR(dw); MLIP__CHECK_PTR(p); MLIP__CHECK_PTR(integrity); MLIP__CHECK_PTR(visible);
-    MLIP__CHECK_POS(B); MLIP__CHECK_POS(K);
+    MLIP__CHECK_PTR(dr);
+    MLIP__CHECK_PTR(dw);
+    MLIP__CHECK_PTR(p);
+    MLIP__CHECK_PTR(integrity);
+    MLIP__CHECK_PTR(visible);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(K);
     for (b = 0; b < B; b++) mean += integrity[b];
     mean /= B;
     for (b = 0; b < B; b++) {
         double u = integrity[b] / mean;
-        if (u >= 0.25 && u <= 4.0) cross += dw[b] * (double)integrity[b];
+        if (u >= MLIP_SIE_WEIGHT_MIN && u <= MLIP_SIE_WEIGHT_MAX)
+            cross += dw[b] * (double)integrity[b];
     }
     for (b = 0; b < B; b++) {
-        double u = integrity[b] / mean, du = (u >= 0.25 && u <= 4.0) ? dw[b] : 0.0;
+        double u = integrity[b] / mean,
+               du = (u >= MLIP_SIE_WEIGHT_MIN && u <= MLIP_SIE_WEIGHT_MAX) ? dw[b] : 0.0;
         double dI = du / mean - cross / ((double)B * mean * mean);
         const float *pb = p + (size_t)b * K;
         float *drb = dr + (size_t)b * K;
@@ -5779,7 +9083,10 @@ MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const fl
                                              const float *a, int N) {
     int dir, i, l;
     double total = 0;
-    MLIP__CHECK_PTR(loss); MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(s); MLIP__CHECK_PTR(a);
+    MLIP__CHECK_PTR(loss);
+    MLIP__CHECK_PTR(probs);
+    MLIP__CHECK_PTR(s);
+    MLIP__CHECK_PTR(a);
     MLIP__CHECK_POS(N);
     for (dir = 0; dir < 2; dir++) /* 0: image -> text (rows of s), 1: text -> image (columns) */
         for (i = 0; i < N; i++) {
@@ -5795,15 +9102,18 @@ MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const fl
             for (l = 0; l < N; l++) pr[l] = (float)exp(pr[l] - lse);
         }
     *loss = (float)(0.5 * total / N);
-    return mlip_find_nonfinite(loss, 1) < 0 ? MLIP_OK : mlip__fail(MLIP_ERR_NUMERIC, "contrastive loss is not finite");
+    return mlip_find_nonfinite(loss, 1) < 0
+               ? MLIP_OK
+               : mlip__fail(MLIP_ERR_NUMERIC, "contrastive loss is not finite");
 }
 
-MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss,
-                                              const float *probs, const float *s,
-                                              const float *a, int N) {
+MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss, const float *probs,
+                                              const float *s, const float *a, int N) {
     int dir, i, l;
     float c = 0.5f * dloss / (float)N;
-    MLIP__CHECK_PTR(probs); MLIP__CHECK_PTR(s); MLIP__CHECK_PTR(a);
+    MLIP__CHECK_PTR(probs);
+    MLIP__CHECK_PTR(s);
+    MLIP__CHECK_PTR(a);
     MLIP__CHECK_POS(N);
     for (dir = 0; dir < 2; dir++)
         for (i = 0; i < N; i++) {
@@ -5828,10 +9138,10 @@ MLIPDEF mlip_status mlip_contrastive_backward(float *ds, float *da, float dloss,
    worst pair is within tol (the local loss treats the batch as one problem). */
 
 typedef struct mlip__ot_pair {
-    const float *S;   /* (n, m) with row stride ld */
-    float *St;        /* (m, n) S transposed, for contiguous column updates */
+    const float *S; /* (n, m) with row stride ld */
+    float *St; /* (m, n) S transposed, for contiguous column updates */
     float *f, *f_next, *g;
-    float *T;         /* (n, m) dense: the plan (output) */
+    float *T; /* (n, m) dense: the plan (output) */
     int n, m, ld;
     float err;
     double z;
@@ -5844,7 +9154,8 @@ typedef struct mlip__ot_job {
 } mlip__ot_job;
 
 /* out_k = eps log(1/rows) - eps log sum_l exp((x_kl + pot_l) / eps), rows of x contiguous */
-static void mlip__ot_update(float *out, const float *x, int rows, int len, int ldx, const float *pot, float eps) {
+static void mlip__ot_update(float *out, const float *x, int rows, int len, int ldx,
+                            const float *pot, float eps) {
     int k, l;
     float inv = 1.0f / eps, base = -eps * logf((float)rows); /* the marginal is 1/rows */
     for (k = 0; k < rows; k++) {
@@ -5877,14 +9188,16 @@ static void mlip__ot_rows(void *arg, int p0, int p1, int task) {
             q->err = (float)err;
         } else if (job->phase == 2) {
             float *t = q->f;
-            q->f = q->f_next, q->f_next = t;
+            q->f = q->f_next;
+            q->f_next = t;
             mlip__ot_update(q->g, q->St, m, n, n, q->f, eps);
         } else {
             /* z = sum T S - eps sum T (log T - log a - log b), log T = (S + f + g) / eps */
             double z = 0, logab = -log((double)n) - log((double)m);
             for (k = 0; k < n; k++)
                 for (l = 0; l < m; l++) {
-                    float s = q->S[(size_t)k * q->ld + l], lt = (s + q->f[k] + q->g[l]) * inv, t = mlip__expf(lt);
+                    float s = q->S[(size_t)k * q->ld + l], lt = (s + q->f[k] + q->g[l]) * inv,
+                          t = mlip__expf(lt);
                     q->T[(size_t)k * m + l] = t;
                     z += (double)t * s - (double)eps * t * ((double)lt - logab);
                 }
@@ -5895,13 +9208,15 @@ static void mlip__ot_rows(void *arg, int p0, int p1, int task) {
 
 static void mlip__ot_phase(mlip__ot_pair *pairs, int n_pairs, float eps, int phase) {
     mlip__ot_job job;
-    job.pairs = pairs, job.eps = eps, job.phase = phase;
+    job.pairs = pairs;
+    job.eps = eps;
+    job.phase = phase;
     mlip__for_rows(n_pairs, (double)pairs[0].n * pairs[0].m * 8, mlip__ot_rows, &job);
 }
 
 /* Solve every pair; returns the iterations run, the worst final error, whether it capped. */
-static void mlip__ot_solve(mlip__ot_pair *pairs, int n_pairs, const mlip_ot_options *o, int *iters, float *err,
-                           int *capped) {
+static void mlip__ot_solve(mlip__ot_pair *pairs, int n_pairs, const mlip_ot_options *o, int *iters,
+                           float *err, int *capped) {
     int it, p, done = 0;
     float worst = 0;
     mlip__ot_phase(pairs, n_pairs, o->epsilon, 0);
@@ -5917,19 +9232,25 @@ static void mlip__ot_solve(mlip__ot_pair *pairs, int n_pairs, const mlip_ot_opti
         mlip__ot_phase(pairs, n_pairs, o->epsilon, 2);
     }
     mlip__ot_phase(pairs, n_pairs, o->epsilon, 3);
-    *iters = done, *err = worst, *capped = worst > o->tol;
+    *iters = done;
+    *err = worst;
+    *capped = worst > o->tol;
 }
 
 MLIPDEF mlip_ot_options mlip_ot_defaults(void) {
     mlip_ot_options o;
-    o.epsilon = 0.1f, o.tol = 1e-3f, o.max_iter = 100;
+    o.epsilon = 0.1f;
+    o.tol = 1e-3f;
+    o.max_iter = 100;
     return o;
 }
 
 static mlip_status mlip__ot_check(const mlip_ot_options *o) {
     if (!(o->epsilon >= 0.01f) || !(o->tol >= 0.0f) || o->max_iter < 1)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "optimal transport: epsilon %g (>= 0.01), tol %g (>= 0), max_iter %d (>= 1)",
-                          (double)o->epsilon, (double)o->tol, o->max_iter);
+        return mlip__fail(
+            MLIP_ERR_INVALID_ARG,
+            "optimal transport: epsilon %g (>= 0.01), tol %g (>= 0), max_iter %d (>= 1)",
+            (double)o->epsilon, (double)o->tol, o->max_iter);
     return MLIP_OK;
 }
 
@@ -5941,15 +9262,23 @@ MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const ml
     int it, capped;
     float e;
     MLIP__CHECK_PTR(S);
-    MLIP__CHECK_POS(n); MLIP__CHECK_POS(m);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(m);
     if (ld < m) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_sinkhorn: ld %d < m %d", ld, m);
     MLIP__TRY(mlip__ot_check(&o));
-    if ((double)n * m > 1e9) return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_sinkhorn: %d x %d is too large", n, m);
+    if ((double)n * m > 1e9)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_sinkhorn: %d x %d is too large", n, m);
     buf = (float *)mlip_alloc_zeroed((size_t)n * m * 2 + 2 * (size_t)n + (size_t)m, sizeof(float));
     if (!buf) return MLIP_ERR_OUT_OF_MEMORY;
     memset(&pair, 0, sizeof pair);
-    pair.S = S, pair.n = n, pair.m = m, pair.ld = ld;
-    pair.St = buf, pair.T = buf + (size_t)n * m, pair.f = pair.T + (size_t)n * m, pair.f_next = pair.f + n;
+    pair.S = S;
+    pair.n = n;
+    pair.m = m;
+    pair.ld = ld;
+    pair.St = buf;
+    pair.T = buf + (size_t)n * m;
+    pair.f = pair.T + (size_t)n * m;
+    pair.f_next = pair.f + n;
     pair.g = pair.f_next + n;
     mlip__ot_solve(&pair, 1, &o, &it, &e, &capped);
     if (T) memcpy(T, pair.T, sizeof(float) * (size_t)n * m);
@@ -5965,16 +9294,25 @@ MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const ml
 static mlip_status mlip__decoder_create(const mlip_vit_config *vc, int layers, mlip_encoder **out) {
     mlip_encoder *e;
     mlip_status st;
-    int P = vc->patch_size, K = (vc->image_size / P) * (vc->image_size / P);
+    int P = vc->patch_size, K = mlip__patch_count(vc->image_size, vc->image_size, P);
     *out = NULL;
     if (vc->width < 2 || (vc->width / 2) % vc->heads)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "MIP decoder: ViT width %d / 2 is not a multiple of %d heads",
-                          vc->width, vc->heads);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "MIP decoder: ViT width %d / 2 is not a multiple of %d heads", vc->width,
+                          vc->heads);
     e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
     if (!e) return MLIP_ERR_OUT_OF_MEMORY;
-    e->is_decoder = 1, e->vit = *vc, e->pre_ln = 1, e->img_h = e->img_w = vc->image_size;
-    e->width = vc->width / 2, e->layers = layers, e->heads = vc->heads, e->mlp_dim = 4 * e->width, e->eps = vc->ln_eps;
-    st = mlip__encoder_build(e, (double)layers * 12.0 * e->width * e->width + (double)(K + 1) * e->width +
+    e->is_decoder = 1;
+    e->vit = *vc;
+    e->pre_ln = 1;
+    e->img_h = e->img_w = vc->image_size;
+    e->width = vc->width / 2;
+    e->layers = layers;
+    e->heads = vc->heads;
+    e->mlp_dim = 4 * e->width;
+    e->eps = vc->ln_eps;
+    st = mlip__encoder_build(e, (double)layers * 12.0 * e->width * e->width +
+                                    (double)(K + 1) * e->width +
                                     (double)e->width * (vc->width + vc->channels * P * P));
     if (st) {
         mlip_encoder_free(e);
@@ -6001,15 +9339,23 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
     size_t pixels = 0, tokens = 0, spans = 0;
     MLIP__CHECK_PTR(b);
     memset(b, 0, sizeof *b);
-    MLIP__CHECK_POS(B); MLIP__CHECK_POS(channels); MLIP__CHECK_POS(image_size); MLIP__CHECK_POS(T);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(channels);
+    MLIP__CHECK_POS(image_size);
+    MLIP__CHECK_POS(T);
     MLIP__CHECK_POS(max_sentences);
-    if (n_labels < 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_batch_alloc: n_labels %d < 0", n_labels);
+    if (n_labels < 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_batch_alloc: n_labels %d < 0", n_labels);
     MLIP__TRY(mlip_size_mul((size_t)channels * (size_t)image_size, (size_t)image_size, &pixels));
     MLIP__TRY(mlip_size_mul(pixels, (size_t)B, &pixels));
     MLIP__TRY(mlip_size_mul((size_t)B, (size_t)T, &tokens));
     MLIP__TRY(mlip_size_mul((size_t)B, (size_t)max_sentences, &spans));
-    b->B = B, b->channels = channels, b->image_size = image_size, b->T = T;
-    b->max_sentences = max_sentences, b->n_labels = n_labels;
+    b->B = B;
+    b->channels = channels;
+    b->image_size = image_size;
+    b->T = T;
+    b->max_sentences = max_sentences;
+    b->n_labels = n_labels;
     b->images = (float *)mlip_alloc_zeroed(pixels, sizeof(float));
     b->ids = (int *)mlip_alloc_zeroed(tokens, sizeof(int));
     b->mask = (uint8_t *)mlip_alloc_zeroed(tokens, 1);
@@ -6030,16 +9376,30 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
 MLIPDEF mlip_objective_config mlip_objective_defaults(void) {
     mlip_objective_config c;
     memset(&c, 0, sizeof c);
-    c.mask_ratio = 0.5f, c.use_sie = 1, c.use_local = 1, c.use_mip = 1;
-    c.lambda_local = 0.5f, c.lambda_mip = 1.0f, c.ot = mlip_ot_defaults(), c.mip_layers = 2;
+    c.mask_ratio = 0.5f;
+    c.use_sie = 1;
+    c.use_local = 1;
+    c.use_mip = 1;
+    c.lambda_local = 0.5f;
+    c.lambda_mip = 1.0f;
+    c.ot = mlip_ot_defaults();
+    c.mip_layers = 2;
     return c;
 }
 
 MLIPDEF mlip_train_config mlip_train_defaults(void) {
     mlip_train_config c;
     memset(&c, 0, sizeof c);
-    c.lr = 3e-4f, c.min_lr = 3e-5f, c.warmup_steps = 100, c.total_steps = 1000;
-    c.beta1 = 0.9f, c.beta2 = 0.98f, c.eps = 1e-8f, c.weight_decay = 0.05f, c.clip_norm = 1.0f, c.accum_steps = 1;
+    c.lr = 3e-4f;
+    c.min_lr = 3e-5f;
+    c.warmup_steps = 100;
+    c.total_steps = 1000;
+    c.beta1 = 0.9f;
+    c.beta2 = 0.98f;
+    c.eps = 1e-8f;
+    c.weight_decay = 0.05f;
+    c.clip_norm = 1.0f;
+    c.accum_steps = 1;
     return c;
 }
 
@@ -6047,9 +9407,11 @@ MLIPDEF float mlip_train_lr(const mlip_train_config *c, int step) {
     double progress;
     if (!c) return 0.0f;
     if (step < c->warmup_steps) return c->lr * (float)(step + 1) / (float)c->warmup_steps;
-    progress = (double)(step - c->warmup_steps) / (double)MLIP__MAX(1, c->total_steps - c->warmup_steps);
+    progress =
+        (double)(step - c->warmup_steps) / (double)MLIP__MAX(1, c->total_steps - c->warmup_steps);
     progress = progress > 1.0 ? 1.0 : progress;
-    return (float)(c->min_lr + 0.5 * (c->lr - c->min_lr) * (1.0 + cos(3.14159265358979323846 * progress)));
+    return (float)(c->min_lr +
+                   0.5 * (c->lr - c->min_lr) * (1.0 + cos(3.14159265358979323846 * progress)));
 }
 
 /* The model's own tensors beside the encoders, by role (pointers into the model). */
@@ -6066,11 +9428,11 @@ struct mlip_trainer {
     int step;
     mlip_tensor_ref *refs;
     int n_refs;
-    size_t n_total;          /* floats over every ref */
-    float *head_grads;       /* gradients of the heads, logit scales and SIE tensors */
-    mlip__heads w, g;        /* their weights and gradients */
-    float *adam_m, *adam_v;  /* (n_total) each, refs in order */
-    float *scratch;          /* per-batch buffers, grown as needed */
+    size_t n_total; /* floats over every ref */
+    float *head_grads; /* gradients of the heads, logit scales and SIE tensors */
+    mlip__heads w, g; /* their weights and gradients */
+    float *adam_m, *adam_v; /* (n_total) each, refs in order */
+    float *scratch; /* per-batch buffers, grown as needed */
     size_t scratch_cap;
     mlip__ot_pair *pairs;
     int pairs_cap;
@@ -6084,18 +9446,25 @@ MLIPDEF void mlip_trainer_free(mlip_trainer *tr) {
     mlip_free(tr);
 }
 
-static mlip_status mlip__trainer_check_config(const mlip_objective_config *o, const mlip_train_config *t) {
+static mlip_status mlip__trainer_check_config(const mlip_objective_config *o,
+                                              const mlip_train_config *t) {
     if (!(o->mask_ratio >= 0.0f && o->mask_ratio < 1.0f))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: mask_ratio %g not in [0, 1)", (double)o->mask_ratio);
-    if (!(o->lambda_local >= 0.0f) || !(o->lambda_mip >= 0.0f) || o->mip_layers < 1 || o->mip_layers > 64)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: lambdas must be >= 0 and mip_layers in [1, 64]");
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: mask_ratio %g not in [0, 1)",
+                          (double)o->mask_ratio);
+    if (!(o->lambda_local >= 0.0f) || !(o->lambda_mip >= 0.0f) || o->mip_layers < 1 ||
+        o->mip_layers > 64)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "objective: lambdas must be >= 0 and mip_layers in [1, 64]");
     if (o->unmasked_tail < 0 || o->unmasked_tail > t->total_steps)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "objective: unmasked_tail %d not in [0, total_steps %d]", o->unmasked_tail,
-                          t->total_steps);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "objective: unmasked_tail %d not in [0, total_steps %d]",
+                          o->unmasked_tail, t->total_steps);
     MLIP__TRY(mlip__ot_check(&o->ot));
-    if (!(t->lr >= 0.0f) || !(t->min_lr >= 0.0f) || t->warmup_steps < 0 || t->total_steps < 1 || !(t->beta1 >= 0.0f && t->beta1 < 1.0f) ||
-        !(t->beta2 >= 0.0f && t->beta2 < 1.0f) || !(t->eps > 0.0f) || !(t->weight_decay >= 0.0f) || t->accum_steps < 1)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "train config: lr/min_lr >= 0, warmup >= 0, total >= 1, betas in [0, 1), "
+    if (!(t->lr >= 0.0f) || !(t->min_lr >= 0.0f) || t->warmup_steps < 0 || t->total_steps < 1 ||
+        !(t->beta1 >= 0.0f && t->beta1 < 1.0f) || !(t->beta2 >= 0.0f && t->beta2 < 1.0f) ||
+        !(t->eps > 0.0f) || !(t->weight_decay >= 0.0f) || t->accum_steps < 1)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "train config: lr/min_lr >= 0, warmup >= 0, total >= 1, betas in [0, 1), "
                           "eps > 0, weight decay >= 0, accum_steps >= 1");
     return MLIP_OK;
 }
@@ -6109,24 +9478,36 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
     int i, n_model, n_dec, r;
     size_t head_off = 0, total = 0;
     mlip_status st;
-    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__TRY(mlip__trainer_check_config(&oc, &tc));
     if (mlip_model_is_mapped(model))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model runs on read-only mapped weights; "
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_trainer_create: the model runs on read-only mapped weights; "
                           "load it with mlip_model_load_memory(..., copy = 1) to train");
     tr = (mlip_trainer *)mlip_alloc_zeroed(1, sizeof *tr);
     if (!tr) return MLIP_ERR_OUT_OF_MEMORY;
-    tr->model = model, tr->vit = mlip_model_vit(model), tr->bert = mlip_model_bert(model);
-    tr->oc = oc, tr->tc = tc, tr->seed = seed;
+    tr->model = model;
+    tr->vit = mlip_model_vit(model);
+    tr->bert = mlip_model_bert(model);
+    tr->oc = oc;
+    tr->tc = tc;
+    tr->seed = seed;
     if ((st = mlip__decoder_create(&tr->vit->vit, oc.mip_layers, &tr->dec))) goto fail;
     mlip_encoder_init_random(tr->dec, seed ^ 0x6d6970u);
-    if ((st = mlip__encoder_grads(tr->vit)) || (st = mlip__encoder_grads(tr->bert)) || (st = mlip__encoder_grads(tr->dec)))
+    if ((st = mlip__encoder_grads(tr->vit)) || (st = mlip__encoder_grads(tr->bert)) ||
+        (st = mlip__encoder_grads(tr->dec)))
         goto fail;
     /* the table of every trainable tensor: the model's in file order, then the decoder's */
-    n_model = mlip_model_tensor_count(model), n_dec = tr->dec->n_params;
-    tr->refs = (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
-    if (!tr->refs) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    n_model = mlip_model_tensor_count(model);
+    n_dec = tr->dec->n_params;
+    tr->refs =
+        (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
+    if (!tr->refs) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
     for (i = 0, r = 0; i < n_model; i++) {
         mlip_param_info info;
         mlip_tensor_ref *t = &tr->refs[r];
@@ -6136,21 +9517,29 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
         snprintf(t->name, sizeof t->name, "%s", info.name);
         t->weights = mlip_model_tensor(model, info.name, &t->count);
         t->decay = info.decay;
-        if (i < nv) t->grads = tr->vit->grads + tr->vit->params[i].offset;
-        else if (i < nv + nb) t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
-        else t->grads = NULL, head_off += (t->count + 15) / 16 * 16; /* set below */
+        if (i < nv)
+            t->grads = tr->vit->grads + tr->vit->params[i].offset;
+        else if (i < nv + nb)
+            t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
+        else
+            t->grads = NULL, head_off += (t->count + 15) / 16 * 16; /* set below */
         r++;
     }
     for (i = 0; i < n_dec; i++, r++) {
         mlip_tensor_ref *t = &tr->refs[r];
         const mlip_param_info *p = &tr->dec->params[i];
         snprintf(t->name, sizeof t->name, "mip.%s", p->name);
-        t->weights = tr->dec->weights + p->offset, t->grads = tr->dec->grads + p->offset;
-        t->count = p->count, t->decay = p->decay;
+        t->weights = tr->dec->weights + p->offset;
+        t->grads = tr->dec->grads + p->offset;
+        t->count = p->count;
+        t->decay = p->decay;
     }
     tr->n_refs = r;
     tr->head_grads = (float *)mlip_alloc_zeroed(head_off ? head_off : 1, sizeof(float));
-    if (!tr->head_grads) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    if (!tr->head_grads) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
     for (i = 0, head_off = 0; i < tr->n_refs; i++) {
         mlip_tensor_ref *t = &tr->refs[i];
         if (!t->grads) t->grads = tr->head_grads + head_off, head_off += (t->count + 15) / 16 * 16;
@@ -6159,19 +9548,35 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
     tr->n_total = total;
     tr->adam_m = (float *)mlip_alloc_zeroed(total, sizeof(float));
     tr->adam_v = (float *)mlip_alloc_zeroed(total, sizeof(float));
-    if (!tr->adam_m || !tr->adam_v) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
-    {   /* the heads by role */
-        static const char *const names[12] = {"head.global_image.weight", "head.global_image.bias", "head.global_text.weight",
-                                              "head.global_text.bias", "head.local_image.weight", "head.local_image.bias",
-                                              "head.local_text.weight", "head.local_text.bias", "logit_scale",
-                                              "local_logit_scale", "sie.query", "sie.bias"};
+    if (!tr->adam_m || !tr->adam_v) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
+    { /* the heads by role */
+        static const char *const names[12] = {"head.global_image.weight",
+                                              "head.global_image.bias",
+                                              "head.global_text.weight",
+                                              "head.global_text.bias",
+                                              "head.local_image.weight",
+                                              "head.local_image.bias",
+                                              "head.local_text.weight",
+                                              "head.local_text.bias",
+                                              "logit_scale",
+                                              "local_logit_scale",
+                                              "sie.query",
+                                              "sie.bias"};
         float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w;
         int k;
         for (k = 0; k < 12; k++)
             for (i = 0; i < tr->n_refs; i++)
-                if (!strcmp(tr->refs[i].name, names[k])) wp[k] = tr->refs[i].weights, gp[k] = tr->refs[i].grads;
+                if (!strcmp(tr->refs[i].name, names[k]))
+                    wp[k] = tr->refs[i].weights, gp[k] = tr->refs[i].grads;
         for (k = 0; k < 12; k++)
-            if (!wp[k]) { st = mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s", names[k]); goto fail; }
+            if (!wp[k]) {
+                st = mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
+                                names[k]);
+                goto fail;
+            }
     }
     mlip_trainer_zero_grad(tr);
     *out = tr;
@@ -6189,7 +9594,8 @@ MLIPDEF const mlip_tensor_ref *mlip_trainer_tensors(mlip_trainer *tr, int *count
 MLIPDEF void mlip_trainer_zero_grad(mlip_trainer *tr) {
     int i;
     if (!tr) return;
-    for (i = 0; i < tr->n_refs; i++) memset(tr->refs[i].grads, 0, sizeof(float) * tr->refs[i].count);
+    for (i = 0; i < tr->n_refs; i++)
+        memset(tr->refs[i].grads, 0, sizeof(float) * tr->refs[i].count);
 }
 
 MLIPDEF int mlip_trainer_step(const mlip_trainer *tr) { return tr ? tr->step : 0; }
@@ -6199,23 +9605,34 @@ MLIPDEF int mlip_trainer_step(const mlip_trainer *tr) { return tr ? tr->step : 0
 static mlip_status mlip__batch_check(const mlip_trainer *tr, const mlip_batch *bt) {
     const mlip_model_config *c = mlip_model_get_config(tr->model);
     int b, l;
-    if (bt->B < 1 || !bt->images || !bt->ids || !bt->n_sentences || !bt->sent_begin || !bt->sent_end)
+    if (bt->B < 1 || !bt->images || !bt->ids || !bt->n_sentences || !bt->sent_begin ||
+        !bt->sent_end)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: B %d or a NULL array", bt->B);
     if (bt->channels != c->vit.channels || bt->image_size != c->vit.image_size)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: images are %d x %d px with %d channels, the model takes %d px, %d",
-                          bt->image_size, bt->image_size, bt->channels, c->vit.image_size, c->vit.channels);
+        return mlip__fail(
+            MLIP_ERR_INVALID_ARG,
+            "batch: images are %d x %d px with %d channels, the model takes %d px, %d",
+            bt->image_size, bt->image_size, bt->channels, c->vit.image_size, c->vit.channels);
     if (tr->vit->img_h != c->vit.image_size || tr->vit->img_w != c->vit.image_size)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "training runs at the ViT's trained size (mlip_vit_set_image_size changed it)");
+        return mlip__fail(
+            MLIP_ERR_INVALID_ARG,
+            "training runs at the ViT's trained size (mlip_vit_set_image_size changed it)");
     if (bt->T < 2 || bt->T > c->bert.max_positions)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: T %d not in [2, %d]", bt->T, c->bert.max_positions);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: T %d not in [2, %d]", bt->T,
+                          c->bert.max_positions);
     for (b = 0; b < bt->B; b++) {
         int L = bt->n_sentences[b];
         if (L < 0 || L > bt->max_sentences)
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: sample %d has %d sentences (at most %d)", b, L, bt->max_sentences);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "batch: sample %d has %d sentences (at most %d)", b, L,
+                              bt->max_sentences);
         for (l = 0; l < L; l++) {
-            int s0 = bt->sent_begin[(size_t)b * bt->max_sentences + l], s1 = bt->sent_end[(size_t)b * bt->max_sentences + l];
+            int s0 = bt->sent_begin[(size_t)b * bt->max_sentences + l],
+                s1 = bt->sent_end[(size_t)b * bt->max_sentences + l];
             if (s0 < 0 || s1 <= s0 || s1 > bt->T)
-                return mlip__fail(MLIP_ERR_INVALID_ARG, "batch: sample %d sentence %d spans [%d, %d) outside [0, %d)", b, l, s0, s1, bt->T);
+                return mlip__fail(MLIP_ERR_INVALID_ARG,
+                                  "batch: sample %d sentence %d spans [%d, %d) outside [0, %d)", b,
+                                  l, s0, s1, bt->T);
         }
     }
     return MLIP_OK;
@@ -6224,7 +9641,8 @@ static mlip_status mlip__batch_check(const mlip_trainer *tr, const mlip_batch *b
 /* The buffers of one batch, carved from one block (see mlip__act). */
 typedef struct mlip__tbufs {
     float *img, *vout, *dvout, *tout, *dtout;
-    float *cls_v, *cls_t, *dcls_v, *dcls_t, *zv, *zv_proj, *zv_norm, *zt, *zt_proj, *zt_norm, *dzv, *dzt;
+    float *cls_v, *cls_t, *dcls_v, *dcls_t, *zv, *zv_proj, *zv_norm, *zt, *zt_proj, *zt_norm, *dzv,
+        *dzt;
     float *s, *ds, *probs, *a, *da, *w, *dw;
     float *patches, *r, *p, *integrity, *dr, *u, *xacc;
     float *ps, *P, *P_proj, *P_norm, *dP, *dps, *sent, *E, *E_proj, *E_norm, *dE, *dsent, *G;
@@ -6233,41 +9651,76 @@ typedef struct mlip__tbufs {
     int *vis, *msk, *V, *sent_off;
 } mlip__tbufs;
 
-static size_t mlip__tbufs_walk(const mlip_trainer *tr, const mlip_batch *bt, int n, int nV, int Ls, float *base,
-                               mlip__tbufs *q) {
+static size_t mlip__tbufs_walk(const mlip_trainer *tr, const mlip_batch *bt, int n, int nV, int Ls,
+                               float *base, mlip__tbufs *q) {
     const mlip_model_config *c = mlip_model_get_config(tr->model);
-    size_t B = (size_t)bt->B, K = (size_t)((c->vit.image_size / c->vit.patch_size) * (c->vit.image_size / c->vit.patch_size));
-    size_t W = (size_t)c->vit.width, Wt = (size_t)c->bert.width, D = (size_t)c->embed_dim, T = (size_t)bt->T;
-    size_t cpp = (size_t)c->vit.channels * c->vit.patch_size * c->vit.patch_size, Dd = (size_t)tr->dec->width;
+    size_t B = (size_t)bt->B,
+           K = (size_t)mlip__patch_count(c->vit.image_size, c->vit.image_size, c->vit.patch_size);
+    size_t W = (size_t)c->vit.width, Wt = (size_t)c->bert.width, D = (size_t)c->embed_dim,
+           T = (size_t)bt->T;
+    size_t cpp = (size_t)c->vit.channels * c->vit.patch_size * c->vit.patch_size,
+           Dd = (size_t)tr->dec->width;
     size_t nn = (size_t)n, V = (size_t)nV, L = (size_t)Ls, M = K - nn, total = 0;
     float *cur = base;
     q->img = mlip__act(&cur, &total, B * K * cpp);
-    q->vout = mlip__act(&cur, &total, B * (1 + nn) * W), q->dvout = mlip__act(&cur, &total, B * (1 + nn) * W);
-    q->tout = mlip__act(&cur, &total, B * T * Wt), q->dtout = mlip__act(&cur, &total, B * T * Wt);
-    q->cls_v = mlip__act(&cur, &total, B * W), q->dcls_v = mlip__act(&cur, &total, B * W);
-    q->cls_t = mlip__act(&cur, &total, B * Wt), q->dcls_t = mlip__act(&cur, &total, B * Wt);
-    q->zv = mlip__act(&cur, &total, B * D), q->zv_proj = mlip__act(&cur, &total, B * D), q->zv_norm = mlip__act(&cur, &total, B);
-    q->zt = mlip__act(&cur, &total, B * D), q->zt_proj = mlip__act(&cur, &total, B * D), q->zt_norm = mlip__act(&cur, &total, B);
-    q->dzv = mlip__act(&cur, &total, B * D), q->dzt = mlip__act(&cur, &total, B * D);
-    q->s = mlip__act(&cur, &total, B * B), q->ds = mlip__act(&cur, &total, B * B), q->probs = mlip__act(&cur, &total, 2 * B * B);
-    q->a = mlip__act(&cur, &total, B), q->da = mlip__act(&cur, &total, B), q->w = mlip__act(&cur, &total, B), q->dw = mlip__act(&cur, &total, B);
-    q->patches = mlip__act(&cur, &total, B * K * cpp), q->r = mlip__act(&cur, &total, B * K), q->p = mlip__act(&cur, &total, B * K);
-    q->integrity = mlip__act(&cur, &total, B), q->dr = mlip__act(&cur, &total, B * K);
-    q->u = mlip__act(&cur, &total, cpp), q->xacc = mlip__act(&cur, &total, cpp);
-    q->ps = mlip__act(&cur, &total, B * nn * W), q->dps = mlip__act(&cur, &total, B * nn * W);
-    q->P = mlip__act(&cur, &total, B * nn * D), q->P_proj = mlip__act(&cur, &total, B * nn * D), q->P_norm = mlip__act(&cur, &total, B * nn);
+    q->vout = mlip__act(&cur, &total, B * (1 + nn) * W);
+    q->dvout = mlip__act(&cur, &total, B * (1 + nn) * W);
+    q->tout = mlip__act(&cur, &total, B * T * Wt);
+    q->dtout = mlip__act(&cur, &total, B * T * Wt);
+    q->cls_v = mlip__act(&cur, &total, B * W);
+    q->dcls_v = mlip__act(&cur, &total, B * W);
+    q->cls_t = mlip__act(&cur, &total, B * Wt);
+    q->dcls_t = mlip__act(&cur, &total, B * Wt);
+    q->zv = mlip__act(&cur, &total, B * D);
+    q->zv_proj = mlip__act(&cur, &total, B * D);
+    q->zv_norm = mlip__act(&cur, &total, B);
+    q->zt = mlip__act(&cur, &total, B * D);
+    q->zt_proj = mlip__act(&cur, &total, B * D);
+    q->zt_norm = mlip__act(&cur, &total, B);
+    q->dzv = mlip__act(&cur, &total, B * D);
+    q->dzt = mlip__act(&cur, &total, B * D);
+    q->s = mlip__act(&cur, &total, B * B);
+    q->ds = mlip__act(&cur, &total, B * B);
+    q->probs = mlip__act(&cur, &total, 2 * B * B);
+    q->a = mlip__act(&cur, &total, B);
+    q->da = mlip__act(&cur, &total, B);
+    q->w = mlip__act(&cur, &total, B);
+    q->dw = mlip__act(&cur, &total, B);
+    q->patches = mlip__act(&cur, &total, B * K * cpp);
+    q->r = mlip__act(&cur, &total, B * K);
+    q->p = mlip__act(&cur, &total, B * K);
+    q->integrity = mlip__act(&cur, &total, B);
+    q->dr = mlip__act(&cur, &total, B * K);
+    q->u = mlip__act(&cur, &total, cpp);
+    q->xacc = mlip__act(&cur, &total, cpp);
+    q->ps = mlip__act(&cur, &total, B * nn * W);
+    q->dps = mlip__act(&cur, &total, B * nn * W);
+    q->P = mlip__act(&cur, &total, B * nn * D);
+    q->P_proj = mlip__act(&cur, &total, B * nn * D);
+    q->P_norm = mlip__act(&cur, &total, B * nn);
     q->dP = mlip__act(&cur, &total, B * nn * D);
-    q->sent = mlip__act(&cur, &total, L * Wt), q->dsent = mlip__act(&cur, &total, L * Wt);
-    q->E = mlip__act(&cur, &total, L * D), q->E_proj = mlip__act(&cur, &total, L * D), q->E_norm = mlip__act(&cur, &total, L);
-    q->dE = mlip__act(&cur, &total, L * D), q->G = mlip__act(&cur, &total, B * nn * L);
+    q->sent = mlip__act(&cur, &total, L * Wt);
+    q->dsent = mlip__act(&cur, &total, L * Wt);
+    q->E = mlip__act(&cur, &total, L * D);
+    q->E_proj = mlip__act(&cur, &total, L * D);
+    q->E_norm = mlip__act(&cur, &total, L);
+    q->dE = mlip__act(&cur, &total, L * D);
+    q->G = mlip__act(&cur, &total, B * nn * L);
     /* per pair: S^T and T (n L_j each), f and f' (n), g (L_j) */
     q->ot = mlip__act(&cur, &total, 2 * nn * L * V + 2 * nn * V * V + L * V + 16 * V * V);
-    q->z = mlip__act(&cur, &total, V * V), q->dz = mlip__act(&cur, &total, V * V), q->probs_l = mlip__act(&cur, &total, 2 * V * V);
-    q->al = mlip__act(&cur, &total, V), q->dal = mlip__act(&cur, &total, V);
-    q->y = mlip__act(&cur, &total, B * (1 + nn) * Dd), q->dy = mlip__act(&cur, &total, B * (1 + nn) * Dd);
-    q->hn = mlip__act(&cur, &total, B * (1 + K) * Dd), q->dhn = mlip__act(&cur, &total, B * (1 + K) * Dd);
-    q->hm = mlip__act(&cur, &total, B * M * Dd), q->dhm = mlip__act(&cur, &total, B * M * Dd);
-    q->pred = mlip__act(&cur, &total, B * M * cpp), q->target = mlip__act(&cur, &total, B * M * cpp);
+    q->z = mlip__act(&cur, &total, V * V);
+    q->dz = mlip__act(&cur, &total, V * V);
+    q->probs_l = mlip__act(&cur, &total, 2 * V * V);
+    q->al = mlip__act(&cur, &total, V);
+    q->dal = mlip__act(&cur, &total, V);
+    q->y = mlip__act(&cur, &total, B * (1 + nn) * Dd);
+    q->dy = mlip__act(&cur, &total, B * (1 + nn) * Dd);
+    q->hn = mlip__act(&cur, &total, B * (1 + K) * Dd);
+    q->dhn = mlip__act(&cur, &total, B * (1 + K) * Dd);
+    q->hm = mlip__act(&cur, &total, B * M * Dd);
+    q->dhm = mlip__act(&cur, &total, B * M * Dd);
+    q->pred = mlip__act(&cur, &total, B * M * cpp);
+    q->target = mlip__act(&cur, &total, B * M * cpp);
     q->dpred = mlip__act(&cur, &total, B * M * cpp);
     /* integers last, as floats' worth of room */
     q->vis = (int *)(void *)mlip__act(&cur, &total, B * nn);
@@ -6279,32 +9732,40 @@ static size_t mlip__tbufs_walk(const mlip_trainer *tr, const mlip_batch *bt, int
 
 /* MIP: decoder over [CLS] + all K positions (mask tokens where hidden), predicting the hidden
    patches' per-patch normalised pixels. Returns the loss; with backward, dvout += gradients. */
-static mlip_status mlip__mip_forward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n, int training,
-                                     float *loss) {
+static mlip_status mlip__mip_forward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n,
+                                     int training, float *loss) {
     mlip_encoder *dec = tr->dec;
-    int B = bt->B, K = (tr->vit->vit.image_size / tr->vit->vit.patch_size) * (tr->vit->vit.image_size / tr->vit->vit.patch_size);
+    int B = bt->B, K = mlip__patch_count(tr->vit->vit.image_size, tr->vit->vit.image_size,
+                                         tr->vit->vit.patch_size);
     int M = K - n, T = 1 + K, W = tr->vit->width, Dd = dec->width, b, j, k, i;
     int cpp = tr->vit->vit.channels * tr->vit->vit.patch_size * tr->vit->vit.patch_size;
     const float *last;
     double sum = 0;
-    MLIP__TRY(mlip__linear(q->y, Dd, q->vout, W, dec->w.dec_embed_w, dec->w.dec_embed_b, B * (1 + n), W, Dd, 0));
+    MLIP__TRY(mlip__linear(q->y, Dd, q->vout, W, dec->w.dec_embed_w, dec->w.dec_embed_b,
+                           B * (1 + n), W, Dd, 0));
     MLIP__TRY(mlip__acts_prepare(dec, B, T, 0, training));
     for (b = 0; b < B; b++) {
         float *x = dec->x0 + (size_t)b * T * Dd;
         const float *yb = q->y + (size_t)b * (1 + n) * Dd, *pos = dec->w.vit_pos;
         for (k = 0; k < T; k++) /* mask tokens everywhere, then the visible ones over them */
-            for (i = 0; i < Dd; i++) x[(size_t)k * Dd + i] = (k ? dec->w.cls[i] : yb[i]) + pos[(size_t)k * Dd + i];
+            for (i = 0; i < Dd; i++)
+                x[(size_t)k * Dd + i] = (k ? dec->w.cls[i] : yb[i]) + pos[(size_t)k * Dd + i];
         for (j = 0; j < n; j++) {
             int t = 1 + q->vis[(size_t)b * n + j];
-            for (i = 0; i < Dd; i++) x[(size_t)t * Dd + i] = yb[(size_t)(1 + j) * Dd + i] + pos[(size_t)t * Dd + i];
+            for (i = 0; i < Dd; i++)
+                x[(size_t)t * Dd + i] = yb[(size_t)(1 + j) * Dd + i] + pos[(size_t)t * Dd + i];
         }
     }
     MLIP__TRY(mlip__stack_forward(dec, NULL, B, T, training, &last));
-    MLIP__TRY(mlip_layernorm_forward(q->hn, dec->fin_mean, dec->fin_rstd, last, dec->w.final_w, dec->w.final_b, B * T, Dd, dec->eps));
+    MLIP__TRY(mlip_layernorm_forward(q->hn, dec->fin_mean, dec->fin_rstd, last, dec->w.final_w,
+                                     dec->w.final_b, B * T, Dd, dec->eps));
     for (b = 0; b < B; b++)
         for (j = 0; j < M; j++)
-            memcpy(q->hm + ((size_t)b * M + j) * Dd, q->hn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd, sizeof(float) * (size_t)Dd);
-    MLIP__TRY(mlip__linear(q->pred, cpp, q->hm, Dd, dec->w.dec_pred_w, dec->w.dec_pred_b, B * M, Dd, cpp, 0));
+            memcpy(q->hm + ((size_t)b * M + j) * Dd,
+                   q->hn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd,
+                   sizeof(float) * (size_t)Dd);
+    MLIP__TRY(mlip__linear(q->pred, cpp, q->hm, Dd, dec->w.dec_pred_w, dec->w.dec_pred_b, B * M, Dd,
+                           cpp, 0));
     /* targets: the hidden patches' raw pixels, each normalised by its own mean and variance */
     mlip__vit_patches(tr->vit, bt->images, B, q->msk, M, q->target);
     for (j = 0; j < B * M; j++) {
@@ -6314,7 +9775,7 @@ static mlip_status mlip__mip_forward(mlip_trainer *tr, const mlip_batch *bt, mli
         for (i = 0; i < cpp; i++) mean += t[i];
         mean /= cpp;
         for (i = 0; i < cpp; i++) var += (t[i] - mean) * (t[i] - mean);
-        inv = 1.0 / sqrt(var / cpp + 0.01);
+        inv = 1.0 / sqrt(var / cpp + MLIP_MIP_TARGET_EPS);
         for (i = 0; i < cpp; i++) {
             double d;
             t[i] = (float)((t[i] - mean) * inv);
@@ -6326,9 +9787,11 @@ static mlip_status mlip__mip_forward(mlip_trainer *tr, const mlip_batch *bt, mli
     return MLIP_OK;
 }
 
-static mlip_status mlip__mip_backward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n, float scale) {
+static mlip_status mlip__mip_backward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n,
+                                      float scale) {
     mlip_encoder *dec = tr->dec;
-    int B = bt->B, K = (tr->vit->vit.image_size / tr->vit->vit.patch_size) * (tr->vit->vit.image_size / tr->vit->vit.patch_size);
+    int B = bt->B, K = mlip__patch_count(tr->vit->vit.image_size, tr->vit->vit.image_size,
+                                         tr->vit->vit.patch_size);
     int M = K - n, T = 1 + K, W = tr->vit->width, Dd = dec->width, b, j, k, i;
     int cpp = tr->vit->vit.channels * tr->vit->vit.patch_size * tr->vit->vit.patch_size;
     size_t N = (size_t)B * M * cpp, e;
@@ -6336,50 +9799,65 @@ static mlip_status mlip__mip_backward(mlip_trainer *tr, const mlip_batch *bt, ml
     float *dx0;
     for (e = 0; e < N; e++) q->dpred[e] = c * (q->pred[e] - q->target[e]);
     memset(q->dhm, 0, sizeof(float) * (size_t)B * M * Dd);
-    MLIP__TRY(mlip__linear_backward(q->dhm, Dd, dec->g.dec_pred_w, dec->g.dec_pred_b, q->dpred, cpp, q->hm, Dd,
-                                    dec->w.dec_pred_w, B * M, Dd, cpp));
+    MLIP__TRY(mlip__linear_backward(q->dhm, Dd, dec->g.dec_pred_w, dec->g.dec_pred_b, q->dpred, cpp,
+                                    q->hm, Dd, dec->w.dec_pred_w, B * M, Dd, cpp));
     memset(q->dhn, 0, sizeof(float) * (size_t)B * T * Dd);
     for (b = 0; b < B; b++)
         for (j = 0; j < M; j++)
-            memcpy(q->dhn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd, q->dhm + ((size_t)b * M + j) * Dd, sizeof(float) * (size_t)Dd);
+            memcpy(q->dhn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd,
+                   q->dhm + ((size_t)b * M + j) * Dd, sizeof(float) * (size_t)Dd);
     memset(dec->d_a, 0, sizeof(float) * (size_t)B * T * Dd);
-    MLIP__TRY(mlip_layernorm_backward(dec->d_a, dec->g.final_w, dec->g.final_b, q->dhn, dec->la[dec->layers - 1].out,
-                                      dec->w.final_w, dec->fin_mean, dec->fin_rstd, B * T, Dd));
+    MLIP__TRY(mlip_layernorm_backward(dec->d_a, dec->g.final_w, dec->g.final_b, q->dhn,
+                                      dec->la[dec->layers - 1].out, dec->w.final_w, dec->fin_mean,
+                                      dec->fin_rstd, B * T, Dd));
     MLIP__TRY(mlip__stack_backward(dec, dec->d_a, B, T, &dx0));
     memset(q->dy, 0, sizeof(float) * (size_t)B * (1 + n) * Dd);
     for (b = 0; b < B; b++) {
         const float *dx = dx0 + (size_t)b * T * Dd;
         float *dyb = q->dy + (size_t)b * (1 + n) * Dd;
-        for (k = 0; k < T; k++) mlip_axpy(dec->g.vit_pos + (size_t)k * Dd, 1.0f, dx + (size_t)k * Dd, (size_t)Dd);
+        for (k = 0; k < T; k++)
+            mlip_axpy(dec->g.vit_pos + (size_t)k * Dd, 1.0f, dx + (size_t)k * Dd, (size_t)Dd);
         memcpy(dyb, dx, sizeof(float) * (size_t)Dd);
-        for (j = 0; j < n; j++) memcpy(dyb + (size_t)(1 + j) * Dd, dx + (size_t)(1 + q->vis[(size_t)b * n + j]) * Dd, sizeof(float) * (size_t)Dd);
+        for (j = 0; j < n; j++)
+            memcpy(dyb + (size_t)(1 + j) * Dd, dx + (size_t)(1 + q->vis[(size_t)b * n + j]) * Dd,
+                   sizeof(float) * (size_t)Dd);
         for (j = 0; j < M; j++)
-            for (i = 0; i < Dd; i++) dec->g.cls[i] += dx[(size_t)(1 + q->msk[(size_t)b * M + j]) * Dd + i];
+            for (i = 0; i < Dd; i++)
+                dec->g.cls[i] += dx[(size_t)(1 + q->msk[(size_t)b * M + j]) * Dd + i];
     }
-    return mlip__linear_backward(q->dvout, W, dec->g.dec_embed_w, dec->g.dec_embed_b, q->dy, Dd, q->vout, W,
-                                 dec->w.dec_embed_w, B * (1 + n), W, Dd);
+    return mlip__linear_backward(q->dvout, W, dec->g.dec_embed_w, dec->g.dec_embed_b, q->dy, Dd,
+                                 q->vout, W, dec->w.dec_embed_w, B * (1 + n), W, Dd);
 }
 
-static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, const int *visible_in, mlip_rng *rng,
-                                     float scale, int backward, mlip_losses *out) {
+static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, const int *visible_in,
+                                     mlip_rng *rng, float scale, int backward, mlip_losses *out) {
     const mlip_model_config *c = mlip_model_get_config(tr->model);
     const mlip_objective_config *o = &tr->oc;
-    int B, K, n, W = c->vit.width, Wt = c->bert.width, D = c->embed_dim, T, S, C, cpp, b, j, k, i, nV = 0, Ls = 0;
+    int B, K, n, W = c->vit.width, Wt = c->bert.width, D = c->embed_dim, T, S, C, cpp, b, j, k, i,
+                 nV = 0, Ls = 0;
     int masked, sie_on, local_on, mip_on, M;
     size_t need;
     mlip__tbufs q;
     mlip_losses L;
     float sigma, sig_c, sigma_l = 0, sig_lc = 0;
     double dsig = 0;
-    MLIP__CHECK_PTR(tr); MLIP__CHECK_PTR(bt);
+    MLIP__CHECK_PTR(tr);
+    MLIP__CHECK_PTR(bt);
     MLIP__TRY(mlip__batch_check(tr, bt));
-    B = bt->B, T = bt->T, S = c->vit.image_size, C = c->vit.channels;
-    K = (S / c->vit.patch_size) * (S / c->vit.patch_size), cpp = C * c->vit.patch_size * c->vit.patch_size;
+    B = bt->B;
+    T = bt->T;
+    S = c->vit.image_size;
+    C = c->vit.channels;
+    K = mlip__patch_count(S, S, c->vit.patch_size);
+    cpp = C * c->vit.patch_size * c->vit.patch_size;
     masked = o->mask_ratio > 0.0f && tr->step < tr->tc.total_steps - o->unmasked_tail;
     n = masked ? mlip_mask_visible_count(K, o->mask_ratio) : K;
     M = K - n;
-    sie_on = o->use_sie && masked, mip_on = o->use_mip && masked && M > 0, local_on = o->use_local;
-    if (masked && !visible_in && !rng) return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: masking needs visible or an rng");
+    sie_on = o->use_sie && masked;
+    mip_on = o->use_mip && masked && M > 0;
+    local_on = o->use_local;
+    if (masked && !visible_in && !rng)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: masking needs visible or an rng");
     for (b = 0; b < B; b++)
         if (bt->n_sentences[b] > 0) Ls += bt->n_sentences[b], nV++;
     if (nV < 2) local_on = 0; /* one pair has no negatives: the local loss is 0 */
@@ -6388,14 +9866,17 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
     if (need > tr->scratch_cap) {
         mlip_free(tr->scratch);
         tr->scratch_cap = 0;
-        if (!(tr->scratch = (float *)mlip_alloc_zeroed(need, sizeof(float)))) return MLIP_ERR_OUT_OF_MEMORY;
+        if (!(tr->scratch = (float *)mlip_alloc_zeroed(need, sizeof(float))))
+            return MLIP_ERR_OUT_OF_MEMORY;
         tr->scratch_cap = need;
     }
     mlip__tbufs_walk(tr, bt, n, local_on ? nV : 0, local_on ? Ls : 0, tr->scratch, &q);
     if (local_on && nV * nV > tr->pairs_cap) {
         mlip_free(tr->pairs);
         tr->pairs_cap = 0;
-        if (!(tr->pairs = (mlip__ot_pair *)mlip_alloc_zeroed((size_t)nV * nV, sizeof(mlip__ot_pair)))) return MLIP_ERR_OUT_OF_MEMORY;
+        if (!(tr->pairs =
+                  (mlip__ot_pair *)mlip_alloc_zeroed((size_t)nV * nV, sizeof(mlip__ot_pair))))
+            return MLIP_ERR_OUT_OF_MEMORY;
         tr->pairs_cap = nV * nV;
     }
     memset(&L, 0, sizeof L);
@@ -6407,7 +9888,9 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
                 for (j = 0; j < n; j++) {
                     int v = visible_in[(size_t)b * n + j];
                     if (v < 0 || v >= K || (j && v <= visible_in[(size_t)b * n + j - 1]))
-                        return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: visible[%d] must be ascending indices in [0, %d)", b, K);
+                        return mlip__fail(
+                            MLIP_ERR_INVALID_ARG,
+                            "trainer: visible[%d] must be ascending indices in [0, %d)", b, K);
                     q.vis[(size_t)b * n + j] = v;
                 }
         } else {
@@ -6415,8 +9898,10 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
         }
         for (b = 0; b < B; b++) /* the hidden patches: the complement, ascending */
             for (k = 0, j = 0, i = 0; k < K; k++) {
-                if (j < n && q.vis[(size_t)b * n + j] == k) j++;
-                else q.msk[(size_t)b * M + i++] = k;
+                if (j < n && q.vis[(size_t)b * n + j] == k)
+                    j++;
+                else
+                    q.msk[(size_t)b * M + i++] = k;
             }
     }
     /* ---- encoders ---- */
@@ -6430,16 +9915,20 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
     MLIP__TRY(mlip_bert_forward(tr->bert, bt->ids, NULL, bt->mask, B, T, backward, q.tout));
     /* ---- global ---- */
     for (b = 0; b < B; b++) {
-        memcpy(q.cls_v + (size_t)b * W, q.vout + (size_t)b * (1 + n) * W, sizeof(float) * (size_t)W);
+        memcpy(q.cls_v + (size_t)b * W, q.vout + (size_t)b * (1 + n) * W,
+               sizeof(float) * (size_t)W);
         memcpy(q.cls_t + (size_t)b * Wt, q.tout + (size_t)b * T * Wt, sizeof(float) * (size_t)Wt);
     }
-    MLIP__TRY(mlip_projection_forward(q.zv, q.zv_proj, q.zv_norm, q.cls_v, tr->w.gi_w, tr->w.gi_b, B, W, D));
-    MLIP__TRY(mlip_projection_forward(q.zt, q.zt_proj, q.zt_norm, q.cls_t, tr->w.gt_w, tr->w.gt_b, B, Wt, D));
+    MLIP__TRY(mlip_projection_forward(q.zv, q.zv_proj, q.zv_norm, q.cls_v, tr->w.gi_w, tr->w.gi_b,
+                                      B, W, D));
+    MLIP__TRY(mlip_projection_forward(q.zt, q.zt_proj, q.zt_norm, q.cls_t, tr->w.gt_w, tr->w.gt_b,
+                                      B, Wt, D));
     /* the B x B products of the global loss are tiny but its gradients cancel heavily (logit
        scale ~14, near-parallel embeddings early on): the double-accumulating GEMM keeps them
        accurate */
-    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q.zv, D, q.zt, D, 0.0f, q.s, B));
-    sigma = expf(*tr->w.theta), sig_c = sigma > 100.0f ? 100.0f : sigma;
+    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q.zv, D, q.zt, D, 0.0f,
+                                   q.s, B));
+    sigma = expf(*tr->w.theta), sig_c = sigma > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma;
     if (sie_on) { /* r = q . PE(x)_k + c_k = (W_pe^T q) . x_k + q . b_pe + c_k: PE is one linear map */
         const float *Wp = tr->vit->w.patch_w, *bp = tr->vit->w.patch_b, *qv = tr->w.sie_q;
         double beta = mlip_dot(qv, bp, (size_t)W);
@@ -6448,14 +9937,18 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
         mlip__vit_patches(tr->vit, q.img, B, NULL, K, q.patches);
         for (b = 0; b < B; b++)
             for (k = 0; k < K; k++)
-                q.r[(size_t)b * K + k] = (float)(mlip_dot(q.u, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp) + beta) + tr->w.sie_c[k];
+                q.r[(size_t)b * K + k] =
+                    (float)(mlip_dot(q.u, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp) +
+                            beta) +
+                    tr->w.sie_c[k];
         MLIP__TRY(mlip_sie_forward(q.w, q.p, q.integrity, q.r, q.vis, B, K, n));
-        for (b = 0, L.sie_w_min = 4.0f, L.sie_w_max = 0.0f; b < B; b++)
-            L.sie_w_min = MLIP__MIN(L.sie_w_min, q.w[b]), L.sie_w_max = MLIP__MAX(L.sie_w_max, q.w[b]);
+        for (b = 0, L.sie_w_min = MLIP_SIE_WEIGHT_MAX, L.sie_w_max = 0.0f; b < B; b++)
+            L.sie_w_min = MLIP__MIN(L.sie_w_min, q.w[b]),
+            L.sie_w_max = MLIP__MAX(L.sie_w_max, q.w[b]);
     } else {
         mlip_fill(q.w, (size_t)B, 1.0f);
     }
-    for (b = 0; b < B; b++) q.a[b] = MLIP__MIN(sig_c * q.w[b], 100.0f);
+    for (b = 0; b < B; b++) q.a[b] = MLIP__MIN(sig_c * q.w[b], MLIP_LOGIT_SCALE_MAX);
     MLIP__TRY(mlip_contrastive_forward(&L.global, q.probs, q.s, q.a, B));
     L.sigma = sig_c;
     /* ---- local: patches x sentences, one GEMM, one Sinkhorn over every pair ---- */
@@ -6465,46 +9958,63 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
         int vi, vj;
         for (b = 0; b < B; b++)
             for (j = 0; j < n; j++)
-                memcpy(q.ps + ((size_t)b * n + j) * W, q.vout + ((size_t)b * (1 + n) + 1 + j) * W, sizeof(float) * (size_t)W);
-        MLIP__TRY(mlip_projection_forward(q.P, q.P_proj, q.P_norm, q.ps, tr->w.li_w, tr->w.li_b, B * n, W, D));
+                memcpy(q.ps + ((size_t)b * n + j) * W, q.vout + ((size_t)b * (1 + n) + 1 + j) * W,
+                       sizeof(float) * (size_t)W);
+        MLIP__TRY(mlip_projection_forward(q.P, q.P_proj, q.P_norm, q.ps, tr->w.li_w, tr->w.li_b,
+                                          B * n, W, D));
         for (b = 0, vi = 0, q.sent_off[0] = 0; b < B; b++) {
             int Lb = bt->n_sentences[b];
             if (!Lb) continue;
             q.V[vi] = b;
-            MLIP__TRY(mlip_span_mean_forward(q.sent + (size_t)q.sent_off[vi] * Wt, q.tout + (size_t)b * T * Wt,
-                                             bt->sent_begin + (size_t)b * bt->max_sentences,
-                                             bt->sent_end + (size_t)b * bt->max_sentences, Lb, T, Wt));
+            MLIP__TRY(mlip_span_mean_forward(
+                q.sent + (size_t)q.sent_off[vi] * Wt, q.tout + (size_t)b * T * Wt,
+                bt->sent_begin + (size_t)b * bt->max_sentences,
+                bt->sent_end + (size_t)b * bt->max_sentences, Lb, T, Wt));
             q.sent_off[vi + 1] = q.sent_off[vi] + Lb;
             vi++;
         }
-        MLIP__TRY(mlip_projection_forward(q.E, q.E_proj, q.E_norm, q.sent, tr->w.lt_w, tr->w.lt_b, Ls, Wt, D));
-        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B * n, Ls, D, 1.0f, q.P, D, q.E, D, 0.0f, q.G, Ls));
+        MLIP__TRY(mlip_projection_forward(q.E, q.E_proj, q.E_norm, q.sent, tr->w.lt_w, tr->w.lt_b,
+                                          Ls, Wt, D));
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B * n, Ls, D, 1.0f, q.P, D, q.E, D, 0.0f,
+                             q.G, Ls));
         for (vi = 0; vi < nV; vi++)
             for (vj = 0; vj < nV; vj++) {
                 mlip__ot_pair *p = &pr[vi * nV + vj];
                 int m = q.sent_off[vj + 1] - q.sent_off[vj];
                 memset(p, 0, sizeof *p);
-                p->S = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj], p->n = n, p->m = m, p->ld = Ls;
-                p->St = cur, cur += (size_t)n * m;
-                p->T = cur, cur += (size_t)n * m;
-                p->f = cur, cur += n;
-                p->f_next = cur, cur += n;
-                p->g = cur, cur += m;
+                p->S = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj];
+                p->n = n;
+                p->m = m;
+                p->ld = Ls;
+                p->St = cur;
+                cur += (size_t)n * m;
+                p->T = cur;
+                cur += (size_t)n * m;
+                p->f = cur;
+                cur += n;
+                p->f_next = cur;
+                cur += n;
+                p->g = cur;
+                cur += m;
             }
         mlip__ot_solve(pr, nV * nV, &o->ot, &L.ot_iters, &L.ot_err, &L.ot_capped);
         for (i = 0; i < nV * nV; i++) q.z[i] = (float)pr[i].z;
-        sigma_l = expf(*tr->w.theta_l), sig_lc = sigma_l > 100.0f ? 100.0f : sigma_l;
+        sigma_l = expf(*tr->w.theta_l),
+        sig_lc = sigma_l > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma_l;
         mlip_fill(q.al, (size_t)nV, sig_lc);
         MLIP__TRY(mlip_contrastive_forward(&L.local, q.probs_l, q.z, q.al, nV));
     } else {
-        sigma_l = expf(*tr->w.theta_l), sig_lc = sigma_l > 100.0f ? 100.0f : sigma_l;
+        sigma_l = expf(*tr->w.theta_l),
+        sig_lc = sigma_l > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma_l;
     }
     L.sigma_local = sig_lc;
     if (mip_on) MLIP__TRY(mlip__mip_forward(tr, bt, &q, n, backward, &L.mip));
-    L.total = L.global + (local_on ? o->lambda_local * L.local : 0.0f) + (mip_on ? o->lambda_mip * L.mip : 0.0f);
+    L.total = L.global + (local_on ? o->lambda_local * L.local : 0.0f) +
+              (mip_on ? o->lambda_mip * L.mip : 0.0f);
     if (out) *out = L;
     if (!(L.total == L.total) || L.total > FLT_MAX)
-        return mlip__fail(MLIP_ERR_NUMERIC, "trainer: the loss is not finite (global %g, local %g, mip %g)",
+        return mlip__fail(MLIP_ERR_NUMERIC,
+                          "trainer: the loss is not finite (global %g, local %g, mip %g)",
                           (double)L.global, (double)L.local, (double)L.mip);
     if (!backward) return MLIP_OK;
 
@@ -6516,17 +10026,21 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
     memset(q.da, 0, sizeof(float) * (size_t)B);
     MLIP__TRY(mlip_contrastive_backward(q.ds, q.da, scale, q.probs, q.s, q.a, B));
     for (b = 0; b < B; b++) {
-        int open = sig_c * q.w[b] <= 100.0f;
+        int open = sig_c * q.w[b] <= MLIP_LOGIT_SCALE_MAX;
         dsig += open ? (double)q.da[b] * q.w[b] : 0.0;
         q.dw[b] = open ? q.da[b] * sig_c : 0.0f;
     }
-    if (sigma <= 100.0f) tr->g.theta[0] += (float)(dsig * sigma);
-    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zt, D, 0.0f, q.dzv, D));
-    MLIP__TRY(mlip_sgemm_reference(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zv, D, 0.0f, q.dzt, D));
+    if (sigma <= MLIP_LOGIT_SCALE_MAX) tr->g.theta[0] += (float)(dsig * sigma);
+    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zt, D,
+                                   0.0f, q.dzv, D));
+    MLIP__TRY(mlip_sgemm_reference(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zv, D, 0.0f,
+                                   q.dzt, D));
     memset(q.dcls_v, 0, sizeof(float) * (size_t)B * W);
     memset(q.dcls_t, 0, sizeof(float) * (size_t)B * Wt);
-    MLIP__TRY(mlip_projection_backward(q.dcls_v, tr->g.gi_w, tr->g.gi_b, q.dzv, q.zv, q.zv_norm, q.cls_v, tr->w.gi_w, B, W, D));
-    MLIP__TRY(mlip_projection_backward(q.dcls_t, tr->g.gt_w, tr->g.gt_b, q.dzt, q.zt, q.zt_norm, q.cls_t, tr->w.gt_w, B, Wt, D));
+    MLIP__TRY(mlip_projection_backward(q.dcls_v, tr->g.gi_w, tr->g.gi_b, q.dzv, q.zv, q.zv_norm,
+                                       q.cls_v, tr->w.gi_w, B, W, D));
+    MLIP__TRY(mlip_projection_backward(q.dcls_t, tr->g.gt_w, tr->g.gt_b, q.dzt, q.zt, q.zt_norm,
+                                       q.cls_t, tr->w.gt_w, B, Wt, D));
     for (b = 0; b < B; b++) {
         mlip_axpy(q.dvout + (size_t)b * (1 + n) * W, 1.0f, q.dcls_v + (size_t)b * W, (size_t)W);
         mlip_axpy(q.dtout + (size_t)b * T * Wt, 1.0f, q.dcls_t + (size_t)b * Wt, (size_t)Wt);
@@ -6540,10 +10054,13 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
         for (b = 0; b < B; b++)
             for (k = 0; k < K; k++) {
                 float d = q.dr[(size_t)b * K + k];
-                tr->g.sie_c[k] += d, sdr += d;
+                tr->g.sie_c[k] += d;
+                sdr += d;
                 mlip_axpy(q.xacc, d, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp);
             }
-        for (i = 0; i < W; i++) tr->g.sie_q[i] += (float)(mlip_dot(Wp + (size_t)i * cpp, q.xacc, (size_t)cpp) + bp[i] * sdr);
+        for (i = 0; i < W; i++)
+            tr->g.sie_q[i] +=
+                (float)(mlip_dot(Wp + (size_t)i * cpp, q.xacc, (size_t)cpp) + bp[i] * sdr);
     }
     if (local_on) {
         mlip__ot_pair *pr = tr->pairs;
@@ -6551,9 +10068,10 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
         double dsl = 0;
         memset(q.dz, 0, sizeof(float) * (size_t)nV * nV);
         memset(q.dal, 0, sizeof(float) * (size_t)nV);
-        MLIP__TRY(mlip_contrastive_backward(q.dz, q.dal, scale * o->lambda_local, q.probs_l, q.z, q.al, nV));
+        MLIP__TRY(mlip_contrastive_backward(q.dz, q.dal, scale * o->lambda_local, q.probs_l, q.z,
+                                            q.al, nV));
         for (i = 0; i < nV; i++) dsl += q.dal[i];
-        if (sigma_l <= 100.0f) tr->g.theta_l[0] += (float)(dsl * sigma_l);
+        if (sigma_l <= MLIP_LOGIT_SCALE_MAX) tr->g.theta_l[0] += (float)(dsl * sigma_l);
         /* dz/dS = T (envelope theorem): dG blocks = dz_ij T_ij, written over G */
         memset(q.G, 0, sizeof(float) * (size_t)B * n * Ls);
         for (vi = 0; vi < nV; vi++)
@@ -6562,22 +10080,29 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
                 float d = q.dz[vi * nV + vj];
                 float *dS = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj];
                 for (k = 0; k < n; k++)
-                    for (l = 0; l < p->m; l++) dS[(size_t)k * Ls + l] = d * p->T[(size_t)k * p->m + l];
+                    for (l = 0; l < p->m; l++)
+                        dS[(size_t)k * Ls + l] = d * p->T[(size_t)k * p->m + l];
             }
-        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, B * n, D, Ls, 1.0f, q.G, Ls, q.E, D, 0.0f, q.dP, D));
-        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, Ls, D, B * n, 1.0f, q.G, Ls, q.P, D, 0.0f, q.dE, D));
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, B * n, D, Ls, 1.0f, q.G, Ls, q.E, D,
+                             0.0f, q.dP, D));
+        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, Ls, D, B * n, 1.0f, q.G, Ls, q.P, D, 0.0f,
+                             q.dE, D));
         memset(q.dps, 0, sizeof(float) * (size_t)B * n * W);
         memset(q.dsent, 0, sizeof(float) * (size_t)Ls * Wt);
-        MLIP__TRY(mlip_projection_backward(q.dps, tr->g.li_w, tr->g.li_b, q.dP, q.P, q.P_norm, q.ps, tr->w.li_w, B * n, W, D));
-        MLIP__TRY(mlip_projection_backward(q.dsent, tr->g.lt_w, tr->g.lt_b, q.dE, q.E, q.E_norm, q.sent, tr->w.lt_w, Ls, Wt, D));
+        MLIP__TRY(mlip_projection_backward(q.dps, tr->g.li_w, tr->g.li_b, q.dP, q.P, q.P_norm, q.ps,
+                                           tr->w.li_w, B * n, W, D));
+        MLIP__TRY(mlip_projection_backward(q.dsent, tr->g.lt_w, tr->g.lt_b, q.dE, q.E, q.E_norm,
+                                           q.sent, tr->w.lt_w, Ls, Wt, D));
         for (b = 0; b < B; b++)
             for (j = 0; j < n; j++)
-                mlip_axpy(q.dvout + ((size_t)b * (1 + n) + 1 + j) * W, 1.0f, q.dps + ((size_t)b * n + j) * W, (size_t)W);
+                mlip_axpy(q.dvout + ((size_t)b * (1 + n) + 1 + j) * W, 1.0f,
+                          q.dps + ((size_t)b * n + j) * W, (size_t)W);
         for (vi = 0; vi < nV; vi++) {
             b = q.V[vi];
-            MLIP__TRY(mlip_span_mean_backward(q.dtout + (size_t)b * T * Wt, q.dsent + (size_t)q.sent_off[vi] * Wt,
-                                              bt->sent_begin + (size_t)b * bt->max_sentences,
-                                              bt->sent_end + (size_t)b * bt->max_sentences, bt->n_sentences[b], T, Wt));
+            MLIP__TRY(mlip_span_mean_backward(
+                q.dtout + (size_t)b * T * Wt, q.dsent + (size_t)q.sent_off[vi] * Wt,
+                bt->sent_begin + (size_t)b * bt->max_sentences,
+                bt->sent_end + (size_t)b * bt->max_sentences, bt->n_sentences[b], T, Wt));
         }
     }
     if (mip_on) MLIP__TRY(mlip__mip_backward(tr, bt, &q, n, scale * o->lambda_mip));
@@ -6605,21 +10130,27 @@ MLIPDEF mlip_status mlip_trainer_update(mlip_trainer *tr, float *grad_norm) {
     int i, t;
     MLIP__CHECK_PTR(tr);
     c = &tr->tc;
-    for (i = 0; i < tr->n_refs; i++) norm2 += mlip_dot(tr->refs[i].grads, tr->refs[i].grads, tr->refs[i].count);
+    for (i = 0; i < tr->n_refs; i++)
+        norm2 += mlip_dot(tr->refs[i].grads, tr->refs[i].grads, tr->refs[i].count);
     if (grad_norm) *grad_norm = (float)sqrt(norm2);
     if (!(norm2 <= DBL_MAX)) {
         mlip_trainer_zero_grad(tr);
-        return mlip__fail(MLIP_ERR_NUMERIC, "mlip_trainer_update: the gradient is not finite; step %d skipped", tr->step);
+        return mlip__fail(MLIP_ERR_NUMERIC,
+                          "mlip_trainer_update: the gradient is not finite; step %d skipped",
+                          tr->step);
     }
     if (c->clip_norm > 0 && sqrt(norm2) > c->clip_norm) clip = c->clip_norm / sqrt(norm2);
     t = tr->step + 1;
     lr = mlip_train_lr(c, tr->step);
-    bc1 = 1.0 - pow(c->beta1, t), bc2 = 1.0 - pow(c->beta2, t);
-    step_size = lr / bc1, bc2_sqrt = sqrt(bc2);
+    bc1 = 1.0 - pow(c->beta1, t);
+    bc2 = 1.0 - pow(c->beta2, t);
+    step_size = lr / bc1;
+    bc2_sqrt = sqrt(bc2);
     for (i = 0; i < tr->n_refs; i++) {
         mlip_tensor_ref *r = &tr->refs[i];
         float *w = r->weights, *g = r->grads, *m = tr->adam_m + off, *v = tr->adam_v + off;
-        float b1 = c->beta1, b2 = c->beta2, decay = r->decay ? (float)(1.0 - lr * c->weight_decay) : 1.0f;
+        float b1 = c->beta1, b2 = c->beta2,
+              decay = r->decay ? (float)(1.0 - lr * c->weight_decay) : 1.0f;
         float ss = (float)step_size, bs = (float)bc2_sqrt, eps = c->eps, cl = (float)clip;
         for (j = 0; j < r->count; j++) {
             float gj = g[j] * cl;
@@ -6640,30 +10171,38 @@ MLIPDEF mlip_status mlip_trainer_update(mlip_trainer *tr, float *grad_norm) {
 static void mlip__trainer_describe(const mlip_trainer *tr, char *buf, size_t cap) {
     const mlip_objective_config *o = &tr->oc;
     const mlip_train_config *t = &tr->tc;
-    char tail[32] = ""; /* written only when set, so checkpoints from before the option still resume */
+    char tail[32] =
+        ""; /* written only when set, so checkpoints from before the option still resume */
     if (o->unmasked_tail) snprintf(tail, sizeof tail, "tail %d ", o->unmasked_tail);
-    snprintf(buf, cap, "mask %.9g %ssie %d local %d mip %d lambda_local %.9g lambda_mip %.9g ot %.9g %.9g %d mip_layers %d | "
-             "lr %.9g min_lr %.9g warmup %d total %d betas %.9g %.9g eps %.9g wd %.9g clip %.9g accum %d",
-             (double)o->mask_ratio, tail, o->use_sie, o->use_local, o->use_mip, (double)o->lambda_local, (double)o->lambda_mip,
-             (double)o->ot.epsilon, (double)o->ot.tol, o->ot.max_iter, o->mip_layers, (double)t->lr, (double)t->min_lr,
-             t->warmup_steps, t->total_steps, (double)t->beta1, (double)t->beta2, (double)t->eps, (double)t->weight_decay,
-             (double)t->clip_norm, t->accum_steps);
+    snprintf(buf, cap,
+             "mask %.9g %ssie %d local %d mip %d lambda_local %.9g lambda_mip %.9g ot %.9g %.9g %d "
+             "mip_layers %d | "
+             "lr %.9g min_lr %.9g warmup %d total %d betas %.9g %.9g eps %.9g wd %.9g clip %.9g "
+             "accum %d",
+             (double)o->mask_ratio, tail, o->use_sie, o->use_local, o->use_mip,
+             (double)o->lambda_local, (double)o->lambda_mip, (double)o->ot.epsilon,
+             (double)o->ot.tol, o->ot.max_iter, o->mip_layers, (double)t->lr, (double)t->min_lr,
+             t->warmup_steps, t->total_steps, (double)t->beta1, (double)t->beta2, (double)t->eps,
+             (double)t->weight_decay, (double)t->clip_norm, t->accum_steps);
 }
 
 MLIPDEF mlip_status mlip_trainer_save_checkpoint(mlip_trainer *tr, const char *path) {
     char text[512], num[32];
     mlip_status st;
-    MLIP__CHECK_PTR(tr); MLIP__CHECK_PTR(path);
+    MLIP__CHECK_PTR(tr);
+    MLIP__CHECK_PTR(path);
     mlip__trainer_describe(tr, text, sizeof text);
     snprintf(num, sizeof num, "%d", tr->step);
-    if (!(st = mlip_model_set_train_tensor(tr->model, "train.mip", tr->dec->weights, tr->dec->n_weights)) &&
+    if (!(st = mlip_model_set_train_tensor(tr->model, "train.mip", tr->dec->weights,
+                                           tr->dec->n_weights)) &&
         !(st = mlip_model_set_train_tensor(tr->model, "train.adam_m", tr->adam_m, tr->n_total)) &&
         !(st = mlip_model_set_train_tensor(tr->model, "train.adam_v", tr->adam_v, tr->n_total)) &&
         !(st = mlip_model_set_meta(tr->model, "train.step", num)) &&
         !(st = mlip_model_set_meta(tr->model, "train.config", text)))
         st = mlip_model_save(tr->model, path);
     mlip_model_clear_train_tensors(tr->model); /* the model stays a plain model */
-    mlip_model_set_meta(tr->model, "train.step", NULL), mlip_model_set_meta(tr->model, "train.config", NULL);
+    mlip_model_set_meta(tr->model, "train.step", NULL),
+        mlip_model_set_meta(tr->model, "train.config", NULL);
     return st;
 }
 
@@ -6675,21 +10214,29 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
     float *mip, *am, *av;
     size_t n_mip = 0, n_m = 0, n_v = 0;
     int i, n, step;
-    MLIP__CHECK_PTR(tr); MLIP__CHECK_PTR(path);
+    MLIP__CHECK_PTR(tr);
+    MLIP__CHECK_PTR(path);
     MLIP__TRY(mlip_model_load_file(path, &ck));
     mip = mlip_model_tensor(ck, "train.mip", &n_mip);
-    am = mlip_model_tensor(ck, "train.adam_m", &n_m), av = mlip_model_tensor(ck, "train.adam_v", &n_v);
+    am = mlip_model_tensor(ck, "train.adam_m", &n_m);
+    av = mlip_model_tensor(ck, "train.adam_v", &n_v);
     v = mlip_model_meta(ck, "train.step");
     mlip__trainer_describe(tr, text, sizeof text);
     if (!mip || !am || !av || !v) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "%s is a model, not a training checkpoint (no train.* state)", path);
+        st = mlip__fail(MLIP_ERR_FORMAT,
+                        "%s is a model, not a training checkpoint (no train.* state)", path);
     } else if (n_mip != tr->dec->n_weights || n_m != tr->n_total || n_v != tr->n_total ||
                mlip_model_tensor_count(ck) - 3 != mlip_model_tensor_count(tr->model) ||
-               memcmp(mlip_model_get_config(ck), mlip_model_get_config(tr->model), sizeof(mlip_model_config))) {
-        st = mlip__fail(MLIP_ERR_INVALID_ARG, "%s: the checkpoint's model or decoder differs from this trainer's", path);
-    } else if (!mlip_model_meta(ck, "train.config") || strcmp(mlip_model_meta(ck, "train.config"), text)) {
-        st = mlip__fail(MLIP_ERR_INVALID_ARG, "%s: trained with other settings (%s) than these (%s)", path,
-                        mlip_model_meta(ck, "train.config") ? mlip_model_meta(ck, "train.config") : "none", text);
+               memcmp(mlip_model_get_config(ck), mlip_model_get_config(tr->model),
+                      sizeof(mlip_model_config))) {
+        st = mlip__fail(MLIP_ERR_INVALID_ARG,
+                        "%s: the checkpoint's model or decoder differs from this trainer's", path);
+    } else if (!mlip_model_meta(ck, "train.config") ||
+               strcmp(mlip_model_meta(ck, "train.config"), text)) {
+        st = mlip__fail(
+            MLIP_ERR_INVALID_ARG, "%s: trained with other settings (%s) than these (%s)", path,
+            mlip_model_meta(ck, "train.config") ? mlip_model_meta(ck, "train.config") : "none",
+            text);
     } else if (sscanf(v, "%d", &step) != 1 || step < 0) {
         st = mlip__fail(MLIP_ERR_FORMAT, "%s: bad train.step '%s'", path, v);
     } else {
@@ -6735,10 +10282,13 @@ static mlip_status mlip__ranked(const char *who, const float *scores, const int8
                                 mlip__scored **out, int *m, int *n_pos) {
     mlip__scored *v;
     int i, k = 0, p = 0;
-    if (!scores || !labels || !out) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: NULL argument", who);
+    if (!scores || !labels || !out)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: NULL argument", who);
     if (n <= 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: n must be positive (got %d)", who, n);
     for (i = 0; i < n; i++) {
-        if (labels[i] > 1) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: labels[%d] = %d (1, 0, or negative to skip)", who, i, labels[i]);
+        if (labels[i] > 1)
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "%s: labels[%d] = %d (1, 0, or negative to skip)", who, i, labels[i]);
         if (labels[i] >= 0 && scores[i] - scores[i] != 0.0f)
             return mlip__fail(MLIP_ERR_NUMERIC, "%s: scores[%d] is not finite", who, i);
     }
@@ -6747,7 +10297,9 @@ static mlip_status mlip__ranked(const char *who, const float *scores, const int8
     for (i = 0; i < n; i++)
         if (labels[i] >= 0) v[k].score = scores[i], v[k].label = labels[i], p += labels[i], k++;
     qsort(v, (size_t)k, sizeof *v, mlip__scored_desc);
-    *out = v, *m = k, *n_pos = p;
+    *out = v;
+    *m = k;
+    *n_pos = p;
     return MLIP_OK;
 }
 
@@ -6760,23 +10312,27 @@ MLIPDEF mlip_status mlip_auroc(const float *scores, const int8_t *labels, int n,
     N = (double)(m - P);
     if (P == 0 || N == 0) {
         mlip_free(v);
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_auroc: %d positives and %.0f negatives: AUROC needs both", P, N);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_auroc: %d positives and %.0f negatives: AUROC needs both", P, N);
     }
     /* Per block of tied scores (highest first): each positive in it beats the negatives below
        the block and half of those inside it (average ranks, the Mann-Whitney U). Counts are
        integers in double, so this is exact up to the final division. */
     while (i < m) {
         double pos = 0, neg = 0;
-        for (j = i; j < m && v[j].score == v[i].score; j++) pos += v[j].label, neg += 1 - v[j].label;
+        for (j = i; j < m && v[j].score == v[i].score; j++)
+            pos += v[j].label, neg += 1 - v[j].label;
         wins += pos * (N - neg_above - neg + 0.5 * neg);
-        neg_above += neg, i = j;
+        neg_above += neg;
+        i = j;
     }
     mlip_free(v);
     *auroc = wins / ((double)P * N);
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_average_precision(const float *scores, const int8_t *labels, int n, double *ap) {
+MLIPDEF mlip_status mlip_average_precision(const float *scores, const int8_t *labels, int n,
+                                           double *ap) {
     mlip__scored *v = NULL;
     int m = 0, P = 0, i = 0, j;
     double tp = 0, seen = 0, sum = 0, prev_recall = 0;
@@ -6791,19 +10347,25 @@ MLIPDEF mlip_status mlip_average_precision(const float *scores, const int8_t *la
         for (j = i; j < m && v[j].score == v[i].score; j++) tp += v[j].label, seen += 1;
         recall = tp / P;
         sum += (recall - prev_recall) * (tp / seen);
-        prev_recall = recall, i = j;
+        prev_recall = recall;
+        i = j;
     }
     mlip_free(v);
     *ap = sum;
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_dice(const float *pred, const float *truth, size_t n, float threshold, double *dice) {
+MLIPDEF mlip_status mlip_dice(const float *pred, const float *truth, size_t n, float threshold,
+                              double *dice) {
     size_t i, np = 0, nt = 0, both = 0;
-    MLIP__CHECK_PTR(pred); MLIP__CHECK_PTR(truth); MLIP__CHECK_PTR(dice);
+    MLIP__CHECK_PTR(pred);
+    MLIP__CHECK_PTR(truth);
+    MLIP__CHECK_PTR(dice);
     for (i = 0; i < n; i++) {
         int p = pred[i] >= threshold, t = truth[i] >= 0.5f;
-        np += (size_t)p, nt += (size_t)t, both += (size_t)(p & t);
+        np += (size_t)p;
+        nt += (size_t)t;
+        both += (size_t)(p & t);
     }
     *dice = np + nt ? 2.0 * (double)both / ((double)np + (double)nt) : 1.0;
     return MLIP_OK;
@@ -6867,8 +10429,8 @@ static double mlip__penalty(const double *theta, int d, float l2) {
     return 0.5 * l2 * s;
 }
 
-static mlip_status mlip__newton(const char *who, mlip__logistic_eval eval, void *ctx, int d, float l2,
-                                mlip_logreg *model) {
+static mlip_status mlip__newton(const char *who, mlip__logistic_eval eval, void *ctx, int d,
+                                float l2, mlip_logreg *model) {
     int p = d + 1, it, i, j, tries;
     size_t pp = (size_t)p * p;
     float *hess = (float *)mlip_alloc(pp * sizeof(float));
@@ -6882,7 +10444,10 @@ static mlip_status mlip__newton(const char *who, mlip__logistic_eval eval, void 
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    theta = work, grad = work + p, step = work + 2 * p, trial = work + 3 * p;
+    theta = work;
+    grad = work + p;
+    step = work + 2 * p;
+    trial = work + 3 * p;
     model->d = d;
     for (it = 0; it <= MLIP__NEWTON_MAX_ITER; it++) {
         double gmax = 0, slope = 0, t = 1, jitter = 0, dmax = 0;
@@ -6893,7 +10458,8 @@ static mlip_status mlip__newton(const char *who, mlip__logistic_eval eval, void 
             gmax = MLIP__MAX(gmax, fabs(grad[j]));
         }
         if (!(f - f == 0) || !(gmax - gmax == 0)) {
-            st = mlip__fail(MLIP_ERR_NUMERIC, "%s: the loss became non-finite (are the features finite?)", who);
+            st = mlip__fail(MLIP_ERR_NUMERIC,
+                            "%s: the loss became non-finite (are the features finite?)", who);
             goto done;
         }
         if (gmax <= MLIP__NEWTON_GRAD_TOL) {
@@ -6901,7 +10467,8 @@ static mlip_status mlip__newton(const char *who, mlip__logistic_eval eval, void 
             break;
         }
         if (it == MLIP__NEWTON_MAX_ITER) break;
-        for (j = 0; j < p; j++) dmax = MLIP__MAX(dmax, (double)hess[(size_t)j * p + j] + (j < d ? l2 : 0));
+        for (j = 0; j < p; j++)
+            dmax = MLIP__MAX(dmax, (double)hess[(size_t)j * p + j] + (j < d ? l2 : 0));
         /* Newton step (H + l2 I_w + mu I) step = -grad. The ridge mu = 1e-6 max diag(H) is
            above the float rounding of H: without it a Hessian that is singular in exact
            arithmetic (l2 = 0 with collinear features) factors with a rounding-sized pivot
@@ -6954,7 +10521,8 @@ typedef struct mlip__logreg_ctx {
     float *Xs; /* (n, d + 1): sqrt(s_i) [x_i, 1], the Hessian's factor */
 } mlip__logreg_ctx;
 
-static mlip_status mlip__logreg_eval(void *p, const double *theta, double *loss, double *grad, float *hess) {
+static mlip_status mlip__logreg_eval(void *p, const double *theta, double *loss, double *grad,
+                                     float *hess) {
     const mlip__logreg_ctx *c = (const mlip__logreg_ctx *)p;
     int i, j, d = c->d, q = d + 1;
     double sum = 0, inv_n = 1.0 / c->n;
@@ -6965,7 +10533,8 @@ static mlip_status mlip__logreg_eval(void *p, const double *theta, double *loss,
         for (j = 0; j < d; j++) z += theta[j] * x[j];
         sum += mlip__logistic_loss(z, y);
         if (!grad) continue;
-        s = mlip__sigmoid(z), r = (s - y) * inv_n;
+        s = mlip__sigmoid(z);
+        r = (s - y) * inv_n;
         for (j = 0; j < d; j++) grad[j] += r * x[j];
         grad[d] += r;
         if (hess) {
@@ -6975,23 +10544,37 @@ static mlip_status mlip__logreg_eval(void *p, const double *theta, double *loss,
         }
     }
     *loss = sum * inv_n;
-    if (hess) return mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, q, q, c->n, 1.0f, c->Xs, q, c->Xs, q, 0.0f, hess, q);
+    if (hess)
+        return mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, q, q, c->n, 1.0f, c->Xs, q, c->Xs, q, 0.0f,
+                          hess, q);
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_logreg_fit(const float *X, const int8_t *y, int n, int d, float l2, mlip_logreg *model) {
+MLIPDEF mlip_status mlip_logreg_fit(const float *X, const int8_t *y, int n, int d, float l2,
+                                    mlip_logreg *model) {
     mlip__logreg_ctx c;
     size_t count = 0;
     mlip_status st;
     int i;
-    MLIP__CHECK_PTR(X); MLIP__CHECK_PTR(y); MLIP__CHECK_PTR(model);
-    MLIP__CHECK_POS(n); MLIP__CHECK_POS(d);
-    if (!(l2 >= 0) || l2 - l2 != 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_logreg_fit: l2 must be >= 0 and finite");
-    if (d >= 46340) return mlip__fail(MLIP_ERR_UNSUPPORTED, "mlip_logreg_fit: d = %d is too large for Newton's method", d);
+    MLIP__CHECK_PTR(X);
+    MLIP__CHECK_PTR(y);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(d);
+    if (!(l2 >= 0) || l2 - l2 != 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_logreg_fit: l2 must be >= 0 and finite");
+    if (d >= 46340)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "mlip_logreg_fit: d = %d is too large for Newton's method", d);
     for (i = 0; i < n; i++)
-        if (y[i] != 0 && y[i] != 1) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_logreg_fit: y[%d] = %d (must be 0 or 1)", i, y[i]);
+        if (y[i] != 0 && y[i] != 1)
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_logreg_fit: y[%d] = %d (must be 0 or 1)",
+                              i, y[i]);
     if (mlip__count3(&count, n, d + 1, 1)) return MLIP_ERR_OVERFLOW;
-    c.X = X, c.y = y, c.n = n, c.d = d;
+    c.X = X;
+    c.y = y;
+    c.n = n;
+    c.d = d;
     c.Xs = (float *)mlip_alloc(count * sizeof(float));
     if (!c.Xs) return MLIP_ERR_OUT_OF_MEMORY;
     st = mlip__newton("mlip_logreg_fit", mlip__logreg_eval, &c, d, l2, model);
@@ -6999,12 +10582,18 @@ MLIPDEF mlip_status mlip_logreg_fit(const float *X, const int8_t *y, int n, int 
     return st;
 }
 
-MLIPDEF mlip_status mlip_logreg_predict(const mlip_logreg *model, const float *X, int n, float *prob) {
+MLIPDEF mlip_status mlip_logreg_predict(const mlip_logreg *model, const float *X, int n,
+                                        float *prob) {
     int i;
-    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(model->weight); MLIP__CHECK_PTR(X); MLIP__CHECK_PTR(prob);
-    MLIP__CHECK_POS(n); MLIP__CHECK_POS(model->d);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(model->weight);
+    MLIP__CHECK_PTR(X);
+    MLIP__CHECK_PTR(prob);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(model->d);
     for (i = 0; i < n; i++)
-        prob[i] = (float)mlip__sigmoid(model->bias + mlip_dot(X + (size_t)i * model->d, model->weight, (size_t)model->d));
+        prob[i] = (float)mlip__sigmoid(
+            model->bias + mlip_dot(X + (size_t)i * model->d, model->weight, (size_t)model->d));
     return MLIP_OK;
 }
 
@@ -7033,18 +10622,26 @@ static void mlip__bilinear_free(mlip__bilinear *b) {
     mlip_free(b->wy);
 }
 
-static mlip_status mlip__bilinear_plan(const char *who, mlip__bilinear *b, int gh, int gw, int h, int w) {
+static mlip_status mlip__bilinear_plan(const char *who, mlip__bilinear *b, int gh, int gw, int h,
+                                       int w) {
     memset(b, 0, sizeof *b);
     if (gh <= 0 || gw <= 0 || h <= 0 || w <= 0)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: sizes must be positive (%d x %d -> %d x %d)", who, gh, gw, h, w);
-    b->gh = gh, b->gw = gw, b->h = h, b->w = w;
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: sizes must be positive (%d x %d -> %d x %d)",
+                          who, gh, gw, h, w);
+    b->gh = gh;
+    b->gw = gw;
+    b->h = h;
+    b->w = w;
     b->fy = (int *)mlip_alloc_zeroed(2 * ((size_t)h + (size_t)w), sizeof(int));
     b->wy = (float *)mlip_alloc_zeroed(2 * ((size_t)h + (size_t)w), sizeof(float));
     if (!b->fy || !b->wy) {
         mlip__bilinear_free(b);
         return MLIP_ERR_OUT_OF_MEMORY;
     }
-    b->ny = b->fy + h, b->fx = b->fy + 2 * (size_t)h, b->nx = b->fx + w, b->wx = b->wy + 2 * (size_t)h;
+    b->ny = b->fy + h;
+    b->fx = b->fy + 2 * (size_t)h;
+    b->nx = b->fx + w;
+    b->wx = b->wy + 2 * (size_t)h;
     mlip__img_axis(gh, h, h, 0, 0, 2, b->fy, b->ny, b->wy);
     mlip__img_axis(gw, w, w, 0, 0, 2, b->fx, b->nx, b->wx);
     return MLIP_OK;
@@ -7058,7 +10655,8 @@ static void mlip__bilinear_apply(const mlip__bilinear *b, const double *in, doub
             double acc = 0;
             for (i = 0; i < b->ny[y]; i++)
                 for (k = 0; k < b->nx[x]; k++)
-                    acc += (double)b->wy[2 * y + i] * b->wx[2 * x + k] * in[(size_t)(b->fy[y] + i) * b->gw + b->fx[x] + k];
+                    acc += (double)b->wy[2 * y + i] * b->wx[2 * x + k] *
+                           in[(size_t)(b->fy[y] + i) * b->gw + b->fx[x] + k];
             out[(size_t)y * b->w + x] = acc;
         }
 }
@@ -7071,12 +10669,14 @@ static void mlip__bilinear_adjoint(const mlip__bilinear *b, const double *dout, 
             double g = dout[(size_t)y * b->w + x];
             for (i = 0; i < b->ny[y]; i++)
                 for (k = 0; k < b->nx[x]; k++)
-                    din[(size_t)(b->fy[y] + i) * b->gw + b->fx[x] + k] += (double)b->wy[2 * y + i] * b->wx[2 * x + k] * g;
+                    din[(size_t)(b->fy[y] + i) * b->gw + b->fx[x] + k] +=
+                        (double)b->wy[2 * y + i] * b->wx[2 * x + k] * g;
         }
 }
 
 /* The float entry points work in double inside (one conversion each way). */
-static mlip_status mlip__upsample(const char *who, int adjoint, const float *src, float *dst, int gh, int gw, int h, int w) {
+static mlip_status mlip__upsample(const char *who, int adjoint, const float *src, float *dst,
+                                  int gh, int gw, int h, int w) {
     mlip__bilinear b;
     size_t n_small = 0, n_big = 0, i, n_src, n_dst;
     double *a, *c;
@@ -7086,7 +10686,8 @@ static mlip_status mlip__upsample(const char *who, int adjoint, const float *src
         mlip__bilinear_free(&b);
         return MLIP_ERR_OVERFLOW;
     }
-    n_small /= 2, n_big /= 2;
+    n_small /= 2;
+    n_big /= 2;
     n_src = adjoint ? n_big : n_small, n_dst = adjoint ? n_small : n_big;
     a = (double *)mlip_alloc(n_src * sizeof(double));
     c = (double *)mlip_alloc_zeroed(n_dst, sizeof(double));
@@ -7106,11 +10707,13 @@ static mlip_status mlip__upsample(const char *who, int adjoint, const float *src
     return a && c ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
 }
 
-MLIPDEF mlip_status mlip_upsample_bilinear(const float *in, int gh, int gw, float *out, int h, int w) {
+MLIPDEF mlip_status mlip_upsample_bilinear(const float *in, int gh, int gw, float *out, int h,
+                                           int w) {
     return mlip__upsample("mlip_upsample_bilinear", 0, in, out, gh, gw, h, w);
 }
 
-MLIPDEF mlip_status mlip_upsample_bilinear_backward(float *din, const float *dout, int gh, int gw, int h, int w) {
+MLIPDEF mlip_status mlip_upsample_bilinear_backward(float *din, const float *dout, int gh, int gw,
+                                                    int h, int w) {
     return mlip__upsample("mlip_upsample_bilinear_backward", 1, dout, din, gh, gw, h, w);
 }
 
@@ -7120,12 +10723,13 @@ typedef struct mlip__seg_ctx {
     const float *masks;
     int n_img, K, D, npix;
     mlip__bilinear up;
-    float *faug;     /* (n_img, K, D + 1): [features, 1] */
-    float *M, *T;    /* (K, K) = U^T diag(s) U of one image, (K, D + 1) = M faug */
+    float *faug; /* (n_img, K, D + 1): [features, 1] */
+    float *M, *T; /* (K, K) = U^T diag(s) U of one image, (K, D + 1) = M faug */
     double *zk, *zp; /* (K) patch logits (then U^T r), (npix) pixel logits (then residuals) */
 } mlip__seg_ctx;
 
-static mlip_status mlip__seg_eval(void *p, const double *theta, double *loss, double *grad, float *hess) {
+static mlip_status mlip__seg_eval(void *p, const double *theta, double *loss, double *grad,
+                                  float *hess) {
     mlip__seg_ctx *c = (mlip__seg_ctx *)p;
     int img, k, j, q = c->D + 1, K = c->K;
     double sum = 0, inv = 1.0 / ((double)c->n_img * c->npix);
@@ -7166,34 +10770,52 @@ static mlip_status mlip__seg_eval(void *p, const double *theta, double *loss, do
         for (k = 0; k < K; k++)
             for (j = 0; j < q; j++) grad[j] += c->zk[k] * fa[(size_t)k * q + j];
         if (hess) { /* H += faug^T M faug */
-            MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, K, q, K, 1.0f, c->M, K, fa, q, 0.0f, c->T, q));
-            MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, q, q, K, 1.0f, fa, q, c->T, q, img ? 1.0f : 0.0f, hess, q));
+            MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, K, q, K, 1.0f, c->M, K, fa, q, 0.0f,
+                                 c->T, q));
+            MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, q, q, K, 1.0f, fa, q, c->T, q,
+                                 img ? 1.0f : 0.0f, hess, q));
         }
     }
     *loss = sum * inv;
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_seghead_fit(const float *features, const float *masks, int n_img, int gh, int gw, int D,
-                                     int h, int w, float l2, mlip_logreg *head) {
+MLIPDEF mlip_status mlip_seghead_fit(const float *features, const float *masks, int n_img, int gh,
+                                     int gw, int D, int h, int w, float l2, mlip_logreg *head) {
     mlip__seg_ctx c;
     size_t n_faug = 0, n_pix = 0, n_M = 0, i;
     int img, k, K;
     mlip_status st;
-    MLIP__CHECK_PTR(features); MLIP__CHECK_PTR(masks); MLIP__CHECK_PTR(head);
-    MLIP__CHECK_POS(n_img); MLIP__CHECK_POS(gh); MLIP__CHECK_POS(gw); MLIP__CHECK_POS(D);
-    MLIP__CHECK_POS(h); MLIP__CHECK_POS(w);
-    if (!(l2 >= 0) || l2 - l2 != 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_seghead_fit: l2 must be >= 0 and finite");
+    MLIP__CHECK_PTR(features);
+    MLIP__CHECK_PTR(masks);
+    MLIP__CHECK_PTR(head);
+    MLIP__CHECK_POS(n_img);
+    MLIP__CHECK_POS(gh);
+    MLIP__CHECK_POS(gw);
+    MLIP__CHECK_POS(D);
+    MLIP__CHECK_POS(h);
+    MLIP__CHECK_POS(w);
+    if (!(l2 >= 0) || l2 - l2 != 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_seghead_fit: l2 must be >= 0 and finite");
     if (D >= 46340 || (double)gh * gw >= 46340 || (double)h * w > 0x7fffffff)
-        return mlip__fail(MLIP_ERR_UNSUPPORTED, "mlip_seghead_fit: D = %d, grid %d x %d or mask %d x %d too large", D, gh, gw, h, w);
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "mlip_seghead_fit: D = %d, grid %d x %d or mask %d x %d too large", D, gh,
+                          gw, h, w);
     K = gh * gw;
-    if (mlip__count3(&n_faug, n_img, K, D + 1) || mlip__count3(&n_pix, n_img, h, w) || mlip__count3(&n_M, K, K, 1))
+    if (mlip__count3(&n_faug, n_img, K, D + 1) || mlip__count3(&n_pix, n_img, h, w) ||
+        mlip__count3(&n_M, K, K, 1))
         return MLIP_ERR_OVERFLOW;
     for (i = 0; i < n_pix; i++)
         if (!(masks[i] >= 0 && masks[i] <= 1))
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_seghead_fit: masks[%lu] = %g outside [0, 1]", (unsigned long)i, masks[i]);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_seghead_fit: masks[%lu] = %g outside [0, 1]", (unsigned long)i,
+                              masks[i]);
     memset(&c, 0, sizeof c);
-    c.masks = masks, c.n_img = n_img, c.K = K, c.D = D, c.npix = h * w;
+    c.masks = masks;
+    c.n_img = n_img;
+    c.K = K;
+    c.D = D;
+    c.npix = h * w;
     MLIP__TRY(mlip__bilinear_plan("mlip_seghead_fit", &c.up, gh, gw, h, w));
     c.faug = (float *)mlip_alloc(n_faug * sizeof(float));
     c.M = (float *)mlip_alloc(n_M * sizeof(float));
@@ -7220,20 +10842,24 @@ MLIPDEF mlip_status mlip_seghead_fit(const float *features, const float *masks, 
     return st;
 }
 
-MLIPDEF mlip_status mlip_seghead_predict(const mlip_logreg *head, const float *features, int gh, int gw, int h,
-                                         int w, float *prob) {
+MLIPDEF mlip_status mlip_seghead_predict(const mlip_logreg *head, const float *features, int gh,
+                                         int gw, int h, int w, float *prob) {
     mlip__bilinear b;
     double *zk, *zp;
     int k;
     size_t i;
-    MLIP__CHECK_PTR(head); MLIP__CHECK_PTR(head->weight); MLIP__CHECK_PTR(features); MLIP__CHECK_PTR(prob);
+    MLIP__CHECK_PTR(head);
+    MLIP__CHECK_PTR(head->weight);
+    MLIP__CHECK_PTR(features);
+    MLIP__CHECK_PTR(prob);
     MLIP__CHECK_POS(head->d);
     MLIP__TRY(mlip__bilinear_plan("mlip_seghead_predict", &b, gh, gw, h, w));
     zk = (double *)mlip_alloc((size_t)gh * gw * sizeof(double));
     zp = (double *)mlip_alloc((size_t)h * w * sizeof(double));
     if (zk && zp) {
         for (k = 0; k < gh * gw; k++)
-            zk[k] = head->bias + mlip_dot(features + (size_t)k * head->d, head->weight, (size_t)head->d);
+            zk[k] = head->bias +
+                    mlip_dot(features + (size_t)k * head->d, head->weight, (size_t)head->d);
         mlip__bilinear_apply(&b, zk, zp);
         for (i = 0; i < (size_t)h * w; i++) prob[i] = (float)mlip__sigmoid(zp[i]);
     }
@@ -7261,17 +10887,24 @@ MLIPDEF void mlip_colormap(float v, float rgb[3]) {
     i = (int)t;
     if (i > 7) i = 7;
     t -= (float)i;
-    for (c = 0; c < 3; c++) rgb[c] = mlip__ramp[i][c] + t * (mlip__ramp[i + 1][c] - mlip__ramp[i][c]);
+    for (c = 0; c < 3; c++)
+        rgb[c] = mlip__ramp[i][c] + t * (mlip__ramp[i + 1][c] - mlip__ramp[i][c]);
 }
 
-MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, int H, int W, int gh, int gw,
-                                         float alpha, float *rgb_out) {
+MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, int H, int W, int gh,
+                                         int gw, float alpha, float *rgb_out) {
     size_t n = 0, i;
     double *up;
     double lo, hi;
-    MLIP__CHECK_PTR(gray); MLIP__CHECK_PTR(heat); MLIP__CHECK_PTR(rgb_out);
-    MLIP__CHECK_POS(H); MLIP__CHECK_POS(W); MLIP__CHECK_POS(gh); MLIP__CHECK_POS(gw);
-    if (!(alpha >= 0 && alpha <= 1)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_heatmap_overlay: alpha must be in [0, 1]");
+    MLIP__CHECK_PTR(gray);
+    MLIP__CHECK_PTR(heat);
+    MLIP__CHECK_PTR(rgb_out);
+    MLIP__CHECK_POS(H);
+    MLIP__CHECK_POS(W);
+    MLIP__CHECK_POS(gh);
+    MLIP__CHECK_POS(gw);
+    if (!(alpha >= 0 && alpha <= 1))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_heatmap_overlay: alpha must be in [0, 1]");
     if (mlip_find_nonfinite(heat, (size_t)gh * gw) >= 0)
         return mlip__fail(MLIP_ERR_NUMERIC, "mlip_heatmap_overlay: heat holds NaN or Inf");
     if (mlip__count3(&n, H, W, 3)) return MLIP_ERR_OVERFLOW;
@@ -7281,7 +10914,8 @@ MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, i
     {
         mlip__bilinear b;
         double *small = (double *)mlip_alloc((size_t)gh * gw * sizeof(double));
-        mlip_status st = small ? mlip__bilinear_plan("mlip_heatmap_overlay", &b, gh, gw, H, W) : MLIP_ERR_OUT_OF_MEMORY;
+        mlip_status st = small ? mlip__bilinear_plan("mlip_heatmap_overlay", &b, gh, gw, H, W)
+                               : MLIP_ERR_OUT_OF_MEMORY;
         if (!st) {
             for (i = 0; i < (size_t)gh * gw; i++) small[i] = heat[i];
             mlip__bilinear_apply(&b, small, up);
@@ -7307,20 +10941,26 @@ MLIPDEF mlip_status mlip_heatmap_overlay(const float *gray, const float *heat, i
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, int cols, int gap, float *out,
-                                     int *out_w, int *out_h) {
+MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, int cols, int gap,
+                                     float *out, int *out_w, int *out_h) {
     int rows, ow, oh, p, c, y;
     size_t total = 0, plane;
-    MLIP__CHECK_PTR(out_w); MLIP__CHECK_PTR(out_h);
-    MLIP__CHECK_POS(n); MLIP__CHECK_POS(H); MLIP__CHECK_POS(W);
+    MLIP__CHECK_PTR(out_w);
+    MLIP__CHECK_PTR(out_h);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(H);
+    MLIP__CHECK_POS(W);
     if (gap < 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tile_panels: gap must be >= 0");
     if (cols <= 0 || cols > n) cols = n;
     rows = (n + cols - 1) / cols;
-    if ((double)cols * W + (double)(cols - 1) * gap > 0x7fffffff || (double)rows * H + (double)(rows - 1) * gap > 0x7fffffff)
+    if ((double)cols * W + (double)(cols - 1) * gap > 0x7fffffff ||
+        (double)rows * H + (double)(rows - 1) * gap > 0x7fffffff)
         return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_tile_panels: the tiled image is too large");
-    ow = cols * W + (cols - 1) * gap, oh = rows * H + (rows - 1) * gap;
+    ow = cols * W + (cols - 1) * gap;
+    oh = rows * H + (rows - 1) * gap;
     if (mlip__count3(&total, ow, oh, 3)) return MLIP_ERR_OVERFLOW;
-    *out_w = ow, *out_h = oh;
+    *out_w = ow;
+    *out_h = oh;
     if (!out) return MLIP_OK;
     MLIP__CHECK_PTR(panels);
     mlip_fill(out, total, 1.0f);
@@ -7329,8 +10969,8 @@ MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, i
         int x0 = (p % cols) * (W + gap), y0 = (p / cols) * (H + gap);
         for (c = 0; c < 3; c++)
             for (y = 0; y < H; y++)
-                memcpy(out + c * plane + (size_t)(y0 + y) * ow + x0, panels + (((size_t)p * 3 + c) * H + y) * W,
-                       (size_t)W * sizeof(float));
+                memcpy(out + c * plane + (size_t)(y0 + y) * ow + x0,
+                       panels + (((size_t)p * 3 + c) * H + y) * W, (size_t)W * sizeof(float));
     }
     return MLIP_OK;
 }
@@ -7340,7 +10980,8 @@ MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, i
 #define MLIP__EMBED_CHUNK 8 /* images or texts encoded at once: bounds the activation memory */
 
 /* A head's weight (D, width) and bias (D), checked against the shapes the caller expects. */
-static mlip_status mlip__head(mlip_model *m, const char *name, int D, int width, const float **w, const float **b) {
+static mlip_status mlip__head(mlip_model *m, const char *name, int D, int width, const float **w,
+                              const float **b) {
     char key[64];
     size_t nw = 0, nb = 0;
     snprintf(key, sizeof key, "head.%s.weight", name);
@@ -7352,7 +10993,8 @@ static mlip_status mlip__head(mlip_model *m, const char *name, int D, int width,
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixels, int B, float *global, float *local) {
+MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixels, int B,
+                                            float *global, float *local) {
     const mlip_model_config *cfg;
     mlip_encoder *vit;
     const float *gw, *gb, *lw = NULL, *lb = NULL;
@@ -7360,18 +11002,27 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
     int C, K, width, D, chunk, b0, i, c;
     size_t plane, per_img = 0, per_out = 0, p;
     mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(pixels); MLIP__CHECK_PTR(global);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(pixels);
+    MLIP__CHECK_PTR(global);
     MLIP__CHECK_POS(B);
-    cfg = mlip_model_get_config(model), vit = mlip_model_vit(model);
-    C = cfg->vit.channels, width = mlip_encoder_width(vit), D = cfg->embed_dim;
-    K = (vit->img_h / cfg->vit.patch_size) * (vit->img_w / cfg->vit.patch_size);
+    cfg = mlip_model_get_config(model);
+    vit = mlip_model_vit(model);
+    C = cfg->vit.channels;
+    width = mlip_encoder_width(vit);
+    D = cfg->embed_dim;
+    K = mlip__patch_count(vit->img_h, vit->img_w, cfg->vit.patch_size);
     for (c = 0; c < C; c++)
-        if (!(cfg->image_std[c] > 0)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_images: image_std[%d] is not positive", c);
+        if (!(cfg->image_std[c] > 0))
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_model_embed_images: image_std[%d] is not positive", c);
     MLIP__TRY(mlip__head(model, "global_image", D, width, &gw, &gb));
     if (local) MLIP__TRY(mlip__head(model, "local_image", D, width, &lw, &lb));
     chunk = MLIP__MIN(B, MLIP__EMBED_CHUNK);
     plane = (size_t)vit->img_h * vit->img_w;
-    if (mlip__count3(&per_img, C, vit->img_h, vit->img_w) || mlip__count3(&per_out, K + 1, width, chunk)) return MLIP_ERR_OVERFLOW;
+    if (mlip__count3(&per_img, C, vit->img_h, vit->img_w) ||
+        mlip__count3(&per_out, K + 1, width, chunk))
+        return MLIP_ERR_OVERFLOW;
     img = (float *)mlip_alloc_zeroed(per_img * chunk, sizeof(float));
     out = (float *)mlip_alloc_zeroed(per_out, sizeof(float));
     cls = (float *)mlip_alloc_zeroed((size_t)chunk * width, sizeof(float));
@@ -7381,15 +11032,19 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
         for (i = 0; i < nb; i++) /* the ViT's input normalisation, per channel */
             for (c = 0; c < C; c++) {
                 const float *src = pixels + ((size_t)(b0 + i) * C + c) * plane;
-                float *dst = img + ((size_t)i * C + c) * plane, mean = cfg->image_mean[c], inv = 1.0f / cfg->image_std[c];
+                float *dst = img + ((size_t)i * C + c) * plane, mean = cfg->image_mean[c],
+                      inv = 1.0f / cfg->image_std[c];
                 for (p = 0; p < plane; p++) dst[p] = (src[p] - mean) * inv;
             }
         if ((st = mlip_vit_forward(vit, img, nb, NULL, 0, 0, out)) != MLIP_OK) break;
-        for (i = 0; i < nb; i++) mlip_copy(cls + (size_t)i * width, out + (size_t)i * (K + 1) * width, (size_t)width);
-        st = mlip_projection_forward(global + (size_t)b0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
+        for (i = 0; i < nb; i++)
+            mlip_copy(cls + (size_t)i * width, out + (size_t)i * (K + 1) * width, (size_t)width);
+        st =
+            mlip_projection_forward(global + (size_t)b0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
         for (i = 0; !st && local && i < nb; i++)
-            st = mlip_projection_forward(local + (size_t)(b0 + i) * K * D, NULL, NULL, out + ((size_t)i * (K + 1) + 1) * width,
-                                         lw, lb, K, width, D);
+            st = mlip_projection_forward(local + (size_t)(b0 + i) * K * D, NULL, NULL,
+                                         out + ((size_t)i * (K + 1) + 1) * width, lw, lb, K, width,
+                                         D);
     }
     mlip_free(img);
     mlip_free(out);
@@ -7397,9 +11052,9 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
     return st;
 }
 
-MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tokenizer *tok, const char *text,
-                                               int max_tokens, int max_sentences, float *local, float *global,
-                                               int *n_sent) {
+MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tokenizer *tok,
+                                               const char *text, int max_tokens, int max_sentences,
+                                               float *local, float *global, int *n_sent) {
     const mlip_model_config *cfg;
     mlip_encoder *bert;
     mlip_tokenizer *own = NULL;
@@ -7408,13 +11063,21 @@ MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tok
     int *ids = NULL, *begin = NULL, *end = NULL, T, width, D, real = 0, n = 0;
     uint8_t *mask = NULL;
     mlip_status st;
-    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(text); MLIP__CHECK_PTR(local); MLIP__CHECK_PTR(n_sent);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(text);
+    MLIP__CHECK_PTR(local);
+    MLIP__CHECK_PTR(n_sent);
     MLIP__CHECK_POS(max_sentences);
     *n_sent = 0;
-    cfg = mlip_model_get_config(model), bert = mlip_model_bert(model);
-    width = mlip_encoder_width(bert), D = cfg->embed_dim;
-    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions : max_tokens;
-    if (T < 2) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_sentences: max_tokens %d is too small", T);
+    cfg = mlip_model_get_config(model);
+    bert = mlip_model_bert(model);
+    width = mlip_encoder_width(bert);
+    D = cfg->embed_dim;
+    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions
+                                                                : max_tokens;
+    if (T < 2)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_embed_sentences: max_tokens %d is too small", T);
     MLIP__TRY(mlip__head(model, "local_text", D, width, &lw, &lb));
     MLIP__TRY(mlip__head(model, "global_text", D, width, &gw, &gb));
     if (!tok) {
@@ -7429,32 +11092,42 @@ MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tok
     end = (int *)mlip_alloc_zeroed((size_t)max_sentences, sizeof(int));
     st = out && mean && ids && mask && begin && end ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
     if (!st) st = mlip_tokenizer_encode(tok, text, strlen(text), T, ids, mask, &real);
-    if (!st) st = mlip_tokenizer_sentences(tok, text, strlen(text), T, max_sentences, begin, end, &n);
+    if (!st)
+        st = mlip_tokenizer_sentences(tok, text, strlen(text), T, max_sentences, begin, end, &n);
     if (!st) st = mlip_bert_forward(bert, ids, NULL, mask, 1, real, 0, out); /* no padding needed */
     if (!st && global) st = mlip_projection_forward(global, NULL, NULL, out, gw, gb, 1, width, D);
     if (!st && n > 0) st = mlip_span_mean_forward(mean, out, begin, end, n, real, width);
     if (!st && n > 0) st = mlip_projection_forward(local, NULL, NULL, mean, lw, lb, n, width, D);
     if (!st) *n_sent = n;
-    mlip_free(out), mlip_free(mean), mlip_free(ids), mlip_free(mask), mlip_free(begin), mlip_free(end);
+    mlip_free(out), mlip_free(mean), mlip_free(ids), mlip_free(mask), mlip_free(begin),
+        mlip_free(end);
     mlip_tokenizer_free(own);
     return st;
 }
 
-MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sentences, int K, int L, int D,
-                                      const mlip_ot_options *opt, float *plan, float *z) {
+MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sentences, int K,
+                                      int L, int D, const mlip_ot_options *opt, float *plan,
+                                      float *z) {
     float *S;
     mlip_status st;
-    MLIP__CHECK_PTR(patch_local); MLIP__CHECK_PTR(sentences); MLIP__CHECK_PTR(plan);
-    MLIP__CHECK_POS(K); MLIP__CHECK_POS(L); MLIP__CHECK_POS(D);
-    if (!(S = (float *)mlip_alloc_zeroed((size_t)K, (size_t)L * sizeof(float)))) return MLIP_ERR_OUT_OF_MEMORY;
-    st = mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, K, L, D, 1.0f, patch_local, D, sentences, D, 0.0f, S, L);
+    MLIP__CHECK_PTR(patch_local);
+    MLIP__CHECK_PTR(sentences);
+    MLIP__CHECK_PTR(plan);
+    MLIP__CHECK_POS(K);
+    MLIP__CHECK_POS(L);
+    MLIP__CHECK_POS(D);
+    if (!(S = (float *)mlip_alloc_zeroed((size_t)K, (size_t)L * sizeof(float))))
+        return MLIP_ERR_OUT_OF_MEMORY;
+    st = mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, K, L, D, 1.0f, patch_local, D, sentences, D, 0.0f, S,
+                    L);
     if (!st) st = mlip_sinkhorn(S, K, L, L, opt, plan, z, NULL, NULL);
     mlip_free(S);
     return st;
 }
 
-MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok, const char *const *texts, int n,
-                                           int max_tokens, float *global) {
+MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok,
+                                           const char *const *texts, int n, int max_tokens,
+                                           float *global) {
     const mlip_model_config *cfg;
     mlip_encoder *bert;
     mlip_tokenizer *own = NULL;
@@ -7465,14 +11138,23 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
     int T, width, D, chunk, i0, i;
     size_t per_out = 0;
     mlip_status st;
-    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(texts); MLIP__CHECK_PTR(global);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(texts);
+    MLIP__CHECK_PTR(global);
     MLIP__CHECK_POS(n);
     for (i = 0; i < n; i++)
-        if (!texts[i]) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: texts[%d] is NULL", i);
-    cfg = mlip_model_get_config(model), bert = mlip_model_bert(model);
-    width = mlip_encoder_width(bert), D = cfg->embed_dim;
-    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions : max_tokens;
-    if (T < 2) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: max_tokens %d leaves no room for [CLS] and [SEP]", T);
+        if (!texts[i])
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: texts[%d] is NULL", i);
+    cfg = mlip_model_get_config(model);
+    bert = mlip_model_bert(model);
+    width = mlip_encoder_width(bert);
+    D = cfg->embed_dim;
+    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions
+                                                                : max_tokens;
+    if (T < 2)
+        return mlip__fail(
+            MLIP_ERR_INVALID_ARG,
+            "mlip_model_embed_texts: max_tokens %d leaves no room for [CLS] and [SEP]", T);
     MLIP__TRY(mlip__head(model, "global_text", D, width, &gw, &gb));
     if (!tok) {
         MLIP__TRY(mlip_model_tokenizer(model, &own));
@@ -7490,7 +11172,8 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
     for (i0 = 0; !st && i0 < n; i0 += chunk) {
         int nb = MLIP__MIN(chunk, n - i0), longest = 2, real = 0;
         for (i = 0; !st && i < nb; i++) {
-            st = mlip_tokenizer_encode(tok, texts[i0 + i], strlen(texts[i0 + i]), T, ids + (size_t)i * T, mask + (size_t)i * T, &real);
+            st = mlip_tokenizer_encode(tok, texts[i0 + i], strlen(texts[i0 + i]), T,
+                                       ids + (size_t)i * T, mask + (size_t)i * T, &real);
             longest = MLIP__MAX(longest, real);
         }
         if (st) break;
@@ -7501,8 +11184,10 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
             memmove(mask + (size_t)i * longest, mask + (size_t)i * T, (size_t)longest);
         }
         if ((st = mlip_bert_forward(bert, ids, NULL, mask, nb, longest, 0, out)) != MLIP_OK) break;
-        for (i = 0; i < nb; i++) mlip_copy(cls + (size_t)i * width, out + (size_t)i * longest * width, (size_t)width);
-        st = mlip_projection_forward(global + (size_t)i0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
+        for (i = 0; i < nb; i++)
+            mlip_copy(cls + (size_t)i * width, out + (size_t)i * longest * width, (size_t)width);
+        st =
+            mlip_projection_forward(global + (size_t)i0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
     }
     mlip_free(out);
     mlip_free(cls);
@@ -7516,21 +11201,31 @@ MLIPDEF mlip_status mlip_model_logit_scale(mlip_model *model, int local, float *
     const char *name = local ? "local_logit_scale" : "logit_scale";
     size_t count = 0;
     const float *theta;
-    MLIP__CHECK_PTR(model); MLIP__CHECK_PTR(scale);
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(scale);
     theta = mlip_model_tensor(model, name, &count);
-    if (!theta || count != 1) return mlip__fail(MLIP_ERR_FORMAT, "mlip_model_logit_scale: the model has no scalar %s", name);
-    if (theta[0] - theta[0] != 0.0f) return mlip__fail(MLIP_ERR_NUMERIC, "mlip_model_logit_scale: %s is not finite", name);
-    *scale = theta[0] >= logf(100.0f) ? 100.0f : expf(theta[0]);
+    if (!theta || count != 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip_model_logit_scale: the model has no scalar %s",
+                          name);
+    if (theta[0] - theta[0] != 0.0f)
+        return mlip__fail(MLIP_ERR_NUMERIC, "mlip_model_logit_scale: %s is not finite", name);
+    *scale = theta[0] >= logf(MLIP_LOGIT_SCALE_MAX) ? MLIP_LOGIT_SCALE_MAX : expf(theta[0]);
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_zeroshot_scores(const float *img, const float *pos, const float *neg, int B, int C, int D,
-                                         float scale, float *prob) {
+MLIPDEF mlip_status mlip_zeroshot_scores(const float *img, const float *pos, const float *neg,
+                                         int B, int C, int D, float scale, float *prob) {
     size_t n = 0, i;
     float *sn;
-    MLIP__CHECK_PTR(img); MLIP__CHECK_PTR(pos); MLIP__CHECK_PTR(prob);
-    MLIP__CHECK_POS(B); MLIP__CHECK_POS(C); MLIP__CHECK_POS(D);
-    if (!(scale > 0) || scale - scale != 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_zeroshot_scores: scale must be positive and finite");
+    MLIP__CHECK_PTR(img);
+    MLIP__CHECK_PTR(pos);
+    MLIP__CHECK_PTR(prob);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(C);
+    MLIP__CHECK_POS(D);
+    if (!(scale > 0) || scale - scale != 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_zeroshot_scores: scale must be positive and finite");
     if (mlip__count3(&n, B, C, 1)) return MLIP_ERR_OVERFLOW;
     MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B, C, D, scale, img, D, pos, D, 0.0f, prob, C));
     if (!neg) return mlip_softmax_forward(prob, prob, B, C);
@@ -7551,15 +11246,20 @@ static int mlip__float_desc(const void *a, const void *b) {
     return (x < y) - (x > y);
 }
 
-MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float *sentence, int K, int D, float fraction,
-                                          float *score) {
+MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float *sentence, int K,
+                                          int D, float fraction, float *score) {
     float *sim;
     double ns, sum = 0;
     int k, m;
-    MLIP__CHECK_PTR(patch_local); MLIP__CHECK_PTR(sentence); MLIP__CHECK_PTR(score);
-    MLIP__CHECK_POS(K); MLIP__CHECK_POS(D);
+    MLIP__CHECK_PTR(patch_local);
+    MLIP__CHECK_PTR(sentence);
+    MLIP__CHECK_PTR(score);
+    MLIP__CHECK_POS(K);
+    MLIP__CHECK_POS(D);
     if (fraction == 0) fraction = 0.1f;
-    if (!(fraction > 0 && fraction <= 1)) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_local_topk_score: fraction must be in (0, 1]");
+    if (!(fraction > 0 && fraction <= 1))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_local_topk_score: fraction must be in (0, 1]");
     /* ceil, less a hair so that 0.1f of 10 patches is 1 patch despite 0.1f > 0.1 */
     m = (int)ceil((double)fraction * K - 1e-6);
     m = m < 1 ? 1 : m > K ? K : m;
@@ -7600,19 +11300,25 @@ MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
     mlip_model_config c;
     int i;
     memset(&c, 0, sizeof c);
-    c.vit = mlip_vit_config_tiny(), c.bert = mlip_bert_config_tiny(vocab_size), c.embed_dim = 128;
+    c.vit = mlip_vit_config_tiny();
+    c.bert = mlip_bert_config_tiny(vocab_size);
+    c.embed_dim = 128;
     for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
     c.lowercase = 1;
     return c;
 }
 MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
     mlip_model_config c = mlip_model_config_tiny(vocab_size);
-    c.vit = mlip_vit_config_small(), c.bert = mlip_bert_config_small(vocab_size), c.embed_dim = 256;
+    c.vit = mlip_vit_config_small();
+    c.bert = mlip_bert_config_small(vocab_size);
+    c.embed_dim = 256;
     return c;
 }
 MLIPDEF mlip_model_config mlip_model_config_base(void) {
     mlip_model_config c = mlip_model_config_tiny(30522);
-    c.vit = mlip_vit_config_base(), c.bert = mlip_bert_config_base(), c.embed_dim = 512;
+    c.vit = mlip_vit_config_base();
+    c.bert = mlip_bert_config_base();
+    c.embed_dim = 512;
     return c;
 }
 
@@ -7622,40 +11328,53 @@ struct mlip_model {
     mlip_param_info extra_info[MLIP__FMT_N_EXTRA]; /* heads, logit scales, SIE */
     float *extra;
     size_t n_extra;
-    unsigned char *stored;  /* per tensor: the dtype it had in the file */
+    unsigned char *stored; /* per tensor: the dtype it had in the file */
     mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
     float **train_data;
     int n_train;
-    char *vocab;            /* tokens, each followed by '\n' */
+    char *vocab; /* tokens, each followed by '\n' */
     size_t vocab_len;
     int vocab_n;
-    char **meta;            /* 2 * n_meta strings: key, value, ... */
+    char **meta; /* 2 * n_meta strings: key, value, ... */
     int n_meta;
-    void *map;              /* what the encoders may run on: an mmap, or an owned copy */
+    void *map; /* what the encoders may run on: an mmap, or an owned copy */
     size_t map_len;
-    int map_kind;           /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
-    int mapped;             /* encoders use the loaded bytes in place */
+    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
+    int mapped; /* encoders use the loaded bytes in place */
 };
 
-static const char *const mlip__fmt_extra_names[MLIP__FMT_N_EXTRA] = {
-    "head.global_image.weight", "head.global_image.bias", "head.global_text.weight",
-    "head.global_text.bias",    "head.local_image.weight", "head.local_image.bias",
-    "head.local_text.weight",   "head.local_text.bias",   "logit_scale",
-    "local_logit_scale",        "sie.query",              "sie.bias"};
+static const char *const mlip__fmt_extra_names[MLIP__FMT_N_EXTRA] = {"head.global_image.weight",
+                                                                     "head.global_image.bias",
+                                                                     "head.global_text.weight",
+                                                                     "head.global_text.bias",
+                                                                     "head.local_image.weight",
+                                                                     "head.local_image.bias",
+                                                                     "head.local_text.weight",
+                                                                     "head.local_text.bias",
+                                                                     "logit_scale",
+                                                                     "local_logit_scale",
+                                                                     "sie.query",
+                                                                     "sie.bias"};
 
 static void mlip__fmt_extra_layout(mlip_model *m) {
     int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
-    int K = (m->config.vit.image_size / m->config.vit.patch_size) * (m->config.vit.image_size / m->config.vit.patch_size);
+    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
+                              m->config.vit.patch_size);
     size_t off = 0;
     for (i = 0; i < MLIP__FMT_N_EXTRA; i++) {
         mlip_param_info *p = &m->extra_info[i];
         memset(p, 0, sizeof *p);
         snprintf(p->name, sizeof p->name, "%s", mlip__fmt_extra_names[i]);
-        if (i < 8 && i % 2 == 0) p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
-        else if (i < 8) p->ndim = 1, p->shape[0] = D;
-        else if (i < 10) p->ndim = 0;
-        else p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
-        p->count = (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
+        if (i < 8 && i % 2 == 0)
+            p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
+        else if (i < 8)
+            p->ndim = 1, p->shape[0] = D;
+        else if (i < 10)
+            p->ndim = 0;
+        else
+            p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
+        p->count =
+            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
         p->offset = off;
         off += (p->count + 15) / 16 * 16;
     }
@@ -7680,11 +11399,12 @@ MLIPDEF void mlip_model_free(mlip_model *m) {
 
 static mlip_status mlip__fmt_check_config(const mlip_model_config *c) {
     if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20", c->embed_dim);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
+                          c->embed_dim);
     if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
         c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d", c->vit.image_size,
-                          c->vit.patch_size, c->vit.channels);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
+                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
     return MLIP_OK;
 }
 
@@ -7692,14 +11412,16 @@ MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_mode
     mlip_model *m;
     mlip_status st;
     int n_vit = 0, n_bert = 0;
-    MLIP__CHECK_PTR(config); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(config);
+    MLIP__CHECK_PTR(out);
     *out = NULL;
     if ((st = mlip__fmt_check_config(config))) return st;
     m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
     if (!m) return MLIP_ERR_OUT_OF_MEMORY;
     m->config = *config;
     m->config.lowercase = config->lowercase != 0;
-    if ((st = mlip_vit_create(&config->vit, &m->vit)) || (st = mlip_bert_create(&config->bert, &m->bert))) {
+    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
+        (st = mlip_bert_create(&config->bert, &m->bert))) {
         mlip_model_free(m);
         return st;
     }
@@ -7725,11 +11447,14 @@ MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
     mlip_rng_seed(&rng, seed, 0x68656164u);
     memset(m->extra, 0, m->n_extra * sizeof(float));
     for (i = 0; i < 8; i += 2)
-        for (j = 0; j < m->extra_info[i].count; j++) m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
+        for (j = 0; j < m->extra_info[i].count; j++)
+            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
     m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
 }
 
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) { return m ? &m->config : NULL; }
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
+    return m ? &m->config : NULL;
+}
 MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
 MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
 MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
@@ -7738,10 +11463,13 @@ MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
 }
 
 /* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
-static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const char **prefix, float **data) {
+static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const char **prefix,
+                                               float **data) {
     const mlip_encoder *e = NULL;
-    if (i < m->vit->n_params) e = m->vit, *prefix = "vision.";
-    else if ((i -= m->vit->n_params) < m->bert->n_params) e = m->bert, *prefix = "text.";
+    if (i < m->vit->n_params)
+        e = m->vit, *prefix = "vision.";
+    else if ((i -= m->vit->n_params) < m->bert->n_params)
+        e = m->bert, *prefix = "text.";
     else if ((i -= m->bert->n_params) < MLIP__FMT_N_EXTRA) {
         *prefix = "";
         *data = m->extra + m->extra_info[i].offset;
@@ -7764,7 +11492,8 @@ static int mlip__fmt_find(const mlip_model *m, const char *name, size_t len) {
         float *data;
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
         size_t pl = strlen(prefix), nl = strlen(p->name);
-        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl)) return i;
+        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
+            return i;
     }
     return -1;
 }
@@ -7780,18 +11509,22 @@ MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count)
     return data;
 }
 
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info, mlip_dtype *stored) {
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
+                                           mlip_dtype *stored) {
     const char *prefix;
     float *data;
     const mlip_param_info *p;
-    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(info);
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(info);
     if (index < 0 || index >= mlip_model_tensor_count(m))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range", index);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
+                          index);
     p = mlip__fmt_tensor(m, index, &prefix, &data);
     *info = *p;
     {
         size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
-        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl), info->name[pl + nl] = '\0';
+        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl),
+            info->name[pl + nl] = '\0';
     }
     if (stored) *stored = (mlip_dtype)m->stored[index];
     return MLIP_OK;
@@ -7802,27 +11535,38 @@ MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
     if (!m) return;
     for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
     mlip_free(m->train_info), mlip_free(m->train_data);
-    m->train_info = NULL, m->train_data = NULL, m->n_train = 0;
+    m->train_info = NULL;
+    m->train_data = NULL;
+    m->n_train = 0;
 }
 
 /* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
-static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, size_t count, mlip_status *st) {
+static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
+                                   mlip_status *st) {
     int i, n_model = mlip_model_tensor_count(m) - m->n_train;
     mlip_param_info *info;
     float **data, *x;
     unsigned char *stored;
     *st = MLIP_OK;
-    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 || count > 0x7fffffffu) {
-        *st = mlip__fail(MLIP_ERR_INVALID_ARG, "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
-                         "and be shorter than %d bytes, the size in [1, 2^31)", (int)MLIP__MIN(len, 80), name,
-                         (unsigned long)count, (int)sizeof info->name);
+    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
+        count > 0x7fffffffu) {
+        *st =
+            mlip__fail(MLIP_ERR_INVALID_ARG,
+                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
+                       "and be shorter than %d bytes, the size in [1, 2^31)",
+                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
         return NULL;
     }
-    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) { *st = MLIP_ERR_OUT_OF_MEMORY; return NULL; }
+    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
     for (i = 0; i < m->n_train; i++)
         if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
             mlip_free(m->train_data[i]);
-            m->train_data[i] = x, m->train_info[i].count = count, m->train_info[i].shape[0] = (int)count;
+            m->train_data[i] = x;
+            m->train_info[i].count = count;
+            m->train_info[i].shape[0] = (int)count;
             return x;
         }
     info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
@@ -7833,31 +11577,42 @@ static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, 
         *st = MLIP_ERR_OUT_OF_MEMORY;
         return NULL;
     }
-    if (m->n_train) memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train), memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    if (m->n_train)
+        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train),
+            memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
     memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
     mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
-    m->train_info = info, m->train_data = data, m->stored = stored;
+    m->train_info = info;
+    m->train_data = data;
+    m->stored = stored;
     memset(&info[m->n_train], 0, sizeof *info);
     memcpy(info[m->n_train].name, name, len);
-    info[m->n_train].ndim = 1, info[m->n_train].shape[0] = (int)count, info[m->n_train].count = count;
+    info[m->n_train].ndim = 1;
+    info[m->n_train].shape[0] = (int)count;
+    info[m->n_train].count = count;
     data[m->n_train] = x;
     m->n_train++;
     return x;
 }
 
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data, size_t count) {
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
+                                                size_t count) {
     mlip_status st;
     float *x;
     int i;
-    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(name);
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(name);
     if (!data) { /* remove */
         for (i = 0; i < m->n_train; i++)
             if (!strcmp(m->train_info[i].name, name)) {
                 int n_model = mlip_model_tensor_count(m) - m->n_train;
                 mlip_free(m->train_data[i]);
-                memmove(&m->train_info[i], &m->train_info[i + 1], sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
-                memmove(&m->train_data[i], &m->train_data[i + 1], sizeof(float *) * (size_t)(m->n_train - i - 1));
-                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1], (size_t)(m->n_train - i - 1));
+                memmove(&m->train_info[i], &m->train_info[i + 1],
+                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
+                memmove(&m->train_data[i], &m->train_data[i + 1],
+                        sizeof(float *) * (size_t)(m->n_train - i - 1));
+                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
+                        (size_t)(m->n_train - i - 1));
                 m->n_train--;
                 return MLIP_OK;
             }
@@ -7897,12 +11652,15 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
     MLIP__CHECK_PTR(m);
     if (!tok) {
         mlip_free(m->vocab);
-        m->vocab = NULL, m->vocab_len = 0, m->vocab_n = 0;
+        m->vocab = NULL;
+        m->vocab_len = 0;
+        m->vocab_n = 0;
         return MLIP_OK;
     }
     n = mlip_tokenizer_vocab_size(tok);
     if (n > m->config.bert.vocab_size)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
                           m->config.bert.vocab_size);
     for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
     if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
@@ -7918,15 +11676,19 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
 }
 
 MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
-    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(out);
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(out);
     *out = NULL;
-    if (!m->vocab_n) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tokenizer: the model holds no vocabulary");
+    if (!m->vocab_n)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_tokenizer: the model holds no vocabulary");
     return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
 }
 
 MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
     int i;
-    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(key);
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(key);
     if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
     if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
@@ -7937,7 +11699,8 @@ MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const ch
     if (!value) { /* remove, keeping the order of the rest */
         if (i == m->n_meta) return MLIP_OK;
         mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
-        memmove(m->meta + 2 * i, m->meta + 2 * i + 2, sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
+        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
+                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
         m->n_meta--;
         return MLIP_OK;
     }
@@ -7948,7 +11711,8 @@ MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const ch
         m->meta[2 * i + 1] = v;
         return MLIP_OK;
     }
-    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
+    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
     {
         char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
         char *k = mlip__fmt_strdup(key, strlen(key)), *v = mlip__fmt_strdup(value, strlen(value));
@@ -7959,7 +11723,8 @@ MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const ch
         if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
         nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
         mlip_free(m->meta);
-        m->meta = nm, m->n_meta++;
+        m->meta = nm;
+        m->n_meta++;
     }
     return MLIP_OK;
 }
@@ -7989,14 +11754,18 @@ static float mlip__fmt_u2f(uint32_t u) {
     return f;
 }
 static uint16_t mlip__fmt_f32_to_f16(float f) { /* round to nearest even */
-    uint32_t x = mlip__fmt_f2u(f), sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xffu, mant = x & 0x7fffffu;
+    uint32_t x = mlip__fmt_f2u(f), sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xffu,
+             mant = x & 0x7fffffu;
     int ee = (int)e - 112;
     if (e == 0xff) return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u | (mant >> 13) : 0));
     if (ee >= 31) return (uint16_t)(sign | 0x7c00u);
     if (ee <= 0) { /* subnormal half: q = M >> (14 - ee) */
         uint32_t M = mant | 0x800000u, s, q, rem, half;
         if (ee < -10) return (uint16_t)sign;
-        s = (uint32_t)(14 - ee), q = M >> s, rem = M & ((1u << s) - 1), half = 1u << (s - 1);
+        s = (uint32_t)(14 - ee);
+        q = M >> s;
+        rem = M & ((1u << s) - 1);
+        half = 1u << (s - 1);
         if (rem > half || (rem == half && (q & 1))) q++;
         return (uint16_t)(sign | q);
     }
@@ -8052,17 +11821,20 @@ static size_t mlip__fmt_nbytes(const mlip_param_info *p, int dtype) {
 }
 
 /* Decode n stored elements (dtype, little-endian) into f32. */
-static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_param_info *p, int dtype) {
+static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_param_info *p,
+                             int dtype) {
     size_t i, r, rows, cols;
     switch (dtype) {
     case MLIP_DTYPE_F32:
         for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * i));
         break;
     case MLIP_DTYPE_F16:
-        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_f16_to_f32((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8);
+        for (i = 0; i < p->count; i++)
+            dst[i] = mlip__fmt_f16_to_f32((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8);
         break;
     case MLIP_DTYPE_BF16:
-        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8) << 16);
+        for (i = 0; i < p->count; i++)
+            dst[i] = mlip__fmt_u2f(((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8) << 16);
         break;
     default: /* int8 */
         mlip__fmt_rows_cols(p, &rows, &cols);
@@ -8086,14 +11858,19 @@ static void mlip__fmt_put(mlip__fmt_sink *s, const void *p, size_t n) {
     if (s->f) {
         if (n && fwrite(p, 1, n, s->f) != n) s->err = 1;
     } else if (s->buf) {
-        if (n > s->cap - s->pos || s->pos > s->cap) s->err = 1;
-        else if (n) memcpy(s->buf + s->pos, p, n);
+        if (n > s->cap - s->pos || s->pos > s->cap)
+            s->err = 1;
+        else if (n)
+            memcpy(s->buf + s->pos, p, n);
     }
     s->pos += n;
 }
 static void mlip__fmt_put32(mlip__fmt_sink *s, uint32_t v) {
     unsigned char b[4];
-    b[0] = (unsigned char)v, b[1] = (unsigned char)(v >> 8), b[2] = (unsigned char)(v >> 16), b[3] = (unsigned char)(v >> 24);
+    b[0] = (unsigned char)v;
+    b[1] = (unsigned char)(v >> 8);
+    b[2] = (unsigned char)(v >> 16);
+    b[3] = (unsigned char)(v >> 24);
     mlip__fmt_put(s, b, 4);
 }
 static void mlip__fmt_put64(mlip__fmt_sink *s, uint64_t v) {
@@ -8111,7 +11888,7 @@ static void mlip__fmt_pad(mlip__fmt_sink *s, size_t to) {
 typedef struct mlip__fmt_key {
     const char *name;
     size_t offset; /* in mlip_model_config */
-    int type;      /* 0 u32 (an int field), 2 f32 */
+    int type; /* 0 u32 (an int field), 2 f32 */
 } mlip__fmt_key;
 static const mlip__fmt_key mlip__fmt_keys[] = {
     {"vit.image_size", offsetof(mlip_model_config, vit.image_size), 0},
@@ -8135,11 +11912,14 @@ static const mlip__fmt_key mlip__fmt_keys[] = {
 #define MLIP__FMT_N_KEYS ((int)(sizeof mlip__fmt_keys / sizeof mlip__fmt_keys[0]))
 
 /* The stored dtype of tensor p when saving as `want`: matrices take it, vectors stay f32. */
-static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) { return p->ndim >= 2 ? want : MLIP_DTYPE_F32; }
+static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) {
+    return p->ndim >= 2 ? want : MLIP_DTYPE_F32;
+}
 
 static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
     const mlip_model_config *c = &m->config;
-    int i, n = mlip_model_tensor_count(m), n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
+    int i, n = mlip_model_tensor_count(m),
+           n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
     size_t table = 0, data_off = 0, data_size = 0, off, start = s->pos;
     const char *prefix;
     float *data;
@@ -8147,14 +11927,15 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
     for (i = 0; i < n; i++) {
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
         table += 4 + strlen(prefix) + strlen(p->name) + 8 + 8 * (size_t)p->ndim + 16;
-        data_size = (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
+        data_size =
+            (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
     }
     data_size = (data_size + 63) / 64 * 64;
     /* header */
     mlip__fmt_put(s, "MLIP", 4);
     mlip__fmt_put32(s, MLIP__FMT_VERSION), mlip__fmt_put32(s, 0x01020304u);
     mlip__fmt_put32(s, (uint32_t)n_kv), mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put32(s, 0);
-    {   /* data_offset needs the key-value size: count it with a dry sink */
+    { /* data_offset needs the key-value size: count it with a dry sink */
         mlip__fmt_sink dry;
         memset(&dry, 0, sizeof dry);
         dry.pos = 0;
@@ -8183,10 +11964,12 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
                 mlip__fmt_put32(t, 5), mlip__fmt_put32(t, (uint32_t)c->vit.channels);
                 for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
             }
-            mlip__fmt_putstr(t, "tokenizer.lowercase", 19), mlip__fmt_put32(t, 0), mlip__fmt_put32(t, (uint32_t)c->lowercase);
+            mlip__fmt_putstr(t, "tokenizer.lowercase", 19), mlip__fmt_put32(t, 0),
+                mlip__fmt_put32(t, (uint32_t)c->lowercase);
             if (m->vocab_n) {
                 const char *v = m->vocab;
-                mlip__fmt_putstr(t, "tokenizer.vocab", 15), mlip__fmt_put32(t, 4), mlip__fmt_put32(t, (uint32_t)m->vocab_n);
+                mlip__fmt_putstr(t, "tokenizer.vocab", 15), mlip__fmt_put32(t, 4),
+                    mlip__fmt_put32(t, (uint32_t)m->vocab_n);
                 for (k = 0; k < m->vocab_n; k++) {
                     const char *nl = strchr(v, '\n');
                     mlip__fmt_putstr(t, v, (size_t)(nl - v));
@@ -8195,7 +11978,8 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
             }
             for (k = 0; k < m->n_meta; k++) {
                 mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
-                mlip__fmt_put32(t, 3), mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
+                mlip__fmt_put32(t, 3),
+                    mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
             }
             if (i == 0) data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
         }
@@ -8203,10 +11987,13 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
     /* tensor table */
     for (i = 0, off = 0; i < n; i++) {
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name), nb = mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
+        size_t pl = strlen(prefix), nl = strlen(p->name),
+               nb = mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
         int d;
-        mlip__fmt_put32(s, (uint32_t)(pl + nl)), mlip__fmt_put(s, prefix, pl), mlip__fmt_put(s, p->name, nl);
-        mlip__fmt_put32(s, (uint32_t)mlip__fmt_save_dtype(p, dtype)), mlip__fmt_put32(s, (uint32_t)p->ndim);
+        mlip__fmt_put32(s, (uint32_t)(pl + nl)), mlip__fmt_put(s, prefix, pl),
+            mlip__fmt_put(s, p->name, nl);
+        mlip__fmt_put32(s, (uint32_t)mlip__fmt_save_dtype(p, dtype)),
+            mlip__fmt_put32(s, (uint32_t)p->ndim);
         for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
         off = (off + 63) / 64 * 64;
         mlip__fmt_put64(s, off), mlip__fmt_put64(s, nb);
@@ -8227,7 +12014,9 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
                 float mx = 0;
                 for (j = 0; j < cols; j++) {
                     float a = (float)fabs(data[r * cols + j]);
-                    if (!(a <= FLT_MAX)) return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite", prefix, p->name);
+                    if (!(a <= FLT_MAX))
+                        return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite",
+                                          prefix, p->name);
                     if (a > mx) mx = a;
                 }
                 mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
@@ -8247,10 +12036,13 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
             }
         } else {
             for (j = 0; j < p->count; j++) {
-                uint32_t v = dt == MLIP_DTYPE_F32 ? mlip__fmt_f2u(data[j])
-                             : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j]) : mlip__fmt_f32_to_bf16(data[j]);
-                chunk[k++] = (unsigned char)v, chunk[k++] = (unsigned char)(v >> 8);
-                if (dt == MLIP_DTYPE_F32) chunk[k++] = (unsigned char)(v >> 16), chunk[k++] = (unsigned char)(v >> 24);
+                uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
+                             : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
+                                                    : mlip__fmt_f32_to_bf16(data[j]);
+                chunk[k++] = (unsigned char)v;
+                chunk[k++] = (unsigned char)(v >> 8);
+                if (dt == MLIP_DTYPE_F32)
+                    chunk[k++] = (unsigned char)(v >> 16), chunk[k++] = (unsigned char)(v >> 24);
                 if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
             }
         }
@@ -8264,15 +12056,19 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
 
 static mlip_status mlip__fmt_check_dtype(const mlip_model *m, mlip_dtype dtype) {
     MLIP__CHECK_PTR(m);
-    if ((int)dtype < 0 || (int)dtype > 3) return mlip__fail(MLIP_ERR_INVALID_ARG, "save: unknown dtype %d", (int)dtype);
+    if ((int)dtype < 0 || (int)dtype > 3)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "save: unknown dtype %d", (int)dtype);
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype, void **buf, size_t *len) {
+MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype, void **buf,
+                                           size_t *len) {
     mlip__fmt_sink s;
     mlip_status st;
-    MLIP__CHECK_PTR(buf); MLIP__CHECK_PTR(len);
-    *buf = NULL, *len = 0;
+    MLIP__CHECK_PTR(buf);
+    MLIP__CHECK_PTR(len);
+    *buf = NULL;
+    *len = 0;
     if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
     memset(&s, 0, sizeof s);
     if ((st = mlip__fmt_write(m, (int)dtype, &s))) return st; /* count */
@@ -8282,12 +12078,14 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype
         mlip_free(s.buf);
         return st;
     }
-    *buf = s.buf, *len = s.pos;
+    *buf = s.buf;
+    *len = s.pos;
     return MLIP_OK;
 }
 
 /* Write through PATH.tmp and rename, so readers never see a half-written file. */
-static mlip_status mlip__fmt_save_file(const char *path, mlip_status (*write)(const void *, int, mlip__fmt_sink *),
+static mlip_status mlip__fmt_save_file(const char *path,
+                                       mlip_status (*write)(const void *, int, mlip__fmt_sink *),
                                        const void *obj, int arg) {
     size_t n = strlen(path);
     char *tmp = (char *)mlip_alloc(n + 5);
@@ -8333,50 +12131,62 @@ typedef struct mlip__fmt_rd {
 
 static int mlip__fmt_get32(mlip__fmt_rd *r, uint32_t *v) {
     if (r->len - r->pos < 4) return 0;
-    *v = mlip__fmt_rd32(r->p + r->pos), r->pos += 4;
+    *v = mlip__fmt_rd32(r->p + r->pos);
+    r->pos += 4;
     return 1;
 }
 static int mlip__fmt_get64(mlip__fmt_rd *r, uint64_t *v) {
     if (r->len - r->pos < 8) return 0;
-    *v = mlip__fmt_rd64(r->p + r->pos), r->pos += 8;
+    *v = mlip__fmt_rd64(r->p + r->pos);
+    r->pos += 8;
     return 1;
 }
 /* A string of at most max bytes without NUL; *s points into the buffer. */
 static int mlip__fmt_getstr(mlip__fmt_rd *r, const char **s, size_t *n, size_t max) {
     uint32_t l;
     if (!mlip__fmt_get32(r, &l) || l > r->len - r->pos || l > max) return 0;
-    *s = (const char *)(r->p + r->pos), *n = l, r->pos += l;
+    *s = (const char *)(r->p + r->pos);
+    *n = l;
+    r->pos += l;
     return !memchr(*s, '\0', l);
 }
 
-#define MLIP__FMT_TRUNC(r, what)                                                               \
-    mlip__fail(MLIP_ERR_FORMAT, "mlip file: %s at byte %lu is truncated, too long or holds a NUL", what, \
-               (unsigned long)(r)->pos)
+#define MLIP__FMT_TRUNC(r, what)                                                                   \
+    mlip__fail(MLIP_ERR_FORMAT, "mlip file: %s at byte %lu is truncated, too long or holds a NUL", \
+               what, (unsigned long)(r)->pos)
 
 static int mlip__fmt_reserved(const char *k, size_t n) {
     return (n >= 4 && !memcmp(k, "vit.", 4)) || (n >= 5 && !memcmp(k, "bert.", 5)) ||
            (n >= 6 && !memcmp(k, "model.", 6)) || (n >= 6 && !memcmp(k, "image.", 6)) ||
            (n >= 10 && !memcmp(k, "tokenizer.", 10));
 }
-static int mlip__fmt_key_is(const char *k, size_t n, const char *name) { return strlen(name) == n && !memcmp(k, name, n); }
+static int mlip__fmt_key_is(const char *k, size_t n, const char *name) {
+    return strlen(name) == n && !memcmp(k, name, n);
+}
 
 /* Parameters a config asks for (a double: never overflows), to refuse a config larger than the file
    before allocating it. */
 static double mlip__fmt_param_estimate(const mlip_model_config *c) {
     double vw = c->vit.width, tw = c->bert.width, K = 0;
-    if (c->vit.patch_size > 0) K = ((double)c->vit.image_size / c->vit.patch_size) * ((double)c->vit.image_size / c->vit.patch_size);
-    return (double)c->vit.layers * (4.0 * vw * vw + 2.0 * vw * c->vit.mlp_dim) + vw * c->vit.channels * c->vit.patch_size * c->vit.patch_size +
-           K * vw + (double)c->bert.layers * (4.0 * tw * tw + 2.0 * tw * c->bert.mlp_dim) +
-           ((double)c->bert.vocab_size + c->bert.max_positions + c->bert.type_vocab_size) * tw + 2.0 * c->embed_dim * (vw + tw);
+    if (c->vit.patch_size > 0)
+        K = ((double)c->vit.image_size / c->vit.patch_size) *
+            ((double)c->vit.image_size / c->vit.patch_size);
+    return (double)c->vit.layers * (4.0 * vw * vw + 2.0 * vw * c->vit.mlp_dim) +
+           vw * c->vit.channels * c->vit.patch_size * c->vit.patch_size + K * vw +
+           (double)c->bert.layers * (4.0 * tw * tw + 2.0 * tw * c->bert.mlp_dim) +
+           ((double)c->bert.vocab_size + c->bert.max_positions + c->bert.type_vocab_size) * tw +
+           2.0 * c->embed_dim * (vw + tw);
 }
 
 /* Make the model a config describes, with file-flavoured errors. */
-static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget, const char *what, mlip_model **out) {
+static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget, const char *what,
+                                       mlip_model **out) {
     mlip_status st;
     double est = mlip__fmt_param_estimate(c);
     if (est > (double)budget)
-        return mlip__fail(MLIP_ERR_FORMAT, "%s: the config asks for %.3g parameters but the file has %lu bytes", what, est,
-                          (unsigned long)budget);
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "%s: the config asks for %.3g parameters but the file has %lu bytes",
+                          what, est, (unsigned long)budget);
     if ((st = mlip_model_create(c, out))) {
         char msg[160];
         size_t l = strlen(mlip_last_error());
@@ -8396,11 +12206,14 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     char *v;
     mlip__fmt_rd r2 = r;
     if (count > (uint32_t)m->config.bert.vocab_size)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings", count,
-                          m->config.bert.vocab_size);
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings",
+                          count, m->config.bert.vocab_size);
     for (i = 0; i < count; i++) {
         if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__fmt_token_ok(s, n))
-            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab token %u holds a line feed or NUL or ends in CR", i);
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "mlip file: tokenizer.vocab token %u holds a line feed or NUL or ends in CR", i);
         total += n + 1;
     }
     if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
@@ -8410,40 +12223,58 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     }
     v[pos] = '\0';
     mlip_free(m->vocab);
-    m->vocab = v, m->vocab_len = total, m->vocab_n = (int)count;
+    m->vocab = v;
+    m->vocab_len = total;
+    m->vocab_n = (int)count;
     return MLIP_OK;
 }
 
 /* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
-static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place, mlip_model **out) {
+static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
+                                   mlip_model **out) {
     mlip__fmt_rd r;
     mlip_model_config c;
     mlip_model *m = NULL;
     mlip_status st = MLIP_OK;
     uint32_t version, n_kv, n_tensors, flags, i, vocab_count = 0, mean_count = 0, std_count = 0, u;
     uint64_t data_offset, data_size;
-    size_t vocab_pos = 0, mean_pos = 0, std_pos = 0, *file_off = NULL, prev_end = 0, *meta_pos = NULL;
+    size_t vocab_pos = 0, mean_pos = 0, std_pos = 0, *file_off = NULL, prev_end = 0,
+           *meta_pos = NULL;
     unsigned char have[MLIP__FMT_N_KEYS];
     int k, n_meta = 0, n, have_mean = 0, have_std = 0, have_vocab = 0, have_lower = 0, e;
     const char *key;
     size_t klen;
-    r.p = buf, r.len = len, r.pos = 0;
+    r.p = buf;
+    r.len = len;
+    r.pos = 0;
     *out = NULL;
-    if (len < MLIP__FMT_HEADER) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %lu bytes is shorter than the 40-byte header", (unsigned long)len);
-    if (memcmp(buf, "MLIP", 4)) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
+    if (len < MLIP__FMT_HEADER)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: %lu bytes is shorter than the 40-byte header",
+                          (unsigned long)len);
+    if (memcmp(buf, "MLIP", 4))
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
     r.pos = 4;
     mlip__fmt_get32(&r, &version);
     if (version != MLIP__FMT_VERSION)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u", version, MLIP__FMT_VERSION);
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u",
+                          version, MLIP__FMT_VERSION);
     mlip__fmt_get32(&r, &u);
-    if (u != 0x01020304u) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: endianness check is 0x%08x, expected 0x01020304", u);
+    if (u != 0x01020304u)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: endianness check is 0x%08x, expected 0x01020304", u);
     mlip__fmt_get32(&r, &n_kv), mlip__fmt_get32(&r, &n_tensors), mlip__fmt_get32(&r, &flags);
     mlip__fmt_get64(&r, &data_offset), mlip__fmt_get64(&r, &data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
-    if (n_kv > MLIP__FMT_MAX_KV) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", n_kv, MLIP__FMT_MAX_KV);
+    if (n_kv > MLIP__FMT_MAX_KV)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", n_kv,
+                          MLIP__FMT_MAX_KV);
     if (data_offset > len || data_size != len - data_offset || data_offset % 64)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: data at %llu + %llu bytes does not end the %lu-byte file (or is not 64-aligned)",
-                          (unsigned long long)data_offset, (unsigned long long)data_size, (unsigned long)len);
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: data at %llu + %llu bytes does not end the %lu-byte file (or "
+                          "is not 64-aligned)",
+                          (unsigned long long)data_offset, (unsigned long long)data_size,
+                          (unsigned long)len);
     memset(have, 0, sizeof have);
     memset(&c, 0, sizeof c);
     c.lowercase = 1;
@@ -8455,19 +12286,29 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         size_t kpos = r.pos, vpos;
         uint32_t type, v32 = 0, cnt = 0, j;
         int known = 0;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0 || !mlip__fmt_get32(&r, &type)) {
+        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0 ||
+            !mlip__fmt_get32(&r, &type)) {
             st = MLIP__FMT_TRUNC(&r, "a key");
             goto fail;
         }
         vpos = r.pos;
         if (type <= 2) {
-            if (!mlip__fmt_get32(&r, &v32)) { st = MLIP__FMT_TRUNC(&r, "a value"); goto fail; }
+            if (!mlip__fmt_get32(&r, &v32)) {
+                st = MLIP__FMT_TRUNC(&r, "a value");
+                goto fail;
+            }
         } else if (type == 3) {
             const char *s;
             size_t sl;
-            if (!mlip__fmt_getstr(&r, &s, &sl, len)) { st = MLIP__FMT_TRUNC(&r, "a string value"); goto fail; }
+            if (!mlip__fmt_getstr(&r, &s, &sl, len)) {
+                st = MLIP__FMT_TRUNC(&r, "a string value");
+                goto fail;
+            }
         } else if (type == 4 || type == 5) {
-            if (!mlip__fmt_get32(&r, &cnt) || cnt > (r.len - r.pos) / 4) { st = MLIP__FMT_TRUNC(&r, "an array"); goto fail; }
+            if (!mlip__fmt_get32(&r, &cnt) || cnt > (r.len - r.pos) / 4) {
+                st = MLIP__FMT_TRUNC(&r, "an array");
+                goto fail;
+            }
             for (j = 0; j < cnt; j++) {
                 const char *s;
                 size_t sl;
@@ -8477,21 +12318,24 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
                 }
             }
         } else {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u", (int)klen, key, type);
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
+                            (int)klen, key, type);
             goto fail;
         }
         /* a key seen before? (keys are at most 4096) */
         {
             mlip__fmt_rd q;
             uint32_t t;
-            q.p = buf, q.len = len;
+            q.p = buf;
+            q.len = len;
             for (t = 0; t < i; t++) {
                 const char *k2 = NULL;
                 size_t k2len = 0;
                 q.pos = meta_pos[t] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
                 mlip__fmt_getstr(&q, &k2, &k2len, MLIP__FMT_MAX_NAME);
                 if (k2len == klen && !memcmp(k2, key, klen)) {
-                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice", (int)klen, key);
+                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
+                                    (int)klen, key);
                     goto fail;
                 }
             }
@@ -8501,7 +12345,8 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             if (!mlip__fmt_key_is(key, klen, mlip__fmt_keys[k].name)) continue;
             known = 1;
             if ((int)type != mlip__fmt_keys[k].type || (type == 0 && v32 > 0x7fffffffu)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s", mlip__fmt_keys[k].name,
+                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s",
+                                mlip__fmt_keys[k].name,
                                 mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
                 goto fail;
             }
@@ -8517,17 +12362,32 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         if (known) continue;
         if (mlip__fmt_key_is(key, klen, "image.mean") || mlip__fmt_key_is(key, klen, "image.std")) {
             if (type != 5 || cnt > 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %.*s must be an f32 array of 1-4 values", (int)klen, key);
+                st = mlip__fail(MLIP_ERR_FORMAT,
+                                "mlip file: %.*s must be an f32 array of 1-4 values", (int)klen,
+                                key);
                 goto fail;
             }
-            if (key[6] == 'm') have_mean = 1, mean_pos = vpos + 4, mean_count = cnt;
-            else have_std = 1, std_pos = vpos + 4, std_count = cnt;
+            if (key[6] == 'm')
+                have_mean = 1, mean_pos = vpos + 4, mean_count = cnt;
+            else
+                have_std = 1, std_pos = vpos + 4, std_count = cnt;
         } else if (mlip__fmt_key_is(key, klen, "tokenizer.lowercase")) {
-            if (type != 0 || v32 > 1) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.lowercase must be a u32 0 or 1"); goto fail; }
-            c.lowercase = (int)v32, have_lower = 1;
+            if (type != 0 || v32 > 1) {
+                st = mlip__fail(MLIP_ERR_FORMAT,
+                                "mlip file: tokenizer.lowercase must be a u32 0 or 1");
+                goto fail;
+            }
+            c.lowercase = (int)v32;
+            have_lower = 1;
         } else if (mlip__fmt_key_is(key, klen, "tokenizer.vocab")) {
-            if (type != 4) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab must be a string array"); goto fail; }
-            have_vocab = 1, vocab_pos = vpos + 4, vocab_count = cnt;
+            if (type != 4) {
+                st = mlip__fail(MLIP_ERR_FORMAT,
+                                "mlip file: tokenizer.vocab must be a string array");
+                goto fail;
+            }
+            have_vocab = 1;
+            vocab_pos = vpos + 4;
+            vocab_count = cnt;
         } else if (mlip__fmt_reserved(key, klen)) {
             st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)klen, key);
             goto fail;
@@ -8539,18 +12399,27 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
     (void)have_lower;
     for (k = 0; k < MLIP__FMT_N_KEYS; k++)
         if (!have[k]) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing", mlip__fmt_keys[k].name);
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
+                            mlip__fmt_keys[k].name);
             goto fail;
         }
-    if ((have_mean && mean_count != (uint32_t)c.vit.channels) || (have_std && std_count != (uint32_t)c.vit.channels)) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: image.mean/std must have vit.channels (%d) values", c.vit.channels);
+    if ((have_mean && mean_count != (uint32_t)c.vit.channels) ||
+        (have_std && std_count != (uint32_t)c.vit.channels)) {
+        st = mlip__fail(MLIP_ERR_FORMAT,
+                        "mlip file: image.mean/std must have vit.channels (%d) values",
+                        c.vit.channels);
         goto fail;
     }
-    for (k = 0; k < (int)mean_count && have_mean; k++) c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
-    for (k = 0; k < (int)std_count && have_std; k++) c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
-    if (c.vit.layers > 0 && c.bert.layers > 0 && (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
-                        c.vit.layers, c.bert.layers, (unsigned long)len);
+    for (k = 0; k < (int)mean_count && have_mean; k++)
+        c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
+    for (k = 0; k < (int)std_count && have_std; k++)
+        c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
+    if (c.vit.layers > 0 && c.bert.layers > 0 &&
+        (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
+        st = mlip__fail(
+            MLIP_ERR_FORMAT,
+            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
+            c.vit.layers, c.bert.layers, (unsigned long)len);
         goto fail; /* (an entry takes at least 29 bytes) */
     }
     if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
@@ -8567,21 +12436,24 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         char *kz, *vz;
         if (!(meta_pos[i] >> (sizeof(size_t) * 8 - 1))) continue;
         q.pos = meta_pos[i] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-        mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME), mlip__fmt_get32(&q, &type), mlip__fmt_getstr(&q, &val, &vlen, len);
-        kz = mlip__fmt_strdup(key, klen), vz = mlip__fmt_strdup(val, vlen);
+        mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME), mlip__fmt_get32(&q, &type),
+            mlip__fmt_getstr(&q, &val, &vlen, len);
+        kz = mlip__fmt_strdup(key, klen);
+        vz = mlip__fmt_strdup(val, vlen);
         st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
         mlip_free(kz), mlip_free(vz);
         if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
         if (st) goto fail;
     }
     /* ---- tensor table ---- */
-    {   /* a first pass makes room for the "train." vectors (training state) */
+    { /* a first pass makes room for the "train." vectors (training state) */
         mlip__fmt_rd q = r;
         for (i = 0; i < n_tensors; i++) {
             uint32_t dtype, rank;
             uint64_t dim = 0, v;
             int d;
-            if (!mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME) || !mlip__fmt_get32(&q, &dtype) || !mlip__fmt_get32(&q, &rank) || rank > 4)
+            if (!mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME) ||
+                !mlip__fmt_get32(&q, &dtype) || !mlip__fmt_get32(&q, &rank) || rank > 4)
                 break; /* the main pass reports it */
             for (d = 0; d < (int)rank; d++) {
                 if (!mlip__fmt_get64(&q, &v)) break;
@@ -8590,11 +12462,14 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             if (d < (int)rank || !mlip__fmt_get64(&q, &v) || !mlip__fmt_get64(&q, &v)) break;
             if (klen > 6 && !memcmp(key, "train.", 6)) {
                 if (rank != 1 || dim < 1 || dim > (uint64_t)len) {
-                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: train tensor '%.*s' must be a vector that fits the file",
-                                    (int)klen, key);
+                    st = mlip__fail(
+                        MLIP_ERR_FORMAT,
+                        "mlip file: train tensor '%.*s' must be a vector that fits the file",
+                        (int)klen, key);
                     goto fail;
                 }
-                if (mlip__fmt_find(m, key, klen) >= 0) continue; /* a duplicate: the main pass reports it */
+                if (mlip__fmt_find(m, key, klen) >= 0)
+                    continue; /* a duplicate: the main pass reports it */
                 if (!mlip__fmt_train_slot(m, key, klen, (size_t)dim, &st)) {
                     if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
                     goto fail;
@@ -8604,11 +12479,15 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
     }
     n = mlip_model_tensor_count(m);
     if (n_tensors != (uint32_t)n) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
+        st =
+            mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
         if (n_tensors > (uint32_t)n) goto fail; /* fewer: report which is missing below */
     }
     st = MLIP_OK;
-    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) { st = MLIP_ERR_OUT_OF_MEMORY; goto fail; }
+    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
     for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
     for (i = 0; i < n_tensors; i++) {
         uint32_t dtype, rank;
@@ -8617,36 +12496,62 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         const char *prefix;
         float *data;
         int d, idx, shape_ok;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0) { st = MLIP__FMT_TRUNC(&r, "a tensor name"); goto fail; }
+        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0) {
+            st = MLIP__FMT_TRUNC(&r, "a tensor name");
+            goto fail;
+        }
         if ((idx = mlip__fmt_find(m, key, klen)) < 0) {
             st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)klen, key);
             goto fail;
         }
         if (m->stored[idx] != 0xff) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice", (int)klen, key);
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice", (int)klen,
+                            key);
             goto fail;
         }
         p = mlip__fmt_tensor(m, idx, &prefix, &data);
-        if (!mlip__fmt_get32(&r, &dtype) || !mlip__fmt_get32(&r, &rank)) { st = MLIP__FMT_TRUNC(&r, "a tensor entry"); goto fail; }
-        if (dtype > 3) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u", (int)klen, key, dtype); goto fail; }
-        if (rank > 4) { st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)", (int)klen, key, rank); goto fail; }
+        if (!mlip__fmt_get32(&r, &dtype) || !mlip__fmt_get32(&r, &rank)) {
+            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
+            goto fail;
+        }
+        if (dtype > 3) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
+                            (int)klen, key, dtype);
+            goto fail;
+        }
+        if (rank > 4) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
+                            (int)klen, key, rank);
+            goto fail;
+        }
         shape_ok = rank == (uint32_t)p->ndim;
         for (d = 0; d < (int)rank; d++) {
-            if (!mlip__fmt_get64(&r, &dim)) { st = MLIP__FMT_TRUNC(&r, "a tensor entry"); goto fail; }
+            if (!mlip__fmt_get64(&r, &dim)) {
+                st = MLIP__FMT_TRUNC(&r, "a tensor entry");
+                goto fail;
+            }
             if (shape_ok && dim != (uint64_t)p->shape[d]) shape_ok = 0;
         }
         if (!shape_ok) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
-                            "(%d, %d, %d, %d; rank %d)", (int)klen, key, rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3], p->ndim);
+            st = mlip__fail(
+                MLIP_ERR_FORMAT,
+                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
+                "(%d, %d, %d, %d; rank %d)",
+                (int)klen, key, rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3], p->ndim);
             goto fail;
         }
-        if (!mlip__fmt_get64(&r, &off) || !mlip__fmt_get64(&r, &nbytes)) { st = MLIP__FMT_TRUNC(&r, "a tensor entry"); goto fail; }
-        if (nbytes != (uint64_t)mlip__fmt_nbytes(p, (int)dtype) || off % 64 || off < prev_end || off > data_size ||
-            nbytes > data_size - off) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s': %llu bytes at offset %llu (data section %llu bytes; "
-                            "expected %lu bytes, 64-aligned, after the previous tensor)", (int)klen, key,
-                            (unsigned long long)nbytes, (unsigned long long)off, (unsigned long long)data_size,
-                            (unsigned long)mlip__fmt_nbytes(p, (int)dtype));
+        if (!mlip__fmt_get64(&r, &off) || !mlip__fmt_get64(&r, &nbytes)) {
+            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
+            goto fail;
+        }
+        if (nbytes != (uint64_t)mlip__fmt_nbytes(p, (int)dtype) || off % 64 || off < prev_end ||
+            off > data_size || nbytes > data_size - off) {
+            st = mlip__fail(
+                MLIP_ERR_FORMAT,
+                "mlip file: tensor '%.*s': %llu bytes at offset %llu (data section %llu bytes; "
+                "expected %lu bytes, 64-aligned, after the previous tensor)",
+                (int)klen, key, (unsigned long long)nbytes, (unsigned long long)off,
+                (unsigned long long)data_size, (unsigned long)mlip__fmt_nbytes(p, (int)dtype));
             goto fail;
         }
         prev_end = (size_t)(off + nbytes);
@@ -8654,7 +12559,8 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         m->stored[idx] = (unsigned char)dtype;
     }
     if (data_offset < r.pos) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: data_offset %llu lies inside the tensor table (ends at %lu)",
+        st = mlip__fail(MLIP_ERR_FORMAT,
+                        "mlip file: data_offset %llu lies inside the tensor table (ends at %lu)",
                         (unsigned long long)data_offset, (unsigned long)r.pos);
         goto fail;
     }
@@ -8668,12 +12574,20 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
     /* ---- data: in place when possible, else decoded ---- */
     for (e = 0, k = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc ? enc->n_params : e == 2 ? MLIP__FMT_N_EXTRA : m->n_train, j, zero_copy = enc && in_place && mlip__fmt_host_le();
+        int count = enc      ? enc->n_params
+                    : e == 2 ? MLIP__FMT_N_EXTRA
+                             : m->n_train,
+            j, zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
-            zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 && file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
-        if (zero_copy && ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4)) zero_copy = 0;
+            zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 &&
+                        file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
+        if (zero_copy &&
+            ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4))
+            zero_copy = 0;
         if (zero_copy) {
-            if ((st = mlip_encoder_use_weights(enc, (const float *)(const void *)(buf + file_off[k])))) goto fail;
+            if ((st = mlip_encoder_use_weights(enc,
+                                               (const float *)(const void *)(buf + file_off[k]))))
+                goto fail;
             m->mapped = 1;
         } else {
             for (j = 0; j < count; j++) {
@@ -8695,7 +12609,8 @@ fail:
     return st;
 }
 
-MLIPDEF mlip_status mlip_model_load_memory(const void *buf, size_t len, int copy, mlip_model **out) {
+MLIPDEF mlip_status mlip_model_load_memory(const void *buf, size_t len, int copy,
+                                           mlip_model **out) {
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(buf);
@@ -8721,22 +12636,27 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
         }
         if (sb.st_size <= 0 || (uint64_t)sb.st_size > (uint64_t)(size_t)-1) {
             close(fd);
-            return mlip__fail(MLIP_ERR_FORMAT, "%s: empty or too large (%lld bytes)", path, (long long)sb.st_size);
+            return mlip__fail(MLIP_ERR_FORMAT, "%s: empty or too large (%lld bytes)", path,
+                              (long long)sb.st_size);
         }
         map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
         if (map != MAP_FAILED) {
             st = mlip__fmt_parse((const unsigned char *)map, (size_t)sb.st_size, 1, out);
-            if (!st && (*out)->mapped) (*out)->map = map, (*out)->map_len = (size_t)sb.st_size, (*out)->map_kind = 1;
-            else munmap(map, (size_t)sb.st_size);
+            if (!st && (*out)->mapped)
+                (*out)->map = map, (*out)->map_len = (size_t)sb.st_size, (*out)->map_kind = 1;
+            else
+                munmap(map, (size_t)sb.st_size);
             return st;
         }
     } /* mapping failed: read it */
 #endif
     if ((st = mlip__tok_read_file(path, &data, &len))) return st;
     st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
-    if (!st && (*out)->mapped) (*out)->map = data, (*out)->map_kind = 2;
-    else mlip_free(data);
+    if (!st && (*out)->mapped)
+        (*out)->map = data, (*out)->map_kind = 2;
+    else
+        mlip_free(data);
     return st;
 }
 
@@ -8750,7 +12670,7 @@ typedef struct mlip__fmt_json {
 typedef struct mlip__fmt_st_entry {
     char *name;
     char mapped[96]; /* the .mlip name, or "" when skipped */
-    int dtype;       /* element bytes: 4 F32, 2 F16, 3 BF16 (2 bytes), 8 F64; 0 other */
+    int dtype; /* element bytes: 4 F32, 2 F16, 3 BF16 (2 bytes), 8 F64; 0 other */
     int rank, idx;
     uint64_t shape[8], begin, end;
 } mlip__fmt_st_entry;
@@ -8771,14 +12691,16 @@ static void mlip__fmt_st_free(mlip__fmt_st *s) {
 }
 
 static void mlip__fmt_ws(mlip__fmt_json *j) {
-    while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' || j->p[j->pos] == '\n' || j->p[j->pos] == '\r')) j->pos++;
+    while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' ||
+                               j->p[j->pos] == '\n' || j->p[j->pos] == '\r'))
+        j->pos++;
 }
 static int mlip__fmt_lit(mlip__fmt_json *j, char ch) {
     mlip__fmt_ws(j);
     if (j->pos < j->len && j->p[j->pos] == ch) return j->pos++, 1;
     return 0;
 }
-#define MLIP__FMT_JSON_ERR(j, what)                                                            \
+#define MLIP__FMT_JSON_ERR(j, what)                                                                \
     mlip__fail(MLIP_ERR_FORMAT, "safetensors header: %s at byte %lu", what, (unsigned long)(j)->pos)
 
 static int mlip__fmt_hex4(const char *s, uint32_t *v) {
@@ -8786,8 +12708,10 @@ static int mlip__fmt_hex4(const char *s, uint32_t *v) {
     *v = 0;
     for (i = 0; i < 4; i++) {
         char ch = s[i];
-        uint32_t d = ch >= '0' && ch <= '9' ? (uint32_t)(ch - '0') : ch >= 'a' && ch <= 'f' ? (uint32_t)(ch - 'a' + 10)
-                     : ch >= 'A' && ch <= 'F' ? (uint32_t)(ch - 'A' + 10) : 16u;
+        uint32_t d = ch >= '0' && ch <= '9'   ? (uint32_t)(ch - '0')
+                     : ch >= 'a' && ch <= 'f' ? (uint32_t)(ch - 'a' + 10)
+                     : ch >= 'A' && ch <= 'F' ? (uint32_t)(ch - 'A' + 10)
+                                              : 16u;
         if (d > 15) return 0;
         *v = *v << 4 | d;
     }
@@ -8803,7 +12727,8 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
     if (j->pos >= j->len || j->p[j->pos] != '"') return MLIP__FMT_JSON_ERR(j, "expected a string");
     start = ++j->pos;
     for (end = start; end < j->len && j->p[end] != '"'; end++) {
-        if ((unsigned char)j->p[end] < 0x20) return j->pos = end, MLIP__FMT_JSON_ERR(j, "control character in a string");
+        if ((unsigned char)j->p[end] < 0x20)
+            return j->pos = end, MLIP__FMT_JSON_ERR(j, "control character in a string");
         if (j->p[end] == '\\') end++;
     }
     if (end >= j->len) return MLIP__FMT_JSON_ERR(j, "unterminated string");
@@ -8817,7 +12742,9 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
         }
         ch = j->p[j->pos++]; /* j->pos < end: a backslash never ends the scan */
         switch (ch) {
-        case '"': case '\\': case '/': s[o++] = ch; continue;
+        case '"':
+        case '\\':
+        case '/': s[o++] = ch; continue;
         case 'b': s[o++] = '\b'; continue;
         case 'f': s[o++] = '\f'; continue;
         case 'n': s[o++] = '\n'; continue;
@@ -8826,22 +12753,34 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
         case 'u': break;
         default: mlip_free(s); return MLIP__FMT_JSON_ERR(j, "bad escape");
         }
-        if (end - j->pos < 4 || !mlip__fmt_hex4(j->p + j->pos, &cp)) { mlip_free(s); return MLIP__FMT_JSON_ERR(j, "bad \\u escape"); }
+        if (end - j->pos < 4 || !mlip__fmt_hex4(j->p + j->pos, &cp)) {
+            mlip_free(s);
+            return MLIP__FMT_JSON_ERR(j, "bad \\u escape");
+        }
         j->pos += 4;
         if (cp >= 0xD800 && cp < 0xDC00) { /* a high surrogate needs its low half */
             uint32_t lo;
-            if (end - j->pos < 6 || j->p[j->pos] != '\\' || j->p[j->pos + 1] != 'u' || !mlip__fmt_hex4(j->p + j->pos + 2, &lo) ||
-                lo < 0xDC00 || lo > 0xDFFF) { mlip_free(s); return MLIP__FMT_JSON_ERR(j, "unpaired surrogate"); }
+            if (end - j->pos < 6 || j->p[j->pos] != '\\' || j->p[j->pos + 1] != 'u' ||
+                !mlip__fmt_hex4(j->p + j->pos + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                mlip_free(s);
+                return MLIP__FMT_JSON_ERR(j, "unpaired surrogate");
+            }
             j->pos += 6;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         } else if ((cp >= 0xDC00 && cp < 0xE000) || cp == 0) {
             mlip_free(s);
             return MLIP__FMT_JSON_ERR(j, "lone surrogate or NUL escape");
         }
-        if (cp < 0x80) s[o++] = (char)cp;
-        else if (cp < 0x800) s[o++] = (char)(0xC0 | cp >> 6), s[o++] = (char)(0x80 | (cp & 0x3F));
-        else if (cp < 0x10000) s[o++] = (char)(0xE0 | cp >> 12), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
-        else s[o++] = (char)(0xF0 | cp >> 18), s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F)), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
+        if (cp < 0x80)
+            s[o++] = (char)cp;
+        else if (cp < 0x800)
+            s[o++] = (char)(0xC0 | cp >> 6), s[o++] = (char)(0x80 | (cp & 0x3F));
+        else if (cp < 0x10000)
+            s[o++] = (char)(0xE0 | cp >> 12), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        else
+            s[o++] = (char)(0xF0 | cp >> 18), s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
     }
     j->pos = end + 1;
     s[o] = '\0';
@@ -8853,12 +12792,14 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
 static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
     size_t start;
     mlip__fmt_ws(j);
-    start = j->pos, *v = 0;
+    start = j->pos;
+    *v = 0;
     while (j->pos < j->len && j->p[j->pos] >= '0' && j->p[j->pos] <= '9') {
         *v = *v * 10 + (uint64_t)(j->p[j->pos++] - '0');
         if (*v >= ((uint64_t)1 << 53)) return MLIP__FMT_JSON_ERR(j, "integer too large");
     }
-    if (j->pos == start || (j->pos - start > 1 && j->p[start] == '0')) return MLIP__FMT_JSON_ERR(j, "expected an integer");
+    if (j->pos == start || (j->pos - start > 1 && j->p[start] == '0'))
+        return MLIP__FMT_JSON_ERR(j, "expected an integer");
     if (j->pos < j->len && (j->p[j->pos] == '.' || j->p[j->pos] == 'e' || j->p[j->pos] == 'E'))
         return MLIP__FMT_JSON_ERR(j, "expected an integer");
     return MLIP_OK;
@@ -8874,7 +12815,8 @@ static mlip_status mlip__fmt_grow(void **arr, int *cap, int need, size_t elem) {
     if (!(na = mlip_alloc_zeroed((size_t)nc, elem))) return MLIP_ERR_OUT_OF_MEMORY;
     if (*cap) memcpy(na, *arr, (size_t)*cap * elem);
     mlip_free(*arr);
-    *arr = na, *cap = nc;
+    *arr = na;
+    *cap = nc;
     return MLIP_OK;
 }
 
@@ -8883,32 +12825,55 @@ static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st
     mlip_status st;
     char *name = NULL, *field = NULL, *val = NULL;
     int i;
-    j.p = hdr, j.len = hlen, j.pos = 0;
+    j.p = hdr;
+    j.len = hlen;
+    j.pos = 0;
     if (!mlip__fmt_lit(&j, '{')) return MLIP__FMT_JSON_ERR(&j, "expected '{'");
     if (!mlip__fmt_lit(&j, '}'))
         for (;;) {
             if ((st = mlip__fmt_jstr(&j, &name))) goto fail;
-            if (!mlip__fmt_lit(&j, ':')) { st = MLIP__FMT_JSON_ERR(&j, "expected ':'"); goto fail; }
-            if (!mlip__fmt_lit(&j, '{')) { st = MLIP__FMT_JSON_ERR(&j, "expected '{'"); goto fail; }
+            if (!mlip__fmt_lit(&j, ':')) {
+                st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
+                goto fail;
+            }
+            if (!mlip__fmt_lit(&j, '{')) {
+                st = MLIP__FMT_JSON_ERR(&j, "expected '{'");
+                goto fail;
+            }
             if (!strcmp(name, "__metadata__")) {
                 mlip_free(name), name = NULL;
-                if (s->seen_meta) { st = MLIP__FMT_JSON_ERR(&j, "__metadata__ twice"); goto fail; }
+                if (s->seen_meta) {
+                    st = MLIP__FMT_JSON_ERR(&j, "__metadata__ twice");
+                    goto fail;
+                }
                 if (!mlip__fmt_lit(&j, '}'))
                     for (;;) {
                         if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                        if (!mlip__fmt_lit(&j, ':')) { st = MLIP__FMT_JSON_ERR(&j, "expected ':'"); goto fail; }
+                        if (!mlip__fmt_lit(&j, ':')) {
+                            st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
+                            goto fail;
+                        }
                         if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
                         for (i = 0; i < s->n_meta; i++)
-                            if (!strcmp(s->meta[2 * i], field)) { st = MLIP__FMT_JSON_ERR(&j, "duplicate metadata key"); goto fail; }
+                            if (!strcmp(s->meta[2 * i], field)) {
+                                st = MLIP__FMT_JSON_ERR(&j, "duplicate metadata key");
+                                goto fail;
+                            }
                         {
                             int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
-                            if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need, sizeof(char *)))) goto fail;
+                            if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need,
+                                                     sizeof(char *))))
+                                goto fail;
                             s->meta_cap = cap2 / 2;
                         }
-                        s->meta[2 * s->n_meta] = field, s->meta[2 * s->n_meta + 1] = val, s->n_meta++;
+                        s->meta[2 * s->n_meta] = field, s->meta[2 * s->n_meta + 1] = val,
+                                    s->n_meta++;
                         field = val = NULL;
                         if (mlip__fmt_lit(&j, ',')) continue;
-                        if (!mlip__fmt_lit(&j, '}')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'"); goto fail; }
+                        if (!mlip__fmt_lit(&j, '}')) {
+                            st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
+                            goto fail;
+                        }
                         break;
                     }
                 s->seen_meta = 1;
@@ -8916,51 +12881,94 @@ static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st
                 mlip__fmt_st_entry *e;
                 int seen = 0;
                 for (i = 0; i < s->n; i++)
-                    if (!strcmp(s->e[i].name, name)) { st = MLIP__FMT_JSON_ERR(&j, "duplicate tensor name"); goto fail; }
-                if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1, sizeof(mlip__fmt_st_entry)))) goto fail;
+                    if (!strcmp(s->e[i].name, name)) {
+                        st = MLIP__FMT_JSON_ERR(&j, "duplicate tensor name");
+                        goto fail;
+                    }
+                if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1,
+                                         sizeof(mlip__fmt_st_entry))))
+                    goto fail;
                 e = &s->e[s->n++];
                 memset(e, 0, sizeof *e);
-                e->name = name, name = NULL;
+                e->name = name;
+                name = NULL;
                 for (;;) {
                     int bit;
                     if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                    if (!mlip__fmt_lit(&j, ':')) { st = MLIP__FMT_JSON_ERR(&j, "expected ':'"); goto fail; }
-                    bit = !strcmp(field, "dtype") ? 1 : !strcmp(field, "shape") ? 2 : !strcmp(field, "data_offsets") ? 4 : 0;
-                    if (!bit || (seen & bit)) { st = MLIP__FMT_JSON_ERR(&j, "unknown or repeated field in a tensor entry"); goto fail; }
+                    if (!mlip__fmt_lit(&j, ':')) {
+                        st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
+                        goto fail;
+                    }
+                    bit = !strcmp(field, "dtype")          ? 1
+                          : !strcmp(field, "shape")        ? 2
+                          : !strcmp(field, "data_offsets") ? 4
+                                                           : 0;
+                    if (!bit || (seen & bit)) {
+                        st = MLIP__FMT_JSON_ERR(&j, "unknown or repeated field in a tensor entry");
+                        goto fail;
+                    }
                     seen |= bit;
                     mlip_free(field), field = NULL;
                     if (bit == 1) {
                         if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        e->dtype = !strcmp(val, "F32") ? 4 : !strcmp(val, "F16") ? 2 : !strcmp(val, "BF16") ? 3 : !strcmp(val, "F64") ? 8 : 0;
+                        e->dtype = !strcmp(val, "F32")    ? 4
+                                   : !strcmp(val, "F16")  ? 2
+                                   : !strcmp(val, "BF16") ? 3
+                                   : !strcmp(val, "F64")  ? 8
+                                                          : 0;
                         mlip_free(val), val = NULL;
                     } else if (bit == 2) {
-                        if (!mlip__fmt_lit(&j, '[')) { st = MLIP__FMT_JSON_ERR(&j, "expected '['"); goto fail; }
+                        if (!mlip__fmt_lit(&j, '[')) {
+                            st = MLIP__FMT_JSON_ERR(&j, "expected '['");
+                            goto fail;
+                        }
                         if (!mlip__fmt_lit(&j, ']'))
                             for (;;) {
                                 uint64_t d;
-                                if (e->rank >= 8) { st = MLIP__FMT_JSON_ERR(&j, "more than 8 dimensions"); goto fail; }
+                                if (e->rank >= 8) {
+                                    st = MLIP__FMT_JSON_ERR(&j, "more than 8 dimensions");
+                                    goto fail;
+                                }
                                 if ((st = mlip__fmt_juint(&j, &d))) goto fail;
-                                if (d > 0x7fffffff) { st = MLIP__FMT_JSON_ERR(&j, "dimension too large"); goto fail; }
+                                if (d > 0x7fffffff) {
+                                    st = MLIP__FMT_JSON_ERR(&j, "dimension too large");
+                                    goto fail;
+                                }
                                 e->shape[e->rank++] = d;
                                 if (mlip__fmt_lit(&j, ',')) continue;
-                                if (!mlip__fmt_lit(&j, ']')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or ']'"); goto fail; }
+                                if (!mlip__fmt_lit(&j, ']')) {
+                                    st = MLIP__FMT_JSON_ERR(&j, "expected ',' or ']'");
+                                    goto fail;
+                                }
                                 break;
                             }
                     } else {
-                        if (!mlip__fmt_lit(&j, '[') || (st = mlip__fmt_juint(&j, &e->begin)) || !mlip__fmt_lit(&j, ',') ||
-                            (st = mlip__fmt_juint(&j, &e->end)) || !mlip__fmt_lit(&j, ']')) {
-                            if (!st) st = MLIP__FMT_JSON_ERR(&j, "data_offsets must be [begin, end]");
+                        if (!mlip__fmt_lit(&j, '[') || (st = mlip__fmt_juint(&j, &e->begin)) ||
+                            !mlip__fmt_lit(&j, ',') || (st = mlip__fmt_juint(&j, &e->end)) ||
+                            !mlip__fmt_lit(&j, ']')) {
+                            if (!st)
+                                st = MLIP__FMT_JSON_ERR(&j, "data_offsets must be [begin, end]");
                             goto fail;
                         }
                     }
                     if (mlip__fmt_lit(&j, ',')) continue;
-                    if (!mlip__fmt_lit(&j, '}')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'"); goto fail; }
+                    if (!mlip__fmt_lit(&j, '}')) {
+                        st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
+                        goto fail;
+                    }
                     break;
                 }
-                if (seen != 7) { st = MLIP__FMT_JSON_ERR(&j, "a tensor entry needs dtype, shape and data_offsets"); goto fail; }
+                if (seen != 7) {
+                    st = MLIP__FMT_JSON_ERR(&j,
+                                            "a tensor entry needs dtype, shape and data_offsets");
+                    goto fail;
+                }
             }
             if (mlip__fmt_lit(&j, ',')) continue;
-            if (!mlip__fmt_lit(&j, '}')) { st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'"); goto fail; }
+            if (!mlip__fmt_lit(&j, '}')) {
+                st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
+                goto fail;
+            }
             break;
         }
     mlip__fmt_ws(&j);
@@ -8974,26 +12982,34 @@ fail:
 /* The .mlip name of a safetensors tensor: 1 mapped into out, 0 skipped, -1 unknown.
    unprefixed: 1 bare encoder names are the ViT's, 2 the BERT's, 0 neither. */
 static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t cap) {
-    static const char *const from[] = {"vit.", "bert.", "vision_model.", "text_model.", "vision.", "text."};
+    static const char *const from[] = {"vit.",        "bert.",   "vision_model.",
+                                       "text_model.", "vision.", "text."};
     static const char *const to[] = {"vision.", "text.", "vision.", "text.", "vision.", "text."};
     const char *rest = name, *prefix = NULL;
     int i;
     for (i = 0; i < 6 && !prefix; i++)
         if (!strncmp(name, from[i], strlen(from[i]))) prefix = to[i], rest = name + strlen(from[i]);
-    if (!strncmp(rest, "pooler.", 7) || !strcmp(rest, "embeddings.position_ids") || !strncmp(name, "cls.", 4)) return 0;
+    if (!strncmp(rest, "pooler.", 7) || !strcmp(rest, "embeddings.position_ids") ||
+        !strncmp(name, "cls.", 4))
+        return 0;
     if (!prefix) {
-        if (!strncmp(name, "head.", 5) || !strcmp(name, "logit_scale") || !strcmp(name, "local_logit_scale") || !strncmp(name, "sie.", 4))
+        if (!strncmp(name, "head.", 5) || !strcmp(name, "logit_scale") ||
+            !strcmp(name, "local_logit_scale") || !strncmp(name, "sie.", 4))
             prefix = "";
-        else if (unprefixed && (!strncmp(name, "embeddings.", 11) || !strncmp(name, "encoder.", 8) || !strncmp(name, "layernorm.", 10)))
+        else if (unprefixed && (!strncmp(name, "embeddings.", 11) ||
+                                !strncmp(name, "encoder.", 8) || !strncmp(name, "layernorm.", 10)))
             prefix = unprefixed == 1 ? "vision." : "text.";
-        else return -1;
+        else
+            return -1;
     }
     if (strlen(prefix) + strlen(rest) + 1 >= cap) return -1;
     memcpy(out, prefix, strlen(prefix)), memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
     { /* checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta */
         size_t n = strlen(out);
-        if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma")) memcpy(out + n - 5, "weight", 7);
-        else if (n >= 14 && !strcmp(out + n - 14, "LayerNorm.beta")) memcpy(out + n - 4, "bias", 5);
+        if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma"))
+            memcpy(out + n - 5, "weight", 7);
+        else if (n >= 14 && !strcmp(out + n - 14, "LayerNorm.beta"))
+            memcpy(out + n - 4, "bias", 5);
     }
     return 1;
 }
@@ -9035,11 +13051,15 @@ static mlip_status mlip__fmt_st_meta_config(mlip__fmt_st *s, mlip_model_config *
         if (mlip__fmt_keys[k].type == 0) {
             long x = strtol(v, &end, 10);
             int xi = (int)x;
-            if (end == v || *end || x < 0 || x > 0x7fffffffL) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a count", mlip__fmt_keys[k].name, v);
+            if (end == v || *end || x < 0 || x > 0x7fffffffL)
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a count",
+                                  mlip__fmt_keys[k].name, v);
             memcpy((char *)c + mlip__fmt_keys[k].offset, &xi, sizeof xi);
         } else {
             float f = mlip__fmt_d2f(strtod(v, &end));
-            if (end == v || *end) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a number", mlip__fmt_keys[k].name, v);
+            if (end == v || *end)
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata %s: '%s' is not a number",
+                                  mlip__fmt_keys[k].name, v);
             memcpy((char *)c + mlip__fmt_keys[k].offset, &f, sizeof f);
         }
     }
@@ -9049,12 +13069,18 @@ static mlip_status mlip__fmt_st_meta_config(mlip__fmt_st *s, mlip_model_config *
             char *end;
             for (;;) {
                 float f = mlip__fmt_d2f(strtod(v, &end));
-                if (end == v || ch >= 4) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata image.%s: 1-4 numbers, comma-separated", k ? "std" : "mean");
+                if (end == v || ch >= 4)
+                    return mlip__fail(MLIP_ERR_FORMAT,
+                                      "safetensors metadata image.%s: 1-4 numbers, comma-separated",
+                                      k ? "std" : "mean");
                 (k ? c->image_std : c->image_mean)[ch++] = f;
                 if (*end != ',') break;
                 v = end + 1;
             }
-            if (*end) return mlip__fail(MLIP_ERR_FORMAT, "safetensors metadata image.%s: 1-4 numbers, comma-separated", k ? "std" : "mean");
+            if (*end)
+                return mlip__fail(MLIP_ERR_FORMAT,
+                                  "safetensors metadata image.%s: 1-4 numbers, comma-separated",
+                                  k ? "std" : "mean");
         }
     if ((v = mlip__fmt_st_meta(s, "tokenizer.lowercase"))) c->lowercase = strcmp(v, "0") != 0;
     return MLIP_OK;
@@ -9062,9 +13088,11 @@ static mlip_status mlip__fmt_st_meta_config(mlip__fmt_st *s, mlip_model_config *
 
 /* Shapes give sizes; metadata or a named config of the same shape give heads and eps. */
 static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
-    mlip__fmt_st_entry *pw = mlip__fmt_st_get(s, "vision.embeddings.patch_embeddings.projection.weight"),
+    mlip__fmt_st_entry *pw = mlip__fmt_st_get(
+                           s, "vision.embeddings.patch_embeddings.projection.weight"),
                        *pp = mlip__fmt_st_get(s, "vision.embeddings.position_embeddings"),
-                       *vm = mlip__fmt_st_get(s, "vision.encoder.layer.0.intermediate.dense.weight"),
+                       *vm =
+                           mlip__fmt_st_get(s, "vision.encoder.layer.0.intermediate.dense.weight"),
                        *we = mlip__fmt_st_get(s, "text.embeddings.word_embeddings.weight"),
                        *pe = mlip__fmt_st_get(s, "text.embeddings.position_embeddings.weight"),
                        *te = mlip__fmt_st_get(s, "text.embeddings.token_type_embeddings.weight"),
@@ -9073,35 +13101,60 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
     mlip_model_config named[3];
     mlip_status st;
     int i, g;
-    if (!pw || !pp || !vm || !we || !pe || !te || !tm || pw->rank != 4 || pp->rank != 3 || vm->rank != 2 || we->rank != 2 ||
-        pe->rank != 2 || te->rank != 2 || tm->rank != 2 || pw->shape[2] != pw->shape[3] || pp->shape[1] < 2)
-        return mlip__fail(MLIP_ERR_FORMAT, "safetensors: cannot infer the config from these tensors (both encoders' embeddings "
-                          "and layer 0 are needed); give a named config");
+    if (!pw || !pp || !vm || !we || !pe || !te || !tm || pw->rank != 4 || pp->rank != 3 ||
+        vm->rank != 2 || we->rank != 2 || pe->rank != 2 || te->rank != 2 || tm->rank != 2 ||
+        pw->shape[2] != pw->shape[3] || pp->shape[1] < 2)
+        return mlip__fail(
+            MLIP_ERR_FORMAT,
+            "safetensors: cannot infer the config from these tensors (both encoders' embeddings "
+            "and layer 0 are needed); give a named config");
     *c = mlip_model_config_tiny((int)we->shape[0]);
-    named[0] = *c, named[1] = mlip_model_config_small(1), named[2] = mlip_model_config_base();
-    c->vit.width = (int)pw->shape[0], c->vit.channels = (int)pw->shape[1], c->vit.patch_size = (int)pw->shape[2];
+    named[0] = *c;
+    named[1] = mlip_model_config_small(1);
+    named[2] = mlip_model_config_base();
+    c->vit.width = (int)pw->shape[0];
+    c->vit.channels = (int)pw->shape[1];
+    c->vit.patch_size = (int)pw->shape[2];
     for (g = 1; (uint64_t)g * (uint64_t)g < pp->shape[1] - 1; g++) {}
-    if ((uint64_t)g * (uint64_t)g != pp->shape[1] - 1) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: %llu patches is not a square grid", (unsigned long long)pp->shape[1] - 1);
+    if ((uint64_t)g * (uint64_t)g != pp->shape[1] - 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "safetensors: %llu patches is not a square grid",
+                          (unsigned long long)pp->shape[1] - 1);
     c->vit.image_size = (int)((uint64_t)g * pw->shape[2] > 65536 ? 0 : g * (int)pw->shape[2]);
-    c->vit.layers = mlip__fmt_st_layers(s, "vision."), c->vit.mlp_dim = (int)vm->shape[0];
-    c->bert.vocab_size = (int)we->shape[0], c->bert.width = (int)we->shape[1], c->bert.max_positions = (int)pe->shape[0];
-    c->bert.type_vocab_size = (int)te->shape[0], c->bert.layers = mlip__fmt_st_layers(s, "text."), c->bert.mlp_dim = (int)tm->shape[0];
-    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64, c->bert.heads = c->bert.width % 64 ? 1 : c->bert.width / 64;
+    c->vit.layers = mlip__fmt_st_layers(s, "vision.");
+    c->vit.mlp_dim = (int)vm->shape[0];
+    c->bert.vocab_size = (int)we->shape[0];
+    c->bert.width = (int)we->shape[1];
+    c->bert.max_positions = (int)pe->shape[0];
+    c->bert.type_vocab_size = (int)te->shape[0];
+    c->bert.layers = mlip__fmt_st_layers(s, "text.");
+    c->bert.mlp_dim = (int)tm->shape[0];
+    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64,
+    c->bert.heads = c->bert.width % 64 ? 1 : c->bert.width / 64;
     c->vit.ln_eps = c->bert.ln_eps = 1e-12f;
     for (i = 0; i < 3; i++) {
         const mlip_model_config *n = &named[i];
-        if (n->vit.width == c->vit.width && n->vit.layers == c->vit.layers && n->vit.mlp_dim == c->vit.mlp_dim)
+        if (n->vit.width == c->vit.width && n->vit.layers == c->vit.layers &&
+            n->vit.mlp_dim == c->vit.mlp_dim)
             c->vit.heads = n->vit.heads, c->vit.ln_eps = n->vit.ln_eps, c->embed_dim = n->embed_dim;
-        if (n->bert.width == c->bert.width && n->bert.layers == c->bert.layers && n->bert.mlp_dim == c->bert.mlp_dim)
+        if (n->bert.width == c->bert.width && n->bert.layers == c->bert.layers &&
+            n->bert.mlp_dim == c->bert.mlp_dim)
             c->bert.heads = n->bert.heads, c->bert.ln_eps = n->bert.ln_eps;
     }
-    {   /* metadata wins over guesses, shapes win over metadata */
+    { /* metadata wins over guesses, shapes win over metadata */
         mlip_model_config shapes = *c;
         if ((st = mlip__fmt_st_meta_config(s, c))) return st;
-        c->vit.width = shapes.vit.width, c->vit.channels = shapes.vit.channels, c->vit.patch_size = shapes.vit.patch_size;
-        c->vit.image_size = shapes.vit.image_size, c->vit.layers = shapes.vit.layers, c->vit.mlp_dim = shapes.vit.mlp_dim;
-        c->bert.vocab_size = shapes.bert.vocab_size, c->bert.width = shapes.bert.width, c->bert.max_positions = shapes.bert.max_positions;
-        c->bert.type_vocab_size = shapes.bert.type_vocab_size, c->bert.layers = shapes.bert.layers, c->bert.mlp_dim = shapes.bert.mlp_dim;
+        c->vit.width = shapes.vit.width;
+        c->vit.channels = shapes.vit.channels;
+        c->vit.patch_size = shapes.vit.patch_size;
+        c->vit.image_size = shapes.vit.image_size;
+        c->vit.layers = shapes.vit.layers;
+        c->vit.mlp_dim = shapes.vit.mlp_dim;
+        c->bert.vocab_size = shapes.bert.vocab_size;
+        c->bert.width = shapes.bert.width;
+        c->bert.max_positions = shapes.bert.max_positions;
+        c->bert.type_vocab_size = shapes.bert.type_vocab_size;
+        c->bert.layers = shapes.bert.layers;
+        c->bert.mlp_dim = shapes.bert.mlp_dim;
     }
     if (hd && hd->rank == 2) c->embed_dim = (int)hd->shape[0];
     return MLIP_OK;
@@ -9113,21 +13166,28 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     char *v;
     for (i = 0; i <= len; i++)
         if (i == len ? i > start : text[i] == '\n') {
-            if (!mlip__fmt_token_ok(text + start, i - start)) return mlip__fail(MLIP_ERR_FORMAT, "vocabulary token %lu ends in CR", (unsigned long)n);
-            n++, start = i + 1;
+            if (!mlip__fmt_token_ok(text + start, i - start))
+                return mlip__fail(MLIP_ERR_FORMAT, "vocabulary token %lu ends in CR",
+                                  (unsigned long)n);
+            n++;
+            start = i + 1;
         }
     if (n > (size_t)m->config.bert.vocab_size)
-        return mlip__fail(MLIP_ERR_FORMAT, "vocabulary of %lu tokens, BERT has %d embeddings", (unsigned long)n, m->config.bert.vocab_size);
+        return mlip__fail(MLIP_ERR_FORMAT, "vocabulary of %lu tokens, BERT has %d embeddings",
+                          (unsigned long)n, m->config.bert.vocab_size);
     if (!(v = (char *)mlip_alloc(len + 2))) return MLIP_ERR_OUT_OF_MEMORY;
     memcpy(v, text, len);
     if (len && text[len - 1] != '\n') v[len++] = '\n';
     v[len] = '\0';
     mlip_free(m->vocab);
-    m->vocab = v, m->vocab_len = len, m->vocab_n = (int)n;
+    m->vocab = v;
+    m->vocab_len = len;
+    m->vocab_n = (int)n;
     return MLIP_OK;
 }
 
-MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, const mlip_model_config *config,
+MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
+                                                  const mlip_model_config *config,
                                                   int allow_missing, mlip_model **out) {
     const unsigned char *buf = (const unsigned char *)data;
     mlip__fmt_st s;
@@ -9143,35 +13203,66 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
     *out = NULL;
     MLIP__CHECK_PTR(data);
     memset(&s, 0, sizeof s);
-    if (len < 8) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: %lu bytes is shorter than the 8-byte header length", (unsigned long)len);
+    if (len < 8)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: %lu bytes is shorter than the 8-byte header length",
+                          (unsigned long)len);
     hlen = mlip__fmt_rd64(buf);
     if (hlen > len - 8 || hlen > ((uint64_t)100 << 20))
-        return mlip__fail(MLIP_ERR_FORMAT, "safetensors: header of %llu bytes does not fit the %lu-byte file (or exceeds 100 MB)",
-                          (unsigned long long)hlen, (unsigned long)len);
-    dat = buf + 8 + hlen, dlen = len - 8 - (size_t)hlen;
+        return mlip__fail(
+            MLIP_ERR_FORMAT,
+            "safetensors: header of %llu bytes does not fit the %lu-byte file (or exceeds 100 MB)",
+            (unsigned long long)hlen, (unsigned long)len);
+    dat = buf + 8 + hlen;
+    dlen = len - 8 - (size_t)hlen;
     if ((st = mlip__fmt_st_parse((const char *)buf + 8, (size_t)hlen, &s))) goto done;
     for (i = 0; i < s.n; i++) {
         if (!strcmp(s.e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
         if (!strcmp(s.e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
     }
-    if (unprefixed == 3) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unprefixed ViT and BERT names together are ambiguous"); goto done; }
+    if (unprefixed == 3) {
+        st = mlip__fail(MLIP_ERR_FORMAT,
+                        "safetensors: unprefixed ViT and BERT names together are ambiguous");
+        goto done;
+    }
     for (i = 0; i < s.n; i++) {
         mlip__fmt_st_entry *e = &s.e[i];
         uint64_t count = 1, bytes;
         int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
-        if (r < 0) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name); goto done; }
-        if (r == 0) { e->mapped[0] = '\0'; continue; }
+        if (r < 0) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+            goto done;
+        }
+        if (r == 0) {
+            e->mapped[0] = '\0';
+            continue;
+        }
         for (k = 0; k < i; k++)
-            if (!strcmp(s.e[k].mapped, e->mapped)) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor", s.e[k].name, e->name); goto done; }
-        if (!e->dtype) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name); goto done; }
+            if (!strcmp(s.e[k].mapped, e->mapped)) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
+                                s.e[k].name, e->name);
+                goto done;
+            }
+        if (!e->dtype) {
+            st = mlip__fail(
+                MLIP_ERR_FORMAT,
+                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
+            goto done;
+        }
         for (k = 0; k < e->rank; k++) {
-            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k]) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name); goto done; }
+            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k]) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
+                goto done;
+            }
             count *= e->shape[k];
         }
         bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
         if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in a %lu-byte data section",
-                            e->name, (unsigned long long)e->begin, (unsigned long long)e->end, (unsigned long long)bytes, (unsigned long)dlen);
+            st = mlip__fail(MLIP_ERR_FORMAT,
+                            "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in a "
+                            "%lu-byte data section",
+                            e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                            (unsigned long long)bytes, (unsigned long)dlen);
             goto done;
         }
     }
@@ -9179,15 +13270,25 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
         c = *config;
         if (c.bert.vocab_size <= 0) {
             mlip__fmt_st_entry *we = mlip__fmt_st_get(&s, "text.embeddings.word_embeddings.weight");
-            if (!we || we->rank != 2) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: no word embeddings to take the vocabulary size from"); goto done; }
+            if (!we || we->rank != 2) {
+                st = mlip__fail(MLIP_ERR_FORMAT,
+                                "safetensors: no word embeddings to take the vocabulary size from");
+                goto done;
+            }
             c.bert.vocab_size = (int)we->shape[0];
         }
-    } else if ((st = mlip__fmt_st_infer(&s, &c))) goto done;
+    } else if ((st = mlip__fmt_st_infer(&s, &c)))
+        goto done;
     /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
-    if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors", &m))) goto done;
+    if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors",
+                                  &m)))
+        goto done;
     mlip_model_init_random(m, 0);
     n = mlip_model_tensor_count(m);
-    if (!(seen = (unsigned char *)mlip_alloc_zeroed((size_t)n, 1))) { st = MLIP_ERR_OUT_OF_MEMORY; goto done; }
+    if (!(seen = (unsigned char *)mlip_alloc_zeroed((size_t)n, 1))) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
     for (i = 0; i < s.n; i++) {
         mlip__fmt_st_entry *e = &s.e[i];
         const mlip_param_info *p;
@@ -9196,16 +13297,27 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
         size_t j;
         int idx, ok;
         if (!e->mapped[0]) continue;
-        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name); goto done; }
+        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0) {
+            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+            goto done;
+        }
         p = mlip__fmt_tensor(m, idx, &prefix, &w);
         ok = e->rank == p->ndim;
         for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
-        if (!ok) { st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' has a shape that differs from the config's", e->name); goto done; }
+        if (!ok) {
+            st =
+                mlip__fail(MLIP_ERR_FORMAT,
+                           "safetensors: '%s' has a shape that differs from the config's", e->name);
+            goto done;
+        }
         for (j = 0; j < p->count; j++) {
             const unsigned char *q = dat + e->begin;
-            if (e->dtype == 4) w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
-            else if (e->dtype == 2) w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
-            else if (e->dtype == 3) w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
+            if (e->dtype == 4)
+                w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
+            else if (e->dtype == 2)
+                w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
+            else if (e->dtype == 3)
+                w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
             else {
                 uint64_t b = mlip__fmt_rd64(q + 8 * j);
                 double d;
@@ -9213,7 +13325,9 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
                 w[j] = mlip__fmt_d2f(d);
             }
         }
-        m->stored[idx] = (unsigned char)(e->dtype == 2 ? MLIP_DTYPE_F16 : e->dtype == 3 ? MLIP_DTYPE_BF16 : MLIP_DTYPE_F32);
+        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
+                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
+                                                         : MLIP_DTYPE_F32);
         seen[idx] = 1;
     }
     for (k = 0; k < n && !allow_missing; k++)
@@ -9225,10 +13339,13 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
         }
     for (i = 0; i < s.n_meta; i++) {
         const char *key = s.meta[2 * i], *val = s.meta[2 * i + 1];
-        if (!strcmp(key, "tokenizer.vocab")) st = mlip__fmt_set_vocab_text(m, val, strlen(val));
-        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME || mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
+        if (!strcmp(key, "tokenizer.vocab"))
+            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
+        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
+                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
             continue; /* "format": "pt" is safetensors' own convention */
-        else st = mlip_model_set_meta(m, key, val);
+        else
+            st = mlip_model_set_meta(m, key, val);
         if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
         if (st) goto done;
     }
@@ -9236,13 +13353,15 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len, 
 done:
     mlip__fmt_st_free(&s);
     mlip_free(seen);
-    if (st) mlip_model_free(m);
-    else *out = m;
+    if (st)
+        mlip_model_free(m);
+    else
+        *out = m;
     return st;
 }
 
-MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_model_config *config, int allow_missing,
-                                                mlip_model **out) {
+MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_model_config *config,
+                                                int allow_missing, mlip_model **out) {
     char *data = NULL;
     size_t len = 0;
     mlip_status st;
@@ -9256,16 +13375,22 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
 }
 
 /* ---- safetensors export ---- */
-static void mlip__fmt_jput(mlip__fmt_sink *s, const char *str) { mlip__fmt_put(s, str, strlen(str)); }
+static void mlip__fmt_jput(mlip__fmt_sink *s, const char *str) {
+    mlip__fmt_put(s, str, strlen(str));
+}
 static void mlip__fmt_jputs(mlip__fmt_sink *s, const char *str) { /* a JSON string literal */
     char esc[8];
     mlip__fmt_put(s, "\"", 1);
     for (; *str; str++) {
         unsigned char ch = (unsigned char)*str;
-        if (ch == '"' || ch == '\\') esc[0] = '\\', esc[1] = (char)ch, mlip__fmt_put(s, esc, 2);
-        else if (ch == '\n') mlip__fmt_put(s, "\\n", 2);
-        else if (ch < 0x20) snprintf(esc, sizeof esc, "\\u%04x", ch), mlip__fmt_put(s, esc, 6);
-        else mlip__fmt_put(s, str, 1);
+        if (ch == '"' || ch == '\\')
+            esc[0] = '\\', esc[1] = (char)ch, mlip__fmt_put(s, esc, 2);
+        else if (ch == '\n')
+            mlip__fmt_put(s, "\\n", 2);
+        else if (ch < 0x20)
+            snprintf(esc, sizeof esc, "\\u%04x", ch), mlip__fmt_put(s, esc, 6);
+        else
+            mlip__fmt_put(s, str, 1);
     }
     mlip__fmt_put(s, "\"", 1);
 }
@@ -9287,25 +13412,34 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
             memcpy(&v, field, sizeof v);
             snprintf(num, sizeof num, "%.9g", (double)v);
         }
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, mlip__fmt_keys[k].name), mlip__fmt_jput(s, ":"), mlip__fmt_jputs(s, num);
+        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, mlip__fmt_keys[k].name), mlip__fmt_jput(s, ":"),
+            mlip__fmt_jputs(s, num);
     }
     for (k = 0; k < 2; k++) {
         const float *v = k ? c->image_std : c->image_mean;
         char list[64] = "";
-        for (i = 0; i < c->vit.channels; i++) snprintf(list + strlen(list), sizeof list - strlen(list), i ? ",%.9g" : "%.9g", (double)v[i]);
+        for (i = 0; i < c->vit.channels; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), i ? ",%.9g" : "%.9g",
+                     (double)v[i]);
         mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":"), mlip__fmt_jputs(s, list);
     }
-    mlip__fmt_jput(s, c->lowercase ? ",\"tokenizer.lowercase\":\"1\"" : ",\"tokenizer.lowercase\":\"0\"");
+    mlip__fmt_jput(s, c->lowercase ? ",\"tokenizer.lowercase\":\"1\""
+                                   : ",\"tokenizer.lowercase\":\"0\"");
     if (m->vocab_n) mlip__fmt_jput(s, ",\"tokenizer.vocab\":"), mlip__fmt_jputs(s, m->vocab);
-    for (k = 0; k < m->n_meta; k++) mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, m->meta[2 * k]), mlip__fmt_jput(s, ":"), mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    for (k = 0; k < m->n_meta; k++)
+        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, m->meta[2 * k]), mlip__fmt_jput(s, ":"),
+            mlip__fmt_jputs(s, m->meta[2 * k + 1]);
     mlip__fmt_jput(s, "}");
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
-        mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name), mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
-        for (k = 0; k < p->ndim; k++) snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]), mlip__fmt_jput(s, num);
-        snprintf(num, sizeof num, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off, (unsigned long)(off + 4 * p->count));
+        mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name),
+            mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
+        for (k = 0; k < p->ndim; k++)
+            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]), mlip__fmt_jput(s, num);
+        snprintf(num, sizeof num, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off,
+                 (unsigned long)(off + 4 * p->count));
         mlip__fmt_jput(s, num);
         off += 4 * p->count;
     }
@@ -9336,24 +13470,31 @@ static mlip_status mlip__fmt_st_write(const void *obj, int unused, mlip__fmt_sin
 }
 
 MLIPDEF mlip_status mlip_model_export_safetensors(const mlip_model *m, const char *path) {
-    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(path);
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(path);
     return mlip__fmt_save_file(path, mlip__fmt_st_write, m, 0);
 }
 
-MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, void **buf, size_t *len) {
+MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, void **buf,
+                                                         size_t *len) {
     mlip__fmt_sink s;
     mlip_status st;
-    MLIP__CHECK_PTR(m); MLIP__CHECK_PTR(buf); MLIP__CHECK_PTR(len);
-    *buf = NULL, *len = 0;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(buf);
+    MLIP__CHECK_PTR(len);
+    *buf = NULL;
+    *len = 0;
     memset(&s, 0, sizeof s);
     mlip__fmt_st_write(m, 0, &s);
-    s.cap = s.pos, s.pos = 0;
+    s.cap = s.pos;
+    s.pos = 0;
     if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
     if ((st = mlip__fmt_st_write(m, 0, &s))) {
         mlip_free(s.buf);
         return st;
     }
-    *buf = s.buf, *len = s.pos;
+    *buf = s.buf;
+    *len = s.pos;
     return MLIP_OK;
 }
 
@@ -9394,15 +13535,18 @@ static MLIP__UNUSED mlip_status mlip__img_limit(const mlip_image_options *opt, u
     return MLIP_OK;
 }
 
-static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt, int width,
-                                   int height, int channels, const char *what) {
+static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_image_options *opt,
+                                                int width, int height, int channels,
+                                                const char *what) {
     size_t n;
     mlip_status st;
     if ((st = mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what))) return st;
     n = (size_t)width * (size_t)height;
     img->pixels = (float *)mlip_alloc_zeroed(n * (size_t)channels, sizeof(float));
     if (!img->pixels) return MLIP_ERR_OUT_OF_MEMORY;
-    img->width = width, img->height = height, img->channels = channels;
+    img->width = width;
+    img->height = height;
+    img->channels = channels;
     img->frames = 1;
     return MLIP_OK;
 }
@@ -9424,7 +13568,8 @@ static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max)
             while (c->pos < c->n && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
         } else if (strchr(" \t\r\n\v\f", c->p[c->pos]) && c->p[c->pos]) {
             c->pos++;
-        } else break;
+        } else
+            break;
     }
     while (c->pos < c->n && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
         x = x * 10 + (unsigned long)(c->p[c->pos++] - '0');
@@ -9436,8 +13581,8 @@ static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max)
     return 1;
 }
 
-MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len,
-                                        const mlip_image_options *opt, mlip_image *out) {
+MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out) {
     const unsigned char *p = (const unsigned char *)buf;
     mlip__pnm_cur c;
     unsigned long w = 0, h = 0, maxval = 0;
@@ -9452,7 +13597,9 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len,
     kind = p[1] - '0';
     ascii = kind == 2 || kind == 3;
     channels = (kind == 3 || kind == 6) ? 3 : 1;
-    c.p = p, c.n = len, c.pos = 2;
+    c.p = p;
+    c.n = len;
+    c.pos = 2;
     if (!mlip__pnm_uint(&c, &w, 0x7fffffffUL) || !mlip__pnm_uint(&c, &h, 0x7fffffffUL) ||
         !mlip__pnm_uint(&c, &maxval, 65535))
         return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated or invalid header");
@@ -9632,17 +13779,16 @@ static int mlip__png_decode(mlip__png_inflate *s, const mlip__png_huff *h) {
     return -1;
 }
 
-static const short mlip__png_len_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,
-                                             15, 17, 19, 23, 27, 31, 35, 43, 51,  59,
+static const short mlip__png_len_base[29] = {3,  4,  5,  6,   7,   8,   9,   10,  11, 13,
+                                             15, 17, 19, 23,  27,  31,  35,  43,  51, 59,
                                              67, 83, 99, 115, 131, 163, 195, 227, 258};
-static const unsigned char mlip__png_len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
-                                                      1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
-                                                      4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const unsigned char mlip__png_len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                                      2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
 static const unsigned short mlip__png_dist_base[30] = {
     1,   2,   3,   4,   5,   7,    9,    13,   17,   25,   33,   49,   65,    97,    129,
     193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const unsigned char mlip__png_dist_extra[30] = {0, 0, 0, 0, 1, 1, 2,  2,  3,  3,
-                                                       4, 4, 5, 5, 6, 6, 7,  7,  8,  8,
+static const unsigned char mlip__png_dist_extra[30] = {0, 0, 0,  0,  1,  1,  2,  2,  3,  3,
+                                                       4, 4, 5,  5,  6,  6,  7,  7,  8,  8,
                                                        9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
 /* Decode one Huffman-coded block's symbols until end-of-block. */
@@ -9695,12 +13841,15 @@ static mlip_status mlip__png_dynamic(mlip__png_inflate *s, mlip__png_huff *lit,
     if (!mlip__png_bits(s, 5, &hlit) || !mlip__png_bits(s, 5, &hdist) ||
         !mlip__png_bits(s, 4, &hclen))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
-    hlit += 257, hdist += 1, hclen += 4;
+    hlit += 257;
+    hdist += 1;
+    hclen += 4;
     if (hlit > 286 || hdist > 30)
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad deflate dynamic block header");
     memset(lengths, 0, sizeof lengths);
     for (i = 0; i < (int)hclen; i++) {
-        if (!mlip__png_bits(s, 3, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+        if (!mlip__png_bits(s, 3, &v))
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
         lengths[order[i]] = (unsigned char)v;
     }
     if (!mlip__png_huff_build(&cl, lengths, 19))
@@ -9715,21 +13864,26 @@ static mlip_status mlip__png_dynamic(mlip__png_inflate *s, mlip__png_huff *lit,
             continue;
         }
         if (sym == 16) { /* repeat the previous length 3-6 times */
-            if (i == 0) return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate repeat with no previous length");
+            if (i == 0)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate repeat with no previous length");
             val = lengths[i - 1];
-            if (!mlip__png_bits(s, 2, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            if (!mlip__png_bits(s, 2, &v))
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             rep = 3 + (int)v;
         } else if (sym == 17) { /* 3-10 zeros */
-            if (!mlip__png_bits(s, 3, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            if (!mlip__png_bits(s, 3, &v))
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             rep = 3 + (int)v;
         } else { /* 11-138 zeros */
-            if (!mlip__png_bits(s, 7, &v)) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            if (!mlip__png_bits(s, 7, &v))
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             rep = 11 + (int)v;
         }
         if (i + rep > n) return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate code lengths overrun");
         while (rep--) lengths[i++] = val;
     }
-    if (lengths[256] == 0) return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate block without end code");
+    if (lengths[256] == 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: deflate block without end code");
     if (!mlip__png_huff_build(lit, lengths, (int)hlit) ||
         !mlip__png_huff_build(dist, lengths + hlit, (int)hdist))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: over-subscribed deflate code");
@@ -9747,7 +13901,11 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
         ((unsigned)in[0] * 256 + in[1]) % 31 != 0 || (in[1] & 0x20))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad zlib header");
     memset(&s, 0, sizeof s);
-    s.in = in, s.in_len = in_len, s.in_pos = 2, s.out = out, s.out_len = out_len;
+    s.in = in;
+    s.in_len = in_len;
+    s.in_pos = 2;
+    s.out = out;
+    s.out_len = out_len;
     while (!last) {
         if (!mlip__png_bits(&s, 1, &last) || !mlip__png_bits(&s, 2, &type))
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
@@ -9755,19 +13913,25 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
             size_t n;
             s.in_pos -= (size_t)(s.bitcnt >> 3); /* unread whole bytes go back */
             s.bitbuf = 0, s.bitcnt = 0;
-            if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            if (s.in_len - s.in_pos < 4)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             n = (size_t)in[s.in_pos] | ((size_t)in[s.in_pos + 1] << 8);
             v = (unsigned)in[s.in_pos + 2] | ((unsigned)in[s.in_pos + 3] << 8);
-            if ((n ^ 0xFFFFu) != v) return mlip__fail(MLIP_ERR_FORMAT, "PNG: stored block length check failed");
+            if ((n ^ 0xFFFFu) != v)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: stored block length check failed");
             s.in_pos += 4;
-            if (n > s.in_len - s.in_pos) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
-            if (n > s.out_len - s.out_pos) return mlip__fail(MLIP_ERR_FORMAT, "PNG: more image data than the size needs");
+            if (n > s.in_len - s.in_pos)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
+            if (n > s.out_len - s.out_pos)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: more image data than the size needs");
             memcpy(s.out + s.out_pos, in + s.in_pos, n);
-            s.out_pos += n, s.in_pos += n;
+            s.out_pos += n;
+            s.in_pos += n;
         } else if (type == 1) { /* fixed codes (RFC 1951 3.2.6) */
             unsigned char l[288];
             int i;
-            for (i = 0; i < 288; i++) l[i] = (unsigned char)(i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
+            for (i = 0; i < 288; i++)
+                l[i] = (unsigned char)(i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
             mlip__png_huff_build(&lit, l, 288);
             for (i = 0; i < 30; i++) l[i] = 5;
             mlip__png_huff_build(&dist, l, 30);
@@ -9835,8 +13999,8 @@ static unsigned mlip__png_sample(const unsigned char *row, size_t i, int depth) 
     }
 }
 
-MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
-                                        const mlip_image_options *opt, mlip_image *out) {
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out) {
     static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
                                     {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
     const unsigned char *p = (const unsigned char *)buf, *plte = NULL;
@@ -9861,41 +14025,69 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
         if (clen > 0x7FFFFFFFu || clen > len - pos - 12)
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: chunk length %lu runs past the end",
                               (unsigned long)clen);
-        type = p + pos + 4, data = p + pos + 8;
+        type = p + pos + 4;
+        data = p + pos + 8;
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* fuzzers: let mutations past the CRC */
         if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__img_be32(data + clen))
-            return mlip__fail(MLIP_ERR_FORMAT, "PNG: CRC mismatch in chunk %.4s", (const char *)type);
+            return mlip__fail(MLIP_ERR_FORMAT, "PNG: CRC mismatch in chunk %.4s",
+                              (const char *)type);
 #endif
         if (pos == 8 && memcmp(type, "IHDR", 4) != 0)
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: first chunk is not IHDR");
         if (!memcmp(type, "IHDR", 4)) {
             if (pos != 8 || clen != 13) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad IHDR");
-            width = mlip__img_be32(data), height = mlip__img_be32(data + 4);
-            depth = data[8], color = data[9], interlace = data[12];
+            width = mlip__img_be32(data);
+            height = mlip__img_be32(data + 4);
+            depth = data[8];
+            color = data[9];
+            interlace = data[12];
             if (data[10] != 0 || data[11] != 0 || interlace > 1)
-                return mlip__fail(MLIP_ERR_FORMAT, "PNG: unknown compression, filter or interlace method");
+                return mlip__fail(MLIP_ERR_FORMAT,
+                                  "PNG: unknown compression, filter or interlace method");
             switch (color) {
-            case 0: file_ch = 1; st = (depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
-            case 3: file_ch = 1; st = (depth == 1 || depth == 2 || depth == 4 || depth == 8) ? MLIP_OK : MLIP_ERR_FORMAT; break;
-            case 2: file_ch = 3; st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
-            case 4: file_ch = 2; st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
-            case 6: file_ch = 4; st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT; break;
+            case 0:
+                file_ch = 1;
+                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16)
+                         ? MLIP_OK
+                         : MLIP_ERR_FORMAT;
+                break;
+            case 3:
+                file_ch = 1;
+                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8) ? MLIP_OK
+                                                                            : MLIP_ERR_FORMAT;
+                break;
+            case 2:
+                file_ch = 3;
+                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
+                break;
+            case 4:
+                file_ch = 2;
+                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
+                break;
+            case 6:
+                file_ch = 4;
+                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
+                break;
             default: st = MLIP_ERR_FORMAT;
             }
-            if (st) return mlip__fail(st, "PNG: invalid color type %d with bit depth %d", color, depth);
+            if (st)
+                return mlip__fail(st, "PNG: invalid color type %d with bit depth %d", color, depth);
             if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu",
                                   (unsigned long)width, (unsigned long)height);
         } else if (!memcmp(type, "PLTE", 4)) {
-            if (clen % 3 || clen == 0 || clen > 768) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad PLTE length");
-            plte = data, n_plte = (int)(clen / 3);
+            if (clen % 3 || clen == 0 || clen > 768)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad PLTE length");
+            plte = data;
+            n_plte = (int)(clen / 3);
         } else if (!memcmp(type, "IDAT", 4)) {
             if (mlip_size_add(idat_len, clen, &idat_len)) return MLIP_ERR_OVERFLOW;
             seen_idat = 1;
         } else if (!memcmp(type, "IEND", 4)) {
             break;
         } else if (!(type[0] & 0x20)) { /* lower-case first letter = ancillary, skippable */
-            return mlip__fail(MLIP_ERR_UNSUPPORTED, "PNG: unknown critical chunk %.4s", (const char *)type);
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "PNG: unknown critical chunk %.4s",
+                              (const char *)type);
         }
         pos += (size_t)clen + 12;
     }
@@ -9905,12 +14097,15 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
     /* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
     for (pass = 0; pass < 7; pass++) {
         const int *a = adam7[interlace ? pass : 0];
-        size_t pw = interlace ? (width > (uint32_t)a[0] ? (width - a[0] + a[2] - 1) / a[2] : 0) : width;
-        size_t ph = interlace ? (height > (uint32_t)a[1] ? (height - a[1] + a[3] - 1) / a[3] : 0) : height;
+        size_t pw =
+            interlace ? (width > (uint32_t)a[0] ? (width - a[0] + a[2] - 1) / a[2] : 0) : width;
+        size_t ph =
+            interlace ? (height > (uint32_t)a[1] ? (height - a[1] + a[3] - 1) / a[3] : 0) : height;
         size_t bits = 0, rb;
         if (pw && ph) {
-            if (mlip_size_mul(pw, (size_t)(file_ch * depth), &bits) || mlip_size_add((bits + 7) / 8, 1, &rb) ||
-                mlip_size_mul(rb, ph, &rb) || mlip_size_add(raw_len, rb, &raw_len)) {
+            if (mlip_size_mul(pw, (size_t)(file_ch * depth), &bits) ||
+                mlip_size_add((bits + 7) / 8, 1, &rb) || mlip_size_mul(rb, ph, &rb) ||
+                mlip_size_add(raw_len, rb, &raw_len)) {
                 mlip_image_free(out);
                 return MLIP_ERR_OVERFLOW;
             }
@@ -9920,7 +14115,8 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
     /* deflate expands at most 1032:1, so the compressed size bounds what can be meant;
        refusing here keeps a tiny corrupt file from costing a huge allocation */
     if (raw_len / 1032 > idat_len + 1)
-        return mlip__fail(MLIP_ERR_FORMAT, "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
                           (unsigned long)idat_len, (unsigned long)width, (unsigned long)height);
     out_ch = color == 3 ? 3 : file_ch;
     if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
@@ -9966,14 +14162,16 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len,
                         if (color == 3) {
                             unsigned idx = mlip__png_sample(row, x, depth);
                             if ((int)idx >= n_plte) {
-                                st = mlip__fail(MLIP_ERR_FORMAT, "PNG: palette index %u out of range", idx);
+                                st = mlip__fail(MLIP_ERR_FORMAT,
+                                                "PNG: palette index %u out of range", idx);
                                 goto done;
                             }
-                            for (ch = 0; ch < 3; ch++) out->pixels[ch * plane + at] = (float)plte[3 * idx + ch];
+                            for (ch = 0; ch < 3; ch++)
+                                out->pixels[ch * plane + at] = (float)plte[3 * idx + ch];
                         } else {
                             for (ch = 0; ch < file_ch; ch++)
-                                out->pixels[ch * plane + at] =
-                                    (float)mlip__png_sample(row, x * (size_t)file_ch + (size_t)ch, depth);
+                                out->pixels[ch * plane + at] = (float)mlip__png_sample(
+                                    row, x * (size_t)file_ch + (size_t)ch, depth);
                         }
                     }
                 }
@@ -9995,7 +14193,7 @@ done:
 typedef struct {
     const unsigned char *p;
     size_t n, pos;
-    int big;      /* explicit VR big endian dataset */
+    int big; /* explicit VR big endian dataset */
     int explicit_vr;
 } mlip__dcm_cur;
 
@@ -10003,13 +14201,14 @@ typedef struct {
     unsigned group, element;
     char vr[3];
     uint32_t length; /* 0xFFFFFFFF = undefined */
-    size_t value;    /* offset of the value */
+    size_t value; /* offset of the value */
 } mlip__dcm_elem;
 
 #define MLIP__DCM_UNDEFINED 0xFFFFFFFFu
 
 static unsigned mlip__dcm_u16(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? ((unsigned)c->p[at] << 8) | c->p[at + 1] : ((unsigned)c->p[at + 1] << 8) | c->p[at];
+    return c->big ? ((unsigned)c->p[at] << 8) | c->p[at + 1]
+                  : ((unsigned)c->p[at + 1] << 8) | c->p[at];
 }
 static uint32_t mlip__dcm_u32(const mlip__dcm_cur *c, size_t at) {
     return c->big ? mlip__img_be32(c->p + at) : mlip__img_le32(c->p + at);
@@ -10019,19 +14218,23 @@ static uint32_t mlip__dcm_u32(const mlip__dcm_cur *c, size_t at) {
    move past the value; checks that a defined-length value fits in the buffer. */
 static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
     if (c->n - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-    e->group = mlip__dcm_u16(c, c->pos), e->element = mlip__dcm_u16(c, c->pos + 2);
+    e->group = mlip__dcm_u16(c, c->pos);
+    e->element = mlip__dcm_u16(c, c->pos + 2);
     e->vr[0] = e->vr[1] = e->vr[2] = 0;
     if (!c->explicit_vr || e->group == 0xFFFE) {
         e->length = mlip__dcm_u32(c, c->pos + 4);
         c->pos += 8;
     } else {
         const char *vr = (const char *)c->p + c->pos + 4;
-        e->vr[0] = vr[0], e->vr[1] = vr[1];
+        e->vr[0] = vr[0];
+        e->vr[1] = vr[1];
         if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
-            return mlip__fail(MLIP_ERR_FORMAT, "DICOM: invalid VR in element (%04X,%04X)", e->group, e->element);
+            return mlip__fail(MLIP_ERR_FORMAT, "DICOM: invalid VR in element (%04X,%04X)", e->group,
+                              e->element);
         /* VRs with a 4-byte length after two reserved bytes (PS3.5 7.1.2) */
         if (strstr("OB OD OF OL OV OW SQ SV UC UN UR UT UV", e->vr)) {
-            if (c->n - c->pos < 12) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
+            if (c->n - c->pos < 12)
+                return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
             e->length = mlip__dcm_u32(c, c->pos + 8);
             c->pos += 12;
         } else {
@@ -10041,8 +14244,9 @@ static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
     }
     e->value = c->pos;
     if (e->length != MLIP__DCM_UNDEFINED && e->length > c->n - c->pos)
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: element (%04X,%04X) length %lu runs past the end",
-                          e->group, e->element, (unsigned long)e->length);
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "DICOM: element (%04X,%04X) length %lu runs past the end", e->group,
+                          e->element, (unsigned long)e->length);
     return MLIP_OK;
 }
 
@@ -10085,29 +14289,31 @@ static int mlip__dcm_number(const mlip__dcm_cur *c, const mlip__dcm_elem *e, dou
 }
 
 static const char *mlip__dcm_syntax_name(const char *uid, int *compressed) {
-    static const struct { const char *uid, *name; int compressed; } table[] = {
-        {"1.2.840.10008.1.2", "Implicit VR Little Endian", 0},
-        {"1.2.840.10008.1.2.1", "Explicit VR Little Endian", 0},
-        {"1.2.840.10008.1.2.2", "Explicit VR Big Endian", 0},
-        {"1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian", 1},
-        {"1.2.840.10008.1.2.5", "RLE Lossless", 1},
-        {"1.2.840.10008.1.2.4.50", "JPEG Baseline", 1},
-        {"1.2.840.10008.1.2.4.51", "JPEG Extended", 1},
-        {"1.2.840.10008.1.2.4.57", "JPEG Lossless", 1},
-        {"1.2.840.10008.1.2.4.70", "JPEG Lossless SV1", 1},
-        {"1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", 1},
-        {"1.2.840.10008.1.2.4.81", "JPEG-LS Near-Lossless", 1},
-        {"1.2.840.10008.1.2.4.90", "JPEG 2000 Lossless", 1},
-        {"1.2.840.10008.1.2.4.91", "JPEG 2000", 1},
-        {"1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Lossless", 1},
-        {"1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2", 1},
-        {"1.2.840.10008.1.2.4.100", "MPEG2 Main Profile", 1},
-        {"1.2.840.10008.1.2.4.101", "MPEG2 High Profile", 1},
-        {"1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264", 1},
-        {"1.2.840.10008.1.2.4.103", "MPEG-4 AVC/H.264 BD", 1},
-        {"1.2.840.10008.1.2.4.201", "HTJ2K Lossless", 1},
-        {"1.2.840.10008.1.2.4.202", "HTJ2K Lossless RPCL", 1},
-        {"1.2.840.10008.1.2.4.203", "HTJ2K", 1}};
+    static const struct {
+        const char *uid, *name;
+        int compressed;
+    } table[] = {{"1.2.840.10008.1.2", "Implicit VR Little Endian", 0},
+                 {"1.2.840.10008.1.2.1", "Explicit VR Little Endian", 0},
+                 {"1.2.840.10008.1.2.2", "Explicit VR Big Endian", 0},
+                 {"1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian", 1},
+                 {"1.2.840.10008.1.2.5", "RLE Lossless", 1},
+                 {"1.2.840.10008.1.2.4.50", "JPEG Baseline", 1},
+                 {"1.2.840.10008.1.2.4.51", "JPEG Extended", 1},
+                 {"1.2.840.10008.1.2.4.57", "JPEG Lossless", 1},
+                 {"1.2.840.10008.1.2.4.70", "JPEG Lossless SV1", 1},
+                 {"1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", 1},
+                 {"1.2.840.10008.1.2.4.81", "JPEG-LS Near-Lossless", 1},
+                 {"1.2.840.10008.1.2.4.90", "JPEG 2000 Lossless", 1},
+                 {"1.2.840.10008.1.2.4.91", "JPEG 2000", 1},
+                 {"1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Lossless", 1},
+                 {"1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2", 1},
+                 {"1.2.840.10008.1.2.4.100", "MPEG2 Main Profile", 1},
+                 {"1.2.840.10008.1.2.4.101", "MPEG2 High Profile", 1},
+                 {"1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264", 1},
+                 {"1.2.840.10008.1.2.4.103", "MPEG-4 AVC/H.264 BD", 1},
+                 {"1.2.840.10008.1.2.4.201", "HTJ2K Lossless", 1},
+                 {"1.2.840.10008.1.2.4.202", "HTJ2K Lossless RPCL", 1},
+                 {"1.2.840.10008.1.2.4.203", "HTJ2K", 1}};
     size_t i;
     for (i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(uid, table[i].uid)) {
@@ -10133,21 +14339,30 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(buf);
-    c.p = (const unsigned char *)buf, c.n = len, c.pos = 132, c.big = 0, c.explicit_vr = 1;
+    c.p = (const unsigned char *)buf;
+    c.n = len;
+    c.pos = 132;
+    c.big = 0;
+    c.explicit_vr = 1;
     if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
     /* File meta information: group 0002, always explicit VR little endian. */
     while (c.n - c.pos >= 2 && mlip__dcm_u16(&c, c.pos) == 0x0002) {
         if ((st = mlip__dcm_header(&c, &e))) return st;
-        if (e.length == MLIP__DCM_UNDEFINED) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
+        if (e.length == MLIP__DCM_UNDEFINED)
+            return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
         if (e.element == 0x0010) mlip__dcm_text(&c, &e, syntax, sizeof syntax);
         c.pos += e.length;
     }
-    if (!syntax[0]) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
+    if (!syntax[0])
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
     name = mlip__dcm_syntax_name(syntax, &compressed);
     if (compressed) {
-        if (name) return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", name, syntax);
-        return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported", syntax);
+        if (name)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", name,
+                              syntax);
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported",
+                          syntax);
     }
     c.explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
     c.big = !strcmp(syntax, "1.2.840.10008.1.2.2");
@@ -10157,8 +14372,10 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
         if ((st = mlip__dcm_header(&c, &e))) return st;
         if (e.length == MLIP__DCM_UNDEFINED) {
             if (e.group == 0x7FE0 && e.element == 0x0010)
-                return mlip__fail(MLIP_ERR_FORMAT, "DICOM: encapsulated (compressed) pixel data in %s", name);
-            if ((st = mlip__dcm_skip_undefined(&c, 0, e.group == 0xFFFE && e.element == 0xE000))) return st;
+                return mlip__fail(MLIP_ERR_FORMAT,
+                                  "DICOM: encapsulated (compressed) pixel data in %s", name);
+            if ((st = mlip__dcm_skip_undefined(&c, 0, e.group == 0xFFFE && e.element == 0xE000)))
+                return st;
             continue;
         }
         if (e.group == 0x0028 && e.length >= 2) {
@@ -10173,33 +14390,51 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
             case 0x0102: high = (int)u; break;
             case 0x0103: is_signed = u != 0; break;
             case 0x0004: mlip__dcm_text(&c, &e, photometric, sizeof photometric); break;
-            case 0x0008: if (mlip__dcm_number(&c, &e, &v)) frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9)); break;
-            case 0x1050: if (mlip__dcm_number(&c, &e, &v)) wc = v, has_wc = 1; break;
-            case 0x1051: if (mlip__dcm_number(&c, &e, &v)) ww = v, has_ww = 1; break;
-            case 0x1052: if (mlip__dcm_number(&c, &e, &v)) intercept = v; break;
-            case 0x1053: if (mlip__dcm_number(&c, &e, &v)) slope = v; break;
+            case 0x0008:
+                if (mlip__dcm_number(&c, &e, &v)) frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
+                break;
+            case 0x1050:
+                if (mlip__dcm_number(&c, &e, &v)) wc = v, has_wc = 1;
+                break;
+            case 0x1051:
+                if (mlip__dcm_number(&c, &e, &v)) ww = v, has_ww = 1;
+                break;
+            case 0x1052:
+                if (mlip__dcm_number(&c, &e, &v)) intercept = v;
+                break;
+            case 0x1053:
+                if (mlip__dcm_number(&c, &e, &v)) slope = v;
+                break;
             default: break;
             }
         }
-        if (e.group == 0x7FE0 && e.element == 0x0010) pix_at = e.value, pix_len = e.length, have_pixels = 1;
+        if (e.group == 0x7FE0 && e.element == 0x0010)
+            pix_at = e.value, pix_len = e.length, have_pixels = 1;
         c.pos += e.length;
     }
     if (!have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
-    if (rows <= 0 || cols <= 0) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
-    if (strcmp(photometric, "MONOCHROME1") && strcmp(photometric, "MONOCHROME2") && strcmp(photometric, "RGB"))
-        return mlip__fail(MLIP_ERR_UNSUPPORTED, "DICOM: photometric interpretation '%s' not supported "
-                          "(MONOCHROME1, MONOCHROME2, RGB)", photometric);
+    if (rows <= 0 || cols <= 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
+    if (strcmp(photometric, "MONOCHROME1") && strcmp(photometric, "MONOCHROME2") &&
+        strcmp(photometric, "RGB"))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "DICOM: photometric interpretation '%s' not supported "
+                          "(MONOCHROME1, MONOCHROME2, RGB)",
+                          photometric);
     if ((photometric[0] == 'R') != (spp == 3) || (spp != 1 && spp != 3))
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", spp, photometric);
     if (alloc_bits != 8 && alloc_bits != 16 && alloc_bits != 32)
-        return mlip__fail(MLIP_ERR_UNSUPPORTED, "DICOM: Bits Allocated %d not supported (8, 16, 32)", alloc_bits);
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", alloc_bits);
     if (stored <= 0) stored = alloc_bits;
     if (high < 0) high = stored - 1;
     if (stored > alloc_bits || high >= alloc_bits || high + 1 < stored)
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
                           stored, high, alloc_bits);
     if (frame < 0 || frame >= frames)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame, frames);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame,
+                          frames);
     /* the pixel data must hold the frame before anything is allocated: a few corrupted
        bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
     plane = (size_t)rows * (size_t)cols;
@@ -10207,15 +14442,18 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
     frame_bytes = plane * (size_t)spp * bytes;
     if (pix_len / frame_bytes <= (size_t)frame) {
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
-                          (unsigned long)pix_len, frame, (unsigned long)frame_bytes * (size_t)(frame + 1));
+                          (unsigned long)pix_len, frame,
+                          (unsigned long)frame_bytes * (size_t)(frame + 1));
     }
     if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
     out->format = MLIP_IMAGE_DICOM;
     out->bits = stored;
-    out->frames = frames, out->frame = frame;
+    out->frames = frames;
+    out->frame = frame;
     out->monochrome1 = !strcmp(photometric, "MONOCHROME1");
     out->has_window = has_wc && has_ww && ww > 0;
-    out->window_center = (float)wc, out->window_width = (float)ww;
+    out->window_center = (float)wc;
+    out->window_width = (float)ww;
     memcpy(out->transfer_syntax, syntax, sizeof syntax);
     {
         /* value range for max_value: rescaled maximum of the stored bits */
@@ -10225,14 +14463,18 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
     c.pos = pix_at + (size_t)frame * frame_bytes;
     for (i = 0; i < plane * (size_t)spp; i++) {
         const unsigned char *s = c.p + c.pos + i * bytes;
-        uint32_t raw = bytes == 1 ? s[0] : bytes == 2 ? mlip__dcm_u16(&c, (size_t)(s - c.p)) : mlip__dcm_u32(&c, (size_t)(s - c.p));
+        uint32_t raw = bytes == 1   ? s[0]
+                       : bytes == 2 ? mlip__dcm_u16(&c, (size_t)(s - c.p))
+                                    : mlip__dcm_u32(&c, (size_t)(s - c.p));
         double val;
         size_t dst;
         /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
         raw >>= (high + 1 - stored);
         if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
-        if (is_signed && (raw >> (stored - 1)) & 1) val = (double)raw - ldexp(1.0, stored);
-        else val = (double)raw;
+        if (is_signed && (raw >> (stored - 1)) & 1)
+            val = (double)raw - ldexp(1.0, stored);
+        else
+            val = (double)raw;
         /* planar configuration 0: RGBRGB..., 1: RRR...GGG...BBB... */
         dst = spp == 1 ? i : planar ? i : (i % 3) * plane + i / 3;
         out->pixels[dst] = (float)(val * slope + intercept);
@@ -10270,7 +14512,8 @@ MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
 #endif
     }
     (void)opt;
-    return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown image format (not PGM/PPM, PNG or DICOM Part 10)");
+    return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                      "unknown image format (not PGM/PPM, PNG or DICOM Part 10)");
 }
 
 MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_options *opt,
@@ -10309,14 +14552,15 @@ MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_opti
 /* Resampling along one axis: output index o in [0, size) takes taps[o*max_taps ..] of the
    source, or is padding when n[o] == 0. The image occupies [off, off + span) of the output
    (span = the scaled source length; off < 0 when cropping). */
-static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps,
-                           int *first, int *n, float *w) {
+static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps, int *first,
+                           int *n, float *w) {
     int o, k;
     double scale = (double)in / span; /* source pixels per output pixel */
     for (o = 0; o < size; o++) {
         int rel = o - off;
         float *wo = w + (size_t)o * max_taps;
-        n[o] = 0, first[o] = 0;
+        n[o] = 0;
+        first[o] = 0;
         if (rel < 0 || rel >= span) continue;
         if (!area) {
             /* centre of output pixel in source coordinates, half-pixel aligned */
@@ -10329,9 +14573,12 @@ static void mlip__img_axis(int in, int size, int span, int off, int area, int ma
             f = s - i0;
             first[o] = i0;
             if (in == 1) {
-                n[o] = 1, wo[0] = 1;
+                n[o] = 1;
+                wo[0] = 1;
             } else {
-                n[o] = 2, wo[0] = (float)(1 - f), wo[1] = (float)f;
+                n[o] = 2;
+                wo[0] = (float)(1 - f);
+                wo[1] = (float)f;
             }
         } else {
             /* the source interval [a, b) this output pixel covers, each source pixel
@@ -10352,9 +14599,8 @@ static void mlip__img_axis(int in, int size, int span, int off, int area, int ma
     }
 }
 
-MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
-                                          const mlip_preprocess_options *opt, float *out,
-                                          int size, int channels) {
+MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_preprocess_options *opt,
+                                          float *out, int size, int channels) {
     mlip_preprocess_options o;
     int W, H, in_ch, c, x, y, span_w, span_h, off_x, off_y, taps_x, taps_y;
     size_t plane, i, n_norm = 0;
@@ -10369,28 +14615,36 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
     MLIP__CHECK_POS(in->width);
     MLIP__CHECK_POS(in->height);
     if (channels != 1 && channels != 3)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: channels must be 1 or 3 (got %d)", channels);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_image_preprocess: channels must be 1 or 3 (got %d)", channels);
     if (in->channels < 1 || in->channels > 4)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: image has %d channels", in->channels);
-    if (opt) o = *opt;
-    else memset(&o, 0, sizeof o);
-    W = in->width, H = in->height;
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: image has %d channels",
+                          in->channels);
+    if (opt)
+        o = *opt;
+    else
+        memset(&o, 0, sizeof o);
+    W = in->width;
+    H = in->height;
     plane = (size_t)W * H;
     in_ch = in->channels >= 3 ? 3 : 1; /* alpha is dropped */
-    if ((st = mlip__check_finite(in->pixels, plane * (size_t)in->channels, "mlip_image_preprocess: pixels"))) return st;
+    if ((st = mlip__check_finite(in->pixels, plane * (size_t)in->channels,
+                                 "mlip_image_preprocess: pixels")))
+        return st;
     /* 1. normalise to [0,1] */
     if (o.norm == MLIP_IMAGE_NORM_AUTO)
-        o.norm = in->format == MLIP_IMAGE_DICOM ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
-                                                 : MLIP_IMAGE_NORM_RANGE;
+        o.norm = in->format == MLIP_IMAGE_DICOM
+                     ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
+                     : MLIP_IMAGE_NORM_RANGE;
     if (o.norm == MLIP_IMAGE_NORM_WINDOW && o.window_width <= 0) {
         if (!in->has_window)
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: window asked for, none given or in the file");
-        o.window_center = in->window_center, o.window_width = in->window_width;
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_image_preprocess: window asked for, none given or in the file");
+        o.window_center = in->window_center;
+        o.window_width = in->window_width;
     }
     switch (o.norm) {
-    case MLIP_IMAGE_NORM_RANGE:
-        lo = 0, hi = in->max_value > 0 ? in->max_value : 1;
-        break;
+    case MLIP_IMAGE_NORM_RANGE: lo = 0, hi = in->max_value > 0 ? in->max_value : 1; break;
     case MLIP_IMAGE_NORM_MINMAX:
         lo = hi = in->pixels[0];
         for (i = 0; i < plane * (size_t)in_ch; i++) {
@@ -10407,20 +14661,26 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
         if (hi <= lo) hi = lo + 1;
         break;
     default:
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d", (int)o.norm);
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
+                          (int)o.norm);
     }
     if ((o.resize != MLIP_IMAGE_BILINEAR && o.resize != MLIP_IMAGE_AREA) ||
         (o.fit != MLIP_IMAGE_PAD && o.fit != MLIP_IMAGE_CROP))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown resize or fit mode");
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_image_preprocess: unknown resize or fit mode");
     if (mlip_size_mul(plane, (size_t)channels, &n_norm)) return MLIP_ERR_OVERFLOW;
     /* 2. scale so the long side (pad) or the short side (crop) becomes size */
-    scale = o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
+    scale =
+        o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
     span_w = (int)MLIP__MAX(1.0, floor(W * scale + 0.5));
     span_h = (int)MLIP__MAX(1.0, floor(H * scale + 0.5));
-    if (o.fit == MLIP_IMAGE_PAD) span_w = MLIP__MIN(span_w, size), span_h = MLIP__MIN(span_h, size);
-    else span_w = MLIP__MAX(span_w, size), span_h = MLIP__MAX(span_h, size);
+    if (o.fit == MLIP_IMAGE_PAD)
+        span_w = MLIP__MIN(span_w, size), span_h = MLIP__MIN(span_h, size);
+    else
+        span_w = MLIP__MAX(span_w, size), span_h = MLIP__MAX(span_h, size);
     /* centred; floor division so negative offsets (crop) centre the same way */
-    off_x = (int)floor((size - span_w) / 2.0), off_y = (int)floor((size - span_h) / 2.0);
+    off_x = (int)floor((size - span_w) / 2.0);
+    off_y = (int)floor((size - span_h) / 2.0);
     taps_x = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)W / span_w) + 2 : 2;
     taps_y = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)H / span_h) + 2 : 2;
     norm = (float *)mlip_alloc(n_norm * sizeof(float));
@@ -10432,7 +14692,9 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    nx = fx + size, fy = fx + 2 * size, ny = fx + 3 * size;
+    nx = fx + size;
+    fy = fx + 2 * size;
+    ny = fx + 3 * size;
     /* normalised, inverted for MONOCHROME1, converted to the output channels */
     for (i = 0; i < plane; i++) {
         float v[3];
@@ -10442,8 +14704,10 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
             if (in->monochrome1 && !o.keep_monochrome1) t = 1 - t;
             v[c] = (float)t;
         }
-        if (channels == 1) norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
-        else for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
+        if (channels == 1)
+            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+        else
+            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
     }
     /* 3. separable resampling: columns of each row first (H x size), then rows */
     mlip__img_axis(W, size, span_w, off_x, o.resize == MLIP_IMAGE_AREA, taps_x, fx, nx, wx);
@@ -10455,7 +14719,8 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
             for (x = 0; x < size; x++) {
                 float acc = 0;
                 int k;
-                for (k = 0; k < nx[x]; k++) acc += wx[(size_t)x * taps_x + k] * src[(size_t)y * W + fx[x] + k];
+                for (k = 0; k < nx[x]; k++)
+                    acc += wx[(size_t)x * taps_x + k] * src[(size_t)y * W + fx[x] + k];
                 tmp[(size_t)y * size + x] = acc;
             }
         for (y = 0; y < size; y++)
@@ -10466,7 +14731,8 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in,
                     dst[(size_t)y * size + x] = o.pad_value;
                     continue;
                 }
-                for (k = 0; k < ny[y]; k++) acc += wy[(size_t)y * taps_y + k] * tmp[(size_t)(fy[y] + k) * size + x];
+                for (k = 0; k < ny[y]; k++)
+                    acc += wy[(size_t)y * taps_y + k] * tmp[(size_t)(fy[y] + k) * size + x];
                 dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
             }
     }
@@ -10477,25 +14743,29 @@ done:
 
 /* ---- PNG writer --------------------------------------------------------------------------- */
 static unsigned char *mlip__png_put32(unsigned char *p, uint32_t v) {
-    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
     return p + 4;
 }
 
-MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int height,
-                                          int channels, unsigned char **out, size_t *out_len) {
+MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int height, int channels,
+                                          unsigned char **out, size_t *out_len) {
     uint32_t crc_table[256], adler = 1;
     size_t rowbytes, raw_len, n_blocks, zlen, total, plane, y, x, at;
     unsigned char *buf, *p, *idat, *raw;
     int c;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(out_len);
-    *out = NULL, *out_len = 0;
+    *out = NULL;
+    *out_len = 0;
     MLIP__CHECK_PTR(pixels);
     MLIP__CHECK_POS(width);
     MLIP__CHECK_POS(height);
     if (channels != 1 && channels != 3)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_encode_png: channels must be 1 or 3 (got %d)", channels);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_image_encode_png: channels must be 1 or 3 (got %d)", channels);
     /* raw = rows of (filter byte 0, samples); zlib = 2 header bytes, stored blocks of at
        most 65535 bytes with 5 header bytes each, 4 Adler bytes */
     if (mlip_size_mul((size_t)width, (size_t)channels, &rowbytes) ||
@@ -10528,7 +14798,9 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     p = mlip__png_put32(p, 13);
     memcpy(p, "IHDR", 4);
     mlip__png_put32(p + 4, (uint32_t)width), mlip__png_put32(p + 8, (uint32_t)height);
-    p[12] = 8, p[13] = (unsigned char)(channels == 1 ? 0 : 2), p[14] = p[15] = p[16] = 0;
+    p[12] = 8;
+    p[13] = (unsigned char)(channels == 1 ? 0 : 2);
+    p[14] = p[15] = p[16] = 0;
     p = mlip__png_put32(p + 17, mlip__png_crc(crc_table, 0, p, 17));
     p = mlip__png_put32(p, (uint32_t)zlen);
     idat = p;
@@ -10537,8 +14809,10 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     for (at = 0; at < raw_len || at == 0;) {
         size_t n = MLIP__MIN(raw_len - at, (size_t)65535);
         *p++ = (unsigned char)(at + n == raw_len); /* BFINAL on the last, BTYPE 00 stored */
-        *p++ = (unsigned char)n, *p++ = (unsigned char)(n >> 8);
-        *p++ = (unsigned char)~n, *p++ = (unsigned char)(~n >> 8);
+        *p++ = (unsigned char)n;
+        *p++ = (unsigned char)(n >> 8);
+        *p++ = (unsigned char)~n;
+        *p++ = (unsigned char)(~n >> 8);
         memcpy(p, raw + at, n), p += n, at += n;
         if (at == raw_len) break;
     }
@@ -10549,7 +14823,8 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     memcpy(p, "IEND", 4);
     p = mlip__png_put32(p + 4, mlip__png_crc(crc_table, 0, p, 4));
     mlip_free(raw);
-    *out = buf, *out_len = (size_t)(p - buf);
+    *out = buf;
+    *out_len = (size_t)(p - buf);
     return MLIP_OK;
 }
 
@@ -10574,7 +14849,8 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
     mlip_status st;
     MLIP__CHECK_PTR(path);
     if ((st = mlip_image_encode_png(pixels, width, height, channels, &png, &n))) return st;
-    b.p = png, b.n = n;
+    b.p = png;
+    b.n = n;
     st = mlip__fmt_save_file(path, mlip__img_write_bytes, &b, 0);
     mlip_free(png);
     return st;
@@ -10590,7 +14866,11 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
 
 MLIPDEF mlip_augment_options mlip_augment_defaults(void) {
     mlip_augment_options o;
-    o.crop = 0.10f, o.rotate_deg = 5.0f, o.brightness = 0.10f, o.contrast = 0.10f, o.hflip = 0;
+    o.crop = 0.10f;
+    o.rotate_deg = 5.0f;
+    o.brightness = 0.10f;
+    o.contrast = 0.10f;
+    o.hflip = 0;
     return o;
 }
 
@@ -10611,25 +14891,29 @@ MLIPDEF mlip_status mlip_image_augment(float *pixels, int channels, int size,
     MLIP__CHECK_POS(size);
     if (!mlip__in_range(opt->crop, 0, 0.5f) || !mlip__in_range(opt->rotate_deg, 0, 180) ||
         !mlip__in_range(opt->brightness, 0, 1) || !mlip__in_range(opt->contrast, 0, 1))
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_image_augment: crop %g (0..0.5), rotate_deg %g (0..180), brightness %g "
-                          "and contrast %g (0..1) out of range",
-                          opt->crop, opt->rotate_deg, opt->brightness, opt->contrast);
+        return mlip__fail(
+            MLIP_ERR_INVALID_ARG,
+            "mlip_image_augment: crop %g (0..0.5), rotate_deg %g (0..180), brightness %g "
+            "and contrast %g (0..1) out of range",
+            opt->crop, opt->rotate_deg, opt->brightness, opt->contrast);
     MLIP__TRY(mlip__count3(&total, channels, size, size));
     plane = (size_t)size * size;
     /* all eight draws every time, used or not, so the stream position does not depend on
        the options or on the image */
     for (k = 0; k < 8; k++) u[k] = mlip_rng_uniform(rng);
-    s = 1 + opt->crop * (2 * u[0] - 1);                      /* source pixels per output pixel */
+    s = 1 + opt->crop * (2 * u[0] - 1); /* source pixels per output pixel */
     aspect = 1 + opt->crop * (2 * u[1] - 1);
-    sx = s * sqrt(aspect), sy = s / sqrt(aspect);
-    tx = opt->crop * (2 * u[2] - 1) * size * 0.5;            /* centre shift, source pixels */
+    sx = s * sqrt(aspect);
+    sy = s / sqrt(aspect);
+    tx = opt->crop * (2 * u[2] - 1) * size * 0.5; /* centre shift, source pixels */
     ty = opt->crop * (2 * u[3] - 1) * size * 0.5;
     theta = opt->rotate_deg * (2 * u[4] - 1) * (3.14159265358979323846 / 180);
     bright = (float)(opt->brightness * (2 * u[5] - 1));
     contrast = (float)(1 + opt->contrast * (2 * u[6] - 1));
     flip = opt->hflip && u[7] < 0.5;
-    cs = cos(theta), sn = sin(theta), c = size * 0.5;
+    cs = cos(theta);
+    sn = sin(theta);
+    c = size * 0.5;
     src = (float *)mlip_alloc(total * sizeof(float));
     if (!src) return MLIP_ERR_OUT_OF_MEMORY;
     memcpy(src, pixels, total * sizeof(float));
@@ -10645,14 +14929,22 @@ MLIPDEF mlip_status mlip_image_augment(float *pixels, int channels, int size,
             float fx, fy, w[4];
             int x0, y0, in[4];
             if (!(fx0 > -2 && fx0 < size && fy0 > -2 && fy0 < size)) { /* wholly outside */
-                for (ch = 0; ch < channels; ch++) pixels[(size_t)ch * plane + (size_t)y * size + x] = 0;
+                for (ch = 0; ch < channels; ch++)
+                    pixels[(size_t)ch * plane + (size_t)y * size + x] = 0;
                 continue;
             }
-            x0 = (int)fx0, y0 = (int)fy0;
-            fx = (float)(px - fx0), fy = (float)(py - fy0);
-            w[0] = (1 - fx) * (1 - fy), w[1] = fx * (1 - fy), w[2] = (1 - fx) * fy, w[3] = fx * fy;
-            in[0] = x0 >= 0 && y0 >= 0, in[1] = x0 + 1 < size && y0 >= 0;
-            in[2] = x0 >= 0 && y0 + 1 < size, in[3] = x0 + 1 < size && y0 + 1 < size;
+            x0 = (int)fx0;
+            y0 = (int)fy0;
+            fx = (float)(px - fx0);
+            fy = (float)(py - fy0);
+            w[0] = (1 - fx) * (1 - fy);
+            w[1] = fx * (1 - fy);
+            w[2] = (1 - fx) * fy;
+            w[3] = fx * fy;
+            in[0] = x0 >= 0 && y0 >= 0;
+            in[1] = x0 + 1 < size && y0 >= 0;
+            in[2] = x0 >= 0 && y0 + 1 < size;
+            in[3] = x0 + 1 < size && y0 + 1 < size;
             for (ch = 0; ch < channels; ch++) {
                 const float *p = src + (size_t)ch * plane;
                 float v = 0; /* outside the image: 0 */
@@ -10684,19 +14976,19 @@ struct mlip_dataset {
     const mlip_tokenizer *tok;
     mlip_dataset_options opt; /* opt.preprocess points at pre */
     mlip_preprocess_options pre;
-    char *name;           /* the TSV path as given, for messages */
-    char *text;           /* the file (+ NUL); reports and label names are NUL-terminated in it */
+    char *name; /* the TSV path as given, for messages */
+    char *text; /* the file (+ NUL); reports and label names are NUL-terminated in it */
     int n, skipped, warned;
-    char **image;         /* (n) resolved paths */
-    const char **report;  /* (n) into text */
-    int *line;            /* (n) 1-based */
+    char **image; /* (n) resolved paths */
+    const char **report; /* (n) into text */
+    int *line; /* (n) 1-based */
     int n_labels;
-    const char **label;   /* (n_labels) sorted, into text */
-    int8_t *labels;       /* (n, n_labels) */
-    size_t pixels;        /* channels * image_size^2 */
-    int n_cached;         /* rows [0, n_cached) have a cache slot */
-    float *cache;         /* (n_cached, pixels) */
-    uint8_t *state;       /* (n) 0 not cached, 1 cached, 2 failed at batch time (for good) */
+    const char **label; /* (n_labels) sorted, into text */
+    int8_t *labels; /* (n, n_labels) */
+    size_t pixels; /* channels * image_size^2 */
+    int n_cached; /* rows [0, n_cached) have a cache slot */
+    float *cache; /* (n_cached, pixels) */
+    uint8_t *state; /* (n) 0 not cached, 1 cached, 2 failed at batch time (for good) */
 };
 
 static void mlip__ds_warn(mlip_dataset *ds, const char *msg) {
@@ -10704,16 +14996,18 @@ static void mlip__ds_warn(mlip_dataset *ds, const char *msg) {
         ds->opt.warn(ds->opt.warn_ctx, msg);
         return;
     }
-    if (ds->warned < MLIP__DS_WARN_STDERR) fprintf(stderr, "mlip: %s\n", msg);
+    if (ds->warned < MLIP__DS_WARN_STDERR)
+        fprintf(stderr, "mlip: %s\n", msg);
     else if (ds->warned == MLIP__DS_WARN_STDERR)
-        fprintf(stderr, "mlip: %s: further warnings not shown (see mlip_dataset_skipped)\n", ds->name);
+        fprintf(stderr, "mlip: %s: further warnings not shown (see mlip_dataset_skipped)\n",
+                ds->name);
     ds->warned++;
 }
 
 /* A bad row at line `line`: strict -> fail with status st and "file:line: why"; lenient ->
    warn "file:line: why (skipped)", count it, and return MLIP_OK so the caller carries on. */
-static MLIP__PRINTF(4, 5) mlip_status mlip__ds_bad_row(mlip_dataset *ds, int line, mlip_status st,
-                                                      const char *fmt, ...) {
+static MLIP__PRINTF(4, 5) mlip_status
+    mlip__ds_bad_row(mlip_dataset *ds, int line, mlip_status st, const char *fmt, ...) {
     char msg[1024];
     int at;
     va_list ap;
@@ -10730,7 +15024,9 @@ static MLIP__PRINTF(4, 5) mlip_status mlip__ds_bad_row(mlip_dataset *ds, int lin
     return MLIP_OK;
 }
 
-static int mlip__ds_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f'; }
+static int mlip__ds_space(char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
 
 /* A field [p, p+n) without surrounding spaces. */
 static void mlip__ds_trim(char **p, size_t *n) {
@@ -10758,10 +15054,12 @@ static int mlip__ds_fields(char *line, size_t len, const int cols[3], char *f[3]
         if (i < len && line[i] != '\t') continue;
         for (k = 0; k < 3; k++)
             if (cols[k] == count) {
-                f[k] = line + start, n[k] = i - start;
+                f[k] = line + start;
+                n[k] = i - start;
                 mlip__ds_trim(&f[k], &n[k]);
             }
-        count++, start = i + 1;
+        count++;
+        start = i + 1;
     }
     return count;
 }
@@ -10772,8 +15070,8 @@ static int mlip__ds_cmp_name(const void *a, const void *b) {
 
 static int mlip__ds_absolute(const char *p, size_t n) {
     return (n > 0 && (p[0] == '/' || p[0] == '\\')) ||
-           (n > 2 && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' &&
-            (p[2] == '/' || p[2] == '\\')); /* C:\ on Windows */
+           (n > 2 && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) &&
+            p[1] == ':' && (p[2] == '/' || p[2] == '\\')); /* C:\ on Windows */
 }
 
 MLIPDEF void mlip_dataset_free(mlip_dataset *ds) {
@@ -10792,13 +15090,14 @@ typedef struct mlip__ds_parse {
     size_t cap_rows, cap_pairs, n_pairs;
     const char **pair_name; /* (n_pairs) label name of each (row, name) pair */
     int *pair_row;
-    const char *dir;        /* the TSV's directory with its '/', or "" */
+    const char *dir; /* the TSV's directory with its '/', or "" */
     size_t dir_len;
-    int header_cols;        /* 0: no header */
-    int cols[3];            /* image, report, labels column (-1: none) */
+    int header_cols; /* 0: no header */
+    int cols[3]; /* image, report, labels column (-1: none) */
 } mlip__ds_parse;
 
-static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line, size_t len, int line_no) {
+static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line, size_t len,
+                                int line_no) {
     char *f[3];
     size_t n[3], plen = 0;
     int nf;
@@ -10807,32 +15106,39 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     if (len > MLIP_DATASET_MAX_LINE)
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "line of %lu bytes is longer than %d",
                                 (unsigned long)len, MLIP_DATASET_MAX_LINE);
-    if (memchr(line, '\0', len)) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "NUL byte in the line");
+    if (memchr(line, '\0', len))
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "NUL byte in the line");
     nf = mlip__ds_fields(line, len, ps->cols, f, n);
     if (ps->header_cols ? nf != ps->header_cols : nf != 2 && nf != 3) {
         if (ps->header_cols)
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "%d columns, the header has %d", nf,
-                                    ps->header_cols);
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "%d columns, the header has %d",
+                                    nf, ps->header_cols);
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT,
                                 "%d columns, expected 2 or 3 (image, report[, labels])", nf);
     }
     if (!n[0]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty image path");
     if (!n[1]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty report");
     /* the resolved path */
-    if (mlip__ds_absolute(f[0], n[0])) plen = n[0];
-    else if (mlip_size_add(ps->dir_len, n[0], &plen)) return MLIP_ERR_OVERFLOW;
+    if (mlip__ds_absolute(f[0], n[0]))
+        plen = n[0];
+    else if (mlip_size_add(ps->dir_len, n[0], &plen))
+        return MLIP_ERR_OVERFLOW;
     if (!(path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (plen == n[0]) memcpy(path, f[0], n[0]);
-    else memcpy(path, ps->dir, ps->dir_len), memcpy(path + ps->dir_len, f[0], n[0]);
+    if (plen == n[0])
+        memcpy(path, f[0], n[0]);
+    else
+        memcpy(path, ps->dir, ps->dir_len), memcpy(path + ps->dir_len, f[0], n[0]);
     path[plen] = '\0';
     errno = 0;
     if (!(fp = fopen(path, "rb"))) {
         int err = errno;
         mlip_free(path);
         if (err == ENOENT)
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found", (int)MLIP__MIN(n[0], 512), f[0]);
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
+                                    (int)MLIP__MIN(n[0], 512), f[0]);
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
-                                (int)MLIP__MIN(n[0], 512), f[0], err ? strerror(err) : "unknown error");
+                                (int)MLIP__MIN(n[0], 512), f[0],
+                                err ? strerror(err) : "unknown error");
     }
     { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
         unsigned char byte;
@@ -10841,7 +15147,8 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
         fclose(fp);
         if (got != 1) {
             mlip_free(path);
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s", (int)MLIP__MIN(n[0], 512), f[0],
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
+                                    (int)MLIP__MIN(n[0], 512), f[0],
                                     bad ? "cannot be read (a directory?)" : "is an empty file");
         }
     }
@@ -10852,8 +15159,11 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     { /* the three row arrays grow together (from the same capacity to the same capacity) */
         size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
         mlip_status st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
-        if (!st) cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
-        if (!st) cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        if (!st)
+            cap = ps->cap_rows,
+            st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
+        if (!st)
+            cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
         if (st) {
             mlip_free(path);
             return st;
@@ -10863,7 +15173,9 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     /* the report is NUL-terminated in place: the byte after it is a tab, a space, a line
        end or the terminating NUL the buffer has room for */
     f[1][n[1]] = '\0';
-    ds->image[ds->n] = path, ds->report[ds->n] = f[1], ds->line[ds->n] = line_no;
+    ds->image[ds->n] = path;
+    ds->report[ds->n] = f[1];
+    ds->line[ds->n] = line_no;
     /* labels: ';'-separated names, each trimmed and terminated in place; empties ignored */
     if (f[2]) {
         char *p = f[2], *end = f[2] + n[2];
@@ -10871,20 +15183,24 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
             char *q = p, *name;
             size_t len_name;
             while (q < end && *q != ';') q++;
-            name = p, len_name = (size_t)(q - p);
+            name = p;
+            len_name = (size_t)(q - p);
             mlip__ds_trim(&name, &len_name);
             if (len_name) {
                 mlip_status st;
                 size_t cap = ps->cap_pairs;
                 name[len_name] = '\0';
                 st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *));
-                if (!st) cap = ps->cap_pairs, st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
+                if (!st)
+                    cap = ps->cap_pairs,
+                    st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
                 if (st) {
                     ds->n++; /* the row is complete: mlip_dataset_free releases its path */
                     return st;
                 }
                 ps->cap_pairs = cap;
-                ps->pair_name[ps->n_pairs] = name, ps->pair_row[ps->n_pairs] = ds->n;
+                ps->pair_name[ps->n_pairs] = name;
+                ps->pair_row[ps->n_pairs] = ds->n;
                 ps->n_pairs++;
             }
             p = q + 1;
@@ -10903,20 +15219,27 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
         char *f;
         size_t n;
         if (i < len && line[i] != '\t') continue;
-        f = line + start, n = i - start;
+        f = line + start;
+        n = i - start;
         mlip__ds_trim(&f, &n);
         if (count == 0 && (mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "id"))) header = 1;
-        if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") || mlip__ds_is(f, n, "caption"))
+        if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") ||
+            mlip__ds_is(f, n, "caption"))
             header = 1, report = report < 0 ? count : report;
-        if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") || mlip__ds_is(f, n, "image_path") ||
-             mlip__ds_is(f, n, "file")) && image < 0)
+        if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") ||
+             mlip__ds_is(f, n, "image_path") || mlip__ds_is(f, n, "file")) &&
+            image < 0)
             image = count;
-        if ((mlip__ds_is(f, n, "labels") || mlip__ds_is(f, n, "label")) && labels < 0) labels = count;
-        count++, start = i + 1;
+        if ((mlip__ds_is(f, n, "labels") || mlip__ds_is(f, n, "label")) && labels < 0)
+            labels = count;
+        count++;
+        start = i + 1;
     }
     if (!header) return 0;
     ps->header_cols = count;
-    ps->cols[0] = image, ps->cols[1] = report, ps->cols[2] = labels;
+    ps->cols[0] = image;
+    ps->cols[1] = report;
+    ps->cols[2] = labels;
     return 1;
 }
 
@@ -10935,28 +15258,37 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
     MLIP__CHECK_PTR(opt);
     MLIP__CHECK_POS(opt->image_size);
     if (opt->channels != 1 && opt->channels != 3)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_open: channels must be 1 or 3 (got %d)", opt->channels);
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_dataset_open: channels must be 1 or 3 (got %d)", opt->channels);
     if (opt->max_tokens < 2 || opt->max_sentences < 0)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_open: max_tokens %d (>= 2), max_sentences %d (>= 0)",
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_dataset_open: max_tokens %d (>= 2), max_sentences %d (>= 0)",
                           opt->max_tokens, opt->max_sentences);
-    if (opt->preprocess &&
-        ((unsigned)opt->preprocess->norm > MLIP_IMAGE_NORM_WINDOW || (unsigned)opt->preprocess->resize > MLIP_IMAGE_AREA ||
-         (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_open: unknown norm, resize or fit in preprocess");
+    if (opt->preprocess && ((unsigned)opt->preprocess->norm > MLIP_IMAGE_NORM_WINDOW ||
+                            (unsigned)opt->preprocess->resize > MLIP_IMAGE_AREA ||
+                            (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_dataset_open: unknown norm, resize or fit in preprocess");
     if (!(ds = (mlip_dataset *)mlip_alloc_zeroed(1, sizeof *ds))) return MLIP_ERR_OUT_OF_MEMORY;
     memset(&ps, 0, sizeof ps);
-    ds->tok = tok, ds->opt = *opt;
-    if (opt->preprocess) ds->pre = *opt->preprocess;
-    else ds->pre.resize = MLIP_IMAGE_AREA;
+    ds->tok = tok;
+    ds->opt = *opt;
+    if (opt->preprocess)
+        ds->pre = *opt->preprocess;
+    else
+        ds->pre.resize = MLIP_IMAGE_AREA;
     ds->opt.preprocess = &ds->pre;
     if (!ds->opt.max_sentences) ds->opt.max_sentences = MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES;
-    if ((st = mlip__count3(&ds->pixels, opt->channels, opt->image_size, opt->image_size))) goto fail;
+    if ((st = mlip__count3(&ds->pixels, opt->channels, opt->image_size, opt->image_size)))
+        goto fail;
     i = strlen(tsv_path);
     if (!(ds->name = (char *)mlip_alloc(i + 1))) goto oom;
     memcpy(ds->name, tsv_path, i + 1);
     /* the directory part, for relative image paths */
-    ps.dir = ds->name, ps.dir_len = i;
-    while (ps.dir_len && ds->name[ps.dir_len - 1] != '/' && ds->name[ps.dir_len - 1] != '\\') ps.dir_len--;
+    ps.dir = ds->name;
+    ps.dir_len = i;
+    while (ps.dir_len && ds->name[ps.dir_len - 1] != '/' && ds->name[ps.dir_len - 1] != '\\')
+        ps.dir_len--;
     /* the file, with a NUL after it so a field at the very end can be terminated in place */
     if ((st = mlip__tok_read_file(tsv_path, &raw, &size))) goto fail;
     if (!(ds->text = (char *)mlip_alloc(size + 1))) goto oom;
@@ -10980,9 +15312,10 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
             seen_first = 1;
             if (mlip__ds_header(line, len, &ps)) {
                 if (ps.cols[0] < 0 || ps.cols[1] < 0) {
-                    st = mlip__fail(MLIP_ERR_FORMAT, "%s:%d: the header names no %s column (need image and "
-                                    "report or text; labels optional)", ds->name, line_no,
-                                    ps.cols[0] < 0 ? "image" : "report/text");
+                    st = mlip__fail(MLIP_ERR_FORMAT,
+                                    "%s:%d: the header names no %s column (need image and "
+                                    "report or text; labels optional)",
+                                    ds->name, line_no, ps.cols[0] < 0 ? "image" : "report/text");
                     goto fail;
                 }
                 continue;
@@ -11004,21 +15337,24 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
         qsort((void *)names, ps.n_pairs, sizeof(char *), mlip__ds_cmp_name);
         for (i = 0; i < ps.n_pairs; i++)
             if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
-        if (n_names > 0x7FFFFFFF) n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
+        if (n_names > 0x7FFFFFFF)
+            n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
         ds->label = names, ds->n_labels = (int)n_names;
         if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names))) goto oom;
         for (i = 0; i < ps.n_pairs; i++) {
-            const char **hit = (const char **)bsearch(&ps.pair_name[i], (void *)names, n_names, sizeof(char *),
-                                                      mlip__ds_cmp_name);
+            const char **hit = (const char **)bsearch(&ps.pair_name[i], (void *)names, n_names,
+                                                      sizeof(char *), mlip__ds_cmp_name);
             if (hit) ds->labels[(size_t)ps.pair_row[i] * n_names + (size_t)(hit - names)] = 1;
         }
     }
     /* the cache of preprocessed images, as many rows as the budget holds */
     if (opt->cache_mb >= 0) {
-        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024), per = ds->pixels * sizeof(float);
+        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024),
+               per = ds->pixels * sizeof(float);
         size_t rows = (mb > ((size_t)-1 >> 20) ? (size_t)-1 : mb << 20) / per; /* 32-bit: no wrap */
         ds->n_cached = rows < (size_t)ds->n ? (int)rows : ds->n;
-        if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per))) goto oom;
+        if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per)))
+            goto oom;
     }
     if (!(ds->state = (uint8_t *)mlip_alloc_zeroed((size_t)ds->n, 1))) goto oom;
     mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
@@ -11048,7 +15384,8 @@ MLIPDEF int mlip_dataset_line(const mlip_dataset *ds, int row) {
     return ds && row >= 0 && row < ds->n ? ds->line[row] : -1;
 }
 MLIPDEF const int8_t *mlip_dataset_labels(const mlip_dataset *ds, int row) {
-    return ds && row >= 0 && row < ds->n && ds->n_labels ? ds->labels + (size_t)row * ds->n_labels : NULL;
+    return ds && row >= 0 && row < ds->n && ds->n_labels ? ds->labels + (size_t)row * ds->n_labels
+                                                         : NULL;
 }
 
 MLIPDEF mlip_status mlip_dataset_shuffle(const mlip_dataset *ds, mlip_rng *rng, int *order) {
@@ -11084,21 +15421,26 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
     MLIP__CHECK_PTR(batch);
     MLIP__CHECK_POS(B);
     if (aug) MLIP__CHECK_PTR(rng);
-    T = ds->opt.max_tokens, L = ds->opt.max_sentences, nl = ds->n_labels;
-    if (batch->B != B || batch->channels != ds->opt.channels || batch->image_size != ds->opt.image_size ||
-        batch->T != T || batch->max_sentences != L || batch->n_labels != nl || !batch->images || !batch->ids ||
-        !batch->mask || !batch->n_sentences || !batch->sent_begin || !batch->sent_end || !batch->rows ||
+    T = ds->opt.max_tokens;
+    L = ds->opt.max_sentences;
+    nl = ds->n_labels;
+    if (batch->B != B || batch->channels != ds->opt.channels ||
+        batch->image_size != ds->opt.image_size || batch->T != T || batch->max_sentences != L ||
+        batch->n_labels != nl || !batch->images || !batch->ids || !batch->mask ||
+        !batch->n_sentences || !batch->sent_begin || !batch->sent_end || !batch->rows ||
         (nl && !batch->labels))
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_dataset_batch: batch is B %d, (%d, %d, %d) images, T %d, L %d, %d labels; the "
-                          "dataset needs B %d, (%d, %d, %d), T %d, L %d, %d labels (mlip_batch_alloc)",
-                          batch->B, batch->channels, batch->image_size, batch->image_size, batch->T,
-                          batch->max_sentences, batch->n_labels, B, ds->opt.channels, ds->opt.image_size,
-                          ds->opt.image_size, T, L, nl);
+        return mlip__fail(
+            MLIP_ERR_INVALID_ARG,
+            "mlip_dataset_batch: batch is B %d, (%d, %d, %d) images, T %d, L %d, %d labels; the "
+            "dataset needs B %d, (%d, %d, %d), T %d, L %d, %d labels (mlip_batch_alloc)",
+            batch->B, batch->channels, batch->image_size, batch->image_size, batch->T,
+            batch->max_sentences, batch->n_labels, B, ds->opt.channels, ds->opt.image_size,
+            ds->opt.image_size, T, L, nl);
     for (b = 0; b < B; b++)
         if (rows[b] < 0 || rows[b] >= ds->n)
-            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_dataset_batch: rows[%d] = %d is not in [0, %d)", b,
-                              rows[b], ds->n);
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_dataset_batch: rows[%d] = %d is not in [0, %d)", b, rows[b],
+                              ds->n);
     for (b = 0; b < B; b++) {
         float *img = batch->images + (size_t)b * ds->pixels;
         int r = rows[b], tries = 0;
@@ -11110,18 +15452,21 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
             if (ds->state[r] != 2) {
                 st = mlip__ds_load(ds, r, img);
                 if (!st) break;
-                if (st == MLIP_ERR_OUT_OF_MEMORY || st == MLIP_ERR_OVERFLOW) return st; /* not the row's fault */
+                if (st == MLIP_ERR_OUT_OF_MEMORY || st == MLIP_ERR_OVERFLOW)
+                    return st; /* not the row's fault */
                 {
                     char reason[256];
                     snprintf(reason, sizeof reason, "%s", mlip_last_error());
                     ds->state[r] = 2;
                     if (ds->opt.strict)
-                        return mlip__fail(st, "%s:%d: image '%s': %s", ds->name, ds->line[r], ds->image[r], reason);
+                        return mlip__fail(st, "%s:%d: image '%s': %s", ds->name, ds->line[r],
+                                          ds->image[r], reason);
                     mlip__ds_bad_row(ds, ds->line[r], st, "image '%s': %s", ds->image[r], reason);
                 }
             }
             /* a substitute: drawn (a few tries), then the next good row in order */
-            if (++tries > ds->n) return mlip__fail(MLIP_ERR_FORMAT, "%s: no row has a readable image", ds->name);
+            if (++tries > ds->n)
+                return mlip__fail(MLIP_ERR_FORMAT, "%s: no row has a readable image", ds->name);
             {
                 int k, pick = -1;
                 if (rng)
@@ -11131,16 +15476,19 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
                     }
                 for (k = 1; k <= ds->n && pick < 0; k++)
                     if (ds->state[(r + k) % ds->n] != 2) pick = (r + k) % ds->n;
-                if (pick < 0) return mlip__fail(MLIP_ERR_FORMAT, "%s: no row has a readable image", ds->name);
+                if (pick < 0)
+                    return mlip__fail(MLIP_ERR_FORMAT, "%s: no row has a readable image", ds->name);
                 r = pick;
             }
         }
         if (aug) MLIP__TRY(mlip_image_augment(img, ds->opt.channels, ds->opt.image_size, aug, rng));
-        text = ds->report[r], len = strlen(text);
+        text = ds->report[r];
+        len = strlen(text);
         MLIP__TRY(mlip_tokenizer_encode(ds->tok, text, len, T, batch->ids + (size_t)b * T,
                                         batch->mask + (size_t)b * T, NULL));
         memset(begin, 0, (size_t)L * sizeof(int)), memset(end, 0, (size_t)L * sizeof(int));
-        MLIP__TRY(mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
+        MLIP__TRY(
+            mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
         if (nl) memcpy(batch->labels + (size_t)b * nl, ds->labels + (size_t)r * nl, (size_t)nl);
         batch->rows[b] = r;
     }
