@@ -9323,6 +9323,381 @@ static mlip_status mlip__decoder_create(const mlip_vit_config *vc, int layers, m
 }
 
 
+/* ---- the MLIP objective, one loss at a time ----
+   Each loss is a forward/backward pair over one training step's state (mlip__step): the
+   batch, its shapes, the encoders' outputs, the heads' weights and gradients and the step's
+   buffers. Shapes: B pairs, T tokens, K patches of which n are visible (M = K - n hidden),
+   W and Wt the image and text widths, D the embedding width, cpp = channels * P * P pixels a
+   patch, nV reports that have sentences and Ls sentences over them. Forward functions write
+   what their backward reads; backward functions accumulate into the gradients and into dvout
+   (B, 1 + n, W) and dtout (B, T, Wt), the encoders' output gradients. The trainer
+   (mlip__trainer_run, section 9) calls them in the order of the total loss
+     L = L_global + lambda_local L_local + lambda_mip L_mip. */
+
+/* The model's own tensors beside the encoders, by role (pointers into the model). */
+typedef struct mlip__heads {
+    float *gi_w, *gi_b, *gt_w, *gt_b, *li_w, *li_b, *lt_w, *lt_b, *theta, *theta_l, *sie_q, *sie_c;
+} mlip__heads;
+
+/* The buffers of one step, carved from one block (mlip__tbufs_walk, section 9). */
+typedef struct mlip__tbufs {
+    float *img, *vout, *dvout, *tout, *dtout;
+    float *cls_v, *cls_t, *dcls_v, *dcls_t, *zv, *zv_proj, *zv_norm, *zt, *zt_proj, *zt_norm, *dzv,
+        *dzt;
+    float *s, *ds, *probs, *a, *da, *w, *dw;
+    float *patches, *r, *p, *integrity, *dr, *u, *xacc;
+    float *ps, *P, *P_proj, *P_norm, *dP, *dps, *sent, *E, *E_proj, *E_norm, *dE, *dsent, *G;
+    float *ot, *z, *dz, *probs_l, *al, *dal;
+    float *y, *hn, *hm, *pred, *target, *dpred, *dhm, *dhn, *dy;
+    int *vis, *msk, *V, *sent_off;
+} mlip__tbufs;
+
+/* One training step: what the loss pairs read and write. */
+typedef struct mlip__step {
+    const mlip_batch *bt;
+    const mlip_objective_config *o;
+    mlip_encoder *vit; /* its patch embedding feeds SIE; its patch layout the MIP targets */
+    mlip_encoder *dec; /* the MIP decoder */
+    const mlip__heads *w;
+    mlip__heads *g;
+    mlip__tbufs *q;
+    mlip__ot_pair *pairs; /* (nV, nV) Sinkhorn problems of the local loss */
+    int B, T, K, n, M, W, Wt, D, cpp, nV, Ls;
+} mlip__step;
+
+/* exp(theta) capped at MLIP_LOGIT_SCALE_MAX: the logit scale a loss uses. */
+static float mlip__capped_scale(float theta) {
+    float sigma = expf(theta);
+    return sigma > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma;
+}
+
+/* ---- SIE weights: img (B, C, S, S) normalised -> w (B), with r (B, K), p (B, K) kept ----
+   r_bk = q . PE(x_bk) + c_k. PE is one linear map, so r_bk = (W_pe^T q) . x_bk + q . b_pe + c_k:
+   u = W_pe^T q (cpp) is formed once and each patch costs one dot product. */
+static mlip_status mlip__sie_weights_forward(const mlip__step *s, float *w_min, float *w_max) {
+    mlip__tbufs *q = s->q;
+    const float *Wp = s->vit->w.patch_w, *bp = s->vit->w.patch_b, *qv = s->w->sie_q;
+    double beta = mlip_dot(qv, bp, (size_t)s->W);
+    int b, k, i, cpp = s->cpp, K = s->K;
+    memset(q->u, 0, sizeof(float) * (size_t)cpp);
+    for (i = 0; i < s->W; i++) mlip_axpy(q->u, qv[i], Wp + (size_t)i * cpp, (size_t)cpp);
+    mlip__vit_patches(s->vit, q->img, s->B, NULL, K, q->patches);
+    for (b = 0; b < s->B; b++)
+        for (k = 0; k < K; k++) {
+            const float *x = q->patches + ((size_t)b * K + k) * cpp;
+            double r = mlip_dot(q->u, x, (size_t)cpp) + beta;
+            q->r[(size_t)b * K + k] = (float)r + s->w->sie_c[k];
+        }
+    MLIP__TRY(mlip_sie_forward(q->w, q->p, q->integrity, q->r, q->vis, s->B, K, s->n));
+    *w_min = MLIP_SIE_WEIGHT_MAX;
+    *w_max = 0.0f;
+    for (b = 0; b < s->B; b++) {
+        *w_min = MLIP__MIN(*w_min, q->w[b]);
+        *w_max = MLIP__MAX(*w_max, q->w[b]);
+    }
+    return MLIP_OK;
+}
+
+/* dw (B) -> sie.query (W) and sie.bias (K) only: the patch embedding is behind a stop-gradient.
+   dq_i = sum_bk dr_bk (W_pe[i] . x_bk + b_pe[i]). */
+static mlip_status mlip__sie_weights_backward(const mlip__step *s) {
+    mlip__tbufs *q = s->q;
+    const float *Wp = s->vit->w.patch_w, *bp = s->vit->w.patch_b;
+    double sdr = 0;
+    int b, k, i, cpp = s->cpp, K = s->K;
+    memset(q->dr, 0, sizeof(float) * (size_t)s->B * K);
+    MLIP__TRY(mlip_sie_backward(q->dr, q->dw, q->p, q->integrity, q->vis, s->B, K, s->n));
+    memset(q->xacc, 0, sizeof(float) * (size_t)cpp);
+    for (b = 0; b < s->B; b++)
+        for (k = 0; k < K; k++) {
+            float d = q->dr[(size_t)b * K + k];
+            s->g->sie_c[k] += d;
+            sdr += d;
+            mlip_axpy(q->xacc, d, q->patches + ((size_t)b * K + k) * cpp, (size_t)cpp);
+        }
+    for (i = 0; i < s->W; i++) {
+        double dq = mlip_dot(Wp + (size_t)i * cpp, q->xacc, (size_t)cpp) + bp[i] * sdr;
+        s->g->sie_q[i] += (float)dq;
+    }
+    return MLIP_OK;
+}
+
+/* ---- global loss: [CLS] of vout (B, 1 + n, W) and tout (B, T, Wt) -> loss ----
+   z_v = normalise(G_v cls_v), z_t = normalise(G_t cls_t) (B, D), s = z_v z_t^T (B, B), and the
+   symmetric InfoNCE with sample i's logits scaled by a_i = min(sigma w_i, MLIP_LOGIT_SCALE_MAX),
+   sigma = min(exp(theta), MLIP_LOGIT_SCALE_MAX) and w (B) the SIE weights (1 without SIE). */
+static mlip_status mlip__global_loss_forward(const mlip__step *s, float *loss, float *sigma) {
+    mlip__tbufs *q = s->q;
+    int b, B = s->B, W = s->W, Wt = s->Wt, D = s->D;
+    float sig_c = mlip__capped_scale(*s->w->theta);
+    for (b = 0; b < B; b++) {
+        memcpy(q->cls_v + (size_t)b * W, q->vout + (size_t)b * (1 + s->n) * W,
+               sizeof(float) * (size_t)W);
+        memcpy(q->cls_t + (size_t)b * Wt, q->tout + (size_t)b * s->T * Wt,
+               sizeof(float) * (size_t)Wt);
+    }
+    MLIP__TRY(mlip_projection_forward(q->zv, q->zv_proj, q->zv_norm, q->cls_v, s->w->gi_w,
+                                      s->w->gi_b, B, W, D));
+    MLIP__TRY(mlip_projection_forward(q->zt, q->zt_proj, q->zt_norm, q->cls_t, s->w->gt_w,
+                                      s->w->gt_b, B, Wt, D));
+    /* the B x B products are tiny but their gradients cancel heavily (logit scale ~14,
+       near-parallel embeddings early on): the double-accumulating GEMM keeps them accurate */
+    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q->zv, D, q->zt, D,
+                                   0.0f, q->s, B));
+    for (b = 0; b < B; b++) q->a[b] = MLIP__MIN(sig_c * q->w[b], MLIP_LOGIT_SCALE_MAX);
+    *sigma = sig_c;
+    return mlip_contrastive_forward(loss, q->probs, q->s, q->a, B);
+}
+
+/* dloss -> theta, dw (B) for SIE, the projection heads, and dvout/dtout at [CLS]. A capped
+   a_i (or sigma) passes no gradient, as a clamp does not. */
+static mlip_status mlip__global_loss_backward(const mlip__step *s, float dloss) {
+    mlip__tbufs *q = s->q;
+    int b, B = s->B, W = s->W, Wt = s->Wt, D = s->D;
+    float sigma = expf(*s->w->theta), sig_c = mlip__capped_scale(*s->w->theta);
+    double dsig = 0;
+    memset(q->ds, 0, sizeof(float) * (size_t)B * B);
+    memset(q->da, 0, sizeof(float) * (size_t)B);
+    MLIP__TRY(mlip_contrastive_backward(q->ds, q->da, dloss, q->probs, q->s, q->a, B));
+    for (b = 0; b < B; b++) {
+        int open = sig_c * q->w[b] <= MLIP_LOGIT_SCALE_MAX;
+        dsig += open ? (double)q->da[b] * q->w[b] : 0.0;
+        q->dw[b] = open ? q->da[b] * sig_c : 0.0f;
+    }
+    if (sigma <= MLIP_LOGIT_SCALE_MAX) s->g->theta[0] += (float)(dsig * sigma);
+    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q->ds, B, q->zt, D,
+                                   0.0f, q->dzv, D));
+    MLIP__TRY(mlip_sgemm_reference(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q->ds, B, q->zv, D,
+                                   0.0f, q->dzt, D));
+    memset(q->dcls_v, 0, sizeof(float) * (size_t)B * W);
+    memset(q->dcls_t, 0, sizeof(float) * (size_t)B * Wt);
+    MLIP__TRY(mlip_projection_backward(q->dcls_v, s->g->gi_w, s->g->gi_b, q->dzv, q->zv, q->zv_norm,
+                                       q->cls_v, s->w->gi_w, B, W, D));
+    MLIP__TRY(mlip_projection_backward(q->dcls_t, s->g->gt_w, s->g->gt_b, q->dzt, q->zt, q->zt_norm,
+                                       q->cls_t, s->w->gt_w, B, Wt, D));
+    for (b = 0; b < B; b++) {
+        mlip_axpy(q->dvout + (size_t)b * (1 + s->n) * W, 1.0f, q->dcls_v + (size_t)b * W,
+                  (size_t)W);
+        mlip_axpy(q->dtout + (size_t)b * s->T * Wt, 1.0f, q->dcls_t + (size_t)b * Wt, (size_t)Wt);
+    }
+    return MLIP_OK;
+}
+
+/* ---- local loss: visible patch tokens and sentence spans -> loss ----
+   P = normalise(L_v patch tokens) (B n, D), E = normalise(L_t span means) (Ls, D), one GEMM
+   G = P E^T (B n, Ls), then for every pair (i, j) of the nV reports with sentences z_ij =
+   the entropic OT value of G's (n, L_j) block (mlip__ot_solve, all nV^2 problems at once),
+   and the symmetric InfoNCE over z (nV, nV) with the scale sigma_l. */
+static void mlip__local_pairs(const mlip__step *s) {
+    mlip__tbufs *q = s->q;
+    float *cur = q->ot;
+    int vi, vj, n = s->n;
+    for (vi = 0; vi < s->nV; vi++)
+        for (vj = 0; vj < s->nV; vj++) {
+            mlip__ot_pair *p = &s->pairs[vi * s->nV + vj];
+            int m = q->sent_off[vj + 1] - q->sent_off[vj];
+            memset(p, 0, sizeof *p);
+            p->S = q->G + (size_t)q->V[vi] * n * s->Ls + q->sent_off[vj];
+            p->n = n;
+            p->m = m;
+            p->ld = s->Ls;
+            p->St = cur;
+            cur += (size_t)n * m;
+            p->T = cur;
+            cur += (size_t)n * m;
+            p->f = cur;
+            cur += n;
+            p->f_next = cur;
+            cur += n;
+            p->g = cur;
+            cur += m;
+        }
+}
+
+static mlip_status mlip__local_loss_forward(const mlip__step *s, mlip_losses *L) {
+    mlip__tbufs *q = s->q;
+    const mlip_batch *bt = s->bt;
+    int b, j, i, vi, n = s->n, W = s->W, Wt = s->Wt, D = s->D, nV = s->nV;
+    for (b = 0; b < s->B; b++)
+        for (j = 0; j < n; j++)
+            memcpy(q->ps + ((size_t)b * n + j) * W, q->vout + ((size_t)b * (1 + n) + 1 + j) * W,
+                   sizeof(float) * (size_t)W);
+    MLIP__TRY(mlip_projection_forward(q->P, q->P_proj, q->P_norm, q->ps, s->w->li_w, s->w->li_b,
+                                      s->B * n, W, D));
+    q->sent_off[0] = 0;
+    for (b = 0, vi = 0; b < s->B; b++) {
+        int Lb = bt->n_sentences[b];
+        const int *begin = bt->sent_begin + (size_t)b * bt->max_sentences;
+        const int *end = bt->sent_end + (size_t)b * bt->max_sentences;
+        if (!Lb) continue;
+        q->V[vi] = b;
+        MLIP__TRY(mlip_span_mean_forward(q->sent + (size_t)q->sent_off[vi] * Wt,
+                                         q->tout + (size_t)b * s->T * Wt, begin, end, Lb, s->T,
+                                         Wt));
+        q->sent_off[vi + 1] = q->sent_off[vi] + Lb;
+        vi++;
+    }
+    MLIP__TRY(mlip_projection_forward(q->E, q->E_proj, q->E_norm, q->sent, s->w->lt_w, s->w->lt_b,
+                                      s->Ls, Wt, D));
+    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, s->B * n, s->Ls, D, 1.0f, q->P, D, q->E, D,
+                         0.0f, q->G, s->Ls));
+    mlip__local_pairs(s);
+    mlip__ot_solve(s->pairs, nV * nV, &s->o->ot, &L->ot_iters, &L->ot_err, &L->ot_capped);
+    for (i = 0; i < nV * nV; i++) q->z[i] = (float)s->pairs[i].z;
+    mlip_fill(q->al, (size_t)nV, mlip__capped_scale(*s->w->theta_l));
+    return mlip_contrastive_forward(&L->local, q->probs_l, q->z, q->al, nV);
+}
+
+/* dloss -> theta_l, the local heads, dvout at the visible patch tokens and dtout over the
+   sentence spans. dz_ij/dG_block = T_ij, the pair's plan (envelope theorem), so dG is the
+   plans scaled by dz, written over G. */
+static mlip_status mlip__local_loss_backward(const mlip__step *s, float dloss) {
+    mlip__tbufs *q = s->q;
+    const mlip_batch *bt = s->bt;
+    int vi, vj, k, l, b, j, i, n = s->n, W = s->W, Wt = s->Wt, D = s->D, nV = s->nV, Ls = s->Ls;
+    float sigma_l = expf(*s->w->theta_l);
+    double dsl = 0;
+    memset(q->dz, 0, sizeof(float) * (size_t)nV * nV);
+    memset(q->dal, 0, sizeof(float) * (size_t)nV);
+    MLIP__TRY(mlip_contrastive_backward(q->dz, q->dal, dloss, q->probs_l, q->z, q->al, nV));
+    for (i = 0; i < nV; i++) dsl += q->dal[i];
+    if (sigma_l <= MLIP_LOGIT_SCALE_MAX) s->g->theta_l[0] += (float)(dsl * sigma_l);
+    memset(q->G, 0, sizeof(float) * (size_t)s->B * n * Ls);
+    for (vi = 0; vi < nV; vi++)
+        for (vj = 0; vj < nV; vj++) {
+            const mlip__ot_pair *p = &s->pairs[vi * nV + vj];
+            float d = q->dz[vi * nV + vj];
+            float *dS = q->G + (size_t)q->V[vi] * n * Ls + q->sent_off[vj];
+            for (k = 0; k < n; k++)
+                for (l = 0; l < p->m; l++) dS[(size_t)k * Ls + l] = d * p->T[(size_t)k * p->m + l];
+        }
+    MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, s->B * n, D, Ls, 1.0f, q->G, Ls, q->E, D,
+                         0.0f, q->dP, D));
+    MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, Ls, D, s->B * n, 1.0f, q->G, Ls, q->P, D, 0.0f,
+                         q->dE, D));
+    memset(q->dps, 0, sizeof(float) * (size_t)s->B * n * W);
+    memset(q->dsent, 0, sizeof(float) * (size_t)Ls * Wt);
+    MLIP__TRY(mlip_projection_backward(q->dps, s->g->li_w, s->g->li_b, q->dP, q->P, q->P_norm,
+                                       q->ps, s->w->li_w, s->B * n, W, D));
+    MLIP__TRY(mlip_projection_backward(q->dsent, s->g->lt_w, s->g->lt_b, q->dE, q->E, q->E_norm,
+                                       q->sent, s->w->lt_w, Ls, Wt, D));
+    for (b = 0; b < s->B; b++)
+        for (j = 0; j < n; j++)
+            mlip_axpy(q->dvout + ((size_t)b * (1 + n) + 1 + j) * W, 1.0f,
+                      q->dps + ((size_t)b * n + j) * W, (size_t)W);
+    for (vi = 0; vi < nV; vi++) {
+        const int *begin, *end;
+        b = q->V[vi];
+        begin = bt->sent_begin + (size_t)b * bt->max_sentences;
+        end = bt->sent_end + (size_t)b * bt->max_sentences;
+        MLIP__TRY(mlip_span_mean_backward(q->dtout + (size_t)b * s->T * Wt,
+                                          q->dsent + (size_t)q->sent_off[vi] * Wt, begin, end,
+                                          bt->n_sentences[b], s->T, Wt));
+    }
+    return MLIP_OK;
+}
+
+/* ---- masked image prediction: vout (B, 1 + n, W) -> loss ----
+   A light decoder (pre-LN blocks, width Dd) sees [CLS] + all K positions: the visible tokens
+   (embedded to Dd) where they were and a learnt mask token elsewhere, each plus its position.
+   It predicts the M hidden patches' pixels pred (B, M, cpp) against targets that are the
+   hidden patches' raw pixels standardised per patch:
+     L_mip = mean over (b, j, i) of (pred - (x - mean_patch) / sqrt(var_patch + eps))^2. */
+static mlip_status mlip__mip_loss_forward(const mlip__step *s, int training, float *loss) {
+    mlip__tbufs *q = s->q;
+    mlip_encoder *dec = s->dec;
+    int B = s->B, K = s->K, n = s->n, M = s->M, T = 1 + K, W = s->W, Dd = dec->width;
+    int cpp = s->cpp, b, j, k, i;
+    const float *last;
+    double sum = 0;
+    MLIP__TRY(mlip__linear(q->y, Dd, q->vout, W, dec->w.dec_embed_w, dec->w.dec_embed_b,
+                           B * (1 + n), W, Dd, 0));
+    MLIP__TRY(mlip__acts_prepare(dec, B, T, 0, training));
+    for (b = 0; b < B; b++) {
+        float *x = dec->x0 + (size_t)b * T * Dd;
+        const float *yb = q->y + (size_t)b * (1 + n) * Dd, *pos = dec->w.vit_pos;
+        for (k = 0; k < T; k++) /* mask tokens everywhere, then the visible ones over them */
+            for (i = 0; i < Dd; i++)
+                x[(size_t)k * Dd + i] = (k ? dec->w.cls[i] : yb[i]) + pos[(size_t)k * Dd + i];
+        for (j = 0; j < n; j++) {
+            int t = 1 + q->vis[(size_t)b * n + j];
+            for (i = 0; i < Dd; i++)
+                x[(size_t)t * Dd + i] = yb[(size_t)(1 + j) * Dd + i] + pos[(size_t)t * Dd + i];
+        }
+    }
+    MLIP__TRY(mlip__stack_forward(dec, NULL, B, T, training, &last));
+    MLIP__TRY(mlip_layernorm_forward(q->hn, dec->fin_mean, dec->fin_rstd, last, dec->w.final_w,
+                                     dec->w.final_b, B * T, Dd, dec->eps));
+    for (b = 0; b < B; b++)
+        for (j = 0; j < M; j++)
+            memcpy(q->hm + ((size_t)b * M + j) * Dd,
+                   q->hn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd,
+                   sizeof(float) * (size_t)Dd);
+    MLIP__TRY(mlip__linear(q->pred, cpp, q->hm, Dd, dec->w.dec_pred_w, dec->w.dec_pred_b, B * M, Dd,
+                           cpp, 0));
+    /* targets: the hidden patches' raw pixels, each normalised by its own mean and variance */
+    mlip__vit_patches(s->vit, s->bt->images, B, q->msk, M, q->target);
+    for (j = 0; j < B * M; j++) {
+        float *t = q->target + (size_t)j * cpp;
+        const float *pr = q->pred + (size_t)j * cpp;
+        double mean = 0, var = 0, inv;
+        for (i = 0; i < cpp; i++) mean += t[i];
+        mean /= cpp;
+        for (i = 0; i < cpp; i++) var += (t[i] - mean) * (t[i] - mean);
+        inv = 1.0 / sqrt(var / cpp + MLIP_MIP_TARGET_EPS);
+        for (i = 0; i < cpp; i++) {
+            double d;
+            t[i] = (float)((t[i] - mean) * inv);
+            d = (double)pr[i] - t[i];
+            sum += d * d;
+        }
+    }
+    *loss = (float)(sum / ((double)B * M * cpp));
+    return MLIP_OK;
+}
+
+/* dloss -> the decoder's gradients and dvout (all 1 + n tokens, through the embedding). */
+static mlip_status mlip__mip_loss_backward(const mlip__step *s, float dloss) {
+    mlip__tbufs *q = s->q;
+    mlip_encoder *dec = s->dec;
+    int B = s->B, K = s->K, n = s->n, M = s->M, T = 1 + K, W = s->W, Dd = dec->width;
+    int cpp = s->cpp, b, j, k, i;
+    size_t N = (size_t)B * M * cpp, e;
+    float c = (float)(2.0 * dloss / (double)N);
+    float *dx0;
+    for (e = 0; e < N; e++) q->dpred[e] = c * (q->pred[e] - q->target[e]);
+    memset(q->dhm, 0, sizeof(float) * (size_t)B * M * Dd);
+    MLIP__TRY(mlip__linear_backward(q->dhm, Dd, dec->g.dec_pred_w, dec->g.dec_pred_b, q->dpred, cpp,
+                                    q->hm, Dd, dec->w.dec_pred_w, B * M, Dd, cpp));
+    memset(q->dhn, 0, sizeof(float) * (size_t)B * T * Dd);
+    for (b = 0; b < B; b++)
+        for (j = 0; j < M; j++)
+            memcpy(q->dhn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd,
+                   q->dhm + ((size_t)b * M + j) * Dd, sizeof(float) * (size_t)Dd);
+    memset(dec->d_a, 0, sizeof(float) * (size_t)B * T * Dd);
+    MLIP__TRY(mlip_layernorm_backward(dec->d_a, dec->g.final_w, dec->g.final_b, q->dhn,
+                                      dec->la[dec->layers - 1].out, dec->w.final_w, dec->fin_mean,
+                                      dec->fin_rstd, B * T, Dd));
+    MLIP__TRY(mlip__stack_backward(dec, dec->d_a, B, T, &dx0));
+    memset(q->dy, 0, sizeof(float) * (size_t)B * (1 + n) * Dd);
+    for (b = 0; b < B; b++) {
+        const float *dx = dx0 + (size_t)b * T * Dd;
+        float *dyb = q->dy + (size_t)b * (1 + n) * Dd;
+        for (k = 0; k < T; k++)
+            mlip_axpy(dec->g.vit_pos + (size_t)k * Dd, 1.0f, dx + (size_t)k * Dd, (size_t)Dd);
+        memcpy(dyb, dx, sizeof(float) * (size_t)Dd);
+        for (j = 0; j < n; j++)
+            memcpy(dyb + (size_t)(1 + j) * Dd, dx + (size_t)(1 + q->vis[(size_t)b * n + j]) * Dd,
+                   sizeof(float) * (size_t)Dd);
+        for (j = 0; j < M; j++)
+            for (i = 0; i < Dd; i++)
+                dec->g.cls[i] += dx[(size_t)(1 + q->msk[(size_t)b * M + j]) * Dd + i];
+    }
+    return mlip__linear_backward(q->dvout, W, dec->g.dec_embed_w, dec->g.dec_embed_b, q->dy, Dd,
+                                 q->vout, W, dec->w.dec_embed_w, B * (1 + n), W, Dd);
+}
+
+
 /* ======================================================================================
    9. Training
    ====================================================================================== */
@@ -9413,11 +9788,6 @@ MLIPDEF float mlip_train_lr(const mlip_train_config *c, int step) {
     return (float)(c->min_lr +
                    0.5 * (c->lr - c->min_lr) * (1.0 + cos(3.14159265358979323846 * progress)));
 }
-
-/* The model's own tensors beside the encoders, by role (pointers into the model). */
-typedef struct mlip__heads {
-    float *gi_w, *gi_b, *gt_w, *gt_b, *li_w, *li_b, *lt_w, *lt_b, *theta, *theta_l, *sie_q, *sie_c;
-} mlip__heads;
 
 struct mlip_trainer {
     mlip_model *model;
@@ -9638,19 +10008,6 @@ static mlip_status mlip__batch_check(const mlip_trainer *tr, const mlip_batch *b
     return MLIP_OK;
 }
 
-/* The buffers of one batch, carved from one block (see mlip__act). */
-typedef struct mlip__tbufs {
-    float *img, *vout, *dvout, *tout, *dtout;
-    float *cls_v, *cls_t, *dcls_v, *dcls_t, *zv, *zv_proj, *zv_norm, *zt, *zt_proj, *zt_norm, *dzv,
-        *dzt;
-    float *s, *ds, *probs, *a, *da, *w, *dw;
-    float *patches, *r, *p, *integrity, *dr, *u, *xacc;
-    float *ps, *P, *P_proj, *P_norm, *dP, *dps, *sent, *E, *E_proj, *E_norm, *dE, *dsent, *G;
-    float *ot, *z, *dz, *probs_l, *al, *dal;
-    float *y, *hn, *hm, *pred, *target, *dpred, *dhm, *dhn, *dy;
-    int *vis, *msk, *V, *sent_off;
-} mlip__tbufs;
-
 static size_t mlip__tbufs_walk(const mlip_trainer *tr, const mlip_batch *bt, int n, int nV, int Ls,
                                float *base, mlip__tbufs *q) {
     const mlip_model_config *c = mlip_model_get_config(tr->model);
@@ -9730,285 +10087,136 @@ static size_t mlip__tbufs_walk(const mlip_trainer *tr, const mlip_batch *bt, int
     return total;
 }
 
-/* MIP: decoder over [CLS] + all K positions (mask tokens where hidden), predicting the hidden
-   patches' per-patch normalised pixels. Returns the loss; with backward, dvout += gradients. */
-static mlip_status mlip__mip_forward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n,
-                                     int training, float *loss) {
-    mlip_encoder *dec = tr->dec;
-    int B = bt->B, K = mlip__patch_count(tr->vit->vit.image_size, tr->vit->vit.image_size,
-                                         tr->vit->vit.patch_size);
-    int M = K - n, T = 1 + K, W = tr->vit->width, Dd = dec->width, b, j, k, i;
-    int cpp = tr->vit->vit.channels * tr->vit->vit.patch_size * tr->vit->vit.patch_size;
-    const float *last;
-    double sum = 0;
-    MLIP__TRY(mlip__linear(q->y, Dd, q->vout, W, dec->w.dec_embed_w, dec->w.dec_embed_b,
-                           B * (1 + n), W, Dd, 0));
-    MLIP__TRY(mlip__acts_prepare(dec, B, T, 0, training));
-    for (b = 0; b < B; b++) {
-        float *x = dec->x0 + (size_t)b * T * Dd;
-        const float *yb = q->y + (size_t)b * (1 + n) * Dd, *pos = dec->w.vit_pos;
-        for (k = 0; k < T; k++) /* mask tokens everywhere, then the visible ones over them */
-            for (i = 0; i < Dd; i++)
-                x[(size_t)k * Dd + i] = (k ? dec->w.cls[i] : yb[i]) + pos[(size_t)k * Dd + i];
-        for (j = 0; j < n; j++) {
-            int t = 1 + q->vis[(size_t)b * n + j];
-            for (i = 0; i < Dd; i++)
-                x[(size_t)t * Dd + i] = yb[(size_t)(1 + j) * Dd + i] + pos[(size_t)t * Dd + i];
-        }
-    }
-    MLIP__TRY(mlip__stack_forward(dec, NULL, B, T, training, &last));
-    MLIP__TRY(mlip_layernorm_forward(q->hn, dec->fin_mean, dec->fin_rstd, last, dec->w.final_w,
-                                     dec->w.final_b, B * T, Dd, dec->eps));
-    for (b = 0; b < B; b++)
-        for (j = 0; j < M; j++)
-            memcpy(q->hm + ((size_t)b * M + j) * Dd,
-                   q->hn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd,
-                   sizeof(float) * (size_t)Dd);
-    MLIP__TRY(mlip__linear(q->pred, cpp, q->hm, Dd, dec->w.dec_pred_w, dec->w.dec_pred_b, B * M, Dd,
-                           cpp, 0));
-    /* targets: the hidden patches' raw pixels, each normalised by its own mean and variance */
-    mlip__vit_patches(tr->vit, bt->images, B, q->msk, M, q->target);
-    for (j = 0; j < B * M; j++) {
-        float *t = q->target + (size_t)j * cpp;
-        const float *pr = q->pred + (size_t)j * cpp;
-        double mean = 0, var = 0, inv;
-        for (i = 0; i < cpp; i++) mean += t[i];
-        mean /= cpp;
-        for (i = 0; i < cpp; i++) var += (t[i] - mean) * (t[i] - mean);
-        inv = 1.0 / sqrt(var / cpp + MLIP_MIP_TARGET_EPS);
-        for (i = 0; i < cpp; i++) {
-            double d;
-            t[i] = (float)((t[i] - mean) * inv);
-            d = (double)pr[i] - t[i];
-            sum += d * d;
-        }
-    }
-    *loss = (float)(sum / ((double)B * M * cpp));
-    return MLIP_OK;
-}
-
-static mlip_status mlip__mip_backward(mlip_trainer *tr, const mlip_batch *bt, mlip__tbufs *q, int n,
-                                      float scale) {
-    mlip_encoder *dec = tr->dec;
-    int B = bt->B, K = mlip__patch_count(tr->vit->vit.image_size, tr->vit->vit.image_size,
-                                         tr->vit->vit.patch_size);
-    int M = K - n, T = 1 + K, W = tr->vit->width, Dd = dec->width, b, j, k, i;
-    int cpp = tr->vit->vit.channels * tr->vit->vit.patch_size * tr->vit->vit.patch_size;
-    size_t N = (size_t)B * M * cpp, e;
-    float c = (float)(2.0 * scale / (double)N);
-    float *dx0;
-    for (e = 0; e < N; e++) q->dpred[e] = c * (q->pred[e] - q->target[e]);
-    memset(q->dhm, 0, sizeof(float) * (size_t)B * M * Dd);
-    MLIP__TRY(mlip__linear_backward(q->dhm, Dd, dec->g.dec_pred_w, dec->g.dec_pred_b, q->dpred, cpp,
-                                    q->hm, Dd, dec->w.dec_pred_w, B * M, Dd, cpp));
-    memset(q->dhn, 0, sizeof(float) * (size_t)B * T * Dd);
-    for (b = 0; b < B; b++)
-        for (j = 0; j < M; j++)
-            memcpy(q->dhn + ((size_t)b * T + 1 + q->msk[(size_t)b * M + j]) * Dd,
-                   q->dhm + ((size_t)b * M + j) * Dd, sizeof(float) * (size_t)Dd);
-    memset(dec->d_a, 0, sizeof(float) * (size_t)B * T * Dd);
-    MLIP__TRY(mlip_layernorm_backward(dec->d_a, dec->g.final_w, dec->g.final_b, q->dhn,
-                                      dec->la[dec->layers - 1].out, dec->w.final_w, dec->fin_mean,
-                                      dec->fin_rstd, B * T, Dd));
-    MLIP__TRY(mlip__stack_backward(dec, dec->d_a, B, T, &dx0));
-    memset(q->dy, 0, sizeof(float) * (size_t)B * (1 + n) * Dd);
-    for (b = 0; b < B; b++) {
-        const float *dx = dx0 + (size_t)b * T * Dd;
-        float *dyb = q->dy + (size_t)b * (1 + n) * Dd;
-        for (k = 0; k < T; k++)
-            mlip_axpy(dec->g.vit_pos + (size_t)k * Dd, 1.0f, dx + (size_t)k * Dd, (size_t)Dd);
-        memcpy(dyb, dx, sizeof(float) * (size_t)Dd);
-        for (j = 0; j < n; j++)
-            memcpy(dyb + (size_t)(1 + j) * Dd, dx + (size_t)(1 + q->vis[(size_t)b * n + j]) * Dd,
-                   sizeof(float) * (size_t)Dd);
-        for (j = 0; j < M; j++)
-            for (i = 0; i < Dd; i++)
-                dec->g.cls[i] += dx[(size_t)(1 + q->msk[(size_t)b * M + j]) * Dd + i];
-    }
-    return mlip__linear_backward(q->dvout, W, dec->g.dec_embed_w, dec->g.dec_embed_b, q->dy, Dd,
-                                 q->vout, W, dec->w.dec_embed_w, B * (1 + n), W, Dd);
-}
-
-static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, const int *visible_in,
-                                     mlip_rng *rng, float scale, int backward, mlip_losses *out) {
-    const mlip_model_config *c = mlip_model_get_config(tr->model);
-    const mlip_objective_config *o = &tr->oc;
-    int B, K, n, W = c->vit.width, Wt = c->bert.width, D = c->embed_dim, T, S, C, cpp, b, j, k, i,
-                 nV = 0, Ls = 0;
-    int masked, sie_on, local_on, mip_on, M;
+/* The step's buffers, grown as needed: one float block for mlip__tbufs, the OT pairs. */
+static mlip_status mlip__trainer_buffers(mlip_trainer *tr, mlip__step *s) {
+    int nV = s->nV, Ls = s->Ls;
     size_t need;
-    mlip__tbufs q;
-    mlip_losses L;
-    float sigma, sig_c, sigma_l = 0, sig_lc = 0;
-    double dsig = 0;
-    MLIP__CHECK_PTR(tr);
-    MLIP__CHECK_PTR(bt);
-    MLIP__TRY(mlip__batch_check(tr, bt));
-    B = bt->B;
-    T = bt->T;
-    S = c->vit.image_size;
-    C = c->vit.channels;
-    K = mlip__patch_count(S, S, c->vit.patch_size);
-    cpp = C * c->vit.patch_size * c->vit.patch_size;
-    masked = o->mask_ratio > 0.0f && tr->step < tr->tc.total_steps - o->unmasked_tail;
-    n = masked ? mlip_mask_visible_count(K, o->mask_ratio) : K;
-    M = K - n;
-    sie_on = o->use_sie && masked;
-    mip_on = o->use_mip && masked && M > 0;
-    local_on = o->use_local;
-    if (masked && !visible_in && !rng)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: masking needs visible or an rng");
-    for (b = 0; b < B; b++)
-        if (bt->n_sentences[b] > 0) Ls += bt->n_sentences[b], nV++;
-    if (nV < 2) local_on = 0; /* one pair has no negatives: the local loss is 0 */
-    memset(&q, 0, sizeof q);
-    need = mlip__tbufs_walk(tr, bt, n, local_on ? nV : 0, local_on ? Ls : 0, NULL, &q);
+    memset(s->q, 0, sizeof *s->q);
+    need = mlip__tbufs_walk(tr, s->bt, s->n, nV, Ls, NULL, s->q);
     if (need > tr->scratch_cap) {
         mlip_free(tr->scratch);
         tr->scratch_cap = 0;
-        if (!(tr->scratch = (float *)mlip_alloc_zeroed(need, sizeof(float))))
-            return MLIP_ERR_OUT_OF_MEMORY;
+        tr->scratch = (float *)mlip_alloc_zeroed(need, sizeof(float));
+        if (!tr->scratch) return MLIP_ERR_OUT_OF_MEMORY;
         tr->scratch_cap = need;
     }
-    mlip__tbufs_walk(tr, bt, n, local_on ? nV : 0, local_on ? Ls : 0, tr->scratch, &q);
-    if (local_on && nV * nV > tr->pairs_cap) {
+    mlip__tbufs_walk(tr, s->bt, s->n, nV, Ls, tr->scratch, s->q);
+    if (nV * nV > tr->pairs_cap) {
         mlip_free(tr->pairs);
         tr->pairs_cap = 0;
-        if (!(tr->pairs =
-                  (mlip__ot_pair *)mlip_alloc_zeroed((size_t)nV * nV, sizeof(mlip__ot_pair))))
-            return MLIP_ERR_OUT_OF_MEMORY;
+        tr->pairs = (mlip__ot_pair *)mlip_alloc_zeroed((size_t)nV * nV, sizeof(mlip__ot_pair));
+        if (!tr->pairs) return MLIP_ERR_OUT_OF_MEMORY;
         tr->pairs_cap = nV * nV;
     }
+    s->pairs = tr->pairs;
+    return MLIP_OK;
+}
+
+/* vis (B, n): the caller's visible patches (ascending, checked) or a fresh random draw;
+   msk (B, M): their complement, ascending. */
+static mlip_status mlip__step_masks(const mlip__step *s, const int *visible_in, mlip_rng *rng) {
+    mlip__tbufs *q = s->q;
+    int b, j, k, i, n = s->n, K = s->K, M = s->M;
+    if (visible_in) {
+        for (b = 0; b < s->B; b++)
+            for (j = 0; j < n; j++) {
+                int v = visible_in[(size_t)b * n + j];
+                if (v < 0 || v >= K || (j && v <= visible_in[(size_t)b * n + j - 1]))
+                    return mlip__fail(MLIP_ERR_INVALID_ARG,
+                                      "trainer: visible[%d] must be ascending indices in [0, %d)",
+                                      b, K);
+                q->vis[(size_t)b * n + j] = v;
+            }
+    } else {
+        MLIP__TRY(mlip_mask_draw(rng, s->B, K, n, q->vis));
+    }
+    for (b = 0; b < s->B; b++)
+        for (k = 0, j = 0, i = 0; k < K; k++) {
+            if (j < n && q->vis[(size_t)b * n + j] == k)
+                j++;
+            else
+                q->msk[(size_t)b * M + i++] = k;
+        }
+    return MLIP_OK;
+}
+
+/* img (B, C, S, S) = (pixels - mean) / std per channel, the ViT's input. */
+static void mlip__step_normalise(const mlip__step *s, const mlip_model_config *c) {
+    int b, k, C = c->vit.channels;
+    size_t px = (size_t)c->vit.image_size * c->vit.image_size, e;
+    for (b = 0; b < s->B; b++)
+        for (k = 0; k < C; k++) {
+            size_t at = ((size_t)b * C + k) * px;
+            float mean = c->image_mean[k], inv = 1.0f / c->image_std[k];
+            for (e = 0; e < px; e++) s->q->img[at + e] = (s->bt->images[at + e] - mean) * inv;
+        }
+}
+
+/* One step of the MLIP objective: masks, encoders, the three losses forward and, with
+   backward, every gradient of scale * L (accumulated; the caller zeroes them per update). */
+static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, const int *visible_in,
+                                     mlip_rng *rng, float scale, int backward, mlip_losses *out) {
+    const mlip_model_config *c;
+    const mlip_objective_config *o;
+    mlip__step s;
+    mlip__tbufs q;
+    mlip_losses L;
+    int b, masked, sie_on, local_on, mip_on;
+    MLIP__CHECK_PTR(tr);
+    MLIP__CHECK_PTR(bt);
+    MLIP__TRY(mlip__batch_check(tr, bt));
+    c = mlip_model_get_config(tr->model);
+    o = &tr->oc;
+    memset(&s, 0, sizeof s);
+    s.bt = bt;
+    s.o = o;
+    s.vit = tr->vit;
+    s.dec = tr->dec;
+    s.w = &tr->w;
+    s.g = &tr->g;
+    s.q = &q;
+    s.B = bt->B;
+    s.T = bt->T;
+    s.W = c->vit.width;
+    s.Wt = c->bert.width;
+    s.D = c->embed_dim;
+    s.K = mlip__patch_count(c->vit.image_size, c->vit.image_size, c->vit.patch_size);
+    s.cpp = c->vit.channels * c->vit.patch_size * c->vit.patch_size;
+    masked = o->mask_ratio > 0.0f && tr->step < tr->tc.total_steps - o->unmasked_tail;
+    s.n = masked ? mlip_mask_visible_count(s.K, o->mask_ratio) : s.K;
+    s.M = s.K - s.n;
+    sie_on = o->use_sie && masked;
+    mip_on = o->use_mip && masked && s.M > 0;
+    local_on = o->use_local;
+    if (masked && !visible_in && !rng)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "trainer: masking needs visible or an rng");
+    for (b = 0; b < s.B; b++) {
+        if (bt->n_sentences[b] <= 0) continue;
+        s.Ls += bt->n_sentences[b];
+        s.nV++;
+    }
+    if (s.nV < 2) local_on = 0; /* one pair has no negatives: the local loss is 0 */
+    if (!local_on) {
+        s.nV = 0;
+        s.Ls = 0;
+    }
+    MLIP__TRY(mlip__trainer_buffers(tr, &s));
     memset(&L, 0, sizeof L);
     L.sie_w_min = L.sie_w_max = 1.0f;
-    /* ---- masks ---- */
-    if (masked) {
-        if (visible_in) {
-            for (b = 0; b < B; b++)
-                for (j = 0; j < n; j++) {
-                    int v = visible_in[(size_t)b * n + j];
-                    if (v < 0 || v >= K || (j && v <= visible_in[(size_t)b * n + j - 1]))
-                        return mlip__fail(
-                            MLIP_ERR_INVALID_ARG,
-                            "trainer: visible[%d] must be ascending indices in [0, %d)", b, K);
-                    q.vis[(size_t)b * n + j] = v;
-                }
-        } else {
-            MLIP__TRY(mlip_mask_draw(rng, B, K, n, q.vis));
-        }
-        for (b = 0; b < B; b++) /* the hidden patches: the complement, ascending */
-            for (k = 0, j = 0, i = 0; k < K; k++) {
-                if (j < n && q.vis[(size_t)b * n + j] == k)
-                    j++;
-                else
-                    q.msk[(size_t)b * M + i++] = k;
-            }
-    }
-    /* ---- encoders ---- */
-    for (b = 0; b < B; b++)
-        for (k = 0; k < C; k++) {
-            size_t px = (size_t)S * S, at = ((size_t)b * C + k) * px, e;
-            float mean = c->image_mean[k], inv = 1.0f / c->image_std[k];
-            for (e = 0; e < px; e++) q.img[at + e] = (bt->images[at + e] - mean) * inv;
-        }
-    MLIP__TRY(mlip_vit_forward(tr->vit, q.img, B, masked ? q.vis : NULL, n, backward, q.vout));
-    MLIP__TRY(mlip_bert_forward(tr->bert, bt->ids, NULL, bt->mask, B, T, backward, q.tout));
-    /* ---- global ---- */
-    for (b = 0; b < B; b++) {
-        memcpy(q.cls_v + (size_t)b * W, q.vout + (size_t)b * (1 + n) * W,
-               sizeof(float) * (size_t)W);
-        memcpy(q.cls_t + (size_t)b * Wt, q.tout + (size_t)b * T * Wt, sizeof(float) * (size_t)Wt);
-    }
-    MLIP__TRY(mlip_projection_forward(q.zv, q.zv_proj, q.zv_norm, q.cls_v, tr->w.gi_w, tr->w.gi_b,
-                                      B, W, D));
-    MLIP__TRY(mlip_projection_forward(q.zt, q.zt_proj, q.zt_norm, q.cls_t, tr->w.gt_w, tr->w.gt_b,
-                                      B, Wt, D));
-    /* the B x B products of the global loss are tiny but its gradients cancel heavily (logit
-       scale ~14, near-parallel embeddings early on): the double-accumulating GEMM keeps them
-       accurate */
-    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_TRANS, B, B, D, 1.0f, q.zv, D, q.zt, D, 0.0f,
-                                   q.s, B));
-    sigma = expf(*tr->w.theta), sig_c = sigma > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma;
-    if (sie_on) { /* r = q . PE(x)_k + c_k = (W_pe^T q) . x_k + q . b_pe + c_k: PE is one linear map */
-        const float *Wp = tr->vit->w.patch_w, *bp = tr->vit->w.patch_b, *qv = tr->w.sie_q;
-        double beta = mlip_dot(qv, bp, (size_t)W);
-        memset(q.u, 0, sizeof(float) * (size_t)cpp);
-        for (i = 0; i < W; i++) mlip_axpy(q.u, qv[i], Wp + (size_t)i * cpp, (size_t)cpp);
-        mlip__vit_patches(tr->vit, q.img, B, NULL, K, q.patches);
-        for (b = 0; b < B; b++)
-            for (k = 0; k < K; k++)
-                q.r[(size_t)b * K + k] =
-                    (float)(mlip_dot(q.u, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp) +
-                            beta) +
-                    tr->w.sie_c[k];
-        MLIP__TRY(mlip_sie_forward(q.w, q.p, q.integrity, q.r, q.vis, B, K, n));
-        for (b = 0, L.sie_w_min = MLIP_SIE_WEIGHT_MAX, L.sie_w_max = 0.0f; b < B; b++)
-            L.sie_w_min = MLIP__MIN(L.sie_w_min, q.w[b]),
-            L.sie_w_max = MLIP__MAX(L.sie_w_max, q.w[b]);
-    } else {
-        mlip_fill(q.w, (size_t)B, 1.0f);
-    }
-    for (b = 0; b < B; b++) q.a[b] = MLIP__MIN(sig_c * q.w[b], MLIP_LOGIT_SCALE_MAX);
-    MLIP__TRY(mlip_contrastive_forward(&L.global, q.probs, q.s, q.a, B));
-    L.sigma = sig_c;
-    /* ---- local: patches x sentences, one GEMM, one Sinkhorn over every pair ---- */
-    if (local_on) {
-        mlip__ot_pair *pr = tr->pairs;
-        float *cur = q.ot;
-        int vi, vj;
-        for (b = 0; b < B; b++)
-            for (j = 0; j < n; j++)
-                memcpy(q.ps + ((size_t)b * n + j) * W, q.vout + ((size_t)b * (1 + n) + 1 + j) * W,
-                       sizeof(float) * (size_t)W);
-        MLIP__TRY(mlip_projection_forward(q.P, q.P_proj, q.P_norm, q.ps, tr->w.li_w, tr->w.li_b,
-                                          B * n, W, D));
-        for (b = 0, vi = 0, q.sent_off[0] = 0; b < B; b++) {
-            int Lb = bt->n_sentences[b];
-            if (!Lb) continue;
-            q.V[vi] = b;
-            MLIP__TRY(mlip_span_mean_forward(
-                q.sent + (size_t)q.sent_off[vi] * Wt, q.tout + (size_t)b * T * Wt,
-                bt->sent_begin + (size_t)b * bt->max_sentences,
-                bt->sent_end + (size_t)b * bt->max_sentences, Lb, T, Wt));
-            q.sent_off[vi + 1] = q.sent_off[vi] + Lb;
-            vi++;
-        }
-        MLIP__TRY(mlip_projection_forward(q.E, q.E_proj, q.E_norm, q.sent, tr->w.lt_w, tr->w.lt_b,
-                                          Ls, Wt, D));
-        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, B * n, Ls, D, 1.0f, q.P, D, q.E, D, 0.0f,
-                             q.G, Ls));
-        for (vi = 0; vi < nV; vi++)
-            for (vj = 0; vj < nV; vj++) {
-                mlip__ot_pair *p = &pr[vi * nV + vj];
-                int m = q.sent_off[vj + 1] - q.sent_off[vj];
-                memset(p, 0, sizeof *p);
-                p->S = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj];
-                p->n = n;
-                p->m = m;
-                p->ld = Ls;
-                p->St = cur;
-                cur += (size_t)n * m;
-                p->T = cur;
-                cur += (size_t)n * m;
-                p->f = cur;
-                cur += n;
-                p->f_next = cur;
-                cur += n;
-                p->g = cur;
-                cur += m;
-            }
-        mlip__ot_solve(pr, nV * nV, &o->ot, &L.ot_iters, &L.ot_err, &L.ot_capped);
-        for (i = 0; i < nV * nV; i++) q.z[i] = (float)pr[i].z;
-        sigma_l = expf(*tr->w.theta_l),
-        sig_lc = sigma_l > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma_l;
-        mlip_fill(q.al, (size_t)nV, sig_lc);
-        MLIP__TRY(mlip_contrastive_forward(&L.local, q.probs_l, q.z, q.al, nV));
-    } else {
-        sigma_l = expf(*tr->w.theta_l),
-        sig_lc = sigma_l > MLIP_LOGIT_SCALE_MAX ? MLIP_LOGIT_SCALE_MAX : sigma_l;
-    }
-    L.sigma_local = sig_lc;
-    if (mip_on) MLIP__TRY(mlip__mip_forward(tr, bt, &q, n, backward, &L.mip));
+    if (masked) MLIP__TRY(mlip__step_masks(&s, visible_in, rng));
+    mlip__step_normalise(&s, c);
+
+    /* ==== forward ==== */
+    MLIP__TRY(mlip_vit_forward(tr->vit, q.img, s.B, masked ? q.vis : NULL, s.n, backward, q.vout));
+    MLIP__TRY(mlip_bert_forward(tr->bert, bt->ids, NULL, bt->mask, s.B, s.T, backward, q.tout));
+    if (sie_on)
+        MLIP__TRY(mlip__sie_weights_forward(&s, &L.sie_w_min, &L.sie_w_max));
+    else
+        mlip_fill(q.w, (size_t)s.B, 1.0f);
+    MLIP__TRY(mlip__global_loss_forward(&s, &L.global, &L.sigma));
+    if (local_on) MLIP__TRY(mlip__local_loss_forward(&s, &L));
+    L.sigma_local = mlip__capped_scale(*tr->w.theta_l);
+    if (mip_on) MLIP__TRY(mlip__mip_loss_forward(&s, backward, &L.mip));
     L.total = L.global + (local_on ? o->lambda_local * L.local : 0.0f) +
               (mip_on ? o->lambda_mip * L.mip : 0.0f);
     if (out) *out = L;
@@ -10018,94 +10226,13 @@ static mlip_status mlip__trainer_run(mlip_trainer *tr, const mlip_batch *bt, con
                           (double)L.global, (double)L.local, (double)L.mip);
     if (!backward) return MLIP_OK;
 
-    /* ==== backward: every gradient of scale * L ==== */
-    memset(q.dvout, 0, sizeof(float) * (size_t)B * (1 + n) * W);
-    memset(q.dtout, 0, sizeof(float) * (size_t)B * T * Wt);
-    /* global: a_i = min(sigma_c w_i, 100) scales sample i's rows */
-    memset(q.ds, 0, sizeof(float) * (size_t)B * B);
-    memset(q.da, 0, sizeof(float) * (size_t)B);
-    MLIP__TRY(mlip_contrastive_backward(q.ds, q.da, scale, q.probs, q.s, q.a, B));
-    for (b = 0; b < B; b++) {
-        int open = sig_c * q.w[b] <= MLIP_LOGIT_SCALE_MAX;
-        dsig += open ? (double)q.da[b] * q.w[b] : 0.0;
-        q.dw[b] = open ? q.da[b] * sig_c : 0.0f;
-    }
-    if (sigma <= MLIP_LOGIT_SCALE_MAX) tr->g.theta[0] += (float)(dsig * sigma);
-    MLIP__TRY(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zt, D,
-                                   0.0f, q.dzv, D));
-    MLIP__TRY(mlip_sgemm_reference(MLIP_TRANS, MLIP_NO_TRANS, B, D, B, 1.0f, q.ds, B, q.zv, D, 0.0f,
-                                   q.dzt, D));
-    memset(q.dcls_v, 0, sizeof(float) * (size_t)B * W);
-    memset(q.dcls_t, 0, sizeof(float) * (size_t)B * Wt);
-    MLIP__TRY(mlip_projection_backward(q.dcls_v, tr->g.gi_w, tr->g.gi_b, q.dzv, q.zv, q.zv_norm,
-                                       q.cls_v, tr->w.gi_w, B, W, D));
-    MLIP__TRY(mlip_projection_backward(q.dcls_t, tr->g.gt_w, tr->g.gt_b, q.dzt, q.zt, q.zt_norm,
-                                       q.cls_t, tr->w.gt_w, B, Wt, D));
-    for (b = 0; b < B; b++) {
-        mlip_axpy(q.dvout + (size_t)b * (1 + n) * W, 1.0f, q.dcls_v + (size_t)b * W, (size_t)W);
-        mlip_axpy(q.dtout + (size_t)b * T * Wt, 1.0f, q.dcls_t + (size_t)b * Wt, (size_t)Wt);
-    }
-    if (sie_on) { /* into sie.query and sie.bias only: PE is behind a stop-gradient */
-        const float *Wp = tr->vit->w.patch_w, *bp = tr->vit->w.patch_b;
-        double sdr = 0;
-        memset(q.dr, 0, sizeof(float) * (size_t)B * K);
-        MLIP__TRY(mlip_sie_backward(q.dr, q.dw, q.p, q.integrity, q.vis, B, K, n));
-        memset(q.xacc, 0, sizeof(float) * (size_t)cpp);
-        for (b = 0; b < B; b++)
-            for (k = 0; k < K; k++) {
-                float d = q.dr[(size_t)b * K + k];
-                tr->g.sie_c[k] += d;
-                sdr += d;
-                mlip_axpy(q.xacc, d, q.patches + ((size_t)b * K + k) * cpp, (size_t)cpp);
-            }
-        for (i = 0; i < W; i++)
-            tr->g.sie_q[i] +=
-                (float)(mlip_dot(Wp + (size_t)i * cpp, q.xacc, (size_t)cpp) + bp[i] * sdr);
-    }
-    if (local_on) {
-        mlip__ot_pair *pr = tr->pairs;
-        int vi, vj, l;
-        double dsl = 0;
-        memset(q.dz, 0, sizeof(float) * (size_t)nV * nV);
-        memset(q.dal, 0, sizeof(float) * (size_t)nV);
-        MLIP__TRY(mlip_contrastive_backward(q.dz, q.dal, scale * o->lambda_local, q.probs_l, q.z,
-                                            q.al, nV));
-        for (i = 0; i < nV; i++) dsl += q.dal[i];
-        if (sigma_l <= MLIP_LOGIT_SCALE_MAX) tr->g.theta_l[0] += (float)(dsl * sigma_l);
-        /* dz/dS = T (envelope theorem): dG blocks = dz_ij T_ij, written over G */
-        memset(q.G, 0, sizeof(float) * (size_t)B * n * Ls);
-        for (vi = 0; vi < nV; vi++)
-            for (vj = 0; vj < nV; vj++) {
-                const mlip__ot_pair *p = &pr[vi * nV + vj];
-                float d = q.dz[vi * nV + vj];
-                float *dS = q.G + (size_t)q.V[vi] * n * Ls + q.sent_off[vj];
-                for (k = 0; k < n; k++)
-                    for (l = 0; l < p->m; l++)
-                        dS[(size_t)k * Ls + l] = d * p->T[(size_t)k * p->m + l];
-            }
-        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, B * n, D, Ls, 1.0f, q.G, Ls, q.E, D,
-                             0.0f, q.dP, D));
-        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, Ls, D, B * n, 1.0f, q.G, Ls, q.P, D, 0.0f,
-                             q.dE, D));
-        memset(q.dps, 0, sizeof(float) * (size_t)B * n * W);
-        memset(q.dsent, 0, sizeof(float) * (size_t)Ls * Wt);
-        MLIP__TRY(mlip_projection_backward(q.dps, tr->g.li_w, tr->g.li_b, q.dP, q.P, q.P_norm, q.ps,
-                                           tr->w.li_w, B * n, W, D));
-        MLIP__TRY(mlip_projection_backward(q.dsent, tr->g.lt_w, tr->g.lt_b, q.dE, q.E, q.E_norm,
-                                           q.sent, tr->w.lt_w, Ls, Wt, D));
-        for (b = 0; b < B; b++)
-            for (j = 0; j < n; j++)
-                mlip_axpy(q.dvout + ((size_t)b * (1 + n) + 1 + j) * W, 1.0f,
-                          q.dps + ((size_t)b * n + j) * W, (size_t)W);
-        for (vi = 0; vi < nV; vi++) {
-            b = q.V[vi];
-            MLIP__TRY(mlip_span_mean_backward(
-                q.dtout + (size_t)b * T * Wt, q.dsent + (size_t)q.sent_off[vi] * Wt,
-                bt->sent_begin + (size_t)b * bt->max_sentences,
-                bt->sent_end + (size_t)b * bt->max_sentences, bt->n_sentences[b], T, Wt));
-        }
-    }
-    if (mip_on) MLIP__TRY(mlip__mip_backward(tr, bt, &q, n, scale * o->lambda_mip));
+    /* ==== backward: every gradient of scale * L, in the reverse of forward's data flow ==== */
+    memset(q.dvout, 0, sizeof(float) * (size_t)s.B * (1 + s.n) * s.W);
+    memset(q.dtout, 0, sizeof(float) * (size_t)s.B * s.T * s.Wt);
+    MLIP__TRY(mlip__global_loss_backward(&s, scale));
+    if (sie_on) MLIP__TRY(mlip__sie_weights_backward(&s));
+    if (local_on) MLIP__TRY(mlip__local_loss_backward(&s, scale * o->lambda_local));
+    if (mip_on) MLIP__TRY(mlip__mip_loss_backward(&s, scale * o->lambda_mip));
     MLIP__TRY(mlip_vit_backward(tr->vit, q.dvout));
     return mlip_bert_backward(tr->bert, q.dtout);
 }
