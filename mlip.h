@@ -492,7 +492,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
    7. Masking and semantic integrity estimation (SIE)
    ====================================================================================== */
 /* (section 7 declarations) */
-/* The number of visible patches of K at mask ratio rho: ceil((1 - rho) K), at least 1. */
+/* The number of visible patches of K at mask ratio rho: ceil((1 - rho) K), at least 1, with
+   rho read to six decimals so that no binary rounding moves it (0.7 of 100 leaves 30). */
 MLIPDEF int mlip_mask_visible_count(int K, float rho);
 /* For each of B images, a random subset of n of its K patches (the first n of a random
    permutation), sorted ascending into visible (B, n). Each image uses the same number of draws,
@@ -8966,11 +8967,23 @@ done:
    7. Masking and semantic integrity estimation
    ====================================================================================== */
 /* (section 7 implementation) */
+/* ceil(millionths K / 10^6) in exact integer arithmetic, clamped to [1, K]. */
+static int mlip__ceil_share(int K, long long millionths) {
+    long long n = (millionths * K + 999999) / 1000000;
+    return n < 1 ? 1 : n > K ? K : (int)n;
+}
+
+/* A fraction given as a float, read to six decimals as a user writes it (0.7f is 700000
+   millionths), so a share of K patches has no binary rounding in it. */
+static long long mlip__millionths(float fraction) {
+    if (!(fraction > 0.0f)) return 0;
+    if (!(fraction < 1.0f)) return 1000000;
+    return (long long)floor((double)fraction * 1e6 + 0.5);
+}
+
 MLIPDEF int mlip_mask_visible_count(int K, float rho) {
-    /* ceil((1 - rho) K) in double, with a hair of slack so 0.5 * 64 gives 32, not 33 */
-    double v = ceil((1.0 - (double)rho) * K - 1e-6);
-    int n = (int)v;
-    return n < 1 ? 1 : n > K ? K : n;
+    /* ceil((1 - rho) K), exactly: rho = 0.7 leaves 30 of 100 patches, not 31 */
+    return mlip__ceil_share(K, 1000000 - mlip__millionths(rho));
 }
 
 MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visible) {
@@ -9912,7 +9925,10 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
     }
     for (i = 0, head_off = 0; i < tr->n_refs; i++) {
         mlip_tensor_ref *t = &tr->refs[i];
-        if (!t->grads) t->grads = tr->head_grads + head_off, head_off += (t->count + 15) / 16 * 16;
+        if (!t->grads) {
+            t->grads = tr->head_grads + head_off;
+            head_off += (t->count + 15) / 16 * 16;
+        }
         total += t->count;
     }
     tr->n_total = total;
@@ -9939,8 +9955,10 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
         int k;
         for (k = 0; k < 12; k++)
             for (i = 0; i < tr->n_refs; i++)
-                if (!strcmp(tr->refs[i].name, names[k]))
-                    wp[k] = tr->refs[i].weights, gp[k] = tr->refs[i].grads;
+                if (!strcmp(tr->refs[i].name, names[k])) {
+                    wp[k] = tr->refs[i].weights;
+                    gp[k] = tr->refs[i].grads;
+                }
         for (k = 0; k < 12; k++)
             if (!wp[k]) {
                 st = mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
@@ -10422,7 +10440,12 @@ static mlip_status mlip__ranked(const char *who, const float *scores, const int8
     v = (mlip__scored *)mlip_alloc_zeroed((size_t)n, sizeof *v);
     if (!v) return MLIP_ERR_OUT_OF_MEMORY;
     for (i = 0; i < n; i++)
-        if (labels[i] >= 0) v[k].score = scores[i], v[k].label = labels[i], p += labels[i], k++;
+        if (labels[i] >= 0) {
+            v[k].score = scores[i];
+            v[k].label = labels[i];
+            p += labels[i];
+            k++;
+        }
     qsort(v, (size_t)k, sizeof *v, mlip__scored_desc);
     *out = v;
     *m = k;
@@ -10447,8 +10470,10 @@ MLIPDEF mlip_status mlip_auroc(const float *scores, const int8_t *labels, int n,
        integers in double, so this is exact up to the final division. */
     while (i < m) {
         double pos = 0, neg = 0;
-        for (j = i; j < m && v[j].score == v[i].score; j++)
-            pos += v[j].label, neg += 1 - v[j].label;
+        for (j = i; j < m && v[j].score == v[i].score; j++) {
+            pos += v[j].label;
+            neg += 1 - v[j].label;
+        }
         wins += pos * (N - neg_above - neg + 0.5 * neg);
         neg_above += neg;
         i = j;
@@ -10815,7 +10840,8 @@ static mlip_status mlip__upsample(const char *who, int adjoint, const float *src
     }
     n_small /= 2;
     n_big /= 2;
-    n_src = adjoint ? n_big : n_small, n_dst = adjoint ? n_small : n_big;
+    n_src = adjoint ? n_big : n_small;
+    n_dst = adjoint ? n_small : n_big;
     a = (double *)mlip_alloc(n_src * sizeof(double));
     c = (double *)mlip_alloc_zeroed(n_dst, sizeof(double));
     if (a && c) {
@@ -11387,9 +11413,7 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
     if (!(fraction > 0 && fraction <= 1))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_local_topk_score: fraction must be in (0, 1]");
-    /* ceil, less a hair so that 0.1f of 10 patches is 1 patch despite 0.1f > 0.1 */
-    m = (int)ceil((double)fraction * K - 1e-6);
-    m = m < 1 ? 1 : m > K ? K : m;
+    m = mlip__ceil_share(K, mlip__millionths(fraction)); /* 0.1f of 10 patches is 1 */
     sim = (float *)mlip_alloc((size_t)K * sizeof(float));
     if (!sim) return MLIP_ERR_OUT_OF_MEMORY;
     ns = sqrt(mlip_dot(sentence, sentence, (size_t)D));

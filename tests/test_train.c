@@ -71,6 +71,29 @@ static void tr_sie_fwd(void *ctx) {
     mlip_sie_forward(tr_sie.w, tr_sie.p, tr_sie.I, tr_sie.r, tr_sie.vis, 4, 6, 3);
 }
 
+/* mlip_mask_visible_count against the twin's rule (tools/mask_count_fixture.py) for every
+   rho in steps of 0.05 and K in {16, 64, 100, 196}: 0.9 of 100 leaves 10, 0.7 of 100 leaves 30. */
+static void test_mask_count(void) {
+    FILE *f = fopen("tests/data/mask_count.txt", "r");
+    char line[128];
+    int lines = 0, K, want;
+    float rho;
+    CHECK(f != NULL);
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#') continue;
+        if (sscanf(line, "%d %f %d", &K, &rho, &want) != 3) continue;
+        lines++;
+        if (mlip_mask_visible_count(K, rho) != want) {
+            printf("    K %d rho %.2f: %d visible, the twin says %d\n", K, (double)rho,
+                   mlip_mask_visible_count(K, rho), want);
+            CHECK(0);
+        }
+    }
+    fclose(f);
+    CHECK(lines == 80);
+}
+
 static void test_sie(void) {
     float dw[4] = {0.3f, -1.1f, 0.7f, 0.2f}, dr[24] = {0};
     int b, k;
@@ -504,6 +527,7 @@ done:
 static const mt_case train_tests[] = {
     {"twin_parity", test_twin_parity},
     {"mask_draw", test_mask_draw},
+    {"mask_count", test_mask_count},
     {"sie_backward", test_sie},
     {"contrastive", test_contrastive},
     {"sinkhorn", test_sinkhorn},

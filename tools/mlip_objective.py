@@ -87,11 +87,20 @@ def named_config(name, vocab_size):
                 image_mean=[0.5] * ch, image_std=[0.5] * ch)
 
 
+def visible_count(K, rho):
+    """n = ceil((1 - rho) K), at least 1 and at most K, computed exactly on rho read to six
+    decimals (as a user writes it): 0.7 of 100 patches leaves 30 visible, where binary
+    floating point (1 - 0.7) * 100 = 30.000000000000004 would give 31."""
+    millionths = round(rho * 1_000_000)
+    n = -((-(1_000_000 - millionths) * K) // 1_000_000)
+    return max(1, min(K, n))
+
+
 def random_mask(B, K, rho, generator=None):
-    """Sorted visible patch indices (B, n), n = ceil((1 - rho) K): per image the first n of a
-    random permutation of the K patches, sorted ascending. rho = 0 gives every patch in order."""
-    n = int(math.ceil((1.0 - rho) * K))
-    n = max(1, min(K, n))
+    """Sorted visible patch indices (B, n), n = visible_count(K, rho): per image the first n
+    of a random permutation of the K patches, sorted ascending. rho = 0 gives every patch in
+    order."""
+    n = visible_count(K, rho)
     rows = [torch.sort(torch.randperm(K, generator=generator)[:n])[0] for _ in range(B)]
     return torch.stack(rows).long()
 
