@@ -324,7 +324,7 @@ typedef struct mlip_bert_config {
     float ln_eps; /* 1e-12 */
 } mlip_bert_config;
 
-/* DESIGN's named configurations. */
+/* The named configurations (docs/design.md, "Named configurations"). */
 MLIPDEF mlip_vit_config
 mlip_vit_config_tiny(void); /* 64 px, 1 ch, patch 8, 4 x 128, 4 heads, MLP 512 */
 MLIPDEF mlip_vit_config
@@ -480,8 +480,8 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
    tokenizers' WordPieceTrainer does: the corpus is pre-tokenized like the tokenizer above
    (lowercase != 0: uncased), words are split into characters (non-initial ones with "##"),
    and the most frequent adjacent pair is merged (ties: the pair whose symbols come first in
-   the vocabulary) until the vocabulary is full or no pair occurs min_frequency times. The vocabulary lists
-   [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial ones, then the
+   the vocabulary) until the vocabulary is full or no pair occurs min_frequency times. The
+   vocabulary lists [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial ones, then the
    "##" ones, each sorted), then the merges in order.
    Deterministic, and independent of the order of the corpus' lines. Writes vocab.txt
    format: one token per line. */
@@ -579,9 +579,10 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *batch, int B, int channels, int
 MLIPDEF void mlip_batch_free(mlip_batch *batch);
 /* (section 9 declarations) */
 
-/* What the objective computes and how (DESIGN section 2). mlip_objective_defaults() is the MLIP
-   configuration; the ablation ladder switches terms off: CLIP = mask_ratio 0, no local, no SIE,
-   no MIP; FLIP = CLIP + masking; then + local, + SIE, + MIP. */
+/* What the objective computes and how (docs/design.md, "The objective, equation by
+   equation"). mlip_objective_defaults() is the MLIP configuration; the ablation ladder switches
+   terms off: CLIP = mask_ratio 0, no local, no SIE, no MIP; FLIP = CLIP + masking; then
+   + local, + SIE, + MIP. */
 typedef struct mlip_objective_config {
     float mask_ratio; /* rho: fraction of patches hidden from the ViT (0.5); 0 = no masking */
     int use_sie; /* weight the global loss by semantic integrity (needs masking) */
@@ -814,8 +815,8 @@ MLIPDEF mlip_status mlip_zeroshot_scores(const float *img, const float *pos, con
 /* Local zero-shot score of one image for one sentence: the mean of the largest
    m = ceil(fraction K) (at least 1) cosine similarities between the patches patch_local
    (K, D) and sentence (D). With a single sentence a balanced transport plan is uniform, so
-   this top-fraction mean stands in for it (DESIGN, Downstream). fraction in (0, 1]; 0 means
-   the default 0.1. */
+   this top-fraction mean stands in for it (docs/design.md, "Downstream scores").
+   fraction in (0, 1]; 0 means the default 0.1. */
 MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float *sentence, int K,
                                           int D, float fraction, float *score);
 
@@ -906,7 +907,7 @@ typedef struct mlip_model_config {
     int lowercase; /* the tokenizer is uncased (1) or cased (0) */
 } mlip_model_config;
 
-/* DESIGN's named configurations: the encoders of section 5 and D = 128, 256, 512. */
+/* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
 MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
 MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
 MLIPDEF mlip_model_config mlip_model_config_base(void);

@@ -4,7 +4,7 @@
 
    The report gets one global embedding ([CLS] through the global text head); each sentence
    gets a local one (the mean of its token states through the local text head): the vectors
-   MLIP's global and patch-sentence losses compare with images. Build: make examples. */
+   MLIP's global and patch-sentence losses compare with images. Build: make all. */
 #define MLIP_IMPLEMENTATION
 #include "../mlip.h"
 

@@ -3,7 +3,7 @@
      ./examples/train_loop pairs.tsv vocab.txt model.mlip [steps]
 
    pairs.tsv: image<TAB>report[<TAB>labels] (e.g. from `mlip synth --out syn`), vocab.txt: a
-   WordPiece vocabulary (`mlip vocab` makes one). Build: make examples. */
+   WordPiece vocabulary (`mlip vocab` makes one). Build: make all. */
 #define MLIP_IMPLEMENTATION
 #include "../mlip.h"
 
@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
     }
     mlip_set_num_threads(2);
 
-    /* 1. a tokenizer and a fresh tiny model (DESIGN's `tiny`: 64 px, 4-layer ViT and BERT) */
+    /* 1. a tokenizer and a fresh tiny model (the `tiny` configuration: 64 px, 4-layer ViT and BERT) */
     if (mlip_tokenizer_load_vocab(argv[2], 1, &tok)) goto done;
     config = mlip_model_config_tiny(mlip_tokenizer_vocab_size(tok));
     if (mlip_model_create(&config, &model)) goto done;

@@ -4,7 +4,7 @@
 
    For each finding, the image's embedding is compared with a positive and a negative prompt;
    the probability is sigmoid(scale * (cos(image, positive) - cos(image, negative))).
-   Build: make examples (or cc -O2 zeroshot.c -lm -lpthread). */
+   Build: make all (or cc -O2 zeroshot.c -lm -lpthread). */
 #define MLIP_IMPLEMENTATION
 #include "../mlip.h"
 

@@ -102,7 +102,7 @@ static float fx_float(fx_file *f, const char *name) {
     return p ? p[0] : 0;
 }
 
-/* ||a - b|| / ||b|| (the issue's "normalised error"), and the max relative error element-wise
+/* ||a - b|| / ||b|| (the "normalised error"), and the max relative error element-wise
    (relative to max |b|) for the report. */
 static double fx_norm_err(const float *a, const float *b, size_t n, double *max_rel) {
     double num = 0, den = 0, mb = 0, md = 0;

@@ -2,7 +2,7 @@
    fixtures tests/data/{vit,bert}_tiny.fx, forward and every parameter gradient; visible-subset
    and batching invariants; bad arguments. */
 
-#define PARITY_TOL 1e-6 /* normalised error, the bar of the encoder issue */
+#define PARITY_TOL 1e-6 /* normalised error ||a - b|| / ||b|| against the PyTorch fixture */
 
 /* Load the fixture's weights into the encoder by name, checking the tables agree one to one. */
 static int load_twin_weights(mlip_encoder *enc, fx_file *fx) {

@@ -1,4 +1,4 @@
-/* Reliability (issue #9): allocation failure at every allocation site (tests/oom_tu.c), NaN/Inf
+/* Reliability: allocation failure at every allocation site (tests/oom_tu.c), NaN/Inf
    refused where data enter the library, bitwise-deterministic inference, and inference with
    no heap at all (tests/noheap_tu.c, sized by the measuring mode). */
 #include "infer_common.h"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The ablation ladder of DESIGN section 2 on the synthetic benchmark, same data and compute
+# The ablation ladder (docs/design.md, docs/results.md) on the synthetic benchmark, same data and compute
 # for every rung: CLIP (global, no mask) -> FLIP (+ masking) -> + local OT -> + SIE -> + MIP
 # (= MLIP), at each training-set size, for each seed; zero-shot mean AUROC, linear-probe
 # AUROC (10 % labels) and few-shot segmentation Dice (10 % masks) on the same held-out set.

@@ -43,7 +43,7 @@ run() {
 }
 
 # The other two readings of a trained variant, each printed with its nodule and pneumothorax.
-# $1: name, $2: data dir. local_reading: zero-shot with DESIGN's local score alone (a model
+# $1: name, $2: data dir. local_reading: zero-shot with the local score alone (docs/design.md) (a model
 # trained with the local loss). probe_reading: a linear probe on the frozen image embeddings with
 # all training labels, what the image side carries whatever the text does.
 local_reading() {

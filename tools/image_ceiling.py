@@ -13,7 +13,7 @@ scratch on a synthetic set with the demo's steps, batch, learning rate, warm-up 
                           give the image side, so this is the ceiling of what the encoder
                           learns to see in this budget;
 and one of two image stems:
-  --stem patch            DESIGN's linear patch embedding (an 8 x 8 patch -> 128 numbers);
+  --stem patch            the library's linear patch embedding (an 8 x 8 patch -> 128 numbers);
   --stem conv             a convolutional stem: three 3x3 stride-2 convolutions with GELU
                           (16, 32, 64 channels, He-normal init, zero bias), then a 1x1
                           projection to the width (std 1/sqrt(64)); same token grid.

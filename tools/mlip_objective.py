@@ -1,7 +1,7 @@
 """PyTorch twin of mlip.h's MLIP objective (runs on Debian's python3-torch 1.13, /usr/bin/python3).
 
-It computes exactly what /work/notes/objective_spec.md (the binding spec, DESIGN.md section 2)
-fixes, for the parity fixture (tools/make_objective_fixture.py) and the DDP trainer
+It computes exactly what docs/design.md ("The objective, equation by equation") states, for the
+parity fixture (tools/make_objective_fixture.py) and the DDP trainer
 (tools/train_torch.py). It is a library; `python3 tools/mlip_objective.py` runs a short smoke
 test (float32 vs float64 on random data).
 
@@ -56,7 +56,7 @@ def micro_config():
 
 
 def named_config(name, vocab_size):
-    """DESIGN.md's named configurations (tiny, small, base) and micro; decoder = 2 blocks at half
+    """The named configurations of docs/design.md (tiny, small, base) and micro; decoder = 2 blocks at half
     the ViT width with the ViT's heads and MLP 4 x its width."""
     if name == "micro":
         cfg = micro_config()

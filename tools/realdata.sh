@@ -1,5 +1,5 @@
 #!/bin/sh
-# Real text, real images (issue #6, item 7): how the tiny config does when the text or the
+# Real text, real images (docs/results.md): how the tiny config does when the text or the
 # images are real instead of generated. Three MLIP pre-training runs, each followed by
 # zero-shot classification of its held-out images:
 #   1. synthetic images, template text    (as tools/demo.sh)
