@@ -992,6 +992,59 @@ MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *model
                                                          size_t *len);
 MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
 
+/* ---- PyTorch checkpoints (torch.save since PyTorch 1.6: a zip of stored entries holding
+   <dir>/data.pkl, a pickle, and <dir>/data/<key>, one raw little-endian storage each), read
+   without executing anything. The pickle runs on a restricted interpreter: the opcodes a state
+   dict needs (protocols 2-5) and only these globals: collections.OrderedDict,
+   torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, the storage types
+   torch.{Float,Half,BFloat16,Double,Long,Int,Short,Char,Byte,Bool}Storage and torch dtypes
+   (torch.float32, ...). Any other global (os.system, builtins.eval,
+   torch.storage._load_from_bytes, ...), opcode, compressed or encrypted entry is refused
+   with a message that names it (MLIP_ERR_UNSUPPORTED); a malformed file is MLIP_ERR_FORMAT.
+   Every length, offset, size and stride is checked against the file.
+   The tensors are the string-keyed tensor values of the pickled dict, in file order; when that
+   dict has a "state_dict", "model" or "module" dict value, that dict is used instead.
+   Non-tensor values (ints, None, nested dicts) are skipped; when every name starts with
+   "module." (DataParallel) the prefix is dropped. The legacy pre-1.6 (non-zip) format, big-
+   endian archives and TorchScript archives are refused. ---- */
+typedef struct mlip_torch_file mlip_torch_file;
+
+/* Element types of a checkpoint tensor: the first three are mlip_dtype's. */
+enum {
+    MLIP_TORCH_F32 = MLIP_DTYPE_F32,
+    MLIP_TORCH_F16 = MLIP_DTYPE_F16,
+    MLIP_TORCH_BF16 = MLIP_DTYPE_BF16,
+    MLIP_TORCH_F64 = 16,
+    MLIP_TORCH_I64 = 17,
+    MLIP_TORCH_I32 = 18,
+    MLIP_TORCH_I16 = 19,
+    MLIP_TORCH_I8 = 20,
+    MLIP_TORCH_U8 = 21,
+    MLIP_TORCH_BOOL = 22
+};
+
+/* Open a checkpoint held in memory. No copy is made: buf must outlive the handle (close it
+   first). *out is NULL on failure. */
+MLIPDEF mlip_status mlip_torch_open_memory(const void *buf, size_t len, mlip_torch_file **out);
+/* Read the whole file into memory (owned by the handle) and open it. */
+MLIPDEF mlip_status mlip_torch_open(const char *path, mlip_torch_file **out);
+MLIPDEF void mlip_torch_close(mlip_torch_file *file); /* NULL is fine */
+MLIPDEF int mlip_torch_count(const mlip_torch_file *file); /* tensors; 0 for NULL */
+/* Tensor i in [0, count): name (owned by the handle), dtype (MLIP_TORCH_*), ndim (0-8) and
+   shape[0..ndim) (the logical sizes, row-major). Any output may be NULL. */
+MLIPDEF mlip_status mlip_torch_info(const mlip_torch_file *file, int i, const char **name,
+                                    int *dtype, int *ndim, int64_t shape[8]);
+/* Tensor i as count = product(shape) floats (1 for ndim 0) in row-major order, whatever its
+   strides and storage offset (views are gathered). Every dtype converts: f16/bf16 exactly,
+   f64 rounded (saturating beyond the f32 range), integers and bools by value (integers
+   beyond 2^24 rounded). count other than the element count: MLIP_ERR_INVALID_ARG. */
+MLIPDEF mlip_status mlip_torch_read_f32(const mlip_torch_file *file, int i, float *dst,
+                                        size_t count);
+/* Index of the tensor called name (as listed, prefix dropped), or -1. */
+MLIPDEF int mlip_torch_find(const mlip_torch_file *file, const char *name);
+/* "f32", "f16", "bf16", "f64", "i64", "i32", "i16", "i8", "u8", "bool"; "?" otherwise. */
+MLIPDEF const char *mlip_torch_dtype_name(int dtype);
+
 /* ======================================================================================
    12. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
    writer. Each reader can be compiled out: MLIP_NO_PNM, MLIP_NO_PNG, MLIP_NO_DICOM.
@@ -13648,6 +13701,1045 @@ MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, vo
     *buf = s.buf;
     *len = s.pos;
     return MLIP_OK;
+}
+
+/* ---- PyTorch checkpoints (torch.save zip + pickle), read without executing anything ---- */
+/* The zip: the end-of-central-directory record (ZIP64 when torch needed it), the central
+   directory, each entry's local header; entries stored, unencrypted, inside the file, without
+   overlapping each other or the directory, names unique. The pickle: a stack machine over a
+   pool of objects (indices, never pointers, as the pool grows), bounded in objects, stack,
+   marks, memo and string lengths, and never recursive, so no input nests it deeper. */
+#define MLIP__PT_MAX_OBJECTS (1 << 21)
+#define MLIP__PT_MAX_STACK (1 << 20)
+#define MLIP__PT_MAX_MARKS 4096
+#define MLIP__PT_MAX_MEMO (1 << 20)
+#define MLIP__PT_MAX_STR (1 << 24)
+#define MLIP__PT_MAX_NAME 1024
+
+typedef struct mlip__pt_entry {
+    const unsigned char *name, *data;
+    size_t name_len, size, begin, end; /* begin: local header; end: past the data */
+} mlip__pt_entry;
+
+typedef struct mlip__pt_tensor {
+    char *name;
+    int dtype, ndim;
+    int64_t shape[8], stride[8];
+    size_t offset, count; /* storage offset and element count (elements) */
+    const unsigned char *data; /* the storage's bytes */
+} mlip__pt_tensor;
+
+typedef struct mlip__pt_name {
+    const char *name;
+    int index;
+} mlip__pt_name;
+
+struct mlip_torch_file {
+    char *owned; /* the file's bytes when mlip_torch_open read them */
+    mlip__pt_tensor *t;
+    int n, cap;
+    mlip__pt_name *sorted; /* the tensors in name order */
+};
+
+typedef struct mlip__pt_zip {
+    const unsigned char *buf;
+    size_t len, cd_off;
+    mlip__pt_entry *e; /* sorted by name */
+    int n;
+    const unsigned char *dir; /* the top folder, "archive/" or the file's stem */
+    size_t dir_len; /* with its slash */
+} mlip__pt_zip;
+
+enum {
+    MLIP__PT_NONE,
+    MLIP__PT_BOOL,
+    MLIP__PT_INT,
+    MLIP__PT_FLOAT,
+    MLIP__PT_STR,
+    MLIP__PT_TUPLE,
+    MLIP__PT_LIST,
+    MLIP__PT_DICT,
+    MLIP__PT_GLOBAL,
+    MLIP__PT_STORAGE,
+    MLIP__PT_TENSOR
+};
+static const char *const mlip__pt_type_names[] = {
+    "None", "bool", "int", "float", "str", "tuple", "list", "dict", "global", "storage", "tensor"};
+
+typedef struct mlip__pt_obj {
+    int type, kind; /* kind: GLOBAL's row in mlip__pt_globals, STORAGE's dtype */
+    int n, cap; /* TUPLE, LIST: n items; DICT: n / 2 key-value pairs */
+    int *items;
+    int64_t i; /* INT, BOOL; TENSOR: its row in the machine's tensors */
+    const unsigned char *p; /* STR: the bytes; STORAGE: the data */
+    size_t len; /* STR: bytes; STORAGE: elements */
+} mlip__pt_obj;
+
+typedef struct mlip__pt_vm {
+    const mlip__pt_zip *zip;
+    const unsigned char *p;
+    size_t len, pos;
+    mlip__pt_obj *obj;
+    int n_obj, cap_obj;
+    int *stack, sp, cap_stack;
+    int *marks, n_marks, cap_marks;
+    int *memo, cap_memo; /* -1: empty */
+    int n_memo; /* MEMOIZE's next index */
+    mlip__pt_tensor *t; /* built by _rebuild_tensor_v2, unnamed */
+    int n_t, cap_t;
+} mlip__pt_vm;
+
+enum { MLIP__PT_ODICT = 1, MLIP__PT_REBUILD, MLIP__PT_PARAM, MLIP__PT_STYPE, MLIP__PT_DTYPE };
+typedef struct mlip__pt_global {
+    const char *module, *name;
+    int kind, dtype;
+} mlip__pt_global;
+static const mlip__pt_global mlip__pt_globals[] = {
+    {"collections", "OrderedDict", MLIP__PT_ODICT, 0},
+    {"torch._utils", "_rebuild_tensor_v2", MLIP__PT_REBUILD, 0},
+    {"torch._utils", "_rebuild_parameter", MLIP__PT_PARAM, 0},
+    {"torch", "FloatStorage", MLIP__PT_STYPE, MLIP_TORCH_F32},
+    {"torch", "HalfStorage", MLIP__PT_STYPE, MLIP_TORCH_F16},
+    {"torch", "BFloat16Storage", MLIP__PT_STYPE, MLIP_TORCH_BF16},
+    {"torch", "DoubleStorage", MLIP__PT_STYPE, MLIP_TORCH_F64},
+    {"torch", "LongStorage", MLIP__PT_STYPE, MLIP_TORCH_I64},
+    {"torch", "IntStorage", MLIP__PT_STYPE, MLIP_TORCH_I32},
+    {"torch", "ShortStorage", MLIP__PT_STYPE, MLIP_TORCH_I16},
+    {"torch", "CharStorage", MLIP__PT_STYPE, MLIP_TORCH_I8},
+    {"torch", "ByteStorage", MLIP__PT_STYPE, MLIP_TORCH_U8},
+    {"torch", "BoolStorage", MLIP__PT_STYPE, MLIP_TORCH_BOOL},
+    {"torch", "float32", MLIP__PT_DTYPE, MLIP_TORCH_F32},
+    {"torch", "float16", MLIP__PT_DTYPE, MLIP_TORCH_F16},
+    {"torch", "bfloat16", MLIP__PT_DTYPE, MLIP_TORCH_BF16},
+    {"torch", "float64", MLIP__PT_DTYPE, MLIP_TORCH_F64},
+    {"torch", "int64", MLIP__PT_DTYPE, MLIP_TORCH_I64},
+    {"torch", "int32", MLIP__PT_DTYPE, MLIP_TORCH_I32},
+    {"torch", "int16", MLIP__PT_DTYPE, MLIP_TORCH_I16},
+    {"torch", "int8", MLIP__PT_DTYPE, MLIP_TORCH_I8},
+    {"torch", "uint8", MLIP__PT_DTYPE, MLIP_TORCH_U8},
+    {"torch", "bool", MLIP__PT_DTYPE, MLIP_TORCH_BOOL}};
+
+MLIPDEF const char *mlip_torch_dtype_name(int dtype) {
+    switch (dtype) {
+    case MLIP_TORCH_F32: return "f32";
+    case MLIP_TORCH_F16: return "f16";
+    case MLIP_TORCH_BF16: return "bf16";
+    case MLIP_TORCH_F64: return "f64";
+    case MLIP_TORCH_I64: return "i64";
+    case MLIP_TORCH_I32: return "i32";
+    case MLIP_TORCH_I16: return "i16";
+    case MLIP_TORCH_I8: return "i8";
+    case MLIP_TORCH_U8: return "u8";
+    case MLIP_TORCH_BOOL: return "bool";
+    }
+    return "?";
+}
+
+static size_t mlip__pt_elem_size(int dtype) {
+    switch (dtype) {
+    case MLIP_TORCH_F64:
+    case MLIP_TORCH_I64: return 8;
+    case MLIP_TORCH_F32:
+    case MLIP_TORCH_I32: return 4;
+    case MLIP_TORCH_F16:
+    case MLIP_TORCH_BF16:
+    case MLIP_TORCH_I16: return 2;
+    }
+    return 1;
+}
+
+static uint32_t mlip__pt_rd16(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+/* The n-byte little-endian two's complement integer u (1 <= bits <= 64), as int64_t. */
+static int64_t mlip__pt_signed(uint64_t u, int bits) {
+    if (bits < 64 && (u >> (bits - 1)) & 1) u |= ~(uint64_t)0 << bits;
+    if (u <= (uint64_t)INT64_MAX) return (int64_t)u;
+    return -(int64_t)(~u) - 1;
+}
+
+static float mlip__pt_elem(const unsigned char *p, int dtype) {
+    double d;
+    uint64_t u;
+    switch (dtype) {
+    case MLIP_TORCH_F32: return mlip__fmt_u2f(mlip__fmt_rd32(p));
+    case MLIP_TORCH_F16: return mlip__fmt_f16_to_f32(mlip__pt_rd16(p));
+    case MLIP_TORCH_BF16: return mlip__fmt_u2f(mlip__pt_rd16(p) << 16);
+    case MLIP_TORCH_F64:
+        u = mlip__fmt_rd64(p);
+        memcpy(&d, &u, 8);
+        return mlip__fmt_d2f(d);
+    case MLIP_TORCH_I64: return (float)mlip__pt_signed(mlip__fmt_rd64(p), 64);
+    case MLIP_TORCH_I32: return (float)mlip__pt_signed(mlip__fmt_rd32(p), 32);
+    case MLIP_TORCH_I16: return (float)mlip__pt_signed(mlip__pt_rd16(p), 16);
+    case MLIP_TORCH_I8: return (float)mlip__pt_signed(p[0], 8);
+    case MLIP_TORCH_BOOL: return p[0] ? 1.0f : 0.0f;
+    }
+    return (float)p[0];
+}
+
+/* ---- the zip container ---- */
+static int mlip__pt_name_cmp(const unsigned char *a, size_t na, const unsigned char *b, size_t nb) {
+    int c = memcmp(a, b, na < nb ? na : nb);
+    if (c) return c;
+    return na < nb ? -1 : na > nb;
+}
+static int mlip__pt_entry_by_name(const void *a, const void *b) {
+    const mlip__pt_entry *x = (const mlip__pt_entry *)a;
+    const mlip__pt_entry *y = (const mlip__pt_entry *)b;
+    return mlip__pt_name_cmp(x->name, x->name_len, y->name, y->name_len);
+}
+static int mlip__pt_entry_by_begin(const void *a, const void *b) {
+    const mlip__pt_entry *x = (const mlip__pt_entry *)a;
+    const mlip__pt_entry *y = (const mlip__pt_entry *)b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* The entry <dir><suffix>, or NULL. */
+static const mlip__pt_entry *mlip__pt_zip_find(const mlip__pt_zip *z, const unsigned char *suffix,
+                                               size_t n) {
+    unsigned char name[512];
+    int lo = 0;
+    int hi = z->n;
+    if (n > sizeof name - z->dir_len) return NULL;
+    memcpy(name, z->dir, z->dir_len);
+    memcpy(name + z->dir_len, suffix, n);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = mlip__pt_name_cmp(z->e[mid].name, z->e[mid].name_len, name, z->dir_len + n);
+        if (!c) return &z->e[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Where the central directory is and how many entries it has. */
+static mlip_status mlip__pt_eocd(const unsigned char *b, size_t len, uint64_t *count,
+                                 uint64_t *cd_off, uint64_t *cd_size) {
+    size_t pos;
+    size_t stop;
+    if (len >= 2 && b[0] == 0x80)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: the legacy (pre-1.6, not "
+                                                "zip) torch.save format; re-save it with a "
+                                                "current PyTorch");
+    if (len < 22)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "pytorch checkpoint: %lu bytes, too short for a zip "
+                          "(truncated?)",
+                          (unsigned long)len);
+    pos = len - 22;
+    stop = pos > 65535 ? pos - 65535 : 0;
+    while (mlip__fmt_rd32(b + pos) != 0x06054b50u || pos + 22 + mlip__pt_rd16(b + pos + 20) != len)
+        if (pos-- == stop)
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: no zip end-of-central-"
+                                               "directory record (truncated, or not a zip)");
+    if (mlip__pt_rd16(b + pos + 4) || mlip__pt_rd16(b + pos + 6))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: multi-disk zip");
+    *count = mlip__pt_rd16(b + pos + 10);
+    *cd_size = mlip__fmt_rd32(b + pos + 12);
+    *cd_off = mlip__fmt_rd32(b + pos + 16);
+    if (pos >= 20 && mlip__fmt_rd32(b + pos - 20) == 0x07064b50u) { /* ZIP64 locator */
+        uint64_t off = mlip__fmt_rd64(b + pos - 12);
+        if (off > pos - 20 || pos - 20 - off < 56 || mlip__fmt_rd32(b + off) != 0x06064b50u)
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: bad ZIP64 end record");
+        *count = mlip__fmt_rd64(b + off + 32);
+        *cd_size = mlip__fmt_rd64(b + off + 40);
+        *cd_off = mlip__fmt_rd64(b + off + 48);
+        pos = (size_t)off;
+    }
+    if (*cd_off > pos || *cd_size > pos - *cd_off || *count > *cd_size / 46)
+        return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip central directory out of "
+                                           "range (truncated?)");
+    return MLIP_OK;
+}
+
+/* The ZIP64 extra field: 64-bit values for the fields saturated at 0xFFFFFFFF, in order. */
+static mlip_status mlip__pt_zip64_extra(const unsigned char *x, size_t n, uint64_t *v[3]) {
+    while (n >= 4) {
+        size_t k = mlip__pt_rd16(x + 2);
+        size_t at = 4;
+        int j;
+        if (k > n - 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: bad zip extra field");
+        for (j = 0; j < 3 && mlip__pt_rd16(x) == 1; j++) {
+            if (*v[j] != 0xFFFFFFFFu) continue;
+            if (at + 8 > k + 4)
+                return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: short ZIP64 extra field");
+            *v[j] = mlip__fmt_rd64(x + at);
+            at += 8;
+        }
+        x += k + 4;
+        n -= k + 4;
+    }
+    return MLIP_OK;
+}
+
+/* One central directory entry at b + at (at most `room` bytes): fills e, *next past it. */
+static mlip_status mlip__pt_central(const mlip__pt_zip *z, size_t at, size_t room,
+                                    mlip__pt_entry *e, size_t *next) {
+    const unsigned char *p = z->buf + at;
+    uint64_t usize, csize, loff, data;
+    uint64_t *v[3];
+    size_t nlen, xlen, lo;
+    int shown;
+    if (room < 46 || mlip__fmt_rd32(p) != 0x02014b50u)
+        return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: bad zip central directory entry");
+    nlen = mlip__pt_rd16(p + 28);
+    xlen = mlip__pt_rd16(p + 30);
+    if (46 + nlen + xlen + mlip__pt_rd16(p + 32) > room)
+        return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip directory entry overruns");
+    *next = at + 46 + nlen + xlen + mlip__pt_rd16(p + 32);
+    shown = (int)(nlen < 80 ? nlen : 80);
+    csize = mlip__fmt_rd32(p + 20);
+    usize = mlip__fmt_rd32(p + 24);
+    loff = mlip__fmt_rd32(p + 42);
+    v[0] = &usize;
+    v[1] = &csize;
+    v[2] = &loff;
+    MLIP__TRY(mlip__pt_zip64_extra(p + 46 + nlen, xlen, v));
+    if (mlip__pt_rd16(p + 8) & 1)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: zip entry '%.*s' is encrypted",
+                          shown, (const char *)p + 46);
+    if (mlip__pt_rd16(p + 10) != 0)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "pytorch checkpoint: zip entry '%.*s' is compressed (method %u); "
+                          "torch.save stores entries uncompressed: re-save the file",
+                          shown, (const char *)p + 46, (unsigned)mlip__pt_rd16(p + 10));
+    lo = (size_t)(loff < z->cd_off ? loff : z->cd_off);
+    if (loff >= z->cd_off || z->cd_off - lo < 30 || mlip__fmt_rd32(z->buf + lo) != 0x04034b50u ||
+        mlip__pt_rd16(z->buf + lo + 26) != nlen || z->cd_off - lo - 30 < nlen ||
+        memcmp(z->buf + lo + 30, p + 46, nlen))
+        return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip entry '%.*s': bad local header",
+                          shown, (const char *)p + 46);
+    data = (uint64_t)lo + 30 + nlen + mlip__pt_rd16(z->buf + lo + 28);
+    if (csize != usize || data > z->cd_off || usize > z->cd_off - data)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "pytorch checkpoint: zip entry '%.*s' out of range "
+                          "(truncated?)",
+                          shown, (const char *)p + 46);
+    e->name = p + 46;
+    e->name_len = nlen;
+    e->data = z->buf + data;
+    e->size = (size_t)usize;
+    e->begin = lo;
+    e->end = (size_t)(data + usize);
+    return MLIP_OK;
+}
+
+/* No two entries overlap, no name twice; the top folder is the one holding data.pkl. */
+static mlip_status mlip__pt_zip_check(mlip__pt_zip *z) {
+    const mlip__pt_entry *e;
+    int i;
+    qsort(z->e, (size_t)z->n, sizeof *z->e, mlip__pt_entry_by_begin);
+    for (i = 0; i + 1 < z->n; i++)
+        if (z->e[i].end > z->e[i + 1].begin)
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip entries overlap");
+    qsort(z->e, (size_t)z->n, sizeof *z->e, mlip__pt_entry_by_name);
+    for (i = 0; i + 1 < z->n; i++)
+        if (!mlip__pt_entry_by_name(&z->e[i], &z->e[i + 1]))
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip entry '%.*s' twice",
+                              (int)(z->e[i].name_len < 80 ? z->e[i].name_len : 80),
+                              (const char *)z->e[i].name);
+    for (i = 0; i < z->n; i++) {
+        const unsigned char *s = z->e[i].name;
+        size_t n = z->e[i].name_len;
+        const unsigned char *slash = n > 9 ? (const unsigned char *)memchr(s, '/', n) : NULL;
+        if (!slash || slash == s || (size_t)(slash - s) != n - 9 || memcmp(slash, "/data.pkl", 9))
+            continue;
+        if (z->dir)
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: more than one data.pkl");
+        z->dir = s;
+        z->dir_len = n - 8;
+    }
+    if (!z->dir)
+        return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: no <folder>/data.pkl in the zip "
+                                           "(not a torch.save file)");
+    e = mlip__pt_zip_find(z, (const unsigned char *)"byteorder", 9);
+    if (e && !(e->size == 6 && !memcmp(e->data, "little", 6)))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "pytorch checkpoint: byte order '%.*s' (only "
+                          "little-endian checkpoints are read)",
+                          (int)(e->size < 16 ? e->size : 16), (const char *)e->data);
+    return MLIP_OK;
+}
+
+static mlip_status mlip__pt_zip_open(mlip__pt_zip *z, const unsigned char *b, size_t len) {
+    uint64_t count = 0;
+    uint64_t cd_off = 0;
+    uint64_t cd_size = 0;
+    size_t at;
+    int i;
+    z->buf = b;
+    z->len = len;
+    MLIP__TRY(mlip__pt_eocd(b, len, &count, &cd_off, &cd_size));
+    if (count > (1 << 20))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "pytorch checkpoint: %lu zip entries (at most "
+                          "2^20)",
+                          (unsigned long)count);
+    z->cd_off = (size_t)cd_off;
+    z->e = (mlip__pt_entry *)mlip_alloc_zeroed((size_t)count + 1, sizeof *z->e);
+    if (!z->e) return MLIP_ERR_OUT_OF_MEMORY;
+    at = (size_t)cd_off;
+    for (i = 0; i < (int)count; i++) {
+        MLIP__TRY(mlip__pt_central(z, at, (size_t)(cd_off + cd_size) - at, &z->e[i], &at));
+        z->n++;
+    }
+    return mlip__pt_zip_check(z);
+}
+
+/* ---- the restricted pickle machine ---- */
+static mlip_status mlip__pt_bad(const mlip__pt_vm *vm, const char *what) {
+    return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: pickle offset %lu: %s",
+                      (unsigned long)vm->pos, what);
+}
+
+static mlip_status mlip__pt_take(mlip__pt_vm *vm, size_t n, const unsigned char **p) {
+    if (n > vm->len - vm->pos) return mlip__pt_bad(vm, "truncated pickle");
+    *p = vm->p + vm->pos;
+    vm->pos += n;
+    return MLIP_OK;
+}
+
+static mlip_status mlip__pt_uint(mlip__pt_vm *vm, size_t n, uint64_t *v) {
+    const unsigned char *p = NULL;
+    size_t k;
+    MLIP__TRY(mlip__pt_take(vm, n, &p));
+    *v = 0;
+    for (k = n; k-- > 0;) *v = *v << 8 | p[k];
+    return MLIP_OK;
+}
+
+/* mlip__fmt_grow until the array holds `need` elements. */
+static mlip_status mlip__pt_grow(void **arr, int *cap, int need, size_t elem) {
+    while (*cap < need) MLIP__TRY(mlip__fmt_grow(arr, cap, need, elem));
+    return MLIP_OK;
+}
+
+static mlip_status mlip__pt_push(mlip__pt_vm *vm, int idx) {
+    if (vm->sp >= MLIP__PT_MAX_STACK) return mlip__pt_bad(vm, "stack too deep");
+    MLIP__TRY(mlip__pt_grow((void **)&vm->stack, &vm->cap_stack, vm->sp + 1, sizeof(int)));
+    vm->stack[vm->sp++] = idx;
+    return MLIP_OK;
+}
+
+/* A new object of `type` (*idx), not on the stack. */
+static mlip_status mlip__pt_new(mlip__pt_vm *vm, int type, int *idx) {
+    if (vm->n_obj >= MLIP__PT_MAX_OBJECTS) return mlip__pt_bad(vm, "too many objects");
+    MLIP__TRY(mlip__pt_grow((void **)&vm->obj, &vm->cap_obj, vm->n_obj + 1, sizeof *vm->obj));
+    memset(&vm->obj[vm->n_obj], 0, sizeof *vm->obj);
+    vm->obj[vm->n_obj].type = type;
+    *idx = vm->n_obj++;
+    return MLIP_OK;
+}
+
+static mlip_status mlip__pt_push_new(mlip__pt_vm *vm, int type, mlip__pt_obj **out) {
+    int idx = 0;
+    MLIP__TRY(mlip__pt_new(vm, type, &idx));
+    MLIP__TRY(mlip__pt_push(vm, idx));
+    *out = &vm->obj[idx];
+    return MLIP_OK;
+}
+
+static mlip_status mlip__pt_pop(mlip__pt_vm *vm, int *idx) {
+    int floor = vm->n_marks ? vm->marks[vm->n_marks - 1] : 0;
+    if (vm->sp <= floor) return mlip__pt_bad(vm, "stack underflow");
+    *idx = vm->stack[--vm->sp];
+    return MLIP_OK;
+}
+
+/* Items above the topmost mark: *from is where they start; the mark is dropped. */
+static mlip_status mlip__pt_pop_mark(mlip__pt_vm *vm, int *from) {
+    if (!vm->n_marks) return mlip__pt_bad(vm, "no MARK");
+    *from = vm->marks[--vm->n_marks];
+    return MLIP_OK;
+}
+
+/* Append n object indices to the items of container c. */
+static mlip_status mlip__pt_add(mlip__pt_vm *vm, int c, const int *src, int n) {
+    mlip__pt_obj *o = &vm->obj[c];
+    if (n > MLIP__PT_MAX_OBJECTS - o->n) return mlip__pt_bad(vm, "container too large");
+    MLIP__TRY(mlip__pt_grow((void **)&o->items, &o->cap, o->n + n, sizeof(int)));
+    memcpy(o->items + o->n, src, (size_t)n * sizeof(int));
+    o->n += n;
+    return MLIP_OK;
+}
+
+/* A tuple of the stack items from `from` up, which replace them. */
+static mlip_status mlip__pt_tuple(mlip__pt_vm *vm, int from) {
+    int idx = 0;
+    MLIP__TRY(mlip__pt_new(vm, MLIP__PT_TUPLE, &idx));
+    MLIP__TRY(mlip__pt_add(vm, idx, vm->stack + from, vm->sp - from));
+    vm->sp = from;
+    return mlip__pt_push(vm, idx);
+}
+
+static mlip_status mlip__pt_str(mlip__pt_vm *vm, size_t n) {
+    mlip__pt_obj *o;
+    const unsigned char *p = NULL;
+    if (n > MLIP__PT_MAX_STR) return mlip__pt_bad(vm, "string too long");
+    MLIP__TRY(mlip__pt_take(vm, n, &p));
+    MLIP__TRY(mlip__pt_push_new(vm, MLIP__PT_STR, &o));
+    o->p = p;
+    o->len = n;
+    return MLIP_OK;
+}
+
+/* Opcodes that push one new value. Returns -1 for an opcode of another group. */
+static int mlip__pt_op_value(mlip__pt_vm *vm, int op) {
+    mlip__pt_obj *o;
+    uint64_t v = 0;
+    int type = op == 'N'   ? MLIP__PT_NONE
+               : op == '}' ? MLIP__PT_DICT
+               : op == ']' ? MLIP__PT_LIST
+                           : MLIP__PT_TUPLE;
+    switch (op) {
+    case 'N':
+    case '}':
+    case ']':
+    case ')': return mlip__pt_push_new(vm, type, &o);
+    case 0x88:
+    case 0x89:
+        MLIP__TRY(mlip__pt_push_new(vm, MLIP__PT_BOOL, &o));
+        o->i = op == 0x88;
+        return MLIP_OK;
+    case 'X': MLIP__TRY(mlip__pt_uint(vm, 4, &v)); return mlip__pt_str(vm, (size_t)v);
+    case 0x8c: MLIP__TRY(mlip__pt_uint(vm, 1, &v)); return mlip__pt_str(vm, (size_t)v);
+    case 0x8d:
+        MLIP__TRY(mlip__pt_uint(vm, 8, &v));
+        return mlip__pt_str(vm, v > MLIP__PT_MAX_STR ? (size_t)MLIP__PT_MAX_STR + 1 : (size_t)v);
+    case 'K':
+    case 'M':
+    case 'J':
+        MLIP__TRY(mlip__pt_uint(vm, op == 'K' ? 1 : op == 'M' ? 2 : 4, &v));
+        MLIP__TRY(mlip__pt_push_new(vm, MLIP__PT_INT, &o));
+        o->i = op == 'J' ? mlip__pt_signed(v, 32) : (int64_t)v;
+        return MLIP_OK;
+    case 0x8a: { /* LONG1: n bytes, little-endian two's complement */
+        uint64_t n = 0;
+        MLIP__TRY(mlip__pt_uint(vm, 1, &n));
+        if (n > 8) return mlip__pt_bad(vm, "integer wider than 64 bits");
+        MLIP__TRY(mlip__pt_uint(vm, (size_t)n, &v));
+        MLIP__TRY(mlip__pt_push_new(vm, MLIP__PT_INT, &o));
+        o->i = n ? mlip__pt_signed(v, 8 * (int)n) : 0;
+        return MLIP_OK;
+    }
+    case 'G': /* BINFLOAT: a big-endian double, never needed */
+        MLIP__TRY(mlip__pt_uint(vm, 8, &v));
+        return mlip__pt_push_new(vm, MLIP__PT_FLOAT, &o);
+    }
+    return -1;
+}
+
+/* MARK, tuples, SETITEM(S), APPEND(S), PROTO, FRAME. Returns -1 for another group. */
+static int mlip__pt_op_struct(mlip__pt_vm *vm, int op) {
+    uint64_t v = 0;
+    int from = 0;
+    int c;
+    switch (op) {
+    case 0x80:
+        MLIP__TRY(mlip__pt_uint(vm, 1, &v));
+        if (v < 2 || v > 5)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: pickle protocol %u",
+                              (unsigned)v);
+        return MLIP_OK;
+    case 0x95: return mlip__pt_uint(vm, 8, &v); /* FRAME: a length hint */
+    case '(':
+        if (vm->n_marks >= MLIP__PT_MAX_MARKS) return mlip__pt_bad(vm, "too many MARKs");
+        MLIP__TRY(mlip__pt_grow((void **)&vm->marks, &vm->cap_marks, vm->n_marks + 1, sizeof(int)));
+        vm->marks[vm->n_marks++] = vm->sp;
+        return MLIP_OK;
+    case 't': MLIP__TRY(mlip__pt_pop_mark(vm, &from)); return mlip__pt_tuple(vm, from);
+    case 0x85:
+    case 0x86:
+    case 0x87:
+        from = vm->sp - (op - 0x84);
+        if (from < (vm->n_marks ? vm->marks[vm->n_marks - 1] : 0))
+            return mlip__pt_bad(vm, "stack underflow");
+        return mlip__pt_tuple(vm, from);
+    case 's':
+    case 'a':
+        from = vm->sp - (op == 's' ? 2 : 1);
+        if (from - 1 < (vm->n_marks ? vm->marks[vm->n_marks - 1] : 0))
+            return mlip__pt_bad(vm, "stack underflow");
+        break;
+    case 'u':
+    case 'e':
+        MLIP__TRY(mlip__pt_pop_mark(vm, &from));
+        if (from < 1 || from - 1 < (vm->n_marks ? vm->marks[vm->n_marks - 1] : 0))
+            return mlip__pt_bad(vm, "stack underflow");
+        break;
+    default: return -1;
+    }
+    c = vm->stack[from - 1]; /* the dict (SETITEM[S]) or list (APPEND[S]) */
+    if (vm->obj[c].type != ((op == 's' || op == 'u') ? MLIP__PT_DICT : MLIP__PT_LIST))
+        return mlip__pt_bad(vm, (op == 's' || op == 'u') ? "SETITEM on a non-dict"
+                                                         : "APPEND on a non-list");
+    if ((op == 's' || op == 'u') && (vm->sp - from) % 2)
+        return mlip__pt_bad(vm, "SETITEMS with an odd count");
+    MLIP__TRY(mlip__pt_add(vm, c, vm->stack + from, vm->sp - from));
+    vm->sp = from;
+    return MLIP_OK;
+}
+
+/* BINPUT, LONG_BINPUT, MEMOIZE, BINGET, LONG_BINGET. Returns -1 for another group. */
+static int mlip__pt_op_memo(mlip__pt_vm *vm, int op) {
+    uint64_t k = 0;
+    int i;
+    if (op != 'q' && op != 'r' && op != 0x94 && op != 'h' && op != 'j') return -1;
+    if (op == 0x94)
+        k = (uint64_t)vm->n_memo;
+    else
+        MLIP__TRY(mlip__pt_uint(vm, op == 'q' || op == 'h' ? 1 : 4, &k));
+    if (k >= MLIP__PT_MAX_MEMO) return mlip__pt_bad(vm, "memo index too large");
+    if (op == 'h' || op == 'j') {
+        if ((int)k >= vm->cap_memo || vm->memo[k] < 0)
+            return mlip__pt_bad(vm, "BINGET of an empty memo slot");
+        return mlip__pt_push(vm, vm->memo[k]);
+    }
+    if (vm->sp <= (vm->n_marks ? vm->marks[vm->n_marks - 1] : 0))
+        return mlip__pt_bad(vm, "memoize with an empty stack");
+    if ((int)k >= vm->cap_memo) {
+        int old = vm->cap_memo;
+        MLIP__TRY(mlip__pt_grow((void **)&vm->memo, &vm->cap_memo, (int)k + 1, sizeof(int)));
+        for (i = old; i < vm->cap_memo; i++) vm->memo[i] = -1;
+    }
+    vm->memo[k] = vm->stack[vm->sp - 1];
+    if (op == 0x94) vm->n_memo++;
+    return MLIP_OK;
+}
+
+/* GLOBAL 'module\nname\n' (or STACK_GLOBAL's two strings): only the whitelist, else refused. */
+static mlip_status mlip__pt_op_global(mlip__pt_vm *vm, const unsigned char *mod, size_t nm,
+                                      const unsigned char *name, size_t nn) {
+    mlip__pt_obj *o;
+    int i;
+    for (i = 0; i < (int)(sizeof mlip__pt_globals / sizeof mlip__pt_globals[0]); i++) {
+        const mlip__pt_global *g = &mlip__pt_globals[i];
+        if (strlen(g->module) != nm || memcmp(g->module, mod, nm) || strlen(g->name) != nn ||
+            memcmp(g->name, name, nn))
+            continue;
+        MLIP__TRY(mlip__pt_push_new(vm, MLIP__PT_GLOBAL, &o));
+        o->kind = i;
+        return MLIP_OK;
+    }
+    return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                      "pytorch checkpoint: refused global '%.*s.%.*s' (only state dicts are "
+                      "read; nothing is executed)",
+                      (int)(nm < 80 ? nm : 80), (const char *)mod, (int)(nn < 80 ? nn : 80),
+                      (const char *)name);
+}
+
+static mlip_status mlip__pt_line(mlip__pt_vm *vm, const unsigned char **s, size_t *n) {
+    const unsigned char *start = vm->p + vm->pos;
+    size_t room = vm->len - vm->pos;
+    const unsigned char *nl = (const unsigned char *)memchr(start, '\n', room < 256 ? room : 256);
+    if (!nl) return mlip__pt_bad(vm, "GLOBAL name without an end (or too long)");
+    *s = start;
+    *n = (size_t)(nl - start);
+    vm->pos += *n + 1;
+    return MLIP_OK;
+}
+
+/* An int of the pickle as a size_t, refusing negatives and what cannot be addressed. */
+static mlip_status mlip__pt_size(const mlip__pt_vm *vm, int idx, size_t *out) {
+    const mlip__pt_obj *o = &vm->obj[idx];
+    if (o->type != MLIP__PT_INT || o->i < 0 || (uint64_t)o->i > (uint64_t)(size_t)-1)
+        return mlip__pt_bad(vm, "tensor size, stride, offset or numel is not a valid size");
+    *out = (size_t)o->i;
+    return MLIP_OK;
+}
+
+/* _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]): the
+   view must lie inside the storage. */
+static mlip_status mlip__pt_rebuild(mlip__pt_vm *vm, int args, int *result) {
+    mlip__pt_tensor t;
+    const mlip__pt_obj *a = &vm->obj[args];
+    const mlip__pt_obj *sto;
+    size_t last = 0;
+    size_t v = 0;
+    int k;
+    memset(&t, 0, sizeof t);
+    if (a->n != 6 && a->n != 7)
+        return mlip__pt_bad(vm, "_rebuild_tensor_v2 takes 6 or 7 arguments");
+    sto = &vm->obj[a->items[0]];
+    if (sto->type != MLIP__PT_STORAGE || vm->obj[a->items[2]].type != MLIP__PT_TUPLE ||
+        vm->obj[a->items[3]].type != MLIP__PT_TUPLE ||
+        vm->obj[a->items[2]].n != vm->obj[a->items[3]].n || vm->obj[a->items[2]].n > 8)
+        return mlip__pt_bad(vm, "_rebuild_tensor_v2 wants a storage and size and stride tuples "
+                                "of the same length (at most 8)");
+    MLIP__TRY(mlip__pt_size(vm, a->items[1], &t.offset));
+    t.dtype = sto->kind;
+    t.data = sto->p;
+    t.ndim = vm->obj[a->items[2]].n;
+    t.count = 1;
+    for (k = 0; k < t.ndim; k++) {
+        size_t stride = 0;
+        MLIP__TRY(mlip__pt_size(vm, vm->obj[a->items[2]].items[k], &v));
+        MLIP__TRY(mlip__pt_size(vm, vm->obj[a->items[3]].items[k], &stride));
+        t.shape[k] = (int64_t)v;
+        t.stride[k] = (int64_t)stride;
+        if (mlip_size_mul(t.count, v, &t.count) || (v && mlip_size_mul(v - 1, stride, &v)) ||
+            mlip_size_add(last, v, &last))
+            return mlip__pt_bad(vm, "tensor size overflows");
+    }
+    if (mlip_size_add(last, t.offset, &last) || (t.count && last >= sto->len) ||
+        t.offset > sto->len || t.count > (size_t)-1 / 8)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "pytorch checkpoint: tensor view (offset %lu, %d dims, "
+                          "%lu elements) exceeds its storage of %lu elements",
+                          (unsigned long)t.offset, t.ndim, (unsigned long)t.count,
+                          (unsigned long)sto->len);
+    if (vm->n_t >= MLIP__PT_MAX_OBJECTS) return mlip__pt_bad(vm, "too many tensors");
+    MLIP__TRY(mlip__pt_grow((void **)&vm->t, &vm->cap_t, vm->n_t + 1, sizeof *vm->t));
+    vm->t[vm->n_t] = t;
+    MLIP__TRY(mlip__pt_new(vm, MLIP__PT_TENSOR, result));
+    vm->obj[*result].i = vm->n_t++;
+    return MLIP_OK;
+}
+
+/* REDUCE: callable(*args) for the whitelisted callables. */
+static mlip_status mlip__pt_reduce(mlip__pt_vm *vm) {
+    int args = 0;
+    int fn = 0;
+    int result = 0;
+    const mlip__pt_obj *a;
+    MLIP__TRY(mlip__pt_pop(vm, &args));
+    MLIP__TRY(mlip__pt_pop(vm, &fn));
+    a = &vm->obj[args];
+    if (vm->obj[fn].type != MLIP__PT_GLOBAL || a->type != MLIP__PT_TUPLE)
+        return mlip__pt_bad(vm, "REDUCE wants a global and a tuple");
+    switch (mlip__pt_globals[vm->obj[fn].kind].kind) {
+    case MLIP__PT_ODICT:
+        if (a->n) return mlip__pt_bad(vm, "OrderedDict with arguments");
+        MLIP__TRY(mlip__pt_new(vm, MLIP__PT_DICT, &result));
+        break;
+    case MLIP__PT_REBUILD: MLIP__TRY(mlip__pt_rebuild(vm, args, &result)); break;
+    case MLIP__PT_PARAM:
+        if (a->n != 3 || vm->obj[a->items[0]].type != MLIP__PT_TENSOR)
+            return mlip__pt_bad(vm, "_rebuild_parameter wants (tensor, requires_grad, hooks)");
+        result = a->items[0];
+        break;
+    default:
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: refused call of '%s.%s'",
+                          mlip__pt_globals[vm->obj[fn].kind].module,
+                          mlip__pt_globals[vm->obj[fn].kind].name);
+    }
+    return mlip__pt_push(vm, result);
+}
+
+/* BINPERSID ('storage', StorageType, key, location, numel): the entry <dir>/data/<key>. */
+static mlip_status mlip__pt_persid(mlip__pt_vm *vm) {
+    const mlip__pt_obj *t;
+    const mlip__pt_obj *key;
+    const mlip__pt_entry *e;
+    unsigned char name[80];
+    mlip__pt_obj *o;
+    size_t numel = 0;
+    size_t bytes = 0;
+    int idx = 0;
+    int dtype;
+    MLIP__TRY(mlip__pt_pop(vm, &idx));
+    t = &vm->obj[idx];
+    if (t->type != MLIP__PT_TUPLE || t->n != 5 || vm->obj[t->items[0]].type != MLIP__PT_STR ||
+        vm->obj[t->items[0]].len != 7 || memcmp(vm->obj[t->items[0]].p, "storage", 7) ||
+        vm->obj[t->items[1]].type != MLIP__PT_GLOBAL ||
+        mlip__pt_globals[vm->obj[t->items[1]].kind].kind != MLIP__PT_STYPE ||
+        vm->obj[t->items[2]].type != MLIP__PT_STR || vm->obj[t->items[2]].len > 64)
+        return mlip__pt_bad(vm, "persistent id is not ('storage', <Type>Storage, key, location, "
+                                "numel)");
+    MLIP__TRY(mlip__pt_size(vm, t->items[4], &numel));
+    key = &vm->obj[t->items[2]];
+    dtype = mlip__pt_globals[vm->obj[t->items[1]].kind].dtype;
+    memcpy(name, "data/", 5);
+    memcpy(name + 5, key->p, key->len);
+    if (!(e = mlip__pt_zip_find(vm->zip, name, 5 + key->len)))
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "pytorch checkpoint: storage '%.*s' is missing (no "
+                          "entry data/%.*s)",
+                          (int)key->len, (const char *)key->p, (int)key->len, (const char *)key->p);
+    if (mlip_size_mul(numel, mlip__pt_elem_size(dtype), &bytes) || bytes != e->size)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "pytorch checkpoint: storage '%.*s' has %lu bytes, "
+                          "not %lu elements of %s",
+                          (int)key->len, (const char *)key->p, (unsigned long)e->size,
+                          (unsigned long)numel, mlip_torch_dtype_name(dtype));
+    MLIP__TRY(mlip__pt_push_new(vm, MLIP__PT_STORAGE, &o));
+    o->kind = dtype;
+    o->p = e->data;
+    o->len = numel;
+    return MLIP_OK;
+}
+
+/* GLOBAL, STACK_GLOBAL, REDUCE, BUILD, BINPERSID. Returns -1 for another group. */
+static int mlip__pt_op_call(mlip__pt_vm *vm, int op) {
+    const unsigned char *mod = NULL;
+    const unsigned char *name = NULL;
+    size_t nm = 0;
+    size_t nn = 0;
+    int a = 0;
+    int b = 0;
+    switch (op) {
+    case 'c':
+        MLIP__TRY(mlip__pt_line(vm, &mod, &nm));
+        MLIP__TRY(mlip__pt_line(vm, &name, &nn));
+        return mlip__pt_op_global(vm, mod, nm, name, nn);
+    case 0x93:
+        MLIP__TRY(mlip__pt_pop(vm, &b));
+        MLIP__TRY(mlip__pt_pop(vm, &a));
+        if (vm->obj[a].type != MLIP__PT_STR || vm->obj[b].type != MLIP__PT_STR)
+            return mlip__pt_bad(vm, "STACK_GLOBAL wants two strings");
+        return mlip__pt_op_global(vm, vm->obj[a].p, vm->obj[a].len, vm->obj[b].p, vm->obj[b].len);
+    case 'R': return mlip__pt_reduce(vm);
+    case 'b': /* BUILD: only an OrderedDict's state (its _metadata), which is dropped */
+        MLIP__TRY(mlip__pt_pop(vm, &b));
+        if (vm->sp <= (vm->n_marks ? vm->marks[vm->n_marks - 1] : 0) ||
+            vm->obj[vm->stack[vm->sp - 1]].type != MLIP__PT_DICT)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                              "pytorch checkpoint: BUILD (set state) on a "
+                              "%s; only an OrderedDict's is accepted",
+                              vm->sp ? mlip__pt_type_names[vm->obj[vm->stack[vm->sp - 1]].type]
+                                     : "empty stack");
+        return MLIP_OK;
+    case 'Q': return mlip__pt_persid(vm);
+    }
+    return -1;
+}
+
+/* Run data.pkl to its STOP; *root: the object it returns. */
+static mlip_status mlip__pt_run(mlip__pt_vm *vm, int *root) {
+    while (vm->pos < vm->len) {
+        int op = vm->p[vm->pos++];
+        int st;
+        if (op == '.') {
+            if (vm->sp < 1) return mlip__pt_bad(vm, "STOP with an empty stack");
+            *root = vm->stack[vm->sp - 1];
+            return MLIP_OK;
+        }
+        st = mlip__pt_op_value(vm, op);
+        if (st < 0) st = mlip__pt_op_struct(vm, op);
+        if (st < 0) st = mlip__pt_op_memo(vm, op);
+        if (st < 0) st = mlip__pt_op_call(vm, op);
+        if (st < 0)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                              "pytorch checkpoint: pickle opcode 0x%02x "
+                              "at offset %lu is not accepted (only state "
+                              "dicts are read)",
+                              (unsigned)op, (unsigned long)(vm->pos - 1));
+        if (st) return (mlip_status)st;
+    }
+    return mlip__pt_bad(vm, "pickle ends without STOP (truncated)");
+}
+
+/* ---- the tensors of the state dict ---- */
+static int mlip__pt_by_name(const void *a, const void *b) {
+    return strcmp(((const mlip__pt_name *)a)->name, ((const mlip__pt_name *)b)->name);
+}
+
+/* The dict to read: root, or its "state_dict" / "model" / "module" dict. */
+static int mlip__pt_state_dict(const mlip__pt_vm *vm, int root) {
+    static const char *const keys[] = {"state_dict", "model", "module"};
+    const mlip__pt_obj *d = &vm->obj[root];
+    int k;
+    int i;
+    for (k = 0; k < 3; k++)
+        for (i = 0; i + 1 < d->n; i += 2) {
+            const mlip__pt_obj *key = &vm->obj[d->items[i]];
+            if (key->type == MLIP__PT_STR && key->len == strlen(keys[k]) &&
+                !memcmp(key->p, keys[k], key->len) &&
+                vm->obj[d->items[i + 1]].type == MLIP__PT_DICT)
+                return d->items[i + 1];
+        }
+    return root;
+}
+
+/* Name and sort; drop a "module." every name has; refuse a name twice. */
+static mlip_status mlip__pt_finish(mlip_torch_file *f) {
+    int i;
+    int strip = f->n > 0;
+    for (i = 0; i < f->n && strip; i++) strip = !strncmp(f->t[i].name, "module.", 7);
+    for (i = 0; i < f->n && strip; i++)
+        memmove(f->t[i].name, f->t[i].name + 7, strlen(f->t[i].name + 7) + 1);
+    f->sorted = (mlip__pt_name *)mlip_alloc_zeroed((size_t)f->n + 1, sizeof *f->sorted);
+    if (!f->sorted) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < f->n; i++) {
+        f->sorted[i].name = f->t[i].name;
+        f->sorted[i].index = i;
+    }
+    qsort(f->sorted, (size_t)f->n, sizeof *f->sorted, mlip__pt_by_name);
+    for (i = 0; i + 1 < f->n; i++)
+        if (!strcmp(f->sorted[i].name, f->sorted[i + 1].name))
+            return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: tensor '%.100s' twice",
+                              f->sorted[i].name);
+    return MLIP_OK;
+}
+
+static mlip_status mlip__pt_collect(const mlip__pt_vm *vm, int root, mlip_torch_file *f) {
+    const mlip__pt_obj *d;
+    int i;
+    if (vm->obj[root].type != MLIP__PT_DICT)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "pytorch checkpoint: the pickle holds a %s, not a "
+                          "dict of tensors",
+                          mlip__pt_type_names[vm->obj[root].type]);
+    d = &vm->obj[mlip__pt_state_dict(vm, root)];
+    for (i = 0; i + 1 < d->n; i += 2) {
+        const mlip__pt_obj *key = &vm->obj[d->items[i]];
+        const mlip__pt_obj *val = &vm->obj[d->items[i + 1]];
+        mlip__pt_tensor *t;
+        if (key->type != MLIP__PT_STR || val->type != MLIP__PT_TENSOR) continue;
+        if (!key->len || key->len > MLIP__PT_MAX_NAME || memchr(key->p, 0, key->len))
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "pytorch checkpoint: tensor name of %lu bytes "
+                              "(empty, over %d, or holding a NUL)",
+                              (unsigned long)key->len, MLIP__PT_MAX_NAME);
+        MLIP__TRY(mlip__pt_grow((void **)&f->t, &f->cap, f->n + 1, sizeof *f->t));
+        t = &f->t[f->n];
+        *t = vm->t[val->i];
+        if (!(t->name = mlip__fmt_strdup((const char *)key->p, key->len)))
+            return MLIP_ERR_OUT_OF_MEMORY;
+        f->n++;
+    }
+    return mlip__pt_finish(f);
+}
+
+static void mlip__pt_vm_free(mlip__pt_vm *vm) {
+    int i;
+    for (i = 0; i < vm->n_obj; i++) mlip_free(vm->obj[i].items);
+    mlip_free(vm->obj);
+    mlip_free(vm->stack);
+    mlip_free(vm->marks);
+    mlip_free(vm->memo);
+    mlip_free(vm->t);
+}
+
+MLIPDEF void mlip_torch_close(mlip_torch_file *f) {
+    int i;
+    if (!f) return;
+    for (i = 0; i < f->n; i++) mlip_free(f->t[i].name);
+    mlip_free(f->t);
+    mlip_free(f->sorted);
+    mlip_free(f->owned);
+    mlip_free(f);
+}
+
+/* Open b (len bytes); the handle takes `owned` (freed on failure too). */
+static mlip_status mlip__pt_open(const unsigned char *b, size_t len, char *owned,
+                                 mlip_torch_file **out) {
+    mlip__pt_zip z;
+    mlip__pt_vm vm;
+    const mlip__pt_entry *pkl;
+    mlip_torch_file *f = (mlip_torch_file *)mlip_alloc_zeroed(1, sizeof(mlip_torch_file));
+    mlip_status st = MLIP_ERR_OUT_OF_MEMORY;
+    int root = 0;
+    memset(&z, 0, sizeof z);
+    memset(&vm, 0, sizeof vm);
+    if (!f) {
+        mlip_free(owned);
+        return st;
+    }
+    f->owned = owned;
+    if ((st = mlip__pt_zip_open(&z, b, len))) goto fail;
+    pkl = mlip__pt_zip_find(&z, (const unsigned char *)"data.pkl", 8);
+    vm.zip = &z;
+    vm.p = pkl->data;
+    vm.len = pkl->size;
+    if ((st = mlip__pt_run(&vm, &root))) goto fail;
+    st = mlip__pt_collect(&vm, root, f);
+fail:
+    mlip__pt_vm_free(&vm);
+    mlip_free(z.e);
+    if (st)
+        mlip_torch_close(f);
+    else
+        *out = f;
+    return st;
+}
+
+MLIPDEF mlip_status mlip_torch_open_memory(const void *buf, size_t len, mlip_torch_file **out) {
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(buf);
+    return mlip__pt_open((const unsigned char *)buf, len, NULL, out);
+}
+
+MLIPDEF mlip_status mlip_torch_open(const char *path, mlip_torch_file **out) {
+    char *data = NULL;
+    size_t len = 0;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(path);
+    MLIP__TRY(mlip__tok_read_file(path, &data, &len));
+    return mlip__pt_open((const unsigned char *)data, len, data, out);
+}
+
+MLIPDEF int mlip_torch_count(const mlip_torch_file *f) { return f ? f->n : 0; }
+
+MLIPDEF mlip_status mlip_torch_info(const mlip_torch_file *f, int i, const char **name, int *dtype,
+                                    int *ndim, int64_t shape[8]) {
+    const mlip__pt_tensor *t;
+    MLIP__CHECK_PTR(f);
+    if (i < 0 || i >= f->n)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_torch_info: tensor %d of %d", i, f->n);
+    t = &f->t[i];
+    if (name) *name = t->name;
+    if (dtype) *dtype = t->dtype;
+    if (ndim) *ndim = t->ndim;
+    if (shape) memcpy(shape, t->shape, sizeof t->shape);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_torch_read_f32(const mlip_torch_file *f, int i, float *dst, size_t count) {
+    const mlip__pt_tensor *t;
+    int64_t idx[8] = {0};
+    size_t src;
+    size_t esz;
+    size_t k;
+    int d;
+    MLIP__CHECK_PTR(f);
+    MLIP__CHECK_PTR(dst);
+    if (i < 0 || i >= f->n)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_torch_read_f32: tensor %d of %d", i, f->n);
+    t = &f->t[i];
+    if (count != t->count)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_torch_read_f32: '%.100s' has %lu elements, "
+                          "not %lu",
+                          t->name, (unsigned long)t->count, (unsigned long)count);
+    esz = mlip__pt_elem_size(t->dtype);
+    src = t->offset;
+    for (k = 0; k < count; k++) { /* walk the view, the last dim fastest */
+        dst[k] = mlip__pt_elem(t->data + src * esz, t->dtype);
+        for (d = t->ndim - 1; d >= 0; d--) {
+            if (++idx[d] < t->shape[d]) {
+                src += (size_t)t->stride[d];
+                break;
+            }
+            src -= (size_t)((t->shape[d] - 1) * t->stride[d]);
+            idx[d] = 0;
+        }
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF int mlip_torch_find(const mlip_torch_file *f, const char *name) {
+    int lo = 0;
+    int hi = f ? f->n : 0;
+    if (!name) return -1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        int c = strcmp(f->sorted[mid].name, name);
+        if (!c) return f->sorted[mid].index;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }
 
 
