@@ -21,6 +21,7 @@
 #include "test_tokenizer.c"
 #include "test_image.c"
 #include "test_format.c"
+#include "test_torch.c"
 #include "test_train.c"
 #include "test_dataset.c"
 #include "test_downstream.c"
@@ -40,6 +41,7 @@ static const mt_suite suites[] = {
     {"tokenizer", tokenizer_tests},
     {"image", image_tests},
     {"format", format_tests},
+    {"torch", torch_tests},
     {"train", train_tests},
     {"dataset", dataset_cases},
     {"downstream", downstream_cases},
