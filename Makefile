@@ -289,3 +289,15 @@ fuzz-image: build/fuzz/fuzz_png build/fuzz/fuzz_dicom build/fuzz/fuzz_pnm
 	    -artifact_prefix=build/fuzz/ -print_final_stats=1 build/fuzz/corpus_$$r build/fuzz/seeds_$$r \
 	    2>&1 | grep -E '^(==|#[0-9]+ *DONE|stat::|INFO: Seed|SUMMARY|artifact)' ; \
 	done
+
+# make fuzz-torch [FUZZ_TIME=600]: libFuzzer on the PyTorch checkpoint reader (zip + restricted
+# pickle), seeded with tests/data/torch/*; new inputs in build/fuzz/corpus_torch, crashes in
+# build/fuzz/.
+.PHONY: fuzz-torch
+build/fuzz/fuzz_torch: tests/fuzz/fuzz_torch.c mlip.h
+	@mkdir -p build/fuzz
+	$(CLANG) -std=c99 $(WARN) $(FUZZ_CFLAGS) -DMLIP_NO_THREADS -o $@ tests/fuzz/fuzz_torch.c -lm
+fuzz-torch: build/fuzz/fuzz_torch
+	@mkdir -p build/fuzz/corpus_torch
+	./build/fuzz/fuzz_torch -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 -rss_limit_mb=1024 \
+	  -artifact_prefix=build/fuzz/ -print_final_stats=1 build/fuzz/corpus_torch tests/data/torch

@@ -14162,6 +14162,7 @@ static mlip_status mlip__pt_pop_mark(mlip__pt_vm *vm, int *from) {
 /* Append n object indices to the items of container c. */
 static mlip_status mlip__pt_add(mlip__pt_vm *vm, int c, const int *src, int n) {
     mlip__pt_obj *o = &vm->obj[c];
+    if (!n) return MLIP_OK;
     if (n > MLIP__PT_MAX_OBJECTS - o->n) return mlip__pt_bad(vm, "container too large");
     MLIP__TRY(mlip__pt_grow((void **)&o->items, &o->cap, o->n + n, sizeof(int)));
     memcpy(o->items + o->n, src, (size_t)n * sizeof(int));
