@@ -197,6 +197,13 @@ static unsigned char *pt_put32(unsigned char *p, unsigned long v) {
     return pt_put16(pt_put16(p, (unsigned)(v & 0xffff)), (unsigned)(v >> 16));
 }
 
+static unsigned char *pt_put64(unsigned char *p, unsigned long v) {
+    return pt_put32(pt_put32(p, v), 0);
+}
+
+/* ZIP64 for the next pt_zip: sizes and offsets in the extra field, ZIP64 end records. */
+static int pt_zip64;
+
 /* A zip of stored entries (no CRC: the reader does not check it); returns its length. */
 static size_t pt_zip(const pt_zip_entry *e, int n, unsigned char *out) {
     unsigned char *p = out, *cd;
@@ -218,14 +225,29 @@ static size_t pt_zip(const pt_zip_entry *e, int n, unsigned char *out) {
         size_t nl = strlen(e[i].name);
         p = pt_put32(p, 0x02014b50);
         p = pt_put16(pt_put16(pt_put16(pt_put16(p, 20), 20), e[i].flags), 0);
-        p = pt_put32(pt_put32(pt_put32(pt_put32(p, 0), 0), e[i].len), e[i].len);
-        p = pt_put16(pt_put16(pt_put16(pt_put16(pt_put16(p, (unsigned)nl), 0), 0), 0), 0);
-        p = pt_put32(pt_put32(p, 0), offs[i]);
+        p = pt_put32(pt_put32(p, 0), 0);
+        p = pt_put32(pt_put32(p, pt_zip64 ? 0xFFFFFFFFul : e[i].len),
+                     pt_zip64 ? 0xFFFFFFFFul : e[i].len);
+        p = pt_put16(pt_put16(p, (unsigned)nl), pt_zip64 ? 28 : 0);
+        p = pt_put16(pt_put16(pt_put16(p, 0), 0), 0);
+        p = pt_put32(pt_put32(p, 0), pt_zip64 ? 0xFFFFFFFFul : offs[i]);
         memcpy(p, e[i].name, nl);
         p += nl;
+        if (pt_zip64)
+            p = pt_put64(pt_put64(pt_put64(pt_put16(pt_put16(p, 1), 24), e[i].len), e[i].len),
+                         offs[i]);
     }
     {
         unsigned long cd_size = (unsigned long)(p - cd), cd_off = (unsigned long)(cd - out);
+        if (pt_zip64) {
+            unsigned long at = (unsigned long)(p - out);
+            p = pt_put64(pt_put16(pt_put16(pt_put32(p, 0x06064b50), 45), 45), 44);
+            p = pt_put64(pt_put64(pt_put32(pt_put32(p, 0), 0), (unsigned long)n), (unsigned long)n);
+            p = pt_put64(pt_put64(p, cd_size), cd_off);
+            p = pt_put32(pt_put64(pt_put32(pt_put32(p, 0x07064b50), 0), at), 1);
+            cd_size = cd_off = 0xFFFFFFFFul;
+            n = 0xFFFF;
+        }
         p = pt_put32(p, 0x06054b50);
         p = pt_put16(pt_put16(pt_put16(pt_put16(p, 0), 0), (unsigned)n), (unsigned)n);
         p = pt_put16(pt_put32(pt_put32(p, cd_size), cd_off), 0);
@@ -267,6 +289,10 @@ static void test_pt_crafted(void) {
     /* a minimal valid file first: the writer is right, so the failures below mean what they say */
     CHECK_OK(pt_try_pickle(PT_PKL("\x80\x02}(X\1\0\0\0w" PT_REBUILD "(" PT_STORAGE
                                   "K\0K\2K\2\x86K\2K\1\x86\x89)tRu.")));
+    pt_zip64 = 1; /* the same in ZIP64 records, as torch writes big files */
+    CHECK_OK(pt_try_pickle(PT_PKL("\x80\x02}(X\1\0\0\0w" PT_REBUILD "(" PT_STORAGE
+                                  "K\0K\2K\2\x86K\2K\1\x86\x89)tRu.")));
+    pt_zip64 = 0;
     CHECK_FAILS(mlip_torch_open_memory(zip, pt_zip(dup, 2, zip), &f), MLIP_ERR_FORMAT);
     CHECK(strstr(mlip_last_error(), "twice") != NULL);
     CHECK_FAILS(pt_try_pickle("\x80\x02}.", 4, 1), MLIP_ERR_UNSUPPORTED);
