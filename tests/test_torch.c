@@ -289,6 +289,8 @@ static void test_pt_crafted(void) {
     /* a minimal valid file first: the writer is right, so the failures below mean what they say */
     CHECK_OK(pt_try_pickle(PT_PKL("\x80\x02}(X\1\0\0\0w" PT_REBUILD "(" PT_STORAGE
                                   "K\0K\2K\2\x86K\2K\1\x86\x89)tRu.")));
+    /* an empty tuple from MARK TUPLE (the fuzzer's first find: no memcpy from NULL) */
+    CHECK_OK(pt_try_pickle(PT_PKL("\x80\x02}(X\1\0\0\0k(tu.")));
     pt_zip64 = 1; /* the same in ZIP64 records, as torch writes big files */
     CHECK_OK(pt_try_pickle(PT_PKL("\x80\x02}(X\1\0\0\0w" PT_REBUILD "(" PT_STORAGE
                                   "K\0K\2K\2\x86K\2K\1\x86\x89)tRu.")));
