@@ -325,19 +325,20 @@ static int bench_gemm(int M, int N, int K, const bench_opts *o) {
     return 0;
 }
 
-static void bench_usage(void) {
-    printf("usage: mlip bench [--threads T] [--kernel NAME] [--reps R] [M N K]\n"
-           "       mlip bench --model vit-b16|vit-tiny|bert-base|bert-tiny [--batch B] [--tokens N]\n"
-           "                  [--threads T] [--reps R]\n"
-           "       mlip bench --train tiny|small|base [--batch B] [--tokens N] [--mask RHO]\n"
-           "                  [--threads T] [--reps R]\n"
-           "  The first form times C = A.B (default 1024^3) and prints GFLOPS (best of R runs);\n"
-           "  tools/bench_gemm (make bench) compares with OpenBLAS side by side.\n"
-           "  The second times the encoder's inference forward with random weights (BERT at N\n"
-           "  tokens, default 128) and prints the median milliseconds per batch last: 'ms: X'.\n"
-           "  The third times ViT forward+backward at mask 0 and RHO (default 0.5) and one training\n"
-           "  step of the MLIP objective on a synthetic batch; 'ms: X' is the step's median.\n");
-}
+static const char bench_usage[] =
+    "usage: mlip bench [--threads T] [--kernel NAME] [--reps R] [M N K]\n"
+    "       mlip bench --model vit-b16|vit-tiny|bert-base|bert-tiny [--batch B] "
+    "[--tokens N]\n"
+    "                  [--threads T] [--reps R]\n"
+    "       mlip bench --train tiny|small|base [--batch B] [--tokens N] [--mask RHO]\n"
+    "                  [--threads T] [--reps R]\n"
+    "  The first form times C = A.B (default 1024^3) and prints GFLOPS (best of R runs);\n"
+    "  tools/bench_gemm (make bench) compares with OpenBLAS side by side.\n"
+    "  The second times the encoder's inference forward with random weights (BERT at N\n"
+    "  tokens, default 128) and prints the median milliseconds per batch last: 'ms: X'.\n"
+    "  The third times ViT forward+backward at mask 0 and RHO (default 0.5) and one "
+    "training\n"
+    "  step of the MLIP objective on a synthetic batch; 'ms: X' is the step's median.\n";
 
 /* M N K when given: all three, each a positive integer. */
 static int bench_sizes(const char **pos, int *mnk) {
@@ -371,11 +372,9 @@ int cmd_bench_main(int argc, char **argv) {
         {"--tokens", CLI_INT, &o.tokens, 1, INT_MAX, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    if (cli_has_help(argc, argv)) {
-        bench_usage();
-        return 0;
-    }
-    if (cli_parse("bench", argc, argv, opts, pos, 3) || bench_sizes(pos, mnk)) return 2;
+    int rc = cli_parse("bench", bench_usage, argc, argv, opts, pos, 3);
+    if (rc != CLI_GO) return rc;
+    if (bench_sizes(pos, mnk)) return 2;
     if (kernel && mlip_gemm_set_kernel(kernel)) return bench_error();
     if (model) return bench_model(model, &o);
     if (train) return bench_train(train, &o);

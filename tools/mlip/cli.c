@@ -93,10 +93,14 @@ static const cli_opt *cli_find(const cli_opt *opts, const char *a) {
     return NULL;
 }
 
-int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, const char **pos,
-              int n_pos) {
+int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
+              const char **pos, int n_pos) {
     int i;
     int used = 0;
+    if (cli_has_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         const cli_opt *o = a[0] == '-' ? cli_find(opts, a) : NULL;
@@ -114,5 +118,5 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, const
             return 2;
         }
     }
-    return 0;
+    return CLI_GO;
 }

@@ -31,10 +31,14 @@ typedef struct cli_opt {
     int *count; /* CLI_LIST only */
 } cli_opt;
 
-/* Parse argv against opts (ended by an entry with a NULL name). Arguments that do not start
-   with '-' fill pos[0..n_pos) in order. Returns 0, or 2 after printing why (exit code 2). */
-int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, const char **pos,
-              int n_pos);
+/* cli_parse's "go on": anything else is the command's exit code. */
+#define CLI_GO (-1)
+
+/* Parse argv against opts (ended by an entry with a NULL name). With --help or -h anywhere,
+   usage goes to stdout and the result is 0. Arguments that do not start with '-' fill
+   pos[0..n_pos) in order. Returns CLI_GO, 0 after the usage, or 2 after saying why not. */
+int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
+              const char **pos, int n_pos);
 /* One number outside an option table (e.g. a positional size); same checks and message. */
 int cli_int(const char *cmd, const char *what, const char *text, int lo, int hi, int *out);
 /* 1 when --help or -h is among the arguments. */

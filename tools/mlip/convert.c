@@ -13,30 +13,29 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && !strcmp(s + n - m, suffix);
 }
 
-static void convert_usage(void) {
-    printf("usage: mlip convert IN OUT [--config tiny|small|base|auto] [--vocab vocab.txt] "
-           "[--cased]\n"
-           "                    [--dtype f32|f16|bf16|int8] [--allow-missing] [--meta KEY=VALUE]"
-           "...\n"
-           "  IN is a .mlip file (by its magic) or a safetensors file; OUT ending in .safetensors "
-           "is\n"
-           "  written as safetensors (f32, config and vocabulary in __metadata__), otherwise as "
-           ".mlip.\n"
-           "  safetensors names: HF ViTModel (\"vit.\"), BertModel (\"bert.\"), the PyTorch twin "
-           "and\n"
-           "  .mlip names (\"vision.\", \"text.\", head.*, logit_scale, sie.*); pooler weights "
-           "skipped.\n"
-           "  --config auto (default) infers sizes from the shapes and heads / eps from "
-           "__metadata__\n"
-           "  or a named config of the same shape; a named config takes the vocabulary size from "
-           "the\n"
-           "  word embeddings. --vocab stores a vocab.txt (uncased unless --cased). --dtype "
-           "stores\n"
-           "  matrices as f16, bf16 or int8 (per-row scales). --allow-missing keeps random "
-           "weights\n"
-           "  for tensors the input lacks (e.g. only a ViTModel). --meta adds free-form "
-           "metadata.\n");
-}
+static const char convert_usage[] =
+    "usage: mlip convert IN OUT [--config tiny|small|base|auto] [--vocab vocab.txt] "
+    "[--cased]\n"
+    "                    [--dtype f32|f16|bf16|int8] [--allow-missing] [--meta KEY=VALUE]"
+    "...\n"
+    "  IN is a .mlip file (by its magic) or a safetensors file; OUT ending in .safetensors "
+    "is\n"
+    "  written as safetensors (f32, config and vocabulary in __metadata__), otherwise as "
+    ".mlip.\n"
+    "  safetensors names: HF ViTModel (\"vit.\"), BertModel (\"bert.\"), the PyTorch twin "
+    "and\n"
+    "  .mlip names (\"vision.\", \"text.\", head.*, logit_scale, sie.*); pooler weights "
+    "skipped.\n"
+    "  --config auto (default) infers sizes from the shapes and heads / eps from "
+    "__metadata__\n"
+    "  or a named config of the same shape; a named config takes the vocabulary size from "
+    "the\n"
+    "  word embeddings. --vocab stores a vocab.txt (uncased unless --cased). --dtype "
+    "stores\n"
+    "  matrices as f16, bf16 or int8 (per-row scales). --allow-missing keeps random "
+    "weights\n"
+    "  for tensors the input lacks (e.g. only a ViTModel). --meta adds free-form "
+    "metadata.\n";
 
 /* The vocabulary file into the model (cased: -1 keeps the model's casing). */
 static mlip_status convert_vocab(mlip_model *m, const char *vocab, int cased) {
@@ -120,6 +119,7 @@ int cmd_convert_main(int argc, char **argv) {
     int cased = -1;
     int i;
     int n_meta = 0;
+    int rc;
     const char *meta[CONVERT_MAX_META];
     const cli_opt opts[] = {
         {"--config", CLI_STR, &cfg, 0, 0, NULL},
@@ -130,11 +130,8 @@ int cmd_convert_main(int argc, char **argv) {
         {"--allow-missing", CLI_FLAG, &allow_missing, 1, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    if (cli_has_help(argc, argv)) {
-        convert_usage();
-        return 0;
-    }
-    if (cli_parse("convert", argc, argv, opts, pos, 2)) return 2;
+    rc = cli_parse("convert", convert_usage, argc, argv, opts, pos, 2);
+    if (rc != CLI_GO) return rc;
     for (i = 0; i < 4 && strcmp(dtype_name, mlip_format_dtype_name((mlip_dtype)i)); i++) {}
     if (!pos[0] || !pos[1] || i == 4) {
         fprintf(stderr, "mlip convert: IN and OUT are required, --dtype is f32, f16, bf16 or int8 "

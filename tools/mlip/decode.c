@@ -11,6 +11,14 @@ static const char *decode_format_name(mlip_image_format format) {
     return "PNM";
 }
 
+static const char decode_usage[] =
+    "usage: mlip decode FILE --out OUT.f32 [--frame N]\n"
+    "  Decode a PGM/PPM, PNG or DICOM file (format from its magic bytes) and write\n"
+    "  its pixels as raw little-endian float32: channels planar (C,H,W), rows\n"
+    "  row-major. DICOM values are after Rescale Slope/Intercept, before any\n"
+    "  windowing; --frame picks a frame of a multi-frame file (default 0).\n"
+    "  Prints details, then WIDTHxHEIGHT as the last line.\n";
+
 int cmd_decode_main(int argc, char **argv) {
     const char *in = NULL;
     const char *outp = NULL;
@@ -18,22 +26,15 @@ int cmd_decode_main(int argc, char **argv) {
     mlip_image im;
     FILE *f;
     const char *ts;
+    int rc;
     const cli_opt opts[] = {
         {"--out", CLI_STR, &outp, 0, 0, NULL},
         {"--frame", CLI_INT, &opt.frame, 0, INT_MAX, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    if (cli_has_help(argc, argv)) {
-        printf("usage: mlip decode FILE --out OUT.f32 [--frame N]\n"
-               "  Decode a PGM/PPM, PNG or DICOM file (format from its magic bytes) and write\n"
-               "  its pixels as raw little-endian float32: channels planar (C,H,W), rows\n"
-               "  row-major. DICOM values are after Rescale Slope/Intercept, before any\n"
-               "  windowing; --frame picks a frame of a multi-frame file (default 0).\n"
-               "  Prints details, then WIDTHxHEIGHT as the last line.\n");
-        return 0;
-    }
     memset(&opt, 0, sizeof opt);
-    if (cli_parse("decode", argc, argv, opts, &in, 1)) return 2;
+    rc = cli_parse("decode", decode_usage, argc, argv, opts, &in, 1);
+    if (rc != CLI_GO) return rc;
     if (!in || !outp) {
         fprintf(stderr, "mlip decode: need FILE and --out OUT.f32 (see --help)\n");
         return 2;

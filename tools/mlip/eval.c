@@ -272,7 +272,8 @@ static int eval_zeroshot(mlip_model *m, const mlip_tokenizer *tok, eval_set *te,
     z.score = (float *)malloc(sizeof(float) * (size_t)te->n);
     z.lab = (int8_t *)malloc((size_t)te->n);
     if (!z.prob || !z.pos || !z.neg || !z.score || !z.lab || !z.nf)
-        fprintf(stderr, "mlip eval: %s\n", z.nf ? "out of memory" : "the data has no finding labels");
+        fprintf(stderr, "mlip eval: %s\n",
+                z.nf ? "out of memory" : "the data has no finding labels");
     else if (!eval_zs_scores(m, tok, te, &z, data, prompts) &&
              (local_w <= 0 || !eval_local_mix(m, tok, te, &z, local_w))) {
         eval_zs_print(te, &z, local_w);
@@ -286,6 +287,17 @@ static int eval_zeroshot(mlip_model *m, const mlip_tokenizer *tok, eval_set *te,
     free(z.probg);
     free(z.probl);
     return rc;
+}
+
+/* One cell of a table: the value, or "-" when undefined (< 0); summed for the column's mean. */
+static void eval_cell(double v, double *mean, int *cnt) {
+    if (v < 0) {
+        printf("  %7s", "-");
+        return;
+    }
+    printf("  %7.3f", v);
+    *mean += v;
+    (*cnt)++;
 }
 
 /* A random subset of [0, n) of size max(4, ceil(fraction n)) (all when n < 4). */
@@ -347,13 +359,7 @@ static void eval_probe_row(const eval_set *tr, const eval_set *te, eval_probe_bu
         double auc;
         for (i = 0; i < te->n; i++) b->lab[i] = mlip_dataset_labels(te->ds, i)[j];
         auc = eval_probe_fit(tr, te, b, n, tj, l2);
-        if (auc < 0) {
-            printf("  %7s", "-");
-            continue;
-        }
-        printf("  %7.3f", auc);
-        mean[f] += auc;
-        cnt[f]++;
+        eval_cell(auc, &mean[f], &cnt[f]);
     }
     printf("\n");
 }
@@ -406,7 +412,8 @@ static void eval_mask(const mlip_dataset *ds, int row, const char *finding, int 
              finding);
     memset(&im, 0, sizeof im);
     if (mlip_image_read_file(path, NULL, &im)) return;
-    if (mlip_image_preprocess(&im, NULL, mask, S, 1)) memset(mask, 0, sizeof(float) * (size_t)S * S);
+    if (mlip_image_preprocess(&im, NULL, mask, S, 1))
+        memset(mask, 0, sizeof(float) * (size_t)S * S);
     for (n = 0; n < S * S; n++) mask[n] = mask[n] >= 0.5f ? 1.0f : 0.0f;
     mlip_image_free(&im);
 }
@@ -512,7 +519,8 @@ static int eval_seg(mlip_model *m, eval_set *tr, eval_set *te, uint64_t seed, fl
     c.prob = (float *)malloc(sizeof(float) * (size_t)c.S * c.S);
     c.truth = (float *)malloc(sizeof(float) * (size_t)c.S * c.S);
     if (!c.rows || !c.feat || !c.masks || !c.prob || !c.truth) return 1;
-    printf("few-shot segmentation (per-patch head on frozen local features, threshold chosen on the\n"
+    printf("few-shot segmentation (per-patch head on frozen local features, threshold chosen on "
+           "the\n"
            "training masks; Dice on positive test images):\n  %-16s", "finding");
     for (f = 0; f < 2; f++) printf("  %5.0f %%", fractions[f] * 100);
     printf("\n");
@@ -520,14 +528,7 @@ static int eval_seg(mlip_model *m, eval_set *tr, eval_set *te, uint64_t seed, fl
         printf("  %-16s", mlip_dataset_label_name(te->ds, fi[k]));
         for (f = 0; f < 2; f++) {
             int n = eval_subset(tr->n, fractions[f], seed + 10 + (uint64_t)f, c.rows);
-            double dice = eval_seg_one(&c, tr, te, fi[k], n, l2);
-            if (dice < 0) {
-                printf("  %7s", "-");
-                continue;
-            }
-            printf("  %7.3f", dice);
-            mean[f] += dice;
-            cnt[f]++;
+            eval_cell(eval_seg_one(&c, tr, te, fi[k], n, l2), &mean[f], &cnt[f]);
         }
         printf("\n");
     }
@@ -541,22 +542,21 @@ static int eval_seg(mlip_model *m, eval_set *tr, eval_set *te, uint64_t seed, fl
     return 0;
 }
 
-static void eval_usage(void) {
-    printf("usage: mlip eval --model M --data test.tsv [--task zeroshot|probe|seg|all] "
-           "[--train train.tsv]\n"
-           "                 [--prompts prompts.tsv] [--l2 X] [--seed S] [--threads T]\n"
-           "  zeroshot: per-finding AUROC of positive-vs-negative prompt scores, their mean, "
-           "accuracy;\n"
-           "  prompts from --prompts or prompts.tsv beside the data "
-           "(finding<TAB>positive<TAB>negative),\n"
-           "  else \"<finding>\" / \"no <finding>\". probe: logistic regression on frozen global\n"
-           "  embeddings of --train with 1/10/100 %% of its labels, AUROC on --data. seg: a "
-           "per-patch\n"
-           "  head on frozen local features trained on 1/10 %% of --train's masks "
-           "(masks/NNNNN_<finding>.pgm\n"
-           "  beside images/, as mlip synth writes them), Dice on --data. Findings: every label "
-           "but \"normal\".\n");
-}
+static const char eval_usage[] =
+    "usage: mlip eval --model M --data test.tsv [--task zeroshot|probe|seg|all] "
+    "[--train train.tsv]\n"
+    "                 [--prompts prompts.tsv] [--l2 X] [--seed S] [--threads T]\n"
+    "  zeroshot: per-finding AUROC of positive-vs-negative prompt scores, their mean, "
+    "accuracy;\n"
+    "  prompts from --prompts or prompts.tsv beside the data "
+    "(finding<TAB>positive<TAB>negative),\n"
+    "  else \"<finding>\" / \"no <finding>\". probe: logistic regression on frozen global\n"
+    "  embeddings of --train with 1/10/100 % of its labels, AUROC on --data. seg: a "
+    "per-patch\n"
+    "  head on frozen local features trained on 1/10 % of --train's masks "
+    "(masks/NNNNN_<finding>.pgm\n"
+    "  beside images/, as mlip synth writes them), Dice on --data. Findings: every label "
+    "but \"normal\".\n";
 
 static int eval_is(const char *task, const char *name) {
     return !strcmp(task, name) || !strcmp(task, "all");
@@ -569,7 +569,7 @@ int cmd_eval_main(int argc, char **argv) {
     const char *task = "zeroshot";
     const char *prompts = NULL;
     int threads = 2;
-    int rc = 1;
+    int rc;
     int want_local;
     uint64_t seed = 1;
     float l2 = 1e-3f;
@@ -592,18 +592,16 @@ int cmd_eval_main(int argc, char **argv) {
     };
     memset(&te, 0, sizeof te);
     memset(&tr, 0, sizeof tr);
-    if (cli_has_help(argc, argv)) {
-        eval_usage();
-        return 0;
-    }
-    if (cli_parse("eval", argc, argv, opts, NULL, 0)) return 2;
+    rc = cli_parse("eval", eval_usage, argc, argv, opts, NULL, 0);
+    if (rc != CLI_GO) return rc;
     if (!model_path || !data || (strcmp(task, "zeroshot") && !eval_is(task, "probe") &&
                                  !eval_is(task, "seg")) || (strcmp(task, "zeroshot") && !train)) {
-        fprintf(stderr, "mlip eval: --model and --data are required, --task is zeroshot, probe, seg "
-                        "or all, and probe/seg/all need --train (see --help)\n");
+        fprintf(stderr, "mlip eval: --model and --data are required, --task is zeroshot, probe, "
+                        "seg or all, and probe/seg/all need --train (see --help)\n");
         return 2;
     }
     want_local = eval_is(task, "seg") || local_w > 0;
+    rc = 1;
     if (mlip_set_num_threads(threads) || mlip_model_load_file(model_path, &m) ||
         mlip_model_tokenizer(m, &tok)) {
         eval_error();

@@ -28,46 +28,45 @@ typedef struct explain_ctx {
     int n_sent;
     float scale;
     float glob[1024], rep[1024];
-    float *px, *show, *local, *sent, *plan, *panels, *tiled, *heat;
+    float *block; /* px, show, local, sent, plan, heat and panels, one allocation */
+    float *px, *show, *local, *sent, *plan, *heat, *panels;
+    float *tiled;
 } explain_ctx;
 
 static void explain_free(explain_ctx *x) {
-    free(x->px);
-    free(x->show);
-    free(x->local);
-    free(x->sent);
-    free(x->plan);
-    free(x->panels);
+    free(x->block);
     free(x->tiled);
-    free(x->heat);
     mlip_image_free(&x->im);
     mlip_tokenizer_free(x->tok);
     mlip_model_free(x->m);
     mlip_shutdown();
 }
 
-static void explain_usage(void) {
-    printf("usage: mlip explain --model M --image X --report \"...\" --out map.png [--size PX] "
-           "[--alpha A]\n"
-           "                    [--prompts prompts.tsv]\n"
-           "  Splits the report into sentences and computes the optimal-transport plan between "
-           "the\n"
-           "  image's patches and the sentences (the matching MLIP's local loss trains). map.png "
-           "shows\n"
-           "  the image, then one panel per sentence: where that sentence's share of the plan "
-           "lies, as\n"
-           "  a heat map over the image (panels left to right, top to bottom, in sentence "
-           "order).\n"
-           "  Prints each sentence with its panel number and peak, the image-report similarity "
-           "and\n"
-           "  zero-shot probabilities for the findings (prompts.tsv: "
-           "finding<TAB>positive<TAB>negative).\n");
-}
+static const char explain_usage[] =
+    "usage: mlip explain --model M --image X --report \"...\" --out map.png [--size PX] "
+    "[--alpha A]\n"
+    "                    [--prompts prompts.tsv]\n"
+    "  Splits the report into sentences and computes the optimal-transport plan between "
+    "the\n"
+    "  image's patches and the sentences (the matching MLIP's local loss trains). map.png "
+    "shows\n"
+    "  the image, then one panel per sentence: where that sentence's share of the plan "
+    "lies, as\n"
+    "  a heat map over the image (panels left to right, top to bottom, in sentence "
+    "order).\n"
+    "  Prints each sentence with its panel number and peak, the image-report similarity "
+    "and\n"
+    "  zero-shot probabilities for the findings (prompts.tsv: "
+    "finding<TAB>positive<TAB>negative).\n";
 
 /* The buffers for the model's sizes; 0, or 1 after a message. */
 static int explain_alloc(explain_ctx *x) {
     const mlip_model_config *c = mlip_model_get_config(x->m);
     size_t px = (size_t)x->size * x->size;
+    size_t n_px;
+    size_t n_local;
+    size_t n_sent;
+    size_t n_plan;
     if (c->embed_dim > 1024) {
         fprintf(stderr, "mlip explain: embed_dim %d is too large\n", c->embed_dim);
         return 1;
@@ -77,17 +76,23 @@ static int explain_alloc(explain_ctx *x) {
     x->G = x->S / c->vit.patch_size;
     x->K = x->G * x->G;
     x->D = c->embed_dim;
-    x->px = (float *)malloc(sizeof(float) * (size_t)x->C * x->S * x->S);
-    x->show = (float *)malloc(sizeof(float) * px);
-    x->local = (float *)malloc(sizeof(float) * (size_t)x->K * x->D);
-    x->sent = (float *)malloc(sizeof(float) * 16 * (size_t)x->D);
-    x->plan = (float *)malloc(sizeof(float) * (size_t)x->K * 16);
-    x->heat = (float *)calloc((size_t)x->K, sizeof(float));
-    x->panels = (float *)malloc(sizeof(float) * 17 * 3 * px);
-    if (!x->px || !x->show || !x->local || !x->sent || !x->plan || !x->heat || !x->panels) {
+    n_px = (size_t)x->C * x->S * x->S;
+    n_local = (size_t)x->K * x->D;
+    n_sent = 16 * (size_t)x->D;
+    n_plan = (size_t)x->K * 16;
+    x->block = (float *)calloc(n_px + px + n_local + n_sent + n_plan + x->K + 17 * 3 * px,
+                               sizeof(float));
+    if (!x->block) {
         fprintf(stderr, "mlip explain: out of memory\n");
         return 1;
     }
+    x->px = x->block;
+    x->show = x->px + n_px;
+    x->local = x->show + px;
+    x->sent = x->local + n_local;
+    x->plan = x->sent + n_sent;
+    x->heat = x->plan + n_plan;
+    x->panels = x->heat + x->K;
     return 0;
 }
 
@@ -105,8 +110,8 @@ static int explain_panel(explain_ctx *x, int l, const int *ids, const int *begin
                              x->panels + panel))
         return 1;
     mlip_tokenizer_decode(x->tok, ids + begin[l], end[l] - begin[l], 1, text, sizeof text, NULL);
-    printf("panel %d: \"%s\"  peak at row %d, column %d of the %dx%d patch grid (%.0f%% of its mass "
-           "in the top patch)\n",
+    printf("panel %d: \"%s\"  peak at row %d, column %d of the %dx%d patch grid (%.0f%% of its "
+           "mass in the top patch)\n",
            l + 1, text, best / x->G, best % x->G, x->G, x->G,
            100.0 * x->heat[best] * x->n_sent);
     return 0;
@@ -218,14 +223,11 @@ int cmd_explain_main(int argc, char **argv) {
     x.size = 256;
     x.alpha = 0.6f;
     x.scale = 1;
-    if (cli_has_help(argc, argv)) {
-        explain_usage();
-        return 0;
-    }
-    if (cli_parse("explain", argc, argv, opts, NULL, 0)) return 2;
+    rc = cli_parse("explain", explain_usage, argc, argv, opts, NULL, 0);
+    if (rc != CLI_GO) return rc;
     if (!model_path || !image_path || !x.report || !x.out) {
-        fprintf(stderr, "mlip explain: --model, --image, --report and --out are required; --size in "
-                        "[16, 2048], --alpha in [0, 1]\n");
+        fprintf(stderr, "mlip explain: --model, --image, --report and --out are required; --size "
+                        "in [16, 2048], --alpha in [0, 1]\n");
         return 2;
     }
     rc = explain_run(&x, model_path, image_path);

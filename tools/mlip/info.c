@@ -71,7 +71,8 @@ int cmd_info_main(int argc, char **argv) {
     const char *val;
     if (cli_has_help(argc, argv) || argc != 1) {
         printf("usage: mlip info FILE\n"
-               "  Print a .mlip or safetensors model: its config, metadata, vocabulary size, every\n"
+               "  Print a .mlip or safetensors model: its config, metadata, vocabulary size, "
+               "every\n"
                "  tensor (name, stored dtype, shape, bytes) and the totals.\n");
         return cli_has_help(argc, argv) ? 0 : 2;
     }

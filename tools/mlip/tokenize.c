@@ -51,12 +51,21 @@ static int tokenize_line(const mlip_tokenizer *tok, const char *line, size_t len
     return 0;
 }
 
+static const char tokenize_usage[] =
+    "usage: mlip tokenize --vocab FILE [--cased] [--max-len N] < text\n"
+    "  For every line of stdin print its BERT WordPiece ids, [CLS] and [SEP] included,\n"
+    "  separated by spaces (HF BertTokenizer semantics; uncased unless --cased).\n"
+    "  --max-len N truncates to N ids ([SEP] kept) and pads with [PAD] to N.\n"
+    "  --sentences appends a tab and the sentence spans over those ids, BEGIN-END\n"
+    "  (END exclusive), at most 16, separated by spaces.\n";
+
 int cmd_tokenize_main(int argc, char **argv) {
     const char *vocab = NULL;
     int cased = 0;
     int max_len = 0;
     int sentences = 0;
     int status = 0;
+    int rc;
     mlip_tokenizer *tok = NULL;
     char *line = NULL;
     size_t cap = 0;
@@ -70,16 +79,8 @@ int cmd_tokenize_main(int argc, char **argv) {
         {"--max-len", CLI_INT, &max_len, 0, INT_MAX, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    if (cli_has_help(argc, argv)) {
-        printf("usage: mlip tokenize --vocab FILE [--cased] [--max-len N] < text\n"
-               "  For every line of stdin print its BERT WordPiece ids, [CLS] and [SEP] included,\n"
-               "  separated by spaces (HF BertTokenizer semantics; uncased unless --cased).\n"
-               "  --max-len N truncates to N ids ([SEP] kept) and pads with [PAD] to N.\n"
-               "  --sentences appends a tab and the sentence spans over those ids, BEGIN-END\n"
-               "  (END exclusive), at most 16, separated by spaces.\n");
-        return 0;
-    }
-    if (cli_parse("tokenize", argc, argv, opts, NULL, 0)) return 2;
+    rc = cli_parse("tokenize", tokenize_usage, argc, argv, opts, NULL, 0);
+    if (rc != CLI_GO) return rc;
     if (!vocab || (max_len != 0 && max_len < 2)) {
         fprintf(stderr, "mlip tokenize: --vocab FILE is required and --max-len must be >= 2 "
                         "(see --help)\n");

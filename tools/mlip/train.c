@@ -51,40 +51,39 @@ static void train_on_sigint(int sig) {
     train_interrupted = 1;
 }
 
-static void train_usage(void) {
-    printf("usage: mlip train --data pairs.tsv --out model.mlip [--config tiny|small|base] "
-           "[--steps N]\n"
-           "                  [--batch B] [--accum N] [--mask RHO] [--no-local] [--no-sie] "
-           "[--no-mip]\n"
-           "                  [--lambda-local X] [--lambda-mip X] [--unmasked-tail N] [--lr LR]\n"
-           "                  [--warmup N] [--seed S]\n"
-           "                  [--tokens T] [--threads T] [--vocab vocab.txt] [--init model.mlip]\n"
-           "                  [--resume CKPT] [--ckpt PATH] [--ckpt-every N] [--stop-after N]\n"
-           "                  [--log losses.tsv] [--strict]\n"
-           "  Pre-trains with the MLIP objective (DESIGN section 2): masked ViT, SIE-weighted "
-           "global\n"
-           "  InfoNCE, optimal-transport patch-sentence loss, masked image prediction. The TSV "
-           "holds\n"
-           "  image<TAB>report[<TAB>labels] (a header line may name the columns); bad rows are\n"
-           "  reported with file:line and skipped (--strict: fatal).\n"
-           "  The ablation baselines: CLIP = --mask 0 --no-local --no-sie --no-mip; FLIP = CLIP "
-           "with\n"
-           "  --mask 0.5. --unmasked-tail N: the last N steps see every patch (no mask, SIE, MIP), "
-           "as\n"
-           "  FLIP ends with unmasked tuning. A progress line every 2 s (losses, images/s, ETA). "
-           "A checkpoint (model +\n"
-           "  decoder + AdamW state + step) goes to --ckpt (default OUT.ckpt) every --ckpt-every "
-           "steps\n"
-           "  (default steps / 4), on Ctrl-C and at the end, written atomically; --resume CKPT "
-           "continues\n"
-           "  exactly where it stopped (--stop-after N stops like Ctrl-C after N steps of this "
-           "run).\n"
-           "  --log writes every step's losses as TSV. The vocabulary: --vocab, the --init "
-           "model's, or learned from the\n"
-           "  reports (4096 tokens). OUT is the trained model alone, ready for inference.\n");
-}
+static const char train_usage[] =
+    "usage: mlip train --data pairs.tsv --out model.mlip [--config tiny|small|base] "
+    "[--steps N]\n"
+    "                  [--batch B] [--accum N] [--mask RHO] [--no-local] [--no-sie] "
+    "[--no-mip]\n"
+    "                  [--lambda-local X] [--lambda-mip X] [--unmasked-tail N] [--lr LR]\n"
+    "                  [--warmup N] [--seed S]\n"
+    "                  [--tokens T] [--threads T] [--vocab vocab.txt] [--init model.mlip]\n"
+    "                  [--resume CKPT] [--ckpt PATH] [--ckpt-every N] [--stop-after N]\n"
+    "                  [--log losses.tsv] [--strict]\n"
+    "  Pre-trains with the MLIP objective (DESIGN section 2): masked ViT, SIE-weighted "
+    "global\n"
+    "  InfoNCE, optimal-transport patch-sentence loss, masked image prediction. The TSV "
+    "holds\n"
+    "  image<TAB>report[<TAB>labels] (a header line may name the columns); bad rows are\n"
+    "  reported with file:line and skipped (--strict: fatal).\n"
+    "  The ablation baselines: CLIP = --mask 0 --no-local --no-sie --no-mip; FLIP = CLIP "
+    "with\n"
+    "  --mask 0.5. --unmasked-tail N: the last N steps see every patch (no mask, SIE, MIP), "
+    "as\n"
+    "  FLIP ends with unmasked tuning. A progress line every 2 s (losses, images/s, ETA). "
+    "A checkpoint (model +\n"
+    "  decoder + AdamW state + step) goes to --ckpt (default OUT.ckpt) every --ckpt-every "
+    "steps\n"
+    "  (default steps / 4), on Ctrl-C and at the end, written atomically; --resume CKPT "
+    "continues\n"
+    "  exactly where it stopped (--stop-after N stops like Ctrl-C after N steps of this "
+    "run).\n"
+    "  --log writes every step's losses as TSV. The vocabulary: --vocab, the --init "
+    "model's, or learned from the\n"
+    "  reports (4096 tokens). OUT is the trained model alone, ready for inference.\n";
 
-/* The options into o; 0, or 2 after a message. */
+/* The options into o: CLI_GO, or the exit code (0 after --help, 2 after a message). */
 static int train_parse(int argc, char **argv, train_opts *o) {
     mlip_objective_config *oc = &o->oc;
     const cli_opt opts[] = {
@@ -116,7 +115,8 @@ static int train_parse(int argc, char **argv, train_opts *o) {
         {"--unmasked-tail", CLI_INT, &oc->unmasked_tail, 0, INT_MAX, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    if (cli_parse("train", argc, argv, opts, NULL, 0)) return 2;
+    int rc = cli_parse("train", train_usage, argc, argv, opts, NULL, 0);
+    if (rc != CLI_GO) return rc;
     if (o->no_local) oc->use_local = 0;
     if (o->no_sie) oc->use_sie = 0;
     if (o->no_mip) oc->use_mip = 0;
@@ -131,14 +131,17 @@ static int train_parse(int argc, char **argv, train_opts *o) {
         fprintf(stderr, "mlip train: --out path too long\n");
         return 2;
     }
-    return 0;
+    return CLI_GO;
 }
 
 /* The checkpoint path and the schedule from the options. */
 static void train_schedule(train_run *r) {
     const train_opts *o = &r->o;
     snprintf(r->ckpt, sizeof r->ckpt, "%s", o->ckpt_arg ? o->ckpt_arg : o->out);
-    if (!o->ckpt_arg) snprintf(r->ckpt + strlen(r->ckpt), sizeof r->ckpt - strlen(r->ckpt), ".ckpt");
+    if (!o->ckpt_arg) {
+        size_t used = strlen(r->ckpt);
+        snprintf(r->ckpt + used, sizeof r->ckpt - used, ".ckpt");
+    }
     if (r->o.every <= 0) r->o.every = o->steps / 4 > 0 ? o->steps / 4 : 1;
     r->tc.total_steps = o->steps;
     r->tc.accum_steps = o->accum;
@@ -238,7 +241,8 @@ static int train_open_data(train_run *r) {
     /* without a vocabulary, a placeholder only to read the reports */
     if (!r->tok && mlip_tokenizer_from_memory(specials, sizeof specials - 1, 1, &r->tok_tmp))
         return TRAIN_LIBERR;
-    if (mlip_dataset_open(data, r->tok ? r->tok : r->tok_tmp, &r->dopt, &r->ds)) return TRAIN_LIBERR;
+    if (mlip_dataset_open(data, r->tok ? r->tok : r->tok_tmp, &r->dopt, &r->ds))
+        return TRAIN_LIBERR;
     if (mlip_dataset_size(r->ds) < r->o.B) {
         fprintf(stderr, "mlip train: %s has %d usable pairs, fewer than a batch of %d\n", data,
                 mlip_dataset_size(r->ds), r->o.B);
@@ -320,7 +324,8 @@ static int train_announce(train_run *r) {
         return 1;
     }
     if (!o->resume)
-        fprintf(r->log, "step\ttotal\tglobal\tlocal\tmip\tsie_min\tsie_max\tot_iters\tgrad_norm\tlr\n");
+        fprintf(r->log, "step\ttotal\tglobal\tlocal\tmip\tsie_min\tsie_max\tot_iters\t"
+                        "grad_norm\tlr\n");
     return 0;
 }
 
@@ -421,8 +426,10 @@ static int train_step(train_run *r, long long step, int first) {
                 sum.total, sum.global, sum.local, sum.mip, sum.sie_w_min, sum.sie_w_max,
                 sum.ot_iters, norm, mlip_train_lr(&r->tc, (int)step));
     if (r->o.stop_after > 0 && step + 1 - first >= r->o.stop_after) train_interrupted = 1;
-    if (st == MLIP_ERR_NUMERIC) fprintf(stderr, "mlip train: step %lld: %s\n", step, mlip_last_error());
-    else if (st) return TRAIN_LIBERR;
+    if (st == MLIP_ERR_NUMERIC)
+        fprintf(stderr, "mlip train: step %lld: %s\n", step, mlip_last_error());
+    else if (st)
+        return TRAIN_LIBERR;
     train_progress(r, step, first, &sum, norm);
     if ((step + 1) % r->o.every == 0 && step + 1 < r->o.steps) {
         if (mlip_trainer_save_checkpoint(r->tr, r->ckpt)) return TRAIN_LIBERR;
@@ -499,12 +506,8 @@ static void train_defaults(train_run *r) {
 int cmd_train_main(int argc, char **argv) {
     train_run r;
     int rc;
-    if (cli_has_help(argc, argv)) {
-        train_usage();
-        return 0;
-    }
     train_defaults(&r);
-    if (train_parse(argc, argv, &r.o)) return 2;
+    if ((rc = train_parse(argc, argv, &r.o)) != CLI_GO) return rc;
     train_schedule(&r);
     r.dopt.max_tokens = r.o.tokens;
     r.dopt.max_sentences = 16;

@@ -30,6 +30,13 @@ static int vocab_read_all(char **out, size_t *len) {
     return 1;
 }
 
+static const char vocab_usage[] =
+    "usage: mlip vocab --size N --out FILE [--min-frequency F] [--cased] < corpus.txt\n"
+    "  Learn a WordPiece vocabulary of at most N entries from the text on stdin\n"
+    "  (HF WordPieceTrainer procedure: most frequent pair merges over ## pieces;\n"
+    "  [PAD] [UNK] [CLS] [SEP] [MASK] first, then the alphabet, then merges).\n"
+    "  Pairs seen fewer than F times (default 2) are never merged. Deterministic.\n";
+
 int cmd_vocab_main(int argc, char **argv) {
     const char *out = NULL;
     int size = 0;
@@ -38,6 +45,7 @@ int cmd_vocab_main(int argc, char **argv) {
     char *corpus = NULL;
     size_t len = 0;
     double t0;
+    int rc;
     const cli_opt opts[] = {
         {"--size", CLI_INT, &size, 5, INT_MAX, NULL},
         {"--out", CLI_STR, &out, 0, 0, NULL},
@@ -45,15 +53,8 @@ int cmd_vocab_main(int argc, char **argv) {
         {"--cased", CLI_FLAG, &cased, 1, 0, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
-    if (cli_has_help(argc, argv)) {
-        printf("usage: mlip vocab --size N --out FILE [--min-frequency F] [--cased] < corpus.txt\n"
-               "  Learn a WordPiece vocabulary of at most N entries from the text on stdin\n"
-               "  (HF WordPieceTrainer procedure: most frequent pair merges over ## pieces;\n"
-               "  [PAD] [UNK] [CLS] [SEP] [MASK] first, then the alphabet, then merges).\n"
-               "  Pairs seen fewer than F times (default 2) are never merged. Deterministic.\n");
-        return 0;
-    }
-    if (cli_parse("vocab", argc, argv, opts, NULL, 0)) return 2;
+    rc = cli_parse("vocab", vocab_usage, argc, argv, opts, NULL, 0);
+    if (rc != CLI_GO) return rc;
     if (!out || size < 5) {
         fprintf(stderr, "mlip vocab: --out FILE and --size N (>= 5) are required (see --help)\n");
         return 2;
