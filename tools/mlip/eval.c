@@ -1,7 +1,14 @@
 /* mlip eval: what a pre-trained model buys on a labelled TSV: zero-shot AUROC from positive and
    negative prompts (optionally mixed with the local patch-sentence score), a linear probe on
-   frozen global embeddings, few-shot segmentation from frozen local features.
+   frozen global embeddings, few-shot segmentation from frozen local features. */
+#include "cli.h"
 
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The tasks.
    eval --task zeroshot: each finding (a label of the TSV other than "normal") gets a positive
      and a negative prompt ("pleural effusion" / "no pleural effusion"); an image's score is
      sigmoid(scale (cos(image, positive) - cos(image, negative))) (mlip_zeroshot_scores);
@@ -14,12 +21,6 @@
      pixels, trained on the masks of 1 % and 10 % of --train; Dice on --data's positives.
    Masks are found the way `mlip synth` writes them: images/NNNNN.pgm -> masks/NNNNN_<finding>.pgm
    (no file: an empty mask). */
-#include "cli.h"
-
-#include <limits.h>
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define EVAL_MAX_FINDINGS 32
 

@@ -1,10 +1,5 @@
 /* mlip train: pre-train a model with the MLIP objective from a TSV of image-report pairs, with
-   checkpoints (exact resume), a progress line, an optional per-step loss log.
-
-   Every step's randomness comes from (seed, step): the batch is positions [step B, step B + B)
-   of a sequence of epochs, each a permutation drawn from (seed, epoch); augmentation and masks
-   draw from an rng seeded with (seed, step). So a run stopped at step s and resumed from its
-   checkpoint continues exactly as the straight run would. */
+   checkpoints (exact resume), a progress line, an optional per-step loss log. */
 #include "cli.h"
 
 #include <limits.h>
@@ -329,7 +324,11 @@ static int train_announce(train_run *r) {
     return 0;
 }
 
-/* The dataset rows of a batch: epoch permutations laid end to end. */
+/* The dataset rows of a batch: epoch permutations laid end to end.
+   Every step's randomness comes from (seed, step): the batch is positions [step B, step B + B)
+   of a sequence of epochs, each a permutation drawn from (seed, epoch); augmentation and masks
+   draw from an rng seeded with (seed, step). So a run stopped at step s and resumed from its
+   checkpoint continues exactly as the straight run would. */
 static int train_batch_rows(train_run *r, long long step) {
     int n = mlip_dataset_size(r->ds);
     int B = r->o.B;
