@@ -50,8 +50,20 @@ EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
-mlip: tools/mlip.c $(wildcard tools/*.h) mlip.h
-	$(CC) $(CFLAGS_ALL) -o $@ tools/mlip.c $(LIBS)
+# ./mlip: one object per file of tools/mlip/ (one command each; impl.c compiles the library),
+# kept apart per compiler so that `make mlip CC=clang` rebuilds them.
+MLIP_SRC = $(wildcard tools/mlip/*.c)
+MLIP_OBJDIR = $(BUILD)/mlip-$(notdir $(CC))
+MLIP_OBJ = $(MLIP_SRC:tools/mlip/%.c=$(MLIP_OBJDIR)/%.o)
+
+mlip: $(MLIP_OBJ)
+	$(CC) $(CFLAGS_ALL) -o $@ $(MLIP_OBJ) $(LIBS)
+
+$(MLIP_OBJDIR)/%.o: tools/mlip/%.c tools/mlip/cli.h mlip.h
+	@mkdir -p $(MLIP_OBJDIR)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(MLIP_OBJDIR)/synth.o: tools/synth.h
 
 tools/bench_gemm: tools/bench_gemm.c mlip.h
 	$(CC) -D_GNU_SOURCE $(filter-out -pedantic,$(CFLAGS_ALL)) -o $@ tools/bench_gemm.c $(LIBS) -ldl
@@ -254,7 +266,6 @@ clean:
 # ---- fuzzing (not part of `make test`) ----
 # make fuzz-image [FUZZ_TIME=600]: libFuzzer on each image reader in turn (PNG, DICOM, PNM),
 # seeded from tests/data; new crashes land in build/fuzz/crash-*. Needs clang with libFuzzer.
-FUZZ_TIME ?= 600
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 build/fuzz/fuzz_%: tests/fuzz/fuzz_image.c mlip.h
