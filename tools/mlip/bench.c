@@ -114,8 +114,10 @@ static int bench_model(const char *model, const bench_opts *o) {
     for (r = 0; r <= o->reps; r++) { /* run 0 warms up (and sizes the activation arena) */
         double t0 = now_seconds();
         mlip_status st;
-        if (vocab) st = mlip_bert_forward(enc, (int *)in, NULL, NULL, o->batch, T, 0, out);
-        else st = mlip_vit_forward(enc, (float *)in, o->batch, NULL, 0, 0, out);
+        if (vocab)
+            st = mlip_bert_forward(enc, (int *)in, NULL, NULL, o->batch, T, 0, out);
+        else
+            st = mlip_vit_forward(enc, (float *)in, o->batch, NULL, 0, 0, out);
         if (st) goto fail;
         t[r] = (now_seconds() - t0) * 1e3;
     }
@@ -277,9 +279,12 @@ static int bench_train(const char *cfg, const bench_opts *opts) {
     bench_opts o = *opts;
     int rc = 1;
     memset(&s, 0, sizeof s);
-    if (!strcmp(cfg, "tiny")) s.c = mlip_model_config_tiny(4096);
-    else if (!strcmp(cfg, "small")) s.c = mlip_model_config_small(8192);
-    else if (!strcmp(cfg, "base")) s.c = mlip_model_config_base();
+    if (!strcmp(cfg, "tiny"))
+        s.c = mlip_model_config_tiny(4096);
+    else if (!strcmp(cfg, "small"))
+        s.c = mlip_model_config_small(8192);
+    else if (!strcmp(cfg, "base"))
+        s.c = mlip_model_config_base();
     else {
         fprintf(stderr, "mlip bench: --train takes tiny, small or base\n");
         return 2;

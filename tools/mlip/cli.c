@@ -35,8 +35,8 @@ static int cli_float(const char *cmd, const char *what, const char *text, double
     errno = 0;
     x = *text && !isspace((unsigned char)*text) ? strtod(text, &end) : 0;
     if (!*text || isspace((unsigned char)*text) || *end || errno || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "mlip %s: %s: expected a number in [%g, %g], got '%s'\n", cmd, what, lo,
-                hi, text);
+        fprintf(stderr, "mlip %s: %s: expected a number in [%g, %g], got '%s'\n", cmd, what, lo, hi,
+                text);
         return 2;
     }
     *out = (float)x;
@@ -60,20 +60,12 @@ static int cli_u64(const char *cmd, const char *what, const char *text, uint64_t
 /* Store one option's value; 2 after a message when it is refused. */
 static int cli_store(const char *cmd, const cli_opt *o, const char *v) {
     switch (o->kind) {
-    case CLI_STR:
-        *(const char **)o->out = v;
-        return 0;
-    case CLI_INT:
-        return cli_int(cmd, o->name, v, (int)o->lo, (int)o->hi, (int *)o->out);
-    case CLI_FLOAT:
-        return cli_float(cmd, o->name, v, o->lo, o->hi, (float *)o->out);
-    case CLI_U64:
-        return cli_u64(cmd, o->name, v, (uint64_t *)o->out);
-    case CLI_LIST:
-        ((const char **)o->out)[(*o->count)++] = v;
-        return 0;
-    default:
-        return 2;
+    case CLI_STR: *(const char **)o->out = v; return 0;
+    case CLI_INT: return cli_int(cmd, o->name, v, (int)o->lo, (int)o->hi, (int *)o->out);
+    case CLI_FLOAT: return cli_float(cmd, o->name, v, o->lo, o->hi, (float *)o->out);
+    case CLI_U64: return cli_u64(cmd, o->name, v, (uint64_t *)o->out);
+    case CLI_LIST: ((const char **)o->out)[(*o->count)++] = v; return 0;
+    default: return 2;
     }
 }
 

@@ -15,12 +15,12 @@
    the whole argument must be a number within [lo, hi], else "mlip CMD: --opt: expected an
    integer in LO..HI, got 'X'" and the parse fails (the command exits 2). */
 typedef enum cli_kind {
-    CLI_FLAG,  /* no value: *(int *)out = (int)lo */
-    CLI_STR,   /* *(const char **)out = the value */
-    CLI_INT,   /* *(int *)out, in [lo, hi] */
+    CLI_FLAG, /* no value: *(int *)out = (int)lo */
+    CLI_STR, /* *(const char **)out = the value */
+    CLI_INT, /* *(int *)out, in [lo, hi] */
     CLI_FLOAT, /* *(float *)out, in [lo, hi] */
-    CLI_U64,   /* *(uint64_t *)out, decimal digits */
-    CLI_LIST   /* appended to (const char **)out; hi is its capacity, *(int *)count the length */
+    CLI_U64, /* *(uint64_t *)out, decimal digits */
+    CLI_LIST /* appended to (const char **)out; hi is its capacity, *(int *)count the length */
 } cli_kind;
 
 typedef struct cli_opt {

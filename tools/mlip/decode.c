@@ -50,9 +50,9 @@ int cmd_decode_main(int argc, char **argv) {
         return 1;
     }
     ts = im.transfer_syntax[0] ? ", transfer syntax " : "";
-    printf("%s: %s, %d channel%s, %d bits, frame %d of %d%s%s\n", in,
-           decode_format_name(im.format), im.channels, im.channels == 1 ? "" : "s", im.bits,
-           im.frame, im.frames, ts, im.transfer_syntax);
+    printf("%s: %s, %d channel%s, %d bits, frame %d of %d%s%s\n", in, decode_format_name(im.format),
+           im.channels, im.channels == 1 ? "" : "s", im.bits, im.frame, im.frames, ts,
+           im.transfer_syntax);
     printf("%dx%d\n", im.width, im.height);
     mlip_image_free(&im);
     return 0;

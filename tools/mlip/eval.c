@@ -13,8 +13,9 @@
      and a negative prompt ("pleural effusion" / "no pleural effusion"); an image's score is
      sigmoid(scale (cos(image, positive) - cos(image, negative))) (mlip_zeroshot_scores);
      AUROC per finding against the labels, their mean, and accuracy at 0.5. --local W mixes in
-     the local score (DESIGN, Downstream): (1 - W) global + W sigmoid(local scale (top-10 %
-     patch similarity to the positive sentence - to the negative one)) (mlip_local_topk_score).
+     the local score (docs/design.md, "Downstream scores"): (1 - W) global + W sigmoid(local
+     scale (top-10 % patch similarity to the positive sentence - to the negative one))
+     (mlip_local_topk_score).
    eval --task probe: logistic regression on frozen global image embeddings of --train, with
      1 %, 10 % and 100 % of its labels; AUROC on --data.
    eval --task seg: a per-patch linear head on frozen local features, upsampled bilinearly to
@@ -37,10 +38,10 @@ typedef struct eval_zs {
     char pos_text[EVAL_MAX_FINDINGS][256];
     char neg_text[EVAL_MAX_FINDINGS][256];
     float scale;
-    float *pos, *neg;             /* (nf, D) prompt embeddings */
-    float *prob, *probg, *probl;  /* mixed, global alone, local alone (the last two with --local) */
-    float *score;                 /* (n) one finding's scores */
-    int8_t *lab;                  /* (n) one finding's labels */
+    float *pos, *neg; /* (nf, D) prompt embeddings */
+    float *prob, *probg, *probl; /* mixed, global alone, local alone (the last two with --local) */
+    float *score; /* (n) one finding's scores */
+    int8_t *lab; /* (n) one finding's labels */
 } eval_zs;
 
 static void eval_set_free(eval_set *s) {
@@ -182,8 +183,8 @@ static int eval_local_mix(mlip_model *m, const mlip_tokenizer *tok, const eval_s
 }
 
 /* The prompts, their embeddings and the global zero-shot probabilities; 0 or 1. */
-static int eval_zs_scores(mlip_model *m, const mlip_tokenizer *tok, const eval_set *te,
-                          eval_zs *z, const char *data, const char *prompts) {
+static int eval_zs_scores(mlip_model *m, const mlip_tokenizer *tok, const eval_set *te, eval_zs *z,
+                          const char *data, const char *prompts) {
     const char *texts[2 * EVAL_MAX_FINDINGS];
     int D = te->D;
     int k;
@@ -407,8 +408,10 @@ static void eval_mask(const mlip_dataset *ds, int row, const char *finding, int 
     memset(mask, 0, sizeof(float) * (size_t)S * S);
     if (!slash || !dot || dot < slash) return;
     n = (int)(slash - img);
-    if (n >= 6 && !strncmp(slash - 6, "images", 6)) n -= 6;
-    else n += 1;
+    if (n >= 6 && !strncmp(slash - 6, "images", 6))
+        n -= 6;
+    else
+        n += 1;
     snprintf(path, sizeof path, "%.*smasks/%.*s_%s.pgm", n, img, (int)(dot - slash - 1), slash + 1,
              finding);
     memset(&im, 0, sizeof im);
@@ -522,7 +525,8 @@ static int eval_seg(mlip_model *m, eval_set *tr, eval_set *te, uint64_t seed, fl
     if (!c.rows || !c.feat || !c.masks || !c.prob || !c.truth) return 1;
     printf("few-shot segmentation (per-patch head on frozen local features, threshold chosen on "
            "the\n"
-           "training masks; Dice on positive test images):\n  %-16s", "finding");
+           "training masks; Dice on positive test images):\n  %-16s",
+           "finding");
     for (f = 0; f < 2; f++) printf("  %5.0f %%", fractions[f] * 100);
     printf("\n");
     for (k = 0; k < nf; k++) {
@@ -580,23 +584,19 @@ int cmd_eval_main(int argc, char **argv) {
     eval_set te;
     eval_set tr;
     const cli_opt opts[] = {
-        {"--model", CLI_STR, &model_path, 0, 0, NULL},
-        {"--data", CLI_STR, &data, 0, 0, NULL},
-        {"--train", CLI_STR, &train, 0, 0, NULL},
-        {"--task", CLI_STR, &task, 0, 0, NULL},
-        {"--prompts", CLI_STR, &prompts, 0, 0, NULL},
-        {"--seed", CLI_U64, &seed, 0, 0, NULL},
-        {"--threads", CLI_INT, &threads, 1, INT_MAX, NULL},
-        {"--l2", CLI_FLOAT, &l2, 0, 1e6, NULL},
-        {"--local", CLI_FLOAT, &local_w, 0, 1, NULL},
-        {NULL, CLI_FLAG, NULL, 0, 0, NULL},
+        {"--model", CLI_STR, &model_path, 0, 0, NULL},      {"--data", CLI_STR, &data, 0, 0, NULL},
+        {"--train", CLI_STR, &train, 0, 0, NULL},           {"--task", CLI_STR, &task, 0, 0, NULL},
+        {"--prompts", CLI_STR, &prompts, 0, 0, NULL},       {"--seed", CLI_U64, &seed, 0, 0, NULL},
+        {"--threads", CLI_INT, &threads, 1, INT_MAX, NULL}, {"--l2", CLI_FLOAT, &l2, 0, 1e6, NULL},
+        {"--local", CLI_FLOAT, &local_w, 0, 1, NULL},       {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     memset(&te, 0, sizeof te);
     memset(&tr, 0, sizeof tr);
     rc = cli_parse("eval", eval_usage, argc, argv, opts, NULL, 0);
     if (rc != CLI_GO) return rc;
-    if (!model_path || !data || (strcmp(task, "zeroshot") && !eval_is(task, "probe") &&
-                                 !eval_is(task, "seg")) || (strcmp(task, "zeroshot") && !train)) {
+    if (!model_path || !data ||
+        (strcmp(task, "zeroshot") && !eval_is(task, "probe") && !eval_is(task, "seg")) ||
+        (strcmp(task, "zeroshot") && !train)) {
         fprintf(stderr, "mlip eval: --model and --data are required, --task is zeroshot, probe, "
                         "seg or all, and probe/seg/all need --train (see --help)\n");
         return 2;

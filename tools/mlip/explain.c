@@ -80,8 +80,8 @@ static int explain_alloc(explain_ctx *x) {
     n_local = (size_t)x->K * x->D;
     n_sent = 16 * (size_t)x->D;
     n_plan = (size_t)x->K * 16;
-    x->block = (float *)calloc(n_px + px + n_local + n_sent + n_plan + x->K + 17 * 3 * px,
-                               sizeof(float));
+    x->block =
+        (float *)calloc(n_px + px + n_local + n_sent + n_plan + x->K + 17 * 3 * px, sizeof(float));
     if (!x->block) {
         fprintf(stderr, "mlip explain: out of memory\n");
         return 1;
@@ -112,8 +112,7 @@ static int explain_panel(explain_ctx *x, int l, const int *ids, const int *begin
     mlip_tokenizer_decode(x->tok, ids + begin[l], end[l] - begin[l], 1, text, sizeof text, NULL);
     printf("panel %d: \"%s\"  peak at row %d, column %d of the %dx%d patch grid (%.0f%% of its "
            "mass in the top patch)\n",
-           l + 1, text, best / x->G, best % x->G, x->G, x->G,
-           100.0 * x->heat[best] * x->n_sent);
+           l + 1, text, best / x->G, best % x->G, x->G, x->G, 100.0 * x->heat[best] * x->n_sent);
     return 0;
 }
 

@@ -6,6 +6,4 @@
 
 #include "../synth.h"
 
-int cmd_synth_main(int argc, char **argv) {
-    return cmd_synth(argc, argv);
-}
+int cmd_synth_main(int argc, char **argv) { return cmd_synth(argc, argv); }

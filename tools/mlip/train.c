@@ -56,7 +56,7 @@ static const char train_usage[] =
     "                  [--tokens T] [--threads T] [--vocab vocab.txt] [--init model.mlip]\n"
     "                  [--resume CKPT] [--ckpt PATH] [--ckpt-every N] [--stop-after N]\n"
     "                  [--log losses.tsv] [--strict]\n"
-    "  Pre-trains with the MLIP objective (DESIGN section 2): masked ViT, SIE-weighted "
+    "  Pre-trains with the MLIP objective (docs/design.md): masked ViT, SIE-weighted "
     "global\n"
     "  InfoNCE, optimal-transport patch-sentence loss, masked image prediction. The TSV "
     "holds\n"
@@ -140,8 +140,10 @@ static void train_schedule(train_run *r) {
     if (r->o.every <= 0) r->o.every = o->steps / 4 > 0 ? o->steps / 4 : 1;
     r->tc.total_steps = o->steps;
     r->tc.accum_steps = o->accum;
-    if (o->warmup >= 0) r->tc.warmup_steps = o->warmup;
-    else r->tc.warmup_steps = o->steps / 20 < 100 ? o->steps / 20 : 100;
+    if (o->warmup >= 0)
+        r->tc.warmup_steps = o->warmup;
+    else
+        r->tc.warmup_steps = o->steps / 20 < 100 ? o->steps / 20 : 100;
     if (o->lr > 0) {
         r->tc.lr = o->lr;
         r->tc.min_lr = o->lr / 10;
@@ -184,9 +186,12 @@ static int train_start_model(train_run *r) {
         mlip_model_clear_train_tensors(r->model);
         return mlip_model_tokenizer(r->model, &r->tok) ? TRAIN_LIBERR : 0;
     }
-    if (!strcmp(cfg, "tiny")) r->mc = mlip_model_config_tiny(4096);
-    else if (!strcmp(cfg, "small")) r->mc = mlip_model_config_small(8192);
-    else if (!strcmp(cfg, "base")) r->mc = mlip_model_config_base();
+    if (!strcmp(cfg, "tiny"))
+        r->mc = mlip_model_config_tiny(4096);
+    else if (!strcmp(cfg, "small"))
+        r->mc = mlip_model_config_small(8192);
+    else if (!strcmp(cfg, "base"))
+        r->mc = mlip_model_config_base();
     else {
         fprintf(stderr, "mlip train: --config is tiny, small or base\n");
         return 2;
@@ -308,10 +313,9 @@ static int train_announce(train_run *r) {
     printf("mlip train: %d pairs from %s, config %s (%.1f M parameters), batch %d x %d, %d steps "
            "from step %d, mask %.2f, unmasked tail %d steps, %s%s%s, %d threads\n",
            mlip_dataset_size(r->ds), o->data, o->init || o->resume ? "from file" : o->cfg,
-           train_count_params(r->model) / 1e6, o->B, o->accum, o->steps,
-           mlip_trainer_step(r->tr), (double)oc->mask_ratio, oc->unmasked_tail, "global",
-           oc->use_local ? " + local" : "", oc->use_mip && oc->mask_ratio > 0 ? " + MIP" : "",
-           o->threads);
+           train_count_params(r->model) / 1e6, o->B, o->accum, o->steps, mlip_trainer_step(r->tr),
+           (double)oc->mask_ratio, oc->unmasked_tail, "global", oc->use_local ? " + local" : "",
+           oc->use_mip && oc->mask_ratio > 0 ? " + MIP" : "", o->threads);
     fflush(stdout);
     if (!o->log_path) return 0;
     if (!(r->log = fopen(o->log_path, o->resume ? "a" : "w"))) {
@@ -386,10 +390,14 @@ static int train_accumulate(train_run *r, long long step, mlip_losses *sum) {
 }
 
 static void train_format_time(double s, char *buf, size_t cap) {
-    if (s < 0 || s > 1e7) snprintf(buf, cap, "?");
-    else if (s >= 3600) snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-    else if (s >= 60) snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else snprintf(buf, cap, "%.0fs", s);
+    if (s < 0 || s > 1e7)
+        snprintf(buf, cap, "?");
+    else if (s >= 3600)
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else if (s >= 60)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else
+        snprintf(buf, cap, "%.0fs", s);
 }
 
 /* The progress line: every 2 s, and at the first and the last step. */
@@ -450,8 +458,7 @@ static int train_loop(train_run *r) {
         rc = train_step(r, step, first);
     if (rc) return rc;
     if (r->caps) {
-        printf("Sinkhorn stopped at its iteration cap in %d of %d batches\n", r->caps,
-               r->batches);
+        printf("Sinkhorn stopped at its iteration cap in %d of %d batches\n", r->caps, r->batches);
     }
     if (mlip_trainer_save_checkpoint(r->tr, r->ckpt)) return TRAIN_LIBERR;
     if (train_interrupted) {
