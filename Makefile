@@ -8,6 +8,7 @@
 #   make test-valgrind   the test runner (-O1 -g, SIMD by run-time dispatch) under valgrind memcheck
 #   make test-opt        the test runner built with gcc -O0 and with clang -O2 (besides the default -O3)
 #   make check-matrix    gcc and clang at -O0/-O2/-O3, C99 and C11, g++/clang++ (the header as C++), -Werror
+#   make check-style     clang-format, 100 columns and function length (tools/check_style.py)
 #   make check-all       all of the above and every test-* run; ends with the total "N passed, M failed"
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
@@ -46,7 +47,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c) tools/synth.h
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
-.PHONY: demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
+.PHONY: check-style demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -173,10 +174,15 @@ check-matrix:
 	if [ $$fail = 0 ]; then echo "check-matrix: gcc, clang x -O0 -O2 -O3 x C99 C11 and g++, clang++ x -O0 -O2 -O3: warning-free"; \
 	  echo "1 passed, 0 failed"; else echo "check-matrix: FAILED (see the messages above)"; echo "0 passed, 1 failed"; exit 1; fi
 
+# Layout: clang-format (the .clang-format at the top) on the header, the CLI, the tests and the
+# examples; mlip.h within 100 columns and no function in it over 120 lines.
+check-style:
+	@python3 tools/check_style.py
+
 # Everything, each run's "N passed, M failed" summed into one total line; non-zero exit when any
 # run failed (or gave no result line). A run that cannot happen here (no valgrind, no qemu)
 # prints SKIP and counts as neither.
-CHECK_ALL_RUNS = test test-cli test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
+CHECK_ALL_RUNS = check-style test test-cli test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
 check-all:
 	@mkdir -p build/check-all; total_p=0; total_f=0; status=0; \
 	for t in $(CHECK_ALL_RUNS); do \

@@ -93,10 +93,9 @@ def main(argv):
     failed += bool(wide)
     passed += not wide
     print(f"{'ok  ' if not wide else 'FAIL'} mlip.h lines at most 100 columns")
-    files = argv[1:] or [header] + sorted(
-        glob.glob(os.path.join(ROOT, p)) for p in
-        ("tools/mlip/*.c", "tools/mlip/*.h", "tests/*.c", "tests/*.h", "examples/*.c"))[0:0] or []
-    if not argv[1:]:
+    files = argv[1:]
+    if not files:
+        files = [header]
         for p in ("tools/mlip/*.c", "tools/mlip/*.h", "tests/*.c", "tests/*.h", "tests/*.cpp",
                   "examples/*.c"):
             files += sorted(glob.glob(os.path.join(ROOT, p)))
