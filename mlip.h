@@ -6924,14 +6924,91 @@ static mlip_status mlip__trainer_check_config(const mlip_objective_config *o,
     return MLIP_OK;
 }
 
+/* The table of every trainable tensor: the model's in file order (not its train.* state),
+   then the decoder's, each with its gradient buffer; the heads' gradients live in one block. */
+static mlip_status mlip__trainer_refs(mlip_trainer *tr) {
+    int i, r = 0, n_model = mlip_model_tensor_count(tr->model), n_dec = tr->dec->n_params;
+    int nv = tr->vit->n_params, nb = tr->bert->n_params;
+    size_t head_off = 0, total = 0;
+    tr->refs =
+        (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
+    if (!tr->refs) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n_model; i++) {
+        mlip_param_info info;
+        mlip_tensor_ref *t = &tr->refs[r];
+        MLIP__TRY(mlip_model_tensor_info(tr->model, i, &info, NULL));
+        if (!strncmp(info.name, "train.", 6)) continue; /* checkpoint state, not a parameter */
+        snprintf(t->name, sizeof t->name, "%s", info.name);
+        t->weights = mlip_model_tensor(tr->model, info.name, &t->count);
+        t->decay = info.decay;
+        if (i < nv)
+            t->grads = tr->vit->grads + tr->vit->params[i].offset;
+        else if (i < nv + nb)
+            t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
+        else
+            head_off += (t->count + 15) / 16 * 16; /* a head: its gradient is placed below */
+        r++;
+    }
+    for (i = 0; i < n_dec; i++, r++) {
+        mlip_tensor_ref *t = &tr->refs[r];
+        const mlip_param_info *p = &tr->dec->params[i];
+        snprintf(t->name, sizeof t->name, "mip.%s", p->name);
+        t->weights = tr->dec->weights + p->offset;
+        t->grads = tr->dec->grads + p->offset;
+        t->count = p->count;
+        t->decay = p->decay;
+    }
+    tr->n_refs = r;
+    tr->head_grads = (float *)mlip_alloc_zeroed(head_off ? head_off : 1, sizeof(float));
+    if (!tr->head_grads) return MLIP_ERR_OUT_OF_MEMORY;
+    head_off = 0;
+    for (i = 0; i < tr->n_refs; i++) {
+        mlip_tensor_ref *t = &tr->refs[i];
+        if (!t->grads) {
+            t->grads = tr->head_grads + head_off;
+            head_off += (t->count + 15) / 16 * 16;
+        }
+        total += t->count;
+    }
+    tr->n_total = total;
+    return MLIP_OK;
+}
+
+/* tr->w and tr->g: the heads, logit scales and SIE tensors by role. */
+static mlip_status mlip__trainer_bind_heads(mlip_trainer *tr) {
+    static const char *const names[12] = {"head.global_image.weight",
+                                          "head.global_image.bias",
+                                          "head.global_text.weight",
+                                          "head.global_text.bias",
+                                          "head.local_image.weight",
+                                          "head.local_image.bias",
+                                          "head.local_text.weight",
+                                          "head.local_text.bias",
+                                          "logit_scale",
+                                          "local_logit_scale",
+                                          "sie.query",
+                                          "sie.bias"};
+    float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w; /* mlip__heads lists them in this order */
+    int i, k;
+    for (k = 0; k < 12; k++) {
+        for (i = 0; i < tr->n_refs; i++)
+            if (!strcmp(tr->refs[i].name, names[k])) {
+                wp[k] = tr->refs[i].weights;
+                gp[k] = tr->refs[i].grads;
+            }
+        if (!wp[k])
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
+                              names[k]);
+    }
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_config *objective,
                                         const mlip_train_config *train, uint64_t seed,
                                         mlip_trainer **out) {
     mlip_trainer *tr;
     mlip_objective_config oc = objective ? *objective : mlip_objective_defaults();
     mlip_train_config tc = train ? *train : mlip_train_defaults();
-    int i, n_model, n_dec, r;
-    size_t head_off = 0, total = 0;
     mlip_status st;
     MLIP__CHECK_PTR(model);
     MLIP__CHECK_PTR(out);
@@ -6949,95 +7026,22 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
     tr->oc = oc;
     tr->tc = tc;
     tr->seed = seed;
-    if ((st = mlip__decoder_create(&tr->vit->vit, oc.mip_layers, &tr->dec))) goto fail;
+    st = mlip__decoder_create(&tr->vit->vit, oc.mip_layers, &tr->dec);
+    if (st) goto fail;
     mlip_encoder_init_random(tr->dec, seed ^ 0x6d6970u);
-    if ((st = mlip__encoder_grads(tr->vit)) || (st = mlip__encoder_grads(tr->bert)) ||
-        (st = mlip__encoder_grads(tr->dec)))
-        goto fail;
-    /* the table of every trainable tensor: the model's in file order, then the decoder's */
-    n_model = mlip_model_tensor_count(model);
-    n_dec = tr->dec->n_params;
-    tr->refs =
-        (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
-    if (!tr->refs) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (i = 0, r = 0; i < n_model; i++) {
-        mlip_param_info info;
-        mlip_tensor_ref *t = &tr->refs[r];
-        int nv = tr->vit->n_params, nb = tr->bert->n_params;
-        if ((st = mlip_model_tensor_info(model, i, &info, NULL))) goto fail;
-        if (!strncmp(info.name, "train.", 6)) continue; /* checkpoint state, not a parameter */
-        snprintf(t->name, sizeof t->name, "%s", info.name);
-        t->weights = mlip_model_tensor(model, info.name, &t->count);
-        t->decay = info.decay;
-        if (i < nv)
-            t->grads = tr->vit->grads + tr->vit->params[i].offset;
-        else if (i < nv + nb)
-            t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
-        else
-            t->grads = NULL, head_off += (t->count + 15) / 16 * 16; /* set below */
-        r++;
-    }
-    for (i = 0; i < n_dec; i++, r++) {
-        mlip_tensor_ref *t = &tr->refs[r];
-        const mlip_param_info *p = &tr->dec->params[i];
-        snprintf(t->name, sizeof t->name, "mip.%s", p->name);
-        t->weights = tr->dec->weights + p->offset;
-        t->grads = tr->dec->grads + p->offset;
-        t->count = p->count;
-        t->decay = p->decay;
-    }
-    tr->n_refs = r;
-    tr->head_grads = (float *)mlip_alloc_zeroed(head_off ? head_off : 1, sizeof(float));
-    if (!tr->head_grads) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (i = 0, head_off = 0; i < tr->n_refs; i++) {
-        mlip_tensor_ref *t = &tr->refs[i];
-        if (!t->grads) {
-            t->grads = tr->head_grads + head_off;
-            head_off += (t->count + 15) / 16 * 16;
-        }
-        total += t->count;
-    }
-    tr->n_total = total;
-    tr->adam_m = (float *)mlip_alloc_zeroed(total, sizeof(float));
-    tr->adam_v = (float *)mlip_alloc_zeroed(total, sizeof(float));
+    st = mlip__encoder_grads(tr->vit);
+    if (!st) st = mlip__encoder_grads(tr->bert);
+    if (!st) st = mlip__encoder_grads(tr->dec);
+    if (!st) st = mlip__trainer_refs(tr);
+    if (st) goto fail;
+    tr->adam_m = (float *)mlip_alloc_zeroed(tr->n_total, sizeof(float));
+    tr->adam_v = (float *)mlip_alloc_zeroed(tr->n_total, sizeof(float));
     if (!tr->adam_m || !tr->adam_v) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto fail;
     }
-    { /* the heads by role */
-        static const char *const names[12] = {"head.global_image.weight",
-                                              "head.global_image.bias",
-                                              "head.global_text.weight",
-                                              "head.global_text.bias",
-                                              "head.local_image.weight",
-                                              "head.local_image.bias",
-                                              "head.local_text.weight",
-                                              "head.local_text.bias",
-                                              "logit_scale",
-                                              "local_logit_scale",
-                                              "sie.query",
-                                              "sie.bias"};
-        float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w;
-        int k;
-        for (k = 0; k < 12; k++)
-            for (i = 0; i < tr->n_refs; i++)
-                if (!strcmp(tr->refs[i].name, names[k])) {
-                    wp[k] = tr->refs[i].weights;
-                    gp[k] = tr->refs[i].grads;
-                }
-        for (k = 0; k < 12; k++)
-            if (!wp[k]) {
-                st = mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
-                                names[k]);
-                goto fail;
-            }
-    }
+    st = mlip__trainer_bind_heads(tr);
+    if (st) goto fail;
     mlip_trainer_zero_grad(tr);
     *out = tr;
     return MLIP_OK;
