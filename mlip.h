@@ -481,10 +481,10 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
    (lowercase != 0: uncased), words are split into characters (non-initial ones with "##"),
    and the most frequent adjacent pair is merged (ties: the pair whose symbols come first in
    the vocabulary) until the vocabulary is full or no pair occurs min_frequency times. The
-   vocabulary lists [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial ones, then the
-   "##" ones, each sorted), then the merges in order.
-   Deterministic, and independent of the order of the corpus' lines. Writes vocab.txt
-   format: one token per line. */
+   vocabulary lists [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial
+   ones, then the "##" ones, each sorted), then the merges in order. Deterministic, and
+   independent of the order of the corpus' lines. Writes vocab.txt format: one token per
+   line. */
 MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
                                      int min_frequency, int lowercase, const char *out_path);
 
