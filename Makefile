@@ -254,7 +254,6 @@ clean:
 # ---- fuzzing (not part of `make test`) ----
 # make fuzz-image [FUZZ_TIME=600]: libFuzzer on each image reader in turn (PNG, DICOM, PNM),
 # seeded from tests/data; new crashes land in build/fuzz/crash-*. Needs clang with libFuzzer.
-FUZZ_TIME ?= 600
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 build/fuzz/fuzz_%: tests/fuzz/fuzz_image.c mlip.h
