@@ -1574,10 +1574,7 @@ static mlip_status mlip__check_finite(const float *x, size_t n, const char *what
    than by the first forward. MLIP_NO_WEIGHT_CHECK skips it. */
 static mlip_status mlip__check_finite_model(mlip_model *m) {
     int i, n = mlip_model_tensor_count(m);
-#ifdef MLIP_NO_WEIGHT_CHECK
-    (void)i, (void)n;
-    return MLIP_OK;
-#endif
+#ifndef MLIP_NO_WEIGHT_CHECK
     for (i = 0; i < n; i++) {
         mlip_param_info info;
         size_t count = 0;
@@ -1585,12 +1582,14 @@ static mlip_status mlip__check_finite_model(mlip_model *m) {
         if (mlip_model_tensor_info(m, i, &info, NULL)) continue;
         if ((w = mlip_model_tensor(m, info.name, &count)) != NULL) {
             char what[96];
-            mlip_status st;
             snprintf(what, sizeof what, "loaded model: tensor %s", info.name);
-            if ((st = mlip__check_finite(w, count, what))) return st;
+            MLIP__TRY(mlip__check_finite(w, count, what));
         }
     }
     return MLIP_OK;
+#else
+    (void)m;
+#endif
 }
 
 /* ---- RNG: PCG32 (XSH-RR output of a 64-bit LCG). Pure integer arithmetic, so every
