@@ -1852,15 +1852,19 @@ MLIPDEF double mlip_dot(const float *x, const float *y, size_t n) {
 /* exp and erf without a libm call per element, so loops over them vectorise and give the
    same bits on every platform that rounds float arithmetic the IEEE way.
    exp: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (truncation below
-   5e-9 relative), 2^n put straight into the exponent bits. Below -87.3 the result is 0
-   (e^-87.3 is the smallest normal float); above 88.7 it saturates at 2^127-ish. */
+   5e-9 relative), 2^n put straight into the exponent bits (2^128 as 2 * 2^127). For finite x:
+   above MLIP__EXPF_MAX, the largest float x with e^x < FLT_MAX, it saturates at
+   e^MLIP__EXPF_MAX = 3.4028e38 (just under FLT_MAX); below -87.3 the result is 0 (e^-87.3 is
+   about the smallest normal float), and from -87.3 to -87 it holds at e^-87. */
+#define MLIP__EXPF_MAX 88.7228317f
 static MLIP__INLINE float mlip__expf(float x) {
-    float n, r, p, scale;
+    float n, r, p, scale, top;
     int32_t bits;
     /* Selections are written as arithmetic on 0/1 so compilers see no control flow (gcc
-       will not if-convert float selects under -ftrapping-math, and then not vectorise). */
-    float below = (float)(x < -87.0f), above = (float)(x > 88.0f);
-    float xc = x + below * (-87.0f - x) + above * (88.0f - x);
+       will not if-convert float selects under -ftrapping-math, and then not vectorise). x is
+       multiplied by 0 where a bound replaces it, so the bound comes out exact for any x. */
+    float below = (float)(x < -87.0f), above = (float)(x > MLIP__EXPF_MAX);
+    float xc = x * (1.0f - below - above) + below * -87.0f + above * MLIP__EXPF_MAX;
     n = (float)(int32_t)(xc * 1.44269504f + (0.5f - (float)(xc < 0.0f)));
     r = xc - n * 0.693145751953125f; /* ln 2 split in two: the high part is exact in float */
     r = r - n * 1.42860676533018e-06f;
@@ -1869,9 +1873,10 @@ static MLIP__INLINE float mlip__expf(float x) {
              r * (0.5f +
                   r * (1.0f / 6 +
                        r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
-    bits = ((int32_t)n + 127) * (1 << 23);
+    top = (float)(n > 127.0f); /* 2^128 is past the exponent's range: 2 * 2^127 */
+    bits = ((int32_t)(n - top) + 127) * (1 << 23);
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale * (float)(x >= -87.3f);
+    return p * (1.0f + top) * scale * (float)(x >= -87.3f);
 }
 
 /* erf: below 0.8 its Maclaurin series (to z^17; the next term is < 2e-9), above it
