@@ -1423,7 +1423,8 @@ static void mlip__arena_link(mlip__arena *a, mlip__blk *b, mlip__blk *after, siz
                              size_t bytes) {
     b->start = data - sizeof(mlip__blk);
     b->end = data + bytes;
-    b->prev = after, b->next = after ? after->next : a->first;
+    b->prev = after;
+    b->next = after ? after->next : a->first;
     if (b->next) b->next->prev = b;
     if (after)
         after->next = b;
@@ -1573,8 +1574,8 @@ static mlip_status mlip__check_finite(const float *x, size_t n, const char *what
    zero-copy mmap load goes from ~2-15 ms to ~170 ms because every page is read now rather
    than by the first forward. MLIP_NO_WEIGHT_CHECK skips it. */
 static mlip_status mlip__check_finite_model(mlip_model *m) {
-    int i, n = mlip_model_tensor_count(m);
 #ifndef MLIP_NO_WEIGHT_CHECK
+    int i, n = mlip_model_tensor_count(m);
     for (i = 0; i < n; i++) {
         mlip_param_info info;
         size_t count = 0;
@@ -1586,10 +1587,10 @@ static mlip_status mlip__check_finite_model(mlip_model *m) {
             MLIP__TRY(mlip__check_finite(w, count, what));
         }
     }
-    return MLIP_OK;
 #else
     (void)m;
 #endif
+    return MLIP_OK;
 }
 
 /* ---- RNG: PCG32 (XSH-RR output of a 64-bit LCG). Pure integer arithmetic, so every
@@ -2345,7 +2346,10 @@ static size_t mlip__gemm_plan(mlip__gemm_job *g, int threads, int trans_a, int t
         double cost;
         if (threads % tm) continue;
         cost = ceil(mt / tm) * ceil(nt / (threads / tm));
-        if (best_cost < 0 || cost < best_cost) best_cost = cost, best_tm = tm;
+        if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best_tm = tm;
+        }
     }
     memset(g, 0, sizeof *g);
     g->kern = kern;
@@ -2618,12 +2622,15 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
         int c0, c1;
         for (c0 = 0; c0 < C; c0 = c1) {
             c1 = MLIP__MIN(C, c0 + MLIP__COL_CHUNK);
-            memset(acc_w, 0, sizeof acc_w), memset(acc_b, 0, sizeof acc_b);
+            memset(acc_w, 0, sizeof acc_w);
+            memset(acc_b, 0, sizeof acc_b);
             for (r = 0; r < rows; r++) {
                 const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
                 float m = mean[r], s = rstd[r];
-                for (i = c0; i < c1; i++)
-                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i], acc_b[i - c0] += dy[i];
+                for (i = c0; i < c1; i++) {
+                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i];
+                    acc_b[i - c0] += dy[i];
+                }
             }
             for (i = c0; i < c1; i++) {
                 if (dweight) dweight[i] += (float)acc_w[i - c0];
@@ -2865,7 +2872,7 @@ MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *
     a.T = T;
     a.C = C;
     a.NH = NH;
-    if ((st = mlip__attention_scratch(&a))) return st;
+    MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
@@ -2916,7 +2923,7 @@ MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, cons
     a.T = T;
     a.C = C;
     a.NH = NH;
-    if ((st = mlip__attention_scratch(&a))) return st;
+    MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 8.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
@@ -2936,14 +2943,13 @@ static mlip_status mlip__check_ids(const char *who, const int *ids, int n, int V
 MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table, int n,
                                            int C, int V) {
     int i;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(ids);
     MLIP__CHECK_PTR(table);
     MLIP__CHECK_POS(n);
     MLIP__CHECK_POS(C);
     MLIP__CHECK_POS(V);
-    if ((st = mlip__check_ids("mlip_embedding_forward", ids, n, V))) return st;
+    MLIP__TRY(mlip__check_ids("mlip_embedding_forward", ids, n, V));
     for (i = 0; i < n; i++)
         memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, sizeof(float) * (size_t)C);
     return MLIP_OK;
@@ -2952,14 +2958,13 @@ MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const flo
 MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids, int n,
                                             int C, int V) {
     int i;
-    mlip_status st;
     MLIP__CHECK_PTR(dtable);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(ids);
     MLIP__CHECK_POS(n);
     MLIP__CHECK_POS(C);
     MLIP__CHECK_POS(V);
-    if ((st = mlip__check_ids("mlip_embedding_backward", ids, n, V))) return st;
+    MLIP__TRY(mlip__check_ids("mlip_embedding_backward", ids, n, V));
     for (i = 0; i < n; i++)
         mlip_axpy(dtable + (size_t)ids[i] * C, 1.0f, dout + (size_t)i * C, (size_t)C);
     return MLIP_OK;
@@ -3131,14 +3136,13 @@ static mlip_status mlip__check_targets(const char *who, const int *targets, int 
 MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs, const float *logits,
                                                const int *targets, int rows, int C) {
     int r, i;
-    mlip_status st;
     MLIP__CHECK_PTR(losses);
     MLIP__CHECK_PTR(probs);
     MLIP__CHECK_PTR(logits);
     MLIP__CHECK_PTR(targets);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C))) return st;
+    MLIP__TRY(mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C));
     for (r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * C;
         float mx = z[0];
@@ -3156,14 +3160,13 @@ MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlo
                                                 const float *probs, const int *targets, int rows,
                                                 int C) {
     int r, i;
-    mlip_status st;
     MLIP__CHECK_PTR(dlogits);
     MLIP__CHECK_PTR(dlosses);
     MLIP__CHECK_PTR(probs);
     MLIP__CHECK_PTR(targets);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C))) return st;
+    MLIP__TRY(mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C));
     for (r = 0; r < rows; r++) {
         const float *p = probs + (size_t)r * C;
         float *dz = dlogits + (size_t)r * C, g = dlosses[r];
@@ -3189,7 +3192,6 @@ static mlip_status mlip__check_spans(const char *who, const int *begin, const in
 MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const int *begin,
                                            const int *end, int n_spans, int rows, int C) {
     int s, r;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(inp);
     MLIP__CHECK_PTR(begin);
@@ -3197,7 +3199,7 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
     MLIP__CHECK_POS(n_spans);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows))) return st;
+    MLIP__TRY(mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows));
     for (s = 0; s < n_spans; s++) {
         float *o = out + (size_t)s * C;
         mlip_fill(o, (size_t)C, 0.0f);
@@ -3210,7 +3212,6 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
 MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, const int *begin,
                                             const int *end, int n_spans, int rows, int C) {
     int s, r;
-    mlip_status st;
     MLIP__CHECK_PTR(dinp);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(begin);
@@ -3218,7 +3219,7 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
     MLIP__CHECK_POS(n_spans);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows))) return st;
+    MLIP__TRY(mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows));
     for (s = 0; s < n_spans; s++) {
         float w = 1.0f / (float)(end[s] - begin[s]);
         for (r = begin[s]; r < end[s]; r++)
@@ -3267,8 +3268,8 @@ typedef struct mlip__block {
 
 /* All of an encoder's tensors inside one arena, by role. */
 typedef struct mlip__views {
-    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b; /* ViT (the MIP decoder: cls is
-                                                                      mask_token, vit_pos its positions) */
+    /* ViT (in the MIP decoder, cls is the mask_token and vit_pos its positions) */
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;
     float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b; /* MIP decoder */
     float *word, *position, *token_type, *emb_ln_w, *emb_ln_b; /* BERT */
     mlip__block *blocks; /* layers of them */
@@ -3358,7 +3359,10 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     int D = e->width, M = e->mlp_dim, l;
     mlip__views none;
     mlip__block *b;
-    if (!v) v = &none, memset(&none, 0, sizeof none);
+    if (!v) {
+        v = &none;
+        memset(&none, 0, sizeof none);
+    }
     if (e->is_decoder) { /* HF ViTMAEDecoder's names; the blocks are ViT blocks */
         int K = mlip__patch_count(e->vit.image_size, e->vit.image_size, e->vit.patch_size);
         v->dec_embed_w = mlip__lay(L, "decoder_embed.weight", 1, 2, D, e->vit.width, 0, 0);
@@ -4049,12 +4053,18 @@ MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
     for (b = 0; b < B; b++) {
         const float *dx = dx0 + (size_t)b * T * D;
         float *dpos0 = e->pos_cur ? e->pos_cur : e->g.vit_pos;
-        for (i = 0; i < D; i++) e->g.cls[i] += dx[i], dpos0[i] += dx[i];
+        for (i = 0; i < D; i++) {
+            e->g.cls[i] += dx[i];
+            dpos0[i] += dx[i];
+        }
         for (j = 0; j < n; j++) {
             int k = e->saved_idx[(size_t)b * n + j];
             const float *dt = dx + (size_t)(1 + j) * D;
             float *dpos = dpos0 + (size_t)(1 + k) * D, *dpe = e->emb + ((size_t)b * n + j) * D;
-            for (i = 0; i < D; i++) dpos[i] += dt[i], dpe[i] = dt[i];
+            for (i = 0; i < D; i++) {
+                dpos[i] += dt[i];
+                dpe[i] = dt[i];
+            }
         }
     }
     if (e->pos_cur)
@@ -4117,8 +4127,10 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
             if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
             e->idx_cap = need;
         }
-        for (i = 0; i < B * T; i++)
-            e->saved_idx[i] = ids[i], e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
+        for (i = 0; i < B * T; i++) {
+            e->saved_idx[i] = ids[i];
+            e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
+        }
         e->last_B = B;
         e->last_T = T;
         e->has_training_forward = 1;
@@ -4148,7 +4160,11 @@ MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
         float *gw = e->g.word + (size_t)e->saved_idx[r] * D,
               *gp = e->g.position + (size_t)(r % T) * D;
         float *gt = e->g.token_type + (size_t)e->saved_idx[B * T + r] * D;
-        for (i = 0; i < D; i++) gw[i] += d[i], gp[i] += d[i], gt[i] += d[i];
+        for (i = 0; i < D; i++) {
+            gw[i] += d[i];
+            gp[i] += d[i];
+            gt[i] += d[i];
+        }
     }
     return MLIP_OK;
 }
@@ -7973,7 +7989,8 @@ static int mlip__tok_is_cjk(uint32_t cp) {
            (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
            (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
-/* Lower-case + NFD + drop Mn of one code point into out[] (0 to 3 code points); returns the count. */
+/* Lower-case + NFD + drop Mn of one code point into out[] (0 to 3 code points); returns the
+   count. */
 static int mlip__tok_fold(uint32_t cp, uint32_t out[3]) {
     int lo = 0, hi = (int)(sizeof mlip__tok_fold_keys / sizeof mlip__tok_fold_keys[0]) - 1;
     if (cp < 0x80) {
@@ -8021,9 +8038,10 @@ static size_t mlip__tok_utf8(const unsigned char *s, size_t n, uint32_t *cp) {
         *cp = c;
         return 1;
     }
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1, c &= 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) {
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        c &= 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
         need = 2;
         if (c == 0xE0)
             lo = 0xA0; /* overlong */
@@ -8329,10 +8347,12 @@ static void mlip__tok_wordpiece(mlip__tok_run *r) {
                 if (id >= 0) break;
                 end--;
             }
-            if (id < 0)
+            if (id < 0) {
                 unk = 1; /* one unmatchable part makes the whole word [UNK] */
-            else
-                pieces[n_pieces++] = id, start = end;
+            } else {
+                pieces[n_pieces++] = id;
+                start = end;
+            }
         }
         if (unk)
             mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
@@ -8365,7 +8385,10 @@ static void mlip__tok_punct(mlip__tok_run *r, uint32_t cp) {
         mlip__tok_sentence_word(r, 0);
         r->prev_digits = r->prev_abbrev = 0;
         /* a '.' ends the sentence unless the next word shows a decimal ("2.5") */
-        if (cp == '.' && !abbrev) r->pending = 1, r->prev_digits = decimal;
+        if (cp == '.' && !abbrev) {
+            r->pending = 1;
+            r->prev_digits = decimal;
+        }
     }
     r->word_bytes = mlip__tok_put_utf8(r->word, cp);
     r->word_chars = 1;
@@ -8524,9 +8547,8 @@ static mlip_status mlip__tok_check(const mlip_tokenizer *tok, const char *text, 
 MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const char *text, size_t len,
                                             int *ids, int cap, int *n_out) {
     mlip__tok_run r;
-    mlip_status st;
     MLIP__CHECK_PTR(n_out);
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     if (cap < 0 || (cap > 0 && !ids))
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_tokenize: ids NULL or cap < 0");
     memset(&r, 0, sizeof r);
@@ -8541,9 +8563,8 @@ MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const cha
 MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char *text, size_t len,
                                           int max_len, int *ids, uint8_t *mask, int *n_out) {
     mlip__tok_run r;
-    mlip_status st;
     int i, n;
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     MLIP__CHECK_PTR(ids);
     if (max_len < 2)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -8571,9 +8592,8 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
                                              size_t len, int max_len, int max_sentences, int *begin,
                                              int *end, int *n_sent) {
     mlip__tok_run r;
-    mlip_status st;
     int s, k = 0, limit;
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     MLIP__CHECK_PTR(begin);
     MLIP__CHECK_PTR(end);
     MLIP__CHECK_PTR(n_sent);
@@ -8613,7 +8633,8 @@ static size_t mlip__tok_cleanup(char *s, size_t n) {
         while (i < n) {
             if (n - i >= fl && !memcmp(s + i, from[k], fl)) {
                 memmove(s + o, to[k], tl); /* tl < fl and o <= i: the output never overtakes */
-                o += tl, i += fl;
+                o += tl;
+                i += fl;
             } else {
                 s[o++] = s[i++];
             }
@@ -8648,10 +8669,12 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
         int special = 0;
         for (k = 0; k < MLIP__TOK_NSPECIAL; k++) special |= ids[i] == tok->special[k];
         if (skip_special && special) continue;
-        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#')
-            t += 2, tl -= 2; /* glue */
-        else if (!first)
+        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#') { /* glue */
+            t += 2;
+            tl -= 2;
+        } else if (!first) {
             tmp[pos++] = ' ';
+        }
         memcpy(tmp + pos, t, tl);
         pos += tl;
         first = 0;
@@ -8807,7 +8830,9 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                           "mlip_vocab_train: vocab_size must be >= %d (got %d)", MLIP__TOK_NSPECIAL,
                           vocab_size);
     if (min_frequency < 1) min_frequency = 1;
-    memset(&t, 0, sizeof t), memset(&syms, 0, sizeof syms), memset(&pairs, 0, sizeof pairs);
+    memset(&t, 0, sizeof t);
+    memset(&syms, 0, sizeof syms);
+    memset(&pairs, 0, sizeof pairs);
     /* 1. words and their counts, pre-tokenized exactly like the tokenizer */
     memset(&dummy, 0, sizeof dummy);
     for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
@@ -8897,8 +8922,10 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             if (best >= 0) memcpy(bk, pairs.pool + pairs.off[best], sizeof bk);
             if (best < 0 || pcount[k] > best_count ||
                 (pcount[k] == best_count &&
-                 (rank[key[0]] < rank[bk[0]] || (key[0] == bk[0] && rank[key[1]] < rank[bk[1]]))))
-                best = k, best_count = pcount[k];
+                 (rank[key[0]] < rank[bk[0]] || (key[0] == bk[0] && rank[key[1]] < rank[bk[1]])))) {
+                best = k;
+                best_count = pcount[k];
+            }
         }
         if (best < 0 || best_count < min_frequency) break;
         {
@@ -8910,7 +8937,10 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             b = key[1];
             sb = syms.pool + syms.off[b];
             lb = syms.len[b];
-            if (lb >= 2 && sb[0] == '#' && sb[1] == '#') sb += 2, lb -= 2;
+            if (lb >= 2 && sb[0] == '#' && sb[1] == '#') {
+                sb += 2;
+                lb -= 2;
+            }
             /* the two strings live in syms.pool, which interning may move: copy first */
             {
                 char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
