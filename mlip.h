@@ -8809,10 +8809,113 @@ static int mlip__tok_cmp_str(const void *a, const void *b) {
     return strcmp(x, y);
 }
 
-MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
-                                     int min_frequency, int lowercase, const char *out_path) {
+/* mlip_vocab_train, step 1: the corpus's distinct words and their counts, pre-tokenized exactly
+   like the tokenizer. */
+static mlip_status mlip__vt_count_words(mlip__tok_trainer *t, const char *corpus, size_t len,
+                                        int lowercase) {
     mlip_tokenizer dummy;
     mlip__tok_run r;
+    int k;
+    memset(&dummy, 0, sizeof dummy);
+    for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
+    dummy.lowercase = lowercase != 0;
+    memset(&r, 0, sizeof r);
+    r.tok = &dummy;
+    r.on_word = mlip__tok_train_word;
+    r.ctx = t;
+    mlip__tok_text(&r, corpus, len);
+    return t->st;
+}
+
+/* Step 2: the alphabet (the symbols after the specials) sorted, so the result does not depend
+   on corpus order; NULL when out of memory. The names point into syms->pool. */
+static const char **mlip__vt_sorted_alphabet(const mlip__tok_strset *syms, int *n_alpha) {
+    int k, n = syms->n - MLIP__TOK_NSPECIAL;
+    const char **names = (const char **)mlip_alloc_zeroed((size_t)(n > 0 ? n : 1), sizeof(char *));
+    if (!names) return NULL;
+    for (k = 0; k < n; k++) names[k] = syms->pool + syms->off[MLIP__TOK_NSPECIAL + k];
+    qsort(names, (size_t)n, sizeof(char *), mlip__tok_cmp_str);
+    *n_alpha = n;
+    return names;
+}
+
+/* Step 3, one merge: the most frequent pair (ties: the pair whose symbols come first in the
+   vocabulary) into best, and its count; 0 when there is no pair. */
+static int64_t mlip__vt_best_pair(const mlip__tok_strset *pairs, const int64_t *pcount,
+                                  const int *rank, int32_t best[2]) {
+    int64_t best_count = 0;
+    int k;
+    for (k = 0; k < pairs->n; k++) {
+        int32_t key[2];
+        memcpy(key, pairs->pool + pairs->off[k], sizeof key);
+        if (k == 0 || pcount[k] > best_count ||
+            (pcount[k] == best_count && (rank[key[0]] < rank[best[0]] ||
+                                         (key[0] == best[0] && rank[key[1]] < rank[best[1]])))) {
+            memcpy(best, key, sizeof key);
+            best_count = pcount[k];
+        }
+    }
+    return best_count;
+}
+
+/* The symbol of the merged pair (a, b), a's string then b's without its "##", interned:
+   *merged is its id (-1, with MLIP_OK, when it would not fit a word; cannot happen: words are
+   <= 100 chars). */
+static mlip_status mlip__vt_merge_symbol(mlip__tok_strset *syms, int a, int b, int *merged) {
+    char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
+    const char *sb = syms->pool + syms->off[b];
+    size_t la = syms->len[a], lb = syms->len[b];
+    if (lb >= 2 && sb[0] == '#' && sb[1] == '#') {
+        sb += 2;
+        lb -= 2;
+    }
+    *merged = -1;
+    if (la + lb > sizeof tmp) return MLIP_OK;
+    /* the two strings live in syms->pool, which interning may move: copy first */
+    memcpy(tmp, syms->pool + syms->off[a], la);
+    memcpy(tmp + la, sb, lb);
+    return mlip__tok_intern(syms, "", 0, tmp, la + lb, merged);
+}
+
+/* The merge (a, b) -> merged applied to every word, left to right, compacting with -1 holes. */
+static void mlip__vt_apply_merge(int *seq, const int *wstart, int n_words, int a, int b,
+                                 int merged) {
+    int w, k;
+    size_t i;
+    for (w = 0; w < n_words; w++) {
+        int o = wstart[w];
+        for (k = wstart[w]; k < wstart[w + 1]; k++) {
+            if (seq[k] < 0) continue;
+            if (seq[k] == a) {
+                int nx = k + 1;
+                while (nx < wstart[w + 1] && seq[nx] < 0) nx++;
+                if (nx < wstart[w + 1] && seq[nx] == b) {
+                    seq[o++] = merged;
+                    k = nx;
+                    continue;
+                }
+            }
+            seq[o++] = seq[k];
+        }
+        for (i = (size_t)o; i < (size_t)wstart[w + 1]; i++) seq[i] = -1;
+    }
+}
+
+/* Step 4: the vocabulary file, one token a line; a failed write leaves no truncated file. */
+static mlip_status mlip__vt_write(const char *out_path, const mlip__tok_strset *syms,
+                                  const int *vocab, int n_vocab) {
+    mlip_status st = MLIP_OK;
+    int k;
+    FILE *f = fopen(out_path, "wb");
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
+    for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms->pool + syms->off[vocab[k]]);
+    if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
+    if (st) remove(out_path);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
+                                     int min_frequency, int lowercase, const char *out_path) {
     mlip__tok_trainer t;
     mlip__tok_strset syms, pairs; /* pairs: 8-byte keys (a, b) interned like strings */
     int *seq = NULL, *wstart = NULL, *vocab = NULL,
@@ -8822,7 +8925,6 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     size_t pcount_cap = 0;
     int n_vocab = 0, w, k, id;
     mlip_status st = MLIP_OK;
-    FILE *f = NULL;
     MLIP__CHECK_PTR(out_path);
     if (!corpus && len) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vocab_train: corpus is NULL");
     if (vocab_size < MLIP__TOK_NSPECIAL)
@@ -8833,16 +8935,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     memset(&t, 0, sizeof t);
     memset(&syms, 0, sizeof syms);
     memset(&pairs, 0, sizeof pairs);
-    /* 1. words and their counts, pre-tokenized exactly like the tokenizer */
-    memset(&dummy, 0, sizeof dummy);
-    for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
-    dummy.lowercase = lowercase != 0;
-    memset(&r, 0, sizeof r);
-    r.tok = &dummy;
-    r.on_word = mlip__tok_train_word;
-    r.ctx = &t;
-    mlip__tok_text(&r, corpus, len);
-    if ((st = t.st)) goto done;
+    /* 1. words and their counts */
+    if ((st = mlip__vt_count_words(&t, corpus, len, lowercase))) goto done;
     /* 2. specials, then the alphabet (sorted), each word as symbol ids */
     for (k = 0; k < MLIP__TOK_NSPECIAL && !st; k++) {
         st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k],
@@ -8873,16 +8967,12 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         wstart[w + 1] = (int)n_seq;
     }
     { /* the alphabet sorted, so the result does not depend on corpus order */
-        const char **names;
-        int n_alpha = syms.n - MLIP__TOK_NSPECIAL;
-        names =
-            (const char **)mlip_alloc_zeroed((size_t)(n_alpha > 0 ? n_alpha : 1), sizeof(char *));
+        int n_alpha = 0;
+        const char **names = mlip__vt_sorted_alphabet(&syms, &n_alpha);
         if (!names) {
             st = MLIP_ERR_OUT_OF_MEMORY;
             goto done;
         }
-        for (k = 0; k < n_alpha; k++) names[k] = syms.pool + syms.off[MLIP__TOK_NSPECIAL + k];
-        qsort(names, (size_t)n_alpha, sizeof(char *), mlip__tok_cmp_str);
         for (k = 0; k < n_alpha && n_vocab < vocab_size && !st; k++) {
             st = mlip__tok_intern(&syms, "", 0, names[k], strlen(names[k]), &id);
             if (!st)
@@ -8898,9 +8988,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     /* 3. merges: count every adjacent pair weighted by word frequency, merge the most
        frequent (ties: the pair whose symbols come first in the vocabulary), repeat */
     while (n_vocab < vocab_size) {
-        int best = -1, a, b, merged;
-        int64_t best_count = 0;
-        size_t i;
+        int32_t best[2]; /* the pair merged: best[0] best[1] -> merged */
+        int merged;
         mlip__tok_strset_free(&pairs);
         for (w = 0; w < t.words.n; w++)
             for (k = wstart[w]; k + 1 < wstart[w + 1]; k++) {
@@ -8916,42 +9005,10 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                 if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
             }
-        for (k = 0; k < pairs.n; k++) {
-            int32_t key[2], bk[2];
-            memcpy(key, pairs.pool + pairs.off[k], sizeof key);
-            if (best >= 0) memcpy(bk, pairs.pool + pairs.off[best], sizeof bk);
-            if (best < 0 || pcount[k] > best_count ||
-                (pcount[k] == best_count &&
-                 (rank[key[0]] < rank[bk[0]] || (key[0] == bk[0] && rank[key[1]] < rank[bk[1]])))) {
-                best = k;
-                best_count = pcount[k];
-            }
-        }
-        if (best < 0 || best_count < min_frequency) break;
-        {
-            int32_t key[2];
-            const char *sb;
-            size_t lb;
-            memcpy(key, pairs.pool + pairs.off[best], sizeof key);
-            a = key[0];
-            b = key[1];
-            sb = syms.pool + syms.off[b];
-            lb = syms.len[b];
-            if (lb >= 2 && sb[0] == '#' && sb[1] == '#') {
-                sb += 2;
-                lb -= 2;
-            }
-            /* the two strings live in syms.pool, which interning may move: copy first */
-            {
-                char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
-                size_t la = syms.len[a];
-                if (la + lb > sizeof tmp) break; /* cannot happen: words are <= 100 chars */
-                memcpy(tmp, syms.pool + syms.off[a], la);
-                memcpy(tmp + la, sb, lb);
-                id = syms.n;
-                if ((st = mlip__tok_intern(&syms, "", 0, tmp, la + lb, &merged))) goto done;
-            }
-        }
+        if (mlip__vt_best_pair(&pairs, pcount, rank, best) < min_frequency) break;
+        id = syms.n;
+        if ((st = mlip__vt_merge_symbol(&syms, best[0], best[1], &merged))) goto done;
+        if (merged < 0) break;
         if (merged == id) { /* a new string: it joins the vocabulary */
             if ((st =
                      mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
@@ -8961,38 +9018,19 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
         }
-        for (w = 0; w < t.words.n;
-             w++) { /* apply the merge left to right, compacting with -1 holes */
-            int o = wstart[w];
-            for (k = wstart[w]; k < wstart[w + 1]; k++) {
-                if (seq[k] < 0) continue;
-                if (seq[k] == a) {
-                    int nx = k + 1;
-                    while (nx < wstart[w + 1] && seq[nx] < 0) nx++;
-                    if (nx < wstart[w + 1] && seq[nx] == b) {
-                        seq[o++] = merged;
-                        k = nx;
-                        continue;
-                    }
-                }
-                seq[o++] = seq[k];
-            }
-            for (i = (size_t)o; i < (size_t)wstart[w + 1]; i++) seq[i] = -1;
-        }
+        mlip__vt_apply_merge(seq, wstart, t.words.n, best[0], best[1], merged);
     }
-    /* 4. write */
-    f = fopen(out_path, "wb");
-    if (!f) {
-        st = mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
-        goto done;
-    }
-    for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms.pool + syms.off[vocab[k]]);
-    if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
-    if (st) remove(out_path); /* never leave a truncated vocabulary behind */
+    st = mlip__vt_write(out_path, &syms, vocab, n_vocab); /* 4. */
 done:
-    mlip__tok_strset_free(&t.words), mlip__tok_strset_free(&syms), mlip__tok_strset_free(&pairs);
-    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank),
-        mlip_free(pcount);
+    mlip__tok_strset_free(&t.words);
+    mlip__tok_strset_free(&syms);
+    mlip__tok_strset_free(&pairs);
+    mlip_free(t.count);
+    mlip_free(seq);
+    mlip_free(wstart);
+    mlip_free(vocab);
+    mlip_free(rank);
+    mlip_free(pcount);
     return st;
 }
 
