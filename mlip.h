@@ -3297,8 +3297,8 @@ struct mlip_encoder {
     /* the activation arena, sized for the largest (B, T, training) seen so far */
     float *acts;
     size_t acts_cap;
-    int *
-        saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    int *saved_idx;
     size_t idx_cap;
     int last_B, last_T, last_n, has_training_forward;
     int img_h, img_w; /* ViT input size (the trained size unless set otherwise) */
@@ -3522,12 +3522,27 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
     return MLIP_OK;
 }
 
+/* The resized position embeddings and their interpolation tables (mlip_vit_set_image_size),
+   freed and forgotten. */
+static void mlip__vit_free_resize(mlip_encoder *e) {
+    mlip_free(e->pos_cur);
+    mlip_free(e->pos_tmp);
+    mlip_free(e->interp_y);
+    mlip_free(e->interp_x);
+    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+}
+
 MLIPDEF void mlip_encoder_free(mlip_encoder *e) {
     if (!e) return;
     if (!e->weights_external) mlip_free(e->weights);
-    mlip_free(e->params), mlip_free(e->grads), mlip_free(e->acts);
-    mlip_free(e->w.blocks), mlip_free(e->g.blocks), mlip_free(e->la), mlip_free(e->saved_idx);
-    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
+    mlip_free(e->params);
+    mlip_free(e->grads);
+    mlip_free(e->acts);
+    mlip_free(e->w.blocks);
+    mlip_free(e->g.blocks);
+    mlip_free(e->la);
+    mlip_free(e->saved_idx);
+    mlip__vit_free_resize(e);
     mlip_free(e);
 }
 
@@ -3601,7 +3616,8 @@ static mlip_status mlip__encoder_grads(mlip_encoder *e) {
     e->grads = (float *)mlip_alloc_zeroed(e->n_weights, sizeof(float));
     e->g.blocks = (mlip__block *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block));
     if (!e->grads || !e->g.blocks) {
-        mlip_free(e->grads), mlip_free(e->g.blocks);
+        mlip_free(e->grads);
+        mlip_free(e->g.blocks);
         e->grads = NULL;
         e->g.blocks = NULL;
         return MLIP_ERR_OUT_OF_MEMORY;
@@ -3885,8 +3901,7 @@ MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *e, int height, int wid
                           width, height, P);
     GH = height / P;
     GW = width / P;
-    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
-    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+    mlip__vit_free_resize(e);
     e->img_h = e->vit.image_size;
     e->img_w = e->vit.image_size;
     e->has_training_forward = 0;
@@ -8419,7 +8434,10 @@ static void mlip__tok_push(mlip__tok_run *r, uint32_t cp) {
 /* A special token found verbatim in the text: a word of its own, never split. */
 static void mlip__tok_special(mlip__tok_run *r, int id) {
     mlip__tok_end_word(r);
-    if (r->begin) mlip__tok_sentence_word(r, 0), r->prev_digits = r->prev_abbrev = 0;
+    if (r->begin) {
+        mlip__tok_sentence_word(r, 0);
+        r->prev_digits = r->prev_abbrev = 0;
+    }
     mlip__tok_emit(r, id);
     r->gap = r->newline = 0;
 }
@@ -8723,7 +8741,10 @@ typedef struct mlip__tok_strset {
 } mlip__tok_strset;
 
 static void mlip__tok_strset_free(mlip__tok_strset *s) {
-    mlip_free(s->pool), mlip_free(s->off), mlip_free(s->len), mlip_free(s->table);
+    mlip_free(s->pool);
+    mlip_free(s->off);
+    mlip_free(s->len);
+    mlip_free(s->table);
     memset(s, 0, sizeof *s);
 }
 
