@@ -1762,8 +1762,7 @@ MLIPDEF mlip_status mlip_set_num_threads(int n_threads) {
     mlip__pool_stop();
     mlip__num_threads = 1;
     if (n_threads > 1) {
-        mlip_status st = mlip__pool_start(n_threads);
-        if (st) return st;
+        MLIP__TRY(mlip__pool_start(n_threads));
     }
     mlip__num_threads = n_threads;
     return MLIP_OK;
@@ -1956,9 +1955,8 @@ MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose 
                                          int N, int K, float alpha, const float *A, int lda,
                                          const float *B, int ldb, float beta, float *C, int ldc) {
     int i, j, k;
-    mlip_status st =
-        mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-    if (st) return st;
+    MLIP__TRY(mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C,
+                               ldc));
     for (i = 0; i < M; i++) {
         for (j = 0; j < N; j++) {
             double acc = 0;
@@ -2383,9 +2381,7 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
     mlip__gemm_job g;
     int threads;
     size_t per_task, total = 0;
-    mlip_status st =
-        mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-    if (st) return st;
+    MLIP__TRY(mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc));
     if (M == 0 || N == 0) return MLIP_OK;
     if (K == 0) {
         mlip__gemm_scale_c(M, N, beta, C, ldc);
@@ -2485,16 +2481,13 @@ static mlip_status mlip__linear(float *out, int ldo, const float *inp, int ldi, 
 static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, float *dbias,
                                          const float *dout, int ldo, const float *inp, int ldi,
                                          const float *weight, int rows, int C, int OC) {
-    mlip_status st;
     if (dinp) { /* dinp (rows, C) += dout (rows, OC) . weight (OC, C) */
-        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C, 1.0f,
-                        dinp, ldd);
-        if (st) return st;
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C,
+                             1.0f, dinp, ldd));
     }
     if (dweight) { /* dweight (OC, C) += dout^T (OC, rows) . inp (rows, C) */
-        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f,
-                        dweight, C);
-        if (st) return st;
+        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi,
+                             1.0f, dweight, C));
     }
     if (dbias) { /* a sum over rows, in double */
         double acc[MLIP__COL_CHUNK];
@@ -2683,8 +2676,7 @@ static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
 
 MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, mlip_gelu_kind kind) {
     mlip__gelu_args a;
-    mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
-    if (st) return st;
+    MLIP__TRY(mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind));
     if (n / 4096 > 0x7ffffffe)
         return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_gelu_forward: n too large");
     a.out = out;
@@ -2698,8 +2690,7 @@ MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, ml
 MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n,
                                        mlip_gelu_kind kind) {
     size_t i;
-    mlip_status st = mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind);
-    if (st) return st;
+    MLIP__TRY(mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind));
     MLIP__CHECK_PTR(dout);
     if (kind == MLIP_GELU_ERF) {
         for (i = 0; i < n; i++) {
@@ -2859,8 +2850,7 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
                                            const uint8_t *key_mask, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    mlip_status st = mlip__attention_check("mlip_attention_forward", B, T, C, NH);
-    if (st) return st;
+    MLIP__TRY(mlip__attention_check("mlip_attention_forward", B, T, C, NH));
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(qkv);
     memset(&a, 0, sizeof a);
@@ -2908,8 +2898,7 @@ static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    mlip_status st = mlip__attention_check("mlip_attention_backward", B, T, C, NH);
-    if (st) return st;
+    MLIP__TRY(mlip__attention_check("mlip_attention_backward", B, T, C, NH));
     MLIP__CHECK_PTR(dqkv);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(qkv);
@@ -2995,8 +2984,7 @@ MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const f
                                              const float *weight, const float *bias, int B, int Cin,
                                              int H, int W, int P, int D) {
     int b, c, ky, kx, py, GH, GW, K, CPP;
-    mlip_status st = mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D);
-    if (st) return st;
+    MLIP__TRY(mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D));
     GH = H / P;
     GW = W / P;
     K = GH * GW;
