@@ -3959,6 +3959,17 @@ static void mlip__vit_pos_backward(mlip_encoder *e, const float *dcur) {
             }
 }
 
+/* e->saved_idx with room for need ints: what a training forward keeps for the backward. */
+static mlip_status mlip__saved_idx_reserve(mlip_encoder *e, size_t need) {
+    if (need <= e->idx_cap) return MLIP_OK;
+    mlip_free(e->saved_idx);
+    e->idx_cap = 0;
+    e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
+    if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
+    e->idx_cap = need;
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, const int *visible,
                                      int n_visible, int training, float *out) {
     int K, n, T, D, b, j, i, cpp;
@@ -4011,14 +4022,7 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w,
                                      e->w.final_b, B * T, D, e->eps));
     if (training) {
-        size_t need = (size_t)B * n;
-        if (need > e->idx_cap) {
-            mlip_free(e->saved_idx);
-            e->idx_cap = 0;
-            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
-            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
-            e->idx_cap = need;
-        }
+        MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)B * n));
         for (i = 0; i < B * n; i++) e->saved_idx[i] = visible ? visible[i] : i % n;
         e->last_B = B;
         e->last_T = T;
@@ -4122,14 +4126,7 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
     MLIP__TRY(mlip__stack_forward(e, mask, B, T, training, &last));
     memcpy(out, last, sizeof(float) * (size_t)B * T * D);
     if (training) {
-        size_t need = (size_t)2 * B * T;
-        if (need > e->idx_cap) {
-            mlip_free(e->saved_idx);
-            e->idx_cap = 0;
-            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
-            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
-            e->idx_cap = need;
-        }
+        MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)2 * B * T));
         for (i = 0; i < B * T; i++) {
             e->saved_idx[i] = ids[i];
             e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
