@@ -2770,21 +2770,6 @@ MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const 
 
 /* ---- multi-head self-attention ---- */
 
-static mlip_status mlip__attention_check(const char *who, int B, int T, int C, int NH) {
-    size_t n = 0;
-    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
-                          who, B, T, C, NH);
-    if (C % NH)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
-    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
-    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
-        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
-        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
-                          C, NH);
-    return MLIP_OK;
-}
-
 /* Attention runs one (sequence, head) pair per step, each as two small GEMMs on the calling
    thread (S = scale Q K^T, then out = softmax(S) V); the pairs are shared out over the pool.
    Each task owns one T x T score block and one GEMM workspace, allocated up front. */
@@ -2797,6 +2782,29 @@ typedef struct mlip__attn_args {
     int B, T, C, NH;
     size_t scratch_per_task, gemm_floats;
 } mlip__attn_args;
+
+/* The shape checks of the forward and the backward; on success *a is zeroed and holds the
+   shape. */
+static mlip_status mlip__attention_setup(const char *who, mlip__attn_args *a, int B, int T, int C,
+                                         int NH) {
+    size_t n = 0;
+    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
+                          who, B, T, C, NH);
+    if (C % NH)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
+    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
+    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
+        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
+                          C, NH);
+    memset(a, 0, sizeof *a);
+    a->B = B;
+    a->T = T;
+    a->C = C;
+    a->NH = NH;
+    return MLIP_OK;
+}
 
 /* Row-wise softmax of the scores in place, over the real keys only. */
 static void mlip__attention_softmax(float *S, int T, const uint8_t *mask) {
@@ -2850,18 +2858,13 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
                                            const uint8_t *key_mask, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    MLIP__TRY(mlip__attention_check("mlip_attention_forward", B, T, C, NH));
+    MLIP__TRY(mlip__attention_setup("mlip_attention_forward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(qkv);
-    memset(&a, 0, sizeof a);
     a.out = out;
     a.att = att;
     a.qkv = qkv;
     a.key_mask = key_mask;
-    a.B = B;
-    a.T = T;
-    a.C = C;
-    a.NH = NH;
     MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
@@ -2898,20 +2901,15 @@ static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    MLIP__TRY(mlip__attention_check("mlip_attention_backward", B, T, C, NH));
+    MLIP__TRY(mlip__attention_setup("mlip_attention_backward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(dqkv);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(qkv);
     MLIP__CHECK_PTR(att);
-    memset(&a, 0, sizeof a);
     a.dqkv = dqkv;
     a.dout = dout;
     a.qkv = qkv;
     a.att = (float *)(uintptr_t)att;
-    a.B = B;
-    a.T = T;
-    a.C = C;
-    a.NH = NH;
     MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 8.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
     mlip_free(a.scratch);
