@@ -113,7 +113,7 @@ check-compile:
 	@printf '#define MLIP_IMPLEMENTATION\n#include "../mlip.h"\n' > build/impl.c
 	@pids=""; i=0; \
 	for cc in gcc $(CLANG); do for v in "-std=c99 -O2" "-std=c99 -O2 -DMLIP_NO_SIMD -DMLIP_NO_THREADS" \
-	    "-std=c99 -O2 -DMLIP_STATIC" "-std=c11 -O2 -march=native"; do \
+	    "-std=c99 -O2 -DMLIP_STATIC" "-std=c11 -O2 -march=native" "-std=c99 -O2 -DMLIP_NO_WEIGHT_CHECK"; do \
 	  i=$$((i+1)); $$cc $$v $(WARN) -c build/impl.c -o build/impl$$i.o & pids="$$pids $$!"; \
 	done; done; \
 	for cxx in g++ $(CLANGXX); do \
@@ -121,7 +121,7 @@ check-compile:
 	done; \
 	fail=0; for p in $$pids; do wait $$p || fail=1; done; rm -f build/impl*.o; \
 	[ $$fail = 0 ] || { echo "check-compile: FAILED (see the messages above)"; exit 1; }
-	@echo "check-compile: gcc, clang (C99 with and without SIMD/threads, MLIP_STATIC, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
+	@echo "check-compile: gcc, clang (C99 with and without SIMD/threads, MLIP_STATIC, MLIP_NO_WEIGHT_CHECK, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
 
 test: check-compile $(BUILD)/runner
 	./$(BUILD)/runner --threads $(TEST_THREADS)

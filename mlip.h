@@ -1425,7 +1425,8 @@ static void mlip__arena_link(mlip__arena *a, mlip__blk *b, mlip__blk *after, siz
                              size_t bytes) {
     b->start = data - sizeof(mlip__blk);
     b->end = data + bytes;
-    b->prev = after, b->next = after ? after->next : a->first;
+    b->prev = after;
+    b->next = after ? after->next : a->first;
     if (b->next) b->next->prev = b;
     if (after)
         after->next = b;
@@ -1575,11 +1576,8 @@ static mlip_status mlip__check_finite(const float *x, size_t n, const char *what
    zero-copy mmap load goes from ~2-15 ms to ~170 ms because every page is read now rather
    than by the first forward. MLIP_NO_WEIGHT_CHECK skips it. */
 static mlip_status mlip__check_finite_model(mlip_model *m) {
+#ifndef MLIP_NO_WEIGHT_CHECK
     int i, n = mlip_model_tensor_count(m);
-#ifdef MLIP_NO_WEIGHT_CHECK
-    (void)i, (void)n;
-    return MLIP_OK;
-#endif
     for (i = 0; i < n; i++) {
         mlip_param_info info;
         size_t count = 0;
@@ -1587,11 +1585,13 @@ static mlip_status mlip__check_finite_model(mlip_model *m) {
         if (mlip_model_tensor_info(m, i, &info, NULL)) continue;
         if ((w = mlip_model_tensor(m, info.name, &count)) != NULL) {
             char what[96];
-            mlip_status st;
             snprintf(what, sizeof what, "loaded model: tensor %s", info.name);
-            if ((st = mlip__check_finite(w, count, what))) return st;
+            MLIP__TRY(mlip__check_finite(w, count, what));
         }
     }
+#else
+    (void)m;
+#endif
     return MLIP_OK;
 }
 
@@ -1764,8 +1764,7 @@ MLIPDEF mlip_status mlip_set_num_threads(int n_threads) {
     mlip__pool_stop();
     mlip__num_threads = 1;
     if (n_threads > 1) {
-        mlip_status st = mlip__pool_start(n_threads);
-        if (st) return st;
+        MLIP__TRY(mlip__pool_start(n_threads));
     }
     mlip__num_threads = n_threads;
     return MLIP_OK;
@@ -1855,15 +1854,19 @@ MLIPDEF double mlip_dot(const float *x, const float *y, size_t n) {
 /* exp and erf without a libm call per element, so loops over them vectorise and give the
    same bits on every platform that rounds float arithmetic the IEEE way.
    exp: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (truncation below
-   5e-9 relative), 2^n put straight into the exponent bits. Below -87.3 the result is 0
-   (e^-87.3 is the smallest normal float); above 88.7 it saturates at 2^127-ish. */
+   5e-9 relative), 2^n put straight into the exponent bits (2^128 as 2 * 2^127). For finite x:
+   above MLIP__EXPF_MAX, the largest float x with e^x < FLT_MAX, it saturates at
+   e^MLIP__EXPF_MAX = 3.4028e38 (just under FLT_MAX); below -87.3 the result is 0 (e^-87.3 is
+   about the smallest normal float), and from -87.3 to -87 it holds at e^-87. */
+#define MLIP__EXPF_MAX 88.7228317f
 static MLIP__INLINE float mlip__expf(float x) {
-    float n, r, p, scale;
+    float n, r, p, scale, top;
     int32_t bits;
     /* Selections are written as arithmetic on 0/1 so compilers see no control flow (gcc
-       will not if-convert float selects under -ftrapping-math, and then not vectorise). */
-    float below = (float)(x < -87.0f), above = (float)(x > 88.0f);
-    float xc = x + below * (-87.0f - x) + above * (88.0f - x);
+       will not if-convert float selects under -ftrapping-math, and then not vectorise). x is
+       multiplied by 0 where a bound replaces it, so the bound comes out exact for any x. */
+    float below = (float)(x < -87.0f), above = (float)(x > MLIP__EXPF_MAX);
+    float xc = x * (1.0f - below - above) + below * -87.0f + above * MLIP__EXPF_MAX;
     n = (float)(int32_t)(xc * 1.44269504f + (0.5f - (float)(xc < 0.0f)));
     r = xc - n * 0.693145751953125f; /* ln 2 split in two: the high part is exact in float */
     r = r - n * 1.42860676533018e-06f;
@@ -1872,9 +1875,10 @@ static MLIP__INLINE float mlip__expf(float x) {
              r * (0.5f +
                   r * (1.0f / 6 +
                        r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
-    bits = ((int32_t)n + 127) * (1 << 23);
+    top = (float)(n > 127.0f); /* 2^128 is past the exponent's range: 2 * 2^127 */
+    bits = ((int32_t)(n - top) + 127) * (1 << 23);
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale * (float)(x >= -87.3f);
+    return p * (1.0f + top) * scale * (float)(x >= -87.3f);
 }
 
 /* erf: below 0.8 its Maclaurin series (to z^17; the next term is < 2e-9), above it
@@ -1953,9 +1957,8 @@ MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose 
                                          int N, int K, float alpha, const float *A, int lda,
                                          const float *B, int ldb, float beta, float *C, int ldc) {
     int i, j, k;
-    mlip_status st =
-        mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-    if (st) return st;
+    MLIP__TRY(mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C,
+                               ldc));
     for (i = 0; i < M; i++) {
         for (j = 0; j < N; j++) {
             double acc = 0;
@@ -2343,7 +2346,10 @@ static size_t mlip__gemm_plan(mlip__gemm_job *g, int threads, int trans_a, int t
         double cost;
         if (threads % tm) continue;
         cost = ceil(mt / tm) * ceil(nt / (threads / tm));
-        if (best_cost < 0 || cost < best_cost) best_cost = cost, best_tm = tm;
+        if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best_tm = tm;
+        }
     }
     memset(g, 0, sizeof *g);
     g->kern = kern;
@@ -2377,9 +2383,7 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
     mlip__gemm_job g;
     int threads;
     size_t per_task, total = 0;
-    mlip_status st =
-        mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-    if (st) return st;
+    MLIP__TRY(mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc));
     if (M == 0 || N == 0) return MLIP_OK;
     if (K == 0) {
         mlip__gemm_scale_c(M, N, beta, C, ldc);
@@ -2479,16 +2483,13 @@ static mlip_status mlip__linear(float *out, int ldo, const float *inp, int ldi, 
 static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, float *dbias,
                                          const float *dout, int ldo, const float *inp, int ldi,
                                          const float *weight, int rows, int C, int OC) {
-    mlip_status st;
     if (dinp) { /* dinp (rows, C) += dout (rows, OC) . weight (OC, C) */
-        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C, 1.0f,
-                        dinp, ldd);
-        if (st) return st;
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C,
+                             1.0f, dinp, ldd));
     }
     if (dweight) { /* dweight (OC, C) += dout^T (OC, rows) . inp (rows, C) */
-        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f,
-                        dweight, C);
-        if (st) return st;
+        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi,
+                             1.0f, dweight, C));
     }
     if (dbias) { /* a sum over rows, in double */
         double acc[MLIP__COL_CHUNK];
@@ -2616,12 +2617,15 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
         int c0, c1;
         for (c0 = 0; c0 < C; c0 = c1) {
             c1 = MLIP__MIN(C, c0 + MLIP__COL_CHUNK);
-            memset(acc_w, 0, sizeof acc_w), memset(acc_b, 0, sizeof acc_b);
+            memset(acc_w, 0, sizeof acc_w);
+            memset(acc_b, 0, sizeof acc_b);
             for (r = 0; r < rows; r++) {
                 const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
                 float m = mean[r], s = rstd[r];
-                for (i = c0; i < c1; i++)
-                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i], acc_b[i - c0] += dy[i];
+                for (i = c0; i < c1; i++) {
+                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i];
+                    acc_b[i - c0] += dy[i];
+                }
             }
             for (i = c0; i < c1; i++) {
                 if (dweight) dweight[i] += (float)acc_w[i - c0];
@@ -2674,8 +2678,7 @@ static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
 
 MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, mlip_gelu_kind kind) {
     mlip__gelu_args a;
-    mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
-    if (st) return st;
+    MLIP__TRY(mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind));
     if (n / 4096 > 0x7ffffffe)
         return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_gelu_forward: n too large");
     a.out = out;
@@ -2689,8 +2692,7 @@ MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, ml
 MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n,
                                        mlip_gelu_kind kind) {
     size_t i;
-    mlip_status st = mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind);
-    if (st) return st;
+    MLIP__TRY(mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind));
     MLIP__CHECK_PTR(dout);
     if (kind == MLIP_GELU_ERF) {
         for (i = 0; i < n; i++) {
@@ -2770,21 +2772,6 @@ MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const 
 
 /* ---- multi-head self-attention ---- */
 
-static mlip_status mlip__attention_check(const char *who, int B, int T, int C, int NH) {
-    size_t n = 0;
-    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
-                          who, B, T, C, NH);
-    if (C % NH)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
-    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
-    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
-        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
-        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
-                          C, NH);
-    return MLIP_OK;
-}
-
 /* Attention runs one (sequence, head) pair per step, each as two small GEMMs on the calling
    thread (S = scale Q K^T, then out = softmax(S) V); the pairs are shared out over the pool.
    Each task owns one T x T score block and one GEMM workspace, allocated up front. */
@@ -2797,6 +2784,29 @@ typedef struct mlip__attn_args {
     int B, T, C, NH;
     size_t scratch_per_task, gemm_floats;
 } mlip__attn_args;
+
+/* The shape checks of the forward and the backward; on success *a is zeroed and holds the
+   shape. */
+static mlip_status mlip__attention_setup(const char *who, mlip__attn_args *a, int B, int T, int C,
+                                         int NH) {
+    size_t n = 0;
+    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
+                          who, B, T, C, NH);
+    if (C % NH)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
+    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
+    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
+        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
+                          C, NH);
+    memset(a, 0, sizeof *a);
+    a->B = B;
+    a->T = T;
+    a->C = C;
+    a->NH = NH;
+    return MLIP_OK;
+}
 
 /* Row-wise softmax of the scores in place, over the real keys only. */
 static void mlip__attention_softmax(float *S, int T, const uint8_t *mask) {
@@ -2850,20 +2860,14 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
                                            const uint8_t *key_mask, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    mlip_status st = mlip__attention_check("mlip_attention_forward", B, T, C, NH);
-    if (st) return st;
+    MLIP__TRY(mlip__attention_setup("mlip_attention_forward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(qkv);
-    memset(&a, 0, sizeof a);
     a.out = out;
     a.att = att;
     a.qkv = qkv;
     a.key_mask = key_mask;
-    a.B = B;
-    a.T = T;
-    a.C = C;
-    a.NH = NH;
-    if ((st = mlip__attention_scratch(&a))) return st;
+    MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
@@ -2899,22 +2903,16 @@ static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    mlip_status st = mlip__attention_check("mlip_attention_backward", B, T, C, NH);
-    if (st) return st;
+    MLIP__TRY(mlip__attention_setup("mlip_attention_backward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(dqkv);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(qkv);
     MLIP__CHECK_PTR(att);
-    memset(&a, 0, sizeof a);
     a.dqkv = dqkv;
     a.dout = dout;
     a.qkv = qkv;
     a.att = (float *)(uintptr_t)att;
-    a.B = B;
-    a.T = T;
-    a.C = C;
-    a.NH = NH;
-    if ((st = mlip__attention_scratch(&a))) return st;
+    MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 8.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
@@ -2934,14 +2932,13 @@ static mlip_status mlip__check_ids(const char *who, const int *ids, int n, int V
 MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table, int n,
                                            int C, int V) {
     int i;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(ids);
     MLIP__CHECK_PTR(table);
     MLIP__CHECK_POS(n);
     MLIP__CHECK_POS(C);
     MLIP__CHECK_POS(V);
-    if ((st = mlip__check_ids("mlip_embedding_forward", ids, n, V))) return st;
+    MLIP__TRY(mlip__check_ids("mlip_embedding_forward", ids, n, V));
     for (i = 0; i < n; i++)
         memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, sizeof(float) * (size_t)C);
     return MLIP_OK;
@@ -2950,14 +2947,13 @@ MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const flo
 MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids, int n,
                                             int C, int V) {
     int i;
-    mlip_status st;
     MLIP__CHECK_PTR(dtable);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(ids);
     MLIP__CHECK_POS(n);
     MLIP__CHECK_POS(C);
     MLIP__CHECK_POS(V);
-    if ((st = mlip__check_ids("mlip_embedding_backward", ids, n, V))) return st;
+    MLIP__TRY(mlip__check_ids("mlip_embedding_backward", ids, n, V));
     for (i = 0; i < n; i++)
         mlip_axpy(dtable + (size_t)ids[i] * C, 1.0f, dout + (size_t)i * C, (size_t)C);
     return MLIP_OK;
@@ -2988,8 +2984,7 @@ MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const f
                                              const float *weight, const float *bias, int B, int Cin,
                                              int H, int W, int P, int D) {
     int b, c, ky, kx, py, GH, GW, K, CPP;
-    mlip_status st = mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D);
-    if (st) return st;
+    MLIP__TRY(mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D));
     GH = H / P;
     GW = W / P;
     K = GH * GW;
@@ -3129,14 +3124,13 @@ static mlip_status mlip__check_targets(const char *who, const int *targets, int 
 MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs, const float *logits,
                                                const int *targets, int rows, int C) {
     int r, i;
-    mlip_status st;
     MLIP__CHECK_PTR(losses);
     MLIP__CHECK_PTR(probs);
     MLIP__CHECK_PTR(logits);
     MLIP__CHECK_PTR(targets);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C))) return st;
+    MLIP__TRY(mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C));
     for (r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * C;
         float mx = z[0];
@@ -3154,14 +3148,13 @@ MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlo
                                                 const float *probs, const int *targets, int rows,
                                                 int C) {
     int r, i;
-    mlip_status st;
     MLIP__CHECK_PTR(dlogits);
     MLIP__CHECK_PTR(dlosses);
     MLIP__CHECK_PTR(probs);
     MLIP__CHECK_PTR(targets);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C))) return st;
+    MLIP__TRY(mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C));
     for (r = 0; r < rows; r++) {
         const float *p = probs + (size_t)r * C;
         float *dz = dlogits + (size_t)r * C, g = dlosses[r];
@@ -3187,7 +3180,6 @@ static mlip_status mlip__check_spans(const char *who, const int *begin, const in
 MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const int *begin,
                                            const int *end, int n_spans, int rows, int C) {
     int s, r;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(inp);
     MLIP__CHECK_PTR(begin);
@@ -3195,7 +3187,7 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
     MLIP__CHECK_POS(n_spans);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows))) return st;
+    MLIP__TRY(mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows));
     for (s = 0; s < n_spans; s++) {
         float *o = out + (size_t)s * C;
         mlip_fill(o, (size_t)C, 0.0f);
@@ -3208,7 +3200,6 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
 MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, const int *begin,
                                             const int *end, int n_spans, int rows, int C) {
     int s, r;
-    mlip_status st;
     MLIP__CHECK_PTR(dinp);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(begin);
@@ -3216,7 +3207,7 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
     MLIP__CHECK_POS(n_spans);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows))) return st;
+    MLIP__TRY(mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows));
     for (s = 0; s < n_spans; s++) {
         float w = 1.0f / (float)(end[s] - begin[s]);
         for (r = begin[s]; r < end[s]; r++)
@@ -3265,8 +3256,8 @@ typedef struct mlip__block {
 
 /* All of an encoder's tensors inside one arena, by role. */
 typedef struct mlip__views {
-    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b; /* ViT (the MIP decoder: cls is
-                                                                      mask_token, vit_pos its positions) */
+    /* ViT (in the MIP decoder, cls is the mask_token and vit_pos its positions) */
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;
     float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b; /* MIP decoder */
     float *word, *position, *token_type, *emb_ln_w, *emb_ln_b; /* BERT */
     mlip__block *blocks; /* layers of them */
@@ -3294,8 +3285,8 @@ struct mlip_encoder {
     /* the activation arena, sized for the largest (B, T, training) seen so far */
     float *acts;
     size_t acts_cap;
-    int *
-        saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    int *saved_idx;
     size_t idx_cap;
     int last_B, last_T, last_n, has_training_forward;
     int img_h, img_w; /* ViT input size (the trained size unless set otherwise) */
@@ -3356,7 +3347,10 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     int D = e->width, M = e->mlp_dim, l;
     mlip__views none;
     mlip__block *b;
-    if (!v) v = &none, memset(&none, 0, sizeof none);
+    if (!v) {
+        v = &none;
+        memset(&none, 0, sizeof none);
+    }
     if (e->is_decoder) { /* HF ViTMAEDecoder's names; the blocks are ViT blocks */
         int K = mlip__patch_count(e->vit.image_size, e->vit.image_size, e->vit.patch_size);
         v->dec_embed_w = mlip__lay(L, "decoder_embed.weight", 1, 2, D, e->vit.width, 0, 0);
@@ -3516,12 +3510,27 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
     return MLIP_OK;
 }
 
+/* The resized position embeddings and their interpolation tables (mlip_vit_set_image_size),
+   freed and forgotten. */
+static void mlip__vit_free_resize(mlip_encoder *e) {
+    mlip_free(e->pos_cur);
+    mlip_free(e->pos_tmp);
+    mlip_free(e->interp_y);
+    mlip_free(e->interp_x);
+    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+}
+
 MLIPDEF void mlip_encoder_free(mlip_encoder *e) {
     if (!e) return;
     if (!e->weights_external) mlip_free(e->weights);
-    mlip_free(e->params), mlip_free(e->grads), mlip_free(e->acts);
-    mlip_free(e->w.blocks), mlip_free(e->g.blocks), mlip_free(e->la), mlip_free(e->saved_idx);
-    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
+    mlip_free(e->params);
+    mlip_free(e->grads);
+    mlip_free(e->acts);
+    mlip_free(e->w.blocks);
+    mlip_free(e->g.blocks);
+    mlip_free(e->la);
+    mlip_free(e->saved_idx);
+    mlip__vit_free_resize(e);
     mlip_free(e);
 }
 
@@ -3595,7 +3604,8 @@ static mlip_status mlip__encoder_grads(mlip_encoder *e) {
     e->grads = (float *)mlip_alloc_zeroed(e->n_weights, sizeof(float));
     e->g.blocks = (mlip__block *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block));
     if (!e->grads || !e->g.blocks) {
-        mlip_free(e->grads), mlip_free(e->g.blocks);
+        mlip_free(e->grads);
+        mlip_free(e->g.blocks);
         e->grads = NULL;
         e->g.blocks = NULL;
         return MLIP_ERR_OUT_OF_MEMORY;
@@ -3879,8 +3889,7 @@ MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *e, int height, int wid
                           width, height, P);
     GH = height / P;
     GW = width / P;
-    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
-    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+    mlip__vit_free_resize(e);
     e->img_h = e->vit.image_size;
     e->img_w = e->vit.image_size;
     e->has_training_forward = 0;
@@ -3950,6 +3959,17 @@ static void mlip__vit_pos_backward(mlip_encoder *e, const float *dcur) {
             }
 }
 
+/* e->saved_idx with room for need ints: what a training forward keeps for the backward. */
+static mlip_status mlip__saved_idx_reserve(mlip_encoder *e, size_t need) {
+    if (need <= e->idx_cap) return MLIP_OK;
+    mlip_free(e->saved_idx);
+    e->idx_cap = 0;
+    e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
+    if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
+    e->idx_cap = need;
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, const int *visible,
                                      int n_visible, int training, float *out) {
     int K, n, T, D, b, j, i, cpp;
@@ -4002,14 +4022,7 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w,
                                      e->w.final_b, B * T, D, e->eps));
     if (training) {
-        size_t need = (size_t)B * n;
-        if (need > e->idx_cap) {
-            mlip_free(e->saved_idx);
-            e->idx_cap = 0;
-            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
-            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
-            e->idx_cap = need;
-        }
+        MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)B * n));
         for (i = 0; i < B * n; i++) e->saved_idx[i] = visible ? visible[i] : i % n;
         e->last_B = B;
         e->last_T = T;
@@ -4047,12 +4060,18 @@ MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
     for (b = 0; b < B; b++) {
         const float *dx = dx0 + (size_t)b * T * D;
         float *dpos0 = e->pos_cur ? e->pos_cur : e->g.vit_pos;
-        for (i = 0; i < D; i++) e->g.cls[i] += dx[i], dpos0[i] += dx[i];
+        for (i = 0; i < D; i++) {
+            e->g.cls[i] += dx[i];
+            dpos0[i] += dx[i];
+        }
         for (j = 0; j < n; j++) {
             int k = e->saved_idx[(size_t)b * n + j];
             const float *dt = dx + (size_t)(1 + j) * D;
             float *dpos = dpos0 + (size_t)(1 + k) * D, *dpe = e->emb + ((size_t)b * n + j) * D;
-            for (i = 0; i < D; i++) dpos[i] += dt[i], dpe[i] = dt[i];
+            for (i = 0; i < D; i++) {
+                dpos[i] += dt[i];
+                dpe[i] = dt[i];
+            }
         }
     }
     if (e->pos_cur)
@@ -4107,16 +4126,11 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
     MLIP__TRY(mlip__stack_forward(e, mask, B, T, training, &last));
     memcpy(out, last, sizeof(float) * (size_t)B * T * D);
     if (training) {
-        size_t need = (size_t)2 * B * T;
-        if (need > e->idx_cap) {
-            mlip_free(e->saved_idx);
-            e->idx_cap = 0;
-            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
-            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
-            e->idx_cap = need;
+        MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)2 * B * T));
+        for (i = 0; i < B * T; i++) {
+            e->saved_idx[i] = ids[i];
+            e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
         }
-        for (i = 0; i < B * T; i++)
-            e->saved_idx[i] = ids[i], e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
         e->last_B = B;
         e->last_T = T;
         e->has_training_forward = 1;
@@ -4146,7 +4160,11 @@ MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
         float *gw = e->g.word + (size_t)e->saved_idx[r] * D,
               *gp = e->g.position + (size_t)(r % T) * D;
         float *gt = e->g.token_type + (size_t)e->saved_idx[B * T + r] * D;
-        for (i = 0; i < D; i++) gw[i] += d[i], gp[i] += d[i], gt[i] += d[i];
+        for (i = 0; i < D; i++) {
+            gw[i] += d[i];
+            gp[i] += d[i];
+            gt[i] += d[i];
+        }
     }
     return MLIP_OK;
 }
@@ -5042,7 +5060,8 @@ static int mlip__tok_is_cjk(uint32_t cp) {
            (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
            (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
-/* Lower-case + NFD + drop Mn of one code point into out[] (0 to 3 code points); returns the count. */
+/* Lower-case + NFD + drop Mn of one code point into out[] (0 to 3 code points); returns the
+   count. */
 static int mlip__tok_fold(uint32_t cp, uint32_t out[3]) {
     int lo = 0, hi = (int)(sizeof mlip__tok_fold_keys / sizeof mlip__tok_fold_keys[0]) - 1;
     if (cp < 0x80) {
@@ -5090,9 +5109,10 @@ static size_t mlip__tok_utf8(const unsigned char *s, size_t n, uint32_t *cp) {
         *cp = c;
         return 1;
     }
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1, c &= 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) {
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        c &= 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
         need = 2;
         if (c == 0xE0)
             lo = 0xA0; /* overlong */
@@ -5398,10 +5418,12 @@ static void mlip__tok_wordpiece(mlip__tok_run *r) {
                 if (id >= 0) break;
                 end--;
             }
-            if (id < 0)
+            if (id < 0) {
                 unk = 1; /* one unmatchable part makes the whole word [UNK] */
-            else
-                pieces[n_pieces++] = id, start = end;
+            } else {
+                pieces[n_pieces++] = id;
+                start = end;
+            }
         }
         if (unk)
             mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
@@ -5434,7 +5456,10 @@ static void mlip__tok_punct(mlip__tok_run *r, uint32_t cp) {
         mlip__tok_sentence_word(r, 0);
         r->prev_digits = r->prev_abbrev = 0;
         /* a '.' ends the sentence unless the next word shows a decimal ("2.5") */
-        if (cp == '.' && !abbrev) r->pending = 1, r->prev_digits = decimal;
+        if (cp == '.' && !abbrev) {
+            r->pending = 1;
+            r->prev_digits = decimal;
+        }
     }
     r->word_bytes = mlip__tok_put_utf8(r->word, cp);
     r->word_chars = 1;
@@ -5465,7 +5490,10 @@ static void mlip__tok_push(mlip__tok_run *r, uint32_t cp) {
 /* A special token found verbatim in the text: a word of its own, never split. */
 static void mlip__tok_special(mlip__tok_run *r, int id) {
     mlip__tok_end_word(r);
-    if (r->begin) mlip__tok_sentence_word(r, 0), r->prev_digits = r->prev_abbrev = 0;
+    if (r->begin) {
+        mlip__tok_sentence_word(r, 0);
+        r->prev_digits = r->prev_abbrev = 0;
+    }
     mlip__tok_emit(r, id);
     r->gap = r->newline = 0;
 }
@@ -5593,9 +5621,8 @@ static mlip_status mlip__tok_check(const mlip_tokenizer *tok, const char *text, 
 MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const char *text, size_t len,
                                             int *ids, int cap, int *n_out) {
     mlip__tok_run r;
-    mlip_status st;
     MLIP__CHECK_PTR(n_out);
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     if (cap < 0 || (cap > 0 && !ids))
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_tokenize: ids NULL or cap < 0");
     memset(&r, 0, sizeof r);
@@ -5610,9 +5637,8 @@ MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const cha
 MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char *text, size_t len,
                                           int max_len, int *ids, uint8_t *mask, int *n_out) {
     mlip__tok_run r;
-    mlip_status st;
     int i, n;
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     MLIP__CHECK_PTR(ids);
     if (max_len < 2)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -5640,9 +5666,8 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
                                              size_t len, int max_len, int max_sentences, int *begin,
                                              int *end, int *n_sent) {
     mlip__tok_run r;
-    mlip_status st;
     int s, k = 0, limit;
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     MLIP__CHECK_PTR(begin);
     MLIP__CHECK_PTR(end);
     MLIP__CHECK_PTR(n_sent);
@@ -5682,7 +5707,8 @@ static size_t mlip__tok_cleanup(char *s, size_t n) {
         while (i < n) {
             if (n - i >= fl && !memcmp(s + i, from[k], fl)) {
                 memmove(s + o, to[k], tl); /* tl < fl and o <= i: the output never overtakes */
-                o += tl, i += fl;
+                o += tl;
+                i += fl;
             } else {
                 s[o++] = s[i++];
             }
@@ -5717,10 +5743,12 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
         int special = 0;
         for (k = 0; k < MLIP__TOK_NSPECIAL; k++) special |= ids[i] == tok->special[k];
         if (skip_special && special) continue;
-        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#')
-            t += 2, tl -= 2; /* glue */
-        else if (!first)
+        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#') { /* glue */
+            t += 2;
+            tl -= 2;
+        } else if (!first) {
             tmp[pos++] = ' ';
+        }
         memcpy(tmp + pos, t, tl);
         pos += tl;
         first = 0;
@@ -5769,7 +5797,10 @@ typedef struct mlip__tok_strset {
 } mlip__tok_strset;
 
 static void mlip__tok_strset_free(mlip__tok_strset *s) {
-    mlip_free(s->pool), mlip_free(s->off), mlip_free(s->len), mlip_free(s->table);
+    mlip_free(s->pool);
+    mlip_free(s->off);
+    mlip_free(s->len);
+    mlip_free(s->table);
     memset(s, 0, sizeof *s);
 }
 
@@ -5855,10 +5886,113 @@ static int mlip__tok_cmp_str(const void *a, const void *b) {
     return strcmp(x, y);
 }
 
-MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
-                                     int min_frequency, int lowercase, const char *out_path) {
+/* mlip_vocab_train, step 1: the corpus's distinct words and their counts, pre-tokenized exactly
+   like the tokenizer. */
+static mlip_status mlip__vt_count_words(mlip__tok_trainer *t, const char *corpus, size_t len,
+                                        int lowercase) {
     mlip_tokenizer dummy;
     mlip__tok_run r;
+    int k;
+    memset(&dummy, 0, sizeof dummy);
+    for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
+    dummy.lowercase = lowercase != 0;
+    memset(&r, 0, sizeof r);
+    r.tok = &dummy;
+    r.on_word = mlip__tok_train_word;
+    r.ctx = t;
+    mlip__tok_text(&r, corpus, len);
+    return t->st;
+}
+
+/* Step 2: the alphabet (the symbols after the specials) sorted, so the result does not depend
+   on corpus order; NULL when out of memory. The names point into syms->pool. */
+static const char **mlip__vt_sorted_alphabet(const mlip__tok_strset *syms, int *n_alpha) {
+    int k, n = syms->n - MLIP__TOK_NSPECIAL;
+    const char **names = (const char **)mlip_alloc_zeroed((size_t)(n > 0 ? n : 1), sizeof(char *));
+    if (!names) return NULL;
+    for (k = 0; k < n; k++) names[k] = syms->pool + syms->off[MLIP__TOK_NSPECIAL + k];
+    qsort(names, (size_t)n, sizeof(char *), mlip__tok_cmp_str);
+    *n_alpha = n;
+    return names;
+}
+
+/* Step 3, one merge: the most frequent pair (ties: the pair whose symbols come first in the
+   vocabulary) into best, and its count; 0 when there is no pair. */
+static int64_t mlip__vt_best_pair(const mlip__tok_strset *pairs, const int64_t *pcount,
+                                  const int *rank, int32_t best[2]) {
+    int64_t best_count = 0;
+    int k;
+    for (k = 0; k < pairs->n; k++) {
+        int32_t key[2];
+        memcpy(key, pairs->pool + pairs->off[k], sizeof key);
+        if (k == 0 || pcount[k] > best_count ||
+            (pcount[k] == best_count && (rank[key[0]] < rank[best[0]] ||
+                                         (key[0] == best[0] && rank[key[1]] < rank[best[1]])))) {
+            memcpy(best, key, sizeof key);
+            best_count = pcount[k];
+        }
+    }
+    return best_count;
+}
+
+/* The symbol of the merged pair (a, b), a's string then b's without its "##", interned:
+   *merged is its id (-1, with MLIP_OK, when it would not fit a word; cannot happen: words are
+   <= 100 chars). */
+static mlip_status mlip__vt_merge_symbol(mlip__tok_strset *syms, int a, int b, int *merged) {
+    char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
+    const char *sb = syms->pool + syms->off[b];
+    size_t la = syms->len[a], lb = syms->len[b];
+    if (lb >= 2 && sb[0] == '#' && sb[1] == '#') {
+        sb += 2;
+        lb -= 2;
+    }
+    *merged = -1;
+    if (la + lb > sizeof tmp) return MLIP_OK;
+    /* the two strings live in syms->pool, which interning may move: copy first */
+    memcpy(tmp, syms->pool + syms->off[a], la);
+    memcpy(tmp + la, sb, lb);
+    return mlip__tok_intern(syms, "", 0, tmp, la + lb, merged);
+}
+
+/* The merge (a, b) -> merged applied to every word, left to right, compacting with -1 holes. */
+static void mlip__vt_apply_merge(int *seq, const int *wstart, int n_words, int a, int b,
+                                 int merged) {
+    int w, k;
+    size_t i;
+    for (w = 0; w < n_words; w++) {
+        int o = wstart[w];
+        for (k = wstart[w]; k < wstart[w + 1]; k++) {
+            if (seq[k] < 0) continue;
+            if (seq[k] == a) {
+                int nx = k + 1;
+                while (nx < wstart[w + 1] && seq[nx] < 0) nx++;
+                if (nx < wstart[w + 1] && seq[nx] == b) {
+                    seq[o++] = merged;
+                    k = nx;
+                    continue;
+                }
+            }
+            seq[o++] = seq[k];
+        }
+        for (i = (size_t)o; i < (size_t)wstart[w + 1]; i++) seq[i] = -1;
+    }
+}
+
+/* Step 4: the vocabulary file, one token a line; a failed write leaves no truncated file. */
+static mlip_status mlip__vt_write(const char *out_path, const mlip__tok_strset *syms,
+                                  const int *vocab, int n_vocab) {
+    mlip_status st = MLIP_OK;
+    int k;
+    FILE *f = fopen(out_path, "wb");
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
+    for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms->pool + syms->off[vocab[k]]);
+    if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
+    if (st) remove(out_path);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
+                                     int min_frequency, int lowercase, const char *out_path) {
     mlip__tok_trainer t;
     mlip__tok_strset syms, pairs; /* pairs: 8-byte keys (a, b) interned like strings */
     int *seq = NULL, *wstart = NULL, *vocab = NULL,
@@ -5868,7 +6002,6 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     size_t pcount_cap = 0;
     int n_vocab = 0, w, k, id;
     mlip_status st = MLIP_OK;
-    FILE *f = NULL;
     MLIP__CHECK_PTR(out_path);
     if (!corpus && len) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vocab_train: corpus is NULL");
     if (vocab_size < MLIP__TOK_NSPECIAL)
@@ -5876,17 +6009,11 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                           "mlip_vocab_train: vocab_size must be >= %d (got %d)", MLIP__TOK_NSPECIAL,
                           vocab_size);
     if (min_frequency < 1) min_frequency = 1;
-    memset(&t, 0, sizeof t), memset(&syms, 0, sizeof syms), memset(&pairs, 0, sizeof pairs);
-    /* 1. words and their counts, pre-tokenized exactly like the tokenizer */
-    memset(&dummy, 0, sizeof dummy);
-    for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
-    dummy.lowercase = lowercase != 0;
-    memset(&r, 0, sizeof r);
-    r.tok = &dummy;
-    r.on_word = mlip__tok_train_word;
-    r.ctx = &t;
-    mlip__tok_text(&r, corpus, len);
-    if ((st = t.st)) goto done;
+    memset(&t, 0, sizeof t);
+    memset(&syms, 0, sizeof syms);
+    memset(&pairs, 0, sizeof pairs);
+    /* 1. words and their counts */
+    if ((st = mlip__vt_count_words(&t, corpus, len, lowercase))) goto done;
     /* 2. specials, then the alphabet (sorted), each word as symbol ids */
     for (k = 0; k < MLIP__TOK_NSPECIAL && !st; k++) {
         st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k],
@@ -5917,16 +6044,12 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         wstart[w + 1] = (int)n_seq;
     }
     { /* the alphabet sorted, so the result does not depend on corpus order */
-        const char **names;
-        int n_alpha = syms.n - MLIP__TOK_NSPECIAL;
-        names =
-            (const char **)mlip_alloc_zeroed((size_t)(n_alpha > 0 ? n_alpha : 1), sizeof(char *));
+        int n_alpha = 0;
+        const char **names = mlip__vt_sorted_alphabet(&syms, &n_alpha);
         if (!names) {
             st = MLIP_ERR_OUT_OF_MEMORY;
             goto done;
         }
-        for (k = 0; k < n_alpha; k++) names[k] = syms.pool + syms.off[MLIP__TOK_NSPECIAL + k];
-        qsort(names, (size_t)n_alpha, sizeof(char *), mlip__tok_cmp_str);
         for (k = 0; k < n_alpha && n_vocab < vocab_size && !st; k++) {
             st = mlip__tok_intern(&syms, "", 0, names[k], strlen(names[k]), &id);
             if (!st)
@@ -5942,9 +6065,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     /* 3. merges: count every adjacent pair weighted by word frequency, merge the most
        frequent (ties: the pair whose symbols come first in the vocabulary), repeat */
     while (n_vocab < vocab_size) {
-        int best = -1, a, b, merged;
-        int64_t best_count = 0;
-        size_t i;
+        int32_t best[2]; /* the pair merged: best[0] best[1] -> merged */
+        int merged;
         mlip__tok_strset_free(&pairs);
         for (w = 0; w < t.words.n; w++)
             for (k = wstart[w]; k + 1 < wstart[w + 1]; k++) {
@@ -5960,37 +6082,10 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                 if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
             }
-        for (k = 0; k < pairs.n; k++) {
-            int32_t key[2], bk[2];
-            memcpy(key, pairs.pool + pairs.off[k], sizeof key);
-            if (best >= 0) memcpy(bk, pairs.pool + pairs.off[best], sizeof bk);
-            if (best < 0 || pcount[k] > best_count ||
-                (pcount[k] == best_count &&
-                 (rank[key[0]] < rank[bk[0]] || (key[0] == bk[0] && rank[key[1]] < rank[bk[1]]))))
-                best = k, best_count = pcount[k];
-        }
-        if (best < 0 || best_count < min_frequency) break;
-        {
-            int32_t key[2];
-            const char *sb;
-            size_t lb;
-            memcpy(key, pairs.pool + pairs.off[best], sizeof key);
-            a = key[0];
-            b = key[1];
-            sb = syms.pool + syms.off[b];
-            lb = syms.len[b];
-            if (lb >= 2 && sb[0] == '#' && sb[1] == '#') sb += 2, lb -= 2;
-            /* the two strings live in syms.pool, which interning may move: copy first */
-            {
-                char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
-                size_t la = syms.len[a];
-                if (la + lb > sizeof tmp) break; /* cannot happen: words are <= 100 chars */
-                memcpy(tmp, syms.pool + syms.off[a], la);
-                memcpy(tmp + la, sb, lb);
-                id = syms.n;
-                if ((st = mlip__tok_intern(&syms, "", 0, tmp, la + lb, &merged))) goto done;
-            }
-        }
+        if (mlip__vt_best_pair(&pairs, pcount, rank, best) < min_frequency) break;
+        id = syms.n;
+        if ((st = mlip__vt_merge_symbol(&syms, best[0], best[1], &merged))) goto done;
+        if (merged < 0) break;
         if (merged == id) { /* a new string: it joins the vocabulary */
             if ((st =
                      mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
@@ -6000,38 +6095,19 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
         }
-        for (w = 0; w < t.words.n;
-             w++) { /* apply the merge left to right, compacting with -1 holes */
-            int o = wstart[w];
-            for (k = wstart[w]; k < wstart[w + 1]; k++) {
-                if (seq[k] < 0) continue;
-                if (seq[k] == a) {
-                    int nx = k + 1;
-                    while (nx < wstart[w + 1] && seq[nx] < 0) nx++;
-                    if (nx < wstart[w + 1] && seq[nx] == b) {
-                        seq[o++] = merged;
-                        k = nx;
-                        continue;
-                    }
-                }
-                seq[o++] = seq[k];
-            }
-            for (i = (size_t)o; i < (size_t)wstart[w + 1]; i++) seq[i] = -1;
-        }
+        mlip__vt_apply_merge(seq, wstart, t.words.n, best[0], best[1], merged);
     }
-    /* 4. write */
-    f = fopen(out_path, "wb");
-    if (!f) {
-        st = mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
-        goto done;
-    }
-    for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms.pool + syms.off[vocab[k]]);
-    if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
-    if (st) remove(out_path); /* never leave a truncated vocabulary behind */
+    st = mlip__vt_write(out_path, &syms, vocab, n_vocab); /* 4. */
 done:
-    mlip__tok_strset_free(&t.words), mlip__tok_strset_free(&syms), mlip__tok_strset_free(&pairs);
-    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank),
-        mlip_free(pcount);
+    mlip__tok_strset_free(&t.words);
+    mlip__tok_strset_free(&syms);
+    mlip__tok_strset_free(&pairs);
+    mlip_free(t.count);
+    mlip_free(seq);
+    mlip_free(wstart);
+    mlip_free(vocab);
+    mlip_free(rank);
+    mlip_free(pcount);
     return st;
 }
 
