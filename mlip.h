@@ -12229,355 +12229,397 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     return MLIP_OK;
 }
 
-/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
-static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
-                                   mlip_model **out) {
-    mlip__fmt_rd r;
-    mlip_model_config c;
-    mlip_model *m = NULL;
-    mlip_status st = MLIP_OK;
-    uint32_t version, n_kv, n_tensors, flags, i, vocab_count = 0, mean_count = 0, std_count = 0, u;
+/* ---- reading, step (a): the container -> a table of entries. Header, key-value entries and
+   tensor directory are parsed and bounds-checked against the buffer before any model exists;
+   strings point into the buffer. Step (b) below binds the entries to a model. ---- */
+typedef struct mlip__fmt_kv {
+    const char *key, *str; /* str: a string value (type 3) */
+    size_t klen, slen;
+    uint32_t type, v32, count; /* v32: a scalar's bits; count: an array's length */
+    size_t vpos; /* an array's first element */
+    int meta; /* a free-form string: metadata the model keeps */
+} mlip__fmt_kv;
+
+typedef struct mlip__fmt_entry {
+    const char *name;
+    size_t nlen;
+    uint32_t dtype, rank;
+    uint64_t dims[4], off, nbytes;
+} mlip__fmt_entry;
+
+typedef struct mlip__fmt_file {
+    const unsigned char *buf;
+    size_t len;
+    uint32_t n_kv, n_tensors;
     uint64_t data_offset, data_size;
-    size_t vocab_pos = 0, mean_pos = 0, std_pos = 0, *file_off = NULL, prev_end = 0,
-           *meta_pos = NULL;
-    unsigned char have[MLIP__FMT_N_KEYS];
-    int k, n_meta = 0, n, have_mean = 0, have_std = 0, have_vocab = 0, have_lower = 0, e;
-    const char *key;
-    size_t klen;
-    r.p = buf;
-    r.len = len;
-    r.pos = 0;
-    *out = NULL;
-    if (len < MLIP__FMT_HEADER)
+    mlip__fmt_kv *kv; /* n_kv entries */
+    mlip__fmt_entry *t; /* n_entries tensor entries read, the first n_ok of them well placed */
+    uint32_t n_entries, n_ok;
+    /* why the directory ends early: reported once the entries before it are bound, so errors
+       come in file order */
+    mlip_status dir_st;
+    char dir_msg[256];
+} mlip__fmt_file;
+
+static void mlip__fmt_file_free(mlip__fmt_file *f) {
+    mlip_free(f->kv);
+    mlip_free(f->t);
+}
+
+static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__fmt_rd *r) {
+    uint32_t version, check, flags;
+    if (f->len < MLIP__FMT_HEADER)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: %lu bytes is shorter than the 40-byte header",
-                          (unsigned long)len);
-    if (memcmp(buf, "MLIP", 4))
+                          (unsigned long)f->len);
+    if (memcmp(f->buf, "MLIP", 4))
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
-    r.pos = 4;
-    mlip__fmt_get32(&r, &version);
+    r->pos = 4;
+    mlip__fmt_get32(r, &version);
     if (version != MLIP__FMT_VERSION)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u",
                           version, MLIP__FMT_VERSION);
-    mlip__fmt_get32(&r, &u);
-    if (u != 0x01020304u)
+    mlip__fmt_get32(r, &check);
+    if (check != 0x01020304u)
         return mlip__fail(MLIP_ERR_FORMAT,
-                          "mlip file: endianness check is 0x%08x, expected 0x01020304", u);
-    mlip__fmt_get32(&r, &n_kv), mlip__fmt_get32(&r, &n_tensors), mlip__fmt_get32(&r, &flags);
-    mlip__fmt_get64(&r, &data_offset), mlip__fmt_get64(&r, &data_size);
+                          "mlip file: endianness check is 0x%08x, expected 0x01020304", check);
+    mlip__fmt_get32(r, &f->n_kv);
+    mlip__fmt_get32(r, &f->n_tensors);
+    mlip__fmt_get32(r, &flags);
+    mlip__fmt_get64(r, &f->data_offset);
+    mlip__fmt_get64(r, &f->data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
-    if (n_kv > MLIP__FMT_MAX_KV)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", n_kv,
+    if (f->n_kv > MLIP__FMT_MAX_KV)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", f->n_kv,
                           MLIP__FMT_MAX_KV);
-    if (data_offset > len || data_size != len - data_offset || data_offset % 64)
+    if (f->data_offset > f->len || f->data_size != f->len - f->data_offset || f->data_offset % 64)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: data at %llu + %llu bytes does not end the %lu-byte file (or "
                           "is not 64-aligned)",
-                          (unsigned long long)data_offset, (unsigned long long)data_size,
-                          (unsigned long)len);
-    memset(have, 0, sizeof have);
-    memset(&c, 0, sizeof c);
-    c.lowercase = 1;
-    for (k = 0; k < 4; k++) c.image_mean[k] = c.image_std[k] = 0.5f;
-    meta_pos = (size_t *)mlip_alloc_zeroed(n_kv + 1, sizeof(size_t));
-    if (!meta_pos) return MLIP_ERR_OUT_OF_MEMORY;
-    /* ---- key-value section ---- */
-    for (i = 0; i < n_kv; i++) {
-        size_t kpos = r.pos, vpos;
-        uint32_t type, v32 = 0, cnt = 0, j;
-        int known = 0;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0 ||
-            !mlip__fmt_get32(&r, &type)) {
-            st = MLIP__FMT_TRUNC(&r, "a key");
-            goto fail;
-        }
-        vpos = r.pos;
-        if (type <= 2) {
-            if (!mlip__fmt_get32(&r, &v32)) {
-                st = MLIP__FMT_TRUNC(&r, "a value");
-                goto fail;
-            }
-        } else if (type == 3) {
+                          (unsigned long long)f->data_offset, (unsigned long long)f->data_size,
+                          (unsigned long)f->len);
+    return MLIP_OK;
+}
+
+/* One key-value entry at r: its bounds, not yet its meaning. */
+static mlip_status mlip__fmt_read_kv(mlip__fmt_rd *r, mlip__fmt_kv *kv) {
+    uint32_t j, v;
+    memset(kv, 0, sizeof *kv);
+    if (!mlip__fmt_getstr(r, &kv->key, &kv->klen, MLIP__FMT_MAX_NAME) || kv->klen == 0 ||
+        !mlip__fmt_get32(r, &kv->type))
+        return MLIP__FMT_TRUNC(r, "a key");
+    if (kv->type <= 2) {
+        if (!mlip__fmt_get32(r, &kv->v32)) return MLIP__FMT_TRUNC(r, "a value");
+    } else if (kv->type == 3) {
+        if (!mlip__fmt_getstr(r, &kv->str, &kv->slen, r->len))
+            return MLIP__FMT_TRUNC(r, "a string value");
+    } else if (kv->type == 4 || kv->type == 5) {
+        if (!mlip__fmt_get32(r, &kv->count) || kv->count > (r->len - r->pos) / 4)
+            return MLIP__FMT_TRUNC(r, "an array");
+        kv->vpos = r->pos;
+        for (j = 0; j < kv->count; j++) {
             const char *s;
             size_t sl;
-            if (!mlip__fmt_getstr(&r, &s, &sl, len)) {
-                st = MLIP__FMT_TRUNC(&r, "a string value");
-                goto fail;
-            }
-        } else if (type == 4 || type == 5) {
-            if (!mlip__fmt_get32(&r, &cnt) || cnt > (r.len - r.pos) / 4) {
-                st = MLIP__FMT_TRUNC(&r, "an array");
-                goto fail;
-            }
-            for (j = 0; j < cnt; j++) {
-                const char *s;
-                size_t sl;
-                if (type == 4 ? !mlip__fmt_getstr(&r, &s, &sl, len) : !mlip__fmt_get32(&r, &v32)) {
-                    st = MLIP__FMT_TRUNC(&r, "an array element");
-                    goto fail;
-                }
-            }
-        } else {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
-                            (int)klen, key, type);
-            goto fail;
+            if (kv->type == 4 ? !mlip__fmt_getstr(r, &s, &sl, r->len) : !mlip__fmt_get32(r, &v))
+                return MLIP__FMT_TRUNC(r, "an array element");
         }
-        /* a key seen before? (keys are at most 4096) */
-        {
-            mlip__fmt_rd q;
-            uint32_t t;
-            q.p = buf;
-            q.len = len;
-            for (t = 0; t < i; t++) {
-                const char *k2 = NULL;
-                size_t k2len = 0;
-                q.pos = meta_pos[t] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-                mlip__fmt_getstr(&q, &k2, &k2len, MLIP__FMT_MAX_NAME);
-                if (k2len == klen && !memcmp(k2, key, klen)) {
-                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
-                                    (int)klen, key);
-                    goto fail;
-                }
-            }
-            meta_pos[i] = kpos;
-        }
-        for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
-            if (!mlip__fmt_key_is(key, klen, mlip__fmt_keys[k].name)) continue;
-            known = 1;
-            if ((int)type != mlip__fmt_keys[k].type || (type == 0 && v32 > 0x7fffffffu)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s",
-                                mlip__fmt_keys[k].name,
-                                mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
-                goto fail;
-            }
-            if (type == 0) {
-                int v = (int)v32;
-                memcpy((char *)&c + mlip__fmt_keys[k].offset, &v, sizeof v);
-            } else {
-                float f = mlip__fmt_u2f(v32);
-                memcpy((char *)&c + mlip__fmt_keys[k].offset, &f, sizeof f);
-            }
-            have[k] = 1;
-        }
-        if (known) continue;
-        if (mlip__fmt_key_is(key, klen, "image.mean") || mlip__fmt_key_is(key, klen, "image.std")) {
-            if (type != 5 || cnt > 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: %.*s must be an f32 array of 1-4 values", (int)klen,
-                                key);
-                goto fail;
-            }
-            if (key[6] == 'm')
-                have_mean = 1, mean_pos = vpos + 4, mean_count = cnt;
-            else
-                have_std = 1, std_pos = vpos + 4, std_count = cnt;
-        } else if (mlip__fmt_key_is(key, klen, "tokenizer.lowercase")) {
-            if (type != 0 || v32 > 1) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: tokenizer.lowercase must be a u32 0 or 1");
-                goto fail;
-            }
-            c.lowercase = (int)v32;
-            have_lower = 1;
-        } else if (mlip__fmt_key_is(key, klen, "tokenizer.vocab")) {
-            if (type != 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: tokenizer.vocab must be a string array");
-                goto fail;
-            }
-            have_vocab = 1;
-            vocab_pos = vpos + 4;
-            vocab_count = cnt;
-        } else if (mlip__fmt_reserved(key, klen)) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)klen, key);
-            goto fail;
-        } else if (type == 3) {
-            meta_pos[i] |= (size_t)1 << (sizeof(size_t) * 8 - 1); /* mark: metadata */
-            n_meta++;
-        }
+    } else {
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
+                          (int)kv->klen, kv->key, kv->type);
     }
-    (void)have_lower;
-    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
-        if (!have[k]) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
-                            mlip__fmt_keys[k].name);
-            goto fail;
-        }
-    if ((have_mean && mean_count != (uint32_t)c.vit.channels) ||
-        (have_std && std_count != (uint32_t)c.vit.channels)) {
-        st = mlip__fail(MLIP_ERR_FORMAT,
-                        "mlip file: image.mean/std must have vit.channels (%d) values",
-                        c.vit.channels);
-        goto fail;
+    return MLIP_OK;
+}
+
+/* One tensor entry at r (its fields, not yet its placement). */
+static mlip_status mlip__fmt_read_entry(mlip__fmt_rd *r, mlip__fmt_entry *t) {
+    uint32_t d;
+    memset(t, 0, sizeof *t);
+    if (!mlip__fmt_getstr(r, &t->name, &t->nlen, MLIP__FMT_MAX_NAME) || t->nlen == 0)
+        return MLIP__FMT_TRUNC(r, "a tensor name");
+    if (!mlip__fmt_get32(r, &t->dtype) || !mlip__fmt_get32(r, &t->rank))
+        return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (t->dtype > 3)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
+                          (int)t->nlen, t->name, t->dtype);
+    if (t->rank > 4)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
+                          (int)t->nlen, t->name, t->rank);
+    for (d = 0; d < t->rank; d++)
+        if (!mlip__fmt_get64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (!mlip__fmt_get64(r, &t->off) || !mlip__fmt_get64(r, &t->nbytes))
+        return MLIP__FMT_TRUNC(r, "a tensor entry");
+    return MLIP_OK;
+}
+
+/* Bytes the entry's dtype and dims give (the file's dims: saturates instead of overflowing). */
+static uint64_t mlip__fmt_entry_bytes(const mlip__fmt_entry *t) {
+    uint64_t n = 1, cols = t->rank ? t->dims[t->rank - 1] : 1;
+    uint32_t d;
+    for (d = 0; d < t->rank; d++) {
+        if (t->dims[d] && n > (uint64_t)-1 / 8 / t->dims[d]) return (uint64_t)-1;
+        n *= t->dims[d];
     }
-    for (k = 0; k < (int)mean_count && have_mean; k++)
-        c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
-    for (k = 0; k < (int)std_count && have_std; k++)
-        c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
-    if (c.vit.layers > 0 && c.bert.layers > 0 &&
-        (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
-        st = mlip__fail(
-            MLIP_ERR_FORMAT,
-            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
-            c.vit.layers, c.bert.layers, (unsigned long)len);
-        goto fail; /* (an entry takes at least 29 bytes) */
-    }
-    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
-    if (have_vocab && vocab_count) {
-        mlip__fmt_rd vr = r;
-        vr.pos = vocab_pos;
-        if ((st = mlip__fmt_vocab_from(m, vr, vocab_count))) goto fail;
-    }
-    for (i = 0; i < n_kv; i++) { /* metadata, in file order */
-        mlip__fmt_rd q = r;
-        const char *val;
-        size_t vlen;
-        uint32_t type;
-        char *kz, *vz;
-        if (!(meta_pos[i] >> (sizeof(size_t) * 8 - 1))) continue;
-        q.pos = meta_pos[i] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-        mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME), mlip__fmt_get32(&q, &type),
-            mlip__fmt_getstr(&q, &val, &vlen, len);
-        kz = mlip__fmt_strdup(key, klen);
-        vz = mlip__fmt_strdup(val, vlen);
-        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
-        mlip_free(kz), mlip_free(vz);
-        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-        if (st) goto fail;
-    }
-    /* ---- tensor table ---- */
-    { /* a first pass makes room for the "train." vectors (training state) */
-        mlip__fmt_rd q = r;
-        for (i = 0; i < n_tensors; i++) {
-            uint32_t dtype, rank;
-            uint64_t dim = 0, v;
-            int d;
-            if (!mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME) ||
-                !mlip__fmt_get32(&q, &dtype) || !mlip__fmt_get32(&q, &rank) || rank > 4)
-                break; /* the main pass reports it */
-            for (d = 0; d < (int)rank; d++) {
-                if (!mlip__fmt_get64(&q, &v)) break;
-                if (d == 0) dim = v;
-            }
-            if (d < (int)rank || !mlip__fmt_get64(&q, &v) || !mlip__fmt_get64(&q, &v)) break;
-            if (klen > 6 && !memcmp(key, "train.", 6)) {
-                if (rank != 1 || dim < 1 || dim > (uint64_t)len) {
-                    st = mlip__fail(
-                        MLIP_ERR_FORMAT,
-                        "mlip file: train tensor '%.*s' must be a vector that fits the file",
-                        (int)klen, key);
-                    goto fail;
-                }
-                if (mlip__fmt_find(m, key, klen) >= 0)
-                    continue; /* a duplicate: the main pass reports it */
-                if (!mlip__fmt_train_slot(m, key, klen, (size_t)dim, &st)) {
-                    if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-                    goto fail;
-                }
-            }
-        }
-    }
-    n = mlip_model_tensor_count(m);
-    if (n_tensors != (uint32_t)n) {
-        st =
-            mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
-        if (n_tensors > (uint32_t)n) goto fail; /* fewer: report which is missing below */
-    }
-    st = MLIP_OK;
-    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
-    for (i = 0; i < n_tensors; i++) {
-        uint32_t dtype, rank;
-        uint64_t dim, off, nbytes;
-        const mlip_param_info *p;
-        const char *prefix;
-        float *data;
-        int d, idx, shape_ok;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor name");
-            goto fail;
-        }
-        if ((idx = mlip__fmt_find(m, key, klen)) < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)klen, key);
-            goto fail;
-        }
-        if (m->stored[idx] != 0xff) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice", (int)klen,
-                            key);
-            goto fail;
-        }
-        p = mlip__fmt_tensor(m, idx, &prefix, &data);
-        if (!mlip__fmt_get32(&r, &dtype) || !mlip__fmt_get32(&r, &rank)) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-            goto fail;
-        }
-        if (dtype > 3) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
-                            (int)klen, key, dtype);
-            goto fail;
-        }
-        if (rank > 4) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
-                            (int)klen, key, rank);
-            goto fail;
-        }
-        shape_ok = rank == (uint32_t)p->ndim;
-        for (d = 0; d < (int)rank; d++) {
-            if (!mlip__fmt_get64(&r, &dim)) {
-                st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-                goto fail;
-            }
-            if (shape_ok && dim != (uint64_t)p->shape[d]) shape_ok = 0;
-        }
-        if (!shape_ok) {
-            st = mlip__fail(
-                MLIP_ERR_FORMAT,
-                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
-                "(%d, %d, %d, %d; rank %d)",
-                (int)klen, key, rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3], p->ndim);
-            goto fail;
-        }
-        if (!mlip__fmt_get64(&r, &off) || !mlip__fmt_get64(&r, &nbytes)) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-            goto fail;
-        }
-        if (nbytes != (uint64_t)mlip__fmt_nbytes(p, (int)dtype) || off % 64 || off < prev_end ||
-            off > data_size || nbytes > data_size - off) {
+    if (t->dtype == MLIP_DTYPE_F32) return 4 * n;
+    if (t->dtype != MLIP_DTYPE_INT8) return 2 * n;
+    return 4 * (cols ? n / cols : 0) + n;
+}
+
+/* The entry's data: its size, 64-aligned, after the previous tensor's, inside the data section. */
+static int mlip__fmt_entry_placed(const mlip__fmt_file *f, const mlip__fmt_entry *t,
+                                  uint64_t prev_end) {
+    return t->nbytes == mlip__fmt_entry_bytes(t) && t->off % 64 == 0 && t->off >= prev_end &&
+           t->off <= f->data_size && t->nbytes <= f->data_size - t->off;
+}
+
+/* The tensor directory. Its first malformed or misplaced entry ends it, the error kept in f. */
+static mlip_status mlip__fmt_read_dir(mlip__fmt_file *f, mlip__fmt_rd *r) {
+    uint64_t prev_end = 0;
+    /* an entry takes at least 29 bytes, so the rest of the file bounds the count */
+    size_t cap = MLIP__MIN((size_t)f->n_tensors, (f->len - r->pos) / 29 + 1);
+    mlip_status st = MLIP_OK;
+    f->t = (mlip__fmt_entry *)mlip_alloc_zeroed(cap + 1, sizeof *f->t);
+    if (!f->t) return MLIP_ERR_OUT_OF_MEMORY;
+    while (f->n_entries < f->n_tensors) {
+        const mlip__fmt_entry *t = &f->t[f->n_entries];
+        st = mlip__fmt_read_entry(r, &f->t[f->n_entries]);
+        if (st) break;
+        f->n_entries++;
+        if (!mlip__fmt_entry_placed(f, t, prev_end)) {
             st = mlip__fail(
                 MLIP_ERR_FORMAT,
                 "mlip file: tensor '%.*s': %llu bytes at offset %llu (data section %llu bytes; "
-                "expected %lu bytes, 64-aligned, after the previous tensor)",
-                (int)klen, key, (unsigned long long)nbytes, (unsigned long long)off,
-                (unsigned long long)data_size, (unsigned long)mlip__fmt_nbytes(p, (int)dtype));
-            goto fail;
+                "expected %llu bytes, 64-aligned, after the previous tensor)",
+                (int)t->nlen, t->name, (unsigned long long)t->nbytes, (unsigned long long)t->off,
+                (unsigned long long)f->data_size, (unsigned long long)mlip__fmt_entry_bytes(t));
+            break;
         }
-        prev_end = (size_t)(off + nbytes);
-        file_off[idx] = (size_t)(data_offset + off);
-        m->stored[idx] = (unsigned char)dtype;
+        prev_end = t->off + t->nbytes;
+        f->n_ok++;
     }
-    if (data_offset < r.pos) {
+    if (!st && f->data_offset < r->pos)
         st = mlip__fail(MLIP_ERR_FORMAT,
                         "mlip file: data_offset %llu lies inside the tensor table (ends at %lu)",
-                        (unsigned long long)data_offset, (unsigned long)r.pos);
-        goto fail;
+                        (unsigned long long)f->data_offset, (unsigned long)r->pos);
+    if (st) {
+        f->dir_st = st;
+        snprintf(f->dir_msg, sizeof f->dir_msg, "%s", mlip_last_error());
     }
+    return MLIP_OK;
+}
+
+/* Header, keys (unique) and tensor directory of buf into f (zeroed by the caller). */
+static mlip_status mlip__fmt_read_container(const unsigned char *buf, size_t len,
+                                            mlip__fmt_file *f) {
+    mlip__fmt_rd r;
+    uint32_t i, t;
+    r.p = buf;
+    r.len = len;
+    r.pos = 0;
+    f->buf = buf;
+    f->len = len;
+    MLIP__TRY(mlip__fmt_read_header(f, &r));
+    f->kv = (mlip__fmt_kv *)mlip_alloc_zeroed((size_t)f->n_kv + 1, sizeof *f->kv);
+    if (!f->kv) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < f->n_kv; i++) {
+        const mlip__fmt_kv *kv = &f->kv[i];
+        MLIP__TRY(mlip__fmt_read_kv(&r, &f->kv[i]));
+        for (t = 0; t < i; t++) /* keys are unique (and at most 4096) */
+            if (f->kv[t].klen == kv->klen && !memcmp(f->kv[t].key, kv->key, kv->klen))
+                return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
+                                  (int)kv->klen, kv->key);
+    }
+    return mlip__fmt_read_dir(f, &r);
+}
+
+/* ---- reading, step (b): the entries -> a model ---- */
+
+/* Config key k (mlip__fmt_keys) from its entry, type checked. */
+static mlip_status mlip__fmt_bind_key(mlip_model_config *c, int k, const mlip__fmt_kv *kv) {
+    if ((int)kv->type != mlip__fmt_keys[k].type || (kv->type == 0 && kv->v32 > 0x7fffffffu))
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s", mlip__fmt_keys[k].name,
+                          mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
+    if (kv->type == 0) {
+        int v = (int)kv->v32;
+        memcpy((char *)c + mlip__fmt_keys[k].offset, &v, sizeof v);
+    } else {
+        float v = mlip__fmt_u2f(kv->v32);
+        memcpy((char *)c + mlip__fmt_keys[k].offset, &v, sizeof v);
+    }
+    return MLIP_OK;
+}
+
+/* A key other than the config's integers and floats: image.mean/std (kept in *mean, *std),
+   tokenizer.*, or free-form (string values marked as metadata). */
+static mlip_status mlip__fmt_bind_other(mlip_model_config *c, mlip__fmt_kv *kv,
+                                        const mlip__fmt_kv **mean, const mlip__fmt_kv **std,
+                                        const mlip__fmt_kv **vocab) {
+    if (mlip__fmt_key_is(kv->key, kv->klen, "image.mean") ||
+        mlip__fmt_key_is(kv->key, kv->klen, "image.std")) {
+        if (kv->type != 5 || kv->count > 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %.*s must be an f32 array of 1-4 values",
+                              (int)kv->klen, kv->key);
+        if (kv->key[6] == 'm')
+            *mean = kv;
+        else
+            *std = kv;
+    } else if (mlip__fmt_key_is(kv->key, kv->klen, "tokenizer.lowercase")) {
+        if (kv->type != 0 || kv->v32 > 1)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "mlip file: tokenizer.lowercase must be a u32 0 or 1");
+        c->lowercase = (int)kv->v32;
+    } else if (mlip__fmt_key_is(kv->key, kv->klen, "tokenizer.vocab")) {
+        if (kv->type != 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab must be a string array");
+        *vocab = kv;
+    } else if (mlip__fmt_reserved(kv->key, kv->klen)) {
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)kv->klen, kv->key);
+    } else {
+        kv->meta = kv->type == 3;
+    }
+    return MLIP_OK;
+}
+
+/* The config the keys give. Optional keys left out keep their defaults: image.mean/std 0.5,
+   tokenizer.lowercase 1 (uncased). *vocab: the tokenizer.vocab entry, or NULL. */
+static mlip_status mlip__fmt_bind_config(mlip__fmt_file *f, mlip_model_config *c,
+                                         const mlip__fmt_kv **vocab) {
+    unsigned char have[MLIP__FMT_N_KEYS];
+    const mlip__fmt_kv *mean = NULL, *std = NULL;
+    uint32_t i;
+    int k;
+    memset(have, 0, sizeof have);
+    memset(c, 0, sizeof *c);
+    c->lowercase = 1;
+    for (k = 0; k < 4; k++) {
+        c->image_mean[k] = 0.5f;
+        c->image_std[k] = 0.5f;
+    }
+    *vocab = NULL;
+    for (i = 0; i < f->n_kv; i++) {
+        mlip__fmt_kv *kv = &f->kv[i];
+        for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+            if (mlip__fmt_key_is(kv->key, kv->klen, mlip__fmt_keys[k].name)) break;
+        if (k < MLIP__FMT_N_KEYS) {
+            MLIP__TRY(mlip__fmt_bind_key(c, k, kv));
+            have[k] = 1;
+        } else {
+            MLIP__TRY(mlip__fmt_bind_other(c, kv, &mean, &std, vocab));
+        }
+    }
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+        if (!have[k])
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
+                              mlip__fmt_keys[k].name);
+    if ((mean && mean->count != (uint32_t)c->vit.channels) ||
+        (std && std->count != (uint32_t)c->vit.channels))
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: image.mean/std must have vit.channels (%d) values",
+                          c->vit.channels);
+    for (k = 0; mean && k < (int)mean->count; k++)
+        c->image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(f->buf + mean->vpos + 4 * k));
+    for (k = 0; std && k < (int)std->count; k++)
+        c->image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(f->buf + std->vpos + 4 * k));
+    if (c->vit.layers > 0 && c->bert.layers > 0 &&
+        (double)c->vit.layers * 16 + (double)c->bert.layers * 16 + 23 > (double)(f->len / 29))
+        return mlip__fail(
+            MLIP_ERR_FORMAT,
+            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
+            c->vit.layers, c->bert.layers, (unsigned long)f->len); /* an entry takes >= 29 bytes */
+    return MLIP_OK;
+}
+
+/* The metadata entries, in file order. */
+static mlip_status mlip__fmt_bind_meta(const mlip__fmt_file *f, mlip_model *m) {
+    uint32_t i;
+    for (i = 0; i < f->n_kv; i++) {
+        const mlip__fmt_kv *kv = &f->kv[i];
+        char *kz, *vz;
+        mlip_status st;
+        if (!kv->meta) continue;
+        kz = mlip__fmt_strdup(kv->key, kv->klen);
+        vz = mlip__fmt_strdup(kv->str, kv->slen);
+        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(kz);
+        mlip_free(vz);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        MLIP__TRY(st);
+    }
+    return MLIP_OK;
+}
+
+/* Room in m for the "train." vectors (training state) the directory lists. */
+static mlip_status mlip__fmt_bind_train(const mlip__fmt_file *f, mlip_model *m) {
+    uint32_t i;
+    for (i = 0; i < f->n_entries; i++) {
+        const mlip__fmt_entry *t = &f->t[i];
+        mlip_status st;
+        if (t->nlen <= 6 || memcmp(t->name, "train.", 6)) continue;
+        if (t->rank != 1 || t->dims[0] < 1 || t->dims[0] > (uint64_t)f->len)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "mlip file: train tensor '%.*s' must be a vector that fits the file",
+                              (int)t->nlen, t->name);
+        if (mlip__fmt_find(m, t->name, t->nlen) >= 0)
+            continue; /* a duplicate: mlip__fmt_bind_tensors reports it */
+        if (!mlip__fmt_train_slot(m, t->name, t->nlen, (size_t)t->dims[0], &st))
+            return st == MLIP_ERR_INVALID_ARG ? MLIP_ERR_FORMAT : st;
+    }
+    return MLIP_OK;
+}
+
+/* Every entry names a tensor of m, once, with the shape m's config gives; file_off[tensor]
+   gets where its data lie and m->stored its dtype. Then the directory's own error, if any,
+   and the tensors no entry names. */
+static mlip_status mlip__fmt_bind_tensors(const mlip__fmt_file *f, mlip_model *m,
+                                          size_t *file_off) {
+    int k, d, n = mlip_model_tensor_count(m);
+    uint32_t i;
+    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
+    for (i = 0; i < f->n_entries; i++) {
+        const mlip__fmt_entry *t = &f->t[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *data;
+        int idx = mlip__fmt_find(m, t->name, t->nlen), shape_ok;
+        if (idx < 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)t->nlen,
+                              t->name);
+        if (m->stored[idx] != 0xff)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice",
+                              (int)t->nlen, t->name);
+        p = mlip__fmt_tensor(m, idx, &prefix, &data);
+        shape_ok = t->rank == (uint32_t)p->ndim;
+        for (d = 0; d < (int)t->rank && shape_ok; d++)
+            shape_ok = t->dims[d] == (uint64_t)p->shape[d];
+        if (!shape_ok)
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
+                "(%d, %d, %d, %d; rank %d)",
+                (int)t->nlen, t->name, t->rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3],
+                p->ndim);
+        if (i >= f->n_ok) break; /* misplaced: the directory's error below */
+        file_off[idx] = (size_t)(f->data_offset + t->off);
+        m->stored[idx] = (unsigned char)t->dtype;
+    }
+    if (f->dir_st) return mlip__fail(f->dir_st, "%s", f->dir_msg);
     for (k = 0; k < n; k++)
         if (m->stored[k] == 0xff) {
             mlip_param_info info;
             mlip_model_tensor_info(m, k, &info, NULL);
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
-            goto fail;
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
         }
-    /* ---- data: in place when possible, else decoded ---- */
-    for (e = 0, k = 0; e < 4; e++) {
+    return MLIP_OK;
+}
+
+/* The data: an f32 encoder whose tensors lie exactly as its arena runs in place when it can
+   (in_place, little-endian host, 64-aligned); everything else is decoded into the model. */
+static mlip_status mlip__fmt_bind_data(mlip_model *m, const unsigned char *buf, size_t len,
+                                       const size_t *file_off, int in_place) {
+    int e, j, k = 0;
+    for (e = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc      ? enc->n_params
-                    : e == 2 ? MLIP__FMT_N_EXTRA
-                             : m->n_train,
-            j, zero_copy = enc && in_place && mlip__fmt_host_le();
+        int count = enc ? enc->n_params : e == 2 ? MLIP__FMT_N_EXTRA : m->n_train;
+        int zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
             zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 &&
                         file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
@@ -12585,9 +12627,8 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4))
             zero_copy = 0;
         if (zero_copy) {
-            if ((st = mlip_encoder_use_weights(enc,
-                                               (const float *)(const void *)(buf + file_off[k]))))
-                goto fail;
+            MLIP__TRY(
+                mlip_encoder_use_weights(enc, (const float *)(const void *)(buf + file_off[k])));
             m->mapped = 1;
         } else {
             for (j = 0; j < count; j++) {
@@ -12599,12 +12640,55 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
         }
         k += count;
     }
+    return MLIP_OK;
+}
+
+/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
+static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
+                                   mlip_model **out) {
+    mlip__fmt_file f;
+    mlip_model_config c;
+    const mlip__fmt_kv *vocab = NULL;
+    mlip_model *m = NULL;
+    size_t *file_off = NULL;
+    mlip_status st;
+    int n;
+    *out = NULL;
+    memset(&f, 0, sizeof f);
+    if ((st = mlip__fmt_read_container(buf, len, &f))) goto fail;
+    if ((st = mlip__fmt_bind_config(&f, &c, &vocab))) goto fail;
+    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
+    if (vocab && vocab->count) {
+        mlip__fmt_rd vr;
+        vr.p = buf;
+        vr.len = len;
+        vr.pos = vocab->vpos;
+        if ((st = mlip__fmt_vocab_from(m, vr, vocab->count))) goto fail;
+    }
+    if ((st = mlip__fmt_bind_meta(&f, m))) goto fail;
+    if ((st = mlip__fmt_bind_train(&f, m))) goto fail;
+    n = mlip_model_tensor_count(m);
+    if (f.n_tensors != (uint32_t)n) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", f.n_tensors,
+                        n);
+        /* more: fail now, unless an earlier entry is bad; fewer: report which is missing */
+        if (f.n_tensors > (uint32_t)n && f.n_ok >= (uint32_t)n) goto fail;
+    }
+    st = MLIP_OK;
+    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
+    if ((st = mlip__fmt_bind_tensors(&f, m, file_off))) goto fail;
+    if ((st = mlip__fmt_bind_data(m, buf, len, file_off, in_place))) goto fail;
     if ((st = mlip__check_finite_model(m))) goto fail; /* NaN/Inf weights: refused by name */
-    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_free(file_off);
+    mlip__fmt_file_free(&f);
     *out = m;
     return MLIP_OK;
 fail:
-    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_free(file_off);
+    mlip__fmt_file_free(&f);
     mlip_model_free(m);
     return st;
 }
