@@ -11916,13 +11916,136 @@ static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) {
     return p->ndim >= 2 ? want : MLIP_DTYPE_F32;
 }
 
-static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+/* The key-value section: the config's keys, image.mean/std, tokenizer.*, then the metadata. */
+static void mlip__fmt_write_kv(const mlip_model *m, mlip__fmt_sink *t) {
     const mlip_model_config *c = &m->config;
-    int i, n = mlip_model_tensor_count(m),
-           n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
-    size_t table = 0, data_off = 0, data_size = 0, off, start = s->pos;
+    int k, ch;
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+        const char *field = (const char *)c + mlip__fmt_keys[k].offset;
+        mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
+        mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
+        if (mlip__fmt_keys[k].type == 0) {
+            int v;
+            memcpy(&v, field, sizeof v);
+            mlip__fmt_put32(t, (uint32_t)v);
+        } else {
+            float v;
+            memcpy(&v, field, sizeof v);
+            mlip__fmt_put32(t, mlip__fmt_f2u(v));
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        const float *v = k ? c->image_std : c->image_mean;
+        mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
+        mlip__fmt_put32(t, 5);
+        mlip__fmt_put32(t, (uint32_t)c->vit.channels);
+        for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
+    }
+    mlip__fmt_putstr(t, "tokenizer.lowercase", 19);
+    mlip__fmt_put32(t, 0);
+    mlip__fmt_put32(t, (uint32_t)c->lowercase);
+    if (m->vocab_n) {
+        const char *v = m->vocab;
+        mlip__fmt_putstr(t, "tokenizer.vocab", 15);
+        mlip__fmt_put32(t, 4);
+        mlip__fmt_put32(t, (uint32_t)m->vocab_n);
+        for (k = 0; k < m->vocab_n; k++) {
+            const char *nl = strchr(v, '\n');
+            mlip__fmt_putstr(t, v, (size_t)(nl - v));
+            v = nl + 1;
+        }
+    }
+    for (k = 0; k < m->n_meta; k++) {
+        mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
+        mlip__fmt_put32(t, 3);
+        mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
+    }
+}
+
+/* One tensor entry of the table; *off: where its data go (advanced past them). */
+static void mlip__fmt_write_entry(mlip__fmt_sink *s, const mlip_param_info *p, const char *prefix,
+                                  int dt, size_t *off) {
+    size_t pl = strlen(prefix), nl = strlen(p->name), nb = mlip__fmt_nbytes(p, dt);
+    int d;
+    mlip__fmt_put32(s, (uint32_t)(pl + nl));
+    mlip__fmt_put(s, prefix, pl);
+    mlip__fmt_put(s, p->name, nl);
+    mlip__fmt_put32(s, (uint32_t)dt);
+    mlip__fmt_put32(s, (uint32_t)p->ndim);
+    for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
+    *off = (*off + 63) / 64 * 64;
+    mlip__fmt_put64(s, *off);
+    mlip__fmt_put64(s, nb);
+    *off += nb;
+}
+
+/* A tensor as int8: the per-row scales (max |x| / 127), then the rounded values. */
+static mlip_status mlip__fmt_write_int8(mlip__fmt_sink *s, const mlip_param_info *p,
+                                        const char *prefix, const float *data) {
+    unsigned char chunk[4096];
+    size_t j, k = 0, rows, cols, r;
+    mlip__fmt_rows_cols(p, &rows, &cols);
+    for (r = 0; r < rows; r++) { /* the scales */
+        float mx = 0;
+        for (j = 0; j < cols; j++) {
+            float a = (float)fabs(data[r * cols + j]);
+            if (!(a <= FLT_MAX))
+                return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite", prefix,
+                                  p->name);
+            if (a > mx) mx = a;
+        }
+        mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
+    }
+    for (r = 0; r < rows; r++) {
+        float mx = 0, inv;
+        for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
+        inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
+        for (j = 0; j < cols; j++) {
+            float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
+            int qi;
+            q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+            qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
+            chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
+            if (k == sizeof chunk) {
+                mlip__fmt_put(s, chunk, k);
+                k = 0;
+            }
+        }
+    }
+    mlip__fmt_put(s, chunk, k);
+    return MLIP_OK;
+}
+
+/* A tensor as f32, f16 or bf16, little-endian. */
+static void mlip__fmt_write_floats(mlip__fmt_sink *s, const mlip_param_info *p, const float *data,
+                                   int dt) {
+    unsigned char chunk[4096];
+    size_t j, k = 0;
+    for (j = 0; j < p->count; j++) {
+        uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
+                     : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
+                                            : mlip__fmt_f32_to_bf16(data[j]);
+        chunk[k++] = (unsigned char)v;
+        chunk[k++] = (unsigned char)(v >> 8);
+        if (dt == MLIP_DTYPE_F32) {
+            chunk[k++] = (unsigned char)(v >> 16);
+            chunk[k++] = (unsigned char)(v >> 24);
+        }
+        if (k == sizeof chunk) {
+            mlip__fmt_put(s, chunk, k);
+            k = 0;
+        }
+    }
+    mlip__fmt_put(s, chunk, k);
+}
+
+static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+    int i, n = mlip_model_tensor_count(m);
+    int n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
+    size_t table = 0, data_off, data_size = 0, off, start = s->pos;
     const char *prefix;
     float *data;
+    mlip__fmt_sink dry;
     /* sizes first: the tensor table, then the data offsets */
     for (i = 0; i < n; i++) {
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
@@ -11931,122 +12054,34 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
             (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
     }
     data_size = (data_size + 63) / 64 * 64;
-    /* header */
+    memset(&dry, 0, sizeof dry); /* data_offset needs the key-value size: a dry sink counts it */
+    mlip__fmt_write_kv(m, &dry);
+    data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
+    /* header, key-value entries, tensor table */
     mlip__fmt_put(s, "MLIP", 4);
-    mlip__fmt_put32(s, MLIP__FMT_VERSION), mlip__fmt_put32(s, 0x01020304u);
-    mlip__fmt_put32(s, (uint32_t)n_kv), mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put32(s, 0);
-    { /* data_offset needs the key-value size: count it with a dry sink */
-        mlip__fmt_sink dry;
-        memset(&dry, 0, sizeof dry);
-        dry.pos = 0;
-        for (i = 0; i < 2; i++) {
-            mlip__fmt_sink *t = i == 0 ? &dry : s;
-            int k;
-            if (i == 1) mlip__fmt_put64(s, data_off), mlip__fmt_put64(s, data_size);
-            for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
-                const char *field = (const char *)c + mlip__fmt_keys[k].offset;
-                mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
-                mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
-                if (mlip__fmt_keys[k].type == 0) {
-                    int v;
-                    memcpy(&v, field, sizeof v);
-                    mlip__fmt_put32(t, (uint32_t)v);
-                } else {
-                    float v;
-                    memcpy(&v, field, sizeof v);
-                    mlip__fmt_put32(t, mlip__fmt_f2u(v));
-                }
-            }
-            for (k = 0; k < 2; k++) {
-                int ch;
-                const float *v = k ? c->image_std : c->image_mean;
-                mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
-                mlip__fmt_put32(t, 5), mlip__fmt_put32(t, (uint32_t)c->vit.channels);
-                for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
-            }
-            mlip__fmt_putstr(t, "tokenizer.lowercase", 19), mlip__fmt_put32(t, 0),
-                mlip__fmt_put32(t, (uint32_t)c->lowercase);
-            if (m->vocab_n) {
-                const char *v = m->vocab;
-                mlip__fmt_putstr(t, "tokenizer.vocab", 15), mlip__fmt_put32(t, 4),
-                    mlip__fmt_put32(t, (uint32_t)m->vocab_n);
-                for (k = 0; k < m->vocab_n; k++) {
-                    const char *nl = strchr(v, '\n');
-                    mlip__fmt_putstr(t, v, (size_t)(nl - v));
-                    v = nl + 1;
-                }
-            }
-            for (k = 0; k < m->n_meta; k++) {
-                mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
-                mlip__fmt_put32(t, 3),
-                    mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
-            }
-            if (i == 0) data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
-        }
-    }
-    /* tensor table */
+    mlip__fmt_put32(s, MLIP__FMT_VERSION);
+    mlip__fmt_put32(s, 0x01020304u);
+    mlip__fmt_put32(s, (uint32_t)n_kv);
+    mlip__fmt_put32(s, (uint32_t)n);
+    mlip__fmt_put32(s, 0);
+    mlip__fmt_put64(s, data_off);
+    mlip__fmt_put64(s, data_size);
+    mlip__fmt_write_kv(m, s);
     for (i = 0, off = 0; i < n; i++) {
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name),
-               nb = mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
-        int d;
-        mlip__fmt_put32(s, (uint32_t)(pl + nl)), mlip__fmt_put(s, prefix, pl),
-            mlip__fmt_put(s, p->name, nl);
-        mlip__fmt_put32(s, (uint32_t)mlip__fmt_save_dtype(p, dtype)),
-            mlip__fmt_put32(s, (uint32_t)p->ndim);
-        for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
-        off = (off + 63) / 64 * 64;
-        mlip__fmt_put64(s, off), mlip__fmt_put64(s, nb);
-        off += nb;
+        mlip__fmt_write_entry(s, p, prefix, mlip__fmt_save_dtype(p, dtype), &off);
     }
     mlip__fmt_pad(s, start + data_off);
     /* data */
     for (i = 0, off = 0; i < n; i++) {
         const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
         int dt = mlip__fmt_save_dtype(p, dtype);
-        unsigned char chunk[4096];
-        size_t j, k = 0, rows, cols, r;
         off = (off + 63) / 64 * 64;
         mlip__fmt_pad(s, start + data_off + off);
-        if (dt == MLIP_DTYPE_INT8) {
-            mlip__fmt_rows_cols(p, &rows, &cols);
-            for (r = 0; r < rows; r++) { /* the scales */
-                float mx = 0;
-                for (j = 0; j < cols; j++) {
-                    float a = (float)fabs(data[r * cols + j]);
-                    if (!(a <= FLT_MAX))
-                        return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite",
-                                          prefix, p->name);
-                    if (a > mx) mx = a;
-                }
-                mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
-            }
-            for (r = 0; r < rows; r++) {
-                float mx = 0, inv;
-                for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
-                inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
-                for (j = 0; j < cols; j++) {
-                    float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
-                    int qi;
-                    q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
-                    qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
-                    chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
-                    if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
-                }
-            }
-        } else {
-            for (j = 0; j < p->count; j++) {
-                uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
-                             : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
-                                                    : mlip__fmt_f32_to_bf16(data[j]);
-                chunk[k++] = (unsigned char)v;
-                chunk[k++] = (unsigned char)(v >> 8);
-                if (dt == MLIP_DTYPE_F32)
-                    chunk[k++] = (unsigned char)(v >> 16), chunk[k++] = (unsigned char)(v >> 24);
-                if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
-            }
-        }
-        mlip__fmt_put(s, chunk, k);
+        if (dt == MLIP_DTYPE_INT8)
+            MLIP__TRY(mlip__fmt_write_int8(s, p, prefix, data));
+        else
+            mlip__fmt_write_floats(s, p, data, dt);
         off += mlip__fmt_nbytes(p, dt);
     }
     mlip__fmt_pad(s, start + data_off + data_size);
@@ -12904,163 +12939,164 @@ static mlip_status mlip__fmt_grow(void **arr, int *cap, int need, size_t elem) {
     return MLIP_OK;
 }
 
+/* ch next (after white space), or an "expected 'ch'" error. */
+static mlip_status mlip__fmt_jexpect(mlip__fmt_json *j, char ch) {
+    if (mlip__fmt_lit(j, ch)) return MLIP_OK;
+    return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: expected '%c' at byte %lu", ch,
+                      (unsigned long)j->pos);
+}
+
+/* The "__metadata__" object after its '{': string keys (unique) to string values. */
+static mlip_status mlip__fmt_st_meta_obj(mlip__fmt_json *j, mlip__fmt_st *s) {
+    char *field = NULL, *val = NULL;
+    mlip_status st = MLIP_OK;
+    int i;
+    if (s->seen_meta) return MLIP__FMT_JSON_ERR(j, "__metadata__ twice");
+    if (!mlip__fmt_lit(j, '}'))
+        for (;;) {
+            if ((st = mlip__fmt_jstr(j, &field)) || (st = mlip__fmt_jexpect(j, ':')) ||
+                (st = mlip__fmt_jstr(j, &val)))
+                goto fail;
+            for (i = 0; i < s->n_meta; i++)
+                if (!strcmp(s->meta[2 * i], field)) {
+                    st = MLIP__FMT_JSON_ERR(j, "duplicate metadata key");
+                    goto fail;
+                }
+            {
+                int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
+                if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need, sizeof(char *))))
+                    goto fail;
+                s->meta_cap = cap2 / 2;
+            }
+            s->meta[2 * s->n_meta] = field;
+            s->meta[2 * s->n_meta + 1] = val;
+            s->n_meta++;
+            field = NULL;
+            val = NULL;
+            if (mlip__fmt_lit(j, ',')) continue;
+            if (!mlip__fmt_lit(j, '}')) {
+                st = MLIP__FMT_JSON_ERR(j, "expected ',' or '}'");
+                goto fail;
+            }
+            break;
+        }
+    s->seen_meta = 1;
+    return MLIP_OK;
+fail:
+    mlip_free(field);
+    mlip_free(val);
+    return st;
+}
+
+/* A tensor entry's "shape": [d0, d1, ...], at most 8 dimensions, each below 2^31. */
+static mlip_status mlip__fmt_st_shape(mlip__fmt_json *j, mlip__fmt_st_entry *e) {
+    MLIP__TRY(mlip__fmt_jexpect(j, '['));
+    if (mlip__fmt_lit(j, ']')) return MLIP_OK;
+    for (;;) {
+        uint64_t d;
+        if (e->rank >= 8) return MLIP__FMT_JSON_ERR(j, "more than 8 dimensions");
+        MLIP__TRY(mlip__fmt_juint(j, &d));
+        if (d > 0x7fffffff) return MLIP__FMT_JSON_ERR(j, "dimension too large");
+        e->shape[e->rank++] = d;
+        if (mlip__fmt_lit(j, ',')) continue;
+        if (!mlip__fmt_lit(j, ']')) return MLIP__FMT_JSON_ERR(j, "expected ',' or ']'");
+        return MLIP_OK;
+    }
+}
+
+/* One field of a tensor entry: dtype, shape or data_offsets, each once (*seen: bits 1, 2, 4). */
+static mlip_status mlip__fmt_st_field(mlip__fmt_json *j, mlip__fmt_st_entry *e, int *seen) {
+    char *field = NULL, *val = NULL;
+    mlip_status st = MLIP_OK;
+    int bit;
+    MLIP__TRY(mlip__fmt_jstr(j, &field));
+    if ((st = mlip__fmt_jexpect(j, ':'))) {
+        mlip_free(field);
+        return st;
+    }
+    bit = !strcmp(field, "dtype")          ? 1
+          : !strcmp(field, "shape")        ? 2
+          : !strcmp(field, "data_offsets") ? 4
+                                           : 0;
+    mlip_free(field);
+    if (!bit || (*seen & bit))
+        return MLIP__FMT_JSON_ERR(j, "unknown or repeated field in a tensor entry");
+    *seen |= bit;
+    if (bit == 1) {
+        MLIP__TRY(mlip__fmt_jstr(j, &val));
+        e->dtype = !strcmp(val, "F32")    ? 4
+                   : !strcmp(val, "F16")  ? 2
+                   : !strcmp(val, "BF16") ? 3
+                   : !strcmp(val, "F64")  ? 8
+                                          : 0;
+        mlip_free(val);
+        return MLIP_OK;
+    }
+    if (bit == 2) return mlip__fmt_st_shape(j, e);
+    if (!mlip__fmt_lit(j, '[') || (st = mlip__fmt_juint(j, &e->begin)) || !mlip__fmt_lit(j, ',') ||
+        (st = mlip__fmt_juint(j, &e->end)) || !mlip__fmt_lit(j, ']'))
+        return st ? st : MLIP__FMT_JSON_ERR(j, "data_offsets must be [begin, end]");
+    return MLIP_OK;
+}
+
+/* A tensor entry after its '{'. name is taken: s owns it, or it is freed on failure. */
+static mlip_status mlip__fmt_st_tensor(mlip__fmt_json *j, mlip__fmt_st *s, char *name) {
+    mlip__fmt_st_entry *e;
+    mlip_status st;
+    int i, seen = 0;
+    for (i = 0; i < s->n; i++)
+        if (!strcmp(s->e[i].name, name)) {
+            mlip_free(name);
+            return MLIP__FMT_JSON_ERR(j, "duplicate tensor name");
+        }
+    if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1, sizeof(mlip__fmt_st_entry)))) {
+        mlip_free(name);
+        return st;
+    }
+    e = &s->e[s->n++];
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    for (;;) {
+        MLIP__TRY(mlip__fmt_st_field(j, e, &seen));
+        if (mlip__fmt_lit(j, ',')) continue;
+        if (!mlip__fmt_lit(j, '}')) return MLIP__FMT_JSON_ERR(j, "expected ',' or '}'");
+        break;
+    }
+    if (seen != 7)
+        return MLIP__FMT_JSON_ERR(j, "a tensor entry needs dtype, shape and data_offsets");
+    return MLIP_OK;
+}
+
+/* The header object: tensor entries and at most one "__metadata__", into s. */
 static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
     mlip__fmt_json j;
     mlip_status st;
-    char *name = NULL, *field = NULL, *val = NULL;
-    int i;
+    char *name = NULL;
     j.p = hdr;
     j.len = hlen;
     j.pos = 0;
     if (!mlip__fmt_lit(&j, '{')) return MLIP__FMT_JSON_ERR(&j, "expected '{'");
     if (!mlip__fmt_lit(&j, '}'))
         for (;;) {
-            if ((st = mlip__fmt_jstr(&j, &name))) goto fail;
-            if (!mlip__fmt_lit(&j, ':')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                goto fail;
-            }
-            if (!mlip__fmt_lit(&j, '{')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected '{'");
-                goto fail;
+            MLIP__TRY(mlip__fmt_jstr(&j, &name));
+            if ((st = mlip__fmt_jexpect(&j, ':')) || (st = mlip__fmt_jexpect(&j, '{'))) {
+                mlip_free(name);
+                return st;
             }
             if (!strcmp(name, "__metadata__")) {
-                mlip_free(name), name = NULL;
-                if (s->seen_meta) {
-                    st = MLIP__FMT_JSON_ERR(&j, "__metadata__ twice");
-                    goto fail;
-                }
-                if (!mlip__fmt_lit(&j, '}'))
-                    for (;;) {
-                        if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                        if (!mlip__fmt_lit(&j, ':')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                            goto fail;
-                        }
-                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        for (i = 0; i < s->n_meta; i++)
-                            if (!strcmp(s->meta[2 * i], field)) {
-                                st = MLIP__FMT_JSON_ERR(&j, "duplicate metadata key");
-                                goto fail;
-                            }
-                        {
-                            int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
-                            if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need,
-                                                     sizeof(char *))))
-                                goto fail;
-                            s->meta_cap = cap2 / 2;
-                        }
-                        s->meta[2 * s->n_meta] = field, s->meta[2 * s->n_meta + 1] = val,
-                                    s->n_meta++;
-                        field = val = NULL;
-                        if (mlip__fmt_lit(&j, ',')) continue;
-                        if (!mlip__fmt_lit(&j, '}')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                            goto fail;
-                        }
-                        break;
-                    }
-                s->seen_meta = 1;
+                mlip_free(name);
+                MLIP__TRY(mlip__fmt_st_meta_obj(&j, s));
             } else {
-                mlip__fmt_st_entry *e;
-                int seen = 0;
-                for (i = 0; i < s->n; i++)
-                    if (!strcmp(s->e[i].name, name)) {
-                        st = MLIP__FMT_JSON_ERR(&j, "duplicate tensor name");
-                        goto fail;
-                    }
-                if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1,
-                                         sizeof(mlip__fmt_st_entry))))
-                    goto fail;
-                e = &s->e[s->n++];
-                memset(e, 0, sizeof *e);
-                e->name = name;
-                name = NULL;
-                for (;;) {
-                    int bit;
-                    if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                    if (!mlip__fmt_lit(&j, ':')) {
-                        st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                        goto fail;
-                    }
-                    bit = !strcmp(field, "dtype")          ? 1
-                          : !strcmp(field, "shape")        ? 2
-                          : !strcmp(field, "data_offsets") ? 4
-                                                           : 0;
-                    if (!bit || (seen & bit)) {
-                        st = MLIP__FMT_JSON_ERR(&j, "unknown or repeated field in a tensor entry");
-                        goto fail;
-                    }
-                    seen |= bit;
-                    mlip_free(field), field = NULL;
-                    if (bit == 1) {
-                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        e->dtype = !strcmp(val, "F32")    ? 4
-                                   : !strcmp(val, "F16")  ? 2
-                                   : !strcmp(val, "BF16") ? 3
-                                   : !strcmp(val, "F64")  ? 8
-                                                          : 0;
-                        mlip_free(val), val = NULL;
-                    } else if (bit == 2) {
-                        if (!mlip__fmt_lit(&j, '[')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected '['");
-                            goto fail;
-                        }
-                        if (!mlip__fmt_lit(&j, ']'))
-                            for (;;) {
-                                uint64_t d;
-                                if (e->rank >= 8) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "more than 8 dimensions");
-                                    goto fail;
-                                }
-                                if ((st = mlip__fmt_juint(&j, &d))) goto fail;
-                                if (d > 0x7fffffff) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "dimension too large");
-                                    goto fail;
-                                }
-                                e->shape[e->rank++] = d;
-                                if (mlip__fmt_lit(&j, ',')) continue;
-                                if (!mlip__fmt_lit(&j, ']')) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "expected ',' or ']'");
-                                    goto fail;
-                                }
-                                break;
-                            }
-                    } else {
-                        if (!mlip__fmt_lit(&j, '[') || (st = mlip__fmt_juint(&j, &e->begin)) ||
-                            !mlip__fmt_lit(&j, ',') || (st = mlip__fmt_juint(&j, &e->end)) ||
-                            !mlip__fmt_lit(&j, ']')) {
-                            if (!st)
-                                st = MLIP__FMT_JSON_ERR(&j, "data_offsets must be [begin, end]");
-                            goto fail;
-                        }
-                    }
-                    if (mlip__fmt_lit(&j, ',')) continue;
-                    if (!mlip__fmt_lit(&j, '}')) {
-                        st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                        goto fail;
-                    }
-                    break;
-                }
-                if (seen != 7) {
-                    st = MLIP__FMT_JSON_ERR(&j,
-                                            "a tensor entry needs dtype, shape and data_offsets");
-                    goto fail;
-                }
+                MLIP__TRY(mlip__fmt_st_tensor(&j, s, name));
             }
+            name = NULL;
             if (mlip__fmt_lit(&j, ',')) continue;
-            if (!mlip__fmt_lit(&j, '}')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                goto fail;
-            }
+            if (!mlip__fmt_lit(&j, '}')) return MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
             break;
         }
     mlip__fmt_ws(&j);
     if (j.pos != j.len) return MLIP__FMT_JSON_ERR(&j, "trailing bytes after the header object");
     return MLIP_OK;
-fail:
-    mlip_free(name), mlip_free(field), mlip_free(val);
-    return st;
 }
 
 /* The .mlip name of a safetensors tensor: 1 mapped into out, 0 skipped, -1 unknown.
@@ -13270,6 +13306,131 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     return MLIP_OK;
 }
 
+/* Every entry's .mlip name (or skipped), dtype and data_offsets checked against dlen bytes. */
+static mlip_status mlip__fmt_st_check(mlip__fmt_st *s, size_t dlen) {
+    int i, k, unprefixed = 0;
+    for (i = 0; i < s->n; i++) {
+        if (!strcmp(s->e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
+        if (!strcmp(s->e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
+    }
+    if (unprefixed == 3)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: unprefixed ViT and BERT names together are ambiguous");
+    for (i = 0; i < s->n; i++) {
+        mlip__fmt_st_entry *e = &s->e[i];
+        uint64_t count = 1, bytes;
+        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
+        if (r < 0) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+        if (r == 0) {
+            e->mapped[0] = '\0';
+            continue;
+        }
+        for (k = 0; k < i; k++)
+            if (!strcmp(s->e[k].mapped, e->mapped))
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
+                                  s->e[k].name, e->name);
+        if (!e->dtype)
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
+        for (k = 0; k < e->rank; k++) {
+            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k])
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
+            count *= e->shape[k];
+        }
+        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
+        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in "
+                              "a %lu-byte data section",
+                              e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                              (unsigned long long)bytes, (unsigned long)dlen);
+    }
+    return MLIP_OK;
+}
+
+/* The config: the caller's (vocab_size <= 0 taken from the word embeddings) or inferred. */
+static mlip_status mlip__fmt_st_config(mlip__fmt_st *s, const mlip_model_config *config,
+                                       mlip_model_config *c) {
+    mlip__fmt_st_entry *we;
+    if (!config) return mlip__fmt_st_infer(s, c);
+    *c = *config;
+    if (c->bert.vocab_size > 0) return MLIP_OK;
+    we = mlip__fmt_st_get(s, "text.embeddings.word_embeddings.weight");
+    if (!we || we->rank != 2)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: no word embeddings to take the vocabulary size from");
+    c->bert.vocab_size = (int)we->shape[0];
+    return MLIP_OK;
+}
+
+/* count elements of a safetensors dtype (element bytes; 3: BF16) at q into f32. */
+static void mlip__fmt_st_decode(float *w, const unsigned char *q, size_t count, int dtype) {
+    size_t j;
+    for (j = 0; j < count; j++) {
+        if (dtype == 4) {
+            w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
+        } else if (dtype == 2) {
+            w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
+        } else if (dtype == 3) {
+            w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
+        } else {
+            uint64_t b = mlip__fmt_rd64(q + 8 * j);
+            double d;
+            memcpy(&d, &b, 8);
+            w[j] = mlip__fmt_d2f(d);
+        }
+    }
+}
+
+/* The entries' data into m's tensors (shapes checked); seen[tensor] marks the ones set. */
+static mlip_status mlip__fmt_st_bind(mlip__fmt_st *s, mlip_model *m, const unsigned char *dat,
+                                     unsigned char *seen) {
+    int i, k;
+    for (i = 0; i < s->n; i++) {
+        mlip__fmt_st_entry *e = &s->e[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *w;
+        int idx, ok;
+        if (!e->mapped[0]) continue;
+        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+        p = mlip__fmt_tensor(m, idx, &prefix, &w);
+        ok = e->rank == p->ndim;
+        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
+        if (!ok)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "safetensors: '%s' has a shape that differs from the config's",
+                              e->name);
+        mlip__fmt_st_decode(w, dat + e->begin, p->count, e->dtype);
+        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
+                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
+                                                         : MLIP_DTYPE_F32);
+        seen[idx] = 1;
+    }
+    return MLIP_OK;
+}
+
+/* The metadata strings: the vocabulary, and the free-form ones the model keeps. */
+static mlip_status mlip__fmt_st_bind_meta(mlip__fmt_st *s, mlip_model *m) {
+    int i;
+    for (i = 0; i < s->n_meta; i++) {
+        const char *key = s->meta[2 * i], *val = s->meta[2 * i + 1];
+        mlip_status st;
+        if (!strcmp(key, "tokenizer.vocab"))
+            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
+        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
+                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
+            continue; /* "format": "pt" is safetensors' own convention */
+        else
+            st = mlip_model_set_meta(m, key, val);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        MLIP__TRY(st);
+    }
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
                                                   const mlip_model_config *config,
                                                   int allow_missing, mlip_model **out) {
@@ -13280,8 +13441,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
     mlip_status st;
     uint64_t hlen;
     size_t dlen;
-    const unsigned char *dat;
-    int i, k, unprefixed = 0, n;
+    int k, n;
     unsigned char *seen = NULL;
     MLIP__CHECK_PTR(out);
     *out = NULL;
@@ -13297,72 +13457,10 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
             MLIP_ERR_FORMAT,
             "safetensors: header of %llu bytes does not fit the %lu-byte file (or exceeds 100 MB)",
             (unsigned long long)hlen, (unsigned long)len);
-    dat = buf + 8 + hlen;
     dlen = len - 8 - (size_t)hlen;
     if ((st = mlip__fmt_st_parse((const char *)buf + 8, (size_t)hlen, &s))) goto done;
-    for (i = 0; i < s.n; i++) {
-        if (!strcmp(s.e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
-        if (!strcmp(s.e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
-    }
-    if (unprefixed == 3) {
-        st = mlip__fail(MLIP_ERR_FORMAT,
-                        "safetensors: unprefixed ViT and BERT names together are ambiguous");
-        goto done;
-    }
-    for (i = 0; i < s.n; i++) {
-        mlip__fmt_st_entry *e = &s.e[i];
-        uint64_t count = 1, bytes;
-        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
-        if (r < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-            goto done;
-        }
-        if (r == 0) {
-            e->mapped[0] = '\0';
-            continue;
-        }
-        for (k = 0; k < i; k++)
-            if (!strcmp(s.e[k].mapped, e->mapped)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
-                                s.e[k].name, e->name);
-                goto done;
-            }
-        if (!e->dtype) {
-            st = mlip__fail(
-                MLIP_ERR_FORMAT,
-                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
-            goto done;
-        }
-        for (k = 0; k < e->rank; k++) {
-            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k]) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
-                goto done;
-            }
-            count *= e->shape[k];
-        }
-        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
-        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes) {
-            st = mlip__fail(MLIP_ERR_FORMAT,
-                            "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in a "
-                            "%lu-byte data section",
-                            e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
-                            (unsigned long long)bytes, (unsigned long)dlen);
-            goto done;
-        }
-    }
-    if (config) {
-        c = *config;
-        if (c.bert.vocab_size <= 0) {
-            mlip__fmt_st_entry *we = mlip__fmt_st_get(&s, "text.embeddings.word_embeddings.weight");
-            if (!we || we->rank != 2) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "safetensors: no word embeddings to take the vocabulary size from");
-                goto done;
-            }
-            c.bert.vocab_size = (int)we->shape[0];
-        }
-    } else if ((st = mlip__fmt_st_infer(&s, &c)))
-        goto done;
+    if ((st = mlip__fmt_st_check(&s, dlen))) goto done;
+    if ((st = mlip__fmt_st_config(&s, config, &c))) goto done;
     /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
     if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors",
                                   &m)))
@@ -13373,47 +13471,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    for (i = 0; i < s.n; i++) {
-        mlip__fmt_st_entry *e = &s.e[i];
-        const mlip_param_info *p;
-        const char *prefix;
-        float *w;
-        size_t j;
-        int idx, ok;
-        if (!e->mapped[0]) continue;
-        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-            goto done;
-        }
-        p = mlip__fmt_tensor(m, idx, &prefix, &w);
-        ok = e->rank == p->ndim;
-        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
-        if (!ok) {
-            st =
-                mlip__fail(MLIP_ERR_FORMAT,
-                           "safetensors: '%s' has a shape that differs from the config's", e->name);
-            goto done;
-        }
-        for (j = 0; j < p->count; j++) {
-            const unsigned char *q = dat + e->begin;
-            if (e->dtype == 4)
-                w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
-            else if (e->dtype == 2)
-                w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
-            else if (e->dtype == 3)
-                w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
-            else {
-                uint64_t b = mlip__fmt_rd64(q + 8 * j);
-                double d;
-                memcpy(&d, &b, 8);
-                w[j] = mlip__fmt_d2f(d);
-            }
-        }
-        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
-                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
-                                                         : MLIP_DTYPE_F32);
-        seen[idx] = 1;
-    }
+    if ((st = mlip__fmt_st_bind(&s, m, buf + 8 + hlen, seen))) goto done;
     for (k = 0; k < n && !allow_missing; k++)
         if (!seen[k]) {
             mlip_param_info info;
@@ -13421,18 +13479,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
             st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: tensor '%s' is missing", info.name);
             goto done;
         }
-    for (i = 0; i < s.n_meta; i++) {
-        const char *key = s.meta[2 * i], *val = s.meta[2 * i + 1];
-        if (!strcmp(key, "tokenizer.vocab"))
-            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
-        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
-                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
-            continue; /* "format": "pt" is safetensors' own convention */
-        else
-            st = mlip_model_set_meta(m, key, val);
-        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-        if (st) goto done;
-    }
+    if ((st = mlip__fmt_st_bind_meta(&s, m))) goto done;
     st = mlip__check_finite_model(m); /* NaN/Inf weights: refused by name */
 done:
     mlip__fmt_st_free(&s);
