@@ -14130,24 +14130,60 @@ static unsigned mlip__png_sample(const unsigned char *row, size_t i, int depth) 
     }
 }
 
-MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
-                                        mlip_image *out) {
-    static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
-                                    {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
-    const unsigned char *p = (const unsigned char *)buf, *plte = NULL;
-    uint32_t crc_table[256], width = 0, height = 0;
-    int depth = 0, color = -1, interlace = 0, file_ch = 0, out_ch, n_plte = 0, pass, seen_idat = 0;
-    size_t pos, idat_len = 0, raw_len = 0, plane;
-    unsigned char *idat = NULL, *raw = NULL;
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(out);
-    memset(out, 0, sizeof *out);
-    MLIP__CHECK_PTR(buf);
-    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+static const int mlip__png_adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                          {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+
+/* What the chunks say: IHDR's fields, the palette, the total of the IDAT payloads. */
+typedef struct mlip__png_info {
+    uint32_t width, height;
+    int depth, color, interlace, file_ch, n_plte;
+    const unsigned char *plte;
+    size_t idat_len;
+} mlip__png_info;
+
+/* IHDR's 13 bytes: size, a valid colour type / bit depth pair, known methods. */
+static mlip_status mlip__png_ihdr(mlip__png_info *g, const unsigned char *data) {
+    int d, ok;
+    g->width = mlip__img_be32(data);
+    g->height = mlip__img_be32(data + 4);
+    g->depth = d = data[8];
+    g->color = data[9];
+    g->interlace = data[12];
+    if (data[10] != 0 || data[11] != 0 || g->interlace > 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: unknown compression, filter or interlace method");
+    switch (g->color) {
+    case 0:
+        g->file_ch = 1;
+        ok = d == 1 || d == 2 || d == 4 || d == 8 || d == 16;
+        break;
+    case 3:
+        g->file_ch = 1;
+        ok = d == 1 || d == 2 || d == 4 || d == 8;
+        break;
+    case 2:
+    case 4:
+    case 6:
+        g->file_ch = g->color == 2 ? 3 : g->color == 4 ? 2 : 4;
+        ok = d == 8 || d == 16;
+        break;
+    default: ok = 0;
+    }
+    if (!ok)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid color type %d with bit depth %d", g->color,
+                          d);
+    if (g->width == 0 || g->height == 0 || g->width > 0x7FFFFFFFu || g->height > 0x7FFFFFFFu)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu", (unsigned long)g->width,
+                          (unsigned long)g->height);
+    return MLIP_OK;
+}
+
+/* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
+static mlip_status mlip__png_chunks(const unsigned char *p, size_t len, mlip__png_info *g) {
+    uint32_t crc_table[256];
+    size_t pos;
+    int seen_idat = 0;
     mlip__png_crc_table(crc_table);
     (void)crc_table;
-    /* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
     for (pos = 8;;) {
         uint32_t clen;
         const unsigned char *type, *data;
@@ -14167,52 +14203,14 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: first chunk is not IHDR");
         if (!memcmp(type, "IHDR", 4)) {
             if (pos != 8 || clen != 13) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad IHDR");
-            width = mlip__img_be32(data);
-            height = mlip__img_be32(data + 4);
-            depth = data[8];
-            color = data[9];
-            interlace = data[12];
-            if (data[10] != 0 || data[11] != 0 || interlace > 1)
-                return mlip__fail(MLIP_ERR_FORMAT,
-                                  "PNG: unknown compression, filter or interlace method");
-            switch (color) {
-            case 0:
-                file_ch = 1;
-                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16)
-                         ? MLIP_OK
-                         : MLIP_ERR_FORMAT;
-                break;
-            case 3:
-                file_ch = 1;
-                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8) ? MLIP_OK
-                                                                            : MLIP_ERR_FORMAT;
-                break;
-            case 2:
-                file_ch = 3;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            case 4:
-                file_ch = 2;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            case 6:
-                file_ch = 4;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            default: st = MLIP_ERR_FORMAT;
-            }
-            if (st)
-                return mlip__fail(st, "PNG: invalid color type %d with bit depth %d", color, depth);
-            if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
-                return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu",
-                                  (unsigned long)width, (unsigned long)height);
+            MLIP__TRY(mlip__png_ihdr(g, data));
         } else if (!memcmp(type, "PLTE", 4)) {
             if (clen % 3 || clen == 0 || clen > 768)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad PLTE length");
-            plte = data;
-            n_plte = (int)(clen / 3);
+            g->plte = data;
+            g->n_plte = (int)(clen / 3);
         } else if (!memcmp(type, "IDAT", 4)) {
-            if (mlip_size_add(idat_len, clen, &idat_len)) return MLIP_ERR_OVERFLOW;
+            if (mlip_size_add(g->idat_len, clen, &g->idat_len)) return MLIP_ERR_OVERFLOW;
             seen_idat = 1;
         } else if (!memcmp(type, "IEND", 4)) {
             break;
@@ -14223,94 +14221,131 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_
         pos += (size_t)clen + 12;
     }
     if (!seen_idat) return mlip__fail(MLIP_ERR_FORMAT, "PNG: no IDAT chunk");
-    if (color == 3 && !plte) return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
-    if ((st = mlip__img_limit(opt, width, height, "PNG"))) return st;
-    /* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+    if (g->color == 3 && !g->plte)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
+    return MLIP_OK;
+}
+
+/* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+static mlip_status mlip__png_raw_len(const mlip__png_info *g, size_t *raw_len) {
+    int pass;
+    *raw_len = 0;
     for (pass = 0; pass < 7; pass++) {
-        const int *a = adam7[interlace ? pass : 0];
-        size_t pw =
-            interlace ? (width > (uint32_t)a[0] ? (width - a[0] + a[2] - 1) / a[2] : 0) : width;
-        size_t ph =
-            interlace ? (height > (uint32_t)a[1] ? (height - a[1] + a[3] - 1) / a[3] : 0) : height;
+        const int *a = mlip__png_adam7[g->interlace ? pass : 0];
+        size_t pw = g->interlace
+                        ? (g->width > (uint32_t)a[0] ? (g->width - a[0] + a[2] - 1) / a[2] : 0)
+                        : g->width;
+        size_t ph = g->interlace
+                        ? (g->height > (uint32_t)a[1] ? (g->height - a[1] + a[3] - 1) / a[3] : 0)
+                        : g->height;
         size_t bits = 0, rb;
         if (pw && ph) {
-            if (mlip_size_mul(pw, (size_t)(file_ch * depth), &bits) ||
+            if (mlip_size_mul(pw, (size_t)(g->file_ch * g->depth), &bits) ||
                 mlip_size_add((bits + 7) / 8, 1, &rb) || mlip_size_mul(rb, ph, &rb) ||
-                mlip_size_add(raw_len, rb, &raw_len)) {
-                mlip_image_free(out);
+                mlip_size_add(*raw_len, rb, raw_len))
                 return MLIP_ERR_OVERFLOW;
-            }
         }
-        if (!interlace) break;
+        if (!g->interlace) break;
     }
+    return MLIP_OK;
+}
+
+/* Pass 2: the IDAT payloads (validated by pass 1) gathered into one zlib stream. */
+static void mlip__png_gather(const unsigned char *p, unsigned char *idat) {
+    size_t at = 0, pos;
+    for (pos = 8;;) {
+        uint32_t clen = mlip__img_be32(p + pos);
+        if (!memcmp(p + pos + 4, "IDAT", 4)) {
+            memcpy(idat + at, p + pos + 8, clen);
+            at += clen;
+        }
+        if (!memcmp(p + pos + 4, "IEND", 4)) break;
+        pos += (size_t)clen + 12;
+    }
+}
+
+/* One unfiltered row of a pass (pw pixels at x = sx, sx + dx, ... of row oy) into out. */
+static mlip_status mlip__png_row(const mlip__png_info *g, const unsigned char *row, size_t pw,
+                                 size_t oy, size_t sx, size_t dx, mlip_image *out) {
+    size_t plane = (size_t)g->width * g->height, x;
+    for (x = 0; x < pw; x++) {
+        size_t at = oy * g->width + sx + x * dx;
+        int ch;
+        if (g->color == 3) {
+            unsigned idx = mlip__png_sample(row, x, g->depth);
+            if ((int)idx >= g->n_plte)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette index %u out of range", idx);
+            for (ch = 0; ch < 3; ch++) out->pixels[ch * plane + at] = (float)g->plte[3 * idx + ch];
+        } else {
+            for (ch = 0; ch < g->file_ch; ch++)
+                out->pixels[ch * plane + at] =
+                    (float)mlip__png_sample(row, x * (size_t)g->file_ch + (size_t)ch, g->depth);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The inflated passes, unfiltered, into out's planes. */
+static mlip_status mlip__png_expand(const mlip__png_info *g, unsigned char *raw, mlip_image *out) {
+    size_t off = 0;
+    int pass, bits = g->file_ch * g->depth;
+    for (pass = 0; pass < 7; pass++) {
+        const int *a = g->interlace ? mlip__png_adam7[pass] : mlip__png_adam7[0];
+        size_t sx = g->interlace ? (size_t)a[0] : 0, sy = g->interlace ? (size_t)a[1] : 0;
+        size_t dx = g->interlace ? (size_t)a[2] : 1, dy = g->interlace ? (size_t)a[3] : 1;
+        size_t pw = g->width > sx ? (g->width - sx + dx - 1) / dx : 0;
+        size_t ph = g->height > sy ? (g->height - sy + dy - 1) / dy : 0;
+        size_t rowbytes = (pw * (size_t)bits + 7) / 8, y;
+        size_t bpp = (size_t)bits >= 8 ? (size_t)bits / 8 : 1;
+        if (pw && ph) {
+            MLIP__TRY(mlip__png_unfilter(raw + off, ph, rowbytes, bpp));
+            for (y = 0; y < ph; y++)
+                MLIP__TRY(mlip__png_row(g, raw + off + y * (rowbytes + 1) + 1, pw, sy + y * dy, sx,
+                                        dx, out));
+            off += ph * (rowbytes + 1);
+        }
+        if (!g->interlace) break;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out) {
+    const unsigned char *p = (const unsigned char *)buf;
+    mlip__png_info g;
+    size_t raw_len = 0;
+    unsigned char *idat = NULL, *raw = NULL;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+    memset(&g, 0, sizeof g);
+    g.color = -1;
+    MLIP__TRY(mlip__png_chunks(p, len, &g));
+    MLIP__TRY(mlip__img_limit(opt, g.width, g.height, "PNG"));
+    MLIP__TRY(mlip__png_raw_len(&g, &raw_len));
     /* deflate expands at most 1032:1, so the compressed size bounds what can be meant;
        refusing here keeps a tiny corrupt file from costing a huge allocation */
-    if (raw_len / 1032 > idat_len + 1)
-        return mlip__fail(MLIP_ERR_FORMAT,
-                          "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
-                          (unsigned long)idat_len, (unsigned long)width, (unsigned long)height);
-    out_ch = color == 3 ? 3 : file_ch;
-    if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
+    if (raw_len / 1032 > g.idat_len + 1)
+        return mlip__fail(
+            MLIP_ERR_FORMAT, "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
+            (unsigned long)g.idat_len, (unsigned long)g.width, (unsigned long)g.height);
+    MLIP__TRY(mlip__img_alloc(out, opt, (int)g.width, (int)g.height, g.color == 3 ? 3 : g.file_ch,
+                              "PNG"));
     out->format = MLIP_IMAGE_PNG;
-    out->bits = color == 3 ? 8 : depth;
+    out->bits = g.color == 3 ? 8 : g.depth;
     out->max_value = (float)((1u << out->bits) - 1);
-    plane = (size_t)width * height;
-    idat = (unsigned char *)mlip_alloc(idat_len ? idat_len : 1);
+    idat = (unsigned char *)mlip_alloc(g.idat_len ? g.idat_len : 1);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!idat || !raw) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    /* Pass 2: gather the IDAT payloads (already validated) into one zlib stream. */
-    {
-        size_t at = 0;
-        for (pos = 8;;) {
-            uint32_t clen = mlip__img_be32(p + pos);
-            if (!memcmp(p + pos + 4, "IDAT", 4)) memcpy(idat + at, p + pos + 8, clen), at += clen;
-            if (!memcmp(p + pos + 4, "IEND", 4)) break;
-            pos += (size_t)clen + 12;
-        }
-    }
-    if ((st = mlip__png_zlib(idat, idat_len, raw, raw_len))) goto done;
-    {
-        size_t off = 0;
-        for (pass = 0; pass < 7; pass++) {
-            const int *a = interlace ? adam7[pass] : adam7[0];
-            size_t sx = interlace ? (size_t)a[0] : 0, sy = interlace ? (size_t)a[1] : 0;
-            size_t dx = interlace ? (size_t)a[2] : 1, dy = interlace ? (size_t)a[3] : 1;
-            size_t pw = width > sx ? (width - sx + dx - 1) / dx : 0;
-            size_t ph = height > sy ? (height - sy + dy - 1) / dy : 0;
-            size_t rowbytes = (pw * (size_t)(file_ch * depth) + 7) / 8, x, y;
-            size_t bpp = (size_t)(file_ch * depth) >= 8 ? (size_t)(file_ch * depth) / 8 : 1;
-            if (pw && ph) {
-                if ((st = mlip__png_unfilter(raw + off, ph, rowbytes, bpp))) goto done;
-                for (y = 0; y < ph; y++) {
-                    const unsigned char *row = raw + off + y * (rowbytes + 1) + 1;
-                    size_t oy = sy + y * dy;
-                    for (x = 0; x < pw; x++) {
-                        size_t at = oy * width + sx + x * dx;
-                        int ch;
-                        if (color == 3) {
-                            unsigned idx = mlip__png_sample(row, x, depth);
-                            if ((int)idx >= n_plte) {
-                                st = mlip__fail(MLIP_ERR_FORMAT,
-                                                "PNG: palette index %u out of range", idx);
-                                goto done;
-                            }
-                            for (ch = 0; ch < 3; ch++)
-                                out->pixels[ch * plane + at] = (float)plte[3 * idx + ch];
-                        } else {
-                            for (ch = 0; ch < file_ch; ch++)
-                                out->pixels[ch * plane + at] = (float)mlip__png_sample(
-                                    row, x * (size_t)file_ch + (size_t)ch, depth);
-                        }
-                    }
-                }
-                off += ph * (rowbytes + 1);
-            }
-            if (!interlace) break;
-        }
-    }
+    mlip__png_gather(p, idat);
+    if ((st = mlip__png_zlib(idat, g.idat_len, raw, raw_len))) goto done;
+    st = mlip__png_expand(&g, raw, out);
 done:
     mlip_free(idat);
     mlip_free(raw);
@@ -14455,18 +14490,167 @@ static const char *mlip__dcm_syntax_name(const char *uid, int *compressed) {
     return NULL;
 }
 
+/* The image pixel module's elements (group 0028) and where the pixel data lie. */
+typedef struct mlip__dcm_info {
+    int rows, cols, spp, planar, frames, alloc_bits, stored, high, is_signed;
+    int has_wc, has_ww, have_pixels;
+    double slope, intercept, wc, ww;
+    char photometric[20];
+    size_t pix_at, pix_len;
+} mlip__dcm_info;
+
+/* File meta information (group 0002, always explicit VR little endian): the transfer syntax
+   into syntax, which sets how c reads the data set; its name into *name. */
+static mlip_status mlip__dcm_meta(mlip__dcm_cur *c, char *syntax, size_t cap, const char **name) {
+    mlip__dcm_elem e;
+    int compressed = 0;
+    while (c->n - c->pos >= 2 && mlip__dcm_u16(c, c->pos) == 0x0002) {
+        MLIP__TRY(mlip__dcm_header(c, &e));
+        if (e.length == MLIP__DCM_UNDEFINED)
+            return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
+        if (e.element == 0x0010) mlip__dcm_text(c, &e, syntax, cap);
+        c->pos += e.length;
+    }
+    if (!syntax[0])
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
+    *name = mlip__dcm_syntax_name(syntax, &compressed);
+    if (compressed) {
+        if (*name)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", *name,
+                              syntax);
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported",
+                          syntax);
+    }
+    c->explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
+    c->big = !strcmp(syntax, "1.2.840.10008.1.2.2");
+    return MLIP_OK;
+}
+
+/* One element of group 0028 (at least 2 bytes long) into d. */
+static void mlip__dcm_pixel_attr(const mlip__dcm_cur *c, const mlip__dcm_elem *e,
+                                 mlip__dcm_info *d) {
+    unsigned u = mlip__dcm_u16(c, e->value);
+    double v;
+    switch (e->element) {
+    case 0x0002: d->spp = (int)u; break;
+    case 0x0006: d->planar = (int)u; break;
+    case 0x0010: d->rows = (int)u; break;
+    case 0x0011: d->cols = (int)u; break;
+    case 0x0100: d->alloc_bits = (int)u; break;
+    case 0x0101: d->stored = (int)u; break;
+    case 0x0102: d->high = (int)u; break;
+    case 0x0103: d->is_signed = u != 0; break;
+    case 0x0004: mlip__dcm_text(c, e, d->photometric, sizeof d->photometric); break;
+    case 0x0008:
+        if (mlip__dcm_number(c, e, &v)) d->frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
+        break;
+    case 0x1050:
+        if (mlip__dcm_number(c, e, &v)) {
+            d->wc = v;
+            d->has_wc = 1;
+        }
+        break;
+    case 0x1051:
+        if (mlip__dcm_number(c, e, &v)) {
+            d->ww = v;
+            d->has_ww = 1;
+        }
+        break;
+    case 0x1052:
+        if (mlip__dcm_number(c, e, &v)) d->intercept = v;
+        break;
+    case 0x1053:
+        if (mlip__dcm_number(c, e, &v)) d->slope = v;
+        break;
+    default: break;
+    }
+}
+
+/* Data set: read the image pixel module's elements at the top level (sequences such as the
+   Icon Image Sequence carry their own Rows/Pixel Data and are skipped), up to Pixel Data. */
+static mlip_status mlip__dcm_scan(mlip__dcm_cur *c, const char *name, mlip__dcm_info *d) {
+    mlip__dcm_elem e;
+    while (!d->have_pixels && c->pos < c->n) {
+        MLIP__TRY(mlip__dcm_header(c, &e));
+        if (e.length == MLIP__DCM_UNDEFINED) {
+            if (e.group == 0x7FE0 && e.element == 0x0010)
+                return mlip__fail(MLIP_ERR_FORMAT,
+                                  "DICOM: encapsulated (compressed) pixel data in %s", name);
+            MLIP__TRY(mlip__dcm_skip_undefined(c, 0, e.group == 0xFFFE && e.element == 0xE000));
+            continue;
+        }
+        if (e.group == 0x0028 && e.length >= 2) mlip__dcm_pixel_attr(c, &e, d);
+        if (e.group == 0x7FE0 && e.element == 0x0010) {
+            d->pix_at = e.value;
+            d->pix_len = e.length;
+            d->have_pixels = 1;
+        }
+        c->pos += e.length;
+    }
+    if (!d->have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
+    return MLIP_OK;
+}
+
+/* What this reader decodes: monochrome or RGB, 8/16/32-bit samples, a frame that exists. */
+static mlip_status mlip__dcm_check(mlip__dcm_info *d, int frame) {
+    if (d->rows <= 0 || d->cols <= 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
+    if (strcmp(d->photometric, "MONOCHROME1") && strcmp(d->photometric, "MONOCHROME2") &&
+        strcmp(d->photometric, "RGB"))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "DICOM: photometric interpretation '%s' not supported "
+                          "(MONOCHROME1, MONOCHROME2, RGB)",
+                          d->photometric);
+    if ((d->photometric[0] == 'R') != (d->spp == 3) || (d->spp != 1 && d->spp != 3))
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", d->spp,
+                          d->photometric);
+    if (d->alloc_bits != 8 && d->alloc_bits != 16 && d->alloc_bits != 32)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", d->alloc_bits);
+    if (d->stored <= 0) d->stored = d->alloc_bits;
+    if (d->high < 0) d->high = d->stored - 1;
+    if (d->stored > d->alloc_bits || d->high >= d->alloc_bits || d->high + 1 < d->stored)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
+                          d->stored, d->high, d->alloc_bits);
+    if (frame < 0 || frame >= d->frames)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame,
+                          d->frames);
+    return MLIP_OK;
+}
+
+/* The frame's samples (at c->pos), rescaled, into out's planes. */
+static void mlip__dcm_samples(const mlip__dcm_cur *c, const mlip__dcm_info *d, mlip_image *out) {
+    size_t plane = (size_t)d->rows * (size_t)d->cols, bytes = (size_t)d->alloc_bits / 8, i;
+    int stored = d->stored;
+    for (i = 0; i < plane * (size_t)d->spp; i++) {
+        const unsigned char *s = c->p + c->pos + i * bytes;
+        uint32_t raw = bytes == 1   ? s[0]
+                       : bytes == 2 ? mlip__dcm_u16(c, (size_t)(s - c->p))
+                                    : mlip__dcm_u32(c, (size_t)(s - c->p));
+        double val;
+        size_t dst;
+        /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
+        raw >>= (d->high + 1 - stored);
+        if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
+        if (d->is_signed && (raw >> (stored - 1)) & 1)
+            val = (double)raw - ldexp(1.0, stored);
+        else
+            val = (double)raw;
+        /* planar configuration 0: RGBRGB..., 1: RRR...GGG...BBB... */
+        dst = d->spp == 1 ? i : d->planar ? i : (i % 3) * plane + i / 3;
+        out->pixels[dst] = (float)(val * d->slope + d->intercept);
+    }
+}
+
 MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
                                           const mlip_image_options *opt, mlip_image *out) {
     mlip__dcm_cur c;
-    mlip__dcm_elem e;
-    char syntax[68] = "", photometric[20] = "";
-    const char *name;
-    int compressed = 0, have_pixels = 0, rows = 0, cols = 0, spp = 1, planar = 0, frames = 1;
-    int alloc_bits = 0, stored = 0, high = -1, is_signed = 0, frame = opt ? opt->frame : 0;
-    double slope = 1, intercept = 0, wc = 0, ww = 0, v;
-    int has_wc = 0, has_ww = 0;
-    size_t pix_at = 0, pix_len = 0, plane, frame_bytes, i, bytes;
-    mlip_status st;
+    mlip__dcm_info d;
+    char syntax[68] = "";
+    const char *name = NULL;
+    int frame = opt ? opt->frame : 0;
+    size_t plane, frame_bytes;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(buf);
@@ -14477,139 +14661,38 @@ MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
     c.explicit_vr = 1;
     if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
-    /* File meta information: group 0002, always explicit VR little endian. */
-    while (c.n - c.pos >= 2 && mlip__dcm_u16(&c, c.pos) == 0x0002) {
-        if ((st = mlip__dcm_header(&c, &e))) return st;
-        if (e.length == MLIP__DCM_UNDEFINED)
-            return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
-        if (e.element == 0x0010) mlip__dcm_text(&c, &e, syntax, sizeof syntax);
-        c.pos += e.length;
-    }
-    if (!syntax[0])
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
-    name = mlip__dcm_syntax_name(syntax, &compressed);
-    if (compressed) {
-        if (name)
-            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", name,
-                              syntax);
-        return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported",
-                          syntax);
-    }
-    c.explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
-    c.big = !strcmp(syntax, "1.2.840.10008.1.2.2");
-    /* Data set: read the image pixel module's elements at the top level (sequences such
-       as the Icon Image Sequence carry their own Rows/Pixel Data and are skipped). */
-    while (!have_pixels && c.pos < c.n) {
-        if ((st = mlip__dcm_header(&c, &e))) return st;
-        if (e.length == MLIP__DCM_UNDEFINED) {
-            if (e.group == 0x7FE0 && e.element == 0x0010)
-                return mlip__fail(MLIP_ERR_FORMAT,
-                                  "DICOM: encapsulated (compressed) pixel data in %s", name);
-            if ((st = mlip__dcm_skip_undefined(&c, 0, e.group == 0xFFFE && e.element == 0xE000)))
-                return st;
-            continue;
-        }
-        if (e.group == 0x0028 && e.length >= 2) {
-            unsigned u = mlip__dcm_u16(&c, e.value);
-            switch (e.element) {
-            case 0x0002: spp = (int)u; break;
-            case 0x0006: planar = (int)u; break;
-            case 0x0010: rows = (int)u; break;
-            case 0x0011: cols = (int)u; break;
-            case 0x0100: alloc_bits = (int)u; break;
-            case 0x0101: stored = (int)u; break;
-            case 0x0102: high = (int)u; break;
-            case 0x0103: is_signed = u != 0; break;
-            case 0x0004: mlip__dcm_text(&c, &e, photometric, sizeof photometric); break;
-            case 0x0008:
-                if (mlip__dcm_number(&c, &e, &v)) frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
-                break;
-            case 0x1050:
-                if (mlip__dcm_number(&c, &e, &v)) wc = v, has_wc = 1;
-                break;
-            case 0x1051:
-                if (mlip__dcm_number(&c, &e, &v)) ww = v, has_ww = 1;
-                break;
-            case 0x1052:
-                if (mlip__dcm_number(&c, &e, &v)) intercept = v;
-                break;
-            case 0x1053:
-                if (mlip__dcm_number(&c, &e, &v)) slope = v;
-                break;
-            default: break;
-            }
-        }
-        if (e.group == 0x7FE0 && e.element == 0x0010)
-            pix_at = e.value, pix_len = e.length, have_pixels = 1;
-        c.pos += e.length;
-    }
-    if (!have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
-    if (rows <= 0 || cols <= 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
-    if (strcmp(photometric, "MONOCHROME1") && strcmp(photometric, "MONOCHROME2") &&
-        strcmp(photometric, "RGB"))
-        return mlip__fail(MLIP_ERR_UNSUPPORTED,
-                          "DICOM: photometric interpretation '%s' not supported "
-                          "(MONOCHROME1, MONOCHROME2, RGB)",
-                          photometric);
-    if ((photometric[0] == 'R') != (spp == 3) || (spp != 1 && spp != 3))
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", spp, photometric);
-    if (alloc_bits != 8 && alloc_bits != 16 && alloc_bits != 32)
-        return mlip__fail(MLIP_ERR_UNSUPPORTED,
-                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", alloc_bits);
-    if (stored <= 0) stored = alloc_bits;
-    if (high < 0) high = stored - 1;
-    if (stored > alloc_bits || high >= alloc_bits || high + 1 < stored)
-        return mlip__fail(MLIP_ERR_FORMAT,
-                          "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
-                          stored, high, alloc_bits);
-    if (frame < 0 || frame >= frames)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame,
-                          frames);
+    MLIP__TRY(mlip__dcm_meta(&c, syntax, sizeof syntax, &name));
+    memset(&d, 0, sizeof d);
+    d.spp = 1;
+    d.frames = 1;
+    d.high = -1;
+    d.slope = 1;
+    MLIP__TRY(mlip__dcm_scan(&c, name, &d));
+    MLIP__TRY(mlip__dcm_check(&d, frame));
     /* the pixel data must hold the frame before anything is allocated: a few corrupted
        bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
-    plane = (size_t)rows * (size_t)cols;
-    bytes = (size_t)alloc_bits / 8;
-    frame_bytes = plane * (size_t)spp * bytes;
-    if (pix_len / frame_bytes <= (size_t)frame) {
+    plane = (size_t)d.rows * (size_t)d.cols;
+    frame_bytes = plane * (size_t)d.spp * ((size_t)d.alloc_bits / 8);
+    if (d.pix_len / frame_bytes <= (size_t)frame)
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
-                          (unsigned long)pix_len, frame,
+                          (unsigned long)d.pix_len, frame,
                           (unsigned long)frame_bytes * (size_t)(frame + 1));
-    }
-    if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
+    MLIP__TRY(mlip__img_alloc(out, opt, d.cols, d.rows, d.spp, "DICOM"));
     out->format = MLIP_IMAGE_DICOM;
-    out->bits = stored;
-    out->frames = frames;
+    out->bits = d.stored;
+    out->frames = d.frames;
     out->frame = frame;
-    out->monochrome1 = !strcmp(photometric, "MONOCHROME1");
-    out->has_window = has_wc && has_ww && ww > 0;
-    out->window_center = (float)wc;
-    out->window_width = (float)ww;
+    out->monochrome1 = !strcmp(d.photometric, "MONOCHROME1");
+    out->has_window = d.has_wc && d.has_ww && d.ww > 0;
+    out->window_center = (float)d.wc;
+    out->window_width = (float)d.ww;
     memcpy(out->transfer_syntax, syntax, sizeof syntax);
-    {
-        /* value range for max_value: rescaled maximum of the stored bits */
-        double top = is_signed ? ldexp(1.0, stored - 1) - 1 : ldexp(1.0, stored) - 1;
-        out->max_value = (float)(top * slope + intercept);
+    { /* value range for max_value: rescaled maximum of the stored bits */
+        double top = d.is_signed ? ldexp(1.0, d.stored - 1) - 1 : ldexp(1.0, d.stored) - 1;
+        out->max_value = (float)(top * d.slope + d.intercept);
     }
-    c.pos = pix_at + (size_t)frame * frame_bytes;
-    for (i = 0; i < plane * (size_t)spp; i++) {
-        const unsigned char *s = c.p + c.pos + i * bytes;
-        uint32_t raw = bytes == 1   ? s[0]
-                       : bytes == 2 ? mlip__dcm_u16(&c, (size_t)(s - c.p))
-                                    : mlip__dcm_u32(&c, (size_t)(s - c.p));
-        double val;
-        size_t dst;
-        /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
-        raw >>= (high + 1 - stored);
-        if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
-        if (is_signed && (raw >> (stored - 1)) & 1)
-            val = (double)raw - ldexp(1.0, stored);
-        else
-            val = (double)raw;
-        /* planar configuration 0: RGBRGB..., 1: RRR...GGG...BBB... */
-        dst = spp == 1 ? i : planar ? i : (i % 3) * plane + i / 3;
-        out->pixels[dst] = (float)(val * slope + intercept);
-    }
+    c.pos = d.pix_at + (size_t)frame * frame_bytes;
+    mlip__dcm_samples(&c, &d, out);
     return MLIP_OK;
 }
 #endif /* MLIP_NO_DICOM */
@@ -14730,14 +14813,110 @@ static void mlip__img_axis(int in, int size, int span, int off, int area, int ma
     }
 }
 
+/* Step 1 of preprocessing: the norm (AUTO resolved in o) and the range [lo, hi] it maps to
+   [0, 1]. */
+static mlip_status mlip__img_norm_range(const mlip_image *in, mlip_preprocess_options *o, size_t n,
+                                        double *lo, double *hi) {
+    size_t i;
+    if (o->norm == MLIP_IMAGE_NORM_AUTO)
+        o->norm = in->format == MLIP_IMAGE_DICOM
+                      ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
+                      : MLIP_IMAGE_NORM_RANGE;
+    if (o->norm == MLIP_IMAGE_NORM_WINDOW && o->window_width <= 0) {
+        if (!in->has_window)
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_image_preprocess: window asked for, none given or in the file");
+        o->window_center = in->window_center;
+        o->window_width = in->window_width;
+    }
+    switch (o->norm) {
+    case MLIP_IMAGE_NORM_RANGE:
+        *lo = 0;
+        *hi = in->max_value > 0 ? in->max_value : 1;
+        break;
+    case MLIP_IMAGE_NORM_MINMAX:
+        *lo = *hi = in->pixels[0];
+        for (i = 0; i < n; i++) {
+            if (in->pixels[i] < *lo) *lo = in->pixels[i];
+            if (in->pixels[i] > *hi) *hi = in->pixels[i];
+        }
+        if (*hi <= *lo) *hi = *lo + 1; /* flat image: all zeros */
+        break;
+    case MLIP_IMAGE_NORM_WINDOW:
+        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
+        if (o->window_width < 1) o->window_width = 1;
+        *lo = o->window_center - 0.5 - (o->window_width - 1) / 2.0;
+        *hi = o->window_center - 0.5 + (o->window_width - 1) / 2.0;
+        if (*hi <= *lo) *hi = *lo + 1;
+        break;
+    default:
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
+                          (int)o->norm);
+    }
+    return MLIP_OK;
+}
+
+/* Pixels normalised, inverted for MONOCHROME1, converted to the output channels: norm gets
+   channels planes. */
+static void mlip__img_normalise(const mlip_image *in, const mlip_preprocess_options *o, double lo,
+                                double hi, float *norm, int channels) {
+    size_t plane = (size_t)in->width * in->height, i;
+    int in_ch = in->channels >= 3 ? 3 : 1, c; /* alpha is dropped */
+    for (i = 0; i < plane; i++) {
+        float v[3];
+        for (c = 0; c < in_ch; c++) {
+            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            if (in->monochrome1 && !o->keep_monochrome1) t = 1 - t;
+            v[c] = (float)t;
+        }
+        if (channels == 1)
+            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+        else
+            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
+    }
+}
+
+/* The taps of both axes (mlip__img_axis): x over a source row, y over the columns. */
+typedef struct mlip__img_taps {
+    int taps_x, taps_y;
+    int *fx, *nx, *fy, *ny;
+    float *wx, *wy;
+} mlip__img_taps;
+
+/* Step 3, one channel: separable resampling of src (H x W), columns of each row first into tmp
+   (H x size), then rows into dst (size x size); padding gets pad. */
+static void mlip__img_resample(const mlip__img_taps *t, const float *src, int W, int H, float *tmp,
+                               float *dst, int size, float pad) {
+    int x, y, k;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < size; x++) {
+            float acc = 0;
+            for (k = 0; k < t->nx[x]; k++)
+                acc += t->wx[(size_t)x * t->taps_x + k] * src[(size_t)y * W + t->fx[x] + k];
+            tmp[(size_t)y * size + x] = acc;
+        }
+    for (y = 0; y < size; y++)
+        for (x = 0; x < size; x++) {
+            float acc = 0;
+            if (!t->ny[y] || !t->nx[x]) {
+                dst[(size_t)y * size + x] = pad;
+                continue;
+            }
+            for (k = 0; k < t->ny[y]; k++)
+                acc += t->wy[(size_t)y * t->taps_y + k] * tmp[(size_t)(t->fy[y] + k) * size + x];
+            dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
+        }
+}
+
 MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_preprocess_options *opt,
                                           float *out, int size, int channels) {
     mlip_preprocess_options o;
-    int W, H, in_ch, c, x, y, span_w, span_h, off_x, off_y, taps_x, taps_y;
-    size_t plane, i, n_norm = 0;
+    mlip__img_taps t;
+    int W, H, c, span_w, span_h, off_x, off_y, area;
+    size_t plane, n_norm = 0;
     double lo = 0, hi = 1, scale;
-    float *norm = NULL, *tmp = NULL, *wx = NULL, *wy = NULL;
-    int *fx = NULL, *nx = NULL, *fy = NULL, *ny = NULL;
+    float *norm = NULL, *tmp = NULL;
     mlip_status st = MLIP_OK;
     MLIP__CHECK_PTR(in);
     MLIP__CHECK_PTR(out);
@@ -14758,43 +14937,10 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
     W = in->width;
     H = in->height;
     plane = (size_t)W * H;
-    in_ch = in->channels >= 3 ? 3 : 1; /* alpha is dropped */
-    if ((st = mlip__check_finite(in->pixels, plane * (size_t)in->channels,
-                                 "mlip_image_preprocess: pixels")))
-        return st;
+    MLIP__TRY(mlip__check_finite(in->pixels, plane * (size_t)in->channels,
+                                 "mlip_image_preprocess: pixels"));
     /* 1. normalise to [0,1] */
-    if (o.norm == MLIP_IMAGE_NORM_AUTO)
-        o.norm = in->format == MLIP_IMAGE_DICOM
-                     ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
-                     : MLIP_IMAGE_NORM_RANGE;
-    if (o.norm == MLIP_IMAGE_NORM_WINDOW && o.window_width <= 0) {
-        if (!in->has_window)
-            return mlip__fail(MLIP_ERR_INVALID_ARG,
-                              "mlip_image_preprocess: window asked for, none given or in the file");
-        o.window_center = in->window_center;
-        o.window_width = in->window_width;
-    }
-    switch (o.norm) {
-    case MLIP_IMAGE_NORM_RANGE: lo = 0, hi = in->max_value > 0 ? in->max_value : 1; break;
-    case MLIP_IMAGE_NORM_MINMAX:
-        lo = hi = in->pixels[0];
-        for (i = 0; i < plane * (size_t)in_ch; i++) {
-            if (in->pixels[i] < lo) lo = in->pixels[i];
-            if (in->pixels[i] > hi) hi = in->pixels[i];
-        }
-        if (hi <= lo) hi = lo + 1; /* flat image: all zeros */
-        break;
-    case MLIP_IMAGE_NORM_WINDOW:
-        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
-        if (o.window_width < 1) o.window_width = 1;
-        lo = o.window_center - 0.5 - (o.window_width - 1) / 2.0;
-        hi = o.window_center - 0.5 + (o.window_width - 1) / 2.0;
-        if (hi <= lo) hi = lo + 1;
-        break;
-    default:
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
-                          (int)o.norm);
-    }
+    MLIP__TRY(mlip__img_norm_range(in, &o, plane * (size_t)(in->channels >= 3 ? 3 : 1), &lo, &hi));
     if ((o.resize != MLIP_IMAGE_BILINEAR && o.resize != MLIP_IMAGE_AREA) ||
         (o.fit != MLIP_IMAGE_PAD && o.fit != MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -14805,70 +14951,39 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
         o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
     span_w = (int)MLIP__MAX(1.0, floor(W * scale + 0.5));
     span_h = (int)MLIP__MAX(1.0, floor(H * scale + 0.5));
-    if (o.fit == MLIP_IMAGE_PAD)
-        span_w = MLIP__MIN(span_w, size), span_h = MLIP__MIN(span_h, size);
-    else
-        span_w = MLIP__MAX(span_w, size), span_h = MLIP__MAX(span_h, size);
+    span_w = o.fit == MLIP_IMAGE_PAD ? MLIP__MIN(span_w, size) : MLIP__MAX(span_w, size);
+    span_h = o.fit == MLIP_IMAGE_PAD ? MLIP__MIN(span_h, size) : MLIP__MAX(span_h, size);
     /* centred; floor division so negative offsets (crop) centre the same way */
     off_x = (int)floor((size - span_w) / 2.0);
     off_y = (int)floor((size - span_h) / 2.0);
-    taps_x = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)W / span_w) + 2 : 2;
-    taps_y = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)H / span_h) + 2 : 2;
+    area = o.resize == MLIP_IMAGE_AREA;
+    t.taps_x = area ? (int)ceil((double)W / span_w) + 2 : 2;
+    t.taps_y = area ? (int)ceil((double)H / span_h) + 2 : 2;
     norm = (float *)mlip_alloc(n_norm * sizeof(float));
     tmp = (float *)mlip_alloc_zeroed((size_t)H * size, sizeof(float)); /* H rows of size */
-    wx = (float *)mlip_alloc_zeroed((size_t)size * taps_x, sizeof(float));
-    wy = (float *)mlip_alloc_zeroed((size_t)size * taps_y, sizeof(float));
-    fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
-    if (!norm || !tmp || !wx || !wy || !fx) {
+    t.wx = (float *)mlip_alloc_zeroed((size_t)size * t.taps_x, sizeof(float));
+    t.wy = (float *)mlip_alloc_zeroed((size_t)size * t.taps_y, sizeof(float));
+    t.fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
+    if (!norm || !tmp || !t.wx || !t.wy || !t.fx) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    nx = fx + size;
-    fy = fx + 2 * size;
-    ny = fx + 3 * size;
-    /* normalised, inverted for MONOCHROME1, converted to the output channels */
-    for (i = 0; i < plane; i++) {
-        float v[3];
-        for (c = 0; c < in_ch; c++) {
-            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
-            t = t < 0 ? 0 : t > 1 ? 1 : t;
-            if (in->monochrome1 && !o.keep_monochrome1) t = 1 - t;
-            v[c] = (float)t;
-        }
-        if (channels == 1)
-            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
-        else
-            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
-    }
-    /* 3. separable resampling: columns of each row first (H x size), then rows */
-    mlip__img_axis(W, size, span_w, off_x, o.resize == MLIP_IMAGE_AREA, taps_x, fx, nx, wx);
-    mlip__img_axis(H, size, span_h, off_y, o.resize == MLIP_IMAGE_AREA, taps_y, fy, ny, wy);
-    for (c = 0; c < channels; c++) {
-        const float *src = norm + (size_t)c * plane;
-        float *dst = out + (size_t)c * size * size;
-        for (y = 0; y < H; y++)
-            for (x = 0; x < size; x++) {
-                float acc = 0;
-                int k;
-                for (k = 0; k < nx[x]; k++)
-                    acc += wx[(size_t)x * taps_x + k] * src[(size_t)y * W + fx[x] + k];
-                tmp[(size_t)y * size + x] = acc;
-            }
-        for (y = 0; y < size; y++)
-            for (x = 0; x < size; x++) {
-                float acc = 0;
-                int k;
-                if (!ny[y] || !nx[x]) {
-                    dst[(size_t)y * size + x] = o.pad_value;
-                    continue;
-                }
-                for (k = 0; k < ny[y]; k++)
-                    acc += wy[(size_t)y * taps_y + k] * tmp[(size_t)(fy[y] + k) * size + x];
-                dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
-            }
-    }
+    t.nx = t.fx + size;
+    t.fy = t.fx + 2 * size;
+    t.ny = t.fx + 3 * size;
+    mlip__img_normalise(in, &o, lo, hi, norm, channels);
+    /* 3. separable resampling */
+    mlip__img_axis(W, size, span_w, off_x, area, t.taps_x, t.fx, t.nx, t.wx);
+    mlip__img_axis(H, size, span_h, off_y, area, t.taps_y, t.fy, t.ny, t.wy);
+    for (c = 0; c < channels; c++)
+        mlip__img_resample(&t, norm + (size_t)c * plane, W, H, tmp, out + (size_t)c * size * size,
+                           size, o.pad_value);
 done:
-    mlip_free(norm), mlip_free(tmp), mlip_free(wx), mlip_free(wy), mlip_free(fx);
+    mlip_free(norm);
+    mlip_free(tmp);
+    mlip_free(t.wx);
+    mlip_free(t.wy);
+    mlip_free(t.fx);
     return st;
 }
 
@@ -15227,13 +15342,87 @@ typedef struct mlip__ds_parse {
     int cols[3]; /* image, report, labels column (-1: none) */
 } mlip__ds_parse;
 
+/* The row's image path, resolved against the TSV's directory, into *path (NULL: the row was
+   skipped); the file must open and hold at least one byte. */
+static mlip_status mlip__ds_image_path(mlip_dataset *ds, const mlip__ds_parse *ps, const char *f0,
+                                       size_t n0, int line_no, char **path) {
+    size_t plen = 0;
+    FILE *fp;
+    *path = NULL;
+    if (mlip__ds_absolute(f0, n0))
+        plen = n0;
+    else if (mlip_size_add(ps->dir_len, n0, &plen))
+        return MLIP_ERR_OVERFLOW;
+    if (!(*path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    if (plen == n0) {
+        memcpy(*path, f0, n0);
+    } else {
+        memcpy(*path, ps->dir, ps->dir_len);
+        memcpy(*path + ps->dir_len, f0, n0);
+    }
+    (*path)[plen] = '\0';
+    errno = 0;
+    if (!(fp = fopen(*path, "rb"))) {
+        int err = errno;
+        mlip_free(*path);
+        *path = NULL;
+        if (err == ENOENT)
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
+                                    (int)MLIP__MIN(n0, 512), f0);
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
+                                (int)MLIP__MIN(n0, 512), f0, err ? strerror(err) : "unknown error");
+    }
+    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
+        unsigned char byte;
+        size_t got = fread(&byte, 1, 1, fp);
+        int bad = ferror(fp);
+        fclose(fp);
+        if (got != 1) {
+            mlip_free(*path);
+            *path = NULL;
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
+                                    (int)MLIP__MIN(n0, 512), f0,
+                                    bad ? "cannot be read (a directory?)" : "is an empty file");
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The labels of row ds->n: ';'-separated names, each trimmed and terminated in place; empty
+   ones ignored. */
+static mlip_status mlip__ds_row_labels(mlip_dataset *ds, mlip__ds_parse *ps, char *f2, size_t n2) {
+    char *p = f2, *end = f2 + n2;
+    while (p <= end) {
+        char *q = p, *name;
+        size_t len_name;
+        while (q < end && *q != ';') q++;
+        name = p;
+        len_name = (size_t)(q - p);
+        mlip__ds_trim(&name, &len_name);
+        if (len_name) {
+            size_t cap = ps->cap_pairs;
+            name[len_name] = '\0';
+            MLIP__TRY(
+                mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *)));
+            cap = ps->cap_pairs;
+            MLIP__TRY(mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int)));
+            ps->cap_pairs = cap;
+            ps->pair_name[ps->n_pairs] = name;
+            ps->pair_row[ps->n_pairs] = ds->n;
+            ps->n_pairs++;
+        }
+        p = q + 1;
+    }
+    return MLIP_OK;
+}
+
 static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line, size_t len,
                                 int line_no) {
     char *f[3];
-    size_t n[3], plen = 0;
+    size_t n[3];
     int nf;
     char *path;
-    FILE *fp;
+    mlip_status st;
     if (len > MLIP_DATASET_MAX_LINE)
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "line of %lu bytes is longer than %d",
                                 (unsigned long)len, MLIP_DATASET_MAX_LINE);
@@ -15249,52 +15438,23 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     }
     if (!n[0]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty image path");
     if (!n[1]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty report");
-    /* the resolved path */
-    if (mlip__ds_absolute(f[0], n[0]))
-        plen = n[0];
-    else if (mlip_size_add(ps->dir_len, n[0], &plen))
-        return MLIP_ERR_OVERFLOW;
-    if (!(path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (plen == n[0])
-        memcpy(path, f[0], n[0]);
-    else
-        memcpy(path, ps->dir, ps->dir_len), memcpy(path + ps->dir_len, f[0], n[0]);
-    path[plen] = '\0';
-    errno = 0;
-    if (!(fp = fopen(path, "rb"))) {
-        int err = errno;
-        mlip_free(path);
-        if (err == ENOENT)
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
-                                    (int)MLIP__MIN(n[0], 512), f[0]);
-        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
-                                (int)MLIP__MIN(n[0], 512), f[0],
-                                err ? strerror(err) : "unknown error");
-    }
-    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
-        unsigned char byte;
-        size_t got = fread(&byte, 1, 1, fp);
-        int bad = ferror(fp);
-        fclose(fp);
-        if (got != 1) {
-            mlip_free(path);
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
-                                    (int)MLIP__MIN(n[0], 512), f[0],
-                                    bad ? "cannot be read (a directory?)" : "is an empty file");
-        }
-    }
+    MLIP__TRY(mlip__ds_image_path(ds, ps, f[0], n[0], line_no, &path));
+    if (!path) return MLIP_OK; /* skipped */
     if (ds->n == 0x7FFFFFFF - 1) {
         mlip_free(path);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d rows", ds->name, 0x7FFFFFFF - 1);
     }
     { /* the three row arrays grow together (from the same capacity to the same capacity) */
         size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
-        mlip_status st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
-        if (!st)
-            cap = ps->cap_rows,
+        st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
+        if (!st) {
+            cap = ps->cap_rows;
             st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
-        if (!st)
-            cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        }
+        if (!st) {
+            cap = ps->cap_rows;
+            st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        }
         if (st) {
             mlip_free(path);
             return st;
@@ -15307,38 +15467,9 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     ds->image[ds->n] = path;
     ds->report[ds->n] = f[1];
     ds->line[ds->n] = line_no;
-    /* labels: ';'-separated names, each trimmed and terminated in place; empties ignored */
-    if (f[2]) {
-        char *p = f[2], *end = f[2] + n[2];
-        while (p <= end) {
-            char *q = p, *name;
-            size_t len_name;
-            while (q < end && *q != ';') q++;
-            name = p;
-            len_name = (size_t)(q - p);
-            mlip__ds_trim(&name, &len_name);
-            if (len_name) {
-                mlip_status st;
-                size_t cap = ps->cap_pairs;
-                name[len_name] = '\0';
-                st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *));
-                if (!st)
-                    cap = ps->cap_pairs,
-                    st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
-                if (st) {
-                    ds->n++; /* the row is complete: mlip_dataset_free releases its path */
-                    return st;
-                }
-                ps->cap_pairs = cap;
-                ps->pair_name[ps->n_pairs] = name;
-                ps->pair_row[ps->n_pairs] = ds->n;
-                ps->n_pairs++;
-            }
-            p = q + 1;
-        }
-    }
-    ds->n++;
-    return MLIP_OK;
+    st = f[2] ? mlip__ds_row_labels(ds, ps, f[2], n[2]) : MLIP_OK;
+    ds->n++; /* complete even when a label failed: mlip_dataset_free releases its path */
+    return st;
 }
 
 /* Header recognition: first field "image" or "id", or a field "report", "text" or "caption".
@@ -15374,20 +15505,7 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
     return 1;
 }
 
-MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
-                                      const mlip_dataset_options *opt, mlip_dataset **out) {
-    mlip_dataset *ds;
-    mlip__ds_parse ps;
-    char *raw = NULL;
-    size_t size = 0, pos = 0, i;
-    int line_no = 0, seen_first = 0;
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    MLIP__CHECK_PTR(tsv_path);
-    MLIP__CHECK_PTR(tok);
-    MLIP__CHECK_PTR(opt);
-    MLIP__CHECK_POS(opt->image_size);
+static mlip_status mlip__ds_check_options(const mlip_dataset_options *opt) {
     if (opt->channels != 1 && opt->channels != 3)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: channels must be 1 or 3 (got %d)", opt->channels);
@@ -15400,6 +15518,93 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
                             (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: unknown norm, resize or fit in preprocess");
+    return MLIP_OK;
+}
+
+/* The TSV file into ds->text (with a NUL after it, so a field at the very end can be terminated
+   in place), then its lines: an optional header, then the rows. */
+static mlip_status mlip__ds_read_rows(mlip_dataset *ds, mlip__ds_parse *ps, const char *tsv_path) {
+    char *raw = NULL;
+    size_t size = 0, pos = 0;
+    int line_no = 0, seen_first = 0;
+    MLIP__TRY(mlip__tok_read_file(tsv_path, &raw, &size));
+    ds->text = (char *)mlip_alloc(size + 1);
+    if (ds->text) {
+        memcpy(ds->text, raw, size);
+        ds->text[size] = '\0';
+    }
+    mlip_free(raw);
+    if (!ds->text) return MLIP_ERR_OUT_OF_MEMORY;
+    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
+    ps->cols[0] = 0;
+    ps->cols[1] = 1;
+    ps->cols[2] = 2;
+    while (pos < size) {
+        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
+        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
+        pos += len + 1;
+        if (line_no == 0x7FFFFFFF)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
+        line_no++;
+        if (len && line[len - 1] == '\r') len--; /* CRLF */
+        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
+        if (k == len) continue; /* blank */
+        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
+            seen_first = 1;
+            if (mlip__ds_header(line, len, ps)) {
+                if (ps->cols[0] < 0 || ps->cols[1] < 0)
+                    return mlip__fail(MLIP_ERR_FORMAT,
+                                      "%s:%d: the header names no %s column (need image and "
+                                      "report or text; labels optional)",
+                                      ds->name, line_no, ps->cols[0] < 0 ? "image" : "report/text");
+                continue;
+            }
+        }
+        seen_first = 1;
+        MLIP__TRY(mlip__ds_row(ds, ps, line, len, line_no));
+    }
+    if (!ds->n)
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name,
+                          ds->skipped);
+    return MLIP_OK;
+}
+
+/* Label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix. */
+static mlip_status mlip__ds_label_matrix(mlip_dataset *ds, const mlip__ds_parse *ps) {
+    const char **names = (const char **)mlip_alloc(ps->n_pairs * sizeof(char *));
+    size_t n_names = 0, i;
+    if (!names) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy((void *)names, ps->pair_name, ps->n_pairs * sizeof(char *));
+    qsort((void *)names, ps->n_pairs, sizeof(char *), mlip__ds_cmp_name);
+    for (i = 0; i < ps->n_pairs; i++)
+        if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
+    if (n_names > 0x7FFFFFFF)
+        n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
+    ds->label = names;
+    ds->n_labels = (int)n_names;
+    if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names)))
+        return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < ps->n_pairs; i++) {
+        const char **hit = (const char **)bsearch(&ps->pair_name[i], (void *)names, n_names,
+                                                  sizeof(char *), mlip__ds_cmp_name);
+        if (hit) ds->labels[(size_t)ps->pair_row[i] * n_names + (size_t)(hit - names)] = 1;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
+                                      const mlip_dataset_options *opt, mlip_dataset **out) {
+    mlip_dataset *ds;
+    mlip__ds_parse ps;
+    size_t n;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(tsv_path);
+    MLIP__CHECK_PTR(tok);
+    MLIP__CHECK_PTR(opt);
+    MLIP__CHECK_POS(opt->image_size);
+    MLIP__TRY(mlip__ds_check_options(opt));
     if (!(ds = (mlip_dataset *)mlip_alloc_zeroed(1, sizeof *ds))) return MLIP_ERR_OUT_OF_MEMORY;
     memset(&ps, 0, sizeof ps);
     ds->tok = tok;
@@ -15412,89 +15617,35 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
     if (!ds->opt.max_sentences) ds->opt.max_sentences = MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES;
     if ((st = mlip__count3(&ds->pixels, opt->channels, opt->image_size, opt->image_size)))
         goto fail;
-    i = strlen(tsv_path);
-    if (!(ds->name = (char *)mlip_alloc(i + 1))) goto oom;
-    memcpy(ds->name, tsv_path, i + 1);
+    n = strlen(tsv_path);
+    if (!(ds->name = (char *)mlip_alloc(n + 1))) goto oom;
+    memcpy(ds->name, tsv_path, n + 1);
     /* the directory part, for relative image paths */
     ps.dir = ds->name;
-    ps.dir_len = i;
+    ps.dir_len = n;
     while (ps.dir_len && ds->name[ps.dir_len - 1] != '/' && ds->name[ps.dir_len - 1] != '\\')
         ps.dir_len--;
-    /* the file, with a NUL after it so a field at the very end can be terminated in place */
-    if ((st = mlip__tok_read_file(tsv_path, &raw, &size))) goto fail;
-    if (!(ds->text = (char *)mlip_alloc(size + 1))) goto oom;
-    memcpy(ds->text, raw, size), ds->text[size] = '\0';
-    mlip_free(raw), raw = NULL;
-    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
-    ps.cols[0] = 0, ps.cols[1] = 1, ps.cols[2] = 2;
-    while (pos < size) {
-        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
-        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
-        pos += len + 1;
-        if (line_no == 0x7FFFFFFF) {
-            st = mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
-            goto fail;
-        }
-        line_no++;
-        if (len && line[len - 1] == '\r') len--; /* CRLF */
-        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
-        if (k == len) continue; /* blank */
-        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
-            seen_first = 1;
-            if (mlip__ds_header(line, len, &ps)) {
-                if (ps.cols[0] < 0 || ps.cols[1] < 0) {
-                    st = mlip__fail(MLIP_ERR_FORMAT,
-                                    "%s:%d: the header names no %s column (need image and "
-                                    "report or text; labels optional)",
-                                    ds->name, line_no, ps.cols[0] < 0 ? "image" : "report/text");
-                    goto fail;
-                }
-                continue;
-            }
-        }
-        seen_first = 1;
-        if ((st = mlip__ds_row(ds, &ps, line, len, line_no))) goto fail;
-    }
-    if (!ds->n) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name, ds->skipped);
-        goto fail;
-    }
-    /* label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix */
-    if (ps.n_pairs) {
-        const char **names = (const char **)mlip_alloc(ps.n_pairs * sizeof(char *));
-        size_t n_names = 0;
-        if (!names) goto oom;
-        memcpy((void *)names, ps.pair_name, ps.n_pairs * sizeof(char *));
-        qsort((void *)names, ps.n_pairs, sizeof(char *), mlip__ds_cmp_name);
-        for (i = 0; i < ps.n_pairs; i++)
-            if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
-        if (n_names > 0x7FFFFFFF)
-            n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
-        ds->label = names, ds->n_labels = (int)n_names;
-        if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names))) goto oom;
-        for (i = 0; i < ps.n_pairs; i++) {
-            const char **hit = (const char **)bsearch(&ps.pair_name[i], (void *)names, n_names,
-                                                      sizeof(char *), mlip__ds_cmp_name);
-            if (hit) ds->labels[(size_t)ps.pair_row[i] * n_names + (size_t)(hit - names)] = 1;
-        }
-    }
+    if ((st = mlip__ds_read_rows(ds, &ps, tsv_path))) goto fail;
+    if (ps.n_pairs && (st = mlip__ds_label_matrix(ds, &ps))) goto fail;
     /* the cache of preprocessed images, as many rows as the budget holds */
     if (opt->cache_mb >= 0) {
-        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024),
-               per = ds->pixels * sizeof(float);
+        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024);
+        size_t per = ds->pixels * sizeof(float);
         size_t rows = (mb > ((size_t)-1 >> 20) ? (size_t)-1 : mb << 20) / per; /* 32-bit: no wrap */
         ds->n_cached = rows < (size_t)ds->n ? (int)rows : ds->n;
         if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per)))
             goto oom;
     }
     if (!(ds->state = (uint8_t *)mlip_alloc_zeroed((size_t)ds->n, 1))) goto oom;
-    mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_free((void *)ps.pair_name);
+    mlip_free(ps.pair_row);
     *out = ds;
     return MLIP_OK;
 oom:
     st = MLIP_ERR_OUT_OF_MEMORY;
 fail:
-    mlip_free(raw), mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_free((void *)ps.pair_name);
+    mlip_free(ps.pair_row);
     mlip_dataset_free(ds);
     return st;
 }
