@@ -43,15 +43,17 @@
      5. Encoders     ViT (pre-LN, visible-patch subsets) and BERT (post-LN, padding mask),
                      forward/backward, HF parameter names; projection heads
      6. Tokenizer    BERT WordPiece (HF parity), sentence spans, vocabulary training
-     7. Masking      random patch masks, semantic integrity estimation (SIE)
-     8. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
+     7. Model        mlip_model: ViT + BERT + heads + SIE parameters + vocabulary + metadata;
+                     configs, tensors by file name, training-state tensors
+     8. Masking      random patch masks, semantic integrity estimation (SIE)
+     9. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
                      masked image prediction
-     9. Training     batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
-     10. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
-     11. File format  mlip_model (ViT + BERT + heads + vocabulary) in one .mlip file: load
-                     (mmap, zero-copy), save, f16/bf16/int8; safetensors import/export
-     12. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
-     13. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
+     10. Training    batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
+     11. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
+     12. File format  the model in one .mlip file: load (mmap, zero-copy), save,
+                     f16/bf16/int8; safetensors import/export
+     13. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
+     14. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
 
    LICENSE: see the end of this file (MIT or public domain, your choice).
 */
@@ -489,9 +491,75 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                                      int min_frequency, int lowercase, const char *out_path);
 
 /* ======================================================================================
-   7. Masking and semantic integrity estimation (SIE)
+   7. Model: ViT + BERT + projection heads + SIE parameters + tokenizer vocabulary + metadata
+      in one handle; every tensor by its file name; training state
    ====================================================================================== */
 /* (section 7 declarations) */
+typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
+
+typedef enum mlip_dtype {
+    MLIP_DTYPE_F32 = 0,
+    MLIP_DTYPE_F16 = 1,
+    MLIP_DTYPE_BF16 = 2,
+    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
+} mlip_dtype;
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
+
+typedef struct mlip_model_config {
+    mlip_vit_config vit;
+    mlip_bert_config bert;
+    int embed_dim; /* D: output width of the four projection heads */
+    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
+    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
+} mlip_model_config;
+
+/* DESIGN's named configurations: the encoders of section 5 and D = 128, 256, 512. */
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_base(void);
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
+MLIPDEF void mlip_model_free(mlip_model *model);
+/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
+   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
+MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
+/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
+   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
+   tensors (see mlip_model_is_mapped). */
+MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
+MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
+/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
+   had in the file it was loaded from (f32 for a created model). */
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
+                                           mlip_param_info *info, mlip_dtype *stored);
+/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
+MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
+/* Training state in the same file: vectors named "train.<something>" (the trainer's
+   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
+   data removes the tensor); they are saved after the model's tensors, loaded back, and read
+   with mlip_model_tensor. A model without them is a plain deployable model. */
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
+                                                const float *data, size_t count);
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
+
+/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
+   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
+   (MLIP_ERR_INVALID_ARG when the model has none). */
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
+/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
+   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
+MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
+
+/* ======================================================================================
+   8. Masking and semantic integrity estimation (SIE)
+   ====================================================================================== */
+/* (section 8 declarations) */
 /* The number of visible patches of K at mask ratio rho: ceil((1 - rho) K), at least 1. */
 MLIPDEF int mlip_mask_visible_count(int K, float rho);
 /* For each of B images, a random subset of n of its K patches (the first n of a random
@@ -512,10 +580,10 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
 
 
 /* ======================================================================================
-   8. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
+   9. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
       masked image prediction
    ====================================================================================== */
-/* (section 8 declarations) */
+/* (section 9 declarations) */
 /* Symmetric InfoNCE over a square score matrix s (N, N) whose diagonal holds the pairs:
      L = 1/2 [ mean_i CE(a_i s_i., i) + mean_j CE(a_j s_.j, j) ]
    a (N) scales the logits that sample i owns in both directions (sigma times the SIE weight
@@ -550,13 +618,11 @@ MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const ml
 
 
 /* ======================================================================================
-   9. Training: the MLIP objective, AdamW, schedule, checkpoints
+   10. Training: the MLIP objective, AdamW, schedule, checkpoints
    ====================================================================================== */
 
-typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
-
 /* One training batch: B image-report pairs with everything the objective needs. The
-   dataset (section 13) fills it; a caller may fill it by hand. */
+   dataset (section 14) fills it; a caller may fill it by hand. */
 typedef struct mlip_batch {
     int B; /* pairs in the batch */
     int channels, image_size; /* images (B, channels, image_size, image_size) */
@@ -576,7 +642,7 @@ typedef struct mlip_batch {
 MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *batch, int B, int channels, int image_size, int T,
                                      int max_sentences, int n_labels);
 MLIPDEF void mlip_batch_free(mlip_batch *batch);
-/* (section 9 declarations) */
+/* (section 10 declarations) */
 
 /* What the objective computes and how (DESIGN section 2). mlip_objective_defaults() is the MLIP
    configuration; the ablation ladder switches terms off: CLIP = mask_ratio 0, no local, no SIE,
@@ -661,9 +727,9 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
 
 
 /* ======================================================================================
-   10. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
+   11. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
    ====================================================================================== */
-/* (section 10 declarations) */
+/* (section 11 declarations) */
 /* Every function here is deterministic: no randomness, and the same inputs give the same
    bits for a given thread count (GEMM partial sums are the only thing threads change).
 
@@ -819,8 +885,8 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
                                           int D, float fraction, float *score);
 
 /* ======================================================================================
-   11. File format: a whole model (ViT + BERT + heads + tokenizer vocabulary) in one .mlip
-       file; safetensors import and export
+   12. File format: a model (section 7) in one .mlip file, read and written; safetensors
+       import and export
    ====================================================================================== */
 /* FORMAT of a .mlip file, version 1. Every integer and float is LITTLE-ENDIAN on disk,
    whatever the host; offsets and sizes are in bytes.
@@ -888,65 +954,6 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
    the encoder's arena does, and the loader can run on the mapped file without copying.
    Saving what was loaded gives the same bytes. */
 
-/* mlip_model (declared in section 9) is an opaque handle: ViT, BERT, heads, vocabulary, metadata. */
-
-typedef enum mlip_dtype {
-    MLIP_DTYPE_F32 = 0,
-    MLIP_DTYPE_F16 = 1,
-    MLIP_DTYPE_BF16 = 2,
-    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
-} mlip_dtype;
-
-typedef struct mlip_model_config {
-    mlip_vit_config vit;
-    mlip_bert_config bert;
-    int embed_dim; /* D: output width of the four projection heads */
-    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
-    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
-} mlip_model_config;
-
-/* DESIGN's named configurations: the encoders of section 5 and D = 128, 256, 512. */
-MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
-MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
-MLIPDEF mlip_model_config mlip_model_config_base(void);
-
-MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
-MLIPDEF void mlip_model_free(mlip_model *model);
-/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
-   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
-MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
-MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
-MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
-/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
-   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
-   tensors (see mlip_model_is_mapped). */
-MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
-MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
-/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
-   had in the file it was loaded from (f32 for a created model). */
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
-                                           mlip_param_info *info, mlip_dtype *stored);
-/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
-MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
-/* Training state in the same file: vectors named "train.<something>" (the trainer's
-   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
-   data removes the tensor); they are saved after the model's tensors, loaded back, and read
-   with mlip_model_tensor. A model without them is a plain deployable model. */
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
-                                                const float *data, size_t count);
-MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
-
-/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
-   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
-   (MLIP_ERR_INVALID_ARG when the model has none). */
-MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
-MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
-/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
-   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
-MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
-MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
-MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
 
 /* Load a .mlip file. load_file maps it (mmap on POSIX; elsewhere it reads it) and, when the
    host is little-endian and every encoder tensor is f32 and 64-byte aligned, runs the
@@ -988,10 +995,9 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
 MLIPDEF mlip_status mlip_model_export_safetensors(const mlip_model *model, const char *path);
 MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *model, void **buf,
                                                          size_t *len);
-MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
 
 /* ======================================================================================
-   12. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
+   13. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
    writer. Each reader can be compiled out: MLIP_NO_PNM, MLIP_NO_PNG, MLIP_NO_DICOM.
 
    Decoded images are planar float: pixels[(c * height + y) * width + x], like the
@@ -1087,12 +1093,12 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
                                          int height, int channels);
 
 /* ======================================================================================
-   13. Dataset: image-report pairs from a TSV file, augmentation, batches
+   14. Dataset: image-report pairs from a TSV file, augmentation, batches
    ====================================================================================== */
-/* (section 13 declarations) */
+/* (section 14 declarations) */
 /* A dataset is a TSV file, one image-report pair a line:
        image <TAB> report [<TAB> labels]
-   - image: a PGM/PPM, PNG or DICOM file (section 12), relative to the TSV's directory unless
+   - image: a PGM/PPM, PNG or DICOM file (section 13), relative to the TSV's directory unless
      absolute. report: the text (no tabs or line breaks; no quoting). labels: ';'-separated
      names of positive findings, e.g. "effusion;cardiomegaly" ("normal" is a name like any
      other; an empty field means no finding). Label names are case-sensitive; the label
@@ -1147,7 +1153,7 @@ typedef struct mlip_dataset_options {
     int strict; /* 1: a bad row fails open/batch with file:line; 0: warn, skip */
     void (*warn)(void *ctx, const char *message); /* NULL: stderr (the first 20 only) */
     void *warn_ctx;
-    /* Preprocessing (section 12); NULL: the defaults, but area resampling (images shrink). */
+    /* Preprocessing (section 13); NULL: the defaults, but area resampling (images shrink). */
     const mlip_preprocess_options *preprocess;
     /* Preprocessed images kept in memory (channels*size^2 floats a row, filled on first use),
        MiB: 0 = 1024, < 0 = none. Rows beyond the budget are decoded every time. */
@@ -3278,7 +3284,7 @@ typedef struct mlip__block_acts {
 
 struct mlip_encoder {
     int is_vit;
-    int is_decoder; /* the MIP decoder (section 8): pre-LN blocks over 1 + K tokens */
+    int is_decoder; /* the MIP decoder (section 9): pre-LN blocks over 1 + K tokens */
     mlip_vit_config vit;
     mlip_bert_config bert;
     int width, layers, heads, mlp_dim, pre_ln;
@@ -8963,9 +8969,476 @@ done:
 }
 
 /* ======================================================================================
-   7. Masking and semantic integrity estimation
+   7. Model
    ====================================================================================== */
 /* (section 7 implementation) */
+
+/* A loaded model may run on a memory-mapped file (section 12 maps it, the model unmaps it). */
+#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
+#define MLIP__MMAP 1
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+/* Limits of the .mlip file (section 12) the model keeps to: keys, and bytes of a name. */
+#define MLIP__FMT_MAX_KV 4096u
+#define MLIP__FMT_MAX_NAME 255u
+#define MLIP__MODEL_N_EXTRA 12 /* tensors besides the encoders' */
+
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
+    mlip_model_config c;
+    int i;
+    memset(&c, 0, sizeof c);
+    c.vit = mlip_vit_config_tiny();
+    c.bert = mlip_bert_config_tiny(vocab_size);
+    c.embed_dim = 128;
+    for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
+    c.lowercase = 1;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
+    mlip_model_config c = mlip_model_config_tiny(vocab_size);
+    c.vit = mlip_vit_config_small();
+    c.bert = mlip_bert_config_small(vocab_size);
+    c.embed_dim = 256;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_base(void) {
+    mlip_model_config c = mlip_model_config_tiny(30522);
+    c.vit = mlip_vit_config_base();
+    c.bert = mlip_bert_config_base();
+    c.embed_dim = 512;
+    return c;
+}
+
+struct mlip_model {
+    mlip_model_config config;
+    mlip_encoder *vit, *bert;
+    mlip_param_info extra_info[MLIP__MODEL_N_EXTRA]; /* heads, logit scales, SIE */
+    float *extra;
+    size_t n_extra;
+    unsigned char *stored; /* per tensor: the dtype it had in the file */
+    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
+    float **train_data;
+    int n_train;
+    char *vocab; /* tokens, each followed by '\n' */
+    size_t vocab_len;
+    int vocab_n;
+    char **meta; /* 2 * n_meta strings: key, value, ... */
+    int n_meta;
+    void *map; /* what the encoders may run on: an mmap, or an owned copy */
+    size_t map_len;
+    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
+    int mapped; /* encoders use the loaded bytes in place */
+};
+
+static const char *const mlip__model_extra_names[MLIP__MODEL_N_EXTRA] = {"head.global_image.weight",
+                                                                         "head.global_image.bias",
+                                                                         "head.global_text.weight",
+                                                                         "head.global_text.bias",
+                                                                         "head.local_image.weight",
+                                                                         "head.local_image.bias",
+                                                                         "head.local_text.weight",
+                                                                         "head.local_text.bias",
+                                                                         "logit_scale",
+                                                                         "local_logit_scale",
+                                                                         "sie.query",
+                                                                         "sie.bias"};
+
+static void mlip__model_extra_layout(mlip_model *m) {
+    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
+    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
+                              m->config.vit.patch_size);
+    size_t off = 0;
+    for (i = 0; i < MLIP__MODEL_N_EXTRA; i++) {
+        mlip_param_info *p = &m->extra_info[i];
+        memset(p, 0, sizeof *p);
+        snprintf(p->name, sizeof p->name, "%s", mlip__model_extra_names[i]);
+        if (i < 8 && i % 2 == 0)
+            p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
+        else if (i < 8)
+            p->ndim = 1, p->shape[0] = D;
+        else if (i < 10)
+            p->ndim = 0;
+        else
+            p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
+        p->count =
+            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
+        p->offset = off;
+        off += (p->count + 15) / 16 * 16;
+    }
+    m->n_extra = off;
+}
+
+MLIPDEF void mlip_model_free(mlip_model *m) {
+    int i;
+    if (!m) return;
+    mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
+    mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info), mlip_free(m->train_data);
+    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
+    mlip_free(m->meta);
+#ifdef MLIP__MMAP
+    if (m->map_kind == 1) munmap(m->map, m->map_len);
+#endif
+    if (m->map_kind == 2) mlip_free(m->map);
+    mlip_free(m);
+}
+
+static mlip_status mlip__model_check_config(const mlip_model_config *c) {
+    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
+                          c->embed_dim);
+    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
+        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
+                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
+    mlip_model *m;
+    mlip_status st;
+    int n_vit = 0, n_bert = 0;
+    MLIP__CHECK_PTR(config);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if ((st = mlip__model_check_config(config))) return st;
+    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
+    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
+    m->config = *config;
+    m->config.lowercase = config->lowercase != 0;
+    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
+        (st = mlip_bert_create(&config->bert, &m->bert))) {
+        mlip_model_free(m);
+        return st;
+    }
+    mlip__model_extra_layout(m);
+    mlip_encoder_params(m->vit, &n_vit), mlip_encoder_params(m->bert, &n_bert);
+    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
+    m->stored =
+        (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__MODEL_N_EXTRA), 1);
+    if (!m->extra || !m->stored) {
+        mlip_model_free(m);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+    *out = m;
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
+    mlip_rng rng;
+    int i;
+    size_t j;
+    if (!m) return;
+    mlip_encoder_init_random(m->vit, seed), mlip_encoder_init_random(m->bert, seed + 1);
+    mlip_rng_seed(&rng, seed, 0x68656164u);
+    memset(m->extra, 0, m->n_extra * sizeof(float));
+    for (i = 0; i < 8; i += 2)
+        for (j = 0; j < m->extra_info[i].count; j++)
+            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+}
+
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
+    return m ? &m->config : NULL;
+}
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
+MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
+MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
+    return m ? m->vit->n_params + m->bert->n_params + MLIP__MODEL_N_EXTRA + m->n_train : 0;
+}
+
+/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
+static const mlip_param_info *mlip__model_tensor(const mlip_model *m, int i, const char **prefix,
+                                                 float **data) {
+    const mlip_encoder *e = NULL;
+    if (i < m->vit->n_params)
+        e = m->vit, *prefix = "vision.";
+    else if ((i -= m->vit->n_params) < m->bert->n_params)
+        e = m->bert, *prefix = "text.";
+    else if ((i -= m->bert->n_params) < MLIP__MODEL_N_EXTRA) {
+        *prefix = "";
+        *data = m->extra + m->extra_info[i].offset;
+        return &m->extra_info[i];
+    } else {
+        i -= MLIP__MODEL_N_EXTRA;
+        *prefix = "";
+        *data = m->train_data[i];
+        return &m->train_info[i];
+    }
+    *data = e->weights + e->params[i].offset;
+    return &e->params[i];
+}
+
+/* Index of a full tensor name, or -1. */
+static int mlip__model_find(const mlip_model *m, const char *name, size_t len) {
+    int i, n = mlip_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        const char *prefix;
+        float *data;
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
+        size_t pl = strlen(prefix), nl = strlen(p->name);
+        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
+            return i;
+    }
+    return -1;
+}
+
+MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
+    int i;
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    if (!m || !name || (i = mlip__model_find(m, name, strlen(name))) < 0) return NULL;
+    p = mlip__model_tensor(m, i, &prefix, &data);
+    if (count) *count = p->count;
+    return data;
+}
+
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
+                                           mlip_dtype *stored) {
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(info);
+    if (index < 0 || index >= mlip_model_tensor_count(m))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
+                          index);
+    p = mlip__model_tensor(m, index, &prefix, &data);
+    *info = *p;
+    {
+        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
+        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl),
+            info->name[pl + nl] = '\0';
+    }
+    if (stored) *stored = (mlip_dtype)m->stored[index];
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
+    int i;
+    if (!m) return;
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info), mlip_free(m->train_data);
+    m->train_info = NULL;
+    m->train_data = NULL;
+    m->n_train = 0;
+}
+
+/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
+static float *mlip__model_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
+                                     mlip_status *st) {
+    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
+    mlip_param_info *info;
+    float **data, *x;
+    unsigned char *stored;
+    *st = MLIP_OK;
+    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
+        count > 0x7fffffffu) {
+        *st =
+            mlip__fail(MLIP_ERR_INVALID_ARG,
+                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
+                       "and be shorter than %d bytes, the size in [1, 2^31)",
+                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
+        return NULL;
+    }
+    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    for (i = 0; i < m->n_train; i++)
+        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
+            mlip_free(m->train_data[i]);
+            m->train_data[i] = x;
+            m->train_info[i].count = count;
+            m->train_info[i].shape[0] = (int)count;
+            return x;
+        }
+    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
+    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
+    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
+    if (!info || !data || !stored) {
+        mlip_free(info), mlip_free(data), mlip_free(stored), mlip_free(x);
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    if (m->n_train)
+        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train),
+            memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
+    mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
+    m->train_info = info;
+    m->train_data = data;
+    m->stored = stored;
+    memset(&info[m->n_train], 0, sizeof *info);
+    memcpy(info[m->n_train].name, name, len);
+    info[m->n_train].ndim = 1;
+    info[m->n_train].shape[0] = (int)count;
+    info[m->n_train].count = count;
+    data[m->n_train] = x;
+    m->n_train++;
+    return x;
+}
+
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
+                                                size_t count) {
+    mlip_status st;
+    float *x;
+    int i;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(name);
+    if (!data) { /* remove */
+        for (i = 0; i < m->n_train; i++)
+            if (!strcmp(m->train_info[i].name, name)) {
+                int n_model = mlip_model_tensor_count(m) - m->n_train;
+                mlip_free(m->train_data[i]);
+                memmove(&m->train_info[i], &m->train_info[i + 1],
+                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
+                memmove(&m->train_data[i], &m->train_data[i + 1],
+                        sizeof(float *) * (size_t)(m->n_train - i - 1));
+                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
+                        (size_t)(m->n_train - i - 1));
+                m->n_train--;
+                return MLIP_OK;
+            }
+        return MLIP_OK;
+    }
+    if (!(x = mlip__model_train_slot(m, name, strlen(name), count, &st))) return st;
+    memcpy(x, data, sizeof(float) * count);
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
+    switch (dtype) {
+    case MLIP_DTYPE_F32: return "f32";
+    case MLIP_DTYPE_F16: return "f16";
+    case MLIP_DTYPE_BF16: return "bf16";
+    case MLIP_DTYPE_INT8: return "int8";
+    }
+    return "unknown";
+}
+
+/* ---- vocabulary and metadata ---- */
+static char *mlip__model_strdup(const char *s, size_t n) {
+    char *d = (char *)mlip_alloc(n + 1);
+    if (d) memcpy(d, s, n), d[n] = '\0';
+    return d;
+}
+
+/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
+static int mlip__model_token_ok(const char *s, size_t n) {
+    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
+}
+
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
+    size_t total = 0, pos = 0;
+    int i, n;
+    char *v;
+    MLIP__CHECK_PTR(m);
+    if (!tok) {
+        mlip_free(m->vocab);
+        m->vocab = NULL;
+        m->vocab_len = 0;
+        m->vocab_n = 0;
+        return MLIP_OK;
+    }
+    n = mlip_tokenizer_vocab_size(tok);
+    if (n > m->config.bert.vocab_size)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
+                          m->config.bert.vocab_size);
+    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
+    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n; i++) {
+        const char *t = mlip_tokenizer_token(tok, i);
+        size_t l = strlen(t);
+        memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
+    }
+    v[pos] = '\0';
+    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
+    m->vocab = v, m->vocab_len = total, m->vocab_n = n;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if (!m->vocab_n)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_tokenizer: the model holds no vocabulary");
+    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
+}
+
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
+    int i;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(key);
+    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
+    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
+        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) break;
+    if (!value) { /* remove, keeping the order of the rest */
+        if (i == m->n_meta) return MLIP_OK;
+        mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
+        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
+                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
+        m->n_meta--;
+        return MLIP_OK;
+    }
+    if (i < m->n_meta) {
+        char *v = mlip__model_strdup(value, strlen(value));
+        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(m->meta[2 * i + 1]);
+        m->meta[2 * i + 1] = v;
+        return MLIP_OK;
+    }
+    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
+    {
+        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
+        char *k = mlip__model_strdup(key, strlen(key)),
+             *v = mlip__model_strdup(value, strlen(value));
+        if (!nm || !k || !v) {
+            mlip_free(nm), mlip_free(k), mlip_free(v);
+            return MLIP_ERR_OUT_OF_MEMORY;
+        }
+        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
+        nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
+        mlip_free(m->meta);
+        m->meta = nm;
+        m->n_meta++;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
+    int i;
+    if (!m || !key) return NULL;
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
+    return NULL;
+}
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
+    if (!m || index < 0 || index >= m->n_meta) return NULL;
+    if (key) *key = m->meta[2 * index];
+    return m->meta[2 * index + 1];
+}
+
+/* ======================================================================================
+   8. Masking and semantic integrity estimation
+   ====================================================================================== */
+/* (section 8 implementation) */
 MLIPDEF int mlip_mask_visible_count(int K, float rho) {
     /* ceil((1 - rho) K) in double, with a hair of slack so 0.5 * 64 gives 32, not 33 */
     double v = ceil((1.0 - (double)rho) * K - 1e-6);
@@ -9074,9 +9547,9 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
 
 
 /* ======================================================================================
-   8. Losses
+   9. Losses
    ====================================================================================== */
-/* (section 8 implementation) */
+/* (section 9 implementation) */
 /* ---- symmetric InfoNCE ---- */
 
 MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const float *s,
@@ -9324,7 +9797,7 @@ static mlip_status mlip__decoder_create(const mlip_vit_config *vc, int layers, m
 
 
 /* ======================================================================================
-   9. Training
+   10. Training
    ====================================================================================== */
 
 MLIPDEF void mlip_batch_free(mlip_batch *b) {
@@ -9371,7 +9844,7 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
     }
     return MLIP_OK;
 }
-/* (section 9 implementation) */
+/* (section 10 implementation) */
 
 MLIPDEF mlip_objective_config mlip_objective_defaults(void) {
     mlip_objective_config c;
@@ -10261,9 +10734,9 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
 }
 
 /* ======================================================================================
-   10. Downstream
+   11. Downstream
    ====================================================================================== */
-/* (section 10 implementation) */
+/* (section 11 implementation) */
 /* ---- metrics ---- */
 
 typedef struct mlip__scored {
@@ -10606,7 +11079,7 @@ MLIPDEF void mlip_logreg_free(mlip_logreg *model) {
 /* ---- bilinear resampling (PyTorch align_corners=False) ----
    Separable: output row y mixes source rows fy[y], fy[y] + 1 with weights wy[2y], wy[2y + 1]
    (one source row when ny[y] == 1), and the same along x. The weights are the image
-   preprocessing's half-pixel bilinear ones (section 12), which clamp at the edges exactly as
+   preprocessing's half-pixel bilinear ones (section 13), which clamp at the edges exactly as
    PyTorch does. */
 static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps, int *first,
                            int *n, float *w);
@@ -11279,468 +11752,11 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
 }
 
 /* ======================================================================================
-   11. File format
+   12. File format
    ====================================================================================== */
-
-#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
-#define MLIP__FMT_MMAP 1
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 #define MLIP__FMT_VERSION 1u
 #define MLIP__FMT_HEADER 40u
-#define MLIP__FMT_MAX_KV 4096u
-#define MLIP__FMT_MAX_NAME 255u
-#define MLIP__FMT_N_EXTRA 12
-
-MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
-    mlip_model_config c;
-    int i;
-    memset(&c, 0, sizeof c);
-    c.vit = mlip_vit_config_tiny();
-    c.bert = mlip_bert_config_tiny(vocab_size);
-    c.embed_dim = 128;
-    for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
-    c.lowercase = 1;
-    return c;
-}
-MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
-    mlip_model_config c = mlip_model_config_tiny(vocab_size);
-    c.vit = mlip_vit_config_small();
-    c.bert = mlip_bert_config_small(vocab_size);
-    c.embed_dim = 256;
-    return c;
-}
-MLIPDEF mlip_model_config mlip_model_config_base(void) {
-    mlip_model_config c = mlip_model_config_tiny(30522);
-    c.vit = mlip_vit_config_base();
-    c.bert = mlip_bert_config_base();
-    c.embed_dim = 512;
-    return c;
-}
-
-struct mlip_model {
-    mlip_model_config config;
-    mlip_encoder *vit, *bert;
-    mlip_param_info extra_info[MLIP__FMT_N_EXTRA]; /* heads, logit scales, SIE */
-    float *extra;
-    size_t n_extra;
-    unsigned char *stored; /* per tensor: the dtype it had in the file */
-    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
-    float **train_data;
-    int n_train;
-    char *vocab; /* tokens, each followed by '\n' */
-    size_t vocab_len;
-    int vocab_n;
-    char **meta; /* 2 * n_meta strings: key, value, ... */
-    int n_meta;
-    void *map; /* what the encoders may run on: an mmap, or an owned copy */
-    size_t map_len;
-    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
-    int mapped; /* encoders use the loaded bytes in place */
-};
-
-static const char *const mlip__fmt_extra_names[MLIP__FMT_N_EXTRA] = {"head.global_image.weight",
-                                                                     "head.global_image.bias",
-                                                                     "head.global_text.weight",
-                                                                     "head.global_text.bias",
-                                                                     "head.local_image.weight",
-                                                                     "head.local_image.bias",
-                                                                     "head.local_text.weight",
-                                                                     "head.local_text.bias",
-                                                                     "logit_scale",
-                                                                     "local_logit_scale",
-                                                                     "sie.query",
-                                                                     "sie.bias"};
-
-static void mlip__fmt_extra_layout(mlip_model *m) {
-    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
-    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
-                              m->config.vit.patch_size);
-    size_t off = 0;
-    for (i = 0; i < MLIP__FMT_N_EXTRA; i++) {
-        mlip_param_info *p = &m->extra_info[i];
-        memset(p, 0, sizeof *p);
-        snprintf(p->name, sizeof p->name, "%s", mlip__fmt_extra_names[i]);
-        if (i < 8 && i % 2 == 0)
-            p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
-        else if (i < 8)
-            p->ndim = 1, p->shape[0] = D;
-        else if (i < 10)
-            p->ndim = 0;
-        else
-            p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
-        p->count =
-            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
-        p->offset = off;
-        off += (p->count + 15) / 16 * 16;
-    }
-    m->n_extra = off;
-}
-
-MLIPDEF void mlip_model_free(mlip_model *m) {
-    int i;
-    if (!m) return;
-    mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
-    mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
-    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
-    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
-    mlip_free(m->meta);
-#ifdef MLIP__FMT_MMAP
-    if (m->map_kind == 1) munmap(m->map, m->map_len);
-#endif
-    if (m->map_kind == 2) mlip_free(m->map);
-    mlip_free(m);
-}
-
-static mlip_status mlip__fmt_check_config(const mlip_model_config *c) {
-    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
-                          c->embed_dim);
-    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
-        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
-                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
-    return MLIP_OK;
-}
-
-MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
-    mlip_model *m;
-    mlip_status st;
-    int n_vit = 0, n_bert = 0;
-    MLIP__CHECK_PTR(config);
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    if ((st = mlip__fmt_check_config(config))) return st;
-    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
-    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
-    m->config = *config;
-    m->config.lowercase = config->lowercase != 0;
-    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
-        (st = mlip_bert_create(&config->bert, &m->bert))) {
-        mlip_model_free(m);
-        return st;
-    }
-    mlip__fmt_extra_layout(m);
-    mlip_encoder_params(m->vit, &n_vit), mlip_encoder_params(m->bert, &n_bert);
-    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
-    m->stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__FMT_N_EXTRA), 1);
-    if (!m->extra || !m->stored) {
-        mlip_model_free(m);
-        return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
-    *out = m;
-    return MLIP_OK;
-}
-
-MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
-    mlip_rng rng;
-    int i;
-    size_t j;
-    if (!m) return;
-    mlip_encoder_init_random(m->vit, seed), mlip_encoder_init_random(m->bert, seed + 1);
-    mlip_rng_seed(&rng, seed, 0x68656164u);
-    memset(m->extra, 0, m->n_extra * sizeof(float));
-    for (i = 0; i < 8; i += 2)
-        for (j = 0; j < m->extra_info[i].count; j++)
-            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
-}
-
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
-    return m ? &m->config : NULL;
-}
-MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
-MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
-MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
-MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
-    return m ? m->vit->n_params + m->bert->n_params + MLIP__FMT_N_EXTRA + m->n_train : 0;
-}
-
-/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
-static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const char **prefix,
-                                               float **data) {
-    const mlip_encoder *e = NULL;
-    if (i < m->vit->n_params)
-        e = m->vit, *prefix = "vision.";
-    else if ((i -= m->vit->n_params) < m->bert->n_params)
-        e = m->bert, *prefix = "text.";
-    else if ((i -= m->bert->n_params) < MLIP__FMT_N_EXTRA) {
-        *prefix = "";
-        *data = m->extra + m->extra_info[i].offset;
-        return &m->extra_info[i];
-    } else {
-        i -= MLIP__FMT_N_EXTRA;
-        *prefix = "";
-        *data = m->train_data[i];
-        return &m->train_info[i];
-    }
-    *data = e->weights + e->params[i].offset;
-    return &e->params[i];
-}
-
-/* Index of a full tensor name, or -1. */
-static int mlip__fmt_find(const mlip_model *m, const char *name, size_t len) {
-    int i, n = mlip_model_tensor_count(m);
-    for (i = 0; i < n; i++) {
-        const char *prefix;
-        float *data;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name);
-        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
-            return i;
-    }
-    return -1;
-}
-
-MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
-    int i;
-    const char *prefix;
-    float *data;
-    const mlip_param_info *p;
-    if (!m || !name || (i = mlip__fmt_find(m, name, strlen(name))) < 0) return NULL;
-    p = mlip__fmt_tensor(m, i, &prefix, &data);
-    if (count) *count = p->count;
-    return data;
-}
-
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
-                                           mlip_dtype *stored) {
-    const char *prefix;
-    float *data;
-    const mlip_param_info *p;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(info);
-    if (index < 0 || index >= mlip_model_tensor_count(m))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
-                          index);
-    p = mlip__fmt_tensor(m, index, &prefix, &data);
-    *info = *p;
-    {
-        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
-        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl),
-            info->name[pl + nl] = '\0';
-    }
-    if (stored) *stored = (mlip_dtype)m->stored[index];
-    return MLIP_OK;
-}
-
-MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
-    int i;
-    if (!m) return;
-    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
-    m->train_info = NULL;
-    m->train_data = NULL;
-    m->n_train = 0;
-}
-
-/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
-static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
-                                   mlip_status *st) {
-    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
-    mlip_param_info *info;
-    float **data, *x;
-    unsigned char *stored;
-    *st = MLIP_OK;
-    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
-        count > 0x7fffffffu) {
-        *st =
-            mlip__fail(MLIP_ERR_INVALID_ARG,
-                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
-                       "and be shorter than %d bytes, the size in [1, 2^31)",
-                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
-        return NULL;
-    }
-    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
-        *st = MLIP_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
-    for (i = 0; i < m->n_train; i++)
-        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
-            mlip_free(m->train_data[i]);
-            m->train_data[i] = x;
-            m->train_info[i].count = count;
-            m->train_info[i].shape[0] = (int)count;
-            return x;
-        }
-    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
-    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
-    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
-    if (!info || !data || !stored) {
-        mlip_free(info), mlip_free(data), mlip_free(stored), mlip_free(x);
-        *st = MLIP_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
-    if (m->n_train)
-        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train),
-            memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
-    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
-    mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
-    m->train_info = info;
-    m->train_data = data;
-    m->stored = stored;
-    memset(&info[m->n_train], 0, sizeof *info);
-    memcpy(info[m->n_train].name, name, len);
-    info[m->n_train].ndim = 1;
-    info[m->n_train].shape[0] = (int)count;
-    info[m->n_train].count = count;
-    data[m->n_train] = x;
-    m->n_train++;
-    return x;
-}
-
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
-                                                size_t count) {
-    mlip_status st;
-    float *x;
-    int i;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(name);
-    if (!data) { /* remove */
-        for (i = 0; i < m->n_train; i++)
-            if (!strcmp(m->train_info[i].name, name)) {
-                int n_model = mlip_model_tensor_count(m) - m->n_train;
-                mlip_free(m->train_data[i]);
-                memmove(&m->train_info[i], &m->train_info[i + 1],
-                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
-                memmove(&m->train_data[i], &m->train_data[i + 1],
-                        sizeof(float *) * (size_t)(m->n_train - i - 1));
-                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
-                        (size_t)(m->n_train - i - 1));
-                m->n_train--;
-                return MLIP_OK;
-            }
-        return MLIP_OK;
-    }
-    if (!(x = mlip__fmt_train_slot(m, name, strlen(name), count, &st))) return st;
-    memcpy(x, data, sizeof(float) * count);
-    return MLIP_OK;
-}
-
-MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
-    switch (dtype) {
-    case MLIP_DTYPE_F32: return "f32";
-    case MLIP_DTYPE_F16: return "f16";
-    case MLIP_DTYPE_BF16: return "bf16";
-    case MLIP_DTYPE_INT8: return "int8";
-    }
-    return "unknown";
-}
-
-/* ---- vocabulary and metadata ---- */
-static char *mlip__fmt_strdup(const char *s, size_t n) {
-    char *d = (char *)mlip_alloc(n + 1);
-    if (d) memcpy(d, s, n), d[n] = '\0';
-    return d;
-}
-
-/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
-static int mlip__fmt_token_ok(const char *s, size_t n) {
-    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
-}
-
-MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
-    size_t total = 0, pos = 0;
-    int i, n;
-    char *v;
-    MLIP__CHECK_PTR(m);
-    if (!tok) {
-        mlip_free(m->vocab);
-        m->vocab = NULL;
-        m->vocab_len = 0;
-        m->vocab_n = 0;
-        return MLIP_OK;
-    }
-    n = mlip_tokenizer_vocab_size(tok);
-    if (n > m->config.bert.vocab_size)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
-                          m->config.bert.vocab_size);
-    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
-    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    for (i = 0; i < n; i++) {
-        const char *t = mlip_tokenizer_token(tok, i);
-        size_t l = strlen(t);
-        memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
-    }
-    v[pos] = '\0';
-    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
-    m->vocab = v, m->vocab_len = total, m->vocab_n = n;
-    return MLIP_OK;
-}
-
-MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    if (!m->vocab_n)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_tokenizer: the model holds no vocabulary");
-    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
-}
-
-MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
-    int i;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(key);
-    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
-    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
-        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
-    for (i = 0; i < m->n_meta; i++)
-        if (!strcmp(m->meta[2 * i], key)) break;
-    if (!value) { /* remove, keeping the order of the rest */
-        if (i == m->n_meta) return MLIP_OK;
-        mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
-        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
-                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
-        m->n_meta--;
-        return MLIP_OK;
-    }
-    if (i < m->n_meta) {
-        char *v = mlip__fmt_strdup(value, strlen(value));
-        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
-        mlip_free(m->meta[2 * i + 1]);
-        m->meta[2 * i + 1] = v;
-        return MLIP_OK;
-    }
-    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
-    {
-        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
-        char *k = mlip__fmt_strdup(key, strlen(key)), *v = mlip__fmt_strdup(value, strlen(value));
-        if (!nm || !k || !v) {
-            mlip_free(nm), mlip_free(k), mlip_free(v);
-            return MLIP_ERR_OUT_OF_MEMORY;
-        }
-        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
-        nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
-        mlip_free(m->meta);
-        m->meta = nm;
-        m->n_meta++;
-    }
-    return MLIP_OK;
-}
-
-MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
-    int i;
-    if (!m || !key) return NULL;
-    for (i = 0; i < m->n_meta; i++)
-        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
-    return NULL;
-}
-MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
-    if (!m || index < 0 || index >= m->n_meta) return NULL;
-    if (key) *key = m->meta[2 * index];
-    return m->meta[2 * index + 1];
-}
 
 /* ---- number conversions (bit patterns, so any host) ---- */
 static uint32_t mlip__fmt_f2u(float f) {
@@ -12048,7 +12064,7 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
     mlip__fmt_sink dry;
     /* sizes first: the tensor table, then the data offsets */
     for (i = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         table += 4 + strlen(prefix) + strlen(p->name) + 8 + 8 * (size_t)p->ndim + 16;
         data_size =
             (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
@@ -12068,13 +12084,13 @@ static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sin
     mlip__fmt_put64(s, data_size);
     mlip__fmt_write_kv(m, s);
     for (i = 0, off = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         mlip__fmt_write_entry(s, p, prefix, mlip__fmt_save_dtype(p, dtype), &off);
     }
     mlip__fmt_pad(s, start + data_off);
     /* data */
     for (i = 0, off = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         int dt = mlip__fmt_save_dtype(p, dtype);
         off = (off + 63) / 64 * 64;
         mlip__fmt_pad(s, start + data_off + off);
@@ -12245,7 +12261,7 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
                           "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings",
                           count, m->config.bert.vocab_size);
     for (i = 0; i < count; i++) {
-        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__fmt_token_ok(s, n))
+        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__model_token_ok(s, n))
             return mlip__fail(
                 MLIP_ERR_FORMAT,
                 "mlip file: tokenizer.vocab token %u holds a line feed or NUL or ends in CR", i);
@@ -12571,8 +12587,8 @@ static mlip_status mlip__fmt_bind_meta(const mlip__fmt_file *f, mlip_model *m) {
         char *kz, *vz;
         mlip_status st;
         if (!kv->meta) continue;
-        kz = mlip__fmt_strdup(kv->key, kv->klen);
-        vz = mlip__fmt_strdup(kv->str, kv->slen);
+        kz = mlip__model_strdup(kv->key, kv->klen);
+        vz = mlip__model_strdup(kv->str, kv->slen);
         st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
         mlip_free(kz);
         mlip_free(vz);
@@ -12593,9 +12609,9 @@ static mlip_status mlip__fmt_bind_train(const mlip__fmt_file *f, mlip_model *m) 
             return mlip__fail(MLIP_ERR_FORMAT,
                               "mlip file: train tensor '%.*s' must be a vector that fits the file",
                               (int)t->nlen, t->name);
-        if (mlip__fmt_find(m, t->name, t->nlen) >= 0)
+        if (mlip__model_find(m, t->name, t->nlen) >= 0)
             continue; /* a duplicate: mlip__fmt_bind_tensors reports it */
-        if (!mlip__fmt_train_slot(m, t->name, t->nlen, (size_t)t->dims[0], &st))
+        if (!mlip__model_train_slot(m, t->name, t->nlen, (size_t)t->dims[0], &st))
             return st == MLIP_ERR_INVALID_ARG ? MLIP_ERR_FORMAT : st;
     }
     return MLIP_OK;
@@ -12614,14 +12630,14 @@ static mlip_status mlip__fmt_bind_tensors(const mlip__fmt_file *f, mlip_model *m
         const mlip_param_info *p;
         const char *prefix;
         float *data;
-        int idx = mlip__fmt_find(m, t->name, t->nlen), shape_ok;
+        int idx = mlip__model_find(m, t->name, t->nlen), shape_ok;
         if (idx < 0)
             return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)t->nlen,
                               t->name);
         if (m->stored[idx] != 0xff)
             return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice",
                               (int)t->nlen, t->name);
-        p = mlip__fmt_tensor(m, idx, &prefix, &data);
+        p = mlip__model_tensor(m, idx, &prefix, &data);
         shape_ok = t->rank == (uint32_t)p->ndim;
         for (d = 0; d < (int)t->rank && shape_ok; d++)
             shape_ok = t->dims[d] == (uint64_t)p->shape[d];
@@ -12653,7 +12669,7 @@ static mlip_status mlip__fmt_bind_data(mlip_model *m, const unsigned char *buf, 
     int e, j, k = 0;
     for (e = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc ? enc->n_params : e == 2 ? MLIP__FMT_N_EXTRA : m->n_train;
+        int count = enc ? enc->n_params : e == 2 ? MLIP__MODEL_N_EXTRA : m->n_train;
         int zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
             zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 &&
@@ -12669,7 +12685,7 @@ static mlip_status mlip__fmt_bind_data(mlip_model *m, const unsigned char *buf, 
             for (j = 0; j < count; j++) {
                 const char *prefix;
                 float *data;
-                const mlip_param_info *p = mlip__fmt_tensor(m, k + j, &prefix, &data);
+                const mlip_param_info *p = mlip__model_tensor(m, k + j, &prefix, &data);
                 mlip__fmt_decode(data, buf + file_off[k + j], p, m->stored[k + j]);
             }
         }
@@ -12743,7 +12759,7 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-#ifdef MLIP__FMT_MMAP
+#ifdef MLIP__MMAP
     {
         int fd = open(path, O_RDONLY);
         struct stat sb;
@@ -13286,7 +13302,7 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     char *v;
     for (i = 0; i <= len; i++)
         if (i == len ? i > start : text[i] == '\n') {
-            if (!mlip__fmt_token_ok(text + start, i - start))
+            if (!mlip__model_token_ok(text + start, i - start))
                 return mlip__fail(MLIP_ERR_FORMAT, "vocabulary token %lu ends in CR",
                                   (unsigned long)n);
             n++;
@@ -13394,9 +13410,9 @@ static mlip_status mlip__fmt_st_bind(mlip__fmt_st *s, mlip_model *m, const unsig
         float *w;
         int idx, ok;
         if (!e->mapped[0]) continue;
-        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0)
+        if ((idx = mlip__model_find(m, e->mapped, strlen(e->mapped))) < 0)
             return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-        p = mlip__fmt_tensor(m, idx, &prefix, &w);
+        p = mlip__model_tensor(m, idx, &prefix, &w);
         ok = e->rank == p->ndim;
         for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
         if (!ok)
@@ -13564,7 +13580,7 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
         mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name),
             mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
         for (k = 0; k < p->ndim; k++)
@@ -13592,7 +13608,7 @@ static mlip_status mlip__fmt_st_write(const void *obj, int unused, mlip__fmt_sin
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
         size_t j;
         for (j = 0; j < p->count; j++) mlip__fmt_put32(s, mlip__fmt_f2u(w[j]));
     }
@@ -13631,7 +13647,7 @@ MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, vo
 
 
 /* ======================================================================================
-   12. Image I/O
+   13. Image I/O
    Every reader works on a buffer already in memory and reads multi-byte values byte by
    byte, so byte order of the host never matters and no read goes past `len`. Sizes coming
    from a file are checked against the buffer before use: a file is untrusted input.
@@ -15103,9 +15119,9 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
 }
 
 /* ======================================================================================
-   13. Dataset
+   14. Dataset
    ====================================================================================== */
-/* (section 13 implementation) */
+/* (section 14 implementation) */
 #include <errno.h>
 
 /* ---- Augmentation ---------------------------------------------------------------------- */

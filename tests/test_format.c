@@ -1,4 +1,4 @@
-/* Section 11, File format: .mlip save/load round trips (byte-identical), zero-copy loading,
+/* Section 12, File format: .mlip save/load round trips (byte-identical), zero-copy loading,
    f16/bf16/int8, the PyTorch twin end to end through safetensors, malformed files (crafted,
    every truncation, random bit flips, the fuzzer's corpus), and safetensors header errors. */
 

@@ -508,7 +508,7 @@ static int cmd_decode(int argc, char **argv) {
     return 0;
 }
 
-/* ---- convert / info (section 11) ---- */
+/* ---- convert / info (section 12) ---- */
 static int is_mlip_file(const char *path) {
     FILE *f = fopen(path, "rb");
     char magic[4] = {0};
