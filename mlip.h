@@ -1377,6 +1377,124 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
     return MLIP_OK;
 }
 
+/* Multi-byte loads, byte by byte (any host, any alignment); big != 0: big-endian. */
+static MLIP__UNUSED uint32_t mlip__load16(const unsigned char *p, int big) {
+    return big ? (uint32_t)p[0] << 8 | p[1] : (uint32_t)p[1] << 8 | p[0];
+}
+static MLIP__UNUSED uint32_t mlip__load32(const unsigned char *p, int big) {
+    return big ? mlip__load16(p, 1) << 16 | mlip__load16(p + 2, 1)
+               : mlip__load16(p + 2, 0) << 16 | mlip__load16(p, 0);
+}
+static MLIP__UNUSED uint64_t mlip__load64(const unsigned char *p, int big) {
+    return big ? (uint64_t)mlip__load32(p, 1) << 32 | mlip__load32(p + 4, 1)
+               : (uint64_t)mlip__load32(p + 4, 0) << 32 | mlip__load32(p, 0);
+}
+
+/* The byte cursor every reader of a buffer uses (.mlip, safetensors' JSON, PNM, DICOM): each
+   get is bounds-checked, and returns 1 and moves past what it read, or 0 and moves nothing.
+   Multi-byte values are little-endian unless big is set. */
+typedef struct mlip__cursor {
+    const unsigned char *p;
+    size_t len, pos;
+    int big;
+} mlip__cursor;
+
+static MLIP__UNUSED void mlip__cursor_init(mlip__cursor *c, const void *p, size_t len) {
+    c->p = (const unsigned char *)p;
+    c->len = len;
+    c->pos = 0;
+    c->big = 0;
+}
+/* n bytes: *out (may be NULL) points at them. */
+static MLIP__UNUSED int mlip__cursor_bytes(mlip__cursor *c, size_t n, const unsigned char **out) {
+    if (c->pos > c->len || n > c->len - c->pos) return 0;
+    if (out) *out = c->p + c->pos;
+    c->pos += n;
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u8(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 1, &b)) return 0;
+    *v = b[0];
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u16(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 2, &b)) return 0;
+    *v = mlip__load16(b, c->big);
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u32(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 4, &b)) return 0;
+    *v = mlip__load32(b, c->big);
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u64(mlip__cursor *c, uint64_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 8, &b)) return 0;
+    *v = mlip__load64(b, c->big);
+    return 1;
+}
+
+/* Grow an array of elem-byte items to hold at least need (doubling from 64; checked): the
+   one growable-array helper. */
+static MLIP__UNUSED mlip_status mlip__grow(void **p, size_t *cap, size_t need, size_t elem) {
+    size_t ncap = *cap ? *cap : 64, bytes = 0;
+    void *np;
+    if (need <= *cap) return MLIP_OK;
+    while (ncap < need)
+        if (mlip_size_mul(ncap, 2, &ncap)) return MLIP_ERR_OVERFLOW;
+    if (mlip_size_mul(ncap, elem, &bytes)) return MLIP_ERR_OVERFLOW;
+    np = mlip_alloc(bytes);
+    if (!np) return MLIP_ERR_OUT_OF_MEMORY;
+    if (*p) memcpy(np, *p, *cap * elem);
+    mlip_free(*p);
+    *p = np;
+    *cap = ncap;
+    return MLIP_OK;
+}
+
+/* Read a whole file through the hooks (streamed, so pipes work too); *len gets its size: the
+   one read-whole-file helper. */
+static MLIP__UNUSED mlip_status mlip__read_file(const char *path, char **data, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf;
+    *data = NULL;
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
+    buf = (char *)mlip_alloc(cap);
+    if (!buf) {
+        fclose(f);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) { /* grow by doubling (checked), copying through the aligned allocator */
+            size_t ncap = 0;
+            char *nb;
+            if (mlip_size_mul(cap, 2, &ncap) || !(nb = (char *)mlip_alloc(ncap))) {
+                mlip_free(buf);
+                fclose(f);
+                return MLIP_ERR_OUT_OF_MEMORY;
+            }
+            memcpy(nb, buf, n);
+            mlip_free(buf);
+            buf = nb;
+            cap = ncap;
+        }
+    }
+    if (ferror(f)) {
+        mlip_free(buf);
+        fclose(f);
+        return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return MLIP_OK;
+}
+
 /* Aligned allocation on top of the hooks: over-allocate, align up to 64 bytes, and keep
    the hook's own pointer just below the aligned block. A block made while measuring (see
    mlip_measure_memory_begin) has that pointer tagged in its low bit and a mlip__blk just
@@ -8184,40 +8302,6 @@ MLIPDEF mlip_status mlip_tokenizer_from_memory(const char *text, size_t len, int
     return MLIP_OK;
 }
 
-/* Read a whole file through the hooks; *len gets its size. */
-static mlip_status mlip__tok_read_file(const char *path, char **data, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf;
-    *data = NULL;
-    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
-    buf = (char *)mlip_alloc(cap);
-    if (!buf) return fclose(f), MLIP_ERR_OUT_OF_MEMORY;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) { /* grow by doubling (checked), copying through the aligned allocator */
-            size_t ncap = 0;
-            char *nb;
-            if (mlip_size_mul(cap, 2, &ncap) || !(nb = (char *)mlip_alloc(ncap))) {
-                mlip_free(buf), fclose(f);
-                return MLIP_ERR_OUT_OF_MEMORY;
-            }
-            memcpy(nb, buf, n);
-            mlip_free(buf);
-            buf = nb;
-            cap = ncap;
-        }
-    }
-    if (ferror(f)) {
-        mlip_free(buf), fclose(f);
-        return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
-    }
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return MLIP_OK;
-}
-
 MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
                                               mlip_tokenizer **out) {
     char *data = NULL;
@@ -8226,7 +8310,7 @@ MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    if ((st = mlip__read_file(path, &data, &len))) return st;
     st = mlip_tokenizer_from_memory(data, len, lowercase, out);
     mlip_free(data);
     return st;
@@ -8671,23 +8755,6 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
 
 /* ---- Vocabulary training (WordPiece trainer = BPE merges over "##" continuation pieces) ---- */
 
-/* Grow an array of elem-byte items to hold at least need (doubling; checked). */
-static mlip_status mlip__tok_grow(void **p, size_t *cap, size_t need, size_t elem) {
-    size_t ncap = *cap ? *cap : 64, bytes = 0;
-    void *np;
-    if (need <= *cap) return MLIP_OK;
-    while (ncap < need)
-        if (mlip_size_mul(ncap, 2, &ncap)) return MLIP_ERR_OVERFLOW;
-    if (mlip_size_mul(ncap, elem, &bytes)) return MLIP_ERR_OVERFLOW;
-    np = mlip_alloc(bytes);
-    if (!np) return MLIP_ERR_OUT_OF_MEMORY;
-    if (*p) memcpy(np, *p, *cap * elem);
-    mlip_free(*p);
-    *p = np;
-    *cap = ncap;
-    return MLIP_OK;
-}
-
 /* String interning: distinct byte strings get ids 0, 1, 2, ... in order of first insertion. */
 typedef struct mlip__tok_strset {
     char *pool;
@@ -8741,9 +8808,9 @@ static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, siz
     }
     if (s->n >= 0x3FFFFFFF || total > 0xFFFFFFF)
         return mlip__fail(MLIP_ERR_OVERFLOW, "vocab training: too many or too long strings");
-    if ((st = mlip__tok_grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
-        (st = mlip__tok_grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
-        (st = mlip__tok_grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
+    if ((st = mlip__grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
+        (st = mlip__grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
+        (st = mlip__grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
         return st;
     memcpy(s->pool + s->pool_len, prefix, plen);
     memcpy(s->pool + s->pool_len + plen, str, n);
@@ -8771,8 +8838,8 @@ static void mlip__tok_train_word(void *ctx, const unsigned char *w, int bytes) {
     if (t->st) return;
     if ((t->st = mlip__tok_intern(&t->words, "", 0, (const char *)w, (size_t)bytes, &id))) return;
     if (t->words.n > before) { /* a new word */
-        if ((t->st = mlip__tok_grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
-                                    sizeof(int64_t))))
+        if ((t->st = mlip__grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
+                                sizeof(int64_t))))
             return;
         t->count[id] = 0;
     }
@@ -8824,21 +8891,20 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     for (k = 0; k < MLIP__TOK_NSPECIAL && !st; k++) {
         st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k],
                               strlen(mlip__tok_special_names[k]), &id);
-        if (!st) st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+        if (!st) st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
         if (!st) vocab[n_vocab++] = id;
     }
     if (st) goto done;
     for (w = 0; w < t.words.n; w++) {
         const unsigned char *s = (const unsigned char *)t.words.pool + t.words.off[w];
         size_t i = 0, wl = t.words.len[w];
-        if ((st = mlip__tok_grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int))))
-            goto done;
+        if ((st = mlip__grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int)))) goto done;
         wstart[w] = (int)n_seq;
         while (i < wl) {
             size_t cl = 1;
             while (i + cl < wl && (s[i + cl] & 0xC0) == 0x80) cl++;
             if ((st = mlip__tok_intern(&syms, "##", i ? 2 : 0, (const char *)s + i, cl, &id)) ||
-                (st = mlip__tok_grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
+                (st = mlip__grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
                 goto done;
             if (n_seq > 0x7FFFFFF0) {
                 st = mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vocab_train: corpus too large");
@@ -8862,14 +8928,13 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         qsort(names, (size_t)n_alpha, sizeof(char *), mlip__tok_cmp_str);
         for (k = 0; k < n_alpha && n_vocab < vocab_size && !st; k++) {
             st = mlip__tok_intern(&syms, "", 0, names[k], strlen(names[k]), &id);
-            if (!st)
-                st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+            if (!st) st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
             if (!st) vocab[n_vocab++] = id;
         }
         mlip_free(names);
         if (st) goto done;
     }
-    if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
+    if ((st = mlip__grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
     for (k = 0; k < syms.n; k++) rank[k] = 0x7FFFFFFF;
     for (k = 0; k < n_vocab; k++) rank[vocab[k]] = k;
     /* 3. merges: count every adjacent pair weighted by word frequency, merge the most
@@ -8887,8 +8952,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                 key[1] = seq[k + 1];
                 if (key[0] < 0 || key[1] < 0) continue;
                 if ((st = mlip__tok_intern(&pairs, "", 0, (const char *)key, sizeof key, &pid)) ||
-                    (st = mlip__tok_grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
-                                         sizeof(int64_t))))
+                    (st = mlip__grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
+                                     sizeof(int64_t))))
                     goto done;
                 if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
@@ -8925,10 +8990,9 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
             }
         }
         if (merged == id) { /* a new string: it joins the vocabulary */
-            if ((st =
-                     mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
+            if ((st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
                 goto done;
-            if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
+            if ((st = mlip__grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
                 goto done;
             rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
@@ -11808,12 +11872,6 @@ static uint16_t mlip__fmt_f32_to_bf16(float f) {
 static float mlip__fmt_d2f(double d) { /* out-of-range conversion is undefined in C: saturate */
     return d > FLT_MAX ? HUGE_VALF : d < -FLT_MAX ? -HUGE_VALF : (float)d;
 }
-static uint32_t mlip__fmt_rd32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t mlip__fmt_rd64(const unsigned char *p) {
-    return (uint64_t)mlip__fmt_rd32(p) | (uint64_t)mlip__fmt_rd32(p + 4) << 32;
-}
 static int mlip__fmt_host_le(void) {
     uint32_t one = 1;
     unsigned char b;
@@ -11842,7 +11900,7 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
     size_t i, r, rows, cols;
     switch (dtype) {
     case MLIP_DTYPE_F32:
-        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * i));
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__load32(src + 4 * i, 0));
         break;
     case MLIP_DTYPE_F16:
         for (i = 0; i < p->count; i++)
@@ -11855,7 +11913,7 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
     default: /* int8 */
         mlip__fmt_rows_cols(p, &rows, &cols);
         for (r = 0; r < rows; r++) {
-            float s = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * r));
+            float s = mlip__fmt_u2f(mlip__load32(src + 4 * r, 0));
             const signed char *q = (const signed char *)(src + 4 * rows + r * cols);
             for (i = 0; i < cols; i++) dst[r * cols + i] = s * (float)q[i];
         }
@@ -12175,30 +12233,13 @@ MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
 }
 
 /* ---- reader ---- */
-typedef struct mlip__fmt_rd {
-    const unsigned char *p;
-    size_t len, pos;
-} mlip__fmt_rd;
-
-static int mlip__fmt_get32(mlip__fmt_rd *r, uint32_t *v) {
-    if (r->len - r->pos < 4) return 0;
-    *v = mlip__fmt_rd32(r->p + r->pos);
-    r->pos += 4;
-    return 1;
-}
-static int mlip__fmt_get64(mlip__fmt_rd *r, uint64_t *v) {
-    if (r->len - r->pos < 8) return 0;
-    *v = mlip__fmt_rd64(r->p + r->pos);
-    r->pos += 8;
-    return 1;
-}
-/* A string of at most max bytes without NUL; *s points into the buffer. */
-static int mlip__fmt_getstr(mlip__fmt_rd *r, const char **s, size_t *n, size_t max) {
+/* A string (u32 length, bytes) of at most max bytes without NUL; *s points into the buffer. */
+static int mlip__fmt_getstr(mlip__cursor *r, const char **s, size_t *n, size_t max) {
     uint32_t l;
-    if (!mlip__fmt_get32(r, &l) || l > r->len - r->pos || l > max) return 0;
-    *s = (const char *)(r->p + r->pos);
+    const unsigned char *b;
+    if (!mlip__cursor_u32(r, &l) || l > max || !mlip__cursor_bytes(r, l, &b)) return 0;
+    *s = (const char *)b;
     *n = l;
-    r->pos += l;
     return !memchr(*s, '\0', l);
 }
 
@@ -12250,12 +12291,12 @@ static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget
 }
 
 /* Set the vocabulary from count strings at r (bounds are checked here). */
-static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t count) {
+static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__cursor r, uint32_t count) {
     size_t total = 0, pos = 0, n;
     uint32_t i;
     const char *s;
     char *v;
-    mlip__fmt_rd r2 = r;
+    mlip__cursor r2 = r;
     if (count > (uint32_t)m->config.bert.vocab_size)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings",
@@ -12317,7 +12358,7 @@ static void mlip__fmt_file_free(mlip__fmt_file *f) {
     mlip_free(f->t);
 }
 
-static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__fmt_rd *r) {
+static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__cursor *r) {
     uint32_t version, check, flags;
     if (f->len < MLIP__FMT_HEADER)
         return mlip__fail(MLIP_ERR_FORMAT,
@@ -12326,19 +12367,19 @@ static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__fmt_rd *r) {
     if (memcmp(f->buf, "MLIP", 4))
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
     r->pos = 4;
-    mlip__fmt_get32(r, &version);
+    mlip__cursor_u32(r, &version);
     if (version != MLIP__FMT_VERSION)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u",
                           version, MLIP__FMT_VERSION);
-    mlip__fmt_get32(r, &check);
+    mlip__cursor_u32(r, &check);
     if (check != 0x01020304u)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: endianness check is 0x%08x, expected 0x01020304", check);
-    mlip__fmt_get32(r, &f->n_kv);
-    mlip__fmt_get32(r, &f->n_tensors);
-    mlip__fmt_get32(r, &flags);
-    mlip__fmt_get64(r, &f->data_offset);
-    mlip__fmt_get64(r, &f->data_size);
+    mlip__cursor_u32(r, &f->n_kv);
+    mlip__cursor_u32(r, &f->n_tensors);
+    mlip__cursor_u32(r, &flags);
+    mlip__cursor_u64(r, &f->data_offset);
+    mlip__cursor_u64(r, &f->data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
     if (f->n_kv > MLIP__FMT_MAX_KV)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", f->n_kv,
@@ -12353,25 +12394,25 @@ static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__fmt_rd *r) {
 }
 
 /* One key-value entry at r: its bounds, not yet its meaning. */
-static mlip_status mlip__fmt_read_kv(mlip__fmt_rd *r, mlip__fmt_kv *kv) {
+static mlip_status mlip__fmt_read_kv(mlip__cursor *r, mlip__fmt_kv *kv) {
     uint32_t j, v;
     memset(kv, 0, sizeof *kv);
     if (!mlip__fmt_getstr(r, &kv->key, &kv->klen, MLIP__FMT_MAX_NAME) || kv->klen == 0 ||
-        !mlip__fmt_get32(r, &kv->type))
+        !mlip__cursor_u32(r, &kv->type))
         return MLIP__FMT_TRUNC(r, "a key");
     if (kv->type <= 2) {
-        if (!mlip__fmt_get32(r, &kv->v32)) return MLIP__FMT_TRUNC(r, "a value");
+        if (!mlip__cursor_u32(r, &kv->v32)) return MLIP__FMT_TRUNC(r, "a value");
     } else if (kv->type == 3) {
         if (!mlip__fmt_getstr(r, &kv->str, &kv->slen, r->len))
             return MLIP__FMT_TRUNC(r, "a string value");
     } else if (kv->type == 4 || kv->type == 5) {
-        if (!mlip__fmt_get32(r, &kv->count) || kv->count > (r->len - r->pos) / 4)
+        if (!mlip__cursor_u32(r, &kv->count) || kv->count > (r->len - r->pos) / 4)
             return MLIP__FMT_TRUNC(r, "an array");
         kv->vpos = r->pos;
         for (j = 0; j < kv->count; j++) {
             const char *s;
             size_t sl;
-            if (kv->type == 4 ? !mlip__fmt_getstr(r, &s, &sl, r->len) : !mlip__fmt_get32(r, &v))
+            if (kv->type == 4 ? !mlip__fmt_getstr(r, &s, &sl, r->len) : !mlip__cursor_u32(r, &v))
                 return MLIP__FMT_TRUNC(r, "an array element");
         }
     } else {
@@ -12382,12 +12423,12 @@ static mlip_status mlip__fmt_read_kv(mlip__fmt_rd *r, mlip__fmt_kv *kv) {
 }
 
 /* One tensor entry at r (its fields, not yet its placement). */
-static mlip_status mlip__fmt_read_entry(mlip__fmt_rd *r, mlip__fmt_entry *t) {
+static mlip_status mlip__fmt_read_entry(mlip__cursor *r, mlip__fmt_entry *t) {
     uint32_t d;
     memset(t, 0, sizeof *t);
     if (!mlip__fmt_getstr(r, &t->name, &t->nlen, MLIP__FMT_MAX_NAME) || t->nlen == 0)
         return MLIP__FMT_TRUNC(r, "a tensor name");
-    if (!mlip__fmt_get32(r, &t->dtype) || !mlip__fmt_get32(r, &t->rank))
+    if (!mlip__cursor_u32(r, &t->dtype) || !mlip__cursor_u32(r, &t->rank))
         return MLIP__FMT_TRUNC(r, "a tensor entry");
     if (t->dtype > 3)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
@@ -12396,8 +12437,8 @@ static mlip_status mlip__fmt_read_entry(mlip__fmt_rd *r, mlip__fmt_entry *t) {
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
                           (int)t->nlen, t->name, t->rank);
     for (d = 0; d < t->rank; d++)
-        if (!mlip__fmt_get64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
-    if (!mlip__fmt_get64(r, &t->off) || !mlip__fmt_get64(r, &t->nbytes))
+        if (!mlip__cursor_u64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (!mlip__cursor_u64(r, &t->off) || !mlip__cursor_u64(r, &t->nbytes))
         return MLIP__FMT_TRUNC(r, "a tensor entry");
     return MLIP_OK;
 }
@@ -12423,7 +12464,7 @@ static int mlip__fmt_entry_placed(const mlip__fmt_file *f, const mlip__fmt_entry
 }
 
 /* The tensor directory. Its first malformed or misplaced entry ends it, the error kept in f. */
-static mlip_status mlip__fmt_read_dir(mlip__fmt_file *f, mlip__fmt_rd *r) {
+static mlip_status mlip__fmt_read_dir(mlip__fmt_file *f, mlip__cursor *r) {
     uint64_t prev_end = 0;
     /* an entry takes at least 29 bytes, so the rest of the file bounds the count */
     size_t cap = MLIP__MIN((size_t)f->n_tensors, (f->len - r->pos) / 29 + 1);
@@ -12461,11 +12502,9 @@ static mlip_status mlip__fmt_read_dir(mlip__fmt_file *f, mlip__fmt_rd *r) {
 /* Header, keys (unique) and tensor directory of buf into f (zeroed by the caller). */
 static mlip_status mlip__fmt_read_container(const unsigned char *buf, size_t len,
                                             mlip__fmt_file *f) {
-    mlip__fmt_rd r;
+    mlip__cursor r;
     uint32_t i, t;
-    r.p = buf;
-    r.len = len;
-    r.pos = 0;
+    mlip__cursor_init(&r, buf, len);
     f->buf = buf;
     f->len = len;
     MLIP__TRY(mlip__fmt_read_header(f, &r));
@@ -12567,9 +12606,9 @@ static mlip_status mlip__fmt_bind_config(mlip__fmt_file *f, mlip_model_config *c
                           "mlip file: image.mean/std must have vit.channels (%d) values",
                           c->vit.channels);
     for (k = 0; mean && k < (int)mean->count; k++)
-        c->image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(f->buf + mean->vpos + 4 * k));
+        c->image_mean[k] = mlip__fmt_u2f(mlip__load32(f->buf + mean->vpos + 4 * k, 0));
     for (k = 0; std && k < (int)std->count; k++)
-        c->image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(f->buf + std->vpos + 4 * k));
+        c->image_std[k] = mlip__fmt_u2f(mlip__load32(f->buf + std->vpos + 4 * k, 0));
     if (c->vit.layers > 0 && c->bert.layers > 0 &&
         (double)c->vit.layers * 16 + (double)c->bert.layers * 16 + 23 > (double)(f->len / 29))
         return mlip__fail(
@@ -12710,9 +12749,8 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
     if ((st = mlip__fmt_bind_config(&f, &c, &vocab))) goto fail;
     if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
     if (vocab && vocab->count) {
-        mlip__fmt_rd vr;
-        vr.p = buf;
-        vr.len = len;
+        mlip__cursor vr;
+        mlip__cursor_init(&vr, buf, len);
         vr.pos = vocab->vpos;
         if ((st = mlip__fmt_vocab_from(m, vr, vocab->count))) goto fail;
     }
@@ -12786,7 +12824,7 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
         }
     } /* mapping failed: read it */
 #endif
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    if ((st = mlip__read_file(path, &data, &len))) return st;
     st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
     if (!st && (*out)->mapped)
         (*out)->map = data, (*out)->map_kind = 2;
@@ -12797,10 +12835,6 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
 
 /* ---- safetensors: a strict JSON reader for its header (objects of known shape only: no
    recursion beyond three fixed levels, every length checked) ---- */
-typedef struct mlip__fmt_json {
-    const char *p;
-    size_t len, pos;
-} mlip__fmt_json;
 
 typedef struct mlip__fmt_st_entry {
     char *name;
@@ -12812,9 +12846,11 @@ typedef struct mlip__fmt_st_entry {
 
 typedef struct mlip__fmt_st {
     mlip__fmt_st_entry *e;
-    int n, cap;
+    int n;
+    size_t cap;
     char **meta; /* key, value pairs */
-    int n_meta, meta_cap, seen_meta;
+    int n_meta, seen_meta;
+    size_t meta_cap; /* pointers */
 } mlip__fmt_st;
 
 static void mlip__fmt_st_free(mlip__fmt_st *s) {
@@ -12825,20 +12861,21 @@ static void mlip__fmt_st_free(mlip__fmt_st *s) {
     memset(s, 0, sizeof *s);
 }
 
-static void mlip__fmt_ws(mlip__fmt_json *j) {
+static void mlip__fmt_ws(mlip__cursor *j) {
     while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' ||
                                j->p[j->pos] == '\n' || j->p[j->pos] == '\r'))
         j->pos++;
 }
-static int mlip__fmt_lit(mlip__fmt_json *j, char ch) {
+static int mlip__fmt_lit(mlip__cursor *j, char ch) {
     mlip__fmt_ws(j);
-    if (j->pos < j->len && j->p[j->pos] == ch) return j->pos++, 1;
-    return 0;
+    if (j->pos >= j->len || j->p[j->pos] != ch) return 0;
+    j->pos++;
+    return 1;
 }
 #define MLIP__FMT_JSON_ERR(j, what)                                                                \
     mlip__fail(MLIP_ERR_FORMAT, "safetensors header: %s at byte %lu", what, (unsigned long)(j)->pos)
 
-static int mlip__fmt_hex4(const char *s, uint32_t *v) {
+static int mlip__fmt_hex4(const unsigned char *s, uint32_t *v) {
     int i;
     *v = 0;
     for (i = 0; i < 4; i++) {
@@ -12854,7 +12891,7 @@ static int mlip__fmt_hex4(const char *s, uint32_t *v) {
 }
 
 /* A JSON string, decoded to a new NUL-terminated UTF-8 string (no NUL inside). */
-static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
+static mlip_status mlip__fmt_jstr(mlip__cursor *j, char **out) {
     size_t start, end, o = 0;
     char *s;
     *out = NULL;
@@ -12924,7 +12961,7 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
 }
 
 /* A non-negative JSON integer below 2^53. */
-static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
+static mlip_status mlip__fmt_juint(mlip__cursor *j, uint64_t *v) {
     size_t start;
     mlip__fmt_ws(j);
     start = j->pos;
@@ -12940,30 +12977,15 @@ static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
     return MLIP_OK;
 }
 
-/* Append a (taken) pointer to a growable array of pointers/entries. */
-static mlip_status mlip__fmt_grow(void **arr, int *cap, int need, size_t elem) {
-    void *na;
-    int nc;
-    if (need <= *cap) return MLIP_OK;
-    nc = *cap ? 2 * *cap : 16;
-    if (nc > (1 << 24)) return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
-    if (!(na = mlip_alloc_zeroed((size_t)nc, elem))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (*cap) memcpy(na, *arr, (size_t)*cap * elem);
-    mlip_free(*arr);
-    *arr = na;
-    *cap = nc;
-    return MLIP_OK;
-}
-
 /* ch next (after white space), or an "expected 'ch'" error. */
-static mlip_status mlip__fmt_jexpect(mlip__fmt_json *j, char ch) {
+static mlip_status mlip__fmt_jexpect(mlip__cursor *j, char ch) {
     if (mlip__fmt_lit(j, ch)) return MLIP_OK;
     return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: expected '%c' at byte %lu", ch,
                       (unsigned long)j->pos);
 }
 
 /* The "__metadata__" object after its '{': string keys (unique) to string values. */
-static mlip_status mlip__fmt_st_meta_obj(mlip__fmt_json *j, mlip__fmt_st *s) {
+static mlip_status mlip__fmt_st_meta_obj(mlip__cursor *j, mlip__fmt_st *s) {
     char *field = NULL, *val = NULL;
     mlip_status st = MLIP_OK;
     int i;
@@ -12978,12 +13000,13 @@ static mlip_status mlip__fmt_st_meta_obj(mlip__fmt_json *j, mlip__fmt_st *s) {
                     st = MLIP__FMT_JSON_ERR(j, "duplicate metadata key");
                     goto fail;
                 }
-            {
-                int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
-                if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need, sizeof(char *))))
-                    goto fail;
-                s->meta_cap = cap2 / 2;
+            if (2 * (size_t)s->n_meta + 2 > ((size_t)1 << 24)) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
+                goto fail;
             }
+            if ((st = mlip__grow((void **)&s->meta, &s->meta_cap, 2 * (size_t)s->n_meta + 2,
+                                 sizeof(char *))))
+                goto fail;
             s->meta[2 * s->n_meta] = field;
             s->meta[2 * s->n_meta + 1] = val;
             s->n_meta++;
@@ -13005,7 +13028,7 @@ fail:
 }
 
 /* A tensor entry's "shape": [d0, d1, ...], at most 8 dimensions, each below 2^31. */
-static mlip_status mlip__fmt_st_shape(mlip__fmt_json *j, mlip__fmt_st_entry *e) {
+static mlip_status mlip__fmt_st_shape(mlip__cursor *j, mlip__fmt_st_entry *e) {
     MLIP__TRY(mlip__fmt_jexpect(j, '['));
     if (mlip__fmt_lit(j, ']')) return MLIP_OK;
     for (;;) {
@@ -13021,7 +13044,7 @@ static mlip_status mlip__fmt_st_shape(mlip__fmt_json *j, mlip__fmt_st_entry *e) 
 }
 
 /* One field of a tensor entry: dtype, shape or data_offsets, each once (*seen: bits 1, 2, 4). */
-static mlip_status mlip__fmt_st_field(mlip__fmt_json *j, mlip__fmt_st_entry *e, int *seen) {
+static mlip_status mlip__fmt_st_field(mlip__cursor *j, mlip__fmt_st_entry *e, int *seen) {
     char *field = NULL, *val = NULL;
     mlip_status st = MLIP_OK;
     int bit;
@@ -13056,7 +13079,7 @@ static mlip_status mlip__fmt_st_field(mlip__fmt_json *j, mlip__fmt_st_entry *e, 
 }
 
 /* A tensor entry after its '{'. name is taken: s owns it, or it is freed on failure. */
-static mlip_status mlip__fmt_st_tensor(mlip__fmt_json *j, mlip__fmt_st *s, char *name) {
+static mlip_status mlip__fmt_st_tensor(mlip__cursor *j, mlip__fmt_st *s, char *name) {
     mlip__fmt_st_entry *e;
     mlip_status st;
     int i, seen = 0;
@@ -13065,7 +13088,10 @@ static mlip_status mlip__fmt_st_tensor(mlip__fmt_json *j, mlip__fmt_st *s, char 
             mlip_free(name);
             return MLIP__FMT_JSON_ERR(j, "duplicate tensor name");
         }
-    if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1, sizeof(mlip__fmt_st_entry)))) {
+    st = s->n >= (1 << 24)
+             ? mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries")
+             : mlip__grow((void **)&s->e, &s->cap, (size_t)s->n + 1, sizeof(mlip__fmt_st_entry));
+    if (st) {
         mlip_free(name);
         return st;
     }
@@ -13085,12 +13111,10 @@ static mlip_status mlip__fmt_st_tensor(mlip__fmt_json *j, mlip__fmt_st *s, char 
 
 /* The header object: tensor entries and at most one "__metadata__", into s. */
 static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
-    mlip__fmt_json j;
+    mlip__cursor j;
     mlip_status st;
     char *name = NULL;
-    j.p = hdr;
-    j.len = hlen;
-    j.pos = 0;
+    mlip__cursor_init(&j, hdr, hlen);
     if (!mlip__fmt_lit(&j, '{')) return MLIP__FMT_JSON_ERR(&j, "expected '{'");
     if (!mlip__fmt_lit(&j, '}'))
         for (;;) {
@@ -13385,13 +13409,13 @@ static void mlip__fmt_st_decode(float *w, const unsigned char *q, size_t count, 
     size_t j;
     for (j = 0; j < count; j++) {
         if (dtype == 4) {
-            w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
+            w[j] = mlip__fmt_u2f(mlip__load32(q + 4 * j, 0));
         } else if (dtype == 2) {
             w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
         } else if (dtype == 3) {
             w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
         } else {
-            uint64_t b = mlip__fmt_rd64(q + 8 * j);
+            uint64_t b = mlip__load64(q + 8 * j, 0);
             double d;
             memcpy(&d, &b, 8);
             w[j] = mlip__fmt_d2f(d);
@@ -13467,7 +13491,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
         return mlip__fail(MLIP_ERR_FORMAT,
                           "safetensors: %lu bytes is shorter than the 8-byte header length",
                           (unsigned long)len);
-    hlen = mlip__fmt_rd64(buf);
+    hlen = mlip__load64(buf, 0);
     if (hlen > len - 8 || hlen > ((uint64_t)100 << 20))
         return mlip__fail(
             MLIP_ERR_FORMAT,
@@ -13515,7 +13539,7 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    if ((st = mlip__read_file(path, &data, &len))) return st;
     st = mlip_model_import_safetensors(data, len, config, allow_missing, out);
     mlip_free(data);
     return st;
@@ -13655,12 +13679,6 @@ MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, vo
 
 #define MLIP__IMG_DEFAULT_MAX_PIXELS ((size_t)1 << 28)
 
-static MLIP__UNUSED uint32_t mlip__img_be32(const unsigned char *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static MLIP__UNUSED uint32_t mlip__img_le32(const unsigned char *p) {
-    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
-}
 
 MLIPDEF void mlip_image_free(mlip_image *img) {
     if (!img) return;
@@ -13700,25 +13718,20 @@ static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_imag
 
 /* ---- PNM (PGM/PPM) ---------------------------------------------------------------- */
 #ifndef MLIP_NO_PNM
-typedef struct {
-    const unsigned char *p;
-    size_t n, pos;
-} mlip__pnm_cur;
-
 /* Next unsigned decimal token; '#' starts a comment that runs to the end of the line. */
-static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max) {
+static int mlip__pnm_uint(mlip__cursor *c, unsigned long *v, unsigned long max) {
     unsigned long x = 0;
     int digits = 0;
     for (;;) {
-        if (c->pos >= c->n) return 0;
+        if (c->pos >= c->len) return 0;
         if (c->p[c->pos] == '#') {
-            while (c->pos < c->n && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
+            while (c->pos < c->len && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
         } else if (strchr(" \t\r\n\v\f", c->p[c->pos]) && c->p[c->pos]) {
             c->pos++;
         } else
             break;
     }
-    while (c->pos < c->n && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
+    while (c->pos < c->len && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
         x = x * 10 + (unsigned long)(c->p[c->pos++] - '0');
         if (x > max) return 0; /* also stops overflow */
         digits++;
@@ -13731,7 +13744,7 @@ static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max)
 MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_image_options *opt,
                                         mlip_image *out) {
     const unsigned char *p = (const unsigned char *)buf;
-    mlip__pnm_cur c;
+    mlip__cursor c;
     unsigned long w = 0, h = 0, maxval = 0;
     int kind, channels, bytes, ascii;
     size_t i, count, plane;
@@ -13744,8 +13757,7 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     kind = p[1] - '0';
     ascii = kind == 2 || kind == 3;
     channels = (kind == 3 || kind == 6) ? 3 : 1;
-    c.p = p;
-    c.n = len;
+    mlip__cursor_init(&c, p, len);
     c.pos = 2;
     if (!mlip__pnm_uint(&c, &w, 0x7fffffffUL) || !mlip__pnm_uint(&c, &h, 0x7fffffffUL) ||
         !mlip__pnm_uint(&c, &maxval, 65535))
@@ -14097,7 +14109,7 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
     s.in_pos -= (size_t)(s.bitcnt >> 3);
     if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib checksum missing");
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    if (mlip__img_be32(in + s.in_pos) != mlip__png_adler(1, out, out_len))
+    if (mlip__load32(in + s.in_pos, 1) != mlip__png_adler(1, out, out_len))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib Adler-32 mismatch");
 #endif
     return MLIP_OK;
@@ -14160,8 +14172,8 @@ typedef struct mlip__png_info {
 /* IHDR's 13 bytes: size, a valid colour type / bit depth pair, known methods. */
 static mlip_status mlip__png_ihdr(mlip__png_info *g, const unsigned char *data) {
     int d, ok;
-    g->width = mlip__img_be32(data);
-    g->height = mlip__img_be32(data + 4);
+    g->width = mlip__load32(data, 1);
+    g->height = mlip__load32(data + 4, 1);
     g->depth = d = data[8];
     g->color = data[9];
     g->interlace = data[12];
@@ -14204,14 +14216,14 @@ static mlip_status mlip__png_chunks(const unsigned char *p, size_t len, mlip__pn
         uint32_t clen;
         const unsigned char *type, *data;
         if (len - pos < 12) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated (no IEND chunk)");
-        clen = mlip__img_be32(p + pos);
+        clen = mlip__load32(p + pos, 1);
         if (clen > 0x7FFFFFFFu || clen > len - pos - 12)
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: chunk length %lu runs past the end",
                               (unsigned long)clen);
         type = p + pos + 4;
         data = p + pos + 8;
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* fuzzers: let mutations past the CRC */
-        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__img_be32(data + clen))
+        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__load32(data + clen, 1))
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: CRC mismatch in chunk %.4s",
                               (const char *)type);
 #endif
@@ -14270,7 +14282,7 @@ static mlip_status mlip__png_raw_len(const mlip__png_info *g, size_t *raw_len) {
 static void mlip__png_gather(const unsigned char *p, unsigned char *idat) {
     size_t at = 0, pos;
     for (pos = 8;;) {
-        uint32_t clen = mlip__img_be32(p + pos);
+        uint32_t clen = mlip__load32(p + pos, 1);
         if (!memcmp(p + pos + 4, "IDAT", 4)) {
             memcpy(idat + at, p + pos + 8, clen);
             at += clen;
@@ -14373,13 +14385,6 @@ done:
 /* ---- DICOM Part 10 (PS3.10), uncompressed pixel data -------------------------------- */
 #ifndef MLIP_NO_DICOM
 typedef struct {
-    const unsigned char *p;
-    size_t n, pos;
-    int big; /* explicit VR big endian dataset */
-    int explicit_vr;
-} mlip__dcm_cur;
-
-typedef struct {
     unsigned group, element;
     char vr[3];
     uint32_t length; /* 0xFFFFFFFF = undefined */
@@ -14388,44 +14393,46 @@ typedef struct {
 
 #define MLIP__DCM_UNDEFINED 0xFFFFFFFFu
 
-static unsigned mlip__dcm_u16(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? ((unsigned)c->p[at] << 8) | c->p[at + 1]
-                  : ((unsigned)c->p[at + 1] << 8) | c->p[at];
-}
-static uint32_t mlip__dcm_u32(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? mlip__img_be32(c->p + at) : mlip__img_le32(c->p + at);
+/* The u16 at offset at of c's buffer (0 past its end). */
+static unsigned mlip__dcm_u16_at(const mlip__cursor *c, size_t at) {
+    mlip__cursor t = *c;
+    uint32_t v = 0;
+    t.pos = at;
+    mlip__cursor_u16(&t, &v);
+    return (unsigned)v;
 }
 
 /* Read one element header. Item and delimiter tags (FFFE,xxxx) never carry a VR. Does not
    move past the value; checks that a defined-length value fits in the buffer. */
-static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
-    if (c->n - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-    e->group = mlip__dcm_u16(c, c->pos);
-    e->element = mlip__dcm_u16(c, c->pos + 2);
-    e->vr[0] = e->vr[1] = e->vr[2] = 0;
-    if (!c->explicit_vr || e->group == 0xFFFE) {
-        e->length = mlip__dcm_u32(c, c->pos + 4);
-        c->pos += 8;
+static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_elem *e) {
+    uint32_t group = 0, element = 0, l16 = 0;
+    const unsigned char *vr = NULL;
+    if (c->len - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
+    mlip__cursor_u16(c, &group);
+    mlip__cursor_u16(c, &element);
+    e->group = group;
+    e->element = element;
+    memset(e->vr, 0, sizeof e->vr);
+    if (!explicit_vr || e->group == 0xFFFE) {
+        mlip__cursor_u32(c, &e->length);
     } else {
-        const char *vr = (const char *)c->p + c->pos + 4;
-        e->vr[0] = vr[0];
-        e->vr[1] = vr[1];
+        mlip__cursor_bytes(c, 2, &vr);
+        e->vr[0] = (char)vr[0];
+        e->vr[1] = (char)vr[1];
         if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
             return mlip__fail(MLIP_ERR_FORMAT, "DICOM: invalid VR in element (%04X,%04X)", e->group,
                               e->element);
         /* VRs with a 4-byte length after two reserved bytes (PS3.5 7.1.2) */
         if (strstr("OB OD OF OL OV OW SQ SV UC UN UR UT UV", e->vr)) {
-            if (c->n - c->pos < 12)
+            if (!mlip__cursor_bytes(c, 2, NULL) || !mlip__cursor_u32(c, &e->length))
                 return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-            e->length = mlip__dcm_u32(c, c->pos + 8);
-            c->pos += 12;
         } else {
-            e->length = mlip__dcm_u16(c, c->pos + 6);
-            c->pos += 8;
+            mlip__cursor_u16(c, &l16);
+            e->length = l16;
         }
     }
     e->value = c->pos;
-    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->n - c->pos)
+    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->len - c->pos)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "DICOM: element (%04X,%04X) length %lu runs past the end", e->group,
                           e->element, (unsigned long)e->length);
@@ -14434,16 +14441,17 @@ static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
 
 /* Skip an undefined-length sequence (or item): items until the Sequence Delimitation
    Item (FFFE,E0DD); an undefined-length item holds elements until (FFFE,E00D). */
-static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_item) {
+static mlip_status mlip__dcm_skip_undefined(mlip__cursor *c, int explicit_vr, int depth,
+                                            int in_item) {
     mlip__dcm_elem e;
     mlip_status st;
     if (depth > 32) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: sequences nested too deeply");
     for (;;) {
-        if ((st = mlip__dcm_header(c, &e))) return st;
+        if ((st = mlip__dcm_header(c, explicit_vr, &e))) return st;
         if (e.group == 0xFFFE && e.element == (in_item ? 0xE00Du : 0xE0DDu)) return MLIP_OK;
         if (e.length == MLIP__DCM_UNDEFINED) {
             int item = e.group == 0xFFFE && e.element == 0xE000;
-            if ((st = mlip__dcm_skip_undefined(c, depth + 1, item))) return st;
+            if ((st = mlip__dcm_skip_undefined(c, explicit_vr, depth + 1, item))) return st;
         } else {
             c->pos += e.length;
         }
@@ -14451,7 +14459,7 @@ static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_
 }
 
 /* Copy a text value (DS/IS/UI/CS) without padding; the first of several (backslash). */
-static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
+static void mlip__dcm_text(const mlip__cursor *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
     size_t i, k = 0;
     for (i = 0; i < e->length && k + 1 < cap; i++) {
         char ch = (char)c->p[e->value + i];
@@ -14462,7 +14470,7 @@ static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char
     dst[k] = 0;
 }
 
-static int mlip__dcm_number(const mlip__dcm_cur *c, const mlip__dcm_elem *e, double *v) {
+static int mlip__dcm_number(const mlip__cursor *c, const mlip__dcm_elem *e, double *v) {
     char text[72], *end;
     mlip__dcm_text(c, e, text, sizeof text);
     if (!text[0]) return 0;
@@ -14517,11 +14525,12 @@ typedef struct mlip__dcm_info {
 
 /* File meta information (group 0002, always explicit VR little endian): the transfer syntax
    into syntax, which sets how c reads the data set; its name into *name. */
-static mlip_status mlip__dcm_meta(mlip__dcm_cur *c, char *syntax, size_t cap, const char **name) {
+static mlip_status mlip__dcm_meta(mlip__cursor *c, int *explicit_vr, char *syntax, size_t cap,
+                                  const char **name) {
     mlip__dcm_elem e;
     int compressed = 0;
-    while (c->n - c->pos >= 2 && mlip__dcm_u16(c, c->pos) == 0x0002) {
-        MLIP__TRY(mlip__dcm_header(c, &e));
+    while (c->len - c->pos >= 2 && mlip__dcm_u16_at(c, c->pos) == 0x0002) {
+        MLIP__TRY(mlip__dcm_header(c, 1, &e));
         if (e.length == MLIP__DCM_UNDEFINED)
             return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
         if (e.element == 0x0010) mlip__dcm_text(c, &e, syntax, cap);
@@ -14537,15 +14546,15 @@ static mlip_status mlip__dcm_meta(mlip__dcm_cur *c, char *syntax, size_t cap, co
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported",
                           syntax);
     }
-    c->explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
+    *explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
     c->big = !strcmp(syntax, "1.2.840.10008.1.2.2");
     return MLIP_OK;
 }
 
 /* One element of group 0028 (at least 2 bytes long) into d. */
-static void mlip__dcm_pixel_attr(const mlip__dcm_cur *c, const mlip__dcm_elem *e,
+static void mlip__dcm_pixel_attr(const mlip__cursor *c, const mlip__dcm_elem *e,
                                  mlip__dcm_info *d) {
-    unsigned u = mlip__dcm_u16(c, e->value);
+    unsigned u = mlip__dcm_u16_at(c, e->value);
     double v;
     switch (e->element) {
     case 0x0002: d->spp = (int)u; break;
@@ -14584,15 +14593,17 @@ static void mlip__dcm_pixel_attr(const mlip__dcm_cur *c, const mlip__dcm_elem *e
 
 /* Data set: read the image pixel module's elements at the top level (sequences such as the
    Icon Image Sequence carry their own Rows/Pixel Data and are skipped), up to Pixel Data. */
-static mlip_status mlip__dcm_scan(mlip__dcm_cur *c, const char *name, mlip__dcm_info *d) {
+static mlip_status mlip__dcm_scan(mlip__cursor *c, int explicit_vr, const char *name,
+                                  mlip__dcm_info *d) {
     mlip__dcm_elem e;
-    while (!d->have_pixels && c->pos < c->n) {
-        MLIP__TRY(mlip__dcm_header(c, &e));
+    while (!d->have_pixels && c->pos < c->len) {
+        MLIP__TRY(mlip__dcm_header(c, explicit_vr, &e));
         if (e.length == MLIP__DCM_UNDEFINED) {
             if (e.group == 0x7FE0 && e.element == 0x0010)
                 return mlip__fail(MLIP_ERR_FORMAT,
                                   "DICOM: encapsulated (compressed) pixel data in %s", name);
-            MLIP__TRY(mlip__dcm_skip_undefined(c, 0, e.group == 0xFFFE && e.element == 0xE000));
+            MLIP__TRY(mlip__dcm_skip_undefined(c, explicit_vr, 0,
+                                               e.group == 0xFFFE && e.element == 0xE000));
             continue;
         }
         if (e.group == 0x0028 && e.length >= 2) mlip__dcm_pixel_attr(c, &e, d);
@@ -14636,16 +14647,20 @@ static mlip_status mlip__dcm_check(mlip__dcm_info *d, int frame) {
 }
 
 /* The frame's samples (at c->pos), rescaled, into out's planes. */
-static void mlip__dcm_samples(const mlip__dcm_cur *c, const mlip__dcm_info *d, mlip_image *out) {
-    size_t plane = (size_t)d->rows * (size_t)d->cols, bytes = (size_t)d->alloc_bits / 8, i;
-    int stored = d->stored;
+static void mlip__dcm_samples(const mlip__cursor *c, const mlip__dcm_info *d, mlip_image *out) {
+    size_t plane = (size_t)d->rows * (size_t)d->cols, i;
+    int stored = d->stored, bytes = d->alloc_bits / 8;
+    mlip__cursor s = *c; /* at the frame: mlip_image_read_dicom checked that it holds it */
     for (i = 0; i < plane * (size_t)d->spp; i++) {
-        const unsigned char *s = c->p + c->pos + i * bytes;
-        uint32_t raw = bytes == 1   ? s[0]
-                       : bytes == 2 ? mlip__dcm_u16(c, (size_t)(s - c->p))
-                                    : mlip__dcm_u32(c, (size_t)(s - c->p));
+        uint32_t raw = 0;
         double val;
         size_t dst;
+        if (bytes == 1)
+            mlip__cursor_u8(&s, &raw);
+        else if (bytes == 2)
+            mlip__cursor_u16(&s, &raw);
+        else
+            mlip__cursor_u32(&s, &raw);
         /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
         raw >>= (d->high + 1 - stored);
         if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
@@ -14661,29 +14676,26 @@ static void mlip__dcm_samples(const mlip__dcm_cur *c, const mlip__dcm_info *d, m
 
 MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
                                           const mlip_image_options *opt, mlip_image *out) {
-    mlip__dcm_cur c;
+    mlip__cursor c;
     mlip__dcm_info d;
     char syntax[68] = "";
     const char *name = NULL;
-    int frame = opt ? opt->frame : 0;
+    int frame = opt ? opt->frame : 0, explicit_vr = 1;
     size_t plane, frame_bytes;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(buf);
-    c.p = (const unsigned char *)buf;
-    c.n = len;
+    mlip__cursor_init(&c, buf, len);
     c.pos = 132;
-    c.big = 0;
-    c.explicit_vr = 1;
     if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
-    MLIP__TRY(mlip__dcm_meta(&c, syntax, sizeof syntax, &name));
+    MLIP__TRY(mlip__dcm_meta(&c, &explicit_vr, syntax, sizeof syntax, &name));
     memset(&d, 0, sizeof d);
     d.spp = 1;
     d.frames = 1;
     d.high = -1;
     d.slope = 1;
-    MLIP__TRY(mlip__dcm_scan(&c, name, &d));
+    MLIP__TRY(mlip__dcm_scan(&c, explicit_vr, name, &d));
     MLIP__TRY(mlip__dcm_check(&d, frame));
     /* the pixel data must hold the frame before anything is allocated: a few corrupted
        bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
@@ -14748,31 +14760,14 @@ MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
 
 MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_options *opt,
                                          mlip_image *out) {
-    FILE *f;
-    long size;
-    unsigned char *buf;
+    char *buf = NULL;
+    size_t size = 0;
     mlip_status st;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(path);
-    f = fopen(path, "rb");
-    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
-    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-        fclose(f);
-        return mlip__fail(MLIP_ERR_IO, "cannot determine the size of %s", path);
-    }
-    buf = (unsigned char *)mlip_alloc(size ? (size_t)size : 1);
-    if (!buf) {
-        fclose(f);
-        return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        mlip_free(buf);
-        return mlip__fail(MLIP_ERR_IO, "cannot read %s", path);
-    }
-    fclose(f);
-    st = mlip_image_read_memory(buf, (size_t)size, opt, out);
+    MLIP__TRY(mlip__read_file(path, &buf, &size));
+    st = mlip_image_read_memory(buf, size, opt, out);
     mlip_free(buf);
     return st;
 }
@@ -15418,10 +15413,9 @@ static mlip_status mlip__ds_row_labels(mlip_dataset *ds, mlip__ds_parse *ps, cha
         if (len_name) {
             size_t cap = ps->cap_pairs;
             name[len_name] = '\0';
-            MLIP__TRY(
-                mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *)));
+            MLIP__TRY(mlip__grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *)));
             cap = ps->cap_pairs;
-            MLIP__TRY(mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int)));
+            MLIP__TRY(mlip__grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int)));
             ps->cap_pairs = cap;
             ps->pair_name[ps->n_pairs] = name;
             ps->pair_row[ps->n_pairs] = ds->n;
@@ -15462,14 +15456,14 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     }
     { /* the three row arrays grow together (from the same capacity to the same capacity) */
         size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
-        st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
+        st = mlip__grow((void **)&ds->image, &cap, need, sizeof(char *));
         if (!st) {
             cap = ps->cap_rows;
-            st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
+            st = mlip__grow((void **)&ds->report, &cap, need, sizeof(char *));
         }
         if (!st) {
             cap = ps->cap_rows;
-            st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+            st = mlip__grow((void **)&ds->line, &cap, need, sizeof(int));
         }
         if (st) {
             mlip_free(path);
@@ -15543,7 +15537,7 @@ static mlip_status mlip__ds_read_rows(mlip_dataset *ds, mlip__ds_parse *ps, cons
     char *raw = NULL;
     size_t size = 0, pos = 0;
     int line_no = 0, seen_first = 0;
-    MLIP__TRY(mlip__tok_read_file(tsv_path, &raw, &size));
+    MLIP__TRY(mlip__read_file(tsv_path, &raw, &size));
     ds->text = (char *)mlip_alloc(size + 1);
     if (ds->text) {
         memcpy(ds->text, raw, size);

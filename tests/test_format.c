@@ -214,7 +214,7 @@ static void test_fmt_twin(void) {
     }
     /* export to safetensors (the twin's names) and back: the same .mlip bytes */
     CHECK_OK(mlip_model_export_safetensors_memory(l, &sb, &sl));
-    CHECK(sl > 8 && (mlip__fmt_rd64((unsigned char *)sb) % 8) == 0);
+    CHECK(sl > 8 && (mlip__load64((unsigned char *)sb, 0) % 8) == 0);
     CHECK_OK(mlip_model_import_safetensors(sb, sl, NULL, 0, &again));
     if (again) CHECK_OK(mlip_model_save_memory(again, MLIP_DTYPE_F32, &mb2, &ml2));
     CHECK_MSG(ml2 == ml && mb2 && !memcmp(mb, mb2, ml), "mlip -> safetensors -> mlip changed the bytes");
