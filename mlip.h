@@ -546,8 +546,8 @@ MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *n
 MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
 
 /* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
-   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
-   (MLIP_ERR_INVALID_ARG when the model has none). */
+   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored
+   vocabulary (MLIP_ERR_INVALID_ARG when the model has none). */
 MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
 MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
 /* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
@@ -9058,7 +9058,10 @@ MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
     c.vit = mlip_vit_config_tiny();
     c.bert = mlip_bert_config_tiny(vocab_size);
     c.embed_dim = 128;
-    for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
+    for (i = 0; i < 4; i++) {
+        c.image_mean[i] = 0.5f;
+        c.image_std[i] = 0.5f;
+    }
     c.lowercase = 1;
     return c;
 }
@@ -9120,14 +9123,20 @@ static void mlip__model_extra_layout(mlip_model *m) {
         mlip_param_info *p = &m->extra_info[i];
         memset(p, 0, sizeof *p);
         snprintf(p->name, sizeof p->name, "%s", mlip__model_extra_names[i]);
-        if (i < 8 && i % 2 == 0)
-            p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
-        else if (i < 8)
-            p->ndim = 1, p->shape[0] = D;
-        else if (i < 10)
+        if (i < 8 && i % 2 == 0) {
+            p->ndim = 2;
+            p->shape[0] = D;
+            p->shape[1] = (i / 2) % 2 ? Wt : Wv;
+            p->decay = 1;
+        } else if (i < 8) {
+            p->ndim = 1;
+            p->shape[0] = D;
+        } else if (i < 10)
             p->ndim = 0;
-        else
-            p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
+        else {
+            p->ndim = 1;
+            p->shape[0] = i == 10 ? Wv : K;
+        }
         p->count =
             (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
         p->offset = off;
@@ -9139,10 +9148,14 @@ static void mlip__model_extra_layout(mlip_model *m) {
 MLIPDEF void mlip_model_free(mlip_model *m) {
     int i;
     if (!m) return;
-    mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
-    mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
+    mlip_encoder_free(m->vit);
+    mlip_encoder_free(m->bert);
+    mlip_free(m->extra);
+    mlip_free(m->stored);
+    mlip_free(m->vocab);
     for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
     for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
     mlip_free(m->meta);
 #ifdef MLIP__MMAP
@@ -9181,7 +9194,8 @@ MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_mode
         return st;
     }
     mlip__model_extra_layout(m);
-    mlip_encoder_params(m->vit, &n_vit), mlip_encoder_params(m->bert, &n_bert);
+    mlip_encoder_params(m->vit, &n_vit);
+    mlip_encoder_params(m->bert, &n_bert);
     m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
     m->stored =
         (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__MODEL_N_EXTRA), 1);
@@ -9199,7 +9213,8 @@ MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
     int i;
     size_t j;
     if (!m) return;
-    mlip_encoder_init_random(m->vit, seed), mlip_encoder_init_random(m->bert, seed + 1);
+    mlip_encoder_init_random(m->vit, seed);
+    mlip_encoder_init_random(m->bert, seed + 1);
     mlip_rng_seed(&rng, seed, 0x68656164u);
     memset(m->extra, 0, m->n_extra * sizeof(float));
     for (i = 0; i < 8; i += 2)
@@ -9222,11 +9237,13 @@ MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
 static const mlip_param_info *mlip__model_tensor(const mlip_model *m, int i, const char **prefix,
                                                  float **data) {
     const mlip_encoder *e = NULL;
-    if (i < m->vit->n_params)
-        e = m->vit, *prefix = "vision.";
-    else if ((i -= m->vit->n_params) < m->bert->n_params)
-        e = m->bert, *prefix = "text.";
-    else if ((i -= m->bert->n_params) < MLIP__MODEL_N_EXTRA) {
+    if (i < m->vit->n_params) {
+        e = m->vit;
+        *prefix = "vision.";
+    } else if ((i -= m->vit->n_params) < m->bert->n_params) {
+        e = m->bert;
+        *prefix = "text.";
+    } else if ((i -= m->bert->n_params) < MLIP__MODEL_N_EXTRA) {
         *prefix = "";
         *data = m->extra + m->extra_info[i].offset;
         return &m->extra_info[i];
@@ -9279,8 +9296,9 @@ MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_
     *info = *p;
     {
         size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
-        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl),
-            info->name[pl + nl] = '\0';
+        memcpy(info->name, prefix, pl);
+        memcpy(info->name + pl, p->name, nl);
+        info->name[pl + nl] = '\0';
     }
     if (stored) *stored = (mlip_dtype)m->stored[index];
     return MLIP_OK;
@@ -9290,7 +9308,8 @@ MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
     int i;
     if (!m) return;
     for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
     m->train_info = NULL;
     m->train_data = NULL;
     m->n_train = 0;
@@ -9329,15 +9348,21 @@ static float *mlip__model_train_slot(mlip_model *m, const char *name, size_t len
     data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
     stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
     if (!info || !data || !stored) {
-        mlip_free(info), mlip_free(data), mlip_free(stored), mlip_free(x);
+        mlip_free(info);
+        mlip_free(data);
+        mlip_free(stored);
+        mlip_free(x);
         *st = MLIP_ERR_OUT_OF_MEMORY;
         return NULL;
     }
-    if (m->n_train)
-        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train),
-            memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    if (m->n_train) {
+        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train);
+        memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    }
     memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
-    mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    mlip_free(m->stored);
     m->train_info = info;
     m->train_data = data;
     m->stored = stored;
@@ -9392,7 +9417,10 @@ MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
 /* ---- vocabulary and metadata ---- */
 static char *mlip__model_strdup(const char *s, size_t n) {
     char *d = (char *)mlip_alloc(n + 1);
-    if (d) memcpy(d, s, n), d[n] = '\0';
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
     return d;
 }
 
@@ -9423,11 +9451,15 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
     for (i = 0; i < n; i++) {
         const char *t = mlip_tokenizer_token(tok, i);
         size_t l = strlen(t);
-        memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
+        memcpy(v + pos, t, l);
+        pos += l;
+        v[pos++] = '\n';
     }
     v[pos] = '\0';
     mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
-    m->vocab = v, m->vocab_len = total, m->vocab_n = n;
+    m->vocab = v;
+    m->vocab_len = total;
+    m->vocab_n = n;
     return MLIP_OK;
 }
 
@@ -9454,7 +9486,8 @@ MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const ch
         if (!strcmp(m->meta[2 * i], key)) break;
     if (!value) { /* remove, keeping the order of the rest */
         if (i == m->n_meta) return MLIP_OK;
-        mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
+        mlip_free(m->meta[2 * i]);
+        mlip_free(m->meta[2 * i + 1]);
         memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
                 sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
         m->n_meta--;
@@ -9474,11 +9507,14 @@ MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const ch
         char *k = mlip__model_strdup(key, strlen(key)),
              *v = mlip__model_strdup(value, strlen(value));
         if (!nm || !k || !v) {
-            mlip_free(nm), mlip_free(k), mlip_free(v);
+            mlip_free(nm);
+            mlip_free(k);
+            mlip_free(v);
             return MLIP_ERR_OUT_OF_MEMORY;
         }
         if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
-        nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
+        nm[2 * m->n_meta] = k;
+        nm[2 * m->n_meta + 1] = v;
         mlip_free(m->meta);
         m->meta = nm;
         m->n_meta++;
@@ -11948,10 +11984,12 @@ static void mlip__fmt_put32(mlip__fmt_sink *s, uint32_t v) {
     mlip__fmt_put(s, b, 4);
 }
 static void mlip__fmt_put64(mlip__fmt_sink *s, uint64_t v) {
-    mlip__fmt_put32(s, (uint32_t)v), mlip__fmt_put32(s, (uint32_t)(v >> 32));
+    mlip__fmt_put32(s, (uint32_t)v);
+    mlip__fmt_put32(s, (uint32_t)(v >> 32));
 }
 static void mlip__fmt_putstr(mlip__fmt_sink *s, const char *str, size_t n) {
-    mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put(s, str, n);
+    mlip__fmt_put32(s, (uint32_t)n);
+    mlip__fmt_put(s, str, n);
 }
 static void mlip__fmt_pad(mlip__fmt_sink *s, size_t to) {
     static const unsigned char zeros[64] = {0};
@@ -12181,7 +12219,8 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype
     if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
     memset(&s, 0, sizeof s);
     if ((st = mlip__fmt_write(m, (int)dtype, &s))) return st; /* count */
-    s.cap = s.pos, s.pos = 0;
+    s.cap = s.pos;
+    s.pos = 0;
     if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
     if ((st = mlip__fmt_write(m, (int)dtype, &s))) {
         mlip_free(s.buf);
@@ -12201,7 +12240,8 @@ static mlip_status mlip__fmt_save_file(const char *path,
     mlip__fmt_sink s;
     mlip_status st;
     if (!tmp) return MLIP_ERR_OUT_OF_MEMORY;
-    memcpy(tmp, path, n), memcpy(tmp + n, ".tmp", 5);
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp", 5);
     memset(&s, 0, sizeof s);
     if (!(s.f = fopen(tmp, "wb"))) {
         st = mlip__fail(MLIP_ERR_IO, "cannot create %s", tmp);
@@ -12284,7 +12324,8 @@ static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget
         size_t l = strlen(mlip_last_error());
         if (st != MLIP_ERR_INVALID_ARG && st != MLIP_ERR_OVERFLOW) return st;
         l = MLIP__MIN(l, sizeof msg - 1);
-        memcpy(msg, mlip_last_error(), l), msg[l] = '\0';
+        memcpy(msg, mlip_last_error(), l);
+        msg[l] = '\0';
         return mlip__fail(MLIP_ERR_FORMAT, "%s: bad config: %s", what, msg);
     }
     return MLIP_OK;
@@ -12311,7 +12352,9 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__cursor r, uint32_t 
     if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
     for (i = 0; i < count; i++) {
         mlip__fmt_getstr(&r2, &s, &n, r2.len);
-        memcpy(v + pos, s, n), pos += n, v[pos++] = '\n';
+        memcpy(v + pos, s, n);
+        pos += n;
+        v[pos++] = '\n';
     }
     v[pos] = '\0';
     mlip_free(m->vocab);
@@ -12816,9 +12859,11 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
         close(fd);
         if (map != MAP_FAILED) {
             st = mlip__fmt_parse((const unsigned char *)map, (size_t)sb.st_size, 1, out);
-            if (!st && (*out)->mapped)
-                (*out)->map = map, (*out)->map_len = (size_t)sb.st_size, (*out)->map_kind = 1;
-            else
+            if (!st && (*out)->mapped) {
+                (*out)->map = map;
+                (*out)->map_len = (size_t)sb.st_size;
+                (*out)->map_kind = 1;
+            } else
                 munmap(map, (size_t)sb.st_size);
             return st;
         }
@@ -12826,9 +12871,10 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
 #endif
     if ((st = mlip__read_file(path, &data, &len))) return st;
     st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
-    if (!st && (*out)->mapped)
-        (*out)->map = data, (*out)->map_kind = 2;
-    else
+    if (!st && (*out)->mapped) {
+        (*out)->map = data;
+        (*out)->map_kind = 2;
+    } else
         mlip_free(data);
     return st;
 }
@@ -12857,7 +12903,8 @@ static void mlip__fmt_st_free(mlip__fmt_st *s) {
     int i;
     for (i = 0; i < s->n; i++) mlip_free(s->e[i].name);
     for (i = 0; i < 2 * s->n_meta; i++) mlip_free(s->meta[i]);
-    mlip_free(s->e), mlip_free(s->meta);
+    mlip_free(s->e);
+    mlip_free(s->meta);
     memset(s, 0, sizeof *s);
 }
 
@@ -12899,8 +12946,10 @@ static mlip_status mlip__fmt_jstr(mlip__cursor *j, char **out) {
     if (j->pos >= j->len || j->p[j->pos] != '"') return MLIP__FMT_JSON_ERR(j, "expected a string");
     start = ++j->pos;
     for (end = start; end < j->len && j->p[end] != '"'; end++) {
-        if ((unsigned char)j->p[end] < 0x20)
-            return j->pos = end, MLIP__FMT_JSON_ERR(j, "control character in a string");
+        if ((unsigned char)j->p[end] < 0x20) {
+            j->pos = end;
+            return MLIP__FMT_JSON_ERR(j, "control character in a string");
+        }
         if (j->p[end] == '\\') end++;
     }
     if (end >= j->len) return MLIP__FMT_JSON_ERR(j, "unterminated string");
@@ -12945,14 +12994,19 @@ static mlip_status mlip__fmt_jstr(mlip__cursor *j, char **out) {
         }
         if (cp < 0x80)
             s[o++] = (char)cp;
-        else if (cp < 0x800)
-            s[o++] = (char)(0xC0 | cp >> 6), s[o++] = (char)(0x80 | (cp & 0x3F));
-        else if (cp < 0x10000)
-            s[o++] = (char)(0xE0 | cp >> 12), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+        else if (cp < 0x800) {
+            s[o++] = (char)(0xC0 | cp >> 6);
             s[o++] = (char)(0x80 | (cp & 0x3F));
-        else
-            s[o++] = (char)(0xF0 | cp >> 18), s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F)),
-            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            s[o++] = (char)(0xE0 | cp >> 12);
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            s[o++] = (char)(0xF0 | cp >> 18);
+            s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        }
     }
     j->pos = end + 1;
     s[o] = '\0';
@@ -13148,7 +13202,10 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
     const char *rest = name, *prefix = NULL;
     int i;
     for (i = 0; i < 6 && !prefix; i++)
-        if (!strncmp(name, from[i], strlen(from[i]))) prefix = to[i], rest = name + strlen(from[i]);
+        if (!strncmp(name, from[i], strlen(from[i]))) {
+            prefix = to[i];
+            rest = name + strlen(from[i]);
+        }
     if (!strncmp(rest, "pooler.", 7) || !strcmp(rest, "embeddings.position_ids") ||
         !strncmp(name, "cls.", 4))
         return 0;
@@ -13163,7 +13220,8 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
             return -1;
     }
     if (strlen(prefix) + strlen(rest) + 1 >= cap) return -1;
-    memcpy(out, prefix, strlen(prefix)), memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
+    memcpy(out, prefix, strlen(prefix));
+    memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
     { /* checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta */
         size_t n = strlen(out);
         if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma"))
@@ -13288,17 +13346,22 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
     c->bert.type_vocab_size = (int)te->shape[0];
     c->bert.layers = mlip__fmt_st_layers(s, "text.");
     c->bert.mlp_dim = (int)tm->shape[0];
-    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64,
+    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64;
     c->bert.heads = c->bert.width % 64 ? 1 : c->bert.width / 64;
     c->vit.ln_eps = c->bert.ln_eps = 1e-12f;
     for (i = 0; i < 3; i++) {
         const mlip_model_config *n = &named[i];
         if (n->vit.width == c->vit.width && n->vit.layers == c->vit.layers &&
-            n->vit.mlp_dim == c->vit.mlp_dim)
-            c->vit.heads = n->vit.heads, c->vit.ln_eps = n->vit.ln_eps, c->embed_dim = n->embed_dim;
+            n->vit.mlp_dim == c->vit.mlp_dim) {
+            c->vit.heads = n->vit.heads;
+            c->vit.ln_eps = n->vit.ln_eps;
+            c->embed_dim = n->embed_dim;
+        }
         if (n->bert.width == c->bert.width && n->bert.layers == c->bert.layers &&
-            n->bert.mlp_dim == c->bert.mlp_dim)
-            c->bert.heads = n->bert.heads, c->bert.ln_eps = n->bert.ln_eps;
+            n->bert.mlp_dim == c->bert.mlp_dim) {
+            c->bert.heads = n->bert.heads;
+            c->bert.ln_eps = n->bert.ln_eps;
+        }
     }
     { /* metadata wins over guesses, shapes win over metadata */
         mlip_model_config shapes = *c;
@@ -13501,7 +13564,8 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
     if ((st = mlip__fmt_st_parse((const char *)buf + 8, (size_t)hlen, &s))) goto done;
     if ((st = mlip__fmt_st_check(&s, dlen))) goto done;
     if ((st = mlip__fmt_st_config(&s, config, &c))) goto done;
-    /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
+    /* a size the file cannot back is refused, unless the caller chose it (config and
+       allow_missing) */
     if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors",
                                   &m)))
         goto done;
@@ -13554,13 +13618,16 @@ static void mlip__fmt_jputs(mlip__fmt_sink *s, const char *str) { /* a JSON stri
     mlip__fmt_put(s, "\"", 1);
     for (; *str; str++) {
         unsigned char ch = (unsigned char)*str;
-        if (ch == '"' || ch == '\\')
-            esc[0] = '\\', esc[1] = (char)ch, mlip__fmt_put(s, esc, 2);
-        else if (ch == '\n')
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            mlip__fmt_put(s, esc, 2);
+        } else if (ch == '\n')
             mlip__fmt_put(s, "\\n", 2);
-        else if (ch < 0x20)
-            snprintf(esc, sizeof esc, "\\u%04x", ch), mlip__fmt_put(s, esc, 6);
-        else
+        else if (ch < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            mlip__fmt_put(s, esc, 6);
+        } else
             mlip__fmt_put(s, str, 1);
     }
     mlip__fmt_put(s, "\"", 1);
@@ -13583,8 +13650,10 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
             memcpy(&v, field, sizeof v);
             snprintf(num, sizeof num, "%.9g", (double)v);
         }
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, mlip__fmt_keys[k].name), mlip__fmt_jput(s, ":"),
-            mlip__fmt_jputs(s, num);
+        mlip__fmt_jput(s, ",");
+        mlip__fmt_jputs(s, mlip__fmt_keys[k].name);
+        mlip__fmt_jput(s, ":");
+        mlip__fmt_jputs(s, num);
     }
     for (k = 0; k < 2; k++) {
         const float *v = k ? c->image_std : c->image_mean;
@@ -13592,23 +13661,34 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
         for (i = 0; i < c->vit.channels; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), i ? ",%.9g" : "%.9g",
                      (double)v[i]);
-        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":"), mlip__fmt_jputs(s, list);
+        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":");
+        mlip__fmt_jputs(s, list);
     }
     mlip__fmt_jput(s, c->lowercase ? ",\"tokenizer.lowercase\":\"1\""
                                    : ",\"tokenizer.lowercase\":\"0\"");
-    if (m->vocab_n) mlip__fmt_jput(s, ",\"tokenizer.vocab\":"), mlip__fmt_jputs(s, m->vocab);
-    for (k = 0; k < m->n_meta; k++)
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, m->meta[2 * k]), mlip__fmt_jput(s, ":"),
-            mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    if (m->vocab_n) {
+        mlip__fmt_jput(s, ",\"tokenizer.vocab\":");
+        mlip__fmt_jputs(s, m->vocab);
+    }
+    for (k = 0; k < m->n_meta; k++) {
+        mlip__fmt_jput(s, ",");
+        mlip__fmt_jputs(s, m->meta[2 * k]);
+        mlip__fmt_jput(s, ":");
+        mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    }
     mlip__fmt_jput(s, "}");
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
         const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
-        mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name),
-            mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
-        for (k = 0; k < p->ndim; k++)
-            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]), mlip__fmt_jput(s, num);
+        mlip__fmt_jput(s, ",\"");
+        mlip__fmt_jput(s, prefix);
+        mlip__fmt_jput(s, p->name);
+        mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
+        for (k = 0; k < p->ndim; k++) {
+            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]);
+            mlip__fmt_jput(s, num);
+        }
         snprintf(num, sizeof num, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off,
                  (unsigned long)(off + 4 * p->count));
         mlip__fmt_jput(s, num);
@@ -13837,8 +13917,12 @@ static uint32_t mlip__png_adler(uint32_t adler, const unsigned char *p, size_t n
     while (n) {
         size_t k = n < 5552 ? n : 5552; /* largest run before b can overflow 32 bits */
         n -= k;
-        while (k--) a += *p++, b += a;
-        a %= 65521u, b %= 65521u;
+        while (k--) {
+            a += *p++;
+            b += a;
+        }
+        a %= 65521u;
+        b %= 65521u;
     }
     return (b << 16) | a;
 }
@@ -14071,7 +14155,8 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
         if (type == 0) { /* stored: byte-aligned LEN, NLEN, then raw bytes */
             size_t n;
             s.in_pos -= (size_t)(s.bitcnt >> 3); /* unread whole bytes go back */
-            s.bitbuf = 0, s.bitcnt = 0;
+            s.bitbuf = 0;
+            s.bitcnt = 0;
             if (s.in_len - s.in_pos < 4)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             n = (size_t)in[s.in_pos] | ((size_t)in[s.in_pos + 1] << 8);
@@ -15036,7 +15121,8 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     buf = (unsigned char *)mlip_alloc(total);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!buf || !raw) {
-        mlip_free(buf), mlip_free(raw);
+        mlip_free(buf);
+        mlip_free(raw);
         return MLIP_ERR_OUT_OF_MEMORY;
     }
     plane = (size_t)width * height;
@@ -15051,17 +15137,20 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     }
     mlip__png_crc_table(crc_table);
     p = buf;
-    memcpy(p, "\x89PNG\r\n\x1a\n", 8), p += 8;
+    memcpy(p, "\x89PNG\r\n\x1a\n", 8);
+    p += 8;
     p = mlip__png_put32(p, 13);
     memcpy(p, "IHDR", 4);
-    mlip__png_put32(p + 4, (uint32_t)width), mlip__png_put32(p + 8, (uint32_t)height);
+    mlip__png_put32(p + 4, (uint32_t)width);
+    mlip__png_put32(p + 8, (uint32_t)height);
     p[12] = 8;
     p[13] = (unsigned char)(channels == 1 ? 0 : 2);
     p[14] = p[15] = p[16] = 0;
     p = mlip__png_put32(p + 17, mlip__png_crc(crc_table, 0, p, 17));
     p = mlip__png_put32(p, (uint32_t)zlen);
     idat = p;
-    memcpy(p, "IDAT", 4), p += 4;
+    memcpy(p, "IDAT", 4);
+    p += 4;
     *p++ = 0x78, *p++ = 0x01; /* deflate, 32K window, no dictionary; 0x7801 % 31 == 0 */
     for (at = 0; at < raw_len || at == 0;) {
         size_t n = MLIP__MIN(raw_len - at, (size_t)65535);
@@ -15070,7 +15159,9 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
         *p++ = (unsigned char)(n >> 8);
         *p++ = (unsigned char)~n;
         *p++ = (unsigned char)(~n >> 8);
-        memcpy(p, raw + at, n), p += n, at += n;
+        memcpy(p, raw + at, n);
+        p += n;
+        at += n;
         if (at == raw_len) break;
     }
     adler = mlip__png_adler(adler, raw, raw_len);
@@ -15287,7 +15378,10 @@ static int mlip__ds_space(char ch) {
 
 /* A field [p, p+n) without surrounding spaces. */
 static void mlip__ds_trim(char **p, size_t *n) {
-    while (*n && mlip__ds_space(**p)) (*p)++, (*n)--;
+    while (*n && mlip__ds_space(**p)) {
+        (*p)++;
+        (*n)--;
+    }
     while (*n && mlip__ds_space((*p)[*n - 1])) (*n)--;
 }
 
@@ -15306,7 +15400,10 @@ static int mlip__ds_is(const char *p, size_t n, const char *name) { /* ASCII, ca
 static int mlip__ds_fields(char *line, size_t len, const int cols[3], char *f[3], size_t n[3]) {
     size_t start = 0, i;
     int count = 0, k;
-    for (k = 0; k < 3; k++) f[k] = NULL, n[k] = 0;
+    for (k = 0; k < 3; k++) {
+        f[k] = NULL;
+        n[k] = 0;
+    }
     for (i = 0; i <= len; i++) {
         if (i < len && line[i] != '\t') continue;
         for (k = 0; k < 3; k++)
@@ -15336,8 +15433,14 @@ MLIPDEF void mlip_dataset_free(mlip_dataset *ds) {
     if (!ds) return;
     if (ds->image)
         for (i = 0; i < ds->n; i++) mlip_free(ds->image[i]);
-    mlip_free(ds->image), mlip_free(ds->report), mlip_free(ds->line), mlip_free(ds->label);
-    mlip_free(ds->labels), mlip_free(ds->cache), mlip_free(ds->state), mlip_free(ds->text);
+    mlip_free(ds->image);
+    mlip_free(ds->report);
+    mlip_free(ds->line);
+    mlip_free(ds->label);
+    mlip_free(ds->labels);
+    mlip_free(ds->cache);
+    mlip_free(ds->state);
+    mlip_free(ds->text);
     mlip_free(ds->name);
     mlip_free(ds);
 }
@@ -15496,8 +15599,10 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
         mlip__ds_trim(&f, &n);
         if (count == 0 && (mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "id"))) header = 1;
         if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") ||
-            mlip__ds_is(f, n, "caption"))
-            header = 1, report = report < 0 ? count : report;
+            mlip__ds_is(f, n, "caption")) {
+            header = 1;
+            report = report < 0 ? count : report;
+        }
         if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") ||
              mlip__ds_is(f, n, "image_path") || mlip__ds_is(f, n, "file")) &&
             image < 0)
@@ -15700,7 +15805,10 @@ static mlip_status mlip__ds_load(mlip_dataset *ds, int r, float *dst) {
     st = mlip_image_read_file(ds->image[r], NULL, &im);
     if (!st) st = mlip_image_preprocess(&im, &ds->pre, dst, ds->opt.image_size, ds->opt.channels);
     mlip_image_free(&im);
-    if (!st && slot) memcpy(slot, dst, ds->pixels * sizeof(float)), ds->state[r] = 1;
+    if (!st && slot) {
+        memcpy(slot, dst, ds->pixels * sizeof(float));
+        ds->state[r] = 1;
+    }
     return st;
 }
 
@@ -15778,7 +15886,8 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
         len = strlen(text);
         MLIP__TRY(mlip_tokenizer_encode(ds->tok, text, len, T, batch->ids + (size_t)b * T,
                                         batch->mask + (size_t)b * T, NULL));
-        memset(begin, 0, (size_t)L * sizeof(int)), memset(end, 0, (size_t)L * sizeof(int));
+        memset(begin, 0, (size_t)L * sizeof(int));
+        memset(end, 0, (size_t)L * sizeof(int));
         MLIP__TRY(
             mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
         if (nl) memcpy(batch->labels + (size_t)b * nl, ds->labels + (size_t)r * nl, (size_t)nl);
