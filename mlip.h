@@ -9183,7 +9183,7 @@ MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_mode
     MLIP__CHECK_PTR(config);
     MLIP__CHECK_PTR(out);
     *out = NULL;
-    if ((st = mlip__model_check_config(config))) return st;
+    MLIP__TRY(mlip__model_check_config(config));
     m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
     if (!m) return MLIP_ERR_OUT_OF_MEMORY;
     m->config = *config;
@@ -12216,9 +12216,9 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype
     MLIP__CHECK_PTR(len);
     *buf = NULL;
     *len = 0;
-    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    MLIP__TRY(mlip__fmt_check_dtype(m, dtype));
     memset(&s, 0, sizeof s);
-    if ((st = mlip__fmt_write(m, (int)dtype, &s))) return st; /* count */
+    MLIP__TRY(mlip__fmt_write(m, (int)dtype, &s)); /* count */
     s.cap = s.pos;
     s.pos = 0;
     if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
@@ -12263,9 +12263,8 @@ static mlip_status mlip__fmt_write_cb(const void *m, int dtype, mlip__fmt_sink *
 }
 
 MLIPDEF mlip_status mlip_model_save_as(const mlip_model *m, const char *path, mlip_dtype dtype) {
-    mlip_status st;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    MLIP__TRY(mlip__fmt_check_dtype(m, dtype));
     return mlip__fmt_save_file(path, mlip__fmt_write_cb, m, (int)dtype);
 }
 MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
@@ -12869,7 +12868,7 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
         }
     } /* mapping failed: read it */
 #endif
-    if ((st = mlip__read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
     if (!st && (*out)->mapped) {
         (*out)->map = data;
@@ -13317,7 +13316,6 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
                        *tm = mlip__fmt_st_get(s, "text.encoder.layer.0.intermediate.dense.weight"),
                        *hd = mlip__fmt_st_get(s, "head.global_image.weight");
     mlip_model_config named[3];
-    mlip_status st;
     int i, g;
     if (!pw || !pp || !vm || !we || !pe || !te || !tm || pw->rank != 4 || pp->rank != 3 ||
         vm->rank != 2 || we->rank != 2 || pe->rank != 2 || te->rank != 2 || tm->rank != 2 ||
@@ -13365,7 +13363,7 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
     }
     { /* metadata wins over guesses, shapes win over metadata */
         mlip_model_config shapes = *c;
-        if ((st = mlip__fmt_st_meta_config(s, c))) return st;
+        MLIP__TRY(mlip__fmt_st_meta_config(s, c));
         c->vit.width = shapes.vit.width;
         c->vit.channels = shapes.vit.channels;
         c->vit.patch_size = shapes.vit.patch_size;
@@ -13603,7 +13601,7 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip_model_import_safetensors(data, len, config, allow_missing, out);
     mlip_free(data);
     return st;
@@ -13784,8 +13782,7 @@ static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_imag
                                                 int width, int height, int channels,
                                                 const char *what) {
     size_t n;
-    mlip_status st;
-    if ((st = mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what))) return st;
+    MLIP__TRY(mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what));
     n = (size_t)width * (size_t)height;
     img->pixels = (float *)mlip_alloc_zeroed(n * (size_t)channels, sizeof(float));
     if (!img->pixels) return MLIP_ERR_OUT_OF_MEMORY;
@@ -13828,7 +13825,6 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     unsigned long w = 0, h = 0, maxval = 0;
     int kind, channels, bytes, ascii;
     size_t i, count, plane;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(buf);
@@ -13845,11 +13841,11 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     if (maxval < 1) return mlip__fail(MLIP_ERR_FORMAT, "PNM: maxval must be 1..65535");
     /* every sample needs at least one byte (ASCII: a digit and a separator, but the last
        may end the file), so a short file cannot ask for a large allocation */
-    if ((st = mlip__img_limit(opt, w, h, "PNM"))) return st;
+    MLIP__TRY(mlip__img_limit(opt, w, h, "PNM"));
     if ((len - c.pos) / ((size_t)w * (size_t)channels) < h)
         return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated: %lux%lu image in %lu bytes", w, h,
                           (unsigned long)len);
-    if ((st = mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"))) return st;
+    MLIP__TRY(mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"));
     out->format = MLIP_IMAGE_PNM;
     out->max_value = (float)maxval;
     for (out->bits = 1; (1UL << out->bits) - 1 < maxval; out->bits++) {}
@@ -14139,7 +14135,6 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
     mlip__png_inflate s;
     mlip__png_huff lit, dist;
     unsigned last = 0, type, v;
-    mlip_status st;
     if (in_len < 6 || (in[0] & 0x0F) != 8 || (in[0] >> 4) > 7 ||
         ((unsigned)in[0] * 256 + in[1]) % 31 != 0 || (in[1] & 0x20))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad zlib header");
@@ -14179,10 +14174,10 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
             mlip__png_huff_build(&lit, l, 288);
             for (i = 0; i < 30; i++) l[i] = 5;
             mlip__png_huff_build(&dist, l, 30);
-            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+            MLIP__TRY(mlip__png_codes(&s, &lit, &dist));
         } else if (type == 2) {
-            if ((st = mlip__png_dynamic(&s, &lit, &dist))) return st;
-            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+            MLIP__TRY(mlip__png_dynamic(&s, &lit, &dist));
+            MLIP__TRY(mlip__png_codes(&s, &lit, &dist));
         } else {
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid deflate block type 3");
         }
@@ -14529,14 +14524,13 @@ static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_
 static mlip_status mlip__dcm_skip_undefined(mlip__cursor *c, int explicit_vr, int depth,
                                             int in_item) {
     mlip__dcm_elem e;
-    mlip_status st;
     if (depth > 32) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: sequences nested too deeply");
     for (;;) {
-        if ((st = mlip__dcm_header(c, explicit_vr, &e))) return st;
+        MLIP__TRY(mlip__dcm_header(c, explicit_vr, &e));
         if (e.group == 0xFFFE && e.element == (in_item ? 0xE00Du : 0xE0DDu)) return MLIP_OK;
         if (e.length == MLIP__DCM_UNDEFINED) {
             int item = e.group == 0xFFFE && e.element == 0xE000;
-            if ((st = mlip__dcm_skip_undefined(c, explicit_vr, depth + 1, item))) return st;
+            MLIP__TRY(mlip__dcm_skip_undefined(c, explicit_vr, depth + 1, item));
         } else {
             c->pos += e.length;
         }
@@ -15196,7 +15190,7 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
     size_t n;
     mlip_status st;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip_image_encode_png(pixels, width, height, channels, &png, &n))) return st;
+    MLIP__TRY(mlip_image_encode_png(pixels, width, height, channels, &png, &n));
     b.p = png;
     b.n = n;
     st = mlip__fmt_save_file(path, mlip__img_write_bytes, &b, 0);
