@@ -43,15 +43,17 @@
      5. Encoders     ViT (pre-LN, visible-patch subsets) and BERT (post-LN, padding mask),
                      forward/backward, HF parameter names; projection heads
      6. Tokenizer    BERT WordPiece (HF parity), sentence spans, vocabulary training
-     7. Masking      random patch masks, semantic integrity estimation (SIE)
-     8. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
+     7. Model        mlip_model: ViT + BERT + heads + SIE parameters + vocabulary + metadata;
+                     configs, tensors by file name, training-state tensors
+     8. Masking      random patch masks, semantic integrity estimation (SIE)
+     9. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
                      masked image prediction
-     9. Training     batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
-     10. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
-     11. File format  mlip_model (ViT + BERT + heads + vocabulary) in one .mlip file: load
-                     (mmap, zero-copy), save, f16/bf16/int8; safetensors import/export
-     12. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
-     13. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
+     10. Training    batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
+     11. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
+     12. File format  the model in one .mlip file: load (mmap, zero-copy), save,
+                     f16/bf16/int8; safetensors import/export
+     13. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
+     14. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
 
    LICENSE: see the end of this file (MIT or public domain, your choice).
 */
@@ -489,9 +491,75 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                                      int min_frequency, int lowercase, const char *out_path);
 
 /* ======================================================================================
-   7. Masking and semantic integrity estimation (SIE)
+   7. Model: ViT + BERT + projection heads + SIE parameters + tokenizer vocabulary + metadata
+      in one handle; every tensor by its file name; training state
    ====================================================================================== */
 /* (section 7 declarations) */
+typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
+
+typedef enum mlip_dtype {
+    MLIP_DTYPE_F32 = 0,
+    MLIP_DTYPE_F16 = 1,
+    MLIP_DTYPE_BF16 = 2,
+    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
+} mlip_dtype;
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
+
+typedef struct mlip_model_config {
+    mlip_vit_config vit;
+    mlip_bert_config bert;
+    int embed_dim; /* D: output width of the four projection heads */
+    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
+    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
+} mlip_model_config;
+
+/* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_base(void);
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
+MLIPDEF void mlip_model_free(mlip_model *model);
+/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
+   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
+MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
+/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
+   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
+   tensors (see mlip_model_is_mapped). */
+MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
+MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
+/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
+   had in the file it was loaded from (f32 for a created model). */
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
+                                           mlip_param_info *info, mlip_dtype *stored);
+/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
+MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
+/* Training state in the same file: vectors named "train.<something>" (the trainer's
+   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
+   data removes the tensor); they are saved after the model's tensors, loaded back, and read
+   with mlip_model_tensor. A model without them is a plain deployable model. */
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
+                                                const float *data, size_t count);
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
+
+/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
+   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored
+   vocabulary (MLIP_ERR_INVALID_ARG when the model has none). */
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
+/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
+   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
+MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
+
+/* ======================================================================================
+   8. Masking and semantic integrity estimation (SIE)
+   ====================================================================================== */
+/* (section 8 declarations) */
 /* The number of visible patches of K at mask ratio rho: ceil((1 - rho) K), at least 1, with
    rho read to six decimals so that no binary rounding moves it (0.7 of 100 leaves 30). */
 MLIPDEF int mlip_mask_visible_count(int K, float rho);
@@ -513,10 +581,10 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
 
 
 /* ======================================================================================
-   8. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
+   9. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
       masked image prediction
    ====================================================================================== */
-/* (section 8 declarations) */
+/* (section 9 declarations) */
 /* Symmetric InfoNCE over a square score matrix s (N, N) whose diagonal holds the pairs:
      L = 1/2 [ mean_i CE(a_i s_i., i) + mean_j CE(a_j s_.j, j) ]
    a (N) scales the logits that sample i owns in both directions (sigma times the SIE weight
@@ -551,13 +619,11 @@ MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const ml
 
 
 /* ======================================================================================
-   9. Training: the MLIP objective, AdamW, schedule, checkpoints
+   10. Training: the MLIP objective, AdamW, schedule, checkpoints
    ====================================================================================== */
 
-typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
-
 /* One training batch: B image-report pairs with everything the objective needs. The
-   dataset (section 13) fills it; a caller may fill it by hand. */
+   dataset (section 14) fills it; a caller may fill it by hand. */
 typedef struct mlip_batch {
     int B; /* pairs in the batch */
     int channels, image_size; /* images (B, channels, image_size, image_size) */
@@ -577,7 +643,7 @@ typedef struct mlip_batch {
 MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *batch, int B, int channels, int image_size, int T,
                                      int max_sentences, int n_labels);
 MLIPDEF void mlip_batch_free(mlip_batch *batch);
-/* (section 9 declarations) */
+/* (section 10 declarations) */
 
 /* What the objective computes and how (docs/design.md, "The objective, equation by
    equation"). mlip_objective_defaults() is the MLIP configuration; the ablation ladder switches
@@ -663,9 +729,9 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
 
 
 /* ======================================================================================
-   10. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
+   11. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
    ====================================================================================== */
-/* (section 10 declarations) */
+/* (section 11 declarations) */
 /* Every function here is deterministic: no randomness, and the same inputs give the same
    bits for a given thread count (GEMM partial sums are the only thing threads change).
 
@@ -821,8 +887,8 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
                                           int D, float fraction, float *score);
 
 /* ======================================================================================
-   11. File format: a whole model (ViT + BERT + heads + tokenizer vocabulary) in one .mlip
-       file; safetensors import and export
+   12. File format: a model (section 7) in one .mlip file, read and written; safetensors
+       import and export
    ====================================================================================== */
 /* FORMAT of a .mlip file, version 1. Every integer and float is LITTLE-ENDIAN on disk,
    whatever the host; offsets and sizes are in bytes.
@@ -890,65 +956,6 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
    the encoder's arena does, and the loader can run on the mapped file without copying.
    Saving what was loaded gives the same bytes. */
 
-/* mlip_model (declared in section 9) is an opaque handle: ViT, BERT, heads, vocabulary, metadata. */
-
-typedef enum mlip_dtype {
-    MLIP_DTYPE_F32 = 0,
-    MLIP_DTYPE_F16 = 1,
-    MLIP_DTYPE_BF16 = 2,
-    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
-} mlip_dtype;
-
-typedef struct mlip_model_config {
-    mlip_vit_config vit;
-    mlip_bert_config bert;
-    int embed_dim; /* D: output width of the four projection heads */
-    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
-    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
-} mlip_model_config;
-
-/* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
-MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
-MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
-MLIPDEF mlip_model_config mlip_model_config_base(void);
-
-MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
-MLIPDEF void mlip_model_free(mlip_model *model);
-/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
-   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
-MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
-MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
-MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
-/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
-   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
-   tensors (see mlip_model_is_mapped). */
-MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
-MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
-/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
-   had in the file it was loaded from (f32 for a created model). */
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
-                                           mlip_param_info *info, mlip_dtype *stored);
-/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
-MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
-/* Training state in the same file: vectors named "train.<something>" (the trainer's
-   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
-   data removes the tensor); they are saved after the model's tensors, loaded back, and read
-   with mlip_model_tensor. A model without them is a plain deployable model. */
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
-                                                const float *data, size_t count);
-MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
-
-/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
-   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
-   (MLIP_ERR_INVALID_ARG when the model has none). */
-MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
-MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
-/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
-   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
-MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
-MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
-MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
 
 /* Load a .mlip file. load_file maps it (mmap on POSIX; elsewhere it reads it) and, when the
    host is little-endian and every encoder tensor is f32 and 64-byte aligned, runs the
@@ -990,10 +997,9 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
 MLIPDEF mlip_status mlip_model_export_safetensors(const mlip_model *model, const char *path);
 MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *model, void **buf,
                                                          size_t *len);
-MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
 
 /* ======================================================================================
-   12. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
+   13. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
    writer. Each reader can be compiled out: MLIP_NO_PNM, MLIP_NO_PNG, MLIP_NO_DICOM.
 
    Decoded images are planar float: pixels[(c * height + y) * width + x], like the
@@ -1089,12 +1095,12 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
                                          int height, int channels);
 
 /* ======================================================================================
-   13. Dataset: image-report pairs from a TSV file, augmentation, batches
+   14. Dataset: image-report pairs from a TSV file, augmentation, batches
    ====================================================================================== */
-/* (section 13 declarations) */
+/* (section 14 declarations) */
 /* A dataset is a TSV file, one image-report pair a line:
        image <TAB> report [<TAB> labels]
-   - image: a PGM/PPM, PNG or DICOM file (section 12), relative to the TSV's directory unless
+   - image: a PGM/PPM, PNG or DICOM file (section 13), relative to the TSV's directory unless
      absolute. report: the text (no tabs or line breaks; no quoting). labels: ';'-separated
      names of positive findings, e.g. "effusion;cardiomegaly" ("normal" is a name like any
      other; an empty field means no finding). Label names are case-sensitive; the label
@@ -1149,7 +1155,7 @@ typedef struct mlip_dataset_options {
     int strict; /* 1: a bad row fails open/batch with file:line; 0: warn, skip */
     void (*warn)(void *ctx, const char *message); /* NULL: stderr (the first 20 only) */
     void *warn_ctx;
-    /* Preprocessing (section 12); NULL: the defaults, but area resampling (images shrink). */
+    /* Preprocessing (section 13); NULL: the defaults, but area resampling (images shrink). */
     const mlip_preprocess_options *preprocess;
     /* Preprocessed images kept in memory (channels*size^2 floats a row, filled on first use),
        MiB: 0 = 1024, < 0 = none. Rows beyond the budget are decoded every time. */
@@ -1370,6 +1376,124 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
         mlip_size_mul(n, sizeof(float), &bytes))
         return MLIP_ERR_OVERFLOW;
     *out = n;
+    return MLIP_OK;
+}
+
+/* Multi-byte loads, byte by byte (any host, any alignment); big != 0: big-endian. */
+static MLIP__UNUSED uint32_t mlip__load16(const unsigned char *p, int big) {
+    return big ? (uint32_t)p[0] << 8 | p[1] : (uint32_t)p[1] << 8 | p[0];
+}
+static MLIP__UNUSED uint32_t mlip__load32(const unsigned char *p, int big) {
+    return big ? mlip__load16(p, 1) << 16 | mlip__load16(p + 2, 1)
+               : mlip__load16(p + 2, 0) << 16 | mlip__load16(p, 0);
+}
+static MLIP__UNUSED uint64_t mlip__load64(const unsigned char *p, int big) {
+    return big ? (uint64_t)mlip__load32(p, 1) << 32 | mlip__load32(p + 4, 1)
+               : (uint64_t)mlip__load32(p + 4, 0) << 32 | mlip__load32(p, 0);
+}
+
+/* The byte cursor every reader of a buffer uses (.mlip, safetensors' JSON, PNM, DICOM): each
+   get is bounds-checked, and returns 1 and moves past what it read, or 0 and moves nothing.
+   Multi-byte values are little-endian unless big is set. */
+typedef struct mlip__cursor {
+    const unsigned char *p;
+    size_t len, pos;
+    int big;
+} mlip__cursor;
+
+static MLIP__UNUSED void mlip__cursor_init(mlip__cursor *c, const void *p, size_t len) {
+    c->p = (const unsigned char *)p;
+    c->len = len;
+    c->pos = 0;
+    c->big = 0;
+}
+/* n bytes: *out (may be NULL) points at them. */
+static MLIP__UNUSED int mlip__cursor_bytes(mlip__cursor *c, size_t n, const unsigned char **out) {
+    if (c->pos > c->len || n > c->len - c->pos) return 0;
+    if (out) *out = c->p + c->pos;
+    c->pos += n;
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u8(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 1, &b)) return 0;
+    *v = b[0];
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u16(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 2, &b)) return 0;
+    *v = mlip__load16(b, c->big);
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u32(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 4, &b)) return 0;
+    *v = mlip__load32(b, c->big);
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u64(mlip__cursor *c, uint64_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 8, &b)) return 0;
+    *v = mlip__load64(b, c->big);
+    return 1;
+}
+
+/* Grow an array of elem-byte items to hold at least need (doubling from 64; checked): the
+   one growable-array helper. */
+static MLIP__UNUSED mlip_status mlip__grow(void **p, size_t *cap, size_t need, size_t elem) {
+    size_t ncap = *cap ? *cap : 64, bytes = 0;
+    void *np;
+    if (need <= *cap) return MLIP_OK;
+    while (ncap < need)
+        if (mlip_size_mul(ncap, 2, &ncap)) return MLIP_ERR_OVERFLOW;
+    if (mlip_size_mul(ncap, elem, &bytes)) return MLIP_ERR_OVERFLOW;
+    np = mlip_alloc(bytes);
+    if (!np) return MLIP_ERR_OUT_OF_MEMORY;
+    if (*p) memcpy(np, *p, *cap * elem);
+    mlip_free(*p);
+    *p = np;
+    *cap = ncap;
+    return MLIP_OK;
+}
+
+/* Read a whole file through the hooks (streamed, so pipes work too); *len gets its size: the
+   one read-whole-file helper. */
+static MLIP__UNUSED mlip_status mlip__read_file(const char *path, char **data, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf;
+    *data = NULL;
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
+    buf = (char *)mlip_alloc(cap);
+    if (!buf) {
+        fclose(f);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) { /* grow by doubling (checked), copying through the aligned allocator */
+            size_t ncap = 0;
+            char *nb;
+            if (mlip_size_mul(cap, 2, &ncap) || !(nb = (char *)mlip_alloc(ncap))) {
+                mlip_free(buf);
+                fclose(f);
+                return MLIP_ERR_OUT_OF_MEMORY;
+            }
+            memcpy(nb, buf, n);
+            mlip_free(buf);
+            buf = nb;
+            cap = ncap;
+        }
+    }
+    if (ferror(f)) {
+        mlip_free(buf);
+        fclose(f);
+        return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
     return MLIP_OK;
 }
 
@@ -3271,7 +3395,7 @@ typedef struct mlip__block_acts {
 
 struct mlip_encoder {
     int is_vit;
-    int is_decoder; /* the MIP decoder (section 8): pre-LN blocks over 1 + K tokens */
+    int is_decoder; /* the MIP decoder (section 9): pre-LN blocks over 1 + K tokens */
     mlip_vit_config vit;
     mlip_bert_config bert;
     int width, layers, heads, mlp_dim, pre_ln;
@@ -5271,40 +5395,6 @@ MLIPDEF mlip_status mlip_tokenizer_from_memory(const char *text, size_t len, int
     return MLIP_OK;
 }
 
-/* Read a whole file through the hooks; *len gets its size. */
-static mlip_status mlip__tok_read_file(const char *path, char **data, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf;
-    *data = NULL;
-    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
-    buf = (char *)mlip_alloc(cap);
-    if (!buf) return fclose(f), MLIP_ERR_OUT_OF_MEMORY;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) { /* grow by doubling (checked), copying through the aligned allocator */
-            size_t ncap = 0;
-            char *nb;
-            if (mlip_size_mul(cap, 2, &ncap) || !(nb = (char *)mlip_alloc(ncap))) {
-                mlip_free(buf), fclose(f);
-                return MLIP_ERR_OUT_OF_MEMORY;
-            }
-            memcpy(nb, buf, n);
-            mlip_free(buf);
-            buf = nb;
-            cap = ncap;
-        }
-    }
-    if (ferror(f)) {
-        mlip_free(buf), fclose(f);
-        return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
-    }
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return MLIP_OK;
-}
-
 MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
                                               mlip_tokenizer **out) {
     char *data = NULL;
@@ -5313,7 +5403,7 @@ MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    if ((st = mlip__read_file(path, &data, &len))) return st;
     st = mlip_tokenizer_from_memory(data, len, lowercase, out);
     mlip_free(data);
     return st;
@@ -5766,23 +5856,6 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
 
 /* ---- Vocabulary training (WordPiece trainer = BPE merges over "##" continuation pieces) ---- */
 
-/* Grow an array of elem-byte items to hold at least need (doubling; checked). */
-static mlip_status mlip__tok_grow(void **p, size_t *cap, size_t need, size_t elem) {
-    size_t ncap = *cap ? *cap : 64, bytes = 0;
-    void *np;
-    if (need <= *cap) return MLIP_OK;
-    while (ncap < need)
-        if (mlip_size_mul(ncap, 2, &ncap)) return MLIP_ERR_OVERFLOW;
-    if (mlip_size_mul(ncap, elem, &bytes)) return MLIP_ERR_OVERFLOW;
-    np = mlip_alloc(bytes);
-    if (!np) return MLIP_ERR_OUT_OF_MEMORY;
-    if (*p) memcpy(np, *p, *cap * elem);
-    mlip_free(*p);
-    *p = np;
-    *cap = ncap;
-    return MLIP_OK;
-}
-
 /* String interning: distinct byte strings get ids 0, 1, 2, ... in order of first insertion. */
 typedef struct mlip__tok_strset {
     char *pool;
@@ -5839,9 +5912,9 @@ static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, siz
     }
     if (s->n >= 0x3FFFFFFF || total > 0xFFFFFFF)
         return mlip__fail(MLIP_ERR_OVERFLOW, "vocab training: too many or too long strings");
-    if ((st = mlip__tok_grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
-        (st = mlip__tok_grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
-        (st = mlip__tok_grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
+    if ((st = mlip__grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
+        (st = mlip__grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
+        (st = mlip__grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
         return st;
     memcpy(s->pool + s->pool_len, prefix, plen);
     memcpy(s->pool + s->pool_len + plen, str, n);
@@ -5869,8 +5942,8 @@ static void mlip__tok_train_word(void *ctx, const unsigned char *w, int bytes) {
     if (t->st) return;
     if ((t->st = mlip__tok_intern(&t->words, "", 0, (const char *)w, (size_t)bytes, &id))) return;
     if (t->words.n > before) { /* a new word */
-        if ((t->st = mlip__tok_grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
-                                    sizeof(int64_t))))
+        if ((t->st = mlip__grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
+                                sizeof(int64_t))))
             return;
         t->count[id] = 0;
     }
@@ -6018,21 +6091,20 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     for (k = 0; k < MLIP__TOK_NSPECIAL && !st; k++) {
         st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k],
                               strlen(mlip__tok_special_names[k]), &id);
-        if (!st) st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+        if (!st) st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
         if (!st) vocab[n_vocab++] = id;
     }
     if (st) goto done;
     for (w = 0; w < t.words.n; w++) {
         const unsigned char *s = (const unsigned char *)t.words.pool + t.words.off[w];
         size_t i = 0, wl = t.words.len[w];
-        if ((st = mlip__tok_grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int))))
-            goto done;
+        if ((st = mlip__grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int)))) goto done;
         wstart[w] = (int)n_seq;
         while (i < wl) {
             size_t cl = 1;
             while (i + cl < wl && (s[i + cl] & 0xC0) == 0x80) cl++;
             if ((st = mlip__tok_intern(&syms, "##", i ? 2 : 0, (const char *)s + i, cl, &id)) ||
-                (st = mlip__tok_grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
+                (st = mlip__grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
                 goto done;
             if (n_seq > 0x7FFFFFF0) {
                 st = mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vocab_train: corpus too large");
@@ -6052,14 +6124,13 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         }
         for (k = 0; k < n_alpha && n_vocab < vocab_size && !st; k++) {
             st = mlip__tok_intern(&syms, "", 0, names[k], strlen(names[k]), &id);
-            if (!st)
-                st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+            if (!st) st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
             if (!st) vocab[n_vocab++] = id;
         }
         mlip_free(names);
         if (st) goto done;
     }
-    if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
+    if ((st = mlip__grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
     for (k = 0; k < syms.n; k++) rank[k] = 0x7FFFFFFF;
     for (k = 0; k < n_vocab; k++) rank[vocab[k]] = k;
     /* 3. merges: count every adjacent pair weighted by word frequency, merge the most
@@ -6076,8 +6147,8 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                 key[1] = seq[k + 1];
                 if (key[0] < 0 || key[1] < 0) continue;
                 if ((st = mlip__tok_intern(&pairs, "", 0, (const char *)key, sizeof key, &pid)) ||
-                    (st = mlip__tok_grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
-                                         sizeof(int64_t))))
+                    (st = mlip__grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
+                                     sizeof(int64_t))))
                     goto done;
                 if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
@@ -6087,10 +6158,9 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         if ((st = mlip__vt_merge_symbol(&syms, best[0], best[1], &merged))) goto done;
         if (merged < 0) break;
         if (merged == id) { /* a new string: it joins the vocabulary */
-            if ((st =
-                     mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
+            if ((st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
                 goto done;
-            if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
+            if ((st = mlip__grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
                 goto done;
             rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
@@ -6112,9 +6182,512 @@ done:
 }
 
 /* ======================================================================================
-   7. Masking and semantic integrity estimation
+   7. Model
    ====================================================================================== */
 /* (section 7 implementation) */
+
+/* A loaded model may run on a memory-mapped file (section 12 maps it, the model unmaps it). */
+#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
+#define MLIP__MMAP 1
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+/* Limits of the .mlip file (section 12) the model keeps to: keys, and bytes of a name. */
+#define MLIP__FMT_MAX_KV 4096u
+#define MLIP__FMT_MAX_NAME 255u
+#define MLIP__MODEL_N_EXTRA 12 /* tensors besides the encoders' */
+
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
+    mlip_model_config c;
+    int i;
+    memset(&c, 0, sizeof c);
+    c.vit = mlip_vit_config_tiny();
+    c.bert = mlip_bert_config_tiny(vocab_size);
+    c.embed_dim = 128;
+    for (i = 0; i < 4; i++) {
+        c.image_mean[i] = 0.5f;
+        c.image_std[i] = 0.5f;
+    }
+    c.lowercase = 1;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
+    mlip_model_config c = mlip_model_config_tiny(vocab_size);
+    c.vit = mlip_vit_config_small();
+    c.bert = mlip_bert_config_small(vocab_size);
+    c.embed_dim = 256;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_base(void) {
+    mlip_model_config c = mlip_model_config_tiny(30522);
+    c.vit = mlip_vit_config_base();
+    c.bert = mlip_bert_config_base();
+    c.embed_dim = 512;
+    return c;
+}
+
+struct mlip_model {
+    mlip_model_config config;
+    mlip_encoder *vit, *bert;
+    mlip_param_info extra_info[MLIP__MODEL_N_EXTRA]; /* heads, logit scales, SIE */
+    float *extra;
+    size_t n_extra;
+    unsigned char *stored; /* per tensor: the dtype it had in the file */
+    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
+    float **train_data;
+    int n_train;
+    char *vocab; /* tokens, each followed by '\n' */
+    size_t vocab_len;
+    int vocab_n;
+    char **meta; /* 2 * n_meta strings: key, value, ... */
+    int n_meta;
+    void *map; /* what the encoders may run on: an mmap, or an owned copy */
+    size_t map_len;
+    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
+    int mapped; /* encoders use the loaded bytes in place */
+};
+
+static const char *const mlip__model_extra_names[MLIP__MODEL_N_EXTRA] = {"head.global_image.weight",
+                                                                         "head.global_image.bias",
+                                                                         "head.global_text.weight",
+                                                                         "head.global_text.bias",
+                                                                         "head.local_image.weight",
+                                                                         "head.local_image.bias",
+                                                                         "head.local_text.weight",
+                                                                         "head.local_text.bias",
+                                                                         "logit_scale",
+                                                                         "local_logit_scale",
+                                                                         "sie.query",
+                                                                         "sie.bias"};
+
+static void mlip__model_extra_layout(mlip_model *m) {
+    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
+    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
+                              m->config.vit.patch_size);
+    size_t off = 0;
+    for (i = 0; i < MLIP__MODEL_N_EXTRA; i++) {
+        mlip_param_info *p = &m->extra_info[i];
+        memset(p, 0, sizeof *p);
+        snprintf(p->name, sizeof p->name, "%s", mlip__model_extra_names[i]);
+        if (i < 8 && i % 2 == 0) {
+            p->ndim = 2;
+            p->shape[0] = D;
+            p->shape[1] = (i / 2) % 2 ? Wt : Wv;
+            p->decay = 1;
+        } else if (i < 8) {
+            p->ndim = 1;
+            p->shape[0] = D;
+        } else if (i < 10)
+            p->ndim = 0;
+        else {
+            p->ndim = 1;
+            p->shape[0] = i == 10 ? Wv : K;
+        }
+        p->count =
+            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
+        p->offset = off;
+        off += (p->count + 15) / 16 * 16;
+    }
+    m->n_extra = off;
+}
+
+MLIPDEF void mlip_model_free(mlip_model *m) {
+    int i;
+    if (!m) return;
+    mlip_encoder_free(m->vit);
+    mlip_encoder_free(m->bert);
+    mlip_free(m->extra);
+    mlip_free(m->stored);
+    mlip_free(m->vocab);
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
+    mlip_free(m->meta);
+#ifdef MLIP__MMAP
+    if (m->map_kind == 1) munmap(m->map, m->map_len);
+#endif
+    if (m->map_kind == 2) mlip_free(m->map);
+    mlip_free(m);
+}
+
+static mlip_status mlip__model_check_config(const mlip_model_config *c) {
+    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
+                          c->embed_dim);
+    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
+        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
+                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
+    mlip_model *m;
+    mlip_status st;
+    int n_vit = 0, n_bert = 0;
+    MLIP__CHECK_PTR(config);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__TRY(mlip__model_check_config(config));
+    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
+    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
+    m->config = *config;
+    m->config.lowercase = config->lowercase != 0;
+    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
+        (st = mlip_bert_create(&config->bert, &m->bert))) {
+        mlip_model_free(m);
+        return st;
+    }
+    mlip__model_extra_layout(m);
+    mlip_encoder_params(m->vit, &n_vit);
+    mlip_encoder_params(m->bert, &n_bert);
+    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
+    m->stored =
+        (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__MODEL_N_EXTRA), 1);
+    if (!m->extra || !m->stored) {
+        mlip_model_free(m);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+    *out = m;
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
+    mlip_rng rng;
+    int i;
+    size_t j;
+    if (!m) return;
+    mlip_encoder_init_random(m->vit, seed);
+    mlip_encoder_init_random(m->bert, seed + 1);
+    mlip_rng_seed(&rng, seed, 0x68656164u);
+    memset(m->extra, 0, m->n_extra * sizeof(float));
+    for (i = 0; i < 8; i += 2)
+        for (j = 0; j < m->extra_info[i].count; j++)
+            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+}
+
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
+    return m ? &m->config : NULL;
+}
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
+MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
+MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
+    return m ? m->vit->n_params + m->bert->n_params + MLIP__MODEL_N_EXTRA + m->n_train : 0;
+}
+
+/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
+static const mlip_param_info *mlip__model_tensor(const mlip_model *m, int i, const char **prefix,
+                                                 float **data) {
+    const mlip_encoder *e = NULL;
+    if (i < m->vit->n_params) {
+        e = m->vit;
+        *prefix = "vision.";
+    } else if ((i -= m->vit->n_params) < m->bert->n_params) {
+        e = m->bert;
+        *prefix = "text.";
+    } else if ((i -= m->bert->n_params) < MLIP__MODEL_N_EXTRA) {
+        *prefix = "";
+        *data = m->extra + m->extra_info[i].offset;
+        return &m->extra_info[i];
+    } else {
+        i -= MLIP__MODEL_N_EXTRA;
+        *prefix = "";
+        *data = m->train_data[i];
+        return &m->train_info[i];
+    }
+    *data = e->weights + e->params[i].offset;
+    return &e->params[i];
+}
+
+/* Index of a full tensor name, or -1. */
+static int mlip__model_find(const mlip_model *m, const char *name, size_t len) {
+    int i, n = mlip_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        const char *prefix;
+        float *data;
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
+        size_t pl = strlen(prefix), nl = strlen(p->name);
+        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
+            return i;
+    }
+    return -1;
+}
+
+MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
+    int i;
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    if (!m || !name || (i = mlip__model_find(m, name, strlen(name))) < 0) return NULL;
+    p = mlip__model_tensor(m, i, &prefix, &data);
+    if (count) *count = p->count;
+    return data;
+}
+
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
+                                           mlip_dtype *stored) {
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(info);
+    if (index < 0 || index >= mlip_model_tensor_count(m))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
+                          index);
+    p = mlip__model_tensor(m, index, &prefix, &data);
+    *info = *p;
+    {
+        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
+        memcpy(info->name, prefix, pl);
+        memcpy(info->name + pl, p->name, nl);
+        info->name[pl + nl] = '\0';
+    }
+    if (stored) *stored = (mlip_dtype)m->stored[index];
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
+    int i;
+    if (!m) return;
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    m->train_info = NULL;
+    m->train_data = NULL;
+    m->n_train = 0;
+}
+
+/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
+static float *mlip__model_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
+                                     mlip_status *st) {
+    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
+    mlip_param_info *info;
+    float **data, *x;
+    unsigned char *stored;
+    *st = MLIP_OK;
+    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
+        count > 0x7fffffffu) {
+        *st =
+            mlip__fail(MLIP_ERR_INVALID_ARG,
+                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
+                       "and be shorter than %d bytes, the size in [1, 2^31)",
+                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
+        return NULL;
+    }
+    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    for (i = 0; i < m->n_train; i++)
+        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
+            mlip_free(m->train_data[i]);
+            m->train_data[i] = x;
+            m->train_info[i].count = count;
+            m->train_info[i].shape[0] = (int)count;
+            return x;
+        }
+    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
+    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
+    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
+    if (!info || !data || !stored) {
+        mlip_free(info);
+        mlip_free(data);
+        mlip_free(stored);
+        mlip_free(x);
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    if (m->n_train) {
+        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train);
+        memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    }
+    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    mlip_free(m->stored);
+    m->train_info = info;
+    m->train_data = data;
+    m->stored = stored;
+    memset(&info[m->n_train], 0, sizeof *info);
+    memcpy(info[m->n_train].name, name, len);
+    info[m->n_train].ndim = 1;
+    info[m->n_train].shape[0] = (int)count;
+    info[m->n_train].count = count;
+    data[m->n_train] = x;
+    m->n_train++;
+    return x;
+}
+
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
+                                                size_t count) {
+    mlip_status st;
+    float *x;
+    int i;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(name);
+    if (!data) { /* remove */
+        for (i = 0; i < m->n_train; i++)
+            if (!strcmp(m->train_info[i].name, name)) {
+                int n_model = mlip_model_tensor_count(m) - m->n_train;
+                mlip_free(m->train_data[i]);
+                memmove(&m->train_info[i], &m->train_info[i + 1],
+                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
+                memmove(&m->train_data[i], &m->train_data[i + 1],
+                        sizeof(float *) * (size_t)(m->n_train - i - 1));
+                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
+                        (size_t)(m->n_train - i - 1));
+                m->n_train--;
+                return MLIP_OK;
+            }
+        return MLIP_OK;
+    }
+    if (!(x = mlip__model_train_slot(m, name, strlen(name), count, &st))) return st;
+    memcpy(x, data, sizeof(float) * count);
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
+    switch (dtype) {
+    case MLIP_DTYPE_F32: return "f32";
+    case MLIP_DTYPE_F16: return "f16";
+    case MLIP_DTYPE_BF16: return "bf16";
+    case MLIP_DTYPE_INT8: return "int8";
+    }
+    return "unknown";
+}
+
+/* ---- vocabulary and metadata ---- */
+static char *mlip__model_strdup(const char *s, size_t n) {
+    char *d = (char *)mlip_alloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
+static int mlip__model_token_ok(const char *s, size_t n) {
+    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
+}
+
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
+    size_t total = 0, pos = 0;
+    int i, n;
+    char *v;
+    MLIP__CHECK_PTR(m);
+    if (!tok) {
+        mlip_free(m->vocab);
+        m->vocab = NULL;
+        m->vocab_len = 0;
+        m->vocab_n = 0;
+        return MLIP_OK;
+    }
+    n = mlip_tokenizer_vocab_size(tok);
+    if (n > m->config.bert.vocab_size)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
+                          m->config.bert.vocab_size);
+    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
+    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n; i++) {
+        const char *t = mlip_tokenizer_token(tok, i);
+        size_t l = strlen(t);
+        memcpy(v + pos, t, l);
+        pos += l;
+        v[pos++] = '\n';
+    }
+    v[pos] = '\0';
+    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
+    m->vocab = v;
+    m->vocab_len = total;
+    m->vocab_n = n;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if (!m->vocab_n)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_tokenizer: the model holds no vocabulary");
+    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
+}
+
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
+    int i;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(key);
+    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
+    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
+        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) break;
+    if (!value) { /* remove, keeping the order of the rest */
+        if (i == m->n_meta) return MLIP_OK;
+        mlip_free(m->meta[2 * i]);
+        mlip_free(m->meta[2 * i + 1]);
+        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
+                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
+        m->n_meta--;
+        return MLIP_OK;
+    }
+    if (i < m->n_meta) {
+        char *v = mlip__model_strdup(value, strlen(value));
+        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(m->meta[2 * i + 1]);
+        m->meta[2 * i + 1] = v;
+        return MLIP_OK;
+    }
+    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
+    {
+        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
+        char *k = mlip__model_strdup(key, strlen(key)),
+             *v = mlip__model_strdup(value, strlen(value));
+        if (!nm || !k || !v) {
+            mlip_free(nm);
+            mlip_free(k);
+            mlip_free(v);
+            return MLIP_ERR_OUT_OF_MEMORY;
+        }
+        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
+        nm[2 * m->n_meta] = k;
+        nm[2 * m->n_meta + 1] = v;
+        mlip_free(m->meta);
+        m->meta = nm;
+        m->n_meta++;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
+    int i;
+    if (!m || !key) return NULL;
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
+    return NULL;
+}
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
+    if (!m || index < 0 || index >= m->n_meta) return NULL;
+    if (key) *key = m->meta[2 * index];
+    return m->meta[2 * index + 1];
+}
+
+/* ======================================================================================
+   8. Masking and semantic integrity estimation
+   ====================================================================================== */
+/* (section 8 implementation) */
 /* ceil(millionths K / 10^6) in exact integer arithmetic, clamped to [1, K]. */
 static int mlip__ceil_share(int K, long long millionths) {
     long long n = (millionths * K + 999999) / 1000000;
@@ -6235,9 +6808,9 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
 
 
 /* ======================================================================================
-   8. Losses
+   9. Losses
    ====================================================================================== */
-/* (section 8 implementation) */
+/* (section 9 implementation) */
 /* ---- symmetric InfoNCE ---- */
 
 MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const float *s,
@@ -6860,7 +7433,7 @@ static mlip_status mlip__mip_loss_backward(const mlip__step *s, float dloss) {
 
 
 /* ======================================================================================
-   9. Training
+   10. Training
    ====================================================================================== */
 
 MLIPDEF void mlip_batch_free(mlip_batch *b) {
@@ -6907,7 +7480,7 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
     }
     return MLIP_OK;
 }
-/* (section 9 implementation) */
+/* (section 10 implementation) */
 
 MLIPDEF mlip_objective_config mlip_objective_defaults(void) {
     mlip_objective_config c;
@@ -7558,9 +8131,9 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
 }
 
 /* ======================================================================================
-   10. Downstream
+   11. Downstream
    ====================================================================================== */
-/* (section 10 implementation) */
+/* (section 11 implementation) */
 /* ---- metrics ---- */
 
 typedef struct mlip__scored {
@@ -7910,7 +8483,7 @@ MLIPDEF void mlip_logreg_free(mlip_logreg *model) {
 /* ---- bilinear resampling (PyTorch align_corners=False) ----
    Separable: output row y mixes source rows fy[y], fy[y] + 1 with weights wy[2y], wy[2y + 1]
    (one source row when ny[y] == 1), and the same along x. The weights are the image
-   preprocessing's half-pixel bilinear ones (section 12), which clamp at the edges exactly as
+   preprocessing's half-pixel bilinear ones (section 13), which clamp at the edges exactly as
    PyTorch does. */
 static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps, int *first,
                            int *n, float *w);
@@ -8582,468 +9155,11 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
 }
 
 /* ======================================================================================
-   11. File format
+   12. File format
    ====================================================================================== */
-
-#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
-#define MLIP__FMT_MMAP 1
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 #define MLIP__FMT_VERSION 1u
 #define MLIP__FMT_HEADER 40u
-#define MLIP__FMT_MAX_KV 4096u
-#define MLIP__FMT_MAX_NAME 255u
-#define MLIP__FMT_N_EXTRA 12
-
-MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
-    mlip_model_config c;
-    int i;
-    memset(&c, 0, sizeof c);
-    c.vit = mlip_vit_config_tiny();
-    c.bert = mlip_bert_config_tiny(vocab_size);
-    c.embed_dim = 128;
-    for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
-    c.lowercase = 1;
-    return c;
-}
-MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
-    mlip_model_config c = mlip_model_config_tiny(vocab_size);
-    c.vit = mlip_vit_config_small();
-    c.bert = mlip_bert_config_small(vocab_size);
-    c.embed_dim = 256;
-    return c;
-}
-MLIPDEF mlip_model_config mlip_model_config_base(void) {
-    mlip_model_config c = mlip_model_config_tiny(30522);
-    c.vit = mlip_vit_config_base();
-    c.bert = mlip_bert_config_base();
-    c.embed_dim = 512;
-    return c;
-}
-
-struct mlip_model {
-    mlip_model_config config;
-    mlip_encoder *vit, *bert;
-    mlip_param_info extra_info[MLIP__FMT_N_EXTRA]; /* heads, logit scales, SIE */
-    float *extra;
-    size_t n_extra;
-    unsigned char *stored; /* per tensor: the dtype it had in the file */
-    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
-    float **train_data;
-    int n_train;
-    char *vocab; /* tokens, each followed by '\n' */
-    size_t vocab_len;
-    int vocab_n;
-    char **meta; /* 2 * n_meta strings: key, value, ... */
-    int n_meta;
-    void *map; /* what the encoders may run on: an mmap, or an owned copy */
-    size_t map_len;
-    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
-    int mapped; /* encoders use the loaded bytes in place */
-};
-
-static const char *const mlip__fmt_extra_names[MLIP__FMT_N_EXTRA] = {"head.global_image.weight",
-                                                                     "head.global_image.bias",
-                                                                     "head.global_text.weight",
-                                                                     "head.global_text.bias",
-                                                                     "head.local_image.weight",
-                                                                     "head.local_image.bias",
-                                                                     "head.local_text.weight",
-                                                                     "head.local_text.bias",
-                                                                     "logit_scale",
-                                                                     "local_logit_scale",
-                                                                     "sie.query",
-                                                                     "sie.bias"};
-
-static void mlip__fmt_extra_layout(mlip_model *m) {
-    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
-    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
-                              m->config.vit.patch_size);
-    size_t off = 0;
-    for (i = 0; i < MLIP__FMT_N_EXTRA; i++) {
-        mlip_param_info *p = &m->extra_info[i];
-        memset(p, 0, sizeof *p);
-        snprintf(p->name, sizeof p->name, "%s", mlip__fmt_extra_names[i]);
-        if (i < 8 && i % 2 == 0)
-            p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
-        else if (i < 8)
-            p->ndim = 1, p->shape[0] = D;
-        else if (i < 10)
-            p->ndim = 0;
-        else
-            p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
-        p->count =
-            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
-        p->offset = off;
-        off += (p->count + 15) / 16 * 16;
-    }
-    m->n_extra = off;
-}
-
-MLIPDEF void mlip_model_free(mlip_model *m) {
-    int i;
-    if (!m) return;
-    mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
-    mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
-    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
-    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
-    mlip_free(m->meta);
-#ifdef MLIP__FMT_MMAP
-    if (m->map_kind == 1) munmap(m->map, m->map_len);
-#endif
-    if (m->map_kind == 2) mlip_free(m->map);
-    mlip_free(m);
-}
-
-static mlip_status mlip__fmt_check_config(const mlip_model_config *c) {
-    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
-                          c->embed_dim);
-    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
-        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
-                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
-    return MLIP_OK;
-}
-
-MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
-    mlip_model *m;
-    mlip_status st;
-    int n_vit = 0, n_bert = 0;
-    MLIP__CHECK_PTR(config);
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    if ((st = mlip__fmt_check_config(config))) return st;
-    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
-    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
-    m->config = *config;
-    m->config.lowercase = config->lowercase != 0;
-    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
-        (st = mlip_bert_create(&config->bert, &m->bert))) {
-        mlip_model_free(m);
-        return st;
-    }
-    mlip__fmt_extra_layout(m);
-    mlip_encoder_params(m->vit, &n_vit), mlip_encoder_params(m->bert, &n_bert);
-    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
-    m->stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__FMT_N_EXTRA), 1);
-    if (!m->extra || !m->stored) {
-        mlip_model_free(m);
-        return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
-    *out = m;
-    return MLIP_OK;
-}
-
-MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
-    mlip_rng rng;
-    int i;
-    size_t j;
-    if (!m) return;
-    mlip_encoder_init_random(m->vit, seed), mlip_encoder_init_random(m->bert, seed + 1);
-    mlip_rng_seed(&rng, seed, 0x68656164u);
-    memset(m->extra, 0, m->n_extra * sizeof(float));
-    for (i = 0; i < 8; i += 2)
-        for (j = 0; j < m->extra_info[i].count; j++)
-            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
-}
-
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
-    return m ? &m->config : NULL;
-}
-MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
-MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
-MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
-MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
-    return m ? m->vit->n_params + m->bert->n_params + MLIP__FMT_N_EXTRA + m->n_train : 0;
-}
-
-/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
-static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const char **prefix,
-                                               float **data) {
-    const mlip_encoder *e = NULL;
-    if (i < m->vit->n_params)
-        e = m->vit, *prefix = "vision.";
-    else if ((i -= m->vit->n_params) < m->bert->n_params)
-        e = m->bert, *prefix = "text.";
-    else if ((i -= m->bert->n_params) < MLIP__FMT_N_EXTRA) {
-        *prefix = "";
-        *data = m->extra + m->extra_info[i].offset;
-        return &m->extra_info[i];
-    } else {
-        i -= MLIP__FMT_N_EXTRA;
-        *prefix = "";
-        *data = m->train_data[i];
-        return &m->train_info[i];
-    }
-    *data = e->weights + e->params[i].offset;
-    return &e->params[i];
-}
-
-/* Index of a full tensor name, or -1. */
-static int mlip__fmt_find(const mlip_model *m, const char *name, size_t len) {
-    int i, n = mlip_model_tensor_count(m);
-    for (i = 0; i < n; i++) {
-        const char *prefix;
-        float *data;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name);
-        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
-            return i;
-    }
-    return -1;
-}
-
-MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
-    int i;
-    const char *prefix;
-    float *data;
-    const mlip_param_info *p;
-    if (!m || !name || (i = mlip__fmt_find(m, name, strlen(name))) < 0) return NULL;
-    p = mlip__fmt_tensor(m, i, &prefix, &data);
-    if (count) *count = p->count;
-    return data;
-}
-
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
-                                           mlip_dtype *stored) {
-    const char *prefix;
-    float *data;
-    const mlip_param_info *p;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(info);
-    if (index < 0 || index >= mlip_model_tensor_count(m))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
-                          index);
-    p = mlip__fmt_tensor(m, index, &prefix, &data);
-    *info = *p;
-    {
-        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
-        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl),
-            info->name[pl + nl] = '\0';
-    }
-    if (stored) *stored = (mlip_dtype)m->stored[index];
-    return MLIP_OK;
-}
-
-MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
-    int i;
-    if (!m) return;
-    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
-    m->train_info = NULL;
-    m->train_data = NULL;
-    m->n_train = 0;
-}
-
-/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
-static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
-                                   mlip_status *st) {
-    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
-    mlip_param_info *info;
-    float **data, *x;
-    unsigned char *stored;
-    *st = MLIP_OK;
-    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
-        count > 0x7fffffffu) {
-        *st =
-            mlip__fail(MLIP_ERR_INVALID_ARG,
-                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
-                       "and be shorter than %d bytes, the size in [1, 2^31)",
-                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
-        return NULL;
-    }
-    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
-        *st = MLIP_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
-    for (i = 0; i < m->n_train; i++)
-        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
-            mlip_free(m->train_data[i]);
-            m->train_data[i] = x;
-            m->train_info[i].count = count;
-            m->train_info[i].shape[0] = (int)count;
-            return x;
-        }
-    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
-    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
-    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
-    if (!info || !data || !stored) {
-        mlip_free(info), mlip_free(data), mlip_free(stored), mlip_free(x);
-        *st = MLIP_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
-    if (m->n_train)
-        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train),
-            memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
-    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
-    mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
-    m->train_info = info;
-    m->train_data = data;
-    m->stored = stored;
-    memset(&info[m->n_train], 0, sizeof *info);
-    memcpy(info[m->n_train].name, name, len);
-    info[m->n_train].ndim = 1;
-    info[m->n_train].shape[0] = (int)count;
-    info[m->n_train].count = count;
-    data[m->n_train] = x;
-    m->n_train++;
-    return x;
-}
-
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
-                                                size_t count) {
-    mlip_status st;
-    float *x;
-    int i;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(name);
-    if (!data) { /* remove */
-        for (i = 0; i < m->n_train; i++)
-            if (!strcmp(m->train_info[i].name, name)) {
-                int n_model = mlip_model_tensor_count(m) - m->n_train;
-                mlip_free(m->train_data[i]);
-                memmove(&m->train_info[i], &m->train_info[i + 1],
-                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
-                memmove(&m->train_data[i], &m->train_data[i + 1],
-                        sizeof(float *) * (size_t)(m->n_train - i - 1));
-                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
-                        (size_t)(m->n_train - i - 1));
-                m->n_train--;
-                return MLIP_OK;
-            }
-        return MLIP_OK;
-    }
-    if (!(x = mlip__fmt_train_slot(m, name, strlen(name), count, &st))) return st;
-    memcpy(x, data, sizeof(float) * count);
-    return MLIP_OK;
-}
-
-MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
-    switch (dtype) {
-    case MLIP_DTYPE_F32: return "f32";
-    case MLIP_DTYPE_F16: return "f16";
-    case MLIP_DTYPE_BF16: return "bf16";
-    case MLIP_DTYPE_INT8: return "int8";
-    }
-    return "unknown";
-}
-
-/* ---- vocabulary and metadata ---- */
-static char *mlip__fmt_strdup(const char *s, size_t n) {
-    char *d = (char *)mlip_alloc(n + 1);
-    if (d) memcpy(d, s, n), d[n] = '\0';
-    return d;
-}
-
-/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
-static int mlip__fmt_token_ok(const char *s, size_t n) {
-    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
-}
-
-MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
-    size_t total = 0, pos = 0;
-    int i, n;
-    char *v;
-    MLIP__CHECK_PTR(m);
-    if (!tok) {
-        mlip_free(m->vocab);
-        m->vocab = NULL;
-        m->vocab_len = 0;
-        m->vocab_n = 0;
-        return MLIP_OK;
-    }
-    n = mlip_tokenizer_vocab_size(tok);
-    if (n > m->config.bert.vocab_size)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
-                          m->config.bert.vocab_size);
-    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
-    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    for (i = 0; i < n; i++) {
-        const char *t = mlip_tokenizer_token(tok, i);
-        size_t l = strlen(t);
-        memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
-    }
-    v[pos] = '\0';
-    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
-    m->vocab = v, m->vocab_len = total, m->vocab_n = n;
-    return MLIP_OK;
-}
-
-MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    if (!m->vocab_n)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_tokenizer: the model holds no vocabulary");
-    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
-}
-
-MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
-    int i;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(key);
-    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
-    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
-        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
-    for (i = 0; i < m->n_meta; i++)
-        if (!strcmp(m->meta[2 * i], key)) break;
-    if (!value) { /* remove, keeping the order of the rest */
-        if (i == m->n_meta) return MLIP_OK;
-        mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
-        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
-                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
-        m->n_meta--;
-        return MLIP_OK;
-    }
-    if (i < m->n_meta) {
-        char *v = mlip__fmt_strdup(value, strlen(value));
-        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
-        mlip_free(m->meta[2 * i + 1]);
-        m->meta[2 * i + 1] = v;
-        return MLIP_OK;
-    }
-    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
-    {
-        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
-        char *k = mlip__fmt_strdup(key, strlen(key)), *v = mlip__fmt_strdup(value, strlen(value));
-        if (!nm || !k || !v) {
-            mlip_free(nm), mlip_free(k), mlip_free(v);
-            return MLIP_ERR_OUT_OF_MEMORY;
-        }
-        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
-        nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
-        mlip_free(m->meta);
-        m->meta = nm;
-        m->n_meta++;
-    }
-    return MLIP_OK;
-}
-
-MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
-    int i;
-    if (!m || !key) return NULL;
-    for (i = 0; i < m->n_meta; i++)
-        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
-    return NULL;
-}
-MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
-    if (!m || index < 0 || index >= m->n_meta) return NULL;
-    if (key) *key = m->meta[2 * index];
-    return m->meta[2 * index + 1];
-}
 
 /* ---- number conversions (bit patterns, so any host) ---- */
 static uint32_t mlip__fmt_f2u(float f) {
@@ -9095,12 +9211,6 @@ static uint16_t mlip__fmt_f32_to_bf16(float f) {
 static float mlip__fmt_d2f(double d) { /* out-of-range conversion is undefined in C: saturate */
     return d > FLT_MAX ? HUGE_VALF : d < -FLT_MAX ? -HUGE_VALF : (float)d;
 }
-static uint32_t mlip__fmt_rd32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t mlip__fmt_rd64(const unsigned char *p) {
-    return (uint64_t)mlip__fmt_rd32(p) | (uint64_t)mlip__fmt_rd32(p + 4) << 32;
-}
 static int mlip__fmt_host_le(void) {
     uint32_t one = 1;
     unsigned char b;
@@ -9129,7 +9239,7 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
     size_t i, r, rows, cols;
     switch (dtype) {
     case MLIP_DTYPE_F32:
-        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * i));
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__load32(src + 4 * i, 0));
         break;
     case MLIP_DTYPE_F16:
         for (i = 0; i < p->count; i++)
@@ -9142,7 +9252,7 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
     default: /* int8 */
         mlip__fmt_rows_cols(p, &rows, &cols);
         for (r = 0; r < rows; r++) {
-            float s = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * r));
+            float s = mlip__fmt_u2f(mlip__load32(src + 4 * r, 0));
             const signed char *q = (const signed char *)(src + 4 * rows + r * cols);
             for (i = 0; i < cols; i++) dst[r * cols + i] = s * (float)q[i];
         }
@@ -9177,10 +9287,12 @@ static void mlip__fmt_put32(mlip__fmt_sink *s, uint32_t v) {
     mlip__fmt_put(s, b, 4);
 }
 static void mlip__fmt_put64(mlip__fmt_sink *s, uint64_t v) {
-    mlip__fmt_put32(s, (uint32_t)v), mlip__fmt_put32(s, (uint32_t)(v >> 32));
+    mlip__fmt_put32(s, (uint32_t)v);
+    mlip__fmt_put32(s, (uint32_t)(v >> 32));
 }
 static void mlip__fmt_putstr(mlip__fmt_sink *s, const char *str, size_t n) {
-    mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put(s, str, n);
+    mlip__fmt_put32(s, (uint32_t)n);
+    mlip__fmt_put(s, str, n);
 }
 static void mlip__fmt_pad(mlip__fmt_sink *s, size_t to) {
     static const unsigned char zeros[64] = {0};
@@ -9219,137 +9331,172 @@ static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) {
     return p->ndim >= 2 ? want : MLIP_DTYPE_F32;
 }
 
-static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+/* The key-value section: the config's keys, image.mean/std, tokenizer.*, then the metadata. */
+static void mlip__fmt_write_kv(const mlip_model *m, mlip__fmt_sink *t) {
     const mlip_model_config *c = &m->config;
-    int i, n = mlip_model_tensor_count(m),
-           n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
-    size_t table = 0, data_off = 0, data_size = 0, off, start = s->pos;
+    int k, ch;
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+        const char *field = (const char *)c + mlip__fmt_keys[k].offset;
+        mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
+        mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
+        if (mlip__fmt_keys[k].type == 0) {
+            int v;
+            memcpy(&v, field, sizeof v);
+            mlip__fmt_put32(t, (uint32_t)v);
+        } else {
+            float v;
+            memcpy(&v, field, sizeof v);
+            mlip__fmt_put32(t, mlip__fmt_f2u(v));
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        const float *v = k ? c->image_std : c->image_mean;
+        mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
+        mlip__fmt_put32(t, 5);
+        mlip__fmt_put32(t, (uint32_t)c->vit.channels);
+        for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
+    }
+    mlip__fmt_putstr(t, "tokenizer.lowercase", 19);
+    mlip__fmt_put32(t, 0);
+    mlip__fmt_put32(t, (uint32_t)c->lowercase);
+    if (m->vocab_n) {
+        const char *v = m->vocab;
+        mlip__fmt_putstr(t, "tokenizer.vocab", 15);
+        mlip__fmt_put32(t, 4);
+        mlip__fmt_put32(t, (uint32_t)m->vocab_n);
+        for (k = 0; k < m->vocab_n; k++) {
+            const char *nl = strchr(v, '\n');
+            mlip__fmt_putstr(t, v, (size_t)(nl - v));
+            v = nl + 1;
+        }
+    }
+    for (k = 0; k < m->n_meta; k++) {
+        mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
+        mlip__fmt_put32(t, 3);
+        mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
+    }
+}
+
+/* One tensor entry of the table; *off: where its data go (advanced past them). */
+static void mlip__fmt_write_entry(mlip__fmt_sink *s, const mlip_param_info *p, const char *prefix,
+                                  int dt, size_t *off) {
+    size_t pl = strlen(prefix), nl = strlen(p->name), nb = mlip__fmt_nbytes(p, dt);
+    int d;
+    mlip__fmt_put32(s, (uint32_t)(pl + nl));
+    mlip__fmt_put(s, prefix, pl);
+    mlip__fmt_put(s, p->name, nl);
+    mlip__fmt_put32(s, (uint32_t)dt);
+    mlip__fmt_put32(s, (uint32_t)p->ndim);
+    for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
+    *off = (*off + 63) / 64 * 64;
+    mlip__fmt_put64(s, *off);
+    mlip__fmt_put64(s, nb);
+    *off += nb;
+}
+
+/* A tensor as int8: the per-row scales (max |x| / 127), then the rounded values. */
+static mlip_status mlip__fmt_write_int8(mlip__fmt_sink *s, const mlip_param_info *p,
+                                        const char *prefix, const float *data) {
+    unsigned char chunk[4096];
+    size_t j, k = 0, rows, cols, r;
+    mlip__fmt_rows_cols(p, &rows, &cols);
+    for (r = 0; r < rows; r++) { /* the scales */
+        float mx = 0;
+        for (j = 0; j < cols; j++) {
+            float a = (float)fabs(data[r * cols + j]);
+            if (!(a <= FLT_MAX))
+                return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite", prefix,
+                                  p->name);
+            if (a > mx) mx = a;
+        }
+        mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
+    }
+    for (r = 0; r < rows; r++) {
+        float mx = 0, inv;
+        for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
+        inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
+        for (j = 0; j < cols; j++) {
+            float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
+            int qi;
+            q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+            qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
+            chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
+            if (k == sizeof chunk) {
+                mlip__fmt_put(s, chunk, k);
+                k = 0;
+            }
+        }
+    }
+    mlip__fmt_put(s, chunk, k);
+    return MLIP_OK;
+}
+
+/* A tensor as f32, f16 or bf16, little-endian. */
+static void mlip__fmt_write_floats(mlip__fmt_sink *s, const mlip_param_info *p, const float *data,
+                                   int dt) {
+    unsigned char chunk[4096];
+    size_t j, k = 0;
+    for (j = 0; j < p->count; j++) {
+        uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
+                     : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
+                                            : mlip__fmt_f32_to_bf16(data[j]);
+        chunk[k++] = (unsigned char)v;
+        chunk[k++] = (unsigned char)(v >> 8);
+        if (dt == MLIP_DTYPE_F32) {
+            chunk[k++] = (unsigned char)(v >> 16);
+            chunk[k++] = (unsigned char)(v >> 24);
+        }
+        if (k == sizeof chunk) {
+            mlip__fmt_put(s, chunk, k);
+            k = 0;
+        }
+    }
+    mlip__fmt_put(s, chunk, k);
+}
+
+static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+    int i, n = mlip_model_tensor_count(m);
+    int n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
+    size_t table = 0, data_off, data_size = 0, off, start = s->pos;
     const char *prefix;
     float *data;
+    mlip__fmt_sink dry;
     /* sizes first: the tensor table, then the data offsets */
     for (i = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         table += 4 + strlen(prefix) + strlen(p->name) + 8 + 8 * (size_t)p->ndim + 16;
         data_size =
             (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
     }
     data_size = (data_size + 63) / 64 * 64;
-    /* header */
+    memset(&dry, 0, sizeof dry); /* data_offset needs the key-value size: a dry sink counts it */
+    mlip__fmt_write_kv(m, &dry);
+    data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
+    /* header, key-value entries, tensor table */
     mlip__fmt_put(s, "MLIP", 4);
-    mlip__fmt_put32(s, MLIP__FMT_VERSION), mlip__fmt_put32(s, 0x01020304u);
-    mlip__fmt_put32(s, (uint32_t)n_kv), mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put32(s, 0);
-    { /* data_offset needs the key-value size: count it with a dry sink */
-        mlip__fmt_sink dry;
-        memset(&dry, 0, sizeof dry);
-        dry.pos = 0;
-        for (i = 0; i < 2; i++) {
-            mlip__fmt_sink *t = i == 0 ? &dry : s;
-            int k;
-            if (i == 1) mlip__fmt_put64(s, data_off), mlip__fmt_put64(s, data_size);
-            for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
-                const char *field = (const char *)c + mlip__fmt_keys[k].offset;
-                mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
-                mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
-                if (mlip__fmt_keys[k].type == 0) {
-                    int v;
-                    memcpy(&v, field, sizeof v);
-                    mlip__fmt_put32(t, (uint32_t)v);
-                } else {
-                    float v;
-                    memcpy(&v, field, sizeof v);
-                    mlip__fmt_put32(t, mlip__fmt_f2u(v));
-                }
-            }
-            for (k = 0; k < 2; k++) {
-                int ch;
-                const float *v = k ? c->image_std : c->image_mean;
-                mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
-                mlip__fmt_put32(t, 5), mlip__fmt_put32(t, (uint32_t)c->vit.channels);
-                for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
-            }
-            mlip__fmt_putstr(t, "tokenizer.lowercase", 19), mlip__fmt_put32(t, 0),
-                mlip__fmt_put32(t, (uint32_t)c->lowercase);
-            if (m->vocab_n) {
-                const char *v = m->vocab;
-                mlip__fmt_putstr(t, "tokenizer.vocab", 15), mlip__fmt_put32(t, 4),
-                    mlip__fmt_put32(t, (uint32_t)m->vocab_n);
-                for (k = 0; k < m->vocab_n; k++) {
-                    const char *nl = strchr(v, '\n');
-                    mlip__fmt_putstr(t, v, (size_t)(nl - v));
-                    v = nl + 1;
-                }
-            }
-            for (k = 0; k < m->n_meta; k++) {
-                mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
-                mlip__fmt_put32(t, 3),
-                    mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
-            }
-            if (i == 0) data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
-        }
-    }
-    /* tensor table */
+    mlip__fmt_put32(s, MLIP__FMT_VERSION);
+    mlip__fmt_put32(s, 0x01020304u);
+    mlip__fmt_put32(s, (uint32_t)n_kv);
+    mlip__fmt_put32(s, (uint32_t)n);
+    mlip__fmt_put32(s, 0);
+    mlip__fmt_put64(s, data_off);
+    mlip__fmt_put64(s, data_size);
+    mlip__fmt_write_kv(m, s);
     for (i = 0, off = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name),
-               nb = mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
-        int d;
-        mlip__fmt_put32(s, (uint32_t)(pl + nl)), mlip__fmt_put(s, prefix, pl),
-            mlip__fmt_put(s, p->name, nl);
-        mlip__fmt_put32(s, (uint32_t)mlip__fmt_save_dtype(p, dtype)),
-            mlip__fmt_put32(s, (uint32_t)p->ndim);
-        for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
-        off = (off + 63) / 64 * 64;
-        mlip__fmt_put64(s, off), mlip__fmt_put64(s, nb);
-        off += nb;
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
+        mlip__fmt_write_entry(s, p, prefix, mlip__fmt_save_dtype(p, dtype), &off);
     }
     mlip__fmt_pad(s, start + data_off);
     /* data */
     for (i = 0, off = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         int dt = mlip__fmt_save_dtype(p, dtype);
-        unsigned char chunk[4096];
-        size_t j, k = 0, rows, cols, r;
         off = (off + 63) / 64 * 64;
         mlip__fmt_pad(s, start + data_off + off);
-        if (dt == MLIP_DTYPE_INT8) {
-            mlip__fmt_rows_cols(p, &rows, &cols);
-            for (r = 0; r < rows; r++) { /* the scales */
-                float mx = 0;
-                for (j = 0; j < cols; j++) {
-                    float a = (float)fabs(data[r * cols + j]);
-                    if (!(a <= FLT_MAX))
-                        return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite",
-                                          prefix, p->name);
-                    if (a > mx) mx = a;
-                }
-                mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
-            }
-            for (r = 0; r < rows; r++) {
-                float mx = 0, inv;
-                for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
-                inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
-                for (j = 0; j < cols; j++) {
-                    float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
-                    int qi;
-                    q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
-                    qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
-                    chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
-                    if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
-                }
-            }
-        } else {
-            for (j = 0; j < p->count; j++) {
-                uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
-                             : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
-                                                    : mlip__fmt_f32_to_bf16(data[j]);
-                chunk[k++] = (unsigned char)v;
-                chunk[k++] = (unsigned char)(v >> 8);
-                if (dt == MLIP_DTYPE_F32)
-                    chunk[k++] = (unsigned char)(v >> 16), chunk[k++] = (unsigned char)(v >> 24);
-                if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
-            }
-        }
-        mlip__fmt_put(s, chunk, k);
+        if (dt == MLIP_DTYPE_INT8)
+            MLIP__TRY(mlip__fmt_write_int8(s, p, prefix, data));
+        else
+            mlip__fmt_write_floats(s, p, data, dt);
         off += mlip__fmt_nbytes(p, dt);
     }
     mlip__fmt_pad(s, start + data_off + data_size);
@@ -9372,10 +9519,11 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype
     MLIP__CHECK_PTR(len);
     *buf = NULL;
     *len = 0;
-    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    MLIP__TRY(mlip__fmt_check_dtype(m, dtype));
     memset(&s, 0, sizeof s);
-    if ((st = mlip__fmt_write(m, (int)dtype, &s))) return st; /* count */
-    s.cap = s.pos, s.pos = 0;
+    MLIP__TRY(mlip__fmt_write(m, (int)dtype, &s)); /* count */
+    s.cap = s.pos;
+    s.pos = 0;
     if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
     if ((st = mlip__fmt_write(m, (int)dtype, &s))) {
         mlip_free(s.buf);
@@ -9395,7 +9543,8 @@ static mlip_status mlip__fmt_save_file(const char *path,
     mlip__fmt_sink s;
     mlip_status st;
     if (!tmp) return MLIP_ERR_OUT_OF_MEMORY;
-    memcpy(tmp, path, n), memcpy(tmp + n, ".tmp", 5);
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp", 5);
     memset(&s, 0, sizeof s);
     if (!(s.f = fopen(tmp, "wb"))) {
         st = mlip__fail(MLIP_ERR_IO, "cannot create %s", tmp);
@@ -9417,9 +9566,8 @@ static mlip_status mlip__fmt_write_cb(const void *m, int dtype, mlip__fmt_sink *
 }
 
 MLIPDEF mlip_status mlip_model_save_as(const mlip_model *m, const char *path, mlip_dtype dtype) {
-    mlip_status st;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    MLIP__TRY(mlip__fmt_check_dtype(m, dtype));
     return mlip__fmt_save_file(path, mlip__fmt_write_cb, m, (int)dtype);
 }
 MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
@@ -9427,30 +9575,13 @@ MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
 }
 
 /* ---- reader ---- */
-typedef struct mlip__fmt_rd {
-    const unsigned char *p;
-    size_t len, pos;
-} mlip__fmt_rd;
-
-static int mlip__fmt_get32(mlip__fmt_rd *r, uint32_t *v) {
-    if (r->len - r->pos < 4) return 0;
-    *v = mlip__fmt_rd32(r->p + r->pos);
-    r->pos += 4;
-    return 1;
-}
-static int mlip__fmt_get64(mlip__fmt_rd *r, uint64_t *v) {
-    if (r->len - r->pos < 8) return 0;
-    *v = mlip__fmt_rd64(r->p + r->pos);
-    r->pos += 8;
-    return 1;
-}
-/* A string of at most max bytes without NUL; *s points into the buffer. */
-static int mlip__fmt_getstr(mlip__fmt_rd *r, const char **s, size_t *n, size_t max) {
+/* A string (u32 length, bytes) of at most max bytes without NUL; *s points into the buffer. */
+static int mlip__fmt_getstr(mlip__cursor *r, const char **s, size_t *n, size_t max) {
     uint32_t l;
-    if (!mlip__fmt_get32(r, &l) || l > r->len - r->pos || l > max) return 0;
-    *s = (const char *)(r->p + r->pos);
+    const unsigned char *b;
+    if (!mlip__cursor_u32(r, &l) || l > max || !mlip__cursor_bytes(r, l, &b)) return 0;
+    *s = (const char *)b;
     *n = l;
-    r->pos += l;
     return !memchr(*s, '\0', l);
 }
 
@@ -9495,25 +9626,26 @@ static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget
         size_t l = strlen(mlip_last_error());
         if (st != MLIP_ERR_INVALID_ARG && st != MLIP_ERR_OVERFLOW) return st;
         l = MLIP__MIN(l, sizeof msg - 1);
-        memcpy(msg, mlip_last_error(), l), msg[l] = '\0';
+        memcpy(msg, mlip_last_error(), l);
+        msg[l] = '\0';
         return mlip__fail(MLIP_ERR_FORMAT, "%s: bad config: %s", what, msg);
     }
     return MLIP_OK;
 }
 
 /* Set the vocabulary from count strings at r (bounds are checked here). */
-static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t count) {
+static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__cursor r, uint32_t count) {
     size_t total = 0, pos = 0, n;
     uint32_t i;
     const char *s;
     char *v;
-    mlip__fmt_rd r2 = r;
+    mlip__cursor r2 = r;
     if (count > (uint32_t)m->config.bert.vocab_size)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings",
                           count, m->config.bert.vocab_size);
     for (i = 0; i < count; i++) {
-        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__fmt_token_ok(s, n))
+        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__model_token_ok(s, n))
             return mlip__fail(
                 MLIP_ERR_FORMAT,
                 "mlip file: tokenizer.vocab token %u holds a line feed or NUL or ends in CR", i);
@@ -9522,7 +9654,9 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
     for (i = 0; i < count; i++) {
         mlip__fmt_getstr(&r2, &s, &n, r2.len);
-        memcpy(v + pos, s, n), pos += n, v[pos++] = '\n';
+        memcpy(v + pos, s, n);
+        pos += n;
+        v[pos++] = '\n';
     }
     v[pos] = '\0';
     mlip_free(m->vocab);
@@ -9532,355 +9666,395 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     return MLIP_OK;
 }
 
-/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
-static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
-                                   mlip_model **out) {
-    mlip__fmt_rd r;
-    mlip_model_config c;
-    mlip_model *m = NULL;
-    mlip_status st = MLIP_OK;
-    uint32_t version, n_kv, n_tensors, flags, i, vocab_count = 0, mean_count = 0, std_count = 0, u;
+/* ---- reading, step (a): the container -> a table of entries. Header, key-value entries and
+   tensor directory are parsed and bounds-checked against the buffer before any model exists;
+   strings point into the buffer. Step (b) below binds the entries to a model. ---- */
+typedef struct mlip__fmt_kv {
+    const char *key, *str; /* str: a string value (type 3) */
+    size_t klen, slen;
+    uint32_t type, v32, count; /* v32: a scalar's bits; count: an array's length */
+    size_t vpos; /* an array's first element */
+    int meta; /* a free-form string: metadata the model keeps */
+} mlip__fmt_kv;
+
+typedef struct mlip__fmt_entry {
+    const char *name;
+    size_t nlen;
+    uint32_t dtype, rank;
+    uint64_t dims[4], off, nbytes;
+} mlip__fmt_entry;
+
+typedef struct mlip__fmt_file {
+    const unsigned char *buf;
+    size_t len;
+    uint32_t n_kv, n_tensors;
     uint64_t data_offset, data_size;
-    size_t vocab_pos = 0, mean_pos = 0, std_pos = 0, *file_off = NULL, prev_end = 0,
-           *meta_pos = NULL;
-    unsigned char have[MLIP__FMT_N_KEYS];
-    int k, n_meta = 0, n, have_mean = 0, have_std = 0, have_vocab = 0, have_lower = 0, e;
-    const char *key;
-    size_t klen;
-    r.p = buf;
-    r.len = len;
-    r.pos = 0;
-    *out = NULL;
-    if (len < MLIP__FMT_HEADER)
+    mlip__fmt_kv *kv; /* n_kv entries */
+    mlip__fmt_entry *t; /* n_entries tensor entries read, the first n_ok of them well placed */
+    uint32_t n_entries, n_ok;
+    /* why the directory ends early: reported once the entries before it are bound, so errors
+       come in file order */
+    mlip_status dir_st;
+    char dir_msg[256];
+} mlip__fmt_file;
+
+static void mlip__fmt_file_free(mlip__fmt_file *f) {
+    mlip_free(f->kv);
+    mlip_free(f->t);
+}
+
+static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__cursor *r) {
+    uint32_t version, check, flags;
+    if (f->len < MLIP__FMT_HEADER)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: %lu bytes is shorter than the 40-byte header",
-                          (unsigned long)len);
-    if (memcmp(buf, "MLIP", 4))
+                          (unsigned long)f->len);
+    if (memcmp(f->buf, "MLIP", 4))
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
-    r.pos = 4;
-    mlip__fmt_get32(&r, &version);
+    r->pos = 4;
+    mlip__cursor_u32(r, &version);
     if (version != MLIP__FMT_VERSION)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u",
                           version, MLIP__FMT_VERSION);
-    mlip__fmt_get32(&r, &u);
-    if (u != 0x01020304u)
+    mlip__cursor_u32(r, &check);
+    if (check != 0x01020304u)
         return mlip__fail(MLIP_ERR_FORMAT,
-                          "mlip file: endianness check is 0x%08x, expected 0x01020304", u);
-    mlip__fmt_get32(&r, &n_kv), mlip__fmt_get32(&r, &n_tensors), mlip__fmt_get32(&r, &flags);
-    mlip__fmt_get64(&r, &data_offset), mlip__fmt_get64(&r, &data_size);
+                          "mlip file: endianness check is 0x%08x, expected 0x01020304", check);
+    mlip__cursor_u32(r, &f->n_kv);
+    mlip__cursor_u32(r, &f->n_tensors);
+    mlip__cursor_u32(r, &flags);
+    mlip__cursor_u64(r, &f->data_offset);
+    mlip__cursor_u64(r, &f->data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
-    if (n_kv > MLIP__FMT_MAX_KV)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", n_kv,
+    if (f->n_kv > MLIP__FMT_MAX_KV)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", f->n_kv,
                           MLIP__FMT_MAX_KV);
-    if (data_offset > len || data_size != len - data_offset || data_offset % 64)
+    if (f->data_offset > f->len || f->data_size != f->len - f->data_offset || f->data_offset % 64)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: data at %llu + %llu bytes does not end the %lu-byte file (or "
                           "is not 64-aligned)",
-                          (unsigned long long)data_offset, (unsigned long long)data_size,
-                          (unsigned long)len);
-    memset(have, 0, sizeof have);
-    memset(&c, 0, sizeof c);
-    c.lowercase = 1;
-    for (k = 0; k < 4; k++) c.image_mean[k] = c.image_std[k] = 0.5f;
-    meta_pos = (size_t *)mlip_alloc_zeroed(n_kv + 1, sizeof(size_t));
-    if (!meta_pos) return MLIP_ERR_OUT_OF_MEMORY;
-    /* ---- key-value section ---- */
-    for (i = 0; i < n_kv; i++) {
-        size_t kpos = r.pos, vpos;
-        uint32_t type, v32 = 0, cnt = 0, j;
-        int known = 0;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0 ||
-            !mlip__fmt_get32(&r, &type)) {
-            st = MLIP__FMT_TRUNC(&r, "a key");
-            goto fail;
-        }
-        vpos = r.pos;
-        if (type <= 2) {
-            if (!mlip__fmt_get32(&r, &v32)) {
-                st = MLIP__FMT_TRUNC(&r, "a value");
-                goto fail;
-            }
-        } else if (type == 3) {
+                          (unsigned long long)f->data_offset, (unsigned long long)f->data_size,
+                          (unsigned long)f->len);
+    return MLIP_OK;
+}
+
+/* One key-value entry at r: its bounds, not yet its meaning. */
+static mlip_status mlip__fmt_read_kv(mlip__cursor *r, mlip__fmt_kv *kv) {
+    uint32_t j, v;
+    memset(kv, 0, sizeof *kv);
+    if (!mlip__fmt_getstr(r, &kv->key, &kv->klen, MLIP__FMT_MAX_NAME) || kv->klen == 0 ||
+        !mlip__cursor_u32(r, &kv->type))
+        return MLIP__FMT_TRUNC(r, "a key");
+    if (kv->type <= 2) {
+        if (!mlip__cursor_u32(r, &kv->v32)) return MLIP__FMT_TRUNC(r, "a value");
+    } else if (kv->type == 3) {
+        if (!mlip__fmt_getstr(r, &kv->str, &kv->slen, r->len))
+            return MLIP__FMT_TRUNC(r, "a string value");
+    } else if (kv->type == 4 || kv->type == 5) {
+        if (!mlip__cursor_u32(r, &kv->count) || kv->count > (r->len - r->pos) / 4)
+            return MLIP__FMT_TRUNC(r, "an array");
+        kv->vpos = r->pos;
+        for (j = 0; j < kv->count; j++) {
             const char *s;
             size_t sl;
-            if (!mlip__fmt_getstr(&r, &s, &sl, len)) {
-                st = MLIP__FMT_TRUNC(&r, "a string value");
-                goto fail;
-            }
-        } else if (type == 4 || type == 5) {
-            if (!mlip__fmt_get32(&r, &cnt) || cnt > (r.len - r.pos) / 4) {
-                st = MLIP__FMT_TRUNC(&r, "an array");
-                goto fail;
-            }
-            for (j = 0; j < cnt; j++) {
-                const char *s;
-                size_t sl;
-                if (type == 4 ? !mlip__fmt_getstr(&r, &s, &sl, len) : !mlip__fmt_get32(&r, &v32)) {
-                    st = MLIP__FMT_TRUNC(&r, "an array element");
-                    goto fail;
-                }
-            }
-        } else {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
-                            (int)klen, key, type);
-            goto fail;
+            if (kv->type == 4 ? !mlip__fmt_getstr(r, &s, &sl, r->len) : !mlip__cursor_u32(r, &v))
+                return MLIP__FMT_TRUNC(r, "an array element");
         }
-        /* a key seen before? (keys are at most 4096) */
-        {
-            mlip__fmt_rd q;
-            uint32_t t;
-            q.p = buf;
-            q.len = len;
-            for (t = 0; t < i; t++) {
-                const char *k2 = NULL;
-                size_t k2len = 0;
-                q.pos = meta_pos[t] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-                mlip__fmt_getstr(&q, &k2, &k2len, MLIP__FMT_MAX_NAME);
-                if (k2len == klen && !memcmp(k2, key, klen)) {
-                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
-                                    (int)klen, key);
-                    goto fail;
-                }
-            }
-            meta_pos[i] = kpos;
-        }
-        for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
-            if (!mlip__fmt_key_is(key, klen, mlip__fmt_keys[k].name)) continue;
-            known = 1;
-            if ((int)type != mlip__fmt_keys[k].type || (type == 0 && v32 > 0x7fffffffu)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s",
-                                mlip__fmt_keys[k].name,
-                                mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
-                goto fail;
-            }
-            if (type == 0) {
-                int v = (int)v32;
-                memcpy((char *)&c + mlip__fmt_keys[k].offset, &v, sizeof v);
-            } else {
-                float f = mlip__fmt_u2f(v32);
-                memcpy((char *)&c + mlip__fmt_keys[k].offset, &f, sizeof f);
-            }
-            have[k] = 1;
-        }
-        if (known) continue;
-        if (mlip__fmt_key_is(key, klen, "image.mean") || mlip__fmt_key_is(key, klen, "image.std")) {
-            if (type != 5 || cnt > 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: %.*s must be an f32 array of 1-4 values", (int)klen,
-                                key);
-                goto fail;
-            }
-            if (key[6] == 'm')
-                have_mean = 1, mean_pos = vpos + 4, mean_count = cnt;
-            else
-                have_std = 1, std_pos = vpos + 4, std_count = cnt;
-        } else if (mlip__fmt_key_is(key, klen, "tokenizer.lowercase")) {
-            if (type != 0 || v32 > 1) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: tokenizer.lowercase must be a u32 0 or 1");
-                goto fail;
-            }
-            c.lowercase = (int)v32;
-            have_lower = 1;
-        } else if (mlip__fmt_key_is(key, klen, "tokenizer.vocab")) {
-            if (type != 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: tokenizer.vocab must be a string array");
-                goto fail;
-            }
-            have_vocab = 1;
-            vocab_pos = vpos + 4;
-            vocab_count = cnt;
-        } else if (mlip__fmt_reserved(key, klen)) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)klen, key);
-            goto fail;
-        } else if (type == 3) {
-            meta_pos[i] |= (size_t)1 << (sizeof(size_t) * 8 - 1); /* mark: metadata */
-            n_meta++;
-        }
+    } else {
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
+                          (int)kv->klen, kv->key, kv->type);
     }
-    (void)have_lower;
-    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
-        if (!have[k]) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
-                            mlip__fmt_keys[k].name);
-            goto fail;
-        }
-    if ((have_mean && mean_count != (uint32_t)c.vit.channels) ||
-        (have_std && std_count != (uint32_t)c.vit.channels)) {
-        st = mlip__fail(MLIP_ERR_FORMAT,
-                        "mlip file: image.mean/std must have vit.channels (%d) values",
-                        c.vit.channels);
-        goto fail;
+    return MLIP_OK;
+}
+
+/* One tensor entry at r (its fields, not yet its placement). */
+static mlip_status mlip__fmt_read_entry(mlip__cursor *r, mlip__fmt_entry *t) {
+    uint32_t d;
+    memset(t, 0, sizeof *t);
+    if (!mlip__fmt_getstr(r, &t->name, &t->nlen, MLIP__FMT_MAX_NAME) || t->nlen == 0)
+        return MLIP__FMT_TRUNC(r, "a tensor name");
+    if (!mlip__cursor_u32(r, &t->dtype) || !mlip__cursor_u32(r, &t->rank))
+        return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (t->dtype > 3)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
+                          (int)t->nlen, t->name, t->dtype);
+    if (t->rank > 4)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
+                          (int)t->nlen, t->name, t->rank);
+    for (d = 0; d < t->rank; d++)
+        if (!mlip__cursor_u64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (!mlip__cursor_u64(r, &t->off) || !mlip__cursor_u64(r, &t->nbytes))
+        return MLIP__FMT_TRUNC(r, "a tensor entry");
+    return MLIP_OK;
+}
+
+/* Bytes the entry's dtype and dims give (the file's dims: saturates instead of overflowing). */
+static uint64_t mlip__fmt_entry_bytes(const mlip__fmt_entry *t) {
+    uint64_t n = 1, cols = t->rank ? t->dims[t->rank - 1] : 1;
+    uint32_t d;
+    for (d = 0; d < t->rank; d++) {
+        if (t->dims[d] && n > (uint64_t)-1 / 8 / t->dims[d]) return (uint64_t)-1;
+        n *= t->dims[d];
     }
-    for (k = 0; k < (int)mean_count && have_mean; k++)
-        c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
-    for (k = 0; k < (int)std_count && have_std; k++)
-        c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
-    if (c.vit.layers > 0 && c.bert.layers > 0 &&
-        (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
-        st = mlip__fail(
-            MLIP_ERR_FORMAT,
-            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
-            c.vit.layers, c.bert.layers, (unsigned long)len);
-        goto fail; /* (an entry takes at least 29 bytes) */
-    }
-    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
-    if (have_vocab && vocab_count) {
-        mlip__fmt_rd vr = r;
-        vr.pos = vocab_pos;
-        if ((st = mlip__fmt_vocab_from(m, vr, vocab_count))) goto fail;
-    }
-    for (i = 0; i < n_kv; i++) { /* metadata, in file order */
-        mlip__fmt_rd q = r;
-        const char *val;
-        size_t vlen;
-        uint32_t type;
-        char *kz, *vz;
-        if (!(meta_pos[i] >> (sizeof(size_t) * 8 - 1))) continue;
-        q.pos = meta_pos[i] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-        mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME), mlip__fmt_get32(&q, &type),
-            mlip__fmt_getstr(&q, &val, &vlen, len);
-        kz = mlip__fmt_strdup(key, klen);
-        vz = mlip__fmt_strdup(val, vlen);
-        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
-        mlip_free(kz), mlip_free(vz);
-        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-        if (st) goto fail;
-    }
-    /* ---- tensor table ---- */
-    { /* a first pass makes room for the "train." vectors (training state) */
-        mlip__fmt_rd q = r;
-        for (i = 0; i < n_tensors; i++) {
-            uint32_t dtype, rank;
-            uint64_t dim = 0, v;
-            int d;
-            if (!mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME) ||
-                !mlip__fmt_get32(&q, &dtype) || !mlip__fmt_get32(&q, &rank) || rank > 4)
-                break; /* the main pass reports it */
-            for (d = 0; d < (int)rank; d++) {
-                if (!mlip__fmt_get64(&q, &v)) break;
-                if (d == 0) dim = v;
-            }
-            if (d < (int)rank || !mlip__fmt_get64(&q, &v) || !mlip__fmt_get64(&q, &v)) break;
-            if (klen > 6 && !memcmp(key, "train.", 6)) {
-                if (rank != 1 || dim < 1 || dim > (uint64_t)len) {
-                    st = mlip__fail(
-                        MLIP_ERR_FORMAT,
-                        "mlip file: train tensor '%.*s' must be a vector that fits the file",
-                        (int)klen, key);
-                    goto fail;
-                }
-                if (mlip__fmt_find(m, key, klen) >= 0)
-                    continue; /* a duplicate: the main pass reports it */
-                if (!mlip__fmt_train_slot(m, key, klen, (size_t)dim, &st)) {
-                    if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-                    goto fail;
-                }
-            }
-        }
-    }
-    n = mlip_model_tensor_count(m);
-    if (n_tensors != (uint32_t)n) {
-        st =
-            mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
-        if (n_tensors > (uint32_t)n) goto fail; /* fewer: report which is missing below */
-    }
-    st = MLIP_OK;
-    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
-    for (i = 0; i < n_tensors; i++) {
-        uint32_t dtype, rank;
-        uint64_t dim, off, nbytes;
-        const mlip_param_info *p;
-        const char *prefix;
-        float *data;
-        int d, idx, shape_ok;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor name");
-            goto fail;
-        }
-        if ((idx = mlip__fmt_find(m, key, klen)) < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)klen, key);
-            goto fail;
-        }
-        if (m->stored[idx] != 0xff) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice", (int)klen,
-                            key);
-            goto fail;
-        }
-        p = mlip__fmt_tensor(m, idx, &prefix, &data);
-        if (!mlip__fmt_get32(&r, &dtype) || !mlip__fmt_get32(&r, &rank)) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-            goto fail;
-        }
-        if (dtype > 3) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
-                            (int)klen, key, dtype);
-            goto fail;
-        }
-        if (rank > 4) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
-                            (int)klen, key, rank);
-            goto fail;
-        }
-        shape_ok = rank == (uint32_t)p->ndim;
-        for (d = 0; d < (int)rank; d++) {
-            if (!mlip__fmt_get64(&r, &dim)) {
-                st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-                goto fail;
-            }
-            if (shape_ok && dim != (uint64_t)p->shape[d]) shape_ok = 0;
-        }
-        if (!shape_ok) {
-            st = mlip__fail(
-                MLIP_ERR_FORMAT,
-                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
-                "(%d, %d, %d, %d; rank %d)",
-                (int)klen, key, rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3], p->ndim);
-            goto fail;
-        }
-        if (!mlip__fmt_get64(&r, &off) || !mlip__fmt_get64(&r, &nbytes)) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-            goto fail;
-        }
-        if (nbytes != (uint64_t)mlip__fmt_nbytes(p, (int)dtype) || off % 64 || off < prev_end ||
-            off > data_size || nbytes > data_size - off) {
+    if (t->dtype == MLIP_DTYPE_F32) return 4 * n;
+    if (t->dtype != MLIP_DTYPE_INT8) return 2 * n;
+    return 4 * (cols ? n / cols : 0) + n;
+}
+
+/* The entry's data: its size, 64-aligned, after the previous tensor's, inside the data section. */
+static int mlip__fmt_entry_placed(const mlip__fmt_file *f, const mlip__fmt_entry *t,
+                                  uint64_t prev_end) {
+    return t->nbytes == mlip__fmt_entry_bytes(t) && t->off % 64 == 0 && t->off >= prev_end &&
+           t->off <= f->data_size && t->nbytes <= f->data_size - t->off;
+}
+
+/* The tensor directory. Its first malformed or misplaced entry ends it, the error kept in f. */
+static mlip_status mlip__fmt_read_dir(mlip__fmt_file *f, mlip__cursor *r) {
+    uint64_t prev_end = 0;
+    /* an entry takes at least 29 bytes, so the rest of the file bounds the count */
+    size_t cap = MLIP__MIN((size_t)f->n_tensors, (f->len - r->pos) / 29 + 1);
+    mlip_status st = MLIP_OK;
+    f->t = (mlip__fmt_entry *)mlip_alloc_zeroed(cap + 1, sizeof *f->t);
+    if (!f->t) return MLIP_ERR_OUT_OF_MEMORY;
+    while (f->n_entries < f->n_tensors) {
+        const mlip__fmt_entry *t = &f->t[f->n_entries];
+        st = mlip__fmt_read_entry(r, &f->t[f->n_entries]);
+        if (st) break;
+        f->n_entries++;
+        if (!mlip__fmt_entry_placed(f, t, prev_end)) {
             st = mlip__fail(
                 MLIP_ERR_FORMAT,
                 "mlip file: tensor '%.*s': %llu bytes at offset %llu (data section %llu bytes; "
-                "expected %lu bytes, 64-aligned, after the previous tensor)",
-                (int)klen, key, (unsigned long long)nbytes, (unsigned long long)off,
-                (unsigned long long)data_size, (unsigned long)mlip__fmt_nbytes(p, (int)dtype));
-            goto fail;
+                "expected %llu bytes, 64-aligned, after the previous tensor)",
+                (int)t->nlen, t->name, (unsigned long long)t->nbytes, (unsigned long long)t->off,
+                (unsigned long long)f->data_size, (unsigned long long)mlip__fmt_entry_bytes(t));
+            break;
         }
-        prev_end = (size_t)(off + nbytes);
-        file_off[idx] = (size_t)(data_offset + off);
-        m->stored[idx] = (unsigned char)dtype;
+        prev_end = t->off + t->nbytes;
+        f->n_ok++;
     }
-    if (data_offset < r.pos) {
+    if (!st && f->data_offset < r->pos)
         st = mlip__fail(MLIP_ERR_FORMAT,
                         "mlip file: data_offset %llu lies inside the tensor table (ends at %lu)",
-                        (unsigned long long)data_offset, (unsigned long)r.pos);
-        goto fail;
+                        (unsigned long long)f->data_offset, (unsigned long)r->pos);
+    if (st) {
+        f->dir_st = st;
+        snprintf(f->dir_msg, sizeof f->dir_msg, "%s", mlip_last_error());
     }
+    return MLIP_OK;
+}
+
+/* Header, keys (unique) and tensor directory of buf into f (zeroed by the caller). */
+static mlip_status mlip__fmt_read_container(const unsigned char *buf, size_t len,
+                                            mlip__fmt_file *f) {
+    mlip__cursor r;
+    uint32_t i, t;
+    mlip__cursor_init(&r, buf, len);
+    f->buf = buf;
+    f->len = len;
+    MLIP__TRY(mlip__fmt_read_header(f, &r));
+    f->kv = (mlip__fmt_kv *)mlip_alloc_zeroed((size_t)f->n_kv + 1, sizeof *f->kv);
+    if (!f->kv) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < f->n_kv; i++) {
+        const mlip__fmt_kv *kv = &f->kv[i];
+        MLIP__TRY(mlip__fmt_read_kv(&r, &f->kv[i]));
+        for (t = 0; t < i; t++) /* keys are unique (and at most 4096) */
+            if (f->kv[t].klen == kv->klen && !memcmp(f->kv[t].key, kv->key, kv->klen))
+                return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
+                                  (int)kv->klen, kv->key);
+    }
+    return mlip__fmt_read_dir(f, &r);
+}
+
+/* ---- reading, step (b): the entries -> a model ---- */
+
+/* Config key k (mlip__fmt_keys) from its entry, type checked. */
+static mlip_status mlip__fmt_bind_key(mlip_model_config *c, int k, const mlip__fmt_kv *kv) {
+    if ((int)kv->type != mlip__fmt_keys[k].type || (kv->type == 0 && kv->v32 > 0x7fffffffu))
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s", mlip__fmt_keys[k].name,
+                          mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
+    if (kv->type == 0) {
+        int v = (int)kv->v32;
+        memcpy((char *)c + mlip__fmt_keys[k].offset, &v, sizeof v);
+    } else {
+        float v = mlip__fmt_u2f(kv->v32);
+        memcpy((char *)c + mlip__fmt_keys[k].offset, &v, sizeof v);
+    }
+    return MLIP_OK;
+}
+
+/* A key other than the config's integers and floats: image.mean/std (kept in *mean, *std),
+   tokenizer.*, or free-form (string values marked as metadata). */
+static mlip_status mlip__fmt_bind_other(mlip_model_config *c, mlip__fmt_kv *kv,
+                                        const mlip__fmt_kv **mean, const mlip__fmt_kv **std,
+                                        const mlip__fmt_kv **vocab) {
+    if (mlip__fmt_key_is(kv->key, kv->klen, "image.mean") ||
+        mlip__fmt_key_is(kv->key, kv->klen, "image.std")) {
+        if (kv->type != 5 || kv->count > 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %.*s must be an f32 array of 1-4 values",
+                              (int)kv->klen, kv->key);
+        if (kv->key[6] == 'm')
+            *mean = kv;
+        else
+            *std = kv;
+    } else if (mlip__fmt_key_is(kv->key, kv->klen, "tokenizer.lowercase")) {
+        if (kv->type != 0 || kv->v32 > 1)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "mlip file: tokenizer.lowercase must be a u32 0 or 1");
+        c->lowercase = (int)kv->v32;
+    } else if (mlip__fmt_key_is(kv->key, kv->klen, "tokenizer.vocab")) {
+        if (kv->type != 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab must be a string array");
+        *vocab = kv;
+    } else if (mlip__fmt_reserved(kv->key, kv->klen)) {
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)kv->klen, kv->key);
+    } else {
+        kv->meta = kv->type == 3;
+    }
+    return MLIP_OK;
+}
+
+/* The config the keys give. Optional keys left out keep their defaults: image.mean/std 0.5,
+   tokenizer.lowercase 1 (uncased). *vocab: the tokenizer.vocab entry, or NULL. */
+static mlip_status mlip__fmt_bind_config(mlip__fmt_file *f, mlip_model_config *c,
+                                         const mlip__fmt_kv **vocab) {
+    unsigned char have[MLIP__FMT_N_KEYS];
+    const mlip__fmt_kv *mean = NULL, *std = NULL;
+    uint32_t i;
+    int k;
+    memset(have, 0, sizeof have);
+    memset(c, 0, sizeof *c);
+    c->lowercase = 1;
+    for (k = 0; k < 4; k++) {
+        c->image_mean[k] = 0.5f;
+        c->image_std[k] = 0.5f;
+    }
+    *vocab = NULL;
+    for (i = 0; i < f->n_kv; i++) {
+        mlip__fmt_kv *kv = &f->kv[i];
+        for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+            if (mlip__fmt_key_is(kv->key, kv->klen, mlip__fmt_keys[k].name)) break;
+        if (k < MLIP__FMT_N_KEYS) {
+            MLIP__TRY(mlip__fmt_bind_key(c, k, kv));
+            have[k] = 1;
+        } else {
+            MLIP__TRY(mlip__fmt_bind_other(c, kv, &mean, &std, vocab));
+        }
+    }
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+        if (!have[k])
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
+                              mlip__fmt_keys[k].name);
+    if ((mean && mean->count != (uint32_t)c->vit.channels) ||
+        (std && std->count != (uint32_t)c->vit.channels))
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: image.mean/std must have vit.channels (%d) values",
+                          c->vit.channels);
+    for (k = 0; mean && k < (int)mean->count; k++)
+        c->image_mean[k] = mlip__fmt_u2f(mlip__load32(f->buf + mean->vpos + 4 * k, 0));
+    for (k = 0; std && k < (int)std->count; k++)
+        c->image_std[k] = mlip__fmt_u2f(mlip__load32(f->buf + std->vpos + 4 * k, 0));
+    if (c->vit.layers > 0 && c->bert.layers > 0 &&
+        (double)c->vit.layers * 16 + (double)c->bert.layers * 16 + 23 > (double)(f->len / 29))
+        return mlip__fail(
+            MLIP_ERR_FORMAT,
+            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
+            c->vit.layers, c->bert.layers, (unsigned long)f->len); /* an entry takes >= 29 bytes */
+    return MLIP_OK;
+}
+
+/* The metadata entries, in file order. */
+static mlip_status mlip__fmt_bind_meta(const mlip__fmt_file *f, mlip_model *m) {
+    uint32_t i;
+    for (i = 0; i < f->n_kv; i++) {
+        const mlip__fmt_kv *kv = &f->kv[i];
+        char *kz, *vz;
+        mlip_status st;
+        if (!kv->meta) continue;
+        kz = mlip__model_strdup(kv->key, kv->klen);
+        vz = mlip__model_strdup(kv->str, kv->slen);
+        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(kz);
+        mlip_free(vz);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        MLIP__TRY(st);
+    }
+    return MLIP_OK;
+}
+
+/* Room in m for the "train." vectors (training state) the directory lists. */
+static mlip_status mlip__fmt_bind_train(const mlip__fmt_file *f, mlip_model *m) {
+    uint32_t i;
+    for (i = 0; i < f->n_entries; i++) {
+        const mlip__fmt_entry *t = &f->t[i];
+        mlip_status st;
+        if (t->nlen <= 6 || memcmp(t->name, "train.", 6)) continue;
+        if (t->rank != 1 || t->dims[0] < 1 || t->dims[0] > (uint64_t)f->len)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "mlip file: train tensor '%.*s' must be a vector that fits the file",
+                              (int)t->nlen, t->name);
+        if (mlip__model_find(m, t->name, t->nlen) >= 0)
+            continue; /* a duplicate: mlip__fmt_bind_tensors reports it */
+        if (!mlip__model_train_slot(m, t->name, t->nlen, (size_t)t->dims[0], &st))
+            return st == MLIP_ERR_INVALID_ARG ? MLIP_ERR_FORMAT : st;
+    }
+    return MLIP_OK;
+}
+
+/* Every entry names a tensor of m, once, with the shape m's config gives; file_off[tensor]
+   gets where its data lie and m->stored its dtype. Then the directory's own error, if any,
+   and the tensors no entry names. */
+static mlip_status mlip__fmt_bind_tensors(const mlip__fmt_file *f, mlip_model *m,
+                                          size_t *file_off) {
+    int k, d, n = mlip_model_tensor_count(m);
+    uint32_t i;
+    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
+    for (i = 0; i < f->n_entries; i++) {
+        const mlip__fmt_entry *t = &f->t[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *data;
+        int idx = mlip__model_find(m, t->name, t->nlen), shape_ok;
+        if (idx < 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)t->nlen,
+                              t->name);
+        if (m->stored[idx] != 0xff)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice",
+                              (int)t->nlen, t->name);
+        p = mlip__model_tensor(m, idx, &prefix, &data);
+        shape_ok = t->rank == (uint32_t)p->ndim;
+        for (d = 0; d < (int)t->rank && shape_ok; d++)
+            shape_ok = t->dims[d] == (uint64_t)p->shape[d];
+        if (!shape_ok)
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
+                "(%d, %d, %d, %d; rank %d)",
+                (int)t->nlen, t->name, t->rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3],
+                p->ndim);
+        if (i >= f->n_ok) break; /* misplaced: the directory's error below */
+        file_off[idx] = (size_t)(f->data_offset + t->off);
+        m->stored[idx] = (unsigned char)t->dtype;
+    }
+    if (f->dir_st) return mlip__fail(f->dir_st, "%s", f->dir_msg);
     for (k = 0; k < n; k++)
         if (m->stored[k] == 0xff) {
             mlip_param_info info;
             mlip_model_tensor_info(m, k, &info, NULL);
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
-            goto fail;
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
         }
-    /* ---- data: in place when possible, else decoded ---- */
-    for (e = 0, k = 0; e < 4; e++) {
+    return MLIP_OK;
+}
+
+/* The data: an f32 encoder whose tensors lie exactly as its arena runs in place when it can
+   (in_place, little-endian host, 64-aligned); everything else is decoded into the model. */
+static mlip_status mlip__fmt_bind_data(mlip_model *m, const unsigned char *buf, size_t len,
+                                       const size_t *file_off, int in_place) {
+    int e, j, k = 0;
+    for (e = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc      ? enc->n_params
-                    : e == 2 ? MLIP__FMT_N_EXTRA
-                             : m->n_train,
-            j, zero_copy = enc && in_place && mlip__fmt_host_le();
+        int count = enc ? enc->n_params : e == 2 ? MLIP__MODEL_N_EXTRA : m->n_train;
+        int zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
             zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 &&
                         file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
@@ -9888,26 +10062,67 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4))
             zero_copy = 0;
         if (zero_copy) {
-            if ((st = mlip_encoder_use_weights(enc,
-                                               (const float *)(const void *)(buf + file_off[k]))))
-                goto fail;
+            MLIP__TRY(
+                mlip_encoder_use_weights(enc, (const float *)(const void *)(buf + file_off[k])));
             m->mapped = 1;
         } else {
             for (j = 0; j < count; j++) {
                 const char *prefix;
                 float *data;
-                const mlip_param_info *p = mlip__fmt_tensor(m, k + j, &prefix, &data);
+                const mlip_param_info *p = mlip__model_tensor(m, k + j, &prefix, &data);
                 mlip__fmt_decode(data, buf + file_off[k + j], p, m->stored[k + j]);
             }
         }
         k += count;
     }
+    return MLIP_OK;
+}
+
+/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
+static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
+                                   mlip_model **out) {
+    mlip__fmt_file f;
+    mlip_model_config c;
+    const mlip__fmt_kv *vocab = NULL;
+    mlip_model *m = NULL;
+    size_t *file_off = NULL;
+    mlip_status st;
+    int n;
+    *out = NULL;
+    memset(&f, 0, sizeof f);
+    if ((st = mlip__fmt_read_container(buf, len, &f))) goto fail;
+    if ((st = mlip__fmt_bind_config(&f, &c, &vocab))) goto fail;
+    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
+    if (vocab && vocab->count) {
+        mlip__cursor vr;
+        mlip__cursor_init(&vr, buf, len);
+        vr.pos = vocab->vpos;
+        if ((st = mlip__fmt_vocab_from(m, vr, vocab->count))) goto fail;
+    }
+    if ((st = mlip__fmt_bind_meta(&f, m))) goto fail;
+    if ((st = mlip__fmt_bind_train(&f, m))) goto fail;
+    n = mlip_model_tensor_count(m);
+    if (f.n_tensors != (uint32_t)n) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", f.n_tensors,
+                        n);
+        /* more: fail now, unless an earlier entry is bad; fewer: report which is missing */
+        if (f.n_tensors > (uint32_t)n && f.n_ok >= (uint32_t)n) goto fail;
+    }
+    st = MLIP_OK;
+    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
+    if ((st = mlip__fmt_bind_tensors(&f, m, file_off))) goto fail;
+    if ((st = mlip__fmt_bind_data(m, buf, len, file_off, in_place))) goto fail;
     if ((st = mlip__check_finite_model(m))) goto fail; /* NaN/Inf weights: refused by name */
-    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_free(file_off);
+    mlip__fmt_file_free(&f);
     *out = m;
     return MLIP_OK;
 fail:
-    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_free(file_off);
+    mlip__fmt_file_free(&f);
     mlip_model_free(m);
     return st;
 }
@@ -9927,7 +10142,7 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-#ifdef MLIP__FMT_MMAP
+#ifdef MLIP__MMAP
     {
         int fd = open(path, O_RDONLY);
         struct stat sb;
@@ -9946,29 +10161,28 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
         close(fd);
         if (map != MAP_FAILED) {
             st = mlip__fmt_parse((const unsigned char *)map, (size_t)sb.st_size, 1, out);
-            if (!st && (*out)->mapped)
-                (*out)->map = map, (*out)->map_len = (size_t)sb.st_size, (*out)->map_kind = 1;
-            else
+            if (!st && (*out)->mapped) {
+                (*out)->map = map;
+                (*out)->map_len = (size_t)sb.st_size;
+                (*out)->map_kind = 1;
+            } else
                 munmap(map, (size_t)sb.st_size);
             return st;
         }
     } /* mapping failed: read it */
 #endif
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
-    if (!st && (*out)->mapped)
-        (*out)->map = data, (*out)->map_kind = 2;
-    else
+    if (!st && (*out)->mapped) {
+        (*out)->map = data;
+        (*out)->map_kind = 2;
+    } else
         mlip_free(data);
     return st;
 }
 
 /* ---- safetensors: a strict JSON reader for its header (objects of known shape only: no
    recursion beyond three fixed levels, every length checked) ---- */
-typedef struct mlip__fmt_json {
-    const char *p;
-    size_t len, pos;
-} mlip__fmt_json;
 
 typedef struct mlip__fmt_st_entry {
     char *name;
@@ -9980,33 +10194,37 @@ typedef struct mlip__fmt_st_entry {
 
 typedef struct mlip__fmt_st {
     mlip__fmt_st_entry *e;
-    int n, cap;
+    int n;
+    size_t cap;
     char **meta; /* key, value pairs */
-    int n_meta, meta_cap, seen_meta;
+    int n_meta, seen_meta;
+    size_t meta_cap; /* pointers */
 } mlip__fmt_st;
 
 static void mlip__fmt_st_free(mlip__fmt_st *s) {
     int i;
     for (i = 0; i < s->n; i++) mlip_free(s->e[i].name);
     for (i = 0; i < 2 * s->n_meta; i++) mlip_free(s->meta[i]);
-    mlip_free(s->e), mlip_free(s->meta);
+    mlip_free(s->e);
+    mlip_free(s->meta);
     memset(s, 0, sizeof *s);
 }
 
-static void mlip__fmt_ws(mlip__fmt_json *j) {
+static void mlip__fmt_ws(mlip__cursor *j) {
     while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' ||
                                j->p[j->pos] == '\n' || j->p[j->pos] == '\r'))
         j->pos++;
 }
-static int mlip__fmt_lit(mlip__fmt_json *j, char ch) {
+static int mlip__fmt_lit(mlip__cursor *j, char ch) {
     mlip__fmt_ws(j);
-    if (j->pos < j->len && j->p[j->pos] == ch) return j->pos++, 1;
-    return 0;
+    if (j->pos >= j->len || j->p[j->pos] != ch) return 0;
+    j->pos++;
+    return 1;
 }
 #define MLIP__FMT_JSON_ERR(j, what)                                                                \
     mlip__fail(MLIP_ERR_FORMAT, "safetensors header: %s at byte %lu", what, (unsigned long)(j)->pos)
 
-static int mlip__fmt_hex4(const char *s, uint32_t *v) {
+static int mlip__fmt_hex4(const unsigned char *s, uint32_t *v) {
     int i;
     *v = 0;
     for (i = 0; i < 4; i++) {
@@ -10022,7 +10240,7 @@ static int mlip__fmt_hex4(const char *s, uint32_t *v) {
 }
 
 /* A JSON string, decoded to a new NUL-terminated UTF-8 string (no NUL inside). */
-static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
+static mlip_status mlip__fmt_jstr(mlip__cursor *j, char **out) {
     size_t start, end, o = 0;
     char *s;
     *out = NULL;
@@ -10030,8 +10248,10 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
     if (j->pos >= j->len || j->p[j->pos] != '"') return MLIP__FMT_JSON_ERR(j, "expected a string");
     start = ++j->pos;
     for (end = start; end < j->len && j->p[end] != '"'; end++) {
-        if ((unsigned char)j->p[end] < 0x20)
-            return j->pos = end, MLIP__FMT_JSON_ERR(j, "control character in a string");
+        if ((unsigned char)j->p[end] < 0x20) {
+            j->pos = end;
+            return MLIP__FMT_JSON_ERR(j, "control character in a string");
+        }
         if (j->p[end] == '\\') end++;
     }
     if (end >= j->len) return MLIP__FMT_JSON_ERR(j, "unterminated string");
@@ -10076,14 +10296,19 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
         }
         if (cp < 0x80)
             s[o++] = (char)cp;
-        else if (cp < 0x800)
-            s[o++] = (char)(0xC0 | cp >> 6), s[o++] = (char)(0x80 | (cp & 0x3F));
-        else if (cp < 0x10000)
-            s[o++] = (char)(0xE0 | cp >> 12), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+        else if (cp < 0x800) {
+            s[o++] = (char)(0xC0 | cp >> 6);
             s[o++] = (char)(0x80 | (cp & 0x3F));
-        else
-            s[o++] = (char)(0xF0 | cp >> 18), s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F)),
-            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            s[o++] = (char)(0xE0 | cp >> 12);
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            s[o++] = (char)(0xF0 | cp >> 18);
+            s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        }
     }
     j->pos = end + 1;
     s[o] = '\0';
@@ -10092,7 +10317,7 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
 }
 
 /* A non-negative JSON integer below 2^53. */
-static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
+static mlip_status mlip__fmt_juint(mlip__cursor *j, uint64_t *v) {
     size_t start;
     mlip__fmt_ws(j);
     start = j->pos;
@@ -10108,178 +10333,166 @@ static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
     return MLIP_OK;
 }
 
-/* Append a (taken) pointer to a growable array of pointers/entries. */
-static mlip_status mlip__fmt_grow(void **arr, int *cap, int need, size_t elem) {
-    void *na;
-    int nc;
-    if (need <= *cap) return MLIP_OK;
-    nc = *cap ? 2 * *cap : 16;
-    if (nc > (1 << 24)) return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
-    if (!(na = mlip_alloc_zeroed((size_t)nc, elem))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (*cap) memcpy(na, *arr, (size_t)*cap * elem);
-    mlip_free(*arr);
-    *arr = na;
-    *cap = nc;
+/* ch next (after white space), or an "expected 'ch'" error. */
+static mlip_status mlip__fmt_jexpect(mlip__cursor *j, char ch) {
+    if (mlip__fmt_lit(j, ch)) return MLIP_OK;
+    return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: expected '%c' at byte %lu", ch,
+                      (unsigned long)j->pos);
+}
+
+/* The "__metadata__" object after its '{': string keys (unique) to string values. */
+static mlip_status mlip__fmt_st_meta_obj(mlip__cursor *j, mlip__fmt_st *s) {
+    char *field = NULL, *val = NULL;
+    mlip_status st = MLIP_OK;
+    int i;
+    if (s->seen_meta) return MLIP__FMT_JSON_ERR(j, "__metadata__ twice");
+    if (!mlip__fmt_lit(j, '}'))
+        for (;;) {
+            if ((st = mlip__fmt_jstr(j, &field)) || (st = mlip__fmt_jexpect(j, ':')) ||
+                (st = mlip__fmt_jstr(j, &val)))
+                goto fail;
+            for (i = 0; i < s->n_meta; i++)
+                if (!strcmp(s->meta[2 * i], field)) {
+                    st = MLIP__FMT_JSON_ERR(j, "duplicate metadata key");
+                    goto fail;
+                }
+            if (2 * (size_t)s->n_meta + 2 > ((size_t)1 << 24)) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
+                goto fail;
+            }
+            if ((st = mlip__grow((void **)&s->meta, &s->meta_cap, 2 * (size_t)s->n_meta + 2,
+                                 sizeof(char *))))
+                goto fail;
+            s->meta[2 * s->n_meta] = field;
+            s->meta[2 * s->n_meta + 1] = val;
+            s->n_meta++;
+            field = NULL;
+            val = NULL;
+            if (mlip__fmt_lit(j, ',')) continue;
+            if (!mlip__fmt_lit(j, '}')) {
+                st = MLIP__FMT_JSON_ERR(j, "expected ',' or '}'");
+                goto fail;
+            }
+            break;
+        }
+    s->seen_meta = 1;
+    return MLIP_OK;
+fail:
+    mlip_free(field);
+    mlip_free(val);
+    return st;
+}
+
+/* A tensor entry's "shape": [d0, d1, ...], at most 8 dimensions, each below 2^31. */
+static mlip_status mlip__fmt_st_shape(mlip__cursor *j, mlip__fmt_st_entry *e) {
+    MLIP__TRY(mlip__fmt_jexpect(j, '['));
+    if (mlip__fmt_lit(j, ']')) return MLIP_OK;
+    for (;;) {
+        uint64_t d;
+        if (e->rank >= 8) return MLIP__FMT_JSON_ERR(j, "more than 8 dimensions");
+        MLIP__TRY(mlip__fmt_juint(j, &d));
+        if (d > 0x7fffffff) return MLIP__FMT_JSON_ERR(j, "dimension too large");
+        e->shape[e->rank++] = d;
+        if (mlip__fmt_lit(j, ',')) continue;
+        if (!mlip__fmt_lit(j, ']')) return MLIP__FMT_JSON_ERR(j, "expected ',' or ']'");
+        return MLIP_OK;
+    }
+}
+
+/* One field of a tensor entry: dtype, shape or data_offsets, each once (*seen: bits 1, 2, 4). */
+static mlip_status mlip__fmt_st_field(mlip__cursor *j, mlip__fmt_st_entry *e, int *seen) {
+    char *field = NULL, *val = NULL;
+    mlip_status st = MLIP_OK;
+    int bit;
+    MLIP__TRY(mlip__fmt_jstr(j, &field));
+    if ((st = mlip__fmt_jexpect(j, ':'))) {
+        mlip_free(field);
+        return st;
+    }
+    bit = !strcmp(field, "dtype")          ? 1
+          : !strcmp(field, "shape")        ? 2
+          : !strcmp(field, "data_offsets") ? 4
+                                           : 0;
+    mlip_free(field);
+    if (!bit || (*seen & bit))
+        return MLIP__FMT_JSON_ERR(j, "unknown or repeated field in a tensor entry");
+    *seen |= bit;
+    if (bit == 1) {
+        MLIP__TRY(mlip__fmt_jstr(j, &val));
+        e->dtype = !strcmp(val, "F32")    ? 4
+                   : !strcmp(val, "F16")  ? 2
+                   : !strcmp(val, "BF16") ? 3
+                   : !strcmp(val, "F64")  ? 8
+                                          : 0;
+        mlip_free(val);
+        return MLIP_OK;
+    }
+    if (bit == 2) return mlip__fmt_st_shape(j, e);
+    if (!mlip__fmt_lit(j, '[') || (st = mlip__fmt_juint(j, &e->begin)) || !mlip__fmt_lit(j, ',') ||
+        (st = mlip__fmt_juint(j, &e->end)) || !mlip__fmt_lit(j, ']'))
+        return st ? st : MLIP__FMT_JSON_ERR(j, "data_offsets must be [begin, end]");
     return MLIP_OK;
 }
 
-static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
-    mlip__fmt_json j;
+/* A tensor entry after its '{'. name is taken: s owns it, or it is freed on failure. */
+static mlip_status mlip__fmt_st_tensor(mlip__cursor *j, mlip__fmt_st *s, char *name) {
+    mlip__fmt_st_entry *e;
     mlip_status st;
-    char *name = NULL, *field = NULL, *val = NULL;
-    int i;
-    j.p = hdr;
-    j.len = hlen;
-    j.pos = 0;
+    int i, seen = 0;
+    for (i = 0; i < s->n; i++)
+        if (!strcmp(s->e[i].name, name)) {
+            mlip_free(name);
+            return MLIP__FMT_JSON_ERR(j, "duplicate tensor name");
+        }
+    st = s->n >= (1 << 24)
+             ? mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries")
+             : mlip__grow((void **)&s->e, &s->cap, (size_t)s->n + 1, sizeof(mlip__fmt_st_entry));
+    if (st) {
+        mlip_free(name);
+        return st;
+    }
+    e = &s->e[s->n++];
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    for (;;) {
+        MLIP__TRY(mlip__fmt_st_field(j, e, &seen));
+        if (mlip__fmt_lit(j, ',')) continue;
+        if (!mlip__fmt_lit(j, '}')) return MLIP__FMT_JSON_ERR(j, "expected ',' or '}'");
+        break;
+    }
+    if (seen != 7)
+        return MLIP__FMT_JSON_ERR(j, "a tensor entry needs dtype, shape and data_offsets");
+    return MLIP_OK;
+}
+
+/* The header object: tensor entries and at most one "__metadata__", into s. */
+static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
+    mlip__cursor j;
+    mlip_status st;
+    char *name = NULL;
+    mlip__cursor_init(&j, hdr, hlen);
     if (!mlip__fmt_lit(&j, '{')) return MLIP__FMT_JSON_ERR(&j, "expected '{'");
     if (!mlip__fmt_lit(&j, '}'))
         for (;;) {
-            if ((st = mlip__fmt_jstr(&j, &name))) goto fail;
-            if (!mlip__fmt_lit(&j, ':')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                goto fail;
-            }
-            if (!mlip__fmt_lit(&j, '{')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected '{'");
-                goto fail;
+            MLIP__TRY(mlip__fmt_jstr(&j, &name));
+            if ((st = mlip__fmt_jexpect(&j, ':')) || (st = mlip__fmt_jexpect(&j, '{'))) {
+                mlip_free(name);
+                return st;
             }
             if (!strcmp(name, "__metadata__")) {
-                mlip_free(name), name = NULL;
-                if (s->seen_meta) {
-                    st = MLIP__FMT_JSON_ERR(&j, "__metadata__ twice");
-                    goto fail;
-                }
-                if (!mlip__fmt_lit(&j, '}'))
-                    for (;;) {
-                        if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                        if (!mlip__fmt_lit(&j, ':')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                            goto fail;
-                        }
-                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        for (i = 0; i < s->n_meta; i++)
-                            if (!strcmp(s->meta[2 * i], field)) {
-                                st = MLIP__FMT_JSON_ERR(&j, "duplicate metadata key");
-                                goto fail;
-                            }
-                        {
-                            int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
-                            if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need,
-                                                     sizeof(char *))))
-                                goto fail;
-                            s->meta_cap = cap2 / 2;
-                        }
-                        s->meta[2 * s->n_meta] = field, s->meta[2 * s->n_meta + 1] = val,
-                                    s->n_meta++;
-                        field = val = NULL;
-                        if (mlip__fmt_lit(&j, ',')) continue;
-                        if (!mlip__fmt_lit(&j, '}')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                            goto fail;
-                        }
-                        break;
-                    }
-                s->seen_meta = 1;
+                mlip_free(name);
+                MLIP__TRY(mlip__fmt_st_meta_obj(&j, s));
             } else {
-                mlip__fmt_st_entry *e;
-                int seen = 0;
-                for (i = 0; i < s->n; i++)
-                    if (!strcmp(s->e[i].name, name)) {
-                        st = MLIP__FMT_JSON_ERR(&j, "duplicate tensor name");
-                        goto fail;
-                    }
-                if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1,
-                                         sizeof(mlip__fmt_st_entry))))
-                    goto fail;
-                e = &s->e[s->n++];
-                memset(e, 0, sizeof *e);
-                e->name = name;
-                name = NULL;
-                for (;;) {
-                    int bit;
-                    if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                    if (!mlip__fmt_lit(&j, ':')) {
-                        st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                        goto fail;
-                    }
-                    bit = !strcmp(field, "dtype")          ? 1
-                          : !strcmp(field, "shape")        ? 2
-                          : !strcmp(field, "data_offsets") ? 4
-                                                           : 0;
-                    if (!bit || (seen & bit)) {
-                        st = MLIP__FMT_JSON_ERR(&j, "unknown or repeated field in a tensor entry");
-                        goto fail;
-                    }
-                    seen |= bit;
-                    mlip_free(field), field = NULL;
-                    if (bit == 1) {
-                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        e->dtype = !strcmp(val, "F32")    ? 4
-                                   : !strcmp(val, "F16")  ? 2
-                                   : !strcmp(val, "BF16") ? 3
-                                   : !strcmp(val, "F64")  ? 8
-                                                          : 0;
-                        mlip_free(val), val = NULL;
-                    } else if (bit == 2) {
-                        if (!mlip__fmt_lit(&j, '[')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected '['");
-                            goto fail;
-                        }
-                        if (!mlip__fmt_lit(&j, ']'))
-                            for (;;) {
-                                uint64_t d;
-                                if (e->rank >= 8) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "more than 8 dimensions");
-                                    goto fail;
-                                }
-                                if ((st = mlip__fmt_juint(&j, &d))) goto fail;
-                                if (d > 0x7fffffff) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "dimension too large");
-                                    goto fail;
-                                }
-                                e->shape[e->rank++] = d;
-                                if (mlip__fmt_lit(&j, ',')) continue;
-                                if (!mlip__fmt_lit(&j, ']')) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "expected ',' or ']'");
-                                    goto fail;
-                                }
-                                break;
-                            }
-                    } else {
-                        if (!mlip__fmt_lit(&j, '[') || (st = mlip__fmt_juint(&j, &e->begin)) ||
-                            !mlip__fmt_lit(&j, ',') || (st = mlip__fmt_juint(&j, &e->end)) ||
-                            !mlip__fmt_lit(&j, ']')) {
-                            if (!st)
-                                st = MLIP__FMT_JSON_ERR(&j, "data_offsets must be [begin, end]");
-                            goto fail;
-                        }
-                    }
-                    if (mlip__fmt_lit(&j, ',')) continue;
-                    if (!mlip__fmt_lit(&j, '}')) {
-                        st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                        goto fail;
-                    }
-                    break;
-                }
-                if (seen != 7) {
-                    st = MLIP__FMT_JSON_ERR(&j,
-                                            "a tensor entry needs dtype, shape and data_offsets");
-                    goto fail;
-                }
+                MLIP__TRY(mlip__fmt_st_tensor(&j, s, name));
             }
+            name = NULL;
             if (mlip__fmt_lit(&j, ',')) continue;
-            if (!mlip__fmt_lit(&j, '}')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                goto fail;
-            }
+            if (!mlip__fmt_lit(&j, '}')) return MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
             break;
         }
     mlip__fmt_ws(&j);
     if (j.pos != j.len) return MLIP__FMT_JSON_ERR(&j, "trailing bytes after the header object");
     return MLIP_OK;
-fail:
-    mlip_free(name), mlip_free(field), mlip_free(val);
-    return st;
 }
 
 /* The .mlip name of a safetensors tensor: 1 mapped into out, 0 skipped, -1 unknown.
@@ -10291,7 +10504,10 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
     const char *rest = name, *prefix = NULL;
     int i;
     for (i = 0; i < 6 && !prefix; i++)
-        if (!strncmp(name, from[i], strlen(from[i]))) prefix = to[i], rest = name + strlen(from[i]);
+        if (!strncmp(name, from[i], strlen(from[i]))) {
+            prefix = to[i];
+            rest = name + strlen(from[i]);
+        }
     if (!strncmp(rest, "pooler.", 7) || !strcmp(rest, "embeddings.position_ids") ||
         !strncmp(name, "cls.", 4))
         return 0;
@@ -10306,7 +10522,8 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
             return -1;
     }
     if (strlen(prefix) + strlen(rest) + 1 >= cap) return -1;
-    memcpy(out, prefix, strlen(prefix)), memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
+    memcpy(out, prefix, strlen(prefix));
+    memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
     { /* checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta */
         size_t n = strlen(out);
         if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma"))
@@ -10402,7 +10619,6 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
                        *tm = mlip__fmt_st_get(s, "text.encoder.layer.0.intermediate.dense.weight"),
                        *hd = mlip__fmt_st_get(s, "head.global_image.weight");
     mlip_model_config named[3];
-    mlip_status st;
     int i, g;
     if (!pw || !pp || !vm || !we || !pe || !te || !tm || pw->rank != 4 || pp->rank != 3 ||
         vm->rank != 2 || we->rank != 2 || pe->rank != 2 || te->rank != 2 || tm->rank != 2 ||
@@ -10431,21 +10647,26 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
     c->bert.type_vocab_size = (int)te->shape[0];
     c->bert.layers = mlip__fmt_st_layers(s, "text.");
     c->bert.mlp_dim = (int)tm->shape[0];
-    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64,
+    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64;
     c->bert.heads = c->bert.width % 64 ? 1 : c->bert.width / 64;
     c->vit.ln_eps = c->bert.ln_eps = 1e-12f;
     for (i = 0; i < 3; i++) {
         const mlip_model_config *n = &named[i];
         if (n->vit.width == c->vit.width && n->vit.layers == c->vit.layers &&
-            n->vit.mlp_dim == c->vit.mlp_dim)
-            c->vit.heads = n->vit.heads, c->vit.ln_eps = n->vit.ln_eps, c->embed_dim = n->embed_dim;
+            n->vit.mlp_dim == c->vit.mlp_dim) {
+            c->vit.heads = n->vit.heads;
+            c->vit.ln_eps = n->vit.ln_eps;
+            c->embed_dim = n->embed_dim;
+        }
         if (n->bert.width == c->bert.width && n->bert.layers == c->bert.layers &&
-            n->bert.mlp_dim == c->bert.mlp_dim)
-            c->bert.heads = n->bert.heads, c->bert.ln_eps = n->bert.ln_eps;
+            n->bert.mlp_dim == c->bert.mlp_dim) {
+            c->bert.heads = n->bert.heads;
+            c->bert.ln_eps = n->bert.ln_eps;
+        }
     }
     { /* metadata wins over guesses, shapes win over metadata */
         mlip_model_config shapes = *c;
-        if ((st = mlip__fmt_st_meta_config(s, c))) return st;
+        MLIP__TRY(mlip__fmt_st_meta_config(s, c));
         c->vit.width = shapes.vit.width;
         c->vit.channels = shapes.vit.channels;
         c->vit.patch_size = shapes.vit.patch_size;
@@ -10469,7 +10690,7 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     char *v;
     for (i = 0; i <= len; i++)
         if (i == len ? i > start : text[i] == '\n') {
-            if (!mlip__fmt_token_ok(text + start, i - start))
+            if (!mlip__model_token_ok(text + start, i - start))
                 return mlip__fail(MLIP_ERR_FORMAT, "vocabulary token %lu ends in CR",
                                   (unsigned long)n);
             n++;
@@ -10489,6 +10710,131 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     return MLIP_OK;
 }
 
+/* Every entry's .mlip name (or skipped), dtype and data_offsets checked against dlen bytes. */
+static mlip_status mlip__fmt_st_check(mlip__fmt_st *s, size_t dlen) {
+    int i, k, unprefixed = 0;
+    for (i = 0; i < s->n; i++) {
+        if (!strcmp(s->e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
+        if (!strcmp(s->e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
+    }
+    if (unprefixed == 3)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: unprefixed ViT and BERT names together are ambiguous");
+    for (i = 0; i < s->n; i++) {
+        mlip__fmt_st_entry *e = &s->e[i];
+        uint64_t count = 1, bytes;
+        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
+        if (r < 0) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+        if (r == 0) {
+            e->mapped[0] = '\0';
+            continue;
+        }
+        for (k = 0; k < i; k++)
+            if (!strcmp(s->e[k].mapped, e->mapped))
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
+                                  s->e[k].name, e->name);
+        if (!e->dtype)
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
+        for (k = 0; k < e->rank; k++) {
+            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k])
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
+            count *= e->shape[k];
+        }
+        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
+        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in "
+                              "a %lu-byte data section",
+                              e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                              (unsigned long long)bytes, (unsigned long)dlen);
+    }
+    return MLIP_OK;
+}
+
+/* The config: the caller's (vocab_size <= 0 taken from the word embeddings) or inferred. */
+static mlip_status mlip__fmt_st_config(mlip__fmt_st *s, const mlip_model_config *config,
+                                       mlip_model_config *c) {
+    mlip__fmt_st_entry *we;
+    if (!config) return mlip__fmt_st_infer(s, c);
+    *c = *config;
+    if (c->bert.vocab_size > 0) return MLIP_OK;
+    we = mlip__fmt_st_get(s, "text.embeddings.word_embeddings.weight");
+    if (!we || we->rank != 2)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: no word embeddings to take the vocabulary size from");
+    c->bert.vocab_size = (int)we->shape[0];
+    return MLIP_OK;
+}
+
+/* count elements of a safetensors dtype (element bytes; 3: BF16) at q into f32. */
+static void mlip__fmt_st_decode(float *w, const unsigned char *q, size_t count, int dtype) {
+    size_t j;
+    for (j = 0; j < count; j++) {
+        if (dtype == 4) {
+            w[j] = mlip__fmt_u2f(mlip__load32(q + 4 * j, 0));
+        } else if (dtype == 2) {
+            w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
+        } else if (dtype == 3) {
+            w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
+        } else {
+            uint64_t b = mlip__load64(q + 8 * j, 0);
+            double d;
+            memcpy(&d, &b, 8);
+            w[j] = mlip__fmt_d2f(d);
+        }
+    }
+}
+
+/* The entries' data into m's tensors (shapes checked); seen[tensor] marks the ones set. */
+static mlip_status mlip__fmt_st_bind(mlip__fmt_st *s, mlip_model *m, const unsigned char *dat,
+                                     unsigned char *seen) {
+    int i, k;
+    for (i = 0; i < s->n; i++) {
+        mlip__fmt_st_entry *e = &s->e[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *w;
+        int idx, ok;
+        if (!e->mapped[0]) continue;
+        if ((idx = mlip__model_find(m, e->mapped, strlen(e->mapped))) < 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+        p = mlip__model_tensor(m, idx, &prefix, &w);
+        ok = e->rank == p->ndim;
+        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
+        if (!ok)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "safetensors: '%s' has a shape that differs from the config's",
+                              e->name);
+        mlip__fmt_st_decode(w, dat + e->begin, p->count, e->dtype);
+        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
+                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
+                                                         : MLIP_DTYPE_F32);
+        seen[idx] = 1;
+    }
+    return MLIP_OK;
+}
+
+/* The metadata strings: the vocabulary, and the free-form ones the model keeps. */
+static mlip_status mlip__fmt_st_bind_meta(mlip__fmt_st *s, mlip_model *m) {
+    int i;
+    for (i = 0; i < s->n_meta; i++) {
+        const char *key = s->meta[2 * i], *val = s->meta[2 * i + 1];
+        mlip_status st;
+        if (!strcmp(key, "tokenizer.vocab"))
+            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
+        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
+                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
+            continue; /* "format": "pt" is safetensors' own convention */
+        else
+            st = mlip_model_set_meta(m, key, val);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        MLIP__TRY(st);
+    }
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
                                                   const mlip_model_config *config,
                                                   int allow_missing, mlip_model **out) {
@@ -10499,8 +10845,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
     mlip_status st;
     uint64_t hlen;
     size_t dlen;
-    const unsigned char *dat;
-    int i, k, unprefixed = 0, n;
+    int k, n;
     unsigned char *seen = NULL;
     MLIP__CHECK_PTR(out);
     *out = NULL;
@@ -10510,79 +10855,18 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
         return mlip__fail(MLIP_ERR_FORMAT,
                           "safetensors: %lu bytes is shorter than the 8-byte header length",
                           (unsigned long)len);
-    hlen = mlip__fmt_rd64(buf);
+    hlen = mlip__load64(buf, 0);
     if (hlen > len - 8 || hlen > ((uint64_t)100 << 20))
         return mlip__fail(
             MLIP_ERR_FORMAT,
             "safetensors: header of %llu bytes does not fit the %lu-byte file (or exceeds 100 MB)",
             (unsigned long long)hlen, (unsigned long)len);
-    dat = buf + 8 + hlen;
     dlen = len - 8 - (size_t)hlen;
     if ((st = mlip__fmt_st_parse((const char *)buf + 8, (size_t)hlen, &s))) goto done;
-    for (i = 0; i < s.n; i++) {
-        if (!strcmp(s.e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
-        if (!strcmp(s.e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
-    }
-    if (unprefixed == 3) {
-        st = mlip__fail(MLIP_ERR_FORMAT,
-                        "safetensors: unprefixed ViT and BERT names together are ambiguous");
-        goto done;
-    }
-    for (i = 0; i < s.n; i++) {
-        mlip__fmt_st_entry *e = &s.e[i];
-        uint64_t count = 1, bytes;
-        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
-        if (r < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-            goto done;
-        }
-        if (r == 0) {
-            e->mapped[0] = '\0';
-            continue;
-        }
-        for (k = 0; k < i; k++)
-            if (!strcmp(s.e[k].mapped, e->mapped)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
-                                s.e[k].name, e->name);
-                goto done;
-            }
-        if (!e->dtype) {
-            st = mlip__fail(
-                MLIP_ERR_FORMAT,
-                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
-            goto done;
-        }
-        for (k = 0; k < e->rank; k++) {
-            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k]) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
-                goto done;
-            }
-            count *= e->shape[k];
-        }
-        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
-        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes) {
-            st = mlip__fail(MLIP_ERR_FORMAT,
-                            "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in a "
-                            "%lu-byte data section",
-                            e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
-                            (unsigned long long)bytes, (unsigned long)dlen);
-            goto done;
-        }
-    }
-    if (config) {
-        c = *config;
-        if (c.bert.vocab_size <= 0) {
-            mlip__fmt_st_entry *we = mlip__fmt_st_get(&s, "text.embeddings.word_embeddings.weight");
-            if (!we || we->rank != 2) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "safetensors: no word embeddings to take the vocabulary size from");
-                goto done;
-            }
-            c.bert.vocab_size = (int)we->shape[0];
-        }
-    } else if ((st = mlip__fmt_st_infer(&s, &c)))
-        goto done;
-    /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
+    if ((st = mlip__fmt_st_check(&s, dlen))) goto done;
+    if ((st = mlip__fmt_st_config(&s, config, &c))) goto done;
+    /* a size the file cannot back is refused, unless the caller chose it (config and
+       allow_missing) */
     if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors",
                                   &m)))
         goto done;
@@ -10592,47 +10876,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    for (i = 0; i < s.n; i++) {
-        mlip__fmt_st_entry *e = &s.e[i];
-        const mlip_param_info *p;
-        const char *prefix;
-        float *w;
-        size_t j;
-        int idx, ok;
-        if (!e->mapped[0]) continue;
-        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-            goto done;
-        }
-        p = mlip__fmt_tensor(m, idx, &prefix, &w);
-        ok = e->rank == p->ndim;
-        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
-        if (!ok) {
-            st =
-                mlip__fail(MLIP_ERR_FORMAT,
-                           "safetensors: '%s' has a shape that differs from the config's", e->name);
-            goto done;
-        }
-        for (j = 0; j < p->count; j++) {
-            const unsigned char *q = dat + e->begin;
-            if (e->dtype == 4)
-                w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
-            else if (e->dtype == 2)
-                w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
-            else if (e->dtype == 3)
-                w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
-            else {
-                uint64_t b = mlip__fmt_rd64(q + 8 * j);
-                double d;
-                memcpy(&d, &b, 8);
-                w[j] = mlip__fmt_d2f(d);
-            }
-        }
-        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
-                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
-                                                         : MLIP_DTYPE_F32);
-        seen[idx] = 1;
-    }
+    if ((st = mlip__fmt_st_bind(&s, m, buf + 8 + hlen, seen))) goto done;
     for (k = 0; k < n && !allow_missing; k++)
         if (!seen[k]) {
             mlip_param_info info;
@@ -10640,18 +10884,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
             st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: tensor '%s' is missing", info.name);
             goto done;
         }
-    for (i = 0; i < s.n_meta; i++) {
-        const char *key = s.meta[2 * i], *val = s.meta[2 * i + 1];
-        if (!strcmp(key, "tokenizer.vocab"))
-            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
-        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
-                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
-            continue; /* "format": "pt" is safetensors' own convention */
-        else
-            st = mlip_model_set_meta(m, key, val);
-        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-        if (st) goto done;
-    }
+    if ((st = mlip__fmt_st_bind_meta(&s, m))) goto done;
     st = mlip__check_finite_model(m); /* NaN/Inf weights: refused by name */
 done:
     mlip__fmt_st_free(&s);
@@ -10671,7 +10904,7 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip_model_import_safetensors(data, len, config, allow_missing, out);
     mlip_free(data);
     return st;
@@ -10686,13 +10919,16 @@ static void mlip__fmt_jputs(mlip__fmt_sink *s, const char *str) { /* a JSON stri
     mlip__fmt_put(s, "\"", 1);
     for (; *str; str++) {
         unsigned char ch = (unsigned char)*str;
-        if (ch == '"' || ch == '\\')
-            esc[0] = '\\', esc[1] = (char)ch, mlip__fmt_put(s, esc, 2);
-        else if (ch == '\n')
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            mlip__fmt_put(s, esc, 2);
+        } else if (ch == '\n')
             mlip__fmt_put(s, "\\n", 2);
-        else if (ch < 0x20)
-            snprintf(esc, sizeof esc, "\\u%04x", ch), mlip__fmt_put(s, esc, 6);
-        else
+        else if (ch < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            mlip__fmt_put(s, esc, 6);
+        } else
             mlip__fmt_put(s, str, 1);
     }
     mlip__fmt_put(s, "\"", 1);
@@ -10715,8 +10951,10 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
             memcpy(&v, field, sizeof v);
             snprintf(num, sizeof num, "%.9g", (double)v);
         }
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, mlip__fmt_keys[k].name), mlip__fmt_jput(s, ":"),
-            mlip__fmt_jputs(s, num);
+        mlip__fmt_jput(s, ",");
+        mlip__fmt_jputs(s, mlip__fmt_keys[k].name);
+        mlip__fmt_jput(s, ":");
+        mlip__fmt_jputs(s, num);
     }
     for (k = 0; k < 2; k++) {
         const float *v = k ? c->image_std : c->image_mean;
@@ -10724,23 +10962,34 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
         for (i = 0; i < c->vit.channels; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), i ? ",%.9g" : "%.9g",
                      (double)v[i]);
-        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":"), mlip__fmt_jputs(s, list);
+        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":");
+        mlip__fmt_jputs(s, list);
     }
     mlip__fmt_jput(s, c->lowercase ? ",\"tokenizer.lowercase\":\"1\""
                                    : ",\"tokenizer.lowercase\":\"0\"");
-    if (m->vocab_n) mlip__fmt_jput(s, ",\"tokenizer.vocab\":"), mlip__fmt_jputs(s, m->vocab);
-    for (k = 0; k < m->n_meta; k++)
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, m->meta[2 * k]), mlip__fmt_jput(s, ":"),
-            mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    if (m->vocab_n) {
+        mlip__fmt_jput(s, ",\"tokenizer.vocab\":");
+        mlip__fmt_jputs(s, m->vocab);
+    }
+    for (k = 0; k < m->n_meta; k++) {
+        mlip__fmt_jput(s, ",");
+        mlip__fmt_jputs(s, m->meta[2 * k]);
+        mlip__fmt_jput(s, ":");
+        mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    }
     mlip__fmt_jput(s, "}");
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
-        mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name),
-            mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
-        for (k = 0; k < p->ndim; k++)
-            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]), mlip__fmt_jput(s, num);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
+        mlip__fmt_jput(s, ",\"");
+        mlip__fmt_jput(s, prefix);
+        mlip__fmt_jput(s, p->name);
+        mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
+        for (k = 0; k < p->ndim; k++) {
+            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]);
+            mlip__fmt_jput(s, num);
+        }
         snprintf(num, sizeof num, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off,
                  (unsigned long)(off + 4 * p->count));
         mlip__fmt_jput(s, num);
@@ -10764,7 +11013,7 @@ static mlip_status mlip__fmt_st_write(const void *obj, int unused, mlip__fmt_sin
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
         size_t j;
         for (j = 0; j < p->count; j++) mlip__fmt_put32(s, mlip__fmt_f2u(w[j]));
     }
@@ -10803,7 +11052,7 @@ MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, vo
 
 
 /* ======================================================================================
-   12. Image I/O
+   13. Image I/O
    Every reader works on a buffer already in memory and reads multi-byte values byte by
    byte, so byte order of the host never matters and no read goes past `len`. Sizes coming
    from a file are checked against the buffer before use: a file is untrusted input.
@@ -10811,12 +11060,6 @@ MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *m, vo
 
 #define MLIP__IMG_DEFAULT_MAX_PIXELS ((size_t)1 << 28)
 
-static MLIP__UNUSED uint32_t mlip__img_be32(const unsigned char *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static MLIP__UNUSED uint32_t mlip__img_le32(const unsigned char *p) {
-    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
-}
 
 MLIPDEF void mlip_image_free(mlip_image *img) {
     if (!img) return;
@@ -10842,8 +11085,7 @@ static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_imag
                                                 int width, int height, int channels,
                                                 const char *what) {
     size_t n;
-    mlip_status st;
-    if ((st = mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what))) return st;
+    MLIP__TRY(mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what));
     n = (size_t)width * (size_t)height;
     img->pixels = (float *)mlip_alloc_zeroed(n * (size_t)channels, sizeof(float));
     if (!img->pixels) return MLIP_ERR_OUT_OF_MEMORY;
@@ -10856,25 +11098,20 @@ static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_imag
 
 /* ---- PNM (PGM/PPM) ---------------------------------------------------------------- */
 #ifndef MLIP_NO_PNM
-typedef struct {
-    const unsigned char *p;
-    size_t n, pos;
-} mlip__pnm_cur;
-
 /* Next unsigned decimal token; '#' starts a comment that runs to the end of the line. */
-static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max) {
+static int mlip__pnm_uint(mlip__cursor *c, unsigned long *v, unsigned long max) {
     unsigned long x = 0;
     int digits = 0;
     for (;;) {
-        if (c->pos >= c->n) return 0;
+        if (c->pos >= c->len) return 0;
         if (c->p[c->pos] == '#') {
-            while (c->pos < c->n && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
+            while (c->pos < c->len && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
         } else if (strchr(" \t\r\n\v\f", c->p[c->pos]) && c->p[c->pos]) {
             c->pos++;
         } else
             break;
     }
-    while (c->pos < c->n && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
+    while (c->pos < c->len && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
         x = x * 10 + (unsigned long)(c->p[c->pos++] - '0');
         if (x > max) return 0; /* also stops overflow */
         digits++;
@@ -10887,11 +11124,10 @@ static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max)
 MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_image_options *opt,
                                         mlip_image *out) {
     const unsigned char *p = (const unsigned char *)buf;
-    mlip__pnm_cur c;
+    mlip__cursor c;
     unsigned long w = 0, h = 0, maxval = 0;
     int kind, channels, bytes, ascii;
     size_t i, count, plane;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(buf);
@@ -10900,8 +11136,7 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     kind = p[1] - '0';
     ascii = kind == 2 || kind == 3;
     channels = (kind == 3 || kind == 6) ? 3 : 1;
-    c.p = p;
-    c.n = len;
+    mlip__cursor_init(&c, p, len);
     c.pos = 2;
     if (!mlip__pnm_uint(&c, &w, 0x7fffffffUL) || !mlip__pnm_uint(&c, &h, 0x7fffffffUL) ||
         !mlip__pnm_uint(&c, &maxval, 65535))
@@ -10909,11 +11144,11 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     if (maxval < 1) return mlip__fail(MLIP_ERR_FORMAT, "PNM: maxval must be 1..65535");
     /* every sample needs at least one byte (ASCII: a digit and a separator, but the last
        may end the file), so a short file cannot ask for a large allocation */
-    if ((st = mlip__img_limit(opt, w, h, "PNM"))) return st;
+    MLIP__TRY(mlip__img_limit(opt, w, h, "PNM"));
     if ((len - c.pos) / ((size_t)w * (size_t)channels) < h)
         return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated: %lux%lu image in %lu bytes", w, h,
                           (unsigned long)len);
-    if ((st = mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"))) return st;
+    MLIP__TRY(mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"));
     out->format = MLIP_IMAGE_PNM;
     out->max_value = (float)maxval;
     for (out->bits = 1; (1UL << out->bits) - 1 < maxval; out->bits++) {}
@@ -10981,8 +11216,12 @@ static uint32_t mlip__png_adler(uint32_t adler, const unsigned char *p, size_t n
     while (n) {
         size_t k = n < 5552 ? n : 5552; /* largest run before b can overflow 32 bits */
         n -= k;
-        while (k--) a += *p++, b += a;
-        a %= 65521u, b %= 65521u;
+        while (k--) {
+            a += *p++;
+            b += a;
+        }
+        a %= 65521u;
+        b %= 65521u;
     }
     return (b << 16) | a;
 }
@@ -11199,7 +11438,6 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
     mlip__png_inflate s;
     mlip__png_huff lit, dist;
     unsigned last = 0, type, v;
-    mlip_status st;
     if (in_len < 6 || (in[0] & 0x0F) != 8 || (in[0] >> 4) > 7 ||
         ((unsigned)in[0] * 256 + in[1]) % 31 != 0 || (in[1] & 0x20))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad zlib header");
@@ -11215,7 +11453,8 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
         if (type == 0) { /* stored: byte-aligned LEN, NLEN, then raw bytes */
             size_t n;
             s.in_pos -= (size_t)(s.bitcnt >> 3); /* unread whole bytes go back */
-            s.bitbuf = 0, s.bitcnt = 0;
+            s.bitbuf = 0;
+            s.bitcnt = 0;
             if (s.in_len - s.in_pos < 4)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             n = (size_t)in[s.in_pos] | ((size_t)in[s.in_pos + 1] << 8);
@@ -11238,10 +11477,10 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
             mlip__png_huff_build(&lit, l, 288);
             for (i = 0; i < 30; i++) l[i] = 5;
             mlip__png_huff_build(&dist, l, 30);
-            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+            MLIP__TRY(mlip__png_codes(&s, &lit, &dist));
         } else if (type == 2) {
-            if ((st = mlip__png_dynamic(&s, &lit, &dist))) return st;
-            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+            MLIP__TRY(mlip__png_dynamic(&s, &lit, &dist));
+            MLIP__TRY(mlip__png_codes(&s, &lit, &dist));
         } else {
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid deflate block type 3");
         }
@@ -11253,7 +11492,7 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
     s.in_pos -= (size_t)(s.bitcnt >> 3);
     if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib checksum missing");
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    if (mlip__img_be32(in + s.in_pos) != mlip__png_adler(1, out, out_len))
+    if (mlip__load32(in + s.in_pos, 1) != mlip__png_adler(1, out, out_len))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib Adler-32 mismatch");
 #endif
     return MLIP_OK;
@@ -11302,36 +11541,72 @@ static unsigned mlip__png_sample(const unsigned char *row, size_t i, int depth) 
     }
 }
 
-MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
-                                        mlip_image *out) {
-    static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
-                                    {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
-    const unsigned char *p = (const unsigned char *)buf, *plte = NULL;
-    uint32_t crc_table[256], width = 0, height = 0;
-    int depth = 0, color = -1, interlace = 0, file_ch = 0, out_ch, n_plte = 0, pass, seen_idat = 0;
-    size_t pos, idat_len = 0, raw_len = 0, plane;
-    unsigned char *idat = NULL, *raw = NULL;
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(out);
-    memset(out, 0, sizeof *out);
-    MLIP__CHECK_PTR(buf);
-    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+static const int mlip__png_adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                          {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+
+/* What the chunks say: IHDR's fields, the palette, the total of the IDAT payloads. */
+typedef struct mlip__png_info {
+    uint32_t width, height;
+    int depth, color, interlace, file_ch, n_plte;
+    const unsigned char *plte;
+    size_t idat_len;
+} mlip__png_info;
+
+/* IHDR's 13 bytes: size, a valid colour type / bit depth pair, known methods. */
+static mlip_status mlip__png_ihdr(mlip__png_info *g, const unsigned char *data) {
+    int d, ok;
+    g->width = mlip__load32(data, 1);
+    g->height = mlip__load32(data + 4, 1);
+    g->depth = d = data[8];
+    g->color = data[9];
+    g->interlace = data[12];
+    if (data[10] != 0 || data[11] != 0 || g->interlace > 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: unknown compression, filter or interlace method");
+    switch (g->color) {
+    case 0:
+        g->file_ch = 1;
+        ok = d == 1 || d == 2 || d == 4 || d == 8 || d == 16;
+        break;
+    case 3:
+        g->file_ch = 1;
+        ok = d == 1 || d == 2 || d == 4 || d == 8;
+        break;
+    case 2:
+    case 4:
+    case 6:
+        g->file_ch = g->color == 2 ? 3 : g->color == 4 ? 2 : 4;
+        ok = d == 8 || d == 16;
+        break;
+    default: ok = 0;
+    }
+    if (!ok)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid color type %d with bit depth %d", g->color,
+                          d);
+    if (g->width == 0 || g->height == 0 || g->width > 0x7FFFFFFFu || g->height > 0x7FFFFFFFu)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu", (unsigned long)g->width,
+                          (unsigned long)g->height);
+    return MLIP_OK;
+}
+
+/* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
+static mlip_status mlip__png_chunks(const unsigned char *p, size_t len, mlip__png_info *g) {
+    uint32_t crc_table[256];
+    size_t pos;
+    int seen_idat = 0;
     mlip__png_crc_table(crc_table);
     (void)crc_table;
-    /* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
     for (pos = 8;;) {
         uint32_t clen;
         const unsigned char *type, *data;
         if (len - pos < 12) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated (no IEND chunk)");
-        clen = mlip__img_be32(p + pos);
+        clen = mlip__load32(p + pos, 1);
         if (clen > 0x7FFFFFFFu || clen > len - pos - 12)
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: chunk length %lu runs past the end",
                               (unsigned long)clen);
         type = p + pos + 4;
         data = p + pos + 8;
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* fuzzers: let mutations past the CRC */
-        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__img_be32(data + clen))
+        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__load32(data + clen, 1))
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: CRC mismatch in chunk %.4s",
                               (const char *)type);
 #endif
@@ -11339,52 +11614,14 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: first chunk is not IHDR");
         if (!memcmp(type, "IHDR", 4)) {
             if (pos != 8 || clen != 13) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad IHDR");
-            width = mlip__img_be32(data);
-            height = mlip__img_be32(data + 4);
-            depth = data[8];
-            color = data[9];
-            interlace = data[12];
-            if (data[10] != 0 || data[11] != 0 || interlace > 1)
-                return mlip__fail(MLIP_ERR_FORMAT,
-                                  "PNG: unknown compression, filter or interlace method");
-            switch (color) {
-            case 0:
-                file_ch = 1;
-                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16)
-                         ? MLIP_OK
-                         : MLIP_ERR_FORMAT;
-                break;
-            case 3:
-                file_ch = 1;
-                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8) ? MLIP_OK
-                                                                            : MLIP_ERR_FORMAT;
-                break;
-            case 2:
-                file_ch = 3;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            case 4:
-                file_ch = 2;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            case 6:
-                file_ch = 4;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            default: st = MLIP_ERR_FORMAT;
-            }
-            if (st)
-                return mlip__fail(st, "PNG: invalid color type %d with bit depth %d", color, depth);
-            if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
-                return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu",
-                                  (unsigned long)width, (unsigned long)height);
+            MLIP__TRY(mlip__png_ihdr(g, data));
         } else if (!memcmp(type, "PLTE", 4)) {
             if (clen % 3 || clen == 0 || clen > 768)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad PLTE length");
-            plte = data;
-            n_plte = (int)(clen / 3);
+            g->plte = data;
+            g->n_plte = (int)(clen / 3);
         } else if (!memcmp(type, "IDAT", 4)) {
-            if (mlip_size_add(idat_len, clen, &idat_len)) return MLIP_ERR_OVERFLOW;
+            if (mlip_size_add(g->idat_len, clen, &g->idat_len)) return MLIP_ERR_OVERFLOW;
             seen_idat = 1;
         } else if (!memcmp(type, "IEND", 4)) {
             break;
@@ -11395,94 +11632,131 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_
         pos += (size_t)clen + 12;
     }
     if (!seen_idat) return mlip__fail(MLIP_ERR_FORMAT, "PNG: no IDAT chunk");
-    if (color == 3 && !plte) return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
-    if ((st = mlip__img_limit(opt, width, height, "PNG"))) return st;
-    /* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+    if (g->color == 3 && !g->plte)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
+    return MLIP_OK;
+}
+
+/* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+static mlip_status mlip__png_raw_len(const mlip__png_info *g, size_t *raw_len) {
+    int pass;
+    *raw_len = 0;
     for (pass = 0; pass < 7; pass++) {
-        const int *a = adam7[interlace ? pass : 0];
-        size_t pw =
-            interlace ? (width > (uint32_t)a[0] ? (width - a[0] + a[2] - 1) / a[2] : 0) : width;
-        size_t ph =
-            interlace ? (height > (uint32_t)a[1] ? (height - a[1] + a[3] - 1) / a[3] : 0) : height;
+        const int *a = mlip__png_adam7[g->interlace ? pass : 0];
+        size_t pw = g->interlace
+                        ? (g->width > (uint32_t)a[0] ? (g->width - a[0] + a[2] - 1) / a[2] : 0)
+                        : g->width;
+        size_t ph = g->interlace
+                        ? (g->height > (uint32_t)a[1] ? (g->height - a[1] + a[3] - 1) / a[3] : 0)
+                        : g->height;
         size_t bits = 0, rb;
         if (pw && ph) {
-            if (mlip_size_mul(pw, (size_t)(file_ch * depth), &bits) ||
+            if (mlip_size_mul(pw, (size_t)(g->file_ch * g->depth), &bits) ||
                 mlip_size_add((bits + 7) / 8, 1, &rb) || mlip_size_mul(rb, ph, &rb) ||
-                mlip_size_add(raw_len, rb, &raw_len)) {
-                mlip_image_free(out);
+                mlip_size_add(*raw_len, rb, raw_len))
                 return MLIP_ERR_OVERFLOW;
-            }
         }
-        if (!interlace) break;
+        if (!g->interlace) break;
     }
+    return MLIP_OK;
+}
+
+/* Pass 2: the IDAT payloads (validated by pass 1) gathered into one zlib stream. */
+static void mlip__png_gather(const unsigned char *p, unsigned char *idat) {
+    size_t at = 0, pos;
+    for (pos = 8;;) {
+        uint32_t clen = mlip__load32(p + pos, 1);
+        if (!memcmp(p + pos + 4, "IDAT", 4)) {
+            memcpy(idat + at, p + pos + 8, clen);
+            at += clen;
+        }
+        if (!memcmp(p + pos + 4, "IEND", 4)) break;
+        pos += (size_t)clen + 12;
+    }
+}
+
+/* One unfiltered row of a pass (pw pixels at x = sx, sx + dx, ... of row oy) into out. */
+static mlip_status mlip__png_row(const mlip__png_info *g, const unsigned char *row, size_t pw,
+                                 size_t oy, size_t sx, size_t dx, mlip_image *out) {
+    size_t plane = (size_t)g->width * g->height, x;
+    for (x = 0; x < pw; x++) {
+        size_t at = oy * g->width + sx + x * dx;
+        int ch;
+        if (g->color == 3) {
+            unsigned idx = mlip__png_sample(row, x, g->depth);
+            if ((int)idx >= g->n_plte)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette index %u out of range", idx);
+            for (ch = 0; ch < 3; ch++) out->pixels[ch * plane + at] = (float)g->plte[3 * idx + ch];
+        } else {
+            for (ch = 0; ch < g->file_ch; ch++)
+                out->pixels[ch * plane + at] =
+                    (float)mlip__png_sample(row, x * (size_t)g->file_ch + (size_t)ch, g->depth);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The inflated passes, unfiltered, into out's planes. */
+static mlip_status mlip__png_expand(const mlip__png_info *g, unsigned char *raw, mlip_image *out) {
+    size_t off = 0;
+    int pass, bits = g->file_ch * g->depth;
+    for (pass = 0; pass < 7; pass++) {
+        const int *a = g->interlace ? mlip__png_adam7[pass] : mlip__png_adam7[0];
+        size_t sx = g->interlace ? (size_t)a[0] : 0, sy = g->interlace ? (size_t)a[1] : 0;
+        size_t dx = g->interlace ? (size_t)a[2] : 1, dy = g->interlace ? (size_t)a[3] : 1;
+        size_t pw = g->width > sx ? (g->width - sx + dx - 1) / dx : 0;
+        size_t ph = g->height > sy ? (g->height - sy + dy - 1) / dy : 0;
+        size_t rowbytes = (pw * (size_t)bits + 7) / 8, y;
+        size_t bpp = (size_t)bits >= 8 ? (size_t)bits / 8 : 1;
+        if (pw && ph) {
+            MLIP__TRY(mlip__png_unfilter(raw + off, ph, rowbytes, bpp));
+            for (y = 0; y < ph; y++)
+                MLIP__TRY(mlip__png_row(g, raw + off + y * (rowbytes + 1) + 1, pw, sy + y * dy, sx,
+                                        dx, out));
+            off += ph * (rowbytes + 1);
+        }
+        if (!g->interlace) break;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out) {
+    const unsigned char *p = (const unsigned char *)buf;
+    mlip__png_info g;
+    size_t raw_len = 0;
+    unsigned char *idat = NULL, *raw = NULL;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+    memset(&g, 0, sizeof g);
+    g.color = -1;
+    MLIP__TRY(mlip__png_chunks(p, len, &g));
+    MLIP__TRY(mlip__img_limit(opt, g.width, g.height, "PNG"));
+    MLIP__TRY(mlip__png_raw_len(&g, &raw_len));
     /* deflate expands at most 1032:1, so the compressed size bounds what can be meant;
        refusing here keeps a tiny corrupt file from costing a huge allocation */
-    if (raw_len / 1032 > idat_len + 1)
-        return mlip__fail(MLIP_ERR_FORMAT,
-                          "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
-                          (unsigned long)idat_len, (unsigned long)width, (unsigned long)height);
-    out_ch = color == 3 ? 3 : file_ch;
-    if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
+    if (raw_len / 1032 > g.idat_len + 1)
+        return mlip__fail(
+            MLIP_ERR_FORMAT, "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
+            (unsigned long)g.idat_len, (unsigned long)g.width, (unsigned long)g.height);
+    MLIP__TRY(mlip__img_alloc(out, opt, (int)g.width, (int)g.height, g.color == 3 ? 3 : g.file_ch,
+                              "PNG"));
     out->format = MLIP_IMAGE_PNG;
-    out->bits = color == 3 ? 8 : depth;
+    out->bits = g.color == 3 ? 8 : g.depth;
     out->max_value = (float)((1u << out->bits) - 1);
-    plane = (size_t)width * height;
-    idat = (unsigned char *)mlip_alloc(idat_len ? idat_len : 1);
+    idat = (unsigned char *)mlip_alloc(g.idat_len ? g.idat_len : 1);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!idat || !raw) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    /* Pass 2: gather the IDAT payloads (already validated) into one zlib stream. */
-    {
-        size_t at = 0;
-        for (pos = 8;;) {
-            uint32_t clen = mlip__img_be32(p + pos);
-            if (!memcmp(p + pos + 4, "IDAT", 4)) memcpy(idat + at, p + pos + 8, clen), at += clen;
-            if (!memcmp(p + pos + 4, "IEND", 4)) break;
-            pos += (size_t)clen + 12;
-        }
-    }
-    if ((st = mlip__png_zlib(idat, idat_len, raw, raw_len))) goto done;
-    {
-        size_t off = 0;
-        for (pass = 0; pass < 7; pass++) {
-            const int *a = interlace ? adam7[pass] : adam7[0];
-            size_t sx = interlace ? (size_t)a[0] : 0, sy = interlace ? (size_t)a[1] : 0;
-            size_t dx = interlace ? (size_t)a[2] : 1, dy = interlace ? (size_t)a[3] : 1;
-            size_t pw = width > sx ? (width - sx + dx - 1) / dx : 0;
-            size_t ph = height > sy ? (height - sy + dy - 1) / dy : 0;
-            size_t rowbytes = (pw * (size_t)(file_ch * depth) + 7) / 8, x, y;
-            size_t bpp = (size_t)(file_ch * depth) >= 8 ? (size_t)(file_ch * depth) / 8 : 1;
-            if (pw && ph) {
-                if ((st = mlip__png_unfilter(raw + off, ph, rowbytes, bpp))) goto done;
-                for (y = 0; y < ph; y++) {
-                    const unsigned char *row = raw + off + y * (rowbytes + 1) + 1;
-                    size_t oy = sy + y * dy;
-                    for (x = 0; x < pw; x++) {
-                        size_t at = oy * width + sx + x * dx;
-                        int ch;
-                        if (color == 3) {
-                            unsigned idx = mlip__png_sample(row, x, depth);
-                            if ((int)idx >= n_plte) {
-                                st = mlip__fail(MLIP_ERR_FORMAT,
-                                                "PNG: palette index %u out of range", idx);
-                                goto done;
-                            }
-                            for (ch = 0; ch < 3; ch++)
-                                out->pixels[ch * plane + at] = (float)plte[3 * idx + ch];
-                        } else {
-                            for (ch = 0; ch < file_ch; ch++)
-                                out->pixels[ch * plane + at] = (float)mlip__png_sample(
-                                    row, x * (size_t)file_ch + (size_t)ch, depth);
-                        }
-                    }
-                }
-                off += ph * (rowbytes + 1);
-            }
-            if (!interlace) break;
-        }
-    }
+    mlip__png_gather(p, idat);
+    if ((st = mlip__png_zlib(idat, g.idat_len, raw, raw_len))) goto done;
+    st = mlip__png_expand(&g, raw, out);
 done:
     mlip_free(idat);
     mlip_free(raw);
@@ -11494,13 +11768,6 @@ done:
 /* ---- DICOM Part 10 (PS3.10), uncompressed pixel data -------------------------------- */
 #ifndef MLIP_NO_DICOM
 typedef struct {
-    const unsigned char *p;
-    size_t n, pos;
-    int big; /* explicit VR big endian dataset */
-    int explicit_vr;
-} mlip__dcm_cur;
-
-typedef struct {
     unsigned group, element;
     char vr[3];
     uint32_t length; /* 0xFFFFFFFF = undefined */
@@ -11509,44 +11776,46 @@ typedef struct {
 
 #define MLIP__DCM_UNDEFINED 0xFFFFFFFFu
 
-static unsigned mlip__dcm_u16(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? ((unsigned)c->p[at] << 8) | c->p[at + 1]
-                  : ((unsigned)c->p[at + 1] << 8) | c->p[at];
-}
-static uint32_t mlip__dcm_u32(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? mlip__img_be32(c->p + at) : mlip__img_le32(c->p + at);
+/* The u16 at offset at of c's buffer (0 past its end). */
+static unsigned mlip__dcm_u16_at(const mlip__cursor *c, size_t at) {
+    mlip__cursor t = *c;
+    uint32_t v = 0;
+    t.pos = at;
+    mlip__cursor_u16(&t, &v);
+    return (unsigned)v;
 }
 
 /* Read one element header. Item and delimiter tags (FFFE,xxxx) never carry a VR. Does not
    move past the value; checks that a defined-length value fits in the buffer. */
-static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
-    if (c->n - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-    e->group = mlip__dcm_u16(c, c->pos);
-    e->element = mlip__dcm_u16(c, c->pos + 2);
-    e->vr[0] = e->vr[1] = e->vr[2] = 0;
-    if (!c->explicit_vr || e->group == 0xFFFE) {
-        e->length = mlip__dcm_u32(c, c->pos + 4);
-        c->pos += 8;
+static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_elem *e) {
+    uint32_t group = 0, element = 0, l16 = 0;
+    const unsigned char *vr = NULL;
+    if (c->len - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
+    mlip__cursor_u16(c, &group);
+    mlip__cursor_u16(c, &element);
+    e->group = group;
+    e->element = element;
+    memset(e->vr, 0, sizeof e->vr);
+    if (!explicit_vr || e->group == 0xFFFE) {
+        mlip__cursor_u32(c, &e->length);
     } else {
-        const char *vr = (const char *)c->p + c->pos + 4;
-        e->vr[0] = vr[0];
-        e->vr[1] = vr[1];
+        mlip__cursor_bytes(c, 2, &vr);
+        e->vr[0] = (char)vr[0];
+        e->vr[1] = (char)vr[1];
         if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
             return mlip__fail(MLIP_ERR_FORMAT, "DICOM: invalid VR in element (%04X,%04X)", e->group,
                               e->element);
         /* VRs with a 4-byte length after two reserved bytes (PS3.5 7.1.2) */
         if (strstr("OB OD OF OL OV OW SQ SV UC UN UR UT UV", e->vr)) {
-            if (c->n - c->pos < 12)
+            if (!mlip__cursor_bytes(c, 2, NULL) || !mlip__cursor_u32(c, &e->length))
                 return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-            e->length = mlip__dcm_u32(c, c->pos + 8);
-            c->pos += 12;
         } else {
-            e->length = mlip__dcm_u16(c, c->pos + 6);
-            c->pos += 8;
+            mlip__cursor_u16(c, &l16);
+            e->length = l16;
         }
     }
     e->value = c->pos;
-    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->n - c->pos)
+    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->len - c->pos)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "DICOM: element (%04X,%04X) length %lu runs past the end", e->group,
                           e->element, (unsigned long)e->length);
@@ -11555,16 +11824,16 @@ static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
 
 /* Skip an undefined-length sequence (or item): items until the Sequence Delimitation
    Item (FFFE,E0DD); an undefined-length item holds elements until (FFFE,E00D). */
-static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_item) {
+static mlip_status mlip__dcm_skip_undefined(mlip__cursor *c, int explicit_vr, int depth,
+                                            int in_item) {
     mlip__dcm_elem e;
-    mlip_status st;
     if (depth > 32) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: sequences nested too deeply");
     for (;;) {
-        if ((st = mlip__dcm_header(c, &e))) return st;
+        MLIP__TRY(mlip__dcm_header(c, explicit_vr, &e));
         if (e.group == 0xFFFE && e.element == (in_item ? 0xE00Du : 0xE0DDu)) return MLIP_OK;
         if (e.length == MLIP__DCM_UNDEFINED) {
             int item = e.group == 0xFFFE && e.element == 0xE000;
-            if ((st = mlip__dcm_skip_undefined(c, depth + 1, item))) return st;
+            MLIP__TRY(mlip__dcm_skip_undefined(c, explicit_vr, depth + 1, item));
         } else {
             c->pos += e.length;
         }
@@ -11572,7 +11841,7 @@ static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_
 }
 
 /* Copy a text value (DS/IS/UI/CS) without padding; the first of several (backslash). */
-static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
+static void mlip__dcm_text(const mlip__cursor *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
     size_t i, k = 0;
     for (i = 0; i < e->length && k + 1 < cap; i++) {
         char ch = (char)c->p[e->value + i];
@@ -11583,7 +11852,7 @@ static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char
     dst[k] = 0;
 }
 
-static int mlip__dcm_number(const mlip__dcm_cur *c, const mlip__dcm_elem *e, double *v) {
+static int mlip__dcm_number(const mlip__cursor *c, const mlip__dcm_elem *e, double *v) {
     char text[72], *end;
     mlip__dcm_text(c, e, text, sizeof text);
     if (!text[0]) return 0;
@@ -11627,161 +11896,213 @@ static const char *mlip__dcm_syntax_name(const char *uid, int *compressed) {
     return NULL;
 }
 
-MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
-                                          const mlip_image_options *opt, mlip_image *out) {
-    mlip__dcm_cur c;
+/* The image pixel module's elements (group 0028) and where the pixel data lie. */
+typedef struct mlip__dcm_info {
+    int rows, cols, spp, planar, frames, alloc_bits, stored, high, is_signed;
+    int has_wc, has_ww, have_pixels;
+    double slope, intercept, wc, ww;
+    char photometric[20];
+    size_t pix_at, pix_len;
+} mlip__dcm_info;
+
+/* File meta information (group 0002, always explicit VR little endian): the transfer syntax
+   into syntax, which sets how c reads the data set; its name into *name. */
+static mlip_status mlip__dcm_meta(mlip__cursor *c, int *explicit_vr, char *syntax, size_t cap,
+                                  const char **name) {
     mlip__dcm_elem e;
-    char syntax[68] = "", photometric[20] = "";
-    const char *name;
-    int compressed = 0, have_pixels = 0, rows = 0, cols = 0, spp = 1, planar = 0, frames = 1;
-    int alloc_bits = 0, stored = 0, high = -1, is_signed = 0, frame = opt ? opt->frame : 0;
-    double slope = 1, intercept = 0, wc = 0, ww = 0, v;
-    int has_wc = 0, has_ww = 0;
-    size_t pix_at = 0, pix_len = 0, plane, frame_bytes, i, bytes;
-    mlip_status st;
-    MLIP__CHECK_PTR(out);
-    memset(out, 0, sizeof *out);
-    MLIP__CHECK_PTR(buf);
-    c.p = (const unsigned char *)buf;
-    c.n = len;
-    c.pos = 132;
-    c.big = 0;
-    c.explicit_vr = 1;
-    if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
-    /* File meta information: group 0002, always explicit VR little endian. */
-    while (c.n - c.pos >= 2 && mlip__dcm_u16(&c, c.pos) == 0x0002) {
-        if ((st = mlip__dcm_header(&c, &e))) return st;
+    int compressed = 0;
+    while (c->len - c->pos >= 2 && mlip__dcm_u16_at(c, c->pos) == 0x0002) {
+        MLIP__TRY(mlip__dcm_header(c, 1, &e));
         if (e.length == MLIP__DCM_UNDEFINED)
             return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
-        if (e.element == 0x0010) mlip__dcm_text(&c, &e, syntax, sizeof syntax);
-        c.pos += e.length;
+        if (e.element == 0x0010) mlip__dcm_text(c, &e, syntax, cap);
+        c->pos += e.length;
     }
     if (!syntax[0])
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
-    name = mlip__dcm_syntax_name(syntax, &compressed);
+    *name = mlip__dcm_syntax_name(syntax, &compressed);
     if (compressed) {
-        if (name)
-            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", name,
+        if (*name)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", *name,
                               syntax);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported",
                           syntax);
     }
-    c.explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
-    c.big = !strcmp(syntax, "1.2.840.10008.1.2.2");
-    /* Data set: read the image pixel module's elements at the top level (sequences such
-       as the Icon Image Sequence carry their own Rows/Pixel Data and are skipped). */
-    while (!have_pixels && c.pos < c.n) {
-        if ((st = mlip__dcm_header(&c, &e))) return st;
+    *explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
+    c->big = !strcmp(syntax, "1.2.840.10008.1.2.2");
+    return MLIP_OK;
+}
+
+/* One element of group 0028 (at least 2 bytes long) into d. */
+static void mlip__dcm_pixel_attr(const mlip__cursor *c, const mlip__dcm_elem *e,
+                                 mlip__dcm_info *d) {
+    unsigned u = mlip__dcm_u16_at(c, e->value);
+    double v;
+    switch (e->element) {
+    case 0x0002: d->spp = (int)u; break;
+    case 0x0006: d->planar = (int)u; break;
+    case 0x0010: d->rows = (int)u; break;
+    case 0x0011: d->cols = (int)u; break;
+    case 0x0100: d->alloc_bits = (int)u; break;
+    case 0x0101: d->stored = (int)u; break;
+    case 0x0102: d->high = (int)u; break;
+    case 0x0103: d->is_signed = u != 0; break;
+    case 0x0004: mlip__dcm_text(c, e, d->photometric, sizeof d->photometric); break;
+    case 0x0008:
+        if (mlip__dcm_number(c, e, &v)) d->frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
+        break;
+    case 0x1050:
+        if (mlip__dcm_number(c, e, &v)) {
+            d->wc = v;
+            d->has_wc = 1;
+        }
+        break;
+    case 0x1051:
+        if (mlip__dcm_number(c, e, &v)) {
+            d->ww = v;
+            d->has_ww = 1;
+        }
+        break;
+    case 0x1052:
+        if (mlip__dcm_number(c, e, &v)) d->intercept = v;
+        break;
+    case 0x1053:
+        if (mlip__dcm_number(c, e, &v)) d->slope = v;
+        break;
+    default: break;
+    }
+}
+
+/* Data set: read the image pixel module's elements at the top level (sequences such as the
+   Icon Image Sequence carry their own Rows/Pixel Data and are skipped), up to Pixel Data. */
+static mlip_status mlip__dcm_scan(mlip__cursor *c, int explicit_vr, const char *name,
+                                  mlip__dcm_info *d) {
+    mlip__dcm_elem e;
+    while (!d->have_pixels && c->pos < c->len) {
+        MLIP__TRY(mlip__dcm_header(c, explicit_vr, &e));
         if (e.length == MLIP__DCM_UNDEFINED) {
             if (e.group == 0x7FE0 && e.element == 0x0010)
                 return mlip__fail(MLIP_ERR_FORMAT,
                                   "DICOM: encapsulated (compressed) pixel data in %s", name);
-            if ((st = mlip__dcm_skip_undefined(&c, 0, e.group == 0xFFFE && e.element == 0xE000)))
-                return st;
+            MLIP__TRY(mlip__dcm_skip_undefined(c, explicit_vr, 0,
+                                               e.group == 0xFFFE && e.element == 0xE000));
             continue;
         }
-        if (e.group == 0x0028 && e.length >= 2) {
-            unsigned u = mlip__dcm_u16(&c, e.value);
-            switch (e.element) {
-            case 0x0002: spp = (int)u; break;
-            case 0x0006: planar = (int)u; break;
-            case 0x0010: rows = (int)u; break;
-            case 0x0011: cols = (int)u; break;
-            case 0x0100: alloc_bits = (int)u; break;
-            case 0x0101: stored = (int)u; break;
-            case 0x0102: high = (int)u; break;
-            case 0x0103: is_signed = u != 0; break;
-            case 0x0004: mlip__dcm_text(&c, &e, photometric, sizeof photometric); break;
-            case 0x0008:
-                if (mlip__dcm_number(&c, &e, &v)) frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
-                break;
-            case 0x1050:
-                if (mlip__dcm_number(&c, &e, &v)) wc = v, has_wc = 1;
-                break;
-            case 0x1051:
-                if (mlip__dcm_number(&c, &e, &v)) ww = v, has_ww = 1;
-                break;
-            case 0x1052:
-                if (mlip__dcm_number(&c, &e, &v)) intercept = v;
-                break;
-            case 0x1053:
-                if (mlip__dcm_number(&c, &e, &v)) slope = v;
-                break;
-            default: break;
-            }
+        if (e.group == 0x0028 && e.length >= 2) mlip__dcm_pixel_attr(c, &e, d);
+        if (e.group == 0x7FE0 && e.element == 0x0010) {
+            d->pix_at = e.value;
+            d->pix_len = e.length;
+            d->have_pixels = 1;
         }
-        if (e.group == 0x7FE0 && e.element == 0x0010)
-            pix_at = e.value, pix_len = e.length, have_pixels = 1;
-        c.pos += e.length;
+        c->pos += e.length;
     }
-    if (!have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
-    if (rows <= 0 || cols <= 0)
+    if (!d->have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
+    return MLIP_OK;
+}
+
+/* What this reader decodes: monochrome or RGB, 8/16/32-bit samples, a frame that exists. */
+static mlip_status mlip__dcm_check(mlip__dcm_info *d, int frame) {
+    if (d->rows <= 0 || d->cols <= 0)
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
-    if (strcmp(photometric, "MONOCHROME1") && strcmp(photometric, "MONOCHROME2") &&
-        strcmp(photometric, "RGB"))
+    if (strcmp(d->photometric, "MONOCHROME1") && strcmp(d->photometric, "MONOCHROME2") &&
+        strcmp(d->photometric, "RGB"))
         return mlip__fail(MLIP_ERR_UNSUPPORTED,
                           "DICOM: photometric interpretation '%s' not supported "
                           "(MONOCHROME1, MONOCHROME2, RGB)",
-                          photometric);
-    if ((photometric[0] == 'R') != (spp == 3) || (spp != 1 && spp != 3))
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", spp, photometric);
-    if (alloc_bits != 8 && alloc_bits != 16 && alloc_bits != 32)
+                          d->photometric);
+    if ((d->photometric[0] == 'R') != (d->spp == 3) || (d->spp != 1 && d->spp != 3))
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", d->spp,
+                          d->photometric);
+    if (d->alloc_bits != 8 && d->alloc_bits != 16 && d->alloc_bits != 32)
         return mlip__fail(MLIP_ERR_UNSUPPORTED,
-                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", alloc_bits);
-    if (stored <= 0) stored = alloc_bits;
-    if (high < 0) high = stored - 1;
-    if (stored > alloc_bits || high >= alloc_bits || high + 1 < stored)
+                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", d->alloc_bits);
+    if (d->stored <= 0) d->stored = d->alloc_bits;
+    if (d->high < 0) d->high = d->stored - 1;
+    if (d->stored > d->alloc_bits || d->high >= d->alloc_bits || d->high + 1 < d->stored)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
-                          stored, high, alloc_bits);
-    if (frame < 0 || frame >= frames)
+                          d->stored, d->high, d->alloc_bits);
+    if (frame < 0 || frame >= d->frames)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame,
-                          frames);
-    /* the pixel data must hold the frame before anything is allocated: a few corrupted
-       bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
-    plane = (size_t)rows * (size_t)cols;
-    bytes = (size_t)alloc_bits / 8;
-    frame_bytes = plane * (size_t)spp * bytes;
-    if (pix_len / frame_bytes <= (size_t)frame) {
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
-                          (unsigned long)pix_len, frame,
-                          (unsigned long)frame_bytes * (size_t)(frame + 1));
-    }
-    if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
-    out->format = MLIP_IMAGE_DICOM;
-    out->bits = stored;
-    out->frames = frames;
-    out->frame = frame;
-    out->monochrome1 = !strcmp(photometric, "MONOCHROME1");
-    out->has_window = has_wc && has_ww && ww > 0;
-    out->window_center = (float)wc;
-    out->window_width = (float)ww;
-    memcpy(out->transfer_syntax, syntax, sizeof syntax);
-    {
-        /* value range for max_value: rescaled maximum of the stored bits */
-        double top = is_signed ? ldexp(1.0, stored - 1) - 1 : ldexp(1.0, stored) - 1;
-        out->max_value = (float)(top * slope + intercept);
-    }
-    c.pos = pix_at + (size_t)frame * frame_bytes;
-    for (i = 0; i < plane * (size_t)spp; i++) {
-        const unsigned char *s = c.p + c.pos + i * bytes;
-        uint32_t raw = bytes == 1   ? s[0]
-                       : bytes == 2 ? mlip__dcm_u16(&c, (size_t)(s - c.p))
-                                    : mlip__dcm_u32(&c, (size_t)(s - c.p));
+                          d->frames);
+    return MLIP_OK;
+}
+
+/* The frame's samples (at c->pos), rescaled, into out's planes. */
+static void mlip__dcm_samples(const mlip__cursor *c, const mlip__dcm_info *d, mlip_image *out) {
+    size_t plane = (size_t)d->rows * (size_t)d->cols, i;
+    int stored = d->stored, bytes = d->alloc_bits / 8;
+    mlip__cursor s = *c; /* at the frame: mlip_image_read_dicom checked that it holds it */
+    for (i = 0; i < plane * (size_t)d->spp; i++) {
+        uint32_t raw = 0;
         double val;
         size_t dst;
+        if (bytes == 1)
+            mlip__cursor_u8(&s, &raw);
+        else if (bytes == 2)
+            mlip__cursor_u16(&s, &raw);
+        else
+            mlip__cursor_u32(&s, &raw);
         /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
-        raw >>= (high + 1 - stored);
+        raw >>= (d->high + 1 - stored);
         if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
-        if (is_signed && (raw >> (stored - 1)) & 1)
+        if (d->is_signed && (raw >> (stored - 1)) & 1)
             val = (double)raw - ldexp(1.0, stored);
         else
             val = (double)raw;
         /* planar configuration 0: RGBRGB..., 1: RRR...GGG...BBB... */
-        dst = spp == 1 ? i : planar ? i : (i % 3) * plane + i / 3;
-        out->pixels[dst] = (float)(val * slope + intercept);
+        dst = d->spp == 1 ? i : d->planar ? i : (i % 3) * plane + i / 3;
+        out->pixels[dst] = (float)(val * d->slope + d->intercept);
     }
+}
+
+MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
+                                          const mlip_image_options *opt, mlip_image *out) {
+    mlip__cursor c;
+    mlip__dcm_info d;
+    char syntax[68] = "";
+    const char *name = NULL;
+    int frame = opt ? opt->frame : 0, explicit_vr = 1;
+    size_t plane, frame_bytes;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    mlip__cursor_init(&c, buf, len);
+    c.pos = 132;
+    if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
+    MLIP__TRY(mlip__dcm_meta(&c, &explicit_vr, syntax, sizeof syntax, &name));
+    memset(&d, 0, sizeof d);
+    d.spp = 1;
+    d.frames = 1;
+    d.high = -1;
+    d.slope = 1;
+    MLIP__TRY(mlip__dcm_scan(&c, explicit_vr, name, &d));
+    MLIP__TRY(mlip__dcm_check(&d, frame));
+    /* the pixel data must hold the frame before anything is allocated: a few corrupted
+       bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
+    plane = (size_t)d.rows * (size_t)d.cols;
+    frame_bytes = plane * (size_t)d.spp * ((size_t)d.alloc_bits / 8);
+    if (d.pix_len / frame_bytes <= (size_t)frame)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
+                          (unsigned long)d.pix_len, frame,
+                          (unsigned long)frame_bytes * (size_t)(frame + 1));
+    MLIP__TRY(mlip__img_alloc(out, opt, d.cols, d.rows, d.spp, "DICOM"));
+    out->format = MLIP_IMAGE_DICOM;
+    out->bits = d.stored;
+    out->frames = d.frames;
+    out->frame = frame;
+    out->monochrome1 = !strcmp(d.photometric, "MONOCHROME1");
+    out->has_window = d.has_wc && d.has_ww && d.ww > 0;
+    out->window_center = (float)d.wc;
+    out->window_width = (float)d.ww;
+    memcpy(out->transfer_syntax, syntax, sizeof syntax);
+    { /* value range for max_value: rescaled maximum of the stored bits */
+        double top = d.is_signed ? ldexp(1.0, d.stored - 1) - 1 : ldexp(1.0, d.stored) - 1;
+        out->max_value = (float)(top * d.slope + d.intercept);
+    }
+    c.pos = d.pix_at + (size_t)frame * frame_bytes;
+    mlip__dcm_samples(&c, &d, out);
     return MLIP_OK;
 }
 #endif /* MLIP_NO_DICOM */
@@ -11821,31 +12142,14 @@ MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
 
 MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_options *opt,
                                          mlip_image *out) {
-    FILE *f;
-    long size;
-    unsigned char *buf;
+    char *buf = NULL;
+    size_t size = 0;
     mlip_status st;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(path);
-    f = fopen(path, "rb");
-    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
-    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-        fclose(f);
-        return mlip__fail(MLIP_ERR_IO, "cannot determine the size of %s", path);
-    }
-    buf = (unsigned char *)mlip_alloc(size ? (size_t)size : 1);
-    if (!buf) {
-        fclose(f);
-        return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        mlip_free(buf);
-        return mlip__fail(MLIP_ERR_IO, "cannot read %s", path);
-    }
-    fclose(f);
-    st = mlip_image_read_memory(buf, (size_t)size, opt, out);
+    MLIP__TRY(mlip__read_file(path, &buf, &size));
+    st = mlip_image_read_memory(buf, size, opt, out);
     mlip_free(buf);
     return st;
 }
@@ -11902,14 +12206,110 @@ static void mlip__img_axis(int in, int size, int span, int off, int area, int ma
     }
 }
 
+/* Step 1 of preprocessing: the norm (AUTO resolved in o) and the range [lo, hi] it maps to
+   [0, 1]. */
+static mlip_status mlip__img_norm_range(const mlip_image *in, mlip_preprocess_options *o, size_t n,
+                                        double *lo, double *hi) {
+    size_t i;
+    if (o->norm == MLIP_IMAGE_NORM_AUTO)
+        o->norm = in->format == MLIP_IMAGE_DICOM
+                      ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
+                      : MLIP_IMAGE_NORM_RANGE;
+    if (o->norm == MLIP_IMAGE_NORM_WINDOW && o->window_width <= 0) {
+        if (!in->has_window)
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_image_preprocess: window asked for, none given or in the file");
+        o->window_center = in->window_center;
+        o->window_width = in->window_width;
+    }
+    switch (o->norm) {
+    case MLIP_IMAGE_NORM_RANGE:
+        *lo = 0;
+        *hi = in->max_value > 0 ? in->max_value : 1;
+        break;
+    case MLIP_IMAGE_NORM_MINMAX:
+        *lo = *hi = in->pixels[0];
+        for (i = 0; i < n; i++) {
+            if (in->pixels[i] < *lo) *lo = in->pixels[i];
+            if (in->pixels[i] > *hi) *hi = in->pixels[i];
+        }
+        if (*hi <= *lo) *hi = *lo + 1; /* flat image: all zeros */
+        break;
+    case MLIP_IMAGE_NORM_WINDOW:
+        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
+        if (o->window_width < 1) o->window_width = 1;
+        *lo = o->window_center - 0.5 - (o->window_width - 1) / 2.0;
+        *hi = o->window_center - 0.5 + (o->window_width - 1) / 2.0;
+        if (*hi <= *lo) *hi = *lo + 1;
+        break;
+    default:
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
+                          (int)o->norm);
+    }
+    return MLIP_OK;
+}
+
+/* Pixels normalised, inverted for MONOCHROME1, converted to the output channels: norm gets
+   channels planes. */
+static void mlip__img_normalise(const mlip_image *in, const mlip_preprocess_options *o, double lo,
+                                double hi, float *norm, int channels) {
+    size_t plane = (size_t)in->width * in->height, i;
+    int in_ch = in->channels >= 3 ? 3 : 1, c; /* alpha is dropped */
+    for (i = 0; i < plane; i++) {
+        float v[3];
+        for (c = 0; c < in_ch; c++) {
+            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            if (in->monochrome1 && !o->keep_monochrome1) t = 1 - t;
+            v[c] = (float)t;
+        }
+        if (channels == 1)
+            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+        else
+            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
+    }
+}
+
+/* The taps of both axes (mlip__img_axis): x over a source row, y over the columns. */
+typedef struct mlip__img_taps {
+    int taps_x, taps_y;
+    int *fx, *nx, *fy, *ny;
+    float *wx, *wy;
+} mlip__img_taps;
+
+/* Step 3, one channel: separable resampling of src (H x W), columns of each row first into tmp
+   (H x size), then rows into dst (size x size); padding gets pad. */
+static void mlip__img_resample(const mlip__img_taps *t, const float *src, int W, int H, float *tmp,
+                               float *dst, int size, float pad) {
+    int x, y, k;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < size; x++) {
+            float acc = 0;
+            for (k = 0; k < t->nx[x]; k++)
+                acc += t->wx[(size_t)x * t->taps_x + k] * src[(size_t)y * W + t->fx[x] + k];
+            tmp[(size_t)y * size + x] = acc;
+        }
+    for (y = 0; y < size; y++)
+        for (x = 0; x < size; x++) {
+            float acc = 0;
+            if (!t->ny[y] || !t->nx[x]) {
+                dst[(size_t)y * size + x] = pad;
+                continue;
+            }
+            for (k = 0; k < t->ny[y]; k++)
+                acc += t->wy[(size_t)y * t->taps_y + k] * tmp[(size_t)(t->fy[y] + k) * size + x];
+            dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
+        }
+}
+
 MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_preprocess_options *opt,
                                           float *out, int size, int channels) {
     mlip_preprocess_options o;
-    int W, H, in_ch, c, x, y, span_w, span_h, off_x, off_y, taps_x, taps_y;
-    size_t plane, i, n_norm = 0;
+    mlip__img_taps t;
+    int W, H, c, span_w, span_h, off_x, off_y, area;
+    size_t plane, n_norm = 0;
     double lo = 0, hi = 1, scale;
-    float *norm = NULL, *tmp = NULL, *wx = NULL, *wy = NULL;
-    int *fx = NULL, *nx = NULL, *fy = NULL, *ny = NULL;
+    float *norm = NULL, *tmp = NULL;
     mlip_status st = MLIP_OK;
     MLIP__CHECK_PTR(in);
     MLIP__CHECK_PTR(out);
@@ -11930,43 +12330,10 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
     W = in->width;
     H = in->height;
     plane = (size_t)W * H;
-    in_ch = in->channels >= 3 ? 3 : 1; /* alpha is dropped */
-    if ((st = mlip__check_finite(in->pixels, plane * (size_t)in->channels,
-                                 "mlip_image_preprocess: pixels")))
-        return st;
+    MLIP__TRY(mlip__check_finite(in->pixels, plane * (size_t)in->channels,
+                                 "mlip_image_preprocess: pixels"));
     /* 1. normalise to [0,1] */
-    if (o.norm == MLIP_IMAGE_NORM_AUTO)
-        o.norm = in->format == MLIP_IMAGE_DICOM
-                     ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
-                     : MLIP_IMAGE_NORM_RANGE;
-    if (o.norm == MLIP_IMAGE_NORM_WINDOW && o.window_width <= 0) {
-        if (!in->has_window)
-            return mlip__fail(MLIP_ERR_INVALID_ARG,
-                              "mlip_image_preprocess: window asked for, none given or in the file");
-        o.window_center = in->window_center;
-        o.window_width = in->window_width;
-    }
-    switch (o.norm) {
-    case MLIP_IMAGE_NORM_RANGE: lo = 0, hi = in->max_value > 0 ? in->max_value : 1; break;
-    case MLIP_IMAGE_NORM_MINMAX:
-        lo = hi = in->pixels[0];
-        for (i = 0; i < plane * (size_t)in_ch; i++) {
-            if (in->pixels[i] < lo) lo = in->pixels[i];
-            if (in->pixels[i] > hi) hi = in->pixels[i];
-        }
-        if (hi <= lo) hi = lo + 1; /* flat image: all zeros */
-        break;
-    case MLIP_IMAGE_NORM_WINDOW:
-        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
-        if (o.window_width < 1) o.window_width = 1;
-        lo = o.window_center - 0.5 - (o.window_width - 1) / 2.0;
-        hi = o.window_center - 0.5 + (o.window_width - 1) / 2.0;
-        if (hi <= lo) hi = lo + 1;
-        break;
-    default:
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
-                          (int)o.norm);
-    }
+    MLIP__TRY(mlip__img_norm_range(in, &o, plane * (size_t)(in->channels >= 3 ? 3 : 1), &lo, &hi));
     if ((o.resize != MLIP_IMAGE_BILINEAR && o.resize != MLIP_IMAGE_AREA) ||
         (o.fit != MLIP_IMAGE_PAD && o.fit != MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -11977,70 +12344,39 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
         o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
     span_w = (int)MLIP__MAX(1.0, floor(W * scale + 0.5));
     span_h = (int)MLIP__MAX(1.0, floor(H * scale + 0.5));
-    if (o.fit == MLIP_IMAGE_PAD)
-        span_w = MLIP__MIN(span_w, size), span_h = MLIP__MIN(span_h, size);
-    else
-        span_w = MLIP__MAX(span_w, size), span_h = MLIP__MAX(span_h, size);
+    span_w = o.fit == MLIP_IMAGE_PAD ? MLIP__MIN(span_w, size) : MLIP__MAX(span_w, size);
+    span_h = o.fit == MLIP_IMAGE_PAD ? MLIP__MIN(span_h, size) : MLIP__MAX(span_h, size);
     /* centred; floor division so negative offsets (crop) centre the same way */
     off_x = (int)floor((size - span_w) / 2.0);
     off_y = (int)floor((size - span_h) / 2.0);
-    taps_x = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)W / span_w) + 2 : 2;
-    taps_y = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)H / span_h) + 2 : 2;
+    area = o.resize == MLIP_IMAGE_AREA;
+    t.taps_x = area ? (int)ceil((double)W / span_w) + 2 : 2;
+    t.taps_y = area ? (int)ceil((double)H / span_h) + 2 : 2;
     norm = (float *)mlip_alloc(n_norm * sizeof(float));
     tmp = (float *)mlip_alloc_zeroed((size_t)H * size, sizeof(float)); /* H rows of size */
-    wx = (float *)mlip_alloc_zeroed((size_t)size * taps_x, sizeof(float));
-    wy = (float *)mlip_alloc_zeroed((size_t)size * taps_y, sizeof(float));
-    fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
-    if (!norm || !tmp || !wx || !wy || !fx) {
+    t.wx = (float *)mlip_alloc_zeroed((size_t)size * t.taps_x, sizeof(float));
+    t.wy = (float *)mlip_alloc_zeroed((size_t)size * t.taps_y, sizeof(float));
+    t.fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
+    if (!norm || !tmp || !t.wx || !t.wy || !t.fx) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    nx = fx + size;
-    fy = fx + 2 * size;
-    ny = fx + 3 * size;
-    /* normalised, inverted for MONOCHROME1, converted to the output channels */
-    for (i = 0; i < plane; i++) {
-        float v[3];
-        for (c = 0; c < in_ch; c++) {
-            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
-            t = t < 0 ? 0 : t > 1 ? 1 : t;
-            if (in->monochrome1 && !o.keep_monochrome1) t = 1 - t;
-            v[c] = (float)t;
-        }
-        if (channels == 1)
-            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
-        else
-            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
-    }
-    /* 3. separable resampling: columns of each row first (H x size), then rows */
-    mlip__img_axis(W, size, span_w, off_x, o.resize == MLIP_IMAGE_AREA, taps_x, fx, nx, wx);
-    mlip__img_axis(H, size, span_h, off_y, o.resize == MLIP_IMAGE_AREA, taps_y, fy, ny, wy);
-    for (c = 0; c < channels; c++) {
-        const float *src = norm + (size_t)c * plane;
-        float *dst = out + (size_t)c * size * size;
-        for (y = 0; y < H; y++)
-            for (x = 0; x < size; x++) {
-                float acc = 0;
-                int k;
-                for (k = 0; k < nx[x]; k++)
-                    acc += wx[(size_t)x * taps_x + k] * src[(size_t)y * W + fx[x] + k];
-                tmp[(size_t)y * size + x] = acc;
-            }
-        for (y = 0; y < size; y++)
-            for (x = 0; x < size; x++) {
-                float acc = 0;
-                int k;
-                if (!ny[y] || !nx[x]) {
-                    dst[(size_t)y * size + x] = o.pad_value;
-                    continue;
-                }
-                for (k = 0; k < ny[y]; k++)
-                    acc += wy[(size_t)y * taps_y + k] * tmp[(size_t)(fy[y] + k) * size + x];
-                dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
-            }
-    }
+    t.nx = t.fx + size;
+    t.fy = t.fx + 2 * size;
+    t.ny = t.fx + 3 * size;
+    mlip__img_normalise(in, &o, lo, hi, norm, channels);
+    /* 3. separable resampling */
+    mlip__img_axis(W, size, span_w, off_x, area, t.taps_x, t.fx, t.nx, t.wx);
+    mlip__img_axis(H, size, span_h, off_y, area, t.taps_y, t.fy, t.ny, t.wy);
+    for (c = 0; c < channels; c++)
+        mlip__img_resample(&t, norm + (size_t)c * plane, W, H, tmp, out + (size_t)c * size * size,
+                           size, o.pad_value);
 done:
-    mlip_free(norm), mlip_free(tmp), mlip_free(wx), mlip_free(wy), mlip_free(fx);
+    mlip_free(norm);
+    mlip_free(tmp);
+    mlip_free(t.wx);
+    mlip_free(t.wy);
+    mlip_free(t.fx);
     return st;
 }
 
@@ -12082,7 +12418,8 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     buf = (unsigned char *)mlip_alloc(total);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!buf || !raw) {
-        mlip_free(buf), mlip_free(raw);
+        mlip_free(buf);
+        mlip_free(raw);
         return MLIP_ERR_OUT_OF_MEMORY;
     }
     plane = (size_t)width * height;
@@ -12097,17 +12434,20 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     }
     mlip__png_crc_table(crc_table);
     p = buf;
-    memcpy(p, "\x89PNG\r\n\x1a\n", 8), p += 8;
+    memcpy(p, "\x89PNG\r\n\x1a\n", 8);
+    p += 8;
     p = mlip__png_put32(p, 13);
     memcpy(p, "IHDR", 4);
-    mlip__png_put32(p + 4, (uint32_t)width), mlip__png_put32(p + 8, (uint32_t)height);
+    mlip__png_put32(p + 4, (uint32_t)width);
+    mlip__png_put32(p + 8, (uint32_t)height);
     p[12] = 8;
     p[13] = (unsigned char)(channels == 1 ? 0 : 2);
     p[14] = p[15] = p[16] = 0;
     p = mlip__png_put32(p + 17, mlip__png_crc(crc_table, 0, p, 17));
     p = mlip__png_put32(p, (uint32_t)zlen);
     idat = p;
-    memcpy(p, "IDAT", 4), p += 4;
+    memcpy(p, "IDAT", 4);
+    p += 4;
     *p++ = 0x78, *p++ = 0x01; /* deflate, 32K window, no dictionary; 0x7801 % 31 == 0 */
     for (at = 0; at < raw_len || at == 0;) {
         size_t n = MLIP__MIN(raw_len - at, (size_t)65535);
@@ -12116,7 +12456,9 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
         *p++ = (unsigned char)(n >> 8);
         *p++ = (unsigned char)~n;
         *p++ = (unsigned char)(~n >> 8);
-        memcpy(p, raw + at, n), p += n, at += n;
+        memcpy(p, raw + at, n);
+        p += n;
+        at += n;
         if (at == raw_len) break;
     }
     adler = mlip__png_adler(adler, raw, raw_len);
@@ -12151,7 +12493,7 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
     size_t n;
     mlip_status st;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip_image_encode_png(pixels, width, height, channels, &png, &n))) return st;
+    MLIP__TRY(mlip_image_encode_png(pixels, width, height, channels, &png, &n));
     b.p = png;
     b.n = n;
     st = mlip__fmt_save_file(path, mlip__img_write_bytes, &b, 0);
@@ -12160,9 +12502,9 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
 }
 
 /* ======================================================================================
-   13. Dataset
+   14. Dataset
    ====================================================================================== */
-/* (section 13 implementation) */
+/* (section 14 implementation) */
 #include <errno.h>
 
 /* ---- Augmentation ---------------------------------------------------------------------- */
@@ -12333,7 +12675,10 @@ static int mlip__ds_space(char ch) {
 
 /* A field [p, p+n) without surrounding spaces. */
 static void mlip__ds_trim(char **p, size_t *n) {
-    while (*n && mlip__ds_space(**p)) (*p)++, (*n)--;
+    while (*n && mlip__ds_space(**p)) {
+        (*p)++;
+        (*n)--;
+    }
     while (*n && mlip__ds_space((*p)[*n - 1])) (*n)--;
 }
 
@@ -12352,7 +12697,10 @@ static int mlip__ds_is(const char *p, size_t n, const char *name) { /* ASCII, ca
 static int mlip__ds_fields(char *line, size_t len, const int cols[3], char *f[3], size_t n[3]) {
     size_t start = 0, i;
     int count = 0, k;
-    for (k = 0; k < 3; k++) f[k] = NULL, n[k] = 0;
+    for (k = 0; k < 3; k++) {
+        f[k] = NULL;
+        n[k] = 0;
+    }
     for (i = 0; i <= len; i++) {
         if (i < len && line[i] != '\t') continue;
         for (k = 0; k < 3; k++)
@@ -12382,8 +12730,14 @@ MLIPDEF void mlip_dataset_free(mlip_dataset *ds) {
     if (!ds) return;
     if (ds->image)
         for (i = 0; i < ds->n; i++) mlip_free(ds->image[i]);
-    mlip_free(ds->image), mlip_free(ds->report), mlip_free(ds->line), mlip_free(ds->label);
-    mlip_free(ds->labels), mlip_free(ds->cache), mlip_free(ds->state), mlip_free(ds->text);
+    mlip_free(ds->image);
+    mlip_free(ds->report);
+    mlip_free(ds->line);
+    mlip_free(ds->label);
+    mlip_free(ds->labels);
+    mlip_free(ds->cache);
+    mlip_free(ds->state);
+    mlip_free(ds->text);
     mlip_free(ds->name);
     mlip_free(ds);
 }
@@ -12399,13 +12753,86 @@ typedef struct mlip__ds_parse {
     int cols[3]; /* image, report, labels column (-1: none) */
 } mlip__ds_parse;
 
+/* The row's image path, resolved against the TSV's directory, into *path (NULL: the row was
+   skipped); the file must open and hold at least one byte. */
+static mlip_status mlip__ds_image_path(mlip_dataset *ds, const mlip__ds_parse *ps, const char *f0,
+                                       size_t n0, int line_no, char **path) {
+    size_t plen = 0;
+    FILE *fp;
+    *path = NULL;
+    if (mlip__ds_absolute(f0, n0))
+        plen = n0;
+    else if (mlip_size_add(ps->dir_len, n0, &plen))
+        return MLIP_ERR_OVERFLOW;
+    if (!(*path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    if (plen == n0) {
+        memcpy(*path, f0, n0);
+    } else {
+        memcpy(*path, ps->dir, ps->dir_len);
+        memcpy(*path + ps->dir_len, f0, n0);
+    }
+    (*path)[plen] = '\0';
+    errno = 0;
+    if (!(fp = fopen(*path, "rb"))) {
+        int err = errno;
+        mlip_free(*path);
+        *path = NULL;
+        if (err == ENOENT)
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
+                                    (int)MLIP__MIN(n0, 512), f0);
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
+                                (int)MLIP__MIN(n0, 512), f0, err ? strerror(err) : "unknown error");
+    }
+    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
+        unsigned char byte;
+        size_t got = fread(&byte, 1, 1, fp);
+        int bad = ferror(fp);
+        fclose(fp);
+        if (got != 1) {
+            mlip_free(*path);
+            *path = NULL;
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
+                                    (int)MLIP__MIN(n0, 512), f0,
+                                    bad ? "cannot be read (a directory?)" : "is an empty file");
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The labels of row ds->n: ';'-separated names, each trimmed and terminated in place; empty
+   ones ignored. */
+static mlip_status mlip__ds_row_labels(mlip_dataset *ds, mlip__ds_parse *ps, char *f2, size_t n2) {
+    char *p = f2, *end = f2 + n2;
+    while (p <= end) {
+        char *q = p, *name;
+        size_t len_name;
+        while (q < end && *q != ';') q++;
+        name = p;
+        len_name = (size_t)(q - p);
+        mlip__ds_trim(&name, &len_name);
+        if (len_name) {
+            size_t cap = ps->cap_pairs;
+            name[len_name] = '\0';
+            MLIP__TRY(mlip__grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *)));
+            cap = ps->cap_pairs;
+            MLIP__TRY(mlip__grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int)));
+            ps->cap_pairs = cap;
+            ps->pair_name[ps->n_pairs] = name;
+            ps->pair_row[ps->n_pairs] = ds->n;
+            ps->n_pairs++;
+        }
+        p = q + 1;
+    }
+    return MLIP_OK;
+}
+
 static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line, size_t len,
                                 int line_no) {
     char *f[3];
-    size_t n[3], plen = 0;
+    size_t n[3];
     int nf;
     char *path;
-    FILE *fp;
+    mlip_status st;
     if (len > MLIP_DATASET_MAX_LINE)
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "line of %lu bytes is longer than %d",
                                 (unsigned long)len, MLIP_DATASET_MAX_LINE);
@@ -12421,52 +12848,23 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     }
     if (!n[0]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty image path");
     if (!n[1]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty report");
-    /* the resolved path */
-    if (mlip__ds_absolute(f[0], n[0]))
-        plen = n[0];
-    else if (mlip_size_add(ps->dir_len, n[0], &plen))
-        return MLIP_ERR_OVERFLOW;
-    if (!(path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (plen == n[0])
-        memcpy(path, f[0], n[0]);
-    else
-        memcpy(path, ps->dir, ps->dir_len), memcpy(path + ps->dir_len, f[0], n[0]);
-    path[plen] = '\0';
-    errno = 0;
-    if (!(fp = fopen(path, "rb"))) {
-        int err = errno;
-        mlip_free(path);
-        if (err == ENOENT)
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
-                                    (int)MLIP__MIN(n[0], 512), f[0]);
-        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
-                                (int)MLIP__MIN(n[0], 512), f[0],
-                                err ? strerror(err) : "unknown error");
-    }
-    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
-        unsigned char byte;
-        size_t got = fread(&byte, 1, 1, fp);
-        int bad = ferror(fp);
-        fclose(fp);
-        if (got != 1) {
-            mlip_free(path);
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
-                                    (int)MLIP__MIN(n[0], 512), f[0],
-                                    bad ? "cannot be read (a directory?)" : "is an empty file");
-        }
-    }
+    MLIP__TRY(mlip__ds_image_path(ds, ps, f[0], n[0], line_no, &path));
+    if (!path) return MLIP_OK; /* skipped */
     if (ds->n == 0x7FFFFFFF - 1) {
         mlip_free(path);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d rows", ds->name, 0x7FFFFFFF - 1);
     }
     { /* the three row arrays grow together (from the same capacity to the same capacity) */
         size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
-        mlip_status st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
-        if (!st)
-            cap = ps->cap_rows,
-            st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
-        if (!st)
-            cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        st = mlip__grow((void **)&ds->image, &cap, need, sizeof(char *));
+        if (!st) {
+            cap = ps->cap_rows;
+            st = mlip__grow((void **)&ds->report, &cap, need, sizeof(char *));
+        }
+        if (!st) {
+            cap = ps->cap_rows;
+            st = mlip__grow((void **)&ds->line, &cap, need, sizeof(int));
+        }
         if (st) {
             mlip_free(path);
             return st;
@@ -12479,38 +12877,9 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     ds->image[ds->n] = path;
     ds->report[ds->n] = f[1];
     ds->line[ds->n] = line_no;
-    /* labels: ';'-separated names, each trimmed and terminated in place; empties ignored */
-    if (f[2]) {
-        char *p = f[2], *end = f[2] + n[2];
-        while (p <= end) {
-            char *q = p, *name;
-            size_t len_name;
-            while (q < end && *q != ';') q++;
-            name = p;
-            len_name = (size_t)(q - p);
-            mlip__ds_trim(&name, &len_name);
-            if (len_name) {
-                mlip_status st;
-                size_t cap = ps->cap_pairs;
-                name[len_name] = '\0';
-                st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *));
-                if (!st)
-                    cap = ps->cap_pairs,
-                    st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
-                if (st) {
-                    ds->n++; /* the row is complete: mlip_dataset_free releases its path */
-                    return st;
-                }
-                ps->cap_pairs = cap;
-                ps->pair_name[ps->n_pairs] = name;
-                ps->pair_row[ps->n_pairs] = ds->n;
-                ps->n_pairs++;
-            }
-            p = q + 1;
-        }
-    }
-    ds->n++;
-    return MLIP_OK;
+    st = f[2] ? mlip__ds_row_labels(ds, ps, f[2], n[2]) : MLIP_OK;
+    ds->n++; /* complete even when a label failed: mlip_dataset_free releases its path */
+    return st;
 }
 
 /* Header recognition: first field "image" or "id", or a field "report", "text" or "caption".
@@ -12527,8 +12896,10 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
         mlip__ds_trim(&f, &n);
         if (count == 0 && (mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "id"))) header = 1;
         if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") ||
-            mlip__ds_is(f, n, "caption"))
-            header = 1, report = report < 0 ? count : report;
+            mlip__ds_is(f, n, "caption")) {
+            header = 1;
+            report = report < 0 ? count : report;
+        }
         if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") ||
              mlip__ds_is(f, n, "image_path") || mlip__ds_is(f, n, "file")) &&
             image < 0)
@@ -12546,20 +12917,7 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
     return 1;
 }
 
-MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
-                                      const mlip_dataset_options *opt, mlip_dataset **out) {
-    mlip_dataset *ds;
-    mlip__ds_parse ps;
-    char *raw = NULL;
-    size_t size = 0, pos = 0, i;
-    int line_no = 0, seen_first = 0;
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    MLIP__CHECK_PTR(tsv_path);
-    MLIP__CHECK_PTR(tok);
-    MLIP__CHECK_PTR(opt);
-    MLIP__CHECK_POS(opt->image_size);
+static mlip_status mlip__ds_check_options(const mlip_dataset_options *opt) {
     if (opt->channels != 1 && opt->channels != 3)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: channels must be 1 or 3 (got %d)", opt->channels);
@@ -12572,6 +12930,93 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
                             (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: unknown norm, resize or fit in preprocess");
+    return MLIP_OK;
+}
+
+/* The TSV file into ds->text (with a NUL after it, so a field at the very end can be terminated
+   in place), then its lines: an optional header, then the rows. */
+static mlip_status mlip__ds_read_rows(mlip_dataset *ds, mlip__ds_parse *ps, const char *tsv_path) {
+    char *raw = NULL;
+    size_t size = 0, pos = 0;
+    int line_no = 0, seen_first = 0;
+    MLIP__TRY(mlip__read_file(tsv_path, &raw, &size));
+    ds->text = (char *)mlip_alloc(size + 1);
+    if (ds->text) {
+        memcpy(ds->text, raw, size);
+        ds->text[size] = '\0';
+    }
+    mlip_free(raw);
+    if (!ds->text) return MLIP_ERR_OUT_OF_MEMORY;
+    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
+    ps->cols[0] = 0;
+    ps->cols[1] = 1;
+    ps->cols[2] = 2;
+    while (pos < size) {
+        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
+        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
+        pos += len + 1;
+        if (line_no == 0x7FFFFFFF)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
+        line_no++;
+        if (len && line[len - 1] == '\r') len--; /* CRLF */
+        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
+        if (k == len) continue; /* blank */
+        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
+            seen_first = 1;
+            if (mlip__ds_header(line, len, ps)) {
+                if (ps->cols[0] < 0 || ps->cols[1] < 0)
+                    return mlip__fail(MLIP_ERR_FORMAT,
+                                      "%s:%d: the header names no %s column (need image and "
+                                      "report or text; labels optional)",
+                                      ds->name, line_no, ps->cols[0] < 0 ? "image" : "report/text");
+                continue;
+            }
+        }
+        seen_first = 1;
+        MLIP__TRY(mlip__ds_row(ds, ps, line, len, line_no));
+    }
+    if (!ds->n)
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name,
+                          ds->skipped);
+    return MLIP_OK;
+}
+
+/* Label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix. */
+static mlip_status mlip__ds_label_matrix(mlip_dataset *ds, const mlip__ds_parse *ps) {
+    const char **names = (const char **)mlip_alloc(ps->n_pairs * sizeof(char *));
+    size_t n_names = 0, i;
+    if (!names) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy((void *)names, ps->pair_name, ps->n_pairs * sizeof(char *));
+    qsort((void *)names, ps->n_pairs, sizeof(char *), mlip__ds_cmp_name);
+    for (i = 0; i < ps->n_pairs; i++)
+        if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
+    if (n_names > 0x7FFFFFFF)
+        n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
+    ds->label = names;
+    ds->n_labels = (int)n_names;
+    if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names)))
+        return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < ps->n_pairs; i++) {
+        const char **hit = (const char **)bsearch(&ps->pair_name[i], (void *)names, n_names,
+                                                  sizeof(char *), mlip__ds_cmp_name);
+        if (hit) ds->labels[(size_t)ps->pair_row[i] * n_names + (size_t)(hit - names)] = 1;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
+                                      const mlip_dataset_options *opt, mlip_dataset **out) {
+    mlip_dataset *ds;
+    mlip__ds_parse ps;
+    size_t n;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(tsv_path);
+    MLIP__CHECK_PTR(tok);
+    MLIP__CHECK_PTR(opt);
+    MLIP__CHECK_POS(opt->image_size);
+    MLIP__TRY(mlip__ds_check_options(opt));
     if (!(ds = (mlip_dataset *)mlip_alloc_zeroed(1, sizeof *ds))) return MLIP_ERR_OUT_OF_MEMORY;
     memset(&ps, 0, sizeof ps);
     ds->tok = tok;
@@ -12584,89 +13029,35 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
     if (!ds->opt.max_sentences) ds->opt.max_sentences = MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES;
     if ((st = mlip__count3(&ds->pixels, opt->channels, opt->image_size, opt->image_size)))
         goto fail;
-    i = strlen(tsv_path);
-    if (!(ds->name = (char *)mlip_alloc(i + 1))) goto oom;
-    memcpy(ds->name, tsv_path, i + 1);
+    n = strlen(tsv_path);
+    if (!(ds->name = (char *)mlip_alloc(n + 1))) goto oom;
+    memcpy(ds->name, tsv_path, n + 1);
     /* the directory part, for relative image paths */
     ps.dir = ds->name;
-    ps.dir_len = i;
+    ps.dir_len = n;
     while (ps.dir_len && ds->name[ps.dir_len - 1] != '/' && ds->name[ps.dir_len - 1] != '\\')
         ps.dir_len--;
-    /* the file, with a NUL after it so a field at the very end can be terminated in place */
-    if ((st = mlip__tok_read_file(tsv_path, &raw, &size))) goto fail;
-    if (!(ds->text = (char *)mlip_alloc(size + 1))) goto oom;
-    memcpy(ds->text, raw, size), ds->text[size] = '\0';
-    mlip_free(raw), raw = NULL;
-    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
-    ps.cols[0] = 0, ps.cols[1] = 1, ps.cols[2] = 2;
-    while (pos < size) {
-        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
-        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
-        pos += len + 1;
-        if (line_no == 0x7FFFFFFF) {
-            st = mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
-            goto fail;
-        }
-        line_no++;
-        if (len && line[len - 1] == '\r') len--; /* CRLF */
-        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
-        if (k == len) continue; /* blank */
-        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
-            seen_first = 1;
-            if (mlip__ds_header(line, len, &ps)) {
-                if (ps.cols[0] < 0 || ps.cols[1] < 0) {
-                    st = mlip__fail(MLIP_ERR_FORMAT,
-                                    "%s:%d: the header names no %s column (need image and "
-                                    "report or text; labels optional)",
-                                    ds->name, line_no, ps.cols[0] < 0 ? "image" : "report/text");
-                    goto fail;
-                }
-                continue;
-            }
-        }
-        seen_first = 1;
-        if ((st = mlip__ds_row(ds, &ps, line, len, line_no))) goto fail;
-    }
-    if (!ds->n) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name, ds->skipped);
-        goto fail;
-    }
-    /* label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix */
-    if (ps.n_pairs) {
-        const char **names = (const char **)mlip_alloc(ps.n_pairs * sizeof(char *));
-        size_t n_names = 0;
-        if (!names) goto oom;
-        memcpy((void *)names, ps.pair_name, ps.n_pairs * sizeof(char *));
-        qsort((void *)names, ps.n_pairs, sizeof(char *), mlip__ds_cmp_name);
-        for (i = 0; i < ps.n_pairs; i++)
-            if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
-        if (n_names > 0x7FFFFFFF)
-            n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
-        ds->label = names, ds->n_labels = (int)n_names;
-        if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names))) goto oom;
-        for (i = 0; i < ps.n_pairs; i++) {
-            const char **hit = (const char **)bsearch(&ps.pair_name[i], (void *)names, n_names,
-                                                      sizeof(char *), mlip__ds_cmp_name);
-            if (hit) ds->labels[(size_t)ps.pair_row[i] * n_names + (size_t)(hit - names)] = 1;
-        }
-    }
+    if ((st = mlip__ds_read_rows(ds, &ps, tsv_path))) goto fail;
+    if (ps.n_pairs && (st = mlip__ds_label_matrix(ds, &ps))) goto fail;
     /* the cache of preprocessed images, as many rows as the budget holds */
     if (opt->cache_mb >= 0) {
-        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024),
-               per = ds->pixels * sizeof(float);
+        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024);
+        size_t per = ds->pixels * sizeof(float);
         size_t rows = (mb > ((size_t)-1 >> 20) ? (size_t)-1 : mb << 20) / per; /* 32-bit: no wrap */
         ds->n_cached = rows < (size_t)ds->n ? (int)rows : ds->n;
         if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per)))
             goto oom;
     }
     if (!(ds->state = (uint8_t *)mlip_alloc_zeroed((size_t)ds->n, 1))) goto oom;
-    mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_free((void *)ps.pair_name);
+    mlip_free(ps.pair_row);
     *out = ds;
     return MLIP_OK;
 oom:
     st = MLIP_ERR_OUT_OF_MEMORY;
 fail:
-    mlip_free(raw), mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_free((void *)ps.pair_name);
+    mlip_free(ps.pair_row);
     mlip_dataset_free(ds);
     return st;
 }
@@ -12711,7 +13102,10 @@ static mlip_status mlip__ds_load(mlip_dataset *ds, int r, float *dst) {
     st = mlip_image_read_file(ds->image[r], NULL, &im);
     if (!st) st = mlip_image_preprocess(&im, &ds->pre, dst, ds->opt.image_size, ds->opt.channels);
     mlip_image_free(&im);
-    if (!st && slot) memcpy(slot, dst, ds->pixels * sizeof(float)), ds->state[r] = 1;
+    if (!st && slot) {
+        memcpy(slot, dst, ds->pixels * sizeof(float));
+        ds->state[r] = 1;
+    }
     return st;
 }
 
@@ -12789,7 +13183,8 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
         len = strlen(text);
         MLIP__TRY(mlip_tokenizer_encode(ds->tok, text, len, T, batch->ids + (size_t)b * T,
                                         batch->mask + (size_t)b * T, NULL));
-        memset(begin, 0, (size_t)L * sizeof(int)), memset(end, 0, (size_t)L * sizeof(int));
+        memset(begin, 0, (size_t)L * sizeof(int));
+        memset(end, 0, (size_t)L * sizeof(int));
         MLIP__TRY(
             mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
         if (nl) memcpy(batch->labels + (size_t)b * nl, ds->labels + (size_t)r * nl, (size_t)nl);
