@@ -8,6 +8,7 @@
 #   make test-valgrind   the test runner (-O1 -g, SIMD by run-time dispatch) under valgrind memcheck
 #   make test-opt        the test runner built with gcc -O0 and with clang -O2 (besides the default -O3)
 #   make check-matrix    gcc and clang at -O0/-O2/-O3, C99 and C11, g++/clang++ (the header as C++), -Werror
+#   make check-style     clang-format, 100 columns and function length (tools/check_style.py)
 #   make check-all       all of the above and every test-* run; ends with the total "N passed, M failed"
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
@@ -46,12 +47,24 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c) tools/synth.h
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
-.PHONY: demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
+.PHONY: check-style demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
-mlip: tools/mlip.c $(wildcard tools/*.h) mlip.h
-	$(CC) $(CFLAGS_ALL) -o $@ tools/mlip.c $(LIBS)
+# ./mlip: one object per file of tools/mlip/ (one command each; impl.c compiles the library),
+# kept apart per compiler so that `make mlip CC=clang` rebuilds them.
+MLIP_SRC = $(wildcard tools/mlip/*.c)
+MLIP_OBJDIR = $(BUILD)/mlip-$(notdir $(CC))
+MLIP_OBJ = $(MLIP_SRC:tools/mlip/%.c=$(MLIP_OBJDIR)/%.o)
+
+mlip: $(MLIP_OBJ)
+	$(CC) $(CFLAGS_ALL) -o $@ $(MLIP_OBJ) $(LIBS)
+
+$(MLIP_OBJDIR)/%.o: tools/mlip/%.c tools/mlip/cli.h mlip.h
+	@mkdir -p $(MLIP_OBJDIR)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(MLIP_OBJDIR)/synth.o: tools/synth.h
 
 tools/bench_gemm: tools/bench_gemm.c mlip.h
 	$(CC) -D_GNU_SOURCE $(filter-out -pedantic,$(CFLAGS_ALL)) -o $@ tools/bench_gemm.c $(LIBS) -ldl
@@ -100,7 +113,7 @@ check-compile:
 	@printf '#define MLIP_IMPLEMENTATION\n#include "../mlip.h"\n' > build/impl.c
 	@pids=""; i=0; \
 	for cc in gcc $(CLANG); do for v in "-std=c99 -O2" "-std=c99 -O2 -DMLIP_NO_SIMD -DMLIP_NO_THREADS" \
-	    "-std=c99 -O2 -DMLIP_STATIC" "-std=c11 -O2 -march=native"; do \
+	    "-std=c99 -O2 -DMLIP_STATIC" "-std=c11 -O2 -march=native" "-std=c99 -O2 -DMLIP_NO_WEIGHT_CHECK"; do \
 	  i=$$((i+1)); $$cc $$v $(WARN) -c build/impl.c -o build/impl$$i.o & pids="$$pids $$!"; \
 	done; done; \
 	for cxx in g++ $(CLANGXX); do \
@@ -108,7 +121,7 @@ check-compile:
 	done; \
 	fail=0; for p in $$pids; do wait $$p || fail=1; done; rm -f build/impl*.o; \
 	[ $$fail = 0 ] || { echo "check-compile: FAILED (see the messages above)"; exit 1; }
-	@echo "check-compile: gcc, clang (C99 with and without SIMD/threads, MLIP_STATIC, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
+	@echo "check-compile: gcc, clang (C99 with and without SIMD/threads, MLIP_STATIC, MLIP_NO_WEIGHT_CHECK, C11) and g++, clang++ (C++11) compile mlip.h warning-free"
 
 test: check-compile $(BUILD)/runner
 	./$(BUILD)/runner --threads $(TEST_THREADS)
@@ -161,10 +174,15 @@ check-matrix:
 	if [ $$fail = 0 ]; then echo "check-matrix: gcc, clang x -O0 -O2 -O3 x C99 C11 and g++, clang++ x -O0 -O2 -O3: warning-free"; \
 	  echo "1 passed, 0 failed"; else echo "check-matrix: FAILED (see the messages above)"; echo "0 passed, 1 failed"; exit 1; fi
 
+# Layout: clang-format (the .clang-format at the top) on the header, the CLI, the tests and the
+# examples; mlip.h within 100 columns and no function in it over 120 lines.
+check-style:
+	@python3 tools/check_style.py
+
 # Everything, each run's "N passed, M failed" summed into one total line; non-zero exit when any
 # run failed (or gave no result line). A run that cannot happen here (no valgrind, no qemu)
 # prints SKIP and counts as neither.
-CHECK_ALL_RUNS = test test-cli test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
+CHECK_ALL_RUNS = check-style test test-cli test-portable test-nothreads test-asan test-valgrind test-opt test-aarch64 test-be check-matrix
 check-all:
 	@mkdir -p build/check-all; total_p=0; total_f=0; status=0; \
 	for t in $(CHECK_ALL_RUNS); do \
@@ -254,7 +272,6 @@ clean:
 # ---- fuzzing (not part of `make test`) ----
 # make fuzz-image [FUZZ_TIME=600]: libFuzzer on each image reader in turn (PNG, DICOM, PNM),
 # seeded from tests/data; new crashes land in build/fuzz/crash-*. Needs clang with libFuzzer.
-FUZZ_TIME ?= 600
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 build/fuzz/fuzz_%: tests/fuzz/fuzz_image.c mlip.h

@@ -43,15 +43,17 @@
      5. Encoders     ViT (pre-LN, visible-patch subsets) and BERT (post-LN, padding mask),
                      forward/backward, HF parameter names; projection heads
      6. Tokenizer    BERT WordPiece (HF parity), sentence spans, vocabulary training
-     7. Masking      random patch masks, semantic integrity estimation (SIE)
-     8. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
+     7. Model        mlip_model: ViT + BERT + heads + SIE parameters + vocabulary + metadata;
+                     configs, tensors by file name, training-state tensors
+     8. Masking      random patch masks, semantic integrity estimation (SIE)
+     9. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
                      masked image prediction
-     9. Training     batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
-     10. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
-     11. File format  mlip_model (ViT + BERT + heads + vocabulary) in one .mlip file: load
-                     (mmap, zero-copy), save, f16/bf16/int8; safetensors import/export
-     12. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
-     13. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
+     10. Training    batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
+     11. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
+     12. File format  the model in one .mlip file: load (mmap, zero-copy), save,
+                     f16/bf16/int8; safetensors import/export
+     13. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
+     14. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
 
    LICENSE: see the end of this file (MIT or public domain, your choice).
 */
@@ -481,17 +483,83 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
    (lowercase != 0: uncased), words are split into characters (non-initial ones with "##"),
    and the most frequent adjacent pair is merged (ties: the pair whose symbols come first in
    the vocabulary) until the vocabulary is full or no pair occurs min_frequency times. The
-   vocabulary lists [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial ones, then the
-   "##" ones, each sorted), then the merges in order.
-   Deterministic, and independent of the order of the corpus' lines. Writes vocab.txt
-   format: one token per line. */
+   vocabulary lists [PAD] [UNK] [CLS] [SEP] [MASK] first, then every character (word-initial
+   ones, then the "##" ones, each sorted), then the merges in order. Deterministic, and
+   independent of the order of the corpus' lines. Writes vocab.txt format: one token per
+   line. */
 MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
                                      int min_frequency, int lowercase, const char *out_path);
 
 /* ======================================================================================
-   7. Masking and semantic integrity estimation (SIE)
+   7. Model: ViT + BERT + projection heads + SIE parameters + tokenizer vocabulary + metadata
+      in one handle; every tensor by its file name; training state
    ====================================================================================== */
 /* (section 7 declarations) */
+typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
+
+typedef enum mlip_dtype {
+    MLIP_DTYPE_F32 = 0,
+    MLIP_DTYPE_F16 = 1,
+    MLIP_DTYPE_BF16 = 2,
+    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
+} mlip_dtype;
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
+
+typedef struct mlip_model_config {
+    mlip_vit_config vit;
+    mlip_bert_config bert;
+    int embed_dim; /* D: output width of the four projection heads */
+    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
+    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
+} mlip_model_config;
+
+/* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
+MLIPDEF mlip_model_config mlip_model_config_base(void);
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
+MLIPDEF void mlip_model_free(mlip_model *model);
+/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
+   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
+MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
+/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
+   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
+   tensors (see mlip_model_is_mapped). */
+MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
+MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
+/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
+   had in the file it was loaded from (f32 for a created model). */
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
+                                           mlip_param_info *info, mlip_dtype *stored);
+/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
+MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
+/* Training state in the same file: vectors named "train.<something>" (the trainer's
+   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
+   data removes the tensor); they are saved after the model's tensors, loaded back, and read
+   with mlip_model_tensor. A model without them is a plain deployable model. */
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
+                                                const float *data, size_t count);
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
+
+/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
+   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored
+   vocabulary (MLIP_ERR_INVALID_ARG when the model has none). */
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
+/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
+   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
+MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
+
+/* ======================================================================================
+   8. Masking and semantic integrity estimation (SIE)
+   ====================================================================================== */
+/* (section 8 declarations) */
 /* The number of visible patches of K at mask ratio rho: ceil((1 - rho) K), at least 1, with
    rho read to six decimals so that no binary rounding moves it (0.7 of 100 leaves 30). */
 MLIPDEF int mlip_mask_visible_count(int K, float rho);
@@ -513,10 +581,10 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
 
 
 /* ======================================================================================
-   8. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
+   9. Losses: global InfoNCE with SIE weights, optimal-transport patch-sentence matching,
       masked image prediction
    ====================================================================================== */
-/* (section 8 declarations) */
+/* (section 9 declarations) */
 /* Symmetric InfoNCE over a square score matrix s (N, N) whose diagonal holds the pairs:
      L = 1/2 [ mean_i CE(a_i s_i., i) + mean_j CE(a_j s_.j, j) ]
    a (N) scales the logits that sample i owns in both directions (sigma times the SIE weight
@@ -551,13 +619,11 @@ MLIPDEF mlip_status mlip_sinkhorn(const float *S, int n, int m, int ld, const ml
 
 
 /* ======================================================================================
-   9. Training: the MLIP objective, AdamW, schedule, checkpoints
+   10. Training: the MLIP objective, AdamW, schedule, checkpoints
    ====================================================================================== */
 
-typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
-
 /* One training batch: B image-report pairs with everything the objective needs. The
-   dataset (section 13) fills it; a caller may fill it by hand. */
+   dataset (section 14) fills it; a caller may fill it by hand. */
 typedef struct mlip_batch {
     int B; /* pairs in the batch */
     int channels, image_size; /* images (B, channels, image_size, image_size) */
@@ -577,7 +643,7 @@ typedef struct mlip_batch {
 MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *batch, int B, int channels, int image_size, int T,
                                      int max_sentences, int n_labels);
 MLIPDEF void mlip_batch_free(mlip_batch *batch);
-/* (section 9 declarations) */
+/* (section 10 declarations) */
 
 /* What the objective computes and how (docs/design.md, "The objective, equation by
    equation"). mlip_objective_defaults() is the MLIP configuration; the ablation ladder switches
@@ -663,9 +729,9 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
 
 
 /* ======================================================================================
-   10. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
+   11. Downstream: zero-shot scores, metrics (AUROC, Dice), linear probe, explanation maps
    ====================================================================================== */
-/* (section 10 declarations) */
+/* (section 11 declarations) */
 /* Every function here is deterministic: no randomness, and the same inputs give the same
    bits for a given thread count (GEMM partial sums are the only thing threads change).
 
@@ -821,8 +887,8 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
                                           int D, float fraction, float *score);
 
 /* ======================================================================================
-   11. File format: a whole model (ViT + BERT + heads + tokenizer vocabulary) in one .mlip
-       file; safetensors import and export
+   12. File format: a model (section 7) in one .mlip file, read and written; safetensors
+       import and export
    ====================================================================================== */
 /* FORMAT of a .mlip file, version 1. Every integer and float is LITTLE-ENDIAN on disk,
    whatever the host; offsets and sizes are in bytes.
@@ -890,65 +956,6 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
    the encoder's arena does, and the loader can run on the mapped file without copying.
    Saving what was loaded gives the same bytes. */
 
-/* mlip_model (declared in section 9) is an opaque handle: ViT, BERT, heads, vocabulary, metadata. */
-
-typedef enum mlip_dtype {
-    MLIP_DTYPE_F32 = 0,
-    MLIP_DTYPE_F16 = 1,
-    MLIP_DTYPE_BF16 = 2,
-    MLIP_DTYPE_INT8 = 3 /* per-row f32 scales */
-} mlip_dtype;
-
-typedef struct mlip_model_config {
-    mlip_vit_config vit;
-    mlip_bert_config bert;
-    int embed_dim; /* D: output width of the four projection heads */
-    float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
-    int lowercase; /* the tokenizer is uncased (1) or cased (0) */
-} mlip_model_config;
-
-/* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
-MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size);
-MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size);
-MLIPDEF mlip_model_config mlip_model_config_base(void);
-
-MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out);
-MLIPDEF void mlip_model_free(mlip_model *model);
-/* Encoders as mlip_encoder_init_random (seeds seed, seed + 1); head matrices N(0, 0.02),
-   biases 0; logit scales log(1 / 0.07); sie.query and sie.bias 0. */
-MLIPDEF void mlip_model_init_random(mlip_model *model, uint64_t seed);
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *model);
-MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *model);
-MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *model);
-/* Any tensor by its file name ("vision.layernorm.weight", "head.global_text.bias",
-   "logit_scale", ...), or NULL. A model loaded without copying has read-only encoder
-   tensors (see mlip_model_is_mapped). */
-MLIPDEF float *mlip_model_tensor(mlip_model *model, const char *name, size_t *count);
-MLIPDEF int mlip_model_tensor_count(const mlip_model *model);
-/* Tensor `index` (file order): full name, shape, count; stored (may be NULL) gets the dtype it
-   had in the file it was loaded from (f32 for a created model). */
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *model, int index,
-                                           mlip_param_info *info, mlip_dtype *stored);
-/* 1 when the encoders run on the loaded bytes themselves (zero-copy), 0 when they were copied. */
-MLIPDEF int mlip_model_is_mapped(const mlip_model *model);
-/* Training state in the same file: vectors named "train.<something>" (the trainer's
-   checkpoints keep the MIP decoder and AdamW's moments there). Set copies count floats (NULL
-   data removes the tensor); they are saved after the model's tensors, loaded back, and read
-   with mlip_model_tensor. A model without them is a plain deployable model. */
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *name,
-                                                const float *data, size_t count);
-MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
-
-/* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
-   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored vocabulary
-   (MLIP_ERR_INVALID_ARG when the model has none). */
-MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
-MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
-/* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
-   get (NULL when absent), and enumerate (index from 0; NULL past the end). */
-MLIPDEF mlip_status mlip_model_set_meta(mlip_model *model, const char *key, const char *value);
-MLIPDEF const char *mlip_model_meta(const mlip_model *model, const char *key);
-MLIPDEF const char *mlip_model_meta_at(const mlip_model *model, int index, const char **key);
 
 /* Load a .mlip file. load_file maps it (mmap on POSIX; elsewhere it reads it) and, when the
    host is little-endian and every encoder tensor is f32 and 64-byte aligned, runs the
@@ -990,7 +997,6 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
 MLIPDEF mlip_status mlip_model_export_safetensors(const mlip_model *model, const char *path);
 MLIPDEF mlip_status mlip_model_export_safetensors_memory(const mlip_model *model, void **buf,
                                                          size_t *len);
-MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
 
 /* ---- PyTorch checkpoints (torch.save since PyTorch 1.6: a zip of stored entries holding
    <dir>/data.pkl, a pickle, and <dir>/data/<key>, one raw little-endian storage each), read
@@ -1046,7 +1052,7 @@ MLIPDEF int mlip_torch_find(const mlip_torch_file *file, const char *name);
 MLIPDEF const char *mlip_torch_dtype_name(int dtype);
 
 /* ======================================================================================
-   12. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
+   13. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
    writer. Each reader can be compiled out: MLIP_NO_PNM, MLIP_NO_PNG, MLIP_NO_DICOM.
 
    Decoded images are planar float: pixels[(c * height + y) * width + x], like the
@@ -1142,12 +1148,12 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
                                          int height, int channels);
 
 /* ======================================================================================
-   13. Dataset: image-report pairs from a TSV file, augmentation, batches
+   14. Dataset: image-report pairs from a TSV file, augmentation, batches
    ====================================================================================== */
-/* (section 13 declarations) */
+/* (section 14 declarations) */
 /* A dataset is a TSV file, one image-report pair a line:
        image <TAB> report [<TAB> labels]
-   - image: a PGM/PPM, PNG or DICOM file (section 12), relative to the TSV's directory unless
+   - image: a PGM/PPM, PNG or DICOM file (section 13), relative to the TSV's directory unless
      absolute. report: the text (no tabs or line breaks; no quoting). labels: ';'-separated
      names of positive findings, e.g. "effusion;cardiomegaly" ("normal" is a name like any
      other; an empty field means no finding). Label names are case-sensitive; the label
@@ -1202,7 +1208,7 @@ typedef struct mlip_dataset_options {
     int strict; /* 1: a bad row fails open/batch with file:line; 0: warn, skip */
     void (*warn)(void *ctx, const char *message); /* NULL: stderr (the first 20 only) */
     void *warn_ctx;
-    /* Preprocessing (section 12); NULL: the defaults, but area resampling (images shrink). */
+    /* Preprocessing (section 13); NULL: the defaults, but area resampling (images shrink). */
     const mlip_preprocess_options *preprocess;
     /* Preprocessed images kept in memory (channels*size^2 floats a row, filled on first use),
        MiB: 0 = 1024, < 0 = none. Rows beyond the budget are decoded every time. */
@@ -1426,6 +1432,124 @@ static mlip_status mlip__count3(size_t *out, int a, int b, int c) {
     return MLIP_OK;
 }
 
+/* Multi-byte loads, byte by byte (any host, any alignment); big != 0: big-endian. */
+static MLIP__UNUSED uint32_t mlip__load16(const unsigned char *p, int big) {
+    return big ? (uint32_t)p[0] << 8 | p[1] : (uint32_t)p[1] << 8 | p[0];
+}
+static MLIP__UNUSED uint32_t mlip__load32(const unsigned char *p, int big) {
+    return big ? mlip__load16(p, 1) << 16 | mlip__load16(p + 2, 1)
+               : mlip__load16(p + 2, 0) << 16 | mlip__load16(p, 0);
+}
+static MLIP__UNUSED uint64_t mlip__load64(const unsigned char *p, int big) {
+    return big ? (uint64_t)mlip__load32(p, 1) << 32 | mlip__load32(p + 4, 1)
+               : (uint64_t)mlip__load32(p + 4, 0) << 32 | mlip__load32(p, 0);
+}
+
+/* The byte cursor every reader of a buffer uses (.mlip, safetensors' JSON, PNM, DICOM): each
+   get is bounds-checked, and returns 1 and moves past what it read, or 0 and moves nothing.
+   Multi-byte values are little-endian unless big is set. */
+typedef struct mlip__cursor {
+    const unsigned char *p;
+    size_t len, pos;
+    int big;
+} mlip__cursor;
+
+static MLIP__UNUSED void mlip__cursor_init(mlip__cursor *c, const void *p, size_t len) {
+    c->p = (const unsigned char *)p;
+    c->len = len;
+    c->pos = 0;
+    c->big = 0;
+}
+/* n bytes: *out (may be NULL) points at them. */
+static MLIP__UNUSED int mlip__cursor_bytes(mlip__cursor *c, size_t n, const unsigned char **out) {
+    if (c->pos > c->len || n > c->len - c->pos) return 0;
+    if (out) *out = c->p + c->pos;
+    c->pos += n;
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u8(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 1, &b)) return 0;
+    *v = b[0];
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u16(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 2, &b)) return 0;
+    *v = mlip__load16(b, c->big);
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u32(mlip__cursor *c, uint32_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 4, &b)) return 0;
+    *v = mlip__load32(b, c->big);
+    return 1;
+}
+static MLIP__UNUSED int mlip__cursor_u64(mlip__cursor *c, uint64_t *v) {
+    const unsigned char *b;
+    if (!mlip__cursor_bytes(c, 8, &b)) return 0;
+    *v = mlip__load64(b, c->big);
+    return 1;
+}
+
+/* Grow an array of elem-byte items to hold at least need (doubling from 64; checked): the
+   one growable-array helper. */
+static MLIP__UNUSED mlip_status mlip__grow(void **p, size_t *cap, size_t need, size_t elem) {
+    size_t ncap = *cap ? *cap : 64, bytes = 0;
+    void *np;
+    if (need <= *cap) return MLIP_OK;
+    while (ncap < need)
+        if (mlip_size_mul(ncap, 2, &ncap)) return MLIP_ERR_OVERFLOW;
+    if (mlip_size_mul(ncap, elem, &bytes)) return MLIP_ERR_OVERFLOW;
+    np = mlip_alloc(bytes);
+    if (!np) return MLIP_ERR_OUT_OF_MEMORY;
+    if (*p) memcpy(np, *p, *cap * elem);
+    mlip_free(*p);
+    *p = np;
+    *cap = ncap;
+    return MLIP_OK;
+}
+
+/* Read a whole file through the hooks (streamed, so pipes work too); *len gets its size: the
+   one read-whole-file helper. */
+static MLIP__UNUSED mlip_status mlip__read_file(const char *path, char **data, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf;
+    *data = NULL;
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
+    buf = (char *)mlip_alloc(cap);
+    if (!buf) {
+        fclose(f);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) { /* grow by doubling (checked), copying through the aligned allocator */
+            size_t ncap = 0;
+            char *nb;
+            if (mlip_size_mul(cap, 2, &ncap) || !(nb = (char *)mlip_alloc(ncap))) {
+                mlip_free(buf);
+                fclose(f);
+                return MLIP_ERR_OUT_OF_MEMORY;
+            }
+            memcpy(nb, buf, n);
+            mlip_free(buf);
+            buf = nb;
+            cap = ncap;
+        }
+    }
+    if (ferror(f)) {
+        mlip_free(buf);
+        fclose(f);
+        return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return MLIP_OK;
+}
+
 /* Aligned allocation on top of the hooks: over-allocate, align up to 64 bytes, and keep
    the hook's own pointer just below the aligned block. A block made while measuring (see
    mlip_measure_memory_begin) has that pointer tagged in its low bit and a mlip__blk just
@@ -1478,7 +1602,8 @@ static void mlip__arena_link(mlip__arena *a, mlip__blk *b, mlip__blk *after, siz
                              size_t bytes) {
     b->start = data - sizeof(mlip__blk);
     b->end = data + bytes;
-    b->prev = after, b->next = after ? after->next : a->first;
+    b->prev = after;
+    b->next = after ? after->next : a->first;
     if (b->next) b->next->prev = b;
     if (after)
         after->next = b;
@@ -1628,11 +1753,8 @@ static mlip_status mlip__check_finite(const float *x, size_t n, const char *what
    zero-copy mmap load goes from ~2-15 ms to ~170 ms because every page is read now rather
    than by the first forward. MLIP_NO_WEIGHT_CHECK skips it. */
 static mlip_status mlip__check_finite_model(mlip_model *m) {
+#ifndef MLIP_NO_WEIGHT_CHECK
     int i, n = mlip_model_tensor_count(m);
-#ifdef MLIP_NO_WEIGHT_CHECK
-    (void)i, (void)n;
-    return MLIP_OK;
-#endif
     for (i = 0; i < n; i++) {
         mlip_param_info info;
         size_t count = 0;
@@ -1640,11 +1762,13 @@ static mlip_status mlip__check_finite_model(mlip_model *m) {
         if (mlip_model_tensor_info(m, i, &info, NULL)) continue;
         if ((w = mlip_model_tensor(m, info.name, &count)) != NULL) {
             char what[96];
-            mlip_status st;
             snprintf(what, sizeof what, "loaded model: tensor %s", info.name);
-            if ((st = mlip__check_finite(w, count, what))) return st;
+            MLIP__TRY(mlip__check_finite(w, count, what));
         }
     }
+#else
+    (void)m;
+#endif
     return MLIP_OK;
 }
 
@@ -1817,8 +1941,7 @@ MLIPDEF mlip_status mlip_set_num_threads(int n_threads) {
     mlip__pool_stop();
     mlip__num_threads = 1;
     if (n_threads > 1) {
-        mlip_status st = mlip__pool_start(n_threads);
-        if (st) return st;
+        MLIP__TRY(mlip__pool_start(n_threads));
     }
     mlip__num_threads = n_threads;
     return MLIP_OK;
@@ -1908,15 +2031,19 @@ MLIPDEF double mlip_dot(const float *x, const float *y, size_t n) {
 /* exp and erf without a libm call per element, so loops over them vectorise and give the
    same bits on every platform that rounds float arithmetic the IEEE way.
    exp: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (truncation below
-   5e-9 relative), 2^n put straight into the exponent bits. Below -87.3 the result is 0
-   (e^-87.3 is the smallest normal float); above 88.7 it saturates at 2^127-ish. */
+   5e-9 relative), 2^n put straight into the exponent bits (2^128 as 2 * 2^127). For finite x:
+   above MLIP__EXPF_MAX, the largest float x with e^x < FLT_MAX, it saturates at
+   e^MLIP__EXPF_MAX = 3.4028e38 (just under FLT_MAX); below -87.3 the result is 0 (e^-87.3 is
+   about the smallest normal float), and from -87.3 to -87 it holds at e^-87. */
+#define MLIP__EXPF_MAX 88.7228317f
 static MLIP__INLINE float mlip__expf(float x) {
-    float n, r, p, scale;
+    float n, r, p, scale, top;
     int32_t bits;
     /* Selections are written as arithmetic on 0/1 so compilers see no control flow (gcc
-       will not if-convert float selects under -ftrapping-math, and then not vectorise). */
-    float below = (float)(x < -87.0f), above = (float)(x > 88.0f);
-    float xc = x + below * (-87.0f - x) + above * (88.0f - x);
+       will not if-convert float selects under -ftrapping-math, and then not vectorise). x is
+       multiplied by 0 where a bound replaces it, so the bound comes out exact for any x. */
+    float below = (float)(x < -87.0f), above = (float)(x > MLIP__EXPF_MAX);
+    float xc = x * (1.0f - below - above) + below * -87.0f + above * MLIP__EXPF_MAX;
     n = (float)(int32_t)(xc * 1.44269504f + (0.5f - (float)(xc < 0.0f)));
     r = xc - n * 0.693145751953125f; /* ln 2 split in two: the high part is exact in float */
     r = r - n * 1.42860676533018e-06f;
@@ -1925,9 +2052,10 @@ static MLIP__INLINE float mlip__expf(float x) {
              r * (0.5f +
                   r * (1.0f / 6 +
                        r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
-    bits = ((int32_t)n + 127) * (1 << 23);
+    top = (float)(n > 127.0f); /* 2^128 is past the exponent's range: 2 * 2^127 */
+    bits = ((int32_t)(n - top) + 127) * (1 << 23);
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale * (float)(x >= -87.3f);
+    return p * (1.0f + top) * scale * (float)(x >= -87.3f);
 }
 
 /* erf: below 0.8 its Maclaurin series (to z^17; the next term is < 2e-9), above it
@@ -2006,9 +2134,8 @@ MLIPDEF mlip_status mlip_sgemm_reference(mlip_transpose trans_a, mlip_transpose 
                                          int N, int K, float alpha, const float *A, int lda,
                                          const float *B, int ldb, float beta, float *C, int ldc) {
     int i, j, k;
-    mlip_status st =
-        mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-    if (st) return st;
+    MLIP__TRY(mlip__gemm_check("mlip_sgemm_reference", trans_a, trans_b, M, N, K, A, lda, B, ldb, C,
+                               ldc));
     for (i = 0; i < M; i++) {
         for (j = 0; j < N; j++) {
             double acc = 0;
@@ -2396,7 +2523,10 @@ static size_t mlip__gemm_plan(mlip__gemm_job *g, int threads, int trans_a, int t
         double cost;
         if (threads % tm) continue;
         cost = ceil(mt / tm) * ceil(nt / (threads / tm));
-        if (best_cost < 0 || cost < best_cost) best_cost = cost, best_tm = tm;
+        if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best_tm = tm;
+        }
     }
     memset(g, 0, sizeof *g);
     g->kern = kern;
@@ -2430,9 +2560,7 @@ MLIPDEF mlip_status mlip_sgemm(mlip_transpose trans_a, mlip_transpose trans_b, i
     mlip__gemm_job g;
     int threads;
     size_t per_task, total = 0;
-    mlip_status st =
-        mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
-    if (st) return st;
+    MLIP__TRY(mlip__gemm_check("mlip_sgemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc));
     if (M == 0 || N == 0) return MLIP_OK;
     if (K == 0) {
         mlip__gemm_scale_c(M, N, beta, C, ldc);
@@ -2532,16 +2660,13 @@ static mlip_status mlip__linear(float *out, int ldo, const float *inp, int ldi, 
 static mlip_status mlip__linear_backward(float *dinp, int ldd, float *dweight, float *dbias,
                                          const float *dout, int ldo, const float *inp, int ldi,
                                          const float *weight, int rows, int C, int OC) {
-    mlip_status st;
     if (dinp) { /* dinp (rows, C) += dout (rows, OC) . weight (OC, C) */
-        st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C, 1.0f,
-                        dinp, ldd);
-        if (st) return st;
+        MLIP__TRY(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, rows, C, OC, 1.0f, dout, ldo, weight, C,
+                             1.0f, dinp, ldd));
     }
     if (dweight) { /* dweight (OC, C) += dout^T (OC, rows) . inp (rows, C) */
-        st = mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi, 1.0f,
-                        dweight, C);
-        if (st) return st;
+        MLIP__TRY(mlip_sgemm(MLIP_TRANS, MLIP_NO_TRANS, OC, C, rows, 1.0f, dout, ldo, inp, ldi,
+                             1.0f, dweight, C));
     }
     if (dbias) { /* a sum over rows, in double */
         double acc[MLIP__COL_CHUNK];
@@ -2669,12 +2794,15 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
         int c0, c1;
         for (c0 = 0; c0 < C; c0 = c1) {
             c1 = MLIP__MIN(C, c0 + MLIP__COL_CHUNK);
-            memset(acc_w, 0, sizeof acc_w), memset(acc_b, 0, sizeof acc_b);
+            memset(acc_w, 0, sizeof acc_w);
+            memset(acc_b, 0, sizeof acc_b);
             for (r = 0; r < rows; r++) {
                 const float *x = inp + (size_t)r * C, *dy = dout + (size_t)r * C;
                 float m = mean[r], s = rstd[r];
-                for (i = c0; i < c1; i++)
-                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i], acc_b[i - c0] += dy[i];
+                for (i = c0; i < c1; i++) {
+                    acc_w[i - c0] += (double)((x[i] - m) * s) * dy[i];
+                    acc_b[i - c0] += dy[i];
+                }
             }
             for (i = c0; i < c1; i++) {
                 if (dweight) dweight[i] += (float)acc_w[i - c0];
@@ -2727,8 +2855,7 @@ static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
 
 MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, mlip_gelu_kind kind) {
     mlip__gelu_args a;
-    mlip_status st = mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind);
-    if (st) return st;
+    MLIP__TRY(mlip__gelu_check("mlip_gelu_forward", out, inp, n, kind));
     if (n / 4096 > 0x7ffffffe)
         return mlip__fail(MLIP_ERR_OVERFLOW, "mlip_gelu_forward: n too large");
     a.out = out;
@@ -2742,8 +2869,7 @@ MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, ml
 MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n,
                                        mlip_gelu_kind kind) {
     size_t i;
-    mlip_status st = mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind);
-    if (st) return st;
+    MLIP__TRY(mlip__gelu_check("mlip_gelu_backward", dinp, inp, n, kind));
     MLIP__CHECK_PTR(dout);
     if (kind == MLIP_GELU_ERF) {
         for (i = 0; i < n; i++) {
@@ -2823,21 +2949,6 @@ MLIPDEF mlip_status mlip_softmax_backward(float *dinp, const float *dout, const 
 
 /* ---- multi-head self-attention ---- */
 
-static mlip_status mlip__attention_check(const char *who, int B, int T, int C, int NH) {
-    size_t n = 0;
-    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
-                          who, B, T, C, NH);
-    if (C % NH)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
-    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
-    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
-        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
-        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
-                          C, NH);
-    return MLIP_OK;
-}
-
 /* Attention runs one (sequence, head) pair per step, each as two small GEMMs on the calling
    thread (S = scale Q K^T, then out = softmax(S) V); the pairs are shared out over the pool.
    Each task owns one T x T score block and one GEMM workspace, allocated up front. */
@@ -2850,6 +2961,29 @@ typedef struct mlip__attn_args {
     int B, T, C, NH;
     size_t scratch_per_task, gemm_floats;
 } mlip__attn_args;
+
+/* The shape checks of the forward and the backward; on success *a is zeroed and holds the
+   shape. */
+static mlip_status mlip__attention_setup(const char *who, mlip__attn_args *a, int B, int T, int C,
+                                         int NH) {
+    size_t n = 0;
+    if (B <= 0 || T <= 0 || C <= 0 || NH <= 0)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: B, T, C, NH must be positive (%d %d %d %d)",
+                          who, B, T, C, NH);
+    if (C % NH)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: C %d is not a multiple of NH %d", who, C, NH);
+    /* qkv (B, T, 3C) and att (B, NH, T, T) must be addressable; row indices fit in int */
+    if (C > 0x7fffffff / 3 || mlip__count3(&n, B, T, 3 * C) || mlip__count3(&n, B, NH, T) ||
+        mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
+        return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
+                          C, NH);
+    memset(a, 0, sizeof *a);
+    a->B = B;
+    a->T = T;
+    a->C = C;
+    a->NH = NH;
+    return MLIP_OK;
+}
 
 /* Row-wise softmax of the scores in place, over the real keys only. */
 static void mlip__attention_softmax(float *S, int T, const uint8_t *mask) {
@@ -2903,20 +3037,14 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
                                            const uint8_t *key_mask, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    mlip_status st = mlip__attention_check("mlip_attention_forward", B, T, C, NH);
-    if (st) return st;
+    MLIP__TRY(mlip__attention_setup("mlip_attention_forward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(qkv);
-    memset(&a, 0, sizeof a);
     a.out = out;
     a.att = att;
     a.qkv = qkv;
     a.key_mask = key_mask;
-    a.B = B;
-    a.T = T;
-    a.C = C;
-    a.NH = NH;
-    if ((st = mlip__attention_scratch(&a))) return st;
+    MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
@@ -2952,22 +3080,16 @@ static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH) {
     mlip__attn_args a;
-    mlip_status st = mlip__attention_check("mlip_attention_backward", B, T, C, NH);
-    if (st) return st;
+    MLIP__TRY(mlip__attention_setup("mlip_attention_backward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(dqkv);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(qkv);
     MLIP__CHECK_PTR(att);
-    memset(&a, 0, sizeof a);
     a.dqkv = dqkv;
     a.dout = dout;
     a.qkv = qkv;
     a.att = (float *)(uintptr_t)att;
-    a.B = B;
-    a.T = T;
-    a.C = C;
-    a.NH = NH;
-    if ((st = mlip__attention_scratch(&a))) return st;
+    MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 8.0 * T * T * (C / NH), mlip__attention_back_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
@@ -2987,14 +3109,13 @@ static mlip_status mlip__check_ids(const char *who, const int *ids, int n, int V
 MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table, int n,
                                            int C, int V) {
     int i;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(ids);
     MLIP__CHECK_PTR(table);
     MLIP__CHECK_POS(n);
     MLIP__CHECK_POS(C);
     MLIP__CHECK_POS(V);
-    if ((st = mlip__check_ids("mlip_embedding_forward", ids, n, V))) return st;
+    MLIP__TRY(mlip__check_ids("mlip_embedding_forward", ids, n, V));
     for (i = 0; i < n; i++)
         memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, sizeof(float) * (size_t)C);
     return MLIP_OK;
@@ -3003,14 +3124,13 @@ MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const flo
 MLIPDEF mlip_status mlip_embedding_backward(float *dtable, const float *dout, const int *ids, int n,
                                             int C, int V) {
     int i;
-    mlip_status st;
     MLIP__CHECK_PTR(dtable);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(ids);
     MLIP__CHECK_POS(n);
     MLIP__CHECK_POS(C);
     MLIP__CHECK_POS(V);
-    if ((st = mlip__check_ids("mlip_embedding_backward", ids, n, V))) return st;
+    MLIP__TRY(mlip__check_ids("mlip_embedding_backward", ids, n, V));
     for (i = 0; i < n; i++)
         mlip_axpy(dtable + (size_t)ids[i] * C, 1.0f, dout + (size_t)i * C, (size_t)C);
     return MLIP_OK;
@@ -3041,8 +3161,7 @@ MLIPDEF mlip_status mlip_patch_embed_forward(float *out, float *patches, const f
                                              const float *weight, const float *bias, int B, int Cin,
                                              int H, int W, int P, int D) {
     int b, c, ky, kx, py, GH, GW, K, CPP;
-    mlip_status st = mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D);
-    if (st) return st;
+    MLIP__TRY(mlip__patch_check("mlip_patch_embed_forward", B, Cin, H, W, P, D));
     GH = H / P;
     GW = W / P;
     K = GH * GW;
@@ -3182,14 +3301,13 @@ static mlip_status mlip__check_targets(const char *who, const int *targets, int 
 MLIPDEF mlip_status mlip_cross_entropy_forward(float *losses, float *probs, const float *logits,
                                                const int *targets, int rows, int C) {
     int r, i;
-    mlip_status st;
     MLIP__CHECK_PTR(losses);
     MLIP__CHECK_PTR(probs);
     MLIP__CHECK_PTR(logits);
     MLIP__CHECK_PTR(targets);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C))) return st;
+    MLIP__TRY(mlip__check_targets("mlip_cross_entropy_forward", targets, rows, C));
     for (r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * C;
         float mx = z[0];
@@ -3207,14 +3325,13 @@ MLIPDEF mlip_status mlip_cross_entropy_backward(float *dlogits, const float *dlo
                                                 const float *probs, const int *targets, int rows,
                                                 int C) {
     int r, i;
-    mlip_status st;
     MLIP__CHECK_PTR(dlogits);
     MLIP__CHECK_PTR(dlosses);
     MLIP__CHECK_PTR(probs);
     MLIP__CHECK_PTR(targets);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C))) return st;
+    MLIP__TRY(mlip__check_targets("mlip_cross_entropy_backward", targets, rows, C));
     for (r = 0; r < rows; r++) {
         const float *p = probs + (size_t)r * C;
         float *dz = dlogits + (size_t)r * C, g = dlosses[r];
@@ -3240,7 +3357,6 @@ static mlip_status mlip__check_spans(const char *who, const int *begin, const in
 MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const int *begin,
                                            const int *end, int n_spans, int rows, int C) {
     int s, r;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(inp);
     MLIP__CHECK_PTR(begin);
@@ -3248,7 +3364,7 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
     MLIP__CHECK_POS(n_spans);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows))) return st;
+    MLIP__TRY(mlip__check_spans("mlip_span_mean_forward", begin, end, n_spans, rows));
     for (s = 0; s < n_spans; s++) {
         float *o = out + (size_t)s * C;
         mlip_fill(o, (size_t)C, 0.0f);
@@ -3261,7 +3377,6 @@ MLIPDEF mlip_status mlip_span_mean_forward(float *out, const float *inp, const i
 MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, const int *begin,
                                             const int *end, int n_spans, int rows, int C) {
     int s, r;
-    mlip_status st;
     MLIP__CHECK_PTR(dinp);
     MLIP__CHECK_PTR(dout);
     MLIP__CHECK_PTR(begin);
@@ -3269,7 +3384,7 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
     MLIP__CHECK_POS(n_spans);
     MLIP__CHECK_POS(rows);
     MLIP__CHECK_POS(C);
-    if ((st = mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows))) return st;
+    MLIP__TRY(mlip__check_spans("mlip_span_mean_backward", begin, end, n_spans, rows));
     for (s = 0; s < n_spans; s++) {
         float w = 1.0f / (float)(end[s] - begin[s]);
         for (r = begin[s]; r < end[s]; r++)
@@ -3318,8 +3433,8 @@ typedef struct mlip__block {
 
 /* All of an encoder's tensors inside one arena, by role. */
 typedef struct mlip__views {
-    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b; /* ViT (the MIP decoder: cls is
-                                                                      mask_token, vit_pos its positions) */
+    /* ViT (in the MIP decoder, cls is the mask_token and vit_pos its positions) */
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;
     float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b; /* MIP decoder */
     float *word, *position, *token_type, *emb_ln_w, *emb_ln_b; /* BERT */
     mlip__block *blocks; /* layers of them */
@@ -3333,7 +3448,7 @@ typedef struct mlip__block_acts {
 
 struct mlip_encoder {
     int is_vit;
-    int is_decoder; /* the MIP decoder (section 8): pre-LN blocks over 1 + K tokens */
+    int is_decoder; /* the MIP decoder (section 9): pre-LN blocks over 1 + K tokens */
     mlip_vit_config vit;
     mlip_bert_config bert;
     int width, layers, heads, mlp_dim, pre_ln;
@@ -3347,8 +3462,8 @@ struct mlip_encoder {
     /* the activation arena, sized for the largest (B, T, training) seen so far */
     float *acts;
     size_t acts_cap;
-    int *
-        saved_idx; /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    /* visible patches (ViT) or ids + type ids (BERT) of the last training forward */
+    int *saved_idx;
     size_t idx_cap;
     int last_B, last_T, last_n, has_training_forward;
     int img_h, img_w; /* ViT input size (the trained size unless set otherwise) */
@@ -3409,7 +3524,10 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     int D = e->width, M = e->mlp_dim, l;
     mlip__views none;
     mlip__block *b;
-    if (!v) v = &none, memset(&none, 0, sizeof none);
+    if (!v) {
+        v = &none;
+        memset(&none, 0, sizeof none);
+    }
     if (e->is_decoder) { /* HF ViTMAEDecoder's names; the blocks are ViT blocks */
         int K = mlip__patch_count(e->vit.image_size, e->vit.image_size, e->vit.patch_size);
         v->dec_embed_w = mlip__lay(L, "decoder_embed.weight", 1, 2, D, e->vit.width, 0, 0);
@@ -3569,12 +3687,27 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
     return MLIP_OK;
 }
 
+/* The resized position embeddings and their interpolation tables (mlip_vit_set_image_size),
+   freed and forgotten. */
+static void mlip__vit_free_resize(mlip_encoder *e) {
+    mlip_free(e->pos_cur);
+    mlip_free(e->pos_tmp);
+    mlip_free(e->interp_y);
+    mlip_free(e->interp_x);
+    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+}
+
 MLIPDEF void mlip_encoder_free(mlip_encoder *e) {
     if (!e) return;
     if (!e->weights_external) mlip_free(e->weights);
-    mlip_free(e->params), mlip_free(e->grads), mlip_free(e->acts);
-    mlip_free(e->w.blocks), mlip_free(e->g.blocks), mlip_free(e->la), mlip_free(e->saved_idx);
-    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
+    mlip_free(e->params);
+    mlip_free(e->grads);
+    mlip_free(e->acts);
+    mlip_free(e->w.blocks);
+    mlip_free(e->g.blocks);
+    mlip_free(e->la);
+    mlip_free(e->saved_idx);
+    mlip__vit_free_resize(e);
     mlip_free(e);
 }
 
@@ -3648,7 +3781,8 @@ static mlip_status mlip__encoder_grads(mlip_encoder *e) {
     e->grads = (float *)mlip_alloc_zeroed(e->n_weights, sizeof(float));
     e->g.blocks = (mlip__block *)mlip_alloc_zeroed((size_t)e->layers, sizeof(mlip__block));
     if (!e->grads || !e->g.blocks) {
-        mlip_free(e->grads), mlip_free(e->g.blocks);
+        mlip_free(e->grads);
+        mlip_free(e->g.blocks);
         e->grads = NULL;
         e->g.blocks = NULL;
         return MLIP_ERR_OUT_OF_MEMORY;
@@ -3932,8 +4066,7 @@ MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *e, int height, int wid
                           width, height, P);
     GH = height / P;
     GW = width / P;
-    mlip_free(e->pos_cur), mlip_free(e->pos_tmp), mlip_free(e->interp_y), mlip_free(e->interp_x);
-    e->pos_cur = e->pos_tmp = e->interp_y = e->interp_x = NULL;
+    mlip__vit_free_resize(e);
     e->img_h = e->vit.image_size;
     e->img_w = e->vit.image_size;
     e->has_training_forward = 0;
@@ -4003,6 +4136,17 @@ static void mlip__vit_pos_backward(mlip_encoder *e, const float *dcur) {
             }
 }
 
+/* e->saved_idx with room for need ints: what a training forward keeps for the backward. */
+static mlip_status mlip__saved_idx_reserve(mlip_encoder *e, size_t need) {
+    if (need <= e->idx_cap) return MLIP_OK;
+    mlip_free(e->saved_idx);
+    e->idx_cap = 0;
+    e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
+    if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
+    e->idx_cap = need;
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, const int *visible,
                                      int n_visible, int training, float *out) {
     int K, n, T, D, b, j, i, cpp;
@@ -4055,14 +4199,7 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w,
                                      e->w.final_b, B * T, D, e->eps));
     if (training) {
-        size_t need = (size_t)B * n;
-        if (need > e->idx_cap) {
-            mlip_free(e->saved_idx);
-            e->idx_cap = 0;
-            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
-            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
-            e->idx_cap = need;
-        }
+        MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)B * n));
         for (i = 0; i < B * n; i++) e->saved_idx[i] = visible ? visible[i] : i % n;
         e->last_B = B;
         e->last_T = T;
@@ -4100,12 +4237,18 @@ MLIPDEF mlip_status mlip_vit_backward(mlip_encoder *e, const float *dout) {
     for (b = 0; b < B; b++) {
         const float *dx = dx0 + (size_t)b * T * D;
         float *dpos0 = e->pos_cur ? e->pos_cur : e->g.vit_pos;
-        for (i = 0; i < D; i++) e->g.cls[i] += dx[i], dpos0[i] += dx[i];
+        for (i = 0; i < D; i++) {
+            e->g.cls[i] += dx[i];
+            dpos0[i] += dx[i];
+        }
         for (j = 0; j < n; j++) {
             int k = e->saved_idx[(size_t)b * n + j];
             const float *dt = dx + (size_t)(1 + j) * D;
             float *dpos = dpos0 + (size_t)(1 + k) * D, *dpe = e->emb + ((size_t)b * n + j) * D;
-            for (i = 0; i < D; i++) dpos[i] += dt[i], dpe[i] = dt[i];
+            for (i = 0; i < D; i++) {
+                dpos[i] += dt[i];
+                dpe[i] = dt[i];
+            }
         }
     }
     if (e->pos_cur)
@@ -4160,16 +4303,11 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
     MLIP__TRY(mlip__stack_forward(e, mask, B, T, training, &last));
     memcpy(out, last, sizeof(float) * (size_t)B * T * D);
     if (training) {
-        size_t need = (size_t)2 * B * T;
-        if (need > e->idx_cap) {
-            mlip_free(e->saved_idx);
-            e->idx_cap = 0;
-            e->saved_idx = (int *)mlip_alloc_zeroed(need, sizeof(int));
-            if (!e->saved_idx) return MLIP_ERR_OUT_OF_MEMORY;
-            e->idx_cap = need;
+        MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)2 * B * T));
+        for (i = 0; i < B * T; i++) {
+            e->saved_idx[i] = ids[i];
+            e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
         }
-        for (i = 0; i < B * T; i++)
-            e->saved_idx[i] = ids[i], e->saved_idx[B * T + i] = type_ids ? type_ids[i] : 0;
         e->last_B = B;
         e->last_T = T;
         e->has_training_forward = 1;
@@ -4199,7 +4337,11 @@ MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
         float *gw = e->g.word + (size_t)e->saved_idx[r] * D,
               *gp = e->g.position + (size_t)(r % T) * D;
         float *gt = e->g.token_type + (size_t)e->saved_idx[B * T + r] * D;
-        for (i = 0; i < D; i++) gw[i] += d[i], gp[i] += d[i], gt[i] += d[i];
+        for (i = 0; i < D; i++) {
+            gw[i] += d[i];
+            gp[i] += d[i];
+            gt[i] += d[i];
+        }
     }
     return MLIP_OK;
 }
@@ -4238,123 +4380,102 @@ MLIPDEF mlip_status mlip_projection_backward(float *dinp, float *dweight, float 
    ====================================================================================== */
 /* A fold value with this bit set is (offset << 3 | length) into mlip__tok_fold_pool. */
 #define MLIP__TOK_MULTI 0x80000000u
+/* clang-format off */
 /* BEGIN GENERATED UNICODE TABLES (tools/gen_unicode_tables.py) */
 /* Unicode 14.0.0 (Python 3.11 unicodedata). Do not edit by hand. */
 static const uint32_t mlip__tok_punct_ranges[184][2] = {
-    {0x21, 0x2F},       {0x3A, 0x40},       {0x5B, 0x60},       {0x7B, 0x7E},
-    {0xA1, 0xA1},       {0xA7, 0xA7},       {0xAB, 0xAB},       {0xB6, 0xB7},
-    {0xBB, 0xBB},       {0xBF, 0xBF},       {0x37E, 0x37E},     {0x387, 0x387},
-    {0x55A, 0x55F},     {0x589, 0x58A},     {0x5BE, 0x5BE},     {0x5C0, 0x5C0},
-    {0x5C3, 0x5C3},     {0x5C6, 0x5C6},     {0x5F3, 0x5F4},     {0x609, 0x60A},
-    {0x60C, 0x60D},     {0x61B, 0x61B},     {0x61D, 0x61F},     {0x66A, 0x66D},
-    {0x6D4, 0x6D4},     {0x700, 0x70D},     {0x7F7, 0x7F9},     {0x830, 0x83E},
-    {0x85E, 0x85E},     {0x964, 0x965},     {0x970, 0x970},     {0x9FD, 0x9FD},
-    {0xA76, 0xA76},     {0xAF0, 0xAF0},     {0xC77, 0xC77},     {0xC84, 0xC84},
-    {0xDF4, 0xDF4},     {0xE4F, 0xE4F},     {0xE5A, 0xE5B},     {0xF04, 0xF12},
-    {0xF14, 0xF14},     {0xF3A, 0xF3D},     {0xF85, 0xF85},     {0xFD0, 0xFD4},
-    {0xFD9, 0xFDA},     {0x104A, 0x104F},   {0x10FB, 0x10FB},   {0x1360, 0x1368},
-    {0x1400, 0x1400},   {0x166E, 0x166E},   {0x169B, 0x169C},   {0x16EB, 0x16ED},
-    {0x1735, 0x1736},   {0x17D4, 0x17D6},   {0x17D8, 0x17DA},   {0x1800, 0x180A},
-    {0x1944, 0x1945},   {0x1A1E, 0x1A1F},   {0x1AA0, 0x1AA6},   {0x1AA8, 0x1AAD},
-    {0x1B5A, 0x1B60},   {0x1B7D, 0x1B7E},   {0x1BFC, 0x1BFF},   {0x1C3B, 0x1C3F},
-    {0x1C7E, 0x1C7F},   {0x1CC0, 0x1CC7},   {0x1CD3, 0x1CD3},   {0x2010, 0x2027},
-    {0x2030, 0x2043},   {0x2045, 0x2051},   {0x2053, 0x205E},   {0x207D, 0x207E},
-    {0x208D, 0x208E},   {0x2308, 0x230B},   {0x2329, 0x232A},   {0x2768, 0x2775},
-    {0x27C5, 0x27C6},   {0x27E6, 0x27EF},   {0x2983, 0x2998},   {0x29D8, 0x29DB},
-    {0x29FC, 0x29FD},   {0x2CF9, 0x2CFC},   {0x2CFE, 0x2CFF},   {0x2D70, 0x2D70},
-    {0x2E00, 0x2E2E},   {0x2E30, 0x2E4F},   {0x2E52, 0x2E5D},   {0x3001, 0x3003},
-    {0x3008, 0x3011},   {0x3014, 0x301F},   {0x3030, 0x3030},   {0x303D, 0x303D},
-    {0x30A0, 0x30A0},   {0x30FB, 0x30FB},   {0xA4FE, 0xA4FF},   {0xA60D, 0xA60F},
-    {0xA673, 0xA673},   {0xA67E, 0xA67E},   {0xA6F2, 0xA6F7},   {0xA874, 0xA877},
-    {0xA8CE, 0xA8CF},   {0xA8F8, 0xA8FA},   {0xA8FC, 0xA8FC},   {0xA92E, 0xA92F},
-    {0xA95F, 0xA95F},   {0xA9C1, 0xA9CD},   {0xA9DE, 0xA9DF},   {0xAA5C, 0xAA5F},
-    {0xAADE, 0xAADF},   {0xAAF0, 0xAAF1},   {0xABEB, 0xABEB},   {0xFD3E, 0xFD3F},
-    {0xFE10, 0xFE19},   {0xFE30, 0xFE52},   {0xFE54, 0xFE61},   {0xFE63, 0xFE63},
-    {0xFE68, 0xFE68},   {0xFE6A, 0xFE6B},   {0xFF01, 0xFF03},   {0xFF05, 0xFF0A},
-    {0xFF0C, 0xFF0F},   {0xFF1A, 0xFF1B},   {0xFF1F, 0xFF20},   {0xFF3B, 0xFF3D},
-    {0xFF3F, 0xFF3F},   {0xFF5B, 0xFF5B},   {0xFF5D, 0xFF5D},   {0xFF5F, 0xFF65},
-    {0x10100, 0x10102}, {0x1039F, 0x1039F}, {0x103D0, 0x103D0}, {0x1056F, 0x1056F},
-    {0x10857, 0x10857}, {0x1091F, 0x1091F}, {0x1093F, 0x1093F}, {0x10A50, 0x10A58},
-    {0x10A7F, 0x10A7F}, {0x10AF0, 0x10AF6}, {0x10B39, 0x10B3F}, {0x10B99, 0x10B9C},
-    {0x10EAD, 0x10EAD}, {0x10F55, 0x10F59}, {0x10F86, 0x10F89}, {0x11047, 0x1104D},
-    {0x110BB, 0x110BC}, {0x110BE, 0x110C1}, {0x11140, 0x11143}, {0x11174, 0x11175},
-    {0x111C5, 0x111C8}, {0x111CD, 0x111CD}, {0x111DB, 0x111DB}, {0x111DD, 0x111DF},
-    {0x11238, 0x1123D}, {0x112A9, 0x112A9}, {0x1144B, 0x1144F}, {0x1145A, 0x1145B},
-    {0x1145D, 0x1145D}, {0x114C6, 0x114C6}, {0x115C1, 0x115D7}, {0x11641, 0x11643},
-    {0x11660, 0x1166C}, {0x116B9, 0x116B9}, {0x1173C, 0x1173E}, {0x1183B, 0x1183B},
-    {0x11944, 0x11946}, {0x119E2, 0x119E2}, {0x11A3F, 0x11A46}, {0x11A9A, 0x11A9C},
-    {0x11A9E, 0x11AA2}, {0x11C41, 0x11C45}, {0x11C70, 0x11C71}, {0x11EF7, 0x11EF8},
-    {0x11FFF, 0x11FFF}, {0x12470, 0x12474}, {0x12FF1, 0x12FF2}, {0x16A6E, 0x16A6F},
-    {0x16AF5, 0x16AF5}, {0x16B37, 0x16B3B}, {0x16B44, 0x16B44}, {0x16E97, 0x16E9A},
-    {0x16FE2, 0x16FE2}, {0x1BC9F, 0x1BC9F}, {0x1DA87, 0x1DA8B}, {0x1E95E, 0x1E95F},
+    {0x21, 0x2F}, {0x3A, 0x40}, {0x5B, 0x60}, {0x7B, 0x7E}, {0xA1, 0xA1}, {0xA7, 0xA7},
+    {0xAB, 0xAB}, {0xB6, 0xB7}, {0xBB, 0xBB}, {0xBF, 0xBF}, {0x37E, 0x37E}, {0x387, 0x387},
+    {0x55A, 0x55F}, {0x589, 0x58A}, {0x5BE, 0x5BE}, {0x5C0, 0x5C0}, {0x5C3, 0x5C3}, {0x5C6, 0x5C6},
+    {0x5F3, 0x5F4}, {0x609, 0x60A}, {0x60C, 0x60D}, {0x61B, 0x61B}, {0x61D, 0x61F}, {0x66A, 0x66D},
+    {0x6D4, 0x6D4}, {0x700, 0x70D}, {0x7F7, 0x7F9}, {0x830, 0x83E}, {0x85E, 0x85E}, {0x964, 0x965},
+    {0x970, 0x970}, {0x9FD, 0x9FD}, {0xA76, 0xA76}, {0xAF0, 0xAF0}, {0xC77, 0xC77}, {0xC84, 0xC84},
+    {0xDF4, 0xDF4}, {0xE4F, 0xE4F}, {0xE5A, 0xE5B}, {0xF04, 0xF12}, {0xF14, 0xF14}, {0xF3A, 0xF3D},
+    {0xF85, 0xF85}, {0xFD0, 0xFD4}, {0xFD9, 0xFDA}, {0x104A, 0x104F}, {0x10FB, 0x10FB},
+    {0x1360, 0x1368}, {0x1400, 0x1400}, {0x166E, 0x166E}, {0x169B, 0x169C}, {0x16EB, 0x16ED},
+    {0x1735, 0x1736}, {0x17D4, 0x17D6}, {0x17D8, 0x17DA}, {0x1800, 0x180A}, {0x1944, 0x1945},
+    {0x1A1E, 0x1A1F}, {0x1AA0, 0x1AA6}, {0x1AA8, 0x1AAD}, {0x1B5A, 0x1B60}, {0x1B7D, 0x1B7E},
+    {0x1BFC, 0x1BFF}, {0x1C3B, 0x1C3F}, {0x1C7E, 0x1C7F}, {0x1CC0, 0x1CC7}, {0x1CD3, 0x1CD3},
+    {0x2010, 0x2027}, {0x2030, 0x2043}, {0x2045, 0x2051}, {0x2053, 0x205E}, {0x207D, 0x207E},
+    {0x208D, 0x208E}, {0x2308, 0x230B}, {0x2329, 0x232A}, {0x2768, 0x2775}, {0x27C5, 0x27C6},
+    {0x27E6, 0x27EF}, {0x2983, 0x2998}, {0x29D8, 0x29DB}, {0x29FC, 0x29FD}, {0x2CF9, 0x2CFC},
+    {0x2CFE, 0x2CFF}, {0x2D70, 0x2D70}, {0x2E00, 0x2E2E}, {0x2E30, 0x2E4F}, {0x2E52, 0x2E5D},
+    {0x3001, 0x3003}, {0x3008, 0x3011}, {0x3014, 0x301F}, {0x3030, 0x3030}, {0x303D, 0x303D},
+    {0x30A0, 0x30A0}, {0x30FB, 0x30FB}, {0xA4FE, 0xA4FF}, {0xA60D, 0xA60F}, {0xA673, 0xA673},
+    {0xA67E, 0xA67E}, {0xA6F2, 0xA6F7}, {0xA874, 0xA877}, {0xA8CE, 0xA8CF}, {0xA8F8, 0xA8FA},
+    {0xA8FC, 0xA8FC}, {0xA92E, 0xA92F}, {0xA95F, 0xA95F}, {0xA9C1, 0xA9CD}, {0xA9DE, 0xA9DF},
+    {0xAA5C, 0xAA5F}, {0xAADE, 0xAADF}, {0xAAF0, 0xAAF1}, {0xABEB, 0xABEB}, {0xFD3E, 0xFD3F},
+    {0xFE10, 0xFE19}, {0xFE30, 0xFE52}, {0xFE54, 0xFE61}, {0xFE63, 0xFE63}, {0xFE68, 0xFE68},
+    {0xFE6A, 0xFE6B}, {0xFF01, 0xFF03}, {0xFF05, 0xFF0A}, {0xFF0C, 0xFF0F}, {0xFF1A, 0xFF1B},
+    {0xFF1F, 0xFF20}, {0xFF3B, 0xFF3D}, {0xFF3F, 0xFF3F}, {0xFF5B, 0xFF5B}, {0xFF5D, 0xFF5D},
+    {0xFF5F, 0xFF65}, {0x10100, 0x10102}, {0x1039F, 0x1039F}, {0x103D0, 0x103D0},
+    {0x1056F, 0x1056F}, {0x10857, 0x10857}, {0x1091F, 0x1091F}, {0x1093F, 0x1093F},
+    {0x10A50, 0x10A58}, {0x10A7F, 0x10A7F}, {0x10AF0, 0x10AF6}, {0x10B39, 0x10B3F},
+    {0x10B99, 0x10B9C}, {0x10EAD, 0x10EAD}, {0x10F55, 0x10F59}, {0x10F86, 0x10F89},
+    {0x11047, 0x1104D}, {0x110BB, 0x110BC}, {0x110BE, 0x110C1}, {0x11140, 0x11143},
+    {0x11174, 0x11175}, {0x111C5, 0x111C8}, {0x111CD, 0x111CD}, {0x111DB, 0x111DB},
+    {0x111DD, 0x111DF}, {0x11238, 0x1123D}, {0x112A9, 0x112A9}, {0x1144B, 0x1144F},
+    {0x1145A, 0x1145B}, {0x1145D, 0x1145D}, {0x114C6, 0x114C6}, {0x115C1, 0x115D7},
+    {0x11641, 0x11643}, {0x11660, 0x1166C}, {0x116B9, 0x116B9}, {0x1173C, 0x1173E},
+    {0x1183B, 0x1183B}, {0x11944, 0x11946}, {0x119E2, 0x119E2}, {0x11A3F, 0x11A46},
+    {0x11A9A, 0x11A9C}, {0x11A9E, 0x11AA2}, {0x11C41, 0x11C45}, {0x11C70, 0x11C71},
+    {0x11EF7, 0x11EF8}, {0x11FFF, 0x11FFF}, {0x12470, 0x12474}, {0x12FF1, 0x12FF2},
+    {0x16A6E, 0x16A6F}, {0x16AF5, 0x16AF5}, {0x16B37, 0x16B3B}, {0x16B44, 0x16B44},
+    {0x16E97, 0x16E9A}, {0x16FE2, 0x16FE2}, {0x1BC9F, 0x1BC9F}, {0x1DA87, 0x1DA8B},
+    {0x1E95E, 0x1E95F},
 };
 static const uint32_t mlip__tok_control_ranges[28][2] = {
-    {0x0, 0x8},         {0xB, 0xC},         {0xE, 0x1F},        {0x7F, 0x9F},
-    {0xAD, 0xAD},       {0x600, 0x605},     {0x61C, 0x61C},     {0x6DD, 0x6DD},
-    {0x70F, 0x70F},     {0x890, 0x891},     {0x8E2, 0x8E2},     {0x180E, 0x180E},
-    {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
-    {0xD800, 0xF8FF},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
-    {0x110CD, 0x110CD}, {0x13430, 0x13438}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
-    {0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xF0000, 0xFFFFD}, {0x100000, 0x10FFFD},
+    {0x0, 0x8}, {0xB, 0xC}, {0xE, 0x1F}, {0x7F, 0x9F}, {0xAD, 0xAD}, {0x600, 0x605}, {0x61C, 0x61C},
+    {0x6DD, 0x6DD}, {0x70F, 0x70F}, {0x890, 0x891}, {0x8E2, 0x8E2}, {0x180E, 0x180E},
+    {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064}, {0x2066, 0x206F}, {0xD800, 0xF8FF},
+    {0xFEFF, 0xFEFF}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x13438},
+    {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+    {0xF0000, 0xFFFFD}, {0x100000, 0x10FFFD},
 };
 static const uint32_t mlip__tok_space_ranges[9][2] = {
-    {0x9, 0xA},       {0xD, 0xD},       {0x20, 0x20},     {0xA0, 0xA0},     {0x1680, 0x1680},
-    {0x2000, 0x200A}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
+    {0x9, 0xA}, {0xD, 0xD}, {0x20, 0x20}, {0xA0, 0xA0}, {0x1680, 0x1680}, {0x2000, 0x200A},
+    {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
 };
 static const uint32_t mlip__tok_strip_ranges[336][2] = {
-    {0x300, 0x36F},     {0x483, 0x487},     {0x591, 0x5BD},     {0x5BF, 0x5BF},
-    {0x5C1, 0x5C2},     {0x5C4, 0x5C5},     {0x5C7, 0x5C7},     {0x610, 0x61A},
-    {0x64B, 0x65F},     {0x670, 0x670},     {0x6D6, 0x6DC},     {0x6DF, 0x6E4},
-    {0x6E7, 0x6E8},     {0x6EA, 0x6ED},     {0x711, 0x711},     {0x730, 0x74A},
-    {0x7A6, 0x7B0},     {0x7EB, 0x7F3},     {0x7FD, 0x7FD},     {0x816, 0x819},
-    {0x81B, 0x823},     {0x825, 0x827},     {0x829, 0x82D},     {0x859, 0x85B},
-    {0x898, 0x89F},     {0x8CA, 0x8E1},     {0x8E3, 0x902},     {0x93A, 0x93A},
-    {0x93C, 0x93C},     {0x941, 0x948},     {0x94D, 0x94D},     {0x951, 0x957},
-    {0x962, 0x963},     {0x981, 0x981},     {0x9BC, 0x9BC},     {0x9C1, 0x9C4},
-    {0x9CD, 0x9CD},     {0x9E2, 0x9E3},     {0x9FE, 0x9FE},     {0xA01, 0xA02},
-    {0xA3C, 0xA3C},     {0xA41, 0xA42},     {0xA47, 0xA48},     {0xA4B, 0xA4D},
-    {0xA51, 0xA51},     {0xA70, 0xA71},     {0xA75, 0xA75},     {0xA81, 0xA82},
-    {0xABC, 0xABC},     {0xAC1, 0xAC5},     {0xAC7, 0xAC8},     {0xACD, 0xACD},
-    {0xAE2, 0xAE3},     {0xAFA, 0xAFF},     {0xB01, 0xB01},     {0xB3C, 0xB3C},
-    {0xB3F, 0xB3F},     {0xB41, 0xB44},     {0xB4D, 0xB4D},     {0xB55, 0xB56},
-    {0xB62, 0xB63},     {0xB82, 0xB82},     {0xBC0, 0xBC0},     {0xBCD, 0xBCD},
-    {0xC00, 0xC00},     {0xC04, 0xC04},     {0xC3C, 0xC3C},     {0xC3E, 0xC40},
-    {0xC46, 0xC48},     {0xC4A, 0xC4D},     {0xC55, 0xC56},     {0xC62, 0xC63},
-    {0xC81, 0xC81},     {0xCBC, 0xCBC},     {0xCBF, 0xCBF},     {0xCC6, 0xCC6},
-    {0xCCC, 0xCCD},     {0xCE2, 0xCE3},     {0xD00, 0xD01},     {0xD3B, 0xD3C},
-    {0xD41, 0xD44},     {0xD4D, 0xD4D},     {0xD62, 0xD63},     {0xD81, 0xD81},
-    {0xDCA, 0xDCA},     {0xDD2, 0xDD4},     {0xDD6, 0xDD6},     {0xE31, 0xE31},
-    {0xE34, 0xE3A},     {0xE47, 0xE4E},     {0xEB1, 0xEB1},     {0xEB4, 0xEBC},
-    {0xEC8, 0xECD},     {0xF18, 0xF19},     {0xF35, 0xF35},     {0xF37, 0xF37},
-    {0xF39, 0xF39},     {0xF71, 0xF7E},     {0xF80, 0xF84},     {0xF86, 0xF87},
-    {0xF8D, 0xF97},     {0xF99, 0xFBC},     {0xFC6, 0xFC6},     {0x102D, 0x1030},
-    {0x1032, 0x1037},   {0x1039, 0x103A},   {0x103D, 0x103E},   {0x1058, 0x1059},
-    {0x105E, 0x1060},   {0x1071, 0x1074},   {0x1082, 0x1082},   {0x1085, 0x1086},
-    {0x108D, 0x108D},   {0x109D, 0x109D},   {0x135D, 0x135F},   {0x1712, 0x1714},
-    {0x1732, 0x1733},   {0x1752, 0x1753},   {0x1772, 0x1773},   {0x17B4, 0x17B5},
-    {0x17B7, 0x17BD},   {0x17C6, 0x17C6},   {0x17C9, 0x17D3},   {0x17DD, 0x17DD},
-    {0x180B, 0x180D},   {0x180F, 0x180F},   {0x1885, 0x1886},   {0x18A9, 0x18A9},
-    {0x1920, 0x1922},   {0x1927, 0x1928},   {0x1932, 0x1932},   {0x1939, 0x193B},
-    {0x1A17, 0x1A18},   {0x1A1B, 0x1A1B},   {0x1A56, 0x1A56},   {0x1A58, 0x1A5E},
-    {0x1A60, 0x1A60},   {0x1A62, 0x1A62},   {0x1A65, 0x1A6C},   {0x1A73, 0x1A7C},
-    {0x1A7F, 0x1A7F},   {0x1AB0, 0x1ABD},   {0x1ABF, 0x1ACE},   {0x1B00, 0x1B03},
-    {0x1B34, 0x1B34},   {0x1B36, 0x1B3A},   {0x1B3C, 0x1B3C},   {0x1B42, 0x1B42},
-    {0x1B6B, 0x1B73},   {0x1B80, 0x1B81},   {0x1BA2, 0x1BA5},   {0x1BA8, 0x1BA9},
-    {0x1BAB, 0x1BAD},   {0x1BE6, 0x1BE6},   {0x1BE8, 0x1BE9},   {0x1BED, 0x1BED},
-    {0x1BEF, 0x1BF1},   {0x1C2C, 0x1C33},   {0x1C36, 0x1C37},   {0x1CD0, 0x1CD2},
-    {0x1CD4, 0x1CE0},   {0x1CE2, 0x1CE8},   {0x1CED, 0x1CED},   {0x1CF4, 0x1CF4},
-    {0x1CF8, 0x1CF9},   {0x1DC0, 0x1DFF},   {0x20D0, 0x20DC},   {0x20E1, 0x20E1},
-    {0x20E5, 0x20F0},   {0x2CEF, 0x2CF1},   {0x2D7F, 0x2D7F},   {0x2DE0, 0x2DFF},
-    {0x302A, 0x302D},   {0x3099, 0x309A},   {0xA66F, 0xA66F},   {0xA674, 0xA67D},
-    {0xA69E, 0xA69F},   {0xA6F0, 0xA6F1},   {0xA802, 0xA802},   {0xA806, 0xA806},
-    {0xA80B, 0xA80B},   {0xA825, 0xA826},   {0xA82C, 0xA82C},   {0xA8C4, 0xA8C5},
-    {0xA8E0, 0xA8F1},   {0xA8FF, 0xA8FF},   {0xA926, 0xA92D},   {0xA947, 0xA951},
-    {0xA980, 0xA982},   {0xA9B3, 0xA9B3},   {0xA9B6, 0xA9B9},   {0xA9BC, 0xA9BD},
-    {0xA9E5, 0xA9E5},   {0xAA29, 0xAA2E},   {0xAA31, 0xAA32},   {0xAA35, 0xAA36},
-    {0xAA43, 0xAA43},   {0xAA4C, 0xAA4C},   {0xAA7C, 0xAA7C},   {0xAAB0, 0xAAB0},
-    {0xAAB2, 0xAAB4},   {0xAAB7, 0xAAB8},   {0xAABE, 0xAABF},   {0xAAC1, 0xAAC1},
-    {0xAAEC, 0xAAED},   {0xAAF6, 0xAAF6},   {0xABE5, 0xABE5},   {0xABE8, 0xABE8},
-    {0xABED, 0xABED},   {0xFB1E, 0xFB1E},   {0xFE00, 0xFE0F},   {0xFE20, 0xFE2F},
+    {0x300, 0x36F}, {0x483, 0x487}, {0x591, 0x5BD}, {0x5BF, 0x5BF}, {0x5C1, 0x5C2}, {0x5C4, 0x5C5},
+    {0x5C7, 0x5C7}, {0x610, 0x61A}, {0x64B, 0x65F}, {0x670, 0x670}, {0x6D6, 0x6DC}, {0x6DF, 0x6E4},
+    {0x6E7, 0x6E8}, {0x6EA, 0x6ED}, {0x711, 0x711}, {0x730, 0x74A}, {0x7A6, 0x7B0}, {0x7EB, 0x7F3},
+    {0x7FD, 0x7FD}, {0x816, 0x819}, {0x81B, 0x823}, {0x825, 0x827}, {0x829, 0x82D}, {0x859, 0x85B},
+    {0x898, 0x89F}, {0x8CA, 0x8E1}, {0x8E3, 0x902}, {0x93A, 0x93A}, {0x93C, 0x93C}, {0x941, 0x948},
+    {0x94D, 0x94D}, {0x951, 0x957}, {0x962, 0x963}, {0x981, 0x981}, {0x9BC, 0x9BC}, {0x9C1, 0x9C4},
+    {0x9CD, 0x9CD}, {0x9E2, 0x9E3}, {0x9FE, 0x9FE}, {0xA01, 0xA02}, {0xA3C, 0xA3C}, {0xA41, 0xA42},
+    {0xA47, 0xA48}, {0xA4B, 0xA4D}, {0xA51, 0xA51}, {0xA70, 0xA71}, {0xA75, 0xA75}, {0xA81, 0xA82},
+    {0xABC, 0xABC}, {0xAC1, 0xAC5}, {0xAC7, 0xAC8}, {0xACD, 0xACD}, {0xAE2, 0xAE3}, {0xAFA, 0xAFF},
+    {0xB01, 0xB01}, {0xB3C, 0xB3C}, {0xB3F, 0xB3F}, {0xB41, 0xB44}, {0xB4D, 0xB4D}, {0xB55, 0xB56},
+    {0xB62, 0xB63}, {0xB82, 0xB82}, {0xBC0, 0xBC0}, {0xBCD, 0xBCD}, {0xC00, 0xC00}, {0xC04, 0xC04},
+    {0xC3C, 0xC3C}, {0xC3E, 0xC40}, {0xC46, 0xC48}, {0xC4A, 0xC4D}, {0xC55, 0xC56}, {0xC62, 0xC63},
+    {0xC81, 0xC81}, {0xCBC, 0xCBC}, {0xCBF, 0xCBF}, {0xCC6, 0xCC6}, {0xCCC, 0xCCD}, {0xCE2, 0xCE3},
+    {0xD00, 0xD01}, {0xD3B, 0xD3C}, {0xD41, 0xD44}, {0xD4D, 0xD4D}, {0xD62, 0xD63}, {0xD81, 0xD81},
+    {0xDCA, 0xDCA}, {0xDD2, 0xDD4}, {0xDD6, 0xDD6}, {0xE31, 0xE31}, {0xE34, 0xE3A}, {0xE47, 0xE4E},
+    {0xEB1, 0xEB1}, {0xEB4, 0xEBC}, {0xEC8, 0xECD}, {0xF18, 0xF19}, {0xF35, 0xF35}, {0xF37, 0xF37},
+    {0xF39, 0xF39}, {0xF71, 0xF7E}, {0xF80, 0xF84}, {0xF86, 0xF87}, {0xF8D, 0xF97}, {0xF99, 0xFBC},
+    {0xFC6, 0xFC6}, {0x102D, 0x1030}, {0x1032, 0x1037}, {0x1039, 0x103A}, {0x103D, 0x103E},
+    {0x1058, 0x1059}, {0x105E, 0x1060}, {0x1071, 0x1074}, {0x1082, 0x1082}, {0x1085, 0x1086},
+    {0x108D, 0x108D}, {0x109D, 0x109D}, {0x135D, 0x135F}, {0x1712, 0x1714}, {0x1732, 0x1733},
+    {0x1752, 0x1753}, {0x1772, 0x1773}, {0x17B4, 0x17B5}, {0x17B7, 0x17BD}, {0x17C6, 0x17C6},
+    {0x17C9, 0x17D3}, {0x17DD, 0x17DD}, {0x180B, 0x180D}, {0x180F, 0x180F}, {0x1885, 0x1886},
+    {0x18A9, 0x18A9}, {0x1920, 0x1922}, {0x1927, 0x1928}, {0x1932, 0x1932}, {0x1939, 0x193B},
+    {0x1A17, 0x1A18}, {0x1A1B, 0x1A1B}, {0x1A56, 0x1A56}, {0x1A58, 0x1A5E}, {0x1A60, 0x1A60},
+    {0x1A62, 0x1A62}, {0x1A65, 0x1A6C}, {0x1A73, 0x1A7C}, {0x1A7F, 0x1A7F}, {0x1AB0, 0x1ABD},
+    {0x1ABF, 0x1ACE}, {0x1B00, 0x1B03}, {0x1B34, 0x1B34}, {0x1B36, 0x1B3A}, {0x1B3C, 0x1B3C},
+    {0x1B42, 0x1B42}, {0x1B6B, 0x1B73}, {0x1B80, 0x1B81}, {0x1BA2, 0x1BA5}, {0x1BA8, 0x1BA9},
+    {0x1BAB, 0x1BAD}, {0x1BE6, 0x1BE6}, {0x1BE8, 0x1BE9}, {0x1BED, 0x1BED}, {0x1BEF, 0x1BF1},
+    {0x1C2C, 0x1C33}, {0x1C36, 0x1C37}, {0x1CD0, 0x1CD2}, {0x1CD4, 0x1CE0}, {0x1CE2, 0x1CE8},
+    {0x1CED, 0x1CED}, {0x1CF4, 0x1CF4}, {0x1CF8, 0x1CF9}, {0x1DC0, 0x1DFF}, {0x20D0, 0x20DC},
+    {0x20E1, 0x20E1}, {0x20E5, 0x20F0}, {0x2CEF, 0x2CF1}, {0x2D7F, 0x2D7F}, {0x2DE0, 0x2DFF},
+    {0x302A, 0x302D}, {0x3099, 0x309A}, {0xA66F, 0xA66F}, {0xA674, 0xA67D}, {0xA69E, 0xA69F},
+    {0xA6F0, 0xA6F1}, {0xA802, 0xA802}, {0xA806, 0xA806}, {0xA80B, 0xA80B}, {0xA825, 0xA826},
+    {0xA82C, 0xA82C}, {0xA8C4, 0xA8C5}, {0xA8E0, 0xA8F1}, {0xA8FF, 0xA8FF}, {0xA926, 0xA92D},
+    {0xA947, 0xA951}, {0xA980, 0xA982}, {0xA9B3, 0xA9B3}, {0xA9B6, 0xA9B9}, {0xA9BC, 0xA9BD},
+    {0xA9E5, 0xA9E5}, {0xAA29, 0xAA2E}, {0xAA31, 0xAA32}, {0xAA35, 0xAA36}, {0xAA43, 0xAA43},
+    {0xAA4C, 0xAA4C}, {0xAA7C, 0xAA7C}, {0xAAB0, 0xAAB0}, {0xAAB2, 0xAAB4}, {0xAAB7, 0xAAB8},
+    {0xAABE, 0xAABF}, {0xAAC1, 0xAAC1}, {0xAAEC, 0xAAED}, {0xAAF6, 0xAAF6}, {0xABE5, 0xABE5},
+    {0xABE8, 0xABE8}, {0xABED, 0xABED}, {0xFB1E, 0xFB1E}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F},
     {0x101FD, 0x101FD}, {0x102E0, 0x102E0}, {0x10376, 0x1037A}, {0x10A01, 0x10A03},
     {0x10A05, 0x10A06}, {0x10A0C, 0x10A0F}, {0x10A38, 0x10A3A}, {0x10A3F, 0x10A3F},
     {0x10AE5, 0x10AE6}, {0x10D24, 0x10D27}, {0x10EAB, 0x10EAC}, {0x10F46, 0x10F50},
@@ -4388,3580 +4509,672 @@ static const uint32_t mlip__tok_strip_ranges[336][2] = {
     {0x1E2EC, 0x1E2EF}, {0x1E8D0, 0x1E8D6}, {0x1E944, 0x1E94A}, {0xE0100, 0xE01EF},
 };
 static const uint32_t mlip__tok_cased_ranges[155][2] = {
-    {0x41, 0x5A},       {0x61, 0x7A},       {0xAA, 0xAA},       {0xB5, 0xB5},
-    {0xBA, 0xBA},       {0xC0, 0xD6},       {0xD8, 0xF6},       {0xF8, 0x1BA},
-    {0x1BC, 0x1BF},     {0x1C4, 0x293},     {0x295, 0x2B8},     {0x2C0, 0x2C1},
-    {0x2E0, 0x2E4},     {0x345, 0x345},     {0x370, 0x373},     {0x376, 0x377},
-    {0x37A, 0x37D},     {0x37F, 0x37F},     {0x386, 0x386},     {0x388, 0x38A},
-    {0x38C, 0x38C},     {0x38E, 0x3A1},     {0x3A3, 0x3F5},     {0x3F7, 0x481},
-    {0x48A, 0x52F},     {0x531, 0x556},     {0x560, 0x588},     {0x10A0, 0x10C5},
-    {0x10C7, 0x10C7},   {0x10CD, 0x10CD},   {0x10D0, 0x10FA},   {0x10FC, 0x10FF},
-    {0x13A0, 0x13F5},   {0x13F8, 0x13FD},   {0x1C80, 0x1C88},   {0x1C90, 0x1CBA},
-    {0x1CBD, 0x1CBF},   {0x1D00, 0x1DBF},   {0x1E00, 0x1F15},   {0x1F18, 0x1F1D},
-    {0x1F20, 0x1F45},   {0x1F48, 0x1F4D},   {0x1F50, 0x1F57},   {0x1F59, 0x1F59},
-    {0x1F5B, 0x1F5B},   {0x1F5D, 0x1F5D},   {0x1F5F, 0x1F7D},   {0x1F80, 0x1FB4},
-    {0x1FB6, 0x1FBC},   {0x1FBE, 0x1FBE},   {0x1FC2, 0x1FC4},   {0x1FC6, 0x1FCC},
-    {0x1FD0, 0x1FD3},   {0x1FD6, 0x1FDB},   {0x1FE0, 0x1FEC},   {0x1FF2, 0x1FF4},
-    {0x1FF6, 0x1FFC},   {0x2071, 0x2071},   {0x207F, 0x207F},   {0x2090, 0x209C},
-    {0x2102, 0x2102},   {0x2107, 0x2107},   {0x210A, 0x2113},   {0x2115, 0x2115},
-    {0x2119, 0x211D},   {0x2124, 0x2124},   {0x2126, 0x2126},   {0x2128, 0x2128},
-    {0x212A, 0x212D},   {0x212F, 0x2134},   {0x2139, 0x2139},   {0x213C, 0x213F},
-    {0x2145, 0x2149},   {0x214E, 0x214E},   {0x2160, 0x217F},   {0x2183, 0x2184},
-    {0x24B6, 0x24E9},   {0x2C00, 0x2CE4},   {0x2CEB, 0x2CEE},   {0x2CF2, 0x2CF3},
-    {0x2D00, 0x2D25},   {0x2D27, 0x2D27},   {0x2D2D, 0x2D2D},   {0xA640, 0xA66D},
-    {0xA680, 0xA69D},   {0xA722, 0xA787},   {0xA78B, 0xA78E},   {0xA790, 0xA7CA},
-    {0xA7D0, 0xA7D1},   {0xA7D3, 0xA7D3},   {0xA7D5, 0xA7D9},   {0xA7F5, 0xA7F6},
-    {0xA7F8, 0xA7FA},   {0xAB30, 0xAB5A},   {0xAB5C, 0xAB68},   {0xAB70, 0xABBF},
-    {0xFB00, 0xFB06},   {0xFB13, 0xFB17},   {0xFF21, 0xFF3A},   {0xFF41, 0xFF5A},
-    {0x10400, 0x1044F}, {0x104B0, 0x104D3}, {0x104D8, 0x104FB}, {0x10570, 0x1057A},
-    {0x1057C, 0x1058A}, {0x1058C, 0x10592}, {0x10594, 0x10595}, {0x10597, 0x105A1},
-    {0x105A3, 0x105B1}, {0x105B3, 0x105B9}, {0x105BB, 0x105BC}, {0x10780, 0x10780},
-    {0x10783, 0x10785}, {0x10787, 0x107B0}, {0x107B2, 0x107BA}, {0x10C80, 0x10CB2},
-    {0x10CC0, 0x10CF2}, {0x118A0, 0x118DF}, {0x16E40, 0x16E7F}, {0x1D400, 0x1D454},
-    {0x1D456, 0x1D49C}, {0x1D49E, 0x1D49F}, {0x1D4A2, 0x1D4A2}, {0x1D4A5, 0x1D4A6},
-    {0x1D4A9, 0x1D4AC}, {0x1D4AE, 0x1D4B9}, {0x1D4BB, 0x1D4BB}, {0x1D4BD, 0x1D4C3},
-    {0x1D4C5, 0x1D505}, {0x1D507, 0x1D50A}, {0x1D50D, 0x1D514}, {0x1D516, 0x1D51C},
-    {0x1D51E, 0x1D539}, {0x1D53B, 0x1D53E}, {0x1D540, 0x1D544}, {0x1D546, 0x1D546},
-    {0x1D54A, 0x1D550}, {0x1D552, 0x1D6A5}, {0x1D6A8, 0x1D6C0}, {0x1D6C2, 0x1D6DA},
-    {0x1D6DC, 0x1D6FA}, {0x1D6FC, 0x1D714}, {0x1D716, 0x1D734}, {0x1D736, 0x1D74E},
-    {0x1D750, 0x1D76E}, {0x1D770, 0x1D788}, {0x1D78A, 0x1D7A8}, {0x1D7AA, 0x1D7C2},
-    {0x1D7C4, 0x1D7CB}, {0x1DF00, 0x1DF09}, {0x1DF0B, 0x1DF1E}, {0x1E900, 0x1E943},
-    {0x1F130, 0x1F149}, {0x1F150, 0x1F169}, {0x1F170, 0x1F189},
+    {0x41, 0x5A}, {0x61, 0x7A}, {0xAA, 0xAA}, {0xB5, 0xB5}, {0xBA, 0xBA}, {0xC0, 0xD6},
+    {0xD8, 0xF6}, {0xF8, 0x1BA}, {0x1BC, 0x1BF}, {0x1C4, 0x293}, {0x295, 0x2B8}, {0x2C0, 0x2C1},
+    {0x2E0, 0x2E4}, {0x345, 0x345}, {0x370, 0x373}, {0x376, 0x377}, {0x37A, 0x37D}, {0x37F, 0x37F},
+    {0x386, 0x386}, {0x388, 0x38A}, {0x38C, 0x38C}, {0x38E, 0x3A1}, {0x3A3, 0x3F5}, {0x3F7, 0x481},
+    {0x48A, 0x52F}, {0x531, 0x556}, {0x560, 0x588}, {0x10A0, 0x10C5}, {0x10C7, 0x10C7},
+    {0x10CD, 0x10CD}, {0x10D0, 0x10FA}, {0x10FC, 0x10FF}, {0x13A0, 0x13F5}, {0x13F8, 0x13FD},
+    {0x1C80, 0x1C88}, {0x1C90, 0x1CBA}, {0x1CBD, 0x1CBF}, {0x1D00, 0x1DBF}, {0x1E00, 0x1F15},
+    {0x1F18, 0x1F1D}, {0x1F20, 0x1F45}, {0x1F48, 0x1F4D}, {0x1F50, 0x1F57}, {0x1F59, 0x1F59},
+    {0x1F5B, 0x1F5B}, {0x1F5D, 0x1F5D}, {0x1F5F, 0x1F7D}, {0x1F80, 0x1FB4}, {0x1FB6, 0x1FBC},
+    {0x1FBE, 0x1FBE}, {0x1FC2, 0x1FC4}, {0x1FC6, 0x1FCC}, {0x1FD0, 0x1FD3}, {0x1FD6, 0x1FDB},
+    {0x1FE0, 0x1FEC}, {0x1FF2, 0x1FF4}, {0x1FF6, 0x1FFC}, {0x2071, 0x2071}, {0x207F, 0x207F},
+    {0x2090, 0x209C}, {0x2102, 0x2102}, {0x2107, 0x2107}, {0x210A, 0x2113}, {0x2115, 0x2115},
+    {0x2119, 0x211D}, {0x2124, 0x2124}, {0x2126, 0x2126}, {0x2128, 0x2128}, {0x212A, 0x212D},
+    {0x212F, 0x2134}, {0x2139, 0x2139}, {0x213C, 0x213F}, {0x2145, 0x2149}, {0x214E, 0x214E},
+    {0x2160, 0x217F}, {0x2183, 0x2184}, {0x24B6, 0x24E9}, {0x2C00, 0x2CE4}, {0x2CEB, 0x2CEE},
+    {0x2CF2, 0x2CF3}, {0x2D00, 0x2D25}, {0x2D27, 0x2D27}, {0x2D2D, 0x2D2D}, {0xA640, 0xA66D},
+    {0xA680, 0xA69D}, {0xA722, 0xA787}, {0xA78B, 0xA78E}, {0xA790, 0xA7CA}, {0xA7D0, 0xA7D1},
+    {0xA7D3, 0xA7D3}, {0xA7D5, 0xA7D9}, {0xA7F5, 0xA7F6}, {0xA7F8, 0xA7FA}, {0xAB30, 0xAB5A},
+    {0xAB5C, 0xAB68}, {0xAB70, 0xABBF}, {0xFB00, 0xFB06}, {0xFB13, 0xFB17}, {0xFF21, 0xFF3A},
+    {0xFF41, 0xFF5A}, {0x10400, 0x1044F}, {0x104B0, 0x104D3}, {0x104D8, 0x104FB},
+    {0x10570, 0x1057A}, {0x1057C, 0x1058A}, {0x1058C, 0x10592}, {0x10594, 0x10595},
+    {0x10597, 0x105A1}, {0x105A3, 0x105B1}, {0x105B3, 0x105B9}, {0x105BB, 0x105BC},
+    {0x10780, 0x10780}, {0x10783, 0x10785}, {0x10787, 0x107B0}, {0x107B2, 0x107BA},
+    {0x10C80, 0x10CB2}, {0x10CC0, 0x10CF2}, {0x118A0, 0x118DF}, {0x16E40, 0x16E7F},
+    {0x1D400, 0x1D454}, {0x1D456, 0x1D49C}, {0x1D49E, 0x1D49F}, {0x1D4A2, 0x1D4A2},
+    {0x1D4A5, 0x1D4A6}, {0x1D4A9, 0x1D4AC}, {0x1D4AE, 0x1D4B9}, {0x1D4BB, 0x1D4BB},
+    {0x1D4BD, 0x1D4C3}, {0x1D4C5, 0x1D505}, {0x1D507, 0x1D50A}, {0x1D50D, 0x1D514},
+    {0x1D516, 0x1D51C}, {0x1D51E, 0x1D539}, {0x1D53B, 0x1D53E}, {0x1D540, 0x1D544},
+    {0x1D546, 0x1D546}, {0x1D54A, 0x1D550}, {0x1D552, 0x1D6A5}, {0x1D6A8, 0x1D6C0},
+    {0x1D6C2, 0x1D6DA}, {0x1D6DC, 0x1D6FA}, {0x1D6FC, 0x1D714}, {0x1D716, 0x1D734},
+    {0x1D736, 0x1D74E}, {0x1D750, 0x1D76E}, {0x1D770, 0x1D788}, {0x1D78A, 0x1D7A8},
+    {0x1D7AA, 0x1D7C2}, {0x1D7C4, 0x1D7CB}, {0x1DF00, 0x1DF09}, {0x1DF0B, 0x1DF1E},
+    {0x1E900, 0x1E943}, {0x1F130, 0x1F149}, {0x1F150, 0x1F169}, {0x1F170, 0x1F189},
 };
 static const uint32_t mlip__tok_ignorable_ranges[427][2] = {
-    {0x27, 0x27},       {0x2E, 0x2E},       {0x3A, 0x3A},       {0x5E, 0x5E},
-    {0x60, 0x60},       {0xA8, 0xA8},       {0xAD, 0xAD},       {0xAF, 0xAF},
-    {0xB4, 0xB4},       {0xB7, 0xB8},       {0x2B0, 0x36F},     {0x374, 0x375},
-    {0x37A, 0x37A},     {0x384, 0x385},     {0x387, 0x387},     {0x483, 0x489},
-    {0x559, 0x559},     {0x55F, 0x55F},     {0x591, 0x5BD},     {0x5BF, 0x5BF},
-    {0x5C1, 0x5C2},     {0x5C4, 0x5C5},     {0x5C7, 0x5C7},     {0x5F4, 0x5F4},
-    {0x600, 0x605},     {0x610, 0x61A},     {0x61C, 0x61C},     {0x640, 0x640},
-    {0x64B, 0x65F},     {0x670, 0x670},     {0x6D6, 0x6DD},     {0x6DF, 0x6E8},
-    {0x6EA, 0x6ED},     {0x70F, 0x70F},     {0x711, 0x711},     {0x730, 0x74A},
-    {0x7A6, 0x7B0},     {0x7EB, 0x7F5},     {0x7FA, 0x7FA},     {0x7FD, 0x7FD},
-    {0x816, 0x82D},     {0x859, 0x85B},     {0x888, 0x888},     {0x890, 0x891},
-    {0x898, 0x89F},     {0x8C9, 0x902},     {0x93A, 0x93A},     {0x93C, 0x93C},
-    {0x941, 0x948},     {0x94D, 0x94D},     {0x951, 0x957},     {0x962, 0x963},
-    {0x971, 0x971},     {0x981, 0x981},     {0x9BC, 0x9BC},     {0x9C1, 0x9C4},
-    {0x9CD, 0x9CD},     {0x9E2, 0x9E3},     {0x9FE, 0x9FE},     {0xA01, 0xA02},
-    {0xA3C, 0xA3C},     {0xA41, 0xA42},     {0xA47, 0xA48},     {0xA4B, 0xA4D},
-    {0xA51, 0xA51},     {0xA70, 0xA71},     {0xA75, 0xA75},     {0xA81, 0xA82},
-    {0xABC, 0xABC},     {0xAC1, 0xAC5},     {0xAC7, 0xAC8},     {0xACD, 0xACD},
-    {0xAE2, 0xAE3},     {0xAFA, 0xAFF},     {0xB01, 0xB01},     {0xB3C, 0xB3C},
-    {0xB3F, 0xB3F},     {0xB41, 0xB44},     {0xB4D, 0xB4D},     {0xB55, 0xB56},
-    {0xB62, 0xB63},     {0xB82, 0xB82},     {0xBC0, 0xBC0},     {0xBCD, 0xBCD},
-    {0xC00, 0xC00},     {0xC04, 0xC04},     {0xC3C, 0xC3C},     {0xC3E, 0xC40},
-    {0xC46, 0xC48},     {0xC4A, 0xC4D},     {0xC55, 0xC56},     {0xC62, 0xC63},
-    {0xC81, 0xC81},     {0xCBC, 0xCBC},     {0xCBF, 0xCBF},     {0xCC6, 0xCC6},
-    {0xCCC, 0xCCD},     {0xCE2, 0xCE3},     {0xD00, 0xD01},     {0xD3B, 0xD3C},
-    {0xD41, 0xD44},     {0xD4D, 0xD4D},     {0xD62, 0xD63},     {0xD81, 0xD81},
-    {0xDCA, 0xDCA},     {0xDD2, 0xDD4},     {0xDD6, 0xDD6},     {0xE31, 0xE31},
-    {0xE34, 0xE3A},     {0xE46, 0xE4E},     {0xEB1, 0xEB1},     {0xEB4, 0xEBC},
-    {0xEC6, 0xEC6},     {0xEC8, 0xECD},     {0xF18, 0xF19},     {0xF35, 0xF35},
-    {0xF37, 0xF37},     {0xF39, 0xF39},     {0xF71, 0xF7E},     {0xF80, 0xF84},
-    {0xF86, 0xF87},     {0xF8D, 0xF97},     {0xF99, 0xFBC},     {0xFC6, 0xFC6},
-    {0x102D, 0x1030},   {0x1032, 0x1037},   {0x1039, 0x103A},   {0x103D, 0x103E},
-    {0x1058, 0x1059},   {0x105E, 0x1060},   {0x1071, 0x1074},   {0x1082, 0x1082},
-    {0x1085, 0x1086},   {0x108D, 0x108D},   {0x109D, 0x109D},   {0x10FC, 0x10FC},
-    {0x135D, 0x135F},   {0x1712, 0x1714},   {0x1732, 0x1733},   {0x1752, 0x1753},
-    {0x1772, 0x1773},   {0x17B4, 0x17B5},   {0x17B7, 0x17BD},   {0x17C6, 0x17C6},
-    {0x17C9, 0x17D3},   {0x17D7, 0x17D7},   {0x17DD, 0x17DD},   {0x180B, 0x180F},
-    {0x1843, 0x1843},   {0x1885, 0x1886},   {0x18A9, 0x18A9},   {0x1920, 0x1922},
-    {0x1927, 0x1928},   {0x1932, 0x1932},   {0x1939, 0x193B},   {0x1A17, 0x1A18},
-    {0x1A1B, 0x1A1B},   {0x1A56, 0x1A56},   {0x1A58, 0x1A5E},   {0x1A60, 0x1A60},
-    {0x1A62, 0x1A62},   {0x1A65, 0x1A6C},   {0x1A73, 0x1A7C},   {0x1A7F, 0x1A7F},
-    {0x1AA7, 0x1AA7},   {0x1AB0, 0x1ACE},   {0x1B00, 0x1B03},   {0x1B34, 0x1B34},
-    {0x1B36, 0x1B3A},   {0x1B3C, 0x1B3C},   {0x1B42, 0x1B42},   {0x1B6B, 0x1B73},
-    {0x1B80, 0x1B81},   {0x1BA2, 0x1BA5},   {0x1BA8, 0x1BA9},   {0x1BAB, 0x1BAD},
-    {0x1BE6, 0x1BE6},   {0x1BE8, 0x1BE9},   {0x1BED, 0x1BED},   {0x1BEF, 0x1BF1},
-    {0x1C2C, 0x1C33},   {0x1C36, 0x1C37},   {0x1C78, 0x1C7D},   {0x1CD0, 0x1CD2},
-    {0x1CD4, 0x1CE0},   {0x1CE2, 0x1CE8},   {0x1CED, 0x1CED},   {0x1CF4, 0x1CF4},
-    {0x1CF8, 0x1CF9},   {0x1D2C, 0x1D6A},   {0x1D78, 0x1D78},   {0x1D9B, 0x1DFF},
-    {0x1FBD, 0x1FBD},   {0x1FBF, 0x1FC1},   {0x1FCD, 0x1FCF},   {0x1FDD, 0x1FDF},
-    {0x1FED, 0x1FEF},   {0x1FFD, 0x1FFE},   {0x200B, 0x200F},   {0x2018, 0x2019},
-    {0x2024, 0x2024},   {0x2027, 0x2027},   {0x202A, 0x202E},   {0x2060, 0x2064},
-    {0x2066, 0x206F},   {0x2071, 0x2071},   {0x207F, 0x207F},   {0x2090, 0x209C},
-    {0x20D0, 0x20F0},   {0x2C7C, 0x2C7D},   {0x2CEF, 0x2CF1},   {0x2D6F, 0x2D6F},
-    {0x2D7F, 0x2D7F},   {0x2DE0, 0x2DFF},   {0x2E2F, 0x2E2F},   {0x3005, 0x3005},
-    {0x302A, 0x302D},   {0x3031, 0x3035},   {0x303B, 0x303B},   {0x3099, 0x309E},
-    {0x30FC, 0x30FE},   {0xA015, 0xA015},   {0xA4F8, 0xA4FD},   {0xA60C, 0xA60C},
-    {0xA66F, 0xA672},   {0xA674, 0xA67D},   {0xA67F, 0xA67F},   {0xA69C, 0xA69F},
-    {0xA6F0, 0xA6F1},   {0xA700, 0xA721},   {0xA770, 0xA770},   {0xA788, 0xA78A},
-    {0xA7F2, 0xA7F4},   {0xA7F8, 0xA7F9},   {0xA802, 0xA802},   {0xA806, 0xA806},
-    {0xA80B, 0xA80B},   {0xA825, 0xA826},   {0xA82C, 0xA82C},   {0xA8C4, 0xA8C5},
-    {0xA8E0, 0xA8F1},   {0xA8FF, 0xA8FF},   {0xA926, 0xA92D},   {0xA947, 0xA951},
-    {0xA980, 0xA982},   {0xA9B3, 0xA9B3},   {0xA9B6, 0xA9B9},   {0xA9BC, 0xA9BD},
-    {0xA9CF, 0xA9CF},   {0xA9E5, 0xA9E6},   {0xAA29, 0xAA2E},   {0xAA31, 0xAA32},
-    {0xAA35, 0xAA36},   {0xAA43, 0xAA43},   {0xAA4C, 0xAA4C},   {0xAA70, 0xAA70},
-    {0xAA7C, 0xAA7C},   {0xAAB0, 0xAAB0},   {0xAAB2, 0xAAB4},   {0xAAB7, 0xAAB8},
-    {0xAABE, 0xAABF},   {0xAAC1, 0xAAC1},   {0xAADD, 0xAADD},   {0xAAEC, 0xAAED},
-    {0xAAF3, 0xAAF4},   {0xAAF6, 0xAAF6},   {0xAB5B, 0xAB5F},   {0xAB69, 0xAB6B},
-    {0xABE5, 0xABE5},   {0xABE8, 0xABE8},   {0xABED, 0xABED},   {0xFB1E, 0xFB1E},
-    {0xFBB2, 0xFBC2},   {0xFE00, 0xFE0F},   {0xFE13, 0xFE13},   {0xFE20, 0xFE2F},
-    {0xFE52, 0xFE52},   {0xFE55, 0xFE55},   {0xFEFF, 0xFEFF},   {0xFF07, 0xFF07},
-    {0xFF0E, 0xFF0E},   {0xFF1A, 0xFF1A},   {0xFF3E, 0xFF3E},   {0xFF40, 0xFF40},
-    {0xFF70, 0xFF70},   {0xFF9E, 0xFF9F},   {0xFFE3, 0xFFE3},   {0xFFF9, 0xFFFB},
-    {0x101FD, 0x101FD}, {0x102E0, 0x102E0}, {0x10376, 0x1037A}, {0x10780, 0x10785},
-    {0x10787, 0x107B0}, {0x107B2, 0x107BA}, {0x10A01, 0x10A03}, {0x10A05, 0x10A06},
-    {0x10A0C, 0x10A0F}, {0x10A38, 0x10A3A}, {0x10A3F, 0x10A3F}, {0x10AE5, 0x10AE6},
-    {0x10D24, 0x10D27}, {0x10EAB, 0x10EAC}, {0x10F46, 0x10F50}, {0x10F82, 0x10F85},
-    {0x11001, 0x11001}, {0x11038, 0x11046}, {0x11070, 0x11070}, {0x11073, 0x11074},
-    {0x1107F, 0x11081}, {0x110B3, 0x110B6}, {0x110B9, 0x110BA}, {0x110BD, 0x110BD},
-    {0x110C2, 0x110C2}, {0x110CD, 0x110CD}, {0x11100, 0x11102}, {0x11127, 0x1112B},
-    {0x1112D, 0x11134}, {0x11173, 0x11173}, {0x11180, 0x11181}, {0x111B6, 0x111BE},
-    {0x111C9, 0x111CC}, {0x111CF, 0x111CF}, {0x1122F, 0x11231}, {0x11234, 0x11234},
-    {0x11236, 0x11237}, {0x1123E, 0x1123E}, {0x112DF, 0x112DF}, {0x112E3, 0x112EA},
-    {0x11300, 0x11301}, {0x1133B, 0x1133C}, {0x11340, 0x11340}, {0x11366, 0x1136C},
-    {0x11370, 0x11374}, {0x11438, 0x1143F}, {0x11442, 0x11444}, {0x11446, 0x11446},
-    {0x1145E, 0x1145E}, {0x114B3, 0x114B8}, {0x114BA, 0x114BA}, {0x114BF, 0x114C0},
-    {0x114C2, 0x114C3}, {0x115B2, 0x115B5}, {0x115BC, 0x115BD}, {0x115BF, 0x115C0},
-    {0x115DC, 0x115DD}, {0x11633, 0x1163A}, {0x1163D, 0x1163D}, {0x1163F, 0x11640},
-    {0x116AB, 0x116AB}, {0x116AD, 0x116AD}, {0x116B0, 0x116B5}, {0x116B7, 0x116B7},
-    {0x1171D, 0x1171F}, {0x11722, 0x11725}, {0x11727, 0x1172B}, {0x1182F, 0x11837},
-    {0x11839, 0x1183A}, {0x1193B, 0x1193C}, {0x1193E, 0x1193E}, {0x11943, 0x11943},
-    {0x119D4, 0x119D7}, {0x119DA, 0x119DB}, {0x119E0, 0x119E0}, {0x11A01, 0x11A0A},
-    {0x11A33, 0x11A38}, {0x11A3B, 0x11A3E}, {0x11A47, 0x11A47}, {0x11A51, 0x11A56},
-    {0x11A59, 0x11A5B}, {0x11A8A, 0x11A96}, {0x11A98, 0x11A99}, {0x11C30, 0x11C36},
-    {0x11C38, 0x11C3D}, {0x11C3F, 0x11C3F}, {0x11C92, 0x11CA7}, {0x11CAA, 0x11CB0},
-    {0x11CB2, 0x11CB3}, {0x11CB5, 0x11CB6}, {0x11D31, 0x11D36}, {0x11D3A, 0x11D3A},
-    {0x11D3C, 0x11D3D}, {0x11D3F, 0x11D45}, {0x11D47, 0x11D47}, {0x11D90, 0x11D91},
-    {0x11D95, 0x11D95}, {0x11D97, 0x11D97}, {0x11EF3, 0x11EF4}, {0x13430, 0x13438},
-    {0x16AF0, 0x16AF4}, {0x16B30, 0x16B36}, {0x16B40, 0x16B43}, {0x16F4F, 0x16F4F},
-    {0x16F8F, 0x16F9F}, {0x16FE0, 0x16FE1}, {0x16FE3, 0x16FE4}, {0x1AFF0, 0x1AFF3},
-    {0x1AFF5, 0x1AFFB}, {0x1AFFD, 0x1AFFE}, {0x1BC9D, 0x1BC9E}, {0x1BCA0, 0x1BCA3},
-    {0x1CF00, 0x1CF2D}, {0x1CF30, 0x1CF46}, {0x1D167, 0x1D169}, {0x1D173, 0x1D182},
-    {0x1D185, 0x1D18B}, {0x1D1AA, 0x1D1AD}, {0x1D242, 0x1D244}, {0x1DA00, 0x1DA36},
-    {0x1DA3B, 0x1DA6C}, {0x1DA75, 0x1DA75}, {0x1DA84, 0x1DA84}, {0x1DA9B, 0x1DA9F},
-    {0x1DAA1, 0x1DAAF}, {0x1E000, 0x1E006}, {0x1E008, 0x1E018}, {0x1E01B, 0x1E021},
-    {0x1E023, 0x1E024}, {0x1E026, 0x1E02A}, {0x1E130, 0x1E13D}, {0x1E2AE, 0x1E2AE},
-    {0x1E2EC, 0x1E2EF}, {0x1E8D0, 0x1E8D6}, {0x1E944, 0x1E94B}, {0x1F3FB, 0x1F3FF},
-    {0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xE0100, 0xE01EF},
+    {0x27, 0x27}, {0x2E, 0x2E}, {0x3A, 0x3A}, {0x5E, 0x5E}, {0x60, 0x60}, {0xA8, 0xA8},
+    {0xAD, 0xAD}, {0xAF, 0xAF}, {0xB4, 0xB4}, {0xB7, 0xB8}, {0x2B0, 0x36F}, {0x374, 0x375},
+    {0x37A, 0x37A}, {0x384, 0x385}, {0x387, 0x387}, {0x483, 0x489}, {0x559, 0x559}, {0x55F, 0x55F},
+    {0x591, 0x5BD}, {0x5BF, 0x5BF}, {0x5C1, 0x5C2}, {0x5C4, 0x5C5}, {0x5C7, 0x5C7}, {0x5F4, 0x5F4},
+    {0x600, 0x605}, {0x610, 0x61A}, {0x61C, 0x61C}, {0x640, 0x640}, {0x64B, 0x65F}, {0x670, 0x670},
+    {0x6D6, 0x6DD}, {0x6DF, 0x6E8}, {0x6EA, 0x6ED}, {0x70F, 0x70F}, {0x711, 0x711}, {0x730, 0x74A},
+    {0x7A6, 0x7B0}, {0x7EB, 0x7F5}, {0x7FA, 0x7FA}, {0x7FD, 0x7FD}, {0x816, 0x82D}, {0x859, 0x85B},
+    {0x888, 0x888}, {0x890, 0x891}, {0x898, 0x89F}, {0x8C9, 0x902}, {0x93A, 0x93A}, {0x93C, 0x93C},
+    {0x941, 0x948}, {0x94D, 0x94D}, {0x951, 0x957}, {0x962, 0x963}, {0x971, 0x971}, {0x981, 0x981},
+    {0x9BC, 0x9BC}, {0x9C1, 0x9C4}, {0x9CD, 0x9CD}, {0x9E2, 0x9E3}, {0x9FE, 0x9FE}, {0xA01, 0xA02},
+    {0xA3C, 0xA3C}, {0xA41, 0xA42}, {0xA47, 0xA48}, {0xA4B, 0xA4D}, {0xA51, 0xA51}, {0xA70, 0xA71},
+    {0xA75, 0xA75}, {0xA81, 0xA82}, {0xABC, 0xABC}, {0xAC1, 0xAC5}, {0xAC7, 0xAC8}, {0xACD, 0xACD},
+    {0xAE2, 0xAE3}, {0xAFA, 0xAFF}, {0xB01, 0xB01}, {0xB3C, 0xB3C}, {0xB3F, 0xB3F}, {0xB41, 0xB44},
+    {0xB4D, 0xB4D}, {0xB55, 0xB56}, {0xB62, 0xB63}, {0xB82, 0xB82}, {0xBC0, 0xBC0}, {0xBCD, 0xBCD},
+    {0xC00, 0xC00}, {0xC04, 0xC04}, {0xC3C, 0xC3C}, {0xC3E, 0xC40}, {0xC46, 0xC48}, {0xC4A, 0xC4D},
+    {0xC55, 0xC56}, {0xC62, 0xC63}, {0xC81, 0xC81}, {0xCBC, 0xCBC}, {0xCBF, 0xCBF}, {0xCC6, 0xCC6},
+    {0xCCC, 0xCCD}, {0xCE2, 0xCE3}, {0xD00, 0xD01}, {0xD3B, 0xD3C}, {0xD41, 0xD44}, {0xD4D, 0xD4D},
+    {0xD62, 0xD63}, {0xD81, 0xD81}, {0xDCA, 0xDCA}, {0xDD2, 0xDD4}, {0xDD6, 0xDD6}, {0xE31, 0xE31},
+    {0xE34, 0xE3A}, {0xE46, 0xE4E}, {0xEB1, 0xEB1}, {0xEB4, 0xEBC}, {0xEC6, 0xEC6}, {0xEC8, 0xECD},
+    {0xF18, 0xF19}, {0xF35, 0xF35}, {0xF37, 0xF37}, {0xF39, 0xF39}, {0xF71, 0xF7E}, {0xF80, 0xF84},
+    {0xF86, 0xF87}, {0xF8D, 0xF97}, {0xF99, 0xFBC}, {0xFC6, 0xFC6}, {0x102D, 0x1030},
+    {0x1032, 0x1037}, {0x1039, 0x103A}, {0x103D, 0x103E}, {0x1058, 0x1059}, {0x105E, 0x1060},
+    {0x1071, 0x1074}, {0x1082, 0x1082}, {0x1085, 0x1086}, {0x108D, 0x108D}, {0x109D, 0x109D},
+    {0x10FC, 0x10FC}, {0x135D, 0x135F}, {0x1712, 0x1714}, {0x1732, 0x1733}, {0x1752, 0x1753},
+    {0x1772, 0x1773}, {0x17B4, 0x17B5}, {0x17B7, 0x17BD}, {0x17C6, 0x17C6}, {0x17C9, 0x17D3},
+    {0x17D7, 0x17D7}, {0x17DD, 0x17DD}, {0x180B, 0x180F}, {0x1843, 0x1843}, {0x1885, 0x1886},
+    {0x18A9, 0x18A9}, {0x1920, 0x1922}, {0x1927, 0x1928}, {0x1932, 0x1932}, {0x1939, 0x193B},
+    {0x1A17, 0x1A18}, {0x1A1B, 0x1A1B}, {0x1A56, 0x1A56}, {0x1A58, 0x1A5E}, {0x1A60, 0x1A60},
+    {0x1A62, 0x1A62}, {0x1A65, 0x1A6C}, {0x1A73, 0x1A7C}, {0x1A7F, 0x1A7F}, {0x1AA7, 0x1AA7},
+    {0x1AB0, 0x1ACE}, {0x1B00, 0x1B03}, {0x1B34, 0x1B34}, {0x1B36, 0x1B3A}, {0x1B3C, 0x1B3C},
+    {0x1B42, 0x1B42}, {0x1B6B, 0x1B73}, {0x1B80, 0x1B81}, {0x1BA2, 0x1BA5}, {0x1BA8, 0x1BA9},
+    {0x1BAB, 0x1BAD}, {0x1BE6, 0x1BE6}, {0x1BE8, 0x1BE9}, {0x1BED, 0x1BED}, {0x1BEF, 0x1BF1},
+    {0x1C2C, 0x1C33}, {0x1C36, 0x1C37}, {0x1C78, 0x1C7D}, {0x1CD0, 0x1CD2}, {0x1CD4, 0x1CE0},
+    {0x1CE2, 0x1CE8}, {0x1CED, 0x1CED}, {0x1CF4, 0x1CF4}, {0x1CF8, 0x1CF9}, {0x1D2C, 0x1D6A},
+    {0x1D78, 0x1D78}, {0x1D9B, 0x1DFF}, {0x1FBD, 0x1FBD}, {0x1FBF, 0x1FC1}, {0x1FCD, 0x1FCF},
+    {0x1FDD, 0x1FDF}, {0x1FED, 0x1FEF}, {0x1FFD, 0x1FFE}, {0x200B, 0x200F}, {0x2018, 0x2019},
+    {0x2024, 0x2024}, {0x2027, 0x2027}, {0x202A, 0x202E}, {0x2060, 0x2064}, {0x2066, 0x206F},
+    {0x2071, 0x2071}, {0x207F, 0x207F}, {0x2090, 0x209C}, {0x20D0, 0x20F0}, {0x2C7C, 0x2C7D},
+    {0x2CEF, 0x2CF1}, {0x2D6F, 0x2D6F}, {0x2D7F, 0x2D7F}, {0x2DE0, 0x2DFF}, {0x2E2F, 0x2E2F},
+    {0x3005, 0x3005}, {0x302A, 0x302D}, {0x3031, 0x3035}, {0x303B, 0x303B}, {0x3099, 0x309E},
+    {0x30FC, 0x30FE}, {0xA015, 0xA015}, {0xA4F8, 0xA4FD}, {0xA60C, 0xA60C}, {0xA66F, 0xA672},
+    {0xA674, 0xA67D}, {0xA67F, 0xA67F}, {0xA69C, 0xA69F}, {0xA6F0, 0xA6F1}, {0xA700, 0xA721},
+    {0xA770, 0xA770}, {0xA788, 0xA78A}, {0xA7F2, 0xA7F4}, {0xA7F8, 0xA7F9}, {0xA802, 0xA802},
+    {0xA806, 0xA806}, {0xA80B, 0xA80B}, {0xA825, 0xA826}, {0xA82C, 0xA82C}, {0xA8C4, 0xA8C5},
+    {0xA8E0, 0xA8F1}, {0xA8FF, 0xA8FF}, {0xA926, 0xA92D}, {0xA947, 0xA951}, {0xA980, 0xA982},
+    {0xA9B3, 0xA9B3}, {0xA9B6, 0xA9B9}, {0xA9BC, 0xA9BD}, {0xA9CF, 0xA9CF}, {0xA9E5, 0xA9E6},
+    {0xAA29, 0xAA2E}, {0xAA31, 0xAA32}, {0xAA35, 0xAA36}, {0xAA43, 0xAA43}, {0xAA4C, 0xAA4C},
+    {0xAA70, 0xAA70}, {0xAA7C, 0xAA7C}, {0xAAB0, 0xAAB0}, {0xAAB2, 0xAAB4}, {0xAAB7, 0xAAB8},
+    {0xAABE, 0xAABF}, {0xAAC1, 0xAAC1}, {0xAADD, 0xAADD}, {0xAAEC, 0xAAED}, {0xAAF3, 0xAAF4},
+    {0xAAF6, 0xAAF6}, {0xAB5B, 0xAB5F}, {0xAB69, 0xAB6B}, {0xABE5, 0xABE5}, {0xABE8, 0xABE8},
+    {0xABED, 0xABED}, {0xFB1E, 0xFB1E}, {0xFBB2, 0xFBC2}, {0xFE00, 0xFE0F}, {0xFE13, 0xFE13},
+    {0xFE20, 0xFE2F}, {0xFE52, 0xFE52}, {0xFE55, 0xFE55}, {0xFEFF, 0xFEFF}, {0xFF07, 0xFF07},
+    {0xFF0E, 0xFF0E}, {0xFF1A, 0xFF1A}, {0xFF3E, 0xFF3E}, {0xFF40, 0xFF40}, {0xFF70, 0xFF70},
+    {0xFF9E, 0xFF9F}, {0xFFE3, 0xFFE3}, {0xFFF9, 0xFFFB}, {0x101FD, 0x101FD}, {0x102E0, 0x102E0},
+    {0x10376, 0x1037A}, {0x10780, 0x10785}, {0x10787, 0x107B0}, {0x107B2, 0x107BA},
+    {0x10A01, 0x10A03}, {0x10A05, 0x10A06}, {0x10A0C, 0x10A0F}, {0x10A38, 0x10A3A},
+    {0x10A3F, 0x10A3F}, {0x10AE5, 0x10AE6}, {0x10D24, 0x10D27}, {0x10EAB, 0x10EAC},
+    {0x10F46, 0x10F50}, {0x10F82, 0x10F85}, {0x11001, 0x11001}, {0x11038, 0x11046},
+    {0x11070, 0x11070}, {0x11073, 0x11074}, {0x1107F, 0x11081}, {0x110B3, 0x110B6},
+    {0x110B9, 0x110BA}, {0x110BD, 0x110BD}, {0x110C2, 0x110C2}, {0x110CD, 0x110CD},
+    {0x11100, 0x11102}, {0x11127, 0x1112B}, {0x1112D, 0x11134}, {0x11173, 0x11173},
+    {0x11180, 0x11181}, {0x111B6, 0x111BE}, {0x111C9, 0x111CC}, {0x111CF, 0x111CF},
+    {0x1122F, 0x11231}, {0x11234, 0x11234}, {0x11236, 0x11237}, {0x1123E, 0x1123E},
+    {0x112DF, 0x112DF}, {0x112E3, 0x112EA}, {0x11300, 0x11301}, {0x1133B, 0x1133C},
+    {0x11340, 0x11340}, {0x11366, 0x1136C}, {0x11370, 0x11374}, {0x11438, 0x1143F},
+    {0x11442, 0x11444}, {0x11446, 0x11446}, {0x1145E, 0x1145E}, {0x114B3, 0x114B8},
+    {0x114BA, 0x114BA}, {0x114BF, 0x114C0}, {0x114C2, 0x114C3}, {0x115B2, 0x115B5},
+    {0x115BC, 0x115BD}, {0x115BF, 0x115C0}, {0x115DC, 0x115DD}, {0x11633, 0x1163A},
+    {0x1163D, 0x1163D}, {0x1163F, 0x11640}, {0x116AB, 0x116AB}, {0x116AD, 0x116AD},
+    {0x116B0, 0x116B5}, {0x116B7, 0x116B7}, {0x1171D, 0x1171F}, {0x11722, 0x11725},
+    {0x11727, 0x1172B}, {0x1182F, 0x11837}, {0x11839, 0x1183A}, {0x1193B, 0x1193C},
+    {0x1193E, 0x1193E}, {0x11943, 0x11943}, {0x119D4, 0x119D7}, {0x119DA, 0x119DB},
+    {0x119E0, 0x119E0}, {0x11A01, 0x11A0A}, {0x11A33, 0x11A38}, {0x11A3B, 0x11A3E},
+    {0x11A47, 0x11A47}, {0x11A51, 0x11A56}, {0x11A59, 0x11A5B}, {0x11A8A, 0x11A96},
+    {0x11A98, 0x11A99}, {0x11C30, 0x11C36}, {0x11C38, 0x11C3D}, {0x11C3F, 0x11C3F},
+    {0x11C92, 0x11CA7}, {0x11CAA, 0x11CB0}, {0x11CB2, 0x11CB3}, {0x11CB5, 0x11CB6},
+    {0x11D31, 0x11D36}, {0x11D3A, 0x11D3A}, {0x11D3C, 0x11D3D}, {0x11D3F, 0x11D45},
+    {0x11D47, 0x11D47}, {0x11D90, 0x11D91}, {0x11D95, 0x11D95}, {0x11D97, 0x11D97},
+    {0x11EF3, 0x11EF4}, {0x13430, 0x13438}, {0x16AF0, 0x16AF4}, {0x16B30, 0x16B36},
+    {0x16B40, 0x16B43}, {0x16F4F, 0x16F4F}, {0x16F8F, 0x16F9F}, {0x16FE0, 0x16FE1},
+    {0x16FE3, 0x16FE4}, {0x1AFF0, 0x1AFF3}, {0x1AFF5, 0x1AFFB}, {0x1AFFD, 0x1AFFE},
+    {0x1BC9D, 0x1BC9E}, {0x1BCA0, 0x1BCA3}, {0x1CF00, 0x1CF2D}, {0x1CF30, 0x1CF46},
+    {0x1D167, 0x1D169}, {0x1D173, 0x1D182}, {0x1D185, 0x1D18B}, {0x1D1AA, 0x1D1AD},
+    {0x1D242, 0x1D244}, {0x1DA00, 0x1DA36}, {0x1DA3B, 0x1DA6C}, {0x1DA75, 0x1DA75},
+    {0x1DA84, 0x1DA84}, {0x1DA9B, 0x1DA9F}, {0x1DAA1, 0x1DAAF}, {0x1E000, 0x1E006},
+    {0x1E008, 0x1E018}, {0x1E01B, 0x1E021}, {0x1E023, 0x1E024}, {0x1E026, 0x1E02A},
+    {0x1E130, 0x1E13D}, {0x1E2AE, 0x1E2AE}, {0x1E2EC, 0x1E2EF}, {0x1E8D0, 0x1E8D6},
+    {0x1E944, 0x1E94B}, {0x1F3FB, 0x1F3FF}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
+    {0xE0100, 0xE01EF},
 };
 #define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))
 static const uint32_t mlip__tok_fold_keys[3096] = {
-    0x41,    0x42,    0x43,    0x44,    0x45,    0x46,    0x47,    0x48,    0x49,    0x4A,
-    0x4B,    0x4C,    0x4D,    0x4E,    0x4F,    0x50,    0x51,    0x52,    0x53,    0x54,
-    0x55,    0x56,    0x57,    0x58,    0x59,    0x5A,    0xC0,    0xC1,    0xC2,    0xC3,
-    0xC4,    0xC5,    0xC6,    0xC7,    0xC8,    0xC9,    0xCA,    0xCB,    0xCC,    0xCD,
-    0xCE,    0xCF,    0xD0,    0xD1,    0xD2,    0xD3,    0xD4,    0xD5,    0xD6,    0xD8,
-    0xD9,    0xDA,    0xDB,    0xDC,    0xDD,    0xDE,    0xE0,    0xE1,    0xE2,    0xE3,
-    0xE4,    0xE5,    0xE7,    0xE8,    0xE9,    0xEA,    0xEB,    0xEC,    0xED,    0xEE,
-    0xEF,    0xF1,    0xF2,    0xF3,    0xF4,    0xF5,    0xF6,    0xF9,    0xFA,    0xFB,
-    0xFC,    0xFD,    0xFF,    0x100,   0x101,   0x102,   0x103,   0x104,   0x105,   0x106,
-    0x107,   0x108,   0x109,   0x10A,   0x10B,   0x10C,   0x10D,   0x10E,   0x10F,   0x110,
-    0x112,   0x113,   0x114,   0x115,   0x116,   0x117,   0x118,   0x119,   0x11A,   0x11B,
-    0x11C,   0x11D,   0x11E,   0x11F,   0x120,   0x121,   0x122,   0x123,   0x124,   0x125,
-    0x126,   0x128,   0x129,   0x12A,   0x12B,   0x12C,   0x12D,   0x12E,   0x12F,   0x130,
-    0x132,   0x134,   0x135,   0x136,   0x137,   0x139,   0x13A,   0x13B,   0x13C,   0x13D,
-    0x13E,   0x13F,   0x141,   0x143,   0x144,   0x145,   0x146,   0x147,   0x148,   0x14A,
-    0x14C,   0x14D,   0x14E,   0x14F,   0x150,   0x151,   0x152,   0x154,   0x155,   0x156,
-    0x157,   0x158,   0x159,   0x15A,   0x15B,   0x15C,   0x15D,   0x15E,   0x15F,   0x160,
-    0x161,   0x162,   0x163,   0x164,   0x165,   0x166,   0x168,   0x169,   0x16A,   0x16B,
-    0x16C,   0x16D,   0x16E,   0x16F,   0x170,   0x171,   0x172,   0x173,   0x174,   0x175,
-    0x176,   0x177,   0x178,   0x179,   0x17A,   0x17B,   0x17C,   0x17D,   0x17E,   0x181,
-    0x182,   0x184,   0x186,   0x187,   0x189,   0x18A,   0x18B,   0x18E,   0x18F,   0x190,
-    0x191,   0x193,   0x194,   0x196,   0x197,   0x198,   0x19C,   0x19D,   0x19F,   0x1A0,
-    0x1A1,   0x1A2,   0x1A4,   0x1A6,   0x1A7,   0x1A9,   0x1AC,   0x1AE,   0x1AF,   0x1B0,
-    0x1B1,   0x1B2,   0x1B3,   0x1B5,   0x1B7,   0x1B8,   0x1BC,   0x1C4,   0x1C5,   0x1C7,
-    0x1C8,   0x1CA,   0x1CB,   0x1CD,   0x1CE,   0x1CF,   0x1D0,   0x1D1,   0x1D2,   0x1D3,
-    0x1D4,   0x1D5,   0x1D6,   0x1D7,   0x1D8,   0x1D9,   0x1DA,   0x1DB,   0x1DC,   0x1DE,
-    0x1DF,   0x1E0,   0x1E1,   0x1E2,   0x1E3,   0x1E4,   0x1E6,   0x1E7,   0x1E8,   0x1E9,
-    0x1EA,   0x1EB,   0x1EC,   0x1ED,   0x1EE,   0x1EF,   0x1F0,   0x1F1,   0x1F2,   0x1F4,
-    0x1F5,   0x1F6,   0x1F7,   0x1F8,   0x1F9,   0x1FA,   0x1FB,   0x1FC,   0x1FD,   0x1FE,
-    0x1FF,   0x200,   0x201,   0x202,   0x203,   0x204,   0x205,   0x206,   0x207,   0x208,
-    0x209,   0x20A,   0x20B,   0x20C,   0x20D,   0x20E,   0x20F,   0x210,   0x211,   0x212,
-    0x213,   0x214,   0x215,   0x216,   0x217,   0x218,   0x219,   0x21A,   0x21B,   0x21C,
-    0x21E,   0x21F,   0x220,   0x222,   0x224,   0x226,   0x227,   0x228,   0x229,   0x22A,
-    0x22B,   0x22C,   0x22D,   0x22E,   0x22F,   0x230,   0x231,   0x232,   0x233,   0x23A,
-    0x23B,   0x23D,   0x23E,   0x241,   0x243,   0x244,   0x245,   0x246,   0x248,   0x24A,
-    0x24C,   0x24E,   0x370,   0x372,   0x374,   0x376,   0x37E,   0x37F,   0x385,   0x386,
-    0x387,   0x388,   0x389,   0x38A,   0x38C,   0x38E,   0x38F,   0x390,   0x391,   0x392,
-    0x393,   0x394,   0x395,   0x396,   0x397,   0x398,   0x399,   0x39A,   0x39B,   0x39C,
-    0x39D,   0x39E,   0x39F,   0x3A0,   0x3A1,   0x3A3,   0x3A4,   0x3A5,   0x3A6,   0x3A7,
-    0x3A8,   0x3A9,   0x3AA,   0x3AB,   0x3AC,   0x3AD,   0x3AE,   0x3AF,   0x3B0,   0x3CA,
-    0x3CB,   0x3CC,   0x3CD,   0x3CE,   0x3CF,   0x3D3,   0x3D4,   0x3D8,   0x3DA,   0x3DC,
-    0x3DE,   0x3E0,   0x3E2,   0x3E4,   0x3E6,   0x3E8,   0x3EA,   0x3EC,   0x3EE,   0x3F4,
-    0x3F7,   0x3F9,   0x3FA,   0x3FD,   0x3FE,   0x3FF,   0x400,   0x401,   0x402,   0x403,
-    0x404,   0x405,   0x406,   0x407,   0x408,   0x409,   0x40A,   0x40B,   0x40C,   0x40D,
-    0x40E,   0x40F,   0x410,   0x411,   0x412,   0x413,   0x414,   0x415,   0x416,   0x417,
-    0x418,   0x419,   0x41A,   0x41B,   0x41C,   0x41D,   0x41E,   0x41F,   0x420,   0x421,
-    0x422,   0x423,   0x424,   0x425,   0x426,   0x427,   0x428,   0x429,   0x42A,   0x42B,
-    0x42C,   0x42D,   0x42E,   0x42F,   0x439,   0x450,   0x451,   0x453,   0x457,   0x45C,
-    0x45D,   0x45E,   0x460,   0x462,   0x464,   0x466,   0x468,   0x46A,   0x46C,   0x46E,
-    0x470,   0x472,   0x474,   0x476,   0x477,   0x478,   0x47A,   0x47C,   0x47E,   0x480,
-    0x48A,   0x48C,   0x48E,   0x490,   0x492,   0x494,   0x496,   0x498,   0x49A,   0x49C,
-    0x49E,   0x4A0,   0x4A2,   0x4A4,   0x4A6,   0x4A8,   0x4AA,   0x4AC,   0x4AE,   0x4B0,
-    0x4B2,   0x4B4,   0x4B6,   0x4B8,   0x4BA,   0x4BC,   0x4BE,   0x4C0,   0x4C1,   0x4C2,
-    0x4C3,   0x4C5,   0x4C7,   0x4C9,   0x4CB,   0x4CD,   0x4D0,   0x4D1,   0x4D2,   0x4D3,
-    0x4D4,   0x4D6,   0x4D7,   0x4D8,   0x4DA,   0x4DB,   0x4DC,   0x4DD,   0x4DE,   0x4DF,
-    0x4E0,   0x4E2,   0x4E3,   0x4E4,   0x4E5,   0x4E6,   0x4E7,   0x4E8,   0x4EA,   0x4EB,
-    0x4EC,   0x4ED,   0x4EE,   0x4EF,   0x4F0,   0x4F1,   0x4F2,   0x4F3,   0x4F4,   0x4F5,
-    0x4F6,   0x4F8,   0x4F9,   0x4FA,   0x4FC,   0x4FE,   0x500,   0x502,   0x504,   0x506,
-    0x508,   0x50A,   0x50C,   0x50E,   0x510,   0x512,   0x514,   0x516,   0x518,   0x51A,
-    0x51C,   0x51E,   0x520,   0x522,   0x524,   0x526,   0x528,   0x52A,   0x52C,   0x52E,
-    0x531,   0x532,   0x533,   0x534,   0x535,   0x536,   0x537,   0x538,   0x539,   0x53A,
-    0x53B,   0x53C,   0x53D,   0x53E,   0x53F,   0x540,   0x541,   0x542,   0x543,   0x544,
-    0x545,   0x546,   0x547,   0x548,   0x549,   0x54A,   0x54B,   0x54C,   0x54D,   0x54E,
-    0x54F,   0x550,   0x551,   0x552,   0x553,   0x554,   0x555,   0x556,   0x622,   0x623,
-    0x624,   0x625,   0x626,   0x6C0,   0x6C2,   0x6D3,   0x929,   0x931,   0x934,   0x958,
-    0x959,   0x95A,   0x95B,   0x95C,   0x95D,   0x95E,   0x95F,   0x9CB,   0x9CC,   0x9DC,
-    0x9DD,   0x9DF,   0xA33,   0xA36,   0xA59,   0xA5A,   0xA5B,   0xA5E,   0xB48,   0xB4B,
-    0xB4C,   0xB5C,   0xB5D,   0xB94,   0xBCA,   0xBCB,   0xBCC,   0xCC0,   0xCC7,   0xCC8,
-    0xCCA,   0xCCB,   0xD4A,   0xD4B,   0xD4C,   0xDDA,   0xDDC,   0xDDD,   0xDDE,   0xF43,
-    0xF4D,   0xF52,   0xF57,   0xF5C,   0xF69,   0x1026,  0x10A0,  0x10A1,  0x10A2,  0x10A3,
-    0x10A4,  0x10A5,  0x10A6,  0x10A7,  0x10A8,  0x10A9,  0x10AA,  0x10AB,  0x10AC,  0x10AD,
-    0x10AE,  0x10AF,  0x10B0,  0x10B1,  0x10B2,  0x10B3,  0x10B4,  0x10B5,  0x10B6,  0x10B7,
-    0x10B8,  0x10B9,  0x10BA,  0x10BB,  0x10BC,  0x10BD,  0x10BE,  0x10BF,  0x10C0,  0x10C1,
-    0x10C2,  0x10C3,  0x10C4,  0x10C5,  0x10C7,  0x10CD,  0x13A0,  0x13A1,  0x13A2,  0x13A3,
-    0x13A4,  0x13A5,  0x13A6,  0x13A7,  0x13A8,  0x13A9,  0x13AA,  0x13AB,  0x13AC,  0x13AD,
-    0x13AE,  0x13AF,  0x13B0,  0x13B1,  0x13B2,  0x13B3,  0x13B4,  0x13B5,  0x13B6,  0x13B7,
-    0x13B8,  0x13B9,  0x13BA,  0x13BB,  0x13BC,  0x13BD,  0x13BE,  0x13BF,  0x13C0,  0x13C1,
-    0x13C2,  0x13C3,  0x13C4,  0x13C5,  0x13C6,  0x13C7,  0x13C8,  0x13C9,  0x13CA,  0x13CB,
-    0x13CC,  0x13CD,  0x13CE,  0x13CF,  0x13D0,  0x13D1,  0x13D2,  0x13D3,  0x13D4,  0x13D5,
-    0x13D6,  0x13D7,  0x13D8,  0x13D9,  0x13DA,  0x13DB,  0x13DC,  0x13DD,  0x13DE,  0x13DF,
-    0x13E0,  0x13E1,  0x13E2,  0x13E3,  0x13E4,  0x13E5,  0x13E6,  0x13E7,  0x13E8,  0x13E9,
-    0x13EA,  0x13EB,  0x13EC,  0x13ED,  0x13EE,  0x13EF,  0x13F0,  0x13F1,  0x13F2,  0x13F3,
-    0x13F4,  0x13F5,  0x1B06,  0x1B08,  0x1B0A,  0x1B0C,  0x1B0E,  0x1B12,  0x1B3B,  0x1B3D,
-    0x1B40,  0x1B41,  0x1B43,  0x1C90,  0x1C91,  0x1C92,  0x1C93,  0x1C94,  0x1C95,  0x1C96,
-    0x1C97,  0x1C98,  0x1C99,  0x1C9A,  0x1C9B,  0x1C9C,  0x1C9D,  0x1C9E,  0x1C9F,  0x1CA0,
-    0x1CA1,  0x1CA2,  0x1CA3,  0x1CA4,  0x1CA5,  0x1CA6,  0x1CA7,  0x1CA8,  0x1CA9,  0x1CAA,
-    0x1CAB,  0x1CAC,  0x1CAD,  0x1CAE,  0x1CAF,  0x1CB0,  0x1CB1,  0x1CB2,  0x1CB3,  0x1CB4,
-    0x1CB5,  0x1CB6,  0x1CB7,  0x1CB8,  0x1CB9,  0x1CBA,  0x1CBD,  0x1CBE,  0x1CBF,  0x1E00,
-    0x1E01,  0x1E02,  0x1E03,  0x1E04,  0x1E05,  0x1E06,  0x1E07,  0x1E08,  0x1E09,  0x1E0A,
-    0x1E0B,  0x1E0C,  0x1E0D,  0x1E0E,  0x1E0F,  0x1E10,  0x1E11,  0x1E12,  0x1E13,  0x1E14,
-    0x1E15,  0x1E16,  0x1E17,  0x1E18,  0x1E19,  0x1E1A,  0x1E1B,  0x1E1C,  0x1E1D,  0x1E1E,
-    0x1E1F,  0x1E20,  0x1E21,  0x1E22,  0x1E23,  0x1E24,  0x1E25,  0x1E26,  0x1E27,  0x1E28,
-    0x1E29,  0x1E2A,  0x1E2B,  0x1E2C,  0x1E2D,  0x1E2E,  0x1E2F,  0x1E30,  0x1E31,  0x1E32,
-    0x1E33,  0x1E34,  0x1E35,  0x1E36,  0x1E37,  0x1E38,  0x1E39,  0x1E3A,  0x1E3B,  0x1E3C,
-    0x1E3D,  0x1E3E,  0x1E3F,  0x1E40,  0x1E41,  0x1E42,  0x1E43,  0x1E44,  0x1E45,  0x1E46,
-    0x1E47,  0x1E48,  0x1E49,  0x1E4A,  0x1E4B,  0x1E4C,  0x1E4D,  0x1E4E,  0x1E4F,  0x1E50,
-    0x1E51,  0x1E52,  0x1E53,  0x1E54,  0x1E55,  0x1E56,  0x1E57,  0x1E58,  0x1E59,  0x1E5A,
-    0x1E5B,  0x1E5C,  0x1E5D,  0x1E5E,  0x1E5F,  0x1E60,  0x1E61,  0x1E62,  0x1E63,  0x1E64,
-    0x1E65,  0x1E66,  0x1E67,  0x1E68,  0x1E69,  0x1E6A,  0x1E6B,  0x1E6C,  0x1E6D,  0x1E6E,
-    0x1E6F,  0x1E70,  0x1E71,  0x1E72,  0x1E73,  0x1E74,  0x1E75,  0x1E76,  0x1E77,  0x1E78,
-    0x1E79,  0x1E7A,  0x1E7B,  0x1E7C,  0x1E7D,  0x1E7E,  0x1E7F,  0x1E80,  0x1E81,  0x1E82,
-    0x1E83,  0x1E84,  0x1E85,  0x1E86,  0x1E87,  0x1E88,  0x1E89,  0x1E8A,  0x1E8B,  0x1E8C,
-    0x1E8D,  0x1E8E,  0x1E8F,  0x1E90,  0x1E91,  0x1E92,  0x1E93,  0x1E94,  0x1E95,  0x1E96,
-    0x1E97,  0x1E98,  0x1E99,  0x1E9B,  0x1E9E,  0x1EA0,  0x1EA1,  0x1EA2,  0x1EA3,  0x1EA4,
-    0x1EA5,  0x1EA6,  0x1EA7,  0x1EA8,  0x1EA9,  0x1EAA,  0x1EAB,  0x1EAC,  0x1EAD,  0x1EAE,
-    0x1EAF,  0x1EB0,  0x1EB1,  0x1EB2,  0x1EB3,  0x1EB4,  0x1EB5,  0x1EB6,  0x1EB7,  0x1EB8,
-    0x1EB9,  0x1EBA,  0x1EBB,  0x1EBC,  0x1EBD,  0x1EBE,  0x1EBF,  0x1EC0,  0x1EC1,  0x1EC2,
-    0x1EC3,  0x1EC4,  0x1EC5,  0x1EC6,  0x1EC7,  0x1EC8,  0x1EC9,  0x1ECA,  0x1ECB,  0x1ECC,
-    0x1ECD,  0x1ECE,  0x1ECF,  0x1ED0,  0x1ED1,  0x1ED2,  0x1ED3,  0x1ED4,  0x1ED5,  0x1ED6,
-    0x1ED7,  0x1ED8,  0x1ED9,  0x1EDA,  0x1EDB,  0x1EDC,  0x1EDD,  0x1EDE,  0x1EDF,  0x1EE0,
-    0x1EE1,  0x1EE2,  0x1EE3,  0x1EE4,  0x1EE5,  0x1EE6,  0x1EE7,  0x1EE8,  0x1EE9,  0x1EEA,
-    0x1EEB,  0x1EEC,  0x1EED,  0x1EEE,  0x1EEF,  0x1EF0,  0x1EF1,  0x1EF2,  0x1EF3,  0x1EF4,
-    0x1EF5,  0x1EF6,  0x1EF7,  0x1EF8,  0x1EF9,  0x1EFA,  0x1EFC,  0x1EFE,  0x1F00,  0x1F01,
-    0x1F02,  0x1F03,  0x1F04,  0x1F05,  0x1F06,  0x1F07,  0x1F08,  0x1F09,  0x1F0A,  0x1F0B,
-    0x1F0C,  0x1F0D,  0x1F0E,  0x1F0F,  0x1F10,  0x1F11,  0x1F12,  0x1F13,  0x1F14,  0x1F15,
-    0x1F18,  0x1F19,  0x1F1A,  0x1F1B,  0x1F1C,  0x1F1D,  0x1F20,  0x1F21,  0x1F22,  0x1F23,
-    0x1F24,  0x1F25,  0x1F26,  0x1F27,  0x1F28,  0x1F29,  0x1F2A,  0x1F2B,  0x1F2C,  0x1F2D,
-    0x1F2E,  0x1F2F,  0x1F30,  0x1F31,  0x1F32,  0x1F33,  0x1F34,  0x1F35,  0x1F36,  0x1F37,
-    0x1F38,  0x1F39,  0x1F3A,  0x1F3B,  0x1F3C,  0x1F3D,  0x1F3E,  0x1F3F,  0x1F40,  0x1F41,
-    0x1F42,  0x1F43,  0x1F44,  0x1F45,  0x1F48,  0x1F49,  0x1F4A,  0x1F4B,  0x1F4C,  0x1F4D,
-    0x1F50,  0x1F51,  0x1F52,  0x1F53,  0x1F54,  0x1F55,  0x1F56,  0x1F57,  0x1F59,  0x1F5B,
-    0x1F5D,  0x1F5F,  0x1F60,  0x1F61,  0x1F62,  0x1F63,  0x1F64,  0x1F65,  0x1F66,  0x1F67,
-    0x1F68,  0x1F69,  0x1F6A,  0x1F6B,  0x1F6C,  0x1F6D,  0x1F6E,  0x1F6F,  0x1F70,  0x1F71,
-    0x1F72,  0x1F73,  0x1F74,  0x1F75,  0x1F76,  0x1F77,  0x1F78,  0x1F79,  0x1F7A,  0x1F7B,
-    0x1F7C,  0x1F7D,  0x1F80,  0x1F81,  0x1F82,  0x1F83,  0x1F84,  0x1F85,  0x1F86,  0x1F87,
-    0x1F88,  0x1F89,  0x1F8A,  0x1F8B,  0x1F8C,  0x1F8D,  0x1F8E,  0x1F8F,  0x1F90,  0x1F91,
-    0x1F92,  0x1F93,  0x1F94,  0x1F95,  0x1F96,  0x1F97,  0x1F98,  0x1F99,  0x1F9A,  0x1F9B,
-    0x1F9C,  0x1F9D,  0x1F9E,  0x1F9F,  0x1FA0,  0x1FA1,  0x1FA2,  0x1FA3,  0x1FA4,  0x1FA5,
-    0x1FA6,  0x1FA7,  0x1FA8,  0x1FA9,  0x1FAA,  0x1FAB,  0x1FAC,  0x1FAD,  0x1FAE,  0x1FAF,
-    0x1FB0,  0x1FB1,  0x1FB2,  0x1FB3,  0x1FB4,  0x1FB6,  0x1FB7,  0x1FB8,  0x1FB9,  0x1FBA,
-    0x1FBB,  0x1FBC,  0x1FBE,  0x1FC1,  0x1FC2,  0x1FC3,  0x1FC4,  0x1FC6,  0x1FC7,  0x1FC8,
-    0x1FC9,  0x1FCA,  0x1FCB,  0x1FCC,  0x1FCD,  0x1FCE,  0x1FCF,  0x1FD0,  0x1FD1,  0x1FD2,
-    0x1FD3,  0x1FD6,  0x1FD7,  0x1FD8,  0x1FD9,  0x1FDA,  0x1FDB,  0x1FDD,  0x1FDE,  0x1FDF,
-    0x1FE0,  0x1FE1,  0x1FE2,  0x1FE3,  0x1FE4,  0x1FE5,  0x1FE6,  0x1FE7,  0x1FE8,  0x1FE9,
-    0x1FEA,  0x1FEB,  0x1FEC,  0x1FED,  0x1FEE,  0x1FEF,  0x1FF2,  0x1FF3,  0x1FF4,  0x1FF6,
-    0x1FF7,  0x1FF8,  0x1FF9,  0x1FFA,  0x1FFB,  0x1FFC,  0x1FFD,  0x2000,  0x2001,  0x2126,
-    0x212A,  0x212B,  0x2132,  0x2160,  0x2161,  0x2162,  0x2163,  0x2164,  0x2165,  0x2166,
-    0x2167,  0x2168,  0x2169,  0x216A,  0x216B,  0x216C,  0x216D,  0x216E,  0x216F,  0x2183,
-    0x219A,  0x219B,  0x21AE,  0x21CD,  0x21CE,  0x21CF,  0x2204,  0x2209,  0x220C,  0x2224,
-    0x2226,  0x2241,  0x2244,  0x2247,  0x2249,  0x2260,  0x2262,  0x226D,  0x226E,  0x226F,
-    0x2270,  0x2271,  0x2274,  0x2275,  0x2278,  0x2279,  0x2280,  0x2281,  0x2284,  0x2285,
-    0x2288,  0x2289,  0x22AC,  0x22AD,  0x22AE,  0x22AF,  0x22E0,  0x22E1,  0x22E2,  0x22E3,
-    0x22EA,  0x22EB,  0x22EC,  0x22ED,  0x2329,  0x232A,  0x24B6,  0x24B7,  0x24B8,  0x24B9,
-    0x24BA,  0x24BB,  0x24BC,  0x24BD,  0x24BE,  0x24BF,  0x24C0,  0x24C1,  0x24C2,  0x24C3,
-    0x24C4,  0x24C5,  0x24C6,  0x24C7,  0x24C8,  0x24C9,  0x24CA,  0x24CB,  0x24CC,  0x24CD,
-    0x24CE,  0x24CF,  0x2ADC,  0x2C00,  0x2C01,  0x2C02,  0x2C03,  0x2C04,  0x2C05,  0x2C06,
-    0x2C07,  0x2C08,  0x2C09,  0x2C0A,  0x2C0B,  0x2C0C,  0x2C0D,  0x2C0E,  0x2C0F,  0x2C10,
-    0x2C11,  0x2C12,  0x2C13,  0x2C14,  0x2C15,  0x2C16,  0x2C17,  0x2C18,  0x2C19,  0x2C1A,
-    0x2C1B,  0x2C1C,  0x2C1D,  0x2C1E,  0x2C1F,  0x2C20,  0x2C21,  0x2C22,  0x2C23,  0x2C24,
-    0x2C25,  0x2C26,  0x2C27,  0x2C28,  0x2C29,  0x2C2A,  0x2C2B,  0x2C2C,  0x2C2D,  0x2C2E,
-    0x2C2F,  0x2C60,  0x2C62,  0x2C63,  0x2C64,  0x2C67,  0x2C69,  0x2C6B,  0x2C6D,  0x2C6E,
-    0x2C6F,  0x2C70,  0x2C72,  0x2C75,  0x2C7E,  0x2C7F,  0x2C80,  0x2C82,  0x2C84,  0x2C86,
-    0x2C88,  0x2C8A,  0x2C8C,  0x2C8E,  0x2C90,  0x2C92,  0x2C94,  0x2C96,  0x2C98,  0x2C9A,
-    0x2C9C,  0x2C9E,  0x2CA0,  0x2CA2,  0x2CA4,  0x2CA6,  0x2CA8,  0x2CAA,  0x2CAC,  0x2CAE,
-    0x2CB0,  0x2CB2,  0x2CB4,  0x2CB6,  0x2CB8,  0x2CBA,  0x2CBC,  0x2CBE,  0x2CC0,  0x2CC2,
-    0x2CC4,  0x2CC6,  0x2CC8,  0x2CCA,  0x2CCC,  0x2CCE,  0x2CD0,  0x2CD2,  0x2CD4,  0x2CD6,
-    0x2CD8,  0x2CDA,  0x2CDC,  0x2CDE,  0x2CE0,  0x2CE2,  0x2CEB,  0x2CED,  0x2CF2,  0x304C,
-    0x304E,  0x3050,  0x3052,  0x3054,  0x3056,  0x3058,  0x305A,  0x305C,  0x305E,  0x3060,
-    0x3062,  0x3065,  0x3067,  0x3069,  0x3070,  0x3071,  0x3073,  0x3074,  0x3076,  0x3077,
-    0x3079,  0x307A,  0x307C,  0x307D,  0x3094,  0x309E,  0x30AC,  0x30AE,  0x30B0,  0x30B2,
-    0x30B4,  0x30B6,  0x30B8,  0x30BA,  0x30BC,  0x30BE,  0x30C0,  0x30C2,  0x30C5,  0x30C7,
-    0x30C9,  0x30D0,  0x30D1,  0x30D3,  0x30D4,  0x30D6,  0x30D7,  0x30D9,  0x30DA,  0x30DC,
-    0x30DD,  0x30F4,  0x30F7,  0x30F8,  0x30F9,  0x30FA,  0x30FE,  0xA640,  0xA642,  0xA644,
-    0xA646,  0xA648,  0xA64A,  0xA64C,  0xA64E,  0xA650,  0xA652,  0xA654,  0xA656,  0xA658,
-    0xA65A,  0xA65C,  0xA65E,  0xA660,  0xA662,  0xA664,  0xA666,  0xA668,  0xA66A,  0xA66C,
-    0xA680,  0xA682,  0xA684,  0xA686,  0xA688,  0xA68A,  0xA68C,  0xA68E,  0xA690,  0xA692,
-    0xA694,  0xA696,  0xA698,  0xA69A,  0xA722,  0xA724,  0xA726,  0xA728,  0xA72A,  0xA72C,
-    0xA72E,  0xA732,  0xA734,  0xA736,  0xA738,  0xA73A,  0xA73C,  0xA73E,  0xA740,  0xA742,
-    0xA744,  0xA746,  0xA748,  0xA74A,  0xA74C,  0xA74E,  0xA750,  0xA752,  0xA754,  0xA756,
-    0xA758,  0xA75A,  0xA75C,  0xA75E,  0xA760,  0xA762,  0xA764,  0xA766,  0xA768,  0xA76A,
-    0xA76C,  0xA76E,  0xA779,  0xA77B,  0xA77D,  0xA77E,  0xA780,  0xA782,  0xA784,  0xA786,
-    0xA78B,  0xA78D,  0xA790,  0xA792,  0xA796,  0xA798,  0xA79A,  0xA79C,  0xA79E,  0xA7A0,
-    0xA7A2,  0xA7A4,  0xA7A6,  0xA7A8,  0xA7AA,  0xA7AB,  0xA7AC,  0xA7AD,  0xA7AE,  0xA7B0,
-    0xA7B1,  0xA7B2,  0xA7B3,  0xA7B4,  0xA7B6,  0xA7B8,  0xA7BA,  0xA7BC,  0xA7BE,  0xA7C0,
-    0xA7C2,  0xA7C4,  0xA7C5,  0xA7C6,  0xA7C7,  0xA7C9,  0xA7D0,  0xA7D6,  0xA7D8,  0xA7F5,
-    0xF900,  0xF901,  0xF902,  0xF903,  0xF904,  0xF905,  0xF906,  0xF907,  0xF908,  0xF909,
-    0xF90A,  0xF90B,  0xF90C,  0xF90D,  0xF90E,  0xF90F,  0xF910,  0xF911,  0xF912,  0xF913,
-    0xF914,  0xF915,  0xF916,  0xF917,  0xF918,  0xF919,  0xF91A,  0xF91B,  0xF91C,  0xF91D,
-    0xF91E,  0xF91F,  0xF920,  0xF921,  0xF922,  0xF923,  0xF924,  0xF925,  0xF926,  0xF927,
-    0xF928,  0xF929,  0xF92A,  0xF92B,  0xF92C,  0xF92D,  0xF92E,  0xF92F,  0xF930,  0xF931,
-    0xF932,  0xF933,  0xF934,  0xF935,  0xF936,  0xF937,  0xF938,  0xF939,  0xF93A,  0xF93B,
-    0xF93C,  0xF93D,  0xF93E,  0xF93F,  0xF940,  0xF941,  0xF942,  0xF943,  0xF944,  0xF945,
-    0xF946,  0xF947,  0xF948,  0xF949,  0xF94A,  0xF94B,  0xF94C,  0xF94D,  0xF94E,  0xF94F,
-    0xF950,  0xF951,  0xF952,  0xF953,  0xF954,  0xF955,  0xF956,  0xF957,  0xF958,  0xF959,
-    0xF95A,  0xF95B,  0xF95C,  0xF95D,  0xF95E,  0xF95F,  0xF960,  0xF961,  0xF962,  0xF963,
-    0xF964,  0xF965,  0xF966,  0xF967,  0xF968,  0xF969,  0xF96A,  0xF96B,  0xF96C,  0xF96D,
-    0xF96E,  0xF96F,  0xF970,  0xF971,  0xF972,  0xF973,  0xF974,  0xF975,  0xF976,  0xF977,
-    0xF978,  0xF979,  0xF97A,  0xF97B,  0xF97C,  0xF97D,  0xF97E,  0xF97F,  0xF980,  0xF981,
-    0xF982,  0xF983,  0xF984,  0xF985,  0xF986,  0xF987,  0xF988,  0xF989,  0xF98A,  0xF98B,
-    0xF98C,  0xF98D,  0xF98E,  0xF98F,  0xF990,  0xF991,  0xF992,  0xF993,  0xF994,  0xF995,
-    0xF996,  0xF997,  0xF998,  0xF999,  0xF99A,  0xF99B,  0xF99C,  0xF99D,  0xF99E,  0xF99F,
-    0xF9A0,  0xF9A1,  0xF9A2,  0xF9A3,  0xF9A4,  0xF9A5,  0xF9A6,  0xF9A7,  0xF9A8,  0xF9A9,
-    0xF9AA,  0xF9AB,  0xF9AC,  0xF9AD,  0xF9AE,  0xF9AF,  0xF9B0,  0xF9B1,  0xF9B2,  0xF9B3,
-    0xF9B4,  0xF9B5,  0xF9B6,  0xF9B7,  0xF9B8,  0xF9B9,  0xF9BA,  0xF9BB,  0xF9BC,  0xF9BD,
-    0xF9BE,  0xF9BF,  0xF9C0,  0xF9C1,  0xF9C2,  0xF9C3,  0xF9C4,  0xF9C5,  0xF9C6,  0xF9C7,
-    0xF9C8,  0xF9C9,  0xF9CA,  0xF9CB,  0xF9CC,  0xF9CD,  0xF9CE,  0xF9CF,  0xF9D0,  0xF9D1,
-    0xF9D2,  0xF9D3,  0xF9D4,  0xF9D5,  0xF9D6,  0xF9D7,  0xF9D8,  0xF9D9,  0xF9DA,  0xF9DB,
-    0xF9DC,  0xF9DD,  0xF9DE,  0xF9DF,  0xF9E0,  0xF9E1,  0xF9E2,  0xF9E3,  0xF9E4,  0xF9E5,
-    0xF9E6,  0xF9E7,  0xF9E8,  0xF9E9,  0xF9EA,  0xF9EB,  0xF9EC,  0xF9ED,  0xF9EE,  0xF9EF,
-    0xF9F0,  0xF9F1,  0xF9F2,  0xF9F3,  0xF9F4,  0xF9F5,  0xF9F6,  0xF9F7,  0xF9F8,  0xF9F9,
-    0xF9FA,  0xF9FB,  0xF9FC,  0xF9FD,  0xF9FE,  0xF9FF,  0xFA00,  0xFA01,  0xFA02,  0xFA03,
-    0xFA04,  0xFA05,  0xFA06,  0xFA07,  0xFA08,  0xFA09,  0xFA0A,  0xFA0B,  0xFA0C,  0xFA0D,
-    0xFA10,  0xFA12,  0xFA15,  0xFA16,  0xFA17,  0xFA18,  0xFA19,  0xFA1A,  0xFA1B,  0xFA1C,
-    0xFA1D,  0xFA1E,  0xFA20,  0xFA22,  0xFA25,  0xFA26,  0xFA2A,  0xFA2B,  0xFA2C,  0xFA2D,
-    0xFA2E,  0xFA2F,  0xFA30,  0xFA31,  0xFA32,  0xFA33,  0xFA34,  0xFA35,  0xFA36,  0xFA37,
-    0xFA38,  0xFA39,  0xFA3A,  0xFA3B,  0xFA3C,  0xFA3D,  0xFA3E,  0xFA3F,  0xFA40,  0xFA41,
-    0xFA42,  0xFA43,  0xFA44,  0xFA45,  0xFA46,  0xFA47,  0xFA48,  0xFA49,  0xFA4A,  0xFA4B,
-    0xFA4C,  0xFA4D,  0xFA4E,  0xFA4F,  0xFA50,  0xFA51,  0xFA52,  0xFA53,  0xFA54,  0xFA55,
-    0xFA56,  0xFA57,  0xFA58,  0xFA59,  0xFA5A,  0xFA5B,  0xFA5C,  0xFA5D,  0xFA5E,  0xFA5F,
-    0xFA60,  0xFA61,  0xFA62,  0xFA63,  0xFA64,  0xFA65,  0xFA66,  0xFA67,  0xFA68,  0xFA69,
-    0xFA6A,  0xFA6B,  0xFA6C,  0xFA6D,  0xFA70,  0xFA71,  0xFA72,  0xFA73,  0xFA74,  0xFA75,
-    0xFA76,  0xFA77,  0xFA78,  0xFA79,  0xFA7A,  0xFA7B,  0xFA7C,  0xFA7D,  0xFA7E,  0xFA7F,
-    0xFA80,  0xFA81,  0xFA82,  0xFA83,  0xFA84,  0xFA85,  0xFA86,  0xFA87,  0xFA88,  0xFA89,
-    0xFA8A,  0xFA8B,  0xFA8C,  0xFA8D,  0xFA8E,  0xFA8F,  0xFA90,  0xFA91,  0xFA92,  0xFA93,
-    0xFA94,  0xFA95,  0xFA96,  0xFA97,  0xFA98,  0xFA99,  0xFA9A,  0xFA9B,  0xFA9C,  0xFA9D,
-    0xFA9E,  0xFA9F,  0xFAA0,  0xFAA1,  0xFAA2,  0xFAA3,  0xFAA4,  0xFAA5,  0xFAA6,  0xFAA7,
-    0xFAA8,  0xFAA9,  0xFAAA,  0xFAAB,  0xFAAC,  0xFAAD,  0xFAAE,  0xFAAF,  0xFAB0,  0xFAB1,
-    0xFAB2,  0xFAB3,  0xFAB4,  0xFAB5,  0xFAB6,  0xFAB7,  0xFAB8,  0xFAB9,  0xFABA,  0xFABB,
-    0xFABC,  0xFABD,  0xFABE,  0xFABF,  0xFAC0,  0xFAC1,  0xFAC2,  0xFAC3,  0xFAC4,  0xFAC5,
-    0xFAC6,  0xFAC7,  0xFAC8,  0xFAC9,  0xFACA,  0xFACB,  0xFACC,  0xFACD,  0xFACE,  0xFACF,
-    0xFAD0,  0xFAD1,  0xFAD2,  0xFAD3,  0xFAD4,  0xFAD5,  0xFAD6,  0xFAD7,  0xFAD8,  0xFAD9,
-    0xFB1D,  0xFB1F,  0xFB2A,  0xFB2B,  0xFB2C,  0xFB2D,  0xFB2E,  0xFB2F,  0xFB30,  0xFB31,
-    0xFB32,  0xFB33,  0xFB34,  0xFB35,  0xFB36,  0xFB38,  0xFB39,  0xFB3A,  0xFB3B,  0xFB3C,
-    0xFB3E,  0xFB40,  0xFB41,  0xFB43,  0xFB44,  0xFB46,  0xFB47,  0xFB48,  0xFB49,  0xFB4A,
-    0xFB4B,  0xFB4C,  0xFB4D,  0xFB4E,  0xFF21,  0xFF22,  0xFF23,  0xFF24,  0xFF25,  0xFF26,
-    0xFF27,  0xFF28,  0xFF29,  0xFF2A,  0xFF2B,  0xFF2C,  0xFF2D,  0xFF2E,  0xFF2F,  0xFF30,
-    0xFF31,  0xFF32,  0xFF33,  0xFF34,  0xFF35,  0xFF36,  0xFF37,  0xFF38,  0xFF39,  0xFF3A,
-    0x10400, 0x10401, 0x10402, 0x10403, 0x10404, 0x10405, 0x10406, 0x10407, 0x10408, 0x10409,
-    0x1040A, 0x1040B, 0x1040C, 0x1040D, 0x1040E, 0x1040F, 0x10410, 0x10411, 0x10412, 0x10413,
-    0x10414, 0x10415, 0x10416, 0x10417, 0x10418, 0x10419, 0x1041A, 0x1041B, 0x1041C, 0x1041D,
-    0x1041E, 0x1041F, 0x10420, 0x10421, 0x10422, 0x10423, 0x10424, 0x10425, 0x10426, 0x10427,
-    0x104B0, 0x104B1, 0x104B2, 0x104B3, 0x104B4, 0x104B5, 0x104B6, 0x104B7, 0x104B8, 0x104B9,
-    0x104BA, 0x104BB, 0x104BC, 0x104BD, 0x104BE, 0x104BF, 0x104C0, 0x104C1, 0x104C2, 0x104C3,
-    0x104C4, 0x104C5, 0x104C6, 0x104C7, 0x104C8, 0x104C9, 0x104CA, 0x104CB, 0x104CC, 0x104CD,
-    0x104CE, 0x104CF, 0x104D0, 0x104D1, 0x104D2, 0x104D3, 0x10570, 0x10571, 0x10572, 0x10573,
-    0x10574, 0x10575, 0x10576, 0x10577, 0x10578, 0x10579, 0x1057A, 0x1057C, 0x1057D, 0x1057E,
-    0x1057F, 0x10580, 0x10581, 0x10582, 0x10583, 0x10584, 0x10585, 0x10586, 0x10587, 0x10588,
-    0x10589, 0x1058A, 0x1058C, 0x1058D, 0x1058E, 0x1058F, 0x10590, 0x10591, 0x10592, 0x10594,
-    0x10595, 0x10C80, 0x10C81, 0x10C82, 0x10C83, 0x10C84, 0x10C85, 0x10C86, 0x10C87, 0x10C88,
-    0x10C89, 0x10C8A, 0x10C8B, 0x10C8C, 0x10C8D, 0x10C8E, 0x10C8F, 0x10C90, 0x10C91, 0x10C92,
-    0x10C93, 0x10C94, 0x10C95, 0x10C96, 0x10C97, 0x10C98, 0x10C99, 0x10C9A, 0x10C9B, 0x10C9C,
-    0x10C9D, 0x10C9E, 0x10C9F, 0x10CA0, 0x10CA1, 0x10CA2, 0x10CA3, 0x10CA4, 0x10CA5, 0x10CA6,
-    0x10CA7, 0x10CA8, 0x10CA9, 0x10CAA, 0x10CAB, 0x10CAC, 0x10CAD, 0x10CAE, 0x10CAF, 0x10CB0,
-    0x10CB1, 0x10CB2, 0x1109A, 0x1109C, 0x110AB, 0x1134B, 0x1134C, 0x114BB, 0x114BC, 0x114BE,
-    0x115BA, 0x115BB, 0x118A0, 0x118A1, 0x118A2, 0x118A3, 0x118A4, 0x118A5, 0x118A6, 0x118A7,
-    0x118A8, 0x118A9, 0x118AA, 0x118AB, 0x118AC, 0x118AD, 0x118AE, 0x118AF, 0x118B0, 0x118B1,
-    0x118B2, 0x118B3, 0x118B4, 0x118B5, 0x118B6, 0x118B7, 0x118B8, 0x118B9, 0x118BA, 0x118BB,
-    0x118BC, 0x118BD, 0x118BE, 0x118BF, 0x11938, 0x16E40, 0x16E41, 0x16E42, 0x16E43, 0x16E44,
-    0x16E45, 0x16E46, 0x16E47, 0x16E48, 0x16E49, 0x16E4A, 0x16E4B, 0x16E4C, 0x16E4D, 0x16E4E,
-    0x16E4F, 0x16E50, 0x16E51, 0x16E52, 0x16E53, 0x16E54, 0x16E55, 0x16E56, 0x16E57, 0x16E58,
-    0x16E59, 0x16E5A, 0x16E5B, 0x16E5C, 0x16E5D, 0x16E5E, 0x16E5F, 0x1D15E, 0x1D15F, 0x1D160,
-    0x1D161, 0x1D162, 0x1D163, 0x1D164, 0x1D1BB, 0x1D1BC, 0x1D1BD, 0x1D1BE, 0x1D1BF, 0x1D1C0,
-    0x1E900, 0x1E901, 0x1E902, 0x1E903, 0x1E904, 0x1E905, 0x1E906, 0x1E907, 0x1E908, 0x1E909,
-    0x1E90A, 0x1E90B, 0x1E90C, 0x1E90D, 0x1E90E, 0x1E90F, 0x1E910, 0x1E911, 0x1E912, 0x1E913,
-    0x1E914, 0x1E915, 0x1E916, 0x1E917, 0x1E918, 0x1E919, 0x1E91A, 0x1E91B, 0x1E91C, 0x1E91D,
-    0x1E91E, 0x1E91F, 0x1E920, 0x1E921, 0x2F800, 0x2F801, 0x2F802, 0x2F803, 0x2F804, 0x2F805,
-    0x2F806, 0x2F807, 0x2F808, 0x2F809, 0x2F80A, 0x2F80B, 0x2F80C, 0x2F80D, 0x2F80E, 0x2F80F,
-    0x2F810, 0x2F811, 0x2F812, 0x2F813, 0x2F814, 0x2F815, 0x2F816, 0x2F817, 0x2F818, 0x2F819,
-    0x2F81A, 0x2F81B, 0x2F81C, 0x2F81D, 0x2F81E, 0x2F81F, 0x2F820, 0x2F821, 0x2F822, 0x2F823,
-    0x2F824, 0x2F825, 0x2F826, 0x2F827, 0x2F828, 0x2F829, 0x2F82A, 0x2F82B, 0x2F82C, 0x2F82D,
-    0x2F82E, 0x2F82F, 0x2F830, 0x2F831, 0x2F832, 0x2F833, 0x2F834, 0x2F835, 0x2F836, 0x2F837,
-    0x2F838, 0x2F839, 0x2F83A, 0x2F83B, 0x2F83C, 0x2F83D, 0x2F83E, 0x2F83F, 0x2F840, 0x2F841,
-    0x2F842, 0x2F843, 0x2F844, 0x2F845, 0x2F846, 0x2F847, 0x2F848, 0x2F849, 0x2F84A, 0x2F84B,
-    0x2F84C, 0x2F84D, 0x2F84E, 0x2F84F, 0x2F850, 0x2F851, 0x2F852, 0x2F853, 0x2F854, 0x2F855,
-    0x2F856, 0x2F857, 0x2F858, 0x2F859, 0x2F85A, 0x2F85B, 0x2F85C, 0x2F85D, 0x2F85E, 0x2F85F,
-    0x2F860, 0x2F861, 0x2F862, 0x2F863, 0x2F864, 0x2F865, 0x2F866, 0x2F867, 0x2F868, 0x2F869,
-    0x2F86A, 0x2F86B, 0x2F86C, 0x2F86D, 0x2F86E, 0x2F86F, 0x2F870, 0x2F871, 0x2F872, 0x2F873,
-    0x2F874, 0x2F875, 0x2F876, 0x2F877, 0x2F878, 0x2F879, 0x2F87A, 0x2F87B, 0x2F87C, 0x2F87D,
-    0x2F87E, 0x2F87F, 0x2F880, 0x2F881, 0x2F882, 0x2F883, 0x2F884, 0x2F885, 0x2F886, 0x2F887,
-    0x2F888, 0x2F889, 0x2F88A, 0x2F88B, 0x2F88C, 0x2F88D, 0x2F88E, 0x2F88F, 0x2F890, 0x2F891,
-    0x2F892, 0x2F893, 0x2F894, 0x2F895, 0x2F896, 0x2F897, 0x2F898, 0x2F899, 0x2F89A, 0x2F89B,
-    0x2F89C, 0x2F89D, 0x2F89E, 0x2F89F, 0x2F8A0, 0x2F8A1, 0x2F8A2, 0x2F8A3, 0x2F8A4, 0x2F8A5,
-    0x2F8A6, 0x2F8A7, 0x2F8A8, 0x2F8A9, 0x2F8AA, 0x2F8AB, 0x2F8AC, 0x2F8AD, 0x2F8AE, 0x2F8AF,
-    0x2F8B0, 0x2F8B1, 0x2F8B2, 0x2F8B3, 0x2F8B4, 0x2F8B5, 0x2F8B6, 0x2F8B7, 0x2F8B8, 0x2F8B9,
-    0x2F8BA, 0x2F8BB, 0x2F8BC, 0x2F8BD, 0x2F8BE, 0x2F8BF, 0x2F8C0, 0x2F8C1, 0x2F8C2, 0x2F8C3,
-    0x2F8C4, 0x2F8C5, 0x2F8C6, 0x2F8C7, 0x2F8C8, 0x2F8C9, 0x2F8CA, 0x2F8CB, 0x2F8CC, 0x2F8CD,
-    0x2F8CE, 0x2F8CF, 0x2F8D0, 0x2F8D1, 0x2F8D2, 0x2F8D3, 0x2F8D4, 0x2F8D5, 0x2F8D6, 0x2F8D7,
-    0x2F8D8, 0x2F8D9, 0x2F8DA, 0x2F8DB, 0x2F8DC, 0x2F8DD, 0x2F8DE, 0x2F8DF, 0x2F8E0, 0x2F8E1,
-    0x2F8E2, 0x2F8E3, 0x2F8E4, 0x2F8E5, 0x2F8E6, 0x2F8E7, 0x2F8E8, 0x2F8E9, 0x2F8EA, 0x2F8EB,
-    0x2F8EC, 0x2F8ED, 0x2F8EE, 0x2F8EF, 0x2F8F0, 0x2F8F1, 0x2F8F2, 0x2F8F3, 0x2F8F4, 0x2F8F5,
-    0x2F8F6, 0x2F8F7, 0x2F8F8, 0x2F8F9, 0x2F8FA, 0x2F8FB, 0x2F8FC, 0x2F8FD, 0x2F8FE, 0x2F8FF,
-    0x2F900, 0x2F901, 0x2F902, 0x2F903, 0x2F904, 0x2F905, 0x2F906, 0x2F907, 0x2F908, 0x2F909,
-    0x2F90A, 0x2F90B, 0x2F90C, 0x2F90D, 0x2F90E, 0x2F90F, 0x2F910, 0x2F911, 0x2F912, 0x2F913,
-    0x2F914, 0x2F915, 0x2F916, 0x2F917, 0x2F918, 0x2F919, 0x2F91A, 0x2F91B, 0x2F91C, 0x2F91D,
-    0x2F91E, 0x2F91F, 0x2F920, 0x2F921, 0x2F922, 0x2F923, 0x2F924, 0x2F925, 0x2F926, 0x2F927,
-    0x2F928, 0x2F929, 0x2F92A, 0x2F92B, 0x2F92C, 0x2F92D, 0x2F92E, 0x2F92F, 0x2F930, 0x2F931,
-    0x2F932, 0x2F933, 0x2F934, 0x2F935, 0x2F936, 0x2F937, 0x2F938, 0x2F939, 0x2F93A, 0x2F93B,
-    0x2F93C, 0x2F93D, 0x2F93E, 0x2F93F, 0x2F940, 0x2F941, 0x2F942, 0x2F943, 0x2F944, 0x2F945,
-    0x2F946, 0x2F947, 0x2F948, 0x2F949, 0x2F94A, 0x2F94B, 0x2F94C, 0x2F94D, 0x2F94E, 0x2F94F,
-    0x2F950, 0x2F951, 0x2F952, 0x2F953, 0x2F954, 0x2F955, 0x2F956, 0x2F957, 0x2F958, 0x2F959,
-    0x2F95A, 0x2F95B, 0x2F95C, 0x2F95D, 0x2F95E, 0x2F95F, 0x2F960, 0x2F961, 0x2F962, 0x2F963,
-    0x2F964, 0x2F965, 0x2F966, 0x2F967, 0x2F968, 0x2F969, 0x2F96A, 0x2F96B, 0x2F96C, 0x2F96D,
-    0x2F96E, 0x2F96F, 0x2F970, 0x2F971, 0x2F972, 0x2F973, 0x2F974, 0x2F975, 0x2F976, 0x2F977,
-    0x2F978, 0x2F979, 0x2F97A, 0x2F97B, 0x2F97C, 0x2F97D, 0x2F97E, 0x2F97F, 0x2F980, 0x2F981,
-    0x2F982, 0x2F983, 0x2F984, 0x2F985, 0x2F986, 0x2F987, 0x2F988, 0x2F989, 0x2F98A, 0x2F98B,
-    0x2F98C, 0x2F98D, 0x2F98E, 0x2F98F, 0x2F990, 0x2F991, 0x2F992, 0x2F993, 0x2F994, 0x2F995,
-    0x2F996, 0x2F997, 0x2F998, 0x2F999, 0x2F99A, 0x2F99B, 0x2F99C, 0x2F99D, 0x2F99E, 0x2F99F,
-    0x2F9A0, 0x2F9A1, 0x2F9A2, 0x2F9A3, 0x2F9A4, 0x2F9A5, 0x2F9A6, 0x2F9A7, 0x2F9A8, 0x2F9A9,
-    0x2F9AA, 0x2F9AB, 0x2F9AC, 0x2F9AD, 0x2F9AE, 0x2F9AF, 0x2F9B0, 0x2F9B1, 0x2F9B2, 0x2F9B3,
-    0x2F9B4, 0x2F9B5, 0x2F9B6, 0x2F9B7, 0x2F9B8, 0x2F9B9, 0x2F9BA, 0x2F9BB, 0x2F9BC, 0x2F9BD,
-    0x2F9BE, 0x2F9BF, 0x2F9C0, 0x2F9C1, 0x2F9C2, 0x2F9C3, 0x2F9C4, 0x2F9C5, 0x2F9C6, 0x2F9C7,
-    0x2F9C8, 0x2F9C9, 0x2F9CA, 0x2F9CB, 0x2F9CC, 0x2F9CD, 0x2F9CE, 0x2F9CF, 0x2F9D0, 0x2F9D1,
-    0x2F9D2, 0x2F9D3, 0x2F9D4, 0x2F9D5, 0x2F9D6, 0x2F9D7, 0x2F9D8, 0x2F9D9, 0x2F9DA, 0x2F9DB,
-    0x2F9DC, 0x2F9DD, 0x2F9DE, 0x2F9DF, 0x2F9E0, 0x2F9E1, 0x2F9E2, 0x2F9E3, 0x2F9E4, 0x2F9E5,
-    0x2F9E6, 0x2F9E7, 0x2F9E8, 0x2F9E9, 0x2F9EA, 0x2F9EB, 0x2F9EC, 0x2F9ED, 0x2F9EE, 0x2F9EF,
-    0x2F9F0, 0x2F9F1, 0x2F9F2, 0x2F9F3, 0x2F9F4, 0x2F9F5, 0x2F9F6, 0x2F9F7, 0x2F9F8, 0x2F9F9,
-    0x2F9FA, 0x2F9FB, 0x2F9FC, 0x2F9FD, 0x2F9FE, 0x2F9FF, 0x2FA00, 0x2FA01, 0x2FA02, 0x2FA03,
-    0x2FA04, 0x2FA05, 0x2FA06, 0x2FA07, 0x2FA08, 0x2FA09, 0x2FA0A, 0x2FA0B, 0x2FA0C, 0x2FA0D,
-    0x2FA0E, 0x2FA0F, 0x2FA10, 0x2FA11, 0x2FA12, 0x2FA13, 0x2FA14, 0x2FA15, 0x2FA16, 0x2FA17,
-    0x2FA18, 0x2FA19, 0x2FA1A, 0x2FA1B, 0x2FA1C, 0x2FA1D,
+    0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F, 0x50,
+    0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5,
+    0xC6, 0xC7, 0xC8, 0xC9, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5,
+    0xD6, 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE7, 0xE8,
+    0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF9, 0xFA, 0xFB,
+    0xFC, 0xFD, 0xFF, 0x100, 0x101, 0x102, 0x103, 0x104, 0x105, 0x106, 0x107, 0x108, 0x109, 0x10A,
+    0x10B, 0x10C, 0x10D, 0x10E, 0x10F, 0x110, 0x112, 0x113, 0x114, 0x115, 0x116, 0x117, 0x118,
+    0x119, 0x11A, 0x11B, 0x11C, 0x11D, 0x11E, 0x11F, 0x120, 0x121, 0x122, 0x123, 0x124, 0x125,
+    0x126, 0x128, 0x129, 0x12A, 0x12B, 0x12C, 0x12D, 0x12E, 0x12F, 0x130, 0x132, 0x134, 0x135,
+    0x136, 0x137, 0x139, 0x13A, 0x13B, 0x13C, 0x13D, 0x13E, 0x13F, 0x141, 0x143, 0x144, 0x145,
+    0x146, 0x147, 0x148, 0x14A, 0x14C, 0x14D, 0x14E, 0x14F, 0x150, 0x151, 0x152, 0x154, 0x155,
+    0x156, 0x157, 0x158, 0x159, 0x15A, 0x15B, 0x15C, 0x15D, 0x15E, 0x15F, 0x160, 0x161, 0x162,
+    0x163, 0x164, 0x165, 0x166, 0x168, 0x169, 0x16A, 0x16B, 0x16C, 0x16D, 0x16E, 0x16F, 0x170,
+    0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177, 0x178, 0x179, 0x17A, 0x17B, 0x17C, 0x17D,
+    0x17E, 0x181, 0x182, 0x184, 0x186, 0x187, 0x189, 0x18A, 0x18B, 0x18E, 0x18F, 0x190, 0x191,
+    0x193, 0x194, 0x196, 0x197, 0x198, 0x19C, 0x19D, 0x19F, 0x1A0, 0x1A1, 0x1A2, 0x1A4, 0x1A6,
+    0x1A7, 0x1A9, 0x1AC, 0x1AE, 0x1AF, 0x1B0, 0x1B1, 0x1B2, 0x1B3, 0x1B5, 0x1B7, 0x1B8, 0x1BC,
+    0x1C4, 0x1C5, 0x1C7, 0x1C8, 0x1CA, 0x1CB, 0x1CD, 0x1CE, 0x1CF, 0x1D0, 0x1D1, 0x1D2, 0x1D3,
+    0x1D4, 0x1D5, 0x1D6, 0x1D7, 0x1D8, 0x1D9, 0x1DA, 0x1DB, 0x1DC, 0x1DE, 0x1DF, 0x1E0, 0x1E1,
+    0x1E2, 0x1E3, 0x1E4, 0x1E6, 0x1E7, 0x1E8, 0x1E9, 0x1EA, 0x1EB, 0x1EC, 0x1ED, 0x1EE, 0x1EF,
+    0x1F0, 0x1F1, 0x1F2, 0x1F4, 0x1F5, 0x1F6, 0x1F7, 0x1F8, 0x1F9, 0x1FA, 0x1FB, 0x1FC, 0x1FD,
+    0x1FE, 0x1FF, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209, 0x20A,
+    0x20B, 0x20C, 0x20D, 0x20E, 0x20F, 0x210, 0x211, 0x212, 0x213, 0x214, 0x215, 0x216, 0x217,
+    0x218, 0x219, 0x21A, 0x21B, 0x21C, 0x21E, 0x21F, 0x220, 0x222, 0x224, 0x226, 0x227, 0x228,
+    0x229, 0x22A, 0x22B, 0x22C, 0x22D, 0x22E, 0x22F, 0x230, 0x231, 0x232, 0x233, 0x23A, 0x23B,
+    0x23D, 0x23E, 0x241, 0x243, 0x244, 0x245, 0x246, 0x248, 0x24A, 0x24C, 0x24E, 0x370, 0x372,
+    0x374, 0x376, 0x37E, 0x37F, 0x385, 0x386, 0x387, 0x388, 0x389, 0x38A, 0x38C, 0x38E, 0x38F,
+    0x390, 0x391, 0x392, 0x393, 0x394, 0x395, 0x396, 0x397, 0x398, 0x399, 0x39A, 0x39B, 0x39C,
+    0x39D, 0x39E, 0x39F, 0x3A0, 0x3A1, 0x3A3, 0x3A4, 0x3A5, 0x3A6, 0x3A7, 0x3A8, 0x3A9, 0x3AA,
+    0x3AB, 0x3AC, 0x3AD, 0x3AE, 0x3AF, 0x3B0, 0x3CA, 0x3CB, 0x3CC, 0x3CD, 0x3CE, 0x3CF, 0x3D3,
+    0x3D4, 0x3D8, 0x3DA, 0x3DC, 0x3DE, 0x3E0, 0x3E2, 0x3E4, 0x3E6, 0x3E8, 0x3EA, 0x3EC, 0x3EE,
+    0x3F4, 0x3F7, 0x3F9, 0x3FA, 0x3FD, 0x3FE, 0x3FF, 0x400, 0x401, 0x402, 0x403, 0x404, 0x405,
+    0x406, 0x407, 0x408, 0x409, 0x40A, 0x40B, 0x40C, 0x40D, 0x40E, 0x40F, 0x410, 0x411, 0x412,
+    0x413, 0x414, 0x415, 0x416, 0x417, 0x418, 0x419, 0x41A, 0x41B, 0x41C, 0x41D, 0x41E, 0x41F,
+    0x420, 0x421, 0x422, 0x423, 0x424, 0x425, 0x426, 0x427, 0x428, 0x429, 0x42A, 0x42B, 0x42C,
+    0x42D, 0x42E, 0x42F, 0x439, 0x450, 0x451, 0x453, 0x457, 0x45C, 0x45D, 0x45E, 0x460, 0x462,
+    0x464, 0x466, 0x468, 0x46A, 0x46C, 0x46E, 0x470, 0x472, 0x474, 0x476, 0x477, 0x478, 0x47A,
+    0x47C, 0x47E, 0x480, 0x48A, 0x48C, 0x48E, 0x490, 0x492, 0x494, 0x496, 0x498, 0x49A, 0x49C,
+    0x49E, 0x4A0, 0x4A2, 0x4A4, 0x4A6, 0x4A8, 0x4AA, 0x4AC, 0x4AE, 0x4B0, 0x4B2, 0x4B4, 0x4B6,
+    0x4B8, 0x4BA, 0x4BC, 0x4BE, 0x4C0, 0x4C1, 0x4C2, 0x4C3, 0x4C5, 0x4C7, 0x4C9, 0x4CB, 0x4CD,
+    0x4D0, 0x4D1, 0x4D2, 0x4D3, 0x4D4, 0x4D6, 0x4D7, 0x4D8, 0x4DA, 0x4DB, 0x4DC, 0x4DD, 0x4DE,
+    0x4DF, 0x4E0, 0x4E2, 0x4E3, 0x4E4, 0x4E5, 0x4E6, 0x4E7, 0x4E8, 0x4EA, 0x4EB, 0x4EC, 0x4ED,
+    0x4EE, 0x4EF, 0x4F0, 0x4F1, 0x4F2, 0x4F3, 0x4F4, 0x4F5, 0x4F6, 0x4F8, 0x4F9, 0x4FA, 0x4FC,
+    0x4FE, 0x500, 0x502, 0x504, 0x506, 0x508, 0x50A, 0x50C, 0x50E, 0x510, 0x512, 0x514, 0x516,
+    0x518, 0x51A, 0x51C, 0x51E, 0x520, 0x522, 0x524, 0x526, 0x528, 0x52A, 0x52C, 0x52E, 0x531,
+    0x532, 0x533, 0x534, 0x535, 0x536, 0x537, 0x538, 0x539, 0x53A, 0x53B, 0x53C, 0x53D, 0x53E,
+    0x53F, 0x540, 0x541, 0x542, 0x543, 0x544, 0x545, 0x546, 0x547, 0x548, 0x549, 0x54A, 0x54B,
+    0x54C, 0x54D, 0x54E, 0x54F, 0x550, 0x551, 0x552, 0x553, 0x554, 0x555, 0x556, 0x622, 0x623,
+    0x624, 0x625, 0x626, 0x6C0, 0x6C2, 0x6D3, 0x929, 0x931, 0x934, 0x958, 0x959, 0x95A, 0x95B,
+    0x95C, 0x95D, 0x95E, 0x95F, 0x9CB, 0x9CC, 0x9DC, 0x9DD, 0x9DF, 0xA33, 0xA36, 0xA59, 0xA5A,
+    0xA5B, 0xA5E, 0xB48, 0xB4B, 0xB4C, 0xB5C, 0xB5D, 0xB94, 0xBCA, 0xBCB, 0xBCC, 0xCC0, 0xCC7,
+    0xCC8, 0xCCA, 0xCCB, 0xD4A, 0xD4B, 0xD4C, 0xDDA, 0xDDC, 0xDDD, 0xDDE, 0xF43, 0xF4D, 0xF52,
+    0xF57, 0xF5C, 0xF69, 0x1026, 0x10A0, 0x10A1, 0x10A2, 0x10A3, 0x10A4, 0x10A5, 0x10A6, 0x10A7,
+    0x10A8, 0x10A9, 0x10AA, 0x10AB, 0x10AC, 0x10AD, 0x10AE, 0x10AF, 0x10B0, 0x10B1, 0x10B2, 0x10B3,
+    0x10B4, 0x10B5, 0x10B6, 0x10B7, 0x10B8, 0x10B9, 0x10BA, 0x10BB, 0x10BC, 0x10BD, 0x10BE, 0x10BF,
+    0x10C0, 0x10C1, 0x10C2, 0x10C3, 0x10C4, 0x10C5, 0x10C7, 0x10CD, 0x13A0, 0x13A1, 0x13A2, 0x13A3,
+    0x13A4, 0x13A5, 0x13A6, 0x13A7, 0x13A8, 0x13A9, 0x13AA, 0x13AB, 0x13AC, 0x13AD, 0x13AE, 0x13AF,
+    0x13B0, 0x13B1, 0x13B2, 0x13B3, 0x13B4, 0x13B5, 0x13B6, 0x13B7, 0x13B8, 0x13B9, 0x13BA, 0x13BB,
+    0x13BC, 0x13BD, 0x13BE, 0x13BF, 0x13C0, 0x13C1, 0x13C2, 0x13C3, 0x13C4, 0x13C5, 0x13C6, 0x13C7,
+    0x13C8, 0x13C9, 0x13CA, 0x13CB, 0x13CC, 0x13CD, 0x13CE, 0x13CF, 0x13D0, 0x13D1, 0x13D2, 0x13D3,
+    0x13D4, 0x13D5, 0x13D6, 0x13D7, 0x13D8, 0x13D9, 0x13DA, 0x13DB, 0x13DC, 0x13DD, 0x13DE, 0x13DF,
+    0x13E0, 0x13E1, 0x13E2, 0x13E3, 0x13E4, 0x13E5, 0x13E6, 0x13E7, 0x13E8, 0x13E9, 0x13EA, 0x13EB,
+    0x13EC, 0x13ED, 0x13EE, 0x13EF, 0x13F0, 0x13F1, 0x13F2, 0x13F3, 0x13F4, 0x13F5, 0x1B06, 0x1B08,
+    0x1B0A, 0x1B0C, 0x1B0E, 0x1B12, 0x1B3B, 0x1B3D, 0x1B40, 0x1B41, 0x1B43, 0x1C90, 0x1C91, 0x1C92,
+    0x1C93, 0x1C94, 0x1C95, 0x1C96, 0x1C97, 0x1C98, 0x1C99, 0x1C9A, 0x1C9B, 0x1C9C, 0x1C9D, 0x1C9E,
+    0x1C9F, 0x1CA0, 0x1CA1, 0x1CA2, 0x1CA3, 0x1CA4, 0x1CA5, 0x1CA6, 0x1CA7, 0x1CA8, 0x1CA9, 0x1CAA,
+    0x1CAB, 0x1CAC, 0x1CAD, 0x1CAE, 0x1CAF, 0x1CB0, 0x1CB1, 0x1CB2, 0x1CB3, 0x1CB4, 0x1CB5, 0x1CB6,
+    0x1CB7, 0x1CB8, 0x1CB9, 0x1CBA, 0x1CBD, 0x1CBE, 0x1CBF, 0x1E00, 0x1E01, 0x1E02, 0x1E03, 0x1E04,
+    0x1E05, 0x1E06, 0x1E07, 0x1E08, 0x1E09, 0x1E0A, 0x1E0B, 0x1E0C, 0x1E0D, 0x1E0E, 0x1E0F, 0x1E10,
+    0x1E11, 0x1E12, 0x1E13, 0x1E14, 0x1E15, 0x1E16, 0x1E17, 0x1E18, 0x1E19, 0x1E1A, 0x1E1B, 0x1E1C,
+    0x1E1D, 0x1E1E, 0x1E1F, 0x1E20, 0x1E21, 0x1E22, 0x1E23, 0x1E24, 0x1E25, 0x1E26, 0x1E27, 0x1E28,
+    0x1E29, 0x1E2A, 0x1E2B, 0x1E2C, 0x1E2D, 0x1E2E, 0x1E2F, 0x1E30, 0x1E31, 0x1E32, 0x1E33, 0x1E34,
+    0x1E35, 0x1E36, 0x1E37, 0x1E38, 0x1E39, 0x1E3A, 0x1E3B, 0x1E3C, 0x1E3D, 0x1E3E, 0x1E3F, 0x1E40,
+    0x1E41, 0x1E42, 0x1E43, 0x1E44, 0x1E45, 0x1E46, 0x1E47, 0x1E48, 0x1E49, 0x1E4A, 0x1E4B, 0x1E4C,
+    0x1E4D, 0x1E4E, 0x1E4F, 0x1E50, 0x1E51, 0x1E52, 0x1E53, 0x1E54, 0x1E55, 0x1E56, 0x1E57, 0x1E58,
+    0x1E59, 0x1E5A, 0x1E5B, 0x1E5C, 0x1E5D, 0x1E5E, 0x1E5F, 0x1E60, 0x1E61, 0x1E62, 0x1E63, 0x1E64,
+    0x1E65, 0x1E66, 0x1E67, 0x1E68, 0x1E69, 0x1E6A, 0x1E6B, 0x1E6C, 0x1E6D, 0x1E6E, 0x1E6F, 0x1E70,
+    0x1E71, 0x1E72, 0x1E73, 0x1E74, 0x1E75, 0x1E76, 0x1E77, 0x1E78, 0x1E79, 0x1E7A, 0x1E7B, 0x1E7C,
+    0x1E7D, 0x1E7E, 0x1E7F, 0x1E80, 0x1E81, 0x1E82, 0x1E83, 0x1E84, 0x1E85, 0x1E86, 0x1E87, 0x1E88,
+    0x1E89, 0x1E8A, 0x1E8B, 0x1E8C, 0x1E8D, 0x1E8E, 0x1E8F, 0x1E90, 0x1E91, 0x1E92, 0x1E93, 0x1E94,
+    0x1E95, 0x1E96, 0x1E97, 0x1E98, 0x1E99, 0x1E9B, 0x1E9E, 0x1EA0, 0x1EA1, 0x1EA2, 0x1EA3, 0x1EA4,
+    0x1EA5, 0x1EA6, 0x1EA7, 0x1EA8, 0x1EA9, 0x1EAA, 0x1EAB, 0x1EAC, 0x1EAD, 0x1EAE, 0x1EAF, 0x1EB0,
+    0x1EB1, 0x1EB2, 0x1EB3, 0x1EB4, 0x1EB5, 0x1EB6, 0x1EB7, 0x1EB8, 0x1EB9, 0x1EBA, 0x1EBB, 0x1EBC,
+    0x1EBD, 0x1EBE, 0x1EBF, 0x1EC0, 0x1EC1, 0x1EC2, 0x1EC3, 0x1EC4, 0x1EC5, 0x1EC6, 0x1EC7, 0x1EC8,
+    0x1EC9, 0x1ECA, 0x1ECB, 0x1ECC, 0x1ECD, 0x1ECE, 0x1ECF, 0x1ED0, 0x1ED1, 0x1ED2, 0x1ED3, 0x1ED4,
+    0x1ED5, 0x1ED6, 0x1ED7, 0x1ED8, 0x1ED9, 0x1EDA, 0x1EDB, 0x1EDC, 0x1EDD, 0x1EDE, 0x1EDF, 0x1EE0,
+    0x1EE1, 0x1EE2, 0x1EE3, 0x1EE4, 0x1EE5, 0x1EE6, 0x1EE7, 0x1EE8, 0x1EE9, 0x1EEA, 0x1EEB, 0x1EEC,
+    0x1EED, 0x1EEE, 0x1EEF, 0x1EF0, 0x1EF1, 0x1EF2, 0x1EF3, 0x1EF4, 0x1EF5, 0x1EF6, 0x1EF7, 0x1EF8,
+    0x1EF9, 0x1EFA, 0x1EFC, 0x1EFE, 0x1F00, 0x1F01, 0x1F02, 0x1F03, 0x1F04, 0x1F05, 0x1F06, 0x1F07,
+    0x1F08, 0x1F09, 0x1F0A, 0x1F0B, 0x1F0C, 0x1F0D, 0x1F0E, 0x1F0F, 0x1F10, 0x1F11, 0x1F12, 0x1F13,
+    0x1F14, 0x1F15, 0x1F18, 0x1F19, 0x1F1A, 0x1F1B, 0x1F1C, 0x1F1D, 0x1F20, 0x1F21, 0x1F22, 0x1F23,
+    0x1F24, 0x1F25, 0x1F26, 0x1F27, 0x1F28, 0x1F29, 0x1F2A, 0x1F2B, 0x1F2C, 0x1F2D, 0x1F2E, 0x1F2F,
+    0x1F30, 0x1F31, 0x1F32, 0x1F33, 0x1F34, 0x1F35, 0x1F36, 0x1F37, 0x1F38, 0x1F39, 0x1F3A, 0x1F3B,
+    0x1F3C, 0x1F3D, 0x1F3E, 0x1F3F, 0x1F40, 0x1F41, 0x1F42, 0x1F43, 0x1F44, 0x1F45, 0x1F48, 0x1F49,
+    0x1F4A, 0x1F4B, 0x1F4C, 0x1F4D, 0x1F50, 0x1F51, 0x1F52, 0x1F53, 0x1F54, 0x1F55, 0x1F56, 0x1F57,
+    0x1F59, 0x1F5B, 0x1F5D, 0x1F5F, 0x1F60, 0x1F61, 0x1F62, 0x1F63, 0x1F64, 0x1F65, 0x1F66, 0x1F67,
+    0x1F68, 0x1F69, 0x1F6A, 0x1F6B, 0x1F6C, 0x1F6D, 0x1F6E, 0x1F6F, 0x1F70, 0x1F71, 0x1F72, 0x1F73,
+    0x1F74, 0x1F75, 0x1F76, 0x1F77, 0x1F78, 0x1F79, 0x1F7A, 0x1F7B, 0x1F7C, 0x1F7D, 0x1F80, 0x1F81,
+    0x1F82, 0x1F83, 0x1F84, 0x1F85, 0x1F86, 0x1F87, 0x1F88, 0x1F89, 0x1F8A, 0x1F8B, 0x1F8C, 0x1F8D,
+    0x1F8E, 0x1F8F, 0x1F90, 0x1F91, 0x1F92, 0x1F93, 0x1F94, 0x1F95, 0x1F96, 0x1F97, 0x1F98, 0x1F99,
+    0x1F9A, 0x1F9B, 0x1F9C, 0x1F9D, 0x1F9E, 0x1F9F, 0x1FA0, 0x1FA1, 0x1FA2, 0x1FA3, 0x1FA4, 0x1FA5,
+    0x1FA6, 0x1FA7, 0x1FA8, 0x1FA9, 0x1FAA, 0x1FAB, 0x1FAC, 0x1FAD, 0x1FAE, 0x1FAF, 0x1FB0, 0x1FB1,
+    0x1FB2, 0x1FB3, 0x1FB4, 0x1FB6, 0x1FB7, 0x1FB8, 0x1FB9, 0x1FBA, 0x1FBB, 0x1FBC, 0x1FBE, 0x1FC1,
+    0x1FC2, 0x1FC3, 0x1FC4, 0x1FC6, 0x1FC7, 0x1FC8, 0x1FC9, 0x1FCA, 0x1FCB, 0x1FCC, 0x1FCD, 0x1FCE,
+    0x1FCF, 0x1FD0, 0x1FD1, 0x1FD2, 0x1FD3, 0x1FD6, 0x1FD7, 0x1FD8, 0x1FD9, 0x1FDA, 0x1FDB, 0x1FDD,
+    0x1FDE, 0x1FDF, 0x1FE0, 0x1FE1, 0x1FE2, 0x1FE3, 0x1FE4, 0x1FE5, 0x1FE6, 0x1FE7, 0x1FE8, 0x1FE9,
+    0x1FEA, 0x1FEB, 0x1FEC, 0x1FED, 0x1FEE, 0x1FEF, 0x1FF2, 0x1FF3, 0x1FF4, 0x1FF6, 0x1FF7, 0x1FF8,
+    0x1FF9, 0x1FFA, 0x1FFB, 0x1FFC, 0x1FFD, 0x2000, 0x2001, 0x2126, 0x212A, 0x212B, 0x2132, 0x2160,
+    0x2161, 0x2162, 0x2163, 0x2164, 0x2165, 0x2166, 0x2167, 0x2168, 0x2169, 0x216A, 0x216B, 0x216C,
+    0x216D, 0x216E, 0x216F, 0x2183, 0x219A, 0x219B, 0x21AE, 0x21CD, 0x21CE, 0x21CF, 0x2204, 0x2209,
+    0x220C, 0x2224, 0x2226, 0x2241, 0x2244, 0x2247, 0x2249, 0x2260, 0x2262, 0x226D, 0x226E, 0x226F,
+    0x2270, 0x2271, 0x2274, 0x2275, 0x2278, 0x2279, 0x2280, 0x2281, 0x2284, 0x2285, 0x2288, 0x2289,
+    0x22AC, 0x22AD, 0x22AE, 0x22AF, 0x22E0, 0x22E1, 0x22E2, 0x22E3, 0x22EA, 0x22EB, 0x22EC, 0x22ED,
+    0x2329, 0x232A, 0x24B6, 0x24B7, 0x24B8, 0x24B9, 0x24BA, 0x24BB, 0x24BC, 0x24BD, 0x24BE, 0x24BF,
+    0x24C0, 0x24C1, 0x24C2, 0x24C3, 0x24C4, 0x24C5, 0x24C6, 0x24C7, 0x24C8, 0x24C9, 0x24CA, 0x24CB,
+    0x24CC, 0x24CD, 0x24CE, 0x24CF, 0x2ADC, 0x2C00, 0x2C01, 0x2C02, 0x2C03, 0x2C04, 0x2C05, 0x2C06,
+    0x2C07, 0x2C08, 0x2C09, 0x2C0A, 0x2C0B, 0x2C0C, 0x2C0D, 0x2C0E, 0x2C0F, 0x2C10, 0x2C11, 0x2C12,
+    0x2C13, 0x2C14, 0x2C15, 0x2C16, 0x2C17, 0x2C18, 0x2C19, 0x2C1A, 0x2C1B, 0x2C1C, 0x2C1D, 0x2C1E,
+    0x2C1F, 0x2C20, 0x2C21, 0x2C22, 0x2C23, 0x2C24, 0x2C25, 0x2C26, 0x2C27, 0x2C28, 0x2C29, 0x2C2A,
+    0x2C2B, 0x2C2C, 0x2C2D, 0x2C2E, 0x2C2F, 0x2C60, 0x2C62, 0x2C63, 0x2C64, 0x2C67, 0x2C69, 0x2C6B,
+    0x2C6D, 0x2C6E, 0x2C6F, 0x2C70, 0x2C72, 0x2C75, 0x2C7E, 0x2C7F, 0x2C80, 0x2C82, 0x2C84, 0x2C86,
+    0x2C88, 0x2C8A, 0x2C8C, 0x2C8E, 0x2C90, 0x2C92, 0x2C94, 0x2C96, 0x2C98, 0x2C9A, 0x2C9C, 0x2C9E,
+    0x2CA0, 0x2CA2, 0x2CA4, 0x2CA6, 0x2CA8, 0x2CAA, 0x2CAC, 0x2CAE, 0x2CB0, 0x2CB2, 0x2CB4, 0x2CB6,
+    0x2CB8, 0x2CBA, 0x2CBC, 0x2CBE, 0x2CC0, 0x2CC2, 0x2CC4, 0x2CC6, 0x2CC8, 0x2CCA, 0x2CCC, 0x2CCE,
+    0x2CD0, 0x2CD2, 0x2CD4, 0x2CD6, 0x2CD8, 0x2CDA, 0x2CDC, 0x2CDE, 0x2CE0, 0x2CE2, 0x2CEB, 0x2CED,
+    0x2CF2, 0x304C, 0x304E, 0x3050, 0x3052, 0x3054, 0x3056, 0x3058, 0x305A, 0x305C, 0x305E, 0x3060,
+    0x3062, 0x3065, 0x3067, 0x3069, 0x3070, 0x3071, 0x3073, 0x3074, 0x3076, 0x3077, 0x3079, 0x307A,
+    0x307C, 0x307D, 0x3094, 0x309E, 0x30AC, 0x30AE, 0x30B0, 0x30B2, 0x30B4, 0x30B6, 0x30B8, 0x30BA,
+    0x30BC, 0x30BE, 0x30C0, 0x30C2, 0x30C5, 0x30C7, 0x30C9, 0x30D0, 0x30D1, 0x30D3, 0x30D4, 0x30D6,
+    0x30D7, 0x30D9, 0x30DA, 0x30DC, 0x30DD, 0x30F4, 0x30F7, 0x30F8, 0x30F9, 0x30FA, 0x30FE, 0xA640,
+    0xA642, 0xA644, 0xA646, 0xA648, 0xA64A, 0xA64C, 0xA64E, 0xA650, 0xA652, 0xA654, 0xA656, 0xA658,
+    0xA65A, 0xA65C, 0xA65E, 0xA660, 0xA662, 0xA664, 0xA666, 0xA668, 0xA66A, 0xA66C, 0xA680, 0xA682,
+    0xA684, 0xA686, 0xA688, 0xA68A, 0xA68C, 0xA68E, 0xA690, 0xA692, 0xA694, 0xA696, 0xA698, 0xA69A,
+    0xA722, 0xA724, 0xA726, 0xA728, 0xA72A, 0xA72C, 0xA72E, 0xA732, 0xA734, 0xA736, 0xA738, 0xA73A,
+    0xA73C, 0xA73E, 0xA740, 0xA742, 0xA744, 0xA746, 0xA748, 0xA74A, 0xA74C, 0xA74E, 0xA750, 0xA752,
+    0xA754, 0xA756, 0xA758, 0xA75A, 0xA75C, 0xA75E, 0xA760, 0xA762, 0xA764, 0xA766, 0xA768, 0xA76A,
+    0xA76C, 0xA76E, 0xA779, 0xA77B, 0xA77D, 0xA77E, 0xA780, 0xA782, 0xA784, 0xA786, 0xA78B, 0xA78D,
+    0xA790, 0xA792, 0xA796, 0xA798, 0xA79A, 0xA79C, 0xA79E, 0xA7A0, 0xA7A2, 0xA7A4, 0xA7A6, 0xA7A8,
+    0xA7AA, 0xA7AB, 0xA7AC, 0xA7AD, 0xA7AE, 0xA7B0, 0xA7B1, 0xA7B2, 0xA7B3, 0xA7B4, 0xA7B6, 0xA7B8,
+    0xA7BA, 0xA7BC, 0xA7BE, 0xA7C0, 0xA7C2, 0xA7C4, 0xA7C5, 0xA7C6, 0xA7C7, 0xA7C9, 0xA7D0, 0xA7D6,
+    0xA7D8, 0xA7F5, 0xF900, 0xF901, 0xF902, 0xF903, 0xF904, 0xF905, 0xF906, 0xF907, 0xF908, 0xF909,
+    0xF90A, 0xF90B, 0xF90C, 0xF90D, 0xF90E, 0xF90F, 0xF910, 0xF911, 0xF912, 0xF913, 0xF914, 0xF915,
+    0xF916, 0xF917, 0xF918, 0xF919, 0xF91A, 0xF91B, 0xF91C, 0xF91D, 0xF91E, 0xF91F, 0xF920, 0xF921,
+    0xF922, 0xF923, 0xF924, 0xF925, 0xF926, 0xF927, 0xF928, 0xF929, 0xF92A, 0xF92B, 0xF92C, 0xF92D,
+    0xF92E, 0xF92F, 0xF930, 0xF931, 0xF932, 0xF933, 0xF934, 0xF935, 0xF936, 0xF937, 0xF938, 0xF939,
+    0xF93A, 0xF93B, 0xF93C, 0xF93D, 0xF93E, 0xF93F, 0xF940, 0xF941, 0xF942, 0xF943, 0xF944, 0xF945,
+    0xF946, 0xF947, 0xF948, 0xF949, 0xF94A, 0xF94B, 0xF94C, 0xF94D, 0xF94E, 0xF94F, 0xF950, 0xF951,
+    0xF952, 0xF953, 0xF954, 0xF955, 0xF956, 0xF957, 0xF958, 0xF959, 0xF95A, 0xF95B, 0xF95C, 0xF95D,
+    0xF95E, 0xF95F, 0xF960, 0xF961, 0xF962, 0xF963, 0xF964, 0xF965, 0xF966, 0xF967, 0xF968, 0xF969,
+    0xF96A, 0xF96B, 0xF96C, 0xF96D, 0xF96E, 0xF96F, 0xF970, 0xF971, 0xF972, 0xF973, 0xF974, 0xF975,
+    0xF976, 0xF977, 0xF978, 0xF979, 0xF97A, 0xF97B, 0xF97C, 0xF97D, 0xF97E, 0xF97F, 0xF980, 0xF981,
+    0xF982, 0xF983, 0xF984, 0xF985, 0xF986, 0xF987, 0xF988, 0xF989, 0xF98A, 0xF98B, 0xF98C, 0xF98D,
+    0xF98E, 0xF98F, 0xF990, 0xF991, 0xF992, 0xF993, 0xF994, 0xF995, 0xF996, 0xF997, 0xF998, 0xF999,
+    0xF99A, 0xF99B, 0xF99C, 0xF99D, 0xF99E, 0xF99F, 0xF9A0, 0xF9A1, 0xF9A2, 0xF9A3, 0xF9A4, 0xF9A5,
+    0xF9A6, 0xF9A7, 0xF9A8, 0xF9A9, 0xF9AA, 0xF9AB, 0xF9AC, 0xF9AD, 0xF9AE, 0xF9AF, 0xF9B0, 0xF9B1,
+    0xF9B2, 0xF9B3, 0xF9B4, 0xF9B5, 0xF9B6, 0xF9B7, 0xF9B8, 0xF9B9, 0xF9BA, 0xF9BB, 0xF9BC, 0xF9BD,
+    0xF9BE, 0xF9BF, 0xF9C0, 0xF9C1, 0xF9C2, 0xF9C3, 0xF9C4, 0xF9C5, 0xF9C6, 0xF9C7, 0xF9C8, 0xF9C9,
+    0xF9CA, 0xF9CB, 0xF9CC, 0xF9CD, 0xF9CE, 0xF9CF, 0xF9D0, 0xF9D1, 0xF9D2, 0xF9D3, 0xF9D4, 0xF9D5,
+    0xF9D6, 0xF9D7, 0xF9D8, 0xF9D9, 0xF9DA, 0xF9DB, 0xF9DC, 0xF9DD, 0xF9DE, 0xF9DF, 0xF9E0, 0xF9E1,
+    0xF9E2, 0xF9E3, 0xF9E4, 0xF9E5, 0xF9E6, 0xF9E7, 0xF9E8, 0xF9E9, 0xF9EA, 0xF9EB, 0xF9EC, 0xF9ED,
+    0xF9EE, 0xF9EF, 0xF9F0, 0xF9F1, 0xF9F2, 0xF9F3, 0xF9F4, 0xF9F5, 0xF9F6, 0xF9F7, 0xF9F8, 0xF9F9,
+    0xF9FA, 0xF9FB, 0xF9FC, 0xF9FD, 0xF9FE, 0xF9FF, 0xFA00, 0xFA01, 0xFA02, 0xFA03, 0xFA04, 0xFA05,
+    0xFA06, 0xFA07, 0xFA08, 0xFA09, 0xFA0A, 0xFA0B, 0xFA0C, 0xFA0D, 0xFA10, 0xFA12, 0xFA15, 0xFA16,
+    0xFA17, 0xFA18, 0xFA19, 0xFA1A, 0xFA1B, 0xFA1C, 0xFA1D, 0xFA1E, 0xFA20, 0xFA22, 0xFA25, 0xFA26,
+    0xFA2A, 0xFA2B, 0xFA2C, 0xFA2D, 0xFA2E, 0xFA2F, 0xFA30, 0xFA31, 0xFA32, 0xFA33, 0xFA34, 0xFA35,
+    0xFA36, 0xFA37, 0xFA38, 0xFA39, 0xFA3A, 0xFA3B, 0xFA3C, 0xFA3D, 0xFA3E, 0xFA3F, 0xFA40, 0xFA41,
+    0xFA42, 0xFA43, 0xFA44, 0xFA45, 0xFA46, 0xFA47, 0xFA48, 0xFA49, 0xFA4A, 0xFA4B, 0xFA4C, 0xFA4D,
+    0xFA4E, 0xFA4F, 0xFA50, 0xFA51, 0xFA52, 0xFA53, 0xFA54, 0xFA55, 0xFA56, 0xFA57, 0xFA58, 0xFA59,
+    0xFA5A, 0xFA5B, 0xFA5C, 0xFA5D, 0xFA5E, 0xFA5F, 0xFA60, 0xFA61, 0xFA62, 0xFA63, 0xFA64, 0xFA65,
+    0xFA66, 0xFA67, 0xFA68, 0xFA69, 0xFA6A, 0xFA6B, 0xFA6C, 0xFA6D, 0xFA70, 0xFA71, 0xFA72, 0xFA73,
+    0xFA74, 0xFA75, 0xFA76, 0xFA77, 0xFA78, 0xFA79, 0xFA7A, 0xFA7B, 0xFA7C, 0xFA7D, 0xFA7E, 0xFA7F,
+    0xFA80, 0xFA81, 0xFA82, 0xFA83, 0xFA84, 0xFA85, 0xFA86, 0xFA87, 0xFA88, 0xFA89, 0xFA8A, 0xFA8B,
+    0xFA8C, 0xFA8D, 0xFA8E, 0xFA8F, 0xFA90, 0xFA91, 0xFA92, 0xFA93, 0xFA94, 0xFA95, 0xFA96, 0xFA97,
+    0xFA98, 0xFA99, 0xFA9A, 0xFA9B, 0xFA9C, 0xFA9D, 0xFA9E, 0xFA9F, 0xFAA0, 0xFAA1, 0xFAA2, 0xFAA3,
+    0xFAA4, 0xFAA5, 0xFAA6, 0xFAA7, 0xFAA8, 0xFAA9, 0xFAAA, 0xFAAB, 0xFAAC, 0xFAAD, 0xFAAE, 0xFAAF,
+    0xFAB0, 0xFAB1, 0xFAB2, 0xFAB3, 0xFAB4, 0xFAB5, 0xFAB6, 0xFAB7, 0xFAB8, 0xFAB9, 0xFABA, 0xFABB,
+    0xFABC, 0xFABD, 0xFABE, 0xFABF, 0xFAC0, 0xFAC1, 0xFAC2, 0xFAC3, 0xFAC4, 0xFAC5, 0xFAC6, 0xFAC7,
+    0xFAC8, 0xFAC9, 0xFACA, 0xFACB, 0xFACC, 0xFACD, 0xFACE, 0xFACF, 0xFAD0, 0xFAD1, 0xFAD2, 0xFAD3,
+    0xFAD4, 0xFAD5, 0xFAD6, 0xFAD7, 0xFAD8, 0xFAD9, 0xFB1D, 0xFB1F, 0xFB2A, 0xFB2B, 0xFB2C, 0xFB2D,
+    0xFB2E, 0xFB2F, 0xFB30, 0xFB31, 0xFB32, 0xFB33, 0xFB34, 0xFB35, 0xFB36, 0xFB38, 0xFB39, 0xFB3A,
+    0xFB3B, 0xFB3C, 0xFB3E, 0xFB40, 0xFB41, 0xFB43, 0xFB44, 0xFB46, 0xFB47, 0xFB48, 0xFB49, 0xFB4A,
+    0xFB4B, 0xFB4C, 0xFB4D, 0xFB4E, 0xFF21, 0xFF22, 0xFF23, 0xFF24, 0xFF25, 0xFF26, 0xFF27, 0xFF28,
+    0xFF29, 0xFF2A, 0xFF2B, 0xFF2C, 0xFF2D, 0xFF2E, 0xFF2F, 0xFF30, 0xFF31, 0xFF32, 0xFF33, 0xFF34,
+    0xFF35, 0xFF36, 0xFF37, 0xFF38, 0xFF39, 0xFF3A, 0x10400, 0x10401, 0x10402, 0x10403, 0x10404,
+    0x10405, 0x10406, 0x10407, 0x10408, 0x10409, 0x1040A, 0x1040B, 0x1040C, 0x1040D, 0x1040E,
+    0x1040F, 0x10410, 0x10411, 0x10412, 0x10413, 0x10414, 0x10415, 0x10416, 0x10417, 0x10418,
+    0x10419, 0x1041A, 0x1041B, 0x1041C, 0x1041D, 0x1041E, 0x1041F, 0x10420, 0x10421, 0x10422,
+    0x10423, 0x10424, 0x10425, 0x10426, 0x10427, 0x104B0, 0x104B1, 0x104B2, 0x104B3, 0x104B4,
+    0x104B5, 0x104B6, 0x104B7, 0x104B8, 0x104B9, 0x104BA, 0x104BB, 0x104BC, 0x104BD, 0x104BE,
+    0x104BF, 0x104C0, 0x104C1, 0x104C2, 0x104C3, 0x104C4, 0x104C5, 0x104C6, 0x104C7, 0x104C8,
+    0x104C9, 0x104CA, 0x104CB, 0x104CC, 0x104CD, 0x104CE, 0x104CF, 0x104D0, 0x104D1, 0x104D2,
+    0x104D3, 0x10570, 0x10571, 0x10572, 0x10573, 0x10574, 0x10575, 0x10576, 0x10577, 0x10578,
+    0x10579, 0x1057A, 0x1057C, 0x1057D, 0x1057E, 0x1057F, 0x10580, 0x10581, 0x10582, 0x10583,
+    0x10584, 0x10585, 0x10586, 0x10587, 0x10588, 0x10589, 0x1058A, 0x1058C, 0x1058D, 0x1058E,
+    0x1058F, 0x10590, 0x10591, 0x10592, 0x10594, 0x10595, 0x10C80, 0x10C81, 0x10C82, 0x10C83,
+    0x10C84, 0x10C85, 0x10C86, 0x10C87, 0x10C88, 0x10C89, 0x10C8A, 0x10C8B, 0x10C8C, 0x10C8D,
+    0x10C8E, 0x10C8F, 0x10C90, 0x10C91, 0x10C92, 0x10C93, 0x10C94, 0x10C95, 0x10C96, 0x10C97,
+    0x10C98, 0x10C99, 0x10C9A, 0x10C9B, 0x10C9C, 0x10C9D, 0x10C9E, 0x10C9F, 0x10CA0, 0x10CA1,
+    0x10CA2, 0x10CA3, 0x10CA4, 0x10CA5, 0x10CA6, 0x10CA7, 0x10CA8, 0x10CA9, 0x10CAA, 0x10CAB,
+    0x10CAC, 0x10CAD, 0x10CAE, 0x10CAF, 0x10CB0, 0x10CB1, 0x10CB2, 0x1109A, 0x1109C, 0x110AB,
+    0x1134B, 0x1134C, 0x114BB, 0x114BC, 0x114BE, 0x115BA, 0x115BB, 0x118A0, 0x118A1, 0x118A2,
+    0x118A3, 0x118A4, 0x118A5, 0x118A6, 0x118A7, 0x118A8, 0x118A9, 0x118AA, 0x118AB, 0x118AC,
+    0x118AD, 0x118AE, 0x118AF, 0x118B0, 0x118B1, 0x118B2, 0x118B3, 0x118B4, 0x118B5, 0x118B6,
+    0x118B7, 0x118B8, 0x118B9, 0x118BA, 0x118BB, 0x118BC, 0x118BD, 0x118BE, 0x118BF, 0x11938,
+    0x16E40, 0x16E41, 0x16E42, 0x16E43, 0x16E44, 0x16E45, 0x16E46, 0x16E47, 0x16E48, 0x16E49,
+    0x16E4A, 0x16E4B, 0x16E4C, 0x16E4D, 0x16E4E, 0x16E4F, 0x16E50, 0x16E51, 0x16E52, 0x16E53,
+    0x16E54, 0x16E55, 0x16E56, 0x16E57, 0x16E58, 0x16E59, 0x16E5A, 0x16E5B, 0x16E5C, 0x16E5D,
+    0x16E5E, 0x16E5F, 0x1D15E, 0x1D15F, 0x1D160, 0x1D161, 0x1D162, 0x1D163, 0x1D164, 0x1D1BB,
+    0x1D1BC, 0x1D1BD, 0x1D1BE, 0x1D1BF, 0x1D1C0, 0x1E900, 0x1E901, 0x1E902, 0x1E903, 0x1E904,
+    0x1E905, 0x1E906, 0x1E907, 0x1E908, 0x1E909, 0x1E90A, 0x1E90B, 0x1E90C, 0x1E90D, 0x1E90E,
+    0x1E90F, 0x1E910, 0x1E911, 0x1E912, 0x1E913, 0x1E914, 0x1E915, 0x1E916, 0x1E917, 0x1E918,
+    0x1E919, 0x1E91A, 0x1E91B, 0x1E91C, 0x1E91D, 0x1E91E, 0x1E91F, 0x1E920, 0x1E921, 0x2F800,
+    0x2F801, 0x2F802, 0x2F803, 0x2F804, 0x2F805, 0x2F806, 0x2F807, 0x2F808, 0x2F809, 0x2F80A,
+    0x2F80B, 0x2F80C, 0x2F80D, 0x2F80E, 0x2F80F, 0x2F810, 0x2F811, 0x2F812, 0x2F813, 0x2F814,
+    0x2F815, 0x2F816, 0x2F817, 0x2F818, 0x2F819, 0x2F81A, 0x2F81B, 0x2F81C, 0x2F81D, 0x2F81E,
+    0x2F81F, 0x2F820, 0x2F821, 0x2F822, 0x2F823, 0x2F824, 0x2F825, 0x2F826, 0x2F827, 0x2F828,
+    0x2F829, 0x2F82A, 0x2F82B, 0x2F82C, 0x2F82D, 0x2F82E, 0x2F82F, 0x2F830, 0x2F831, 0x2F832,
+    0x2F833, 0x2F834, 0x2F835, 0x2F836, 0x2F837, 0x2F838, 0x2F839, 0x2F83A, 0x2F83B, 0x2F83C,
+    0x2F83D, 0x2F83E, 0x2F83F, 0x2F840, 0x2F841, 0x2F842, 0x2F843, 0x2F844, 0x2F845, 0x2F846,
+    0x2F847, 0x2F848, 0x2F849, 0x2F84A, 0x2F84B, 0x2F84C, 0x2F84D, 0x2F84E, 0x2F84F, 0x2F850,
+    0x2F851, 0x2F852, 0x2F853, 0x2F854, 0x2F855, 0x2F856, 0x2F857, 0x2F858, 0x2F859, 0x2F85A,
+    0x2F85B, 0x2F85C, 0x2F85D, 0x2F85E, 0x2F85F, 0x2F860, 0x2F861, 0x2F862, 0x2F863, 0x2F864,
+    0x2F865, 0x2F866, 0x2F867, 0x2F868, 0x2F869, 0x2F86A, 0x2F86B, 0x2F86C, 0x2F86D, 0x2F86E,
+    0x2F86F, 0x2F870, 0x2F871, 0x2F872, 0x2F873, 0x2F874, 0x2F875, 0x2F876, 0x2F877, 0x2F878,
+    0x2F879, 0x2F87A, 0x2F87B, 0x2F87C, 0x2F87D, 0x2F87E, 0x2F87F, 0x2F880, 0x2F881, 0x2F882,
+    0x2F883, 0x2F884, 0x2F885, 0x2F886, 0x2F887, 0x2F888, 0x2F889, 0x2F88A, 0x2F88B, 0x2F88C,
+    0x2F88D, 0x2F88E, 0x2F88F, 0x2F890, 0x2F891, 0x2F892, 0x2F893, 0x2F894, 0x2F895, 0x2F896,
+    0x2F897, 0x2F898, 0x2F899, 0x2F89A, 0x2F89B, 0x2F89C, 0x2F89D, 0x2F89E, 0x2F89F, 0x2F8A0,
+    0x2F8A1, 0x2F8A2, 0x2F8A3, 0x2F8A4, 0x2F8A5, 0x2F8A6, 0x2F8A7, 0x2F8A8, 0x2F8A9, 0x2F8AA,
+    0x2F8AB, 0x2F8AC, 0x2F8AD, 0x2F8AE, 0x2F8AF, 0x2F8B0, 0x2F8B1, 0x2F8B2, 0x2F8B3, 0x2F8B4,
+    0x2F8B5, 0x2F8B6, 0x2F8B7, 0x2F8B8, 0x2F8B9, 0x2F8BA, 0x2F8BB, 0x2F8BC, 0x2F8BD, 0x2F8BE,
+    0x2F8BF, 0x2F8C0, 0x2F8C1, 0x2F8C2, 0x2F8C3, 0x2F8C4, 0x2F8C5, 0x2F8C6, 0x2F8C7, 0x2F8C8,
+    0x2F8C9, 0x2F8CA, 0x2F8CB, 0x2F8CC, 0x2F8CD, 0x2F8CE, 0x2F8CF, 0x2F8D0, 0x2F8D1, 0x2F8D2,
+    0x2F8D3, 0x2F8D4, 0x2F8D5, 0x2F8D6, 0x2F8D7, 0x2F8D8, 0x2F8D9, 0x2F8DA, 0x2F8DB, 0x2F8DC,
+    0x2F8DD, 0x2F8DE, 0x2F8DF, 0x2F8E0, 0x2F8E1, 0x2F8E2, 0x2F8E3, 0x2F8E4, 0x2F8E5, 0x2F8E6,
+    0x2F8E7, 0x2F8E8, 0x2F8E9, 0x2F8EA, 0x2F8EB, 0x2F8EC, 0x2F8ED, 0x2F8EE, 0x2F8EF, 0x2F8F0,
+    0x2F8F1, 0x2F8F2, 0x2F8F3, 0x2F8F4, 0x2F8F5, 0x2F8F6, 0x2F8F7, 0x2F8F8, 0x2F8F9, 0x2F8FA,
+    0x2F8FB, 0x2F8FC, 0x2F8FD, 0x2F8FE, 0x2F8FF, 0x2F900, 0x2F901, 0x2F902, 0x2F903, 0x2F904,
+    0x2F905, 0x2F906, 0x2F907, 0x2F908, 0x2F909, 0x2F90A, 0x2F90B, 0x2F90C, 0x2F90D, 0x2F90E,
+    0x2F90F, 0x2F910, 0x2F911, 0x2F912, 0x2F913, 0x2F914, 0x2F915, 0x2F916, 0x2F917, 0x2F918,
+    0x2F919, 0x2F91A, 0x2F91B, 0x2F91C, 0x2F91D, 0x2F91E, 0x2F91F, 0x2F920, 0x2F921, 0x2F922,
+    0x2F923, 0x2F924, 0x2F925, 0x2F926, 0x2F927, 0x2F928, 0x2F929, 0x2F92A, 0x2F92B, 0x2F92C,
+    0x2F92D, 0x2F92E, 0x2F92F, 0x2F930, 0x2F931, 0x2F932, 0x2F933, 0x2F934, 0x2F935, 0x2F936,
+    0x2F937, 0x2F938, 0x2F939, 0x2F93A, 0x2F93B, 0x2F93C, 0x2F93D, 0x2F93E, 0x2F93F, 0x2F940,
+    0x2F941, 0x2F942, 0x2F943, 0x2F944, 0x2F945, 0x2F946, 0x2F947, 0x2F948, 0x2F949, 0x2F94A,
+    0x2F94B, 0x2F94C, 0x2F94D, 0x2F94E, 0x2F94F, 0x2F950, 0x2F951, 0x2F952, 0x2F953, 0x2F954,
+    0x2F955, 0x2F956, 0x2F957, 0x2F958, 0x2F959, 0x2F95A, 0x2F95B, 0x2F95C, 0x2F95D, 0x2F95E,
+    0x2F95F, 0x2F960, 0x2F961, 0x2F962, 0x2F963, 0x2F964, 0x2F965, 0x2F966, 0x2F967, 0x2F968,
+    0x2F969, 0x2F96A, 0x2F96B, 0x2F96C, 0x2F96D, 0x2F96E, 0x2F96F, 0x2F970, 0x2F971, 0x2F972,
+    0x2F973, 0x2F974, 0x2F975, 0x2F976, 0x2F977, 0x2F978, 0x2F979, 0x2F97A, 0x2F97B, 0x2F97C,
+    0x2F97D, 0x2F97E, 0x2F97F, 0x2F980, 0x2F981, 0x2F982, 0x2F983, 0x2F984, 0x2F985, 0x2F986,
+    0x2F987, 0x2F988, 0x2F989, 0x2F98A, 0x2F98B, 0x2F98C, 0x2F98D, 0x2F98E, 0x2F98F, 0x2F990,
+    0x2F991, 0x2F992, 0x2F993, 0x2F994, 0x2F995, 0x2F996, 0x2F997, 0x2F998, 0x2F999, 0x2F99A,
+    0x2F99B, 0x2F99C, 0x2F99D, 0x2F99E, 0x2F99F, 0x2F9A0, 0x2F9A1, 0x2F9A2, 0x2F9A3, 0x2F9A4,
+    0x2F9A5, 0x2F9A6, 0x2F9A7, 0x2F9A8, 0x2F9A9, 0x2F9AA, 0x2F9AB, 0x2F9AC, 0x2F9AD, 0x2F9AE,
+    0x2F9AF, 0x2F9B0, 0x2F9B1, 0x2F9B2, 0x2F9B3, 0x2F9B4, 0x2F9B5, 0x2F9B6, 0x2F9B7, 0x2F9B8,
+    0x2F9B9, 0x2F9BA, 0x2F9BB, 0x2F9BC, 0x2F9BD, 0x2F9BE, 0x2F9BF, 0x2F9C0, 0x2F9C1, 0x2F9C2,
+    0x2F9C3, 0x2F9C4, 0x2F9C5, 0x2F9C6, 0x2F9C7, 0x2F9C8, 0x2F9C9, 0x2F9CA, 0x2F9CB, 0x2F9CC,
+    0x2F9CD, 0x2F9CE, 0x2F9CF, 0x2F9D0, 0x2F9D1, 0x2F9D2, 0x2F9D3, 0x2F9D4, 0x2F9D5, 0x2F9D6,
+    0x2F9D7, 0x2F9D8, 0x2F9D9, 0x2F9DA, 0x2F9DB, 0x2F9DC, 0x2F9DD, 0x2F9DE, 0x2F9DF, 0x2F9E0,
+    0x2F9E1, 0x2F9E2, 0x2F9E3, 0x2F9E4, 0x2F9E5, 0x2F9E6, 0x2F9E7, 0x2F9E8, 0x2F9E9, 0x2F9EA,
+    0x2F9EB, 0x2F9EC, 0x2F9ED, 0x2F9EE, 0x2F9EF, 0x2F9F0, 0x2F9F1, 0x2F9F2, 0x2F9F3, 0x2F9F4,
+    0x2F9F5, 0x2F9F6, 0x2F9F7, 0x2F9F8, 0x2F9F9, 0x2F9FA, 0x2F9FB, 0x2F9FC, 0x2F9FD, 0x2F9FE,
+    0x2F9FF, 0x2FA00, 0x2FA01, 0x2FA02, 0x2FA03, 0x2FA04, 0x2FA05, 0x2FA06, 0x2FA07, 0x2FA08,
+    0x2FA09, 0x2FA0A, 0x2FA0B, 0x2FA0C, 0x2FA0D, 0x2FA0E, 0x2FA0F, 0x2FA10, 0x2FA11, 0x2FA12,
+    0x2FA13, 0x2FA14, 0x2FA15, 0x2FA16, 0x2FA17, 0x2FA18, 0x2FA19, 0x2FA1A, 0x2FA1B, 0x2FA1C,
+    0x2FA1D,
 };
 static const uint32_t mlip__tok_fold_vals[3096] = {
-    0x61,
-    0x62,
-    0x63,
-    0x64,
-    0x65,
-    0x66,
-    0x67,
-    0x68,
-    0x69,
-    0x6A,
-    0x6B,
-    0x6C,
-    0x6D,
-    0x6E,
-    0x6F,
-    0x70,
-    0x71,
-    0x72,
-    0x73,
-    0x74,
-    0x75,
-    0x76,
-    0x77,
-    0x78,
-    0x79,
-    0x7A,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0xE6,
-    0x63,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0xF0,
-    0x6E,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0xF8,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x79,
-    0xFE,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x63,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x6E,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x79,
-    0x79,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x63,
-    0x63,
-    0x63,
-    0x63,
-    0x63,
-    0x63,
-    0x63,
-    0x63,
-    0x64,
-    0x64,
-    0x111,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x67,
-    0x67,
-    0x67,
-    0x67,
-    0x67,
-    0x67,
-    0x67,
-    0x67,
-    0x68,
-    0x68,
-    0x127,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x133,
-    0x6A,
-    0x6A,
-    0x6B,
-    0x6B,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x140,
-    0x142,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x14B,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x153,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x74,
-    0x74,
-    0x74,
-    0x74,
-    0x167,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x77,
-    0x77,
-    0x79,
-    0x79,
-    0x79,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x253,
-    0x183,
-    0x185,
-    0x254,
-    0x188,
-    0x256,
-    0x257,
-    0x18C,
-    0x1DD,
-    0x259,
-    0x25B,
-    0x192,
-    0x260,
-    0x263,
-    0x269,
-    0x268,
-    0x199,
-    0x26F,
-    0x272,
-    0x275,
-    0x6F,
-    0x6F,
-    0x1A3,
-    0x1A5,
-    0x280,
-    0x1A8,
-    0x283,
-    0x1AD,
-    0x288,
-    0x75,
-    0x75,
-    0x28A,
-    0x28B,
-    0x1B4,
-    0x1B6,
-    0x292,
-    0x1B9,
-    0x1BD,
-    0x1C6,
-    0x1C6,
-    0x1C9,
-    0x1C9,
-    0x1CC,
-    0x1CC,
-    0x61,
-    0x61,
-    0x69,
-    0x69,
-    0x6F,
-    0x6F,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0xE6,
-    0xE6,
-    0x1E5,
-    0x67,
-    0x67,
-    0x6B,
-    0x6B,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x292,
-    0x292,
-    0x6A,
-    0x1F3,
-    0x1F3,
-    0x67,
-    0x67,
-    0x195,
-    0x1BF,
-    0x6E,
-    0x6E,
-    0x61,
-    0x61,
-    0xE6,
-    0xE6,
-    0xF8,
-    0xF8,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x73,
-    0x73,
-    0x74,
-    0x74,
-    0x21D,
-    0x68,
-    0x68,
-    0x19E,
-    0x223,
-    0x225,
-    0x61,
-    0x61,
-    0x65,
-    0x65,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x79,
-    0x79,
-    0x2C65,
-    0x23C,
-    0x19A,
-    0x2C66,
-    0x242,
-    0x180,
-    0x289,
-    0x28C,
-    0x247,
-    0x249,
-    0x24B,
-    0x24D,
-    0x24F,
-    0x371,
-    0x373,
-    0x2B9,
-    0x377,
-    0x3B,
-    0x3F3,
-    0xA8,
-    0x3B1,
-    0xB7,
-    0x3B5,
-    0x3B7,
-    0x3B9,
-    0x3BF,
-    0x3C5,
-    0x3C9,
-    0x3B9,
-    0x3B1,
-    0x3B2,
-    0x3B3,
-    0x3B4,
-    0x3B5,
-    0x3B6,
-    0x3B7,
-    0x3B8,
-    0x3B9,
-    0x3BA,
-    0x3BB,
-    0x3BC,
-    0x3BD,
-    0x3BE,
-    0x3BF,
-    0x3C0,
-    0x3C1,
-    0x3C3,
-    0x3C4,
-    0x3C5,
-    0x3C6,
-    0x3C7,
-    0x3C8,
-    0x3C9,
-    0x3B9,
-    0x3C5,
-    0x3B1,
-    0x3B5,
-    0x3B7,
-    0x3B9,
-    0x3C5,
-    0x3B9,
-    0x3C5,
-    0x3BF,
-    0x3C5,
-    0x3C9,
-    0x3D7,
-    0x3D2,
-    0x3D2,
-    0x3D9,
-    0x3DB,
-    0x3DD,
-    0x3DF,
-    0x3E1,
-    0x3E3,
-    0x3E5,
-    0x3E7,
-    0x3E9,
-    0x3EB,
-    0x3ED,
-    0x3EF,
-    0x3B8,
-    0x3F8,
-    0x3F2,
-    0x3FB,
-    0x37B,
-    0x37C,
-    0x37D,
-    0x435,
-    0x435,
-    0x452,
-    0x433,
-    0x454,
-    0x455,
-    0x456,
-    0x456,
-    0x458,
-    0x459,
-    0x45A,
-    0x45B,
-    0x43A,
-    0x438,
-    0x443,
-    0x45F,
-    0x430,
-    0x431,
-    0x432,
-    0x433,
-    0x434,
-    0x435,
-    0x436,
-    0x437,
-    0x438,
-    0x438,
-    0x43A,
-    0x43B,
-    0x43C,
-    0x43D,
-    0x43E,
-    0x43F,
-    0x440,
-    0x441,
-    0x442,
-    0x443,
-    0x444,
-    0x445,
-    0x446,
-    0x447,
-    0x448,
-    0x449,
-    0x44A,
-    0x44B,
-    0x44C,
-    0x44D,
-    0x44E,
-    0x44F,
-    0x438,
-    0x435,
-    0x435,
-    0x433,
-    0x456,
-    0x43A,
-    0x438,
-    0x443,
-    0x461,
-    0x463,
-    0x465,
-    0x467,
-    0x469,
-    0x46B,
-    0x46D,
-    0x46F,
-    0x471,
-    0x473,
-    0x475,
-    0x475,
-    0x475,
-    0x479,
-    0x47B,
-    0x47D,
-    0x47F,
-    0x481,
-    0x48B,
-    0x48D,
-    0x48F,
-    0x491,
-    0x493,
-    0x495,
-    0x497,
-    0x499,
-    0x49B,
-    0x49D,
-    0x49F,
-    0x4A1,
-    0x4A3,
-    0x4A5,
-    0x4A7,
-    0x4A9,
-    0x4AB,
-    0x4AD,
-    0x4AF,
-    0x4B1,
-    0x4B3,
-    0x4B5,
-    0x4B7,
-    0x4B9,
-    0x4BB,
-    0x4BD,
-    0x4BF,
-    0x4CF,
-    0x436,
-    0x436,
-    0x4C4,
-    0x4C6,
-    0x4C8,
-    0x4CA,
-    0x4CC,
-    0x4CE,
-    0x430,
-    0x430,
-    0x430,
-    0x430,
-    0x4D5,
-    0x435,
-    0x435,
-    0x4D9,
-    0x4D9,
-    0x4D9,
-    0x436,
-    0x436,
-    0x437,
-    0x437,
-    0x4E1,
-    0x438,
-    0x438,
-    0x438,
-    0x438,
-    0x43E,
-    0x43E,
-    0x4E9,
-    0x4E9,
-    0x4E9,
-    0x44D,
-    0x44D,
-    0x443,
-    0x443,
-    0x443,
-    0x443,
-    0x443,
-    0x443,
-    0x447,
-    0x447,
-    0x4F7,
-    0x44B,
-    0x44B,
-    0x4FB,
-    0x4FD,
-    0x4FF,
-    0x501,
-    0x503,
-    0x505,
-    0x507,
-    0x509,
-    0x50B,
-    0x50D,
-    0x50F,
-    0x511,
-    0x513,
-    0x515,
-    0x517,
-    0x519,
-    0x51B,
-    0x51D,
-    0x51F,
-    0x521,
-    0x523,
-    0x525,
-    0x527,
-    0x529,
-    0x52B,
-    0x52D,
-    0x52F,
-    0x561,
-    0x562,
-    0x563,
-    0x564,
-    0x565,
-    0x566,
-    0x567,
-    0x568,
-    0x569,
-    0x56A,
-    0x56B,
-    0x56C,
-    0x56D,
-    0x56E,
-    0x56F,
-    0x570,
-    0x571,
-    0x572,
-    0x573,
-    0x574,
-    0x575,
-    0x576,
-    0x577,
-    0x578,
-    0x579,
-    0x57A,
-    0x57B,
-    0x57C,
-    0x57D,
-    0x57E,
-    0x57F,
-    0x580,
-    0x581,
-    0x582,
-    0x583,
-    0x584,
-    0x585,
-    0x586,
-    0x627,
-    0x627,
-    0x648,
-    0x627,
-    0x64A,
-    0x6D5,
-    0x6C1,
-    0x6D2,
-    0x928,
-    0x930,
-    0x933,
-    0x915,
-    0x916,
-    0x917,
-    0x91C,
-    0x921,
-    0x922,
-    0x92B,
-    0x92F,
-    MLIP__TOK_M(0, 2),
-    MLIP__TOK_M(2, 2),
-    0x9A1,
-    0x9A2,
-    0x9AF,
-    0xA32,
-    0xA38,
-    0xA16,
-    0xA17,
-    0xA1C,
-    0xA2B,
-    0xB47,
-    MLIP__TOK_M(4, 2),
-    MLIP__TOK_M(6, 2),
-    0xB21,
-    0xB22,
-    MLIP__TOK_M(8, 2),
-    MLIP__TOK_M(10, 2),
-    MLIP__TOK_M(12, 2),
-    MLIP__TOK_M(14, 2),
-    0xCD5,
-    0xCD5,
-    0xCD6,
-    0xCC2,
-    MLIP__TOK_M(16, 2),
-    MLIP__TOK_M(18, 2),
-    MLIP__TOK_M(20, 2),
-    MLIP__TOK_M(22, 2),
-    0xDD9,
-    MLIP__TOK_M(24, 2),
-    MLIP__TOK_M(26, 2),
-    MLIP__TOK_M(28, 2),
-    0xF42,
-    0xF4C,
-    0xF51,
-    0xF56,
-    0xF5B,
-    0xF40,
-    0x1025,
-    0x2D00,
-    0x2D01,
-    0x2D02,
-    0x2D03,
-    0x2D04,
-    0x2D05,
-    0x2D06,
-    0x2D07,
-    0x2D08,
-    0x2D09,
-    0x2D0A,
-    0x2D0B,
-    0x2D0C,
-    0x2D0D,
-    0x2D0E,
-    0x2D0F,
-    0x2D10,
-    0x2D11,
-    0x2D12,
-    0x2D13,
-    0x2D14,
-    0x2D15,
-    0x2D16,
-    0x2D17,
-    0x2D18,
-    0x2D19,
-    0x2D1A,
-    0x2D1B,
-    0x2D1C,
-    0x2D1D,
-    0x2D1E,
-    0x2D1F,
-    0x2D20,
-    0x2D21,
-    0x2D22,
-    0x2D23,
-    0x2D24,
-    0x2D25,
-    0x2D27,
-    0x2D2D,
-    0xAB70,
-    0xAB71,
-    0xAB72,
-    0xAB73,
-    0xAB74,
-    0xAB75,
-    0xAB76,
-    0xAB77,
-    0xAB78,
-    0xAB79,
-    0xAB7A,
-    0xAB7B,
-    0xAB7C,
-    0xAB7D,
-    0xAB7E,
-    0xAB7F,
-    0xAB80,
-    0xAB81,
-    0xAB82,
-    0xAB83,
-    0xAB84,
-    0xAB85,
-    0xAB86,
-    0xAB87,
-    0xAB88,
-    0xAB89,
-    0xAB8A,
-    0xAB8B,
-    0xAB8C,
-    0xAB8D,
-    0xAB8E,
-    0xAB8F,
-    0xAB90,
-    0xAB91,
-    0xAB92,
-    0xAB93,
-    0xAB94,
-    0xAB95,
-    0xAB96,
-    0xAB97,
-    0xAB98,
-    0xAB99,
-    0xAB9A,
-    0xAB9B,
-    0xAB9C,
-    0xAB9D,
-    0xAB9E,
-    0xAB9F,
-    0xABA0,
-    0xABA1,
-    0xABA2,
-    0xABA3,
-    0xABA4,
-    0xABA5,
-    0xABA6,
-    0xABA7,
-    0xABA8,
-    0xABA9,
-    0xABAA,
-    0xABAB,
-    0xABAC,
-    0xABAD,
-    0xABAE,
-    0xABAF,
-    0xABB0,
-    0xABB1,
-    0xABB2,
-    0xABB3,
-    0xABB4,
-    0xABB5,
-    0xABB6,
-    0xABB7,
-    0xABB8,
-    0xABB9,
-    0xABBA,
-    0xABBB,
-    0xABBC,
-    0xABBD,
-    0xABBE,
-    0xABBF,
-    0x13F8,
-    0x13F9,
-    0x13FA,
-    0x13FB,
-    0x13FC,
-    0x13FD,
-    MLIP__TOK_M(30, 2),
-    MLIP__TOK_M(32, 2),
-    MLIP__TOK_M(34, 2),
-    MLIP__TOK_M(36, 2),
-    MLIP__TOK_M(38, 2),
-    MLIP__TOK_M(40, 2),
-    0x1B35,
-    0x1B35,
-    MLIP__TOK_M(42, 2),
-    MLIP__TOK_M(44, 2),
-    0x1B35,
-    0x10D0,
-    0x10D1,
-    0x10D2,
-    0x10D3,
-    0x10D4,
-    0x10D5,
-    0x10D6,
-    0x10D7,
-    0x10D8,
-    0x10D9,
-    0x10DA,
-    0x10DB,
-    0x10DC,
-    0x10DD,
-    0x10DE,
-    0x10DF,
-    0x10E0,
-    0x10E1,
-    0x10E2,
-    0x10E3,
-    0x10E4,
-    0x10E5,
-    0x10E6,
-    0x10E7,
-    0x10E8,
-    0x10E9,
-    0x10EA,
-    0x10EB,
-    0x10EC,
-    0x10ED,
-    0x10EE,
-    0x10EF,
-    0x10F0,
-    0x10F1,
-    0x10F2,
-    0x10F3,
-    0x10F4,
-    0x10F5,
-    0x10F6,
-    0x10F7,
-    0x10F8,
-    0x10F9,
-    0x10FA,
-    0x10FD,
-    0x10FE,
-    0x10FF,
-    0x61,
-    0x61,
-    0x62,
-    0x62,
-    0x62,
-    0x62,
-    0x62,
-    0x62,
-    0x63,
-    0x63,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x64,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x66,
-    0x66,
-    0x67,
-    0x67,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x68,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x6B,
-    0x6B,
-    0x6B,
-    0x6B,
-    0x6B,
-    0x6B,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6C,
-    0x6D,
-    0x6D,
-    0x6D,
-    0x6D,
-    0x6D,
-    0x6D,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6E,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x70,
-    0x70,
-    0x70,
-    0x70,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x72,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x73,
-    0x74,
-    0x74,
-    0x74,
-    0x74,
-    0x74,
-    0x74,
-    0x74,
-    0x74,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x76,
-    0x76,
-    0x76,
-    0x76,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x77,
-    0x78,
-    0x78,
-    0x78,
-    0x78,
-    0x79,
-    0x79,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x7A,
-    0x68,
-    0x74,
-    0x77,
-    0x79,
-    0x17F,
-    0xDF,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x61,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x65,
-    0x69,
-    0x69,
-    0x69,
-    0x69,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x6F,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x75,
-    0x79,
-    0x79,
-    0x79,
-    0x79,
-    0x79,
-    0x79,
-    0x79,
-    0x79,
-    0x1EFB,
-    0x1EFD,
-    0x1EFF,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B5,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3BF,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3B1,
-    0x3B1,
-    0x3B5,
-    0x3B5,
-    0x3B7,
-    0x3B7,
-    0x3B9,
-    0x3B9,
-    0x3BF,
-    0x3BF,
-    0x3C5,
-    0x3C5,
-    0x3C9,
-    0x3C9,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B1,
-    0x3B9,
-    0xA8,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x3B5,
-    0x3B5,
-    0x3B7,
-    0x3B7,
-    0x3B7,
-    0x1FBF,
-    0x1FBF,
-    0x1FBF,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x3B9,
-    0x1FFE,
-    0x1FFE,
-    0x1FFE,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C1,
-    0x3C1,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C5,
-    0x3C1,
-    0xA8,
-    0xA8,
-    0x60,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0x3BF,
-    0x3BF,
-    0x3C9,
-    0x3C9,
-    0x3C9,
-    0xB4,
-    0x2002,
-    0x2003,
-    0x3C9,
-    0x6B,
-    0x61,
-    0x214E,
-    0x2170,
-    0x2171,
-    0x2172,
-    0x2173,
-    0x2174,
-    0x2175,
-    0x2176,
-    0x2177,
-    0x2178,
-    0x2179,
-    0x217A,
-    0x217B,
-    0x217C,
-    0x217D,
-    0x217E,
-    0x217F,
-    0x2184,
-    0x2190,
-    0x2192,
-    0x2194,
-    0x21D0,
-    0x21D4,
-    0x21D2,
-    0x2203,
-    0x2208,
-    0x220B,
-    0x2223,
-    0x2225,
-    0x223C,
-    0x2243,
-    0x2245,
-    0x2248,
-    0x3D,
-    0x2261,
-    0x224D,
-    0x3C,
-    0x3E,
-    0x2264,
-    0x2265,
-    0x2272,
-    0x2273,
-    0x2276,
-    0x2277,
-    0x227A,
-    0x227B,
-    0x2282,
-    0x2283,
-    0x2286,
-    0x2287,
-    0x22A2,
-    0x22A8,
-    0x22A9,
-    0x22AB,
-    0x227C,
-    0x227D,
-    0x2291,
-    0x2292,
-    0x22B2,
-    0x22B3,
-    0x22B4,
-    0x22B5,
-    0x3008,
-    0x3009,
-    0x24D0,
-    0x24D1,
-    0x24D2,
-    0x24D3,
-    0x24D4,
-    0x24D5,
-    0x24D6,
-    0x24D7,
-    0x24D8,
-    0x24D9,
-    0x24DA,
-    0x24DB,
-    0x24DC,
-    0x24DD,
-    0x24DE,
-    0x24DF,
-    0x24E0,
-    0x24E1,
-    0x24E2,
-    0x24E3,
-    0x24E4,
-    0x24E5,
-    0x24E6,
-    0x24E7,
-    0x24E8,
-    0x24E9,
-    0x2ADD,
-    0x2C30,
-    0x2C31,
-    0x2C32,
-    0x2C33,
-    0x2C34,
-    0x2C35,
-    0x2C36,
-    0x2C37,
-    0x2C38,
-    0x2C39,
-    0x2C3A,
-    0x2C3B,
-    0x2C3C,
-    0x2C3D,
-    0x2C3E,
-    0x2C3F,
-    0x2C40,
-    0x2C41,
-    0x2C42,
-    0x2C43,
-    0x2C44,
-    0x2C45,
-    0x2C46,
-    0x2C47,
-    0x2C48,
-    0x2C49,
-    0x2C4A,
-    0x2C4B,
-    0x2C4C,
-    0x2C4D,
-    0x2C4E,
-    0x2C4F,
-    0x2C50,
-    0x2C51,
-    0x2C52,
-    0x2C53,
-    0x2C54,
-    0x2C55,
-    0x2C56,
-    0x2C57,
-    0x2C58,
-    0x2C59,
-    0x2C5A,
-    0x2C5B,
-    0x2C5C,
-    0x2C5D,
-    0x2C5E,
-    0x2C5F,
-    0x2C61,
-    0x26B,
-    0x1D7D,
-    0x27D,
-    0x2C68,
-    0x2C6A,
-    0x2C6C,
-    0x251,
-    0x271,
-    0x250,
-    0x252,
-    0x2C73,
-    0x2C76,
-    0x23F,
-    0x240,
-    0x2C81,
-    0x2C83,
-    0x2C85,
-    0x2C87,
-    0x2C89,
-    0x2C8B,
-    0x2C8D,
-    0x2C8F,
-    0x2C91,
-    0x2C93,
-    0x2C95,
-    0x2C97,
-    0x2C99,
-    0x2C9B,
-    0x2C9D,
-    0x2C9F,
-    0x2CA1,
-    0x2CA3,
-    0x2CA5,
-    0x2CA7,
-    0x2CA9,
-    0x2CAB,
-    0x2CAD,
-    0x2CAF,
-    0x2CB1,
-    0x2CB3,
-    0x2CB5,
-    0x2CB7,
-    0x2CB9,
-    0x2CBB,
-    0x2CBD,
-    0x2CBF,
-    0x2CC1,
-    0x2CC3,
-    0x2CC5,
-    0x2CC7,
-    0x2CC9,
-    0x2CCB,
-    0x2CCD,
-    0x2CCF,
-    0x2CD1,
-    0x2CD3,
-    0x2CD5,
-    0x2CD7,
-    0x2CD9,
-    0x2CDB,
-    0x2CDD,
-    0x2CDF,
-    0x2CE1,
-    0x2CE3,
-    0x2CEC,
-    0x2CEE,
-    0x2CF3,
-    0x304B,
-    0x304D,
-    0x304F,
-    0x3051,
-    0x3053,
-    0x3055,
-    0x3057,
-    0x3059,
-    0x305B,
-    0x305D,
-    0x305F,
-    0x3061,
-    0x3064,
-    0x3066,
-    0x3068,
-    0x306F,
-    0x306F,
-    0x3072,
-    0x3072,
-    0x3075,
-    0x3075,
-    0x3078,
-    0x3078,
-    0x307B,
-    0x307B,
-    0x3046,
-    0x309D,
-    0x30AB,
-    0x30AD,
-    0x30AF,
-    0x30B1,
-    0x30B3,
-    0x30B5,
-    0x30B7,
-    0x30B9,
-    0x30BB,
-    0x30BD,
-    0x30BF,
-    0x30C1,
-    0x30C4,
-    0x30C6,
-    0x30C8,
-    0x30CF,
-    0x30CF,
-    0x30D2,
-    0x30D2,
-    0x30D5,
-    0x30D5,
-    0x30D8,
-    0x30D8,
-    0x30DB,
-    0x30DB,
-    0x30A6,
-    0x30EF,
-    0x30F0,
-    0x30F1,
-    0x30F2,
-    0x30FD,
-    0xA641,
-    0xA643,
-    0xA645,
-    0xA647,
-    0xA649,
-    0xA64B,
-    0xA64D,
-    0xA64F,
-    0xA651,
-    0xA653,
-    0xA655,
-    0xA657,
-    0xA659,
-    0xA65B,
-    0xA65D,
-    0xA65F,
-    0xA661,
-    0xA663,
-    0xA665,
-    0xA667,
-    0xA669,
-    0xA66B,
-    0xA66D,
-    0xA681,
-    0xA683,
-    0xA685,
-    0xA687,
-    0xA689,
-    0xA68B,
-    0xA68D,
-    0xA68F,
-    0xA691,
-    0xA693,
-    0xA695,
-    0xA697,
-    0xA699,
-    0xA69B,
-    0xA723,
-    0xA725,
-    0xA727,
-    0xA729,
-    0xA72B,
-    0xA72D,
-    0xA72F,
-    0xA733,
-    0xA735,
-    0xA737,
-    0xA739,
-    0xA73B,
-    0xA73D,
-    0xA73F,
-    0xA741,
-    0xA743,
-    0xA745,
-    0xA747,
-    0xA749,
-    0xA74B,
-    0xA74D,
-    0xA74F,
-    0xA751,
-    0xA753,
-    0xA755,
-    0xA757,
-    0xA759,
-    0xA75B,
-    0xA75D,
-    0xA75F,
-    0xA761,
-    0xA763,
-    0xA765,
-    0xA767,
-    0xA769,
-    0xA76B,
-    0xA76D,
-    0xA76F,
-    0xA77A,
-    0xA77C,
-    0x1D79,
-    0xA77F,
-    0xA781,
-    0xA783,
-    0xA785,
-    0xA787,
-    0xA78C,
-    0x265,
-    0xA791,
-    0xA793,
-    0xA797,
-    0xA799,
-    0xA79B,
-    0xA79D,
-    0xA79F,
-    0xA7A1,
-    0xA7A3,
-    0xA7A5,
-    0xA7A7,
-    0xA7A9,
-    0x266,
-    0x25C,
-    0x261,
-    0x26C,
-    0x26A,
-    0x29E,
-    0x287,
-    0x29D,
-    0xAB53,
-    0xA7B5,
-    0xA7B7,
-    0xA7B9,
-    0xA7BB,
-    0xA7BD,
-    0xA7BF,
-    0xA7C1,
-    0xA7C3,
-    0xA794,
-    0x282,
-    0x1D8E,
-    0xA7C8,
-    0xA7CA,
-    0xA7D1,
-    0xA7D7,
-    0xA7D9,
-    0xA7F6,
-    0x8C48,
-    0x66F4,
-    0x8ECA,
-    0x8CC8,
-    0x6ED1,
-    0x4E32,
-    0x53E5,
-    0x9F9C,
-    0x9F9C,
-    0x5951,
-    0x91D1,
-    0x5587,
-    0x5948,
-    0x61F6,
-    0x7669,
-    0x7F85,
-    0x863F,
-    0x87BA,
-    0x88F8,
-    0x908F,
-    0x6A02,
-    0x6D1B,
-    0x70D9,
-    0x73DE,
-    0x843D,
-    0x916A,
-    0x99F1,
-    0x4E82,
-    0x5375,
-    0x6B04,
-    0x721B,
-    0x862D,
-    0x9E1E,
-    0x5D50,
-    0x6FEB,
-    0x85CD,
-    0x8964,
-    0x62C9,
-    0x81D8,
-    0x881F,
-    0x5ECA,
-    0x6717,
-    0x6D6A,
-    0x72FC,
-    0x90CE,
-    0x4F86,
-    0x51B7,
-    0x52DE,
-    0x64C4,
-    0x6AD3,
-    0x7210,
-    0x76E7,
-    0x8001,
-    0x8606,
-    0x865C,
-    0x8DEF,
-    0x9732,
-    0x9B6F,
-    0x9DFA,
-    0x788C,
-    0x797F,
-    0x7DA0,
-    0x83C9,
-    0x9304,
-    0x9E7F,
-    0x8AD6,
-    0x58DF,
-    0x5F04,
-    0x7C60,
-    0x807E,
-    0x7262,
-    0x78CA,
-    0x8CC2,
-    0x96F7,
-    0x58D8,
-    0x5C62,
-    0x6A13,
-    0x6DDA,
-    0x6F0F,
-    0x7D2F,
-    0x7E37,
-    0x964B,
-    0x52D2,
-    0x808B,
-    0x51DC,
-    0x51CC,
-    0x7A1C,
-    0x7DBE,
-    0x83F1,
-    0x9675,
-    0x8B80,
-    0x62CF,
-    0x6A02,
-    0x8AFE,
-    0x4E39,
-    0x5BE7,
-    0x6012,
-    0x7387,
-    0x7570,
-    0x5317,
-    0x78FB,
-    0x4FBF,
-    0x5FA9,
-    0x4E0D,
-    0x6CCC,
-    0x6578,
-    0x7D22,
-    0x53C3,
-    0x585E,
-    0x7701,
-    0x8449,
-    0x8AAA,
-    0x6BBA,
-    0x8FB0,
-    0x6C88,
-    0x62FE,
-    0x82E5,
-    0x63A0,
-    0x7565,
-    0x4EAE,
-    0x5169,
-    0x51C9,
-    0x6881,
-    0x7CE7,
-    0x826F,
-    0x8AD2,
-    0x91CF,
-    0x52F5,
-    0x5442,
-    0x5973,
-    0x5EEC,
-    0x65C5,
-    0x6FFE,
-    0x792A,
-    0x95AD,
-    0x9A6A,
-    0x9E97,
-    0x9ECE,
-    0x529B,
-    0x66C6,
-    0x6B77,
-    0x8F62,
-    0x5E74,
-    0x6190,
-    0x6200,
-    0x649A,
-    0x6F23,
-    0x7149,
-    0x7489,
-    0x79CA,
-    0x7DF4,
-    0x806F,
-    0x8F26,
-    0x84EE,
-    0x9023,
-    0x934A,
-    0x5217,
-    0x52A3,
-    0x54BD,
-    0x70C8,
-    0x88C2,
-    0x8AAA,
-    0x5EC9,
-    0x5FF5,
-    0x637B,
-    0x6BAE,
-    0x7C3E,
-    0x7375,
-    0x4EE4,
-    0x56F9,
-    0x5BE7,
-    0x5DBA,
-    0x601C,
-    0x73B2,
-    0x7469,
-    0x7F9A,
-    0x8046,
-    0x9234,
-    0x96F6,
-    0x9748,
-    0x9818,
-    0x4F8B,
-    0x79AE,
-    0x91B4,
-    0x96B8,
-    0x60E1,
-    0x4E86,
-    0x50DA,
-    0x5BEE,
-    0x5C3F,
-    0x6599,
-    0x6A02,
-    0x71CE,
-    0x7642,
-    0x84FC,
-    0x907C,
-    0x9F8D,
-    0x6688,
-    0x962E,
-    0x5289,
-    0x677B,
-    0x67F3,
-    0x6D41,
-    0x6E9C,
-    0x7409,
-    0x7559,
-    0x786B,
-    0x7D10,
-    0x985E,
-    0x516D,
-    0x622E,
-    0x9678,
-    0x502B,
-    0x5D19,
-    0x6DEA,
-    0x8F2A,
-    0x5F8B,
-    0x6144,
-    0x6817,
-    0x7387,
-    0x9686,
-    0x5229,
-    0x540F,
-    0x5C65,
-    0x6613,
-    0x674E,
-    0x68A8,
-    0x6CE5,
-    0x7406,
-    0x75E2,
-    0x7F79,
-    0x88CF,
-    0x88E1,
-    0x91CC,
-    0x96E2,
-    0x533F,
-    0x6EBA,
-    0x541D,
-    0x71D0,
-    0x7498,
-    0x85FA,
-    0x96A3,
-    0x9C57,
-    0x9E9F,
-    0x6797,
-    0x6DCB,
-    0x81E8,
-    0x7ACB,
-    0x7B20,
-    0x7C92,
-    0x72C0,
-    0x7099,
-    0x8B58,
-    0x4EC0,
-    0x8336,
-    0x523A,
-    0x5207,
-    0x5EA6,
-    0x62D3,
-    0x7CD6,
-    0x5B85,
-    0x6D1E,
-    0x66B4,
-    0x8F3B,
-    0x884C,
-    0x964D,
-    0x898B,
-    0x5ED3,
-    0x5140,
-    0x55C0,
-    0x585A,
-    0x6674,
-    0x51DE,
-    0x732A,
-    0x76CA,
-    0x793C,
-    0x795E,
-    0x7965,
-    0x798F,
-    0x9756,
-    0x7CBE,
-    0x7FBD,
-    0x8612,
-    0x8AF8,
-    0x9038,
-    0x90FD,
-    0x98EF,
-    0x98FC,
-    0x9928,
-    0x9DB4,
-    0x90DE,
-    0x96B7,
-    0x4FAE,
-    0x50E7,
-    0x514D,
-    0x52C9,
-    0x52E4,
-    0x5351,
-    0x559D,
-    0x5606,
-    0x5668,
-    0x5840,
-    0x58A8,
-    0x5C64,
-    0x5C6E,
-    0x6094,
-    0x6168,
-    0x618E,
-    0x61F2,
-    0x654F,
-    0x65E2,
-    0x6691,
-    0x6885,
-    0x6D77,
-    0x6E1A,
-    0x6F22,
-    0x716E,
-    0x722B,
-    0x7422,
-    0x7891,
-    0x793E,
-    0x7949,
-    0x7948,
-    0x7950,
-    0x7956,
-    0x795D,
-    0x798D,
-    0x798E,
-    0x7A40,
-    0x7A81,
-    0x7BC0,
-    0x7DF4,
-    0x7E09,
-    0x7E41,
-    0x7F72,
-    0x8005,
-    0x81ED,
-    0x8279,
-    0x8279,
-    0x8457,
-    0x8910,
-    0x8996,
-    0x8B01,
-    0x8B39,
-    0x8CD3,
-    0x8D08,
-    0x8FB6,
-    0x9038,
-    0x96E3,
-    0x97FF,
-    0x983B,
-    0x6075,
-    0x242EE,
-    0x8218,
-    0x4E26,
-    0x51B5,
-    0x5168,
-    0x4F80,
-    0x5145,
-    0x5180,
-    0x52C7,
-    0x52FA,
-    0x559D,
-    0x5555,
-    0x5599,
-    0x55E2,
-    0x585A,
-    0x58B3,
-    0x5944,
-    0x5954,
-    0x5A62,
-    0x5B28,
-    0x5ED2,
-    0x5ED9,
-    0x5F69,
-    0x5FAD,
-    0x60D8,
-    0x614E,
-    0x6108,
-    0x618E,
-    0x6160,
-    0x61F2,
-    0x6234,
-    0x63C4,
-    0x641C,
-    0x6452,
-    0x6556,
-    0x6674,
-    0x6717,
-    0x671B,
-    0x6756,
-    0x6B79,
-    0x6BBA,
-    0x6D41,
-    0x6EDB,
-    0x6ECB,
-    0x6F22,
-    0x701E,
-    0x716E,
-    0x77A7,
-    0x7235,
-    0x72AF,
-    0x732A,
-    0x7471,
-    0x7506,
-    0x753B,
-    0x761D,
-    0x761F,
-    0x76CA,
-    0x76DB,
-    0x76F4,
-    0x774A,
-    0x7740,
-    0x78CC,
-    0x7AB1,
-    0x7BC0,
-    0x7C7B,
-    0x7D5B,
-    0x7DF4,
-    0x7F3E,
-    0x8005,
-    0x8352,
-    0x83EF,
-    0x8779,
-    0x8941,
-    0x8986,
-    0x8996,
-    0x8ABF,
-    0x8AF8,
-    0x8ACB,
-    0x8B01,
-    0x8AFE,
-    0x8AED,
-    0x8B39,
-    0x8B8A,
-    0x8D08,
-    0x8F38,
-    0x9072,
-    0x9199,
-    0x9276,
-    0x967C,
-    0x96E3,
-    0x9756,
-    0x97DB,
-    0x97FF,
-    0x980B,
-    0x983B,
-    0x9B12,
-    0x9F9C,
-    0x2284A,
-    0x22844,
-    0x233D5,
-    0x3B9D,
-    0x4018,
-    0x4039,
-    0x25249,
-    0x25CD0,
-    0x27ED3,
-    0x9F43,
-    0x9F8E,
-    0x5D9,
-    0x5F2,
-    0x5E9,
-    0x5E9,
-    0x5E9,
-    0x5E9,
-    0x5D0,
-    0x5D0,
-    0x5D0,
-    0x5D1,
-    0x5D2,
-    0x5D3,
-    0x5D4,
-    0x5D5,
-    0x5D6,
-    0x5D8,
-    0x5D9,
-    0x5DA,
-    0x5DB,
-    0x5DC,
-    0x5DE,
-    0x5E0,
-    0x5E1,
-    0x5E3,
-    0x5E4,
-    0x5E6,
-    0x5E7,
-    0x5E8,
-    0x5E9,
-    0x5EA,
-    0x5D5,
-    0x5D1,
-    0x5DB,
-    0x5E4,
-    0xFF41,
-    0xFF42,
-    0xFF43,
-    0xFF44,
-    0xFF45,
-    0xFF46,
-    0xFF47,
-    0xFF48,
-    0xFF49,
-    0xFF4A,
-    0xFF4B,
-    0xFF4C,
-    0xFF4D,
-    0xFF4E,
-    0xFF4F,
-    0xFF50,
-    0xFF51,
-    0xFF52,
-    0xFF53,
-    0xFF54,
-    0xFF55,
-    0xFF56,
-    0xFF57,
-    0xFF58,
-    0xFF59,
-    0xFF5A,
-    0x10428,
-    0x10429,
-    0x1042A,
-    0x1042B,
-    0x1042C,
-    0x1042D,
-    0x1042E,
-    0x1042F,
-    0x10430,
-    0x10431,
-    0x10432,
-    0x10433,
-    0x10434,
-    0x10435,
-    0x10436,
-    0x10437,
-    0x10438,
-    0x10439,
-    0x1043A,
-    0x1043B,
-    0x1043C,
-    0x1043D,
-    0x1043E,
-    0x1043F,
-    0x10440,
-    0x10441,
-    0x10442,
-    0x10443,
-    0x10444,
-    0x10445,
-    0x10446,
-    0x10447,
-    0x10448,
-    0x10449,
-    0x1044A,
-    0x1044B,
-    0x1044C,
-    0x1044D,
-    0x1044E,
-    0x1044F,
-    0x104D8,
-    0x104D9,
-    0x104DA,
-    0x104DB,
-    0x104DC,
-    0x104DD,
-    0x104DE,
-    0x104DF,
-    0x104E0,
-    0x104E1,
-    0x104E2,
-    0x104E3,
-    0x104E4,
-    0x104E5,
-    0x104E6,
-    0x104E7,
-    0x104E8,
-    0x104E9,
-    0x104EA,
-    0x104EB,
-    0x104EC,
-    0x104ED,
-    0x104EE,
-    0x104EF,
-    0x104F0,
-    0x104F1,
-    0x104F2,
-    0x104F3,
-    0x104F4,
-    0x104F5,
-    0x104F6,
-    0x104F7,
-    0x104F8,
-    0x104F9,
-    0x104FA,
-    0x104FB,
-    0x10597,
-    0x10598,
-    0x10599,
-    0x1059A,
-    0x1059B,
-    0x1059C,
-    0x1059D,
-    0x1059E,
-    0x1059F,
-    0x105A0,
-    0x105A1,
-    0x105A3,
-    0x105A4,
-    0x105A5,
-    0x105A6,
-    0x105A7,
-    0x105A8,
-    0x105A9,
-    0x105AA,
-    0x105AB,
-    0x105AC,
-    0x105AD,
-    0x105AE,
-    0x105AF,
-    0x105B0,
-    0x105B1,
-    0x105B3,
-    0x105B4,
-    0x105B5,
-    0x105B6,
-    0x105B7,
-    0x105B8,
-    0x105B9,
-    0x105BB,
-    0x105BC,
-    0x10CC0,
-    0x10CC1,
-    0x10CC2,
-    0x10CC3,
-    0x10CC4,
-    0x10CC5,
-    0x10CC6,
-    0x10CC7,
-    0x10CC8,
-    0x10CC9,
-    0x10CCA,
-    0x10CCB,
-    0x10CCC,
-    0x10CCD,
-    0x10CCE,
-    0x10CCF,
-    0x10CD0,
-    0x10CD1,
-    0x10CD2,
-    0x10CD3,
-    0x10CD4,
-    0x10CD5,
-    0x10CD6,
-    0x10CD7,
-    0x10CD8,
-    0x10CD9,
-    0x10CDA,
-    0x10CDB,
-    0x10CDC,
-    0x10CDD,
-    0x10CDE,
-    0x10CDF,
-    0x10CE0,
-    0x10CE1,
-    0x10CE2,
-    0x10CE3,
-    0x10CE4,
-    0x10CE5,
-    0x10CE6,
-    0x10CE7,
-    0x10CE8,
-    0x10CE9,
-    0x10CEA,
-    0x10CEB,
-    0x10CEC,
-    0x10CED,
-    0x10CEE,
-    0x10CEF,
-    0x10CF0,
-    0x10CF1,
-    0x10CF2,
-    0x11099,
-    0x1109B,
-    0x110A5,
-    MLIP__TOK_M(46, 2),
-    MLIP__TOK_M(48, 2),
-    0x114B9,
-    MLIP__TOK_M(50, 2),
-    MLIP__TOK_M(52, 2),
-    MLIP__TOK_M(54, 2),
-    MLIP__TOK_M(56, 2),
-    0x118C0,
-    0x118C1,
-    0x118C2,
-    0x118C3,
-    0x118C4,
-    0x118C5,
-    0x118C6,
-    0x118C7,
-    0x118C8,
-    0x118C9,
-    0x118CA,
-    0x118CB,
-    0x118CC,
-    0x118CD,
-    0x118CE,
-    0x118CF,
-    0x118D0,
-    0x118D1,
-    0x118D2,
-    0x118D3,
-    0x118D4,
-    0x118D5,
-    0x118D6,
-    0x118D7,
-    0x118D8,
-    0x118D9,
-    0x118DA,
-    0x118DB,
-    0x118DC,
-    0x118DD,
-    0x118DE,
-    0x118DF,
-    MLIP__TOK_M(58, 2),
-    0x16E60,
-    0x16E61,
-    0x16E62,
-    0x16E63,
-    0x16E64,
-    0x16E65,
-    0x16E66,
-    0x16E67,
-    0x16E68,
-    0x16E69,
-    0x16E6A,
-    0x16E6B,
-    0x16E6C,
-    0x16E6D,
-    0x16E6E,
-    0x16E6F,
-    0x16E70,
-    0x16E71,
-    0x16E72,
-    0x16E73,
-    0x16E74,
-    0x16E75,
-    0x16E76,
-    0x16E77,
-    0x16E78,
-    0x16E79,
-    0x16E7A,
-    0x16E7B,
-    0x16E7C,
-    0x16E7D,
-    0x16E7E,
-    0x16E7F,
-    MLIP__TOK_M(60, 2),
-    MLIP__TOK_M(62, 2),
-    MLIP__TOK_M(64, 3),
-    MLIP__TOK_M(67, 3),
-    MLIP__TOK_M(70, 3),
-    MLIP__TOK_M(73, 3),
-    MLIP__TOK_M(76, 3),
-    MLIP__TOK_M(79, 2),
-    MLIP__TOK_M(81, 2),
-    MLIP__TOK_M(83, 3),
-    MLIP__TOK_M(86, 3),
-    MLIP__TOK_M(89, 3),
-    MLIP__TOK_M(92, 3),
-    0x1E922,
-    0x1E923,
-    0x1E924,
-    0x1E925,
-    0x1E926,
-    0x1E927,
-    0x1E928,
-    0x1E929,
-    0x1E92A,
-    0x1E92B,
-    0x1E92C,
-    0x1E92D,
-    0x1E92E,
-    0x1E92F,
-    0x1E930,
-    0x1E931,
-    0x1E932,
-    0x1E933,
-    0x1E934,
-    0x1E935,
-    0x1E936,
-    0x1E937,
-    0x1E938,
-    0x1E939,
-    0x1E93A,
-    0x1E93B,
-    0x1E93C,
-    0x1E93D,
-    0x1E93E,
-    0x1E93F,
-    0x1E940,
-    0x1E941,
-    0x1E942,
-    0x1E943,
-    0x4E3D,
-    0x4E38,
-    0x4E41,
-    0x20122,
-    0x4F60,
-    0x4FAE,
-    0x4FBB,
-    0x5002,
-    0x507A,
-    0x5099,
-    0x50E7,
-    0x50CF,
-    0x349E,
-    0x2063A,
-    0x514D,
-    0x5154,
-    0x5164,
-    0x5177,
-    0x2051C,
-    0x34B9,
-    0x5167,
-    0x518D,
-    0x2054B,
-    0x5197,
-    0x51A4,
-    0x4ECC,
-    0x51AC,
-    0x51B5,
-    0x291DF,
-    0x51F5,
-    0x5203,
-    0x34DF,
-    0x523B,
-    0x5246,
-    0x5272,
-    0x5277,
-    0x3515,
-    0x52C7,
-    0x52C9,
-    0x52E4,
-    0x52FA,
-    0x5305,
-    0x5306,
-    0x5317,
-    0x5349,
-    0x5351,
-    0x535A,
-    0x5373,
-    0x537D,
-    0x537F,
-    0x537F,
-    0x537F,
-    0x20A2C,
-    0x7070,
-    0x53CA,
-    0x53DF,
-    0x20B63,
-    0x53EB,
-    0x53F1,
-    0x5406,
-    0x549E,
-    0x5438,
-    0x5448,
-    0x5468,
-    0x54A2,
-    0x54F6,
-    0x5510,
-    0x5553,
-    0x5563,
-    0x5584,
-    0x5584,
-    0x5599,
-    0x55AB,
-    0x55B3,
-    0x55C2,
-    0x5716,
-    0x5606,
-    0x5717,
-    0x5651,
-    0x5674,
-    0x5207,
-    0x58EE,
-    0x57CE,
-    0x57F4,
-    0x580D,
-    0x578B,
-    0x5832,
-    0x5831,
-    0x58AC,
-    0x214E4,
-    0x58F2,
-    0x58F7,
-    0x5906,
-    0x591A,
-    0x5922,
-    0x5962,
-    0x216A8,
-    0x216EA,
-    0x59EC,
-    0x5A1B,
-    0x5A27,
-    0x59D8,
-    0x5A66,
-    0x36EE,
-    0x36FC,
-    0x5B08,
-    0x5B3E,
-    0x5B3E,
-    0x219C8,
-    0x5BC3,
-    0x5BD8,
-    0x5BE7,
-    0x5BF3,
-    0x21B18,
-    0x5BFF,
-    0x5C06,
-    0x5F53,
-    0x5C22,
-    0x3781,
-    0x5C60,
-    0x5C6E,
-    0x5CC0,
-    0x5C8D,
-    0x21DE4,
-    0x5D43,
-    0x21DE6,
-    0x5D6E,
-    0x5D6B,
-    0x5D7C,
-    0x5DE1,
-    0x5DE2,
-    0x382F,
-    0x5DFD,
-    0x5E28,
-    0x5E3D,
-    0x5E69,
-    0x3862,
-    0x22183,
-    0x387C,
-    0x5EB0,
-    0x5EB3,
-    0x5EB6,
-    0x5ECA,
-    0x2A392,
-    0x5EFE,
-    0x22331,
-    0x22331,
-    0x8201,
-    0x5F22,
-    0x5F22,
-    0x38C7,
-    0x232B8,
-    0x261DA,
-    0x5F62,
-    0x5F6B,
-    0x38E3,
-    0x5F9A,
-    0x5FCD,
-    0x5FD7,
-    0x5FF9,
-    0x6081,
-    0x393A,
-    0x391C,
-    0x6094,
-    0x226D4,
-    0x60C7,
-    0x6148,
-    0x614C,
-    0x614E,
-    0x614C,
-    0x617A,
-    0x618E,
-    0x61B2,
-    0x61A4,
-    0x61AF,
-    0x61DE,
-    0x61F2,
-    0x61F6,
-    0x6210,
-    0x621B,
-    0x625D,
-    0x62B1,
-    0x62D4,
-    0x6350,
-    0x22B0C,
-    0x633D,
-    0x62FC,
-    0x6368,
-    0x6383,
-    0x63E4,
-    0x22BF1,
-    0x6422,
-    0x63C5,
-    0x63A9,
-    0x3A2E,
-    0x6469,
-    0x647E,
-    0x649D,
-    0x6477,
-    0x3A6C,
-    0x654F,
-    0x656C,
-    0x2300A,
-    0x65E3,
-    0x66F8,
-    0x6649,
-    0x3B19,
-    0x6691,
-    0x3B08,
-    0x3AE4,
-    0x5192,
-    0x5195,
-    0x6700,
-    0x669C,
-    0x80AD,
-    0x43D9,
-    0x6717,
-    0x671B,
-    0x6721,
-    0x675E,
-    0x6753,
-    0x233C3,
-    0x3B49,
-    0x67FA,
-    0x6785,
-    0x6852,
-    0x6885,
-    0x2346D,
-    0x688E,
-    0x681F,
-    0x6914,
-    0x3B9D,
-    0x6942,
-    0x69A3,
-    0x69EA,
-    0x6AA8,
-    0x236A3,
-    0x6ADB,
-    0x3C18,
-    0x6B21,
-    0x238A7,
-    0x6B54,
-    0x3C4E,
-    0x6B72,
-    0x6B9F,
-    0x6BBA,
-    0x6BBB,
-    0x23A8D,
-    0x21D0B,
-    0x23AFA,
-    0x6C4E,
-    0x23CBC,
-    0x6CBF,
-    0x6CCD,
-    0x6C67,
-    0x6D16,
-    0x6D3E,
-    0x6D77,
-    0x6D41,
-    0x6D69,
-    0x6D78,
-    0x6D85,
-    0x23D1E,
-    0x6D34,
-    0x6E2F,
-    0x6E6E,
-    0x3D33,
-    0x6ECB,
-    0x6EC7,
-    0x23ED1,
-    0x6DF9,
-    0x6F6E,
-    0x23F5E,
-    0x23F8E,
-    0x6FC6,
-    0x7039,
-    0x701E,
-    0x701B,
-    0x3D96,
-    0x704A,
-    0x707D,
-    0x7077,
-    0x70AD,
-    0x20525,
-    0x7145,
-    0x24263,
-    0x719C,
-    0x243AB,
-    0x7228,
-    0x7235,
-    0x7250,
-    0x24608,
-    0x7280,
-    0x7295,
-    0x24735,
-    0x24814,
-    0x737A,
-    0x738B,
-    0x3EAC,
-    0x73A5,
-    0x3EB8,
-    0x3EB8,
-    0x7447,
-    0x745C,
-    0x7471,
-    0x7485,
-    0x74CA,
-    0x3F1B,
-    0x7524,
-    0x24C36,
-    0x753E,
-    0x24C92,
-    0x7570,
-    0x2219F,
-    0x7610,
-    0x24FA1,
-    0x24FB8,
-    0x25044,
-    0x3FFC,
-    0x4008,
-    0x76F4,
-    0x250F3,
-    0x250F2,
-    0x25119,
-    0x25133,
-    0x771E,
-    0x771F,
-    0x771F,
-    0x774A,
-    0x4039,
-    0x778B,
-    0x4046,
-    0x4096,
-    0x2541D,
-    0x784E,
-    0x788C,
-    0x78CC,
-    0x40E3,
-    0x25626,
-    0x7956,
-    0x2569A,
-    0x256C5,
-    0x798F,
-    0x79EB,
-    0x412F,
-    0x7A40,
-    0x7A4A,
-    0x7A4F,
-    0x2597C,
-    0x25AA7,
-    0x25AA7,
-    0x7AEE,
-    0x4202,
-    0x25BAB,
-    0x7BC6,
-    0x7BC9,
-    0x4227,
-    0x25C80,
-    0x7CD2,
-    0x42A0,
-    0x7CE8,
-    0x7CE3,
-    0x7D00,
-    0x25F86,
-    0x7D63,
-    0x4301,
-    0x7DC7,
-    0x7E02,
-    0x7E45,
-    0x4334,
-    0x26228,
-    0x26247,
-    0x4359,
-    0x262D9,
-    0x7F7A,
-    0x2633E,
-    0x7F95,
-    0x7FFA,
-    0x8005,
-    0x264DA,
-    0x26523,
-    0x8060,
-    0x265A8,
-    0x8070,
-    0x2335F,
-    0x43D5,
-    0x80B2,
-    0x8103,
-    0x440B,
-    0x813E,
-    0x5AB5,
-    0x267A7,
-    0x267B5,
-    0x23393,
-    0x2339C,
-    0x8201,
-    0x8204,
-    0x8F9E,
-    0x446B,
-    0x8291,
-    0x828B,
-    0x829D,
-    0x52B3,
-    0x82B1,
-    0x82B3,
-    0x82BD,
-    0x82E6,
-    0x26B3C,
-    0x82E5,
-    0x831D,
-    0x8363,
-    0x83AD,
-    0x8323,
-    0x83BD,
-    0x83E7,
-    0x8457,
-    0x8353,
-    0x83CA,
-    0x83CC,
-    0x83DC,
-    0x26C36,
-    0x26D6B,
-    0x26CD5,
-    0x452B,
-    0x84F1,
-    0x84F3,
-    0x8516,
-    0x273CA,
-    0x8564,
-    0x26F2C,
-    0x455D,
-    0x4561,
-    0x26FB1,
-    0x270D2,
-    0x456B,
-    0x8650,
-    0x865C,
-    0x8667,
-    0x8669,
-    0x86A9,
-    0x8688,
-    0x870E,
-    0x86E2,
-    0x8779,
-    0x8728,
-    0x876B,
-    0x8786,
-    0x45D7,
-    0x87E1,
-    0x8801,
-    0x45F9,
-    0x8860,
-    0x8863,
-    0x27667,
-    0x88D7,
-    0x88DE,
-    0x4635,
-    0x88FA,
-    0x34BB,
-    0x278AE,
-    0x27966,
-    0x46BE,
-    0x46C7,
-    0x8AA0,
-    0x8AED,
-    0x8B8A,
-    0x8C55,
-    0x27CA8,
-    0x8CAB,
-    0x8CC1,
-    0x8D1B,
-    0x8D77,
-    0x27F2F,
-    0x20804,
-    0x8DCB,
-    0x8DBC,
-    0x8DF0,
-    0x208DE,
-    0x8ED4,
-    0x8F38,
-    0x285D2,
-    0x285ED,
-    0x9094,
-    0x90F1,
-    0x9111,
-    0x2872E,
-    0x911B,
-    0x9238,
-    0x92D7,
-    0x92D8,
-    0x927C,
-    0x93F9,
-    0x9415,
-    0x28BFA,
-    0x958B,
-    0x4995,
-    0x95B7,
-    0x28D77,
-    0x49E6,
-    0x96C3,
-    0x5DB2,
-    0x9723,
-    0x29145,
-    0x2921A,
-    0x4A6E,
-    0x4A76,
-    0x97E0,
-    0x2940A,
-    0x4AB2,
-    0x29496,
-    0x980B,
-    0x980B,
-    0x9829,
-    0x295B6,
-    0x98E2,
-    0x4B33,
-    0x9929,
-    0x99A7,
-    0x99C2,
-    0x99FE,
-    0x4BCE,
-    0x29B30,
-    0x9B12,
-    0x9C40,
-    0x9CFD,
-    0x4CCE,
-    0x4CED,
-    0x9D67,
-    0x2A0CE,
-    0x4CF8,
-    0x2A105,
-    0x2A20E,
-    0x2A291,
-    0x9EBB,
-    0x4D56,
-    0x9EF9,
-    0x9EFE,
-    0x9F05,
-    0x9F0F,
-    0x9F16,
-    0x9F3B,
-    0x2A600,
+    0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70,
+    0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61,
+    0xE6, 0x63, 0x65, 0x65, 0x65, 0x65, 0x69, 0x69, 0x69, 0x69, 0xF0, 0x6E, 0x6F, 0x6F, 0x6F, 0x6F,
+    0x6F, 0xF8, 0x75, 0x75, 0x75, 0x75, 0x79, 0xFE, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x63, 0x65,
+    0x65, 0x65, 0x65, 0x69, 0x69, 0x69, 0x69, 0x6E, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x75, 0x75, 0x75,
+    0x75, 0x79, 0x79, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+    0x63, 0x64, 0x64, 0x111, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x67, 0x67,
+    0x67, 0x67, 0x67, 0x67, 0x67, 0x67, 0x68, 0x68, 0x127, 0x69, 0x69, 0x69, 0x69, 0x69, 0x69, 0x69,
+    0x69, 0x69, 0x133, 0x6A, 0x6A, 0x6B, 0x6B, 0x6C, 0x6C, 0x6C, 0x6C, 0x6C, 0x6C, 0x140, 0x142,
+    0x6E, 0x6E, 0x6E, 0x6E, 0x6E, 0x6E, 0x14B, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x153, 0x72,
+    0x72, 0x72, 0x72, 0x72, 0x72, 0x73, 0x73, 0x73, 0x73, 0x73, 0x73, 0x73, 0x73, 0x74, 0x74, 0x74,
+    0x74, 0x167, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x77, 0x77,
+    0x79, 0x79, 0x79, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x253, 0x183, 0x185, 0x254, 0x188, 0x256,
+    0x257, 0x18C, 0x1DD, 0x259, 0x25B, 0x192, 0x260, 0x263, 0x269, 0x268, 0x199, 0x26F, 0x272,
+    0x275, 0x6F, 0x6F, 0x1A3, 0x1A5, 0x280, 0x1A8, 0x283, 0x1AD, 0x288, 0x75, 0x75, 0x28A, 0x28B,
+    0x1B4, 0x1B6, 0x292, 0x1B9, 0x1BD, 0x1C6, 0x1C6, 0x1C9, 0x1C9, 0x1CC, 0x1CC, 0x61, 0x61, 0x69,
+    0x69, 0x6F, 0x6F, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x61, 0x61, 0x61,
+    0x61, 0xE6, 0xE6, 0x1E5, 0x67, 0x67, 0x6B, 0x6B, 0x6F, 0x6F, 0x6F, 0x6F, 0x292, 0x292, 0x6A,
+    0x1F3, 0x1F3, 0x67, 0x67, 0x195, 0x1BF, 0x6E, 0x6E, 0x61, 0x61, 0xE6, 0xE6, 0xF8, 0xF8, 0x61,
+    0x61, 0x61, 0x61, 0x65, 0x65, 0x65, 0x65, 0x69, 0x69, 0x69, 0x69, 0x6F, 0x6F, 0x6F, 0x6F, 0x72,
+    0x72, 0x72, 0x72, 0x75, 0x75, 0x75, 0x75, 0x73, 0x73, 0x74, 0x74, 0x21D, 0x68, 0x68, 0x19E,
+    0x223, 0x225, 0x61, 0x61, 0x65, 0x65, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x79,
+    0x79, 0x2C65, 0x23C, 0x19A, 0x2C66, 0x242, 0x180, 0x289, 0x28C, 0x247, 0x249, 0x24B, 0x24D,
+    0x24F, 0x371, 0x373, 0x2B9, 0x377, 0x3B, 0x3F3, 0xA8, 0x3B1, 0xB7, 0x3B5, 0x3B7, 0x3B9, 0x3BF,
+    0x3C5, 0x3C9, 0x3B9, 0x3B1, 0x3B2, 0x3B3, 0x3B4, 0x3B5, 0x3B6, 0x3B7, 0x3B8, 0x3B9, 0x3BA,
+    0x3BB, 0x3BC, 0x3BD, 0x3BE, 0x3BF, 0x3C0, 0x3C1, 0x3C3, 0x3C4, 0x3C5, 0x3C6, 0x3C7, 0x3C8,
+    0x3C9, 0x3B9, 0x3C5, 0x3B1, 0x3B5, 0x3B7, 0x3B9, 0x3C5, 0x3B9, 0x3C5, 0x3BF, 0x3C5, 0x3C9,
+    0x3D7, 0x3D2, 0x3D2, 0x3D9, 0x3DB, 0x3DD, 0x3DF, 0x3E1, 0x3E3, 0x3E5, 0x3E7, 0x3E9, 0x3EB,
+    0x3ED, 0x3EF, 0x3B8, 0x3F8, 0x3F2, 0x3FB, 0x37B, 0x37C, 0x37D, 0x435, 0x435, 0x452, 0x433,
+    0x454, 0x455, 0x456, 0x456, 0x458, 0x459, 0x45A, 0x45B, 0x43A, 0x438, 0x443, 0x45F, 0x430,
+    0x431, 0x432, 0x433, 0x434, 0x435, 0x436, 0x437, 0x438, 0x438, 0x43A, 0x43B, 0x43C, 0x43D,
+    0x43E, 0x43F, 0x440, 0x441, 0x442, 0x443, 0x444, 0x445, 0x446, 0x447, 0x448, 0x449, 0x44A,
+    0x44B, 0x44C, 0x44D, 0x44E, 0x44F, 0x438, 0x435, 0x435, 0x433, 0x456, 0x43A, 0x438, 0x443,
+    0x461, 0x463, 0x465, 0x467, 0x469, 0x46B, 0x46D, 0x46F, 0x471, 0x473, 0x475, 0x475, 0x475,
+    0x479, 0x47B, 0x47D, 0x47F, 0x481, 0x48B, 0x48D, 0x48F, 0x491, 0x493, 0x495, 0x497, 0x499,
+    0x49B, 0x49D, 0x49F, 0x4A1, 0x4A3, 0x4A5, 0x4A7, 0x4A9, 0x4AB, 0x4AD, 0x4AF, 0x4B1, 0x4B3,
+    0x4B5, 0x4B7, 0x4B9, 0x4BB, 0x4BD, 0x4BF, 0x4CF, 0x436, 0x436, 0x4C4, 0x4C6, 0x4C8, 0x4CA,
+    0x4CC, 0x4CE, 0x430, 0x430, 0x430, 0x430, 0x4D5, 0x435, 0x435, 0x4D9, 0x4D9, 0x4D9, 0x436,
+    0x436, 0x437, 0x437, 0x4E1, 0x438, 0x438, 0x438, 0x438, 0x43E, 0x43E, 0x4E9, 0x4E9, 0x4E9,
+    0x44D, 0x44D, 0x443, 0x443, 0x443, 0x443, 0x443, 0x443, 0x447, 0x447, 0x4F7, 0x44B, 0x44B,
+    0x4FB, 0x4FD, 0x4FF, 0x501, 0x503, 0x505, 0x507, 0x509, 0x50B, 0x50D, 0x50F, 0x511, 0x513,
+    0x515, 0x517, 0x519, 0x51B, 0x51D, 0x51F, 0x521, 0x523, 0x525, 0x527, 0x529, 0x52B, 0x52D,
+    0x52F, 0x561, 0x562, 0x563, 0x564, 0x565, 0x566, 0x567, 0x568, 0x569, 0x56A, 0x56B, 0x56C,
+    0x56D, 0x56E, 0x56F, 0x570, 0x571, 0x572, 0x573, 0x574, 0x575, 0x576, 0x577, 0x578, 0x579,
+    0x57A, 0x57B, 0x57C, 0x57D, 0x57E, 0x57F, 0x580, 0x581, 0x582, 0x583, 0x584, 0x585, 0x586,
+    0x627, 0x627, 0x648, 0x627, 0x64A, 0x6D5, 0x6C1, 0x6D2, 0x928, 0x930, 0x933, 0x915, 0x916,
+    0x917, 0x91C, 0x921, 0x922, 0x92B, 0x92F, MLIP__TOK_M(0,2), MLIP__TOK_M(2,2), 0x9A1, 0x9A2,
+    0x9AF, 0xA32, 0xA38, 0xA16, 0xA17, 0xA1C, 0xA2B, 0xB47, MLIP__TOK_M(4,2), MLIP__TOK_M(6,2),
+    0xB21, 0xB22, MLIP__TOK_M(8,2), MLIP__TOK_M(10,2), MLIP__TOK_M(12,2), MLIP__TOK_M(14,2), 0xCD5,
+    0xCD5, 0xCD6, 0xCC2, MLIP__TOK_M(16,2), MLIP__TOK_M(18,2), MLIP__TOK_M(20,2), MLIP__TOK_M(22,2),
+    0xDD9, MLIP__TOK_M(24,2), MLIP__TOK_M(26,2), MLIP__TOK_M(28,2), 0xF42, 0xF4C, 0xF51, 0xF56,
+    0xF5B, 0xF40, 0x1025, 0x2D00, 0x2D01, 0x2D02, 0x2D03, 0x2D04, 0x2D05, 0x2D06, 0x2D07, 0x2D08,
+    0x2D09, 0x2D0A, 0x2D0B, 0x2D0C, 0x2D0D, 0x2D0E, 0x2D0F, 0x2D10, 0x2D11, 0x2D12, 0x2D13, 0x2D14,
+    0x2D15, 0x2D16, 0x2D17, 0x2D18, 0x2D19, 0x2D1A, 0x2D1B, 0x2D1C, 0x2D1D, 0x2D1E, 0x2D1F, 0x2D20,
+    0x2D21, 0x2D22, 0x2D23, 0x2D24, 0x2D25, 0x2D27, 0x2D2D, 0xAB70, 0xAB71, 0xAB72, 0xAB73, 0xAB74,
+    0xAB75, 0xAB76, 0xAB77, 0xAB78, 0xAB79, 0xAB7A, 0xAB7B, 0xAB7C, 0xAB7D, 0xAB7E, 0xAB7F, 0xAB80,
+    0xAB81, 0xAB82, 0xAB83, 0xAB84, 0xAB85, 0xAB86, 0xAB87, 0xAB88, 0xAB89, 0xAB8A, 0xAB8B, 0xAB8C,
+    0xAB8D, 0xAB8E, 0xAB8F, 0xAB90, 0xAB91, 0xAB92, 0xAB93, 0xAB94, 0xAB95, 0xAB96, 0xAB97, 0xAB98,
+    0xAB99, 0xAB9A, 0xAB9B, 0xAB9C, 0xAB9D, 0xAB9E, 0xAB9F, 0xABA0, 0xABA1, 0xABA2, 0xABA3, 0xABA4,
+    0xABA5, 0xABA6, 0xABA7, 0xABA8, 0xABA9, 0xABAA, 0xABAB, 0xABAC, 0xABAD, 0xABAE, 0xABAF, 0xABB0,
+    0xABB1, 0xABB2, 0xABB3, 0xABB4, 0xABB5, 0xABB6, 0xABB7, 0xABB8, 0xABB9, 0xABBA, 0xABBB, 0xABBC,
+    0xABBD, 0xABBE, 0xABBF, 0x13F8, 0x13F9, 0x13FA, 0x13FB, 0x13FC, 0x13FD, MLIP__TOK_M(30,2),
+    MLIP__TOK_M(32,2), MLIP__TOK_M(34,2), MLIP__TOK_M(36,2), MLIP__TOK_M(38,2), MLIP__TOK_M(40,2),
+    0x1B35, 0x1B35, MLIP__TOK_M(42,2), MLIP__TOK_M(44,2), 0x1B35, 0x10D0, 0x10D1, 0x10D2, 0x10D3,
+    0x10D4, 0x10D5, 0x10D6, 0x10D7, 0x10D8, 0x10D9, 0x10DA, 0x10DB, 0x10DC, 0x10DD, 0x10DE, 0x10DF,
+    0x10E0, 0x10E1, 0x10E2, 0x10E3, 0x10E4, 0x10E5, 0x10E6, 0x10E7, 0x10E8, 0x10E9, 0x10EA, 0x10EB,
+    0x10EC, 0x10ED, 0x10EE, 0x10EF, 0x10F0, 0x10F1, 0x10F2, 0x10F3, 0x10F4, 0x10F5, 0x10F6, 0x10F7,
+    0x10F8, 0x10F9, 0x10FA, 0x10FD, 0x10FE, 0x10FF, 0x61, 0x61, 0x62, 0x62, 0x62, 0x62, 0x62, 0x62,
+    0x63, 0x63, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x65, 0x65, 0x65, 0x65,
+    0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x66, 0x66, 0x67, 0x67, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68,
+    0x68, 0x68, 0x68, 0x68, 0x69, 0x69, 0x69, 0x69, 0x6B, 0x6B, 0x6B, 0x6B, 0x6B, 0x6B, 0x6C, 0x6C,
+    0x6C, 0x6C, 0x6C, 0x6C, 0x6C, 0x6C, 0x6D, 0x6D, 0x6D, 0x6D, 0x6D, 0x6D, 0x6E, 0x6E, 0x6E, 0x6E,
+    0x6E, 0x6E, 0x6E, 0x6E, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x70, 0x70, 0x70, 0x70,
+    0x72, 0x72, 0x72, 0x72, 0x72, 0x72, 0x72, 0x72, 0x73, 0x73, 0x73, 0x73, 0x73, 0x73, 0x73, 0x73,
+    0x73, 0x73, 0x74, 0x74, 0x74, 0x74, 0x74, 0x74, 0x74, 0x74, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75,
+    0x75, 0x75, 0x75, 0x75, 0x76, 0x76, 0x76, 0x76, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77, 0x77,
+    0x77, 0x77, 0x78, 0x78, 0x78, 0x78, 0x79, 0x79, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x68, 0x74,
+    0x77, 0x79, 0x17F, 0xDF, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61,
+    0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x61, 0x65, 0x65, 0x65, 0x65,
+    0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65, 0x69, 0x69, 0x69, 0x69,
+    0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F,
+    0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x6F, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x75,
+    0x75, 0x75, 0x75, 0x75, 0x75, 0x75, 0x79, 0x79, 0x79, 0x79, 0x79, 0x79, 0x79, 0x79, 0x1EFB,
+    0x1EFD, 0x1EFF, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1,
+    0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B5, 0x3B5, 0x3B5, 0x3B5, 0x3B5, 0x3B5, 0x3B5, 0x3B5,
+    0x3B5, 0x3B5, 0x3B5, 0x3B5, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7,
+    0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9,
+    0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3BF, 0x3BF, 0x3BF,
+    0x3BF, 0x3BF, 0x3BF, 0x3BF, 0x3BF, 0x3BF, 0x3BF, 0x3BF, 0x3BF, 0x3C5, 0x3C5, 0x3C5, 0x3C5,
+    0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9,
+    0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3B1, 0x3B1,
+    0x3B5, 0x3B5, 0x3B7, 0x3B7, 0x3B9, 0x3B9, 0x3BF, 0x3BF, 0x3C5, 0x3C5, 0x3C9, 0x3C9, 0x3B1,
+    0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1,
+    0x3B1, 0x3B1, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7,
+    0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9,
+    0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3C9, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1,
+    0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B1, 0x3B9, 0xA8, 0x3B7, 0x3B7, 0x3B7, 0x3B7, 0x3B7,
+    0x3B5, 0x3B5, 0x3B7, 0x3B7, 0x3B7, 0x1FBF, 0x1FBF, 0x1FBF, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9,
+    0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x3B9, 0x1FFE, 0x1FFE, 0x1FFE, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C1,
+    0x3C1, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C5, 0x3C1, 0xA8, 0xA8, 0x60, 0x3C9, 0x3C9, 0x3C9,
+    0x3C9, 0x3C9, 0x3BF, 0x3BF, 0x3C9, 0x3C9, 0x3C9, 0xB4, 0x2002, 0x2003, 0x3C9, 0x6B, 0x61,
+    0x214E, 0x2170, 0x2171, 0x2172, 0x2173, 0x2174, 0x2175, 0x2176, 0x2177, 0x2178, 0x2179, 0x217A,
+    0x217B, 0x217C, 0x217D, 0x217E, 0x217F, 0x2184, 0x2190, 0x2192, 0x2194, 0x21D0, 0x21D4, 0x21D2,
+    0x2203, 0x2208, 0x220B, 0x2223, 0x2225, 0x223C, 0x2243, 0x2245, 0x2248, 0x3D, 0x2261, 0x224D,
+    0x3C, 0x3E, 0x2264, 0x2265, 0x2272, 0x2273, 0x2276, 0x2277, 0x227A, 0x227B, 0x2282, 0x2283,
+    0x2286, 0x2287, 0x22A2, 0x22A8, 0x22A9, 0x22AB, 0x227C, 0x227D, 0x2291, 0x2292, 0x22B2, 0x22B3,
+    0x22B4, 0x22B5, 0x3008, 0x3009, 0x24D0, 0x24D1, 0x24D2, 0x24D3, 0x24D4, 0x24D5, 0x24D6, 0x24D7,
+    0x24D8, 0x24D9, 0x24DA, 0x24DB, 0x24DC, 0x24DD, 0x24DE, 0x24DF, 0x24E0, 0x24E1, 0x24E2, 0x24E3,
+    0x24E4, 0x24E5, 0x24E6, 0x24E7, 0x24E8, 0x24E9, 0x2ADD, 0x2C30, 0x2C31, 0x2C32, 0x2C33, 0x2C34,
+    0x2C35, 0x2C36, 0x2C37, 0x2C38, 0x2C39, 0x2C3A, 0x2C3B, 0x2C3C, 0x2C3D, 0x2C3E, 0x2C3F, 0x2C40,
+    0x2C41, 0x2C42, 0x2C43, 0x2C44, 0x2C45, 0x2C46, 0x2C47, 0x2C48, 0x2C49, 0x2C4A, 0x2C4B, 0x2C4C,
+    0x2C4D, 0x2C4E, 0x2C4F, 0x2C50, 0x2C51, 0x2C52, 0x2C53, 0x2C54, 0x2C55, 0x2C56, 0x2C57, 0x2C58,
+    0x2C59, 0x2C5A, 0x2C5B, 0x2C5C, 0x2C5D, 0x2C5E, 0x2C5F, 0x2C61, 0x26B, 0x1D7D, 0x27D, 0x2C68,
+    0x2C6A, 0x2C6C, 0x251, 0x271, 0x250, 0x252, 0x2C73, 0x2C76, 0x23F, 0x240, 0x2C81, 0x2C83,
+    0x2C85, 0x2C87, 0x2C89, 0x2C8B, 0x2C8D, 0x2C8F, 0x2C91, 0x2C93, 0x2C95, 0x2C97, 0x2C99, 0x2C9B,
+    0x2C9D, 0x2C9F, 0x2CA1, 0x2CA3, 0x2CA5, 0x2CA7, 0x2CA9, 0x2CAB, 0x2CAD, 0x2CAF, 0x2CB1, 0x2CB3,
+    0x2CB5, 0x2CB7, 0x2CB9, 0x2CBB, 0x2CBD, 0x2CBF, 0x2CC1, 0x2CC3, 0x2CC5, 0x2CC7, 0x2CC9, 0x2CCB,
+    0x2CCD, 0x2CCF, 0x2CD1, 0x2CD3, 0x2CD5, 0x2CD7, 0x2CD9, 0x2CDB, 0x2CDD, 0x2CDF, 0x2CE1, 0x2CE3,
+    0x2CEC, 0x2CEE, 0x2CF3, 0x304B, 0x304D, 0x304F, 0x3051, 0x3053, 0x3055, 0x3057, 0x3059, 0x305B,
+    0x305D, 0x305F, 0x3061, 0x3064, 0x3066, 0x3068, 0x306F, 0x306F, 0x3072, 0x3072, 0x3075, 0x3075,
+    0x3078, 0x3078, 0x307B, 0x307B, 0x3046, 0x309D, 0x30AB, 0x30AD, 0x30AF, 0x30B1, 0x30B3, 0x30B5,
+    0x30B7, 0x30B9, 0x30BB, 0x30BD, 0x30BF, 0x30C1, 0x30C4, 0x30C6, 0x30C8, 0x30CF, 0x30CF, 0x30D2,
+    0x30D2, 0x30D5, 0x30D5, 0x30D8, 0x30D8, 0x30DB, 0x30DB, 0x30A6, 0x30EF, 0x30F0, 0x30F1, 0x30F2,
+    0x30FD, 0xA641, 0xA643, 0xA645, 0xA647, 0xA649, 0xA64B, 0xA64D, 0xA64F, 0xA651, 0xA653, 0xA655,
+    0xA657, 0xA659, 0xA65B, 0xA65D, 0xA65F, 0xA661, 0xA663, 0xA665, 0xA667, 0xA669, 0xA66B, 0xA66D,
+    0xA681, 0xA683, 0xA685, 0xA687, 0xA689, 0xA68B, 0xA68D, 0xA68F, 0xA691, 0xA693, 0xA695, 0xA697,
+    0xA699, 0xA69B, 0xA723, 0xA725, 0xA727, 0xA729, 0xA72B, 0xA72D, 0xA72F, 0xA733, 0xA735, 0xA737,
+    0xA739, 0xA73B, 0xA73D, 0xA73F, 0xA741, 0xA743, 0xA745, 0xA747, 0xA749, 0xA74B, 0xA74D, 0xA74F,
+    0xA751, 0xA753, 0xA755, 0xA757, 0xA759, 0xA75B, 0xA75D, 0xA75F, 0xA761, 0xA763, 0xA765, 0xA767,
+    0xA769, 0xA76B, 0xA76D, 0xA76F, 0xA77A, 0xA77C, 0x1D79, 0xA77F, 0xA781, 0xA783, 0xA785, 0xA787,
+    0xA78C, 0x265, 0xA791, 0xA793, 0xA797, 0xA799, 0xA79B, 0xA79D, 0xA79F, 0xA7A1, 0xA7A3, 0xA7A5,
+    0xA7A7, 0xA7A9, 0x266, 0x25C, 0x261, 0x26C, 0x26A, 0x29E, 0x287, 0x29D, 0xAB53, 0xA7B5, 0xA7B7,
+    0xA7B9, 0xA7BB, 0xA7BD, 0xA7BF, 0xA7C1, 0xA7C3, 0xA794, 0x282, 0x1D8E, 0xA7C8, 0xA7CA, 0xA7D1,
+    0xA7D7, 0xA7D9, 0xA7F6, 0x8C48, 0x66F4, 0x8ECA, 0x8CC8, 0x6ED1, 0x4E32, 0x53E5, 0x9F9C, 0x9F9C,
+    0x5951, 0x91D1, 0x5587, 0x5948, 0x61F6, 0x7669, 0x7F85, 0x863F, 0x87BA, 0x88F8, 0x908F, 0x6A02,
+    0x6D1B, 0x70D9, 0x73DE, 0x843D, 0x916A, 0x99F1, 0x4E82, 0x5375, 0x6B04, 0x721B, 0x862D, 0x9E1E,
+    0x5D50, 0x6FEB, 0x85CD, 0x8964, 0x62C9, 0x81D8, 0x881F, 0x5ECA, 0x6717, 0x6D6A, 0x72FC, 0x90CE,
+    0x4F86, 0x51B7, 0x52DE, 0x64C4, 0x6AD3, 0x7210, 0x76E7, 0x8001, 0x8606, 0x865C, 0x8DEF, 0x9732,
+    0x9B6F, 0x9DFA, 0x788C, 0x797F, 0x7DA0, 0x83C9, 0x9304, 0x9E7F, 0x8AD6, 0x58DF, 0x5F04, 0x7C60,
+    0x807E, 0x7262, 0x78CA, 0x8CC2, 0x96F7, 0x58D8, 0x5C62, 0x6A13, 0x6DDA, 0x6F0F, 0x7D2F, 0x7E37,
+    0x964B, 0x52D2, 0x808B, 0x51DC, 0x51CC, 0x7A1C, 0x7DBE, 0x83F1, 0x9675, 0x8B80, 0x62CF, 0x6A02,
+    0x8AFE, 0x4E39, 0x5BE7, 0x6012, 0x7387, 0x7570, 0x5317, 0x78FB, 0x4FBF, 0x5FA9, 0x4E0D, 0x6CCC,
+    0x6578, 0x7D22, 0x53C3, 0x585E, 0x7701, 0x8449, 0x8AAA, 0x6BBA, 0x8FB0, 0x6C88, 0x62FE, 0x82E5,
+    0x63A0, 0x7565, 0x4EAE, 0x5169, 0x51C9, 0x6881, 0x7CE7, 0x826F, 0x8AD2, 0x91CF, 0x52F5, 0x5442,
+    0x5973, 0x5EEC, 0x65C5, 0x6FFE, 0x792A, 0x95AD, 0x9A6A, 0x9E97, 0x9ECE, 0x529B, 0x66C6, 0x6B77,
+    0x8F62, 0x5E74, 0x6190, 0x6200, 0x649A, 0x6F23, 0x7149, 0x7489, 0x79CA, 0x7DF4, 0x806F, 0x8F26,
+    0x84EE, 0x9023, 0x934A, 0x5217, 0x52A3, 0x54BD, 0x70C8, 0x88C2, 0x8AAA, 0x5EC9, 0x5FF5, 0x637B,
+    0x6BAE, 0x7C3E, 0x7375, 0x4EE4, 0x56F9, 0x5BE7, 0x5DBA, 0x601C, 0x73B2, 0x7469, 0x7F9A, 0x8046,
+    0x9234, 0x96F6, 0x9748, 0x9818, 0x4F8B, 0x79AE, 0x91B4, 0x96B8, 0x60E1, 0x4E86, 0x50DA, 0x5BEE,
+    0x5C3F, 0x6599, 0x6A02, 0x71CE, 0x7642, 0x84FC, 0x907C, 0x9F8D, 0x6688, 0x962E, 0x5289, 0x677B,
+    0x67F3, 0x6D41, 0x6E9C, 0x7409, 0x7559, 0x786B, 0x7D10, 0x985E, 0x516D, 0x622E, 0x9678, 0x502B,
+    0x5D19, 0x6DEA, 0x8F2A, 0x5F8B, 0x6144, 0x6817, 0x7387, 0x9686, 0x5229, 0x540F, 0x5C65, 0x6613,
+    0x674E, 0x68A8, 0x6CE5, 0x7406, 0x75E2, 0x7F79, 0x88CF, 0x88E1, 0x91CC, 0x96E2, 0x533F, 0x6EBA,
+    0x541D, 0x71D0, 0x7498, 0x85FA, 0x96A3, 0x9C57, 0x9E9F, 0x6797, 0x6DCB, 0x81E8, 0x7ACB, 0x7B20,
+    0x7C92, 0x72C0, 0x7099, 0x8B58, 0x4EC0, 0x8336, 0x523A, 0x5207, 0x5EA6, 0x62D3, 0x7CD6, 0x5B85,
+    0x6D1E, 0x66B4, 0x8F3B, 0x884C, 0x964D, 0x898B, 0x5ED3, 0x5140, 0x55C0, 0x585A, 0x6674, 0x51DE,
+    0x732A, 0x76CA, 0x793C, 0x795E, 0x7965, 0x798F, 0x9756, 0x7CBE, 0x7FBD, 0x8612, 0x8AF8, 0x9038,
+    0x90FD, 0x98EF, 0x98FC, 0x9928, 0x9DB4, 0x90DE, 0x96B7, 0x4FAE, 0x50E7, 0x514D, 0x52C9, 0x52E4,
+    0x5351, 0x559D, 0x5606, 0x5668, 0x5840, 0x58A8, 0x5C64, 0x5C6E, 0x6094, 0x6168, 0x618E, 0x61F2,
+    0x654F, 0x65E2, 0x6691, 0x6885, 0x6D77, 0x6E1A, 0x6F22, 0x716E, 0x722B, 0x7422, 0x7891, 0x793E,
+    0x7949, 0x7948, 0x7950, 0x7956, 0x795D, 0x798D, 0x798E, 0x7A40, 0x7A81, 0x7BC0, 0x7DF4, 0x7E09,
+    0x7E41, 0x7F72, 0x8005, 0x81ED, 0x8279, 0x8279, 0x8457, 0x8910, 0x8996, 0x8B01, 0x8B39, 0x8CD3,
+    0x8D08, 0x8FB6, 0x9038, 0x96E3, 0x97FF, 0x983B, 0x6075, 0x242EE, 0x8218, 0x4E26, 0x51B5, 0x5168,
+    0x4F80, 0x5145, 0x5180, 0x52C7, 0x52FA, 0x559D, 0x5555, 0x5599, 0x55E2, 0x585A, 0x58B3, 0x5944,
+    0x5954, 0x5A62, 0x5B28, 0x5ED2, 0x5ED9, 0x5F69, 0x5FAD, 0x60D8, 0x614E, 0x6108, 0x618E, 0x6160,
+    0x61F2, 0x6234, 0x63C4, 0x641C, 0x6452, 0x6556, 0x6674, 0x6717, 0x671B, 0x6756, 0x6B79, 0x6BBA,
+    0x6D41, 0x6EDB, 0x6ECB, 0x6F22, 0x701E, 0x716E, 0x77A7, 0x7235, 0x72AF, 0x732A, 0x7471, 0x7506,
+    0x753B, 0x761D, 0x761F, 0x76CA, 0x76DB, 0x76F4, 0x774A, 0x7740, 0x78CC, 0x7AB1, 0x7BC0, 0x7C7B,
+    0x7D5B, 0x7DF4, 0x7F3E, 0x8005, 0x8352, 0x83EF, 0x8779, 0x8941, 0x8986, 0x8996, 0x8ABF, 0x8AF8,
+    0x8ACB, 0x8B01, 0x8AFE, 0x8AED, 0x8B39, 0x8B8A, 0x8D08, 0x8F38, 0x9072, 0x9199, 0x9276, 0x967C,
+    0x96E3, 0x9756, 0x97DB, 0x97FF, 0x980B, 0x983B, 0x9B12, 0x9F9C, 0x2284A, 0x22844, 0x233D5,
+    0x3B9D, 0x4018, 0x4039, 0x25249, 0x25CD0, 0x27ED3, 0x9F43, 0x9F8E, 0x5D9, 0x5F2, 0x5E9, 0x5E9,
+    0x5E9, 0x5E9, 0x5D0, 0x5D0, 0x5D0, 0x5D1, 0x5D2, 0x5D3, 0x5D4, 0x5D5, 0x5D6, 0x5D8, 0x5D9,
+    0x5DA, 0x5DB, 0x5DC, 0x5DE, 0x5E0, 0x5E1, 0x5E3, 0x5E4, 0x5E6, 0x5E7, 0x5E8, 0x5E9, 0x5EA,
+    0x5D5, 0x5D1, 0x5DB, 0x5E4, 0xFF41, 0xFF42, 0xFF43, 0xFF44, 0xFF45, 0xFF46, 0xFF47, 0xFF48,
+    0xFF49, 0xFF4A, 0xFF4B, 0xFF4C, 0xFF4D, 0xFF4E, 0xFF4F, 0xFF50, 0xFF51, 0xFF52, 0xFF53, 0xFF54,
+    0xFF55, 0xFF56, 0xFF57, 0xFF58, 0xFF59, 0xFF5A, 0x10428, 0x10429, 0x1042A, 0x1042B, 0x1042C,
+    0x1042D, 0x1042E, 0x1042F, 0x10430, 0x10431, 0x10432, 0x10433, 0x10434, 0x10435, 0x10436,
+    0x10437, 0x10438, 0x10439, 0x1043A, 0x1043B, 0x1043C, 0x1043D, 0x1043E, 0x1043F, 0x10440,
+    0x10441, 0x10442, 0x10443, 0x10444, 0x10445, 0x10446, 0x10447, 0x10448, 0x10449, 0x1044A,
+    0x1044B, 0x1044C, 0x1044D, 0x1044E, 0x1044F, 0x104D8, 0x104D9, 0x104DA, 0x104DB, 0x104DC,
+    0x104DD, 0x104DE, 0x104DF, 0x104E0, 0x104E1, 0x104E2, 0x104E3, 0x104E4, 0x104E5, 0x104E6,
+    0x104E7, 0x104E8, 0x104E9, 0x104EA, 0x104EB, 0x104EC, 0x104ED, 0x104EE, 0x104EF, 0x104F0,
+    0x104F1, 0x104F2, 0x104F3, 0x104F4, 0x104F5, 0x104F6, 0x104F7, 0x104F8, 0x104F9, 0x104FA,
+    0x104FB, 0x10597, 0x10598, 0x10599, 0x1059A, 0x1059B, 0x1059C, 0x1059D, 0x1059E, 0x1059F,
+    0x105A0, 0x105A1, 0x105A3, 0x105A4, 0x105A5, 0x105A6, 0x105A7, 0x105A8, 0x105A9, 0x105AA,
+    0x105AB, 0x105AC, 0x105AD, 0x105AE, 0x105AF, 0x105B0, 0x105B1, 0x105B3, 0x105B4, 0x105B5,
+    0x105B6, 0x105B7, 0x105B8, 0x105B9, 0x105BB, 0x105BC, 0x10CC0, 0x10CC1, 0x10CC2, 0x10CC3,
+    0x10CC4, 0x10CC5, 0x10CC6, 0x10CC7, 0x10CC8, 0x10CC9, 0x10CCA, 0x10CCB, 0x10CCC, 0x10CCD,
+    0x10CCE, 0x10CCF, 0x10CD0, 0x10CD1, 0x10CD2, 0x10CD3, 0x10CD4, 0x10CD5, 0x10CD6, 0x10CD7,
+    0x10CD8, 0x10CD9, 0x10CDA, 0x10CDB, 0x10CDC, 0x10CDD, 0x10CDE, 0x10CDF, 0x10CE0, 0x10CE1,
+    0x10CE2, 0x10CE3, 0x10CE4, 0x10CE5, 0x10CE6, 0x10CE7, 0x10CE8, 0x10CE9, 0x10CEA, 0x10CEB,
+    0x10CEC, 0x10CED, 0x10CEE, 0x10CEF, 0x10CF0, 0x10CF1, 0x10CF2, 0x11099, 0x1109B, 0x110A5,
+    MLIP__TOK_M(46,2), MLIP__TOK_M(48,2), 0x114B9, MLIP__TOK_M(50,2), MLIP__TOK_M(52,2),
+    MLIP__TOK_M(54,2), MLIP__TOK_M(56,2), 0x118C0, 0x118C1, 0x118C2, 0x118C3, 0x118C4, 0x118C5,
+    0x118C6, 0x118C7, 0x118C8, 0x118C9, 0x118CA, 0x118CB, 0x118CC, 0x118CD, 0x118CE, 0x118CF,
+    0x118D0, 0x118D1, 0x118D2, 0x118D3, 0x118D4, 0x118D5, 0x118D6, 0x118D7, 0x118D8, 0x118D9,
+    0x118DA, 0x118DB, 0x118DC, 0x118DD, 0x118DE, 0x118DF, MLIP__TOK_M(58,2), 0x16E60, 0x16E61,
+    0x16E62, 0x16E63, 0x16E64, 0x16E65, 0x16E66, 0x16E67, 0x16E68, 0x16E69, 0x16E6A, 0x16E6B,
+    0x16E6C, 0x16E6D, 0x16E6E, 0x16E6F, 0x16E70, 0x16E71, 0x16E72, 0x16E73, 0x16E74, 0x16E75,
+    0x16E76, 0x16E77, 0x16E78, 0x16E79, 0x16E7A, 0x16E7B, 0x16E7C, 0x16E7D, 0x16E7E, 0x16E7F,
+    MLIP__TOK_M(60,2), MLIP__TOK_M(62,2), MLIP__TOK_M(64,3), MLIP__TOK_M(67,3), MLIP__TOK_M(70,3),
+    MLIP__TOK_M(73,3), MLIP__TOK_M(76,3), MLIP__TOK_M(79,2), MLIP__TOK_M(81,2), MLIP__TOK_M(83,3),
+    MLIP__TOK_M(86,3), MLIP__TOK_M(89,3), MLIP__TOK_M(92,3), 0x1E922, 0x1E923, 0x1E924, 0x1E925,
+    0x1E926, 0x1E927, 0x1E928, 0x1E929, 0x1E92A, 0x1E92B, 0x1E92C, 0x1E92D, 0x1E92E, 0x1E92F,
+    0x1E930, 0x1E931, 0x1E932, 0x1E933, 0x1E934, 0x1E935, 0x1E936, 0x1E937, 0x1E938, 0x1E939,
+    0x1E93A, 0x1E93B, 0x1E93C, 0x1E93D, 0x1E93E, 0x1E93F, 0x1E940, 0x1E941, 0x1E942, 0x1E943,
+    0x4E3D, 0x4E38, 0x4E41, 0x20122, 0x4F60, 0x4FAE, 0x4FBB, 0x5002, 0x507A, 0x5099, 0x50E7, 0x50CF,
+    0x349E, 0x2063A, 0x514D, 0x5154, 0x5164, 0x5177, 0x2051C, 0x34B9, 0x5167, 0x518D, 0x2054B,
+    0x5197, 0x51A4, 0x4ECC, 0x51AC, 0x51B5, 0x291DF, 0x51F5, 0x5203, 0x34DF, 0x523B, 0x5246, 0x5272,
+    0x5277, 0x3515, 0x52C7, 0x52C9, 0x52E4, 0x52FA, 0x5305, 0x5306, 0x5317, 0x5349, 0x5351, 0x535A,
+    0x5373, 0x537D, 0x537F, 0x537F, 0x537F, 0x20A2C, 0x7070, 0x53CA, 0x53DF, 0x20B63, 0x53EB,
+    0x53F1, 0x5406, 0x549E, 0x5438, 0x5448, 0x5468, 0x54A2, 0x54F6, 0x5510, 0x5553, 0x5563, 0x5584,
+    0x5584, 0x5599, 0x55AB, 0x55B3, 0x55C2, 0x5716, 0x5606, 0x5717, 0x5651, 0x5674, 0x5207, 0x58EE,
+    0x57CE, 0x57F4, 0x580D, 0x578B, 0x5832, 0x5831, 0x58AC, 0x214E4, 0x58F2, 0x58F7, 0x5906, 0x591A,
+    0x5922, 0x5962, 0x216A8, 0x216EA, 0x59EC, 0x5A1B, 0x5A27, 0x59D8, 0x5A66, 0x36EE, 0x36FC,
+    0x5B08, 0x5B3E, 0x5B3E, 0x219C8, 0x5BC3, 0x5BD8, 0x5BE7, 0x5BF3, 0x21B18, 0x5BFF, 0x5C06,
+    0x5F53, 0x5C22, 0x3781, 0x5C60, 0x5C6E, 0x5CC0, 0x5C8D, 0x21DE4, 0x5D43, 0x21DE6, 0x5D6E,
+    0x5D6B, 0x5D7C, 0x5DE1, 0x5DE2, 0x382F, 0x5DFD, 0x5E28, 0x5E3D, 0x5E69, 0x3862, 0x22183, 0x387C,
+    0x5EB0, 0x5EB3, 0x5EB6, 0x5ECA, 0x2A392, 0x5EFE, 0x22331, 0x22331, 0x8201, 0x5F22, 0x5F22,
+    0x38C7, 0x232B8, 0x261DA, 0x5F62, 0x5F6B, 0x38E3, 0x5F9A, 0x5FCD, 0x5FD7, 0x5FF9, 0x6081,
+    0x393A, 0x391C, 0x6094, 0x226D4, 0x60C7, 0x6148, 0x614C, 0x614E, 0x614C, 0x617A, 0x618E, 0x61B2,
+    0x61A4, 0x61AF, 0x61DE, 0x61F2, 0x61F6, 0x6210, 0x621B, 0x625D, 0x62B1, 0x62D4, 0x6350, 0x22B0C,
+    0x633D, 0x62FC, 0x6368, 0x6383, 0x63E4, 0x22BF1, 0x6422, 0x63C5, 0x63A9, 0x3A2E, 0x6469, 0x647E,
+    0x649D, 0x6477, 0x3A6C, 0x654F, 0x656C, 0x2300A, 0x65E3, 0x66F8, 0x6649, 0x3B19, 0x6691, 0x3B08,
+    0x3AE4, 0x5192, 0x5195, 0x6700, 0x669C, 0x80AD, 0x43D9, 0x6717, 0x671B, 0x6721, 0x675E, 0x6753,
+    0x233C3, 0x3B49, 0x67FA, 0x6785, 0x6852, 0x6885, 0x2346D, 0x688E, 0x681F, 0x6914, 0x3B9D,
+    0x6942, 0x69A3, 0x69EA, 0x6AA8, 0x236A3, 0x6ADB, 0x3C18, 0x6B21, 0x238A7, 0x6B54, 0x3C4E,
+    0x6B72, 0x6B9F, 0x6BBA, 0x6BBB, 0x23A8D, 0x21D0B, 0x23AFA, 0x6C4E, 0x23CBC, 0x6CBF, 0x6CCD,
+    0x6C67, 0x6D16, 0x6D3E, 0x6D77, 0x6D41, 0x6D69, 0x6D78, 0x6D85, 0x23D1E, 0x6D34, 0x6E2F, 0x6E6E,
+    0x3D33, 0x6ECB, 0x6EC7, 0x23ED1, 0x6DF9, 0x6F6E, 0x23F5E, 0x23F8E, 0x6FC6, 0x7039, 0x701E,
+    0x701B, 0x3D96, 0x704A, 0x707D, 0x7077, 0x70AD, 0x20525, 0x7145, 0x24263, 0x719C, 0x243AB,
+    0x7228, 0x7235, 0x7250, 0x24608, 0x7280, 0x7295, 0x24735, 0x24814, 0x737A, 0x738B, 0x3EAC,
+    0x73A5, 0x3EB8, 0x3EB8, 0x7447, 0x745C, 0x7471, 0x7485, 0x74CA, 0x3F1B, 0x7524, 0x24C36, 0x753E,
+    0x24C92, 0x7570, 0x2219F, 0x7610, 0x24FA1, 0x24FB8, 0x25044, 0x3FFC, 0x4008, 0x76F4, 0x250F3,
+    0x250F2, 0x25119, 0x25133, 0x771E, 0x771F, 0x771F, 0x774A, 0x4039, 0x778B, 0x4046, 0x4096,
+    0x2541D, 0x784E, 0x788C, 0x78CC, 0x40E3, 0x25626, 0x7956, 0x2569A, 0x256C5, 0x798F, 0x79EB,
+    0x412F, 0x7A40, 0x7A4A, 0x7A4F, 0x2597C, 0x25AA7, 0x25AA7, 0x7AEE, 0x4202, 0x25BAB, 0x7BC6,
+    0x7BC9, 0x4227, 0x25C80, 0x7CD2, 0x42A0, 0x7CE8, 0x7CE3, 0x7D00, 0x25F86, 0x7D63, 0x4301,
+    0x7DC7, 0x7E02, 0x7E45, 0x4334, 0x26228, 0x26247, 0x4359, 0x262D9, 0x7F7A, 0x2633E, 0x7F95,
+    0x7FFA, 0x8005, 0x264DA, 0x26523, 0x8060, 0x265A8, 0x8070, 0x2335F, 0x43D5, 0x80B2, 0x8103,
+    0x440B, 0x813E, 0x5AB5, 0x267A7, 0x267B5, 0x23393, 0x2339C, 0x8201, 0x8204, 0x8F9E, 0x446B,
+    0x8291, 0x828B, 0x829D, 0x52B3, 0x82B1, 0x82B3, 0x82BD, 0x82E6, 0x26B3C, 0x82E5, 0x831D, 0x8363,
+    0x83AD, 0x8323, 0x83BD, 0x83E7, 0x8457, 0x8353, 0x83CA, 0x83CC, 0x83DC, 0x26C36, 0x26D6B,
+    0x26CD5, 0x452B, 0x84F1, 0x84F3, 0x8516, 0x273CA, 0x8564, 0x26F2C, 0x455D, 0x4561, 0x26FB1,
+    0x270D2, 0x456B, 0x8650, 0x865C, 0x8667, 0x8669, 0x86A9, 0x8688, 0x870E, 0x86E2, 0x8779, 0x8728,
+    0x876B, 0x8786, 0x45D7, 0x87E1, 0x8801, 0x45F9, 0x8860, 0x8863, 0x27667, 0x88D7, 0x88DE, 0x4635,
+    0x88FA, 0x34BB, 0x278AE, 0x27966, 0x46BE, 0x46C7, 0x8AA0, 0x8AED, 0x8B8A, 0x8C55, 0x27CA8,
+    0x8CAB, 0x8CC1, 0x8D1B, 0x8D77, 0x27F2F, 0x20804, 0x8DCB, 0x8DBC, 0x8DF0, 0x208DE, 0x8ED4,
+    0x8F38, 0x285D2, 0x285ED, 0x9094, 0x90F1, 0x9111, 0x2872E, 0x911B, 0x9238, 0x92D7, 0x92D8,
+    0x927C, 0x93F9, 0x9415, 0x28BFA, 0x958B, 0x4995, 0x95B7, 0x28D77, 0x49E6, 0x96C3, 0x5DB2,
+    0x9723, 0x29145, 0x2921A, 0x4A6E, 0x4A76, 0x97E0, 0x2940A, 0x4AB2, 0x29496, 0x980B, 0x980B,
+    0x9829, 0x295B6, 0x98E2, 0x4B33, 0x9929, 0x99A7, 0x99C2, 0x99FE, 0x4BCE, 0x29B30, 0x9B12,
+    0x9C40, 0x9CFD, 0x4CCE, 0x4CED, 0x9D67, 0x2A0CE, 0x4CF8, 0x2A105, 0x2A20E, 0x2A291, 0x9EBB,
+    0x4D56, 0x9EF9, 0x9EFE, 0x9F05, 0x9F0F, 0x9F16, 0x9F3B, 0x2A600,
 };
 #undef MLIP__TOK_M
 static const uint32_t mlip__tok_fold_pool[95] = {
-    0x9C7,   0x9BE,   0x9C7,   0x9D7,   0xB47,   0xB3E,   0xB47,   0xB57,   0xB92,   0xBD7,
-    0xBC6,   0xBBE,   0xBC7,   0xBBE,   0xBC6,   0xBD7,   0xCC2,   0xCD5,   0xD46,   0xD3E,
-    0xD47,   0xD3E,   0xD46,   0xD57,   0xDD9,   0xDCF,   0xDD9,   0xDCF,   0xDD9,   0xDDF,
-    0x1B05,  0x1B35,  0x1B07,  0x1B35,  0x1B09,  0x1B35,  0x1B0B,  0x1B35,  0x1B0D,  0x1B35,
-    0x1B11,  0x1B35,  0x1B3E,  0x1B35,  0x1B3F,  0x1B35,  0x11347, 0x1133E, 0x11347, 0x11357,
-    0x114B9, 0x114B0, 0x114B9, 0x114BD, 0x115B8, 0x115AF, 0x115B9, 0x115AF, 0x11935, 0x11930,
-    0x1D157, 0x1D165, 0x1D158, 0x1D165, 0x1D158, 0x1D165, 0x1D16E, 0x1D158, 0x1D165, 0x1D16F,
-    0x1D158, 0x1D165, 0x1D170, 0x1D158, 0x1D165, 0x1D171, 0x1D158, 0x1D165, 0x1D172, 0x1D1B9,
-    0x1D165, 0x1D1BA, 0x1D165, 0x1D1B9, 0x1D165, 0x1D16E, 0x1D1BA, 0x1D165, 0x1D16E, 0x1D1B9,
-    0x1D165, 0x1D16F, 0x1D1BA, 0x1D165, 0x1D16F,
+    0x9C7, 0x9BE, 0x9C7, 0x9D7, 0xB47, 0xB3E, 0xB47, 0xB57, 0xB92, 0xBD7, 0xBC6, 0xBBE, 0xBC7,
+    0xBBE, 0xBC6, 0xBD7, 0xCC2, 0xCD5, 0xD46, 0xD3E, 0xD47, 0xD3E, 0xD46, 0xD57, 0xDD9, 0xDCF,
+    0xDD9, 0xDCF, 0xDD9, 0xDDF, 0x1B05, 0x1B35, 0x1B07, 0x1B35, 0x1B09, 0x1B35, 0x1B0B, 0x1B35,
+    0x1B0D, 0x1B35, 0x1B11, 0x1B35, 0x1B3E, 0x1B35, 0x1B3F, 0x1B35, 0x11347, 0x1133E, 0x11347,
+    0x11357, 0x114B9, 0x114B0, 0x114B9, 0x114BD, 0x115B8, 0x115AF, 0x115B9, 0x115AF, 0x11935,
+    0x11930, 0x1D157, 0x1D165, 0x1D158, 0x1D165, 0x1D158, 0x1D165, 0x1D16E, 0x1D158, 0x1D165,
+    0x1D16F, 0x1D158, 0x1D165, 0x1D170, 0x1D158, 0x1D165, 0x1D171, 0x1D158, 0x1D165, 0x1D172,
+    0x1D1B9, 0x1D165, 0x1D1BA, 0x1D165, 0x1D1B9, 0x1D165, 0x1D16E, 0x1D1BA, 0x1D165, 0x1D16E,
+    0x1D1B9, 0x1D165, 0x1D16F, 0x1D1BA, 0x1D165, 0x1D16F,
 };
 /* END GENERATED UNICODE TABLES */
+/* clang-format on */
 /* The special tokens, in the order the enum below and vocabulary training use. */
 enum {
     MLIP__TOK_PAD,
@@ -8024,7 +5237,8 @@ static int mlip__tok_is_cjk(uint32_t cp) {
            (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
            (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
-/* Lower-case + NFD + drop Mn of one code point into out[] (0 to 3 code points); returns the count. */
+/* Lower-case + NFD + drop Mn of one code point into out[] (0 to 3 code points); returns the
+   count. */
 static int mlip__tok_fold(uint32_t cp, uint32_t out[3]) {
     int lo = 0, hi = (int)(sizeof mlip__tok_fold_keys / sizeof mlip__tok_fold_keys[0]) - 1;
     if (cp < 0x80) {
@@ -8072,9 +5286,10 @@ static size_t mlip__tok_utf8(const unsigned char *s, size_t n, uint32_t *cp) {
         *cp = c;
         return 1;
     }
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1, c &= 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) {
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        c &= 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
         need = 2;
         if (c == 0xE0)
             lo = 0xA0; /* overlong */
@@ -8233,40 +5448,6 @@ MLIPDEF mlip_status mlip_tokenizer_from_memory(const char *text, size_t len, int
     return MLIP_OK;
 }
 
-/* Read a whole file through the hooks; *len gets its size. */
-static mlip_status mlip__tok_read_file(const char *path, char **data, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf;
-    *data = NULL;
-    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
-    buf = (char *)mlip_alloc(cap);
-    if (!buf) return fclose(f), MLIP_ERR_OUT_OF_MEMORY;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) { /* grow by doubling (checked), copying through the aligned allocator */
-            size_t ncap = 0;
-            char *nb;
-            if (mlip_size_mul(cap, 2, &ncap) || !(nb = (char *)mlip_alloc(ncap))) {
-                mlip_free(buf), fclose(f);
-                return MLIP_ERR_OUT_OF_MEMORY;
-            }
-            memcpy(nb, buf, n);
-            mlip_free(buf);
-            buf = nb;
-            cap = ncap;
-        }
-    }
-    if (ferror(f)) {
-        mlip_free(buf), fclose(f);
-        return mlip__fail(MLIP_ERR_IO, "error reading %s", path);
-    }
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return MLIP_OK;
-}
-
 MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
                                               mlip_tokenizer **out) {
     char *data = NULL;
@@ -8275,7 +5456,7 @@ MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    if ((st = mlip__read_file(path, &data, &len))) return st;
     st = mlip_tokenizer_from_memory(data, len, lowercase, out);
     mlip_free(data);
     return st;
@@ -8380,10 +5561,12 @@ static void mlip__tok_wordpiece(mlip__tok_run *r) {
                 if (id >= 0) break;
                 end--;
             }
-            if (id < 0)
+            if (id < 0) {
                 unk = 1; /* one unmatchable part makes the whole word [UNK] */
-            else
-                pieces[n_pieces++] = id, start = end;
+            } else {
+                pieces[n_pieces++] = id;
+                start = end;
+            }
         }
         if (unk)
             mlip__tok_emit(r, tok->special[MLIP__TOK_UNK]);
@@ -8416,7 +5599,10 @@ static void mlip__tok_punct(mlip__tok_run *r, uint32_t cp) {
         mlip__tok_sentence_word(r, 0);
         r->prev_digits = r->prev_abbrev = 0;
         /* a '.' ends the sentence unless the next word shows a decimal ("2.5") */
-        if (cp == '.' && !abbrev) r->pending = 1, r->prev_digits = decimal;
+        if (cp == '.' && !abbrev) {
+            r->pending = 1;
+            r->prev_digits = decimal;
+        }
     }
     r->word_bytes = mlip__tok_put_utf8(r->word, cp);
     r->word_chars = 1;
@@ -8447,7 +5633,10 @@ static void mlip__tok_push(mlip__tok_run *r, uint32_t cp) {
 /* A special token found verbatim in the text: a word of its own, never split. */
 static void mlip__tok_special(mlip__tok_run *r, int id) {
     mlip__tok_end_word(r);
-    if (r->begin) mlip__tok_sentence_word(r, 0), r->prev_digits = r->prev_abbrev = 0;
+    if (r->begin) {
+        mlip__tok_sentence_word(r, 0);
+        r->prev_digits = r->prev_abbrev = 0;
+    }
     mlip__tok_emit(r, id);
     r->gap = r->newline = 0;
 }
@@ -8575,9 +5764,8 @@ static mlip_status mlip__tok_check(const mlip_tokenizer *tok, const char *text, 
 MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const char *text, size_t len,
                                             int *ids, int cap, int *n_out) {
     mlip__tok_run r;
-    mlip_status st;
     MLIP__CHECK_PTR(n_out);
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     if (cap < 0 || (cap > 0 && !ids))
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_tokenizer_tokenize: ids NULL or cap < 0");
     memset(&r, 0, sizeof r);
@@ -8592,9 +5780,8 @@ MLIPDEF mlip_status mlip_tokenizer_tokenize(const mlip_tokenizer *tok, const cha
 MLIPDEF mlip_status mlip_tokenizer_encode(const mlip_tokenizer *tok, const char *text, size_t len,
                                           int max_len, int *ids, uint8_t *mask, int *n_out) {
     mlip__tok_run r;
-    mlip_status st;
     int i, n;
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     MLIP__CHECK_PTR(ids);
     if (max_len < 2)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -8622,9 +5809,8 @@ MLIPDEF mlip_status mlip_tokenizer_sentences(const mlip_tokenizer *tok, const ch
                                              size_t len, int max_len, int max_sentences, int *begin,
                                              int *end, int *n_sent) {
     mlip__tok_run r;
-    mlip_status st;
     int s, k = 0, limit;
-    if ((st = mlip__tok_check(tok, text, len))) return st;
+    MLIP__TRY(mlip__tok_check(tok, text, len));
     MLIP__CHECK_PTR(begin);
     MLIP__CHECK_PTR(end);
     MLIP__CHECK_PTR(n_sent);
@@ -8664,7 +5850,8 @@ static size_t mlip__tok_cleanup(char *s, size_t n) {
         while (i < n) {
             if (n - i >= fl && !memcmp(s + i, from[k], fl)) {
                 memmove(s + o, to[k], tl); /* tl < fl and o <= i: the output never overtakes */
-                o += tl, i += fl;
+                o += tl;
+                i += fl;
             } else {
                 s[o++] = s[i++];
             }
@@ -8699,10 +5886,12 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
         int special = 0;
         for (k = 0; k < MLIP__TOK_NSPECIAL; k++) special |= ids[i] == tok->special[k];
         if (skip_special && special) continue;
-        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#')
-            t += 2, tl -= 2; /* glue */
-        else if (!first)
+        if (!first && tl >= 2 && t[0] == '#' && t[1] == '#') { /* glue */
+            t += 2;
+            tl -= 2;
+        } else if (!first) {
             tmp[pos++] = ' ';
+        }
         memcpy(tmp + pos, t, tl);
         pos += tl;
         first = 0;
@@ -8720,23 +5909,6 @@ MLIPDEF mlip_status mlip_tokenizer_decode(const mlip_tokenizer *tok, const int *
 
 /* ---- Vocabulary training (WordPiece trainer = BPE merges over "##" continuation pieces) ---- */
 
-/* Grow an array of elem-byte items to hold at least need (doubling; checked). */
-static mlip_status mlip__tok_grow(void **p, size_t *cap, size_t need, size_t elem) {
-    size_t ncap = *cap ? *cap : 64, bytes = 0;
-    void *np;
-    if (need <= *cap) return MLIP_OK;
-    while (ncap < need)
-        if (mlip_size_mul(ncap, 2, &ncap)) return MLIP_ERR_OVERFLOW;
-    if (mlip_size_mul(ncap, elem, &bytes)) return MLIP_ERR_OVERFLOW;
-    np = mlip_alloc(bytes);
-    if (!np) return MLIP_ERR_OUT_OF_MEMORY;
-    if (*p) memcpy(np, *p, *cap * elem);
-    mlip_free(*p);
-    *p = np;
-    *cap = ncap;
-    return MLIP_OK;
-}
-
 /* String interning: distinct byte strings get ids 0, 1, 2, ... in order of first insertion. */
 typedef struct mlip__tok_strset {
     char *pool;
@@ -8751,7 +5923,10 @@ typedef struct mlip__tok_strset {
 } mlip__tok_strset;
 
 static void mlip__tok_strset_free(mlip__tok_strset *s) {
-    mlip_free(s->pool), mlip_free(s->off), mlip_free(s->len), mlip_free(s->table);
+    mlip_free(s->pool);
+    mlip_free(s->off);
+    mlip_free(s->len);
+    mlip_free(s->table);
     memset(s, 0, sizeof *s);
 }
 
@@ -8790,9 +5965,9 @@ static mlip_status mlip__tok_intern(mlip__tok_strset *s, const char *prefix, siz
     }
     if (s->n >= 0x3FFFFFFF || total > 0xFFFFFFF)
         return mlip__fail(MLIP_ERR_OVERFLOW, "vocab training: too many or too long strings");
-    if ((st = mlip__tok_grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
-        (st = mlip__tok_grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
-        (st = mlip__tok_grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
+    if ((st = mlip__grow((void **)&s->pool, &s->pool_cap, s->pool_len + total + 1, 1)) ||
+        (st = mlip__grow((void **)&s->off, &s->off_cap, (size_t)s->n + 1, sizeof(size_t))) ||
+        (st = mlip__grow((void **)&s->len, &s->len_cap, (size_t)s->n + 1, sizeof(uint32_t))))
         return st;
     memcpy(s->pool + s->pool_len, prefix, plen);
     memcpy(s->pool + s->pool_len + plen, str, n);
@@ -8820,8 +5995,8 @@ static void mlip__tok_train_word(void *ctx, const unsigned char *w, int bytes) {
     if (t->st) return;
     if ((t->st = mlip__tok_intern(&t->words, "", 0, (const char *)w, (size_t)bytes, &id))) return;
     if (t->words.n > before) { /* a new word */
-        if ((t->st = mlip__tok_grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
-                                    sizeof(int64_t))))
+        if ((t->st = mlip__grow((void **)&t->count, &t->count_cap, (size_t)t->words.n,
+                                sizeof(int64_t))))
             return;
         t->count[id] = 0;
     }
@@ -8837,10 +6012,113 @@ static int mlip__tok_cmp_str(const void *a, const void *b) {
     return strcmp(x, y);
 }
 
-MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
-                                     int min_frequency, int lowercase, const char *out_path) {
+/* mlip_vocab_train, step 1: the corpus's distinct words and their counts, pre-tokenized exactly
+   like the tokenizer. */
+static mlip_status mlip__vt_count_words(mlip__tok_trainer *t, const char *corpus, size_t len,
+                                        int lowercase) {
     mlip_tokenizer dummy;
     mlip__tok_run r;
+    int k;
+    memset(&dummy, 0, sizeof dummy);
+    for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
+    dummy.lowercase = lowercase != 0;
+    memset(&r, 0, sizeof r);
+    r.tok = &dummy;
+    r.on_word = mlip__tok_train_word;
+    r.ctx = t;
+    mlip__tok_text(&r, corpus, len);
+    return t->st;
+}
+
+/* Step 2: the alphabet (the symbols after the specials) sorted, so the result does not depend
+   on corpus order; NULL when out of memory. The names point into syms->pool. */
+static const char **mlip__vt_sorted_alphabet(const mlip__tok_strset *syms, int *n_alpha) {
+    int k, n = syms->n - MLIP__TOK_NSPECIAL;
+    const char **names = (const char **)mlip_alloc_zeroed((size_t)(n > 0 ? n : 1), sizeof(char *));
+    if (!names) return NULL;
+    for (k = 0; k < n; k++) names[k] = syms->pool + syms->off[MLIP__TOK_NSPECIAL + k];
+    qsort(names, (size_t)n, sizeof(char *), mlip__tok_cmp_str);
+    *n_alpha = n;
+    return names;
+}
+
+/* Step 3, one merge: the most frequent pair (ties: the pair whose symbols come first in the
+   vocabulary) into best, and its count; 0 when there is no pair. */
+static int64_t mlip__vt_best_pair(const mlip__tok_strset *pairs, const int64_t *pcount,
+                                  const int *rank, int32_t best[2]) {
+    int64_t best_count = 0;
+    int k;
+    for (k = 0; k < pairs->n; k++) {
+        int32_t key[2];
+        memcpy(key, pairs->pool + pairs->off[k], sizeof key);
+        if (k == 0 || pcount[k] > best_count ||
+            (pcount[k] == best_count && (rank[key[0]] < rank[best[0]] ||
+                                         (key[0] == best[0] && rank[key[1]] < rank[best[1]])))) {
+            memcpy(best, key, sizeof key);
+            best_count = pcount[k];
+        }
+    }
+    return best_count;
+}
+
+/* The symbol of the merged pair (a, b), a's string then b's without its "##", interned:
+   *merged is its id (-1, with MLIP_OK, when it would not fit a word; cannot happen: words are
+   <= 100 chars). */
+static mlip_status mlip__vt_merge_symbol(mlip__tok_strset *syms, int a, int b, int *merged) {
+    char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
+    const char *sb = syms->pool + syms->off[b];
+    size_t la = syms->len[a], lb = syms->len[b];
+    if (lb >= 2 && sb[0] == '#' && sb[1] == '#') {
+        sb += 2;
+        lb -= 2;
+    }
+    *merged = -1;
+    if (la + lb > sizeof tmp) return MLIP_OK;
+    /* the two strings live in syms->pool, which interning may move: copy first */
+    memcpy(tmp, syms->pool + syms->off[a], la);
+    memcpy(tmp + la, sb, lb);
+    return mlip__tok_intern(syms, "", 0, tmp, la + lb, merged);
+}
+
+/* The merge (a, b) -> merged applied to every word, left to right, compacting with -1 holes. */
+static void mlip__vt_apply_merge(int *seq, const int *wstart, int n_words, int a, int b,
+                                 int merged) {
+    int w, k;
+    size_t i;
+    for (w = 0; w < n_words; w++) {
+        int o = wstart[w];
+        for (k = wstart[w]; k < wstart[w + 1]; k++) {
+            if (seq[k] < 0) continue;
+            if (seq[k] == a) {
+                int nx = k + 1;
+                while (nx < wstart[w + 1] && seq[nx] < 0) nx++;
+                if (nx < wstart[w + 1] && seq[nx] == b) {
+                    seq[o++] = merged;
+                    k = nx;
+                    continue;
+                }
+            }
+            seq[o++] = seq[k];
+        }
+        for (i = (size_t)o; i < (size_t)wstart[w + 1]; i++) seq[i] = -1;
+    }
+}
+
+/* Step 4: the vocabulary file, one token a line; a failed write leaves no truncated file. */
+static mlip_status mlip__vt_write(const char *out_path, const mlip__tok_strset *syms,
+                                  const int *vocab, int n_vocab) {
+    mlip_status st = MLIP_OK;
+    int k;
+    FILE *f = fopen(out_path, "wb");
+    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
+    for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms->pool + syms->off[vocab[k]]);
+    if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
+    if (st) remove(out_path);
+    return st;
+}
+
+MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_size,
+                                     int min_frequency, int lowercase, const char *out_path) {
     mlip__tok_trainer t;
     mlip__tok_strset syms, pairs; /* pairs: 8-byte keys (a, b) interned like strings */
     int *seq = NULL, *wstart = NULL, *vocab = NULL,
@@ -8850,7 +6128,6 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
     size_t pcount_cap = 0;
     int n_vocab = 0, w, k, id;
     mlip_status st = MLIP_OK;
-    FILE *f = NULL;
     MLIP__CHECK_PTR(out_path);
     if (!corpus && len) return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_vocab_train: corpus is NULL");
     if (vocab_size < MLIP__TOK_NSPECIAL)
@@ -8858,36 +6135,29 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                           "mlip_vocab_train: vocab_size must be >= %d (got %d)", MLIP__TOK_NSPECIAL,
                           vocab_size);
     if (min_frequency < 1) min_frequency = 1;
-    memset(&t, 0, sizeof t), memset(&syms, 0, sizeof syms), memset(&pairs, 0, sizeof pairs);
-    /* 1. words and their counts, pre-tokenized exactly like the tokenizer */
-    memset(&dummy, 0, sizeof dummy);
-    for (k = 0; k < MLIP__TOK_NSPECIAL; k++) dummy.special[k] = -1;
-    dummy.lowercase = lowercase != 0;
-    memset(&r, 0, sizeof r);
-    r.tok = &dummy;
-    r.on_word = mlip__tok_train_word;
-    r.ctx = &t;
-    mlip__tok_text(&r, corpus, len);
-    if ((st = t.st)) goto done;
+    memset(&t, 0, sizeof t);
+    memset(&syms, 0, sizeof syms);
+    memset(&pairs, 0, sizeof pairs);
+    /* 1. words and their counts */
+    if ((st = mlip__vt_count_words(&t, corpus, len, lowercase))) goto done;
     /* 2. specials, then the alphabet (sorted), each word as symbol ids */
     for (k = 0; k < MLIP__TOK_NSPECIAL && !st; k++) {
         st = mlip__tok_intern(&syms, "", 0, mlip__tok_special_names[k],
                               strlen(mlip__tok_special_names[k]), &id);
-        if (!st) st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+        if (!st) st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
         if (!st) vocab[n_vocab++] = id;
     }
     if (st) goto done;
     for (w = 0; w < t.words.n; w++) {
         const unsigned char *s = (const unsigned char *)t.words.pool + t.words.off[w];
         size_t i = 0, wl = t.words.len[w];
-        if ((st = mlip__tok_grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int))))
-            goto done;
+        if ((st = mlip__grow((void **)&wstart, &wstart_cap, (size_t)w + 2, sizeof(int)))) goto done;
         wstart[w] = (int)n_seq;
         while (i < wl) {
             size_t cl = 1;
             while (i + cl < wl && (s[i + cl] & 0xC0) == 0x80) cl++;
             if ((st = mlip__tok_intern(&syms, "##", i ? 2 : 0, (const char *)s + i, cl, &id)) ||
-                (st = mlip__tok_grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
+                (st = mlip__grow((void **)&seq, &seq_cap, n_seq + 1, sizeof(int))))
                 goto done;
             if (n_seq > 0x7FFFFFF0) {
                 st = mlip__fail(MLIP_ERR_OVERFLOW, "mlip_vocab_train: corpus too large");
@@ -8899,34 +6169,28 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         wstart[w + 1] = (int)n_seq;
     }
     { /* the alphabet sorted, so the result does not depend on corpus order */
-        const char **names;
-        int n_alpha = syms.n - MLIP__TOK_NSPECIAL;
-        names =
-            (const char **)mlip_alloc_zeroed((size_t)(n_alpha > 0 ? n_alpha : 1), sizeof(char *));
+        int n_alpha = 0;
+        const char **names = mlip__vt_sorted_alphabet(&syms, &n_alpha);
         if (!names) {
             st = MLIP_ERR_OUT_OF_MEMORY;
             goto done;
         }
-        for (k = 0; k < n_alpha; k++) names[k] = syms.pool + syms.off[MLIP__TOK_NSPECIAL + k];
-        qsort(names, (size_t)n_alpha, sizeof(char *), mlip__tok_cmp_str);
         for (k = 0; k < n_alpha && n_vocab < vocab_size && !st; k++) {
             st = mlip__tok_intern(&syms, "", 0, names[k], strlen(names[k]), &id);
-            if (!st)
-                st = mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
+            if (!st) st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int));
             if (!st) vocab[n_vocab++] = id;
         }
         mlip_free(names);
         if (st) goto done;
     }
-    if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
+    if ((st = mlip__grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int)))) goto done;
     for (k = 0; k < syms.n; k++) rank[k] = 0x7FFFFFFF;
     for (k = 0; k < n_vocab; k++) rank[vocab[k]] = k;
     /* 3. merges: count every adjacent pair weighted by word frequency, merge the most
        frequent (ties: the pair whose symbols come first in the vocabulary), repeat */
     while (n_vocab < vocab_size) {
-        int best = -1, a, b, merged;
-        int64_t best_count = 0;
-        size_t i;
+        int32_t best[2]; /* the pair merged: best[0] best[1] -> merged */
+        int merged;
         mlip__tok_strset_free(&pairs);
         for (w = 0; w < t.words.n; w++)
             for (k = wstart[w]; k + 1 < wstart[w + 1]; k++) {
@@ -8936,91 +6200,547 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
                 key[1] = seq[k + 1];
                 if (key[0] < 0 || key[1] < 0) continue;
                 if ((st = mlip__tok_intern(&pairs, "", 0, (const char *)key, sizeof key, &pid)) ||
-                    (st = mlip__tok_grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
-                                         sizeof(int64_t))))
+                    (st = mlip__grow((void **)&pcount, &pcount_cap, (size_t)pairs.n,
+                                     sizeof(int64_t))))
                     goto done;
                 if (pairs.n > before) pcount[pid] = 0; /* a new pair */
                 pcount[pid] += t.count[w];
             }
-        for (k = 0; k < pairs.n; k++) {
-            int32_t key[2], bk[2];
-            memcpy(key, pairs.pool + pairs.off[k], sizeof key);
-            if (best >= 0) memcpy(bk, pairs.pool + pairs.off[best], sizeof bk);
-            if (best < 0 || pcount[k] > best_count ||
-                (pcount[k] == best_count &&
-                 (rank[key[0]] < rank[bk[0]] || (key[0] == bk[0] && rank[key[1]] < rank[bk[1]]))))
-                best = k, best_count = pcount[k];
-        }
-        if (best < 0 || best_count < min_frequency) break;
-        {
-            int32_t key[2];
-            const char *sb;
-            size_t lb;
-            memcpy(key, pairs.pool + pairs.off[best], sizeof key);
-            a = key[0];
-            b = key[1];
-            sb = syms.pool + syms.off[b];
-            lb = syms.len[b];
-            if (lb >= 2 && sb[0] == '#' && sb[1] == '#') sb += 2, lb -= 2;
-            /* the two strings live in syms.pool, which interning may move: copy first */
-            {
-                char tmp[2 * MLIP__TOK_WORD_BYTES + 4];
-                size_t la = syms.len[a];
-                if (la + lb > sizeof tmp) break; /* cannot happen: words are <= 100 chars */
-                memcpy(tmp, syms.pool + syms.off[a], la);
-                memcpy(tmp + la, sb, lb);
-                id = syms.n;
-                if ((st = mlip__tok_intern(&syms, "", 0, tmp, la + lb, &merged))) goto done;
-            }
-        }
+        if (mlip__vt_best_pair(&pairs, pcount, rank, best) < min_frequency) break;
+        id = syms.n;
+        if ((st = mlip__vt_merge_symbol(&syms, best[0], best[1], &merged))) goto done;
+        if (merged < 0) break;
         if (merged == id) { /* a new string: it joins the vocabulary */
-            if ((st =
-                     mlip__tok_grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
+            if ((st = mlip__grow((void **)&vocab, &vocab_cap, (size_t)n_vocab + 1, sizeof(int))))
                 goto done;
-            if ((st = mlip__tok_grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
+            if ((st = mlip__grow((void **)&rank, &rank_cap, (size_t)syms.n, sizeof(int))))
                 goto done;
             rank[merged] = n_vocab;
             vocab[n_vocab++] = merged;
         }
-        for (w = 0; w < t.words.n;
-             w++) { /* apply the merge left to right, compacting with -1 holes */
-            int o = wstart[w];
-            for (k = wstart[w]; k < wstart[w + 1]; k++) {
-                if (seq[k] < 0) continue;
-                if (seq[k] == a) {
-                    int nx = k + 1;
-                    while (nx < wstart[w + 1] && seq[nx] < 0) nx++;
-                    if (nx < wstart[w + 1] && seq[nx] == b) {
-                        seq[o++] = merged;
-                        k = nx;
-                        continue;
-                    }
-                }
-                seq[o++] = seq[k];
-            }
-            for (i = (size_t)o; i < (size_t)wstart[w + 1]; i++) seq[i] = -1;
-        }
+        mlip__vt_apply_merge(seq, wstart, t.words.n, best[0], best[1], merged);
     }
-    /* 4. write */
-    f = fopen(out_path, "wb");
-    if (!f) {
-        st = mlip__fail(MLIP_ERR_IO, "cannot create %s", out_path);
-        goto done;
-    }
-    for (k = 0; k < n_vocab; k++) fprintf(f, "%s\n", syms.pool + syms.off[vocab[k]]);
-    if (fclose(f)) st = mlip__fail(MLIP_ERR_IO, "error writing %s", out_path);
-    if (st) remove(out_path); /* never leave a truncated vocabulary behind */
+    st = mlip__vt_write(out_path, &syms, vocab, n_vocab); /* 4. */
 done:
-    mlip__tok_strset_free(&t.words), mlip__tok_strset_free(&syms), mlip__tok_strset_free(&pairs);
-    mlip_free(t.count), mlip_free(seq), mlip_free(wstart), mlip_free(vocab), mlip_free(rank),
-        mlip_free(pcount);
+    mlip__tok_strset_free(&t.words);
+    mlip__tok_strset_free(&syms);
+    mlip__tok_strset_free(&pairs);
+    mlip_free(t.count);
+    mlip_free(seq);
+    mlip_free(wstart);
+    mlip_free(vocab);
+    mlip_free(rank);
+    mlip_free(pcount);
     return st;
 }
 
 /* ======================================================================================
-   7. Masking and semantic integrity estimation
+   7. Model
    ====================================================================================== */
 /* (section 7 implementation) */
+
+/* A loaded model may run on a memory-mapped file (section 12 maps it, the model unmaps it). */
+#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
+#define MLIP__MMAP 1
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+/* Limits of the .mlip file (section 12) the model keeps to: keys, and bytes of a name. */
+#define MLIP__FMT_MAX_KV 4096u
+#define MLIP__FMT_MAX_NAME 255u
+#define MLIP__MODEL_N_EXTRA 12 /* tensors besides the encoders' */
+
+MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
+    mlip_model_config c;
+    int i;
+    memset(&c, 0, sizeof c);
+    c.vit = mlip_vit_config_tiny();
+    c.bert = mlip_bert_config_tiny(vocab_size);
+    c.embed_dim = 128;
+    for (i = 0; i < 4; i++) {
+        c.image_mean[i] = 0.5f;
+        c.image_std[i] = 0.5f;
+    }
+    c.lowercase = 1;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
+    mlip_model_config c = mlip_model_config_tiny(vocab_size);
+    c.vit = mlip_vit_config_small();
+    c.bert = mlip_bert_config_small(vocab_size);
+    c.embed_dim = 256;
+    return c;
+}
+MLIPDEF mlip_model_config mlip_model_config_base(void) {
+    mlip_model_config c = mlip_model_config_tiny(30522);
+    c.vit = mlip_vit_config_base();
+    c.bert = mlip_bert_config_base();
+    c.embed_dim = 512;
+    return c;
+}
+
+struct mlip_model {
+    mlip_model_config config;
+    mlip_encoder *vit, *bert;
+    mlip_param_info extra_info[MLIP__MODEL_N_EXTRA]; /* heads, logit scales, SIE */
+    float *extra;
+    size_t n_extra;
+    unsigned char *stored; /* per tensor: the dtype it had in the file */
+    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
+    float **train_data;
+    int n_train;
+    char *vocab; /* tokens, each followed by '\n' */
+    size_t vocab_len;
+    int vocab_n;
+    char **meta; /* 2 * n_meta strings: key, value, ... */
+    int n_meta;
+    void *map; /* what the encoders may run on: an mmap, or an owned copy */
+    size_t map_len;
+    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
+    int mapped; /* encoders use the loaded bytes in place */
+};
+
+static const char *const mlip__model_extra_names[MLIP__MODEL_N_EXTRA] = {"head.global_image.weight",
+                                                                         "head.global_image.bias",
+                                                                         "head.global_text.weight",
+                                                                         "head.global_text.bias",
+                                                                         "head.local_image.weight",
+                                                                         "head.local_image.bias",
+                                                                         "head.local_text.weight",
+                                                                         "head.local_text.bias",
+                                                                         "logit_scale",
+                                                                         "local_logit_scale",
+                                                                         "sie.query",
+                                                                         "sie.bias"};
+
+static void mlip__model_extra_layout(mlip_model *m) {
+    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
+    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
+                              m->config.vit.patch_size);
+    size_t off = 0;
+    for (i = 0; i < MLIP__MODEL_N_EXTRA; i++) {
+        mlip_param_info *p = &m->extra_info[i];
+        memset(p, 0, sizeof *p);
+        snprintf(p->name, sizeof p->name, "%s", mlip__model_extra_names[i]);
+        if (i < 8 && i % 2 == 0) {
+            p->ndim = 2;
+            p->shape[0] = D;
+            p->shape[1] = (i / 2) % 2 ? Wt : Wv;
+            p->decay = 1;
+        } else if (i < 8) {
+            p->ndim = 1;
+            p->shape[0] = D;
+        } else if (i < 10)
+            p->ndim = 0;
+        else {
+            p->ndim = 1;
+            p->shape[0] = i == 10 ? Wv : K;
+        }
+        p->count =
+            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
+        p->offset = off;
+        off += (p->count + 15) / 16 * 16;
+    }
+    m->n_extra = off;
+}
+
+MLIPDEF void mlip_model_free(mlip_model *m) {
+    int i;
+    if (!m) return;
+    mlip_encoder_free(m->vit);
+    mlip_encoder_free(m->bert);
+    mlip_free(m->extra);
+    mlip_free(m->stored);
+    mlip_free(m->vocab);
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
+    mlip_free(m->meta);
+#ifdef MLIP__MMAP
+    if (m->map_kind == 1) munmap(m->map, m->map_len);
+#endif
+    if (m->map_kind == 2) mlip_free(m->map);
+    mlip_free(m);
+}
+
+static mlip_status mlip__model_check_config(const mlip_model_config *c) {
+    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
+                          c->embed_dim);
+    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
+        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
+                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
+    mlip_model *m;
+    mlip_status st;
+    int n_vit = 0, n_bert = 0;
+    MLIP__CHECK_PTR(config);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__TRY(mlip__model_check_config(config));
+    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
+    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
+    m->config = *config;
+    m->config.lowercase = config->lowercase != 0;
+    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
+        (st = mlip_bert_create(&config->bert, &m->bert))) {
+        mlip_model_free(m);
+        return st;
+    }
+    mlip__model_extra_layout(m);
+    mlip_encoder_params(m->vit, &n_vit);
+    mlip_encoder_params(m->bert, &n_bert);
+    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
+    m->stored =
+        (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__MODEL_N_EXTRA), 1);
+    if (!m->extra || !m->stored) {
+        mlip_model_free(m);
+        return MLIP_ERR_OUT_OF_MEMORY;
+    }
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+    *out = m;
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
+    mlip_rng rng;
+    int i;
+    size_t j;
+    if (!m) return;
+    mlip_encoder_init_random(m->vit, seed);
+    mlip_encoder_init_random(m->bert, seed + 1);
+    mlip_rng_seed(&rng, seed, 0x68656164u);
+    memset(m->extra, 0, m->n_extra * sizeof(float));
+    for (i = 0; i < 8; i += 2)
+        for (j = 0; j < m->extra_info[i].count; j++)
+            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
+    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+}
+
+MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
+    return m ? &m->config : NULL;
+}
+MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
+MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
+MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
+MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
+    return m ? m->vit->n_params + m->bert->n_params + MLIP__MODEL_N_EXTRA + m->n_train : 0;
+}
+
+/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
+static const mlip_param_info *mlip__model_tensor(const mlip_model *m, int i, const char **prefix,
+                                                 float **data) {
+    const mlip_encoder *e = NULL;
+    if (i < m->vit->n_params) {
+        e = m->vit;
+        *prefix = "vision.";
+    } else if ((i -= m->vit->n_params) < m->bert->n_params) {
+        e = m->bert;
+        *prefix = "text.";
+    } else if ((i -= m->bert->n_params) < MLIP__MODEL_N_EXTRA) {
+        *prefix = "";
+        *data = m->extra + m->extra_info[i].offset;
+        return &m->extra_info[i];
+    } else {
+        i -= MLIP__MODEL_N_EXTRA;
+        *prefix = "";
+        *data = m->train_data[i];
+        return &m->train_info[i];
+    }
+    *data = e->weights + e->params[i].offset;
+    return &e->params[i];
+}
+
+/* Index of a full tensor name, or -1. */
+static int mlip__model_find(const mlip_model *m, const char *name, size_t len) {
+    int i, n = mlip_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        const char *prefix;
+        float *data;
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
+        size_t pl = strlen(prefix), nl = strlen(p->name);
+        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
+            return i;
+    }
+    return -1;
+}
+
+MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
+    int i;
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    if (!m || !name || (i = mlip__model_find(m, name, strlen(name))) < 0) return NULL;
+    p = mlip__model_tensor(m, i, &prefix, &data);
+    if (count) *count = p->count;
+    return data;
+}
+
+MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
+                                           mlip_dtype *stored) {
+    const char *prefix;
+    float *data;
+    const mlip_param_info *p;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(info);
+    if (index < 0 || index >= mlip_model_tensor_count(m))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
+                          index);
+    p = mlip__model_tensor(m, index, &prefix, &data);
+    *info = *p;
+    {
+        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
+        memcpy(info->name, prefix, pl);
+        memcpy(info->name + pl, p->name, nl);
+        info->name[pl + nl] = '\0';
+    }
+    if (stored) *stored = (mlip_dtype)m->stored[index];
+    return MLIP_OK;
+}
+
+MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
+    int i;
+    if (!m) return;
+    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    m->train_info = NULL;
+    m->train_data = NULL;
+    m->n_train = 0;
+}
+
+/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
+static float *mlip__model_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
+                                     mlip_status *st) {
+    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
+    mlip_param_info *info;
+    float **data, *x;
+    unsigned char *stored;
+    *st = MLIP_OK;
+    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
+        count > 0x7fffffffu) {
+        *st =
+            mlip__fail(MLIP_ERR_INVALID_ARG,
+                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
+                       "and be shorter than %d bytes, the size in [1, 2^31)",
+                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
+        return NULL;
+    }
+    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    for (i = 0; i < m->n_train; i++)
+        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
+            mlip_free(m->train_data[i]);
+            m->train_data[i] = x;
+            m->train_info[i].count = count;
+            m->train_info[i].shape[0] = (int)count;
+            return x;
+        }
+    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
+    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
+    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
+    if (!info || !data || !stored) {
+        mlip_free(info);
+        mlip_free(data);
+        mlip_free(stored);
+        mlip_free(x);
+        *st = MLIP_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    if (m->n_train) {
+        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train);
+        memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
+    }
+    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
+    mlip_free(m->train_info);
+    mlip_free(m->train_data);
+    mlip_free(m->stored);
+    m->train_info = info;
+    m->train_data = data;
+    m->stored = stored;
+    memset(&info[m->n_train], 0, sizeof *info);
+    memcpy(info[m->n_train].name, name, len);
+    info[m->n_train].ndim = 1;
+    info[m->n_train].shape[0] = (int)count;
+    info[m->n_train].count = count;
+    data[m->n_train] = x;
+    m->n_train++;
+    return x;
+}
+
+MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
+                                                size_t count) {
+    mlip_status st;
+    float *x;
+    int i;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(name);
+    if (!data) { /* remove */
+        for (i = 0; i < m->n_train; i++)
+            if (!strcmp(m->train_info[i].name, name)) {
+                int n_model = mlip_model_tensor_count(m) - m->n_train;
+                mlip_free(m->train_data[i]);
+                memmove(&m->train_info[i], &m->train_info[i + 1],
+                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
+                memmove(&m->train_data[i], &m->train_data[i + 1],
+                        sizeof(float *) * (size_t)(m->n_train - i - 1));
+                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
+                        (size_t)(m->n_train - i - 1));
+                m->n_train--;
+                return MLIP_OK;
+            }
+        return MLIP_OK;
+    }
+    if (!(x = mlip__model_train_slot(m, name, strlen(name), count, &st))) return st;
+    memcpy(x, data, sizeof(float) * count);
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
+    switch (dtype) {
+    case MLIP_DTYPE_F32: return "f32";
+    case MLIP_DTYPE_F16: return "f16";
+    case MLIP_DTYPE_BF16: return "bf16";
+    case MLIP_DTYPE_INT8: return "int8";
+    }
+    return "unknown";
+}
+
+/* ---- vocabulary and metadata ---- */
+static char *mlip__model_strdup(const char *s, size_t n) {
+    char *d = (char *)mlip_alloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
+static int mlip__model_token_ok(const char *s, size_t n) {
+    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
+}
+
+MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
+    size_t total = 0, pos = 0;
+    int i, n;
+    char *v;
+    MLIP__CHECK_PTR(m);
+    if (!tok) {
+        mlip_free(m->vocab);
+        m->vocab = NULL;
+        m->vocab_len = 0;
+        m->vocab_n = 0;
+        return MLIP_OK;
+    }
+    n = mlip_tokenizer_vocab_size(tok);
+    if (n > m->config.bert.vocab_size)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
+                          m->config.bert.vocab_size);
+    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
+    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n; i++) {
+        const char *t = mlip_tokenizer_token(tok, i);
+        size_t l = strlen(t);
+        memcpy(v + pos, t, l);
+        pos += l;
+        v[pos++] = '\n';
+    }
+    v[pos] = '\0';
+    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
+    m->vocab = v;
+    m->vocab_len = total;
+    m->vocab_n = n;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    if (!m->vocab_n)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_tokenizer: the model holds no vocabulary");
+    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
+}
+
+MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
+    int i;
+    MLIP__CHECK_PTR(m);
+    MLIP__CHECK_PTR(key);
+    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
+    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
+        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) break;
+    if (!value) { /* remove, keeping the order of the rest */
+        if (i == m->n_meta) return MLIP_OK;
+        mlip_free(m->meta[2 * i]);
+        mlip_free(m->meta[2 * i + 1]);
+        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
+                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
+        m->n_meta--;
+        return MLIP_OK;
+    }
+    if (i < m->n_meta) {
+        char *v = mlip__model_strdup(value, strlen(value));
+        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(m->meta[2 * i + 1]);
+        m->meta[2 * i + 1] = v;
+        return MLIP_OK;
+    }
+    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
+    {
+        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
+        char *k = mlip__model_strdup(key, strlen(key)),
+             *v = mlip__model_strdup(value, strlen(value));
+        if (!nm || !k || !v) {
+            mlip_free(nm);
+            mlip_free(k);
+            mlip_free(v);
+            return MLIP_ERR_OUT_OF_MEMORY;
+        }
+        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
+        nm[2 * m->n_meta] = k;
+        nm[2 * m->n_meta + 1] = v;
+        mlip_free(m->meta);
+        m->meta = nm;
+        m->n_meta++;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
+    int i;
+    if (!m || !key) return NULL;
+    for (i = 0; i < m->n_meta; i++)
+        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
+    return NULL;
+}
+MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
+    if (!m || index < 0 || index >= m->n_meta) return NULL;
+    if (key) *key = m->meta[2 * index];
+    return m->meta[2 * index + 1];
+}
+
+/* ======================================================================================
+   8. Masking and semantic integrity estimation
+   ====================================================================================== */
+/* (section 8 implementation) */
 /* ceil(millionths K / 10^6) in exact integer arithmetic, clamped to [1, K]. */
 static int mlip__ceil_share(int K, long long millionths) {
     long long n = (millionths * K + 999999) / 1000000;
@@ -9141,9 +6861,9 @@ MLIPDEF mlip_status mlip_sie_backward(float *dr, const float *dw, const float *p
 
 
 /* ======================================================================================
-   8. Losses
+   9. Losses
    ====================================================================================== */
-/* (section 8 implementation) */
+/* (section 9 implementation) */
 /* ---- symmetric InfoNCE ---- */
 
 MLIPDEF mlip_status mlip_contrastive_forward(float *loss, float *probs, const float *s,
@@ -9766,7 +7486,7 @@ static mlip_status mlip__mip_loss_backward(const mlip__step *s, float dloss) {
 
 
 /* ======================================================================================
-   9. Training
+   10. Training
    ====================================================================================== */
 
 MLIPDEF void mlip_batch_free(mlip_batch *b) {
@@ -9813,7 +7533,7 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
     }
     return MLIP_OK;
 }
-/* (section 9 implementation) */
+/* (section 10 implementation) */
 
 MLIPDEF mlip_objective_config mlip_objective_defaults(void) {
     mlip_objective_config c;
@@ -9906,14 +7626,91 @@ static mlip_status mlip__trainer_check_config(const mlip_objective_config *o,
     return MLIP_OK;
 }
 
+/* The table of every trainable tensor: the model's in file order (not its train.* state),
+   then the decoder's, each with its gradient buffer; the heads' gradients live in one block. */
+static mlip_status mlip__trainer_refs(mlip_trainer *tr) {
+    int i, r = 0, n_model = mlip_model_tensor_count(tr->model), n_dec = tr->dec->n_params;
+    int nv = tr->vit->n_params, nb = tr->bert->n_params;
+    size_t head_off = 0, total = 0;
+    tr->refs =
+        (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
+    if (!tr->refs) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < n_model; i++) {
+        mlip_param_info info;
+        mlip_tensor_ref *t = &tr->refs[r];
+        MLIP__TRY(mlip_model_tensor_info(tr->model, i, &info, NULL));
+        if (!strncmp(info.name, "train.", 6)) continue; /* checkpoint state, not a parameter */
+        snprintf(t->name, sizeof t->name, "%s", info.name);
+        t->weights = mlip_model_tensor(tr->model, info.name, &t->count);
+        t->decay = info.decay;
+        if (i < nv)
+            t->grads = tr->vit->grads + tr->vit->params[i].offset;
+        else if (i < nv + nb)
+            t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
+        else
+            head_off += (t->count + 15) / 16 * 16; /* a head: its gradient is placed below */
+        r++;
+    }
+    for (i = 0; i < n_dec; i++, r++) {
+        mlip_tensor_ref *t = &tr->refs[r];
+        const mlip_param_info *p = &tr->dec->params[i];
+        snprintf(t->name, sizeof t->name, "mip.%s", p->name);
+        t->weights = tr->dec->weights + p->offset;
+        t->grads = tr->dec->grads + p->offset;
+        t->count = p->count;
+        t->decay = p->decay;
+    }
+    tr->n_refs = r;
+    tr->head_grads = (float *)mlip_alloc_zeroed(head_off ? head_off : 1, sizeof(float));
+    if (!tr->head_grads) return MLIP_ERR_OUT_OF_MEMORY;
+    head_off = 0;
+    for (i = 0; i < tr->n_refs; i++) {
+        mlip_tensor_ref *t = &tr->refs[i];
+        if (!t->grads) {
+            t->grads = tr->head_grads + head_off;
+            head_off += (t->count + 15) / 16 * 16;
+        }
+        total += t->count;
+    }
+    tr->n_total = total;
+    return MLIP_OK;
+}
+
+/* tr->w and tr->g: the heads, logit scales and SIE tensors by role. */
+static mlip_status mlip__trainer_bind_heads(mlip_trainer *tr) {
+    static const char *const names[12] = {"head.global_image.weight",
+                                          "head.global_image.bias",
+                                          "head.global_text.weight",
+                                          "head.global_text.bias",
+                                          "head.local_image.weight",
+                                          "head.local_image.bias",
+                                          "head.local_text.weight",
+                                          "head.local_text.bias",
+                                          "logit_scale",
+                                          "local_logit_scale",
+                                          "sie.query",
+                                          "sie.bias"};
+    float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w; /* mlip__heads lists them in this order */
+    int i, k;
+    for (k = 0; k < 12; k++) {
+        for (i = 0; i < tr->n_refs; i++)
+            if (!strcmp(tr->refs[i].name, names[k])) {
+                wp[k] = tr->refs[i].weights;
+                gp[k] = tr->refs[i].grads;
+            }
+        if (!wp[k])
+            return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
+                              names[k]);
+    }
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_config *objective,
                                         const mlip_train_config *train, uint64_t seed,
                                         mlip_trainer **out) {
     mlip_trainer *tr;
     mlip_objective_config oc = objective ? *objective : mlip_objective_defaults();
     mlip_train_config tc = train ? *train : mlip_train_defaults();
-    int i, n_model, n_dec, r;
-    size_t head_off = 0, total = 0;
     mlip_status st;
     MLIP__CHECK_PTR(model);
     MLIP__CHECK_PTR(out);
@@ -9931,95 +7728,22 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
     tr->oc = oc;
     tr->tc = tc;
     tr->seed = seed;
-    if ((st = mlip__decoder_create(&tr->vit->vit, oc.mip_layers, &tr->dec))) goto fail;
+    st = mlip__decoder_create(&tr->vit->vit, oc.mip_layers, &tr->dec);
+    if (st) goto fail;
     mlip_encoder_init_random(tr->dec, seed ^ 0x6d6970u);
-    if ((st = mlip__encoder_grads(tr->vit)) || (st = mlip__encoder_grads(tr->bert)) ||
-        (st = mlip__encoder_grads(tr->dec)))
-        goto fail;
-    /* the table of every trainable tensor: the model's in file order, then the decoder's */
-    n_model = mlip_model_tensor_count(model);
-    n_dec = tr->dec->n_params;
-    tr->refs =
-        (mlip_tensor_ref *)mlip_alloc_zeroed((size_t)(n_model + n_dec), sizeof(mlip_tensor_ref));
-    if (!tr->refs) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (i = 0, r = 0; i < n_model; i++) {
-        mlip_param_info info;
-        mlip_tensor_ref *t = &tr->refs[r];
-        int nv = tr->vit->n_params, nb = tr->bert->n_params;
-        if ((st = mlip_model_tensor_info(model, i, &info, NULL))) goto fail;
-        if (!strncmp(info.name, "train.", 6)) continue; /* checkpoint state, not a parameter */
-        snprintf(t->name, sizeof t->name, "%s", info.name);
-        t->weights = mlip_model_tensor(model, info.name, &t->count);
-        t->decay = info.decay;
-        if (i < nv)
-            t->grads = tr->vit->grads + tr->vit->params[i].offset;
-        else if (i < nv + nb)
-            t->grads = tr->bert->grads + tr->bert->params[i - nv].offset;
-        else
-            t->grads = NULL, head_off += (t->count + 15) / 16 * 16; /* set below */
-        r++;
-    }
-    for (i = 0; i < n_dec; i++, r++) {
-        mlip_tensor_ref *t = &tr->refs[r];
-        const mlip_param_info *p = &tr->dec->params[i];
-        snprintf(t->name, sizeof t->name, "mip.%s", p->name);
-        t->weights = tr->dec->weights + p->offset;
-        t->grads = tr->dec->grads + p->offset;
-        t->count = p->count;
-        t->decay = p->decay;
-    }
-    tr->n_refs = r;
-    tr->head_grads = (float *)mlip_alloc_zeroed(head_off ? head_off : 1, sizeof(float));
-    if (!tr->head_grads) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (i = 0, head_off = 0; i < tr->n_refs; i++) {
-        mlip_tensor_ref *t = &tr->refs[i];
-        if (!t->grads) {
-            t->grads = tr->head_grads + head_off;
-            head_off += (t->count + 15) / 16 * 16;
-        }
-        total += t->count;
-    }
-    tr->n_total = total;
-    tr->adam_m = (float *)mlip_alloc_zeroed(total, sizeof(float));
-    tr->adam_v = (float *)mlip_alloc_zeroed(total, sizeof(float));
+    st = mlip__encoder_grads(tr->vit);
+    if (!st) st = mlip__encoder_grads(tr->bert);
+    if (!st) st = mlip__encoder_grads(tr->dec);
+    if (!st) st = mlip__trainer_refs(tr);
+    if (st) goto fail;
+    tr->adam_m = (float *)mlip_alloc_zeroed(tr->n_total, sizeof(float));
+    tr->adam_v = (float *)mlip_alloc_zeroed(tr->n_total, sizeof(float));
     if (!tr->adam_m || !tr->adam_v) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto fail;
     }
-    { /* the heads by role */
-        static const char *const names[12] = {"head.global_image.weight",
-                                              "head.global_image.bias",
-                                              "head.global_text.weight",
-                                              "head.global_text.bias",
-                                              "head.local_image.weight",
-                                              "head.local_image.bias",
-                                              "head.local_text.weight",
-                                              "head.local_text.bias",
-                                              "logit_scale",
-                                              "local_logit_scale",
-                                              "sie.query",
-                                              "sie.bias"};
-        float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w;
-        int k;
-        for (k = 0; k < 12; k++)
-            for (i = 0; i < tr->n_refs; i++)
-                if (!strcmp(tr->refs[i].name, names[k])) {
-                    wp[k] = tr->refs[i].weights;
-                    gp[k] = tr->refs[i].grads;
-                }
-        for (k = 0; k < 12; k++)
-            if (!wp[k]) {
-                st = mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
-                                names[k]);
-                goto fail;
-            }
-    }
+    st = mlip__trainer_bind_heads(tr);
+    if (st) goto fail;
     mlip_trainer_zero_grad(tr);
     *out = tr;
     return MLIP_OK;
@@ -10460,9 +8184,9 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
 }
 
 /* ======================================================================================
-   10. Downstream
+   11. Downstream
    ====================================================================================== */
-/* (section 10 implementation) */
+/* (section 11 implementation) */
 /* ---- metrics ---- */
 
 typedef struct mlip__scored {
@@ -10812,7 +8536,7 @@ MLIPDEF void mlip_logreg_free(mlip_logreg *model) {
 /* ---- bilinear resampling (PyTorch align_corners=False) ----
    Separable: output row y mixes source rows fy[y], fy[y] + 1 with weights wy[2y], wy[2y + 1]
    (one source row when ny[y] == 1), and the same along x. The weights are the image
-   preprocessing's half-pixel bilinear ones (section 12), which clamp at the edges exactly as
+   preprocessing's half-pixel bilinear ones (section 13), which clamp at the edges exactly as
    PyTorch does. */
 static void mlip__img_axis(int in, int size, int span, int off, int area, int max_taps, int *first,
                            int *n, float *w);
@@ -11484,468 +9208,11 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
 }
 
 /* ======================================================================================
-   11. File format
+   12. File format
    ====================================================================================== */
-
-#if !defined(MLIP_NO_MMAP) && (defined(__unix__) || defined(__APPLE__))
-#define MLIP__FMT_MMAP 1
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 #define MLIP__FMT_VERSION 1u
 #define MLIP__FMT_HEADER 40u
-#define MLIP__FMT_MAX_KV 4096u
-#define MLIP__FMT_MAX_NAME 255u
-#define MLIP__FMT_N_EXTRA 12
-
-MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
-    mlip_model_config c;
-    int i;
-    memset(&c, 0, sizeof c);
-    c.vit = mlip_vit_config_tiny();
-    c.bert = mlip_bert_config_tiny(vocab_size);
-    c.embed_dim = 128;
-    for (i = 0; i < 4; i++) c.image_mean[i] = 0.5f, c.image_std[i] = 0.5f;
-    c.lowercase = 1;
-    return c;
-}
-MLIPDEF mlip_model_config mlip_model_config_small(int vocab_size) {
-    mlip_model_config c = mlip_model_config_tiny(vocab_size);
-    c.vit = mlip_vit_config_small();
-    c.bert = mlip_bert_config_small(vocab_size);
-    c.embed_dim = 256;
-    return c;
-}
-MLIPDEF mlip_model_config mlip_model_config_base(void) {
-    mlip_model_config c = mlip_model_config_tiny(30522);
-    c.vit = mlip_vit_config_base();
-    c.bert = mlip_bert_config_base();
-    c.embed_dim = 512;
-    return c;
-}
-
-struct mlip_model {
-    mlip_model_config config;
-    mlip_encoder *vit, *bert;
-    mlip_param_info extra_info[MLIP__FMT_N_EXTRA]; /* heads, logit scales, SIE */
-    float *extra;
-    size_t n_extra;
-    unsigned char *stored; /* per tensor: the dtype it had in the file */
-    mlip_param_info *train_info; /* "train." tensors: training state a checkpoint carries */
-    float **train_data;
-    int n_train;
-    char *vocab; /* tokens, each followed by '\n' */
-    size_t vocab_len;
-    int vocab_n;
-    char **meta; /* 2 * n_meta strings: key, value, ... */
-    int n_meta;
-    void *map; /* what the encoders may run on: an mmap, or an owned copy */
-    size_t map_len;
-    int map_kind; /* 0 none / caller's buffer, 1 mmap, 2 mlip_alloc'ed */
-    int mapped; /* encoders use the loaded bytes in place */
-};
-
-static const char *const mlip__fmt_extra_names[MLIP__FMT_N_EXTRA] = {"head.global_image.weight",
-                                                                     "head.global_image.bias",
-                                                                     "head.global_text.weight",
-                                                                     "head.global_text.bias",
-                                                                     "head.local_image.weight",
-                                                                     "head.local_image.bias",
-                                                                     "head.local_text.weight",
-                                                                     "head.local_text.bias",
-                                                                     "logit_scale",
-                                                                     "local_logit_scale",
-                                                                     "sie.query",
-                                                                     "sie.bias"};
-
-static void mlip__fmt_extra_layout(mlip_model *m) {
-    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
-    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
-                              m->config.vit.patch_size);
-    size_t off = 0;
-    for (i = 0; i < MLIP__FMT_N_EXTRA; i++) {
-        mlip_param_info *p = &m->extra_info[i];
-        memset(p, 0, sizeof *p);
-        snprintf(p->name, sizeof p->name, "%s", mlip__fmt_extra_names[i]);
-        if (i < 8 && i % 2 == 0)
-            p->ndim = 2, p->shape[0] = D, p->shape[1] = (i / 2) % 2 ? Wt : Wv, p->decay = 1;
-        else if (i < 8)
-            p->ndim = 1, p->shape[0] = D;
-        else if (i < 10)
-            p->ndim = 0;
-        else
-            p->ndim = 1, p->shape[0] = i == 10 ? Wv : K;
-        p->count =
-            (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
-        p->offset = off;
-        off += (p->count + 15) / 16 * 16;
-    }
-    m->n_extra = off;
-}
-
-MLIPDEF void mlip_model_free(mlip_model *m) {
-    int i;
-    if (!m) return;
-    mlip_encoder_free(m->vit), mlip_encoder_free(m->bert);
-    mlip_free(m->extra), mlip_free(m->stored), mlip_free(m->vocab);
-    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
-    for (i = 0; i < 2 * m->n_meta; i++) mlip_free(m->meta[i]);
-    mlip_free(m->meta);
-#ifdef MLIP__FMT_MMAP
-    if (m->map_kind == 1) munmap(m->map, m->map_len);
-#endif
-    if (m->map_kind == 2) mlip_free(m->map);
-    mlip_free(m);
-}
-
-static mlip_status mlip__fmt_check_config(const mlip_model_config *c) {
-    if (c->embed_dim <= 0 || c->embed_dim > (1 << 20))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: embed_dim %d must be in 1..2^20",
-                          c->embed_dim);
-    if (c->vit.patch_size <= 0 || c->vit.image_size <= 0 || c->vit.image_size % c->vit.patch_size ||
-        c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
-                          c->vit.image_size, c->vit.patch_size, c->vit.channels);
-    return MLIP_OK;
-}
-
-MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
-    mlip_model *m;
-    mlip_status st;
-    int n_vit = 0, n_bert = 0;
-    MLIP__CHECK_PTR(config);
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    if ((st = mlip__fmt_check_config(config))) return st;
-    m = (mlip_model *)mlip_alloc_zeroed(1, sizeof *m);
-    if (!m) return MLIP_ERR_OUT_OF_MEMORY;
-    m->config = *config;
-    m->config.lowercase = config->lowercase != 0;
-    if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
-        (st = mlip_bert_create(&config->bert, &m->bert))) {
-        mlip_model_free(m);
-        return st;
-    }
-    mlip__fmt_extra_layout(m);
-    mlip_encoder_params(m->vit, &n_vit), mlip_encoder_params(m->bert, &n_bert);
-    m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
-    m->stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__FMT_N_EXTRA), 1);
-    if (!m->extra || !m->stored) {
-        mlip_model_free(m);
-        return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
-    *out = m;
-    return MLIP_OK;
-}
-
-MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
-    mlip_rng rng;
-    int i;
-    size_t j;
-    if (!m) return;
-    mlip_encoder_init_random(m->vit, seed), mlip_encoder_init_random(m->bert, seed + 1);
-    mlip_rng_seed(&rng, seed, 0x68656164u);
-    memset(m->extra, 0, m->n_extra * sizeof(float));
-    for (i = 0; i < 8; i += 2)
-        for (j = 0; j < m->extra_info[i].count; j++)
-            m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
-}
-
-MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
-    return m ? &m->config : NULL;
-}
-MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; }
-MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
-MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
-MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
-    return m ? m->vit->n_params + m->bert->n_params + MLIP__FMT_N_EXTRA + m->n_train : 0;
-}
-
-/* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
-static const mlip_param_info *mlip__fmt_tensor(const mlip_model *m, int i, const char **prefix,
-                                               float **data) {
-    const mlip_encoder *e = NULL;
-    if (i < m->vit->n_params)
-        e = m->vit, *prefix = "vision.";
-    else if ((i -= m->vit->n_params) < m->bert->n_params)
-        e = m->bert, *prefix = "text.";
-    else if ((i -= m->bert->n_params) < MLIP__FMT_N_EXTRA) {
-        *prefix = "";
-        *data = m->extra + m->extra_info[i].offset;
-        return &m->extra_info[i];
-    } else {
-        i -= MLIP__FMT_N_EXTRA;
-        *prefix = "";
-        *data = m->train_data[i];
-        return &m->train_info[i];
-    }
-    *data = e->weights + e->params[i].offset;
-    return &e->params[i];
-}
-
-/* Index of a full tensor name, or -1. */
-static int mlip__fmt_find(const mlip_model *m, const char *name, size_t len) {
-    int i, n = mlip_model_tensor_count(m);
-    for (i = 0; i < n; i++) {
-        const char *prefix;
-        float *data;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name);
-        if (pl + nl == len && !memcmp(name, prefix, pl) && !memcmp(name + pl, p->name, nl))
-            return i;
-    }
-    return -1;
-}
-
-MLIPDEF float *mlip_model_tensor(mlip_model *m, const char *name, size_t *count) {
-    int i;
-    const char *prefix;
-    float *data;
-    const mlip_param_info *p;
-    if (!m || !name || (i = mlip__fmt_find(m, name, strlen(name))) < 0) return NULL;
-    p = mlip__fmt_tensor(m, i, &prefix, &data);
-    if (count) *count = p->count;
-    return data;
-}
-
-MLIPDEF mlip_status mlip_model_tensor_info(const mlip_model *m, int index, mlip_param_info *info,
-                                           mlip_dtype *stored) {
-    const char *prefix;
-    float *data;
-    const mlip_param_info *p;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(info);
-    if (index < 0 || index >= mlip_model_tensor_count(m))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_tensor_info: index %d out of range",
-                          index);
-    p = mlip__fmt_tensor(m, index, &prefix, &data);
-    *info = *p;
-    {
-        size_t pl = strlen(prefix), nl = MLIP__MIN(strlen(p->name), sizeof info->name - 1 - pl);
-        memcpy(info->name, prefix, pl), memcpy(info->name + pl, p->name, nl),
-            info->name[pl + nl] = '\0';
-    }
-    if (stored) *stored = (mlip_dtype)m->stored[index];
-    return MLIP_OK;
-}
-
-MLIPDEF void mlip_model_clear_train_tensors(mlip_model *m) {
-    int i;
-    if (!m) return;
-    for (i = 0; i < m->n_train; i++) mlip_free(m->train_data[i]);
-    mlip_free(m->train_info), mlip_free(m->train_data);
-    m->train_info = NULL;
-    m->train_data = NULL;
-    m->n_train = 0;
-}
-
-/* Add (or resize) train tensor `name` as count zeros; returns its data or NULL. */
-static float *mlip__fmt_train_slot(mlip_model *m, const char *name, size_t len, size_t count,
-                                   mlip_status *st) {
-    int i, n_model = mlip_model_tensor_count(m) - m->n_train;
-    mlip_param_info *info;
-    float **data, *x;
-    unsigned char *stored;
-    *st = MLIP_OK;
-    if (len < 7 || len >= sizeof info->name || memcmp(name, "train.", 6) || count < 1 ||
-        count > 0x7fffffffu) {
-        *st =
-            mlip__fail(MLIP_ERR_INVALID_ARG,
-                       "train tensor '%.*s' (%lu floats): the name must start with \"train.\" "
-                       "and be shorter than %d bytes, the size in [1, 2^31)",
-                       (int)MLIP__MIN(len, 80), name, (unsigned long)count, (int)sizeof info->name);
-        return NULL;
-    }
-    if (!(x = (float *)mlip_alloc_zeroed(count, sizeof(float)))) {
-        *st = MLIP_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
-    for (i = 0; i < m->n_train; i++)
-        if (strlen(m->train_info[i].name) == len && !memcmp(m->train_info[i].name, name, len)) {
-            mlip_free(m->train_data[i]);
-            m->train_data[i] = x;
-            m->train_info[i].count = count;
-            m->train_info[i].shape[0] = (int)count;
-            return x;
-        }
-    info = (mlip_param_info *)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *info);
-    data = (float **)mlip_alloc_zeroed((size_t)m->n_train + 1, sizeof *data);
-    stored = (unsigned char *)mlip_alloc_zeroed((size_t)(n_model + m->n_train + 1), 1);
-    if (!info || !data || !stored) {
-        mlip_free(info), mlip_free(data), mlip_free(stored), mlip_free(x);
-        *st = MLIP_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
-    if (m->n_train)
-        memcpy(info, m->train_info, sizeof *info * (size_t)m->n_train),
-            memcpy(data, m->train_data, sizeof *data * (size_t)m->n_train);
-    memcpy(stored, m->stored, (size_t)(n_model + m->n_train));
-    mlip_free(m->train_info), mlip_free(m->train_data), mlip_free(m->stored);
-    m->train_info = info;
-    m->train_data = data;
-    m->stored = stored;
-    memset(&info[m->n_train], 0, sizeof *info);
-    memcpy(info[m->n_train].name, name, len);
-    info[m->n_train].ndim = 1;
-    info[m->n_train].shape[0] = (int)count;
-    info[m->n_train].count = count;
-    data[m->n_train] = x;
-    m->n_train++;
-    return x;
-}
-
-MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *m, const char *name, const float *data,
-                                                size_t count) {
-    mlip_status st;
-    float *x;
-    int i;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(name);
-    if (!data) { /* remove */
-        for (i = 0; i < m->n_train; i++)
-            if (!strcmp(m->train_info[i].name, name)) {
-                int n_model = mlip_model_tensor_count(m) - m->n_train;
-                mlip_free(m->train_data[i]);
-                memmove(&m->train_info[i], &m->train_info[i + 1],
-                        sizeof(mlip_param_info) * (size_t)(m->n_train - i - 1));
-                memmove(&m->train_data[i], &m->train_data[i + 1],
-                        sizeof(float *) * (size_t)(m->n_train - i - 1));
-                memmove(&m->stored[n_model + i], &m->stored[n_model + i + 1],
-                        (size_t)(m->n_train - i - 1));
-                m->n_train--;
-                return MLIP_OK;
-            }
-        return MLIP_OK;
-    }
-    if (!(x = mlip__fmt_train_slot(m, name, strlen(name), count, &st))) return st;
-    memcpy(x, data, sizeof(float) * count);
-    return MLIP_OK;
-}
-
-MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype) {
-    switch (dtype) {
-    case MLIP_DTYPE_F32: return "f32";
-    case MLIP_DTYPE_F16: return "f16";
-    case MLIP_DTYPE_BF16: return "bf16";
-    case MLIP_DTYPE_INT8: return "int8";
-    }
-    return "unknown";
-}
-
-/* ---- vocabulary and metadata ---- */
-static char *mlip__fmt_strdup(const char *s, size_t n) {
-    char *d = (char *)mlip_alloc(n + 1);
-    if (d) memcpy(d, s, n), d[n] = '\0';
-    return d;
-}
-
-/* A token a vocab.txt line can hold: no NUL or line feed, no carriage return at its end. */
-static int mlip__fmt_token_ok(const char *s, size_t n) {
-    return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
-}
-
-MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
-    size_t total = 0, pos = 0;
-    int i, n;
-    char *v;
-    MLIP__CHECK_PTR(m);
-    if (!tok) {
-        mlip_free(m->vocab);
-        m->vocab = NULL;
-        m->vocab_len = 0;
-        m->vocab_n = 0;
-        return MLIP_OK;
-    }
-    n = mlip_tokenizer_vocab_size(tok);
-    if (n > m->config.bert.vocab_size)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
-                          m->config.bert.vocab_size);
-    for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
-    if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    for (i = 0; i < n; i++) {
-        const char *t = mlip_tokenizer_token(tok, i);
-        size_t l = strlen(t);
-        memcpy(v + pos, t, l), pos += l, v[pos++] = '\n';
-    }
-    v[pos] = '\0';
-    mlip_free(m->vocab); /* only now: a failed call leaves the old vocabulary in place */
-    m->vocab = v, m->vocab_len = total, m->vocab_n = n;
-    return MLIP_OK;
-}
-
-MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **out) {
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    if (!m->vocab_n)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_tokenizer: the model holds no vocabulary");
-    return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
-}
-
-MLIPDEF mlip_status mlip_model_set_meta(mlip_model *m, const char *key, const char *value) {
-    int i;
-    MLIP__CHECK_PTR(m);
-    MLIP__CHECK_PTR(key);
-    if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: a key has 1-255 bytes");
-    if (!strncmp(key, "vit.", 4) || !strncmp(key, "bert.", 5) || !strncmp(key, "model.", 6) ||
-        !strncmp(key, "image.", 6) || !strncmp(key, "tokenizer.", 10))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: '%s' is a reserved key", key);
-    for (i = 0; i < m->n_meta; i++)
-        if (!strcmp(m->meta[2 * i], key)) break;
-    if (!value) { /* remove, keeping the order of the rest */
-        if (i == m->n_meta) return MLIP_OK;
-        mlip_free(m->meta[2 * i]), mlip_free(m->meta[2 * i + 1]);
-        memmove(m->meta + 2 * i, m->meta + 2 * i + 2,
-                sizeof(char *) * 2 * (size_t)(m->n_meta - i - 1));
-        m->n_meta--;
-        return MLIP_OK;
-    }
-    if (i < m->n_meta) {
-        char *v = mlip__fmt_strdup(value, strlen(value));
-        if (!v) return MLIP_ERR_OUT_OF_MEMORY;
-        mlip_free(m->meta[2 * i + 1]);
-        m->meta[2 * i + 1] = v;
-        return MLIP_OK;
-    }
-    if (m->n_meta >= (int)MLIP__FMT_MAX_KV - 32)
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_set_meta: too many keys");
-    {
-        char **nm = (char **)mlip_alloc_zeroed((size_t)(m->n_meta + 1) * 2, sizeof(char *));
-        char *k = mlip__fmt_strdup(key, strlen(key)), *v = mlip__fmt_strdup(value, strlen(value));
-        if (!nm || !k || !v) {
-            mlip_free(nm), mlip_free(k), mlip_free(v);
-            return MLIP_ERR_OUT_OF_MEMORY;
-        }
-        if (m->n_meta) memcpy(nm, m->meta, sizeof(char *) * 2 * (size_t)m->n_meta);
-        nm[2 * m->n_meta] = k, nm[2 * m->n_meta + 1] = v;
-        mlip_free(m->meta);
-        m->meta = nm;
-        m->n_meta++;
-    }
-    return MLIP_OK;
-}
-
-MLIPDEF const char *mlip_model_meta(const mlip_model *m, const char *key) {
-    int i;
-    if (!m || !key) return NULL;
-    for (i = 0; i < m->n_meta; i++)
-        if (!strcmp(m->meta[2 * i], key)) return m->meta[2 * i + 1];
-    return NULL;
-}
-MLIPDEF const char *mlip_model_meta_at(const mlip_model *m, int index, const char **key) {
-    if (!m || index < 0 || index >= m->n_meta) return NULL;
-    if (key) *key = m->meta[2 * index];
-    return m->meta[2 * index + 1];
-}
 
 /* ---- number conversions (bit patterns, so any host) ---- */
 static uint32_t mlip__fmt_f2u(float f) {
@@ -11997,12 +9264,6 @@ static uint16_t mlip__fmt_f32_to_bf16(float f) {
 static float mlip__fmt_d2f(double d) { /* out-of-range conversion is undefined in C: saturate */
     return d > FLT_MAX ? HUGE_VALF : d < -FLT_MAX ? -HUGE_VALF : (float)d;
 }
-static uint32_t mlip__fmt_rd32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t mlip__fmt_rd64(const unsigned char *p) {
-    return (uint64_t)mlip__fmt_rd32(p) | (uint64_t)mlip__fmt_rd32(p + 4) << 32;
-}
 static int mlip__fmt_host_le(void) {
     uint32_t one = 1;
     unsigned char b;
@@ -12031,7 +9292,7 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
     size_t i, r, rows, cols;
     switch (dtype) {
     case MLIP_DTYPE_F32:
-        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * i));
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__load32(src + 4 * i, 0));
         break;
     case MLIP_DTYPE_F16:
         for (i = 0; i < p->count; i++)
@@ -12044,7 +9305,7 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
     default: /* int8 */
         mlip__fmt_rows_cols(p, &rows, &cols);
         for (r = 0; r < rows; r++) {
-            float s = mlip__fmt_u2f(mlip__fmt_rd32(src + 4 * r));
+            float s = mlip__fmt_u2f(mlip__load32(src + 4 * r, 0));
             const signed char *q = (const signed char *)(src + 4 * rows + r * cols);
             for (i = 0; i < cols; i++) dst[r * cols + i] = s * (float)q[i];
         }
@@ -12079,10 +9340,12 @@ static void mlip__fmt_put32(mlip__fmt_sink *s, uint32_t v) {
     mlip__fmt_put(s, b, 4);
 }
 static void mlip__fmt_put64(mlip__fmt_sink *s, uint64_t v) {
-    mlip__fmt_put32(s, (uint32_t)v), mlip__fmt_put32(s, (uint32_t)(v >> 32));
+    mlip__fmt_put32(s, (uint32_t)v);
+    mlip__fmt_put32(s, (uint32_t)(v >> 32));
 }
 static void mlip__fmt_putstr(mlip__fmt_sink *s, const char *str, size_t n) {
-    mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put(s, str, n);
+    mlip__fmt_put32(s, (uint32_t)n);
+    mlip__fmt_put(s, str, n);
 }
 static void mlip__fmt_pad(mlip__fmt_sink *s, size_t to) {
     static const unsigned char zeros[64] = {0};
@@ -12121,137 +9384,172 @@ static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) {
     return p->ndim >= 2 ? want : MLIP_DTYPE_F32;
 }
 
-static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+/* The key-value section: the config's keys, image.mean/std, tokenizer.*, then the metadata. */
+static void mlip__fmt_write_kv(const mlip_model *m, mlip__fmt_sink *t) {
     const mlip_model_config *c = &m->config;
-    int i, n = mlip_model_tensor_count(m),
-           n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
-    size_t table = 0, data_off = 0, data_size = 0, off, start = s->pos;
+    int k, ch;
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+        const char *field = (const char *)c + mlip__fmt_keys[k].offset;
+        mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
+        mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
+        if (mlip__fmt_keys[k].type == 0) {
+            int v;
+            memcpy(&v, field, sizeof v);
+            mlip__fmt_put32(t, (uint32_t)v);
+        } else {
+            float v;
+            memcpy(&v, field, sizeof v);
+            mlip__fmt_put32(t, mlip__fmt_f2u(v));
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        const float *v = k ? c->image_std : c->image_mean;
+        mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
+        mlip__fmt_put32(t, 5);
+        mlip__fmt_put32(t, (uint32_t)c->vit.channels);
+        for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
+    }
+    mlip__fmt_putstr(t, "tokenizer.lowercase", 19);
+    mlip__fmt_put32(t, 0);
+    mlip__fmt_put32(t, (uint32_t)c->lowercase);
+    if (m->vocab_n) {
+        const char *v = m->vocab;
+        mlip__fmt_putstr(t, "tokenizer.vocab", 15);
+        mlip__fmt_put32(t, 4);
+        mlip__fmt_put32(t, (uint32_t)m->vocab_n);
+        for (k = 0; k < m->vocab_n; k++) {
+            const char *nl = strchr(v, '\n');
+            mlip__fmt_putstr(t, v, (size_t)(nl - v));
+            v = nl + 1;
+        }
+    }
+    for (k = 0; k < m->n_meta; k++) {
+        mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
+        mlip__fmt_put32(t, 3);
+        mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
+    }
+}
+
+/* One tensor entry of the table; *off: where its data go (advanced past them). */
+static void mlip__fmt_write_entry(mlip__fmt_sink *s, const mlip_param_info *p, const char *prefix,
+                                  int dt, size_t *off) {
+    size_t pl = strlen(prefix), nl = strlen(p->name), nb = mlip__fmt_nbytes(p, dt);
+    int d;
+    mlip__fmt_put32(s, (uint32_t)(pl + nl));
+    mlip__fmt_put(s, prefix, pl);
+    mlip__fmt_put(s, p->name, nl);
+    mlip__fmt_put32(s, (uint32_t)dt);
+    mlip__fmt_put32(s, (uint32_t)p->ndim);
+    for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
+    *off = (*off + 63) / 64 * 64;
+    mlip__fmt_put64(s, *off);
+    mlip__fmt_put64(s, nb);
+    *off += nb;
+}
+
+/* A tensor as int8: the per-row scales (max |x| / 127), then the rounded values. */
+static mlip_status mlip__fmt_write_int8(mlip__fmt_sink *s, const mlip_param_info *p,
+                                        const char *prefix, const float *data) {
+    unsigned char chunk[4096];
+    size_t j, k = 0, rows, cols, r;
+    mlip__fmt_rows_cols(p, &rows, &cols);
+    for (r = 0; r < rows; r++) { /* the scales */
+        float mx = 0;
+        for (j = 0; j < cols; j++) {
+            float a = (float)fabs(data[r * cols + j]);
+            if (!(a <= FLT_MAX))
+                return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite", prefix,
+                                  p->name);
+            if (a > mx) mx = a;
+        }
+        mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
+    }
+    for (r = 0; r < rows; r++) {
+        float mx = 0, inv;
+        for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
+        inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
+        for (j = 0; j < cols; j++) {
+            float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
+            int qi;
+            q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+            qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
+            chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
+            if (k == sizeof chunk) {
+                mlip__fmt_put(s, chunk, k);
+                k = 0;
+            }
+        }
+    }
+    mlip__fmt_put(s, chunk, k);
+    return MLIP_OK;
+}
+
+/* A tensor as f32, f16 or bf16, little-endian. */
+static void mlip__fmt_write_floats(mlip__fmt_sink *s, const mlip_param_info *p, const float *data,
+                                   int dt) {
+    unsigned char chunk[4096];
+    size_t j, k = 0;
+    for (j = 0; j < p->count; j++) {
+        uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
+                     : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
+                                            : mlip__fmt_f32_to_bf16(data[j]);
+        chunk[k++] = (unsigned char)v;
+        chunk[k++] = (unsigned char)(v >> 8);
+        if (dt == MLIP_DTYPE_F32) {
+            chunk[k++] = (unsigned char)(v >> 16);
+            chunk[k++] = (unsigned char)(v >> 24);
+        }
+        if (k == sizeof chunk) {
+            mlip__fmt_put(s, chunk, k);
+            k = 0;
+        }
+    }
+    mlip__fmt_put(s, chunk, k);
+}
+
+static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
+    int i, n = mlip_model_tensor_count(m);
+    int n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
+    size_t table = 0, data_off, data_size = 0, off, start = s->pos;
     const char *prefix;
     float *data;
+    mlip__fmt_sink dry;
     /* sizes first: the tensor table, then the data offsets */
     for (i = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         table += 4 + strlen(prefix) + strlen(p->name) + 8 + 8 * (size_t)p->ndim + 16;
         data_size =
             (data_size + 63) / 64 * 64 + mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
     }
     data_size = (data_size + 63) / 64 * 64;
-    /* header */
+    memset(&dry, 0, sizeof dry); /* data_offset needs the key-value size: a dry sink counts it */
+    mlip__fmt_write_kv(m, &dry);
+    data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
+    /* header, key-value entries, tensor table */
     mlip__fmt_put(s, "MLIP", 4);
-    mlip__fmt_put32(s, MLIP__FMT_VERSION), mlip__fmt_put32(s, 0x01020304u);
-    mlip__fmt_put32(s, (uint32_t)n_kv), mlip__fmt_put32(s, (uint32_t)n), mlip__fmt_put32(s, 0);
-    { /* data_offset needs the key-value size: count it with a dry sink */
-        mlip__fmt_sink dry;
-        memset(&dry, 0, sizeof dry);
-        dry.pos = 0;
-        for (i = 0; i < 2; i++) {
-            mlip__fmt_sink *t = i == 0 ? &dry : s;
-            int k;
-            if (i == 1) mlip__fmt_put64(s, data_off), mlip__fmt_put64(s, data_size);
-            for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
-                const char *field = (const char *)c + mlip__fmt_keys[k].offset;
-                mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
-                mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
-                if (mlip__fmt_keys[k].type == 0) {
-                    int v;
-                    memcpy(&v, field, sizeof v);
-                    mlip__fmt_put32(t, (uint32_t)v);
-                } else {
-                    float v;
-                    memcpy(&v, field, sizeof v);
-                    mlip__fmt_put32(t, mlip__fmt_f2u(v));
-                }
-            }
-            for (k = 0; k < 2; k++) {
-                int ch;
-                const float *v = k ? c->image_std : c->image_mean;
-                mlip__fmt_putstr(t, k ? "image.std" : "image.mean", k ? 9 : 10);
-                mlip__fmt_put32(t, 5), mlip__fmt_put32(t, (uint32_t)c->vit.channels);
-                for (ch = 0; ch < c->vit.channels; ch++) mlip__fmt_put32(t, mlip__fmt_f2u(v[ch]));
-            }
-            mlip__fmt_putstr(t, "tokenizer.lowercase", 19), mlip__fmt_put32(t, 0),
-                mlip__fmt_put32(t, (uint32_t)c->lowercase);
-            if (m->vocab_n) {
-                const char *v = m->vocab;
-                mlip__fmt_putstr(t, "tokenizer.vocab", 15), mlip__fmt_put32(t, 4),
-                    mlip__fmt_put32(t, (uint32_t)m->vocab_n);
-                for (k = 0; k < m->vocab_n; k++) {
-                    const char *nl = strchr(v, '\n');
-                    mlip__fmt_putstr(t, v, (size_t)(nl - v));
-                    v = nl + 1;
-                }
-            }
-            for (k = 0; k < m->n_meta; k++) {
-                mlip__fmt_putstr(t, m->meta[2 * k], strlen(m->meta[2 * k]));
-                mlip__fmt_put32(t, 3),
-                    mlip__fmt_putstr(t, m->meta[2 * k + 1], strlen(m->meta[2 * k + 1]));
-            }
-            if (i == 0) data_off = (MLIP__FMT_HEADER + dry.pos + table + 63) / 64 * 64;
-        }
-    }
-    /* tensor table */
+    mlip__fmt_put32(s, MLIP__FMT_VERSION);
+    mlip__fmt_put32(s, 0x01020304u);
+    mlip__fmt_put32(s, (uint32_t)n_kv);
+    mlip__fmt_put32(s, (uint32_t)n);
+    mlip__fmt_put32(s, 0);
+    mlip__fmt_put64(s, data_off);
+    mlip__fmt_put64(s, data_size);
+    mlip__fmt_write_kv(m, s);
     for (i = 0, off = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
-        size_t pl = strlen(prefix), nl = strlen(p->name),
-               nb = mlip__fmt_nbytes(p, mlip__fmt_save_dtype(p, dtype));
-        int d;
-        mlip__fmt_put32(s, (uint32_t)(pl + nl)), mlip__fmt_put(s, prefix, pl),
-            mlip__fmt_put(s, p->name, nl);
-        mlip__fmt_put32(s, (uint32_t)mlip__fmt_save_dtype(p, dtype)),
-            mlip__fmt_put32(s, (uint32_t)p->ndim);
-        for (d = 0; d < p->ndim; d++) mlip__fmt_put64(s, (uint64_t)p->shape[d]);
-        off = (off + 63) / 64 * 64;
-        mlip__fmt_put64(s, off), mlip__fmt_put64(s, nb);
-        off += nb;
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
+        mlip__fmt_write_entry(s, p, prefix, mlip__fmt_save_dtype(p, dtype), &off);
     }
     mlip__fmt_pad(s, start + data_off);
     /* data */
     for (i = 0, off = 0; i < n; i++) {
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &data);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &data);
         int dt = mlip__fmt_save_dtype(p, dtype);
-        unsigned char chunk[4096];
-        size_t j, k = 0, rows, cols, r;
         off = (off + 63) / 64 * 64;
         mlip__fmt_pad(s, start + data_off + off);
-        if (dt == MLIP_DTYPE_INT8) {
-            mlip__fmt_rows_cols(p, &rows, &cols);
-            for (r = 0; r < rows; r++) { /* the scales */
-                float mx = 0;
-                for (j = 0; j < cols; j++) {
-                    float a = (float)fabs(data[r * cols + j]);
-                    if (!(a <= FLT_MAX))
-                        return mlip__fail(MLIP_ERR_NUMERIC, "save as int8: %s%s is not finite",
-                                          prefix, p->name);
-                    if (a > mx) mx = a;
-                }
-                mlip__fmt_put32(s, mlip__fmt_f2u(mx / 127.0f));
-            }
-            for (r = 0; r < rows; r++) {
-                float mx = 0, inv;
-                for (j = 0; j < cols; j++) mx = MLIP__MAX(mx, (float)fabs(data[r * cols + j]));
-                inv = mx > 0 ? 1.0f / (mx / 127.0f) : 0.0f;
-                for (j = 0; j < cols; j++) {
-                    float q = data[r * cols + j] * inv; /* inv may be inf for a subnormal row */
-                    int qi;
-                    q = q != q ? 0.0f : q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
-                    qi = q >= 0 ? (int)(q + 0.5f) : -(int)(-q + 0.5f);
-                    chunk[k++] = (unsigned char)(signed char)MLIP__MAX(-127, MLIP__MIN(127, qi));
-                    if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
-                }
-            }
-        } else {
-            for (j = 0; j < p->count; j++) {
-                uint32_t v = dt == MLIP_DTYPE_F32   ? mlip__fmt_f2u(data[j])
-                             : dt == MLIP_DTYPE_F16 ? mlip__fmt_f32_to_f16(data[j])
-                                                    : mlip__fmt_f32_to_bf16(data[j]);
-                chunk[k++] = (unsigned char)v;
-                chunk[k++] = (unsigned char)(v >> 8);
-                if (dt == MLIP_DTYPE_F32)
-                    chunk[k++] = (unsigned char)(v >> 16), chunk[k++] = (unsigned char)(v >> 24);
-                if (k == sizeof chunk) mlip__fmt_put(s, chunk, k), k = 0;
-            }
-        }
-        mlip__fmt_put(s, chunk, k);
+        if (dt == MLIP_DTYPE_INT8)
+            MLIP__TRY(mlip__fmt_write_int8(s, p, prefix, data));
+        else
+            mlip__fmt_write_floats(s, p, data, dt);
         off += mlip__fmt_nbytes(p, dt);
     }
     mlip__fmt_pad(s, start + data_off + data_size);
@@ -12274,10 +9572,11 @@ MLIPDEF mlip_status mlip_model_save_memory(const mlip_model *m, mlip_dtype dtype
     MLIP__CHECK_PTR(len);
     *buf = NULL;
     *len = 0;
-    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    MLIP__TRY(mlip__fmt_check_dtype(m, dtype));
     memset(&s, 0, sizeof s);
-    if ((st = mlip__fmt_write(m, (int)dtype, &s))) return st; /* count */
-    s.cap = s.pos, s.pos = 0;
+    MLIP__TRY(mlip__fmt_write(m, (int)dtype, &s)); /* count */
+    s.cap = s.pos;
+    s.pos = 0;
     if (!(s.buf = (unsigned char *)mlip_alloc(s.cap ? s.cap : 1))) return MLIP_ERR_OUT_OF_MEMORY;
     if ((st = mlip__fmt_write(m, (int)dtype, &s))) {
         mlip_free(s.buf);
@@ -12297,7 +9596,8 @@ static mlip_status mlip__fmt_save_file(const char *path,
     mlip__fmt_sink s;
     mlip_status st;
     if (!tmp) return MLIP_ERR_OUT_OF_MEMORY;
-    memcpy(tmp, path, n), memcpy(tmp + n, ".tmp", 5);
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp", 5);
     memset(&s, 0, sizeof s);
     if (!(s.f = fopen(tmp, "wb"))) {
         st = mlip__fail(MLIP_ERR_IO, "cannot create %s", tmp);
@@ -12319,9 +9619,8 @@ static mlip_status mlip__fmt_write_cb(const void *m, int dtype, mlip__fmt_sink *
 }
 
 MLIPDEF mlip_status mlip_model_save_as(const mlip_model *m, const char *path, mlip_dtype dtype) {
-    mlip_status st;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__fmt_check_dtype(m, dtype))) return st;
+    MLIP__TRY(mlip__fmt_check_dtype(m, dtype));
     return mlip__fmt_save_file(path, mlip__fmt_write_cb, m, (int)dtype);
 }
 MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
@@ -12329,30 +9628,13 @@ MLIPDEF mlip_status mlip_model_save(const mlip_model *m, const char *path) {
 }
 
 /* ---- reader ---- */
-typedef struct mlip__fmt_rd {
-    const unsigned char *p;
-    size_t len, pos;
-} mlip__fmt_rd;
-
-static int mlip__fmt_get32(mlip__fmt_rd *r, uint32_t *v) {
-    if (r->len - r->pos < 4) return 0;
-    *v = mlip__fmt_rd32(r->p + r->pos);
-    r->pos += 4;
-    return 1;
-}
-static int mlip__fmt_get64(mlip__fmt_rd *r, uint64_t *v) {
-    if (r->len - r->pos < 8) return 0;
-    *v = mlip__fmt_rd64(r->p + r->pos);
-    r->pos += 8;
-    return 1;
-}
-/* A string of at most max bytes without NUL; *s points into the buffer. */
-static int mlip__fmt_getstr(mlip__fmt_rd *r, const char **s, size_t *n, size_t max) {
+/* A string (u32 length, bytes) of at most max bytes without NUL; *s points into the buffer. */
+static int mlip__fmt_getstr(mlip__cursor *r, const char **s, size_t *n, size_t max) {
     uint32_t l;
-    if (!mlip__fmt_get32(r, &l) || l > r->len - r->pos || l > max) return 0;
-    *s = (const char *)(r->p + r->pos);
+    const unsigned char *b;
+    if (!mlip__cursor_u32(r, &l) || l > max || !mlip__cursor_bytes(r, l, &b)) return 0;
+    *s = (const char *)b;
     *n = l;
-    r->pos += l;
     return !memchr(*s, '\0', l);
 }
 
@@ -12397,25 +9679,26 @@ static mlip_status mlip__fmt_model_for(const mlip_model_config *c, size_t budget
         size_t l = strlen(mlip_last_error());
         if (st != MLIP_ERR_INVALID_ARG && st != MLIP_ERR_OVERFLOW) return st;
         l = MLIP__MIN(l, sizeof msg - 1);
-        memcpy(msg, mlip_last_error(), l), msg[l] = '\0';
+        memcpy(msg, mlip_last_error(), l);
+        msg[l] = '\0';
         return mlip__fail(MLIP_ERR_FORMAT, "%s: bad config: %s", what, msg);
     }
     return MLIP_OK;
 }
 
 /* Set the vocabulary from count strings at r (bounds are checked here). */
-static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t count) {
+static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__cursor r, uint32_t count) {
     size_t total = 0, pos = 0, n;
     uint32_t i;
     const char *s;
     char *v;
-    mlip__fmt_rd r2 = r;
+    mlip__cursor r2 = r;
     if (count > (uint32_t)m->config.bert.vocab_size)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: tokenizer.vocab has %u tokens, BERT only %d embeddings",
                           count, m->config.bert.vocab_size);
     for (i = 0; i < count; i++) {
-        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__fmt_token_ok(s, n))
+        if (!mlip__fmt_getstr(&r, &s, &n, r.len) || !mlip__model_token_ok(s, n))
             return mlip__fail(
                 MLIP_ERR_FORMAT,
                 "mlip file: tokenizer.vocab token %u holds a line feed or NUL or ends in CR", i);
@@ -12424,7 +9707,9 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
     for (i = 0; i < count; i++) {
         mlip__fmt_getstr(&r2, &s, &n, r2.len);
-        memcpy(v + pos, s, n), pos += n, v[pos++] = '\n';
+        memcpy(v + pos, s, n);
+        pos += n;
+        v[pos++] = '\n';
     }
     v[pos] = '\0';
     mlip_free(m->vocab);
@@ -12434,355 +9719,395 @@ static mlip_status mlip__fmt_vocab_from(mlip_model *m, mlip__fmt_rd r, uint32_t 
     return MLIP_OK;
 }
 
-/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
-static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
-                                   mlip_model **out) {
-    mlip__fmt_rd r;
-    mlip_model_config c;
-    mlip_model *m = NULL;
-    mlip_status st = MLIP_OK;
-    uint32_t version, n_kv, n_tensors, flags, i, vocab_count = 0, mean_count = 0, std_count = 0, u;
+/* ---- reading, step (a): the container -> a table of entries. Header, key-value entries and
+   tensor directory are parsed and bounds-checked against the buffer before any model exists;
+   strings point into the buffer. Step (b) below binds the entries to a model. ---- */
+typedef struct mlip__fmt_kv {
+    const char *key, *str; /* str: a string value (type 3) */
+    size_t klen, slen;
+    uint32_t type, v32, count; /* v32: a scalar's bits; count: an array's length */
+    size_t vpos; /* an array's first element */
+    int meta; /* a free-form string: metadata the model keeps */
+} mlip__fmt_kv;
+
+typedef struct mlip__fmt_entry {
+    const char *name;
+    size_t nlen;
+    uint32_t dtype, rank;
+    uint64_t dims[4], off, nbytes;
+} mlip__fmt_entry;
+
+typedef struct mlip__fmt_file {
+    const unsigned char *buf;
+    size_t len;
+    uint32_t n_kv, n_tensors;
     uint64_t data_offset, data_size;
-    size_t vocab_pos = 0, mean_pos = 0, std_pos = 0, *file_off = NULL, prev_end = 0,
-           *meta_pos = NULL;
-    unsigned char have[MLIP__FMT_N_KEYS];
-    int k, n_meta = 0, n, have_mean = 0, have_std = 0, have_vocab = 0, have_lower = 0, e;
-    const char *key;
-    size_t klen;
-    r.p = buf;
-    r.len = len;
-    r.pos = 0;
-    *out = NULL;
-    if (len < MLIP__FMT_HEADER)
+    mlip__fmt_kv *kv; /* n_kv entries */
+    mlip__fmt_entry *t; /* n_entries tensor entries read, the first n_ok of them well placed */
+    uint32_t n_entries, n_ok;
+    /* why the directory ends early: reported once the entries before it are bound, so errors
+       come in file order */
+    mlip_status dir_st;
+    char dir_msg[256];
+} mlip__fmt_file;
+
+static void mlip__fmt_file_free(mlip__fmt_file *f) {
+    mlip_free(f->kv);
+    mlip_free(f->t);
+}
+
+static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__cursor *r) {
+    uint32_t version, check, flags;
+    if (f->len < MLIP__FMT_HEADER)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: %lu bytes is shorter than the 40-byte header",
-                          (unsigned long)len);
-    if (memcmp(buf, "MLIP", 4))
+                          (unsigned long)f->len);
+    if (memcmp(f->buf, "MLIP", 4))
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: bad magic (not a .mlip file)");
-    r.pos = 4;
-    mlip__fmt_get32(&r, &version);
+    r->pos = 4;
+    mlip__cursor_u32(r, &version);
     if (version != MLIP__FMT_VERSION)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: version %u, this reader knows version %u",
                           version, MLIP__FMT_VERSION);
-    mlip__fmt_get32(&r, &u);
-    if (u != 0x01020304u)
+    mlip__cursor_u32(r, &check);
+    if (check != 0x01020304u)
         return mlip__fail(MLIP_ERR_FORMAT,
-                          "mlip file: endianness check is 0x%08x, expected 0x01020304", u);
-    mlip__fmt_get32(&r, &n_kv), mlip__fmt_get32(&r, &n_tensors), mlip__fmt_get32(&r, &flags);
-    mlip__fmt_get64(&r, &data_offset), mlip__fmt_get64(&r, &data_size);
+                          "mlip file: endianness check is 0x%08x, expected 0x01020304", check);
+    mlip__cursor_u32(r, &f->n_kv);
+    mlip__cursor_u32(r, &f->n_tensors);
+    mlip__cursor_u32(r, &flags);
+    mlip__cursor_u64(r, &f->data_offset);
+    mlip__cursor_u64(r, &f->data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
-    if (n_kv > MLIP__FMT_MAX_KV)
-        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", n_kv,
+    if (f->n_kv > MLIP__FMT_MAX_KV)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", f->n_kv,
                           MLIP__FMT_MAX_KV);
-    if (data_offset > len || data_size != len - data_offset || data_offset % 64)
+    if (f->data_offset > f->len || f->data_size != f->len - f->data_offset || f->data_offset % 64)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "mlip file: data at %llu + %llu bytes does not end the %lu-byte file (or "
                           "is not 64-aligned)",
-                          (unsigned long long)data_offset, (unsigned long long)data_size,
-                          (unsigned long)len);
-    memset(have, 0, sizeof have);
-    memset(&c, 0, sizeof c);
-    c.lowercase = 1;
-    for (k = 0; k < 4; k++) c.image_mean[k] = c.image_std[k] = 0.5f;
-    meta_pos = (size_t *)mlip_alloc_zeroed(n_kv + 1, sizeof(size_t));
-    if (!meta_pos) return MLIP_ERR_OUT_OF_MEMORY;
-    /* ---- key-value section ---- */
-    for (i = 0; i < n_kv; i++) {
-        size_t kpos = r.pos, vpos;
-        uint32_t type, v32 = 0, cnt = 0, j;
-        int known = 0;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0 ||
-            !mlip__fmt_get32(&r, &type)) {
-            st = MLIP__FMT_TRUNC(&r, "a key");
-            goto fail;
-        }
-        vpos = r.pos;
-        if (type <= 2) {
-            if (!mlip__fmt_get32(&r, &v32)) {
-                st = MLIP__FMT_TRUNC(&r, "a value");
-                goto fail;
-            }
-        } else if (type == 3) {
+                          (unsigned long long)f->data_offset, (unsigned long long)f->data_size,
+                          (unsigned long)f->len);
+    return MLIP_OK;
+}
+
+/* One key-value entry at r: its bounds, not yet its meaning. */
+static mlip_status mlip__fmt_read_kv(mlip__cursor *r, mlip__fmt_kv *kv) {
+    uint32_t j, v;
+    memset(kv, 0, sizeof *kv);
+    if (!mlip__fmt_getstr(r, &kv->key, &kv->klen, MLIP__FMT_MAX_NAME) || kv->klen == 0 ||
+        !mlip__cursor_u32(r, &kv->type))
+        return MLIP__FMT_TRUNC(r, "a key");
+    if (kv->type <= 2) {
+        if (!mlip__cursor_u32(r, &kv->v32)) return MLIP__FMT_TRUNC(r, "a value");
+    } else if (kv->type == 3) {
+        if (!mlip__fmt_getstr(r, &kv->str, &kv->slen, r->len))
+            return MLIP__FMT_TRUNC(r, "a string value");
+    } else if (kv->type == 4 || kv->type == 5) {
+        if (!mlip__cursor_u32(r, &kv->count) || kv->count > (r->len - r->pos) / 4)
+            return MLIP__FMT_TRUNC(r, "an array");
+        kv->vpos = r->pos;
+        for (j = 0; j < kv->count; j++) {
             const char *s;
             size_t sl;
-            if (!mlip__fmt_getstr(&r, &s, &sl, len)) {
-                st = MLIP__FMT_TRUNC(&r, "a string value");
-                goto fail;
-            }
-        } else if (type == 4 || type == 5) {
-            if (!mlip__fmt_get32(&r, &cnt) || cnt > (r.len - r.pos) / 4) {
-                st = MLIP__FMT_TRUNC(&r, "an array");
-                goto fail;
-            }
-            for (j = 0; j < cnt; j++) {
-                const char *s;
-                size_t sl;
-                if (type == 4 ? !mlip__fmt_getstr(&r, &s, &sl, len) : !mlip__fmt_get32(&r, &v32)) {
-                    st = MLIP__FMT_TRUNC(&r, "an array element");
-                    goto fail;
-                }
-            }
-        } else {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
-                            (int)klen, key, type);
-            goto fail;
+            if (kv->type == 4 ? !mlip__fmt_getstr(r, &s, &sl, r->len) : !mlip__cursor_u32(r, &v))
+                return MLIP__FMT_TRUNC(r, "an array element");
         }
-        /* a key seen before? (keys are at most 4096) */
-        {
-            mlip__fmt_rd q;
-            uint32_t t;
-            q.p = buf;
-            q.len = len;
-            for (t = 0; t < i; t++) {
-                const char *k2 = NULL;
-                size_t k2len = 0;
-                q.pos = meta_pos[t] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-                mlip__fmt_getstr(&q, &k2, &k2len, MLIP__FMT_MAX_NAME);
-                if (k2len == klen && !memcmp(k2, key, klen)) {
-                    st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
-                                    (int)klen, key);
-                    goto fail;
-                }
-            }
-            meta_pos[i] = kpos;
-        }
-        for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
-            if (!mlip__fmt_key_is(key, klen, mlip__fmt_keys[k].name)) continue;
-            known = 1;
-            if ((int)type != mlip__fmt_keys[k].type || (type == 0 && v32 > 0x7fffffffu)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s",
-                                mlip__fmt_keys[k].name,
-                                mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
-                goto fail;
-            }
-            if (type == 0) {
-                int v = (int)v32;
-                memcpy((char *)&c + mlip__fmt_keys[k].offset, &v, sizeof v);
-            } else {
-                float f = mlip__fmt_u2f(v32);
-                memcpy((char *)&c + mlip__fmt_keys[k].offset, &f, sizeof f);
-            }
-            have[k] = 1;
-        }
-        if (known) continue;
-        if (mlip__fmt_key_is(key, klen, "image.mean") || mlip__fmt_key_is(key, klen, "image.std")) {
-            if (type != 5 || cnt > 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: %.*s must be an f32 array of 1-4 values", (int)klen,
-                                key);
-                goto fail;
-            }
-            if (key[6] == 'm')
-                have_mean = 1, mean_pos = vpos + 4, mean_count = cnt;
-            else
-                have_std = 1, std_pos = vpos + 4, std_count = cnt;
-        } else if (mlip__fmt_key_is(key, klen, "tokenizer.lowercase")) {
-            if (type != 0 || v32 > 1) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: tokenizer.lowercase must be a u32 0 or 1");
-                goto fail;
-            }
-            c.lowercase = (int)v32;
-            have_lower = 1;
-        } else if (mlip__fmt_key_is(key, klen, "tokenizer.vocab")) {
-            if (type != 4) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "mlip file: tokenizer.vocab must be a string array");
-                goto fail;
-            }
-            have_vocab = 1;
-            vocab_pos = vpos + 4;
-            vocab_count = cnt;
-        } else if (mlip__fmt_reserved(key, klen)) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)klen, key);
-            goto fail;
-        } else if (type == 3) {
-            meta_pos[i] |= (size_t)1 << (sizeof(size_t) * 8 - 1); /* mark: metadata */
-            n_meta++;
-        }
+    } else {
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' has unknown value type %u",
+                          (int)kv->klen, kv->key, kv->type);
     }
-    (void)have_lower;
-    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
-        if (!have[k]) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
-                            mlip__fmt_keys[k].name);
-            goto fail;
-        }
-    if ((have_mean && mean_count != (uint32_t)c.vit.channels) ||
-        (have_std && std_count != (uint32_t)c.vit.channels)) {
-        st = mlip__fail(MLIP_ERR_FORMAT,
-                        "mlip file: image.mean/std must have vit.channels (%d) values",
-                        c.vit.channels);
-        goto fail;
+    return MLIP_OK;
+}
+
+/* One tensor entry at r (its fields, not yet its placement). */
+static mlip_status mlip__fmt_read_entry(mlip__cursor *r, mlip__fmt_entry *t) {
+    uint32_t d;
+    memset(t, 0, sizeof *t);
+    if (!mlip__fmt_getstr(r, &t->name, &t->nlen, MLIP__FMT_MAX_NAME) || t->nlen == 0)
+        return MLIP__FMT_TRUNC(r, "a tensor name");
+    if (!mlip__cursor_u32(r, &t->dtype) || !mlip__cursor_u32(r, &t->rank))
+        return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (t->dtype > 3)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
+                          (int)t->nlen, t->name, t->dtype);
+    if (t->rank > 4)
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
+                          (int)t->nlen, t->name, t->rank);
+    for (d = 0; d < t->rank; d++)
+        if (!mlip__cursor_u64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (!mlip__cursor_u64(r, &t->off) || !mlip__cursor_u64(r, &t->nbytes))
+        return MLIP__FMT_TRUNC(r, "a tensor entry");
+    return MLIP_OK;
+}
+
+/* Bytes the entry's dtype and dims give (the file's dims: saturates instead of overflowing). */
+static uint64_t mlip__fmt_entry_bytes(const mlip__fmt_entry *t) {
+    uint64_t n = 1, cols = t->rank ? t->dims[t->rank - 1] : 1;
+    uint32_t d;
+    for (d = 0; d < t->rank; d++) {
+        if (t->dims[d] && n > (uint64_t)-1 / 8 / t->dims[d]) return (uint64_t)-1;
+        n *= t->dims[d];
     }
-    for (k = 0; k < (int)mean_count && have_mean; k++)
-        c.image_mean[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + mean_pos + 4 * k));
-    for (k = 0; k < (int)std_count && have_std; k++)
-        c.image_std[k] = mlip__fmt_u2f(mlip__fmt_rd32(buf + std_pos + 4 * k));
-    if (c.vit.layers > 0 && c.bert.layers > 0 &&
-        (double)c.vit.layers * 16 + (double)c.bert.layers * 16 + 23 > (double)(len / 29)) {
-        st = mlip__fail(
-            MLIP_ERR_FORMAT,
-            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
-            c.vit.layers, c.bert.layers, (unsigned long)len);
-        goto fail; /* (an entry takes at least 29 bytes) */
-    }
-    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
-    if (have_vocab && vocab_count) {
-        mlip__fmt_rd vr = r;
-        vr.pos = vocab_pos;
-        if ((st = mlip__fmt_vocab_from(m, vr, vocab_count))) goto fail;
-    }
-    for (i = 0; i < n_kv; i++) { /* metadata, in file order */
-        mlip__fmt_rd q = r;
-        const char *val;
-        size_t vlen;
-        uint32_t type;
-        char *kz, *vz;
-        if (!(meta_pos[i] >> (sizeof(size_t) * 8 - 1))) continue;
-        q.pos = meta_pos[i] & ~((size_t)1 << (sizeof(size_t) * 8 - 1));
-        mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME), mlip__fmt_get32(&q, &type),
-            mlip__fmt_getstr(&q, &val, &vlen, len);
-        kz = mlip__fmt_strdup(key, klen);
-        vz = mlip__fmt_strdup(val, vlen);
-        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
-        mlip_free(kz), mlip_free(vz);
-        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-        if (st) goto fail;
-    }
-    /* ---- tensor table ---- */
-    { /* a first pass makes room for the "train." vectors (training state) */
-        mlip__fmt_rd q = r;
-        for (i = 0; i < n_tensors; i++) {
-            uint32_t dtype, rank;
-            uint64_t dim = 0, v;
-            int d;
-            if (!mlip__fmt_getstr(&q, &key, &klen, MLIP__FMT_MAX_NAME) ||
-                !mlip__fmt_get32(&q, &dtype) || !mlip__fmt_get32(&q, &rank) || rank > 4)
-                break; /* the main pass reports it */
-            for (d = 0; d < (int)rank; d++) {
-                if (!mlip__fmt_get64(&q, &v)) break;
-                if (d == 0) dim = v;
-            }
-            if (d < (int)rank || !mlip__fmt_get64(&q, &v) || !mlip__fmt_get64(&q, &v)) break;
-            if (klen > 6 && !memcmp(key, "train.", 6)) {
-                if (rank != 1 || dim < 1 || dim > (uint64_t)len) {
-                    st = mlip__fail(
-                        MLIP_ERR_FORMAT,
-                        "mlip file: train tensor '%.*s' must be a vector that fits the file",
-                        (int)klen, key);
-                    goto fail;
-                }
-                if (mlip__fmt_find(m, key, klen) >= 0)
-                    continue; /* a duplicate: the main pass reports it */
-                if (!mlip__fmt_train_slot(m, key, klen, (size_t)dim, &st)) {
-                    if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-                    goto fail;
-                }
-            }
-        }
-    }
-    n = mlip_model_tensor_count(m);
-    if (n_tensors != (uint32_t)n) {
-        st =
-            mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", n_tensors, n);
-        if (n_tensors > (uint32_t)n) goto fail; /* fewer: report which is missing below */
-    }
-    st = MLIP_OK;
-    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
-        st = MLIP_ERR_OUT_OF_MEMORY;
-        goto fail;
-    }
-    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
-    for (i = 0; i < n_tensors; i++) {
-        uint32_t dtype, rank;
-        uint64_t dim, off, nbytes;
-        const mlip_param_info *p;
-        const char *prefix;
-        float *data;
-        int d, idx, shape_ok;
-        if (!mlip__fmt_getstr(&r, &key, &klen, MLIP__FMT_MAX_NAME) || klen == 0) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor name");
-            goto fail;
-        }
-        if ((idx = mlip__fmt_find(m, key, klen)) < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)klen, key);
-            goto fail;
-        }
-        if (m->stored[idx] != 0xff) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice", (int)klen,
-                            key);
-            goto fail;
-        }
-        p = mlip__fmt_tensor(m, idx, &prefix, &data);
-        if (!mlip__fmt_get32(&r, &dtype) || !mlip__fmt_get32(&r, &rank)) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-            goto fail;
-        }
-        if (dtype > 3) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has unknown dtype %u",
-                            (int)klen, key, dtype);
-            goto fail;
-        }
-        if (rank > 4) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
-                            (int)klen, key, rank);
-            goto fail;
-        }
-        shape_ok = rank == (uint32_t)p->ndim;
-        for (d = 0; d < (int)rank; d++) {
-            if (!mlip__fmt_get64(&r, &dim)) {
-                st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-                goto fail;
-            }
-            if (shape_ok && dim != (uint64_t)p->shape[d]) shape_ok = 0;
-        }
-        if (!shape_ok) {
-            st = mlip__fail(
-                MLIP_ERR_FORMAT,
-                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
-                "(%d, %d, %d, %d; rank %d)",
-                (int)klen, key, rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3], p->ndim);
-            goto fail;
-        }
-        if (!mlip__fmt_get64(&r, &off) || !mlip__fmt_get64(&r, &nbytes)) {
-            st = MLIP__FMT_TRUNC(&r, "a tensor entry");
-            goto fail;
-        }
-        if (nbytes != (uint64_t)mlip__fmt_nbytes(p, (int)dtype) || off % 64 || off < prev_end ||
-            off > data_size || nbytes > data_size - off) {
+    if (t->dtype == MLIP_DTYPE_F32) return 4 * n;
+    if (t->dtype != MLIP_DTYPE_INT8) return 2 * n;
+    return 4 * (cols ? n / cols : 0) + n;
+}
+
+/* The entry's data: its size, 64-aligned, after the previous tensor's, inside the data section. */
+static int mlip__fmt_entry_placed(const mlip__fmt_file *f, const mlip__fmt_entry *t,
+                                  uint64_t prev_end) {
+    return t->nbytes == mlip__fmt_entry_bytes(t) && t->off % 64 == 0 && t->off >= prev_end &&
+           t->off <= f->data_size && t->nbytes <= f->data_size - t->off;
+}
+
+/* The tensor directory. Its first malformed or misplaced entry ends it, the error kept in f. */
+static mlip_status mlip__fmt_read_dir(mlip__fmt_file *f, mlip__cursor *r) {
+    uint64_t prev_end = 0;
+    /* an entry takes at least 29 bytes, so the rest of the file bounds the count */
+    size_t cap = MLIP__MIN((size_t)f->n_tensors, (f->len - r->pos) / 29 + 1);
+    mlip_status st = MLIP_OK;
+    f->t = (mlip__fmt_entry *)mlip_alloc_zeroed(cap + 1, sizeof *f->t);
+    if (!f->t) return MLIP_ERR_OUT_OF_MEMORY;
+    while (f->n_entries < f->n_tensors) {
+        const mlip__fmt_entry *t = &f->t[f->n_entries];
+        st = mlip__fmt_read_entry(r, &f->t[f->n_entries]);
+        if (st) break;
+        f->n_entries++;
+        if (!mlip__fmt_entry_placed(f, t, prev_end)) {
             st = mlip__fail(
                 MLIP_ERR_FORMAT,
                 "mlip file: tensor '%.*s': %llu bytes at offset %llu (data section %llu bytes; "
-                "expected %lu bytes, 64-aligned, after the previous tensor)",
-                (int)klen, key, (unsigned long long)nbytes, (unsigned long long)off,
-                (unsigned long long)data_size, (unsigned long)mlip__fmt_nbytes(p, (int)dtype));
-            goto fail;
+                "expected %llu bytes, 64-aligned, after the previous tensor)",
+                (int)t->nlen, t->name, (unsigned long long)t->nbytes, (unsigned long long)t->off,
+                (unsigned long long)f->data_size, (unsigned long long)mlip__fmt_entry_bytes(t));
+            break;
         }
-        prev_end = (size_t)(off + nbytes);
-        file_off[idx] = (size_t)(data_offset + off);
-        m->stored[idx] = (unsigned char)dtype;
+        prev_end = t->off + t->nbytes;
+        f->n_ok++;
     }
-    if (data_offset < r.pos) {
+    if (!st && f->data_offset < r->pos)
         st = mlip__fail(MLIP_ERR_FORMAT,
                         "mlip file: data_offset %llu lies inside the tensor table (ends at %lu)",
-                        (unsigned long long)data_offset, (unsigned long)r.pos);
-        goto fail;
+                        (unsigned long long)f->data_offset, (unsigned long)r->pos);
+    if (st) {
+        f->dir_st = st;
+        snprintf(f->dir_msg, sizeof f->dir_msg, "%s", mlip_last_error());
     }
+    return MLIP_OK;
+}
+
+/* Header, keys (unique) and tensor directory of buf into f (zeroed by the caller). */
+static mlip_status mlip__fmt_read_container(const unsigned char *buf, size_t len,
+                                            mlip__fmt_file *f) {
+    mlip__cursor r;
+    uint32_t i, t;
+    mlip__cursor_init(&r, buf, len);
+    f->buf = buf;
+    f->len = len;
+    MLIP__TRY(mlip__fmt_read_header(f, &r));
+    f->kv = (mlip__fmt_kv *)mlip_alloc_zeroed((size_t)f->n_kv + 1, sizeof *f->kv);
+    if (!f->kv) return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < f->n_kv; i++) {
+        const mlip__fmt_kv *kv = &f->kv[i];
+        MLIP__TRY(mlip__fmt_read_kv(&r, &f->kv[i]));
+        for (t = 0; t < i; t++) /* keys are unique (and at most 4096) */
+            if (f->kv[t].klen == kv->klen && !memcmp(f->kv[t].key, kv->key, kv->klen))
+                return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key '%.*s' appears twice",
+                                  (int)kv->klen, kv->key);
+    }
+    return mlip__fmt_read_dir(f, &r);
+}
+
+/* ---- reading, step (b): the entries -> a model ---- */
+
+/* Config key k (mlip__fmt_keys) from its entry, type checked. */
+static mlip_status mlip__fmt_bind_key(mlip_model_config *c, int k, const mlip__fmt_kv *kv) {
+    if ((int)kv->type != mlip__fmt_keys[k].type || (kv->type == 0 && kv->v32 > 0x7fffffffu))
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: key %s must be %s", mlip__fmt_keys[k].name,
+                          mlip__fmt_keys[k].type ? "an f32" : "a u32 below 2^31");
+    if (kv->type == 0) {
+        int v = (int)kv->v32;
+        memcpy((char *)c + mlip__fmt_keys[k].offset, &v, sizeof v);
+    } else {
+        float v = mlip__fmt_u2f(kv->v32);
+        memcpy((char *)c + mlip__fmt_keys[k].offset, &v, sizeof v);
+    }
+    return MLIP_OK;
+}
+
+/* A key other than the config's integers and floats: image.mean/std (kept in *mean, *std),
+   tokenizer.*, or free-form (string values marked as metadata). */
+static mlip_status mlip__fmt_bind_other(mlip_model_config *c, mlip__fmt_kv *kv,
+                                        const mlip__fmt_kv **mean, const mlip__fmt_kv **std,
+                                        const mlip__fmt_kv **vocab) {
+    if (mlip__fmt_key_is(kv->key, kv->klen, "image.mean") ||
+        mlip__fmt_key_is(kv->key, kv->klen, "image.std")) {
+        if (kv->type != 5 || kv->count > 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %.*s must be an f32 array of 1-4 values",
+                              (int)kv->klen, kv->key);
+        if (kv->key[6] == 'm')
+            *mean = kv;
+        else
+            *std = kv;
+    } else if (mlip__fmt_key_is(kv->key, kv->klen, "tokenizer.lowercase")) {
+        if (kv->type != 0 || kv->v32 > 1)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "mlip file: tokenizer.lowercase must be a u32 0 or 1");
+        c->lowercase = (int)kv->v32;
+    } else if (mlip__fmt_key_is(kv->key, kv->klen, "tokenizer.vocab")) {
+        if (kv->type != 4)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tokenizer.vocab must be a string array");
+        *vocab = kv;
+    } else if (mlip__fmt_reserved(kv->key, kv->klen)) {
+        return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown key '%.*s'", (int)kv->klen, kv->key);
+    } else {
+        kv->meta = kv->type == 3;
+    }
+    return MLIP_OK;
+}
+
+/* The config the keys give. Optional keys left out keep their defaults: image.mean/std 0.5,
+   tokenizer.lowercase 1 (uncased). *vocab: the tokenizer.vocab entry, or NULL. */
+static mlip_status mlip__fmt_bind_config(mlip__fmt_file *f, mlip_model_config *c,
+                                         const mlip__fmt_kv **vocab) {
+    unsigned char have[MLIP__FMT_N_KEYS];
+    const mlip__fmt_kv *mean = NULL, *std = NULL;
+    uint32_t i;
+    int k;
+    memset(have, 0, sizeof have);
+    memset(c, 0, sizeof *c);
+    c->lowercase = 1;
+    for (k = 0; k < 4; k++) {
+        c->image_mean[k] = 0.5f;
+        c->image_std[k] = 0.5f;
+    }
+    *vocab = NULL;
+    for (i = 0; i < f->n_kv; i++) {
+        mlip__fmt_kv *kv = &f->kv[i];
+        for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+            if (mlip__fmt_key_is(kv->key, kv->klen, mlip__fmt_keys[k].name)) break;
+        if (k < MLIP__FMT_N_KEYS) {
+            MLIP__TRY(mlip__fmt_bind_key(c, k, kv));
+            have[k] = 1;
+        } else {
+            MLIP__TRY(mlip__fmt_bind_other(c, kv, &mean, &std, vocab));
+        }
+    }
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++)
+        if (!have[k])
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
+                              mlip__fmt_keys[k].name);
+    if ((mean && mean->count != (uint32_t)c->vit.channels) ||
+        (std && std->count != (uint32_t)c->vit.channels))
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "mlip file: image.mean/std must have vit.channels (%d) values",
+                          c->vit.channels);
+    for (k = 0; mean && k < (int)mean->count; k++)
+        c->image_mean[k] = mlip__fmt_u2f(mlip__load32(f->buf + mean->vpos + 4 * k, 0));
+    for (k = 0; std && k < (int)std->count; k++)
+        c->image_std[k] = mlip__fmt_u2f(mlip__load32(f->buf + std->vpos + 4 * k, 0));
+    if (c->vit.layers > 0 && c->bert.layers > 0 &&
+        (double)c->vit.layers * 16 + (double)c->bert.layers * 16 + 23 > (double)(f->len / 29))
+        return mlip__fail(
+            MLIP_ERR_FORMAT,
+            "mlip file: the config's %d + %d layers need more tensor entries than %lu bytes hold",
+            c->vit.layers, c->bert.layers, (unsigned long)f->len); /* an entry takes >= 29 bytes */
+    return MLIP_OK;
+}
+
+/* The metadata entries, in file order. */
+static mlip_status mlip__fmt_bind_meta(const mlip__fmt_file *f, mlip_model *m) {
+    uint32_t i;
+    for (i = 0; i < f->n_kv; i++) {
+        const mlip__fmt_kv *kv = &f->kv[i];
+        char *kz, *vz;
+        mlip_status st;
+        if (!kv->meta) continue;
+        kz = mlip__model_strdup(kv->key, kv->klen);
+        vz = mlip__model_strdup(kv->str, kv->slen);
+        st = kz && vz ? mlip_model_set_meta(m, kz, vz) : MLIP_ERR_OUT_OF_MEMORY;
+        mlip_free(kz);
+        mlip_free(vz);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        MLIP__TRY(st);
+    }
+    return MLIP_OK;
+}
+
+/* Room in m for the "train." vectors (training state) the directory lists. */
+static mlip_status mlip__fmt_bind_train(const mlip__fmt_file *f, mlip_model *m) {
+    uint32_t i;
+    for (i = 0; i < f->n_entries; i++) {
+        const mlip__fmt_entry *t = &f->t[i];
+        mlip_status st;
+        if (t->nlen <= 6 || memcmp(t->name, "train.", 6)) continue;
+        if (t->rank != 1 || t->dims[0] < 1 || t->dims[0] > (uint64_t)f->len)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "mlip file: train tensor '%.*s' must be a vector that fits the file",
+                              (int)t->nlen, t->name);
+        if (mlip__model_find(m, t->name, t->nlen) >= 0)
+            continue; /* a duplicate: mlip__fmt_bind_tensors reports it */
+        if (!mlip__model_train_slot(m, t->name, t->nlen, (size_t)t->dims[0], &st))
+            return st == MLIP_ERR_INVALID_ARG ? MLIP_ERR_FORMAT : st;
+    }
+    return MLIP_OK;
+}
+
+/* Every entry names a tensor of m, once, with the shape m's config gives; file_off[tensor]
+   gets where its data lie and m->stored its dtype. Then the directory's own error, if any,
+   and the tensors no entry names. */
+static mlip_status mlip__fmt_bind_tensors(const mlip__fmt_file *f, mlip_model *m,
+                                          size_t *file_off) {
+    int k, d, n = mlip_model_tensor_count(m);
+    uint32_t i;
+    for (k = 0; k < n; k++) m->stored[k] = 0xff; /* not seen */
+    for (i = 0; i < f->n_entries; i++) {
+        const mlip__fmt_entry *t = &f->t[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *data;
+        int idx = mlip__model_find(m, t->name, t->nlen), shape_ok;
+        if (idx < 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown tensor '%.*s'", (int)t->nlen,
+                              t->name);
+        if (m->stored[idx] != 0xff)
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' appears twice",
+                              (int)t->nlen, t->name);
+        p = mlip__model_tensor(m, idx, &prefix, &data);
+        shape_ok = t->rank == (uint32_t)p->ndim;
+        for (d = 0; d < (int)t->rank && shape_ok; d++)
+            shape_ok = t->dims[d] == (uint64_t)p->shape[d];
+        if (!shape_ok)
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "mlip file: tensor '%.*s' has a rank-%u shape that differs from the config's "
+                "(%d, %d, %d, %d; rank %d)",
+                (int)t->nlen, t->name, t->rank, p->shape[0], p->shape[1], p->shape[2], p->shape[3],
+                p->ndim);
+        if (i >= f->n_ok) break; /* misplaced: the directory's error below */
+        file_off[idx] = (size_t)(f->data_offset + t->off);
+        m->stored[idx] = (unsigned char)t->dtype;
+    }
+    if (f->dir_st) return mlip__fail(f->dir_st, "%s", f->dir_msg);
     for (k = 0; k < n; k++)
         if (m->stored[k] == 0xff) {
             mlip_param_info info;
             mlip_model_tensor_info(m, k, &info, NULL);
-            st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
-            goto fail;
+            return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%s' is missing", info.name);
         }
-    /* ---- data: in place when possible, else decoded ---- */
-    for (e = 0, k = 0; e < 4; e++) {
+    return MLIP_OK;
+}
+
+/* The data: an f32 encoder whose tensors lie exactly as its arena runs in place when it can
+   (in_place, little-endian host, 64-aligned); everything else is decoded into the model. */
+static mlip_status mlip__fmt_bind_data(mlip_model *m, const unsigned char *buf, size_t len,
+                                       const size_t *file_off, int in_place) {
+    int e, j, k = 0;
+    for (e = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc      ? enc->n_params
-                    : e == 2 ? MLIP__FMT_N_EXTRA
-                             : m->n_train,
-            j, zero_copy = enc && in_place && mlip__fmt_host_le();
+        int count = enc ? enc->n_params : e == 2 ? MLIP__MODEL_N_EXTRA : m->n_train;
+        int zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
             zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 &&
                         file_off[k + j] - file_off[k] == 4 * enc->params[j].offset;
@@ -12790,26 +10115,67 @@ static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_
             ((uintptr_t)(buf + file_off[k]) % 64 || enc->n_weights > (len - file_off[k]) / 4))
             zero_copy = 0;
         if (zero_copy) {
-            if ((st = mlip_encoder_use_weights(enc,
-                                               (const float *)(const void *)(buf + file_off[k]))))
-                goto fail;
+            MLIP__TRY(
+                mlip_encoder_use_weights(enc, (const float *)(const void *)(buf + file_off[k])));
             m->mapped = 1;
         } else {
             for (j = 0; j < count; j++) {
                 const char *prefix;
                 float *data;
-                const mlip_param_info *p = mlip__fmt_tensor(m, k + j, &prefix, &data);
+                const mlip_param_info *p = mlip__model_tensor(m, k + j, &prefix, &data);
                 mlip__fmt_decode(data, buf + file_off[k + j], p, m->stored[k + j]);
             }
         }
         k += count;
     }
+    return MLIP_OK;
+}
+
+/* Parse a whole .mlip image. in_place: buf outlives the model, so f32 encoders may run on it. */
+static mlip_status mlip__fmt_parse(const unsigned char *buf, size_t len, int in_place,
+                                   mlip_model **out) {
+    mlip__fmt_file f;
+    mlip_model_config c;
+    const mlip__fmt_kv *vocab = NULL;
+    mlip_model *m = NULL;
+    size_t *file_off = NULL;
+    mlip_status st;
+    int n;
+    *out = NULL;
+    memset(&f, 0, sizeof f);
+    if ((st = mlip__fmt_read_container(buf, len, &f))) goto fail;
+    if ((st = mlip__fmt_bind_config(&f, &c, &vocab))) goto fail;
+    if ((st = mlip__fmt_model_for(&c, len, "mlip file", &m))) goto fail;
+    if (vocab && vocab->count) {
+        mlip__cursor vr;
+        mlip__cursor_init(&vr, buf, len);
+        vr.pos = vocab->vpos;
+        if ((st = mlip__fmt_vocab_from(m, vr, vocab->count))) goto fail;
+    }
+    if ((st = mlip__fmt_bind_meta(&f, m))) goto fail;
+    if ((st = mlip__fmt_bind_train(&f, m))) goto fail;
+    n = mlip_model_tensor_count(m);
+    if (f.n_tensors != (uint32_t)n) {
+        st = mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u tensors, the config gives %d", f.n_tensors,
+                        n);
+        /* more: fail now, unless an earlier entry is bad; fewer: report which is missing */
+        if (f.n_tensors > (uint32_t)n && f.n_ok >= (uint32_t)n) goto fail;
+    }
+    st = MLIP_OK;
+    if (!(file_off = (size_t *)mlip_alloc_zeroed((size_t)n, sizeof(size_t)))) {
+        st = MLIP_ERR_OUT_OF_MEMORY;
+        goto fail;
+    }
+    if ((st = mlip__fmt_bind_tensors(&f, m, file_off))) goto fail;
+    if ((st = mlip__fmt_bind_data(m, buf, len, file_off, in_place))) goto fail;
     if ((st = mlip__check_finite_model(m))) goto fail; /* NaN/Inf weights: refused by name */
-    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_free(file_off);
+    mlip__fmt_file_free(&f);
     *out = m;
     return MLIP_OK;
 fail:
-    mlip_free(file_off), mlip_free(meta_pos);
+    mlip_free(file_off);
+    mlip__fmt_file_free(&f);
     mlip_model_free(m);
     return st;
 }
@@ -12829,7 +10195,7 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-#ifdef MLIP__FMT_MMAP
+#ifdef MLIP__MMAP
     {
         int fd = open(path, O_RDONLY);
         struct stat sb;
@@ -12848,29 +10214,28 @@ MLIPDEF mlip_status mlip_model_load_file(const char *path, mlip_model **out) {
         close(fd);
         if (map != MAP_FAILED) {
             st = mlip__fmt_parse((const unsigned char *)map, (size_t)sb.st_size, 1, out);
-            if (!st && (*out)->mapped)
-                (*out)->map = map, (*out)->map_len = (size_t)sb.st_size, (*out)->map_kind = 1;
-            else
+            if (!st && (*out)->mapped) {
+                (*out)->map = map;
+                (*out)->map_len = (size_t)sb.st_size;
+                (*out)->map_kind = 1;
+            } else
                 munmap(map, (size_t)sb.st_size);
             return st;
         }
     } /* mapping failed: read it */
 #endif
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip__fmt_parse((const unsigned char *)data, len, 1, out);
-    if (!st && (*out)->mapped)
-        (*out)->map = data, (*out)->map_kind = 2;
-    else
+    if (!st && (*out)->mapped) {
+        (*out)->map = data;
+        (*out)->map_kind = 2;
+    } else
         mlip_free(data);
     return st;
 }
 
 /* ---- safetensors: a strict JSON reader for its header (objects of known shape only: no
    recursion beyond three fixed levels, every length checked) ---- */
-typedef struct mlip__fmt_json {
-    const char *p;
-    size_t len, pos;
-} mlip__fmt_json;
 
 typedef struct mlip__fmt_st_entry {
     char *name;
@@ -12882,33 +10247,37 @@ typedef struct mlip__fmt_st_entry {
 
 typedef struct mlip__fmt_st {
     mlip__fmt_st_entry *e;
-    int n, cap;
+    int n;
+    size_t cap;
     char **meta; /* key, value pairs */
-    int n_meta, meta_cap, seen_meta;
+    int n_meta, seen_meta;
+    size_t meta_cap; /* pointers */
 } mlip__fmt_st;
 
 static void mlip__fmt_st_free(mlip__fmt_st *s) {
     int i;
     for (i = 0; i < s->n; i++) mlip_free(s->e[i].name);
     for (i = 0; i < 2 * s->n_meta; i++) mlip_free(s->meta[i]);
-    mlip_free(s->e), mlip_free(s->meta);
+    mlip_free(s->e);
+    mlip_free(s->meta);
     memset(s, 0, sizeof *s);
 }
 
-static void mlip__fmt_ws(mlip__fmt_json *j) {
+static void mlip__fmt_ws(mlip__cursor *j) {
     while (j->pos < j->len && (j->p[j->pos] == ' ' || j->p[j->pos] == '\t' ||
                                j->p[j->pos] == '\n' || j->p[j->pos] == '\r'))
         j->pos++;
 }
-static int mlip__fmt_lit(mlip__fmt_json *j, char ch) {
+static int mlip__fmt_lit(mlip__cursor *j, char ch) {
     mlip__fmt_ws(j);
-    if (j->pos < j->len && j->p[j->pos] == ch) return j->pos++, 1;
-    return 0;
+    if (j->pos >= j->len || j->p[j->pos] != ch) return 0;
+    j->pos++;
+    return 1;
 }
 #define MLIP__FMT_JSON_ERR(j, what)                                                                \
     mlip__fail(MLIP_ERR_FORMAT, "safetensors header: %s at byte %lu", what, (unsigned long)(j)->pos)
 
-static int mlip__fmt_hex4(const char *s, uint32_t *v) {
+static int mlip__fmt_hex4(const unsigned char *s, uint32_t *v) {
     int i;
     *v = 0;
     for (i = 0; i < 4; i++) {
@@ -12924,7 +10293,7 @@ static int mlip__fmt_hex4(const char *s, uint32_t *v) {
 }
 
 /* A JSON string, decoded to a new NUL-terminated UTF-8 string (no NUL inside). */
-static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
+static mlip_status mlip__fmt_jstr(mlip__cursor *j, char **out) {
     size_t start, end, o = 0;
     char *s;
     *out = NULL;
@@ -12932,8 +10301,10 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
     if (j->pos >= j->len || j->p[j->pos] != '"') return MLIP__FMT_JSON_ERR(j, "expected a string");
     start = ++j->pos;
     for (end = start; end < j->len && j->p[end] != '"'; end++) {
-        if ((unsigned char)j->p[end] < 0x20)
-            return j->pos = end, MLIP__FMT_JSON_ERR(j, "control character in a string");
+        if ((unsigned char)j->p[end] < 0x20) {
+            j->pos = end;
+            return MLIP__FMT_JSON_ERR(j, "control character in a string");
+        }
         if (j->p[end] == '\\') end++;
     }
     if (end >= j->len) return MLIP__FMT_JSON_ERR(j, "unterminated string");
@@ -12978,14 +10349,19 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
         }
         if (cp < 0x80)
             s[o++] = (char)cp;
-        else if (cp < 0x800)
-            s[o++] = (char)(0xC0 | cp >> 6), s[o++] = (char)(0x80 | (cp & 0x3F));
-        else if (cp < 0x10000)
-            s[o++] = (char)(0xE0 | cp >> 12), s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+        else if (cp < 0x800) {
+            s[o++] = (char)(0xC0 | cp >> 6);
             s[o++] = (char)(0x80 | (cp & 0x3F));
-        else
-            s[o++] = (char)(0xF0 | cp >> 18), s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F)),
-            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F)), s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            s[o++] = (char)(0xE0 | cp >> 12);
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            s[o++] = (char)(0xF0 | cp >> 18);
+            s[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            s[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            s[o++] = (char)(0x80 | (cp & 0x3F));
+        }
     }
     j->pos = end + 1;
     s[o] = '\0';
@@ -12994,7 +10370,7 @@ static mlip_status mlip__fmt_jstr(mlip__fmt_json *j, char **out) {
 }
 
 /* A non-negative JSON integer below 2^53. */
-static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
+static mlip_status mlip__fmt_juint(mlip__cursor *j, uint64_t *v) {
     size_t start;
     mlip__fmt_ws(j);
     start = j->pos;
@@ -13010,178 +10386,166 @@ static mlip_status mlip__fmt_juint(mlip__fmt_json *j, uint64_t *v) {
     return MLIP_OK;
 }
 
-/* Append a (taken) pointer to a growable array of pointers/entries. */
-static mlip_status mlip__fmt_grow(void **arr, int *cap, int need, size_t elem) {
-    void *na;
-    int nc;
-    if (need <= *cap) return MLIP_OK;
-    nc = *cap ? 2 * *cap : 16;
-    if (nc > (1 << 24)) return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
-    if (!(na = mlip_alloc_zeroed((size_t)nc, elem))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (*cap) memcpy(na, *arr, (size_t)*cap * elem);
-    mlip_free(*arr);
-    *arr = na;
-    *cap = nc;
+/* ch next (after white space), or an "expected 'ch'" error. */
+static mlip_status mlip__fmt_jexpect(mlip__cursor *j, char ch) {
+    if (mlip__fmt_lit(j, ch)) return MLIP_OK;
+    return mlip__fail(MLIP_ERR_FORMAT, "safetensors header: expected '%c' at byte %lu", ch,
+                      (unsigned long)j->pos);
+}
+
+/* The "__metadata__" object after its '{': string keys (unique) to string values. */
+static mlip_status mlip__fmt_st_meta_obj(mlip__cursor *j, mlip__fmt_st *s) {
+    char *field = NULL, *val = NULL;
+    mlip_status st = MLIP_OK;
+    int i;
+    if (s->seen_meta) return MLIP__FMT_JSON_ERR(j, "__metadata__ twice");
+    if (!mlip__fmt_lit(j, '}'))
+        for (;;) {
+            if ((st = mlip__fmt_jstr(j, &field)) || (st = mlip__fmt_jexpect(j, ':')) ||
+                (st = mlip__fmt_jstr(j, &val)))
+                goto fail;
+            for (i = 0; i < s->n_meta; i++)
+                if (!strcmp(s->meta[2 * i], field)) {
+                    st = MLIP__FMT_JSON_ERR(j, "duplicate metadata key");
+                    goto fail;
+                }
+            if (2 * (size_t)s->n_meta + 2 > ((size_t)1 << 24)) {
+                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries");
+                goto fail;
+            }
+            if ((st = mlip__grow((void **)&s->meta, &s->meta_cap, 2 * (size_t)s->n_meta + 2,
+                                 sizeof(char *))))
+                goto fail;
+            s->meta[2 * s->n_meta] = field;
+            s->meta[2 * s->n_meta + 1] = val;
+            s->n_meta++;
+            field = NULL;
+            val = NULL;
+            if (mlip__fmt_lit(j, ',')) continue;
+            if (!mlip__fmt_lit(j, '}')) {
+                st = MLIP__FMT_JSON_ERR(j, "expected ',' or '}'");
+                goto fail;
+            }
+            break;
+        }
+    s->seen_meta = 1;
+    return MLIP_OK;
+fail:
+    mlip_free(field);
+    mlip_free(val);
+    return st;
+}
+
+/* A tensor entry's "shape": [d0, d1, ...], at most 8 dimensions, each below 2^31. */
+static mlip_status mlip__fmt_st_shape(mlip__cursor *j, mlip__fmt_st_entry *e) {
+    MLIP__TRY(mlip__fmt_jexpect(j, '['));
+    if (mlip__fmt_lit(j, ']')) return MLIP_OK;
+    for (;;) {
+        uint64_t d;
+        if (e->rank >= 8) return MLIP__FMT_JSON_ERR(j, "more than 8 dimensions");
+        MLIP__TRY(mlip__fmt_juint(j, &d));
+        if (d > 0x7fffffff) return MLIP__FMT_JSON_ERR(j, "dimension too large");
+        e->shape[e->rank++] = d;
+        if (mlip__fmt_lit(j, ',')) continue;
+        if (!mlip__fmt_lit(j, ']')) return MLIP__FMT_JSON_ERR(j, "expected ',' or ']'");
+        return MLIP_OK;
+    }
+}
+
+/* One field of a tensor entry: dtype, shape or data_offsets, each once (*seen: bits 1, 2, 4). */
+static mlip_status mlip__fmt_st_field(mlip__cursor *j, mlip__fmt_st_entry *e, int *seen) {
+    char *field = NULL, *val = NULL;
+    mlip_status st = MLIP_OK;
+    int bit;
+    MLIP__TRY(mlip__fmt_jstr(j, &field));
+    if ((st = mlip__fmt_jexpect(j, ':'))) {
+        mlip_free(field);
+        return st;
+    }
+    bit = !strcmp(field, "dtype")          ? 1
+          : !strcmp(field, "shape")        ? 2
+          : !strcmp(field, "data_offsets") ? 4
+                                           : 0;
+    mlip_free(field);
+    if (!bit || (*seen & bit))
+        return MLIP__FMT_JSON_ERR(j, "unknown or repeated field in a tensor entry");
+    *seen |= bit;
+    if (bit == 1) {
+        MLIP__TRY(mlip__fmt_jstr(j, &val));
+        e->dtype = !strcmp(val, "F32")    ? 4
+                   : !strcmp(val, "F16")  ? 2
+                   : !strcmp(val, "BF16") ? 3
+                   : !strcmp(val, "F64")  ? 8
+                                          : 0;
+        mlip_free(val);
+        return MLIP_OK;
+    }
+    if (bit == 2) return mlip__fmt_st_shape(j, e);
+    if (!mlip__fmt_lit(j, '[') || (st = mlip__fmt_juint(j, &e->begin)) || !mlip__fmt_lit(j, ',') ||
+        (st = mlip__fmt_juint(j, &e->end)) || !mlip__fmt_lit(j, ']'))
+        return st ? st : MLIP__FMT_JSON_ERR(j, "data_offsets must be [begin, end]");
     return MLIP_OK;
 }
 
-static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
-    mlip__fmt_json j;
+/* A tensor entry after its '{'. name is taken: s owns it, or it is freed on failure. */
+static mlip_status mlip__fmt_st_tensor(mlip__cursor *j, mlip__fmt_st *s, char *name) {
+    mlip__fmt_st_entry *e;
     mlip_status st;
-    char *name = NULL, *field = NULL, *val = NULL;
-    int i;
-    j.p = hdr;
-    j.len = hlen;
-    j.pos = 0;
+    int i, seen = 0;
+    for (i = 0; i < s->n; i++)
+        if (!strcmp(s->e[i].name, name)) {
+            mlip_free(name);
+            return MLIP__FMT_JSON_ERR(j, "duplicate tensor name");
+        }
+    st = s->n >= (1 << 24)
+             ? mlip__fail(MLIP_ERR_FORMAT, "safetensors header: too many entries")
+             : mlip__grow((void **)&s->e, &s->cap, (size_t)s->n + 1, sizeof(mlip__fmt_st_entry));
+    if (st) {
+        mlip_free(name);
+        return st;
+    }
+    e = &s->e[s->n++];
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    for (;;) {
+        MLIP__TRY(mlip__fmt_st_field(j, e, &seen));
+        if (mlip__fmt_lit(j, ',')) continue;
+        if (!mlip__fmt_lit(j, '}')) return MLIP__FMT_JSON_ERR(j, "expected ',' or '}'");
+        break;
+    }
+    if (seen != 7)
+        return MLIP__FMT_JSON_ERR(j, "a tensor entry needs dtype, shape and data_offsets");
+    return MLIP_OK;
+}
+
+/* The header object: tensor entries and at most one "__metadata__", into s. */
+static mlip_status mlip__fmt_st_parse(const char *hdr, size_t hlen, mlip__fmt_st *s) {
+    mlip__cursor j;
+    mlip_status st;
+    char *name = NULL;
+    mlip__cursor_init(&j, hdr, hlen);
     if (!mlip__fmt_lit(&j, '{')) return MLIP__FMT_JSON_ERR(&j, "expected '{'");
     if (!mlip__fmt_lit(&j, '}'))
         for (;;) {
-            if ((st = mlip__fmt_jstr(&j, &name))) goto fail;
-            if (!mlip__fmt_lit(&j, ':')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                goto fail;
-            }
-            if (!mlip__fmt_lit(&j, '{')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected '{'");
-                goto fail;
+            MLIP__TRY(mlip__fmt_jstr(&j, &name));
+            if ((st = mlip__fmt_jexpect(&j, ':')) || (st = mlip__fmt_jexpect(&j, '{'))) {
+                mlip_free(name);
+                return st;
             }
             if (!strcmp(name, "__metadata__")) {
-                mlip_free(name), name = NULL;
-                if (s->seen_meta) {
-                    st = MLIP__FMT_JSON_ERR(&j, "__metadata__ twice");
-                    goto fail;
-                }
-                if (!mlip__fmt_lit(&j, '}'))
-                    for (;;) {
-                        if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                        if (!mlip__fmt_lit(&j, ':')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                            goto fail;
-                        }
-                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        for (i = 0; i < s->n_meta; i++)
-                            if (!strcmp(s->meta[2 * i], field)) {
-                                st = MLIP__FMT_JSON_ERR(&j, "duplicate metadata key");
-                                goto fail;
-                            }
-                        {
-                            int cap2 = s->meta_cap * 2, need = 2 * s->n_meta + 2;
-                            if ((st = mlip__fmt_grow((void **)&s->meta, &cap2, need,
-                                                     sizeof(char *))))
-                                goto fail;
-                            s->meta_cap = cap2 / 2;
-                        }
-                        s->meta[2 * s->n_meta] = field, s->meta[2 * s->n_meta + 1] = val,
-                                    s->n_meta++;
-                        field = val = NULL;
-                        if (mlip__fmt_lit(&j, ',')) continue;
-                        if (!mlip__fmt_lit(&j, '}')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                            goto fail;
-                        }
-                        break;
-                    }
-                s->seen_meta = 1;
+                mlip_free(name);
+                MLIP__TRY(mlip__fmt_st_meta_obj(&j, s));
             } else {
-                mlip__fmt_st_entry *e;
-                int seen = 0;
-                for (i = 0; i < s->n; i++)
-                    if (!strcmp(s->e[i].name, name)) {
-                        st = MLIP__FMT_JSON_ERR(&j, "duplicate tensor name");
-                        goto fail;
-                    }
-                if ((st = mlip__fmt_grow((void **)&s->e, &s->cap, s->n + 1,
-                                         sizeof(mlip__fmt_st_entry))))
-                    goto fail;
-                e = &s->e[s->n++];
-                memset(e, 0, sizeof *e);
-                e->name = name;
-                name = NULL;
-                for (;;) {
-                    int bit;
-                    if ((st = mlip__fmt_jstr(&j, &field))) goto fail;
-                    if (!mlip__fmt_lit(&j, ':')) {
-                        st = MLIP__FMT_JSON_ERR(&j, "expected ':'");
-                        goto fail;
-                    }
-                    bit = !strcmp(field, "dtype")          ? 1
-                          : !strcmp(field, "shape")        ? 2
-                          : !strcmp(field, "data_offsets") ? 4
-                                                           : 0;
-                    if (!bit || (seen & bit)) {
-                        st = MLIP__FMT_JSON_ERR(&j, "unknown or repeated field in a tensor entry");
-                        goto fail;
-                    }
-                    seen |= bit;
-                    mlip_free(field), field = NULL;
-                    if (bit == 1) {
-                        if ((st = mlip__fmt_jstr(&j, &val))) goto fail;
-                        e->dtype = !strcmp(val, "F32")    ? 4
-                                   : !strcmp(val, "F16")  ? 2
-                                   : !strcmp(val, "BF16") ? 3
-                                   : !strcmp(val, "F64")  ? 8
-                                                          : 0;
-                        mlip_free(val), val = NULL;
-                    } else if (bit == 2) {
-                        if (!mlip__fmt_lit(&j, '[')) {
-                            st = MLIP__FMT_JSON_ERR(&j, "expected '['");
-                            goto fail;
-                        }
-                        if (!mlip__fmt_lit(&j, ']'))
-                            for (;;) {
-                                uint64_t d;
-                                if (e->rank >= 8) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "more than 8 dimensions");
-                                    goto fail;
-                                }
-                                if ((st = mlip__fmt_juint(&j, &d))) goto fail;
-                                if (d > 0x7fffffff) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "dimension too large");
-                                    goto fail;
-                                }
-                                e->shape[e->rank++] = d;
-                                if (mlip__fmt_lit(&j, ',')) continue;
-                                if (!mlip__fmt_lit(&j, ']')) {
-                                    st = MLIP__FMT_JSON_ERR(&j, "expected ',' or ']'");
-                                    goto fail;
-                                }
-                                break;
-                            }
-                    } else {
-                        if (!mlip__fmt_lit(&j, '[') || (st = mlip__fmt_juint(&j, &e->begin)) ||
-                            !mlip__fmt_lit(&j, ',') || (st = mlip__fmt_juint(&j, &e->end)) ||
-                            !mlip__fmt_lit(&j, ']')) {
-                            if (!st)
-                                st = MLIP__FMT_JSON_ERR(&j, "data_offsets must be [begin, end]");
-                            goto fail;
-                        }
-                    }
-                    if (mlip__fmt_lit(&j, ',')) continue;
-                    if (!mlip__fmt_lit(&j, '}')) {
-                        st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                        goto fail;
-                    }
-                    break;
-                }
-                if (seen != 7) {
-                    st = MLIP__FMT_JSON_ERR(&j,
-                                            "a tensor entry needs dtype, shape and data_offsets");
-                    goto fail;
-                }
+                MLIP__TRY(mlip__fmt_st_tensor(&j, s, name));
             }
+            name = NULL;
             if (mlip__fmt_lit(&j, ',')) continue;
-            if (!mlip__fmt_lit(&j, '}')) {
-                st = MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
-                goto fail;
-            }
+            if (!mlip__fmt_lit(&j, '}')) return MLIP__FMT_JSON_ERR(&j, "expected ',' or '}'");
             break;
         }
     mlip__fmt_ws(&j);
     if (j.pos != j.len) return MLIP__FMT_JSON_ERR(&j, "trailing bytes after the header object");
     return MLIP_OK;
-fail:
-    mlip_free(name), mlip_free(field), mlip_free(val);
-    return st;
 }
 
 /* The .mlip name of a safetensors tensor: 1 mapped into out, 0 skipped, -1 unknown.
@@ -13193,7 +10557,10 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
     const char *rest = name, *prefix = NULL;
     int i;
     for (i = 0; i < 6 && !prefix; i++)
-        if (!strncmp(name, from[i], strlen(from[i]))) prefix = to[i], rest = name + strlen(from[i]);
+        if (!strncmp(name, from[i], strlen(from[i]))) {
+            prefix = to[i];
+            rest = name + strlen(from[i]);
+        }
     if (!strncmp(rest, "pooler.", 7) || !strcmp(rest, "embeddings.position_ids") ||
         !strncmp(name, "cls.", 4))
         return 0;
@@ -13208,7 +10575,8 @@ static int mlip__fmt_st_map(const char *name, int unprefixed, char *out, size_t 
             return -1;
     }
     if (strlen(prefix) + strlen(rest) + 1 >= cap) return -1;
-    memcpy(out, prefix, strlen(prefix)), memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
+    memcpy(out, prefix, strlen(prefix));
+    memcpy(out + strlen(prefix), rest, strlen(rest) + 1);
     { /* checkpoints converted from TensorFlow name LayerNorm parameters gamma and beta */
         size_t n = strlen(out);
         if (n >= 15 && !strcmp(out + n - 15, "LayerNorm.gamma"))
@@ -13304,7 +10672,6 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
                        *tm = mlip__fmt_st_get(s, "text.encoder.layer.0.intermediate.dense.weight"),
                        *hd = mlip__fmt_st_get(s, "head.global_image.weight");
     mlip_model_config named[3];
-    mlip_status st;
     int i, g;
     if (!pw || !pp || !vm || !we || !pe || !te || !tm || pw->rank != 4 || pp->rank != 3 ||
         vm->rank != 2 || we->rank != 2 || pe->rank != 2 || te->rank != 2 || tm->rank != 2 ||
@@ -13333,21 +10700,26 @@ static mlip_status mlip__fmt_st_infer(mlip__fmt_st *s, mlip_model_config *c) {
     c->bert.type_vocab_size = (int)te->shape[0];
     c->bert.layers = mlip__fmt_st_layers(s, "text.");
     c->bert.mlp_dim = (int)tm->shape[0];
-    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64,
+    c->vit.heads = c->vit.width % 64 ? 1 : c->vit.width / 64;
     c->bert.heads = c->bert.width % 64 ? 1 : c->bert.width / 64;
     c->vit.ln_eps = c->bert.ln_eps = 1e-12f;
     for (i = 0; i < 3; i++) {
         const mlip_model_config *n = &named[i];
         if (n->vit.width == c->vit.width && n->vit.layers == c->vit.layers &&
-            n->vit.mlp_dim == c->vit.mlp_dim)
-            c->vit.heads = n->vit.heads, c->vit.ln_eps = n->vit.ln_eps, c->embed_dim = n->embed_dim;
+            n->vit.mlp_dim == c->vit.mlp_dim) {
+            c->vit.heads = n->vit.heads;
+            c->vit.ln_eps = n->vit.ln_eps;
+            c->embed_dim = n->embed_dim;
+        }
         if (n->bert.width == c->bert.width && n->bert.layers == c->bert.layers &&
-            n->bert.mlp_dim == c->bert.mlp_dim)
-            c->bert.heads = n->bert.heads, c->bert.ln_eps = n->bert.ln_eps;
+            n->bert.mlp_dim == c->bert.mlp_dim) {
+            c->bert.heads = n->bert.heads;
+            c->bert.ln_eps = n->bert.ln_eps;
+        }
     }
     { /* metadata wins over guesses, shapes win over metadata */
         mlip_model_config shapes = *c;
-        if ((st = mlip__fmt_st_meta_config(s, c))) return st;
+        MLIP__TRY(mlip__fmt_st_meta_config(s, c));
         c->vit.width = shapes.vit.width;
         c->vit.channels = shapes.vit.channels;
         c->vit.patch_size = shapes.vit.patch_size;
@@ -13371,7 +10743,7 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     char *v;
     for (i = 0; i <= len; i++)
         if (i == len ? i > start : text[i] == '\n') {
-            if (!mlip__fmt_token_ok(text + start, i - start))
+            if (!mlip__model_token_ok(text + start, i - start))
                 return mlip__fail(MLIP_ERR_FORMAT, "vocabulary token %lu ends in CR",
                                   (unsigned long)n);
             n++;
@@ -13391,6 +10763,131 @@ static mlip_status mlip__fmt_set_vocab_text(mlip_model *m, const char *text, siz
     return MLIP_OK;
 }
 
+/* Every entry's .mlip name (or skipped), dtype and data_offsets checked against dlen bytes. */
+static mlip_status mlip__fmt_st_check(mlip__fmt_st *s, size_t dlen) {
+    int i, k, unprefixed = 0;
+    for (i = 0; i < s->n; i++) {
+        if (!strcmp(s->e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
+        if (!strcmp(s->e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
+    }
+    if (unprefixed == 3)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: unprefixed ViT and BERT names together are ambiguous");
+    for (i = 0; i < s->n; i++) {
+        mlip__fmt_st_entry *e = &s->e[i];
+        uint64_t count = 1, bytes;
+        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
+        if (r < 0) return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+        if (r == 0) {
+            e->mapped[0] = '\0';
+            continue;
+        }
+        for (k = 0; k < i; k++)
+            if (!strcmp(s->e[k].mapped, e->mapped))
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
+                                  s->e[k].name, e->name);
+        if (!e->dtype)
+            return mlip__fail(
+                MLIP_ERR_FORMAT,
+                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
+        for (k = 0; k < e->rank; k++) {
+            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k])
+                return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
+            count *= e->shape[k];
+        }
+        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
+        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in "
+                              "a %lu-byte data section",
+                              e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                              (unsigned long long)bytes, (unsigned long)dlen);
+    }
+    return MLIP_OK;
+}
+
+/* The config: the caller's (vocab_size <= 0 taken from the word embeddings) or inferred. */
+static mlip_status mlip__fmt_st_config(mlip__fmt_st *s, const mlip_model_config *config,
+                                       mlip_model_config *c) {
+    mlip__fmt_st_entry *we;
+    if (!config) return mlip__fmt_st_infer(s, c);
+    *c = *config;
+    if (c->bert.vocab_size > 0) return MLIP_OK;
+    we = mlip__fmt_st_get(s, "text.embeddings.word_embeddings.weight");
+    if (!we || we->rank != 2)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: no word embeddings to take the vocabulary size from");
+    c->bert.vocab_size = (int)we->shape[0];
+    return MLIP_OK;
+}
+
+/* count elements of a safetensors dtype (element bytes; 3: BF16) at q into f32. */
+static void mlip__fmt_st_decode(float *w, const unsigned char *q, size_t count, int dtype) {
+    size_t j;
+    for (j = 0; j < count; j++) {
+        if (dtype == 4) {
+            w[j] = mlip__fmt_u2f(mlip__load32(q + 4 * j, 0));
+        } else if (dtype == 2) {
+            w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
+        } else if (dtype == 3) {
+            w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
+        } else {
+            uint64_t b = mlip__load64(q + 8 * j, 0);
+            double d;
+            memcpy(&d, &b, 8);
+            w[j] = mlip__fmt_d2f(d);
+        }
+    }
+}
+
+/* The entries' data into m's tensors (shapes checked); seen[tensor] marks the ones set. */
+static mlip_status mlip__fmt_st_bind(mlip__fmt_st *s, mlip_model *m, const unsigned char *dat,
+                                     unsigned char *seen) {
+    int i, k;
+    for (i = 0; i < s->n; i++) {
+        mlip__fmt_st_entry *e = &s->e[i];
+        const mlip_param_info *p;
+        const char *prefix;
+        float *w;
+        int idx, ok;
+        if (!e->mapped[0]) continue;
+        if ((idx = mlip__model_find(m, e->mapped, strlen(e->mapped))) < 0)
+            return mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
+        p = mlip__model_tensor(m, idx, &prefix, &w);
+        ok = e->rank == p->ndim;
+        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
+        if (!ok)
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "safetensors: '%s' has a shape that differs from the config's",
+                              e->name);
+        mlip__fmt_st_decode(w, dat + e->begin, p->count, e->dtype);
+        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
+                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
+                                                         : MLIP_DTYPE_F32);
+        seen[idx] = 1;
+    }
+    return MLIP_OK;
+}
+
+/* The metadata strings: the vocabulary, and the free-form ones the model keeps. */
+static mlip_status mlip__fmt_st_bind_meta(mlip__fmt_st *s, mlip_model *m) {
+    int i;
+    for (i = 0; i < s->n_meta; i++) {
+        const char *key = s->meta[2 * i], *val = s->meta[2 * i + 1];
+        mlip_status st;
+        if (!strcmp(key, "tokenizer.vocab"))
+            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
+        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
+                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
+            continue; /* "format": "pt" is safetensors' own convention */
+        else
+            st = mlip_model_set_meta(m, key, val);
+        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
+        MLIP__TRY(st);
+    }
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
                                                   const mlip_model_config *config,
                                                   int allow_missing, mlip_model **out) {
@@ -13401,8 +10898,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
     mlip_status st;
     uint64_t hlen;
     size_t dlen;
-    const unsigned char *dat;
-    int i, k, unprefixed = 0, n;
+    int k, n;
     unsigned char *seen = NULL;
     MLIP__CHECK_PTR(out);
     *out = NULL;
@@ -13412,79 +10908,18 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
         return mlip__fail(MLIP_ERR_FORMAT,
                           "safetensors: %lu bytes is shorter than the 8-byte header length",
                           (unsigned long)len);
-    hlen = mlip__fmt_rd64(buf);
+    hlen = mlip__load64(buf, 0);
     if (hlen > len - 8 || hlen > ((uint64_t)100 << 20))
         return mlip__fail(
             MLIP_ERR_FORMAT,
             "safetensors: header of %llu bytes does not fit the %lu-byte file (or exceeds 100 MB)",
             (unsigned long long)hlen, (unsigned long)len);
-    dat = buf + 8 + hlen;
     dlen = len - 8 - (size_t)hlen;
     if ((st = mlip__fmt_st_parse((const char *)buf + 8, (size_t)hlen, &s))) goto done;
-    for (i = 0; i < s.n; i++) {
-        if (!strcmp(s.e[i].name, "embeddings.patch_embeddings.projection.weight")) unprefixed |= 1;
-        if (!strcmp(s.e[i].name, "embeddings.word_embeddings.weight")) unprefixed |= 2;
-    }
-    if (unprefixed == 3) {
-        st = mlip__fail(MLIP_ERR_FORMAT,
-                        "safetensors: unprefixed ViT and BERT names together are ambiguous");
-        goto done;
-    }
-    for (i = 0; i < s.n; i++) {
-        mlip__fmt_st_entry *e = &s.e[i];
-        uint64_t count = 1, bytes;
-        int r = mlip__fmt_st_map(e->name, unprefixed, e->mapped, sizeof e->mapped);
-        if (r < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-            goto done;
-        }
-        if (r == 0) {
-            e->mapped[0] = '\0';
-            continue;
-        }
-        for (k = 0; k < i; k++)
-            if (!strcmp(s.e[k].mapped, e->mapped)) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' and '%s' are the same tensor",
-                                s.e[k].name, e->name);
-                goto done;
-            }
-        if (!e->dtype) {
-            st = mlip__fail(
-                MLIP_ERR_FORMAT,
-                "safetensors: tensor '%s' has an unsupported dtype (F32, F16, BF16, F64)", e->name);
-            goto done;
-        }
-        for (k = 0; k < e->rank; k++) {
-            if (e->shape[k] && count > ((uint64_t)-1 / 16) / e->shape[k]) {
-                st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%s' is too large", e->name);
-                goto done;
-            }
-            count *= e->shape[k];
-        }
-        bytes = count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype);
-        if (e->begin > e->end || e->end > dlen || e->end - e->begin != bytes) {
-            st = mlip__fail(MLIP_ERR_FORMAT,
-                            "safetensors: '%s' has data_offsets [%llu, %llu] for %llu bytes in a "
-                            "%lu-byte data section",
-                            e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
-                            (unsigned long long)bytes, (unsigned long)dlen);
-            goto done;
-        }
-    }
-    if (config) {
-        c = *config;
-        if (c.bert.vocab_size <= 0) {
-            mlip__fmt_st_entry *we = mlip__fmt_st_get(&s, "text.embeddings.word_embeddings.weight");
-            if (!we || we->rank != 2) {
-                st = mlip__fail(MLIP_ERR_FORMAT,
-                                "safetensors: no word embeddings to take the vocabulary size from");
-                goto done;
-            }
-            c.bert.vocab_size = (int)we->shape[0];
-        }
-    } else if ((st = mlip__fmt_st_infer(&s, &c)))
-        goto done;
-    /* a size the file cannot back is refused, unless the caller chose it (config + allow_missing) */
+    if ((st = mlip__fmt_st_check(&s, dlen))) goto done;
+    if ((st = mlip__fmt_st_config(&s, config, &c))) goto done;
+    /* a size the file cannot back is refused, unless the caller chose it (config and
+       allow_missing) */
     if ((st = mlip__fmt_model_for(&c, config && allow_missing ? (size_t)-1 : len, "safetensors",
                                   &m)))
         goto done;
@@ -13494,47 +10929,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    for (i = 0; i < s.n; i++) {
-        mlip__fmt_st_entry *e = &s.e[i];
-        const mlip_param_info *p;
-        const char *prefix;
-        float *w;
-        size_t j;
-        int idx, ok;
-        if (!e->mapped[0]) continue;
-        if ((idx = mlip__fmt_find(m, e->mapped, strlen(e->mapped))) < 0) {
-            st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: unknown tensor '%s'", e->name);
-            goto done;
-        }
-        p = mlip__fmt_tensor(m, idx, &prefix, &w);
-        ok = e->rank == p->ndim;
-        for (k = 0; ok && k < e->rank; k++) ok = e->shape[k] == (uint64_t)p->shape[k];
-        if (!ok) {
-            st =
-                mlip__fail(MLIP_ERR_FORMAT,
-                           "safetensors: '%s' has a shape that differs from the config's", e->name);
-            goto done;
-        }
-        for (j = 0; j < p->count; j++) {
-            const unsigned char *q = dat + e->begin;
-            if (e->dtype == 4)
-                w[j] = mlip__fmt_u2f(mlip__fmt_rd32(q + 4 * j));
-            else if (e->dtype == 2)
-                w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
-            else if (e->dtype == 3)
-                w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
-            else {
-                uint64_t b = mlip__fmt_rd64(q + 8 * j);
-                double d;
-                memcpy(&d, &b, 8);
-                w[j] = mlip__fmt_d2f(d);
-            }
-        }
-        m->stored[idx] = (unsigned char)(e->dtype == 2   ? MLIP_DTYPE_F16
-                                         : e->dtype == 3 ? MLIP_DTYPE_BF16
-                                                         : MLIP_DTYPE_F32);
-        seen[idx] = 1;
-    }
+    if ((st = mlip__fmt_st_bind(&s, m, buf + 8 + hlen, seen))) goto done;
     for (k = 0; k < n && !allow_missing; k++)
         if (!seen[k]) {
             mlip_param_info info;
@@ -13542,18 +10937,7 @@ MLIPDEF mlip_status mlip_model_import_safetensors(const void *data, size_t len,
             st = mlip__fail(MLIP_ERR_FORMAT, "safetensors: tensor '%s' is missing", info.name);
             goto done;
         }
-    for (i = 0; i < s.n_meta; i++) {
-        const char *key = s.meta[2 * i], *val = s.meta[2 * i + 1];
-        if (!strcmp(key, "tokenizer.vocab"))
-            st = mlip__fmt_set_vocab_text(m, val, strlen(val));
-        else if (!key[0] || strlen(key) > MLIP__FMT_MAX_NAME ||
-                 mlip__fmt_reserved(key, strlen(key)) || !strcmp(key, "format"))
-            continue; /* "format": "pt" is safetensors' own convention */
-        else
-            st = mlip_model_set_meta(m, key, val);
-        if (st == MLIP_ERR_INVALID_ARG) st = MLIP_ERR_FORMAT;
-        if (st) goto done;
-    }
+    if ((st = mlip__fmt_st_bind_meta(&s, m))) goto done;
     st = mlip__check_finite_model(m); /* NaN/Inf weights: refused by name */
 done:
     mlip__fmt_st_free(&s);
@@ -13573,7 +10957,7 @@ MLIPDEF mlip_status mlip_model_load_safetensors(const char *path, const mlip_mod
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__tok_read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip_model_import_safetensors(data, len, config, allow_missing, out);
     mlip_free(data);
     return st;
@@ -13588,13 +10972,16 @@ static void mlip__fmt_jputs(mlip__fmt_sink *s, const char *str) { /* a JSON stri
     mlip__fmt_put(s, "\"", 1);
     for (; *str; str++) {
         unsigned char ch = (unsigned char)*str;
-        if (ch == '"' || ch == '\\')
-            esc[0] = '\\', esc[1] = (char)ch, mlip__fmt_put(s, esc, 2);
-        else if (ch == '\n')
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            mlip__fmt_put(s, esc, 2);
+        } else if (ch == '\n')
             mlip__fmt_put(s, "\\n", 2);
-        else if (ch < 0x20)
-            snprintf(esc, sizeof esc, "\\u%04x", ch), mlip__fmt_put(s, esc, 6);
-        else
+        else if (ch < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+            mlip__fmt_put(s, esc, 6);
+        } else
             mlip__fmt_put(s, str, 1);
     }
     mlip__fmt_put(s, "\"", 1);
@@ -13617,8 +11004,10 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
             memcpy(&v, field, sizeof v);
             snprintf(num, sizeof num, "%.9g", (double)v);
         }
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, mlip__fmt_keys[k].name), mlip__fmt_jput(s, ":"),
-            mlip__fmt_jputs(s, num);
+        mlip__fmt_jput(s, ",");
+        mlip__fmt_jputs(s, mlip__fmt_keys[k].name);
+        mlip__fmt_jput(s, ":");
+        mlip__fmt_jputs(s, num);
     }
     for (k = 0; k < 2; k++) {
         const float *v = k ? c->image_std : c->image_mean;
@@ -13626,23 +11015,34 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
         for (i = 0; i < c->vit.channels; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), i ? ",%.9g" : "%.9g",
                      (double)v[i]);
-        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":"), mlip__fmt_jputs(s, list);
+        mlip__fmt_jput(s, k ? ",\"image.std\":" : ",\"image.mean\":");
+        mlip__fmt_jputs(s, list);
     }
     mlip__fmt_jput(s, c->lowercase ? ",\"tokenizer.lowercase\":\"1\""
                                    : ",\"tokenizer.lowercase\":\"0\"");
-    if (m->vocab_n) mlip__fmt_jput(s, ",\"tokenizer.vocab\":"), mlip__fmt_jputs(s, m->vocab);
-    for (k = 0; k < m->n_meta; k++)
-        mlip__fmt_jput(s, ","), mlip__fmt_jputs(s, m->meta[2 * k]), mlip__fmt_jput(s, ":"),
-            mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    if (m->vocab_n) {
+        mlip__fmt_jput(s, ",\"tokenizer.vocab\":");
+        mlip__fmt_jputs(s, m->vocab);
+    }
+    for (k = 0; k < m->n_meta; k++) {
+        mlip__fmt_jput(s, ",");
+        mlip__fmt_jputs(s, m->meta[2 * k]);
+        mlip__fmt_jput(s, ":");
+        mlip__fmt_jputs(s, m->meta[2 * k + 1]);
+    }
     mlip__fmt_jput(s, "}");
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
-        mlip__fmt_jput(s, ",\""), mlip__fmt_jput(s, prefix), mlip__fmt_jput(s, p->name),
-            mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
-        for (k = 0; k < p->ndim; k++)
-            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]), mlip__fmt_jput(s, num);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
+        mlip__fmt_jput(s, ",\"");
+        mlip__fmt_jput(s, prefix);
+        mlip__fmt_jput(s, p->name);
+        mlip__fmt_jput(s, "\":{\"dtype\":\"F32\",\"shape\":[");
+        for (k = 0; k < p->ndim; k++) {
+            snprintf(num, sizeof num, k ? ",%d" : "%d", p->shape[k]);
+            mlip__fmt_jput(s, num);
+        }
         snprintf(num, sizeof num, "],\"data_offsets\":[%lu,%lu]}", (unsigned long)off,
                  (unsigned long)(off + 4 * p->count));
         mlip__fmt_jput(s, num);
@@ -13666,7 +11066,7 @@ static mlip_status mlip__fmt_st_write(const void *obj, int unused, mlip__fmt_sin
     for (i = 0; i < n; i++) {
         const char *prefix;
         float *w;
-        const mlip_param_info *p = mlip__fmt_tensor(m, i, &prefix, &w);
+        const mlip_param_info *p = mlip__model_tensor(m, i, &prefix, &w);
         size_t j;
         for (j = 0; j < p->count; j++) mlip__fmt_put32(s, mlip__fmt_f2u(w[j]));
     }
@@ -13737,7 +11137,8 @@ typedef struct mlip__pt_name {
 struct mlip_torch_file {
     char *owned; /* the file's bytes when mlip_torch_open read them */
     mlip__pt_tensor *t;
-    int n, cap;
+    int n;
+    size_t cap;
     mlip__pt_name *sorted; /* the tensors in name order */
 };
 
@@ -13768,7 +11169,8 @@ static const char *const mlip__pt_type_names[] = {
 
 typedef struct mlip__pt_obj {
     int type, kind; /* kind: GLOBAL's row in mlip__pt_globals, STORAGE's dtype */
-    int n, cap; /* TUPLE, LIST: n items; DICT: n / 2 key-value pairs */
+    int n; /* TUPLE, LIST: n items; DICT: n / 2 key-value pairs */
+    size_t cap;
     int *items;
     int64_t i; /* INT, BOOL; TENSOR: its row in the machine's tensors */
     const unsigned char *p; /* STR: the bytes; STORAGE: the data */
@@ -13780,13 +11182,15 @@ typedef struct mlip__pt_vm {
     const unsigned char *p;
     size_t len, pos;
     mlip__pt_obj *obj;
-    int n_obj, cap_obj;
-    int *stack, sp, cap_stack;
-    int *marks, n_marks, cap_marks;
-    int *memo, cap_memo; /* -1: empty */
+    int n_obj;
+    int *stack, sp;
+    int *marks, n_marks;
+    int *memo; /* -1: empty */
+    size_t cap_obj, cap_stack, cap_marks, cap_memo;
     int n_memo; /* MEMOIZE's next index */
     mlip__pt_tensor *t; /* built by _rebuild_tensor_v2, unnamed */
-    int n_t, cap_t;
+    int n_t;
+    size_t cap_t;
 } mlip__pt_vm;
 
 enum { MLIP__PT_ODICT = 1, MLIP__PT_REBUILD, MLIP__PT_PARAM, MLIP__PT_STYPE, MLIP__PT_DTYPE };
@@ -13848,10 +11252,6 @@ static size_t mlip__pt_elem_size(int dtype) {
     return 1;
 }
 
-static uint32_t mlip__pt_rd16(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
 /* The n-byte little-endian two's complement integer u (1 <= bits <= 64), as int64_t. */
 static int64_t mlip__pt_signed(uint64_t u, int bits) {
     if (bits < 64 && (u >> (bits - 1)) & 1) u |= ~(uint64_t)0 << bits;
@@ -13863,16 +11263,16 @@ static float mlip__pt_elem(const unsigned char *p, int dtype) {
     double d;
     uint64_t u;
     switch (dtype) {
-    case MLIP_TORCH_F32: return mlip__fmt_u2f(mlip__fmt_rd32(p));
-    case MLIP_TORCH_F16: return mlip__fmt_f16_to_f32(mlip__pt_rd16(p));
-    case MLIP_TORCH_BF16: return mlip__fmt_u2f(mlip__pt_rd16(p) << 16);
+    case MLIP_TORCH_F32: return mlip__fmt_u2f(mlip__load32(p, 0));
+    case MLIP_TORCH_F16: return mlip__fmt_f16_to_f32(mlip__load16(p, 0));
+    case MLIP_TORCH_BF16: return mlip__fmt_u2f(mlip__load16(p, 0) << 16);
     case MLIP_TORCH_F64:
-        u = mlip__fmt_rd64(p);
+        u = mlip__load64(p, 0);
         memcpy(&d, &u, 8);
         return mlip__fmt_d2f(d);
-    case MLIP_TORCH_I64: return (float)mlip__pt_signed(mlip__fmt_rd64(p), 64);
-    case MLIP_TORCH_I32: return (float)mlip__pt_signed(mlip__fmt_rd32(p), 32);
-    case MLIP_TORCH_I16: return (float)mlip__pt_signed(mlip__pt_rd16(p), 16);
+    case MLIP_TORCH_I64: return (float)mlip__pt_signed(mlip__load64(p, 0), 64);
+    case MLIP_TORCH_I32: return (float)mlip__pt_signed(mlip__load32(p, 0), 32);
+    case MLIP_TORCH_I16: return (float)mlip__pt_signed(mlip__load16(p, 0), 16);
     case MLIP_TORCH_I8: return (float)mlip__pt_signed(p[0], 8);
     case MLIP_TORCH_BOOL: return p[0] ? 1.0f : 0.0f;
     }
@@ -13933,22 +11333,23 @@ static mlip_status mlip__pt_eocd(const unsigned char *b, size_t len, uint64_t *c
                           (unsigned long)len);
     pos = len - 22;
     stop = pos > 65535 ? pos - 65535 : 0;
-    while (mlip__fmt_rd32(b + pos) != 0x06054b50u || pos + 22 + mlip__pt_rd16(b + pos + 20) != len)
+    while (mlip__load32(b + pos, 0) != 0x06054b50u ||
+           pos + 22 + mlip__load16(b + pos + 20, 0) != len)
         if (pos-- == stop)
             return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: no zip end-of-central-"
                                                "directory record (truncated, or not a zip)");
-    if (mlip__pt_rd16(b + pos + 4) || mlip__pt_rd16(b + pos + 6))
+    if (mlip__load16(b + pos + 4, 0) || mlip__load16(b + pos + 6, 0))
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: multi-disk zip");
-    *count = mlip__pt_rd16(b + pos + 10);
-    *cd_size = mlip__fmt_rd32(b + pos + 12);
-    *cd_off = mlip__fmt_rd32(b + pos + 16);
-    if (pos >= 20 && mlip__fmt_rd32(b + pos - 20) == 0x07064b50u) { /* ZIP64 locator */
-        uint64_t off = mlip__fmt_rd64(b + pos - 12);
-        if (off > pos - 20 || pos - 20 - off < 56 || mlip__fmt_rd32(b + off) != 0x06064b50u)
+    *count = mlip__load16(b + pos + 10, 0);
+    *cd_size = mlip__load32(b + pos + 12, 0);
+    *cd_off = mlip__load32(b + pos + 16, 0);
+    if (pos >= 20 && mlip__load32(b + pos - 20, 0) == 0x07064b50u) { /* ZIP64 locator */
+        uint64_t off = mlip__load64(b + pos - 12, 0);
+        if (off > pos - 20 || pos - 20 - off < 56 || mlip__load32(b + off, 0) != 0x06064b50u)
             return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: bad ZIP64 end record");
-        *count = mlip__fmt_rd64(b + off + 32);
-        *cd_size = mlip__fmt_rd64(b + off + 40);
-        *cd_off = mlip__fmt_rd64(b + off + 48);
+        *count = mlip__load64(b + off + 32, 0);
+        *cd_size = mlip__load64(b + off + 40, 0);
+        *cd_off = mlip__load64(b + off + 48, 0);
         pos = (size_t)off;
     }
     if (*cd_off > pos || *cd_size > pos - *cd_off || *count > *cd_size / 46)
@@ -13960,16 +11361,16 @@ static mlip_status mlip__pt_eocd(const unsigned char *b, size_t len, uint64_t *c
 /* The ZIP64 extra field: 64-bit values for the fields saturated at 0xFFFFFFFF, in order. */
 static mlip_status mlip__pt_zip64_extra(const unsigned char *x, size_t n, uint64_t *v[3]) {
     while (n >= 4) {
-        size_t k = mlip__pt_rd16(x + 2);
+        size_t k = mlip__load16(x + 2, 0);
         size_t at = 4;
         int j;
         if (k > n - 4)
             return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: bad zip extra field");
-        for (j = 0; j < 3 && mlip__pt_rd16(x) == 1; j++) {
+        for (j = 0; j < 3 && mlip__load16(x, 0) == 1; j++) {
             if (*v[j] != 0xFFFFFFFFu) continue;
             if (at + 8 > k + 4)
                 return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: short ZIP64 extra field");
-            *v[j] = mlip__fmt_rd64(x + at);
+            *v[j] = mlip__load64(x + at, 0);
             at += 8;
         }
         x += k + 4;
@@ -13986,36 +11387,36 @@ static mlip_status mlip__pt_central(const mlip__pt_zip *z, size_t at, size_t roo
     uint64_t *v[3];
     size_t nlen, xlen, lo;
     int shown;
-    if (room < 46 || mlip__fmt_rd32(p) != 0x02014b50u)
+    if (room < 46 || mlip__load32(p, 0) != 0x02014b50u)
         return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: bad zip central directory entry");
-    nlen = mlip__pt_rd16(p + 28);
-    xlen = mlip__pt_rd16(p + 30);
-    if (46 + nlen + xlen + mlip__pt_rd16(p + 32) > room)
+    nlen = mlip__load16(p + 28, 0);
+    xlen = mlip__load16(p + 30, 0);
+    if (46 + nlen + xlen + mlip__load16(p + 32, 0) > room)
         return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip directory entry overruns");
-    *next = at + 46 + nlen + xlen + mlip__pt_rd16(p + 32);
+    *next = at + 46 + nlen + xlen + mlip__load16(p + 32, 0);
     shown = (int)(nlen < 80 ? nlen : 80);
-    csize = mlip__fmt_rd32(p + 20);
-    usize = mlip__fmt_rd32(p + 24);
-    loff = mlip__fmt_rd32(p + 42);
+    csize = mlip__load32(p + 20, 0);
+    usize = mlip__load32(p + 24, 0);
+    loff = mlip__load32(p + 42, 0);
     v[0] = &usize;
     v[1] = &csize;
     v[2] = &loff;
     MLIP__TRY(mlip__pt_zip64_extra(p + 46 + nlen, xlen, v));
-    if (mlip__pt_rd16(p + 8) & 1)
+    if (mlip__load16(p + 8, 0) & 1)
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "pytorch checkpoint: zip entry '%.*s' is encrypted",
                           shown, (const char *)p + 46);
-    if (mlip__pt_rd16(p + 10) != 0)
+    if (mlip__load16(p + 10, 0) != 0)
         return mlip__fail(MLIP_ERR_UNSUPPORTED,
                           "pytorch checkpoint: zip entry '%.*s' is compressed (method %u); "
                           "torch.save stores entries uncompressed: re-save the file",
-                          shown, (const char *)p + 46, (unsigned)mlip__pt_rd16(p + 10));
+                          shown, (const char *)p + 46, (unsigned)mlip__load16(p + 10, 0));
     lo = (size_t)(loff < z->cd_off ? loff : z->cd_off);
-    if (loff >= z->cd_off || z->cd_off - lo < 30 || mlip__fmt_rd32(z->buf + lo) != 0x04034b50u ||
-        mlip__pt_rd16(z->buf + lo + 26) != nlen || z->cd_off - lo - 30 < nlen ||
+    if (loff >= z->cd_off || z->cd_off - lo < 30 || mlip__load32(z->buf + lo, 0) != 0x04034b50u ||
+        mlip__load16(z->buf + lo + 26, 0) != nlen || z->cd_off - lo - 30 < nlen ||
         memcmp(z->buf + lo + 30, p + 46, nlen))
         return mlip__fail(MLIP_ERR_FORMAT, "pytorch checkpoint: zip entry '%.*s': bad local header",
                           shown, (const char *)p + 46);
-    data = (uint64_t)lo + 30 + nlen + mlip__pt_rd16(z->buf + lo + 28);
+    data = (uint64_t)lo + 30 + nlen + mlip__load16(z->buf + lo + 28, 0);
     if (csize != usize || data > z->cd_off || usize > z->cd_off - data)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "pytorch checkpoint: zip entry '%.*s' out of range "
@@ -14114,15 +11515,9 @@ static mlip_status mlip__pt_uint(mlip__pt_vm *vm, size_t n, uint64_t *v) {
     return MLIP_OK;
 }
 
-/* mlip__fmt_grow until the array holds `need` elements. */
-static mlip_status mlip__pt_grow(void **arr, int *cap, int need, size_t elem) {
-    while (*cap < need) MLIP__TRY(mlip__fmt_grow(arr, cap, need, elem));
-    return MLIP_OK;
-}
-
 static mlip_status mlip__pt_push(mlip__pt_vm *vm, int idx) {
     if (vm->sp >= MLIP__PT_MAX_STACK) return mlip__pt_bad(vm, "stack too deep");
-    MLIP__TRY(mlip__pt_grow((void **)&vm->stack, &vm->cap_stack, vm->sp + 1, sizeof(int)));
+    MLIP__TRY(mlip__grow((void **)&vm->stack, &vm->cap_stack, (size_t)(vm->sp + 1), sizeof(int)));
     vm->stack[vm->sp++] = idx;
     return MLIP_OK;
 }
@@ -14130,7 +11525,8 @@ static mlip_status mlip__pt_push(mlip__pt_vm *vm, int idx) {
 /* A new object of `type` (*idx), not on the stack. */
 static mlip_status mlip__pt_new(mlip__pt_vm *vm, int type, int *idx) {
     if (vm->n_obj >= MLIP__PT_MAX_OBJECTS) return mlip__pt_bad(vm, "too many objects");
-    MLIP__TRY(mlip__pt_grow((void **)&vm->obj, &vm->cap_obj, vm->n_obj + 1, sizeof *vm->obj));
+    MLIP__TRY(
+        mlip__grow((void **)&vm->obj, &vm->cap_obj, (size_t)(vm->n_obj + 1), sizeof *vm->obj));
     memset(&vm->obj[vm->n_obj], 0, sizeof *vm->obj);
     vm->obj[vm->n_obj].type = type;
     *idx = vm->n_obj++;
@@ -14164,7 +11560,7 @@ static mlip_status mlip__pt_add(mlip__pt_vm *vm, int c, const int *src, int n) {
     mlip__pt_obj *o = &vm->obj[c];
     if (!n) return MLIP_OK;
     if (n > MLIP__PT_MAX_OBJECTS - o->n) return mlip__pt_bad(vm, "container too large");
-    MLIP__TRY(mlip__pt_grow((void **)&o->items, &o->cap, o->n + n, sizeof(int)));
+    MLIP__TRY(mlip__grow((void **)&o->items, &o->cap, (size_t)(o->n + n), sizeof(int)));
     memcpy(o->items + o->n, src, (size_t)n * sizeof(int));
     o->n += n;
     return MLIP_OK;
@@ -14251,7 +11647,8 @@ static int mlip__pt_op_struct(mlip__pt_vm *vm, int op) {
     case 0x95: return mlip__pt_uint(vm, 8, &v); /* FRAME: a length hint */
     case '(':
         if (vm->n_marks >= MLIP__PT_MAX_MARKS) return mlip__pt_bad(vm, "too many MARKs");
-        MLIP__TRY(mlip__pt_grow((void **)&vm->marks, &vm->cap_marks, vm->n_marks + 1, sizeof(int)));
+        MLIP__TRY(mlip__grow((void **)&vm->marks, &vm->cap_marks, (size_t)(vm->n_marks + 1),
+                             sizeof(int)));
         vm->marks[vm->n_marks++] = vm->sp;
         return MLIP_OK;
     case 't': MLIP__TRY(mlip__pt_pop_mark(vm, &from)); return mlip__pt_tuple(vm, from);
@@ -14290,7 +11687,6 @@ static int mlip__pt_op_struct(mlip__pt_vm *vm, int op) {
 /* BINPUT, LONG_BINPUT, MEMOIZE, BINGET, LONG_BINGET. Returns -1 for another group. */
 static int mlip__pt_op_memo(mlip__pt_vm *vm, int op) {
     uint64_t k = 0;
-    int i;
     if (op != 'q' && op != 'r' && op != 0x94 && op != 'h' && op != 'j') return -1;
     if (op == 0x94)
         k = (uint64_t)vm->n_memo;
@@ -14298,15 +11694,16 @@ static int mlip__pt_op_memo(mlip__pt_vm *vm, int op) {
         MLIP__TRY(mlip__pt_uint(vm, op == 'q' || op == 'h' ? 1 : 4, &k));
     if (k >= MLIP__PT_MAX_MEMO) return mlip__pt_bad(vm, "memo index too large");
     if (op == 'h' || op == 'j') {
-        if ((int)k >= vm->cap_memo || vm->memo[k] < 0)
+        if (k >= vm->cap_memo || vm->memo[k] < 0)
             return mlip__pt_bad(vm, "BINGET of an empty memo slot");
         return mlip__pt_push(vm, vm->memo[k]);
     }
     if (vm->sp <= (vm->n_marks ? vm->marks[vm->n_marks - 1] : 0))
         return mlip__pt_bad(vm, "memoize with an empty stack");
-    if ((int)k >= vm->cap_memo) {
-        int old = vm->cap_memo;
-        MLIP__TRY(mlip__pt_grow((void **)&vm->memo, &vm->cap_memo, (int)k + 1, sizeof(int)));
+    if (k >= vm->cap_memo) {
+        size_t old = vm->cap_memo;
+        size_t i;
+        MLIP__TRY(mlip__grow((void **)&vm->memo, &vm->cap_memo, (size_t)k + 1, sizeof(int)));
         for (i = old; i < vm->cap_memo; i++) vm->memo[i] = -1;
     }
     vm->memo[k] = vm->stack[vm->sp - 1];
@@ -14396,7 +11793,7 @@ static mlip_status mlip__pt_rebuild(mlip__pt_vm *vm, int args, int *result) {
                           (unsigned long)t.offset, t.ndim, (unsigned long)t.count,
                           (unsigned long)sto->len);
     if (vm->n_t >= MLIP__PT_MAX_OBJECTS) return mlip__pt_bad(vm, "too many tensors");
-    MLIP__TRY(mlip__pt_grow((void **)&vm->t, &vm->cap_t, vm->n_t + 1, sizeof *vm->t));
+    MLIP__TRY(mlip__grow((void **)&vm->t, &vm->cap_t, (size_t)(vm->n_t + 1), sizeof *vm->t));
     vm->t[vm->n_t] = t;
     MLIP__TRY(mlip__pt_new(vm, MLIP__PT_TENSOR, result));
     vm->obj[*result].i = vm->n_t++;
@@ -14598,10 +11995,10 @@ static mlip_status mlip__pt_collect(const mlip__pt_vm *vm, int root, mlip_torch_
                               "pytorch checkpoint: tensor name of %lu bytes "
                               "(empty, over %d, or holding a NUL)",
                               (unsigned long)key->len, MLIP__PT_MAX_NAME);
-        MLIP__TRY(mlip__pt_grow((void **)&f->t, &f->cap, f->n + 1, sizeof *f->t));
+        MLIP__TRY(mlip__grow((void **)&f->t, &f->cap, (size_t)(f->n + 1), sizeof *f->t));
         t = &f->t[f->n];
         *t = vm->t[val->i];
-        if (!(t->name = mlip__fmt_strdup((const char *)key->p, key->len)))
+        if (!(t->name = mlip__model_strdup((const char *)key->p, key->len)))
             return MLIP_ERR_OUT_OF_MEMORY;
         f->n++;
     }
@@ -14674,7 +12071,7 @@ MLIPDEF mlip_status mlip_torch_open(const char *path, mlip_torch_file **out) {
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    MLIP__TRY(mlip__tok_read_file(path, &data, &len));
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     return mlip__pt_open((const unsigned char *)data, len, data, out);
 }
 
@@ -14745,7 +12142,7 @@ MLIPDEF int mlip_torch_find(const mlip_torch_file *f, const char *name) {
 
 
 /* ======================================================================================
-   12. Image I/O
+   13. Image I/O
    Every reader works on a buffer already in memory and reads multi-byte values byte by
    byte, so byte order of the host never matters and no read goes past `len`. Sizes coming
    from a file are checked against the buffer before use: a file is untrusted input.
@@ -14753,12 +12150,6 @@ MLIPDEF int mlip_torch_find(const mlip_torch_file *f, const char *name) {
 
 #define MLIP__IMG_DEFAULT_MAX_PIXELS ((size_t)1 << 28)
 
-static MLIP__UNUSED uint32_t mlip__img_be32(const unsigned char *p) {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static MLIP__UNUSED uint32_t mlip__img_le32(const unsigned char *p) {
-    return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
-}
 
 MLIPDEF void mlip_image_free(mlip_image *img) {
     if (!img) return;
@@ -14784,8 +12175,7 @@ static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_imag
                                                 int width, int height, int channels,
                                                 const char *what) {
     size_t n;
-    mlip_status st;
-    if ((st = mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what))) return st;
+    MLIP__TRY(mlip__img_limit(opt, (unsigned long)width, (unsigned long)height, what));
     n = (size_t)width * (size_t)height;
     img->pixels = (float *)mlip_alloc_zeroed(n * (size_t)channels, sizeof(float));
     if (!img->pixels) return MLIP_ERR_OUT_OF_MEMORY;
@@ -14798,25 +12188,20 @@ static MLIP__UNUSED mlip_status mlip__img_alloc(mlip_image *img, const mlip_imag
 
 /* ---- PNM (PGM/PPM) ---------------------------------------------------------------- */
 #ifndef MLIP_NO_PNM
-typedef struct {
-    const unsigned char *p;
-    size_t n, pos;
-} mlip__pnm_cur;
-
 /* Next unsigned decimal token; '#' starts a comment that runs to the end of the line. */
-static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max) {
+static int mlip__pnm_uint(mlip__cursor *c, unsigned long *v, unsigned long max) {
     unsigned long x = 0;
     int digits = 0;
     for (;;) {
-        if (c->pos >= c->n) return 0;
+        if (c->pos >= c->len) return 0;
         if (c->p[c->pos] == '#') {
-            while (c->pos < c->n && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
+            while (c->pos < c->len && c->p[c->pos] != '\n' && c->p[c->pos] != '\r') c->pos++;
         } else if (strchr(" \t\r\n\v\f", c->p[c->pos]) && c->p[c->pos]) {
             c->pos++;
         } else
             break;
     }
-    while (c->pos < c->n && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
+    while (c->pos < c->len && c->p[c->pos] >= '0' && c->p[c->pos] <= '9') {
         x = x * 10 + (unsigned long)(c->p[c->pos++] - '0');
         if (x > max) return 0; /* also stops overflow */
         digits++;
@@ -14829,11 +12214,10 @@ static int mlip__pnm_uint(mlip__pnm_cur *c, unsigned long *v, unsigned long max)
 MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_image_options *opt,
                                         mlip_image *out) {
     const unsigned char *p = (const unsigned char *)buf;
-    mlip__pnm_cur c;
+    mlip__cursor c;
     unsigned long w = 0, h = 0, maxval = 0;
     int kind, channels, bytes, ascii;
     size_t i, count, plane;
-    mlip_status st;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(buf);
@@ -14842,8 +12226,7 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     kind = p[1] - '0';
     ascii = kind == 2 || kind == 3;
     channels = (kind == 3 || kind == 6) ? 3 : 1;
-    c.p = p;
-    c.n = len;
+    mlip__cursor_init(&c, p, len);
     c.pos = 2;
     if (!mlip__pnm_uint(&c, &w, 0x7fffffffUL) || !mlip__pnm_uint(&c, &h, 0x7fffffffUL) ||
         !mlip__pnm_uint(&c, &maxval, 65535))
@@ -14851,11 +12234,11 @@ MLIPDEF mlip_status mlip_image_read_pnm(const void *buf, size_t len, const mlip_
     if (maxval < 1) return mlip__fail(MLIP_ERR_FORMAT, "PNM: maxval must be 1..65535");
     /* every sample needs at least one byte (ASCII: a digit and a separator, but the last
        may end the file), so a short file cannot ask for a large allocation */
-    if ((st = mlip__img_limit(opt, w, h, "PNM"))) return st;
+    MLIP__TRY(mlip__img_limit(opt, w, h, "PNM"));
     if ((len - c.pos) / ((size_t)w * (size_t)channels) < h)
         return mlip__fail(MLIP_ERR_FORMAT, "PNM: truncated: %lux%lu image in %lu bytes", w, h,
                           (unsigned long)len);
-    if ((st = mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"))) return st;
+    MLIP__TRY(mlip__img_alloc(out, opt, (int)w, (int)h, channels, "PNM"));
     out->format = MLIP_IMAGE_PNM;
     out->max_value = (float)maxval;
     for (out->bits = 1; (1UL << out->bits) - 1 < maxval; out->bits++) {}
@@ -14923,8 +12306,12 @@ static uint32_t mlip__png_adler(uint32_t adler, const unsigned char *p, size_t n
     while (n) {
         size_t k = n < 5552 ? n : 5552; /* largest run before b can overflow 32 bits */
         n -= k;
-        while (k--) a += *p++, b += a;
-        a %= 65521u, b %= 65521u;
+        while (k--) {
+            a += *p++;
+            b += a;
+        }
+        a %= 65521u;
+        b %= 65521u;
     }
     return (b << 16) | a;
 }
@@ -15141,7 +12528,6 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
     mlip__png_inflate s;
     mlip__png_huff lit, dist;
     unsigned last = 0, type, v;
-    mlip_status st;
     if (in_len < 6 || (in[0] & 0x0F) != 8 || (in[0] >> 4) > 7 ||
         ((unsigned)in[0] * 256 + in[1]) % 31 != 0 || (in[1] & 0x20))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad zlib header");
@@ -15157,7 +12543,8 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
         if (type == 0) { /* stored: byte-aligned LEN, NLEN, then raw bytes */
             size_t n;
             s.in_pos -= (size_t)(s.bitcnt >> 3); /* unread whole bytes go back */
-            s.bitbuf = 0, s.bitcnt = 0;
+            s.bitbuf = 0;
+            s.bitcnt = 0;
             if (s.in_len - s.in_pos < 4)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated deflate stream");
             n = (size_t)in[s.in_pos] | ((size_t)in[s.in_pos + 1] << 8);
@@ -15180,10 +12567,10 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
             mlip__png_huff_build(&lit, l, 288);
             for (i = 0; i < 30; i++) l[i] = 5;
             mlip__png_huff_build(&dist, l, 30);
-            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+            MLIP__TRY(mlip__png_codes(&s, &lit, &dist));
         } else if (type == 2) {
-            if ((st = mlip__png_dynamic(&s, &lit, &dist))) return st;
-            if ((st = mlip__png_codes(&s, &lit, &dist))) return st;
+            MLIP__TRY(mlip__png_dynamic(&s, &lit, &dist));
+            MLIP__TRY(mlip__png_codes(&s, &lit, &dist));
         } else {
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid deflate block type 3");
         }
@@ -15195,7 +12582,7 @@ static mlip_status mlip__png_zlib(const unsigned char *in, size_t in_len, unsign
     s.in_pos -= (size_t)(s.bitcnt >> 3);
     if (s.in_len - s.in_pos < 4) return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib checksum missing");
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    if (mlip__img_be32(in + s.in_pos) != mlip__png_adler(1, out, out_len))
+    if (mlip__load32(in + s.in_pos, 1) != mlip__png_adler(1, out, out_len))
         return mlip__fail(MLIP_ERR_FORMAT, "PNG: zlib Adler-32 mismatch");
 #endif
     return MLIP_OK;
@@ -15244,36 +12631,72 @@ static unsigned mlip__png_sample(const unsigned char *row, size_t i, int depth) 
     }
 }
 
-MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
-                                        mlip_image *out) {
-    static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
-                                    {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
-    const unsigned char *p = (const unsigned char *)buf, *plte = NULL;
-    uint32_t crc_table[256], width = 0, height = 0;
-    int depth = 0, color = -1, interlace = 0, file_ch = 0, out_ch, n_plte = 0, pass, seen_idat = 0;
-    size_t pos, idat_len = 0, raw_len = 0, plane;
-    unsigned char *idat = NULL, *raw = NULL;
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(out);
-    memset(out, 0, sizeof *out);
-    MLIP__CHECK_PTR(buf);
-    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+static const int mlip__png_adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                          {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+
+/* What the chunks say: IHDR's fields, the palette, the total of the IDAT payloads. */
+typedef struct mlip__png_info {
+    uint32_t width, height;
+    int depth, color, interlace, file_ch, n_plte;
+    const unsigned char *plte;
+    size_t idat_len;
+} mlip__png_info;
+
+/* IHDR's 13 bytes: size, a valid colour type / bit depth pair, known methods. */
+static mlip_status mlip__png_ihdr(mlip__png_info *g, const unsigned char *data) {
+    int d, ok;
+    g->width = mlip__load32(data, 1);
+    g->height = mlip__load32(data + 4, 1);
+    g->depth = d = data[8];
+    g->color = data[9];
+    g->interlace = data[12];
+    if (data[10] != 0 || data[11] != 0 || g->interlace > 1)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: unknown compression, filter or interlace method");
+    switch (g->color) {
+    case 0:
+        g->file_ch = 1;
+        ok = d == 1 || d == 2 || d == 4 || d == 8 || d == 16;
+        break;
+    case 3:
+        g->file_ch = 1;
+        ok = d == 1 || d == 2 || d == 4 || d == 8;
+        break;
+    case 2:
+    case 4:
+    case 6:
+        g->file_ch = g->color == 2 ? 3 : g->color == 4 ? 2 : 4;
+        ok = d == 8 || d == 16;
+        break;
+    default: ok = 0;
+    }
+    if (!ok)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid color type %d with bit depth %d", g->color,
+                          d);
+    if (g->width == 0 || g->height == 0 || g->width > 0x7FFFFFFFu || g->height > 0x7FFFFFFFu)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu", (unsigned long)g->width,
+                          (unsigned long)g->height);
+    return MLIP_OK;
+}
+
+/* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
+static mlip_status mlip__png_chunks(const unsigned char *p, size_t len, mlip__png_info *g) {
+    uint32_t crc_table[256];
+    size_t pos;
+    int seen_idat = 0;
     mlip__png_crc_table(crc_table);
     (void)crc_table;
-    /* Pass 1: walk the chunks, check every CRC, read IHDR/PLTE, total the IDAT bytes. */
     for (pos = 8;;) {
         uint32_t clen;
         const unsigned char *type, *data;
         if (len - pos < 12) return mlip__fail(MLIP_ERR_FORMAT, "PNG: truncated (no IEND chunk)");
-        clen = mlip__img_be32(p + pos);
+        clen = mlip__load32(p + pos, 1);
         if (clen > 0x7FFFFFFFu || clen > len - pos - 12)
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: chunk length %lu runs past the end",
                               (unsigned long)clen);
         type = p + pos + 4;
         data = p + pos + 8;
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* fuzzers: let mutations past the CRC */
-        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__img_be32(data + clen))
+        if (mlip__png_crc(crc_table, 0, type, (size_t)clen + 4) != mlip__load32(data + clen, 1))
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: CRC mismatch in chunk %.4s",
                               (const char *)type);
 #endif
@@ -15281,52 +12704,14 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_
             return mlip__fail(MLIP_ERR_FORMAT, "PNG: first chunk is not IHDR");
         if (!memcmp(type, "IHDR", 4)) {
             if (pos != 8 || clen != 13) return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad IHDR");
-            width = mlip__img_be32(data);
-            height = mlip__img_be32(data + 4);
-            depth = data[8];
-            color = data[9];
-            interlace = data[12];
-            if (data[10] != 0 || data[11] != 0 || interlace > 1)
-                return mlip__fail(MLIP_ERR_FORMAT,
-                                  "PNG: unknown compression, filter or interlace method");
-            switch (color) {
-            case 0:
-                file_ch = 1;
-                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16)
-                         ? MLIP_OK
-                         : MLIP_ERR_FORMAT;
-                break;
-            case 3:
-                file_ch = 1;
-                st = (depth == 1 || depth == 2 || depth == 4 || depth == 8) ? MLIP_OK
-                                                                            : MLIP_ERR_FORMAT;
-                break;
-            case 2:
-                file_ch = 3;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            case 4:
-                file_ch = 2;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            case 6:
-                file_ch = 4;
-                st = (depth == 8 || depth == 16) ? MLIP_OK : MLIP_ERR_FORMAT;
-                break;
-            default: st = MLIP_ERR_FORMAT;
-            }
-            if (st)
-                return mlip__fail(st, "PNG: invalid color type %d with bit depth %d", color, depth);
-            if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu)
-                return mlip__fail(MLIP_ERR_FORMAT, "PNG: invalid size %lux%lu",
-                                  (unsigned long)width, (unsigned long)height);
+            MLIP__TRY(mlip__png_ihdr(g, data));
         } else if (!memcmp(type, "PLTE", 4)) {
             if (clen % 3 || clen == 0 || clen > 768)
                 return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad PLTE length");
-            plte = data;
-            n_plte = (int)(clen / 3);
+            g->plte = data;
+            g->n_plte = (int)(clen / 3);
         } else if (!memcmp(type, "IDAT", 4)) {
-            if (mlip_size_add(idat_len, clen, &idat_len)) return MLIP_ERR_OVERFLOW;
+            if (mlip_size_add(g->idat_len, clen, &g->idat_len)) return MLIP_ERR_OVERFLOW;
             seen_idat = 1;
         } else if (!memcmp(type, "IEND", 4)) {
             break;
@@ -15337,94 +12722,131 @@ MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_
         pos += (size_t)clen + 12;
     }
     if (!seen_idat) return mlip__fail(MLIP_ERR_FORMAT, "PNG: no IDAT chunk");
-    if (color == 3 && !plte) return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
-    if ((st = mlip__img_limit(opt, width, height, "PNG"))) return st;
-    /* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+    if (g->color == 3 && !g->plte)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette image without PLTE");
+    return MLIP_OK;
+}
+
+/* Bytes the filtered image takes: per pass, rows * (1 + rowbytes). */
+static mlip_status mlip__png_raw_len(const mlip__png_info *g, size_t *raw_len) {
+    int pass;
+    *raw_len = 0;
     for (pass = 0; pass < 7; pass++) {
-        const int *a = adam7[interlace ? pass : 0];
-        size_t pw =
-            interlace ? (width > (uint32_t)a[0] ? (width - a[0] + a[2] - 1) / a[2] : 0) : width;
-        size_t ph =
-            interlace ? (height > (uint32_t)a[1] ? (height - a[1] + a[3] - 1) / a[3] : 0) : height;
+        const int *a = mlip__png_adam7[g->interlace ? pass : 0];
+        size_t pw = g->interlace
+                        ? (g->width > (uint32_t)a[0] ? (g->width - a[0] + a[2] - 1) / a[2] : 0)
+                        : g->width;
+        size_t ph = g->interlace
+                        ? (g->height > (uint32_t)a[1] ? (g->height - a[1] + a[3] - 1) / a[3] : 0)
+                        : g->height;
         size_t bits = 0, rb;
         if (pw && ph) {
-            if (mlip_size_mul(pw, (size_t)(file_ch * depth), &bits) ||
+            if (mlip_size_mul(pw, (size_t)(g->file_ch * g->depth), &bits) ||
                 mlip_size_add((bits + 7) / 8, 1, &rb) || mlip_size_mul(rb, ph, &rb) ||
-                mlip_size_add(raw_len, rb, &raw_len)) {
-                mlip_image_free(out);
+                mlip_size_add(*raw_len, rb, raw_len))
                 return MLIP_ERR_OVERFLOW;
-            }
         }
-        if (!interlace) break;
+        if (!g->interlace) break;
     }
+    return MLIP_OK;
+}
+
+/* Pass 2: the IDAT payloads (validated by pass 1) gathered into one zlib stream. */
+static void mlip__png_gather(const unsigned char *p, unsigned char *idat) {
+    size_t at = 0, pos;
+    for (pos = 8;;) {
+        uint32_t clen = mlip__load32(p + pos, 1);
+        if (!memcmp(p + pos + 4, "IDAT", 4)) {
+            memcpy(idat + at, p + pos + 8, clen);
+            at += clen;
+        }
+        if (!memcmp(p + pos + 4, "IEND", 4)) break;
+        pos += (size_t)clen + 12;
+    }
+}
+
+/* One unfiltered row of a pass (pw pixels at x = sx, sx + dx, ... of row oy) into out. */
+static mlip_status mlip__png_row(const mlip__png_info *g, const unsigned char *row, size_t pw,
+                                 size_t oy, size_t sx, size_t dx, mlip_image *out) {
+    size_t plane = (size_t)g->width * g->height, x;
+    for (x = 0; x < pw; x++) {
+        size_t at = oy * g->width + sx + x * dx;
+        int ch;
+        if (g->color == 3) {
+            unsigned idx = mlip__png_sample(row, x, g->depth);
+            if ((int)idx >= g->n_plte)
+                return mlip__fail(MLIP_ERR_FORMAT, "PNG: palette index %u out of range", idx);
+            for (ch = 0; ch < 3; ch++) out->pixels[ch * plane + at] = (float)g->plte[3 * idx + ch];
+        } else {
+            for (ch = 0; ch < g->file_ch; ch++)
+                out->pixels[ch * plane + at] =
+                    (float)mlip__png_sample(row, x * (size_t)g->file_ch + (size_t)ch, g->depth);
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The inflated passes, unfiltered, into out's planes. */
+static mlip_status mlip__png_expand(const mlip__png_info *g, unsigned char *raw, mlip_image *out) {
+    size_t off = 0;
+    int pass, bits = g->file_ch * g->depth;
+    for (pass = 0; pass < 7; pass++) {
+        const int *a = g->interlace ? mlip__png_adam7[pass] : mlip__png_adam7[0];
+        size_t sx = g->interlace ? (size_t)a[0] : 0, sy = g->interlace ? (size_t)a[1] : 0;
+        size_t dx = g->interlace ? (size_t)a[2] : 1, dy = g->interlace ? (size_t)a[3] : 1;
+        size_t pw = g->width > sx ? (g->width - sx + dx - 1) / dx : 0;
+        size_t ph = g->height > sy ? (g->height - sy + dy - 1) / dy : 0;
+        size_t rowbytes = (pw * (size_t)bits + 7) / 8, y;
+        size_t bpp = (size_t)bits >= 8 ? (size_t)bits / 8 : 1;
+        if (pw && ph) {
+            MLIP__TRY(mlip__png_unfilter(raw + off, ph, rowbytes, bpp));
+            for (y = 0; y < ph; y++)
+                MLIP__TRY(mlip__png_row(g, raw + off + y * (rowbytes + 1) + 1, pw, sy + y * dy, sx,
+                                        dx, out));
+            off += ph * (rowbytes + 1);
+        }
+        if (!g->interlace) break;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_image_read_png(const void *buf, size_t len, const mlip_image_options *opt,
+                                        mlip_image *out) {
+    const unsigned char *p = (const unsigned char *)buf;
+    mlip__png_info g;
+    size_t raw_len = 0;
+    unsigned char *idat = NULL, *raw = NULL;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    if (len < 8 || memcmp(p, "\x89PNG\r\n\x1a\n", 8) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "PNG: bad signature");
+    memset(&g, 0, sizeof g);
+    g.color = -1;
+    MLIP__TRY(mlip__png_chunks(p, len, &g));
+    MLIP__TRY(mlip__img_limit(opt, g.width, g.height, "PNG"));
+    MLIP__TRY(mlip__png_raw_len(&g, &raw_len));
     /* deflate expands at most 1032:1, so the compressed size bounds what can be meant;
        refusing here keeps a tiny corrupt file from costing a huge allocation */
-    if (raw_len / 1032 > idat_len + 1)
-        return mlip__fail(MLIP_ERR_FORMAT,
-                          "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
-                          (unsigned long)idat_len, (unsigned long)width, (unsigned long)height);
-    out_ch = color == 3 ? 3 : file_ch;
-    if ((st = mlip__img_alloc(out, opt, (int)width, (int)height, out_ch, "PNG"))) return st;
+    if (raw_len / 1032 > g.idat_len + 1)
+        return mlip__fail(
+            MLIP_ERR_FORMAT, "PNG: %lu bytes of image data cannot hold %lux%lu pixels",
+            (unsigned long)g.idat_len, (unsigned long)g.width, (unsigned long)g.height);
+    MLIP__TRY(mlip__img_alloc(out, opt, (int)g.width, (int)g.height, g.color == 3 ? 3 : g.file_ch,
+                              "PNG"));
     out->format = MLIP_IMAGE_PNG;
-    out->bits = color == 3 ? 8 : depth;
+    out->bits = g.color == 3 ? 8 : g.depth;
     out->max_value = (float)((1u << out->bits) - 1);
-    plane = (size_t)width * height;
-    idat = (unsigned char *)mlip_alloc(idat_len ? idat_len : 1);
+    idat = (unsigned char *)mlip_alloc(g.idat_len ? g.idat_len : 1);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!idat || !raw) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    /* Pass 2: gather the IDAT payloads (already validated) into one zlib stream. */
-    {
-        size_t at = 0;
-        for (pos = 8;;) {
-            uint32_t clen = mlip__img_be32(p + pos);
-            if (!memcmp(p + pos + 4, "IDAT", 4)) memcpy(idat + at, p + pos + 8, clen), at += clen;
-            if (!memcmp(p + pos + 4, "IEND", 4)) break;
-            pos += (size_t)clen + 12;
-        }
-    }
-    if ((st = mlip__png_zlib(idat, idat_len, raw, raw_len))) goto done;
-    {
-        size_t off = 0;
-        for (pass = 0; pass < 7; pass++) {
-            const int *a = interlace ? adam7[pass] : adam7[0];
-            size_t sx = interlace ? (size_t)a[0] : 0, sy = interlace ? (size_t)a[1] : 0;
-            size_t dx = interlace ? (size_t)a[2] : 1, dy = interlace ? (size_t)a[3] : 1;
-            size_t pw = width > sx ? (width - sx + dx - 1) / dx : 0;
-            size_t ph = height > sy ? (height - sy + dy - 1) / dy : 0;
-            size_t rowbytes = (pw * (size_t)(file_ch * depth) + 7) / 8, x, y;
-            size_t bpp = (size_t)(file_ch * depth) >= 8 ? (size_t)(file_ch * depth) / 8 : 1;
-            if (pw && ph) {
-                if ((st = mlip__png_unfilter(raw + off, ph, rowbytes, bpp))) goto done;
-                for (y = 0; y < ph; y++) {
-                    const unsigned char *row = raw + off + y * (rowbytes + 1) + 1;
-                    size_t oy = sy + y * dy;
-                    for (x = 0; x < pw; x++) {
-                        size_t at = oy * width + sx + x * dx;
-                        int ch;
-                        if (color == 3) {
-                            unsigned idx = mlip__png_sample(row, x, depth);
-                            if ((int)idx >= n_plte) {
-                                st = mlip__fail(MLIP_ERR_FORMAT,
-                                                "PNG: palette index %u out of range", idx);
-                                goto done;
-                            }
-                            for (ch = 0; ch < 3; ch++)
-                                out->pixels[ch * plane + at] = (float)plte[3 * idx + ch];
-                        } else {
-                            for (ch = 0; ch < file_ch; ch++)
-                                out->pixels[ch * plane + at] = (float)mlip__png_sample(
-                                    row, x * (size_t)file_ch + (size_t)ch, depth);
-                        }
-                    }
-                }
-                off += ph * (rowbytes + 1);
-            }
-            if (!interlace) break;
-        }
-    }
+    mlip__png_gather(p, idat);
+    if ((st = mlip__png_zlib(idat, g.idat_len, raw, raw_len))) goto done;
+    st = mlip__png_expand(&g, raw, out);
 done:
     mlip_free(idat);
     mlip_free(raw);
@@ -15436,13 +12858,6 @@ done:
 /* ---- DICOM Part 10 (PS3.10), uncompressed pixel data -------------------------------- */
 #ifndef MLIP_NO_DICOM
 typedef struct {
-    const unsigned char *p;
-    size_t n, pos;
-    int big; /* explicit VR big endian dataset */
-    int explicit_vr;
-} mlip__dcm_cur;
-
-typedef struct {
     unsigned group, element;
     char vr[3];
     uint32_t length; /* 0xFFFFFFFF = undefined */
@@ -15451,44 +12866,46 @@ typedef struct {
 
 #define MLIP__DCM_UNDEFINED 0xFFFFFFFFu
 
-static unsigned mlip__dcm_u16(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? ((unsigned)c->p[at] << 8) | c->p[at + 1]
-                  : ((unsigned)c->p[at + 1] << 8) | c->p[at];
-}
-static uint32_t mlip__dcm_u32(const mlip__dcm_cur *c, size_t at) {
-    return c->big ? mlip__img_be32(c->p + at) : mlip__img_le32(c->p + at);
+/* The u16 at offset at of c's buffer (0 past its end). */
+static unsigned mlip__dcm_u16_at(const mlip__cursor *c, size_t at) {
+    mlip__cursor t = *c;
+    uint32_t v = 0;
+    t.pos = at;
+    mlip__cursor_u16(&t, &v);
+    return (unsigned)v;
 }
 
 /* Read one element header. Item and delimiter tags (FFFE,xxxx) never carry a VR. Does not
    move past the value; checks that a defined-length value fits in the buffer. */
-static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
-    if (c->n - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-    e->group = mlip__dcm_u16(c, c->pos);
-    e->element = mlip__dcm_u16(c, c->pos + 2);
-    e->vr[0] = e->vr[1] = e->vr[2] = 0;
-    if (!c->explicit_vr || e->group == 0xFFFE) {
-        e->length = mlip__dcm_u32(c, c->pos + 4);
-        c->pos += 8;
+static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_elem *e) {
+    uint32_t group = 0, element = 0, l16 = 0;
+    const unsigned char *vr = NULL;
+    if (c->len - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
+    mlip__cursor_u16(c, &group);
+    mlip__cursor_u16(c, &element);
+    e->group = group;
+    e->element = element;
+    memset(e->vr, 0, sizeof e->vr);
+    if (!explicit_vr || e->group == 0xFFFE) {
+        mlip__cursor_u32(c, &e->length);
     } else {
-        const char *vr = (const char *)c->p + c->pos + 4;
-        e->vr[0] = vr[0];
-        e->vr[1] = vr[1];
+        mlip__cursor_bytes(c, 2, &vr);
+        e->vr[0] = (char)vr[0];
+        e->vr[1] = (char)vr[1];
         if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z')
             return mlip__fail(MLIP_ERR_FORMAT, "DICOM: invalid VR in element (%04X,%04X)", e->group,
                               e->element);
         /* VRs with a 4-byte length after two reserved bytes (PS3.5 7.1.2) */
         if (strstr("OB OD OF OL OV OW SQ SV UC UN UR UT UV", e->vr)) {
-            if (c->n - c->pos < 12)
+            if (!mlip__cursor_bytes(c, 2, NULL) || !mlip__cursor_u32(c, &e->length))
                 return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-            e->length = mlip__dcm_u32(c, c->pos + 8);
-            c->pos += 12;
         } else {
-            e->length = mlip__dcm_u16(c, c->pos + 6);
-            c->pos += 8;
+            mlip__cursor_u16(c, &l16);
+            e->length = l16;
         }
     }
     e->value = c->pos;
-    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->n - c->pos)
+    if (e->length != MLIP__DCM_UNDEFINED && e->length > c->len - c->pos)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "DICOM: element (%04X,%04X) length %lu runs past the end", e->group,
                           e->element, (unsigned long)e->length);
@@ -15497,16 +12914,16 @@ static mlip_status mlip__dcm_header(mlip__dcm_cur *c, mlip__dcm_elem *e) {
 
 /* Skip an undefined-length sequence (or item): items until the Sequence Delimitation
    Item (FFFE,E0DD); an undefined-length item holds elements until (FFFE,E00D). */
-static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_item) {
+static mlip_status mlip__dcm_skip_undefined(mlip__cursor *c, int explicit_vr, int depth,
+                                            int in_item) {
     mlip__dcm_elem e;
-    mlip_status st;
     if (depth > 32) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: sequences nested too deeply");
     for (;;) {
-        if ((st = mlip__dcm_header(c, &e))) return st;
+        MLIP__TRY(mlip__dcm_header(c, explicit_vr, &e));
         if (e.group == 0xFFFE && e.element == (in_item ? 0xE00Du : 0xE0DDu)) return MLIP_OK;
         if (e.length == MLIP__DCM_UNDEFINED) {
             int item = e.group == 0xFFFE && e.element == 0xE000;
-            if ((st = mlip__dcm_skip_undefined(c, depth + 1, item))) return st;
+            MLIP__TRY(mlip__dcm_skip_undefined(c, explicit_vr, depth + 1, item));
         } else {
             c->pos += e.length;
         }
@@ -15514,7 +12931,7 @@ static mlip_status mlip__dcm_skip_undefined(mlip__dcm_cur *c, int depth, int in_
 }
 
 /* Copy a text value (DS/IS/UI/CS) without padding; the first of several (backslash). */
-static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
+static void mlip__dcm_text(const mlip__cursor *c, const mlip__dcm_elem *e, char *dst, size_t cap) {
     size_t i, k = 0;
     for (i = 0; i < e->length && k + 1 < cap; i++) {
         char ch = (char)c->p[e->value + i];
@@ -15525,7 +12942,7 @@ static void mlip__dcm_text(const mlip__dcm_cur *c, const mlip__dcm_elem *e, char
     dst[k] = 0;
 }
 
-static int mlip__dcm_number(const mlip__dcm_cur *c, const mlip__dcm_elem *e, double *v) {
+static int mlip__dcm_number(const mlip__cursor *c, const mlip__dcm_elem *e, double *v) {
     char text[72], *end;
     mlip__dcm_text(c, e, text, sizeof text);
     if (!text[0]) return 0;
@@ -15569,161 +12986,213 @@ static const char *mlip__dcm_syntax_name(const char *uid, int *compressed) {
     return NULL;
 }
 
-MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
-                                          const mlip_image_options *opt, mlip_image *out) {
-    mlip__dcm_cur c;
+/* The image pixel module's elements (group 0028) and where the pixel data lie. */
+typedef struct mlip__dcm_info {
+    int rows, cols, spp, planar, frames, alloc_bits, stored, high, is_signed;
+    int has_wc, has_ww, have_pixels;
+    double slope, intercept, wc, ww;
+    char photometric[20];
+    size_t pix_at, pix_len;
+} mlip__dcm_info;
+
+/* File meta information (group 0002, always explicit VR little endian): the transfer syntax
+   into syntax, which sets how c reads the data set; its name into *name. */
+static mlip_status mlip__dcm_meta(mlip__cursor *c, int *explicit_vr, char *syntax, size_t cap,
+                                  const char **name) {
     mlip__dcm_elem e;
-    char syntax[68] = "", photometric[20] = "";
-    const char *name;
-    int compressed = 0, have_pixels = 0, rows = 0, cols = 0, spp = 1, planar = 0, frames = 1;
-    int alloc_bits = 0, stored = 0, high = -1, is_signed = 0, frame = opt ? opt->frame : 0;
-    double slope = 1, intercept = 0, wc = 0, ww = 0, v;
-    int has_wc = 0, has_ww = 0;
-    size_t pix_at = 0, pix_len = 0, plane, frame_bytes, i, bytes;
-    mlip_status st;
-    MLIP__CHECK_PTR(out);
-    memset(out, 0, sizeof *out);
-    MLIP__CHECK_PTR(buf);
-    c.p = (const unsigned char *)buf;
-    c.n = len;
-    c.pos = 132;
-    c.big = 0;
-    c.explicit_vr = 1;
-    if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
-    /* File meta information: group 0002, always explicit VR little endian. */
-    while (c.n - c.pos >= 2 && mlip__dcm_u16(&c, c.pos) == 0x0002) {
-        if ((st = mlip__dcm_header(&c, &e))) return st;
+    int compressed = 0;
+    while (c->len - c->pos >= 2 && mlip__dcm_u16_at(c, c->pos) == 0x0002) {
+        MLIP__TRY(mlip__dcm_header(c, 1, &e));
         if (e.length == MLIP__DCM_UNDEFINED)
             return mlip__fail(MLIP_ERR_FORMAT, "DICOM: undefined length in file meta");
-        if (e.element == 0x0010) mlip__dcm_text(&c, &e, syntax, sizeof syntax);
-        c.pos += e.length;
+        if (e.element == 0x0010) mlip__dcm_text(c, &e, syntax, cap);
+        c->pos += e.length;
     }
     if (!syntax[0])
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Transfer Syntax UID in the file meta");
-    name = mlip__dcm_syntax_name(syntax, &compressed);
+    *name = mlip__dcm_syntax_name(syntax, &compressed);
     if (compressed) {
-        if (name)
-            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", name,
+        if (*name)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s (%s) is compressed: not supported", *name,
                               syntax);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "unknown transfer syntax %s: not supported",
                           syntax);
     }
-    c.explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
-    c.big = !strcmp(syntax, "1.2.840.10008.1.2.2");
-    /* Data set: read the image pixel module's elements at the top level (sequences such
-       as the Icon Image Sequence carry their own Rows/Pixel Data and are skipped). */
-    while (!have_pixels && c.pos < c.n) {
-        if ((st = mlip__dcm_header(&c, &e))) return st;
+    *explicit_vr = strcmp(syntax, "1.2.840.10008.1.2") != 0;
+    c->big = !strcmp(syntax, "1.2.840.10008.1.2.2");
+    return MLIP_OK;
+}
+
+/* One element of group 0028 (at least 2 bytes long) into d. */
+static void mlip__dcm_pixel_attr(const mlip__cursor *c, const mlip__dcm_elem *e,
+                                 mlip__dcm_info *d) {
+    unsigned u = mlip__dcm_u16_at(c, e->value);
+    double v;
+    switch (e->element) {
+    case 0x0002: d->spp = (int)u; break;
+    case 0x0006: d->planar = (int)u; break;
+    case 0x0010: d->rows = (int)u; break;
+    case 0x0011: d->cols = (int)u; break;
+    case 0x0100: d->alloc_bits = (int)u; break;
+    case 0x0101: d->stored = (int)u; break;
+    case 0x0102: d->high = (int)u; break;
+    case 0x0103: d->is_signed = u != 0; break;
+    case 0x0004: mlip__dcm_text(c, e, d->photometric, sizeof d->photometric); break;
+    case 0x0008:
+        if (mlip__dcm_number(c, e, &v)) d->frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
+        break;
+    case 0x1050:
+        if (mlip__dcm_number(c, e, &v)) {
+            d->wc = v;
+            d->has_wc = 1;
+        }
+        break;
+    case 0x1051:
+        if (mlip__dcm_number(c, e, &v)) {
+            d->ww = v;
+            d->has_ww = 1;
+        }
+        break;
+    case 0x1052:
+        if (mlip__dcm_number(c, e, &v)) d->intercept = v;
+        break;
+    case 0x1053:
+        if (mlip__dcm_number(c, e, &v)) d->slope = v;
+        break;
+    default: break;
+    }
+}
+
+/* Data set: read the image pixel module's elements at the top level (sequences such as the
+   Icon Image Sequence carry their own Rows/Pixel Data and are skipped), up to Pixel Data. */
+static mlip_status mlip__dcm_scan(mlip__cursor *c, int explicit_vr, const char *name,
+                                  mlip__dcm_info *d) {
+    mlip__dcm_elem e;
+    while (!d->have_pixels && c->pos < c->len) {
+        MLIP__TRY(mlip__dcm_header(c, explicit_vr, &e));
         if (e.length == MLIP__DCM_UNDEFINED) {
             if (e.group == 0x7FE0 && e.element == 0x0010)
                 return mlip__fail(MLIP_ERR_FORMAT,
                                   "DICOM: encapsulated (compressed) pixel data in %s", name);
-            if ((st = mlip__dcm_skip_undefined(&c, 0, e.group == 0xFFFE && e.element == 0xE000)))
-                return st;
+            MLIP__TRY(mlip__dcm_skip_undefined(c, explicit_vr, 0,
+                                               e.group == 0xFFFE && e.element == 0xE000));
             continue;
         }
-        if (e.group == 0x0028 && e.length >= 2) {
-            unsigned u = mlip__dcm_u16(&c, e.value);
-            switch (e.element) {
-            case 0x0002: spp = (int)u; break;
-            case 0x0006: planar = (int)u; break;
-            case 0x0010: rows = (int)u; break;
-            case 0x0011: cols = (int)u; break;
-            case 0x0100: alloc_bits = (int)u; break;
-            case 0x0101: stored = (int)u; break;
-            case 0x0102: high = (int)u; break;
-            case 0x0103: is_signed = u != 0; break;
-            case 0x0004: mlip__dcm_text(&c, &e, photometric, sizeof photometric); break;
-            case 0x0008:
-                if (mlip__dcm_number(&c, &e, &v)) frames = (int)MLIP__MAX(1.0, MLIP__MIN(v, 1e9));
-                break;
-            case 0x1050:
-                if (mlip__dcm_number(&c, &e, &v)) wc = v, has_wc = 1;
-                break;
-            case 0x1051:
-                if (mlip__dcm_number(&c, &e, &v)) ww = v, has_ww = 1;
-                break;
-            case 0x1052:
-                if (mlip__dcm_number(&c, &e, &v)) intercept = v;
-                break;
-            case 0x1053:
-                if (mlip__dcm_number(&c, &e, &v)) slope = v;
-                break;
-            default: break;
-            }
+        if (e.group == 0x0028 && e.length >= 2) mlip__dcm_pixel_attr(c, &e, d);
+        if (e.group == 0x7FE0 && e.element == 0x0010) {
+            d->pix_at = e.value;
+            d->pix_len = e.length;
+            d->have_pixels = 1;
         }
-        if (e.group == 0x7FE0 && e.element == 0x0010)
-            pix_at = e.value, pix_len = e.length, have_pixels = 1;
-        c.pos += e.length;
+        c->pos += e.length;
     }
-    if (!have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
-    if (rows <= 0 || cols <= 0)
+    if (!d->have_pixels) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no Pixel Data element");
+    return MLIP_OK;
+}
+
+/* What this reader decodes: monochrome or RGB, 8/16/32-bit samples, a frame that exists. */
+static mlip_status mlip__dcm_check(mlip__dcm_info *d, int frame) {
+    if (d->rows <= 0 || d->cols <= 0)
         return mlip__fail(MLIP_ERR_FORMAT, "DICOM: missing or zero Rows/Columns");
-    if (strcmp(photometric, "MONOCHROME1") && strcmp(photometric, "MONOCHROME2") &&
-        strcmp(photometric, "RGB"))
+    if (strcmp(d->photometric, "MONOCHROME1") && strcmp(d->photometric, "MONOCHROME2") &&
+        strcmp(d->photometric, "RGB"))
         return mlip__fail(MLIP_ERR_UNSUPPORTED,
                           "DICOM: photometric interpretation '%s' not supported "
                           "(MONOCHROME1, MONOCHROME2, RGB)",
-                          photometric);
-    if ((photometric[0] == 'R') != (spp == 3) || (spp != 1 && spp != 3))
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", spp, photometric);
-    if (alloc_bits != 8 && alloc_bits != 16 && alloc_bits != 32)
+                          d->photometric);
+    if ((d->photometric[0] == 'R') != (d->spp == 3) || (d->spp != 1 && d->spp != 3))
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: %d samples per pixel with %s", d->spp,
+                          d->photometric);
+    if (d->alloc_bits != 8 && d->alloc_bits != 16 && d->alloc_bits != 32)
         return mlip__fail(MLIP_ERR_UNSUPPORTED,
-                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", alloc_bits);
-    if (stored <= 0) stored = alloc_bits;
-    if (high < 0) high = stored - 1;
-    if (stored > alloc_bits || high >= alloc_bits || high + 1 < stored)
+                          "DICOM: Bits Allocated %d not supported (8, 16, 32)", d->alloc_bits);
+    if (d->stored <= 0) d->stored = d->alloc_bits;
+    if (d->high < 0) d->high = d->stored - 1;
+    if (d->stored > d->alloc_bits || d->high >= d->alloc_bits || d->high + 1 < d->stored)
         return mlip__fail(MLIP_ERR_FORMAT,
                           "DICOM: Bits Stored %d / High Bit %d do not fit Bits Allocated %d",
-                          stored, high, alloc_bits);
-    if (frame < 0 || frame >= frames)
+                          d->stored, d->high, d->alloc_bits);
+    if (frame < 0 || frame >= d->frames)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "DICOM: frame %d requested, the file has %d", frame,
-                          frames);
-    /* the pixel data must hold the frame before anything is allocated: a few corrupted
-       bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
-    plane = (size_t)rows * (size_t)cols;
-    bytes = (size_t)alloc_bits / 8;
-    frame_bytes = plane * (size_t)spp * bytes;
-    if (pix_len / frame_bytes <= (size_t)frame) {
-        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
-                          (unsigned long)pix_len, frame,
-                          (unsigned long)frame_bytes * (size_t)(frame + 1));
-    }
-    if ((st = mlip__img_alloc(out, opt, cols, rows, spp, "DICOM"))) return st;
-    out->format = MLIP_IMAGE_DICOM;
-    out->bits = stored;
-    out->frames = frames;
-    out->frame = frame;
-    out->monochrome1 = !strcmp(photometric, "MONOCHROME1");
-    out->has_window = has_wc && has_ww && ww > 0;
-    out->window_center = (float)wc;
-    out->window_width = (float)ww;
-    memcpy(out->transfer_syntax, syntax, sizeof syntax);
-    {
-        /* value range for max_value: rescaled maximum of the stored bits */
-        double top = is_signed ? ldexp(1.0, stored - 1) - 1 : ldexp(1.0, stored) - 1;
-        out->max_value = (float)(top * slope + intercept);
-    }
-    c.pos = pix_at + (size_t)frame * frame_bytes;
-    for (i = 0; i < plane * (size_t)spp; i++) {
-        const unsigned char *s = c.p + c.pos + i * bytes;
-        uint32_t raw = bytes == 1   ? s[0]
-                       : bytes == 2 ? mlip__dcm_u16(&c, (size_t)(s - c.p))
-                                    : mlip__dcm_u32(&c, (size_t)(s - c.p));
+                          d->frames);
+    return MLIP_OK;
+}
+
+/* The frame's samples (at c->pos), rescaled, into out's planes. */
+static void mlip__dcm_samples(const mlip__cursor *c, const mlip__dcm_info *d, mlip_image *out) {
+    size_t plane = (size_t)d->rows * (size_t)d->cols, i;
+    int stored = d->stored, bytes = d->alloc_bits / 8;
+    mlip__cursor s = *c; /* at the frame: mlip_image_read_dicom checked that it holds it */
+    for (i = 0; i < plane * (size_t)d->spp; i++) {
+        uint32_t raw = 0;
         double val;
         size_t dst;
+        if (bytes == 1)
+            mlip__cursor_u8(&s, &raw);
+        else if (bytes == 2)
+            mlip__cursor_u16(&s, &raw);
+        else
+            mlip__cursor_u32(&s, &raw);
         /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
-        raw >>= (high + 1 - stored);
+        raw >>= (d->high + 1 - stored);
         if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
-        if (is_signed && (raw >> (stored - 1)) & 1)
+        if (d->is_signed && (raw >> (stored - 1)) & 1)
             val = (double)raw - ldexp(1.0, stored);
         else
             val = (double)raw;
         /* planar configuration 0: RGBRGB..., 1: RRR...GGG...BBB... */
-        dst = spp == 1 ? i : planar ? i : (i % 3) * plane + i / 3;
-        out->pixels[dst] = (float)(val * slope + intercept);
+        dst = d->spp == 1 ? i : d->planar ? i : (i % 3) * plane + i / 3;
+        out->pixels[dst] = (float)(val * d->slope + d->intercept);
     }
+}
+
+MLIPDEF mlip_status mlip_image_read_dicom(const void *buf, size_t len,
+                                          const mlip_image_options *opt, mlip_image *out) {
+    mlip__cursor c;
+    mlip__dcm_info d;
+    char syntax[68] = "";
+    const char *name = NULL;
+    int frame = opt ? opt->frame : 0, explicit_vr = 1;
+    size_t plane, frame_bytes;
+    MLIP__CHECK_PTR(out);
+    memset(out, 0, sizeof *out);
+    MLIP__CHECK_PTR(buf);
+    mlip__cursor_init(&c, buf, len);
+    c.pos = 132;
+    if (len < 132 || memcmp(c.p + 128, "DICM", 4) != 0)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: no 'DICM' at offset 128 (not a Part 10 file)");
+    MLIP__TRY(mlip__dcm_meta(&c, &explicit_vr, syntax, sizeof syntax, &name));
+    memset(&d, 0, sizeof d);
+    d.spp = 1;
+    d.frames = 1;
+    d.high = -1;
+    d.slope = 1;
+    MLIP__TRY(mlip__dcm_scan(&c, explicit_vr, name, &d));
+    MLIP__TRY(mlip__dcm_check(&d, frame));
+    /* the pixel data must hold the frame before anything is allocated: a few corrupted
+       bytes must not cost a large allocation (rows, cols < 2^16, so no overflow) */
+    plane = (size_t)d.rows * (size_t)d.cols;
+    frame_bytes = plane * (size_t)d.spp * ((size_t)d.alloc_bits / 8);
+    if (d.pix_len / frame_bytes <= (size_t)frame)
+        return mlip__fail(MLIP_ERR_FORMAT, "DICOM: pixel data has %lu bytes, frame %d needs %lu",
+                          (unsigned long)d.pix_len, frame,
+                          (unsigned long)frame_bytes * (size_t)(frame + 1));
+    MLIP__TRY(mlip__img_alloc(out, opt, d.cols, d.rows, d.spp, "DICOM"));
+    out->format = MLIP_IMAGE_DICOM;
+    out->bits = d.stored;
+    out->frames = d.frames;
+    out->frame = frame;
+    out->monochrome1 = !strcmp(d.photometric, "MONOCHROME1");
+    out->has_window = d.has_wc && d.has_ww && d.ww > 0;
+    out->window_center = (float)d.wc;
+    out->window_width = (float)d.ww;
+    memcpy(out->transfer_syntax, syntax, sizeof syntax);
+    { /* value range for max_value: rescaled maximum of the stored bits */
+        double top = d.is_signed ? ldexp(1.0, d.stored - 1) - 1 : ldexp(1.0, d.stored) - 1;
+        out->max_value = (float)(top * d.slope + d.intercept);
+    }
+    c.pos = d.pix_at + (size_t)frame * frame_bytes;
+    mlip__dcm_samples(&c, &d, out);
     return MLIP_OK;
 }
 #endif /* MLIP_NO_DICOM */
@@ -15763,31 +13232,14 @@ MLIPDEF mlip_status mlip_image_read_memory(const void *buf, size_t len,
 
 MLIPDEF mlip_status mlip_image_read_file(const char *path, const mlip_image_options *opt,
                                          mlip_image *out) {
-    FILE *f;
-    long size;
-    unsigned char *buf;
+    char *buf = NULL;
+    size_t size = 0;
     mlip_status st;
     MLIP__CHECK_PTR(out);
     memset(out, 0, sizeof *out);
     MLIP__CHECK_PTR(path);
-    f = fopen(path, "rb");
-    if (!f) return mlip__fail(MLIP_ERR_IO, "cannot open %s", path);
-    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-        fclose(f);
-        return mlip__fail(MLIP_ERR_IO, "cannot determine the size of %s", path);
-    }
-    buf = (unsigned char *)mlip_alloc(size ? (size_t)size : 1);
-    if (!buf) {
-        fclose(f);
-        return MLIP_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f);
-        mlip_free(buf);
-        return mlip__fail(MLIP_ERR_IO, "cannot read %s", path);
-    }
-    fclose(f);
-    st = mlip_image_read_memory(buf, (size_t)size, opt, out);
+    MLIP__TRY(mlip__read_file(path, &buf, &size));
+    st = mlip_image_read_memory(buf, size, opt, out);
     mlip_free(buf);
     return st;
 }
@@ -15844,14 +13296,110 @@ static void mlip__img_axis(int in, int size, int span, int off, int area, int ma
     }
 }
 
+/* Step 1 of preprocessing: the norm (AUTO resolved in o) and the range [lo, hi] it maps to
+   [0, 1]. */
+static mlip_status mlip__img_norm_range(const mlip_image *in, mlip_preprocess_options *o, size_t n,
+                                        double *lo, double *hi) {
+    size_t i;
+    if (o->norm == MLIP_IMAGE_NORM_AUTO)
+        o->norm = in->format == MLIP_IMAGE_DICOM
+                      ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
+                      : MLIP_IMAGE_NORM_RANGE;
+    if (o->norm == MLIP_IMAGE_NORM_WINDOW && o->window_width <= 0) {
+        if (!in->has_window)
+            return mlip__fail(MLIP_ERR_INVALID_ARG,
+                              "mlip_image_preprocess: window asked for, none given or in the file");
+        o->window_center = in->window_center;
+        o->window_width = in->window_width;
+    }
+    switch (o->norm) {
+    case MLIP_IMAGE_NORM_RANGE:
+        *lo = 0;
+        *hi = in->max_value > 0 ? in->max_value : 1;
+        break;
+    case MLIP_IMAGE_NORM_MINMAX:
+        *lo = *hi = in->pixels[0];
+        for (i = 0; i < n; i++) {
+            if (in->pixels[i] < *lo) *lo = in->pixels[i];
+            if (in->pixels[i] > *hi) *hi = in->pixels[i];
+        }
+        if (*hi <= *lo) *hi = *lo + 1; /* flat image: all zeros */
+        break;
+    case MLIP_IMAGE_NORM_WINDOW:
+        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
+        if (o->window_width < 1) o->window_width = 1;
+        *lo = o->window_center - 0.5 - (o->window_width - 1) / 2.0;
+        *hi = o->window_center - 0.5 + (o->window_width - 1) / 2.0;
+        if (*hi <= *lo) *hi = *lo + 1;
+        break;
+    default:
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
+                          (int)o->norm);
+    }
+    return MLIP_OK;
+}
+
+/* Pixels normalised, inverted for MONOCHROME1, converted to the output channels: norm gets
+   channels planes. */
+static void mlip__img_normalise(const mlip_image *in, const mlip_preprocess_options *o, double lo,
+                                double hi, float *norm, int channels) {
+    size_t plane = (size_t)in->width * in->height, i;
+    int in_ch = in->channels >= 3 ? 3 : 1, c; /* alpha is dropped */
+    for (i = 0; i < plane; i++) {
+        float v[3];
+        for (c = 0; c < in_ch; c++) {
+            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            if (in->monochrome1 && !o->keep_monochrome1) t = 1 - t;
+            v[c] = (float)t;
+        }
+        if (channels == 1)
+            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+        else
+            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
+    }
+}
+
+/* The taps of both axes (mlip__img_axis): x over a source row, y over the columns. */
+typedef struct mlip__img_taps {
+    int taps_x, taps_y;
+    int *fx, *nx, *fy, *ny;
+    float *wx, *wy;
+} mlip__img_taps;
+
+/* Step 3, one channel: separable resampling of src (H x W), columns of each row first into tmp
+   (H x size), then rows into dst (size x size); padding gets pad. */
+static void mlip__img_resample(const mlip__img_taps *t, const float *src, int W, int H, float *tmp,
+                               float *dst, int size, float pad) {
+    int x, y, k;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < size; x++) {
+            float acc = 0;
+            for (k = 0; k < t->nx[x]; k++)
+                acc += t->wx[(size_t)x * t->taps_x + k] * src[(size_t)y * W + t->fx[x] + k];
+            tmp[(size_t)y * size + x] = acc;
+        }
+    for (y = 0; y < size; y++)
+        for (x = 0; x < size; x++) {
+            float acc = 0;
+            if (!t->ny[y] || !t->nx[x]) {
+                dst[(size_t)y * size + x] = pad;
+                continue;
+            }
+            for (k = 0; k < t->ny[y]; k++)
+                acc += t->wy[(size_t)y * t->taps_y + k] * tmp[(size_t)(t->fy[y] + k) * size + x];
+            dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
+        }
+}
+
 MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_preprocess_options *opt,
                                           float *out, int size, int channels) {
     mlip_preprocess_options o;
-    int W, H, in_ch, c, x, y, span_w, span_h, off_x, off_y, taps_x, taps_y;
-    size_t plane, i, n_norm = 0;
+    mlip__img_taps t;
+    int W, H, c, span_w, span_h, off_x, off_y, area;
+    size_t plane, n_norm = 0;
     double lo = 0, hi = 1, scale;
-    float *norm = NULL, *tmp = NULL, *wx = NULL, *wy = NULL;
-    int *fx = NULL, *nx = NULL, *fy = NULL, *ny = NULL;
+    float *norm = NULL, *tmp = NULL;
     mlip_status st = MLIP_OK;
     MLIP__CHECK_PTR(in);
     MLIP__CHECK_PTR(out);
@@ -15872,43 +13420,10 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
     W = in->width;
     H = in->height;
     plane = (size_t)W * H;
-    in_ch = in->channels >= 3 ? 3 : 1; /* alpha is dropped */
-    if ((st = mlip__check_finite(in->pixels, plane * (size_t)in->channels,
-                                 "mlip_image_preprocess: pixels")))
-        return st;
+    MLIP__TRY(mlip__check_finite(in->pixels, plane * (size_t)in->channels,
+                                 "mlip_image_preprocess: pixels"));
     /* 1. normalise to [0,1] */
-    if (o.norm == MLIP_IMAGE_NORM_AUTO)
-        o.norm = in->format == MLIP_IMAGE_DICOM
-                     ? (in->has_window ? MLIP_IMAGE_NORM_WINDOW : MLIP_IMAGE_NORM_MINMAX)
-                     : MLIP_IMAGE_NORM_RANGE;
-    if (o.norm == MLIP_IMAGE_NORM_WINDOW && o.window_width <= 0) {
-        if (!in->has_window)
-            return mlip__fail(MLIP_ERR_INVALID_ARG,
-                              "mlip_image_preprocess: window asked for, none given or in the file");
-        o.window_center = in->window_center;
-        o.window_width = in->window_width;
-    }
-    switch (o.norm) {
-    case MLIP_IMAGE_NORM_RANGE: lo = 0, hi = in->max_value > 0 ? in->max_value : 1; break;
-    case MLIP_IMAGE_NORM_MINMAX:
-        lo = hi = in->pixels[0];
-        for (i = 0; i < plane * (size_t)in_ch; i++) {
-            if (in->pixels[i] < lo) lo = in->pixels[i];
-            if (in->pixels[i] > hi) hi = in->pixels[i];
-        }
-        if (hi <= lo) hi = lo + 1; /* flat image: all zeros */
-        break;
-    case MLIP_IMAGE_NORM_WINDOW:
-        /* PS3.3 C.11.2.1.2 linear: [c - 0.5 - (w-1)/2, c - 0.5 + (w-1)/2] -> [0,1] */
-        if (o.window_width < 1) o.window_width = 1;
-        lo = o.window_center - 0.5 - (o.window_width - 1) / 2.0;
-        hi = o.window_center - 0.5 + (o.window_width - 1) / 2.0;
-        if (hi <= lo) hi = lo + 1;
-        break;
-    default:
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_image_preprocess: unknown norm %d",
-                          (int)o.norm);
-    }
+    MLIP__TRY(mlip__img_norm_range(in, &o, plane * (size_t)(in->channels >= 3 ? 3 : 1), &lo, &hi));
     if ((o.resize != MLIP_IMAGE_BILINEAR && o.resize != MLIP_IMAGE_AREA) ||
         (o.fit != MLIP_IMAGE_PAD && o.fit != MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -15919,70 +13434,39 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
         o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
     span_w = (int)MLIP__MAX(1.0, floor(W * scale + 0.5));
     span_h = (int)MLIP__MAX(1.0, floor(H * scale + 0.5));
-    if (o.fit == MLIP_IMAGE_PAD)
-        span_w = MLIP__MIN(span_w, size), span_h = MLIP__MIN(span_h, size);
-    else
-        span_w = MLIP__MAX(span_w, size), span_h = MLIP__MAX(span_h, size);
+    span_w = o.fit == MLIP_IMAGE_PAD ? MLIP__MIN(span_w, size) : MLIP__MAX(span_w, size);
+    span_h = o.fit == MLIP_IMAGE_PAD ? MLIP__MIN(span_h, size) : MLIP__MAX(span_h, size);
     /* centred; floor division so negative offsets (crop) centre the same way */
     off_x = (int)floor((size - span_w) / 2.0);
     off_y = (int)floor((size - span_h) / 2.0);
-    taps_x = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)W / span_w) + 2 : 2;
-    taps_y = o.resize == MLIP_IMAGE_AREA ? (int)ceil((double)H / span_h) + 2 : 2;
+    area = o.resize == MLIP_IMAGE_AREA;
+    t.taps_x = area ? (int)ceil((double)W / span_w) + 2 : 2;
+    t.taps_y = area ? (int)ceil((double)H / span_h) + 2 : 2;
     norm = (float *)mlip_alloc(n_norm * sizeof(float));
     tmp = (float *)mlip_alloc_zeroed((size_t)H * size, sizeof(float)); /* H rows of size */
-    wx = (float *)mlip_alloc_zeroed((size_t)size * taps_x, sizeof(float));
-    wy = (float *)mlip_alloc_zeroed((size_t)size * taps_y, sizeof(float));
-    fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
-    if (!norm || !tmp || !wx || !wy || !fx) {
+    t.wx = (float *)mlip_alloc_zeroed((size_t)size * t.taps_x, sizeof(float));
+    t.wy = (float *)mlip_alloc_zeroed((size_t)size * t.taps_y, sizeof(float));
+    t.fx = (int *)mlip_alloc_zeroed((size_t)size * 4, sizeof(int));
+    if (!norm || !tmp || !t.wx || !t.wy || !t.fx) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    nx = fx + size;
-    fy = fx + 2 * size;
-    ny = fx + 3 * size;
-    /* normalised, inverted for MONOCHROME1, converted to the output channels */
-    for (i = 0; i < plane; i++) {
-        float v[3];
-        for (c = 0; c < in_ch; c++) {
-            double t = (in->pixels[(size_t)c * plane + i] - lo) / (hi - lo);
-            t = t < 0 ? 0 : t > 1 ? 1 : t;
-            if (in->monochrome1 && !o.keep_monochrome1) t = 1 - t;
-            v[c] = (float)t;
-        }
-        if (channels == 1)
-            norm[i] = in_ch == 1 ? v[0] : 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
-        else
-            for (c = 0; c < 3; c++) norm[(size_t)c * plane + i] = in_ch == 1 ? v[0] : v[c];
-    }
-    /* 3. separable resampling: columns of each row first (H x size), then rows */
-    mlip__img_axis(W, size, span_w, off_x, o.resize == MLIP_IMAGE_AREA, taps_x, fx, nx, wx);
-    mlip__img_axis(H, size, span_h, off_y, o.resize == MLIP_IMAGE_AREA, taps_y, fy, ny, wy);
-    for (c = 0; c < channels; c++) {
-        const float *src = norm + (size_t)c * plane;
-        float *dst = out + (size_t)c * size * size;
-        for (y = 0; y < H; y++)
-            for (x = 0; x < size; x++) {
-                float acc = 0;
-                int k;
-                for (k = 0; k < nx[x]; k++)
-                    acc += wx[(size_t)x * taps_x + k] * src[(size_t)y * W + fx[x] + k];
-                tmp[(size_t)y * size + x] = acc;
-            }
-        for (y = 0; y < size; y++)
-            for (x = 0; x < size; x++) {
-                float acc = 0;
-                int k;
-                if (!ny[y] || !nx[x]) {
-                    dst[(size_t)y * size + x] = o.pad_value;
-                    continue;
-                }
-                for (k = 0; k < ny[y]; k++)
-                    acc += wy[(size_t)y * taps_y + k] * tmp[(size_t)(fy[y] + k) * size + x];
-                dst[(size_t)y * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
-            }
-    }
+    t.nx = t.fx + size;
+    t.fy = t.fx + 2 * size;
+    t.ny = t.fx + 3 * size;
+    mlip__img_normalise(in, &o, lo, hi, norm, channels);
+    /* 3. separable resampling */
+    mlip__img_axis(W, size, span_w, off_x, area, t.taps_x, t.fx, t.nx, t.wx);
+    mlip__img_axis(H, size, span_h, off_y, area, t.taps_y, t.fy, t.ny, t.wy);
+    for (c = 0; c < channels; c++)
+        mlip__img_resample(&t, norm + (size_t)c * plane, W, H, tmp, out + (size_t)c * size * size,
+                           size, o.pad_value);
 done:
-    mlip_free(norm), mlip_free(tmp), mlip_free(wx), mlip_free(wy), mlip_free(fx);
+    mlip_free(norm);
+    mlip_free(tmp);
+    mlip_free(t.wx);
+    mlip_free(t.wy);
+    mlip_free(t.fx);
     return st;
 }
 
@@ -16024,7 +13508,8 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     buf = (unsigned char *)mlip_alloc(total);
     raw = (unsigned char *)mlip_alloc(raw_len);
     if (!buf || !raw) {
-        mlip_free(buf), mlip_free(raw);
+        mlip_free(buf);
+        mlip_free(raw);
         return MLIP_ERR_OUT_OF_MEMORY;
     }
     plane = (size_t)width * height;
@@ -16039,17 +13524,20 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
     }
     mlip__png_crc_table(crc_table);
     p = buf;
-    memcpy(p, "\x89PNG\r\n\x1a\n", 8), p += 8;
+    memcpy(p, "\x89PNG\r\n\x1a\n", 8);
+    p += 8;
     p = mlip__png_put32(p, 13);
     memcpy(p, "IHDR", 4);
-    mlip__png_put32(p + 4, (uint32_t)width), mlip__png_put32(p + 8, (uint32_t)height);
+    mlip__png_put32(p + 4, (uint32_t)width);
+    mlip__png_put32(p + 8, (uint32_t)height);
     p[12] = 8;
     p[13] = (unsigned char)(channels == 1 ? 0 : 2);
     p[14] = p[15] = p[16] = 0;
     p = mlip__png_put32(p + 17, mlip__png_crc(crc_table, 0, p, 17));
     p = mlip__png_put32(p, (uint32_t)zlen);
     idat = p;
-    memcpy(p, "IDAT", 4), p += 4;
+    memcpy(p, "IDAT", 4);
+    p += 4;
     *p++ = 0x78, *p++ = 0x01; /* deflate, 32K window, no dictionary; 0x7801 % 31 == 0 */
     for (at = 0; at < raw_len || at == 0;) {
         size_t n = MLIP__MIN(raw_len - at, (size_t)65535);
@@ -16058,7 +13546,9 @@ MLIPDEF mlip_status mlip_image_encode_png(const float *pixels, int width, int he
         *p++ = (unsigned char)(n >> 8);
         *p++ = (unsigned char)~n;
         *p++ = (unsigned char)(~n >> 8);
-        memcpy(p, raw + at, n), p += n, at += n;
+        memcpy(p, raw + at, n);
+        p += n;
+        at += n;
         if (at == raw_len) break;
     }
     adler = mlip__png_adler(adler, raw, raw_len);
@@ -16093,7 +13583,7 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
     size_t n;
     mlip_status st;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip_image_encode_png(pixels, width, height, channels, &png, &n))) return st;
+    MLIP__TRY(mlip_image_encode_png(pixels, width, height, channels, &png, &n));
     b.p = png;
     b.n = n;
     st = mlip__fmt_save_file(path, mlip__img_write_bytes, &b, 0);
@@ -16102,9 +13592,9 @@ MLIPDEF mlip_status mlip_image_write_png(const char *path, const float *pixels, 
 }
 
 /* ======================================================================================
-   13. Dataset
+   14. Dataset
    ====================================================================================== */
-/* (section 13 implementation) */
+/* (section 14 implementation) */
 #include <errno.h>
 
 /* ---- Augmentation ---------------------------------------------------------------------- */
@@ -16275,7 +13765,10 @@ static int mlip__ds_space(char ch) {
 
 /* A field [p, p+n) without surrounding spaces. */
 static void mlip__ds_trim(char **p, size_t *n) {
-    while (*n && mlip__ds_space(**p)) (*p)++, (*n)--;
+    while (*n && mlip__ds_space(**p)) {
+        (*p)++;
+        (*n)--;
+    }
     while (*n && mlip__ds_space((*p)[*n - 1])) (*n)--;
 }
 
@@ -16294,7 +13787,10 @@ static int mlip__ds_is(const char *p, size_t n, const char *name) { /* ASCII, ca
 static int mlip__ds_fields(char *line, size_t len, const int cols[3], char *f[3], size_t n[3]) {
     size_t start = 0, i;
     int count = 0, k;
-    for (k = 0; k < 3; k++) f[k] = NULL, n[k] = 0;
+    for (k = 0; k < 3; k++) {
+        f[k] = NULL;
+        n[k] = 0;
+    }
     for (i = 0; i <= len; i++) {
         if (i < len && line[i] != '\t') continue;
         for (k = 0; k < 3; k++)
@@ -16324,8 +13820,14 @@ MLIPDEF void mlip_dataset_free(mlip_dataset *ds) {
     if (!ds) return;
     if (ds->image)
         for (i = 0; i < ds->n; i++) mlip_free(ds->image[i]);
-    mlip_free(ds->image), mlip_free(ds->report), mlip_free(ds->line), mlip_free(ds->label);
-    mlip_free(ds->labels), mlip_free(ds->cache), mlip_free(ds->state), mlip_free(ds->text);
+    mlip_free(ds->image);
+    mlip_free(ds->report);
+    mlip_free(ds->line);
+    mlip_free(ds->label);
+    mlip_free(ds->labels);
+    mlip_free(ds->cache);
+    mlip_free(ds->state);
+    mlip_free(ds->text);
     mlip_free(ds->name);
     mlip_free(ds);
 }
@@ -16341,13 +13843,86 @@ typedef struct mlip__ds_parse {
     int cols[3]; /* image, report, labels column (-1: none) */
 } mlip__ds_parse;
 
+/* The row's image path, resolved against the TSV's directory, into *path (NULL: the row was
+   skipped); the file must open and hold at least one byte. */
+static mlip_status mlip__ds_image_path(mlip_dataset *ds, const mlip__ds_parse *ps, const char *f0,
+                                       size_t n0, int line_no, char **path) {
+    size_t plen = 0;
+    FILE *fp;
+    *path = NULL;
+    if (mlip__ds_absolute(f0, n0))
+        plen = n0;
+    else if (mlip_size_add(ps->dir_len, n0, &plen))
+        return MLIP_ERR_OVERFLOW;
+    if (!(*path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
+    if (plen == n0) {
+        memcpy(*path, f0, n0);
+    } else {
+        memcpy(*path, ps->dir, ps->dir_len);
+        memcpy(*path + ps->dir_len, f0, n0);
+    }
+    (*path)[plen] = '\0';
+    errno = 0;
+    if (!(fp = fopen(*path, "rb"))) {
+        int err = errno;
+        mlip_free(*path);
+        *path = NULL;
+        if (err == ENOENT)
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
+                                    (int)MLIP__MIN(n0, 512), f0);
+        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
+                                (int)MLIP__MIN(n0, 512), f0, err ? strerror(err) : "unknown error");
+    }
+    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
+        unsigned char byte;
+        size_t got = fread(&byte, 1, 1, fp);
+        int bad = ferror(fp);
+        fclose(fp);
+        if (got != 1) {
+            mlip_free(*path);
+            *path = NULL;
+            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
+                                    (int)MLIP__MIN(n0, 512), f0,
+                                    bad ? "cannot be read (a directory?)" : "is an empty file");
+        }
+    }
+    return MLIP_OK;
+}
+
+/* The labels of row ds->n: ';'-separated names, each trimmed and terminated in place; empty
+   ones ignored. */
+static mlip_status mlip__ds_row_labels(mlip_dataset *ds, mlip__ds_parse *ps, char *f2, size_t n2) {
+    char *p = f2, *end = f2 + n2;
+    while (p <= end) {
+        char *q = p, *name;
+        size_t len_name;
+        while (q < end && *q != ';') q++;
+        name = p;
+        len_name = (size_t)(q - p);
+        mlip__ds_trim(&name, &len_name);
+        if (len_name) {
+            size_t cap = ps->cap_pairs;
+            name[len_name] = '\0';
+            MLIP__TRY(mlip__grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *)));
+            cap = ps->cap_pairs;
+            MLIP__TRY(mlip__grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int)));
+            ps->cap_pairs = cap;
+            ps->pair_name[ps->n_pairs] = name;
+            ps->pair_row[ps->n_pairs] = ds->n;
+            ps->n_pairs++;
+        }
+        p = q + 1;
+    }
+    return MLIP_OK;
+}
+
 static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line, size_t len,
                                 int line_no) {
     char *f[3];
-    size_t n[3], plen = 0;
+    size_t n[3];
     int nf;
     char *path;
-    FILE *fp;
+    mlip_status st;
     if (len > MLIP_DATASET_MAX_LINE)
         return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "line of %lu bytes is longer than %d",
                                 (unsigned long)len, MLIP_DATASET_MAX_LINE);
@@ -16363,52 +13938,23 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     }
     if (!n[0]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty image path");
     if (!n[1]) return mlip__ds_bad_row(ds, line_no, MLIP_ERR_FORMAT, "empty report");
-    /* the resolved path */
-    if (mlip__ds_absolute(f[0], n[0]))
-        plen = n[0];
-    else if (mlip_size_add(ps->dir_len, n[0], &plen))
-        return MLIP_ERR_OVERFLOW;
-    if (!(path = (char *)mlip_alloc(plen + 1))) return MLIP_ERR_OUT_OF_MEMORY;
-    if (plen == n[0])
-        memcpy(path, f[0], n[0]);
-    else
-        memcpy(path, ps->dir, ps->dir_len), memcpy(path + ps->dir_len, f[0], n[0]);
-    path[plen] = '\0';
-    errno = 0;
-    if (!(fp = fopen(path, "rb"))) {
-        int err = errno;
-        mlip_free(path);
-        if (err == ENOENT)
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' not found",
-                                    (int)MLIP__MIN(n[0], 512), f[0]);
-        return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' cannot be opened (%s)",
-                                (int)MLIP__MIN(n[0], 512), f[0],
-                                err ? strerror(err) : "unknown error");
-    }
-    { /* one byte read: a directory opens on POSIX but does not read; an empty file is no image */
-        unsigned char byte;
-        size_t got = fread(&byte, 1, 1, fp);
-        int bad = ferror(fp);
-        fclose(fp);
-        if (got != 1) {
-            mlip_free(path);
-            return mlip__ds_bad_row(ds, line_no, MLIP_ERR_IO, "image '%.*s' %s",
-                                    (int)MLIP__MIN(n[0], 512), f[0],
-                                    bad ? "cannot be read (a directory?)" : "is an empty file");
-        }
-    }
+    MLIP__TRY(mlip__ds_image_path(ds, ps, f[0], n[0], line_no, &path));
+    if (!path) return MLIP_OK; /* skipped */
     if (ds->n == 0x7FFFFFFF - 1) {
         mlip_free(path);
         return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d rows", ds->name, 0x7FFFFFFF - 1);
     }
     { /* the three row arrays grow together (from the same capacity to the same capacity) */
         size_t cap = ps->cap_rows, need = (size_t)ds->n + 1;
-        mlip_status st = mlip__tok_grow((void **)&ds->image, &cap, need, sizeof(char *));
-        if (!st)
-            cap = ps->cap_rows,
-            st = mlip__tok_grow((void **)&ds->report, &cap, need, sizeof(char *));
-        if (!st)
-            cap = ps->cap_rows, st = mlip__tok_grow((void **)&ds->line, &cap, need, sizeof(int));
+        st = mlip__grow((void **)&ds->image, &cap, need, sizeof(char *));
+        if (!st) {
+            cap = ps->cap_rows;
+            st = mlip__grow((void **)&ds->report, &cap, need, sizeof(char *));
+        }
+        if (!st) {
+            cap = ps->cap_rows;
+            st = mlip__grow((void **)&ds->line, &cap, need, sizeof(int));
+        }
         if (st) {
             mlip_free(path);
             return st;
@@ -16421,38 +13967,9 @@ static mlip_status mlip__ds_row(mlip_dataset *ds, mlip__ds_parse *ps, char *line
     ds->image[ds->n] = path;
     ds->report[ds->n] = f[1];
     ds->line[ds->n] = line_no;
-    /* labels: ';'-separated names, each trimmed and terminated in place; empties ignored */
-    if (f[2]) {
-        char *p = f[2], *end = f[2] + n[2];
-        while (p <= end) {
-            char *q = p, *name;
-            size_t len_name;
-            while (q < end && *q != ';') q++;
-            name = p;
-            len_name = (size_t)(q - p);
-            mlip__ds_trim(&name, &len_name);
-            if (len_name) {
-                mlip_status st;
-                size_t cap = ps->cap_pairs;
-                name[len_name] = '\0';
-                st = mlip__tok_grow((void **)&ps->pair_name, &cap, ps->n_pairs + 1, sizeof(char *));
-                if (!st)
-                    cap = ps->cap_pairs,
-                    st = mlip__tok_grow((void **)&ps->pair_row, &cap, ps->n_pairs + 1, sizeof(int));
-                if (st) {
-                    ds->n++; /* the row is complete: mlip_dataset_free releases its path */
-                    return st;
-                }
-                ps->cap_pairs = cap;
-                ps->pair_name[ps->n_pairs] = name;
-                ps->pair_row[ps->n_pairs] = ds->n;
-                ps->n_pairs++;
-            }
-            p = q + 1;
-        }
-    }
-    ds->n++;
-    return MLIP_OK;
+    st = f[2] ? mlip__ds_row_labels(ds, ps, f[2], n[2]) : MLIP_OK;
+    ds->n++; /* complete even when a label failed: mlip_dataset_free releases its path */
+    return st;
 }
 
 /* Header recognition: first field "image" or "id", or a field "report", "text" or "caption".
@@ -16469,8 +13986,10 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
         mlip__ds_trim(&f, &n);
         if (count == 0 && (mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "id"))) header = 1;
         if (mlip__ds_is(f, n, "report") || mlip__ds_is(f, n, "text") ||
-            mlip__ds_is(f, n, "caption"))
-            header = 1, report = report < 0 ? count : report;
+            mlip__ds_is(f, n, "caption")) {
+            header = 1;
+            report = report < 0 ? count : report;
+        }
         if ((mlip__ds_is(f, n, "image") || mlip__ds_is(f, n, "path") ||
              mlip__ds_is(f, n, "image_path") || mlip__ds_is(f, n, "file")) &&
             image < 0)
@@ -16488,20 +14007,7 @@ static int mlip__ds_header(char *line, size_t len, mlip__ds_parse *ps) {
     return 1;
 }
 
-MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
-                                      const mlip_dataset_options *opt, mlip_dataset **out) {
-    mlip_dataset *ds;
-    mlip__ds_parse ps;
-    char *raw = NULL;
-    size_t size = 0, pos = 0, i;
-    int line_no = 0, seen_first = 0;
-    mlip_status st = MLIP_OK;
-    MLIP__CHECK_PTR(out);
-    *out = NULL;
-    MLIP__CHECK_PTR(tsv_path);
-    MLIP__CHECK_PTR(tok);
-    MLIP__CHECK_PTR(opt);
-    MLIP__CHECK_POS(opt->image_size);
+static mlip_status mlip__ds_check_options(const mlip_dataset_options *opt) {
     if (opt->channels != 1 && opt->channels != 3)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: channels must be 1 or 3 (got %d)", opt->channels);
@@ -16514,6 +14020,93 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
                             (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: unknown norm, resize or fit in preprocess");
+    return MLIP_OK;
+}
+
+/* The TSV file into ds->text (with a NUL after it, so a field at the very end can be terminated
+   in place), then its lines: an optional header, then the rows. */
+static mlip_status mlip__ds_read_rows(mlip_dataset *ds, mlip__ds_parse *ps, const char *tsv_path) {
+    char *raw = NULL;
+    size_t size = 0, pos = 0;
+    int line_no = 0, seen_first = 0;
+    MLIP__TRY(mlip__read_file(tsv_path, &raw, &size));
+    ds->text = (char *)mlip_alloc(size + 1);
+    if (ds->text) {
+        memcpy(ds->text, raw, size);
+        ds->text[size] = '\0';
+    }
+    mlip_free(raw);
+    if (!ds->text) return MLIP_ERR_OUT_OF_MEMORY;
+    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
+    ps->cols[0] = 0;
+    ps->cols[1] = 1;
+    ps->cols[2] = 2;
+    while (pos < size) {
+        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
+        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
+        pos += len + 1;
+        if (line_no == 0x7FFFFFFF)
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
+        line_no++;
+        if (len && line[len - 1] == '\r') len--; /* CRLF */
+        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
+        if (k == len) continue; /* blank */
+        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
+            seen_first = 1;
+            if (mlip__ds_header(line, len, ps)) {
+                if (ps->cols[0] < 0 || ps->cols[1] < 0)
+                    return mlip__fail(MLIP_ERR_FORMAT,
+                                      "%s:%d: the header names no %s column (need image and "
+                                      "report or text; labels optional)",
+                                      ds->name, line_no, ps->cols[0] < 0 ? "image" : "report/text");
+                continue;
+            }
+        }
+        seen_first = 1;
+        MLIP__TRY(mlip__ds_row(ds, ps, line, len, line_no));
+    }
+    if (!ds->n)
+        return mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name,
+                          ds->skipped);
+    return MLIP_OK;
+}
+
+/* Label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix. */
+static mlip_status mlip__ds_label_matrix(mlip_dataset *ds, const mlip__ds_parse *ps) {
+    const char **names = (const char **)mlip_alloc(ps->n_pairs * sizeof(char *));
+    size_t n_names = 0, i;
+    if (!names) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy((void *)names, ps->pair_name, ps->n_pairs * sizeof(char *));
+    qsort((void *)names, ps->n_pairs, sizeof(char *), mlip__ds_cmp_name);
+    for (i = 0; i < ps->n_pairs; i++)
+        if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
+    if (n_names > 0x7FFFFFFF)
+        n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
+    ds->label = names;
+    ds->n_labels = (int)n_names;
+    if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names)))
+        return MLIP_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < ps->n_pairs; i++) {
+        const char **hit = (const char **)bsearch(&ps->pair_name[i], (void *)names, n_names,
+                                                  sizeof(char *), mlip__ds_cmp_name);
+        if (hit) ds->labels[(size_t)ps->pair_row[i] * n_names + (size_t)(hit - names)] = 1;
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer *tok,
+                                      const mlip_dataset_options *opt, mlip_dataset **out) {
+    mlip_dataset *ds;
+    mlip__ds_parse ps;
+    size_t n;
+    mlip_status st = MLIP_OK;
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    MLIP__CHECK_PTR(tsv_path);
+    MLIP__CHECK_PTR(tok);
+    MLIP__CHECK_PTR(opt);
+    MLIP__CHECK_POS(opt->image_size);
+    MLIP__TRY(mlip__ds_check_options(opt));
     if (!(ds = (mlip_dataset *)mlip_alloc_zeroed(1, sizeof *ds))) return MLIP_ERR_OUT_OF_MEMORY;
     memset(&ps, 0, sizeof ps);
     ds->tok = tok;
@@ -16526,89 +14119,35 @@ MLIPDEF mlip_status mlip_dataset_open(const char *tsv_path, const mlip_tokenizer
     if (!ds->opt.max_sentences) ds->opt.max_sentences = MLIP_TOKENIZER_DEFAULT_MAX_SENTENCES;
     if ((st = mlip__count3(&ds->pixels, opt->channels, opt->image_size, opt->image_size)))
         goto fail;
-    i = strlen(tsv_path);
-    if (!(ds->name = (char *)mlip_alloc(i + 1))) goto oom;
-    memcpy(ds->name, tsv_path, i + 1);
+    n = strlen(tsv_path);
+    if (!(ds->name = (char *)mlip_alloc(n + 1))) goto oom;
+    memcpy(ds->name, tsv_path, n + 1);
     /* the directory part, for relative image paths */
     ps.dir = ds->name;
-    ps.dir_len = i;
+    ps.dir_len = n;
     while (ps.dir_len && ds->name[ps.dir_len - 1] != '/' && ds->name[ps.dir_len - 1] != '\\')
         ps.dir_len--;
-    /* the file, with a NUL after it so a field at the very end can be terminated in place */
-    if ((st = mlip__tok_read_file(tsv_path, &raw, &size))) goto fail;
-    if (!(ds->text = (char *)mlip_alloc(size + 1))) goto oom;
-    memcpy(ds->text, raw, size), ds->text[size] = '\0';
-    mlip_free(raw), raw = NULL;
-    if (size >= 3 && !memcmp(ds->text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
-    ps.cols[0] = 0, ps.cols[1] = 1, ps.cols[2] = 2;
-    while (pos < size) {
-        char *line = ds->text + pos, *nl = (char *)memchr(line, '\n', size - pos);
-        size_t len = nl ? (size_t)(nl - line) : size - pos, k;
-        pos += len + 1;
-        if (line_no == 0x7FFFFFFF) {
-            st = mlip__fail(MLIP_ERR_UNSUPPORTED, "%s: more than %d lines", ds->name, line_no);
-            goto fail;
-        }
-        line_no++;
-        if (len && line[len - 1] == '\r') len--; /* CRLF */
-        for (k = 0; k < len && mlip__ds_space(line[k]); k++) {}
-        if (k == len) continue; /* blank */
-        if (!seen_first && len <= MLIP_DATASET_MAX_LINE) {
-            seen_first = 1;
-            if (mlip__ds_header(line, len, &ps)) {
-                if (ps.cols[0] < 0 || ps.cols[1] < 0) {
-                    st = mlip__fail(MLIP_ERR_FORMAT,
-                                    "%s:%d: the header names no %s column (need image and "
-                                    "report or text; labels optional)",
-                                    ds->name, line_no, ps.cols[0] < 0 ? "image" : "report/text");
-                    goto fail;
-                }
-                continue;
-            }
-        }
-        seen_first = 1;
-        if ((st = mlip__ds_row(ds, &ps, line, len, line_no))) goto fail;
-    }
-    if (!ds->n) {
-        st = mlip__fail(MLIP_ERR_FORMAT, "%s: no usable rows (%d skipped)", ds->name, ds->skipped);
-        goto fail;
-    }
-    /* label columns: the sorted distinct names; then the (n, n_labels) 0/1 matrix */
-    if (ps.n_pairs) {
-        const char **names = (const char **)mlip_alloc(ps.n_pairs * sizeof(char *));
-        size_t n_names = 0;
-        if (!names) goto oom;
-        memcpy((void *)names, ps.pair_name, ps.n_pairs * sizeof(char *));
-        qsort((void *)names, ps.n_pairs, sizeof(char *), mlip__ds_cmp_name);
-        for (i = 0; i < ps.n_pairs; i++)
-            if (!n_names || strcmp(names[n_names - 1], names[i])) names[n_names++] = names[i];
-        if (n_names > 0x7FFFFFFF)
-            n_names = 0x7FFFFFFF; /* (cannot happen: fewer than the rows' bytes) */
-        ds->label = names, ds->n_labels = (int)n_names;
-        if (!(ds->labels = (int8_t *)mlip_alloc_zeroed((size_t)ds->n, n_names))) goto oom;
-        for (i = 0; i < ps.n_pairs; i++) {
-            const char **hit = (const char **)bsearch(&ps.pair_name[i], (void *)names, n_names,
-                                                      sizeof(char *), mlip__ds_cmp_name);
-            if (hit) ds->labels[(size_t)ps.pair_row[i] * n_names + (size_t)(hit - names)] = 1;
-        }
-    }
+    if ((st = mlip__ds_read_rows(ds, &ps, tsv_path))) goto fail;
+    if (ps.n_pairs && (st = mlip__ds_label_matrix(ds, &ps))) goto fail;
     /* the cache of preprocessed images, as many rows as the budget holds */
     if (opt->cache_mb >= 0) {
-        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024),
-               per = ds->pixels * sizeof(float);
+        size_t mb = (size_t)(opt->cache_mb ? opt->cache_mb : 1024);
+        size_t per = ds->pixels * sizeof(float);
         size_t rows = (mb > ((size_t)-1 >> 20) ? (size_t)-1 : mb << 20) / per; /* 32-bit: no wrap */
         ds->n_cached = rows < (size_t)ds->n ? (int)rows : ds->n;
         if (ds->n_cached && !(ds->cache = (float *)mlip_alloc((size_t)ds->n_cached * per)))
             goto oom;
     }
     if (!(ds->state = (uint8_t *)mlip_alloc_zeroed((size_t)ds->n, 1))) goto oom;
-    mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_free((void *)ps.pair_name);
+    mlip_free(ps.pair_row);
     *out = ds;
     return MLIP_OK;
 oom:
     st = MLIP_ERR_OUT_OF_MEMORY;
 fail:
-    mlip_free(raw), mlip_free((void *)ps.pair_name), mlip_free(ps.pair_row);
+    mlip_free((void *)ps.pair_name);
+    mlip_free(ps.pair_row);
     mlip_dataset_free(ds);
     return st;
 }
@@ -16653,7 +14192,10 @@ static mlip_status mlip__ds_load(mlip_dataset *ds, int r, float *dst) {
     st = mlip_image_read_file(ds->image[r], NULL, &im);
     if (!st) st = mlip_image_preprocess(&im, &ds->pre, dst, ds->opt.image_size, ds->opt.channels);
     mlip_image_free(&im);
-    if (!st && slot) memcpy(slot, dst, ds->pixels * sizeof(float)), ds->state[r] = 1;
+    if (!st && slot) {
+        memcpy(slot, dst, ds->pixels * sizeof(float));
+        ds->state[r] = 1;
+    }
     return st;
 }
 
@@ -16731,7 +14273,8 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
         len = strlen(text);
         MLIP__TRY(mlip_tokenizer_encode(ds->tok, text, len, T, batch->ids + (size_t)b * T,
                                         batch->mask + (size_t)b * T, NULL));
-        memset(begin, 0, (size_t)L * sizeof(int)), memset(end, 0, (size_t)L * sizeof(int));
+        memset(begin, 0, (size_t)L * sizeof(int));
+        memset(end, 0, (size_t)L * sizeof(int));
         MLIP__TRY(
             mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
         if (nl) memcpy(batch->labels + (size_t)b * nl, ds->labels + (size_t)r * nl, (size_t)nl);

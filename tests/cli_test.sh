@@ -2,8 +2,8 @@
 # The command-line tool end to end, on a small synthetic set: mlip synth -> mlip train (a run
 # straight through against one stopped with --stop-after and continued with --resume: the
 # same losses and a byte-identical model, across the start of an unmasked tail) -> mlip eval
-# -> mlip explain; a dataset with bad rows is reported with file:line. Last line: "N passed,
-# M failed".
+# -> mlip explain; a dataset with bad rows is reported with file:line; bad numbers in options are
+# refused. Last line: "N passed, M failed".
 cd "$(dirname "$0")/.."
 M=./mlip
 D=build/cli_test
@@ -55,5 +55,20 @@ $M train --data "$D/data/bad.tsv" --out "$D/d.mlip" --steps 1 --batch 4 --tokens
     > "$D/d.log" 2>&1
 rc=$?; [ $rc = 1 ] && grep -q "bad.tsv:13" "$D/d.log"
 check $? "--strict: a bad row is fatal (exit $rc)"
+# bad numbers are refused (exit 2) with a message naming the option, not read as atoi would
+for bad in "train --steps abc" "train --steps 10x" "train --batch 1" "train --mask 1.5" \
+    "train --seed -1" "eval --threads 2x" "eval --l2 x" "explain --size 9999" \
+    "tokenize --max-len 3.5" "bench --reps 0" "decode --frame -1" "vocab --size 5k"; do
+    set -- $bad
+    $M "$@" > "$D/bad.log" 2>&1
+    rc=$?; [ $rc = 2 ] && grep -q "^mlip $1: $2: expected .*, got '$3'$" "$D/bad.log"
+    check $? "mlip $bad: refused (exit $rc)"
+done
+$M bench 64 64 x > "$D/bad.log" 2>&1
+rc=$?; [ $rc = 2 ] && grep -q "^mlip bench: K: expected an integer" "$D/bad.log"
+check $? "mlip bench 64 64 x: refused (exit $rc)"
+$M train --data "$D/data/train.tsv" --steps > "$D/bad.log" 2>&1
+rc=$?; [ $rc = 2 ] && grep -q "^mlip train: --steps needs a value" "$D/bad.log"
+check $? "mlip train --steps without a value: refused (exit $rc)"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

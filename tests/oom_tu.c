@@ -295,7 +295,7 @@ static mlip_status op_thread_pool(void) {
 #endif
 }
 
-/* ---- training (sections 7-9) and the dataset (section 13) ---- */
+/* ---- training (sections 8-10) and the dataset (section 14) ---- */
 static int setup_trainer(void) { /* a model, a trainer and a filled batch of 4 */
     int b, t;
     if (!setup_model() || mlip_trainer_create(oom.model, NULL, NULL, 1, &oom.trainer) ||

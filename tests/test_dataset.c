@@ -1,4 +1,4 @@
-/* Section 13, Dataset: TSV parsing (header or not, column names, CRLF, BOM, blank lines),
+/* Section 14, Dataset: TSV parsing (header or not, column names, CRLF, BOM, blank lines),
    every kind of bad row in strict and lenient mode with file:line in the message, images
    that fail only at batch time, batches against the tokenizer and the image reader called
    directly, shuffling, and augmentation (determinism, bounds, identity, fixed rng use).

@@ -1,4 +1,4 @@
-/* Section 10, Downstream: metrics against hand-checkable cases and against brute-force
+/* Section 11, Downstream: metrics against hand-checkable cases and against brute-force
    references (tests/data/downstream.fx, written by tools/downstream_fixture.py with numpy and
    torch), the linear probe and the segmentation head against torch L-BFGS solutions of the
    same objectives, bilinear upsampling and its adjoint against torch F.interpolate, a head that

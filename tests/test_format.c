@@ -1,4 +1,4 @@
-/* Section 11, File format: .mlip save/load round trips (byte-identical), zero-copy loading,
+/* Section 12, File format: .mlip save/load round trips (byte-identical), zero-copy loading,
    f16/bf16/int8, the PyTorch twin end to end through safetensors, malformed files (crafted,
    every truncation, random bit flips, the fuzzer's corpus), and safetensors header errors. */
 
@@ -214,7 +214,7 @@ static void test_fmt_twin(void) {
     }
     /* export to safetensors (the twin's names) and back: the same .mlip bytes */
     CHECK_OK(mlip_model_export_safetensors_memory(l, &sb, &sl));
-    CHECK(sl > 8 && (mlip__fmt_rd64((unsigned char *)sb) % 8) == 0);
+    CHECK(sl > 8 && (mlip__load64((unsigned char *)sb, 0) % 8) == 0);
     CHECK_OK(mlip_model_import_safetensors(sb, sl, NULL, 0, &again));
     if (again) CHECK_OK(mlip_model_save_memory(again, MLIP_DTYPE_F32, &mb2, &ml2));
     CHECK_MSG(ml2 == ml && mb2 && !memcmp(mb, mb2, ml), "mlip -> safetensors -> mlip changed the bytes");
@@ -299,6 +299,49 @@ static void test_fmt_malformed(void) {
     free(x);
     mlip_free(b);
     mlip_model_free(m);
+}
+
+/* The casing of the vocabulary (tokenizer.lowercase, optional, default 1): a cased model keeps
+   it through save and load, and a file without the key loads uncased, whatever the model was. */
+static int fmt_first_piece(mlip_model *m) { /* "Lung": 6 ("lung") uncased, 1 ([UNK]) cased */
+    mlip_tokenizer *tok = NULL;
+    int ids[4] = {0, 0, 0, 0};
+    CHECK_OK(mlip_model_tokenizer(m, &tok));
+    if (tok) CHECK_OK(mlip_tokenizer_encode(tok, "Lung", 4, 4, ids, NULL, NULL));
+    mlip_tokenizer_free(tok);
+    return ids[1];
+}
+
+static void test_fmt_lowercase(void) {
+    static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nlung\nis\nclear\n.\n##s\nno\n";
+    mlip_model_config c = fmt_small_config();
+    mlip_model *m = NULL, *l = NULL;
+    mlip_tokenizer *tok = NULL;
+    void *b = NULL;
+    size_t n = 0, at;
+    c.lowercase = 0;
+    CHECK_OK(mlip_model_create(&c, &m));
+    if (!m) return;
+    mlip_model_init_random(m, 3);
+    CHECK_OK(mlip_tokenizer_from_memory(vocab, sizeof vocab - 1, 0, &tok));
+    CHECK_OK(mlip_model_set_vocab(m, tok));
+    mlip_tokenizer_free(tok);
+    CHECK(fmt_first_piece(m) == 1);
+    CHECK_OK(mlip_model_save_memory(m, MLIP_DTYPE_F32, &b, &n));
+    CHECK_OK(mlip_model_load_memory(b, n, 1, &l));
+    CHECK_MSG(l && mlip_model_get_config(l)->lowercase == 0, "a cased model loads uncased");
+    if (l) CHECK(fmt_first_piece(l) == 1);
+    mlip_model_free(l), l = NULL;
+    /* the key left out (renamed to a free-form key, whose u32 value a loader skips) */
+    at = fmt_find((unsigned char *)b, n, "tokenizer.lowercase");
+    CHECK(at > 0);
+    ((unsigned char *)b)[at] = 'x';
+    CHECK_OK(mlip_model_load_memory(b, n, 1, &l));
+    CHECK_MSG(l && mlip_model_get_config(l)->lowercase == 1, "without tokenizer.lowercase: not the default 1");
+    if (l) CHECK(fmt_first_piece(l) == 6 && !mlip_model_meta(l, "xokenizer.lowercase"));
+    mlip_model_free(l);
+    mlip_model_free(m);
+    mlip_free(b);
 }
 
 /* Every truncation and random bit flips: each load fails cleanly or succeeds (ASan watches). */
@@ -455,6 +498,7 @@ static const mt_case format_tests[] = {
     {"dtypes", test_fmt_dtypes},
     {"twin", test_fmt_twin},
     {"malformed", test_fmt_malformed},
+    {"lowercase", test_fmt_lowercase},
     {"truncate_flip", test_fmt_truncate_flip},
     {"corpus", test_fmt_corpus},
     {"safetensors_errors", test_fmt_safetensors_errors},

@@ -1,4 +1,4 @@
-/* Section 12, Image I/O: readers against files written by independent tools (Pillow,
+/* Section 13, Image I/O: readers against files written by independent tools (Pillow,
    ImageMagick, Python's zlib, pydicom's sample files with pydicom's decoded values),
    synthetic DICOM built here for every pixel layout, preprocessing geometry, the PNG
    writer round trip, and hostile input (truncation at every length, byte flips, lying

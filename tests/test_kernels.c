@@ -448,6 +448,30 @@ static void test_fast_exp_erf(void) {
     CHECK(mlip__expf(-100.0f) == 0.0f && mlip__expf(0.0f) == 1.0f);
 }
 
+/* exp's top bound: MLIP__EXPF_MAX is the largest float x whose e^x is below FLT_MAX; up to it
+   the result tracks libm, past it (any finite x) it stays at e^MLIP__EXPF_MAX, finite. */
+static void test_fast_exp_bounds(void) {
+    const float big[] = {89.0f, 100.0f, 1e6f, 1e30f, FLT_MAX};
+    float x, top = mlip__expf(MLIP__EXPF_MAX);
+    double worst = 0;
+    int i;
+    CHECK(exp((double)MLIP__EXPF_MAX) < FLT_MAX);
+    CHECK(exp((double)nextafterf(MLIP__EXPF_MAX, INFINITY)) > FLT_MAX);
+    for (x = 88.0f; x <= MLIP__EXPF_MAX; x = nextafterf(x, INFINITY)) {
+        double ref = exp((double)x), rel = fabs(mlip__expf(x) - ref) / ref;
+        if (rel > worst) worst = rel;
+    }
+    CHECK_MSG(worst < 4e-7, "exp on [88, %.9g]: worst relative error %.3g",
+              (double)MLIP__EXPF_MAX, worst);
+    CHECK(isfinite(top) && fabs(top - exp((double)MLIP__EXPF_MAX)) < 4e-7 * top);
+    CHECK(mlip__expf(nextafterf(MLIP__EXPF_MAX, INFINITY)) == top);
+    for (i = 0; i < (int)(sizeof big / sizeof big[0]); i++) {
+        CHECK_MSG(mlip__expf(big[i]) == top, "exp(%g) = %g, not the saturation value %g",
+                  (double)big[i], (double)mlip__expf(big[i]), (double)top);
+        CHECK(mlip__expf(-big[i]) == 0.0f);
+    }
+}
+
 static void test_find_nonfinite(void) {
     float x[4] = {1, 2, 3, 4};
     CHECK(mlip_find_nonfinite(x, 4) == -1);
@@ -471,5 +495,6 @@ static const mt_case kernel_tests[] = {
     {"cross_entropy", test_cross_entropy},
     {"span_mean", test_span_mean},
     {"fast_exp_erf", test_fast_exp_erf},
+    {"fast_exp_bounds", test_fast_exp_bounds},
     {"find_nonfinite", test_find_nonfinite},
     {NULL, NULL}};

@@ -189,6 +189,37 @@ static void test_user_scheduler(void) {
     CHECK(mt_max_rel_diff(C1, C2, 64 * 64) < 1e-5);
 }
 
+/* No code left dead by a build switch: a function's top-level `return` as the last line of an
+   #if/#ifdef block, with more of the function after the #endif, compiles that rest into a
+   function that can never run it in one configuration (MLIP_NO_WEIGHT_CHECK's weight scan
+   did). Put the rest under #else (or the whole body under #ifndef) instead. Reads mlip.h's
+   source, from the repository root where the suite runs. */
+static void test_no_code_after_configured_return(void) {
+    char line[4096], last[4096] = "";
+    int in_if = 0, pending = 0, no = 0;
+    FILE *f = fopen("mlip.h", "r");
+    if (!f) SKIP("needs mlip.h in the working directory");
+    while (fgets(line, sizeof line, f)) {
+        no++;
+        if (!strncmp(line, "#if", 3) || !strncmp(line, "#el", 3)) {
+            in_if = 1;
+            last[0] = 0;
+        } else if (!strncmp(line, "#endif", 6)) {
+            if (in_if && !strncmp(last, "    return ", 11)) pending = no;
+            in_if = 0;
+            last[0] = 0;
+        } else if (strspn(line, " \t\r\n") < strlen(line)) {
+            CHECK_MSG(!pending || line[0] == '}',
+                      "mlip.h:%d: the function goes on after a return that ends the #if block "
+                      "closed at line %d",
+                      no, pending);
+            pending = 0;
+            strcpy(last, line);
+        }
+    }
+    fclose(f);
+}
+
 static const mt_case platform_tests[] = {
     {"status_and_errors", test_status_and_errors},
     {"checked_sizes", test_checked_sizes},
@@ -203,4 +234,5 @@ static const mt_case platform_tests[] = {
     {"rng_reproducible", test_rng_reproducible},
     {"parallel_for_runs_each_task_once", test_parallel_for_runs_each_task_once},
     {"user_scheduler", test_user_scheduler},
+    {"no_code_after_configured_return", test_no_code_after_configured_return},
     {NULL, NULL}};

@@ -93,16 +93,22 @@ def fold(cp):
     return [ord(c) for c in s]
 
 
+def pack(items, width=100):
+    """Array elements, each followed by a comma, packed into lines of at most `width` columns."""
+    lines, row = [], "   "
+    for item in items:
+        if len(row) + 1 + len(item) + 1 > width:
+            lines.append(row)
+            row = "   "
+        row += " " + item + ","
+    if row.strip():
+        lines.append(row)
+    return lines
+
+
 def emit_ranges(name, rs):
     lines = ["static const uint32_t %s[%d][2] = {" % (name, len(rs))]
-    row = []
-    for lo, hi in rs:
-        row.append("{0x%X,0x%X}," % (lo, hi))
-        if len(row) == 6:
-            lines.append("    " + "".join(row))
-            row = []
-    if row:
-        lines.append("    " + "".join(row))
+    lines += pack(["{0x%X, 0x%X}" % (lo, hi) for lo, hi in rs])
     lines.append("};")
     return lines
 
@@ -138,17 +144,14 @@ def generate():
     out += emit_ranges("mlip__tok_ignorable_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and is_case_ignorable(cp)))
     out.append("#define MLIP__TOK_M(off, len) (MLIP__TOK_MULTI | ((uint32_t)(off) << 3) | (uint32_t)(len))")
     out.append("static const uint32_t mlip__tok_fold_keys[%d] = {" % len(keys))
-    for i in range(0, len(keys), 10):
-        out.append("    " + ",".join("0x%X" % k for k in keys[i:i + 10]) + ",")
+    out += pack(["0x%X" % k for k in keys])
     out.append("};")
     out.append("static const uint32_t mlip__tok_fold_vals[%d] = {" % len(vals))
-    for i in range(0, len(vals), 10):
-        out.append("    " + ",".join(vals[i:i + 10]) + ",")
+    out += pack(vals)
     out.append("};")
     out.append("#undef MLIP__TOK_M")
     out.append("static const uint32_t mlip__tok_fold_pool[%d] = {" % max(1, len(pool)))
-    for i in range(0, len(pool), 10):
-        out.append("    " + ",".join("0x%X" % k for k in pool[i:i + 10]) + ",")
+    out += pack(["0x%X" % k for k in pool])
     if not pool:
         out.append("    0")
     out.append("};")

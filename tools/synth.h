@@ -1,6 +1,6 @@
 /* tools/synth.h - `mlip synth`: a synthetic chest-radiograph benchmark generator.
 
-   Included by tools/mlip.c (and by tests/test_synth.c) after mlip.h; everything here is
+   Included by tools/mlip/synth.c (and by tests/test_synth.c) after mlip.h; everything here is
    static and prefixed synth_ (cmd_synth is the entry point). Only libc, libm and POSIX mkdir.
 
    What it draws. A frontal (PA) chest radiograph in "patient coordinates" (u right-to-left

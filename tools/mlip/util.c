@@ -1,0 +1,104 @@
+/* tools/mlip/util.c - helpers more than one command uses: a clock, stdin lines, raw float32
+   output, loading a model of either format, the zero-shot prompts of a finding. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int read_line(char **buf, size_t *cap, size_t *len) {
+    int c;
+    *len = 0;
+    while ((c = getchar()) != EOF && c != '\n') {
+        if (*len + 1 >= *cap) {
+            size_t ncap = *cap ? *cap * 2 : 4096;
+            char *nb = (char *)realloc(*buf, ncap);
+            if (!nb) return 0;
+            *buf = nb;
+            *cap = ncap;
+        }
+        (*buf)[(*len)++] = (char)c;
+    }
+    return c != EOF || *len > 0;
+}
+
+/* Converted in blocks of 1024 values. */
+int write_f32le(FILE *f, const float *x, size_t n) {
+    unsigned char b[4096];
+    size_t i;
+    size_t k = 0;
+    for (i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        b[k++] = (unsigned char)u;
+        b[k++] = (unsigned char)(u >> 8);
+        b[k++] = (unsigned char)(u >> 16);
+        b[k++] = (unsigned char)(u >> 24);
+        if (k == sizeof b || i + 1 == n) {
+            if (fwrite(b, 1, k, f) != k) return 0;
+            k = 0;
+        }
+    }
+    return 1;
+}
+
+static int is_mlip_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    int yes;
+    if (!f) return 0;
+    yes = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "MLIP", 4);
+    fclose(f);
+    return yes;
+}
+
+mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
+                     mlip_model **out) {
+    if (is_mlip_file(path)) return mlip_model_load_file(path, out);
+    return mlip_model_load_safetensors(path, config, allow_missing, out);
+}
+
+/* The row of f for finding, if any, into pos and neg. */
+static void read_prompt_row(FILE *f, const char *finding, char *pos, char *neg, size_t cap) {
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        char *t1 = strchr(line, '\t');
+        char *t2;
+        char *nl;
+        if (!t1) continue;
+        *t1 = '\0';
+        if (strcmp(line, finding)) continue;
+        if (!(t2 = strchr(t1 + 1, '\t'))) break;
+        *t2 = '\0';
+        if ((nl = strpbrk(t2 + 1, "\t\r\n")) != NULL) *nl = '\0';
+        snprintf(pos, cap, "%s", t1 + 1);
+        snprintf(neg, cap, "%s", t2 + 1);
+        break;
+    }
+}
+
+void read_prompts(const char *prompts_path, const char *data, const char *finding, char *pos,
+                  char *neg, size_t cap) {
+    char path[1200];
+    FILE *f = NULL;
+    const char *slash = strrchr(data, '/');
+    if (prompts_path) {
+        f = fopen(prompts_path, "r");
+    } else {
+        int dir = slash ? (int)(slash - data + 1) : 0;
+        snprintf(path, sizeof path, "%.*sprompts.tsv", dir, data);
+        f = fopen(path, "r");
+    }
+    snprintf(pos, cap, "%s", finding);
+    snprintf(neg, cap, "no %s", finding);
+    if (!f) return;
+    read_prompt_row(f, finding, pos, neg, cap);
+    fclose(f);
+}
