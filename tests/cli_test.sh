@@ -70,5 +70,12 @@ check $? "mlip bench 64 64 x: refused (exit $rc)"
 $M train --data "$D/data/train.tsv" --steps > "$D/bad.log" 2>&1
 rc=$?; [ $rc = 2 ] && grep -q "^mlip train: --steps needs a value" "$D/bad.log"
 check $? "mlip train --steps without a value: refused (exit $rc)"
+# PyTorch checkpoints (torch.save zip): listed by the safe reader; a pickle that calls a function is refused
+$M info tests/data/torch/plain_f32.pt > "$D/info_pt.log" 2>&1 && grep -q "PyTorch checkpoint" "$D/info_pt.log" &&
+    grep -Eq "^  fc.weight +f32 +\(3, 4\)$" "$D/info_pt.log"
+check $? "info lists a PyTorch checkpoint's tensors"
+$M info tests/data/torch/os_system.pt > "$D/info_bad.log" 2>&1
+rc=$?; [ $rc = 1 ] && grep -q "refused global 'os.system'" "$D/info_bad.log"
+check $? "info refuses a checkpoint that would call os.system (exit $rc)"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -51,6 +51,8 @@ int read_line(char **buf, size_t *cap, size_t *len);
 /* Raw little-endian float32 whatever the host's byte order; returns 1 when all was written. */
 int write_f32le(FILE *f, const float *x, size_t n);
 /* A .mlip (by its magic) or a safetensors file (anything else). */
+/* 1 when the file at path starts with the 4 bytes of magic ("MLIP", "PK\3\4"). */
+int file_has_magic(const char *path, const char magic[4]);
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out);
 /* Prompts for a finding: the prompts.tsv given (or beside data when prompts_path is NULL), a

@@ -1,5 +1,6 @@
 /* mlip info: print a .mlip or safetensors model: its config, metadata, vocabulary size, every
-   tensor (name, stored dtype, shape, bytes) and the totals. */
+   tensor (name, stored dtype, shape, bytes) and the totals; for a PyTorch checkpoint
+   (torch.save's zip), every tensor of its state dict, read without executing anything. */
 #include "cli.h"
 
 #include <string.h>
@@ -64,6 +65,36 @@ static void info_tensors(const mlip_model *m) {
            bytes / 1048576.0);
 }
 
+/* A PyTorch checkpoint: its tensors as the safe reader lists them. */
+static int info_torch(const char *path) {
+    mlip_torch_file *f = NULL;
+    int i;
+    double total = 0;
+    if (mlip_torch_open(path, &f)) {
+        fprintf(stderr, "mlip info: %s\n", mlip_last_error());
+        return 1;
+    }
+    printf("file %s (PyTorch checkpoint)\ntensors %d\n", path, mlip_torch_count(f));
+    for (i = 0; i < mlip_torch_count(f); i++) {
+        const char *name;
+        int dtype, ndim, d;
+        int64_t shape[8];
+        double count = 1;
+        char dims[96] = "";
+        mlip_torch_info(f, i, &name, &dtype, &ndim, shape);
+        for (d = 0; d < ndim; d++) {
+            size_t used = strlen(dims);
+            snprintf(dims + used, sizeof dims - used, d ? ", %lld" : "%lld", (long long)shape[d]);
+            count *= (double)shape[d];
+        }
+        printf("  %-58s %-5s (%s)\n", name, mlip_torch_dtype_name(dtype), dims);
+        total += count;
+    }
+    printf("total %.0f values\n", total);
+    mlip_torch_close(f);
+    return 0;
+}
+
 int cmd_info_main(int argc, char **argv) {
     mlip_model *m = NULL;
     int i;
@@ -73,9 +104,11 @@ int cmd_info_main(int argc, char **argv) {
         printf("usage: mlip info FILE\n"
                "  Print a .mlip or safetensors model: its config, metadata, vocabulary size, "
                "every\n"
-               "  tensor (name, stored dtype, shape, bytes) and the totals.\n");
+               "  tensor (name, stored dtype, shape, bytes) and the totals. A PyTorch checkpoint\n"
+               "  (torch.save, e.g. pytorch_model.bin): its tensors, read without executing it.\n");
         return cli_has_help(argc, argv) ? 0 : 2;
     }
+    if (file_has_magic(argv[0], "PK\3\4")) return info_torch(argv[0]);
     if (load_any(argv[0], NULL, 0, &m)) {
         fprintf(stderr, "mlip info: %s\n", mlip_last_error());
         return 1;

@@ -49,19 +49,20 @@ int write_f32le(FILE *f, const float *x, size_t n) {
     return 1;
 }
 
-static int is_mlip_file(const char *path) {
+/* 1 when the file at path starts with the 4 bytes of magic. */
+int file_has_magic(const char *path, const char magic[4]) {
     FILE *f = fopen(path, "rb");
-    char magic[4] = {0};
+    char head[4] = {0};
     int yes;
     if (!f) return 0;
-    yes = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "MLIP", 4);
+    yes = fread(head, 1, 4, f) == 4 && !memcmp(head, magic, 4);
     fclose(f);
     return yes;
 }
 
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out) {
-    if (is_mlip_file(path)) return mlip_model_load_file(path, out);
+    if (file_has_magic(path, "MLIP")) return mlip_model_load_file(path, out);
     return mlip_model_load_safetensors(path, config, allow_missing, out);
 }
 
