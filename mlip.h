@@ -1412,28 +1412,20 @@ static MLIP__UNUSED int mlip__cursor_bytes(mlip__cursor *c, size_t n, const unsi
     c->pos += n;
     return 1;
 }
-static MLIP__UNUSED int mlip__cursor_u8(mlip__cursor *c, uint32_t *v) {
+/* An n-byte unsigned integer: n = 1, 2, 4 or 8 (u8, u16, u32, u64). */
+static MLIP__UNUSED int mlip__cursor_uint(mlip__cursor *c, size_t n, uint64_t *v) {
     const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 1, &b)) return 0;
-    *v = b[0];
+    size_t i;
+    if (!mlip__cursor_bytes(c, n, &b)) return 0;
+    *v = 0;
+    for (i = 0; i < n; i++) *v = *v << 8 | b[c->big ? i : n - 1 - i];
     return 1;
 }
-static MLIP__UNUSED int mlip__cursor_u16(mlip__cursor *c, uint32_t *v) {
-    const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 2, &b)) return 0;
-    *v = mlip__load16(b, c->big);
-    return 1;
-}
+/* The u32 every format here is full of, as a uint32_t. */
 static MLIP__UNUSED int mlip__cursor_u32(mlip__cursor *c, uint32_t *v) {
-    const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 4, &b)) return 0;
-    *v = mlip__load32(b, c->big);
-    return 1;
-}
-static MLIP__UNUSED int mlip__cursor_u64(mlip__cursor *c, uint64_t *v) {
-    const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 8, &b)) return 0;
-    *v = mlip__load64(b, c->big);
+    uint64_t x = 0;
+    if (!mlip__cursor_uint(c, 4, &x)) return 0;
+    *v = (uint32_t)x;
     return 1;
 }
 
@@ -12420,8 +12412,8 @@ static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__cursor *r) {
     mlip__cursor_u32(r, &f->n_kv);
     mlip__cursor_u32(r, &f->n_tensors);
     mlip__cursor_u32(r, &flags);
-    mlip__cursor_u64(r, &f->data_offset);
-    mlip__cursor_u64(r, &f->data_size);
+    mlip__cursor_uint(r, 8, &f->data_offset);
+    mlip__cursor_uint(r, 8, &f->data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
     if (f->n_kv > MLIP__FMT_MAX_KV)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", f->n_kv,
@@ -12479,8 +12471,8 @@ static mlip_status mlip__fmt_read_entry(mlip__cursor *r, mlip__fmt_entry *t) {
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
                           (int)t->nlen, t->name, t->rank);
     for (d = 0; d < t->rank; d++)
-        if (!mlip__cursor_u64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
-    if (!mlip__cursor_u64(r, &t->off) || !mlip__cursor_u64(r, &t->nbytes))
+        if (!mlip__cursor_uint(r, 8, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (!mlip__cursor_uint(r, 8, &t->off) || !mlip__cursor_uint(r, 8, &t->nbytes))
         return MLIP__FMT_TRUNC(r, "a tensor entry");
     return MLIP_OK;
 }
@@ -14476,22 +14468,22 @@ typedef struct {
 /* The u16 at offset at of c's buffer (0 past its end). */
 static unsigned mlip__dcm_u16_at(const mlip__cursor *c, size_t at) {
     mlip__cursor t = *c;
-    uint32_t v = 0;
+    uint64_t v = 0;
     t.pos = at;
-    mlip__cursor_u16(&t, &v);
+    mlip__cursor_uint(&t, 2, &v);
     return (unsigned)v;
 }
 
 /* Read one element header. Item and delimiter tags (FFFE,xxxx) never carry a VR. Does not
    move past the value; checks that a defined-length value fits in the buffer. */
 static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_elem *e) {
-    uint32_t group = 0, element = 0, l16 = 0;
+    uint64_t group = 0, element = 0, l16 = 0;
     const unsigned char *vr = NULL;
     if (c->len - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-    mlip__cursor_u16(c, &group);
-    mlip__cursor_u16(c, &element);
-    e->group = group;
-    e->element = element;
+    mlip__cursor_uint(c, 2, &group);
+    mlip__cursor_uint(c, 2, &element);
+    e->group = (unsigned)group;
+    e->element = (unsigned)element;
     memset(e->vr, 0, sizeof e->vr);
     if (!explicit_vr || e->group == 0xFFFE) {
         mlip__cursor_u32(c, &e->length);
@@ -14507,8 +14499,8 @@ static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_
             if (!mlip__cursor_bytes(c, 2, NULL) || !mlip__cursor_u32(c, &e->length))
                 return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
         } else {
-            mlip__cursor_u16(c, &l16);
-            e->length = l16;
+            mlip__cursor_uint(c, 2, &l16);
+            e->length = (uint32_t)l16;
         }
     }
     e->value = c->pos;
@@ -14731,15 +14723,12 @@ static void mlip__dcm_samples(const mlip__cursor *c, const mlip__dcm_info *d, ml
     int stored = d->stored, bytes = d->alloc_bits / 8;
     mlip__cursor s = *c; /* at the frame: mlip_image_read_dicom checked that it holds it */
     for (i = 0; i < plane * (size_t)d->spp; i++) {
-        uint32_t raw = 0;
+        uint64_t word = 0;
+        uint32_t raw;
         double val;
         size_t dst;
-        if (bytes == 1)
-            mlip__cursor_u8(&s, &raw);
-        else if (bytes == 2)
-            mlip__cursor_u16(&s, &raw);
-        else
-            mlip__cursor_u32(&s, &raw);
+        mlip__cursor_uint(&s, (size_t)bytes, &word);
+        raw = (uint32_t)word;
         /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
         raw >>= (d->high + 1 - stored);
         if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
