@@ -9093,18 +9093,17 @@ struct mlip_model {
     int mapped; /* encoders use the loaded bytes in place */
 };
 
-static const char *const mlip__model_extra_names[MLIP__MODEL_N_EXTRA] = {"head.global_image.weight",
-                                                                         "head.global_image.bias",
-                                                                         "head.global_text.weight",
-                                                                         "head.global_text.bias",
-                                                                         "head.local_image.weight",
-                                                                         "head.local_image.bias",
-                                                                         "head.local_text.weight",
-                                                                         "head.local_text.bias",
-                                                                         "logit_scale",
-                                                                         "local_logit_scale",
-                                                                         "sie.query",
-                                                                         "sie.bias"};
+/* File name of extra tensor i: the four heads' weight and bias (global/local x image/text), the
+   two logit scales, the SIE query and bias. */
+static void mlip__model_extra_name(int i, char *name, size_t cap) {
+    static const char *const rest[4] = {"logit_scale", "local_logit_scale", "sie.query",
+                                        "sie.bias"};
+    if (i < 8)
+        snprintf(name, cap, "head.%s_%s.%s", i < 4 ? "global" : "local",
+                 (i / 2) % 2 ? "text" : "image", i % 2 ? "bias" : "weight");
+    else
+        snprintf(name, cap, "%s", rest[i - 8]);
+}
 
 static void mlip__model_extra_layout(mlip_model *m) {
     int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
@@ -9114,7 +9113,7 @@ static void mlip__model_extra_layout(mlip_model *m) {
     for (i = 0; i < MLIP__MODEL_N_EXTRA; i++) {
         mlip_param_info *p = &m->extra_info[i];
         memset(p, 0, sizeof *p);
-        snprintf(p->name, sizeof p->name, "%s", mlip__model_extra_names[i]);
+        mlip__model_extra_name(i, p->name, sizeof p->name);
         if (i < 8 && i % 2 == 0) {
             p->ndim = 2;
             p->shape[0] = D;
