@@ -497,6 +497,7 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
 /* (section 7 declarations) */
 typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
 
+/* How a tensor is stored in a file (section 12); in memory every tensor is f32. */
 typedef enum mlip_dtype {
     MLIP_DTYPE_F32 = 0,
     MLIP_DTYPE_F16 = 1,
@@ -9122,9 +9123,9 @@ static void mlip__model_extra_layout(mlip_model *m) {
         } else if (i < 8) {
             p->ndim = 1;
             p->shape[0] = D;
-        } else if (i < 10)
+        } else if (i < 10) {
             p->ndim = 0;
-        else {
+        } else {
             p->ndim = 1;
             p->shape[0] = i == 10 ? Wv : K;
         }
