@@ -497,6 +497,7 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
 /* (section 7 declarations) */
 typedef struct mlip_model mlip_model; /* an opaque handle: ViT, BERT, heads, vocabulary, metadata */
 
+/* How a tensor is stored in a file (section 12); in memory every tensor is f32. */
 typedef enum mlip_dtype {
     MLIP_DTYPE_F32 = 0,
     MLIP_DTYPE_F16 = 1,
@@ -1467,28 +1468,20 @@ static MLIP__UNUSED int mlip__cursor_bytes(mlip__cursor *c, size_t n, const unsi
     c->pos += n;
     return 1;
 }
-static MLIP__UNUSED int mlip__cursor_u8(mlip__cursor *c, uint32_t *v) {
+/* An n-byte unsigned integer: n = 1, 2, 4 or 8 (u8, u16, u32, u64). */
+static MLIP__UNUSED int mlip__cursor_uint(mlip__cursor *c, size_t n, uint64_t *v) {
     const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 1, &b)) return 0;
-    *v = b[0];
+    size_t i;
+    if (!mlip__cursor_bytes(c, n, &b)) return 0;
+    *v = 0;
+    for (i = 0; i < n; i++) *v = *v << 8 | b[c->big ? i : n - 1 - i];
     return 1;
 }
-static MLIP__UNUSED int mlip__cursor_u16(mlip__cursor *c, uint32_t *v) {
-    const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 2, &b)) return 0;
-    *v = mlip__load16(b, c->big);
-    return 1;
-}
+/* The u32 every format here is full of, as a uint32_t. */
 static MLIP__UNUSED int mlip__cursor_u32(mlip__cursor *c, uint32_t *v) {
-    const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 4, &b)) return 0;
-    *v = mlip__load32(b, c->big);
-    return 1;
-}
-static MLIP__UNUSED int mlip__cursor_u64(mlip__cursor *c, uint64_t *v) {
-    const unsigned char *b;
-    if (!mlip__cursor_bytes(c, 8, &b)) return 0;
-    *v = mlip__load64(b, c->big);
+    uint64_t x = 0;
+    if (!mlip__cursor_uint(c, 4, &x)) return 0;
+    *v = (uint32_t)x;
     return 1;
 }
 
@@ -6303,18 +6296,17 @@ struct mlip_model {
     int mapped; /* encoders use the loaded bytes in place */
 };
 
-static const char *const mlip__model_extra_names[MLIP__MODEL_N_EXTRA] = {"head.global_image.weight",
-                                                                         "head.global_image.bias",
-                                                                         "head.global_text.weight",
-                                                                         "head.global_text.bias",
-                                                                         "head.local_image.weight",
-                                                                         "head.local_image.bias",
-                                                                         "head.local_text.weight",
-                                                                         "head.local_text.bias",
-                                                                         "logit_scale",
-                                                                         "local_logit_scale",
-                                                                         "sie.query",
-                                                                         "sie.bias"};
+/* File name of extra tensor i: the four heads' weight and bias (global/local x image/text), the
+   two logit scales, the SIE query and bias. */
+static void mlip__model_extra_name(int i, char *name, size_t cap) {
+    static const char *const rest[4] = {"logit_scale", "local_logit_scale", "sie.query",
+                                        "sie.bias"};
+    if (i < 8)
+        snprintf(name, cap, "head.%s_%s.%s", i < 4 ? "global" : "local",
+                 (i / 2) % 2 ? "text" : "image", i % 2 ? "bias" : "weight");
+    else
+        snprintf(name, cap, "%s", rest[i - 8]);
+}
 
 static void mlip__model_extra_layout(mlip_model *m) {
     int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
@@ -6324,7 +6316,7 @@ static void mlip__model_extra_layout(mlip_model *m) {
     for (i = 0; i < MLIP__MODEL_N_EXTRA; i++) {
         mlip_param_info *p = &m->extra_info[i];
         memset(p, 0, sizeof *p);
-        snprintf(p->name, sizeof p->name, "%s", mlip__model_extra_names[i]);
+        mlip__model_extra_name(i, p->name, sizeof p->name);
         if (i < 8 && i % 2 == 0) {
             p->ndim = 2;
             p->shape[0] = D;
@@ -6333,9 +6325,9 @@ static void mlip__model_extra_layout(mlip_model *m) {
         } else if (i < 8) {
             p->ndim = 1;
             p->shape[0] = D;
-        } else if (i < 10)
+        } else if (i < 10) {
             p->ndim = 0;
-        else {
+        } else {
             p->ndim = 1;
             p->shape[0] = i == 10 ? Wv : K;
         }
@@ -9776,8 +9768,8 @@ static mlip_status mlip__fmt_read_header(mlip__fmt_file *f, mlip__cursor *r) {
     mlip__cursor_u32(r, &f->n_kv);
     mlip__cursor_u32(r, &f->n_tensors);
     mlip__cursor_u32(r, &flags);
-    mlip__cursor_u64(r, &f->data_offset);
-    mlip__cursor_u64(r, &f->data_size);
+    mlip__cursor_uint(r, 8, &f->data_offset);
+    mlip__cursor_uint(r, 8, &f->data_size);
     if (flags) return mlip__fail(MLIP_ERR_FORMAT, "mlip file: unknown flags 0x%x", flags);
     if (f->n_kv > MLIP__FMT_MAX_KV)
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: %u keys (at most %u)", f->n_kv,
@@ -9835,8 +9827,8 @@ static mlip_status mlip__fmt_read_entry(mlip__cursor *r, mlip__fmt_entry *t) {
         return mlip__fail(MLIP_ERR_FORMAT, "mlip file: tensor '%.*s' has rank %u (at most 4)",
                           (int)t->nlen, t->name, t->rank);
     for (d = 0; d < t->rank; d++)
-        if (!mlip__cursor_u64(r, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
-    if (!mlip__cursor_u64(r, &t->off) || !mlip__cursor_u64(r, &t->nbytes))
+        if (!mlip__cursor_uint(r, 8, &t->dims[d])) return MLIP__FMT_TRUNC(r, "a tensor entry");
+    if (!mlip__cursor_uint(r, 8, &t->off) || !mlip__cursor_uint(r, 8, &t->nbytes))
         return MLIP__FMT_TRUNC(r, "a tensor entry");
     return MLIP_OK;
 }
@@ -12869,22 +12861,22 @@ typedef struct {
 /* The u16 at offset at of c's buffer (0 past its end). */
 static unsigned mlip__dcm_u16_at(const mlip__cursor *c, size_t at) {
     mlip__cursor t = *c;
-    uint32_t v = 0;
+    uint64_t v = 0;
     t.pos = at;
-    mlip__cursor_u16(&t, &v);
+    mlip__cursor_uint(&t, 2, &v);
     return (unsigned)v;
 }
 
 /* Read one element header. Item and delimiter tags (FFFE,xxxx) never carry a VR. Does not
    move past the value; checks that a defined-length value fits in the buffer. */
 static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_elem *e) {
-    uint32_t group = 0, element = 0, l16 = 0;
+    uint64_t group = 0, element = 0, l16 = 0;
     const unsigned char *vr = NULL;
     if (c->len - c->pos < 8) return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
-    mlip__cursor_u16(c, &group);
-    mlip__cursor_u16(c, &element);
-    e->group = group;
-    e->element = element;
+    mlip__cursor_uint(c, 2, &group);
+    mlip__cursor_uint(c, 2, &element);
+    e->group = (unsigned)group;
+    e->element = (unsigned)element;
     memset(e->vr, 0, sizeof e->vr);
     if (!explicit_vr || e->group == 0xFFFE) {
         mlip__cursor_u32(c, &e->length);
@@ -12900,8 +12892,8 @@ static mlip_status mlip__dcm_header(mlip__cursor *c, int explicit_vr, mlip__dcm_
             if (!mlip__cursor_bytes(c, 2, NULL) || !mlip__cursor_u32(c, &e->length))
                 return mlip__fail(MLIP_ERR_FORMAT, "DICOM: truncated element header");
         } else {
-            mlip__cursor_u16(c, &l16);
-            e->length = l16;
+            mlip__cursor_uint(c, 2, &l16);
+            e->length = (uint32_t)l16;
         }
     }
     e->value = c->pos;
@@ -13124,15 +13116,12 @@ static void mlip__dcm_samples(const mlip__cursor *c, const mlip__dcm_info *d, ml
     int stored = d->stored, bytes = d->alloc_bits / 8;
     mlip__cursor s = *c; /* at the frame: mlip_image_read_dicom checked that it holds it */
     for (i = 0; i < plane * (size_t)d->spp; i++) {
-        uint32_t raw = 0;
+        uint64_t word = 0;
+        uint32_t raw;
         double val;
         size_t dst;
-        if (bytes == 1)
-            mlip__cursor_u8(&s, &raw);
-        else if (bytes == 2)
-            mlip__cursor_u16(&s, &raw);
-        else
-            mlip__cursor_u32(&s, &raw);
+        mlip__cursor_uint(&s, (size_t)bytes, &word);
+        raw = (uint32_t)word;
         /* keep bits [high-stored+1, high], then sign-extend from the top stored bit */
         raw >>= (d->high + 1 - stored);
         if (stored < 32) raw &= ((uint32_t)1 << stored) - 1;
