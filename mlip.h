@@ -550,6 +550,8 @@ MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
    its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored
    vocabulary (MLIP_ERR_INVALID_ARG when the model has none). */
 MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
+/* The stored vocabulary's casing: 1 uncased (lower-case the text), 0 cased. */
+MLIPDEF mlip_status mlip_model_set_lowercase(mlip_model *model, int lowercase);
 MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *model, mlip_tokenizer **out);
 /* Free-form string metadata ("license", "training.data", ...): set (value NULL removes),
    get (NULL when absent), and enumerate (index from 0; NULL past the end). */
@@ -5449,7 +5451,7 @@ MLIPDEF mlip_status mlip_tokenizer_load_vocab(const char *path, int lowercase,
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__CHECK_PTR(path);
-    if ((st = mlip__read_file(path, &data, &len))) return st;
+    MLIP__TRY(mlip__read_file(path, &data, &len));
     st = mlip_tokenizer_from_memory(data, len, lowercase, out);
     mlip_free(data);
     return st;
@@ -6654,6 +6656,16 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
     m->vocab = v;
     m->vocab_len = total;
     m->vocab_n = n;
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_set_lowercase(mlip_model *m, int lowercase) {
+    MLIP__CHECK_PTR(m);
+    if (lowercase != 0 && lowercase != 1)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_set_lowercase: %d is neither 1 (uncased) nor 0 (cased)",
+                          lowercase);
+    m->config.lowercase = lowercase;
     return MLIP_OK;
 }
 

@@ -342,6 +342,17 @@ static void test_fmt_lowercase(void) {
     mlip_model_free(l);
     mlip_model_free(m);
     mlip_free(b);
+    /* the casing set on a loaded model (mlip convert --cased): kept through save and load */
+    CHECK_OK(mlip_model_create(&c, &m));
+    if (!m) return;
+    CHECK(mlip_model_set_lowercase(m, 2) == MLIP_ERR_INVALID_ARG);
+    CHECK_OK(mlip_model_set_lowercase(m, 1));
+    CHECK_OK(mlip_model_save_memory(m, MLIP_DTYPE_F32, &b, &n));
+    CHECK_OK(mlip_model_load_memory(b, n, 1, &l));
+    CHECK(l && mlip_model_get_config(l)->lowercase == 1);
+    mlip_model_free(l);
+    mlip_model_free(m);
+    mlip_free(b);
 }
 
 /* Every truncation and random bit flips: each load fails cleanly or succeeds (ASan watches). */

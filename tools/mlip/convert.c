@@ -40,10 +40,8 @@ static const char convert_usage[] =
 /* The vocabulary file into the model (cased: -1 keeps the model's casing). */
 static mlip_status convert_vocab(mlip_model *m, const char *vocab, int cased) {
     mlip_tokenizer *tok = NULL;
-    mlip_model_config *mc = (mlip_model_config *)mlip_model_get_config(m);
-    mlip_status st;
-    if (cased >= 0) mc->lowercase = !cased;
-    st = mlip_tokenizer_load_vocab(vocab, mc->lowercase, &tok);
+    mlip_status st = cased >= 0 ? mlip_model_set_lowercase(m, !cased) : MLIP_OK;
+    if (!st) st = mlip_tokenizer_load_vocab(vocab, mlip_model_get_config(m)->lowercase, &tok);
     if (!st) st = mlip_model_set_vocab(m, tok);
     mlip_tokenizer_free(tok);
     return st;
