@@ -16,7 +16,8 @@ int main(int argc, char **argv) {
     mlip_model *model = NULL;
     mlip_tokenizer *tok = NULL;
     float *sentences = NULL, *report = NULL;
-    int ids[128], begin[MAX_SENTENCES], end[MAX_SENTENCES], n_ids = 0, n = 0, n2 = 0, i, j, D, status = 1;
+    int ids[128], begin[MAX_SENTENCES], end[MAX_SENTENCES], n_ids = 0, n = 0, n2 = 0, i, j, D,
+                                                            status = 1;
     char text[512];
     if (argc != 3) {
         fprintf(stderr, "usage: %s model.mlip \"report text\"\n", argv[0]);
@@ -30,11 +31,13 @@ int main(int argc, char **argv) {
 
     /* the tokens and the sentence spans the model sees ... */
     if (mlip_tokenizer_encode(tok, argv[2], strlen(argv[2]), 128, ids, NULL, &n_ids) ||
-        mlip_tokenizer_sentences(tok, argv[2], strlen(argv[2]), 128, MAX_SENTENCES, begin, end, &n2))
+        mlip_tokenizer_sentences(tok, argv[2], strlen(argv[2]), 128, MAX_SENTENCES, begin, end,
+                                 &n2))
         goto done;
     printf("%d tokens, %d sentences\n", n_ids, n2);
     /* ... and their embeddings: one BERT pass over the whole report, so sentences are contextual */
-    if (mlip_model_embed_sentences(model, tok, argv[2], 128, MAX_SENTENCES, sentences, report, &n)) goto done;
+    if (mlip_model_embed_sentences(model, tok, argv[2], 128, MAX_SENTENCES, sentences, report, &n))
+        goto done;
     for (i = 0; i < n; i++) {
         mlip_tokenizer_decode(tok, ids + begin[i], end[i] - begin[i], 1, text, sizeof text, NULL);
         printf("  s%d [tokens %d-%d] \"%s\"\n", i + 1, begin[i], end[i] - 1, text);
@@ -45,10 +48,13 @@ int main(int argc, char **argv) {
     printf("\n");
     for (i = 0; i < n; i++) {
         printf("  s%-3d", i + 1);
-        for (j = 0; j < n; j++) printf(" %6.3f", mlip_dot(sentences + (size_t)i * D, sentences + (size_t)j * D, (size_t)D));
+        for (j = 0; j < n; j++)
+            printf(" %6.3f",
+                   mlip_dot(sentences + (size_t)i * D, sentences + (size_t)j * D, (size_t)D));
         printf("\n");
     }
-    printf("global report embedding: %d dims, first values %.4f %.4f %.4f ...\n", D, report[0], report[1], report[2]);
+    printf("global report embedding: %d dims, first values %.4f %.4f %.4f ...\n", D, report[0],
+           report[1], report[2]);
     status = 0;
 done:
     if (status) fprintf(stderr, "error: %s\n", mlip_last_error());

@@ -25,18 +25,19 @@ typedef struct acts {
     float ln1[ROWS * C], ln1_mean[ROWS], ln1_rstd[ROWS], qkv[ROWS * 3 * C], att[B * NH * T * T];
     float attn[ROWS * C], proj[ROWS * C], res1[ROWS * C];
     float ln2[ROWS * C], ln2_mean[ROWS], ln2_rstd[ROWS], fc[ROWS * HID], gelu[ROWS * HID];
-    float mlp[ROWS * C], res2[ROWS * C], pooled[B * C], logits[B * NCLS], probs[B * NCLS], losses[B];
+    float mlp[ROWS * C], res2[ROWS * C], pooled[B * C], logits[B * NCLS], probs[B * NCLS],
+        losses[B];
 } acts;
 
 static params P, G;
 static acts A, D; /* D holds the gradients of the activations */
 
-#define TRY(call)                                                                              \
-    do {                                                                                       \
-        if ((call) != MLIP_OK) {                                                               \
-            fprintf(stderr, "%s failed: %s\n", #call, mlip_last_error());                      \
-            return -1;                                                                         \
-        }                                                                                      \
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        if ((call) != MLIP_OK) {                                                                   \
+            fprintf(stderr, "%s failed: %s\n", #call, mlip_last_error());                          \
+            return -1;                                                                             \
+        }                                                                                          \
     } while (0)
 
 /* x (B, T, C) -> mean loss over the batch */
@@ -48,12 +49,14 @@ static double forward(const float *x, const int *labels, const int *begin, const
     TRY(mlip_attention_forward(A.attn, A.att, A.qkv, NULL, B, T, C, NH));
     TRY(mlip_linear_forward(A.proj, A.attn, P.proj_w, P.proj_b, ROWS, C, C));
     TRY(mlip_residual_forward(A.res1, x, A.proj, ROWS * C));
-    TRY(mlip_layernorm_forward(A.ln2, A.ln2_mean, A.ln2_rstd, A.res1, P.ln2_w, P.ln2_b, ROWS, C, 1e-5f));
+    TRY(mlip_layernorm_forward(A.ln2, A.ln2_mean, A.ln2_rstd, A.res1, P.ln2_w, P.ln2_b, ROWS, C,
+                               1e-5f));
     TRY(mlip_linear_forward(A.fc, A.ln2, P.fc_w, P.fc_b, ROWS, C, HID));
     TRY(mlip_gelu_forward(A.gelu, A.fc, ROWS * HID, MLIP_GELU_ERF));
     TRY(mlip_linear_forward(A.mlp, A.gelu, P.out_w, P.out_b, ROWS, HID, C));
     TRY(mlip_residual_forward(A.res2, A.res1, A.mlp, ROWS * C));
-    TRY(mlip_span_mean_forward(A.pooled, A.res2, begin, end, B, ROWS, C)); /* one span per sequence */
+    TRY(mlip_span_mean_forward(A.pooled, A.res2, begin, end, B, ROWS,
+                               C)); /* one span per sequence */
     TRY(mlip_linear_forward(A.logits, A.pooled, P.head_w, P.head_b, B, C, NCLS));
     TRY(mlip_cross_entropy_forward(A.losses, A.probs, A.logits, labels, B, NCLS));
     for (b = 0; b < B; b++) loss += A.losses[b] / B;
@@ -68,18 +71,21 @@ static int backward(const float *x, const int *labels, const int *begin, const i
     memset(&D, 0, sizeof D);
     for (b = 0; b < B; b++) dlosses[b] = 1.0f / B;
     TRY(mlip_cross_entropy_backward(D.logits, dlosses, A.probs, labels, B, NCLS));
-    TRY(mlip_linear_backward(D.pooled, G.head_w, G.head_b, D.logits, A.pooled, P.head_w, B, C, NCLS));
+    TRY(mlip_linear_backward(D.pooled, G.head_w, G.head_b, D.logits, A.pooled, P.head_w, B, C,
+                             NCLS));
     TRY(mlip_span_mean_backward(D.res2, D.pooled, begin, end, B, ROWS, C));
     TRY(mlip_residual_backward(D.res1, D.mlp, D.res2, ROWS * C));
     TRY(mlip_linear_backward(D.gelu, G.out_w, G.out_b, D.mlp, A.gelu, P.out_w, ROWS, HID, C));
     TRY(mlip_gelu_backward(D.fc, A.fc, D.gelu, ROWS * HID, MLIP_GELU_ERF));
     TRY(mlip_linear_backward(D.ln2, G.fc_w, G.fc_b, D.fc, A.ln2, P.fc_w, ROWS, C, HID));
-    TRY(mlip_layernorm_backward(D.res1, G.ln2_w, G.ln2_b, D.ln2, A.res1, P.ln2_w, A.ln2_mean, A.ln2_rstd, ROWS, C));
+    TRY(mlip_layernorm_backward(D.res1, G.ln2_w, G.ln2_b, D.ln2, A.res1, P.ln2_w, A.ln2_mean,
+                                A.ln2_rstd, ROWS, C));
     TRY(mlip_residual_backward(NULL, D.proj, D.res1, ROWS * C)); /* x needs no gradient */
     TRY(mlip_linear_backward(D.attn, G.proj_w, G.proj_b, D.proj, A.attn, P.proj_w, ROWS, C, C));
     TRY(mlip_attention_backward(D.qkv, D.attn, A.qkv, A.att, B, T, C, NH));
     TRY(mlip_linear_backward(D.ln1, G.qkv_w, G.qkv_b, D.qkv, A.ln1, P.qkv_w, ROWS, C, 3 * C));
-    TRY(mlip_layernorm_backward(NULL, G.ln1_w, G.ln1_b, D.ln1, x, P.ln1_w, A.ln1_mean, A.ln1_rstd, ROWS, C));
+    TRY(mlip_layernorm_backward(NULL, G.ln1_w, G.ln1_b, D.ln1, x, P.ln1_w, A.ln1_mean, A.ln1_rstd,
+                                ROWS, C));
     return 0;
 }
 

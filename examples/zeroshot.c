@@ -24,7 +24,8 @@ int main(int argc, char **argv) {
     mlip_model *model = NULL;
     mlip_image image;
     const mlip_model_config *config;
-    float *pixels = NULL, *image_emb = NULL, *text_emb = NULL, *pos = NULL, *neg = NULL, prob[N_FINDINGS], scale;
+    float *pixels = NULL, *image_emb = NULL, *text_emb = NULL, *pos = NULL, *neg = NULL,
+          prob[N_FINDINGS], scale;
     const char *texts[2 * N_FINDINGS];
     int i, D, S, C, status = 1;
     if (argc != 3) {
@@ -38,7 +39,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     config = mlip_model_get_config(model);
-    D = config->embed_dim, S = config->vit.image_size, C = config->vit.channels;
+    D = config->embed_dim;
+    S = config->vit.image_size;
+    C = config->vit.channels;
     pixels = (float *)malloc(sizeof(float) * (size_t)C * S * S);
     image_emb = (float *)malloc(sizeof(float) * (size_t)D);
     text_emb = (float *)malloc(sizeof(float) * 2 * N_FINDINGS * (size_t)D);
@@ -49,7 +52,8 @@ int main(int argc, char **argv) {
 
     /* 2. embed: the image through the ViT and the global image head, the prompts through BERT
        and the global text head (both L2-normalised, so a dot product is a cosine) */
-    if (mlip_image_preprocess(&image, NULL, pixels, S, C) || mlip_model_embed_images(model, pixels, 1, image_emb, NULL) ||
+    if (mlip_image_preprocess(&image, NULL, pixels, S, C) ||
+        mlip_model_embed_images(model, pixels, 1, image_emb, NULL) ||
         mlip_model_embed_texts(model, NULL, texts, 2 * N_FINDINGS, 32, text_emb) ||
         mlip_model_logit_scale(model, 0, &scale))
         goto done;
@@ -60,7 +64,9 @@ int main(int argc, char **argv) {
         memcpy(neg + (size_t)i * D, text_emb + (size_t)(2 * i + 1) * D, sizeof(float) * (size_t)D);
     }
     if (mlip_zeroshot_scores(image_emb, pos, neg, 1, N_FINDINGS, D, scale, prob)) goto done;
-    for (i = 0; i < N_FINDINGS; i++) printf("%-14s %.3f   (\"%s\" vs \"%s\")\n", prompts[i][0], prob[i], prompts[i][1], prompts[i][2]);
+    for (i = 0; i < N_FINDINGS; i++)
+        printf("%-14s %.3f   (\"%s\" vs \"%s\")\n", prompts[i][0], prob[i], prompts[i][1],
+               prompts[i][2]);
     status = 0;
 done:
     if (status) fprintf(stderr, "error: %s\n", mlip_last_error());

@@ -25,7 +25,8 @@ static void fx_free(fx_file *f) {
     int i;
     for (i = 0; i < f->n; i++) free(f->e[i].data);
     free(f->e);
-    f->e = NULL, f->n = 0;
+    f->e = NULL;
+    f->n = 0;
 }
 
 /* Returns 1 on success; values are converted from little-endian on any host. */
@@ -41,7 +42,8 @@ static int fx_load(const char *path, fx_file *f) {
     size = ftell(fp);
     fseek(fp, 0, SEEK_SET);
     buf = (unsigned char *)malloc(size > 0 ? (size_t)size : 1);
-    if (!buf || size < 12 || fread(buf, 1, (size_t)size, fp) != (size_t)size || memcmp(buf, "MLFX", 4) || fx_u32(buf + 4) != 1) {
+    if (!buf || size < 12 || fread(buf, 1, (size_t)size, fp) != (size_t)size ||
+        memcmp(buf, "MLFX", 4) || fx_u32(buf + 4) != 1) {
         fclose(fp), free(buf);
         return 0;
     }
@@ -52,15 +54,31 @@ static int fx_load(const char *path, fx_file *f) {
         fx_entry *e = &f->e[i];
         uint32_t len, d;
         size_t j;
-        if (pos + 4 > (size_t)size) { ok = 0; break; }
-        len = fx_u32(buf + pos), pos += 4;
-        if (len >= sizeof e->name || pos + len + 8 > (size_t)size) { ok = 0; break; }
+        if (pos + 4 > (size_t)size) {
+            ok = 0;
+            break;
+        }
+        len = fx_u32(buf + pos);
+        pos += 4;
+        if (len >= sizeof e->name || pos + len + 8 > (size_t)size) {
+            ok = 0;
+            break;
+        }
         memcpy(e->name, buf + pos, len), pos += len;
-        e->dtype = (int)fx_u32(buf + pos), e->ndim = (int)fx_u32(buf + pos + 4), pos += 8;
-        if (e->ndim > 4 || pos + 4u * e->ndim > (size_t)size) { ok = 0; break; }
+        e->dtype = (int)fx_u32(buf + pos);
+        e->ndim = (int)fx_u32(buf + pos + 4);
+        pos += 8;
+        if (e->ndim > 4 || pos + 4u * e->ndim > (size_t)size) {
+            ok = 0;
+            break;
+        }
         e->count = 1;
-        for (d = 0; d < (uint32_t)e->ndim; d++) e->dims[d] = (int)fx_u32(buf + pos), e->count *= (size_t)e->dims[d], pos += 4;
-        if (pos + 4 * e->count > (size_t)size) { ok = 0; break; }
+        for (d = 0; d < (uint32_t)e->ndim; d++)
+            e->dims[d] = (int)fx_u32(buf + pos), e->count *= (size_t)e->dims[d], pos += 4;
+        if (pos + 4 * e->count > (size_t)size) {
+            ok = 0;
+            break;
+        }
         e->data = malloc(4 * e->count + 4);
         for (j = 0; j < e->count; j++) {
             uint32_t v = fx_u32(buf + pos + 4 * j);
@@ -109,7 +127,8 @@ static double fx_norm_err(const float *a, const float *b, size_t n, double *max_
     size_t i;
     for (i = 0; i < n; i++) {
         double d = (double)a[i] - b[i];
-        num += d * d, den += (double)b[i] * b[i];
+        num += d * d;
+        den += (double)b[i] * b[i];
         if (fabs(d) > md || d != d) md = d != d ? INFINITY : fabs(d);
         if (fabs((double)b[i]) > mb) mb = fabs((double)b[i]);
     }
@@ -121,7 +140,8 @@ static double fx_norm_err(const float *a, const float *b, size_t n, double *max_
    gradient is zero (e.g. a key bias: a constant added to every score of a softmax row
    changes nothing) carries only rounding noise in both, so its error is measured against
    whole_norm, the norm of the whole reference gradient, instead. */
-static double fx_grad_err(const float *g, const float *ref, size_t n, double whole_norm, double *max_rel) {
+static double fx_grad_err(const float *g, const float *ref, size_t n, double whole_norm,
+                          double *max_rel) {
     double err = fx_norm_err(g, ref, n, max_rel), ref_norm = 0;
     size_t i;
     for (i = 0; i < n; i++) ref_norm += (double)ref[i] * ref[i];

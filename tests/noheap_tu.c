@@ -30,12 +30,14 @@ static void noheap_serial(void *sched, int n_tasks, mlip_task_fn fn, void *arg) 
 
 /* Run the inference in buffer[0, bytes) (64-byte aligned by the caller) with n_threads threads.
    Returns its status; *in_use gets what the arena still holds afterwards (0: all freed). */
-mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes, size_t model_len,
-                            const void *image_bytes, size_t image_len, const char *const *prompts, int n_prompts,
-                            float *scores, size_t *in_use);
-mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes, size_t model_len,
-                            const void *image_bytes, size_t image_len, const char *const *prompts, int n_prompts,
-                            float *scores, size_t *in_use) {
+mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes,
+                            size_t model_len, const void *image_bytes, size_t image_len,
+                            const char *const *prompts, int n_prompts, float *scores,
+                            size_t *in_use);
+mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes,
+                            size_t model_len, const void *image_bytes, size_t image_len,
+                            const char *const *prompts, int n_prompts, float *scores,
+                            size_t *in_use) {
     mlip_status st;
     mlip__blk *b;
     *in_use = 0;

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long oom_calls = 0;     /* allocation calls since arming */
-static long oom_fail_at = 0;   /* fail call number n (1-based); 0 = never */
-static long oom_live = 0;      /* blocks outstanding */
+static long oom_calls = 0; /* allocation calls since arming */
+static long oom_fail_at = 0; /* fail call number n (1-based); 0 = never */
+static long oom_live = 0; /* blocks outstanding */
 
 static void *oom_malloc(size_t n) {
     void *p;
@@ -54,7 +54,7 @@ static struct {
     mlip_image img;
     unsigned char *bytes; /* a file's bytes (plain malloc, 64-byte aligned) */
     size_t len;
-    void *raw;            /* what malloc returned for bytes */
+    void *raw; /* what malloc returned for bytes */
     const char *image_path;
     float *a, *b, *c, *d; /* plain malloc */
     mlip_trainer *trainer;
@@ -64,12 +64,22 @@ static struct {
 
 static const char oom_vocab[] =
     "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nlung\nis\nclear\n.\n##s\nno\nheart\nnormal\n";
-static const char oom_text[] = "The lungs are clear. No effusion; heart is normal.\nDr. X: 2.5 cm nodule.";
+static const char oom_text[] =
+    "The lungs are clear. No effusion; heart is normal.\nDr. X: 2.5 cm nodule.";
 
 static mlip_model_config oom_config(void) { /* every code path of a big model, in a few kB */
     mlip_model_config c = mlip_model_config_tiny(14);
-    c.vit.image_size = 8, c.vit.patch_size = 4, c.vit.width = 8, c.vit.layers = 1, c.vit.heads = 2, c.vit.mlp_dim = 16;
-    c.bert.max_positions = 16, c.bert.width = 8, c.bert.layers = 1, c.bert.heads = 2, c.bert.mlp_dim = 16;
+    c.vit.image_size = 8;
+    c.vit.patch_size = 4;
+    c.vit.width = 8;
+    c.vit.layers = 1;
+    c.vit.heads = 2;
+    c.vit.mlp_dim = 16;
+    c.bert.max_positions = 16;
+    c.bert.width = 8;
+    c.bert.layers = 1;
+    c.bert.heads = 2;
+    c.bert.mlp_dim = 16;
     c.embed_dim = 4;
     return c;
 }
@@ -107,26 +117,46 @@ static int setup_model(void) {
     mlip_tokenizer_free(tok);
     return 1;
 }
-static int setup_tok(void) { return mlip_tokenizer_from_memory(oom_vocab, sizeof oom_vocab - 1, 1, &oom.tok) == MLIP_OK; }
-static int setup_model_tok(void) { return setup_model() && setup_tok(); }
-static int setup_bytes_f32(void) { return setup_model() && !mlip_model_save(oom.model, OOM_MODEL_PATH) && oom_read(OOM_MODEL_PATH); }
-static int setup_file_f16(void) { return setup_model() && !mlip_model_save_as(oom.model, OOM_MODEL_PATH, MLIP_DTYPE_F16); }
-static int setup_safetensors(void) { return oom_read("tests/data/model_tiny.safetensors"); }
-static int setup_png_rgb16(void) { return oom_read((oom.image_path = "tests/data/png/im_rgb16i.png")); }
-static int setup_png_palette(void) { return oom_read((oom.image_path = "tests/data/png/c3d08i.png")); }
-static int setup_png_huffman(void) { return oom_read((oom.image_path = "tests/data/png/z_huff.png")); }
-static int setup_pgm(void) { return oom_read((oom.image_path = "tests/data/image_corpus/744992a580ad5043")); }
-static int setup_dicom(void) { return oom_read((oom.image_path = "tests/data/image_corpus/281fe17fcc25c0fe")); }
-static int setup_dicom_ct(void) {
-    return oom_read((oom.image_path = "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm"));
+static int setup_tok(void) {
+    return mlip_tokenizer_from_memory(oom_vocab, sizeof oom_vocab - 1, 1, &oom.tok) == MLIP_OK;
 }
-static int setup_image(void) { return setup_png_rgb16() && !mlip_image_read_memory(oom.bytes, oom.len, NULL, &oom.img); }
+static int setup_model_tok(void) { return setup_model() && setup_tok(); }
+static int setup_bytes_f32(void) {
+    return setup_model() && !mlip_model_save(oom.model, OOM_MODEL_PATH) && oom_read(OOM_MODEL_PATH);
+}
+static int setup_file_f16(void) {
+    return setup_model() && !mlip_model_save_as(oom.model, OOM_MODEL_PATH, MLIP_DTYPE_F16);
+}
+static int setup_safetensors(void) { return oom_read("tests/data/model_tiny.safetensors"); }
+static int setup_png_rgb16(void) {
+    return oom_read((oom.image_path = "tests/data/png/im_rgb16i.png"));
+}
+static int setup_png_palette(void) {
+    return oom_read((oom.image_path = "tests/data/png/c3d08i.png"));
+}
+static int setup_png_huffman(void) {
+    return oom_read((oom.image_path = "tests/data/png/z_huff.png"));
+}
+static int setup_pgm(void) {
+    return oom_read((oom.image_path = "tests/data/image_corpus/744992a580ad5043"));
+}
+static int setup_dicom(void) {
+    return oom_read((oom.image_path = "tests/data/image_corpus/281fe17fcc25c0fe"));
+}
+static int setup_dicom_ct(void) {
+    return oom_read(
+        (oom.image_path = "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm"));
+}
+static int setup_image(void) {
+    return setup_png_rgb16() && !mlip_image_read_memory(oom.bytes, oom.len, NULL, &oom.img);
+}
 static int setup_pixels(void) { return (oom.a = oom_floats(3 * 40 * 24, 0, 1, 5)) != NULL; }
 static int setup_vit(void) {
     mlip_model_config c = oom_config();
     if (mlip_vit_create(&c.vit, &oom.enc)) return 0;
     mlip_encoder_init_random(oom.enc, 1);
-    oom.a = oom_floats(2 * 8 * 8, 0, 1, 1), oom.b = oom_floats(2 * 5 * 8, -1, 1, 2);
+    oom.a = oom_floats(2 * 8 * 8, 0, 1, 1);
+    oom.b = oom_floats(2 * 5 * 8, -1, 1, 2);
     return oom.a && oom.b;
 }
 static int setup_vit_trained(void) { /* a training forward done: the backward comes next */
@@ -145,18 +175,26 @@ static int setup_bert_trained(void) {
     return setup_bert() && !mlip_bert_forward(oom.enc, oom_ids, NULL, oom_mask, 2, 6, 1, oom.b);
 }
 static int setup_gemm(void) {
-    oom.a = oom_floats(130 * 270, -1, 1, 1), oom.b = oom_floats(270 * 150, -1, 1, 2), oom.c = oom_floats(130 * 150, 0, 0, 3);
+    oom.a = oom_floats(130 * 270, -1, 1, 1);
+    oom.b = oom_floats(270 * 150, -1, 1, 2);
+    oom.c = oom_floats(130 * 150, 0, 0, 3);
     return oom.a && oom.b && oom.c;
 }
 static int setup_attention(void) {
-    oom.a = oom_floats(2 * 5 * 24, -1, 1, 1), oom.b = oom_floats(2 * 5 * 8, 0, 0, 2);
-    oom.c = oom_floats(2 * 2 * 5 * 5, 0, 0, 3), oom.d = oom_floats(2 * 5 * 24, 0, 0, 4);
-    return oom.a && oom.b && oom.c && oom.d && !mlip_attention_forward(oom.b, oom.c, oom.a, NULL, 2, 5, 8, 2);
+    oom.a = oom_floats(2 * 5 * 24, -1, 1, 1);
+    oom.b = oom_floats(2 * 5 * 8, 0, 0, 2);
+    oom.c = oom_floats(2 * 2 * 5 * 5, 0, 0, 3);
+    oom.d = oom_floats(2 * 5 * 24, 0, 0, 4);
+    return oom.a && oom.b && oom.c && oom.d &&
+           !mlip_attention_forward(oom.b, oom.c, oom.a, NULL, 2, 5, 8, 2);
 }
 static int setup_patches(void) {
-    oom.a = oom_floats(8 * 8, 0, 1, 1), oom.b = oom_floats(4 * 16, 0, 0, 2);
-    oom.c = oom_floats(3 * 16, -1, 1, 3), oom.d = oom_floats(4 * 3 + 64, 0, 0, 4);
-    return oom.a && oom.b && oom.c && oom.d && !mlip_patch_embed_forward(oom.d, oom.b, oom.a, oom.c, NULL, 1, 1, 8, 8, 4, 3);
+    oom.a = oom_floats(8 * 8, 0, 1, 1);
+    oom.b = oom_floats(4 * 16, 0, 0, 2);
+    oom.c = oom_floats(3 * 16, -1, 1, 3);
+    oom.d = oom_floats(4 * 3 + 64, 0, 0, 4);
+    return oom.a && oom.b && oom.c && oom.d &&
+           !mlip_patch_embed_forward(oom.d, oom.b, oom.a, oom.c, NULL, 1, 1, 8, 8, 4, 3);
 }
 
 static void teardown(void) {
@@ -189,21 +227,32 @@ static mlip_status op_save_memory(mlip_dtype dtype) {
 }
 static mlip_status op_save_memory_f32(void) { return op_save_memory(MLIP_DTYPE_F32); }
 static mlip_status op_save_memory_int8(void) { return op_save_memory(MLIP_DTYPE_INT8); }
-static mlip_status op_save_file(void) { return mlip_model_save_as(oom.model, OOM_OUT_PATH, MLIP_DTYPE_BF16); }
-static mlip_status op_load_memory_copy(void) { return mlip_model_load_memory(oom.bytes, oom.len, 1, &oom.out_model); }
+static mlip_status op_save_file(void) {
+    return mlip_model_save_as(oom.model, OOM_OUT_PATH, MLIP_DTYPE_BF16);
+}
+static mlip_status op_load_memory_copy(void) {
+    return mlip_model_load_memory(oom.bytes, oom.len, 1, &oom.out_model);
+}
 static mlip_status op_load_memory_zero_copy(void) {
     mlip_status st = mlip_model_load_memory(oom.bytes, oom.len, 0, &oom.out_model);
     /* big-endian hosts always copy (the file is little-endian) */
-    return !st && mlip__fmt_host_le() && !mlip_model_is_mapped(oom.out_model) ? mlip__fail(MLIP_ERR_FORMAT, "not zero-copy") : st;
+    return !st && mlip__fmt_host_le() && !mlip_model_is_mapped(oom.out_model)
+               ? mlip__fail(MLIP_ERR_FORMAT, "not zero-copy")
+               : st;
 }
-static mlip_status op_load_file(void) { return mlip_model_load_file(OOM_MODEL_PATH, &oom.out_model); }
+static mlip_status op_load_file(void) {
+    return mlip_model_load_file(OOM_MODEL_PATH, &oom.out_model);
+}
 static mlip_status op_import_safetensors(void) {
     return mlip_model_import_safetensors(oom.bytes, oom.len, NULL, 0, &oom.out_model);
 }
 static mlip_status op_load_safetensors(void) {
-    return mlip_model_load_safetensors("tests/data/model_tiny.safetensors", NULL, 0, &oom.out_model);
+    return mlip_model_load_safetensors("tests/data/model_tiny.safetensors", NULL, 0,
+                                       &oom.out_model);
 }
-static mlip_status op_export_safetensors_file(void) { return mlip_model_export_safetensors(oom.model, OOM_OUT_PATH); }
+static mlip_status op_export_safetensors_file(void) {
+    return mlip_model_export_safetensors(oom.model, OOM_OUT_PATH);
+}
 static mlip_status op_export_safetensors_memory(void) {
     void *buf = NULL;
     size_t len = 0;
@@ -211,15 +260,20 @@ static mlip_status op_export_safetensors_memory(void) {
     mlip_free(buf);
     return st;
 }
-static mlip_status op_tokenizer_from_memory(void) { return mlip_tokenizer_from_memory(oom_vocab, sizeof oom_vocab - 1, 1, &oom.tok); }
-static mlip_status op_tokenizer_load_vocab(void) { return mlip_tokenizer_load_vocab(OOM_VOCAB_PATH, 0, &oom.tok); }
+static mlip_status op_tokenizer_from_memory(void) {
+    return mlip_tokenizer_from_memory(oom_vocab, sizeof oom_vocab - 1, 1, &oom.tok);
+}
+static mlip_status op_tokenizer_load_vocab(void) {
+    return mlip_tokenizer_load_vocab(OOM_VOCAB_PATH, 0, &oom.tok);
+}
 static mlip_status op_model_tokenizer(void) { return mlip_model_tokenizer(oom.model, &oom.tok); }
 static mlip_status op_model_set_vocab(void) { return mlip_model_set_vocab(oom.model, oom.tok); }
 static mlip_status op_tokenize_encode(void) {
     int ids[16], n = 0;
     uint8_t mask[16];
     mlip_status st = mlip_tokenizer_tokenize(oom.tok, oom_text, sizeof oom_text - 1, ids, 16, &n);
-    return st ? st : mlip_tokenizer_encode(oom.tok, oom_text, sizeof oom_text - 1, 16, ids, mask, &n);
+    return st ? st
+              : mlip_tokenizer_encode(oom.tok, oom_text, sizeof oom_text - 1, 16, ids, mask, &n);
 }
 static mlip_status op_sentences(void) {
     int begin[8], end[8], n = 0;
@@ -231,7 +285,8 @@ static mlip_status op_decode(void) {
     return mlip_tokenizer_decode(oom.tok, ids, 8, 1, buf, sizeof buf, NULL);
 }
 static mlip_status op_vocab_train(void) {
-    static const char corpus[] = "The heart is normal. Lungs are clear. No effusion. Heart normal.\nlungs lungs clear\n";
+    static const char corpus[] =
+        "The heart is normal. Lungs are clear. No effusion. Heart normal.\nlungs lungs clear\n";
     return mlip_vocab_train(corpus, sizeof corpus - 1, 60, 1, 1, OOM_OUT_PATH);
 }
 static mlip_status op_image_read_memory(void) {
@@ -250,11 +305,17 @@ static mlip_status op_preprocess(mlip_image_resize resize, mlip_image_fit fit, i
     mlip_preprocess_options o;
     float out[3 * 13 * 13];
     memset(&o, 0, sizeof o);
-    o.resize = resize, o.fit = fit, o.norm = MLIP_IMAGE_NORM_MINMAX;
+    o.resize = resize;
+    o.fit = fit;
+    o.norm = MLIP_IMAGE_NORM_MINMAX;
     return mlip_image_preprocess(&oom.img, &o, out, 13, channels);
 }
-static mlip_status op_preprocess_bilinear_pad(void) { return op_preprocess(MLIP_IMAGE_BILINEAR, MLIP_IMAGE_PAD, 1); }
-static mlip_status op_preprocess_area_crop(void) { return op_preprocess(MLIP_IMAGE_AREA, MLIP_IMAGE_CROP, 3); }
+static mlip_status op_preprocess_bilinear_pad(void) {
+    return op_preprocess(MLIP_IMAGE_BILINEAR, MLIP_IMAGE_PAD, 1);
+}
+static mlip_status op_preprocess_area_crop(void) {
+    return op_preprocess(MLIP_IMAGE_AREA, MLIP_IMAGE_CROP, 3);
+}
 static mlip_status op_encode_png(void) {
     unsigned char *png = NULL;
     size_t n = 0;
@@ -262,8 +323,12 @@ static mlip_status op_encode_png(void) {
     mlip_free(png);
     return st;
 }
-static mlip_status op_write_png(void) { return mlip_image_write_png(OOM_OUT_PATH, oom.a, 40, 24, 1); }
-static mlip_status op_vit_forward(void) { return mlip_vit_forward(oom.enc, oom.a, 2, NULL, 0, 0, oom.b); }
+static mlip_status op_write_png(void) {
+    return mlip_image_write_png(OOM_OUT_PATH, oom.a, 40, 24, 1);
+}
+static mlip_status op_vit_forward(void) {
+    return mlip_vit_forward(oom.enc, oom.a, 2, NULL, 0, 0, oom.b);
+}
 static mlip_status op_vit_forward_masked(void) {
     static const int visible[2 * 2] = {3, 0, 1, 2};
     return mlip_vit_forward(oom.enc, oom.a, 2, visible, 2, 1, oom.b);
@@ -273,14 +338,23 @@ static mlip_status op_vit_resized_forward(void) {
     return st ? st : mlip_vit_forward(oom.enc, oom.a, 2, NULL, 0, 0, oom.b);
 }
 static mlip_status op_vit_backward(void) { return mlip_vit_backward(oom.enc, oom.b); }
-static mlip_status op_bert_forward(void) { return mlip_bert_forward(oom.enc, oom_ids, NULL, oom_mask, 2, 6, 0, oom.b); }
+static mlip_status op_bert_forward(void) {
+    return mlip_bert_forward(oom.enc, oom_ids, NULL, oom_mask, 2, 6, 0, oom.b);
+}
 static mlip_status op_bert_backward(void) { return mlip_bert_backward(oom.enc, oom.b); }
 static mlip_status op_gemm(void) {
-    mlip_status st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 130, 150, 270, 1, oom.a, 270, oom.b, 150, 0, oom.c, 150);
-    return st ? st : mlip_sgemm(MLIP_TRANS, MLIP_TRANS, 130, 150, 27, 1, oom.a, 130, oom.b, 27, 1, oom.c, 150);
+    mlip_status st = mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 130, 150, 270, 1, oom.a, 270, oom.b,
+                                150, 0, oom.c, 150);
+    return st ? st
+              : mlip_sgemm(MLIP_TRANS, MLIP_TRANS, 130, 150, 27, 1, oom.a, 130, oom.b, 27, 1, oom.c,
+                           150);
 }
-static mlip_status op_attention_forward(void) { return mlip_attention_forward(oom.b, oom.c, oom.a, NULL, 2, 5, 8, 2); }
-static mlip_status op_attention_backward(void) { return mlip_attention_backward(oom.d, oom.b, oom.a, oom.c, 2, 5, 8, 2); }
+static mlip_status op_attention_forward(void) {
+    return mlip_attention_forward(oom.b, oom.c, oom.a, NULL, 2, 5, 8, 2);
+}
+static mlip_status op_attention_backward(void) {
+    return mlip_attention_backward(oom.d, oom.b, oom.a, oom.c, 2, 5, 8, 2);
+}
 static mlip_status op_patch_embed_backward(void) {
     float dimg[64] = {0}, dw[3 * 16] = {0}, db[3] = {0};
     return mlip_patch_embed_backward(dimg, dw, db, oom.d, oom.b, oom.c, 1, 1, 8, 8, 4, 3);
@@ -289,7 +363,8 @@ static mlip_status op_thread_pool(void) {
 #ifdef MLIP_NO_THREADS
     return MLIP_OK; /* no pool in this build */
 #else
-    mlip_status st = mlip_set_num_threads(2); /* the pool is static: pthreads allocate, the hooks do not */
+    mlip_status st =
+        mlip_set_num_threads(2); /* the pool is static: pthreads allocate, the hooks do not */
     mlip_set_num_threads(1);
     return st;
 #endif
@@ -306,7 +381,9 @@ static int setup_trainer(void) { /* a model, a trainer and a filled batch of 4 *
         memcpy(oom.batch.ids + b * 6, oom_ids + (b % 2) * 6, sizeof(int) * 6);
         memcpy(oom.batch.mask + b * 6, oom_mask + (b % 2) * 6, 6);
         oom.batch.n_sentences[b] = 2;
-        oom.batch.sent_begin[b * 2] = 1, oom.batch.sent_end[b * 2] = 2, oom.batch.sent_begin[b * 2 + 1] = 2, oom.batch.sent_end[b * 2 + 1] = 4;
+        oom.batch.sent_begin[b * 2] = 1, oom.batch.sent_end[b * 2] = 2,
+                                 oom.batch.sent_begin[b * 2 + 1] = 2,
+                                 oom.batch.sent_end[b * 2 + 1] = 4;
     }
     return 1;
 }
@@ -322,7 +399,9 @@ static mlip_status op_trainer_step(void) { /* masks, SIE, OT, MIP forward + back
     MLIP__TRY(mlip_trainer_accumulate(oom.trainer, &oom.batch, NULL, &rng, 1.0f, NULL));
     return mlip_trainer_update(oom.trainer, NULL);
 }
-static mlip_status op_trainer_checkpoint(void) { return mlip_trainer_save_checkpoint(oom.trainer, OOM_OUT_PATH); }
+static mlip_status op_trainer_checkpoint(void) {
+    return mlip_trainer_save_checkpoint(oom.trainer, OOM_OUT_PATH);
+}
 static int setup_dataset_files(void) {
     FILE *f = fopen(OOM_DATA_PGM, "wb");
     int i;
@@ -332,14 +411,19 @@ static int setup_dataset_files(void) {
     fclose(f);
     if (!(f = fopen(OOM_DATA_TSV, "wb"))) return 0;
     fprintf(f, "image\treport\tlabels\noom_image.pgm\tThe lungs are clear. No effusion.\tnormal\n"
-               "oom_image.pgm\tHeart is normal; lung is clear.\teffusion;normal\nmissing.pgm\tNo effusion.\tnormal\n");
+               "oom_image.pgm\tHeart is normal; lung is clear.\teffusion;normal\nmissing.pgm\tNo "
+               "effusion.\tnormal\n");
     fclose(f);
     return setup_tok();
 }
 static mlip_dataset_options oom_dataset_options(void) {
     mlip_dataset_options o;
     memset(&o, 0, sizeof o);
-    o.image_size = 8, o.channels = 1, o.max_tokens = 16, o.max_sentences = 4, o.warn = NULL;
+    o.image_size = 8;
+    o.channels = 1;
+    o.max_tokens = 16;
+    o.max_sentences = 4;
+    o.warn = NULL;
     return o;
 }
 static void oom_quiet(void *ctx, const char *msg) { (void)ctx, (void)msg; }
@@ -417,7 +501,8 @@ static const oom_op oom_ops[] = {
     {"attention backward", setup_attention, op_attention_backward, NULL, 0},
     {"patch embedding backward", setup_patches, op_patch_embed_backward, NULL, 0},
     {"thread pool start", setup_none, op_thread_pool, NULL, 0},
-    {"trainer create", setup_model, op_trainer_create, NULL, 1}, /* the encoders keep their gradient arenas */
+    {"trainer create", setup_model, op_trainer_create, NULL,
+     1}, /* the encoders keep their gradient arenas */
     {"trainer step (MLIP objective + AdamW)", setup_trainer, op_trainer_step, NULL, 1},
     {"trainer checkpoint (file)", setup_trainer, op_trainer_checkpoint, OOM_OUT_PATH, 0},
     {"dataset open", setup_dataset_files, op_dataset_open, NULL, 0},
@@ -437,7 +522,8 @@ int oom_tu_run_all(int *n_ops, long *total_sites) {
     FILE *f = fopen(OOM_VOCAB_PATH, "wb");
     (void)&oom_realloc; /* counted too, though the library does not call MLIP_REALLOC today */
     if (f) fputs(oom_vocab, f), fclose(f);
-    *n_ops = 0, *total_sites = 0;
+    *n_ops = 0;
+    *total_sites = 0;
     for (k = 0; k < (int)(sizeof oom_ops / sizeof oom_ops[0]); k++) {
         const oom_op *op = &oom_ops[k];
         long n, sites = -1;
@@ -453,33 +539,39 @@ int oom_tu_run_all(int *n_ops, long *total_sites) {
             }
             live_before = oom_live;
             mlip__error_text[0] = '\0';
-            oom_calls = 0, oom_fail_at = n;
+            oom_calls = 0;
+            oom_fail_at = n;
             st = op->run();
             oom_fail_at = 0;
             if (st == MLIP_OK) {
                 sites = n - 1;
             } else if (st != MLIP_ERR_OUT_OF_MEMORY || !mlip_last_error()[0]) {
-                printf("    %s: allocation %ld failing gave %s (%s)\n", op->name, n, mlip_status_string(st), mlip_last_error());
+                printf("    %s: allocation %ld failing gave %s (%s)\n", op->name, n,
+                       mlip_status_string(st), mlip_last_error());
                 op_bad = 1;
             } else if (oom_calls < n) {
-                printf("    %s: failed with OUT_OF_MEMORY but only %ld allocations were made\n", op->name, oom_calls);
+                printf("    %s: failed with OUT_OF_MEMORY but only %ld allocations were made\n",
+                       op->name, oom_calls);
                 op_bad = 1;
             } else if (!op->caches && oom_live != live_before) {
-                printf("    %s: allocation %ld failing leaked %ld blocks\n", op->name, n, oom_live - live_before);
+                printf("    %s: allocation %ld failing leaked %ld blocks\n", op->name, n,
+                       oom_live - live_before);
                 op_bad = 1;
             }
             if (op->out_path) {
                 char tmp[64];
                 snprintf(tmp, sizeof tmp, "%s.tmp", op->out_path);
                 if (oom_exists(tmp) || (st != MLIP_OK && oom_exists(op->out_path))) {
-                    printf("    %s: allocation %ld failing left %s behind\n", op->name, n, oom_exists(tmp) ? tmp : op->out_path);
+                    printf("    %s: allocation %ld failing left %s behind\n", op->name, n,
+                           oom_exists(tmp) ? tmp : op->out_path);
                     op_bad = 1;
                 }
                 remove(op->out_path);
             }
             teardown();
             if (oom_live != 0) {
-                printf("    %s: %ld blocks outstanding after cleanup (allocation %ld failing)\n", op->name, oom_live, n);
+                printf("    %s: %ld blocks outstanding after cleanup (allocation %ld failing)\n",
+                       op->name, oom_live, n);
                 op_bad = 1;
                 oom_live = 0;
             }
@@ -492,7 +584,8 @@ int oom_tu_run_all(int *n_ops, long *total_sites) {
             printf("    %-40s skipped (no data file)\n", op->name);
         } else {
             printf("    %-40s %5ld allocation sites\n", op->name, sites);
-            (*n_ops)++, *total_sites += sites;
+            (*n_ops)++;
+            *total_sites += sites;
         }
     }
     remove(OOM_VOCAB_PATH);

@@ -34,18 +34,12 @@ typedef struct mt_suite {
 } mt_suite;
 
 static const mt_suite suites[] = {
-    {"platform", platform_tests},
-    {"gemm", gemm_tests},
-    {"kernels", kernel_tests},
-    {"encoders", encoder_tests},
-    {"tokenizer", tokenizer_tests},
-    {"image", image_tests},
-    {"format", format_tests},
-    {"torch", torch_tests},
-    {"train", train_tests},
-    {"dataset", dataset_cases},
-    {"downstream", downstream_cases},
-    {"reliability", reliability_tests},
+    {"platform", platform_tests},     {"gemm", gemm_tests},
+    {"kernels", kernel_tests},        {"encoders", encoder_tests},
+    {"tokenizer", tokenizer_tests},   {"image", image_tests},
+    {"format", format_tests},         {"torch", torch_tests},
+    {"train", train_tests},           {"dataset", dataset_cases},
+    {"downstream", downstream_cases}, {"reliability", reliability_tests},
     {"synth", synth_cases},
 };
 
@@ -59,10 +53,14 @@ int main(int argc, char **argv) {
     const char *filter = NULL, *expect_kernel = NULL, *names[8], *skip[16];
     int passed = 0, failed = 0, skipped = 0, threads = 1, s, i, n_kernels, n_skip = 0, k;
     for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--expect-kernel") && i + 1 < argc) expect_kernel = argv[++i];
-        else if (!strcmp(argv[i], "--skip") && i + 1 < argc && n_skip < 16) skip[n_skip++] = argv[++i];
-        else filter = argv[i];
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--expect-kernel") && i + 1 < argc)
+            expect_kernel = argv[++i];
+        else if (!strcmp(argv[i], "--skip") && i + 1 < argc && n_skip < 16)
+            skip[n_skip++] = argv[++i];
+        else
+            filter = argv[i];
     }
     n_kernels = mlip_gemm_kernel_list(names, 8);
     printf("mlip.h %s tests: gemm kernel %s (runs here:", mlip_version(), mlip_gemm_kernel_name());
@@ -70,7 +68,8 @@ int main(int argc, char **argv) {
     printf("), threads %d\n", threads);
     if (expect_kernel) {
         if (strcmp(expect_kernel, mlip_gemm_kernel_name())) {
-            printf("FAIL expected GEMM kernel %s, but %s runs here\n", expect_kernel, mlip_gemm_kernel_name());
+            printf("FAIL expected GEMM kernel %s, but %s runs here\n", expect_kernel,
+                   mlip_gemm_kernel_name());
             failed++;
         } else {
             printf("ok   GEMM kernel is %s as expected\n", expect_kernel);

@@ -57,7 +57,8 @@ int static_tu_oom_test(void) {
     st = mlip_attention_forward(out, NULL, qkv, NULL, 2, 5, 8, 2);
     fail_after = -1;
     if (st != MLIP_ERR_OUT_OF_MEMORY || live_blocks != 0) return 0;
-    if (mlip_patch_embed_forward(pout, patches, img, w, NULL, 1, 1, 8, 8, 4, 3) != MLIP_OK) return 0;
+    if (mlip_patch_embed_forward(pout, patches, img, w, NULL, 1, 1, 8, 8, 4, 3) != MLIP_OK)
+        return 0;
     for (site = 0; site < 4; site++) {
         float dout[4 * 3] = {0};
         fail_after = site;
@@ -75,7 +76,8 @@ int static_tu_oom_test(void) {
 int static_tu_tokenizer_oom_test(const char *tmp_path);
 int static_tu_tokenizer_oom_test(const char *tmp_path) {
     static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nheart\nis\nnormal\n.\n##s\n";
-    static const char corpus[] = "The heart is normal. Lungs are clear. No effusion. Heart normal.\n";
+    static const char corpus[] =
+        "The heart is normal. Lungs are clear. No effusion. Heart normal.\n";
     int site, sites = 0, ids[8], n = 0;
     char buf[64];
     mlip_status st;

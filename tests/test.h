@@ -30,35 +30,35 @@ static void mt_fail(const char *file, int line, const char *fmt, ...) {
     mt_failures++;
 }
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) mt_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);                  \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) mt_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);                       \
     } while (0)
-#define CHECK_MSG(cond, ...)                                                                   \
-    do {                                                                                       \
-        if (!(cond)) mt_fail(__FILE__, __LINE__, __VA_ARGS__);                                 \
+#define CHECK_MSG(cond, ...)                                                                       \
+    do {                                                                                           \
+        if (!(cond)) mt_fail(__FILE__, __LINE__, __VA_ARGS__);                                     \
     } while (0)
-#define CHECK_OK(expr)                                                                         \
-    do {                                                                                       \
-        mlip_status st_ = (expr);                                                              \
-        if (st_ != MLIP_OK)                                                                    \
-            mt_fail(__FILE__, __LINE__, "%s returned %s: %s", #expr, mlip_status_string(st_),  \
-                    mlip_last_error());                                                        \
+#define CHECK_OK(expr)                                                                             \
+    do {                                                                                           \
+        mlip_status st_ = (expr);                                                                  \
+        if (st_ != MLIP_OK)                                                                        \
+            mt_fail(__FILE__, __LINE__, "%s returned %s: %s", #expr, mlip_status_string(st_),      \
+                    mlip_last_error());                                                            \
     } while (0)
 /* A call that must fail with `want` and leave a message in mlip_last_error(). */
-#define CHECK_FAILS(expr, want)                                                                \
-    do {                                                                                       \
-        mlip_status st_ = (expr);                                                              \
-        if (st_ != (want))                                                                     \
-            mt_fail(__FILE__, __LINE__, "%s returned %s, expected %s", #expr,                  \
-                    mlip_status_string(st_), mlip_status_string(want));                        \
-        else if (!mlip_last_error()[0])                                                        \
-            mt_fail(__FILE__, __LINE__, "%s failed without a message", #expr);                 \
+#define CHECK_FAILS(expr, want)                                                                    \
+    do {                                                                                           \
+        mlip_status st_ = (expr);                                                                  \
+        if (st_ != (want))                                                                         \
+            mt_fail(__FILE__, __LINE__, "%s returned %s, expected %s", #expr,                      \
+                    mlip_status_string(st_), mlip_status_string(want));                            \
+        else if (!mlip_last_error()[0])                                                            \
+            mt_fail(__FILE__, __LINE__, "%s failed without a message", #expr);                     \
     } while (0)
-#define SKIP(reason)                                                                           \
-    do {                                                                                       \
-        mt_skip_reason = (reason);                                                             \
-        return;                                                                                \
+#define SKIP(reason)                                                                               \
+    do {                                                                                           \
+        mt_skip_reason = (reason);                                                                 \
+        return;                                                                                    \
     } while (0)
 
 static void mt_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed) {
@@ -112,7 +112,8 @@ static double mt_max_rel_diff(const float *a, const float *b, size_t n) {
    accumulation; a random subset of at most `max_probe` elements is probed. ---- */
 typedef void (*mt_forward_fn)(void *ctx);
 
-static double mt_loss(mt_forward_fn fwd, void *ctx, const float *out, const float *w, size_t n_out) {
+static double mt_loss(mt_forward_fn fwd, void *ctx, const float *out, const float *w,
+                      size_t n_out) {
     size_t i;
     double L = 0;
     fwd(ctx);

@@ -43,7 +43,8 @@ static void ds_write_pgm(const char *name, int w, int h, int seed) {
     unsigned char *buf = (unsigned char *)malloc(64 + (size_t)w * h);
     int x, y, at = sprintf((char *)buf, "P5\n%d %d\n255\n", w, h);
     for (y = 0; y < h; y++)
-        for (x = 0; x < w; x++) buf[at + y * w + x] = (unsigned char)((x * 7 + y * 13 + seed * 41) % 256);
+        for (x = 0; x < w; x++)
+            buf[at + y * w + x] = (unsigned char)((x * 7 + y * 13 + seed * 41) % 256);
     ds_write(name, buf, (size_t)at + (size_t)w * h);
     free(buf);
 }
@@ -84,7 +85,10 @@ static void ds_collect(void *ctx, const char *msg) {
 static mlip_dataset_options ds_options(ds_warnings *w) {
     mlip_dataset_options o;
     memset(&o, 0, sizeof o);
-    o.image_size = 16, o.channels = 1, o.max_tokens = 12, o.max_sentences = 4;
+    o.image_size = 16;
+    o.channels = 1;
+    o.max_tokens = 12;
+    o.max_sentences = 4;
     if (w) memset(w, 0, sizeof *w), o.warn = ds_collect, o.warn_ctx = w;
     return o;
 }
@@ -124,11 +128,14 @@ static void test_ds_no_header(void) {
         CHECK(mlip_dataset_line(ds, 0) == 1 && mlip_dataset_line(ds, 2) == 3);
         CHECK(mlip_dataset_n_labels(ds) == 3);
         CHECK(!strcmp(mlip_dataset_label_name(ds, 0), "cardiomegaly") &&
-              !strcmp(mlip_dataset_label_name(ds, 1), "effusion") && !strcmp(mlip_dataset_label_name(ds, 2), "normal"));
+              !strcmp(mlip_dataset_label_name(ds, 1), "effusion") &&
+              !strcmp(mlip_dataset_label_name(ds, 2), "normal"));
         CHECK(mlip_dataset_label_name(ds, 3) == NULL && mlip_dataset_label_name(ds, -1) == NULL);
-        CHECK(mlip_dataset_report(ds, 3) == NULL && mlip_dataset_line(ds, -1) == -1 && mlip_dataset_labels(ds, 9) == NULL);
+        CHECK(mlip_dataset_report(ds, 3) == NULL && mlip_dataset_line(ds, -1) == -1 &&
+              mlip_dataset_labels(ds, 9) == NULL);
         {
-            const int8_t *l0 = mlip_dataset_labels(ds, 0), *l1 = mlip_dataset_labels(ds, 1), *l2 = mlip_dataset_labels(ds, 2);
+            const int8_t *l0 = mlip_dataset_labels(ds, 0), *l1 = mlip_dataset_labels(ds, 1),
+                         *l2 = mlip_dataset_labels(ds, 2);
             CHECK(l0 && l0[0] == 1 && l0[1] == 1 && l0[2] == 0);
             CHECK(l1 && l1[0] == 0 && l1[1] == 0 && l1[2] == 0);
             CHECK(l2 && l2[0] == 0 && l2[1] == 0 && l2[2] == 1);
@@ -139,7 +146,8 @@ static void test_ds_no_header(void) {
     ds_write_str("q.tsv", "a.pgm\tNo effusion.\nb.pgm\tclear\n");
     CHECK_OK(mlip_dataset_open(ds_path("q.tsv"), tok, &o, &ds));
     if (ds) {
-        CHECK(mlip_dataset_size(ds) == 2 && mlip_dataset_n_labels(ds) == 0 && mlip_dataset_labels(ds, 0) == NULL);
+        CHECK(mlip_dataset_size(ds) == 2 && mlip_dataset_n_labels(ds) == 0 &&
+              mlip_dataset_labels(ds, 0) == NULL);
         mlip_dataset_free(ds);
     }
     mlip_tokenizer_free(tok);
@@ -172,7 +180,8 @@ static void test_ds_header_crlf_bom(void) {
         mlip_dataset_free(ds);
     }
     /* names in another order and case, "report"; an absolute path is kept as it is */
-    snprintf(abs_line, sizeof abs_line, "Report\tLabels\tImage\nclear\tx\t%s\nno effusion\t\tb.pgm", ds_path("c.pgm"));
+    snprintf(abs_line, sizeof abs_line, "Report\tLabels\tImage\nclear\tx\t%s\nno effusion\t\tb.pgm",
+             ds_path("c.pgm"));
     if (ds_path("c.pgm")[0] == '/') {
         ds_write_str("h2.tsv", abs_line);
         CHECK_OK(mlip_dataset_open(ds_path("h2.tsv"), tok, &o, &ds));
@@ -247,8 +256,10 @@ static void test_ds_bad_rows(void) {
         CHECK(mlip_dataset_size(ds) == 2 && mlip_dataset_skipped(ds) == 9 && w.n == 9);
         CHECK(mlip_dataset_line(ds, 0) == 1 && mlip_dataset_line(ds, 1) == 11);
         for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-            CHECK_MSG(ds_has_line(w.text, "bad.tsv", (int)k + 2), "no warning for line %d in:\n%s", (int)k + 2, w.text);
-            CHECK_MSG(strstr(w.text, bad[k].says) != NULL, "'%s' missing from:\n%s", bad[k].says, w.text);
+            CHECK_MSG(ds_has_line(w.text, "bad.tsv", (int)k + 2), "no warning for line %d in:\n%s",
+                      (int)k + 2, w.text);
+            CHECK_MSG(strstr(w.text, bad[k].says) != NULL, "'%s' missing from:\n%s", bad[k].says,
+                      w.text);
         }
         CHECK(ds_has_line(w.text, "bad.tsv", 10) && strstr(w.text, "longer than"));
         CHECK(strstr(w.text, "not found (skipped)") != NULL);
@@ -263,7 +274,8 @@ static void test_ds_bad_rows(void) {
         memcpy(buf, "a.pgm\tclear\n", 12), memcpy(buf + 12, bad[k].row, n);
         ds_write("strict.tsv", buf, 12 + n);
         CHECK_FAILS(mlip_dataset_open(ds_path("strict.tsv"), tok, &o, &ds), bad[k].st);
-        CHECK_MSG(ds == NULL && ds_has_line(mlip_last_error(), "strict.tsv", 2) && strstr(mlip_last_error(), bad[k].says),
+        CHECK_MSG(ds == NULL && ds_has_line(mlip_last_error(), "strict.tsv", 2) &&
+                      strstr(mlip_last_error(), bad[k].says),
                   "strict row %d: %s", (int)k, mlip_last_error());
     }
     memcpy(file + 12, "a.pgm\t", 6); /* the overlong line is fatal too */
@@ -295,7 +307,9 @@ static void test_ds_batch_time_failures(void) {
     tok = ds_tok();
     ds_write_str("corrupt.pgm", "P5 40 40 255\nshort");
     ds_write_str("gone.pgm", "P2 1 1 9 5");
-    ds_write_str("f.tsv", "a.pgm\tclear\ncorrupt.pgm\tno effusion\nb.pgm\tthe heart is normal\ngone.pgm\tclear\n");
+    ds_write_str(
+        "f.tsv",
+        "a.pgm\tclear\ncorrupt.pgm\tno effusion\nb.pgm\tthe heart is normal\ngone.pgm\tclear\n");
     o = ds_options(&w);
     CHECK_OK(mlip_dataset_open(ds_path("f.tsv"), tok, &o, &ds));
     remove(ds_path("gone.pgm")); /* vanishes after the open checked it */
@@ -305,7 +319,8 @@ static void test_ds_batch_time_failures(void) {
         mlip_rng_seed(&rng, 5, 1);
         CHECK_OK(mlip_dataset_batch(ds, rows, 4, NULL, &rng, &batch));
         CHECK_MSG(w.n == 2, "%d warnings:\n%s", w.n, w.text);
-        CHECK(ds_has_line(w.text, "f.tsv", 2) && ds_has_line(w.text, "f.tsv", 4) && strstr(w.text, "truncated"));
+        CHECK(ds_has_line(w.text, "f.tsv", 2) && ds_has_line(w.text, "f.tsv", 4) &&
+              strstr(w.text, "truncated"));
         CHECK(mlip_dataset_skipped(ds) == 2);
         for (b = 0; b < 4; b++) CHECK(batch.rows[b] == 0 || batch.rows[b] == 2); /* substitutes */
         CHECK(batch.rows[1] == 0);
@@ -316,7 +331,8 @@ static void test_ds_batch_time_failures(void) {
             mlip_rng_seed(&rng, 5, 1);
             CHECK_OK(mlip_dataset_batch(ds, rows, 4, NULL, &rng, &batch));
             CHECK(w.n == 2 && !memcmp(first, batch.rows, sizeof first));
-            CHECK_OK(mlip_dataset_batch(ds, rows, 4, NULL, NULL, &batch)); /* no rng: the next good row */
+            CHECK_OK(mlip_dataset_batch(ds, rows, 4, NULL, NULL,
+                                        &batch)); /* no rng: the next good row */
             CHECK(batch.rows[0] == 2 && batch.rows[2] == 0);
         }
         mlip_dataset_free(ds);
@@ -328,8 +344,9 @@ static void test_ds_batch_time_failures(void) {
     CHECK_OK(mlip_dataset_open(ds_path("f.tsv"), tok, &o, &ds));
     if (ds && batch.images) {
         CHECK_FAILS(mlip_dataset_batch(ds, rows, 4, NULL, &rng, &batch), MLIP_ERR_FORMAT);
-        CHECK_MSG(ds_has_line(mlip_last_error(), "f.tsv", 2) && strstr(mlip_last_error(), "corrupt.pgm"), "%s",
-                  mlip_last_error());
+        CHECK_MSG(ds_has_line(mlip_last_error(), "f.tsv", 2) &&
+                      strstr(mlip_last_error(), "corrupt.pgm"),
+                  "%s", mlip_last_error());
         mlip_dataset_free(ds);
         ds = NULL;
     }
@@ -339,7 +356,8 @@ static void test_ds_batch_time_failures(void) {
     CHECK_OK(mlip_dataset_open(ds_path("g.tsv"), tok, &o, &ds));
     remove(ds_path("gone.pgm"));
     if (ds && batch.images) {
-        CHECK_FAILS(mlip_dataset_batch(ds, rows, 1, NULL, &rng, &batch), MLIP_ERR_INVALID_ARG); /* B != batch.B */
+        CHECK_FAILS(mlip_dataset_batch(ds, rows, 1, NULL, &rng, &batch),
+                    MLIP_ERR_INVALID_ARG); /* B != batch.B */
         rows[0] = 1, rows[1] = 0, rows[2] = 0, rows[3] = 1;
         CHECK_FAILS(mlip_dataset_batch(ds, rows, 4, NULL, &rng, &batch), MLIP_ERR_FORMAT);
         CHECK(strstr(mlip_last_error(), "no row has a readable image") != NULL);
@@ -361,10 +379,12 @@ static void test_ds_batch_contents(void) {
     int rows[3] = {2, 0, 2}, b, k;
     if (!ds_setup()) SKIP("cannot create a temporary directory");
     tok = ds_tok();
-    ds_write_str("p.tsv", "image\treport\tlabels\n"
-                          "a.pgm\tThe heart is normal. Lungs are clear.\teffusion\n"
-                          "b.pgm\tNo effusion; small left base opacity.\t\n"
-                          "c.pgm\tThe heart size is normal. No effusion. Lungs are clear. Mild.\tnormal;effusion\n");
+    ds_write_str(
+        "p.tsv",
+        "image\treport\tlabels\n"
+        "a.pgm\tThe heart is normal. Lungs are clear.\teffusion\n"
+        "b.pgm\tNo effusion; small left base opacity.\t\n"
+        "c.pgm\tThe heart size is normal. No effusion. Lungs are clear. Mild.\tnormal;effusion\n");
     o = ds_options(&w);
     CHECK_OK(mlip_dataset_open(ds_path("p.tsv"), tok, &o, &ds));
     o.cache_mb = -1;
@@ -383,7 +403,8 @@ static void test_ds_batch_contents(void) {
             mlip_image im;
             CHECK(batch.rows[b] == rows[b]);
             CHECK_OK(mlip_tokenizer_encode(tok, text, strlen(text), 12, ids, mask, &n_real));
-            CHECK(!memcmp(ids, batch.ids + b * 12, sizeof ids) && !memcmp(mask, batch.mask + b * 12, sizeof mask));
+            CHECK(!memcmp(ids, batch.ids + b * 12, sizeof ids) &&
+                  !memcmp(mask, batch.mask + b * 12, sizeof mask));
             CHECK_OK(mlip_tokenizer_sentences(tok, text, strlen(text), 12, 4, beg, end, &ns));
             CHECK(ns == batch.n_sentences[b]);
             for (k = 0; k < ns && k < 4; k++)
@@ -397,7 +418,8 @@ static void test_ds_batch_contents(void) {
         CHECK(batch.n_sentences[0] >= 2 && batch.sent_end[0 * 4 + batch.n_sentences[0] - 1] <= 11);
         /* labels: columns effusion, normal */
         CHECK(mlip_dataset_n_labels(ds) == 2 && !strcmp(mlip_dataset_label_name(ds, 1), "normal"));
-        CHECK(batch.labels[0] == 1 && batch.labels[1] == 1 && batch.labels[2] == 1 && batch.labels[3] == 0);
+        CHECK(batch.labels[0] == 1 && batch.labels[1] == 1 && batch.labels[2] == 1 &&
+              batch.labels[3] == 0);
         /* augmented batches: the same seed gives the same bits, with or without the cache
            (twice through the cached one: the second time comes from the cache) */
         {
@@ -412,7 +434,8 @@ static void test_ds_batch_contents(void) {
                 CHECK(r1.state == r2.state);
             }
             for (k = 0; k < 3 * 256; k++) CHECK(batch.images[k] >= 0 && batch.images[k] <= 1);
-            CHECK(memcmp(batch.images, batch.images + 2 * 256, 256 * sizeof(float))); /* row 2 twice, augmented apart */
+            CHECK(memcmp(batch.images, batch.images + 2 * 256,
+                         256 * sizeof(float))); /* row 2 twice, augmented apart */
         }
         /* wrong shapes, bad rows, NULLs */
         rows[1] = 3;
@@ -426,7 +449,8 @@ static void test_ds_batch_contents(void) {
         }
         batch.T = 13;
         CHECK_FAILS(mlip_dataset_batch(ds, rows, 3, NULL, NULL, &batch), MLIP_ERR_INVALID_ARG);
-        batch.T = 12, batch.n_labels = 0;
+        batch.T = 12;
+        batch.n_labels = 0;
         CHECK_FAILS(mlip_dataset_batch(ds, rows, 3, NULL, NULL, &batch), MLIP_ERR_INVALID_ARG);
         batch.n_labels = 2;
         CHECK_FAILS(mlip_dataset_batch(NULL, rows, 3, NULL, NULL, &batch), MLIP_ERR_INVALID_ARG);
@@ -448,11 +472,15 @@ static void test_ds_open_args(void) {
     CHECK_FAILS(mlip_dataset_open("x.tsv", tok, &o, NULL), MLIP_ERR_INVALID_ARG);
     o.channels = 2;
     CHECK_FAILS(mlip_dataset_open("x.tsv", tok, &o, &ds), MLIP_ERR_INVALID_ARG);
-    o = ds_options(NULL), o.max_tokens = 1;
+    o = ds_options(NULL);
+    o.max_tokens = 1;
     CHECK_FAILS(mlip_dataset_open("x.tsv", tok, &o, &ds), MLIP_ERR_INVALID_ARG);
-    o = ds_options(NULL), o.image_size = 0;
+    o = ds_options(NULL);
+    o.image_size = 0;
     CHECK_FAILS(mlip_dataset_open("x.tsv", tok, &o, &ds), MLIP_ERR_INVALID_ARG);
-    o = ds_options(NULL), o.image_size = 0x7FFFFFFF, o.channels = 3;
+    o = ds_options(NULL);
+    o.image_size = 0x7FFFFFFF;
+    o.channels = 3;
     CHECK_FAILS(mlip_dataset_open("x.tsv", tok, &o, &ds), MLIP_ERR_OVERFLOW);
     o = ds_options(NULL);
     memset(&pre, 0, sizeof pre);
@@ -475,7 +503,8 @@ static void test_ds_shuffle(void) {
     size_t at = 0;
     if (!ds_setup()) SKIP("cannot create a temporary directory");
     tok = ds_tok();
-    for (k = 0; k < 40; k++) at += (size_t)sprintf(tsv + at, "%s\tclear\n", k % 3 ? "a.pgm" : "b.pgm");
+    for (k = 0; k < 40; k++)
+        at += (size_t)sprintf(tsv + at, "%s\tclear\n", k % 3 ? "a.pgm" : "b.pgm");
     ds_write_str("s.tsv", tsv);
     o = ds_options(NULL);
     CHECK_OK(mlip_dataset_open(ds_path("s.tsv"), tok, &o, &ds));
@@ -510,8 +539,9 @@ static void test_augment(void) {
     mlip_rng r1, r2;
     int k, t, changed = 0;
     /* (differences, not ==: qemu-s390x compares a float with a float constant wrongly) */
-    CHECK(fabsf(opt.crop - 0.10f) < 1e-7f && fabsf(opt.rotate_deg - 5.0f) < 1e-7f && fabsf(opt.brightness - 0.10f) < 1e-7f &&
-          fabsf(opt.contrast - 0.10f) < 1e-7f && !opt.hflip);
+    CHECK(fabsf(opt.crop - 0.10f) < 1e-7f && fabsf(opt.rotate_deg - 5.0f) < 1e-7f &&
+          fabsf(opt.brightness - 0.10f) < 1e-7f && fabsf(opt.contrast - 0.10f) < 1e-7f &&
+          !opt.hflip);
     mt_fill_uniform(x, N, 0, 1, 3);
     /* determinism and bounds, over several draws */
     mlip_rng_seed(&r1, 1, 2), mlip_rng_seed(&r2, 1, 2);
@@ -578,9 +608,11 @@ static void test_augment(void) {
     for (k = 0; k < N; k++) CHECK(y[k] >= 0 && y[k] <= 1);
     opt.crop = 0.6f;
     CHECK_FAILS(mlip_image_augment(y, C, S, &opt, &r1), MLIP_ERR_INVALID_ARG);
-    opt = mlip_augment_defaults(), opt.contrast = NAN;
+    opt = mlip_augment_defaults();
+    opt.contrast = NAN;
     CHECK_FAILS(mlip_image_augment(y, C, S, &opt, &r1), MLIP_ERR_INVALID_ARG);
-    opt = mlip_augment_defaults(), opt.rotate_deg = -1;
+    opt = mlip_augment_defaults();
+    opt.rotate_deg = -1;
     CHECK_FAILS(mlip_image_augment(y, C, S, &opt, &r1), MLIP_ERR_INVALID_ARG);
     opt = mlip_augment_defaults();
     CHECK_FAILS(mlip_image_augment(NULL, C, S, &opt, &r1), MLIP_ERR_INVALID_ARG);
@@ -602,15 +634,19 @@ static void test_ds_real_pairs(void) {
     int order[600], k, j, covid = -1;
     FILE *probe = fopen(DS_SHARED_PAIRS, "rb");
     if (probe) fclose(probe);
-    if (!probe || !(probe = fopen(DS_SHARED_VOCAB, "rb"))) SKIP("needs " DS_SHARED_PAIRS " and the vocabulary (../shared)");
+    if (!probe || !(probe = fopen(DS_SHARED_VOCAB, "rb")))
+        SKIP("needs " DS_SHARED_PAIRS " and the vocabulary (../shared)");
     fclose(probe);
     CHECK_OK(mlip_tokenizer_load_vocab(DS_SHARED_VOCAB, 1, &tok));
     o = ds_options(&w);
-    o.image_size = 64, o.max_tokens = 128, o.max_sentences = 16;
+    o.image_size = 64;
+    o.max_tokens = 128;
+    o.max_sentences = 16;
     CHECK_OK(mlip_dataset_open(DS_SHARED_PAIRS, tok, &o, &ds));
     if (ds) {
         int n = mlip_dataset_size(ds);
-        CHECK_MSG(n + mlip_dataset_skipped(ds) == 526 && n >= 400 && w.n == mlip_dataset_skipped(ds),
+        CHECK_MSG(n + mlip_dataset_skipped(ds) == 526 && n >= 400 &&
+                      w.n == mlip_dataset_skipped(ds),
                   "%d rows, %d skipped, %d warnings", n, mlip_dataset_skipped(ds), w.n);
         CHECK(strstr(w.text, "empty report (skipped)") != NULL);
         for (j = 0; j < mlip_dataset_n_labels(ds); j++)
@@ -626,7 +662,9 @@ static void test_ds_real_pairs(void) {
             for (k = 0; k < 4 * 64 * 64; k++) mean += batch.images[k];
             mean /= 4 * 64 * 64;
             CHECK_MSG(mean > 0.1 && mean < 0.9, "mean pixel %g", mean);
-            for (k = 0; k < 4; k++) CHECK(batch.rows[k] == order[k] && batch.n_sentences[k] >= 1 && batch.ids[k * 128] == 101);
+            for (k = 0; k < 4; k++)
+                CHECK(batch.rows[k] == order[k] && batch.n_sentences[k] >= 1 &&
+                      batch.ids[k * 128] == 101);
             mlip_batch_free(&batch);
         }
         mlip_dataset_free(ds);
@@ -638,8 +676,9 @@ static void test_ds_real_pairs(void) {
    open either fails with a message or gives a dataset whose rows all batch. Under
    make test-asan this is the "never crashes" check. */
 static void test_ds_mutated_files(void) {
-    static const char base[] = "id\timage\tlabels\ttext\n1\ta.pgm\tx;y\tThe heart is normal.\n"
-                               "2\tb.pgm\t\tNo effusion; clear.\r\n3\tc.pgm\tnormal\tLungs are clear.\n";
+    static const char base[] =
+        "id\timage\tlabels\ttext\n1\ta.pgm\tx;y\tThe heart is normal.\n"
+        "2\tb.pgm\t\tNo effusion; clear.\r\n3\tc.pgm\tnormal\tLungs are clear.\n";
     static const char junk[] = "\t\n\r\0; x.\xEF\xBB\xBF\xff";
     mlip_tokenizer *tok;
     mlip_dataset_options o;
@@ -651,7 +690,8 @@ static void test_ds_mutated_files(void) {
     if (!ds_setup()) SKIP("cannot create a temporary directory");
     tok = ds_tok();
     o = ds_options(&w);
-    o.max_tokens = 8, o.max_sentences = 2;
+    o.max_tokens = 8;
+    o.max_sentences = 2;
     mlip_rng_seed(&rng, 123, 0);
     for (it = 0; it < 300; it++) {
         size_t n = sizeof base - 1;
@@ -671,12 +711,14 @@ static void test_ds_mutated_files(void) {
         ds_write("m.tsv", buf, n);
         o.strict = (int)mlip_rng_below(&rng, 2);
         st = mlip_dataset_open(ds_path("m.tsv"), tok, &o, &ds);
-        CHECK_MSG(st == MLIP_OK ? ds != NULL : ds == NULL && mlip_last_error()[0], "iteration %d", it);
+        CHECK_MSG(st == MLIP_OK ? ds != NULL : ds == NULL && mlip_last_error()[0], "iteration %d",
+                  it);
         if (ds) {
             int rows[2], k;
             mlip_augment_options aug = mlip_augment_defaults();
             opened++;
-            for (k = 0; k < 2; k++) rows[k] = (int)mlip_rng_below(&rng, (uint32_t)mlip_dataset_size(ds));
+            for (k = 0; k < 2; k++)
+                rows[k] = (int)mlip_rng_below(&rng, (uint32_t)mlip_dataset_size(ds));
             CHECK_OK(mlip_batch_alloc(&batch, 2, 1, 16, 8, 2, mlip_dataset_n_labels(ds)));
             CHECK_OK(mlip_dataset_batch(ds, rows, 2, &aug, &rng, &batch));
             mlip_batch_free(&batch);

@@ -9,7 +9,8 @@
 
 static int ds_load(fx_file *fx) {
     int ok = fx_load(DS_FIXTURE, fx);
-    CHECK_MSG(ok, "cannot read %s (regenerate: /usr/bin/python3 tools/downstream_fixture.py)", DS_FIXTURE);
+    CHECK_MSG(ok, "cannot read %s (regenerate: /usr/bin/python3 tools/downstream_fixture.py)",
+              DS_FIXTURE);
     return ok;
 }
 
@@ -104,9 +105,11 @@ static void test_ds_metrics_fixture(void) {
         CHECK_OK(mlip_auroc((const float *)e->data, y, n, &a));
         CHECK_OK(mlip_average_precision((const float *)e->data, y, n, &ap));
         snprintf(name, sizeof name, "auc%d.auroc", c);
-        CHECK_MSG(fabs(a - fx_float(&fx, name)) < 1e-6, "case %d: auroc %.9f, pair counting %.9f", c, a, fx_float(&fx, name));
+        CHECK_MSG(fabs(a - fx_float(&fx, name)) < 1e-6, "case %d: auroc %.9f, pair counting %.9f",
+                  c, a, fx_float(&fx, name));
         snprintf(name, sizeof name, "auc%d.ap", c);
-        CHECK_MSG(fabs(ap - fx_float(&fx, name)) < 1e-6, "case %d: AP %.9f, reference %.9f", c, ap, fx_float(&fx, name));
+        CHECK_MSG(fabs(ap - fx_float(&fx, name)) < 1e-6, "case %d: AP %.9f, reference %.9f", c, ap,
+                  fx_float(&fx, name));
         free(y);
     }
     fx_free(&fx);
@@ -116,7 +119,8 @@ static void test_ds_metrics_fixture(void) {
 
 /* max |gradient| of the penalised objective at the fitted model, in double: the optimality
    condition, checked without trusting the solver */
-static double ds_logreg_grad(const mlip_logreg *m, const float *X, const int8_t *y, int n, float l2) {
+static double ds_logreg_grad(const mlip_logreg *m, const float *X, const int8_t *y, int n,
+                             float l2) {
     int i, j, d = m->d;
     double *g = (double *)calloc((size_t)d + 1, sizeof(double)), worst = 0;
     for (i = 0; i < n; i++) {
@@ -144,23 +148,30 @@ static void test_ds_logreg_fixture(void) {
     int n, d, i;
     double rel;
     if (!ds_load(&fx)) return;
-    e = fx_get(&fx, "logreg.X"), et = fx_get(&fx, "logreg.Xtest"), yi = fx_i32(&fx, "logreg.y");
+    e = fx_get(&fx, "logreg.X");
+    et = fx_get(&fx, "logreg.Xtest");
+    yi = fx_i32(&fx, "logreg.y");
     CHECK(e && et && yi && e->ndim == 2);
     if (!e || !et || !yi) {
         fx_free(&fx);
         return;
     }
-    n = e->dims[0], d = e->dims[1], l2 = fx_float(&fx, "logreg.l2");
+    n = e->dims[0];
+    d = e->dims[1];
+    l2 = fx_float(&fx, "logreg.l2");
     y = (int8_t *)malloc((size_t)n);
     for (i = 0; i < n; i++) y[i] = (int8_t)yi[i];
     CHECK_OK(mlip_logreg_fit((const float *)e->data, y, n, d, l2, &m));
     CHECK(m.d == d && m.converged == 1 && m.iterations > 0 && m.iterations < 30);
     rel = mt_max_rel_diff(m.weight, fx_f32(&fx, "logreg.weight"), (size_t)d);
     CHECK_MSG(rel < 1e-4, "weights differ from torch L-BFGS by %.3g (relative)", rel);
-    CHECK_MSG(fabs(m.bias - fx_float(&fx, "logreg.bias")) < 1e-4 * (1 + fabs(fx_float(&fx, "logreg.bias"))),
+    CHECK_MSG(fabs(m.bias - fx_float(&fx, "logreg.bias")) <
+                  1e-4 * (1 + fabs(fx_float(&fx, "logreg.bias"))),
               "bias %.7f, reference %.7f", m.bias, fx_float(&fx, "logreg.bias"));
-    CHECK_MSG(fabs(m.loss - fx_float(&fx, "logreg.loss")) < 1e-6, "loss %.9f, reference %.9f", m.loss, fx_float(&fx, "logreg.loss"));
-    CHECK_MSG(ds_logreg_grad(&m, (const float *)e->data, y, n, l2) < 1e-6, "gradient at the solution not ~0");
+    CHECK_MSG(fabs(m.loss - fx_float(&fx, "logreg.loss")) < 1e-6, "loss %.9f, reference %.9f",
+              m.loss, fx_float(&fx, "logreg.loss"));
+    CHECK_MSG(ds_logreg_grad(&m, (const float *)e->data, y, n, l2) < 1e-6,
+              "gradient at the solution not ~0");
     p = mt_alloc((size_t)et->dims[0]);
     CHECK_OK(mlip_logreg_predict(&m, (const float *)et->data, et->dims[0], p));
     rel = mt_max_rel_diff(p, fx_f32(&fx, "logreg.ptest"), (size_t)et->dims[0]);
@@ -195,13 +206,15 @@ static void test_ds_logreg_properties(void) {
     mt_set_threads(2);
     CHECK_OK(mlip_logreg_fit(X, y, N, D, 1e-3f, &c));
     CHECK(a.converged == 1 && a.d == D);
-    CHECK(a.weight && b.weight && !memcmp(a.weight, b.weight, D * sizeof(float)) && a.bias == b.bias);
+    CHECK(a.weight && b.weight && !memcmp(a.weight, b.weight, D * sizeof(float)) &&
+          a.bias == b.bias);
     CHECK(c.weight && mt_max_rel_diff(c.weight, a.weight, D) < 1e-5);
     CHECK_MSG(ds_logreg_grad(&a, X, y, N, 1e-3f) < 1e-6, "gradient at the solution not ~0");
     CHECK_OK(mlip_logreg_predict(&a, X, N, p));
     for (i = 0; i < N; i++) correct += (p[i] >= 0.5f) == y[i];
     CHECK_OK(mlip_auroc(p, y, N, &auc));
-    CHECK_MSG(correct > N * 0.7 && auc > 0.8, "training accuracy %d / %d, AUROC %.3f", correct, N, auc);
+    CHECK_MSG(correct > N * 0.7 && auc > 0.8, "training accuracy %d / %d, AUROC %.3f", correct, N,
+              auc);
     mlip_logreg_free(&a), mlip_logreg_free(&b), mlip_logreg_free(&c);
     /* separable without a penalty: no minimiser; the fit stops with large, finite weights */
     CHECK_OK(mlip_logreg_fit(x_sep, y_sep, 4, 1, 0.0f, &a));
@@ -215,7 +228,8 @@ static void test_ds_logreg_properties(void) {
     /* a constant (collinear with the bias) feature and l2 = 0: a singular Hessian, still solved */
     for (i = 0; i < N; i++) X[(size_t)i * 2] = 1.0f, X[(size_t)i * 2 + 1] = X[(size_t)i * D + 5];
     CHECK_OK(mlip_logreg_fit(X, y, N, 2, 0.0f, &a));
-    CHECK_MSG(a.converged == 1, "conv %d it %d w %g %g b %g loss %.17g", a.converged, a.iterations, a.weight[0], a.weight[1], a.bias, a.loss);
+    CHECK_MSG(a.converged == 1, "conv %d it %d w %g %g b %g loss %.17g", a.converged, a.iterations,
+              a.weight[0], a.weight[1], a.bias, a.loss);
     mlip_logreg_free(&a);
     CHECK_FAILS(mlip_logreg_fit(x_sep, y_bad, 4, 1, 0.1f, &a), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_logreg_fit(x_sep, y_sep, 4, 1, -1.0f, &a), MLIP_ERR_INVALID_ARG);
@@ -248,12 +262,14 @@ static void test_ds_upsample_fixture(void) {
         CHECK_OK(mlip_upsample_bilinear(fx_f32(&fx, name), s[0], s[1], out, s[2], s[3]));
         snprintf(name, sizeof name, "up%d.out", c);
         rel = mt_max_rel_diff(out, fx_f32(&fx, name), (size_t)s[2] * s[3]);
-        CHECK_MSG(rel < 1e-6, "%d x %d -> %d x %d: differs from F.interpolate by %.3g", s[0], s[1], s[2], s[3], rel);
+        CHECK_MSG(rel < 1e-6, "%d x %d -> %d x %d: differs from F.interpolate by %.3g", s[0], s[1],
+                  s[2], s[3], rel);
         snprintf(name, sizeof name, "up%d.dout", c);
         CHECK_OK(mlip_upsample_bilinear_backward(din, fx_f32(&fx, name), s[0], s[1], s[2], s[3]));
         snprintf(name, sizeof name, "up%d.din", c);
         rel = mt_max_rel_diff(din, fx_f32(&fx, name), (size_t)s[0] * s[1]);
-        CHECK_MSG(rel < 1e-6, "%d x %d -> %d x %d: adjoint differs from autograd by %.3g", s[0], s[1], s[2], s[3], rel);
+        CHECK_MSG(rel < 1e-6, "%d x %d -> %d x %d: adjoint differs from autograd by %.3g", s[0],
+                  s[1], s[2], s[3], rel);
         free(out), free(din);
     }
     fx_free(&fx);
@@ -297,16 +313,20 @@ static void test_ds_seghead_fixture(void) {
         fx_free(&fx);
         return;
     }
-    CHECK_OK(mlip_seghead_fit(fx_f32(&fx, "seg.features"), fx_f32(&fx, "seg.masks"), s[0], s[1], s[2], s[3], s[4], s[5],
-                              fx_float(&fx, "seg.l2"), &head));
+    CHECK_OK(mlip_seghead_fit(fx_f32(&fx, "seg.features"), fx_f32(&fx, "seg.masks"), s[0], s[1],
+                              s[2], s[3], s[4], s[5], fx_float(&fx, "seg.l2"), &head));
     CHECK(head.converged == 1 && head.d == s[3]);
     rel = mt_max_rel_diff(head.weight, fx_f32(&fx, "seg.weight"), (size_t)s[3]);
-    CHECK_MSG(rel < 1e-4, "head weights differ from torch L-BFGS through F.interpolate by %.3g", rel);
-    CHECK_MSG(fabs(head.bias - fx_float(&fx, "seg.bias")) < 1e-4 * (1 + fabs(fx_float(&fx, "seg.bias"))), "bias %.7f vs %.7f",
-              head.bias, fx_float(&fx, "seg.bias"));
-    CHECK_MSG(fabs(head.loss - fx_float(&fx, "seg.loss")) < 1e-6, "loss %.9f vs %.9f", head.loss, fx_float(&fx, "seg.loss"));
+    CHECK_MSG(rel < 1e-4, "head weights differ from torch L-BFGS through F.interpolate by %.3g",
+              rel);
+    CHECK_MSG(fabs(head.bias - fx_float(&fx, "seg.bias")) <
+                  1e-4 * (1 + fabs(fx_float(&fx, "seg.bias"))),
+              "bias %.7f vs %.7f", head.bias, fx_float(&fx, "seg.bias"));
+    CHECK_MSG(fabs(head.loss - fx_float(&fx, "seg.loss")) < 1e-6, "loss %.9f vs %.9f", head.loss,
+              fx_float(&fx, "seg.loss"));
     prob = mt_alloc((size_t)s[4] * s[5]);
-    CHECK_OK(mlip_seghead_predict(&head, fx_f32(&fx, "seg.features"), s[1], s[2], s[4], s[5], prob));
+    CHECK_OK(
+        mlip_seghead_predict(&head, fx_f32(&fx, "seg.features"), s[1], s[2], s[4], s[5], prob));
     rel = mt_max_rel_diff(prob, fx_f32(&fx, "seg.prob0"), (size_t)s[4] * s[5]);
     CHECK_MSG(rel < 1e-4, "predicted probabilities differ by %.3g", rel);
     free(prob);
@@ -319,8 +339,10 @@ static void test_ds_seghead_fixture(void) {
    three images, predict the fourth. */
 static void test_ds_seghead_learns(void) {
     enum { NI = 4, G = 8, D = 16, S = 64, K = G * G };
-    float *feat = mt_alloc((size_t)NI * K * D), *mask = mt_alloc((size_t)NI * S * S), *prob = mt_alloc(S * S);
-    static const float cx[NI] = {20, 40, 30, 36}, cy[NI] = {24, 30, 40, 28}, r[NI] = {12, 15, 10, 14};
+    float *feat = mt_alloc((size_t)NI * K * D), *mask = mt_alloc((size_t)NI * S * S),
+          *prob = mt_alloc(S * S);
+    static const float cx[NI] = {20, 40, 30, 36}, cy[NI] = {24, 30, 40, 28},
+                       r[NI] = {12, 15, 10, 14};
     mlip_logreg head;
     double dice = 0;
     int i, k, x, y;
@@ -345,7 +367,8 @@ static void test_ds_seghead_learns(void) {
     CHECK_OK(mlip_dice(prob, mask + (size_t)(NI - 1) * S * S, S * S, 0.5f, &dice));
     CHECK_MSG(dice > 0.9, "held-out Dice %.3f", dice);
     mask[5] = 2.0f;
-    CHECK_FAILS(mlip_seghead_fit(feat, mask, NI - 1, G, G, D, S, S, 1e-4f, &head), MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_seghead_fit(feat, mask, NI - 1, G, G, D, S, S, 1e-4f, &head),
+                MLIP_ERR_INVALID_ARG);
     mlip_logreg_free(&head);
     free(feat), free(mask), free(prob);
 }
@@ -360,7 +383,8 @@ static void test_ds_colormap(void) {
         mlip_colormap(i / 256.0f, rgb);
         luma = 0.2126f * rgb[0] + 0.7152f * rgb[1] + 0.0722f * rgb[2];
         CHECK_MSG(luma > prev, "luma falls at %d / 256", i);
-        CHECK(rgb[0] >= 0 && rgb[0] <= 1 && rgb[1] >= 0 && rgb[1] <= 1 && rgb[2] >= 0 && rgb[2] <= 1);
+        CHECK(rgb[0] >= 0 && rgb[0] <= 1 && rgb[1] >= 0 && rgb[1] <= 1 && rgb[2] >= 0 &&
+              rgb[2] <= 1);
         prev = luma;
     }
     mlip_colormap(-3, lo), mlip_colormap(0, rgb);
@@ -378,12 +402,15 @@ static void test_ds_heatmap_overlay(void) {
     mt_fill_uniform(gray, H * W, 0, 1, 61);
     for (i = 0; i < GH * GW; i++) heat[i] = -5.0f + (float)i; /* any range; max at the last patch */
     CHECK_OK(mlip_heatmap_overlay(gray, heat, H, W, GH, GW, 0.0f, rgb)); /* alpha 0: the image */
-    for (i = 0; i < H * W; i++) CHECK(rgb[i] == gray[i] && rgb[H * W + i] == gray[i] && rgb[2 * H * W + i] == gray[i]);
-    CHECK_OK(mlip_heatmap_overlay(gray, heat, H, W, GH, GW, 1.0f, rgb)); /* alpha 1: at the max, the top colour */
+    for (i = 0; i < H * W; i++)
+        CHECK(rgb[i] == gray[i] && rgb[H * W + i] == gray[i] && rgb[2 * H * W + i] == gray[i]);
+    CHECK_OK(mlip_heatmap_overlay(gray, heat, H, W, GH, GW, 1.0f,
+                                  rgb)); /* alpha 1: at the max, the top colour */
     mlip_colormap(1, col);
     for (i = 0; i < H * W; i++)
         if (rgb[i] + rgb[H * W + i] > rgb[best] + rgb[H * W + best]) best = i;
-    CHECK_MSG(best / W >= H - H / GH && best % W >= W - W / GW, "brightest pixel %d,%d not in the hottest patch", best % W, best / W);
+    CHECK_MSG(best / W >= H - H / GH && best % W >= W - W / GW,
+              "brightest pixel %d,%d not in the hottest patch", best % W, best / W);
     CHECK(fabsf(rgb[H * W - 1] - col[0]) < 1e-6f && fabsf(rgb[2 * H * W - 1] - col[1]) < 1e-6f);
     for (i = 0; i < 3 * H * W; i++) CHECK(rgb[i] >= 0 && rgb[i] <= 1);
     mlip_fill(heat, GH * GW, 3.0f); /* constant: nothing highlighted, colour 0 at a quarter alpha */
@@ -399,7 +426,8 @@ static void test_ds_tile_panels(void) {
     enum { H = 3, W = 4 };
     float panels[3 * 3 * H * W], *out;
     int ow = 0, oh = 0, p, c, y, x;
-    for (p = 0; p < 3 * 3 * H * W; p++) panels[p] = (float)(p / (3 * H * W)) * 0.25f; /* panel p: value p / 4 */
+    for (p = 0; p < 3 * 3 * H * W; p++)
+        panels[p] = (float)(p / (3 * H * W)) * 0.25f; /* panel p: value p / 4 */
     CHECK_OK(mlip_tile_panels(panels, 3, H, W, 2, 1, NULL, &ow, &oh));
     CHECK(ow == 2 * W + 1 && oh == 2 * H + 1);
     out = mt_alloc((size_t)3 * ow * oh);
@@ -407,10 +435,14 @@ static void test_ds_tile_panels(void) {
     for (c = 0; c < 3; c++)
         for (y = 0; y < oh; y++)
             for (x = 0; x < ow; x++) {
-                float v = out[((size_t)c * oh + y) * ow + x], want = 1.0f; /* gap and empty slot: white */
-                if (y < H && x < W) want = 0.0f;
-                else if (y < H && x > W) want = 0.25f;
-                else if (y > H && x < W) want = 0.5f;
+                float v = out[((size_t)c * oh + y) * ow + x],
+                      want = 1.0f; /* gap and empty slot: white */
+                if (y < H && x < W)
+                    want = 0.0f;
+                else if (y < H && x > W)
+                    want = 0.25f;
+                else if (y > H && x < W)
+                    want = 0.5f;
                 CHECK_MSG(v == want, "pixel %d,%d channel %d: %g, expected %g", x, y, c, v, want);
             }
     CHECK_OK(mlip_tile_panels(panels, 3, H, W, 0, 2, NULL, &ow, &oh)); /* one row */
@@ -438,7 +470,8 @@ static void test_ds_heatmap_example(void) {
             float dx = (float)(i % G) - hx[p], dy = (float)(i / G) - hy[p];
             heat[i] = expf(-(dx * dx + dy * dy) / 6.0f) + 0.05f * (float)((i * 7) % 5);
         }
-        CHECK_OK(mlip_heatmap_overlay(gray, heat, S, S, G, G, 0.6f, panels + (size_t)p * 3 * S * S));
+        CHECK_OK(
+            mlip_heatmap_overlay(gray, heat, S, S, G, G, 0.6f, panels + (size_t)p * 3 * S * S));
     }
     CHECK_OK(mlip_tile_panels(panels, NP, S, S, 0, 4, NULL, &ow, &oh));
     tiled = mt_alloc((size_t)3 * ow * oh);
@@ -451,7 +484,8 @@ static void test_ds_heatmap_example(void) {
 
 static void test_ds_zeroshot(void) {
     static const float img[2 * 2] = {1, 0, 0.6f, 0.8f};
-    static const float pos[3 * 2] = {1, 0, 0, 1, 0.8f, 0.6f}, neg[3 * 2] = {0, 1, 1, 0, -0.8f, -0.6f};
+    static const float pos[3 * 2] = {1, 0, 0, 1, 0.8f, 0.6f},
+                               neg[3 * 2] = {0, 1, 1, 0, -0.8f, -0.6f};
     float prob[2 * 3];
     int b, c;
     CHECK_OK(mlip_zeroshot_scores(img, pos, neg, 2, 3, 2, 10.0f, prob));
@@ -460,14 +494,17 @@ static void test_ds_zeroshot(void) {
             double sp = img[2 * b] * pos[2 * c] + img[2 * b + 1] * pos[2 * c + 1];
             double sn = img[2 * b] * neg[2 * c] + img[2 * b + 1] * neg[2 * c + 1];
             double want = exp(10 * sp) / (exp(10 * sp) + exp(10 * sn));
-            CHECK_MSG(fabs(prob[b * 3 + c] - want) < 1e-6, "with negatives [%d][%d]: %g, expected %g", b, c, prob[b * 3 + c], want);
+            CHECK_MSG(fabs(prob[b * 3 + c] - want) < 1e-6,
+                      "with negatives [%d][%d]: %g, expected %g", b, c, prob[b * 3 + c], want);
         }
     CHECK_OK(mlip_zeroshot_scores(img, pos, NULL, 2, 3, 2, 10.0f, prob));
     for (b = 0; b < 2; b++) {
         double z = 0, e[3];
-        for (c = 0; c < 3; c++) z += e[c] = exp(10.0 * (img[2 * b] * pos[2 * c] + img[2 * b + 1] * pos[2 * c + 1]));
         for (c = 0; c < 3; c++)
-            CHECK_MSG(fabs(prob[b * 3 + c] - e[c] / z) < 1e-6, "softmax [%d][%d]: %g, expected %g", b, c, prob[b * 3 + c], e[c] / z);
+            z += e[c] = exp(10.0 * (img[2 * b] * pos[2 * c] + img[2 * b + 1] * pos[2 * c + 1]));
+        for (c = 0; c < 3; c++)
+            CHECK_MSG(fabs(prob[b * 3 + c] - e[c] / z) < 1e-6, "softmax [%d][%d]: %g, expected %g",
+                      b, c, prob[b * 3 + c], e[c] / z);
     }
     CHECK_FAILS(mlip_zeroshot_scores(img, pos, NULL, 2, 3, 2, 0.0f, prob), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_zeroshot_scores(img, NULL, NULL, 2, 3, 2, 1.0f, prob), MLIP_ERR_INVALID_ARG);
@@ -480,10 +517,12 @@ static void test_ds_local_topk(void) {
     int k;
     for (k = 0; k < K; k++) { /* patch k at angle theta_k from the sentence: cosine cos theta_k */
         double t = 0.15 * ((k * 3) % K), len = 1 + 0.5 * k;
-        patches[k * D] = (float)(len * sin(t)), patches[k * D + 1] = 0, patches[k * D + 2] = (float)(len * cos(t));
+        patches[k * D] = (float)(len * sin(t)), patches[k * D + 1] = 0,
+                    patches[k * D + 2] = (float)(len * cos(t));
         sims[k] = cos(t);
     }
-    CHECK_OK(mlip_local_topk_score(patches, sentence, K, D, 0.0f, &score)); /* default 0.1 of 10: the best one */
+    CHECK_OK(mlip_local_topk_score(patches, sentence, K, D, 0.0f,
+                                   &score)); /* default 0.1 of 10: the best one */
     CHECK(fabs(score - 1.0) < 1e-6);
     top3 = (sims[0] + cos(0.15) + cos(0.30)) / 3; /* the three smallest angles: 0, 0.15, 0.30 */
     CHECK_OK(mlip_local_topk_score(patches, sentence, K, D, 0.3f, &score));
@@ -502,12 +541,22 @@ static void test_ds_local_topk(void) {
 /* ---- embeddings on a tiny random model ---- */
 
 static mlip_model *ds_model(mlip_tokenizer **tok) {
-    static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nheart\nis\nnormal\nlung\n##s\nare\nclear\n"
-                                "no\neff\n##usion\n.\nsmall\nleft\nright\npleural\n";
+    static const char vocab[] =
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nheart\nis\nnormal\nlung\n##s\nare\nclear\n"
+        "no\neff\n##usion\n.\nsmall\nleft\nright\npleural\n";
     mlip_model_config c = mlip_model_config_tiny(21);
     mlip_model *m = NULL;
-    c.vit.image_size = 16, c.vit.patch_size = 4, c.vit.width = 16, c.vit.layers = 2, c.vit.heads = 2, c.vit.mlp_dim = 32;
-    c.bert.max_positions = 16, c.bert.width = 16, c.bert.layers = 2, c.bert.heads = 2, c.bert.mlp_dim = 32;
+    c.vit.image_size = 16;
+    c.vit.patch_size = 4;
+    c.vit.width = 16;
+    c.vit.layers = 2;
+    c.vit.heads = 2;
+    c.vit.mlp_dim = 32;
+    c.bert.max_positions = 16;
+    c.bert.width = 16;
+    c.bert.layers = 2;
+    c.bert.heads = 2;
+    c.bert.mlp_dim = 32;
     c.embed_dim = 8;
     c.image_mean[0] = 0.4f, c.image_std[0] = 0.25f; /* not the defaults, so normalisation shows */
     CHECK_OK(mlip_model_create(&c, &m));
@@ -522,8 +571,10 @@ static void test_ds_embed_images(void) {
     enum { B = 10, S = 16, K = 16, WD = 16, D = 8 };
     mlip_tokenizer *tok = NULL;
     mlip_model *m = ds_model(&tok);
-    float *px = mt_alloc((size_t)B * S * S), *norm = mt_alloc((size_t)B * S * S), *out = mt_alloc((size_t)B * (K + 1) * WD);
-    float *g = mt_alloc((size_t)B * D), *l = mt_alloc((size_t)B * K * D), *g2 = mt_alloc((size_t)B * D), *l2 = mt_alloc((size_t)B * K * D);
+    float *px = mt_alloc((size_t)B * S * S), *norm = mt_alloc((size_t)B * S * S),
+          *out = mt_alloc((size_t)B * (K + 1) * WD);
+    float *g = mt_alloc((size_t)B * D), *l = mt_alloc((size_t)B * K * D),
+          *g2 = mt_alloc((size_t)B * D), *l2 = mt_alloc((size_t)B * K * D);
     float cls[B * WD], *gw, *gb, *lw, *lb;
     int b, i;
     if (!m) return;
@@ -532,15 +583,21 @@ static void test_ds_embed_images(void) {
     /* directly: normalise, ViT on every patch, heads */
     for (i = 0; i < B * S * S; i++) norm[i] = (px[i] - 0.4f) / 0.25f;
     CHECK_OK(mlip_vit_forward(mlip_model_vit(m), norm, B, NULL, 0, 0, out));
-    for (b = 0; b < B; b++) memcpy(cls + b * WD, out + (size_t)b * (K + 1) * WD, WD * sizeof(float));
-    gw = mlip_model_tensor(m, "head.global_image.weight", NULL), gb = mlip_model_tensor(m, "head.global_image.bias", NULL);
-    lw = mlip_model_tensor(m, "head.local_image.weight", NULL), lb = mlip_model_tensor(m, "head.local_image.bias", NULL);
+    for (b = 0; b < B; b++)
+        memcpy(cls + b * WD, out + (size_t)b * (K + 1) * WD, WD * sizeof(float));
+    gw = mlip_model_tensor(m, "head.global_image.weight", NULL);
+    gb = mlip_model_tensor(m, "head.global_image.bias", NULL);
+    lw = mlip_model_tensor(m, "head.local_image.weight", NULL);
+    lb = mlip_model_tensor(m, "head.local_image.bias", NULL);
     CHECK_OK(mlip_projection_forward(g2, NULL, NULL, cls, gw, gb, B, WD, D));
     for (b = 0; b < B; b++)
-        CHECK_OK(mlip_projection_forward(l2 + (size_t)b * K * D, NULL, NULL, out + ((size_t)b * (K + 1) + 1) * WD, lw, lb, K, WD, D));
-    CHECK_MSG(mt_max_rel_diff(g, g2, (size_t)B * D) < 1e-5, "global image embeddings differ by %.3g", mt_max_rel_diff(g, g2, (size_t)B * D));
+        CHECK_OK(mlip_projection_forward(l2 + (size_t)b * K * D, NULL, NULL,
+                                         out + ((size_t)b * (K + 1) + 1) * WD, lw, lb, K, WD, D));
+    CHECK_MSG(mt_max_rel_diff(g, g2, (size_t)B * D) < 1e-5,
+              "global image embeddings differ by %.3g", mt_max_rel_diff(g, g2, (size_t)B * D));
     CHECK_MSG(mt_max_rel_diff(l, l2, (size_t)B * K * D) < 1e-5, "local image embeddings differ");
-    for (b = 0; b < B; b++) CHECK(fabs(mlip_dot(g + b * D, g + b * D, D) - 1) < 1e-5); /* unit length */
+    for (b = 0; b < B; b++)
+        CHECK(fabs(mlip_dot(g + b * D, g + b * D, D) - 1) < 1e-5); /* unit length */
     CHECK_OK(mlip_model_embed_images(m, px, 3, g2, NULL)); /* local not wanted; a shorter batch */
     CHECK(mt_max_rel_diff(g2, g, 3 * D) < 1e-5);
     CHECK_FAILS(mlip_model_embed_images(m, NULL, B, g, l), MLIP_ERR_INVALID_ARG);
@@ -551,28 +608,41 @@ static void test_ds_embed_images(void) {
 
 static void test_ds_embed_texts(void) {
     enum { N = 11, T = 12, WD = 16, D = 8 };
-    static const char *const texts[N] = {"the heart is normal.", "no effusion", "lungs are clear. the heart is normal.",
-                                         "small left pleural effusion", "", "right lung is clear", "normal",
-                                         "no pleural effusion. lungs are clear. heart is normal. the the the the",
-                                         "clear", "left", "the lungs are clear"};
+    static const char *const texts[N] = {
+        "the heart is normal.",
+        "no effusion",
+        "lungs are clear. the heart is normal.",
+        "small left pleural effusion",
+        "",
+        "right lung is clear",
+        "normal",
+        "no pleural effusion. lungs are clear. heart is normal. the the the the",
+        "clear",
+        "left",
+        "the lungs are clear"};
     mlip_tokenizer *tok = NULL;
     mlip_model *m = ds_model(&tok);
     int ids[N * T], i, real = 0;
     uint8_t mask[N * T];
-    float *out = mt_alloc((size_t)N * T * WD), cls[N * WD], g[N * D], g2[N * D], g3[N * D], scale = 0;
+    float *out = mt_alloc((size_t)N * T * WD), cls[N * WD], g[N * D], g2[N * D], g3[N * D],
+          scale = 0;
     if (!m) return;
     CHECK_OK(mlip_model_embed_texts(m, tok, texts, N, T, g));
     for (i = 0; i < N; i++)
-        CHECK_OK(mlip_tokenizer_encode(tok, texts[i], strlen(texts[i]), T, ids + i * T, mask + i * T, &real));
+        CHECK_OK(mlip_tokenizer_encode(tok, texts[i], strlen(texts[i]), T, ids + i * T,
+                                       mask + i * T, &real));
     CHECK_OK(mlip_bert_forward(mlip_model_bert(m), ids, NULL, mask, N, T, 0, out));
     for (i = 0; i < N; i++) memcpy(cls + i * WD, out + (size_t)i * T * WD, WD * sizeof(float));
-    CHECK_OK(mlip_projection_forward(g2, NULL, NULL, cls, mlip_model_tensor(m, "head.global_text.weight", NULL),
-                                     mlip_model_tensor(m, "head.global_text.bias", NULL), N, WD, D));
-    CHECK_MSG(mt_max_rel_diff(g, g2, N * D) < 1e-5, "text embeddings differ by %.3g", mt_max_rel_diff(g, g2, N * D));
+    CHECK_OK(mlip_projection_forward(
+        g2, NULL, NULL, cls, mlip_model_tensor(m, "head.global_text.weight", NULL),
+        mlip_model_tensor(m, "head.global_text.bias", NULL), N, WD, D));
+    CHECK_MSG(mt_max_rel_diff(g, g2, N * D) < 1e-5, "text embeddings differ by %.3g",
+              mt_max_rel_diff(g, g2, N * D));
     CHECK_OK(mlip_model_embed_texts(m, NULL, texts, N, T, g3)); /* the model's own vocabulary */
     CHECK(mt_max_rel_diff(g3, g, N * D) < 1e-6);
     CHECK_OK(mlip_model_embed_texts(m, tok, texts, N, 0, g3)); /* default: all 16 positions */
-    CHECK(mt_max_rel_diff(g3, g, 7 * D) < 1e-5); /* the texts before the one that 12 positions cut */
+    CHECK(mt_max_rel_diff(g3, g, 7 * D) <
+          1e-5); /* the texts before the one that 12 positions cut */
     CHECK(mt_max_rel_diff(g3 + 7 * D, g + 7 * D, D) > 1e-6); /* it was cut: the embedding moves */
     CHECK_FAILS(mlip_model_embed_texts(m, tok, texts, N, 1, g3), MLIP_ERR_INVALID_ARG);
     CHECK_OK(mlip_model_logit_scale(m, 0, &scale));
@@ -593,7 +663,8 @@ static void test_ds_embed_sentences(void) {
     mlip_model *m = ds_model(&tok);
     int ids[T], begin[4], end[4], n = 0, n2 = 0, real = 0, l, k;
     uint8_t mask[T];
-    float out[T * WD], mean[4 * WD], local[4 * D], local2[4 * D], glob[D], g2[D], patches[K * D], plan[K * 4], z = 0;
+    float out[T * WD], mean[4 * WD], local[4 * D], local2[4 * D], glob[D], g2[D], patches[K * D],
+        plan[K * 4], z = 0;
     const char *one = text;
     if (!m) return;
     CHECK_OK(mlip_model_embed_sentences(m, tok, text, T, 4, local, glob, &n));
@@ -603,15 +674,17 @@ static void test_ds_embed_sentences(void) {
     CHECK(n2 == n);
     CHECK_OK(mlip_bert_forward(mlip_model_bert(m), ids, NULL, mask, 1, T, 0, out));
     CHECK_OK(mlip_span_mean_forward(mean, out, begin, end, n2, T, WD));
-    CHECK_OK(mlip_projection_forward(local2, NULL, NULL, mean, mlip_model_tensor(m, "head.local_text.weight", NULL),
-                                     mlip_model_tensor(m, "head.local_text.bias", NULL), n2, WD, D));
-    CHECK_MSG(mt_max_rel_diff(local, local2, (size_t)n * D) < 1e-5, "sentence embeddings differ by %.3g",
-              mt_max_rel_diff(local, local2, (size_t)n * D));
+    CHECK_OK(mlip_projection_forward(
+        local2, NULL, NULL, mean, mlip_model_tensor(m, "head.local_text.weight", NULL),
+        mlip_model_tensor(m, "head.local_text.bias", NULL), n2, WD, D));
+    CHECK_MSG(mt_max_rel_diff(local, local2, (size_t)n * D) < 1e-5,
+              "sentence embeddings differ by %.3g", mt_max_rel_diff(local, local2, (size_t)n * D));
     CHECK_OK(mlip_model_embed_texts(m, tok, &one, 1, T, g2));
     CHECK(mt_max_rel_diff(glob, g2, D) < 1e-5);
     /* the plan between 16 patches and the 3 sentences: marginals 1/16 and 1/3 */
     mt_fill_uniform(patches, K * D, -1, 1, 73);
-    for (k = 0; k < K; k++) mlip_l2norm_forward(patches + k * D, NULL, patches + k * D, 1, D, 1e-12f);
+    for (k = 0; k < K; k++)
+        mlip_l2norm_forward(patches + k * D, NULL, patches + k * D, 1, D, 1e-12f);
     CHECK_OK(mlip_explain_plan(patches, local, K, n, D, NULL, plan, &z));
     for (l = 0; l < n; l++) {
         double col = 0;

@@ -13,7 +13,8 @@ static int load_twin_weights(mlip_encoder *enc, fx_file *fx) {
         const fx_entry *e = &fx->e[i];
         if (strncmp(e->name, "param.", 6)) continue;
         if (k >= n || strcmp(e->name + 6, info[k].name)) {
-            CHECK_MSG(0, "twin parameter %d is %s, mlip.h has %s", k, e->name + 6, k < n ? info[k].name : "(none)");
+            CHECK_MSG(0, "twin parameter %d is %s, mlip.h has %s", k, e->name + 6,
+                      k < n ? info[k].name : "(none)");
             return 0;
         }
         ok &= e->count == info[k].count && e->ndim == info[k].ndim;
@@ -28,7 +29,8 @@ static int load_twin_weights(mlip_encoder *enc, fx_file *fx) {
 }
 
 /* Compare every parameter gradient with the fixture's `prefix` + name (fx_grad_err). */
-static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, const char *what, double tol) {
+static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, const char *what,
+                        double tol) {
     int n, i;
     const mlip_param_info *info = mlip_encoder_params(enc, &n);
     const float *g = mlip_encoder_grads(enc);
@@ -51,11 +53,13 @@ static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, cons
         ref = fx_f32(fx, name);
         if (!ref) continue;
         err = fx_grad_err(g + info[i].offset, ref, info[i].count, total, &rel);
-        CHECK_MSG(err <= tol, "%s: gradient of %s off by %.3g (normalised)", what, info[i].name, err);
+        CHECK_MSG(err <= tol, "%s: gradient of %s off by %.3g (normalised)", what, info[i].name,
+                  err);
         if (err > worst) worst = err, worst_name = info[i].name;
         if (rel > worst_rel) worst_rel = rel;
     }
-    printf("    %s: %d gradients, worst normalised error %.2g (%s), max relative %.2g\n", what, n, worst, worst_name, worst_rel);
+    printf("    %s: %d gradients, worst normalised error %.2g (%s), max relative %.2g\n", what, n,
+           worst, worst_name, worst_rel);
 }
 
 static void test_vit_parity(void) {
@@ -69,20 +73,26 @@ static void test_vit_parity(void) {
         CHECK_MSG(0, "cannot read tests/data/vit_tiny.fx (run from the repository root)");
         return;
     }
-    c.image_size = fx_int(&fx, "config.image_size"), c.patch_size = fx_int(&fx, "config.patch_size");
-    c.channels = fx_int(&fx, "config.channels"), c.width = fx_int(&fx, "config.width");
-    c.layers = fx_int(&fx, "config.layers"), c.heads = fx_int(&fx, "config.heads");
-    c.mlp_dim = fx_int(&fx, "config.mlp_dim"), c.ln_eps = fx_float(&fx, "config.ln_eps");
+    c.image_size = fx_int(&fx, "config.image_size");
+    c.patch_size = fx_int(&fx, "config.patch_size");
+    c.channels = fx_int(&fx, "config.channels");
+    c.width = fx_int(&fx, "config.width");
+    c.layers = fx_int(&fx, "config.layers");
+    c.heads = fx_int(&fx, "config.heads");
+    c.mlp_dim = fx_int(&fx, "config.mlp_dim");
+    c.ln_eps = fx_float(&fx, "config.ln_eps");
     CHECK_OK(mlip_vit_create(&c, &vit));
     if (!vit || !load_twin_weights(vit, &fx)) goto done;
-    K = (c.image_size / c.patch_size) * (c.image_size / c.patch_size), D = c.width;
+    K = (c.image_size / c.patch_size) * (c.image_size / c.patch_size);
+    D = c.width;
     n = fx_get(&fx, "input.visible")->dims[1];
     img = fx_f32(&fx, "input.img");
     out = mt_alloc((size_t)B * (K + 1) * D);
     /* all patches */
     CHECK_OK(mlip_vit_forward(vit, img, B, NULL, 0, 1, out));
     err = fx_norm_err(out, fx_f32(&fx, "output.full"), (size_t)B * (K + 1) * D, &rel);
-    printf("    vit forward (all %d patches): normalised error %.2g, max relative %.2g\n", K, err, rel);
+    printf("    vit forward (all %d patches): normalised error %.2g, max relative %.2g\n", K, err,
+           rel);
     CHECK_MSG(err <= PARITY_TOL, "vit forward off by %.3g", err);
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, fx_f32(&fx, "loss.w_full")));
@@ -91,7 +101,8 @@ static void test_vit_parity(void) {
     w = fx_f32(&fx, "loss.w_visible");
     CHECK_OK(mlip_vit_forward(vit, img, B, fx_i32(&fx, "input.visible"), n, 1, out));
     err = fx_norm_err(out, fx_f32(&fx, "output.visible"), (size_t)B * (n + 1) * D, &rel);
-    printf("    vit forward (%d of %d patches visible): normalised error %.2g, max relative %.2g\n", n, K, err, rel);
+    printf("    vit forward (%d of %d patches visible): normalised error %.2g, max relative %.2g\n",
+           n, K, err, rel);
     CHECK_MSG(err <= PARITY_TOL, "vit visible-subset forward off by %.3g", err);
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, w));
@@ -103,7 +114,9 @@ static void test_vit_parity(void) {
     out = mt_alloc((size_t)B * 25 * D);
     CHECK_OK(mlip_vit_forward(vit, fx_f32(&fx, "input.img_24x16"), B, NULL, 0, 1, out));
     err = fx_norm_err(out, fx_f32(&fx, "output.24x16"), (size_t)B * 25 * D, &rel);
-    printf("    vit forward at 24x16 (bicubic positions): normalised error %.2g, max relative %.2g\n", err, rel);
+    printf(
+        "    vit forward at 24x16 (bicubic positions): normalised error %.2g, max relative %.2g\n",
+        err, rel);
     CHECK_MSG(err <= PARITY_TOL, "vit forward at another size off by %.3g", err);
     mlip_encoder_zero_grad(vit);
     CHECK_OK(mlip_vit_backward(vit, fx_f32(&fx, "loss.w_24x16")));
@@ -129,8 +142,12 @@ static void test_vit_invariants(void) {
     CHECK_OK(mlip_vit_create(&c, &vit));
     if (!vit) return;
     mlip_encoder_init_random(vit, 5);
-    img = mt_alloc((size_t)B * 64 * 64), o1 = mt_alloc((size_t)B * (K + 1) * D), o2 = mt_alloc((size_t)B * (K + 1) * D), o3 = mt_alloc((size_t)B * (K + 1) * D);
-    all = (int *)calloc((size_t)B * K, sizeof(int)), perm = (int *)calloc((size_t)B * K, sizeof(int));
+    img = mt_alloc((size_t)B * 64 * 64);
+    o1 = mt_alloc((size_t)B * (K + 1) * D);
+    o2 = mt_alloc((size_t)B * (K + 1) * D);
+    o3 = mt_alloc((size_t)B * (K + 1) * D);
+    all = (int *)calloc((size_t)B * K, sizeof(int));
+    perm = (int *)calloc((size_t)B * K, sizeof(int));
     mt_fill_uniform(img, (size_t)B * 64 * 64, 0, 1, 6);
     for (i = 0; i < B * K; i++) all[i] = i % K;
     mlip_rng_seed(&rng, 8, 0);
@@ -141,7 +158,8 @@ static void test_vit_invariants(void) {
     CHECK_OK(mlip_vit_forward(vit, img, B, perm, K, 0, o3));
     for (b = 0; b < B; b++)
         for (j = 0; j < K; j++) /* without causal structure, attention is permutation-equivariant */
-            CHECK(mt_max_rel_diff(o3 + ((size_t)b * (K + 1) + 1 + j) * D, o1 + ((size_t)b * (K + 1) + 1 + perm[b * K + j]) * D, D) < 1e-4);
+            CHECK(mt_max_rel_diff(o3 + ((size_t)b * (K + 1) + 1 + j) * D,
+                                  o1 + ((size_t)b * (K + 1) + 1 + perm[b * K + j]) * D, D) < 1e-4);
     all[3] = K;
     CHECK_FAILS(mlip_vit_forward(vit, img, B, all, K, 0, o1), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_vit_forward(vit, img, B, all, 0, 0, o1), MLIP_ERR_INVALID_ARG);
@@ -150,7 +168,8 @@ static void test_vit_invariants(void) {
     {
         mlip_encoder *fresh = NULL;
         CHECK_OK(mlip_vit_create(&c, &fresh));
-        CHECK_FAILS(mlip_vit_backward(fresh, o1), MLIP_ERR_INVALID_ARG); /* no training forward yet */
+        CHECK_FAILS(mlip_vit_backward(fresh, o1),
+                    MLIP_ERR_INVALID_ARG); /* no training forward yet */
         mlip_encoder_free(fresh);
     }
     mlip_encoder_free(vit);
@@ -159,13 +178,17 @@ static void test_vit_invariants(void) {
     CHECK(vit == NULL); /* a failed create hands back nothing */
     c = mlip_vit_config_tiny(), c.heads = 3;
     CHECK_FAILS(mlip_vit_create(&c, &vit), MLIP_ERR_INVALID_ARG);
-    c = mlip_vit_config_tiny(), c.width = 1 << 20, c.mlp_dim = 1 << 22, c.layers = 4000;
+    c = mlip_vit_config_tiny();
+    c.width = 1 << 20;
+    c.mlp_dim = 1 << 22;
+    c.layers = 4000;
     CHECK_FAILS(mlip_vit_create(&c, &vit), MLIP_ERR_OVERFLOW);
     { /* the same weights from caller memory give the same output; training is refused */
         mlip_encoder *a = NULL, *b = NULL;
         size_t count;
         float *wa, *copy;
-        c = mlip_vit_config_tiny(), c.layers = 1;
+        c = mlip_vit_config_tiny();
+        c.layers = 1;
         CHECK_OK(mlip_vit_create(&c, &a));
         CHECK_OK(mlip_vit_create(&c, &b));
         if (a && b) {
@@ -201,20 +224,29 @@ static void test_bert_parity(void) {
         CHECK_MSG(0, "cannot read tests/data/bert_tiny.fx (run from the repository root)");
         return;
     }
-    c.vocab_size = fx_int(&fx, "config.vocab_size"), c.max_positions = fx_int(&fx, "config.max_positions");
-    c.type_vocab_size = fx_int(&fx, "config.type_vocab_size"), c.width = fx_int(&fx, "config.width");
-    c.layers = fx_int(&fx, "config.layers"), c.heads = fx_int(&fx, "config.heads");
-    c.mlp_dim = fx_int(&fx, "config.mlp_dim"), c.ln_eps = fx_float(&fx, "config.ln_eps");
+    c.vocab_size = fx_int(&fx, "config.vocab_size");
+    c.max_positions = fx_int(&fx, "config.max_positions");
+    c.type_vocab_size = fx_int(&fx, "config.type_vocab_size");
+    c.width = fx_int(&fx, "config.width");
+    c.layers = fx_int(&fx, "config.layers");
+    c.heads = fx_int(&fx, "config.heads");
+    c.mlp_dim = fx_int(&fx, "config.mlp_dim");
+    c.ln_eps = fx_float(&fx, "config.ln_eps");
     CHECK_OK(mlip_bert_create(&c, &bert));
     if (!bert || !load_twin_weights(bert, &fx)) goto done;
     ids_e = fx_get(&fx, "input.ids");
-    B = ids_e->dims[0], T = ids_e->dims[1], D = c.width;
+    B = ids_e->dims[0];
+    T = ids_e->dims[1];
+    D = c.width;
     mask = (uint8_t *)malloc((size_t)B * T);
     for (i = 0; i < (size_t)B * T; i++) mask[i] = (uint8_t)fx_i32(&fx, "input.mask")[i];
     out = mt_alloc((size_t)B * T * D);
-    CHECK_OK(mlip_bert_forward(bert, (int *)ids_e->data, fx_i32(&fx, "input.type_ids"), mask, B, T, 1, out));
+    CHECK_OK(mlip_bert_forward(bert, (int *)ids_e->data, fx_i32(&fx, "input.type_ids"), mask, B, T,
+                               1, out));
     err = fx_norm_err(out, fx_f32(&fx, "output.out"), (size_t)B * T * D, &rel);
-    printf("    bert forward (batch %d, %d tokens, padded): normalised error %.2g, max relative %.2g\n", B, T, err, rel);
+    printf("    bert forward (batch %d, %d tokens, padded): normalised error %.2g, max relative "
+           "%.2g\n",
+           B, T, err, rel);
     CHECK_MSG(err <= PARITY_TOL, "bert forward off by %.3g", err);
     mlip_encoder_zero_grad(bert);
     CHECK_OK(mlip_bert_backward(bert, fx_f32(&fx, "loss.w")));
@@ -244,7 +276,8 @@ static void test_bert_batch_equals_single(void) {
             types[b * T + i] = i < len[b] ? (int)mlip_rng_below(&rng, 2) : 0;
             mask[b * T + i] = i < len[b];
         }
-    batch = mt_alloc((size_t)B * T * D), single = mt_alloc((size_t)T * D);
+    batch = mt_alloc((size_t)B * T * D);
+    single = mt_alloc((size_t)T * D);
     CHECK_OK(mlip_bert_forward(bert, ids, types, mask, B, T, 0, batch));
     for (b = 0; b < B; b++) {
         CHECK_OK(mlip_bert_forward(bert, ids + b * T, types + b * T, NULL, 1, len[b], 0, single));
@@ -253,7 +286,8 @@ static void test_bert_batch_equals_single(void) {
     }
     ids[4] = 100;
     CHECK_FAILS(mlip_bert_forward(bert, ids, types, mask, B, T, 0, batch), MLIP_ERR_INVALID_ARG);
-    ids[4] = 1, types[2] = 2;
+    ids[4] = 1;
+    types[2] = 2;
     CHECK_FAILS(mlip_bert_forward(bert, ids, types, mask, B, T, 0, batch), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_bert_forward(bert, ids, NULL, NULL, 1, 129, 0, batch), MLIP_ERR_INVALID_ARG);
     mlip_encoder_free(bert);
@@ -267,15 +301,21 @@ static struct {
 } pj;
 static void pj_fwd(void *ctx) {
     (void)ctx;
-    CHECK_OK(mlip_projection_forward(pj.out, pj.proj, pj.norm, pj.x, pj.W, pj.b, pj.rows, pj.C, pj.D));
+    CHECK_OK(
+        mlip_projection_forward(pj.out, pj.proj, pj.norm, pj.x, pj.W, pj.b, pj.rows, pj.C, pj.D));
 }
 
 static void test_projection_head(void) {
     int rows = 4, C = 10, D = 6, r;
-    float *w = mt_alloc((size_t)rows * D), *dx = mt_alloc((size_t)rows * C), *dW = mt_alloc((size_t)D * C), *db = mt_alloc(D);
+    float *w = mt_alloc((size_t)rows * D), *dx = mt_alloc((size_t)rows * C),
+          *dW = mt_alloc((size_t)D * C), *db = mt_alloc(D);
     pj.rows = rows, pj.C = C, pj.D = D;
-    pj.x = mt_alloc((size_t)rows * C), pj.W = mt_alloc((size_t)D * C), pj.b = mt_alloc(D);
-    pj.out = mt_alloc((size_t)rows * D), pj.proj = mt_alloc((size_t)rows * D), pj.norm = mt_alloc(rows);
+    pj.x = mt_alloc((size_t)rows * C);
+    pj.W = mt_alloc((size_t)D * C);
+    pj.b = mt_alloc(D);
+    pj.out = mt_alloc((size_t)rows * D);
+    pj.proj = mt_alloc((size_t)rows * D);
+    pj.norm = mt_alloc(rows);
     mt_fill_uniform(pj.x, (size_t)rows * C, -1, 1, 1);
     mt_fill_uniform(pj.W, (size_t)D * C, -1, 1, 2);
     mt_fill_uniform(pj.b, D, -1, 1, 3);
@@ -283,16 +323,19 @@ static void test_projection_head(void) {
     pj_fwd(NULL);
     for (r = 0; r < rows; r++) CHECK(fabs(mlip_dot(pj.out + r * D, pj.out + r * D, D) - 1) < 1e-5);
     CHECK_OK(mlip_projection_backward(dx, dW, db, w, pj.out, pj.norm, pj.x, pj.W, rows, C, D));
-    mt_check_grad("projection dinp", pj.x, (size_t)rows * C, dx, pj_fwd, NULL, pj.out, w, (size_t)rows * D, 1e-3f, 2e-3, 1000);
-    mt_check_grad("projection dweight", pj.W, (size_t)D * C, dW, pj_fwd, NULL, pj.out, w, (size_t)rows * D, 1e-3f, 2e-3, 1000);
-    mt_check_grad("projection dbias", pj.b, D, db, pj_fwd, NULL, pj.out, w, (size_t)rows * D, 1e-3f, 2e-3, 1000);
-    free(w), free(dx), free(dW), free(db), free(pj.x), free(pj.W), free(pj.b), free(pj.out), free(pj.proj), free(pj.norm);
+    mt_check_grad("projection dinp", pj.x, (size_t)rows * C, dx, pj_fwd, NULL, pj.out, w,
+                  (size_t)rows * D, 1e-3f, 2e-3, 1000);
+    mt_check_grad("projection dweight", pj.W, (size_t)D * C, dW, pj_fwd, NULL, pj.out, w,
+                  (size_t)rows * D, 1e-3f, 2e-3, 1000);
+    mt_check_grad("projection dbias", pj.b, D, db, pj_fwd, NULL, pj.out, w, (size_t)rows * D, 1e-3f,
+                  2e-3, 1000);
+    free(w), free(dx), free(dW), free(db), free(pj.x), free(pj.W), free(pj.b), free(pj.out),
+        free(pj.proj), free(pj.norm);
 }
 
-static const mt_case encoder_tests[] = {
-    {"vit_parity_with_twin", test_vit_parity},
-    {"vit_invariants", test_vit_invariants},
-    {"bert_parity_with_twin", test_bert_parity},
-    {"bert_batch_equals_single", test_bert_batch_equals_single},
-    {"projection_head", test_projection_head},
-    {NULL, NULL}};
+static const mt_case encoder_tests[] = {{"vit_parity_with_twin", test_vit_parity},
+                                        {"vit_invariants", test_vit_invariants},
+                                        {"bert_parity_with_twin", test_bert_parity},
+                                        {"bert_batch_equals_single", test_bert_batch_equals_single},
+                                        {"projection_head", test_projection_head},
+                                        {NULL, NULL}};

@@ -18,8 +18,10 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
     int nk = mlip_gemm_kernel_list(names, 8), ki, threads;
     int lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
     size_t na = (size_t)(ta ? K : M) * lda, nb = (size_t)(tb ? N : K) * ldb, nc = (size_t)M * ldc;
-    float *A = mt_alloc(na + 1), *B = mt_alloc(nb + 1), *C0 = mt_alloc(nc + 1), *C = mt_alloc(nc + 1);
-    float *R = mt_alloc(nc + 1), *absA = mt_alloc(na + 1), *absB = mt_alloc(nb + 1), *bound = mt_alloc(nc + 1);
+    float *A = mt_alloc(na + 1), *B = mt_alloc(nb + 1), *C0 = mt_alloc(nc + 1),
+          *C = mt_alloc(nc + 1);
+    float *R = mt_alloc(nc + 1), *absA = mt_alloc(na + 1), *absB = mt_alloc(nb + 1),
+          *bound = mt_alloc(nc + 1);
     size_t i;
     mt_fill_uniform(A, na, -1, 1, (uint64_t)(M * 131 + N * 7 + K));
     mt_fill_uniform(B, nb, -1, 1, (uint64_t)(M + N * 17 + K * 3));
@@ -27,8 +29,10 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
     for (i = 0; i < na; i++) absA[i] = fabsf(A[i]);
     for (i = 0; i < nb; i++) absB[i] = fabsf(B[i]);
     memcpy(R, C0, sizeof(float) * nc);
-    CHECK_OK(mlip_sgemm_reference((mlip_transpose)ta, (mlip_transpose)tb, M, N, K, alpha, A, lda, B, ldb, beta, R, ldc));
-    CHECK_OK(mlip_sgemm_reference((mlip_transpose)ta, (mlip_transpose)tb, M, N, K, 1, absA, lda, absB, ldb, 0, bound, ldc));
+    CHECK_OK(mlip_sgemm_reference((mlip_transpose)ta, (mlip_transpose)tb, M, N, K, alpha, A, lda, B,
+                                  ldb, beta, R, ldc));
+    CHECK_OK(mlip_sgemm_reference((mlip_transpose)ta, (mlip_transpose)tb, M, N, K, 1, absA, lda,
+                                  absB, ldb, 0, bound, ldc));
     for (ki = 0; ki < nk; ki++) {
         CHECK_OK(mlip_gemm_set_kernel(names[ki]));
         for (threads = 1; threads <= 3; threads++) {
@@ -40,7 +44,8 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
             if (beta == 0.0f) /* beta == 0 must not read C: poison it */
                 for (r = 0; r < M; r++)
                     for (c = 0; c < N; c++) C[(size_t)r * ldc + c] = NAN;
-            CHECK_OK(mlip_sgemm((mlip_transpose)ta, (mlip_transpose)tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
+            CHECK_OK(mlip_sgemm((mlip_transpose)ta, (mlip_transpose)tb, M, N, K, alpha, A, lda, B,
+                                ldb, beta, C, ldc));
             for (r = 0; r < M; r++)
                 for (c = 0; c < ldc; c++) {
                     size_t idx = (size_t)r * ldc + c;
@@ -49,7 +54,9 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
                         continue;
                     }
                     {
-                        double tol = 4e-7 * (K + 2) * (fabs(alpha) * bound[idx] + fabs(beta * C0[idx])) + 1e-30;
+                        double tol =
+                            4e-7 * (K + 2) * (fabs(alpha) * bound[idx] + fabs(beta * C0[idx])) +
+                            1e-30;
                         double err = fabs((double)C[idx] - R[idx]);
                         if (!(err <= tol)) bad = idx;
                         if (err / tol > worst) worst = err / tol;
@@ -70,14 +77,15 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
 static void test_gemm_odd_shapes(void) {
     /* 1x1x1, primes, shapes one either side of every kernel's tile (4/6/8/14 rows, 8/12/16/32
        columns) and of the KC = 256 depth block */
-    static const int shapes[][3] = {{1, 1, 1},    {2, 3, 5},     {7, 11, 13},   {13, 17, 19},
-                                    {15, 33, 31}, {14, 32, 256}, {13, 31, 257}, {29, 65, 255},
-                                    {5, 97, 3},   {97, 5, 3},    {1, 200, 70},  {200, 1, 70},
-                                    {43, 47, 513}, {6, 16, 1},   {8, 12, 2}};
+    static const int shapes[][3] = {{1, 1, 1},     {2, 3, 5},     {7, 11, 13},   {13, 17, 19},
+                                    {15, 33, 31},  {14, 32, 256}, {13, 31, 257}, {29, 65, 255},
+                                    {5, 97, 3},    {97, 5, 3},    {1, 200, 70},  {200, 1, 70},
+                                    {43, 47, 513}, {6, 16, 1},    {8, 12, 2}};
     int s, ta, tb;
     for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++)
         for (ta = 0; ta < 2; ta++)
-            for (tb = 0; tb < 2; tb++) gemm_case(ta, tb, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, 0.0f, 0);
+            for (tb = 0; tb < 2; tb++)
+                gemm_case(ta, tb, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, 0.0f, 0);
 }
 
 static void test_gemm_alpha_beta_strides(void) {
@@ -108,26 +116,36 @@ static void test_gemm_empty_and_k0(void) {
 
 static void test_gemm_bad_arguments(void) {
     float A[4] = {0}, B[4] = {0}, C[4] = {0};
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, NULL, 2, B, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, NULL, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, B, 2, 0, NULL, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, -1, 2, 2, 1, A, 2, B, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 1, B, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, 2, 2, 3, 1, A, 3, B, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 3, 2, 1, A, 2, B, 3, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm((mlip_transpose)2, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 1, B, 2, 0, C, 2), MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, NULL, 2, B, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, NULL, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, B, 2, 0, NULL, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, -1, 2, 2, 1, A, 2, B, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 1, B, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_TRANS, 2, 2, 3, 1, A, 3, B, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 3, 2, 1, A, 2, B, 3, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm((mlip_transpose)2, MLIP_NO_TRANS, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, 2, 2, 2, 1, A, 1, B, 2, 0, C, 2),
+                MLIP_ERR_INVALID_ARG);
 #if SIZE_MAX <= 0xffffffffu
-    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 0x7fffffff, 2, 0x7fffffff, 1, A, 0x7fffffff, B, 2, 0, C, 2), MLIP_ERR_OVERFLOW);
+    CHECK_FAILS(mlip_sgemm(MLIP_NO_TRANS, MLIP_NO_TRANS, 0x7fffffff, 2, 0x7fffffff, 1, A,
+                           0x7fffffff, B, 2, 0, C, 2),
+                MLIP_ERR_OVERFLOW);
 #endif
     CHECK_FAILS(mlip_gemm_set_kernel("no-such-kernel"), MLIP_ERR_UNSUPPORTED);
 }
 
-static const mt_case gemm_tests[] = {
-    {"reference_by_hand", test_gemm_reference_by_hand},
-    {"odd_shapes_all_kernels", test_gemm_odd_shapes},
-    {"alpha_beta_strides", test_gemm_alpha_beta_strides},
-    {"large_shapes_threads", test_gemm_large},
-    {"empty_and_k0", test_gemm_empty_and_k0},
-    {"bad_arguments", test_gemm_bad_arguments},
-    {NULL, NULL}};
+static const mt_case gemm_tests[] = {{"reference_by_hand", test_gemm_reference_by_hand},
+                                     {"odd_shapes_all_kernels", test_gemm_odd_shapes},
+                                     {"alpha_beta_strides", test_gemm_alpha_beta_strides},
+                                     {"large_shapes_threads", test_gemm_large},
+                                     {"empty_and_k0", test_gemm_empty_and_k0},
+                                     {"bad_arguments", test_gemm_bad_arguments},
+                                     {NULL, NULL}};

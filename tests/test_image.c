@@ -17,8 +17,10 @@ static unsigned char *img_slurp(const char *path, size_t *len) {
     if (!f) return NULL;
     if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
         buf = (unsigned char *)malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
-        else free(buf), buf = NULL;
+        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
+            *len = (size_t)n;
+        else
+            free(buf), buf = NULL;
     }
     fclose(f);
     return buf;
@@ -32,28 +34,35 @@ static float img_at(const mlip_image *im, int c, int x, int y) {
 static void test_pnm_formats(void) {
     static const char p2[] = "P2\n# a comment\n3 2\n# another\n10\n0 1 2\n3 4 10\n";
     static const char p3[] = "P3 2 1 255 1 2 3  4 5 6";
-    static const unsigned char p5_16[] = {'P', '5', ' ', '2', ' ', '1', ' ', '6', '5', '5', '3', '5', '\n',
-                                          0x01, 0x02, 0xFF, 0xFE};
-    static const unsigned char p6[] = {'P', '6', '\n', '1', ' ', '2', '\n', '2', '5', '5', '\n', 1, 2, 3, 4, 5, 6};
+    static const unsigned char p5_16[] = {'P', '5', ' ', '2',  ' ',  '1',  ' ',  '6', '5',
+                                          '5', '3', '5', '\n', 0x01, 0x02, 0xFF, 0xFE};
+    static const unsigned char p6[] = {'P', '6',  '\n', '1', ' ', '2', '\n', '2', '5',
+                                       '5', '\n', 1,    2,   3,   4,   5,    6};
     mlip_image im;
     CHECK_OK(mlip_image_read_memory(p2, sizeof p2 - 1, NULL, &im));
-    CHECK(im.width == 3 && im.height == 2 && im.channels == 1 && im.max_value == 10 && im.format == MLIP_IMAGE_PNM);
+    CHECK(im.width == 3 && im.height == 2 && im.channels == 1 && im.max_value == 10 &&
+          im.format == MLIP_IMAGE_PNM);
     CHECK(img_at(&im, 0, 2, 0) == 2 && img_at(&im, 0, 2, 1) == 10);
     mlip_image_free(&im);
     CHECK(im.pixels == NULL);
     CHECK_OK(mlip_image_read_memory(p3, sizeof p3 - 1, NULL, &im));
-    CHECK(im.channels == 3 && img_at(&im, 0, 1, 0) == 4 && img_at(&im, 2, 0, 0) == 3 && img_at(&im, 1, 1, 0) == 5);
+    CHECK(im.channels == 3 && img_at(&im, 0, 1, 0) == 4 && img_at(&im, 2, 0, 0) == 3 &&
+          img_at(&im, 1, 1, 0) == 5);
     mlip_image_free(&im);
     CHECK_OK(mlip_image_read_memory(p5_16, sizeof p5_16, NULL, &im));
     CHECK(im.bits == 16 && img_at(&im, 0, 0, 0) == 0x0102 && img_at(&im, 0, 1, 0) == 0xFFFE);
     mlip_image_free(&im);
     CHECK_OK(mlip_image_read_pnm(p6, sizeof p6, NULL, &im));
-    CHECK(im.channels == 3 && im.width == 1 && im.height == 2 && img_at(&im, 0, 0, 1) == 4 && img_at(&im, 2, 0, 1) == 6);
+    CHECK(im.channels == 3 && im.width == 1 && im.height == 2 && img_at(&im, 0, 0, 1) == 4 &&
+          img_at(&im, 2, 0, 1) == 6);
     mlip_image_free(&im);
-    CHECK_FAILS(mlip_image_read_memory("P2 2 1 5 1 6", 12, NULL, &im), MLIP_ERR_FORMAT); /* > maxval */
-    CHECK_FAILS(mlip_image_read_memory("P2 2 1 0 0 0", 12, NULL, &im), MLIP_ERR_FORMAT); /* maxval 0 */
+    CHECK_FAILS(mlip_image_read_memory("P2 2 1 5 1 6", 12, NULL, &im),
+                MLIP_ERR_FORMAT); /* > maxval */
+    CHECK_FAILS(mlip_image_read_memory("P2 2 1 0 0 0", 12, NULL, &im),
+                MLIP_ERR_FORMAT); /* maxval 0 */
     CHECK_FAILS(mlip_image_read_memory("P5 2 2 255\n\1\2\3", 14, NULL, &im), MLIP_ERR_FORMAT);
-    CHECK_FAILS(mlip_image_read_memory("P5 99999 99999 255\n", 19, NULL, &im), MLIP_ERR_UNSUPPORTED);
+    CHECK_FAILS(mlip_image_read_memory("P5 99999 99999 255\n", 19, NULL, &im),
+                MLIP_ERR_UNSUPPORTED);
     CHECK_FAILS(mlip_image_read_memory("P5 99999999999 9 255\n", 21, NULL, &im), MLIP_ERR_FORMAT);
     CHECK_FAILS(mlip_image_read_memory("GIF89a", 6, NULL, &im), MLIP_ERR_UNSUPPORTED);
     CHECK_FAILS(mlip_image_read_file("tests/data/no-such-file.pgm", NULL, &im), MLIP_ERR_IO);
@@ -75,18 +84,27 @@ static void test_pnm_roundtrip(void) {
             unsigned char *buf = (unsigned char *)malloc(64 + n * 8);
             size_t at;
             mlip_image im;
-            at = (size_t)sprintf((char *)buf, "P%d\n%d %d\n%u\n", kind == 0 ? 5 : kind == 1 ? 6 : 2, w, h, maxvals[t]);
+            at = (size_t)sprintf((char *)buf, "P%d\n%d %d\n%u\n",
+                                 kind == 0   ? 5
+                                 : kind == 1 ? 6
+                                             : 2,
+                                 w, h, maxvals[t]);
             for (i = 0; i < n; i++) {
                 v[i] = mlip_rng_below(&rng, maxvals[t] + 1);
-                if (kind == 2) at += (size_t)sprintf((char *)buf + at, "%u%c", v[i], i % 7 == 6 ? '\n' : ' ');
-                else if (maxvals[t] > 255) buf[at++] = (unsigned char)(v[i] >> 8), buf[at++] = (unsigned char)v[i];
-                else buf[at++] = (unsigned char)v[i];
+                if (kind == 2)
+                    at += (size_t)sprintf((char *)buf + at, "%u%c", v[i], i % 7 == 6 ? '\n' : ' ');
+                else if (maxvals[t] > 255)
+                    buf[at++] = (unsigned char)(v[i] >> 8), buf[at++] = (unsigned char)v[i];
+                else
+                    buf[at++] = (unsigned char)v[i];
             }
             CHECK_OK(mlip_image_read_memory(buf, at, NULL, &im));
-            CHECK(im.width == w && im.height == h && im.channels == ch && im.max_value == (float)maxvals[t]);
+            CHECK(im.width == w && im.height == h && im.channels == ch &&
+                  im.max_value == (float)maxvals[t]);
             for (i = 0; im.pixels && i < n; i++) /* file interleaved, memory planar */
                 bad += im.pixels[(i % ch) * (size_t)w * h + i / ch] != (float)v[i];
-            CHECK_MSG(bad == 0, "P%d maxval %u: %lu samples differ", kind, maxvals[t], (unsigned long)bad);
+            CHECK_MSG(bad == 0, "P%d maxval %u: %lu samples differ", kind, maxvals[t],
+                      (unsigned long)bad);
             mlip_image_free(&im);
             free(v), free(buf);
         }
@@ -117,19 +135,22 @@ static int img_read_ref(const char *path, int *w, int *h, int *c, unsigned **val
     return 1;
 }
 
-static const char *const img_png_extra[] = {"pil_l8", "pil_rgb8", "pil_rgba8", "pil_i16", "im_rgb16i", "im_gray2",
-                                           "z_stored", "z_fixed", "z_rle", "z_huff"};
+static const char *const img_png_extra[] = {"pil_l8",    "pil_rgb8", "pil_rgba8", "pil_i16",
+                                            "im_rgb16i", "im_gray2", "z_stored",  "z_fixed",
+                                            "z_rle",     "z_huff"};
 
 static void img_png_names(char names[64][32], int *count) {
     static const int colors[5] = {0, 2, 3, 4, 6};
-    static const int depths[5][6] = {{1, 2, 4, 8, 16, 0}, {8, 16, 0}, {1, 2, 4, 8, 0}, {8, 16, 0}, {8, 16, 0}};
+    static const int depths[5][6] = {
+        {1, 2, 4, 8, 16, 0}, {8, 16, 0}, {1, 2, 4, 8, 0}, {8, 16, 0}, {8, 16, 0}};
     int ci, di, il, n = 0;
     size_t k;
     for (ci = 0; ci < 5; ci++)
         for (di = 0; depths[ci][di]; di++)
             for (il = 0; il < 2; il++)
                 sprintf(names[n++], "c%dd%02d%c", colors[ci], depths[ci][di], il ? 'i' : 'n');
-    for (k = 0; k < sizeof img_png_extra / sizeof img_png_extra[0]; k++) sprintf(names[n++], "%s", img_png_extra[k]);
+    for (k = 0; k < sizeof img_png_extra / sizeof img_png_extra[0]; k++)
+        sprintf(names[n++], "%s", img_png_extra[k]);
     *count = n;
 }
 
@@ -150,8 +171,9 @@ static void test_png_suite(void) {
         snprintf(path, sizeof path, IMG_DATA "png/%.31s.png", names[i]);
         CHECK_OK(mlip_image_read_file(path, NULL, &im));
         if (im.pixels) {
-            CHECK_MSG(im.width == w && im.height == h && im.channels == c, "%s: %dx%dx%d, want %dx%dx%d",
-                      names[i], im.width, im.height, im.channels, w, h, c);
+            CHECK_MSG(im.width == w && im.height == h && im.channels == c,
+                      "%s: %dx%dx%d, want %dx%dx%d", names[i], im.width, im.height, im.channels, w,
+                      h, c);
             if (im.width == w && im.height == h && im.channels == c)
                 for (j = 0; j < (size_t)w * h * c; j++) bad += im.pixels[j] != (float)ref[j];
             CHECK_MSG(bad == 0, "%s: %lu samples differ", names[i], (unsigned long)bad);
@@ -202,20 +224,28 @@ typedef struct {
 } img_dcm;
 
 static void dcm_u16(img_dcm *d, unsigned v) {
-    if (d->big) d->b[d->n++] = (unsigned char)(v >> 8), d->b[d->n++] = (unsigned char)v;
-    else d->b[d->n++] = (unsigned char)v, d->b[d->n++] = (unsigned char)(v >> 8);
+    if (d->big)
+        d->b[d->n++] = (unsigned char)(v >> 8), d->b[d->n++] = (unsigned char)v;
+    else
+        d->b[d->n++] = (unsigned char)v, d->b[d->n++] = (unsigned char)(v >> 8);
 }
 static void dcm_u32(img_dcm *d, uint32_t v) {
-    if (d->big) dcm_u16(d, v >> 16), dcm_u16(d, v & 0xFFFF);
-    else dcm_u16(d, v & 0xFFFF), dcm_u16(d, v >> 16);
+    if (d->big)
+        dcm_u16(d, v >> 16), dcm_u16(d, v & 0xFFFF);
+    else
+        dcm_u16(d, v & 0xFFFF), dcm_u16(d, v >> 16);
 }
-static void dcm_elem(img_dcm *d, unsigned g, unsigned e, const char *vr, const void *val, uint32_t len) {
+static void dcm_elem(img_dcm *d, unsigned g, unsigned e, const char *vr, const void *val,
+                     uint32_t len) {
     int long_form = strstr("OB OW SQ UN UT", vr) != NULL;
     dcm_u16(d, g), dcm_u16(d, e);
     if (d->explicit_vr && g != 0xFFFE) {
-        d->b[d->n++] = (unsigned char)vr[0], d->b[d->n++] = (unsigned char)vr[1];
-        if (long_form) dcm_u16(d, 0), dcm_u32(d, len);
-        else dcm_u16(d, len);
+        d->b[d->n++] = (unsigned char)vr[0];
+        d->b[d->n++] = (unsigned char)vr[1];
+        if (long_form)
+            dcm_u16(d, 0), dcm_u32(d, len);
+        else
+            dcm_u16(d, len);
     } else {
         dcm_u32(d, len);
     }
@@ -223,8 +253,10 @@ static void dcm_elem(img_dcm *d, unsigned g, unsigned e, const char *vr, const v
 }
 static void dcm_us(img_dcm *d, unsigned e, unsigned v) {
     unsigned char t[2];
-    if (d->big) t[0] = (unsigned char)(v >> 8), t[1] = (unsigned char)v;
-    else t[0] = (unsigned char)v, t[1] = (unsigned char)(v >> 8);
+    if (d->big)
+        t[0] = (unsigned char)(v >> 8), t[1] = (unsigned char)v;
+    else
+        t[0] = (unsigned char)v, t[1] = (unsigned char)(v >> 8);
     dcm_elem(d, 0x0028, e, "US", t, 2);
 }
 static void dcm_str(img_dcm *d, unsigned g, unsigned e, const char *vr, const char *s) {
@@ -237,7 +269,8 @@ static void dcm_str(img_dcm *d, unsigned g, unsigned e, const char *vr, const ch
 static void dcm_begin(img_dcm *d, const char *ts) {
     memset(d, 0, sizeof *d);
     memcpy(d->b + 128, "DICM", 4);
-    d->n = 132, d->explicit_vr = 1;
+    d->n = 132;
+    d->explicit_vr = 1;
     dcm_str(d, 0x0002, 0x0010, "UI", ts);
     d->explicit_vr = strcmp(ts, "1.2.840.10008.1.2") != 0;
     d->big = !strcmp(ts, "1.2.840.10008.1.2.2");
@@ -282,9 +315,11 @@ static void test_dicom_synthetic(void) {
     for (t = 0; t < 3; t++) {
         dcm_mono(&d, ts[t], "MONOCHROME2", 1);
         CHECK_OK(mlip_image_read_memory(d.b, d.n, NULL, &im));
-        CHECK_MSG(im.width == 3 && im.height == 2 && im.channels == 1 && im.bits == 12, "%s: %dx%d", ts[t], im.width, im.height);
+        CHECK_MSG(im.width == 3 && im.height == 2 && im.channels == 1 && im.bits == 12, "%s: %dx%d",
+                  ts[t], im.width, im.height);
         for (i = 0; im.pixels && i < 6; i++)
-            CHECK_MSG(im.pixels[i] == vals[i] * 2.0f - 5, "%s pixel %d: %g", ts[t], i, im.pixels[i]);
+            CHECK_MSG(im.pixels[i] == vals[i] * 2.0f - 5, "%s pixel %d: %g", ts[t], i,
+                      im.pixels[i]);
         CHECK(im.has_window && im.window_center == 40 && im.window_width == 400 && !im.monochrome1);
         CHECK(!strcmp(im.transfer_syntax, ts[t]));
         mlip_image_free(&im);
@@ -295,7 +330,8 @@ static void test_dicom_synthetic(void) {
     opt.frame = 2;
     CHECK_OK(mlip_image_read_memory(d.b, d.n, &opt, &im));
     CHECK(im.frames == 3 && im.frame == 2 && im.monochrome1);
-    for (i = 0; im.pixels && i < 6; i++) CHECK(im.pixels[i] == (vals[i] + 2 > 2047 ? vals[i] + 2 - 4096 : vals[i] + 2) * 2.0f - 5);
+    for (i = 0; im.pixels && i < 6; i++)
+        CHECK(im.pixels[i] == (vals[i] + 2 > 2047 ? vals[i] + 2 - 4096 : vals[i] + 2) * 2.0f - 5);
     mlip_image_free(&im);
     opt.frame = 3;
     CHECK_FAILS(mlip_image_read_memory(d.b, d.n, &opt, &im), MLIP_ERR_INVALID_ARG);
@@ -313,13 +349,16 @@ static void test_dicom_synthetic(void) {
         CHECK_OK(mlip_image_read_memory(d.b, d.n, NULL, &im));
         CHECK(im.channels == 3 && im.width == 2 && im.height == 2);
         /* pixel 1 (x=1,y=0) green: interleaved byte 4, planar byte 5 */
-        if (im.pixels) CHECK_MSG(img_at(&im, 1, 1, 0) == (planar ? 50 : 40), "planar %d: %g", planar, img_at(&im, 1, 1, 0));
+        if (im.pixels)
+            CHECK_MSG(img_at(&im, 1, 1, 0) == (planar ? 50 : 40), "planar %d: %g", planar,
+                      img_at(&im, 1, 1, 0));
         mlip_image_free(&im);
     }
     /* refusals */
     dcm_begin(&d, "1.2.840.10008.1.2.4.50");
     CHECK_FAILS(mlip_image_read_memory(d.b, d.n, NULL, &im), MLIP_ERR_UNSUPPORTED);
-    CHECK(!strcmp(mlip_last_error(), "JPEG Baseline (1.2.840.10008.1.2.4.50) is compressed: not supported"));
+    CHECK(!strcmp(mlip_last_error(),
+                  "JPEG Baseline (1.2.840.10008.1.2.4.50) is compressed: not supported"));
     dcm_begin(&d, "1.2.3.4");
     CHECK_FAILS(mlip_image_read_memory(d.b, d.n, NULL, &im), MLIP_ERR_UNSUPPORTED);
     dcm_mono(&d, ts[1], "PALETTE COLOR", 1);
@@ -363,7 +402,8 @@ static void test_dicom_pydicom(void) {
             refused++;
             continue;
         }
-        if (sscanf(line, "%*s %*s %d %d %d %d | %lf %lf %lf %lf |%n", &w, &h, &frames, &ch, &mn, &mx, &mean, &sum, &used) != 8) {
+        if (sscanf(line, "%*s %*s %d %d %d %d | %lf %lf %lf %lf |%n", &w, &h, &frames, &ch, &mn,
+                   &mx, &mean, &sum, &used) != 8) {
             CHECK_MSG(0, "bad reference line: %.60s", line);
             continue;
         }
@@ -372,8 +412,8 @@ static void test_dicom_pydicom(void) {
             continue;
         }
         CHECK_MSG(im.width == w && im.height == h && im.frames == frames && im.channels == ch,
-                  "%s: %dx%d %d frames %d ch, pydicom %dx%d %d %d", name, im.width, im.height, im.frames,
-                  im.channels, w, h, frames, ch);
+                  "%s: %dx%d %d frames %d ch, pydicom %dx%d %d %d", name, im.width, im.height,
+                  im.frames, im.channels, w, h, frames, ch);
         if (im.width == w && im.height == h && im.channels == ch) {
             double s = 0, lo = im.pixels[0], hi = im.pixels[0], tol;
             size_t i, count = (size_t)w * h * ch;
@@ -386,11 +426,14 @@ static void test_dicom_pydicom(void) {
                 if (im.pixels[i] > hi) hi = im.pixels[i];
             }
             tol = 1e-6 * (fabs(mx) + fabs(mn) + 1);
-            CHECK_MSG(fabs(lo - mn) <= tol && fabs(hi - mx) <= tol, "%s: range [%g, %g], pydicom [%g, %g]", name, lo, hi, mn, mx);
-            CHECK_MSG(fabs(s - sum) <= 1e-6 * (fabs(sum) + count * (fabs(mx) + 1)) && fabs(s / count - mean) <= tol,
+            CHECK_MSG(fabs(lo - mn) <= tol && fabs(hi - mx) <= tol,
+                      "%s: range [%g, %g], pydicom [%g, %g]", name, lo, hi, mn, mx);
+            CHECK_MSG(fabs(s - sum) <= 1e-6 * (fabs(sum) + count * (fabs(mx) + 1)) &&
+                          fabs(s / count - mean) <= tol,
                       "%s: sum %.10g, pydicom %.10g", name, s, sum);
             while (sscanf(p, "%d %d %lf%n", &x, &y, &v, &n) == 3) {
-                CHECK_MSG(fabs(img_at(&im, 0, x, y) - v) <= tol, "%s (%d,%d): %g, pydicom %g", name, x, y, img_at(&im, 0, x, y), v);
+                CHECK_MSG(fabs(img_at(&im, 0, x, y) - v) <= tol, "%s (%d,%d): %g, pydicom %g", name,
+                          x, y, img_at(&im, 0, x, y), v);
                 p += n;
             }
         }
@@ -405,7 +448,11 @@ static void test_dicom_pydicom(void) {
 static void img_make(mlip_image *im, int w, int h, int c, float value) {
     size_t i;
     memset(im, 0, sizeof *im);
-    im->width = w, im->height = h, im->channels = c, im->frames = 1, im->max_value = 255;
+    im->width = w;
+    im->height = h;
+    im->channels = c;
+    im->frames = 1;
+    im->max_value = 255;
     im->format = MLIP_IMAGE_PNG;
     im->pixels = mt_alloc((size_t)w * h * c);
     for (i = 0; i < (size_t)w * h * c; i++) im->pixels[i] = value;
@@ -426,7 +473,8 @@ static void test_preprocess(void) {
     /* crop: the short side fills, left/right columns are cropped: left half 0, right 255 */
     for (y = 0; y < 4; y++)
         for (x = 0; x < 8; x++) im.pixels[y * 8 + x] = x < 4 ? 0.0f : 255.0f;
-    o.fit = MLIP_IMAGE_CROP, o.resize = MLIP_IMAGE_AREA;
+    o.fit = MLIP_IMAGE_CROP;
+    o.resize = MLIP_IMAGE_AREA;
     CHECK_OK(mlip_image_preprocess(&im, &o, out, 4, 3));
     for (y = 0; y < 4; y++)
         for (x = 0; x < 4; x++) CHECK(out[2 * 16 + y * 4 + x] == (x < 2 ? 0.0f : 1.0f));
@@ -434,7 +482,9 @@ static void test_preprocess(void) {
     free(im.pixels);
     img_make(&im, 4, 4, 1, 0);
     for (y = 0; y < 16; y++) im.pixels[y] = (float)(y * 10);
-    o.fit = MLIP_IMAGE_PAD, o.resize = MLIP_IMAGE_AREA, o.norm = MLIP_IMAGE_NORM_MINMAX;
+    o.fit = MLIP_IMAGE_PAD;
+    o.resize = MLIP_IMAGE_AREA;
+    o.norm = MLIP_IMAGE_NORM_MINMAX;
     CHECK_OK(mlip_image_preprocess(&im, &o, out, 2, 1));
     CHECK(fabsf(out[0] - (0 + 10 + 40 + 50) / 4.0f / 150.0f) < 1e-6f);
     CHECK(fabsf(out[3] - (100 + 110 + 140 + 150) / 4.0f / 150.0f) < 1e-6f);
@@ -443,8 +493,13 @@ static void test_preprocess(void) {
     CHECK_OK(mlip_image_preprocess(&im, &o, out, 4, 1));
     for (y = 0; y < 16; y++) CHECK(fabsf(out[y] - y / 15.0f) < 1e-6f);
     /* window (DICOM linear): center 40 width 400 maps -159.5 -> 0, 239.5 -> 1; MONOCHROME1 inverts */
-    im.format = MLIP_IMAGE_DICOM, im.has_window = 1, im.window_center = 40, im.window_width = 400;
-    im.pixels[0] = -1000, im.pixels[1] = 40, im.pixels[2] = 1000;
+    im.format = MLIP_IMAGE_DICOM;
+    im.has_window = 1;
+    im.window_center = 40;
+    im.window_width = 400;
+    im.pixels[0] = -1000;
+    im.pixels[1] = 40;
+    im.pixels[2] = 1000;
     memset(&o, 0, sizeof o);
     CHECK_OK(mlip_image_preprocess(&im, &o, out, 4, 1));
     CHECK(out[0] == 0 && fabsf(out[1] - (40 + 160.0f) / 399.0f) < 1e-6f && out[2] == 1);
@@ -490,8 +545,10 @@ static void test_cxr(void) {
         for (j = 0; j < (size_t)im.width * im.height; j++) unit[j] = im.pixels[j] / 255.0f;
         CHECK_OK(mlip_image_encode_png(unit, im.width, im.height, 1, &png, &len));
         CHECK_OK(mlip_image_read_memory(png, len, NULL, &back));
-        for (j = 0; back.pixels && j < (size_t)im.width * im.height; j++) bad += back.pixels[j] != im.pixels[j];
-        CHECK_MSG(bad == 0 && back.pixels, "%s: PNG round trip differs in %lu pixels", path, (unsigned long)bad);
+        for (j = 0; back.pixels && j < (size_t)im.width * im.height; j++)
+            bad += back.pixels[j] != im.pixels[j];
+        CHECK_MSG(bad == 0 && back.pixels, "%s: PNG round trip differs in %lu pixels", path,
+                  (unsigned long)bad);
         mlip_image_free(&back), mlip_image_free(&im), mlip_free(png), free(unit);
     }
     free(out);
@@ -507,15 +564,17 @@ static int img_try(const unsigned char *buf, size_t len) { /* 1 = decoded */
         mlip_image_free(&im);
         return 1;
     }
-    CHECK_MSG(mlip_last_error()[0] && im.pixels == NULL, "failure without a message (len %lu)", (unsigned long)len);
+    CHECK_MSG(mlip_last_error()[0] && im.pixels == NULL, "failure without a message (len %lu)",
+              (unsigned long)len);
     return 0;
 }
 
 static void test_hostile(void) {
     static img_dcm d;
-    const char *files[] = {IMG_DATA "png/c0d16i.png", IMG_DATA "png/c3d04n.png", IMG_DATA "png/c6d16i.png",
-                           IMG_DATA "png/pil_rgb8.png", IMG_DATA "png/im_rgb16i.png",
-                           PYDICOM_DATA "test_files/MR_small_bigendian.dcm"};
+    const char *files[] = {
+        IMG_DATA "png/c0d16i.png",    IMG_DATA "png/c3d04n.png",
+        IMG_DATA "png/c6d16i.png",    IMG_DATA "png/pil_rgb8.png",
+        IMG_DATA "png/im_rgb16i.png", PYDICOM_DATA "test_files/MR_small_bigendian.dcm"};
     mlip_rng rng;
     size_t len, cut;
     int f, it, ok_full;
@@ -526,8 +585,10 @@ static void test_hostile(void) {
             buf = img_slurp(files[f], &len);
             if (!buf) continue; /* the pydicom file may be absent */
         } else {
-            if (f == (int)(sizeof files / sizeof files[0])) dcm_mono(&d, "1.2.840.10008.1.2", "MONOCHROME2", 3);
-            else dcm_mono(&d, "1.2.840.10008.1.2.2", "MONOCHROME1", 2);
+            if (f == (int)(sizeof files / sizeof files[0]))
+                dcm_mono(&d, "1.2.840.10008.1.2", "MONOCHROME2", 3);
+            else
+                dcm_mono(&d, "1.2.840.10008.1.2.2", "MONOCHROME1", 2);
             len = d.n;
             buf = (unsigned char *)malloc(len);
             memcpy(buf, d.b, len);
@@ -535,7 +596,7 @@ static void test_hostile(void) {
         ok_full = img_try(buf, len);
         CHECK(ok_full);
         /* every truncation: a copy of exactly that length so ASan sees any overread */
-        for (cut = 0; cut < len; cut += len > 5000 ? 7 : 1) {
+        for (cut = 0; cut<len; cut += len> 5000 ? 7 : 1) {
             mut = (unsigned char *)malloc(cut ? cut : 1);
             memcpy(mut, buf, cut);
             img_try(mut, cut);
@@ -546,7 +607,9 @@ static void test_hostile(void) {
         for (it = 0; it < 600; it++) {
             int flips = 1 + (int)mlip_rng_below(&rng, 4), j;
             memcpy(mut, buf, len);
-            for (j = 0; j < flips; j++) mut[mlip_rng_below(&rng, (uint32_t)len)] ^= (unsigned char)(1 + mlip_rng_below(&rng, 255));
+            for (j = 0; j < flips; j++)
+                mut[mlip_rng_below(&rng, (uint32_t)len)] ^=
+                    (unsigned char)(1 + mlip_rng_below(&rng, 255));
             img_try(mut, len);
         }
         free(mut), free(buf);
@@ -565,10 +628,13 @@ static void test_hostile(void) {
             ihdr[8] = 0x00, ihdr[9] = 0x01, ihdr[10] = 0x00, ihdr[11] = 0x00; /* height 65536 */
             {
                 uint32_t c = mlip__png_crc(table, 0, ihdr, 17);
-                ihdr[17] = (unsigned char)(c >> 24), ihdr[18] = (unsigned char)(c >> 16);
-                ihdr[19] = (unsigned char)(c >> 8), ihdr[20] = (unsigned char)c;
+                ihdr[17] = (unsigned char)(c >> 24);
+                ihdr[18] = (unsigned char)(c >> 16);
+                ihdr[19] = (unsigned char)(c >> 8);
+                ihdr[20] = (unsigned char)c;
             }
-            CHECK_FAILS(mlip_image_read_memory(png, len, NULL, &im), MLIP_ERR_UNSUPPORTED); /* 2^32 > 2^28 */
+            CHECK_FAILS(mlip_image_read_memory(png, len, NULL, &im),
+                        MLIP_ERR_UNSUPPORTED); /* 2^32 > 2^28 */
             memset(&opt, 0, sizeof opt);
             opt.max_pixels = (size_t)1 << 40;
             if (sizeof(size_t) > 4) /* now allowed by the limit: the data is too short */
@@ -577,7 +643,8 @@ static void test_hostile(void) {
             png = img_slurp(IMG_DATA "png/c0d08n.png", &len);
             opt.max_pixels = 62; /* 9x7 = 63 */
             CHECK_FAILS(mlip_image_read_memory(png, len, &opt, &im), MLIP_ERR_UNSUPPORTED);
-            png[33] = 0x7F, png[34] = 0xFF, png[35] = 0xFF, png[36] = 0xF0; /* first chunk after IHDR */
+            png[33] = 0x7F, png[34] = 0xFF, png[35] = 0xFF,
+            png[36] = 0xF0; /* first chunk after IHDR */
             CHECK_FAILS(mlip_image_read_memory(png, len, NULL, &im), MLIP_ERR_FORMAT);
             free(png);
         }

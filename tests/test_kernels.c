@@ -17,10 +17,16 @@ static void lin_fwd(void *ctx) {
 
 static void test_linear(void) {
     int rows = 7, C = 13, OC = 11, r, o, c;
-    float *w = mt_alloc((size_t)rows * OC), *dx = mt_alloc((size_t)rows * C), *dW = mt_alloc((size_t)OC * C), *db = mt_alloc(OC);
+    float *w = mt_alloc((size_t)rows * OC), *dx = mt_alloc((size_t)rows * C),
+          *dW = mt_alloc((size_t)OC * C), *db = mt_alloc(OC);
     double worst = 0;
-    lin.rows = rows, lin.C = C, lin.OC = OC;
-    lin.x = mt_alloc((size_t)rows * C), lin.W = mt_alloc((size_t)OC * C), lin.b = mt_alloc(OC), lin.out = mt_alloc((size_t)rows * OC);
+    lin.rows = rows;
+    lin.C = C;
+    lin.OC = OC;
+    lin.x = mt_alloc((size_t)rows * C);
+    lin.W = mt_alloc((size_t)OC * C);
+    lin.b = mt_alloc(OC);
+    lin.out = mt_alloc((size_t)rows * OC);
     mt_fill_uniform(lin.x, (size_t)rows * C, -1, 1, 1);
     mt_fill_uniform(lin.W, (size_t)OC * C, -1, 1, 2);
     mt_fill_uniform(lin.b, OC, -1, 1, 3);
@@ -36,15 +42,19 @@ static void test_linear(void) {
     mlip_fill(db, OC, 1.0f); /* backward accumulates: start dbias at 1 */
     CHECK_OK(mlip_linear_backward(dx, dW, db, w, lin.x, lin.W, rows, C, OC));
     for (o = 0; o < OC; o++) db[o] -= 1.0f;
-    mt_check_grad("linear dinp", lin.x, (size_t)rows * C, dx, lin_fwd, NULL, lin.out, w, (size_t)rows * OC, FD_H, FD_TOL, 1000);
-    mt_check_grad("linear dweight", lin.W, (size_t)OC * C, dW, lin_fwd, NULL, lin.out, w, (size_t)rows * OC, FD_H, FD_TOL, 1000);
-    mt_check_grad("linear dbias", lin.b, OC, db, lin_fwd, NULL, lin.out, w, (size_t)rows * OC, FD_H, FD_TOL, 1000);
+    mt_check_grad("linear dinp", lin.x, (size_t)rows * C, dx, lin_fwd, NULL, lin.out, w,
+                  (size_t)rows * OC, FD_H, FD_TOL, 1000);
+    mt_check_grad("linear dweight", lin.W, (size_t)OC * C, dW, lin_fwd, NULL, lin.out, w,
+                  (size_t)rows * OC, FD_H, FD_TOL, 1000);
+    mt_check_grad("linear dbias", lin.b, OC, db, lin_fwd, NULL, lin.out, w, (size_t)rows * OC, FD_H,
+                  FD_TOL, 1000);
     /* no bias, and gradients not wanted */
     CHECK_OK(mlip_linear_forward(lin.out, lin.x, lin.W, NULL, rows, C, OC));
     CHECK(fabs(lin.out[0] - (float)mlip_dot(lin.x, lin.W, C)) < 1e-5);
     CHECK_OK(mlip_linear_backward(NULL, NULL, NULL, w, NULL, NULL, rows, C, OC));
     CHECK_FAILS(mlip_linear_forward(lin.out, lin.x, lin.W, NULL, 0, C, OC), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_linear_backward(dx, NULL, NULL, w, lin.x, NULL, rows, C, OC), MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_linear_backward(dx, NULL, NULL, w, lin.x, NULL, rows, C, OC),
+                MLIP_ERR_INVALID_ARG);
     free(w), free(dx), free(dW), free(db), free(lin.x), free(lin.W), free(lin.b), free(lin.out);
 }
 
@@ -55,16 +65,23 @@ static struct {
 } ln;
 static void ln_fwd(void *ctx) {
     (void)ctx;
-    CHECK_OK(mlip_layernorm_forward(ln.out, ln.mean, ln.rstd, ln.x, ln.g, ln.b, ln.rows, ln.C, 1e-5f));
+    CHECK_OK(
+        mlip_layernorm_forward(ln.out, ln.mean, ln.rstd, ln.x, ln.g, ln.b, ln.rows, ln.C, 1e-5f));
 }
 
 static void test_layernorm(void) {
     int rows = 5, C = 37, r, i;
-    float *w = mt_alloc((size_t)rows * C), *dx = mt_alloc((size_t)rows * C), *dg = mt_alloc(C), *db = mt_alloc(C);
+    float *w = mt_alloc((size_t)rows * C), *dx = mt_alloc((size_t)rows * C), *dg = mt_alloc(C),
+          *db = mt_alloc(C);
     double worst = 0;
-    ln.rows = rows, ln.C = C;
-    ln.x = mt_alloc((size_t)rows * C), ln.g = mt_alloc(C), ln.b = mt_alloc(C), ln.out = mt_alloc((size_t)rows * C);
-    ln.mean = mt_alloc(rows), ln.rstd = mt_alloc(rows);
+    ln.rows = rows;
+    ln.C = C;
+    ln.x = mt_alloc((size_t)rows * C);
+    ln.g = mt_alloc(C);
+    ln.b = mt_alloc(C);
+    ln.out = mt_alloc((size_t)rows * C);
+    ln.mean = mt_alloc(rows);
+    ln.rstd = mt_alloc(rows);
     mt_fill_uniform(ln.x, (size_t)rows * C, -2, 3, 11);
     mt_fill_uniform(ln.g, C, 0.5f, 1.5f, 12);
     mt_fill_uniform(ln.b, C, -1, 1, 13);
@@ -83,12 +100,18 @@ static void test_layernorm(void) {
     }
     CHECK_MSG(worst < 1e-5, "layernorm forward off by %g", worst);
     CHECK_OK(mlip_layernorm_backward(dx, dg, db, w, ln.x, ln.g, ln.mean, ln.rstd, rows, C));
-    mt_check_grad("layernorm dinp", ln.x, (size_t)rows * C, dx, ln_fwd, NULL, ln.out, w, (size_t)rows * C, FD_H, FD_TOL, 1000);
-    mt_check_grad("layernorm dweight", ln.g, C, dg, ln_fwd, NULL, ln.out, w, (size_t)rows * C, FD_H, FD_TOL, 1000);
-    mt_check_grad("layernorm dbias", ln.b, C, db, ln_fwd, NULL, ln.out, w, (size_t)rows * C, FD_H, FD_TOL, 1000);
-    CHECK_FAILS(mlip_layernorm_forward(ln.out, NULL, NULL, ln.x, NULL, NULL, rows, 0, 1e-5f), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_layernorm_forward(ln.out, NULL, NULL, ln.x, NULL, NULL, rows, C, NAN), MLIP_ERR_INVALID_ARG);
-    free(w), free(dx), free(dg), free(db), free(ln.x), free(ln.g), free(ln.b), free(ln.out), free(ln.mean), free(ln.rstd);
+    mt_check_grad("layernorm dinp", ln.x, (size_t)rows * C, dx, ln_fwd, NULL, ln.out, w,
+                  (size_t)rows * C, FD_H, FD_TOL, 1000);
+    mt_check_grad("layernorm dweight", ln.g, C, dg, ln_fwd, NULL, ln.out, w, (size_t)rows * C, FD_H,
+                  FD_TOL, 1000);
+    mt_check_grad("layernorm dbias", ln.b, C, db, ln_fwd, NULL, ln.out, w, (size_t)rows * C, FD_H,
+                  FD_TOL, 1000);
+    CHECK_FAILS(mlip_layernorm_forward(ln.out, NULL, NULL, ln.x, NULL, NULL, rows, 0, 1e-5f),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_layernorm_forward(ln.out, NULL, NULL, ln.x, NULL, NULL, rows, C, NAN),
+                MLIP_ERR_INVALID_ARG);
+    free(w), free(dx), free(dg), free(db), free(ln.x), free(ln.g), free(ln.b), free(ln.out),
+        free(ln.mean), free(ln.rstd);
 }
 
 /* ---- GELU ---- */
@@ -106,7 +129,9 @@ static void test_gelu(void) {
     size_t n = 301, i;
     int kind;
     float *w = mt_alloc(n), *dx = mt_alloc(n);
-    ge.n = n, ge.x = mt_alloc(n), ge.out = mt_alloc(n);
+    ge.n = n;
+    ge.x = mt_alloc(n);
+    ge.out = mt_alloc(n);
     mt_fill_uniform(ge.x, n, -6, 6, 21);
     mt_fill_uniform(w, n, -1, 1, 22);
     for (kind = 0; kind < 2; kind++) {
@@ -115,14 +140,18 @@ static void test_gelu(void) {
         ge_fwd(NULL);
         for (i = 0; i < n; i++) {
             double x = ge.x[i];
-            double y = kind == 0 ? 0.5 * x * (1 + erf(x / sqrt(2.0)))
-                                 : 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+            double y =
+                kind == 0
+                    ? 0.5 * x * (1 + erf(x / sqrt(2.0)))
+                    : 0.5 * x *
+                          (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
             if (fabs(y - ge.out[i]) > worst) worst = fabs(y - ge.out[i]);
         }
         CHECK_MSG(worst < 2e-6, "gelu kind %d forward off by %g", kind, worst);
         memset(dx, 0, sizeof(float) * n);
         CHECK_OK(mlip_gelu_backward(dx, ge.x, w, n, ge.kind));
-        mt_check_grad(kind == 0 ? "gelu(erf) dinp" : "gelu(tanh) dinp", ge.x, n, dx, ge_fwd, NULL, ge.out, w, n, 1e-3f, FD_TOL, 1000);
+        mt_check_grad(kind == 0 ? "gelu(erf) dinp" : "gelu(tanh) dinp", ge.x, n, dx, ge_fwd, NULL,
+                      ge.out, w, n, 1e-3f, FD_TOL, 1000);
     }
     CHECK_FAILS(mlip_gelu_forward(ge.out, ge.x, n, (mlip_gelu_kind)7), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_gelu_forward(ge.out, ge.x, 0, MLIP_GELU_ERF), MLIP_ERR_INVALID_ARG);
@@ -142,7 +171,10 @@ static void sm_fwd(void *ctx) {
 static void test_softmax(void) {
     int rows = 6, C = 19, r, i;
     float *w = mt_alloc((size_t)rows * C), *dx = mt_alloc((size_t)rows * C);
-    sm.rows = rows, sm.C = C, sm.x = mt_alloc((size_t)rows * C), sm.out = mt_alloc((size_t)rows * C);
+    sm.rows = rows;
+    sm.C = C;
+    sm.x = mt_alloc((size_t)rows * C);
+    sm.out = mt_alloc((size_t)rows * C);
     mt_fill_uniform(sm.x, (size_t)rows * C, -5, 5, 31);
     mt_fill_uniform(w, (size_t)rows * C, -1, 1, 32);
     sm.x[3] = 80.0f; /* large logits must not overflow */
@@ -151,14 +183,16 @@ static void test_softmax(void) {
         double s = 0, mx = -1e30;
         for (i = 0; i < C; i++) mx = sm.x[r * C + i] > mx ? sm.x[r * C + i] : mx;
         for (i = 0; i < C; i++) s += exp(sm.x[r * C + i] - mx);
-        for (i = 0; i < C; i++) CHECK(fabs(exp(sm.x[r * C + i] - mx) / s - sm.out[r * C + i]) < 1e-6);
+        for (i = 0; i < C; i++)
+            CHECK(fabs(exp(sm.x[r * C + i] - mx) / s - sm.out[r * C + i]) < 1e-6);
     }
     CHECK_OK(mlip_softmax_backward(dx, w, sm.out, rows, C));
     sm.x[3] = 1.0f;
     sm_fwd(NULL);
     memset(dx, 0, sizeof(float) * rows * C);
     CHECK_OK(mlip_softmax_backward(dx, w, sm.out, rows, C));
-    mt_check_grad("softmax dinp", sm.x, (size_t)rows * C, dx, sm_fwd, NULL, sm.out, w, (size_t)rows * C, FD_H, FD_TOL, 1000);
+    mt_check_grad("softmax dinp", sm.x, (size_t)rows * C, dx, sm_fwd, NULL, sm.out, w,
+                  (size_t)rows * C, FD_H, FD_TOL, 1000);
     free(w), free(dx), free(sm.x), free(sm.out);
 }
 
@@ -184,7 +218,8 @@ static double attention_reference_error(void) {
                 for (t2 = 0; t2 < T; t2++) {
                     double d = 0;
                     for (i = 0; i < hs; i++)
-                        d += (double)at.qkv[(b * T + t) * 3 * C + h * hs + i] * at.qkv[(b * T + t2) * 3 * C + C + h * hs + i];
+                        d += (double)at.qkv[(b * T + t) * 3 * C + h * hs + i] *
+                             at.qkv[(b * T + t2) * 3 * C + C + h * hs + i];
                     s[t2] = d / sqrt((double)hs);
                     if ((!at.mask || at.mask[b * T + t2]) && s[t2] > mx) mx = s[t2];
                 }
@@ -194,7 +229,8 @@ static double attention_reference_error(void) {
                 }
                 for (i = 0; i < hs; i++) {
                     double o = 0;
-                    for (t2 = 0; t2 < T; t2++) o += s[t2] / sum * at.qkv[(b * T + t2) * 3 * C + 2 * C + h * hs + i];
+                    for (t2 = 0; t2 < T; t2++)
+                        o += s[t2] / sum * at.qkv[(b * T + t2) * 3 * C + 2 * C + h * hs + i];
                     o -= at.out[(b * T + t) * C + h * hs + i];
                     if (fabs(o) > worst) worst = fabs(o);
                 }
@@ -206,15 +242,21 @@ static void test_attention(void) {
     int B = 2, T = 7, C = 12, NH = 3, t;
     size_t nqkv = (size_t)B * T * 3 * C, nout = (size_t)B * T * C;
     float *w = mt_alloc(nout), *dqkv = mt_alloc(nqkv), *out2 = mt_alloc(nout);
-    at.B = B, at.T = T, at.C = C, at.NH = NH;
-    at.qkv = mt_alloc(nqkv), at.out = mt_alloc(nout), at.att = mt_alloc((size_t)B * NH * T * T);
+    at.B = B;
+    at.T = T;
+    at.C = C;
+    at.NH = NH;
+    at.qkv = mt_alloc(nqkv);
+    at.out = mt_alloc(nout);
+    at.att = mt_alloc((size_t)B * NH * T * T);
     at.mask = (uint8_t *)calloc((size_t)B * T, 1);
     for (t = 0; t < B * T; t++) at.mask[t] = 1;
     at.mask[T + 5] = at.mask[T + 6] = 0; /* the second sequence has two padding tokens */
     mt_fill_uniform(at.qkv, nqkv, -1.5f, 1.5f, 41);
     mt_fill_uniform(w, nout, -1, 1, 42);
     at_fwd(NULL);
-    CHECK_MSG(attention_reference_error() < 1e-5, "attention forward off by %g", attention_reference_error());
+    CHECK_MSG(attention_reference_error() < 1e-5, "attention forward off by %g",
+              attention_reference_error());
     /* inference path (no probabilities kept) computes the same output, with 1 and 2 threads */
     for (t = 1; t <= 2; t++) {
         mt_set_threads(t);
@@ -231,7 +273,8 @@ static void test_attention(void) {
         at.qkv[(T + 6) * 3 * C + C + 1] = keep, at.qkv[(T + 6) * 3 * C + 2 * C + 4] = keepv;
     }
     CHECK_OK(mlip_attention_backward(dqkv, w, at.qkv, at.att, B, T, C, NH));
-    mt_check_grad("attention dqkv (masked)", at.qkv, nqkv, dqkv, at_fwd, NULL, at.out, w, nout, FD_H, FD_TOL, 2000);
+    mt_check_grad("attention dqkv (masked)", at.qkv, nqkv, dqkv, at_fwd, NULL, at.out, w, nout,
+                  FD_H, FD_TOL, 2000);
     /* without a mask */
     free(at.mask);
     at.mask = NULL;
@@ -239,11 +282,16 @@ static void test_attention(void) {
     CHECK(attention_reference_error() < 1e-5);
     memset(dqkv, 0, sizeof(float) * nqkv);
     CHECK_OK(mlip_attention_backward(dqkv, w, at.qkv, at.att, B, T, C, NH));
-    mt_check_grad("attention dqkv", at.qkv, nqkv, dqkv, at_fwd, NULL, at.out, w, nout, FD_H, FD_TOL, 2000);
-    CHECK_FAILS(mlip_attention_forward(at.out, NULL, at.qkv, NULL, B, T, 10, 3), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_attention_forward(at.out, NULL, at.qkv, NULL, B, 0, C, NH), MLIP_ERR_INVALID_ARG);
+    mt_check_grad("attention dqkv", at.qkv, nqkv, dqkv, at_fwd, NULL, at.out, w, nout, FD_H, FD_TOL,
+                  2000);
+    CHECK_FAILS(mlip_attention_forward(at.out, NULL, at.qkv, NULL, B, T, 10, 3),
+                MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_attention_forward(at.out, NULL, at.qkv, NULL, B, 0, C, NH),
+                MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_attention_backward(dqkv, w, at.qkv, NULL, B, T, C, NH), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_attention_forward(at.out, NULL, at.qkv, NULL, 0x7fffffff, 0x7fffffff, 0x7ffffff0, 16), MLIP_ERR_OVERFLOW);
+    CHECK_FAILS(
+        mlip_attention_forward(at.out, NULL, at.qkv, NULL, 0x7fffffff, 0x7fffffff, 0x7ffffff0, 16),
+        MLIP_ERR_OVERFLOW);
     free(w), free(dqkv), free(out2), free(at.qkv), free(at.out), free(at.att);
 }
 
@@ -283,18 +331,29 @@ static struct {
 } pe;
 static void pe_fwd(void *ctx) {
     (void)ctx;
-    CHECK_OK(mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, pe.bias, pe.B, pe.Cin, pe.H, pe.W, pe.P, pe.D));
+    CHECK_OK(mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, pe.bias, pe.B, pe.Cin,
+                                      pe.H, pe.W, pe.P, pe.D));
 }
 
 static void test_patch_embed(void) {
-    int B = 2, Cin = 3, H = 8, W = 12, P = 4, D = 5, GW = W / P, K = (H / P) * GW, CPP = Cin * P * P;
+    int B = 2, Cin = 3, H = 8, W = 12, P = 4, D = 5, GW = W / P, K = (H / P) * GW,
+        CPP = Cin * P * P;
     int b, k, d, c, py, px;
     size_t nimg = (size_t)B * Cin * H * W, nout = (size_t)B * K * D;
-    float *w = mt_alloc(nout), *dimg = mt_alloc(nimg), *dW = mt_alloc((size_t)D * CPP), *db = mt_alloc(D);
+    float *w = mt_alloc(nout), *dimg = mt_alloc(nimg), *dW = mt_alloc((size_t)D * CPP),
+          *db = mt_alloc(D);
     double worst = 0;
-    pe.B = B, pe.Cin = Cin, pe.H = H, pe.W = W, pe.P = P, pe.D = D;
-    pe.img = mt_alloc(nimg), pe.patches = mt_alloc((size_t)B * K * CPP), pe.weight = mt_alloc((size_t)D * CPP);
-    pe.bias = mt_alloc(D), pe.out = mt_alloc(nout);
+    pe.B = B;
+    pe.Cin = Cin;
+    pe.H = H;
+    pe.W = W;
+    pe.P = P;
+    pe.D = D;
+    pe.img = mt_alloc(nimg);
+    pe.patches = mt_alloc((size_t)B * K * CPP);
+    pe.weight = mt_alloc((size_t)D * CPP);
+    pe.bias = mt_alloc(D);
+    pe.out = mt_alloc(nout);
     mt_fill_uniform(pe.img, nimg, 0, 1, 61);
     mt_fill_uniform(pe.weight, (size_t)D * CPP, -1, 1, 62);
     mt_fill_uniform(pe.bias, D, -1, 1, 63);
@@ -309,22 +368,33 @@ static void test_patch_embed(void) {
                     for (py = 0; py < P; py++)
                         for (px = 0; px < P; px++)
                             y += (double)pe.weight[((d * Cin + c) * P + py) * P + px] *
-                                 pe.img[((b * Cin + c) * H + (k / GW) * P + py) * W + (k % GW) * P + px];
-                if (fabs(y - pe.out[(b * K + k) * D + d]) > worst) worst = fabs(y - pe.out[(b * K + k) * D + d]);
+                                 pe.img[((b * Cin + c) * H + (k / GW) * P + py) * W + (k % GW) * P +
+                                        px];
+                if (fabs(y - pe.out[(b * K + k) * D + d]) > worst)
+                    worst = fabs(y - pe.out[(b * K + k) * D + d]);
             }
     CHECK_MSG(worst < 1e-5, "patch embedding forward off by %g", worst);
     CHECK_OK(mlip_patch_embed_backward(dimg, dW, db, w, pe.patches, pe.weight, B, Cin, H, W, P, D));
-    mt_check_grad("patch_embed dweight", pe.weight, (size_t)D * CPP, dW, pe_fwd, NULL, pe.out, w, nout, FD_H, FD_TOL, 1000);
-    mt_check_grad("patch_embed dbias", pe.bias, D, db, pe_fwd, NULL, pe.out, w, nout, FD_H, FD_TOL, 1000);
-    mt_check_grad("patch_embed dimg", pe.img, nimg, dimg, pe_fwd, NULL, pe.out, w, nout, FD_H, FD_TOL, 1000);
-    CHECK_FAILS(mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, NULL, B, Cin, 10, W, P, D), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, NULL, B, Cin, H, W, 0, D), MLIP_ERR_INVALID_ARG);
-    free(w), free(dimg), free(dW), free(db), free(pe.img), free(pe.patches), free(pe.weight), free(pe.bias), free(pe.out);
+    mt_check_grad("patch_embed dweight", pe.weight, (size_t)D * CPP, dW, pe_fwd, NULL, pe.out, w,
+                  nout, FD_H, FD_TOL, 1000);
+    mt_check_grad("patch_embed dbias", pe.bias, D, db, pe_fwd, NULL, pe.out, w, nout, FD_H, FD_TOL,
+                  1000);
+    mt_check_grad("patch_embed dimg", pe.img, nimg, dimg, pe_fwd, NULL, pe.out, w, nout, FD_H,
+                  FD_TOL, 1000);
+    CHECK_FAILS(
+        mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, NULL, B, Cin, 10, W, P, D),
+        MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(
+        mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, NULL, B, Cin, H, W, 0, D),
+        MLIP_ERR_INVALID_ARG);
+    free(w), free(dimg), free(dW), free(db), free(pe.img), free(pe.patches), free(pe.weight),
+        free(pe.bias), free(pe.out);
 }
 
 /* ---- residual ---- */
 static void test_residual(void) {
-    float a[5] = {1, 2, 3, 4, 5}, b[5] = {0.5f, -1, 2, 0, 9}, out[5], da[5] = {0}, db[5] = {1, 1, 1, 1, 1}, dout[5] = {1, 2, 3, 4, 5};
+    float a[5] = {1, 2, 3, 4, 5}, b[5] = {0.5f, -1, 2, 0, 9}, out[5], da[5] = {0},
+          db[5] = {1, 1, 1, 1, 1}, dout[5] = {1, 2, 3, 4, 5};
     int i;
     CHECK_OK(mlip_residual_forward(out, a, b, 5));
     for (i = 0; i < 5; i++) CHECK(out[i] == a[i] + b[i]);
@@ -346,13 +416,19 @@ static void l2_fwd(void *ctx) {
 static void test_l2norm(void) {
     int rows = 4, C = 9, r;
     float *w = mt_alloc((size_t)rows * C), *dx = mt_alloc((size_t)rows * C);
-    l2.rows = rows, l2.C = C, l2.x = mt_alloc((size_t)rows * C), l2.out = mt_alloc((size_t)rows * C), l2.norm = mt_alloc(rows);
+    l2.rows = rows;
+    l2.C = C;
+    l2.x = mt_alloc((size_t)rows * C);
+    l2.out = mt_alloc((size_t)rows * C);
+    l2.norm = mt_alloc(rows);
     mt_fill_uniform(l2.x, (size_t)rows * C, -1, 1, 71);
     mt_fill_uniform(w, (size_t)rows * C, -1, 1, 72);
     l2_fwd(NULL);
-    for (r = 0; r < rows; r++) CHECK(fabs(mlip_dot(l2.out + r * C, l2.out + r * C, C) - 1.0) < 1e-6);
+    for (r = 0; r < rows; r++)
+        CHECK(fabs(mlip_dot(l2.out + r * C, l2.out + r * C, C) - 1.0) < 1e-6);
     CHECK_OK(mlip_l2norm_backward(dx, w, l2.out, l2.norm, rows, C));
-    mt_check_grad("l2norm dinp", l2.x, (size_t)rows * C, dx, l2_fwd, NULL, l2.out, w, (size_t)rows * C, 1e-3f, FD_TOL, 1000);
+    mt_check_grad("l2norm dinp", l2.x, (size_t)rows * C, dx, l2_fwd, NULL, l2.out, w,
+                  (size_t)rows * C, 1e-3f, FD_TOL, 1000);
     CHECK_FAILS(mlip_l2norm_forward(l2.out, NULL, l2.x, rows, C, 0.0f), MLIP_ERR_INVALID_ARG);
     free(w), free(dx), free(l2.x), free(l2.out), free(l2.norm);
 }
@@ -371,26 +447,35 @@ static void ce_fwd(void *ctx) {
 static void test_cross_entropy(void) {
     int rows = 5, C = 8, targets[5] = {0, 7, 3, -1, 3}, r, i;
     float *w = mt_alloc(rows), *dz = mt_alloc((size_t)rows * C);
-    ce.rows = rows, ce.C = C, ce.targets = targets;
-    ce.logits = mt_alloc((size_t)rows * C), ce.losses = mt_alloc(rows), ce.probs = mt_alloc((size_t)rows * C);
+    ce.rows = rows;
+    ce.C = C;
+    ce.targets = targets;
+    ce.logits = mt_alloc((size_t)rows * C);
+    ce.losses = mt_alloc(rows);
+    ce.probs = mt_alloc((size_t)rows * C);
     mt_fill_uniform(ce.logits, (size_t)rows * C, -3, 3, 81);
     mt_fill_uniform(w, rows, 0.5f, 1.5f, 82);
     ce_fwd(NULL);
     for (r = 0; r < rows; r++) {
         double s = 0;
         for (i = 0; i < C; i++) s += exp((double)ce.logits[r * C + i]);
-        if (targets[r] < 0) CHECK(ce.losses[r] == 0.0f); /* ignored row */
-        else CHECK(fabs(log(s) - ce.logits[r * C + targets[r]] - ce.losses[r]) < 1e-5);
+        if (targets[r] < 0)
+            CHECK(ce.losses[r] == 0.0f); /* ignored row */
+        else
+            CHECK(fabs(log(s) - ce.logits[r * C + targets[r]] - ce.losses[r]) < 1e-5);
     }
     CHECK_OK(mlip_cross_entropy_backward(dz, w, ce.probs, targets, rows, C));
     for (i = 0; i < C; i++) CHECK(dz[3 * C + i] == 0.0f);
-    mt_check_grad("cross_entropy dlogits", ce.logits, (size_t)rows * C, dz, ce_fwd, NULL, ce.losses, w, rows, FD_H, FD_TOL, 1000);
+    mt_check_grad("cross_entropy dlogits", ce.logits, (size_t)rows * C, dz, ce_fwd, NULL, ce.losses,
+                  w, rows, FD_H, FD_TOL, 1000);
     /* a confident wrong answer: the loss is large and finite, not inf */
-    ce.logits[0] = -200.0f, ce.logits[1] = 200.0f;
+    ce.logits[0] = -200.0f;
+    ce.logits[1] = 200.0f;
     ce_fwd(NULL);
     CHECK(fabs(ce.losses[0] - 400.0f) < 1e-2);
     targets[1] = 8;
-    CHECK_FAILS(mlip_cross_entropy_forward(ce.losses, ce.probs, ce.logits, targets, rows, C), MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_cross_entropy_forward(ce.losses, ce.probs, ce.logits, targets, rows, C),
+                MLIP_ERR_INVALID_ARG);
     free(w), free(dz), free(ce.logits), free(ce.losses), free(ce.probs);
 }
 
@@ -409,8 +494,13 @@ static void test_span_mean(void) {
     static const int begin[3] = {1, 4, 0}, end[3] = {4, 5, 6};
     int C = 3, rows = 6, c;
     float *w = mt_alloc(3 * C), *dx = mt_alloc((size_t)rows * C);
-    sp.n = 3, sp.rows = rows, sp.C = C, sp.begin = begin, sp.end = end;
-    sp.x = mt_alloc((size_t)rows * C), sp.out = mt_alloc(3 * C);
+    sp.n = 3;
+    sp.rows = rows;
+    sp.C = C;
+    sp.begin = begin;
+    sp.end = end;
+    sp.x = mt_alloc((size_t)rows * C);
+    sp.out = mt_alloc(3 * C);
     mt_fill_uniform(sp.x, (size_t)rows * C, -1, 1, 91);
     mt_fill_uniform(w, 3 * C, -1, 1, 92);
     sp_fwd(NULL);
@@ -419,7 +509,8 @@ static void test_span_mean(void) {
         CHECK(sp.out[C + c] == sp.x[4 * C + c]);
     }
     CHECK_OK(mlip_span_mean_backward(dx, w, begin, end, 3, rows, C));
-    mt_check_grad("span_mean dinp", sp.x, (size_t)rows * C, dx, sp_fwd, NULL, sp.out, w, 3 * C, FD_H, FD_TOL, 1000);
+    mt_check_grad("span_mean dinp", sp.x, (size_t)rows * C, dx, sp_fwd, NULL, sp.out, w, 3 * C,
+                  FD_H, FD_TOL, 1000);
     {
         int b2[1] = {3}, e2[1] = {3}, e3[1] = {7};
         CHECK_FAILS(mlip_span_mean_forward(sp.out, sp.x, b2, e2, 1, rows, C), MLIP_ERR_INVALID_ARG);
@@ -461,8 +552,8 @@ static void test_fast_exp_bounds(void) {
         double ref = exp((double)x), rel = fabs(mlip__expf(x) - ref) / ref;
         if (rel > worst) worst = rel;
     }
-    CHECK_MSG(worst < 4e-7, "exp on [88, %.9g]: worst relative error %.3g",
-              (double)MLIP__EXPF_MAX, worst);
+    CHECK_MSG(worst < 4e-7, "exp on [88, %.9g]: worst relative error %.3g", (double)MLIP__EXPF_MAX,
+              worst);
     CHECK(isfinite(top) && fabs(top - exp((double)MLIP__EXPF_MAX)) < 4e-7 * top);
     CHECK(mlip__expf(nextafterf(MLIP__EXPF_MAX, INFINITY)) == top);
     for (i = 0; i < (int)(sizeof big / sizeof big[0]); i++) {
@@ -477,7 +568,8 @@ static void test_find_nonfinite(void) {
     CHECK(mlip_find_nonfinite(x, 4) == -1);
     x[2] = INFINITY;
     CHECK(mlip_find_nonfinite(x, 4) == 2);
-    x[2] = 0, x[1] = NAN;
+    x[2] = 0;
+    x[1] = NAN;
     CHECK(mlip_find_nonfinite(x, 4) == 1);
 }
 

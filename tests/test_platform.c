@@ -25,7 +25,8 @@ static void test_checked_sizes(void) {
     CHECK(mlip_alloc_zeroed((size_t)-1 / 4, 8) == NULL);
     CHECK(strstr(mlip_last_error(), "overflow") != NULL);
     {
-        volatile size_t huge = (size_t)-1 - 8; /* volatile: gcc -O3 would otherwise "prove" a 0-byte malloc */
+        volatile size_t huge =
+            (size_t)-1 - 8; /* volatile: gcc -O3 would otherwise "prove" a 0-byte malloc */
         CHECK(mlip_alloc(huge) == NULL);
     }
 }
@@ -69,7 +70,8 @@ static void test_rng_reference_stream(void) {
     mlip_rng_seed(&rng, 42u, 54u);
     for (i = 0; i < 6; i++) {
         uint32_t got = mlip_rng_u32(&rng);
-        CHECK_MSG(got == expected[i], "pcg32 output %d: 0x%08x, reference 0x%08x", i, got, expected[i]);
+        CHECK_MSG(got == expected[i], "pcg32 output %d: 0x%08x, reference 0x%08x", i, got,
+                  expected[i]);
     }
 }
 
@@ -92,7 +94,8 @@ static void test_rng_distributions(void) {
     CHECK_MSG(fabs(usum / n - 0.5) < 5 * 0.2887 / sqrt(n), "uniform mean %g", usum / n);
     CHECK_MSG(fabs(sum / n) < 5.0 / sqrt(n), "normal mean %g", sum / n);
     CHECK_MSG(fabs(sum2 / n - 1.0) < 5 * sqrt(2.0 / n), "normal variance %g", sum2 / n);
-    for (i = 0; i < 7; i++) CHECK_MSG(fabs(counts[i] - n / 7.0) < 5 * sqrt(n / 7.0), "bucket %d: %d", i, counts[i]);
+    for (i = 0; i < 7; i++)
+        CHECK_MSG(fabs(counts[i] - n / 7.0) < 5 * sqrt(n / 7.0), "bucket %d: %d", i, counts[i]);
     mlip_rng_permutation(&rng, perm, 97);
     memset(seen, 0, sizeof seen);
     for (i = 0; i < 97; i++) {
@@ -143,7 +146,9 @@ static void test_parallel_for_runs_each_task_once(void) {
             task_log log;
             memset(&log, 0, sizeof log);
             mlip_parallel_for(n, log_task, &log);
-            for (t = 0; t < n; t++) CHECK_MSG(log.hits[t] == 1, "threads %d tasks %d: task %d ran %d times", threads, n, t, log.hits[t]);
+            for (t = 0; t < n; t++)
+                CHECK_MSG(log.hits[t] == 1, "threads %d tasks %d: task %d ran %d times", threads, n,
+                          t, log.hits[t]);
             for (; t < 64; t++) CHECK(log.hits[t] == 0);
             CHECK(log.n_tasks_seen == n);
         }
@@ -171,7 +176,8 @@ static void test_user_scheduler(void) {
     float A[64 * 64], B[64 * 64], C1[64 * 64], C2[64 * 64];
     int pool_threads = mlip_get_num_threads();
     user_scheduler_calls = 0;
-    CHECK_FAILS(mlip_set_scheduler(backwards_scheduler, &user_scheduler_calls, 0), MLIP_ERR_INVALID_ARG);
+    CHECK_FAILS(mlip_set_scheduler(backwards_scheduler, &user_scheduler_calls, 0),
+                MLIP_ERR_INVALID_ARG);
     CHECK_OK(mlip_set_scheduler(backwards_scheduler, &user_scheduler_calls, 3));
     CHECK(mlip_get_num_threads() == 3);
     memset(&log, 0, sizeof log);
@@ -185,7 +191,8 @@ static void test_user_scheduler(void) {
     CHECK(user_scheduler_calls == 2);
     CHECK_OK(mlip_set_scheduler(NULL, NULL, 0));
     CHECK(mlip_get_num_threads() == pool_threads); /* back to the built-in pool */
-    CHECK_OK(mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, 64, 64, 64, 1, A, 64, B, 64, 0, C2, 64));
+    CHECK_OK(
+        mlip_sgemm_reference(MLIP_NO_TRANS, MLIP_NO_TRANS, 64, 64, 64, 1, A, 64, B, 64, 0, C2, 64));
     CHECK(mt_max_rel_diff(C1, C2, 64 * 64) < 1e-5);
 }
 

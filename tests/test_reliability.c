@@ -11,7 +11,9 @@ static void test_oom_every_site(void) {
     int bad = oom_tu_run_all(&n_ops, &sites);
     CHECK_MSG(bad == 0, "%d operations mishandled an allocation failure (see above)", bad);
     CHECK_MSG(n_ops >= 35, "only %d operations ran", n_ops);
-    printf("    %d operations, %ld allocation sites, each failing in turn: OUT_OF_MEMORY, no leak, no file\n", n_ops, sites);
+    printf("    %d operations, %ld allocation sites, each failing in turn: OUT_OF_MEMORY, no leak, "
+           "no file\n",
+           n_ops, sites);
 }
 
 /* ---- NaN/Inf at the boundary ---- */
@@ -33,7 +35,8 @@ static void test_nonfinite_inputs(void) {
         img[at] = k ? INFINITY : NAN;
         CHECK_FAILS(mlip_vit_forward(vit, img, 2, NULL, 0, 0, out), MLIP_ERR_NUMERIC);
         snprintf(want, sizeof want, "element %d is %s", at, k ? "Inf" : "NaN");
-        CHECK_MSG(strstr(mlip_last_error(), want) && strstr(mlip_last_error(), "img"), "message: %s", mlip_last_error());
+        CHECK_MSG(strstr(mlip_last_error(), want) && strstr(mlip_last_error(), "img"),
+                  "message: %s", mlip_last_error());
         /* a masked forward reads only some patches, but the whole input is still checked */
         {
             static const int visible[2] = {0, 1};
@@ -44,7 +47,12 @@ static void test_nonfinite_inputs(void) {
     mlip_encoder_free(vit);
     /* preprocessing a decoded image with a NaN sample */
     memset(&im, 0, sizeof im);
-    im.width = 4, im.height = 3, im.channels = 1, im.max_value = 1, im.format = MLIP_IMAGE_PNM, im.frames = 1;
+    im.width = 4;
+    im.height = 3;
+    im.channels = 1;
+    im.max_value = 1;
+    im.format = MLIP_IMAGE_PNM;
+    im.frames = 1;
     im.pixels = mt_alloc(12);
     mt_fill_uniform(im.pixels, 12, 0, 1, 5);
     CHECK_OK(mlip_image_preprocess(&im, NULL, pre, 8, 1));
@@ -91,7 +99,10 @@ static void test_nonfinite_weights(void) {
         mlip_model_init_random(m, 2);
         w = mlip_model_tensor(m, cases[k].tensor, &count);
         CHECK_MSG(w && count > cases[k].at, "no tensor %s", cases[k].tensor);
-        if (!w || count <= cases[k].at) { mlip_model_free(m); continue; }
+        if (!w || count <= cases[k].at) {
+            mlip_model_free(m);
+            continue;
+        }
         w[cases[k].at] = cases[k].value;
         if (cases[k].dtype == MLIP_DTYPE_INT8) { /* int8 cannot even store it: refused at save */
             CHECK_FAILS(mlip_model_save_memory(m, cases[k].dtype, &buf, &len), MLIP_ERR_NUMERIC);
@@ -112,7 +123,8 @@ static void test_nonfinite_weights(void) {
         remove("build/test_nonfinite.mlip");
         mlip_free(buf), free(raw), buf = NULL;
         CHECK_OK(mlip_model_export_safetensors_memory(m, &buf, &len));
-        if (buf) CHECK_FAILS(mlip_model_import_safetensors(buf, len, NULL, 0, &back), MLIP_ERR_NUMERIC);
+        if (buf)
+            CHECK_FAILS(mlip_model_import_safetensors(buf, len, NULL, 0, &back), MLIP_ERR_NUMERIC);
         CHECK_MSG(strstr(mlip_last_error(), cases[k].tensor), "message: %s", mlip_last_error());
         CHECK(back == NULL);
         mlip_free(buf);
@@ -135,8 +147,8 @@ typedef struct rel_outputs {
     size_t n_vit, n_bert;
 } rel_outputs;
 
-static int rel_run_encoders(mlip_encoder *vit, mlip_encoder *bert, const float *img, const int *ids, const uint8_t *mask,
-                            rel_outputs *o) {
+static int rel_run_encoders(mlip_encoder *vit, mlip_encoder *bert, const float *img, const int *ids,
+                            const uint8_t *mask, rel_outputs *o) {
     return mlip_vit_forward(vit, img, 2, NULL, 0, 0, o->vit) == MLIP_OK &&
            mlip_bert_forward(bert, ids, NULL, mask, 2, 24, 0, o->bert) == MLIP_OK;
 }
@@ -169,22 +181,31 @@ static void test_deterministic_inference(void) {
     img = mt_alloc((size_t)2 * vc.image_size * vc.image_size);
     mt_fill_uniform(img, (size_t)2 * vc.image_size * vc.image_size, -1, 1, 13);
     mlip_rng_seed(&rng, 14, 1);
-    for (i = 0; i < 2 * 24; i++) ids[i] = (int)mlip_rng_below(&rng, 300), mask[i] = (uint8_t)(i < 24 || i < 24 + 17);
-    ref.n_vit = cur.n_vit = (size_t)2 * (1 + 64) * vc.width, ref.n_bert = cur.n_bert = (size_t)2 * 24 * bc.width;
-    ref.vit = mt_alloc(ref.n_vit), ref.bert = mt_alloc(ref.n_bert), cur.vit = mt_alloc(cur.n_vit), cur.bert = mt_alloc(cur.n_bert);
+    for (i = 0; i < 2 * 24; i++)
+        ids[i] = (int)mlip_rng_below(&rng, 300), mask[i] = (uint8_t)(i < 24 || i < 24 + 17);
+    ref.n_vit = cur.n_vit = (size_t)2 * (1 + 64) * vc.width;
+    ref.n_bert = cur.n_bert = (size_t)2 * 24 * bc.width;
+    ref.vit = mt_alloc(ref.n_vit);
+    ref.bert = mt_alloc(ref.n_bert);
+    cur.vit = mt_alloc(cur.n_vit);
+    cur.bert = mt_alloc(cur.n_bert);
     mt_set_threads(2);
     CHECK(rel_run_encoders(vit, bert, img, ids, mask, &ref));
     for (run = 0; run < 3; run++) { /* same build, same threads: the same bits */
         CHECK(rel_run_encoders(vit, bert, img, ids, mask, &cur));
-        CHECK_MSG(!memcmp(ref.vit, cur.vit, ref.n_vit * sizeof(float)), "ViT run %d differs from run 0", run + 1);
-        CHECK_MSG(!memcmp(ref.bert, cur.bert, ref.n_bert * sizeof(float)), "BERT run %d differs from run 0", run + 1);
+        CHECK_MSG(!memcmp(ref.vit, cur.vit, ref.n_vit * sizeof(float)),
+                  "ViT run %d differs from run 0", run + 1);
+        CHECK_MSG(!memcmp(ref.bert, cur.bert, ref.n_bert * sizeof(float)),
+                  "BERT run %d differs from run 0", run + 1);
     }
     for (threads = 1; threads <= 3; threads += 2) { /* 1 and 3 threads against 2 */
         mt_set_threads(threads);
         CHECK(rel_run_encoders(vit, bert, img, ids, mask, &cur));
-        printf("    threads %d vs 2: max |diff| ViT %.3g, BERT %.3g\n", threads, rel_max_abs(cur.vit, ref.vit, ref.n_vit),
+        printf("    threads %d vs 2: max |diff| ViT %.3g, BERT %.3g\n", threads,
+               rel_max_abs(cur.vit, ref.vit, ref.n_vit),
                rel_max_abs(cur.bert, ref.bert, ref.n_bert));
-        CHECK_MSG(!memcmp(ref.vit, cur.vit, ref.n_vit * sizeof(float)) && !memcmp(ref.bert, cur.bert, ref.n_bert * sizeof(float)),
+        CHECK_MSG(!memcmp(ref.vit, cur.vit, ref.n_vit * sizeof(float)) &&
+                      !memcmp(ref.bert, cur.bert, ref.n_bert * sizeof(float)),
                   "%d threads do not give the bits of 2 threads", threads);
     }
     mt_set_threads(2);
@@ -193,9 +214,11 @@ static void test_deterministic_inference(void) {
         double dv, db;
         CHECK_OK(mlip_gemm_set_kernel(names[k]));
         CHECK(rel_run_encoders(vit, bert, img, ids, mask, &cur));
-        dv = rel_max_abs(cur.vit, ref.vit, ref.n_vit), db = rel_max_abs(cur.bert, ref.bert, ref.n_bert);
+        dv = rel_max_abs(cur.vit, ref.vit, ref.n_vit);
+        db = rel_max_abs(cur.bert, ref.bert, ref.n_bert);
         printf("    kernel %-7s vs automatic: max |diff| ViT %.3g, BERT %.3g\n", names[k], dv, db);
-        CHECK_MSG(dv <= REL_KERNEL_TOL && db <= REL_KERNEL_TOL, "kernel %s: ViT %g, BERT %g > %g", names[k], dv, db, REL_KERNEL_TOL);
+        CHECK_MSG(dv <= REL_KERNEL_TOL && db <= REL_KERNEL_TOL, "kernel %s: ViT %g, BERT %g > %g",
+                  names[k], dv, db, REL_KERNEL_TOL);
     }
     CHECK_OK(mlip_gemm_set_kernel(NULL));
     mt_set_threads(threads0); /* a build without the pool: uninstall the serial scheduler */
@@ -205,15 +228,18 @@ done:
 }
 
 /* ---- inference without a heap ---- */
-mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes, size_t model_len,
-                            const void *image_bytes, size_t image_len, const char *const *prompts, int n_prompts,
-                            float *scores, size_t *in_use);
+mlip_status noheap_tu_infer(void *buffer, size_t bytes, int n_threads, const void *model_bytes,
+                            size_t model_len, const void *image_bytes, size_t image_len,
+                            const char *const *prompts, int n_prompts, float *scores,
+                            size_t *in_use);
 const char *noheap_tu_last_error(void);
 
 static void test_noheap_inference(void) {
-    static const char vocab[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nno\nacute\ncardiopulmonary\nprocess\n.\n"
-                                "pleural\neffusion\nheart\nis\nnormal\nsize\n##s\nlung\nclear\n";
-    static const char *const prompts[3] = {"No acute cardiopulmonary process.", "Pleural effusion.", "Heart size is normal. Lungs clear."};
+    static const char vocab[] =
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nno\nacute\ncardiopulmonary\nprocess\n.\n"
+        "pleural\neffusion\nheart\nis\nnormal\nsize\n##s\nlung\nclear\n";
+    static const char *const prompts[3] = {"No acute cardiopulmonary process.", "Pleural effusion.",
+                                           "Heart size is normal. Lungs clear."};
     mlip_model_config c = mlip_model_config_tiny(19);
     mlip_model *m = NULL;
     mlip_tokenizer *tok = NULL;
@@ -242,23 +268,31 @@ static void test_noheap_inference(void) {
     CHECK_OK(mlip_measure_memory_end(&need));
     CHECK_OK(st);
     CHECK_FAILS(mlip_measure_memory_end(&need), MLIP_ERR_INVALID_ARG); /* not measuring */
-    printf("    zero-shot inference of the tiny model: arena of %lu bytes (model %lu bytes, used in place)\n",
+    printf("    zero-shot inference of the tiny model: arena of %lu bytes (model %lu bytes, used "
+           "in place)\n",
            (unsigned long)need, (unsigned long)model_len);
     CHECK(need > 0);
     /* 2. the same in the no-heap copy: the arena just that big; everything freed at the end */
     arena_raw = malloc(need + 64);
     if (!arena_raw) goto done;
     arena = (unsigned char *)arena_raw + (64 - (uintptr_t)arena_raw % 64) % 64;
-    st = noheap_tu_infer(arena, need, threads, model, model_len, image, image_len, prompts, 3, got, &in_use);
-    CHECK_MSG(st == MLIP_OK, "no-heap inference: %s: %s", mlip_status_string(st), noheap_tu_last_error());
-    CHECK_MSG(in_use == 0, "the arena still holds %lu bytes after inference", (unsigned long)in_use);
-    CHECK_MSG(st || !memcmp(ref, got, sizeof ref), "no-heap scores %g %g %g differ from the heap's %g %g %g", got[0], got[1], got[2],
+    st = noheap_tu_infer(arena, need, threads, model, model_len, image, image_len, prompts, 3, got,
+                         &in_use);
+    CHECK_MSG(st == MLIP_OK, "no-heap inference: %s: %s", mlip_status_string(st),
+              noheap_tu_last_error());
+    CHECK_MSG(in_use == 0, "the arena still holds %lu bytes after inference",
+              (unsigned long)in_use);
+    CHECK_MSG(st || !memcmp(ref, got, sizeof ref),
+              "no-heap scores %g %g %g differ from the heap's %g %g %g", got[0], got[1], got[2],
               ref[0], ref[1], ref[2]);
     /* 3. one byte less: a clean out-of-memory, and nothing left behind in the arena */
     in_use = 1;
-    st = noheap_tu_infer(arena, need - 1, threads, model, model_len, image, image_len, prompts, 3, got, &in_use);
-    CHECK_MSG(st == MLIP_ERR_OUT_OF_MEMORY, "an arena 1 byte short gave %s", mlip_status_string(st));
-    CHECK_MSG(strstr(noheap_tu_last_error(), "mlip_use_memory"), "message: %s", noheap_tu_last_error());
+    st = noheap_tu_infer(arena, need - 1, threads, model, model_len, image, image_len, prompts, 3,
+                         got, &in_use);
+    CHECK_MSG(st == MLIP_ERR_OUT_OF_MEMORY, "an arena 1 byte short gave %s",
+              mlip_status_string(st));
+    CHECK_MSG(strstr(noheap_tu_last_error(), "mlip_use_memory"), "message: %s",
+              noheap_tu_last_error());
     CHECK_MSG(in_use == 0, "a failed inference left %lu bytes in the arena", (unsigned long)in_use);
     /* misuse is refused */
     CHECK_FAILS(mlip_use_memory(NULL, 10), MLIP_ERR_INVALID_ARG);
@@ -279,10 +313,15 @@ static void test_arena_and_measure(void) {
     size_t peak = 0;
     int i;
     for (i = 0; i < 2; i++) { /* i = 0: measured on the heap; i = 1: in the arena */
-        if (i == 0) CHECK_OK(mlip_measure_memory_begin());
-        else CHECK_OK(mlip_use_memory(base, peak));
-        a = mlip_alloc(100), b = mlip_alloc_zeroed(10, 30), c2 = mlip_alloc(1);
-        CHECK(a && b && c2 && ((uintptr_t)a % 64) == 0 && ((uintptr_t)b % 64) == 0 && ((uintptr_t)c2 % 64) == 0);
+        if (i == 0)
+            CHECK_OK(mlip_measure_memory_begin());
+        else
+            CHECK_OK(mlip_use_memory(base, peak));
+        a = mlip_alloc(100);
+        b = mlip_alloc_zeroed(10, 30);
+        c2 = mlip_alloc(1);
+        CHECK(a && b && c2 && ((uintptr_t)a % 64) == 0 && ((uintptr_t)b % 64) == 0 &&
+              ((uintptr_t)c2 % 64) == 0);
         if (!a || !b || !c2) break;
         CHECK(((unsigned char *)b)[299] == 0);
         mlip_free(a);

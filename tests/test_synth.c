@@ -26,8 +26,10 @@ static void ts_rmtree(const char *path) {
         struct stat st;
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) ts_rmtree(sub);
-        else remove(sub);
+        if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            ts_rmtree(sub);
+        else
+            remove(sub);
     }
     closedir(d);
     rmdir(path);
@@ -57,10 +59,13 @@ static char *ts_slurp(const char *path, size_t *len) {
         return NULL;
     }
     if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1L << 30) && fseek(f, 0, SEEK_SET) == 0) {
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1L << 30) &&
+        fseek(f, 0, SEEK_SET) == 0) {
         buf = (char *)malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n, buf[n] = 0;
-        else free(buf), buf = NULL;
+        if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
+            *len = (size_t)n, buf[n] = 0;
+        else
+            free(buf), buf = NULL;
     }
     fclose(f);
     return buf;
@@ -131,14 +136,20 @@ static int ts_word(const char *s, const char *w) {
 static int ts_mentions(const char *s, int f) {
     switch (f) {
     case SYNTH_CONS:
-        return strstr(s, "consolidat") || strstr(s, "airspace") || strstr(s, "infiltrat") || strstr(s, "pneumonia");
+        return strstr(s, "consolidat") || strstr(s, "airspace") || strstr(s, "infiltrat") ||
+               strstr(s, "pneumonia");
     case SYNTH_EFF: return strstr(s, "effusion") || strstr(s, "fluid") || strstr(s, "blunt");
-    case SYNTH_CARDIO: return strstr(s, "cardiomegaly") || (strstr(s, "enlarg") && (strstr(s, "heart") || strstr(s, "cardiac")));
-    case SYNTH_PTX: return strstr(s, "pneumothora") || strstr(s, "pleural air") || strstr(s, "pleural line");
+    case SYNTH_CARDIO:
+        return strstr(s, "cardiomegaly") ||
+               (strstr(s, "enlarg") && (strstr(s, "heart") || strstr(s, "cardiac")));
+    case SYNTH_PTX:
+        return strstr(s, "pneumothora") || strstr(s, "pleural air") || strstr(s, "pleural line");
     default: return strstr(s, "nodul") || strstr(s, "rounded opacity") || strstr(s, "mass");
     }
 }
-static int ts_negated(const char *s) { return ts_word(s, "no") || ts_word(s, "not") || ts_word(s, "without"); }
+static int ts_negated(const char *s) {
+    return ts_word(s, "no") || ts_word(s, "not") || ts_word(s, "without");
+}
 
 /* Sentences of a report, lower-cased: split at '.' followed by a space or the end. */
 static int ts_sentences(const char *report, char out[32][400]) {
@@ -149,7 +160,8 @@ static int ts_sentences(const char *report, char out[32][400]) {
         if (k < 399) out[n][k++] = (char)tolower((unsigned char)*p);
         if (*p == '.' && (p[1] == ' ' || p[1] == 0)) {
             out[n][k] = 0;
-            n++, k = 0;
+            n++;
+            k = 0;
             while (p[1] == ' ') p++;
         }
     }
@@ -171,7 +183,8 @@ static int ts_same_tree(const char *a, const char *b, const char *sub, int *file
         if (e->d_name[0] == '.') continue;
         snprintf(pa, sizeof pa, "%s/%s/%s", a, sub, e->d_name);
         snprintf(pb, sizeof pb, "%s/%s/%s", b, sub, e->d_name);
-        x = ts_slurp(pa, &la), y = ts_slurp(pb, &lb);
+        x = ts_slurp(pa, &la);
+        y = ts_slurp(pb, &lb);
         if (!x) { /* a directory */
             char s2[512];
             snprintf(s2, sizeof s2, "%s/%s", sub, e->d_name);
@@ -196,7 +209,8 @@ static void test_synth_determinism(void) {
     char *x, *y;
     int files = 0;
     if (!ts_tmpdir(dir, sizeof dir)) SKIP("cannot create a temporary directory");
-    snprintf(a, sizeof a, "%s/a", dir), snprintf(b, sizeof b, "%s/b", dir), snprintf(c, sizeof c, "%s/c", dir);
+    snprintf(a, sizeof a, "%s/a", dir), snprintf(b, sizeof b, "%s/b", dir),
+        snprintf(c, sizeof c, "%s/c", dir);
     snprintf(p5, sizeof p5, "%s/p5", dir);
     CHECK(ts_synth("--out %s --n 12 --seed 5 --prevalence 0.5 --quiet", a) == 0);
     CHECK(ts_synth("--out %s --n 12 --seed 5 --prevalence 0.5 --quiet", b) == 0);
@@ -204,14 +218,17 @@ static void test_synth_determinism(void) {
     CHECK(ts_synth("--out %s --n 5 --seed 5 --prevalence 0.5 --quiet", p5) == 0);
     CHECK(ts_same_tree(a, b, ".", &files));
     CHECK_MSG(files >= 12 + 8, "only %d files compared", files);
-    x = ts_file(a, "pairs.tsv", &la), y = ts_file(c, "pairs.tsv", &lc);
+    x = ts_file(a, "pairs.tsv", &la);
+    y = ts_file(c, "pairs.tsv", &lc);
     CHECK(x && y && (la != lc || memcmp(x, y, la)));
     free(x), free(y);
-    x = ts_file(a, "images/00003.pgm", &la), y = ts_file(c, "images/00003.pgm", &lc);
+    x = ts_file(a, "images/00003.pgm", &la);
+    y = ts_file(c, "images/00003.pgm", &lc);
     CHECK(x && y && la == lc && memcmp(x, y, la)); /* another seed, another picture */
     free(x), free(y);
     /* image i does not depend on --n */
-    x = ts_file(a, "images/00003.pgm", &l3), y = ts_file(p5, "images/00003.pgm", &l5);
+    x = ts_file(a, "images/00003.pgm", &l3);
+    y = ts_file(p5, "images/00003.pgm", &l5);
     CHECK(x && y && l3 == l5 && !memcmp(x, y, l3));
     free(x), free(y);
     ts_rmtree(dir);
@@ -237,7 +254,8 @@ static void test_synth_masks_match_labels(void) {
     nf = ts_tsv(fnd, frows, NULL);
     nl = ts_tsv(lab, lrows, NULL);
     CHECK(n == 31 && nl == 31);
-    CHECK(!strcmp(rows[0][0], "image") && !strcmp(rows[0][1], "report") && !strcmp(rows[0][2], "labels"));
+    CHECK(!strcmp(rows[0][0], "image") && !strcmp(rows[0][1], "report") &&
+          !strcmp(rows[0][2], "labels"));
     for (i = 1; i < n; i++) {
         char want[32];
         CHECK_MSG(ncols[i] == 3, "pairs.tsv row %d has %d fields", i, ncols[i]);
@@ -246,7 +264,7 @@ static void test_synth_masks_match_labels(void) {
         CHECK(!strcmp(rows[i][0], want));
         CHECK(rows[i][1][0] && !strchr(rows[i][1], '\r'));
         CHECK(!strcmp(rows[i][2], "normal") || !ts_has_label(rows[i][2], "normal"));
-        {   /* the image */
+        { /* the image */
             mlip_image im;
             char path[256];
             snprintf(path, sizeof path, "%s/%s", dir, rows[i][0]);
@@ -257,7 +275,8 @@ static void test_synth_masks_match_labels(void) {
         for (f = 0; f < SYNTH_NF; f++) {
             char path[256];
             mlip_image im;
-            int pos = ts_has_label(rows[i][2], synth_finding_names[f]), inside = 0, other = 0, rowsf = 0;
+            int pos = ts_has_label(rows[i][2], synth_finding_names[f]), inside = 0, other = 0,
+                rowsf = 0;
             size_t q;
             snprintf(path, sizeof path, "%s/masks/%05d_%s.pgm", dir, i - 1, synth_finding_names[f]);
             CHECK(atoi(lrows[i][1 + f]) == pos);
@@ -275,21 +294,31 @@ static void test_synth_masks_match_labels(void) {
                 CHECK_MSG(inside > 0, "%s is empty", path);
                 CHECK(other == 0);
                 mlip_image_free(&im);
-            } else CHECK_MSG(0, "%s missing for a positive label", path);
+            } else
+                CHECK_MSG(0, "%s missing for a positive label", path);
             for (k = 1; k < nf; k++)
-                if (frows[k][0] && frows[k][1] && !strcmp(frows[k][0], rows[i][0]) && !strcmp(frows[k][1], synth_finding_names[f])) {
-                    int x0 = atoi(frows[k][4]), y0 = atoi(frows[k][5]), x1 = atoi(frows[k][6]), y1 = atoi(frows[k][7]);
+                if (frows[k][0] && frows[k][1] && !strcmp(frows[k][0], rows[i][0]) &&
+                    !strcmp(frows[k][1], synth_finding_names[f])) {
+                    int x0 = atoi(frows[k][4]), y0 = atoi(frows[k][5]), x1 = atoi(frows[k][6]),
+                        y1 = atoi(frows[k][7]);
                     rowsf++;
                     CHECK(0 <= x0 && x0 <= x1 && x1 < 48 && 0 <= y0 && y0 <= y1 && y1 < 48);
                     CHECK(atof(frows[k][8]) > 0);
-                    CHECK(f == SYNTH_CARDIO ? !strcmp(frows[k][2], "none") : (!strcmp(frows[k][2], "left") || !strcmp(frows[k][2], "right")));
-                    if (f == SYNTH_CARDIO) CHECK(!strcmp(frows[k][3], "none"));
-                    else CHECK(!strcmp(frows[k][3], "upper") || !strcmp(frows[k][3], "middle") || !strcmp(frows[k][3], "lower"));
+                    CHECK(f == SYNTH_CARDIO
+                              ? !strcmp(frows[k][2], "none")
+                              : (!strcmp(frows[k][2], "left") || !strcmp(frows[k][2], "right")));
+                    if (f == SYNTH_CARDIO)
+                        CHECK(!strcmp(frows[k][3], "none"));
+                    else
+                        CHECK(!strcmp(frows[k][3], "upper") || !strcmp(frows[k][3], "middle") ||
+                              !strcmp(frows[k][3], "lower"));
                 }
-            CHECK_MSG(pos ? rowsf >= 1 : rowsf == 0, "%s %s: label %d but %d findings.tsv rows", rows[i][0], synth_finding_names[f], pos, rowsf);
+            CHECK_MSG(pos ? rowsf >= 1 : rowsf == 0, "%s %s: label %d but %d findings.tsv rows",
+                      rows[i][0], synth_finding_names[f], pos, rowsf);
         }
     }
-    CHECK_MSG(positives >= 30, "only %d positive findings in 30 images at prevalence 0.5", positives);
+    CHECK_MSG(positives >= 30, "only %d positive findings in 30 images at prevalence 0.5",
+              positives);
     free(pairs), free(fnd), free(lab);
     ts_rmtree(dir);
 }
@@ -315,30 +344,43 @@ static void ts_check_reports(const char *dir, int *neg_seen, int *other_seen) {
         for (s = 0; s < ns; s++) {
             int any = 0;
             for (f = 0; f < SYNTH_NF; f++) any |= ts_mentions(sent[s], f);
-            if (ts_negated(sent[s])) (*neg_seen)++;
-            else if (!any) (*other_seen)++;
+            if (ts_negated(sent[s]))
+                (*neg_seen)++;
+            else if (!any)
+                (*other_seen)++;
         }
         for (f = 0; f < SYNTH_NF; f++) {
             int pos = ts_has_label(rows[i][2], synth_finding_names[f]), right = 0, left = 0, ok = 0;
             for (k = 1; k < nf; k++)
-                if (frows[k][2] && !strcmp(frows[k][0], rows[i][0]) && !strcmp(frows[k][1], synth_finding_names[f])) {
+                if (frows[k][2] && !strcmp(frows[k][0], rows[i][0]) &&
+                    !strcmp(frows[k][1], synth_finding_names[f])) {
                     right |= !strcmp(frows[k][2], "right");
                     left |= !strcmp(frows[k][2], "left");
                 }
             for (s = 0; s < ns; s++) {
                 if (!ts_mentions(sent[s], f) || ts_negated(sent[s])) continue;
                 if (!pos) {
-                    CHECK_MSG(0, "%s: '%s' asserts %s, which is not drawn", rows[i][0], sent[s], synth_finding_names[f]);
+                    CHECK_MSG(0, "%s: '%s' asserts %s, which is not drawn", rows[i][0], sent[s],
+                              synth_finding_names[f]);
                     continue;
                 }
-                if (f == SYNTH_CARDIO) ok = 1;
-                else if (right && left) ok |= ts_word(sent[s], "bilateral") || ts_word(sent[s], "both");
-                else if (right) ok |= ts_word(sent[s], "right") && !ts_word(sent[s], "left");
-                else if (left) ok |= ts_word(sent[s], "left") && !ts_word(sent[s], "right");
+                if (f == SYNTH_CARDIO)
+                    ok = 1;
+                else if (right && left)
+                    ok |= ts_word(sent[s], "bilateral") || ts_word(sent[s], "both");
+                else if (right)
+                    ok |= ts_word(sent[s], "right") && !ts_word(sent[s], "left");
+                else if (left)
+                    ok |= ts_word(sent[s], "left") && !ts_word(sent[s], "right");
             }
             if (pos)
-                CHECK_MSG(ok, "%s: %s (%s) not named with its side in: %s", rows[i][0], synth_finding_names[f],
-                          right && left ? "bilateral" : right ? "right" : left ? "left" : "no side", rows[i][1]);
+                CHECK_MSG(ok, "%s: %s (%s) not named with its side in: %s", rows[i][0],
+                          synth_finding_names[f],
+                          right && left ? "bilateral"
+                          : right       ? "right"
+                          : left        ? "left"
+                                        : "no side",
+                          rows[i][1]);
         }
     }
     free(pairs), free(fnd);
@@ -354,9 +396,10 @@ static void test_synth_reports(void) {
     ts_check_reports(a, &neg, &other);
     ts_check_reports(b, &neg0, &other0);
     CHECK_MSG(neg > 40, "only %d negated sentences in 80 varied reports", neg);
-    CHECK_MSG(other > 40, "only %d sentences without a finding (distractors) in 80 varied reports", other);
+    CHECK_MSG(other > 40, "only %d sentences without a finding (distractors) in 80 varied reports",
+              other);
     CHECK(neg0 > 20);
-    {   /* phrasing variety: the varied set uses more distinct sentences than the canonical one */
+    { /* phrasing variety: the varied set uses more distinct sentences than the canonical one */
         size_t la;
         char *x = ts_file(a, "pairs.tsv", &la);
         CHECK(x && strstr(x, "airspace") && (strstr(x, "costophrenic") || strstr(x, "fluid")));
@@ -367,22 +410,23 @@ static void test_synth_reports(void) {
 
 /* ---- real report text ---- */
 static void test_synth_real_text(void) {
-    static const char tsv[] =
-        "id\tlabels\ttext\n"
-        "a1\tnormal\tThe lungs are clear. No pleural effusion.\n"
-        "a2\tcardiomegaly\tThe heart is enlarged. No pneumothorax.\n"
-        "a3\teffusion\tNo pneumothorax. Small left pleural effusion.\n"
-        "a4\tnodule\tThere is a 15 mm nodule in the right upper lobe.\n"
-        "a5\t\tNo labels: this row is skipped.\n"
-        "a6\tscoliosis\tMild scoliosis.\r\n"
-        "a7\tpneumothorax;opacity\tLarge right pneumothorax. Patchy opacity in the left lower lobe.\n"
-        "\n"
-        "a8\teffusion\tBilateral pleural effusions.\n";
-    static const char *const want[7][2] = {{"a1", "normal"},       {"a2", "cardiomegaly"},
-                                           {"a3", "effusion"},      {"a4", "nodule"},
-                                           {"a6", "normal"},        {"a7", "consolidation;pneumothorax"},
+    static const char tsv[] = "id\tlabels\ttext\n"
+                              "a1\tnormal\tThe lungs are clear. No pleural effusion.\n"
+                              "a2\tcardiomegaly\tThe heart is enlarged. No pneumothorax.\n"
+                              "a3\teffusion\tNo pneumothorax. Small left pleural effusion.\n"
+                              "a4\tnodule\tThere is a 15 mm nodule in the right upper lobe.\n"
+                              "a5\t\tNo labels: this row is skipped.\n"
+                              "a6\tscoliosis\tMild scoliosis.\r\n"
+                              "a7\tpneumothorax;opacity\tLarge right pneumothorax. Patchy opacity "
+                              "in the left lower lobe.\n"
+                              "\n"
+                              "a8\teffusion\tBilateral pleural effusions.\n";
+    static const char *const want[7][2] = {{"a1", "normal"},   {"a2", "cardiomegaly"},
+                                           {"a3", "effusion"}, {"a4", "nodule"},
+                                           {"a6", "normal"},   {"a7", "consolidation;pneumothorax"},
                                            {"a8", "effusion"}};
-    char dir[64], path[256], out[128], *pairs, *fnd, *src, *rows[TS_MAXROWS][TS_MAXCOLS], *frows[TS_MAXROWS][TS_MAXCOLS];
+    char dir[64], path[256], out[128], *pairs, *fnd, *src, *rows[TS_MAXROWS][TS_MAXCOLS],
+        *frows[TS_MAXROWS][TS_MAXCOLS];
     static char *srows[TS_MAXROWS][TS_MAXCOLS];
     size_t len;
     int n, nf, k, i, eff8 = 0;
@@ -404,7 +448,8 @@ static void test_synth_real_text(void) {
     CHECK(ts_tsv(src, srows, NULL) == 8);
     CHECK_MSG(n == 8, "%d rows, expected 7 + header", n - 1);
     for (i = 1; i < n && i <= 7; i++) {
-        CHECK_MSG(!strcmp(rows[i][2], want[i - 1][1]), "row %s: labels '%s', expected '%s'", want[i - 1][0], rows[i][2], want[i - 1][1]);
+        CHECK_MSG(!strcmp(rows[i][2], want[i - 1][1]), "row %s: labels '%s', expected '%s'",
+                  want[i - 1][0], rows[i][2], want[i - 1][1]);
         CHECK(!strcmp(srows[i][1], want[i - 1][0]));
     }
     CHECK(n > 6 && !strcmp(rows[1][1], "The lungs are clear. No pleural effusion."));
@@ -412,15 +457,20 @@ static void test_synth_real_text(void) {
     for (k = 1; k < nf; k++) {
         const char *img = frows[k][0], *f = frows[k][1], *side = frows[k][2], *zone = frows[k][3];
         if (!img || !side || !zone) continue;
-        if (!strcmp(img, "images/00002.pgm")) CHECK(!strcmp(f, "effusion") && !strcmp(side, "left"));
+        if (!strcmp(img, "images/00002.pgm"))
+            CHECK(!strcmp(f, "effusion") && !strcmp(side, "left"));
         if (!strcmp(img, "images/00003.pgm")) {
             CHECK(!strcmp(f, "nodule") && !strcmp(side, "right") && !strcmp(zone, "upper"));
             CHECK(strstr(frows[k][10], "diameter_mm=15") != NULL);
         }
-        if (!strcmp(img, "images/00005.pgm") && !strcmp(f, "pneumothorax")) CHECK(!strcmp(side, "right"));
-        if (!strcmp(img, "images/00005.pgm") && !strcmp(f, "consolidation")) CHECK(!strcmp(side, "left") && !strcmp(zone, "lower"));
-        if (!strcmp(img, "images/00006.pgm")) eff8 += !strcmp(f, "effusion") ? (!strcmp(side, "right") ? 1 : 2) : 100;
-        CHECK(strcmp(img, "images/00000.pgm") && strcmp(img, "images/00004.pgm")); /* normal images: no findings */
+        if (!strcmp(img, "images/00005.pgm") && !strcmp(f, "pneumothorax"))
+            CHECK(!strcmp(side, "right"));
+        if (!strcmp(img, "images/00005.pgm") && !strcmp(f, "consolidation"))
+            CHECK(!strcmp(side, "left") && !strcmp(zone, "lower"));
+        if (!strcmp(img, "images/00006.pgm"))
+            eff8 += !strcmp(f, "effusion") ? (!strcmp(side, "right") ? 1 : 2) : 100;
+        CHECK(strcmp(img, "images/00000.pgm") &&
+              strcmp(img, "images/00004.pgm")); /* normal images: no findings */
     }
     CHECK_MSG(eff8 == 3, "bilateral effusion: rows code %d, expected one right and one left", eff8);
     /* --n takes the first rows */
@@ -443,11 +493,11 @@ static void test_synth_real_text(void) {
 /* ---- malformed input and bad flags: an error status, never a crash ---- */
 static void test_synth_malformed(void) {
     static const char *const bad[] = {
-        "",                                                  /* empty file */
-        "id\tlabels\n1\tnormal\n",                           /* no text column */
-        "labels\ttext\n",                                    /* header only */
-        "id\tlabels\ttext\nx1\tnormal\n",                    /* a row too short */
-        "id\tlabels\ttext\nx1\t\tonly unlabelled rows\n",    /* nothing usable */
+        "", /* empty file */
+        "id\tlabels\n1\tnormal\n", /* no text column */
+        "labels\ttext\n", /* header only */
+        "id\tlabels\ttext\nx1\tnormal\n", /* a row too short */
+        "id\tlabels\ttext\nx1\t\tonly unlabelled rows\n", /* nothing usable */
         "text\n\tno labels column\n",
     };
     char dir[64], path[128], out[128];
@@ -457,7 +507,8 @@ static void test_synth_malformed(void) {
     snprintf(out, sizeof out, "%s/out", dir);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ts_write(path, bad[i], strlen(bad[i]));
-        CHECK_MSG(ts_synth("--out %s --reports %s --quiet", out, path) != 0, "malformed TSV %d accepted", (int)i);
+        CHECK_MSG(ts_synth("--out %s --reports %s --quiet", out, path) != 0,
+                  "malformed TSV %d accepted", (int)i);
     }
     {
         static const char nul[] = "id\tlabels\ttext\nx\tnormal\tA\0B.\n";
@@ -466,7 +517,7 @@ static void test_synth_malformed(void) {
     }
     CHECK(ts_synth("--out %s --reports %s/no-such-file.tsv --quiet", out, dir) != 0);
     CHECK(ts_synth("--out %s --reports %s --quiet", out, dir) != 0); /* a directory */
-    CHECK(ts_synth("--n 3 --quiet") == 2);                                /* no --out */
+    CHECK(ts_synth("--n 3 --quiet") == 2); /* no --out */
     CHECK(ts_synth("--out %s --size 8 --quiet", out) == 2);
     CHECK(ts_synth("--out %s --n 0 --quiet", out) == 2);
     CHECK(ts_synth("--out %s --n 2.5 --quiet", out) == 2);
@@ -490,18 +541,26 @@ static void test_synth_split_and_knobs(void) {
     if (!ts_tmpdir(dir, sizeof dir)) SKIP("cannot create a temporary directory");
     snprintf(a, sizeof a, "%s/a", dir), snprintf(b, sizeof b, "%s/b", dir);
     CHECK(ts_synth("--out %s --n 50 --seed 9 --split train=0.7 --difficulty hard --quiet", a) == 0);
-    tr = ts_file(a, "train.tsv", &len), te = ts_file(a, "test.tsv", &len), pa = ts_file(a, "pairs.tsv", &len);
+    tr = ts_file(a, "train.tsv", &len);
+    te = ts_file(a, "test.tsv", &len);
+    pa = ts_file(a, "pairs.tsv", &len);
     if (!tr || !te || !pa) {
         CHECK_MSG(0, "train.tsv / test.tsv missing");
         free(tr), free(te), free(pa), ts_rmtree(dir);
         return;
     }
-    ntr = ts_tsv(tr, rt, NULL) - 1, nte = ts_tsv(te, re, NULL) - 1, np = ts_tsv(pa, rp, NULL) - 1;
+    ntr = ts_tsv(tr, rt, NULL) - 1;
+    nte = ts_tsv(te, re, NULL) - 1;
+    np = ts_tsv(pa, rp, NULL) - 1;
     CHECK(ntr == 35 && nte == 15 && np == 50);
     for (i = 1; i <= np; i++) { /* every pair in exactly one of train / test, same row */
         found = 0;
-        for (j = 1; j <= ntr; j++) found += !strcmp(rt[j][0], rp[i][0]) && !strcmp(rt[j][1], rp[i][1]) && !strcmp(rt[j][2], rp[i][2]);
-        for (j = 1; j <= nte; j++) found += !strcmp(re[j][0], rp[i][0]) && !strcmp(re[j][1], rp[i][1]) && !strcmp(re[j][2], rp[i][2]);
+        for (j = 1; j <= ntr; j++)
+            found += !strcmp(rt[j][0], rp[i][0]) && !strcmp(rt[j][1], rp[i][1]) &&
+                     !strcmp(rt[j][2], rp[i][2]);
+        for (j = 1; j <= nte; j++)
+            found += !strcmp(re[j][0], rp[i][0]) && !strcmp(re[j][1], rp[i][1]) &&
+                     !strcmp(re[j][2], rp[i][2]);
         CHECK_MSG(found == 1, "%s is in %d of train/test", rp[i][0], found);
     }
     free(tr), free(te), free(pa);
@@ -513,7 +572,7 @@ static void test_synth_split_and_knobs(void) {
         CHECK(x && y && l1 == l2 && memcmp(x, y, l1));
         free(x), free(y);
     }
-    {   /* a large image */
+    { /* a large image */
         mlip_image im;
         char p[256];
         ts_rmtree(b);
@@ -527,11 +586,12 @@ static void test_synth_split_and_knobs(void) {
         CHECK(im.width == 224);
         mlip_image_free(&im);
     }
-    {   /* prompts.tsv: one row per finding */
+    { /* prompts.tsv: one row per finding */
         char *pr = ts_file(a, "prompts.tsv", &len);
         int k;
         CHECK(pr && ts_tsv(pr, rt, NULL) == 6);
-        for (k = 0; pr && k < SYNTH_NF; k++) CHECK(!strcmp(rt[k + 1][0], synth_finding_names[k]) && rt[k + 1][2] && rt[k + 1][3]);
+        for (k = 0; pr && k < SYNTH_NF; k++)
+            CHECK(!strcmp(rt[k + 1][0], synth_finding_names[k]) && rt[k + 1][2] && rt[k + 1][3]);
         free(pr);
     }
     ts_rmtree(dir);
@@ -549,13 +609,15 @@ static void test_synth_shared_reports(void) {
     fclose(f);
     if (!ts_tmpdir(dir, sizeof dir)) SKIP("cannot create a temporary directory");
     CHECK(ts_synth("--out %s --reports %s --n 300 --quiet", dir, src) == 0);
-    pairs = ts_file(dir, "pairs.tsv", &len), so = ts_file(dir, "source.tsv", &len);
+    pairs = ts_file(dir, "pairs.tsv", &len);
+    so = ts_file(dir, "source.tsv", &len);
     CHECK(pairs && so);
     if (pairs && so) {
         n = ts_tsv(pairs, rows, NULL);
         CHECK(n == 301 && ts_tsv(so, srows, NULL) == 301);
         for (i = 1; i < n; i++) {
-            CHECK(ts_has_label(rows[i][2], "cardiomegaly") == ts_has_label(srows[i][2], "cardiomegaly"));
+            CHECK(ts_has_label(rows[i][2], "cardiomegaly") ==
+                  ts_has_label(srows[i][2], "cardiomegaly"));
             CHECK(ts_has_label(rows[i][2], "effusion") == ts_has_label(srows[i][2], "effusion"));
             cardio += ts_has_label(rows[i][2], "cardiomegaly");
         }

@@ -11,27 +11,29 @@
 
 /* [PAD] [UNK] [CLS] [SEP] [MASK] are 0..4 as in vocabularies mlip_vocab_train writes. */
 static const char tok_tiny_vocab[] =
-    "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n"            /* 0-4 */
+    "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n" /* 0-4 */
     "the\nheart\nis\nnormal\nlung\n##s\nare\nclear\n" /* 5-12 */
-    "no\neff\n##usion\n.\n,\n;\n?\n2\n##5\n5\ncm\n"    /* 13-23 */
+    "no\neff\n##usion\n.\n,\n;\n?\n2\n##5\n5\ncm\n" /* 13-23 */
     "e\ng\n(\n)\nun\n##a\ncafe\n\xe8\x82\xba\n\xce\xbf\xcf\x82\n" /* 24-32 */
-    "size\ndr\nsmith\nsaw\nit\n";                         /* 33-37 */
+    "size\ndr\nsmith\nsaw\nit\n"; /* 33-37 */
 
 static mlip_tokenizer *tok_tiny(int lowercase) {
     mlip_tokenizer *tok = NULL;
-    CHECK_OK(mlip_tokenizer_from_memory(tok_tiny_vocab, sizeof tok_tiny_vocab - 1, lowercase, &tok));
+    CHECK_OK(
+        mlip_tokenizer_from_memory(tok_tiny_vocab, sizeof tok_tiny_vocab - 1, lowercase, &tok));
     return tok;
 }
 
 /* Tokenize and compare with an expected list ending in -100. */
-static void tok_expect(const mlip_tokenizer *tok, const char *text, size_t len, const int *want, int line) {
+static void tok_expect(const mlip_tokenizer *tok, const char *text, size_t len, const int *want,
+                       int line) {
     int ids[256], n = -1, k, nw = 0;
     while (want[nw] != -100) nw++;
     CHECK_OK(mlip_tokenizer_tokenize(tok, text, len, ids, 256, &n));
-    for (k = 0; k < n && k < nw && ids[k] == want[k]; k++) {
-    }
-    CHECK_MSG(n == nw && k == nw, "line %d: tokenize \"%s\": got %d ids, want %d, first difference at %d", line, text, n,
-              nw, k);
+    for (k = 0; k < n && k < nw && ids[k] == want[k]; k++) {}
+    CHECK_MSG(n == nw && k == nw,
+              "line %d: tokenize \"%s\": got %d ids, want %d, first difference at %d", line, text,
+              n, nw, k);
 }
 #define TOK_EXPECT(tok, text, ...)                                                                 \
     do {                                                                                           \
@@ -66,7 +68,10 @@ static void test_tok_wordpiece(void) {
     TOK_EXPECT(tok, "the\xe8\x82\xbathe", 5, 31, 5);
     TOK_EXPECT(tok, "\xce\x9f\xce\xa3", 32); /* "ΟΣ" lower-cases to "ος" at a word end */
     /* cleaning: controls, NUL, zero-width and U+FFFD vanish; NBSP and tabs separate */
-    TOK_EXPECT(tok, "he\x01" "a\xe2\x80\x8brt\xef\xbf\xbd\ttheheart", 6, 1);
+    TOK_EXPECT(tok,
+               "he\x01"
+               "a\xe2\x80\x8brt\xef\xbf\xbd\ttheheart",
+               6, 1);
     {
         static const char nul[] = {'t', 'h', 0, 'e', ' ', 'i', 's'};
         static const int want[] = {5, 7, -100};
@@ -86,7 +91,8 @@ static void test_tok_wordpiece(void) {
         CHECK(n == 1 && ids[0] == 24);
         CHECK_OK(mlip_tokenizer_tokenize(tok, "the heart is", 12, NULL, 0, &n)); /* sizing call */
         CHECK(n == 3);
-        CHECK_OK(mlip_tokenizer_tokenize(tok, "the heart is", 12, ids, 2, &n)); /* truncated write */
+        CHECK_OK(
+            mlip_tokenizer_tokenize(tok, "the heart is", 12, ids, 2, &n)); /* truncated write */
         CHECK(n == 3 && ids[0] == 5 && ids[1] == 6);
     }
     mlip_tokenizer_free(tok);
@@ -103,10 +109,12 @@ static void test_tok_encode_decode(void) {
     CHECK_OK(mlip_tokenizer_encode(tok, "The heart is normal.", 20, 8, ids, mask, &n));
     {
         static const int want[8] = {2, 5, 6, 7, 8, 16, 3, 0};
-        for (k = 0; k < 8; k++) CHECK_MSG(ids[k] == want[k] && mask[k] == (k < 7), "encode position %d", k);
+        for (k = 0; k < 8; k++)
+            CHECK_MSG(ids[k] == want[k] && mask[k] == (k < 7), "encode position %d", k);
     }
     CHECK(n == 7);
-    CHECK_OK(mlip_tokenizer_encode(tok, "The heart is normal.", 20, 4, ids, NULL, &n)); /* truncation */
+    CHECK_OK(
+        mlip_tokenizer_encode(tok, "The heart is normal.", 20, 4, ids, NULL, &n)); /* truncation */
     CHECK(n == 4 && ids[0] == 2 && ids[1] == 5 && ids[2] == 6 && ids[3] == 3);
     CHECK_OK(mlip_tokenizer_encode(tok, "", 0, 3, ids, mask, &n));
     CHECK(n == 2 && ids[0] == 2 && ids[1] == 3 && ids[2] == 0 && mask[2] == 0);
@@ -115,7 +123,8 @@ static void test_tok_encode_decode(void) {
     /* decode: ## glued, specials skipped, " ." cleaned up */
     CHECK_OK(mlip_tokenizer_encode(tok, "No effusion, lungs clear.", 25, 16, ids16, NULL, &n));
     CHECK_OK(mlip_tokenizer_decode(tok, ids16, n, 1, buf, sizeof buf, &len));
-    CHECK_MSG(!strcmp(buf, "no effusion, lungs clear.") && len == strlen(buf), "decode gave '%s'", buf);
+    CHECK_MSG(!strcmp(buf, "no effusion, lungs clear.") && len == strlen(buf), "decode gave '%s'",
+              buf);
     CHECK_OK(mlip_tokenizer_decode(tok, ids16, n, 0, buf, sizeof buf, &len));
     CHECK_MSG(!strcmp(buf, "[CLS] no effusion, lungs clear. [SEP]"), "decode gave '%s'", buf);
     CHECK_OK(mlip_tokenizer_decode(tok, ids16, n, 1, buf, 5, &len)); /* snprintf-like */
@@ -143,7 +152,8 @@ static void test_tok_vocab_files(void) {
         CHECK(!strcmp(mlip_tokenizer_token(tok, 1), "a"));
         CHECK_OK(mlip_tokenizer_tokenize(tok, "A b", 3, ids, 4, &n));
         CHECK(n == 2 && ids[0] == 3 && ids[1] == 2);
-        CHECK_FAILS(mlip_tokenizer_encode(tok, "a", 1, 4, ids, NULL, &n), MLIP_ERR_FORMAT); /* no [CLS] */
+        CHECK_FAILS(mlip_tokenizer_encode(tok, "a", 1, 4, ids, NULL, &n),
+                    MLIP_ERR_FORMAT); /* no [CLS] */
         mlip_tokenizer_free(tok);
     }
     CHECK_FAILS(mlip_tokenizer_from_memory("a\0b\n", 4, 1, &tok), MLIP_ERR_FORMAT);
@@ -169,13 +179,31 @@ static void test_tok_invalid_utf8(void) {
     mlip_rng rng;
     int iter, ids[600], n = 0, k;
     if (!tok) return;
-    TOK_EXPECT(tok, "he\xff" "art", 6);
-    TOK_EXPECT(tok, "he\xc0\xaf" "art", 6);          /* overlong '/' */
-    TOK_EXPECT(tok, "he\xed\xa0\x80" "art", 6);      /* surrogate */
-    TOK_EXPECT(tok, "he\xf4\x90\x80\x80" "art", 6);  /* > U+10FFFF */
-    TOK_EXPECT(tok, "he\x80\xbf" "art", 6);          /* stray continuation bytes */
-    TOK_EXPECT(tok, "heart\xe8\x82", 6);             /* truncated at the end */
-    TOK_EXPECT(tok, "heart\xe8\x82" "the", 1); /* dropped bytes glue "heartthe": no match */
+    TOK_EXPECT(tok,
+               "he\xff"
+               "art",
+               6);
+    TOK_EXPECT(tok,
+               "he\xc0\xaf"
+               "art",
+               6); /* overlong '/' */
+    TOK_EXPECT(tok,
+               "he\xed\xa0\x80"
+               "art",
+               6); /* surrogate */
+    TOK_EXPECT(tok,
+               "he\xf4\x90\x80\x80"
+               "art",
+               6); /* > U+10FFFF */
+    TOK_EXPECT(tok,
+               "he\x80\xbf"
+               "art",
+               6); /* stray continuation bytes */
+    TOK_EXPECT(tok, "heart\xe8\x82", 6); /* truncated at the end */
+    TOK_EXPECT(tok,
+               "heart\xe8\x82"
+               "the",
+               1); /* dropped bytes glue "heartthe": no match */
     mlip_rng_seed(&rng, 1234, 5);
     for (iter = 0; iter < 3000; iter++) {
         int len = (int)mlip_rng_below(&rng, 400);
@@ -184,7 +212,8 @@ static void test_tok_invalid_utf8(void) {
         for (k = 0; k < len; k++) {
             uint32_t r = mlip_rng_u32(&rng);
             /* mostly high bytes and brackets (special-token prefixes), some ASCII */
-            buf[k] = r % 5 == 0 ? (unsigned char)"[CLS]ab .\n"[(r >> 8) % 10] : (unsigned char)((r >> 8) & 0xFF);
+            buf[k] = r % 5 == 0 ? (unsigned char)"[CLS]ab .\n"[(r >> 8) % 10]
+                                : (unsigned char)((r >> 8) & 0xFF);
         }
         n = -1;
         CHECK_OK(mlip_tokenizer_tokenize(tok, (const char *)buf, (size_t)len, ids, 600, &n));
@@ -192,8 +221,10 @@ static void test_tok_invalid_utf8(void) {
         for (k = 0; k < n && k < 600; k++) CHECK(ids[k] >= 0 && ids[k] < 38);
         {
             int b[16], e[16], ns = -1, s;
-            CHECK_OK(mlip_tokenizer_sentences(tok, (const char *)buf, (size_t)len, 64, 16, b, e, &ns));
-            for (s = 0; s < ns; s++) CHECK(b[s] >= 1 && b[s] < e[s] && e[s] <= 63 && (s == 0 || b[s] >= e[s - 1]));
+            CHECK_OK(
+                mlip_tokenizer_sentences(tok, (const char *)buf, (size_t)len, 64, 16, b, e, &ns));
+            for (s = 0; s < ns; s++)
+                CHECK(b[s] >= 1 && b[s] < e[s] && e[s] <= 63 && (s == 0 || b[s] >= e[s - 1]));
         }
         free(buf);
         if (mt_failures) break;
@@ -209,21 +240,23 @@ static void test_tok_sentences(void) {
     int b[16], e[16], n = -1, ids[64], m = 0;
     CHECK_OK(mlip_tokenizer_from_memory(vocab, sizeof vocab - 1, 1, &tok));
     if (!tok) return;
-    {   /* positions: [CLS]0 heart1 normal2 .3 lungs4 clear5 ;6 no7 effusion8 ?9 1(10) .11 nodule12 2(13) .14
+    { /* positions: [CLS]0 heart1 normal2 .3 lungs4 clear5 ;6 no7 effusion8 ?9 1(10) .11 nodule12 2(13) .14
            5(15) cm16 e17 .18 g19 .20 stable21 | dr22 .23 smith24 seen25 !26 [SEP]27 */
-        const char *text = "Heart normal. Lungs clear; no effusion? 1. Nodule 2.5 cm e.g. stable\nDr. Smith seen!";
+        const char *text =
+            "Heart normal. Lungs clear; no effusion? 1. Nodule 2.5 cm e.g. stable\nDr. Smith seen!";
         CHECK_OK(mlip_tokenizer_sentences(tok, text, strlen(text), 64, 0, b, e, &n));
         CHECK_OK(mlip_tokenizer_encode(tok, text, strlen(text), 64, ids, NULL, &m));
         CHECK_MSG(m == 28, "encoded %d tokens", m);
         CHECK_MSG(n == 5, "got %d sentences", n);
         if (n == 5) {
-            CHECK(b[0] == 1 && e[0] == 4);   /* heart normal . */
-            CHECK(b[1] == 4 && e[1] == 7);   /* lungs clear ; */
-            CHECK(b[2] == 7 && e[2] == 10);  /* no effusion ? */
-            CHECK_MSG(b[3] == 10 && e[3] == 22, "sentence 4 is [%d, %d)", b[3], e[3]); /* 1. nodule 2.5 cm e.g. stable */
+            CHECK(b[0] == 1 && e[0] == 4); /* heart normal . */
+            CHECK(b[1] == 4 && e[1] == 7); /* lungs clear ; */
+            CHECK(b[2] == 7 && e[2] == 10); /* no effusion ? */
+            CHECK_MSG(b[3] == 10 && e[3] == 22, "sentence 4 is [%d, %d)", b[3],
+                      e[3]); /* 1. nodule 2.5 cm e.g. stable */
             CHECK(b[4] == 22 && e[4] == 27); /* dr . smith seen ! */
         }
-        {   /* the spans feed the pooling kernel directly */
+        { /* the spans feed the pooling kernel directly */
             float states[64 * 2], pooled[16 * 2];
             int r;
             for (r = 0; r < 64 * 2; r++) states[r] = (float)(r / 2);
@@ -234,7 +267,8 @@ static void test_tok_sentences(void) {
         CHECK_OK(mlip_tokenizer_sentences(tok, text, strlen(text), 64, 2, b, e, &n));
         CHECK(n == 2 && e[1] == 7);
         CHECK_OK(mlip_tokenizer_sentences(tok, text, strlen(text), 8, 16, b, e, &n));
-        CHECK(n == 2 && b[1] == 4 && e[1] == 7); /* 6 text positions: the third sentence is cut away */
+        CHECK(n == 2 && b[1] == 4 &&
+              e[1] == 7); /* 6 text positions: the third sentence is cut away */
     }
     CHECK_OK(mlip_tokenizer_sentences(tok, "...\n\n;;", 7, 64, 16, b, e, &n));
     CHECK(n == 0);
@@ -275,7 +309,8 @@ static void test_tok_train(void) {
     int ids[64], n = 0, k;
     CHECK_OK(mlip_vocab_train(corpus, sizeof corpus - 1, 120, 1, 1, p1));
     CHECK_OK(mlip_vocab_train(corpus, sizeof corpus - 1, 120, 1, 1, p2));
-    a = tok_read_file(p1, &la), b = tok_read_file(p2, &lb);
+    a = tok_read_file(p1, &la);
+    b = tok_read_file(p2, &lb);
     CHECK(a && b && la == lb && !memcmp(a, b, la)); /* deterministic */
     if (a) CHECK(!strncmp(a, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", 31));
     free(a), free(b);
@@ -306,17 +341,21 @@ static void test_tok_train(void) {
     free(a);
     /* the order of the corpus does not matter */
     {
-        static const char fwd[] = "no effusion\nlungs clear\nheart normal size\nclear lungs\nno focal opacity\n";
-        static const char rev[] = "no focal opacity\nclear lungs\nheart normal size\nlungs clear\nno effusion\n";
+        static const char fwd[] =
+            "no effusion\nlungs clear\nheart normal size\nclear lungs\nno focal opacity\n";
+        static const char rev[] =
+            "no focal opacity\nclear lungs\nheart normal size\nlungs clear\nno effusion\n";
         CHECK_OK(mlip_vocab_train(fwd, sizeof fwd - 1, 60, 1, 1, p1));
         CHECK_OK(mlip_vocab_train(rev, sizeof rev - 1, 60, 1, 1, p2));
-        a = tok_read_file(p1, &la), b = tok_read_file(p2, &lb);
+        a = tok_read_file(p1, &la);
+        b = tok_read_file(p2, &lb);
         CHECK(a && b && la == lb && !memcmp(a, b, la));
         free(a), free(b);
     }
     CHECK_OK(mlip_vocab_train(corpus, sizeof corpus - 1, 100000, 1000, 1, p1));
     CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 3, 1, 1, p1), MLIP_ERR_INVALID_ARG);
-    CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 100, 1, 1, "/nonexistent/dir/v.txt"), MLIP_ERR_IO);
+    CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 100, 1, 1, "/nonexistent/dir/v.txt"),
+                MLIP_ERR_IO);
     CHECK_FAILS(mlip_vocab_train(NULL, 5, 100, 1, 1, p1), MLIP_ERR_INVALID_ARG);
     remove(p1), remove(p2);
 }
@@ -368,7 +407,8 @@ static void test_tok_hf_parity(void) {
     size_t flen = 0, rlen = 0;
     int n_cases = 0, n_bad = 0, n_reports = 0, n_dec = 0;
     FILE *probe = fopen(TOK_VOCAB_PATH, "rb");
-    if (!probe) SKIP("needs " TOK_VOCAB_PATH " (run from the repository root with ../shared present)");
+    if (!probe)
+        SKIP("needs " TOK_VOCAB_PATH " (run from the repository root with ../shared present)");
     fclose(probe);
     fixture = tok_read_file(TOK_FIXTURE_PATH, &flen);
     reports = tok_read_file(TOK_REPORTS_PATH, &rlen);
@@ -393,12 +433,18 @@ static void test_tok_hf_parity(void) {
         if (line[0] == '#' || !line[0]) continue;
         for (f[nf++] = p; *p && nf < 6; p++)
             if (*p == '\t') *p = '\0', f[nf++] = p + 1;
-        if (nf != 6) { CHECK_MSG(0, "fixture line with %d fields", nf); continue; }
+        if (nf != 6) {
+            CHECK_MSG(0, "fixture line with %d fields", nf);
+            continue;
+        }
         lower = !strcmp(f[0], "uncased");
         max_len = atoi(f[1]);
         if (!strncmp(f[2], "report:", 7)) {
             src = tok_report_text(reports, f[2] + 7, strlen(f[2] + 7), &tlen);
-            if (!src) { CHECK_MSG(0, "report %s not in reports.tsv", f[2] + 7); continue; }
+            if (!src) {
+                CHECK_MSG(0, "report %s not in reports.tsv", f[2] + 7);
+                continue;
+            }
             memcpy(text, src, tlen);
             n_reports++;
         } else {
@@ -417,13 +463,13 @@ static void test_tok_hf_parity(void) {
         } else {
             CHECK_OK(mlip_tokenizer_encode(tok[lower], text, tlen, 1024, got, NULL, &n_got));
         }
-        for (k = 0; k < n_got && k < n_want && got[k] == want[k]; k++) {
-        }
+        for (k = 0; k < n_got && k < n_want && got[k] == want[k]; k++) {}
         n_cases++;
         if (k != n_want || n_got != n_want) {
             n_bad++;
-            CHECK_MSG(0, "%s %.60s: %d ids, transformers.js %d; first difference at %d (%d vs %d)", f[0], f[2], n_got,
-                      n_want, k, k < n_got ? got[k] : -1, k < n_want ? want[k] : -1);
+            CHECK_MSG(0, "%s %.60s: %d ids, transformers.js %d; first difference at %d (%d vs %d)",
+                      f[0], f[2], n_got, n_want, k, k < n_got ? got[k] : -1,
+                      k < n_want ? want[k] : -1);
             continue;
         }
         /* decode parity */
@@ -434,17 +480,20 @@ static void test_tok_hf_parity(void) {
             char hex[9];
             for (i = 0; i < dlen; i++) h = (h ^ (unsigned char)dec[i]) * 16777619u;
             snprintf(hex, sizeof hex, "%08x", (unsigned)h);
-            CHECK_MSG(!strcmp(hex, f[5] + 4), "%s %s: decode hash %s, transformers.js %s", f[0], f[2], hex, f[5] + 4);
+            CHECK_MSG(!strcmp(hex, f[5] + 4), "%s %s: decode hash %s, transformers.js %s", f[0],
+                      f[2], hex, f[5] + 4);
         } else {
             char wantd[4096];
             int wl = tok_unescape(f[5], strlen(f[5]), wantd);
-            CHECK_MSG((size_t)wl == dlen && !memcmp(wantd, dec, dlen), "%s %.60s: decode '%.*s', transformers.js '%.*s'",
-                      f[0], f[2], (int)dlen, dec, wl, wantd);
+            CHECK_MSG((size_t)wl == dlen && !memcmp(wantd, dec, dlen),
+                      "%s %.60s: decode '%.*s', transformers.js '%.*s'", f[0], f[2], (int)dlen, dec,
+                      wl, wantd);
         }
         n_dec++;
     }
-    printf("    %d cases (%d on real reports), %d differ from transformers.js; %d decodes checked\n", n_cases,
-           n_reports, n_bad, n_dec);
+    printf(
+        "    %d cases (%d on real reports), %d differ from transformers.js; %d decodes checked\n",
+        n_cases, n_reports, n_bad, n_dec);
     CHECK(n_cases > 500 && n_reports > 500);
 out:
     mlip_tokenizer_free(tok[0]), mlip_tokenizer_free(tok[1]);

@@ -5,11 +5,25 @@
 /* A micro model (32 px, K = 16, two-layer encoders of width 32) and a batch for it. */
 static mlip_model_config tr_micro_config(void) {
     mlip_model_config c = mlip_model_config_tiny(50);
-    c.vit.image_size = 32, c.vit.patch_size = 8, c.vit.channels = 1, c.vit.width = 32, c.vit.layers = 2;
-    c.vit.heads = 2, c.vit.mlp_dim = 64, c.vit.ln_eps = 1e-12f;
-    c.bert.vocab_size = 50, c.bert.max_positions = 24, c.bert.type_vocab_size = 2, c.bert.width = 32;
-    c.bert.layers = 2, c.bert.heads = 2, c.bert.mlp_dim = 64, c.bert.ln_eps = 1e-12f;
-    c.embed_dim = 16, c.image_mean[0] = 0.5f, c.image_std[0] = 0.5f;
+    c.vit.image_size = 32;
+    c.vit.patch_size = 8;
+    c.vit.channels = 1;
+    c.vit.width = 32;
+    c.vit.layers = 2;
+    c.vit.heads = 2;
+    c.vit.mlp_dim = 64;
+    c.vit.ln_eps = 1e-12f;
+    c.bert.vocab_size = 50;
+    c.bert.max_positions = 24;
+    c.bert.type_vocab_size = 2;
+    c.bert.width = 32;
+    c.bert.layers = 2;
+    c.bert.heads = 2;
+    c.bert.mlp_dim = 64;
+    c.bert.ln_eps = 1e-12f;
+    c.embed_dim = 16;
+    c.image_mean[0] = 0.5f;
+    c.image_std[0] = 0.5f;
     return c;
 }
 
@@ -20,13 +34,18 @@ static void tr_micro_batch(mlip_batch *bt, int B, uint64_t seed) {
     CHECK_OK(mlip_batch_alloc(bt, B, 1, 32, 16, 4, 0));
     mlip_rng_seed(&rng, seed, 3);
     for (b = 0; b < B; b++) {
-        int len = 6 + (int)mlip_rng_below(&rng, 10), L = b == 1 ? 0 : 1 + (int)mlip_rng_below(&rng, 3), at = 1;
+        int len = 6 + (int)mlip_rng_below(&rng, 10),
+            L = b == 1 ? 0 : 1 + (int)mlip_rng_below(&rng, 3), at = 1;
         float fx = 0.1f + 0.3f * mlip_rng_uniform(&rng), fy = 0.1f + 0.3f * mlip_rng_uniform(&rng);
         for (t = 0; t < 32 * 32; t++)
-            bt->images[(size_t)b * 1024 + t] = 0.5f + 0.3f * sinf(fx * (float)(t % 32)) * cosf(fy * (float)(t / 32)) +
-                                                0.1f * mlip_rng_uniform(&rng);
+            bt->images[(size_t)b * 1024 + t] =
+                0.5f + 0.3f * sinf(fx * (float)(t % 32)) * cosf(fy * (float)(t / 32)) +
+                0.1f * mlip_rng_uniform(&rng);
         for (t = 0; t < 16; t++) {
-            bt->ids[b * 16 + t] = t == 0 ? 2 : t == len - 1 ? 3 : t < len ? 5 + (int)mlip_rng_below(&rng, 45) : 0;
+            bt->ids[b * 16 + t] = t == 0         ? 2
+                                  : t == len - 1 ? 3
+                                  : t < len      ? 5 + (int)mlip_rng_below(&rng, 45)
+                                                 : 0;
             bt->mask[b * 16 + t] = t < len;
         }
         bt->n_sentences[b] = L;
@@ -102,13 +121,15 @@ static void test_sie(void) {
     for (b = 0; b < 4; b++) /* sort each row */
         for (k = 1; k < 3; k++) {
             int t = k, v = tr_sie.vis[b * 3 + k];
-            while (t > 0 && tr_sie.vis[b * 3 + t - 1] > v) tr_sie.vis[b * 3 + t] = tr_sie.vis[b * 3 + t - 1], t--;
+            while (t > 0 && tr_sie.vis[b * 3 + t - 1] > v)
+                tr_sie.vis[b * 3 + t] = tr_sie.vis[b * 3 + t - 1], t--;
             tr_sie.vis[b * 3 + t] = v;
         }
     /* uniform relevance: I is the visible fraction for everyone, so w = 1 */
     memset(tr_sie.r, 0, sizeof tr_sie.r);
     tr_sie_fwd(NULL);
-    for (b = 0; b < 4; b++) CHECK(fabsf(tr_sie.w[b] - 1.0f) < 1e-6f && fabsf(tr_sie.I[b] - 0.5f) < 1e-6f);
+    for (b = 0; b < 4; b++)
+        CHECK(fabsf(tr_sie.w[b] - 1.0f) < 1e-6f && fabsf(tr_sie.I[b] - 0.5f) < 1e-6f);
     mt_fill_uniform(tr_sie.r, 24, -1.5f, 1.5f, 11);
     tr_sie_fwd(NULL);
     CHECK_OK(mlip_sie_backward(dr, dw, tr_sie.p, tr_sie.I, tr_sie.vis, 4, 6, 3));
@@ -120,12 +141,11 @@ static void test_sie(void) {
     CHECK(tr_sie.w[0] == 0.25f);
     memset(dr, 0, sizeof dr);
     CHECK_OK(mlip_sie_backward(dr, dw, tr_sie.p, tr_sie.I, tr_sie.vis, 4, 6, 3));
-    mt_check_grad("sie r (clamped)", tr_sie.r, 24, dr, tr_sie_fwd, NULL, tr_sie.w, dw, 4, 1e-3f, 2e-3, 24);
+    mt_check_grad("sie r (clamped)", tr_sie.r, 24, dr, tr_sie_fwd, NULL, tr_sie.w, dw, 4, 1e-3f,
+                  2e-3, 24);
 }
 
-static struct {
-    float s[5 * 5], a[5], probs[50], loss;
-} tr_ctr;
+static struct { float s[5 * 5], a[5], probs[50], loss; } tr_ctr;
 static void tr_ctr_fwd(void *ctx) {
     (void)ctx;
     mlip_contrastive_forward(&tr_ctr.loss, tr_ctr.probs, tr_ctr.s, tr_ctr.a, 5);
@@ -140,14 +160,18 @@ static void test_contrastive(void) {
     tr_ctr_fwd(NULL);
     for (i = 0; i < 5; i++) { /* independent double reference: both directions */
         double mr = 0, mc = 0;
-        for (l = 0; l < 5; l++) mr += exp(tr_ctr.a[i] * tr_ctr.s[i * 5 + l]), mc += exp(tr_ctr.a[i] * tr_ctr.s[l * 5 + i]);
+        for (l = 0; l < 5; l++)
+            mr += exp(tr_ctr.a[i] * tr_ctr.s[i * 5 + l]),
+                mc += exp(tr_ctr.a[i] * tr_ctr.s[l * 5 + i]);
         ref += 0.5 * (log(mr) + log(mc)) - tr_ctr.a[i] * tr_ctr.s[i * 5 + i];
     }
     ref /= 5;
     CHECK_MSG(fabs(ref - tr_ctr.loss) < 1e-5 * fabs(ref), "contrastive %g vs %g", tr_ctr.loss, ref);
     CHECK_OK(mlip_contrastive_backward(ds, da, 1.0f, tr_ctr.probs, tr_ctr.s, tr_ctr.a, 5));
-    mt_check_grad("contrastive s", tr_ctr.s, 25, ds, tr_ctr_fwd, NULL, &tr_ctr.loss, &one, 1, 1e-3f, 2e-3, 25);
-    mt_check_grad("contrastive a", tr_ctr.a, 5, da, tr_ctr_fwd, NULL, &tr_ctr.loss, &one, 1, 1e-3f, 2e-3, 5);
+    mt_check_grad("contrastive s", tr_ctr.s, 25, ds, tr_ctr_fwd, NULL, &tr_ctr.loss, &one, 1, 1e-3f,
+                  2e-3, 25);
+    mt_check_grad("contrastive a", tr_ctr.a, 5, da, tr_ctr_fwd, NULL, &tr_ctr.loss, &one, 1, 1e-3f,
+                  2e-3, 5);
 }
 
 static struct {
@@ -178,10 +202,13 @@ static void test_sinkhorn(void) {
     }
     CHECK(row <= 1e-3 + 1e-6);
     for (k = 0; k < 7; k++)
-        for (l = 0; l < 3; l++) mean += tr_ot.S[k * 4 + l] / 21.0, best = MLIP__MAX(best, tr_ot.S[k * 4 + l]);
-    CHECK_MSG(tr_ot.z >= mean - 1e-5 && tr_ot.z <= best, "z %g outside [mean %g, max %g]", tr_ot.z, mean, best);
+        for (l = 0; l < 3; l++)
+            mean += tr_ot.S[k * 4 + l] / 21.0, best = MLIP__MAX(best, tr_ot.S[k * 4 + l]);
+    CHECK_MSG(tr_ot.z >= mean - 1e-5 && tr_ot.z <= best, "z %g outside [mean %g, max %g]", tr_ot.z,
+              mean, best);
     /* envelope theorem: dz/dS = T at a converged plan */
-    tr_ot.o.tol = 1e-6f, tr_ot.o.max_iter = 1000;
+    tr_ot.o.tol = 1e-6f;
+    tr_ot.o.max_iter = 1000;
     CHECK_OK(mlip_sinkhorn(tr_ot.S, 7, 3, 4, &tr_ot.o, T, &tr_ot.z, &it, &err));
     {
         float Tld[28] = {0};
@@ -189,7 +216,8 @@ static void test_sinkhorn(void) {
             for (l = 0; l < 3; l++) Tld[k * 4 + l] = T[k * 3 + l];
         /* probe only real entries (column 3 is the stride's padding, never read) */
         for (k = 0; k < 7; k++)
-            mt_check_grad("sinkhorn dz/dS row", tr_ot.S + k * 4, 3, Tld + k * 4, tr_ot_fwd, NULL, &tr_ot.z, &one, 1, 1e-2f, 2e-2, 3);
+            mt_check_grad("sinkhorn dz/dS row", tr_ot.S + k * 4, 3, Tld + k * 4, tr_ot_fwd, NULL,
+                          &tr_ot.z, &one, 1, 1e-2f, 2e-2, 3);
     }
     /* a constant S: the plan is a b^T and z = that constant */
     for (k = 0; k < 28; k++) tr_ot.S[k] = 0.25f;
@@ -222,12 +250,22 @@ static void tr_fd_objective(const char *what, mlip_objective_config oc, double t
     float one = 1.0f;
     static const char *const probe[] = {"vision.embeddings.patch_embeddings.projection.weight",
                                         "vision.encoder.layer.1.attention.attention.query.weight",
-                                        "vision.layernorm.bias", "text.embeddings.word_embeddings.weight",
-                                        "text.encoder.layer.0.output.dense.weight", "head.global_image.weight",
-                                        "head.global_text.bias", "head.local_image.weight", "head.local_text.weight",
-                                        "logit_scale", "local_logit_scale", "sie.query", "sie.bias",
-                                        "mip.decoder_embed.weight", "mip.mask_token", "mip.decoder_pos_embed",
-                                        "mip.decoder_layers.1.intermediate.dense.weight", "mip.decoder_pred.weight"};
+                                        "vision.layernorm.bias",
+                                        "text.embeddings.word_embeddings.weight",
+                                        "text.encoder.layer.0.output.dense.weight",
+                                        "head.global_image.weight",
+                                        "head.global_text.bias",
+                                        "head.local_image.weight",
+                                        "head.local_text.weight",
+                                        "logit_scale",
+                                        "local_logit_scale",
+                                        "sie.query",
+                                        "sie.bias",
+                                        "mip.decoder_embed.weight",
+                                        "mip.mask_token",
+                                        "mip.decoder_pos_embed",
+                                        "mip.decoder_layers.1.intermediate.dense.weight",
+                                        "mip.decoder_pred.weight"};
     CHECK_OK(mlip_model_create(&c, &m));
     if (!m) return;
     mlip_model_init_random(m, 5);
@@ -245,18 +283,21 @@ static void tr_fd_objective(const char *what, mlip_objective_config oc, double t
     CHECK_OK(mlip_mask_draw(&rng, 4, 16, 8, tr_fd.vis));
     if (tr_fd.tr) {
         CHECK_OK(mlip_trainer_accumulate(tr_fd.tr, &tr_fd.bt, tr_fd.vis, NULL, 1.0f, &L));
-        printf("    %s: loss %.4f (global %.4f local %.4f mip %.4f), SIE w %.3f-%.3f, Sinkhorn %d iterations\n", what,
-               L.total, L.global, L.local, L.mip, L.sie_w_min, L.sie_w_max, L.ot_iters);
+        printf("    %s: loss %.4f (global %.4f local %.4f mip %.4f), SIE w %.3f-%.3f, Sinkhorn %d "
+               "iterations\n",
+               what, L.total, L.global, L.local, L.mip, L.sie_w_min, L.sie_w_max, L.ot_iters);
         refs = mlip_trainer_tensors(tr_fd.tr, &n_refs);
         for (k = 0; k < (int)(sizeof probe / sizeof probe[0]); k++)
             for (i = 0; i < n_refs; i++)
                 if (!strcmp(refs[i].name, probe[k])) {
                     double err;
-                    int all_zero = mlip_find_nonfinite(refs[i].grads, refs[i].count) < 0 && mlip_dot(refs[i].grads, refs[i].grads, refs[i].count) == 0;
+                    int all_zero = mlip_find_nonfinite(refs[i].grads, refs[i].count) < 0 &&
+                                   mlip_dot(refs[i].grads, refs[i].grads, refs[i].count) == 0;
                     if (all_zero) break; /* a term that is off: its tensors get no gradient */
-                    if (oc.use_sie && k == 0) break; /* SIE reads PE behind a stop-gradient: FD would see it */
-                    err = mt_check_grad(refs[i].name, refs[i].weights, refs[i].count, refs[i].grads, tr_fd_fwd, NULL,
-                                        &tr_fd.loss, &one, 1, 1e-2f, tol, 12);
+                    if (oc.use_sie && k == 0)
+                        break; /* SIE reads PE behind a stop-gradient: FD would see it */
+                    err = mt_check_grad(refs[i].name, refs[i].weights, refs[i].count, refs[i].grads,
+                                        tr_fd_fwd, NULL, &tr_fd.loss, &one, 1, 1e-2f, tol, 12);
                     (void)err;
                     break;
                 }
@@ -272,7 +313,10 @@ static void test_objective_fd(void) {
     oc.use_local = 0; /* exact gradients: global (SIE-weighted) + MIP */
     tr_fd_objective("global + SIE + MIP", oc, 3e-2);
     oc = mlip_objective_defaults();
-    oc.use_sie = 0, oc.use_mip = 0, oc.ot.tol = 1e-5f, oc.ot.max_iter = 500;
+    oc.use_sie = 0;
+    oc.use_mip = 0;
+    oc.ot.tol = 1e-5f;
+    oc.ot.max_iter = 500;
     /* the plan converged: the envelope gradient is the loss's gradient */
     tr_fd_objective("global + local", oc, 5e-2);
 }
@@ -285,7 +329,10 @@ static void test_loss_falls(void) {
     int run, s, steps = 60;
     mlip_batch bt;
     tr_micro_batch(&bt, 4, 9);
-    tc.lr = 1e-3f, tc.warmup_steps = 3, tc.total_steps = steps, tc.min_lr = 1e-4f;
+    tc.lr = 1e-3f;
+    tc.warmup_steps = 3;
+    tc.total_steps = steps;
+    tc.min_lr = 1e-4f;
     for (run = 0; run < 2; run++) {
         mlip_model *m = NULL;
         mlip_trainer *tr = NULL;
@@ -306,9 +353,11 @@ static void test_loss_falls(void) {
         mlip_trainer_free(tr);
         mlip_model_free(m);
     }
-    printf("    %d steps on one batch: mean loss of the first 10 %.4f, of the last 10 %.4f\n", steps, first[0], last[0]);
+    printf("    %d steps on one batch: mean loss of the first 10 %.4f, of the last 10 %.4f\n",
+           steps, first[0], last[0]);
     CHECK_MSG(last[0] < 0.75 * first[0], "loss %g -> %g did not fall", first[0], last[0]);
-    CHECK_MSG(first[0] == first[1] && last[0] == last[1], "reruns differ: %.17g %.17g", last[0], last[1]);
+    CHECK_MSG(first[0] == first[1] && last[0] == last[1], "reruns differ: %.17g %.17g", last[0],
+              last[1]);
     mlip_batch_free(&bt);
 }
 
@@ -335,7 +384,9 @@ static void test_checkpoint_resume(void) {
     float straight[6], resumed[6];
     const char *path = "/tmp/mlip_test_ckpt.mlip";
     FILE *f;
-    tc.lr = 1e-3f, tc.warmup_steps = 2, tc.total_steps = 6;
+    tc.lr = 1e-3f;
+    tc.warmup_steps = 2;
+    tc.total_steps = 6;
     tr_micro_batch(&bt, 4, 5);
     CHECK_OK(mlip_model_create(&c, &m1));
     CHECK_OK(mlip_model_create(&c, &m2));
@@ -351,13 +402,14 @@ static void test_checkpoint_resume(void) {
     tr_run_steps(t1, &bt, 0, 3, resumed);
     CHECK_OK(mlip_trainer_save_checkpoint(t1, path));
     CHECK(mlip_model_tensor(m1, "train.mip", NULL) == NULL); /* the model stays plain */
-    mlip_model_init_random(m2, 99);                           /* anything: the checkpoint overwrites it */
+    mlip_model_init_random(m2, 99); /* anything: the checkpoint overwrites it */
     CHECK_OK(mlip_trainer_create(m2, NULL, &tc, 8, &t2));
     if (!t2) goto done;
     CHECK_OK(mlip_trainer_load_checkpoint(t2, path));
     CHECK(mlip_trainer_step(t2) == 3);
     tr_run_steps(t2, &bt, 3, 6, resumed);
-    CHECK_MSG(!memcmp(straight, resumed, sizeof straight), "resumed losses differ: %.9g vs %.9g at step 5", straight[5], resumed[5]);
+    CHECK_MSG(!memcmp(straight, resumed, sizeof straight),
+              "resumed losses differ: %.9g vs %.9g at step 5", straight[5], resumed[5]);
     /* a different setup is refused, the file is a valid model for mlip info */
     mlip_trainer_free(t2), t2 = NULL;
     tc.lr = 2e-3f;
@@ -385,8 +437,11 @@ static void test_unmasked_tail(void) {
     mlip_batch bt;
     mlip_losses L, R;
     int s;
-    tc.lr = 1e-3f, tc.warmup_steps = 1, tc.total_steps = 5;
-    oc.unmasked_tail = 2, plain.mask_ratio = 0.0f;
+    tc.lr = 1e-3f;
+    tc.warmup_steps = 1;
+    tc.total_steps = 5;
+    oc.unmasked_tail = 2;
+    plain.mask_ratio = 0.0f;
     tr_micro_batch(&bt, 4, 7);
     CHECK_OK(mlip_model_create(&c, &m));
     if (!m) goto done;
@@ -405,7 +460,8 @@ static void test_unmasked_tail(void) {
             CHECK_MSG(L.mip > 0.0f, "step %d: masked, yet no MIP loss", s);
         } else {
             CHECK_OK(mlip_trainer_evaluate(ref, &bt, NULL, NULL, &R));
-            CHECK_MSG(L.mip == 0.0f && L.total == R.total && L.global == R.global && L.local == R.local,
+            CHECK_MSG(L.mip == 0.0f && L.total == R.total && L.global == R.global &&
+                          L.local == R.local,
                       "step %d (tail): loss %.9g, unmasked objective %.9g", s, L.total, R.total);
         }
         CHECK_OK(mlip_trainer_accumulate(tr, &bt, NULL, &rng, 1.0f, NULL));
@@ -429,8 +485,8 @@ done:
    clang), 2.4e-6 (s390x) and 5.7e-6 (portable: head.global_image.bias). Hence these two: */
 #define TR_WHOLE_TOL 1.5e-6
 #define TR_TENSOR_TOL 1e-5
-static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const char *prefix, mlip_objective_config oc,
-                         const int *visible) {
+static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const char *prefix,
+                         mlip_objective_config oc, const int *visible) {
     mlip_trainer *tr = NULL;
     mlip_losses L;
     const mlip_tensor_ref *refs;
@@ -444,18 +500,23 @@ static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const
     refs = mlip_trainer_tensors(tr, &n_refs);
     for (i = 0; i < n_refs; i++) { /* the decoder's weights too ("mip.<name>") */
         snprintf(name, sizeof name, "param/%s", refs[i].name);
-        if (fx_get(fx, name) && fx_get(fx, name)->count == refs[i].count) memcpy(refs[i].weights, fx_f32(fx, name), sizeof(float) * refs[i].count);
-        else CHECK_MSG(0, "fixture lacks %s", name);
+        if (fx_get(fx, name) && fx_get(fx, name)->count == refs[i].count)
+            memcpy(refs[i].weights, fx_f32(fx, name), sizeof(float) * refs[i].count);
+        else
+            CHECK_MSG(0, "fixture lacks %s", name);
     }
     CHECK_OK(mlip_trainer_accumulate(tr, bt, visible, NULL, 1.0f, &L));
     for (i = 0; i < 4; i++) {
         float want, got = i == 0 ? L.total : i == 1 ? L.global : i == 2 ? L.local : L.mip;
         snprintf(name, sizeof name, "%s/loss.%s", prefix, terms[i]);
         want = fx_float(fx, name);
-        CHECK_MSG(fabsf(got - want) <= 1e-6f * (fabsf(want) + 1e-3f), "%s: %g, the twin %g", name, got, want);
+        CHECK_MSG(fabsf(got - want) <= 1e-6f * (fabsf(want) + 1e-3f), "%s: %g, the twin %g", name,
+                  got, want);
     }
     snprintf(name, sizeof name, "%s/ot_iters", prefix);
-    if (fx_get(fx, name)) CHECK_MSG(L.ot_iters == fx_int(fx, name), "%s: %d Sinkhorn iterations, the twin %d", prefix, L.ot_iters, fx_int(fx, name));
+    if (fx_get(fx, name))
+        CHECK_MSG(L.ot_iters == fx_int(fx, name), "%s: %d Sinkhorn iterations, the twin %d", prefix,
+                  L.ot_iters, fx_int(fx, name));
     for (i = 0; i < n_refs; i++) {
         snprintf(name, sizeof name, "%s/grad/%s", prefix, refs[i].name);
         if (fx_get(fx, name)) whole += mlip_dot(fx_f32(fx, name), fx_f32(fx, name), refs[i].count);
@@ -465,22 +526,29 @@ static void tr_twin_case(fx_file *fx, mlip_model *m, const mlip_batch *bt, const
         snprintf(name, sizeof name, "%s/grad/%s", prefix, refs[i].name);
         if (!fx_get(fx, name)) continue;
         err = fx_grad_err(refs[i].grads, fx_f32(fx, name), refs[i].count, whole, &rel);
-        CHECK_MSG(err <= TR_TENSOR_TOL, "%s: gradient of %s off by %.3g (normalised)", prefix, refs[i].name, err);
+        CHECK_MSG(err <= TR_TENSOR_TOL, "%s: gradient of %s off by %.3g (normalised)", prefix,
+                  refs[i].name, err);
         {
             const float *ref = fx_f32(fx, name);
             size_t j;
-            for (j = 0; j < refs[i].count; j++) diff2 += ((double)refs[i].grads[j] - ref[j]) * ((double)refs[i].grads[j] - ref[j]);
+            for (j = 0; j < refs[i].count; j++)
+                diff2 += ((double)refs[i].grads[j] - ref[j]) * ((double)refs[i].grads[j] - ref[j]);
         }
         if (err > worst || err != err) worst = err, worst_name = refs[i].name;
         compared++;
     }
     if (compared) {
         double all = sqrt(diff2) / whole;
-        CHECK_MSG(all <= TR_WHOLE_TOL, "%s: the whole gradient is off by %.3g (normalised)", prefix, all);
-        printf("    %s: whole gradient (%d tensors) normalised error %.2g\n", prefix, compared, all);
+        CHECK_MSG(all <= TR_WHOLE_TOL, "%s: the whole gradient is off by %.3g (normalised)", prefix,
+                  all);
+        printf("    %s: whole gradient (%d tensors) normalised error %.2g\n", prefix, compared,
+               all);
     }
-    printf("    %s: loss %.6f (twin %.6f), %d gradients, worst normalised error %.2g (%s)\n", prefix, L.total,
-           fx_float(fx, prefix[0] == 'f' ? "full/loss.total" : prefix[0] == 'c' && prefix[1] == 'l' ? "clip/loss.total" : "conv/loss.total"),
+    printf("    %s: loss %.6f (twin %.6f), %d gradients, worst normalised error %.2g (%s)\n",
+           prefix, L.total,
+           fx_float(fx, prefix[0] == 'f'                       ? "full/loss.total"
+                        : prefix[0] == 'c' && prefix[1] == 'l' ? "clip/loss.total"
+                                                               : "conv/loss.total"),
            compared, worst, worst_name);
     mlip_trainer_free(tr);
 }
@@ -496,8 +564,10 @@ static void test_twin_parity(void) {
         CHECK_MSG(0, "tests/data/objective_micro.fx is missing (make fixtures)");
         return;
     }
-    CHECK(fx_int(&fx, "config/vit.width") == c.vit.width && fx_int(&fx, "config/bert.vocab_size") == c.bert.vocab_size &&
-          fx_int(&fx, "config/mip.layers") == 2 && fx_int(&fx, "config/model.embed_dim") == c.embed_dim);
+    CHECK(fx_int(&fx, "config/vit.width") == c.vit.width &&
+          fx_int(&fx, "config/bert.vocab_size") == c.bert.vocab_size &&
+          fx_int(&fx, "config/mip.layers") == 2 &&
+          fx_int(&fx, "config/model.embed_dim") == c.embed_dim);
     CHECK_OK(mlip_model_create(&c, &m));
     CHECK_OK(mlip_batch_alloc(&bt, 4, 1, 32, 16, 4, 0));
     if (!m || !bt.images) goto done;
@@ -509,14 +579,20 @@ static void test_twin_parity(void) {
     memcpy(bt.sent_begin, fx_i32(&fx, "input/sent_begin"), sizeof(int) * 16);
     memcpy(bt.sent_end, fx_i32(&fx, "input/sent_end"), sizeof(int) * 16);
     oc = mlip_objective_defaults();
-    oc.lambda_local = fx_float(&fx, "config/opt.lambda_l"), oc.lambda_mip = fx_float(&fx, "config/opt.lambda_m");
+    oc.lambda_local = fx_float(&fx, "config/opt.lambda_l");
+    oc.lambda_mip = fx_float(&fx, "config/opt.lambda_m");
     oc.ot.epsilon = fx_float(&fx, "config/opt.ot_eps");
-    oc.ot.tol = fx_float(&fx, "full/ot_tol"), oc.ot.max_iter = fx_int(&fx, "full/ot_max_iter");
+    oc.ot.tol = fx_float(&fx, "full/ot_tol");
+    oc.ot.max_iter = fx_int(&fx, "full/ot_max_iter");
     tr_twin_case(&fx, m, &bt, "full", oc, fx_i32(&fx, "input/visible"));
-    oc.ot.tol = fx_float(&fx, "conv/ot_tol"), oc.ot.max_iter = fx_int(&fx, "conv/ot_max_iter");
+    oc.ot.tol = fx_float(&fx, "conv/ot_tol");
+    oc.ot.max_iter = fx_int(&fx, "conv/ot_max_iter");
     tr_twin_case(&fx, m, &bt, "conv", oc, fx_i32(&fx, "input/visible"));
     oc = mlip_objective_defaults();
-    oc.mask_ratio = 0, oc.use_sie = 0, oc.use_local = 0, oc.use_mip = 0;
+    oc.mask_ratio = 0;
+    oc.use_sie = 0;
+    oc.use_local = 0;
+    oc.use_mip = 0;
     tr_twin_case(&fx, m, &bt, "clip", oc, NULL);
 done:
     mlip_batch_free(&bt);

@@ -148,8 +148,11 @@ static double median(double *x, int n) {
 }
 
 int main(int argc, char **argv) {
-    static const int default_cases[][3] = {{1576, 768, 768}, {1576, 3072, 768}, {1576, 768, 3072},
-                                           {197, 2304, 768}, {1024, 1024, 1024}};
+    static const int default_cases[][3] = {{1576, 768, 768},
+                                           {1576, 3072, 768},
+                                           {1576, 768, 3072},
+                                           {197, 2304, 768},
+                                           {1024, 1024, 1024}};
     int cases[64][3], n_cases = 0, thread_list[8] = {1, 2}, n_thread_list = 2, reps = 9;
     int argi, c, have_blas;
     char desc[512];
@@ -183,7 +186,8 @@ int main(int argc, char **argv) {
     blas_block(0, 0, 0, 1, 0, NULL, desc, sizeof desc);
     have_blas = strcmp(desc, "n/a") != 0;
     printf("library %s mlip_kernel %s\n", desc, mlip_gemm_kernel_name());
-    printf("# gemm M N K threads mlip_gflops openblas_gflops ratio (median of %d runs each)\n", reps);
+    printf("# gemm M N K threads mlip_gflops openblas_gflops ratio (median of %d runs each)\n",
+           reps);
     for (c = 0; c < n_cases; c++) {
         int M = cases[c][0], N = cases[c][1], K = cases[c][2], ti;
         float *A = (float *)malloc(sizeof(float) * (size_t)M * K);

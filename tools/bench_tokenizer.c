@@ -29,12 +29,15 @@ int main(int argc, char **argv) {
     size_t *lens, total = 0, size;
     FILE *f;
     for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: tools/bench_tokenizer [VOCAB] [REPORTS] [--reps R]\n");
             return 0;
-        } else if (pos++ == 0) vocab = argv[i];
-        else reports = argv[i];
+        } else if (pos++ == 0)
+            vocab = argv[i];
+        else
+            reports = argv[i];
     }
     if (reps < 1) reps = 1;
     f = fopen(reports, "rb");
@@ -61,10 +64,12 @@ int main(int argc, char **argv) {
         int tabs = 0;
         if (!eol) eol = p + strlen(p);
         while (t < eol && tabs < 3) tabs += *t++ == '\t';
-        if (tabs == 3 && eol > t) texts[n_texts] = t, lens[n_texts] = (size_t)(eol - t), total += lens[n_texts++];
+        if (tabs == 3 && eol > t)
+            texts[n_texts] = t, lens[n_texts] = (size_t)(eol - t), total += lens[n_texts++];
         p = *eol ? eol : NULL;
     }
-    printf("%d reports, %.2f MB of text, best of %d passes, 1 thread\n", n_texts, total / 1e6, reps);
+    printf("%d reports, %.2f MB of text, best of %d passes, 1 thread\n", n_texts, total / 1e6,
+           reps);
     for (lower = 1; lower >= 0; lower--) {
         mlip_tokenizer *tok;
         double best = 1e30, best_s = 1e30;
@@ -94,8 +99,10 @@ int main(int argc, char **argv) {
             t = now_seconds() - t0;
             if (t < best_s) best_s = t;
         }
-        printf("mlip.h %-7s tokenize: %7.1f MB/s, %6.2f M tokens/s (%ld tokens, %.2f ms per pass)\n",
-               lower ? "uncased" : "cased", total / best / 1e6, pieces / best / 1e6, pieces, best * 1e3);
+        printf(
+            "mlip.h %-7s tokenize: %7.1f MB/s, %6.2f M tokens/s (%ld tokens, %.2f ms per pass)\n",
+            lower ? "uncased" : "cased", total / best / 1e6, pieces / best / 1e6, pieces,
+            best * 1e3);
         printf("mlip.h %-7s sentences: %6.1f MB/s (%ld sentences)\n", lower ? "uncased" : "cased",
                total / best_s / 1e6, sentences);
         mlip_tokenizer_free(tok);

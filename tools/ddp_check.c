@@ -67,19 +67,23 @@ int main(int argc, char **argv) {
     if (mlip_model_load_file(argv[1], &m)) die("load");
     c = mlip_model_get_config(m);
     f = fopen(argv[2], "rb");
-    if (!f || !rd_i32(f, &N) || !rd_i32(f, &C) || !rd_i32(f, &S) || !rd_i32(f, &T) || !rd_i32(f, &L) || N <= 0 ||
-        N > 4096 || C != c->vit.channels || S != c->vit.image_size || T < 2 || T > c->bert.max_positions || L < 1) {
+    if (!f || !rd_i32(f, &N) || !rd_i32(f, &C) || !rd_i32(f, &S) || !rd_i32(f, &T) ||
+        !rd_i32(f, &L) || N <= 0 || N > 4096 || C != c->vit.channels || S != c->vit.image_size ||
+        T < 2 || T > c->bert.max_positions || L < 1) {
         fprintf(stderr, "ddp_check: bad inputs file or it does not fit the model\n");
         return 1;
     }
-    D = c->embed_dim, Wv = c->vit.width, Wt = c->bert.width;
+    D = c->embed_dim;
+    Wv = c->vit.width;
+    Wt = c->bert.width;
     n_img = (size_t)N * C * S * S;
     img = (float *)malloc(n_img * sizeof(float));
     xn = (float *)malloc(n_img * sizeof(float));
     ids = (int *)malloc((size_t)N * T * sizeof(int));
     mask_i = (int *)malloc((size_t)N * T * sizeof(int));
     mask = (uint8_t *)malloc((size_t)N * T);
-    vout = (float *)malloc((size_t)N * (1 + (S / c->vit.patch_size) * (S / c->vit.patch_size)) * Wv * sizeof(float));
+    vout = (float *)malloc((size_t)N * (1 + (S / c->vit.patch_size) * (S / c->vit.patch_size)) *
+                           Wv * sizeof(float));
     tout = (float *)malloc((size_t)N * T * Wt * sizeof(float));
     cls_v = (float *)malloc((size_t)N * Wv * sizeof(float));
     cls_t = (float *)malloc((size_t)N * Wt * sizeof(float));
@@ -107,10 +111,13 @@ int main(int argc, char **argv) {
     if (mlip_bert_forward(mlip_model_bert(m), ids, NULL, mask, N, T, 0, tout)) die("bert");
     {
         int K = (S / c->vit.patch_size) * (S / c->vit.patch_size);
-        for (i = 0; i < N; i++) memcpy(cls_v + (size_t)i * Wv, vout + (size_t)i * (1 + K) * Wv, Wv * sizeof(float));
-        for (i = 0; i < N; i++) memcpy(cls_t + (size_t)i * Wt, tout + (size_t)i * T * Wt, Wt * sizeof(float));
+        for (i = 0; i < N; i++)
+            memcpy(cls_v + (size_t)i * Wv, vout + (size_t)i * (1 + K) * Wv, Wv * sizeof(float));
+        for (i = 0; i < N; i++)
+            memcpy(cls_t + (size_t)i * Wt, tout + (size_t)i * T * Wt, Wt * sizeof(float));
     }
-    if (mlip_projection_forward(emb, NULL, NULL, cls_v, mlip_model_tensor(m, "head.global_image.weight", NULL),
+    if (mlip_projection_forward(emb, NULL, NULL, cls_v,
+                                mlip_model_tensor(m, "head.global_image.weight", NULL),
                                 mlip_model_tensor(m, "head.global_image.bias", NULL), N, Wv, D))
         die("image head");
     for (i = 0; i < N; i++) {
@@ -118,7 +125,8 @@ int main(int argc, char **argv) {
         for (j = 0; j < D; j++) printf(" %.9g", emb[(size_t)i * D + j]);
         printf("\n");
     }
-    if (mlip_projection_forward(emb, NULL, NULL, cls_t, mlip_model_tensor(m, "head.global_text.weight", NULL),
+    if (mlip_projection_forward(emb, NULL, NULL, cls_t,
+                                mlip_model_tensor(m, "head.global_text.weight", NULL),
                                 mlip_model_tensor(m, "head.global_text.bias", NULL), N, Wt, D))
         die("text head");
     for (i = 0; i < N; i++) {
@@ -146,7 +154,8 @@ int main(int argc, char **argv) {
         printf("tok %d %d", i, n_real);
         for (j = 0; j < T; j++) printf(" %d", tids[j]);
         printf("\n");
-        if (mlip_tokenizer_sentences(tok, text, (size_t)tlen, T, L, beg, end, &n_sent)) die("sentences");
+        if (mlip_tokenizer_sentences(tok, text, (size_t)tlen, T, L, beg, end, &n_sent))
+            die("sentences");
         printf("sent %d %d", i, n_sent);
         for (j = 0; j < n_sent; j++) printf(" %d %d", beg[j], end[j]);
         printf("\n");

@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         unsigned char *png;
         size_t len;
         int ch = im.channels >= 3 ? 3 : 1;
-        if (mlip_image_encode_png(im.pixels, im.width, im.height, ch, &png, &len) != MLIP_OK) abort();
+        if (mlip_image_encode_png(im.pixels, im.width, im.height, ch, &png, &len) != MLIP_OK)
+            abort();
         if (mlip_image_read_png(png, len, NULL, &back) != MLIP_OK || back.width != im.width ||
             back.height != im.height || back.channels != ch)
             abort();

@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char fixed_vocab[] =
     "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\nno\npleural\neffusion\n.\n,\n;\nleft\nright\nlung\n"
-    "##s\n##ing\nheart\nsize\nnormal\n2\n##.\n##5\ncm\nopacity\nbase\n##al\ne\n##ffusion\n\xc3\xa9\n";
+    "##s\n##ing\nheart\nsize\nnormal\n2\n##.\n##5\ncm\nopacity\nbase\n##al\ne\n##"
+    "ffusion\n\xc3\xa9\n";
 
 static void exercise(const mlip_tokenizer *tok, const char *text, size_t len) {
     int ids[64], begin[16], end[16], n = 0, ns = 0, s, i, vs = mlip_tokenizer_vocab_size(tok);
@@ -28,7 +29,9 @@ static void exercise(const mlip_tokenizer *tok, const char *text, size_t len) {
     if (mlip_tokenizer_encode(tok, text, len, 64, ids, mask, &n) == MLIP_OK) {
         for (i = 0; i < 64; i++)
             if (ids[i] < 0 || ids[i] >= vs || (mask[i] != 0) != (i < n)) abort();
-        if (mlip_tokenizer_decode(tok, ids, 64, (int)(len & 1), buf, sizeof buf, &out_len) != MLIP_OK) abort();
+        if (mlip_tokenizer_decode(tok, ids, 64, (int)(len & 1), buf, sizeof buf, &out_len) !=
+            MLIP_OK)
+            abort();
         if (mlip_tokenizer_sentences(tok, text, len, 64, 16, begin, end, &ns) != MLIP_OK) abort();
         for (s = 0; s < ns; s++)
             if (begin[s] < 1 || begin[s] >= end[s] || end[s] > n - 1) abort();

@@ -21,13 +21,23 @@ int main(int argc, char **argv) {
     void *buf;
     size_t len;
     int t;
-    static const char *const names[4] = {"seed_f32.mlip", "seed_f16.mlip", "seed_bf16.mlip", "seed_int8.mlip"};
+    static const char *const names[4] = {"seed_f32.mlip", "seed_f16.mlip", "seed_bf16.mlip",
+                                         "seed_int8.mlip"};
     if (argc != 2) return 2;
-    c.vit.image_size = 8, c.vit.patch_size = 4, c.vit.width = 4, c.vit.layers = 1, c.vit.heads = 1, c.vit.mlp_dim = 4;
-    c.bert.max_positions = 4, c.bert.width = 4, c.bert.layers = 1, c.bert.heads = 1, c.bert.mlp_dim = 4;
+    c.vit.image_size = 8;
+    c.vit.patch_size = 4;
+    c.vit.width = 4;
+    c.vit.layers = 1;
+    c.vit.heads = 1;
+    c.vit.mlp_dim = 4;
+    c.bert.max_positions = 4;
+    c.bert.width = 4;
+    c.bert.layers = 1;
+    c.bert.heads = 1;
+    c.bert.mlp_dim = 4;
     c.embed_dim = 2;
-    if (mlip_model_create(&c, &m) || mlip_tokenizer_from_memory(vocab, sizeof vocab - 1, 1, &tok) || mlip_model_set_vocab(m, tok) ||
-        mlip_model_set_meta(m, "license", "CC0")) {
+    if (mlip_model_create(&c, &m) || mlip_tokenizer_from_memory(vocab, sizeof vocab - 1, 1, &tok) ||
+        mlip_model_set_vocab(m, tok) || mlip_model_set_meta(m, "license", "CC0")) {
         fprintf(stderr, "%s\n", mlip_last_error());
         return 1;
     }
