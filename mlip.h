@@ -31,6 +31,9 @@
        last failure of the calling thread in English.
      - Backward functions ACCUMULATE (+=) into gradient buffers (llm.c style): zero them once
        per step. A NULL gradient pointer means "not wanted".
+     - Inside the implementation errors propagate one way: MLIP__TRY(call) returns a failed
+       call's status when nothing is held; otherwise `st` is set and one `goto fail` label
+       releases and returns it. Sizes from files are distrusted and multiplied with checks.
 
    TABLE OF CONTENTS (the implementation follows the same order)
      1. Platform     status codes, errors, allocation hooks, no-heap arena + measuring,
@@ -47,11 +50,13 @@
                      configs, tensors by file name, training-state tensors
      8. Masking      random patch masks, semantic integrity estimation (SIE)
      9. Losses       global InfoNCE (SIE-weighted), Sinkhorn optimal-transport local loss,
-                     masked image prediction
+                     masked image prediction: each a forward/backward pair over one step
+                     (docs/design.md maps every equation to its function)
      10. Training    batches, the MLIP objective, AdamW with warm-up + cosine, checkpoints
      11. Downstream  zero-shot scores, AUROC, Dice, linear probe, explanation maps
      12. File format  the model in one .mlip file: load (mmap, zero-copy), save,
-                     f16/bf16/int8; safetensors import/export
+                     f16/bf16/int8 (docs/format.md); safetensors import/export; PyTorch
+                     checkpoints read without executing them (docs/torch.md)
      13. Image I/O   PGM/PPM, PNG (own inflate), DICOM (uncompressed); preprocessing; PNG writer
      14. Dataset     image-report pairs from a TSV file, augmentation, shuffled batches
 
