@@ -190,7 +190,7 @@ check-all:
 	  $(MAKE) --no-print-directory $$t > build/check-all/$$t.log 2>&1; rc=$$?; \
 	  grep -E '^(FAIL|SKIP|check-|    .*(kernel|threads|arena|operations))' build/check-all/$$t.log; \
 	  lines=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' build/check-all/$$t.log); \
-	  p=0; f=0; for l in $$(echo "$$lines" | awk '{print $$1 ":" $$3}'); do \
+	  p=0; f=0; for l in $$(echo "$$lines" | awk 'NF {print $$1 ":" $$3}'); do \
 	    p=$$((p + $${l%%:*})); f=$$((f + $${l##*:})); done; \
 	  if [ -z "$$lines" ] && ! grep -q '^SKIP' build/check-all/$$t.log; then \
 	    tail -20 build/check-all/$$t.log | sed "s/^/  | /"; echo "$$t: no result line"; f=$$((f + 1)); fi; \

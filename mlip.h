@@ -2962,8 +2962,8 @@ typedef struct mlip__attn_args {
     size_t scratch_per_task, gemm_floats;
 } mlip__attn_args;
 
-/* The shape checks of the forward and the backward; on success *a is zeroed and holds the
-   shape. */
+/* The shape checks of the forward and the backward; on success *a (zeroed by the caller)
+   holds the shape. */
 static mlip_status mlip__attention_setup(const char *who, mlip__attn_args *a, int B, int T, int C,
                                          int NH) {
     size_t n = 0;
@@ -2977,7 +2977,6 @@ static mlip_status mlip__attention_setup(const char *who, mlip__attn_args *a, in
         mlip_size_mul(n, (size_t)T, &n) || (double)B * NH * T > 0x7fffffff)
         return mlip__fail(MLIP_ERR_OVERFLOW, "%s: sizes overflow (B=%d T=%d C=%d NH=%d)", who, B, T,
                           C, NH);
-    memset(a, 0, sizeof *a);
     a->B = B;
     a->T = T;
     a->C = C;
@@ -3037,6 +3036,7 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
 MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
                                            const uint8_t *key_mask, int B, int T, int C, int NH) {
     mlip__attn_args a;
+    memset(&a, 0, sizeof a);
     MLIP__TRY(mlip__attention_setup("mlip_attention_forward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(qkv);
@@ -3080,6 +3080,7 @@ static void mlip__attention_back_heads(void *p, int r0, int r1, int task) {
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH) {
     mlip__attn_args a;
+    memset(&a, 0, sizeof a);
     MLIP__TRY(mlip__attention_setup("mlip_attention_backward", &a, B, T, C, NH));
     MLIP__CHECK_PTR(dqkv);
     MLIP__CHECK_PTR(dout);
