@@ -6782,7 +6782,8 @@ MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visi
     perm = (int *)mlip_alloc_zeroed((size_t)K, sizeof(int));
     chosen = (unsigned char *)mlip_alloc_zeroed((size_t)K, 1);
     if (!perm || !chosen) {
-        mlip_free(perm), mlip_free(chosen);
+        mlip_free(perm);
+        mlip_free(chosen);
         return MLIP_ERR_OUT_OF_MEMORY;
     }
     for (b = 0; b < B; b++) { /* the first n of a permutation, read back in index order */
@@ -6792,7 +6793,8 @@ MLIPDEF mlip_status mlip_mask_draw(mlip_rng *rng, int B, int K, int n, int *visi
         for (k = 0, c = 0; k < K; k++)
             if (chosen[k]) visible[(size_t)b * n + c++] = k;
     }
-    mlip_free(perm), mlip_free(chosen);
+    mlip_free(perm);
+    mlip_free(chosen);
     return MLIP_OK;
 }
 
@@ -7498,11 +7500,18 @@ static mlip_status mlip__mip_loss_backward(const mlip__step *s, float dloss) {
 /* ======================================================================================
    10. Training
    ====================================================================================== */
+/* (section 10 implementation) */
 
 MLIPDEF void mlip_batch_free(mlip_batch *b) {
     if (!b) return;
-    mlip_free(b->images), mlip_free(b->ids), mlip_free(b->mask), mlip_free(b->n_sentences);
-    mlip_free(b->sent_begin), mlip_free(b->sent_end), mlip_free(b->labels), mlip_free(b->rows);
+    mlip_free(b->images);
+    mlip_free(b->ids);
+    mlip_free(b->mask);
+    mlip_free(b->n_sentences);
+    mlip_free(b->sent_begin);
+    mlip_free(b->sent_end);
+    mlip_free(b->labels);
+    mlip_free(b->rows);
     memset(b, 0, sizeof *b);
 }
 
@@ -7543,8 +7552,6 @@ MLIPDEF mlip_status mlip_batch_alloc(mlip_batch *b, int B, int channels, int ima
     }
     return MLIP_OK;
 }
-/* (section 10 implementation) */
-
 MLIPDEF mlip_objective_config mlip_objective_defaults(void) {
     mlip_objective_config c;
     memset(&c, 0, sizeof c);
@@ -7608,8 +7615,12 @@ struct mlip_trainer {
 MLIPDEF void mlip_trainer_free(mlip_trainer *tr) {
     if (!tr) return;
     mlip_encoder_free(tr->dec);
-    mlip_free(tr->refs), mlip_free(tr->head_grads), mlip_free(tr->adam_m), mlip_free(tr->adam_v);
-    mlip_free(tr->scratch), mlip_free(tr->pairs);
+    mlip_free(tr->refs);
+    mlip_free(tr->head_grads);
+    mlip_free(tr->adam_m);
+    mlip_free(tr->adam_v);
+    mlip_free(tr->scratch);
+    mlip_free(tr->pairs);
     mlip_free(tr);
 }
 
@@ -7688,29 +7699,19 @@ static mlip_status mlip__trainer_refs(mlip_trainer *tr) {
 
 /* tr->w and tr->g: the heads, logit scales and SIE tensors by role. */
 static mlip_status mlip__trainer_bind_heads(mlip_trainer *tr) {
-    static const char *const names[12] = {"head.global_image.weight",
-                                          "head.global_image.bias",
-                                          "head.global_text.weight",
-                                          "head.global_text.bias",
-                                          "head.local_image.weight",
-                                          "head.local_image.bias",
-                                          "head.local_text.weight",
-                                          "head.local_text.bias",
-                                          "logit_scale",
-                                          "local_logit_scale",
-                                          "sie.query",
-                                          "sie.bias"};
-    float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w; /* mlip__heads lists them in this order */
+    float **wp = &tr->w.gi_w, **gp = &tr->g.gi_w; /* mlip__heads lists them in the model's order */
     int i, k;
-    for (k = 0; k < 12; k++) {
+    for (k = 0; k < MLIP__MODEL_N_EXTRA; k++) {
+        char name[64];
+        mlip__model_extra_name(k, name, sizeof name);
         for (i = 0; i < tr->n_refs; i++)
-            if (!strcmp(tr->refs[i].name, names[k])) {
+            if (!strcmp(tr->refs[i].name, name)) {
                 wp[k] = tr->refs[i].weights;
                 gp[k] = tr->refs[i].grads;
             }
         if (!wp[k])
             return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_trainer_create: the model has no %s",
-                              names[k]);
+                              name);
     }
     return MLIP_OK;
 }
@@ -8184,7 +8185,8 @@ MLIPDEF mlip_status mlip_trainer_load_checkpoint(mlip_trainer *tr, const char *p
             memcpy(dst, src, sizeof(float) * cnt);
         }
         memcpy(tr->dec->weights, mip, sizeof(float) * n_mip);
-        memcpy(tr->adam_m, am, sizeof(float) * n_m), memcpy(tr->adam_v, av, sizeof(float) * n_v);
+        memcpy(tr->adam_m, am, sizeof(float) * n_m);
+        memcpy(tr->adam_v, av, sizeof(float) * n_v);
         tr->step = step;
         mlip_trainer_zero_grad(tr);
         st = MLIP_OK;
@@ -9040,8 +9042,12 @@ MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tok
     if (!st && n > 0) st = mlip_span_mean_forward(mean, out, begin, end, n, real, width);
     if (!st && n > 0) st = mlip_projection_forward(local, NULL, NULL, mean, lw, lb, n, width, D);
     if (!st) *n_sent = n;
-    mlip_free(out), mlip_free(mean), mlip_free(ids), mlip_free(mask), mlip_free(begin),
-        mlip_free(end);
+    mlip_free(out);
+    mlip_free(mean);
+    mlip_free(ids);
+    mlip_free(mask);
+    mlip_free(begin);
+    mlip_free(end);
     mlip_tokenizer_free(own);
     return st;
 }

@@ -58,7 +58,8 @@ int main(int argc, char **argv) {
     status = 0;
 done:
     if (status) fprintf(stderr, "error: %s\n", mlip_last_error());
-    free(sentences), free(report);
+    free(sentences);
+    free(report);
     mlip_tokenizer_free(tok);
     mlip_model_free(model);
     mlip_shutdown();

@@ -70,7 +70,11 @@ int main(int argc, char **argv) {
     status = 0;
 done:
     if (status) fprintf(stderr, "error: %s\n", mlip_last_error());
-    free(pixels), free(image_emb), free(text_emb), free(pos), free(neg);
+    free(pixels);
+    free(image_emb);
+    free(text_emb);
+    free(pos);
+    free(neg);
     mlip_image_free(&image);
     mlip_model_free(model);
     mlip_shutdown();

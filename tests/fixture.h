@@ -44,7 +44,8 @@ static int fx_load(const char *path, fx_file *f) {
     buf = (unsigned char *)malloc(size > 0 ? (size_t)size : 1);
     if (!buf || size < 12 || fread(buf, 1, (size_t)size, fp) != (size_t)size ||
         memcmp(buf, "MLFX", 4) || fx_u32(buf + 4) != 1) {
-        fclose(fp), free(buf);
+        fclose(fp);
+        free(buf);
         return 0;
     }
     fclose(fp);
@@ -64,7 +65,8 @@ static int fx_load(const char *path, fx_file *f) {
             ok = 0;
             break;
         }
-        memcpy(e->name, buf + pos, len), pos += len;
+        memcpy(e->name, buf + pos, len);
+        pos += len;
         e->dtype = (int)fx_u32(buf + pos);
         e->ndim = (int)fx_u32(buf + pos + 4);
         pos += 8;

@@ -88,7 +88,9 @@ static int oom_read(const char *path) { /* into oom.bytes, 64-byte aligned (zero
     FILE *f = fopen(path, "rb");
     long n;
     if (!f) return 0;
-    fseek(f, 0, SEEK_END), n = ftell(f), fseek(f, 0, SEEK_SET);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
     oom.raw = malloc((size_t)(n > 0 ? n : 1) + 64);
     oom.bytes = (unsigned char *)oom.raw + (64 - (uintptr_t)oom.raw % 64) % 64;
     oom.len = oom.raw && n > 0 && fread(oom.bytes, 1, (size_t)n, f) == (size_t)n ? (size_t)n : 0;
@@ -201,12 +203,18 @@ static void teardown(void) {
     mlip_trainer_free(oom.trainer);
     mlip_dataset_free(oom.ds);
     mlip_batch_free(&oom.batch);
-    remove(OOM_DATA_TSV), remove(OOM_DATA_PGM);
-    mlip_model_free(oom.model), mlip_model_free(oom.out_model);
+    remove(OOM_DATA_TSV);
+    remove(OOM_DATA_PGM);
+    mlip_model_free(oom.model);
+    mlip_model_free(oom.out_model);
     mlip_tokenizer_free(oom.tok);
     mlip_encoder_free(oom.enc);
     mlip_image_free(&oom.img);
-    free(oom.raw), free(oom.a), free(oom.b), free(oom.c), free(oom.d);
+    free(oom.raw);
+    free(oom.a);
+    free(oom.b);
+    free(oom.c);
+    free(oom.d);
     remove(OOM_MODEL_PATH);
     memset(&oom, 0, sizeof oom);
 }

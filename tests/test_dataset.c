@@ -246,9 +246,12 @@ static void test_ds_bad_rows(void) {
         if (strstr(bad[k].says, "NUL")) n = 13; /* the row with the NUL: "a.pgm\tcl\0ear\n" */
         memcpy(file + at, bad[k].row, n), at += n;
     }
-    memcpy(file + at, "a.pgm\t", 6), at += 6;
-    memset(file + at, 'x', big), at += big;
-    memcpy(file + at, "\nb.pgm\tno effusion\n", 19), at += 19;
+    memcpy(file + at, "a.pgm\t", 6);
+    at += 6;
+    memset(file + at, 'x', big);
+    at += big;
+    memcpy(file + at, "\nb.pgm\tno effusion\n", 19);
+    at += 19;
     ds_write("bad.tsv", file, at);
     o = ds_options(&w);
     CHECK_OK(mlip_dataset_open(ds_path("bad.tsv"), tok, &o, &ds));
@@ -271,7 +274,8 @@ static void test_ds_bad_rows(void) {
         size_t n = strlen(bad[k].row);
         char buf[64];
         if (strstr(bad[k].says, "NUL")) n = 13; /* "a.pgm\tcl\0ear\n" */
-        memcpy(buf, "a.pgm\tclear\n", 12), memcpy(buf + 12, bad[k].row, n);
+        memcpy(buf, "a.pgm\tclear\n", 12);
+        memcpy(buf + 12, bad[k].row, n);
         ds_write("strict.tsv", buf, 12 + n);
         CHECK_FAILS(mlip_dataset_open(ds_path("strict.tsv"), tok, &o, &ds), bad[k].st);
         CHECK_MSG(ds == NULL && ds_has_line(mlip_last_error(), "strict.tsv", 2) &&
@@ -427,7 +431,8 @@ static void test_ds_batch_contents(void) {
             mlip_rng r1, r2;
             int pass;
             for (pass = 0; pass < 2; pass++) {
-                mlip_rng_seed(&r1, 77, 3), mlip_rng_seed(&r2, 77, 3);
+                mlip_rng_seed(&r1, 77, 3);
+                mlip_rng_seed(&r2, 77, 3);
                 CHECK_OK(mlip_dataset_batch(ds, rows, 3, &aug, &r1, &batch));
                 CHECK_OK(mlip_dataset_batch(ds_nocache, rows, 3, &aug, &r2, &batch2));
                 CHECK(!memcmp(batch.images, batch2.images, 3 * 256 * sizeof(float)));
@@ -455,8 +460,10 @@ static void test_ds_batch_contents(void) {
         batch.n_labels = 2;
         CHECK_FAILS(mlip_dataset_batch(NULL, rows, 3, NULL, NULL, &batch), MLIP_ERR_INVALID_ARG);
     }
-    mlip_dataset_free(ds), mlip_dataset_free(ds_nocache);
-    mlip_batch_free(&batch), mlip_batch_free(&batch2);
+    mlip_dataset_free(ds);
+    mlip_dataset_free(ds_nocache);
+    mlip_batch_free(&batch);
+    mlip_batch_free(&batch2);
     mlip_tokenizer_free(tok);
     ds_cleanup();
 }
@@ -511,7 +518,8 @@ static void test_ds_shuffle(void) {
     if (ds) {
         n = mlip_dataset_size(ds);
         CHECK(n == 40);
-        mlip_rng_seed(&r1, 9, 0), mlip_rng_seed(&r2, 9, 0);
+        mlip_rng_seed(&r1, 9, 0);
+        mlip_rng_seed(&r2, 9, 0);
         CHECK_OK(mlip_dataset_shuffle(ds, &r1, a));
         CHECK_OK(mlip_dataset_shuffle(ds, &r2, b));
         CHECK(!memcmp(a, b, sizeof a));
@@ -544,9 +552,11 @@ static void test_augment(void) {
           !opt.hflip);
     mt_fill_uniform(x, N, 0, 1, 3);
     /* determinism and bounds, over several draws */
-    mlip_rng_seed(&r1, 1, 2), mlip_rng_seed(&r2, 1, 2);
+    mlip_rng_seed(&r1, 1, 2);
+    mlip_rng_seed(&r2, 1, 2);
     for (t = 0; t < 10; t++) {
-        memcpy(y, x, N * sizeof(float)), memcpy(z, x, N * sizeof(float));
+        memcpy(y, x, N * sizeof(float));
+        memcpy(z, x, N * sizeof(float));
         CHECK_OK(mlip_image_augment(y, C, S, &opt, &r1));
         CHECK_OK(mlip_image_augment(z, C, S, &opt, &r2));
         CHECK(!memcmp(y, z, N * sizeof(float)));
@@ -558,7 +568,8 @@ static void test_augment(void) {
     {
         mlip_rng r3;
         opt.hflip = 1;
-        mlip_rng_seed(&r1, 4, 4), mlip_rng_seed(&r3, 4, 4);
+        mlip_rng_seed(&r1, 4, 4);
+        mlip_rng_seed(&r3, 4, 4);
         CHECK_OK(mlip_image_augment(y, C, S, &opt, &r1));
         for (k = 0; k < 8; k++) mlip_rng_u32(&r3);
         CHECK(r1.state == r3.state);
@@ -619,7 +630,9 @@ static void test_augment(void) {
     CHECK_FAILS(mlip_image_augment(y, C, S, NULL, &r1), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_image_augment(y, C, S, &opt, NULL), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_image_augment(y, 0, S, &opt, &r1), MLIP_ERR_INVALID_ARG);
-    free(x), free(y), free(z);
+    free(x);
+    free(y);
+    free(z);
 }
 
 /* The real COVID-19 image collection: id image labels text, 526 rows of which some have no

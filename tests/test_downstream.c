@@ -215,7 +215,9 @@ static void test_ds_logreg_properties(void) {
     CHECK_OK(mlip_auroc(p, y, N, &auc));
     CHECK_MSG(correct > N * 0.7 && auc > 0.8, "training accuracy %d / %d, AUROC %.3f", correct, N,
               auc);
-    mlip_logreg_free(&a), mlip_logreg_free(&b), mlip_logreg_free(&c);
+    mlip_logreg_free(&a);
+    mlip_logreg_free(&b);
+    mlip_logreg_free(&c);
     /* separable without a penalty: no minimiser; the fit stops with large, finite weights */
     CHECK_OK(mlip_logreg_fit(x_sep, y_sep, 4, 1, 0.0f, &a));
     CHECK(a.weight && a.weight[0] > 5 && isfinite(a.weight[0]) && a.loss < 1e-6);
@@ -239,7 +241,9 @@ static void test_ds_logreg_properties(void) {
     CHECK_FAILS(mlip_logreg_fit(X, y, N, D, 0.1f, &a), MLIP_ERR_NUMERIC);
     CHECK(a.weight == NULL);
     mlip_logreg_free(NULL);
-    free(X), free(w), free(p);
+    free(X);
+    free(w);
+    free(p);
 }
 
 /* ---- bilinear upsampling ---- */
@@ -270,7 +274,8 @@ static void test_ds_upsample_fixture(void) {
         rel = mt_max_rel_diff(din, fx_f32(&fx, name), (size_t)s[0] * s[1]);
         CHECK_MSG(rel < 1e-6, "%d x %d -> %d x %d: adjoint differs from autograd by %.3g", s[0],
                   s[1], s[2], s[3], rel);
-        free(out), free(din);
+        free(out);
+        free(din);
     }
     fx_free(&fx);
 }
@@ -370,7 +375,9 @@ static void test_ds_seghead_learns(void) {
     CHECK_FAILS(mlip_seghead_fit(feat, mask, NI - 1, G, G, D, S, S, 1e-4f, &head),
                 MLIP_ERR_INVALID_ARG);
     mlip_logreg_free(&head);
-    free(feat), free(mask), free(prob);
+    free(feat);
+    free(mask);
+    free(prob);
 }
 
 /* ---- explanation maps ---- */
@@ -387,9 +394,11 @@ static void test_ds_colormap(void) {
               rgb[2] <= 1);
         prev = luma;
     }
-    mlip_colormap(-3, lo), mlip_colormap(0, rgb);
+    mlip_colormap(-3, lo);
+    mlip_colormap(0, rgb);
     CHECK(!memcmp(lo, rgb, sizeof rgb));
-    mlip_colormap(7, hi), mlip_colormap(1, rgb);
+    mlip_colormap(7, hi);
+    mlip_colormap(1, rgb);
     CHECK(!memcmp(hi, rgb, sizeof rgb));
     mlip_colormap(NAN, rgb);
     CHECK(!memcmp(lo, rgb, sizeof rgb));
@@ -477,7 +486,9 @@ static void test_ds_heatmap_example(void) {
     tiled = mt_alloc((size_t)3 * ow * oh);
     CHECK_OK(mlip_tile_panels(panels, NP, S, S, 0, 4, tiled, &ow, &oh));
     CHECK_OK(mlip_image_write_png("build/heatmap_example.png", tiled, ow, oh, 3));
-    free(gray), free(panels), free(tiled);
+    free(gray);
+    free(panels);
+    free(tiled);
 }
 
 /* ---- zero-shot ---- */
@@ -603,7 +614,13 @@ static void test_ds_embed_images(void) {
     CHECK_FAILS(mlip_model_embed_images(m, NULL, B, g, l), MLIP_ERR_INVALID_ARG);
     mlip_model_free(m);
     mlip_tokenizer_free(tok);
-    free(px), free(norm), free(out), free(g), free(l), free(g2), free(l2);
+    free(px);
+    free(norm);
+    free(out);
+    free(g);
+    free(l);
+    free(g2);
+    free(l2);
 }
 
 static void test_ds_embed_texts(void) {

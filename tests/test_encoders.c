@@ -207,7 +207,12 @@ static void test_vit_invariants(void) {
         }
         mlip_encoder_free(a);
     }
-    free(img), free(o1), free(o2), free(o3), free(all), free(perm);
+    free(img);
+    free(o1);
+    free(o2);
+    free(o3);
+    free(all);
+    free(perm);
 }
 
 static void test_bert_parity(void) {
@@ -251,7 +256,8 @@ static void test_bert_parity(void) {
     mlip_encoder_zero_grad(bert);
     CHECK_OK(mlip_bert_backward(bert, fx_f32(&fx, "loss.w")));
     check_grads(bert, &fx, "grad.", "bert backward", PARITY_TOL);
-    free(out), free(mask);
+    free(out);
+    free(mask);
 done:
     mlip_encoder_free(bert);
     fx_free(&fx);
@@ -291,7 +297,8 @@ static void test_bert_batch_equals_single(void) {
     CHECK_FAILS(mlip_bert_forward(bert, ids, types, mask, B, T, 0, batch), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_bert_forward(bert, ids, NULL, NULL, 1, 129, 0, batch), MLIP_ERR_INVALID_ARG);
     mlip_encoder_free(bert);
-    free(batch), free(single);
+    free(batch);
+    free(single);
 }
 
 /* Projection head: forward is unit-norm rows, backward matches finite differences. */
@@ -329,8 +336,16 @@ static void test_projection_head(void) {
                   (size_t)rows * D, 1e-3f, 2e-3, 1000);
     mt_check_grad("projection dbias", pj.b, D, db, pj_fwd, NULL, pj.out, w, (size_t)rows * D, 1e-3f,
                   2e-3, 1000);
-    free(w), free(dx), free(dW), free(db), free(pj.x), free(pj.W), free(pj.b), free(pj.out),
-        free(pj.proj), free(pj.norm);
+    free(w);
+    free(dx);
+    free(dW);
+    free(db);
+    free(pj.x);
+    free(pj.W);
+    free(pj.b);
+    free(pj.out);
+    free(pj.proj);
+    free(pj.norm);
 }
 
 static const mt_case encoder_tests[] = {{"vit_parity_with_twin", test_vit_parity},

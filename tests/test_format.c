@@ -66,7 +66,9 @@ static int fmt_read(const char *path, unsigned char **buf, size_t *len) {
     FILE *f = fopen(path, "rb");
     long n;
     if (!f) return 0;
-    fseek(f, 0, SEEK_END), n = ftell(f), fseek(f, 0, SEEK_SET);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
     *buf = (unsigned char *)malloc(n > 0 ? (size_t)n : 1);
     *len = n > 0 && *buf && fread(*buf, 1, (size_t)n, f) == (size_t)n ? (size_t)n : 0;
     fclose(f);
@@ -109,7 +111,8 @@ static void test_fmt_roundtrip(void) {
     /* copy = 1 and a file (mmap) */
     CHECK_OK(mlip_model_load_memory(b1, n1, 1, &l2));
     CHECK(l2 && !mlip_model_is_mapped(l2) && fmt_max_diff(l2, m) == 0);
-    mlip_model_free(l2), l2 = NULL;
+    mlip_model_free(l2);
+    l2 = NULL;
     CHECK_OK(mlip_model_save(l, path));
     CHECK_OK(mlip_model_load_file(path, &l2));
     if (l2) CHECK_OK(mlip_model_save_memory(l2, MLIP_DTYPE_F32, &b3, &n3));
@@ -120,8 +123,12 @@ static void test_fmt_roundtrip(void) {
     free(fb);
     remove(path);
 done:
-    mlip_free(b1), mlip_free(b2), mlip_free(b3);
-    mlip_model_free(m), mlip_model_free(l), mlip_model_free(l2);
+    mlip_free(b1);
+    mlip_free(b2);
+    mlip_free(b3);
+    mlip_model_free(m);
+    mlip_model_free(l);
+    mlip_model_free(l2);
 }
 
 static void test_fmt_dtypes(void) {
@@ -155,7 +162,8 @@ static void test_fmt_dtypes(void) {
             CHECK_OK(mlip_model_save_memory(l, types[t], &b2, &n2));
             CHECK(n2 == n && !memcmp(b, b2, n));
         }
-        mlip_free(b), mlip_free(b2);
+        mlip_free(b);
+        mlip_free(b2);
         mlip_model_free(l);
     }
     { /* f16 conversion corner cases */
@@ -219,8 +227,8 @@ static void test_fmt_twin(void) {
             CHECK_MSG(err <= FMT_TOL, "vit forward from the .mlip off by %.3g", err);
             { /* global image head on the [CLS] states */
                 float cls[2 * 32];
-                memcpy(cls, out, sizeof(float) * 32),
-                    memcpy(cls + 32, out + 17 * 32, sizeof(float) * 32);
+                memcpy(cls, out, sizeof(float) * 32);
+                memcpy(cls + 32, out + 17 * 32, sizeof(float) * 32);
                 w = mlip_model_tensor(x, "head.global_image.weight", &cnt);
                 b = mlip_model_tensor(x, "head.global_image.bias", NULL);
                 CHECK(w && b && cnt == 16 * 32);
@@ -259,10 +267,17 @@ static void test_fmt_twin(void) {
     }
     remove(path);
 done:
-    free(st), free(out), free(proj);
+    free(st);
+    free(out);
+    free(proj);
     fx_free(&fx);
-    mlip_free(mb), mlip_free(sb), mlip_free(mb2);
-    mlip_model_free(m), mlip_model_free(l), mlip_model_free(l2), mlip_model_free(again);
+    mlip_free(mb);
+    mlip_free(sb);
+    mlip_free(mb2);
+    mlip_model_free(m);
+    mlip_model_free(l);
+    mlip_model_free(l2);
+    mlip_model_free(again);
 }
 
 /* Load buf and require a clean failure whose message mentions `needle`. */
@@ -375,7 +390,8 @@ static void test_fmt_lowercase(void) {
     CHECK_OK(mlip_model_load_memory(b, n, 1, &l));
     CHECK_MSG(l && mlip_model_get_config(l)->lowercase == 0, "a cased model loads uncased");
     if (l) CHECK(fmt_first_piece(l) == 1);
-    mlip_model_free(l), l = NULL;
+    mlip_model_free(l);
+    l = NULL;
     /* the key left out (renamed to a free-form key, whose u32 value a loader skips) */
     at = fmt_find((unsigned char *)b, n, "tokenizer.lowercase");
     CHECK(at > 0);
@@ -567,7 +583,8 @@ static void test_fmt_safetensors_dtypes(void) {
         hl = strlen(json); /* not a multiple of 8: the data are unaligned */
         memset(buf, 0, sizeof buf);
         buf[0] = (unsigned char)hl;
-        memcpy(buf + 8, json, hl), memcpy(buf + 8 + hl, data[t], nb);
+        memcpy(buf + 8, json, hl);
+        memcpy(buf + 8 + hl, data[t], nb);
         CHECK_FAILS(mlip_model_import_safetensors(buf, 8 + hl + nb, &c, 0, &m),
                     MLIP_ERR_FORMAT); /* missing tensors */
         CHECK_OK(mlip_model_import_safetensors(buf, 8 + hl + nb, &c, 1, &m));

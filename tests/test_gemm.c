@@ -71,7 +71,14 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
     }
     CHECK_OK(mlip_gemm_set_kernel(NULL));
     mt_set_threads(1);
-    free(A), free(B), free(C0), free(C), free(R), free(absA), free(absB), free(bound);
+    free(A);
+    free(B);
+    free(C0);
+    free(C);
+    free(R);
+    free(absA);
+    free(absB);
+    free(bound);
 }
 
 static void test_gemm_odd_shapes(void) {

@@ -106,7 +106,8 @@ static void test_pnm_roundtrip(void) {
             CHECK_MSG(bad == 0, "P%d maxval %u: %lu samples differ", kind, maxvals[t],
                       (unsigned long)bad);
             mlip_image_free(&im);
-            free(v), free(buf);
+            free(v);
+            free(buf);
         }
 }
 
@@ -238,7 +239,8 @@ static void dcm_u32(img_dcm *d, uint32_t v) {
 static void dcm_elem(img_dcm *d, unsigned g, unsigned e, const char *vr, const void *val,
                      uint32_t len) {
     int long_form = strstr("OB OW SQ UN UT", vr) != NULL;
-    dcm_u16(d, g), dcm_u16(d, e);
+    dcm_u16(d, g);
+    dcm_u16(d, e);
     if (d->explicit_vr && g != 0xFFFE) {
         d->b[d->n++] = (unsigned char)vr[0];
         d->b[d->n++] = (unsigned char)vr[1];
@@ -290,8 +292,12 @@ static void dcm_mono(img_dcm *d, const char *ts, const char *photometric, int fr
     dcm_us(d, 0x0002, 1);
     dcm_str(d, 0x0028, 0x0004, "CS", photometric);
     if (frames > 1) dcm_str(d, 0x0028, 0x0008, "IS", frames == 3 ? "3" : "2");
-    dcm_us(d, 0x0010, 2), dcm_us(d, 0x0011, 3);
-    dcm_us(d, 0x0100, 16), dcm_us(d, 0x0101, 12), dcm_us(d, 0x0102, 11), dcm_us(d, 0x0103, 1);
+    dcm_us(d, 0x0010, 2);
+    dcm_us(d, 0x0011, 3);
+    dcm_us(d, 0x0100, 16);
+    dcm_us(d, 0x0101, 12);
+    dcm_us(d, 0x0102, 11);
+    dcm_us(d, 0x0103, 1);
     dcm_str(d, 0x0028, 0x1050, "DS", "40\\50");
     dcm_str(d, 0x0028, 0x1051, "DS", "400\\500");
     dcm_str(d, 0x0028, 0x1052, "DS", "-5");
@@ -343,8 +349,12 @@ static void test_dicom_synthetic(void) {
         dcm_us(&d, 0x0002, 3);
         dcm_str(&d, 0x0028, 0x0004, "CS", "RGB");
         dcm_us(&d, 0x0006, (unsigned)planar);
-        dcm_us(&d, 0x0010, 2), dcm_us(&d, 0x0011, 2);
-        dcm_us(&d, 0x0100, 8), dcm_us(&d, 0x0101, 8), dcm_us(&d, 0x0102, 7), dcm_us(&d, 0x0103, 0);
+        dcm_us(&d, 0x0010, 2);
+        dcm_us(&d, 0x0011, 2);
+        dcm_us(&d, 0x0100, 8);
+        dcm_us(&d, 0x0101, 8);
+        dcm_us(&d, 0x0102, 7);
+        dcm_us(&d, 0x0103, 0);
         dcm_elem(&d, 0x7FE0, 0x0010, "OB", px, 12);
         CHECK_OK(mlip_image_read_memory(d.b, d.n, NULL, &im));
         CHECK(im.channels == 3 && im.width == 2 && im.height == 2);
@@ -549,7 +559,10 @@ static void test_cxr(void) {
             bad += back.pixels[j] != im.pixels[j];
         CHECK_MSG(bad == 0 && back.pixels, "%s: PNG round trip differs in %lu pixels", path,
                   (unsigned long)bad);
-        mlip_image_free(&back), mlip_image_free(&im), mlip_free(png), free(unit);
+        mlip_image_free(&back);
+        mlip_image_free(&im);
+        mlip_free(png);
+        free(unit);
     }
     free(out);
     if (!read) SKIP("../shared/data/cxr not present");
@@ -612,7 +625,8 @@ static void test_hostile(void) {
                     (unsigned char)(1 + mlip_rng_below(&rng, 255));
             img_try(mut, len);
         }
-        free(mut), free(buf);
+        free(mut);
+        free(buf);
     }
     /* PNG lying about sizes (CRC fixed up so the size check itself is what refuses) */
     {

@@ -55,7 +55,14 @@ static void test_linear(void) {
     CHECK_FAILS(mlip_linear_forward(lin.out, lin.x, lin.W, NULL, 0, C, OC), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_linear_backward(dx, NULL, NULL, w, lin.x, NULL, rows, C, OC),
                 MLIP_ERR_INVALID_ARG);
-    free(w), free(dx), free(dW), free(db), free(lin.x), free(lin.W), free(lin.b), free(lin.out);
+    free(w);
+    free(dx);
+    free(dW);
+    free(db);
+    free(lin.x);
+    free(lin.W);
+    free(lin.b);
+    free(lin.out);
 }
 
 /* ---- layernorm ---- */
@@ -110,8 +117,16 @@ static void test_layernorm(void) {
                 MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_layernorm_forward(ln.out, NULL, NULL, ln.x, NULL, NULL, rows, C, NAN),
                 MLIP_ERR_INVALID_ARG);
-    free(w), free(dx), free(dg), free(db), free(ln.x), free(ln.g), free(ln.b), free(ln.out),
-        free(ln.mean), free(ln.rstd);
+    free(w);
+    free(dx);
+    free(dg);
+    free(db);
+    free(ln.x);
+    free(ln.g);
+    free(ln.b);
+    free(ln.out);
+    free(ln.mean);
+    free(ln.rstd);
 }
 
 /* ---- GELU ---- */
@@ -155,7 +170,10 @@ static void test_gelu(void) {
     }
     CHECK_FAILS(mlip_gelu_forward(ge.out, ge.x, n, (mlip_gelu_kind)7), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_gelu_forward(ge.out, ge.x, 0, MLIP_GELU_ERF), MLIP_ERR_INVALID_ARG);
-    free(w), free(dx), free(ge.x), free(ge.out);
+    free(w);
+    free(dx);
+    free(ge.x);
+    free(ge.out);
 }
 
 /* ---- softmax ---- */
@@ -193,7 +211,10 @@ static void test_softmax(void) {
     CHECK_OK(mlip_softmax_backward(dx, w, sm.out, rows, C));
     mt_check_grad("softmax dinp", sm.x, (size_t)rows * C, dx, sm_fwd, NULL, sm.out, w,
                   (size_t)rows * C, FD_H, FD_TOL, 1000);
-    free(w), free(dx), free(sm.x), free(sm.out);
+    free(w);
+    free(dx);
+    free(sm.x);
+    free(sm.out);
 }
 
 /* ---- attention ---- */
@@ -292,7 +313,12 @@ static void test_attention(void) {
     CHECK_FAILS(
         mlip_attention_forward(at.out, NULL, at.qkv, NULL, 0x7fffffff, 0x7fffffff, 0x7ffffff0, 16),
         MLIP_ERR_OVERFLOW);
-    free(w), free(dqkv), free(out2), free(at.qkv), free(at.out), free(at.att);
+    free(w);
+    free(dqkv);
+    free(out2);
+    free(at.qkv);
+    free(at.out);
+    free(at.att);
 }
 
 static void test_attention_all_keys_padded(void) {
@@ -387,8 +413,15 @@ static void test_patch_embed(void) {
     CHECK_FAILS(
         mlip_patch_embed_forward(pe.out, pe.patches, pe.img, pe.weight, NULL, B, Cin, H, W, 0, D),
         MLIP_ERR_INVALID_ARG);
-    free(w), free(dimg), free(dW), free(db), free(pe.img), free(pe.patches), free(pe.weight),
-        free(pe.bias), free(pe.out);
+    free(w);
+    free(dimg);
+    free(dW);
+    free(db);
+    free(pe.img);
+    free(pe.patches);
+    free(pe.weight);
+    free(pe.bias);
+    free(pe.out);
 }
 
 /* ---- residual ---- */
@@ -430,7 +463,11 @@ static void test_l2norm(void) {
     mt_check_grad("l2norm dinp", l2.x, (size_t)rows * C, dx, l2_fwd, NULL, l2.out, w,
                   (size_t)rows * C, 1e-3f, FD_TOL, 1000);
     CHECK_FAILS(mlip_l2norm_forward(l2.out, NULL, l2.x, rows, C, 0.0f), MLIP_ERR_INVALID_ARG);
-    free(w), free(dx), free(l2.x), free(l2.out), free(l2.norm);
+    free(w);
+    free(dx);
+    free(l2.x);
+    free(l2.out);
+    free(l2.norm);
 }
 
 /* ---- cross-entropy ---- */
@@ -476,7 +513,11 @@ static void test_cross_entropy(void) {
     targets[1] = 8;
     CHECK_FAILS(mlip_cross_entropy_forward(ce.losses, ce.probs, ce.logits, targets, rows, C),
                 MLIP_ERR_INVALID_ARG);
-    free(w), free(dz), free(ce.logits), free(ce.losses), free(ce.probs);
+    free(w);
+    free(dz);
+    free(ce.logits);
+    free(ce.losses);
+    free(ce.probs);
 }
 
 /* ---- span mean pooling ---- */
@@ -516,7 +557,10 @@ static void test_span_mean(void) {
         CHECK_FAILS(mlip_span_mean_forward(sp.out, sp.x, b2, e2, 1, rows, C), MLIP_ERR_INVALID_ARG);
         CHECK_FAILS(mlip_span_mean_forward(sp.out, sp.x, b2, e3, 1, rows, C), MLIP_ERR_INVALID_ARG);
     }
-    free(w), free(dx), free(sp.x), free(sp.out);
+    free(w);
+    free(dx);
+    free(sp.x);
+    free(sp.out);
 }
 
 /* The library's own exp and erf (no libm call per element) against libm in double. */

@@ -121,7 +121,9 @@ static void test_nonfinite_weights(void) {
         CHECK_FAILS(mlip_model_load_file("build/test_nonfinite.mlip", &back), MLIP_ERR_NUMERIC);
         CHECK_MSG(strstr(mlip_last_error(), cases[k].tensor), "message: %s", mlip_last_error());
         remove("build/test_nonfinite.mlip");
-        mlip_free(buf), free(raw), buf = NULL;
+        mlip_free(buf);
+        free(raw);
+        buf = NULL;
         CHECK_OK(mlip_model_export_safetensors_memory(m, &buf, &len));
         if (buf)
             CHECK_FAILS(mlip_model_import_safetensors(buf, len, NULL, 0, &back), MLIP_ERR_NUMERIC);
@@ -177,7 +179,8 @@ static void test_deterministic_inference(void) {
     CHECK_OK(mlip_vit_create(&vc, &vit));
     CHECK_OK(mlip_bert_create(&bc, &bert));
     if (!vit || !bert) goto done;
-    mlip_encoder_init_random(vit, 11), mlip_encoder_init_random(bert, 12);
+    mlip_encoder_init_random(vit, 11);
+    mlip_encoder_init_random(bert, 12);
     img = mt_alloc((size_t)2 * vc.image_size * vc.image_size);
     mt_fill_uniform(img, (size_t)2 * vc.image_size * vc.image_size, -1, 1, 13);
     mlip_rng_seed(&rng, 14, 1);
@@ -222,9 +225,14 @@ static void test_deterministic_inference(void) {
     }
     CHECK_OK(mlip_gemm_set_kernel(NULL));
     mt_set_threads(threads0); /* a build without the pool: uninstall the serial scheduler */
-    free(img), free(ref.vit), free(ref.bert), free(cur.vit), free(cur.bert);
+    free(img);
+    free(ref.vit);
+    free(ref.bert);
+    free(cur.vit);
+    free(cur.bert);
 done:
-    mlip_encoder_free(vit), mlip_encoder_free(bert);
+    mlip_encoder_free(vit);
+    mlip_encoder_free(bert);
 }
 
 /* ---- inference without a heap ---- */
@@ -256,7 +264,8 @@ static void test_noheap_inference(void) {
     CHECK_OK(mlip_tokenizer_from_memory(vocab, sizeof vocab - 1, 1, &tok));
     CHECK_OK(mlip_model_set_vocab(m, tok));
     CHECK_OK(mlip_model_save_memory(m, MLIP_DTYPE_F32, &saved, &model_len));
-    mlip_tokenizer_free(tok), mlip_model_free(m);
+    mlip_tokenizer_free(tok);
+    mlip_model_free(m);
     if (saved) model = rel_aligned_copy(saved, model_len, &model_raw);
     mlip_free(saved);
     fmt_read("tests/data/png/c0d08n.png", &image, &image_len);
@@ -301,7 +310,9 @@ static void test_noheap_inference(void) {
     CHECK_FAILS(mlip_use_memory(arena, need), MLIP_ERR_INVALID_ARG);
     CHECK_OK(mlip_use_memory(NULL, 0));
 done:
-    free(model_raw), free(image), free(arena_raw);
+    free(model_raw);
+    free(image);
+    free(arena_raw);
 }
 
 /* The arena's bookkeeping on its own: a freed block's space is reused first-fit, and the
@@ -330,7 +341,9 @@ static void test_arena_and_measure(void) {
         e = mlip_alloc(250); /* fits where b was */
         CHECK(d && e);
         if (i == 1) CHECK(d == a && e == b);
-        mlip_free(c2), mlip_free(d), mlip_free(e);
+        mlip_free(c2);
+        mlip_free(d);
+        mlip_free(e);
         if (i == 0) {
             CHECK_OK(mlip_measure_memory_end(&peak));
             CHECK(peak > 400 && peak <= 704);

@@ -197,7 +197,8 @@ static int ts_same_tree(const char *a, const char *b, const char *sub, int *file
             same = 0;
         }
         (*files)++;
-        free(x), free(y);
+        free(x);
+        free(y);
     }
     closedir(d);
     return same;
@@ -209,8 +210,9 @@ static void test_synth_determinism(void) {
     char *x, *y;
     int files = 0;
     if (!ts_tmpdir(dir, sizeof dir)) SKIP("cannot create a temporary directory");
-    snprintf(a, sizeof a, "%s/a", dir), snprintf(b, sizeof b, "%s/b", dir),
-        snprintf(c, sizeof c, "%s/c", dir);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(c, sizeof c, "%s/c", dir);
     snprintf(p5, sizeof p5, "%s/p5", dir);
     CHECK(ts_synth("--out %s --n 12 --seed 5 --prevalence 0.5 --quiet", a) == 0);
     CHECK(ts_synth("--out %s --n 12 --seed 5 --prevalence 0.5 --quiet", b) == 0);
@@ -221,16 +223,19 @@ static void test_synth_determinism(void) {
     x = ts_file(a, "pairs.tsv", &la);
     y = ts_file(c, "pairs.tsv", &lc);
     CHECK(x && y && (la != lc || memcmp(x, y, la)));
-    free(x), free(y);
+    free(x);
+    free(y);
     x = ts_file(a, "images/00003.pgm", &la);
     y = ts_file(c, "images/00003.pgm", &lc);
     CHECK(x && y && la == lc && memcmp(x, y, la)); /* another seed, another picture */
-    free(x), free(y);
+    free(x);
+    free(y);
     /* image i does not depend on --n */
     x = ts_file(a, "images/00003.pgm", &l3);
     y = ts_file(p5, "images/00003.pgm", &l5);
     CHECK(x && y && l3 == l5 && !memcmp(x, y, l3));
-    free(x), free(y);
+    free(x);
+    free(y);
     ts_rmtree(dir);
 }
 
@@ -247,7 +252,10 @@ static void test_synth_masks_match_labels(void) {
     lab = ts_file(dir, "labels.tsv", &len);
     if (!pairs || !fnd || !lab) {
         CHECK_MSG(0, "pairs.tsv, findings.tsv or labels.tsv missing");
-        free(pairs), free(fnd), free(lab), ts_rmtree(dir);
+        free(pairs);
+        free(fnd);
+        free(lab);
+        ts_rmtree(dir);
         return;
     }
     n = ts_tsv(pairs, rows, ncols);
@@ -319,7 +327,9 @@ static void test_synth_masks_match_labels(void) {
     }
     CHECK_MSG(positives >= 30, "only %d positive findings in 30 images at prevalence 0.5",
               positives);
-    free(pairs), free(fnd), free(lab);
+    free(pairs);
+    free(fnd);
+    free(lab);
     ts_rmtree(dir);
 }
 
@@ -332,7 +342,8 @@ static void ts_check_reports(const char *dir, int *neg_seen, int *other_seen) {
     fnd = ts_file(dir, "findings.tsv", &len);
     if (!pairs || !fnd) {
         CHECK_MSG(0, "pairs.tsv or findings.tsv missing in %s", dir);
-        free(pairs), free(fnd);
+        free(pairs);
+        free(fnd);
         return;
     }
     n = ts_tsv(pairs, rows, NULL);
@@ -383,14 +394,16 @@ static void ts_check_reports(const char *dir, int *neg_seen, int *other_seen) {
                           rows[i][1]);
         }
     }
-    free(pairs), free(fnd);
+    free(pairs);
+    free(fnd);
 }
 
 static void test_synth_reports(void) {
     char dir[64], a[128], b[128];
     int neg = 0, other = 0, neg0 = 0, other0 = 0;
     if (!ts_tmpdir(dir, sizeof dir)) SKIP("cannot create a temporary directory");
-    snprintf(a, sizeof a, "%s/varied", dir), snprintf(b, sizeof b, "%s/plain", dir);
+    snprintf(a, sizeof a, "%s/varied", dir);
+    snprintf(b, sizeof b, "%s/plain", dir);
     CHECK(ts_synth("--out %s --n 80 --seed 3 --prevalence 0.4 --variety 1 --quiet", a) == 0);
     CHECK(ts_synth("--out %s --n 40 --seed 4 --prevalence 0.4 --variety 0 --quiet", b) == 0);
     ts_check_reports(a, &neg, &other);
@@ -440,7 +453,10 @@ static void test_synth_real_text(void) {
     src = ts_file(out, "source.tsv", &len);
     if (!pairs || !fnd || !src) {
         CHECK_MSG(0, "outputs missing");
-        free(pairs), free(fnd), free(src), ts_rmtree(dir);
+        free(pairs);
+        free(fnd);
+        free(src);
+        ts_rmtree(dir);
         return;
     }
     n = ts_tsv(pairs, rows, NULL);
@@ -486,7 +502,9 @@ static void test_synth_real_text(void) {
         CHECK(!fp); /* --split none */
         if (fp) fclose(fp);
     }
-    free(pairs), free(fnd), free(src);
+    free(pairs);
+    free(fnd);
+    free(src);
     ts_rmtree(dir);
 }
 
@@ -539,14 +557,18 @@ static void test_synth_split_and_knobs(void) {
     size_t len;
     int ntr, nte, np, i, j, found;
     if (!ts_tmpdir(dir, sizeof dir)) SKIP("cannot create a temporary directory");
-    snprintf(a, sizeof a, "%s/a", dir), snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
     CHECK(ts_synth("--out %s --n 50 --seed 9 --split train=0.7 --difficulty hard --quiet", a) == 0);
     tr = ts_file(a, "train.tsv", &len);
     te = ts_file(a, "test.tsv", &len);
     pa = ts_file(a, "pairs.tsv", &len);
     if (!tr || !te || !pa) {
         CHECK_MSG(0, "train.tsv / test.tsv missing");
-        free(tr), free(te), free(pa), ts_rmtree(dir);
+        free(tr);
+        free(te);
+        free(pa);
+        ts_rmtree(dir);
         return;
     }
     ntr = ts_tsv(tr, rt, NULL) - 1;
@@ -563,14 +585,17 @@ static void test_synth_split_and_knobs(void) {
                      !strcmp(re[j][2], rp[i][2]);
         CHECK_MSG(found == 1, "%s is in %d of train/test", rp[i][0], found);
     }
-    free(tr), free(te), free(pa);
+    free(tr);
+    free(te);
+    free(pa);
     /* the difficulty knobs change the pictures */
     CHECK(ts_synth("--out %s --n 50 --seed 9 --split train=0.7 --difficulty easy --quiet", b) == 0);
     {
         size_t l1, l2;
         char *x = ts_file(a, "images/00000.pgm", &l1), *y = ts_file(b, "images/00000.pgm", &l2);
         CHECK(x && y && l1 == l2 && memcmp(x, y, l1));
-        free(x), free(y);
+        free(x);
+        free(y);
     }
     { /* a large image */
         mlip_image im;
@@ -623,7 +648,8 @@ static void test_synth_shared_reports(void) {
         }
         CHECK(cardio > 5);
     }
-    free(pairs), free(so);
+    free(pairs);
+    free(so);
     ts_rmtree(dir);
 }
 

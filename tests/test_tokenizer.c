@@ -313,7 +313,8 @@ static void test_tok_train(void) {
     b = tok_read_file(p2, &lb);
     CHECK(a && b && la == lb && !memcmp(a, b, la)); /* deterministic */
     if (a) CHECK(!strncmp(a, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", 31));
-    free(a), free(b);
+    free(a);
+    free(b);
     CHECK_OK(mlip_tokenizer_load_vocab(p1, 1, &tok));
     if (tok) {
         /* 115 here: every word of this small corpus is whole before 120 entries */
@@ -350,14 +351,16 @@ static void test_tok_train(void) {
         a = tok_read_file(p1, &la);
         b = tok_read_file(p2, &lb);
         CHECK(a && b && la == lb && !memcmp(a, b, la));
-        free(a), free(b);
+        free(a);
+        free(b);
     }
     CHECK_OK(mlip_vocab_train(corpus, sizeof corpus - 1, 100000, 1000, 1, p1));
     CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 3, 1, 1, p1), MLIP_ERR_INVALID_ARG);
     CHECK_FAILS(mlip_vocab_train(corpus, sizeof corpus - 1, 100, 1, 1, "/nonexistent/dir/v.txt"),
                 MLIP_ERR_IO);
     CHECK_FAILS(mlip_vocab_train(NULL, 5, 100, 1, 1, p1), MLIP_ERR_INVALID_ARG);
-    remove(p1), remove(p2);
+    remove(p1);
+    remove(p2);
 }
 
 /* Out of memory at every allocation site (tests/static_tu.c has the failing hooks). */
@@ -413,7 +416,8 @@ static void test_tok_hf_parity(void) {
     fixture = tok_read_file(TOK_FIXTURE_PATH, &flen);
     reports = tok_read_file(TOK_REPORTS_PATH, &rlen);
     if (!fixture || !reports) {
-        free(fixture), free(reports);
+        free(fixture);
+        free(reports);
         SKIP("needs " TOK_FIXTURE_PATH " and " TOK_REPORTS_PATH);
     }
     CHECK_OK(mlip_tokenizer_load_vocab(TOK_VOCAB_PATH, 1, &tok[1]));
@@ -496,8 +500,12 @@ static void test_tok_hf_parity(void) {
         n_cases, n_reports, n_bad, n_dec);
     CHECK(n_cases > 500 && n_reports > 500);
 out:
-    mlip_tokenizer_free(tok[0]), mlip_tokenizer_free(tok[1]);
-    free(fixture), free(reports), free(text), free(dec);
+    mlip_tokenizer_free(tok[0]);
+    mlip_tokenizer_free(tok[1]);
+    free(fixture);
+    free(reports);
+    free(text);
+    free(dec);
 }
 
 static const mt_case tokenizer_tests[] = {

@@ -64,7 +64,8 @@ static void test_mask_draw(void) {
     CHECK(mlip_mask_visible_count(64, 0.0f) == 64);
     CHECK(mlip_mask_visible_count(196, 0.75f) == 49);
     CHECK(mlip_mask_visible_count(10, 0.99f) == 1);
-    mlip_rng_seed(&a, 7, 0), mlip_rng_seed(&b, 7, 0);
+    mlip_rng_seed(&a, 7, 0);
+    mlip_rng_seed(&b, 7, 0);
     CHECK_OK(mlip_mask_draw(&a, 8, 64, 32, vis));
     CHECK_OK(mlip_mask_draw(&b, 8, 64, 32, vis2));
     CHECK(!memcmp(vis, vis2, sizeof vis));
@@ -391,11 +392,13 @@ static void test_checkpoint_resume(void) {
     CHECK_OK(mlip_model_create(&c, &m1));
     CHECK_OK(mlip_model_create(&c, &m2));
     if (!m1 || !m2) goto done;
-    mlip_model_init_random(m1, 3), mlip_model_init_random(m2, 3);
+    mlip_model_init_random(m1, 3);
+    mlip_model_init_random(m2, 3);
     CHECK_OK(mlip_trainer_create(m1, NULL, &tc, 8, &t1));
     if (!t1) goto done;
     tr_run_steps(t1, &bt, 0, 6, straight);
-    mlip_trainer_free(t1), t1 = NULL;
+    mlip_trainer_free(t1);
+    t1 = NULL;
     mlip_model_init_random(m1, 3);
     CHECK_OK(mlip_trainer_create(m1, NULL, &tc, 8, &t1));
     if (!t1) goto done;
@@ -411,7 +414,8 @@ static void test_checkpoint_resume(void) {
     CHECK_MSG(!memcmp(straight, resumed, sizeof straight),
               "resumed losses differ: %.9g vs %.9g at step 5", straight[5], resumed[5]);
     /* a different setup is refused, the file is a valid model for mlip info */
-    mlip_trainer_free(t2), t2 = NULL;
+    mlip_trainer_free(t2);
+    t2 = NULL;
     tc.lr = 2e-3f;
     CHECK_OK(mlip_trainer_create(m2, NULL, &tc, 8, &t2));
     if (t2) CHECK_FAILS(mlip_trainer_load_checkpoint(t2, path), MLIP_ERR_INVALID_ARG);
@@ -420,8 +424,10 @@ static void test_checkpoint_resume(void) {
     if (f) fclose(f);
 done:
     remove(path);
-    mlip_trainer_free(t1), mlip_trainer_free(t2);
-    mlip_model_free(m1), mlip_model_free(m2);
+    mlip_trainer_free(t1);
+    mlip_trainer_free(t2);
+    mlip_model_free(m1);
+    mlip_model_free(m2);
     mlip_batch_free(&bt);
 }
 
@@ -468,7 +474,8 @@ static void test_unmasked_tail(void) {
         CHECK_OK(mlip_trainer_update(tr, NULL));
     }
 done:
-    mlip_trainer_free(tr), mlip_trainer_free(ref);
+    mlip_trainer_free(tr);
+    mlip_trainer_free(ref);
     mlip_model_free(m);
     mlip_batch_free(&bt);
 }

@@ -107,6 +107,8 @@ int main(int argc, char **argv) {
                total / best_s / 1e6, sentences);
         mlip_tokenizer_free(tok);
     }
-    free(data), free((void *)texts), free(lens);
+    free(data);
+    free((void *)texts);
+    free(lens);
     return 0;
 }

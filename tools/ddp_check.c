@@ -160,12 +160,26 @@ int main(int argc, char **argv) {
         for (j = 0; j < n_sent; j++) printf(" %d %d", beg[j], end[j]);
         printf("\n");
         mlip_image_free(&im);
-        free(pre), free(path), free(text);
+        free(pre);
+        free(path);
+        free(text);
     }
     fclose(f);
     mlip_tokenizer_free(tok);
     mlip_model_free(m);
-    free(img), free(xn), free(ids), free(mask_i), free(mask), free(vout), free(tout);
-    free(cls_v), free(cls_t), free(emb), free(tids), free(tmask), free(beg), free(end);
+    free(img);
+    free(xn);
+    free(ids);
+    free(mask_i);
+    free(mask);
+    free(vout);
+    free(tout);
+    free(cls_v);
+    free(cls_t);
+    free(emb);
+    free(tids);
+    free(tmask);
+    free(beg);
+    free(end);
     return 0;
 }
