@@ -9311,12 +9311,10 @@ static void mlip__fmt_decode(float *dst, const unsigned char *src, const mlip_pa
         for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__load32(src + 4 * i, 0));
         break;
     case MLIP_DTYPE_F16:
-        for (i = 0; i < p->count; i++)
-            dst[i] = mlip__fmt_f16_to_f32((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8);
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_f16_to_f32(mlip__load16(src + 2 * i, 0));
         break;
     case MLIP_DTYPE_BF16:
-        for (i = 0; i < p->count; i++)
-            dst[i] = mlip__fmt_u2f(((uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8) << 16);
+        for (i = 0; i < p->count; i++) dst[i] = mlip__fmt_u2f(mlip__load16(src + 2 * i, 0) << 16);
         break;
     default: /* int8 */
         mlip__fmt_rows_cols(p, &rows, &cols);
@@ -10844,9 +10842,9 @@ static void mlip__fmt_st_decode(float *w, const unsigned char *q, size_t count, 
         if (dtype == 4) {
             w[j] = mlip__fmt_u2f(mlip__load32(q + 4 * j, 0));
         } else if (dtype == 2) {
-            w[j] = mlip__fmt_f16_to_f32((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8);
+            w[j] = mlip__fmt_f16_to_f32(mlip__load16(q + 2 * j, 0));
         } else if (dtype == 3) {
-            w[j] = mlip__fmt_u2f(((uint32_t)q[2 * j] | (uint32_t)q[2 * j + 1] << 8) << 16);
+            w[j] = mlip__fmt_u2f(mlip__load16(q + 2 * j, 0) << 16);
         } else {
             uint64_t b = mlip__load64(q + 8 * j, 0);
             double d;
