@@ -238,7 +238,8 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
 
 typedef enum mlip_gelu_kind {
     MLIP_GELU_ERF = 0, /* x/2 (1 + erf(x / sqrt 2)): BERT and ViT checkpoints */
-    MLIP_GELU_TANH = 1 /* x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+    MLIP_GELU_TANH = 1, /* x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+    MLIP_GELU_QUICK = 2 /* x sigmoid(1.702 x): OpenAI CLIP's "quick_gelu" */
 } mlip_gelu_kind;
 /* out (n) = gelu(inp (n)); out may equal inp. */
 MLIPDEF mlip_status mlip_gelu_forward(float *out, const float *inp, size_t n, mlip_gelu_kind kind);
@@ -260,6 +261,11 @@ MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *
                                            const uint8_t *key_mask, int B, int T, int C, int NH);
 MLIPDEF mlip_status mlip_attention_backward(float *dqkv, const float *dout, const float *qkv,
                                             const float *att, int B, int T, int C, int NH);
+/* The same with a causal mask as well: query t attends to keys 0..t only (CLIP's text
+   transformer). The backward above serves it too: masked probabilities are zero. */
+MLIPDEF mlip_status mlip_attention_forward_causal(float *out, float *att, const float *qkv,
+                                                  const uint8_t *key_mask, int B, int T, int C,
+                                                  int NH);
 
 /* out (n, C) = table[ids[i]] with table (V, C); every id is checked against V. */
 MLIPDEF mlip_status mlip_embedding_forward(float *out, const int *ids, const float *table, int n,
@@ -316,6 +322,15 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
    one fixed order, so a checkpoint maps tensor by tensor.
    ====================================================================================== */
 
+/* How an encoder's token states become one feature vector (mlip_encoder_pool). */
+typedef enum mlip_pool {
+    MLIP_POOL_CLS = 0, /* the first token: ViT's [CLS], BERT's [CLS] */
+    MLIP_POOL_AVG = 1, /* ViT: the mean of the patch tokens (timm global_pool="avg") */
+    MLIP_POOL_LAST = 2 /* the last real token: CLIP's end-of-text (text kind MLIP_TEXT_CLIP) */
+} mlip_pool;
+
+/* The fields after ln_eps are architecture switches for checkpoints trained elsewhere; all
+   zero is MLIP's own ViT (and what a config written before they existed means). */
 typedef struct mlip_vit_config {
     int image_size; /* trained square input size in pixels (224 for ViT-B/16) */
     int patch_size; /* P: patches are P x P, K = (image_size / P)^2 of them */
@@ -323,12 +338,23 @@ typedef struct mlip_vit_config {
     int width; /* token width D */
     int layers, heads, mlp_dim;
     float ln_eps; /* 1e-12 in HF ViTModel, 1e-6 in timm */
+    mlip_gelu_kind gelu; /* the MLP's activation: erf (ViT, timm) or quick (OpenAI CLIP) */
+    int pre_norm; /* 1: a LayerNorm on the tokens before the first block (CLIP pre_layrnorm) */
+    mlip_pool pool; /* MLIP_POOL_CLS or MLIP_POOL_AVG */
+    int fc_norm; /* 1 (with AVG): the final LayerNorm normalises the pooled mean, not the tokens */
 } mlip_vit_config;
 
+typedef enum mlip_text_kind {
+    MLIP_TEXT_BERT = 0, /* post-LN, token types, embedding LayerNorm, pooled at [CLS] */
+    MLIP_TEXT_CLIP = 1 /* pre-LN, causal, final LayerNorm, pooled at the last real token */
+} mlip_text_kind;
+
 typedef struct mlip_bert_config {
-    int vocab_size, max_positions, type_vocab_size;
+    int vocab_size, max_positions, type_vocab_size; /* type_vocab_size unused by CLIP text */
     int width, layers, heads, mlp_dim;
-    float ln_eps; /* 1e-12 */
+    float ln_eps; /* 1e-12 (BERT), 1e-5 (CLIP) */
+    mlip_text_kind kind; /* switches for checkpoints trained elsewhere; 0 is BERT */
+    mlip_gelu_kind gelu;
 } mlip_bert_config;
 
 /* The named configurations (docs/design.md, "Named configurations"). */
@@ -379,8 +405,10 @@ MLIPDEF size_t mlip_encoder_activation_bytes(const mlip_encoder *enc, int B, int
 
 /* ViT forward. img (B, channels, image_size, image_size). visible (B, n_visible) lists, per
    image, the patch indices to encode (masked training), or NULL for all K patches (then
-   n_visible is ignored). out (B, 1 + n, width): the final-LayerNorm states, [CLS] first, then
-   the visible patches in the order given. training = 1 keeps what backward needs. */
+   n_visible is ignored). out (B, 1 + n, width): the final-LayerNorm states (with fc_norm: the
+   last block's, the norm waits for the pooling), [CLS] first, then the visible patches in the
+   order given. training = 1 keeps what backward needs (MLIP's ViT only: a config with
+   pre_norm or fc_norm is for inference). */
 MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *vit, const float *img, int B, const int *visible,
                                      int n_visible, int training, float *out);
 /* Accumulate parameter gradients from dout (B, 1 + n, width) of the last training forward. */
@@ -393,10 +421,19 @@ MLIPDEF mlip_status mlip_vit_set_image_size(mlip_encoder *vit, int height, int w
 
 /* BERT forward. ids (B, T) token ids, type_ids (B, T) or NULL (all 0), mask (B, T) or NULL
    (1 = real token, 0 = padding: padding is never attended to). out (B, T, width): the last
-   block's states; the [CLS] state is out[b, 0]. */
+   block's states; the [CLS] state is out[b, 0]. A CLIP text transformer (kind MLIP_TEXT_CLIP)
+   runs here too: causal attention, and out is after its final LayerNorm; it has no token types
+   (type_ids must be NULL) and no backward (training it is refused). */
 MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *bert, const int *ids, const int *type_ids,
                                       const uint8_t *mask, int B, int T, int training, float *out);
 MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *bert, const float *dout);
+
+/* One feature vector per sequence from an encoder's output tokens (B, T, width), as its config
+   says: [CLS] (tokens[b, 0]), the mean of the patch tokens (then, with fc_norm, the final
+   LayerNorm applied to it), or the last position whose mask is 1 (mask (B, T); NULL: T - 1).
+   pooled (B, width). */
+MLIPDEF mlip_status mlip_encoder_pool(const mlip_encoder *enc, const float *tokens, int B, int T,
+                                      const uint8_t *mask, float *pooled);
 
 /* Projection head: out (rows, D) = l2normalise(inp (rows, C) . weight^T + bias).
    proj (rows, D) and norm (rows) are kept for backward (both may be NULL at inference, then
@@ -511,12 +548,31 @@ typedef enum mlip_dtype {
 } mlip_dtype;
 MLIPDEF const char *mlip_format_dtype_name(mlip_dtype dtype); /* "f32", "f16", "bf16", "int8" */
 
+typedef enum mlip_model_kind {
+    MLIP_MODEL_MLIP = 0, /* four heads (global, local) x (image, text), two logit scales, SIE */
+    MLIP_MODEL_CLIP = 1 /* a dual encoder trained elsewhere: global heads and logit_scale only */
+} mlip_model_kind;
+
+typedef enum mlip_head_kind {
+    MLIP_HEAD_LINEAR = 0, /* weight (D, width) and bias (D) */
+    MLIP_HEAD_MLP = 1, /* hidden.weight (H, width), GELU (erf), weight (D, H), bias (D) */
+    MLIP_HEAD_NONE = 2 /* the pooled feature itself (D = width): a bare timm ViT */
+} mlip_head_kind;
+
+/* The fields after lowercase describe checkpoints trained elsewhere (mlip_model_import_torch);
+   all zero is an MLIP model, as in files written before they existed. */
 typedef struct mlip_model_config {
     mlip_vit_config vit;
-    mlip_bert_config bert;
-    int embed_dim; /* D: output width of the four projection heads */
+    mlip_bert_config bert; /* bert.layers == 0: no text tower (an image-only model) */
+    int embed_dim; /* D: output width of the projection heads */
     float image_mean[4], image_std[4]; /* per channel (vit.channels used) */
     int lowercase; /* the tokenizer is uncased (1) or cased (0) */
+    mlip_model_kind kind;
+    mlip_head_kind image_head, text_head; /* the global heads */
+    int image_head_hidden, text_head_hidden; /* H of an MLP head */
+    int context_length; /* text positions the tokenizer fills (0: bert.max_positions) */
+    int tokenizer_bpe; /* 1: CLIP's byte-level BPE (merges stored), 0: WordPiece (vocab) */
+    int image_resize, image_fit; /* mlip_preprocess_options.resize / .fit (section 13) */
 } mlip_model_config;
 
 /* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
@@ -2818,12 +2874,15 @@ MLIPDEF mlip_status mlip_layernorm_backward(float *dinp, float *dweight, float *
 #define MLIP__SQRT_HALF 0.70710678118654752f
 #define MLIP__INV_SQRT_2PI 0.39894228040143268f
 #define MLIP__SQRT_2_OVER_PI 0.79788456080286536f
+#define MLIP__QUICK_GELU 1.702f
+
+static float mlip__sigmoidf(float x) { return 1.0f / (1.0f + mlip__expf(-x)); }
 
 static mlip_status mlip__gelu_check(const char *who, const void *a, const void *b, size_t n,
                                     mlip_gelu_kind kind) {
     if (!a || !b) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: NULL buffer", who);
     if (n == 0) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: n must be positive", who);
-    if (kind != MLIP_GELU_ERF && kind != MLIP_GELU_TANH)
+    if (kind != MLIP_GELU_ERF && kind != MLIP_GELU_TANH && kind != MLIP_GELU_QUICK)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: unknown GELU kind %d", who, (int)kind);
     return MLIP_OK;
 }
@@ -2845,6 +2904,8 @@ static void mlip__gelu_blocks(void *p, int r0, int r1, int task) {
     if (a->kind == MLIP_GELU_ERF) {
         for (i = i0; i < i1; i++)
             out[i] = 0.5f * inp[i] * (1.0f + mlip__erff(inp[i] * MLIP__SQRT_HALF));
+    } else if (a->kind == MLIP_GELU_QUICK) {
+        for (i = i0; i < i1; i++) out[i] = inp[i] * mlip__sigmoidf(MLIP__QUICK_GELU * inp[i]);
     } else {
         for (i = i0; i < i1; i++) {
             float x = inp[i], u = MLIP__SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
@@ -2877,6 +2938,11 @@ MLIPDEF mlip_status mlip_gelu_backward(float *dinp, const float *inp, const floa
             float cdf = 0.5f * (1.0f + mlip__erff(x * MLIP__SQRT_HALF));
             float pdf = MLIP__INV_SQRT_2PI * mlip__expf(-0.5f * x * x);
             dinp[i] += dout[i] * (cdf + x * pdf);
+        }
+    } else if (kind == MLIP_GELU_QUICK) { /* d/dx x s(ax) = s + a x s (1 - s) */
+        for (i = 0; i < n; i++) {
+            float x = inp[i], sg = mlip__sigmoidf(MLIP__QUICK_GELU * x);
+            dinp[i] += dout[i] * (sg + MLIP__QUICK_GELU * x * sg * (1.0f - sg));
         }
     } else {
         for (i = 0; i < n; i++) {
@@ -2959,6 +3025,7 @@ typedef struct mlip__attn_args {
     float *dqkv;
     const uint8_t *key_mask;
     int B, T, C, NH;
+    int causal; /* query t sees keys 0..t only */
     size_t scratch_per_task, gemm_floats;
 } mlip__attn_args;
 
@@ -2984,15 +3051,17 @@ static mlip_status mlip__attention_setup(const char *who, mlip__attn_args *a, in
     return MLIP_OK;
 }
 
-/* Row-wise softmax of the scores in place, over the real keys only. */
-static void mlip__attention_softmax(float *S, int T, const uint8_t *mask) {
+/* Row-wise softmax of the scores in place, over the real keys only (and, causal, the keys up
+   to the query's own position). */
+static void mlip__attention_softmax(float *S, int T, const uint8_t *mask, int causal) {
     int t, t2;
     for (t = 0; t < T; t++) {
         float *s = S + (size_t)t * T, mx = -FLT_MAX, sum = 0.0f, inv;
-        for (t2 = 0; t2 < T; t2++)
+        int n_keys = causal ? t + 1 : T;
+        for (t2 = 0; t2 < n_keys; t2++)
             if ((!mask || mask[t2]) && s[t2] > mx) mx = s[t2];
         for (t2 = 0; t2 < T; t2++) {
-            s[t2] = (mask && !mask[t2]) ? 0.0f : mlip__expf(s[t2] - mx);
+            s[t2] = (t2 >= n_keys || (mask && !mask[t2])) ? 0.0f : mlip__expf(s[t2] - mx);
             sum += s[t2];
         }
         inv = sum > 0.0f ? 1.0f / sum : 0.0f; /* no real key at all: zero output */
@@ -3011,7 +3080,7 @@ static void mlip__attention_heads(void *p, int r0, int r1, int task) {
         const float *q = a->qkv + (size_t)b * T * C3 + (size_t)h * hs;
         float *S = a->att ? a->att + (size_t)bh * T * T : scratch;
         mlip__sgemm_serial(0, 1, T, T, hs, scale, q, C3, q + C, C3, 0.0f, S, T, ws);
-        mlip__attention_softmax(S, T, a->key_mask ? a->key_mask + (size_t)b * T : NULL);
+        mlip__attention_softmax(S, T, a->key_mask ? a->key_mask + (size_t)b * T : NULL, a->causal);
         mlip__sgemm_serial(0, 0, T, hs, T, 1.0f, S, T, q + 2 * C, C3, 0.0f,
                            a->out + (size_t)b * T * C + (size_t)h * hs, C, ws);
     }
@@ -3033,21 +3102,34 @@ static mlip_status mlip__attention_scratch(mlip__attn_args *a) {
     return a->scratch ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
 }
 
-MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
-                                           const uint8_t *key_mask, int B, int T, int C, int NH) {
+static mlip_status mlip__attention_forward(const char *who, float *out, float *att,
+                                           const float *qkv, const uint8_t *key_mask, int B, int T,
+                                           int C, int NH, int causal) {
     mlip__attn_args a;
     memset(&a, 0, sizeof a);
-    MLIP__TRY(mlip__attention_setup("mlip_attention_forward", &a, B, T, C, NH));
+    MLIP__TRY(mlip__attention_setup(who, &a, B, T, C, NH));
     MLIP__CHECK_PTR(out);
     MLIP__CHECK_PTR(qkv);
     a.out = out;
     a.att = att;
     a.qkv = qkv;
     a.key_mask = key_mask;
+    a.causal = causal;
     MLIP__TRY(mlip__attention_scratch(&a));
     mlip__for_rows(B * NH, 4.0 * T * T * (C / NH), mlip__attention_heads, &a);
     mlip_free(a.scratch);
     return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_attention_forward(float *out, float *att, const float *qkv,
+                                           const uint8_t *key_mask, int B, int T, int C, int NH) {
+    return mlip__attention_forward(__func__, out, att, qkv, key_mask, B, T, C, NH, 0);
+}
+
+MLIPDEF mlip_status mlip_attention_forward_causal(float *out, float *att, const float *qkv,
+                                                  const uint8_t *key_mask, int B, int T, int C,
+                                                  int NH) {
+    return mlip__attention_forward(__func__, out, att, qkv, key_mask, B, T, C, NH, 1);
 }
 
 /* Backward of one (sequence, head): with P the probabilities and dO the output gradient,
@@ -3399,29 +3481,29 @@ MLIPDEF mlip_status mlip_span_mean_backward(float *dinp, const float *dout, cons
    ====================================================================================== */
 
 MLIPDEF mlip_vit_config mlip_vit_config_tiny(void) {
-    mlip_vit_config c = {64, 8, 1, 128, 4, 4, 512, 1e-6f};
+    mlip_vit_config c = {64, 8, 1, 128, 4, 4, 512, 1e-6f, MLIP_GELU_ERF, 0, MLIP_POOL_CLS, 0};
     return c;
 }
 MLIPDEF mlip_vit_config mlip_vit_config_small(void) {
-    mlip_vit_config c = {224, 16, 1, 384, 12, 6, 1536, 1e-6f};
+    mlip_vit_config c = {224, 16, 1, 384, 12, 6, 1536, 1e-6f, MLIP_GELU_ERF, 0, MLIP_POOL_CLS, 0};
     return c;
 }
 MLIPDEF mlip_vit_config mlip_vit_config_base(void) {
-    mlip_vit_config c = {224, 16, 3, 768, 12, 12, 3072, 1e-12f};
+    mlip_vit_config c = {224, 16, 3, 768, 12, 12, 3072, 1e-12f, MLIP_GELU_ERF, 0, MLIP_POOL_CLS, 0};
     return c;
 }
 MLIPDEF mlip_bert_config mlip_bert_config_tiny(int vocab_size) {
-    mlip_bert_config c = {0, 128, 2, 128, 4, 4, 512, 1e-12f};
+    mlip_bert_config c = {0, 128, 2, 128, 4, 4, 512, 1e-12f, MLIP_TEXT_BERT, MLIP_GELU_ERF};
     c.vocab_size = vocab_size;
     return c;
 }
 MLIPDEF mlip_bert_config mlip_bert_config_small(int vocab_size) {
-    mlip_bert_config c = {0, 512, 2, 384, 6, 6, 1536, 1e-12f};
+    mlip_bert_config c = {0, 512, 2, 384, 6, 6, 1536, 1e-12f, MLIP_TEXT_BERT, MLIP_GELU_ERF};
     c.vocab_size = vocab_size;
     return c;
 }
 MLIPDEF mlip_bert_config mlip_bert_config_base(void) {
-    mlip_bert_config c = {30522, 512, 2, 768, 12, 12, 3072, 1e-12f};
+    mlip_bert_config c = {30522, 512, 2, 768, 12, 12, 3072, 1e-12f, MLIP_TEXT_BERT, MLIP_GELU_ERF};
     return c;
 }
 
@@ -3435,7 +3517,8 @@ typedef struct mlip__block {
 /* All of an encoder's tensors inside one arena, by role. */
 typedef struct mlip__views {
     /* ViT (in the MIP decoder, cls is the mask_token and vit_pos its positions) */
-    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b;
+    float *patch_w, *patch_b, *cls, *vit_pos, *final_w, *final_b; /* final: also CLIP text */
+    float *pre_w, *pre_b; /* CLIP's pre_layrnorm (vit.pre_norm) */
     float *dec_embed_w, *dec_embed_b, *dec_pred_w, *dec_pred_b; /* MIP decoder */
     float *word, *position, *token_type, *emb_ln_w, *emb_ln_b; /* BERT */
     mlip__block *blocks; /* layers of them */
@@ -3453,6 +3536,8 @@ struct mlip_encoder {
     mlip_vit_config vit;
     mlip_bert_config bert;
     int width, layers, heads, mlp_dim, pre_ln;
+    int causal; /* CLIP text: causal attention */
+    mlip_gelu_kind gelu;
     float eps;
     mlip_param_info *params;
     int n_params;
@@ -3544,6 +3629,15 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
         v->patch_w = mlip__lay(L, "embeddings.patch_embeddings.projection.weight", 1, 4, D,
                                e->vit.channels, P, P);
         v->patch_b = mlip__lay(L, "embeddings.patch_embeddings.projection.bias", 0, 1, D, 0, 0, 0);
+        if (e->vit.pre_norm) {
+            v->pre_w = mlip__lay(L, "pre_layernorm.weight", 0, 1, D, 0, 0, 0);
+            v->pre_b = mlip__lay(L, "pre_layernorm.bias", 0, 1, D, 0, 0, 0);
+        }
+    } else if (e->bert.kind == MLIP_TEXT_CLIP) { /* no token types, no embedding norm */
+        v->word =
+            mlip__lay(L, "embeddings.word_embeddings.weight", 1, 2, e->bert.vocab_size, D, 0, 0);
+        v->position = mlip__lay(L, "embeddings.position_embeddings.weight", 1, 2,
+                                e->bert.max_positions, D, 0, 0);
     } else {
         v->word =
             mlip__lay(L, "embeddings.word_embeddings.weight", 1, 2, e->bert.vocab_size, D, 0, 0);
@@ -3588,6 +3682,9 @@ static void mlip__encoder_layout(const mlip_encoder *e, mlip__layout *L, mlip__v
     } else if (e->is_vit) {
         v->final_w = mlip__lay(L, "layernorm.weight", 0, 1, D, 0, 0, 0);
         v->final_b = mlip__lay(L, "layernorm.bias", 0, 1, D, 0, 0, 0);
+    } else if (e->bert.kind == MLIP_TEXT_CLIP) {
+        v->final_w = mlip__lay(L, "final_layernorm.weight", 0, 1, D, 0, 0, 0);
+        v->final_b = mlip__lay(L, "final_layernorm.bias", 0, 1, D, 0, 0, 0);
     }
 }
 
@@ -3633,10 +3730,18 @@ MLIPDEF mlip_status mlip_vit_create(const mlip_vit_config *config, mlip_encoder 
                           "vit config: image %d, patch %d, channels %d (image a multiple "
                           "of patch, 1-4 channels)",
                           c->image_size, c->patch_size, c->channels);
+    if ((unsigned)c->gelu > MLIP_GELU_QUICK || (unsigned)c->pre_norm > 1 ||
+        (c->pool != MLIP_POOL_CLS && c->pool != MLIP_POOL_AVG) || (unsigned)c->fc_norm > 1 ||
+        (c->fc_norm && c->pool != MLIP_POOL_AVG))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "vit config: gelu %d, pre_norm %d, pool %d, fc_norm %d (fc_norm only "
+                          "with average pooling)",
+                          (int)c->gelu, c->pre_norm, (int)c->pool, c->fc_norm);
     e = (mlip_encoder *)mlip_alloc_zeroed(1, sizeof *e);
     if (!e) return MLIP_ERR_OUT_OF_MEMORY;
     e->is_vit = 1;
     e->vit = *c;
+    e->gelu = c->gelu;
     e->pre_ln = 1;
     e->img_h = e->img_w = c->image_size;
     e->width = c->width;
@@ -3663,7 +3768,11 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
     MLIP__CHECK_PTR(config);
     MLIP__CHECK_PTR(out);
     *out = NULL;
-    if (c->vocab_size <= 0 || c->max_positions <= 0 || c->type_vocab_size <= 0)
+    if ((unsigned)c->kind > MLIP_TEXT_CLIP || (unsigned)c->gelu > MLIP_GELU_QUICK)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "bert config: kind %d, gelu %d unknown",
+                          (int)c->kind, (int)c->gelu);
+    if (c->vocab_size <= 0 || c->max_positions <= 0 ||
+        (c->kind == MLIP_TEXT_BERT && c->type_vocab_size <= 0))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "bert config: vocab %d, positions %d, types %d must be positive",
                           c->vocab_size, c->max_positions, c->type_vocab_size);
@@ -3671,7 +3780,10 @@ MLIPDEF mlip_status mlip_bert_create(const mlip_bert_config *config, mlip_encode
     if (!e) return MLIP_ERR_OUT_OF_MEMORY;
     e->is_vit = 0;
     e->bert = *c;
-    e->pre_ln = 0;
+    if (c->kind == MLIP_TEXT_CLIP) e->bert.type_vocab_size = 0;
+    e->gelu = c->gelu;
+    e->pre_ln = c->kind == MLIP_TEXT_CLIP;
+    e->causal = c->kind == MLIP_TEXT_CLIP;
     e->width = c->width;
     e->layers = c->layers;
     e->heads = c->heads;
@@ -3890,14 +4002,15 @@ static mlip_status mlip__block_forward(const mlip_encoder *e, const mlip__block 
     MLIP__TRY(mlip__linear(a->qkv, D3, attn_in, D, p->q_w, p->q_b, rows, D, D, 0));
     MLIP__TRY(mlip__linear(a->qkv + D, D3, attn_in, D, p->k_w, p->k_b, rows, D, D, 0));
     MLIP__TRY(mlip__linear(a->qkv + 2 * D, D3, attn_in, D, p->v_w, p->v_b, rows, D, D, 0));
-    MLIP__TRY(mlip_attention_forward(a->attn, a->att, a->qkv, mask, B, T, D, e->heads));
+    MLIP__TRY(mlip__attention_forward("attention", a->attn, a->att, a->qkv, mask, B, T, D, e->heads,
+                                      e->causal));
     memcpy(a->res1, x, sizeof(float) * n); /* residual: the projection accumulates onto x */
     MLIP__TRY(mlip__linear(a->res1, D, a->attn, D, p->o_w, p->o_b, rows, D, D, 1));
     if (e->pre_ln) {
         MLIP__TRY(mlip_layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res1, p->ln2_w,
                                          p->ln2_b, rows, D, e->eps));
         MLIP__TRY(mlip__linear(a->fc, M, a->ln2, D, p->fc_w, p->fc_b, rows, D, M, 0));
-        MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, MLIP_GELU_ERF));
+        MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, e->gelu));
         memcpy(a->res2, a->res1, sizeof(float) * n);
         MLIP__TRY(mlip__linear(a->res2, D, a->gelu, M, p->out_w, p->out_b, rows, M, D, 1));
         if (a->out != a->res2) memcpy(a->out, a->res2, sizeof(float) * n);
@@ -3905,7 +4018,7 @@ static mlip_status mlip__block_forward(const mlip_encoder *e, const mlip__block 
         MLIP__TRY(mlip_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, p->ln1_w,
                                          p->ln1_b, rows, D, e->eps));
         MLIP__TRY(mlip__linear(a->fc, M, a->ln1, D, p->fc_w, p->fc_b, rows, D, M, 0));
-        MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, MLIP_GELU_ERF));
+        MLIP__TRY(mlip_gelu_forward(a->gelu, a->fc, (size_t)rows * M, e->gelu));
         memcpy(a->res2, a->ln1, sizeof(float) * n);
         MLIP__TRY(mlip__linear(a->res2, D, a->gelu, M, p->out_w, p->out_b, rows, M, D, 1));
         MLIP__TRY(mlip_layernorm_forward(a->out, a->ln2_mean, a->ln2_rstd, a->res2, p->ln2_w,
@@ -3929,7 +4042,7 @@ static mlip_status mlip__block_backward(mlip_encoder *e, const mlip__block *p, m
         MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, dy, D, a->gelu, M,
                                         p->out_w, rows, M, D));
         memset(e->d_fc, 0, sizeof(float) * nm);
-        MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, MLIP_GELU_ERF));
+        MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, e->gelu));
         memset(e->d_ln, 0, sizeof(float) * n);
         MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln2, D,
                                         p->fc_w, rows, D, M));
@@ -3946,7 +4059,7 @@ static mlip_status mlip__block_backward(mlip_encoder *e, const mlip__block *p, m
         MLIP__TRY(mlip__linear_backward(e->d_gelu, M, g->out_w, g->out_b, d_res2, D, a->gelu, M,
                                         p->out_w, rows, M, D));
         memset(e->d_fc, 0, sizeof(float) * nm);
-        MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, MLIP_GELU_ERF));
+        MLIP__TRY(mlip_gelu_backward(e->d_fc, a->fc, e->d_gelu, nm, e->gelu));
         MLIP__TRY(mlip__linear_backward(e->d_ln, D, g->fc_w, g->fc_b, e->d_fc, M, a->ln1, D,
                                         p->fc_w, rows, D, M));
         memset(d_res1, 0, sizeof(float) * n);
@@ -4161,6 +4274,9 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
     if (training && e->weights_external)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
+    if (training && (e->vit.pre_norm || e->vit.fc_norm))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "%s: a ViT with pre_norm or fc_norm runs inference only", __func__);
     K = mlip__patch_count(e->img_h, e->img_w, e->vit.patch_size);
     n = visible ? n_visible : K;
     if (n < 1 || n > K)
@@ -4196,9 +4312,15 @@ MLIPDEF mlip_status mlip_vit_forward(mlip_encoder *e, const float *img, int B, c
             for (i = 0; i < D; i++) xt[i] = pe[i] + pos[i];
         }
     }
+    if (e->vit.pre_norm)
+        MLIP__TRY(mlip_layernorm_forward(e->x0, NULL, NULL, e->x0, e->w.pre_w, e->w.pre_b, B * T, D,
+                                         e->eps));
     MLIP__TRY(mlip__stack_forward(e, NULL, B, T, training, &last));
-    MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w,
-                                     e->w.final_b, B * T, D, e->eps));
+    if (e->vit.fc_norm) /* the norm comes after the pooling (mlip_encoder_pool) */
+        memcpy(out, last, sizeof(float) * (size_t)B * T * D);
+    else
+        MLIP__TRY(mlip_layernorm_forward(out, e->fin_mean, e->fin_rstd, last, e->w.final_w,
+                                         e->w.final_b, B * T, D, e->eps));
     if (training) {
         MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)B * n));
         for (i = 0; i < B * n; i++) e->saved_idx[i] = visible ? visible[i] : i % n;
@@ -4274,6 +4396,10 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
     if (training && e->weights_external)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "%s: these weights are read-only (mlip_encoder_use_weights)", __func__);
+    if (e->bert.kind == MLIP_TEXT_CLIP && (training || type_ids))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "%s: a CLIP text transformer runs inference only, without type ids",
+                          __func__);
     if (T > e->bert.max_positions)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_bert_forward: %d tokens > %d positions", T,
                           e->bert.max_positions);
@@ -4292,17 +4418,22 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
     D = e->width;
     MLIP__TRY(mlip__acts_prepare(e, B, T, 0, training));
     for (b = 0; b < B; b++)
-        for (t = 0; t < T; t++) { /* word + position + token type */
+        for (t = 0; t < T; t++) { /* word + position (+ token type) */
             size_t r = (size_t)b * T + t;
             const float *w = e->w.word + (size_t)ids[r] * D, *p = e->w.position + (size_t)t * D;
-            const float *ty = e->w.token_type + (size_t)(type_ids ? type_ids[r] : 0) * D;
-            float *x = e->emb + r * D;
-            for (i = 0; i < D; i++) x[i] = w[i] + p[i] + ty[i];
+            float *x = (e->causal ? e->x0 : e->emb) + r * D;
+            for (i = 0; i < D; i++) x[i] = w[i] + p[i];
+            if (!e->causal) mlip_axpy(x, 1.0f, e->w.token_type + (size_t)(type_ids ? type_ids[r] : 0) * D, (size_t)D);
         }
-    MLIP__TRY(mlip_layernorm_forward(e->x0, e->emb_mean, e->emb_rstd, e->emb, e->w.emb_ln_w,
-                                     e->w.emb_ln_b, B * T, D, e->eps));
+    if (!e->causal)
+        MLIP__TRY(mlip_layernorm_forward(e->x0, e->emb_mean, e->emb_rstd, e->emb, e->w.emb_ln_w,
+                                         e->w.emb_ln_b, B * T, D, e->eps));
     MLIP__TRY(mlip__stack_forward(e, mask, B, T, training, &last));
-    memcpy(out, last, sizeof(float) * (size_t)B * T * D);
+    if (e->causal)
+        MLIP__TRY(mlip_layernorm_forward(out, NULL, NULL, last, e->w.final_w, e->w.final_b, B * T,
+                                         D, e->eps));
+    else
+        memcpy(out, last, sizeof(float) * (size_t)B * T * D);
     if (training) {
         MLIP__TRY(mlip__saved_idx_reserve(e, (size_t)2 * B * T));
         for (i = 0; i < B * T; i++) {
@@ -4342,6 +4473,37 @@ MLIPDEF mlip_status mlip_bert_backward(mlip_encoder *e, const float *dout) {
             gw[i] += d[i];
             gp[i] += d[i];
             gt[i] += d[i];
+        }
+    }
+    return MLIP_OK;
+}
+
+/* ---- pooling ---- */
+
+MLIPDEF mlip_status mlip_encoder_pool(const mlip_encoder *e, const float *tokens, int B, int T,
+                                      const uint8_t *mask, float *pooled) {
+    int D, b, t;
+    MLIP__CHECK_PTR(e);
+    MLIP__CHECK_PTR(tokens);
+    MLIP__CHECK_PTR(pooled);
+    MLIP__CHECK_POS(B);
+    MLIP__CHECK_POS(T);
+    D = e->width;
+    for (b = 0; b < B; b++) {
+        const float *x = tokens + (size_t)b * T * D;
+        float *y = pooled + (size_t)b * D;
+        if (e->is_vit && e->vit.pool == MLIP_POOL_AVG) {
+            if (T < 2) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: no patch token", __func__);
+            memset(y, 0, sizeof(float) * (size_t)D);
+            for (t = 1; t < T; t++) mlip_axpy(y, 1.0f, x + (size_t)t * D, (size_t)D);
+            mlip_scale(y, 1.0f / (float)(T - 1), (size_t)D);
+            if (e->vit.fc_norm)
+                MLIP__TRY(mlip_layernorm_forward(y, NULL, NULL, y, e->w.final_w, e->w.final_b, 1,
+                                                 D, e->eps));
+        } else {
+            int last = T - 1;
+            while (mask && last > 0 && !mask[(size_t)b * T + last]) last--;
+            mlip_copy(y, x + (size_t)(e->causal ? last : 0) * D, (size_t)D);
         }
     }
     return MLIP_OK;
@@ -6252,7 +6414,8 @@ done:
 /* Limits of the .mlip file (section 12) the model keeps to: keys, and bytes of a name. */
 #define MLIP__FMT_MAX_KV 4096u
 #define MLIP__FMT_MAX_NAME 255u
-#define MLIP__MODEL_N_EXTRA 12 /* tensors besides the encoders' */
+#define MLIP__MODEL_N_EXTRA 12 /* an MLIP model's tensors besides the encoders' */
+#define MLIP__MODEL_MAX_EXTRA 14 /* ... and the two MLP heads' hidden layers */
 
 MLIPDEF mlip_model_config mlip_model_config_tiny(int vocab_size) {
     mlip_model_config c;
@@ -6286,7 +6449,9 @@ MLIPDEF mlip_model_config mlip_model_config_base(void) {
 struct mlip_model {
     mlip_model_config config;
     mlip_encoder *vit, *bert;
-    mlip_param_info extra_info[MLIP__MODEL_N_EXTRA]; /* heads, logit scales, SIE */
+    mlip_param_info extra_info[MLIP__MODEL_MAX_EXTRA]; /* heads, logit scales, SIE */
+    int extra_slot[MLIP__MODEL_MAX_EXTRA]; /* the slot (mlip__model_extra_name) of each */
+    int n_x; /* how many of the slots this model has */
     float *extra;
     size_t n_extra;
     unsigned char *stored; /* per tensor: the dtype it had in the file */
@@ -6304,11 +6469,16 @@ struct mlip_model {
     int mapped; /* encoders use the loaded bytes in place */
 };
 
-/* File name of extra tensor i: the four heads' weight and bias (global/local x image/text), the
-   two logit scales, the SIE query and bias. */
+/* File name of extra-tensor slot i: the four heads' weight and bias (global/local x
+   image/text), the two logit scales, the SIE query and bias; then the MLP heads' hidden
+   layers. An MLIP model has slots 0-11; other kinds a subset (mlip__model_extra_present). */
 static void mlip__model_extra_name(int i, char *name, size_t cap) {
-    static const char *const rest[4] = {"logit_scale", "local_logit_scale", "sie.query",
-                                        "sie.bias"};
+    static const char *const rest[6] = {"logit_scale",
+                                        "local_logit_scale",
+                                        "sie.query",
+                                        "sie.bias",
+                                        "head.global_image.hidden.weight",
+                                        "head.global_text.hidden.weight"};
     if (i < 8)
         snprintf(name, cap, "head.%s_%s.%s", i < 4 ? "global" : "local",
                  (i / 2) % 2 ? "text" : "image", i % 2 ? "bias" : "weight");
@@ -6316,36 +6486,64 @@ static void mlip__model_extra_name(int i, char *name, size_t cap) {
         snprintf(name, cap, "%s", rest[i - 8]);
 }
 
+static int mlip__model_extra_present(const mlip_model_config *c, int i) {
+    int mlip = c->kind == MLIP_MODEL_MLIP, text = c->bert.layers > 0;
+    if (i < 4) /* global heads */
+        return i < 2 ? c->image_head != MLIP_HEAD_NONE : text && c->text_head != MLIP_HEAD_NONE;
+    if (i == 8) return text;
+    if (i == 12) return c->image_head == MLIP_HEAD_MLP;
+    if (i == 13) return text && c->text_head == MLIP_HEAD_MLP;
+    return mlip && (text || i % 4 < 2 || i > 8); /* local heads, local scale, SIE */
+}
+
+/* Shape of slot i: heads (D, width or H) and (D), scalars, SIE (Wv) and (K), hidden (H, width). */
+static void mlip__model_extra_shape(const mlip_model_config *c, int i, mlip_param_info *p) {
+    int D = c->embed_dim, Wv = c->vit.width, Wt = c->bert.width;
+    int text = i < 8 && (i / 2) % 2, mlp = i < 2 ? c->image_head == MLIP_HEAD_MLP
+                                             : i < 4 && c->text_head == MLIP_HEAD_MLP;
+    p->ndim = i < 8 ? 2 - i % 2 : i < 10 ? 0 : i < 12 ? 1 : 2;
+    if (i < 8) {
+        p->shape[0] = D;
+        p->shape[1] = mlp ? (text ? c->text_head_hidden : c->image_head_hidden) : text ? Wt : Wv;
+    } else if (i < 12) {
+        p->shape[0] = i == 10 ? Wv : mlip__patch_count(c->vit.image_size, c->vit.image_size,
+                                                         c->vit.patch_size);
+    } else {
+        p->shape[0] = i == 12 ? c->image_head_hidden : c->text_head_hidden;
+        p->shape[1] = i == 12 ? Wv : Wt;
+    }
+    p->decay = p->ndim == 2;
+}
+
 static void mlip__model_extra_layout(mlip_model *m) {
-    int D = m->config.embed_dim, Wv = m->config.vit.width, Wt = m->config.bert.width, i;
-    int K = mlip__patch_count(m->config.vit.image_size, m->config.vit.image_size,
-                              m->config.vit.patch_size);
+    int i;
     size_t off = 0;
-    for (i = 0; i < MLIP__MODEL_N_EXTRA; i++) {
-        mlip_param_info *p = &m->extra_info[i];
+    m->n_x = 0;
+    for (i = 0; i < MLIP__MODEL_MAX_EXTRA; i++) {
+        mlip_param_info *p = &m->extra_info[m->n_x];
+        if (!mlip__model_extra_present(&m->config, i)) continue;
         memset(p, 0, sizeof *p);
         mlip__model_extra_name(i, p->name, sizeof p->name);
-        if (i < 8 && i % 2 == 0) {
-            p->ndim = 2;
-            p->shape[0] = D;
-            p->shape[1] = (i / 2) % 2 ? Wt : Wv;
-            p->decay = 1;
-        } else if (i < 8) {
-            p->ndim = 1;
-            p->shape[0] = D;
-        } else if (i < 10) {
-            p->ndim = 0;
-        } else {
-            p->ndim = 1;
-            p->shape[0] = i == 10 ? Wv : K;
-        }
+        mlip__model_extra_shape(&m->config, i, p);
         p->count =
             (size_t)(p->ndim >= 1 ? p->shape[0] : 1) * (size_t)(p->ndim == 2 ? p->shape[1] : 1);
         p->offset = off;
         off += (p->count + 15) / 16 * 16;
+        m->extra_slot[m->n_x++] = i;
     }
     m->n_extra = off;
 }
+
+/* The floats of extra-tensor slot i, or NULL when this model has none. */
+static float *mlip__model_extra(const mlip_model *m, int slot) {
+    int i;
+    for (i = 0; i < m->n_x; i++)
+        if (m->extra_slot[i] == slot) return m->extra + m->extra_info[i].offset;
+    return NULL;
+}
+
+/* Parameters of an encoder that may be absent (an image-only model has no text encoder). */
+static int mlip__n_params(const mlip_encoder *e) { return e ? e->n_params : 0; }
 
 MLIPDEF void mlip_model_free(mlip_model *m) {
     int i;
@@ -6375,13 +6573,51 @@ static mlip_status mlip__model_check_config(const mlip_model_config *c) {
         c->vit.image_size > 65536 || c->vit.channels < 1 || c->vit.channels > 4)
         return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: vit image %d, patch %d, channels %d",
                           c->vit.image_size, c->vit.patch_size, c->vit.channels);
+    if ((unsigned)c->kind > MLIP_MODEL_CLIP || (unsigned)c->image_head > MLIP_HEAD_NONE ||
+        (unsigned)c->text_head > MLIP_HEAD_NONE || (unsigned)c->tokenizer_bpe > 1 ||
+        c->bert.layers < 0 || (c->bert.layers == 0 && c->kind == MLIP_MODEL_MLIP))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "model config: kind %d, heads %d/%d, tokenizer_bpe %d, text layers %d "
+                          "(an MLIP model has a text encoder)",
+                          (int)c->kind, (int)c->image_head, (int)c->text_head, c->tokenizer_bpe,
+                          c->bert.layers);
+    if ((c->image_head == MLIP_HEAD_MLP && (c->image_head_hidden <= 0 || c->image_head_hidden > (1 << 20))) ||
+        (c->text_head == MLIP_HEAD_MLP && (c->text_head_hidden <= 0 || c->text_head_hidden > (1 << 20))))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: an MLP head needs a hidden width in 1..2^20");
+    if ((c->image_head == MLIP_HEAD_NONE && c->embed_dim != c->vit.width) ||
+        (c->text_head == MLIP_HEAD_NONE && c->bert.layers > 0 && c->embed_dim != c->bert.width))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "model config: without a head the embedding is the encoder's width %d, "
+                          "not embed_dim %d",
+                          c->image_head == MLIP_HEAD_NONE ? c->vit.width : c->bert.width,
+                          c->embed_dim);
+    if (c->context_length < 0 || (c->bert.layers > 0 && c->context_length > c->bert.max_positions))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "model config: context_length %d outside [0, %d positions]",
+                          c->context_length, c->bert.max_positions);
     return MLIP_OK;
+}
+
+/* 1 when every architecture switch is at MLIP's own setting (what the trainer implements). */
+static int mlip__model_is_mlip(const mlip_model_config *c) {
+    const mlip_vit_config *v = &c->vit;
+    return c->kind == MLIP_MODEL_MLIP && c->image_head == MLIP_HEAD_LINEAR &&
+           c->text_head == MLIP_HEAD_LINEAR && !v->gelu && !v->pre_norm && !v->pool &&
+           !v->fc_norm && c->bert.kind == MLIP_TEXT_BERT && !c->bert.gelu;
+}
+
+/* Both logit scales (where the model has them) at log(1 / 0.07), CLIP's initial temperature. */
+static void mlip__model_init_logit_scales(mlip_model *m) {
+    int i;
+    for (i = 8; i < 10; i++) {
+        float *x = mlip__model_extra(m, i);
+        if (x) *x = (float)log(1.0 / 0.07);
+    }
 }
 
 MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_model **out) {
     mlip_model *m;
     mlip_status st;
-    int n_vit = 0, n_bert = 0;
     MLIP__CHECK_PTR(config);
     MLIP__CHECK_PTR(out);
     *out = NULL;
@@ -6391,21 +6627,19 @@ MLIPDEF mlip_status mlip_model_create(const mlip_model_config *config, mlip_mode
     m->config = *config;
     m->config.lowercase = config->lowercase != 0;
     if ((st = mlip_vit_create(&config->vit, &m->vit)) ||
-        (st = mlip_bert_create(&config->bert, &m->bert))) {
+        (config->bert.layers > 0 && (st = mlip_bert_create(&config->bert, &m->bert)))) {
         mlip_model_free(m);
         return st;
     }
     mlip__model_extra_layout(m);
-    mlip_encoder_params(m->vit, &n_vit);
-    mlip_encoder_params(m->bert, &n_bert);
     m->extra = (float *)mlip_alloc_zeroed(m->n_extra, sizeof(float));
-    m->stored =
-        (unsigned char *)mlip_alloc_zeroed((size_t)(n_vit + n_bert + MLIP__MODEL_N_EXTRA), 1);
+    m->stored = (unsigned char *)mlip_alloc_zeroed(
+        (size_t)(m->vit->n_params + mlip__n_params(m->bert) + m->n_x), 1);
     if (!m->extra || !m->stored) {
         mlip_model_free(m);
         return MLIP_ERR_OUT_OF_MEMORY;
     }
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+    mlip__model_init_logit_scales(m);
     *out = m;
     return MLIP_OK;
 }
@@ -6419,10 +6653,10 @@ MLIPDEF void mlip_model_init_random(mlip_model *m, uint64_t seed) {
     mlip_encoder_init_random(m->bert, seed + 1);
     mlip_rng_seed(&rng, seed, 0x68656164u);
     memset(m->extra, 0, m->n_extra * sizeof(float));
-    for (i = 0; i < 8; i += 2)
-        for (j = 0; j < m->extra_info[i].count; j++)
+    for (i = 0; i < m->n_x; i++)
+        for (j = 0; m->extra_info[i].ndim == 2 && j < m->extra_info[i].count; j++)
             m->extra[m->extra_info[i].offset + j] = 0.02f * mlip_rng_normal(&rng);
-    m->extra[m->extra_info[8].offset] = m->extra[m->extra_info[9].offset] = (float)log(1.0 / 0.07);
+    mlip__model_init_logit_scales(m);
 }
 
 MLIPDEF const mlip_model_config *mlip_model_get_config(const mlip_model *m) {
@@ -6432,7 +6666,7 @@ MLIPDEF mlip_encoder *mlip_model_vit(mlip_model *m) { return m ? m->vit : NULL; 
 MLIPDEF mlip_encoder *mlip_model_bert(mlip_model *m) { return m ? m->bert : NULL; }
 MLIPDEF int mlip_model_is_mapped(const mlip_model *m) { return m ? m->mapped : 0; }
 MLIPDEF int mlip_model_tensor_count(const mlip_model *m) {
-    return m ? m->vit->n_params + m->bert->n_params + MLIP__MODEL_N_EXTRA + m->n_train : 0;
+    return m ? m->vit->n_params + mlip__n_params(m->bert) + m->n_x + m->n_train : 0;
 }
 
 /* Tensor i in file order: its table entry, the prefix of its file name, and its floats. */
@@ -6442,15 +6676,15 @@ static const mlip_param_info *mlip__model_tensor(const mlip_model *m, int i, con
     if (i < m->vit->n_params) {
         e = m->vit;
         *prefix = "vision.";
-    } else if ((i -= m->vit->n_params) < m->bert->n_params) {
+    } else if ((i -= m->vit->n_params) < mlip__n_params(m->bert)) {
         e = m->bert;
         *prefix = "text.";
-    } else if ((i -= m->bert->n_params) < MLIP__MODEL_N_EXTRA) {
+    } else if ((i -= mlip__n_params(m->bert)) < m->n_x) {
         *prefix = "";
         *data = m->extra + m->extra_info[i].offset;
         return &m->extra_info[i];
     } else {
-        i -= MLIP__MODEL_N_EXTRA;
+        i -= m->n_x;
         *prefix = "";
         *data = m->train_data[i];
         return &m->train_info[i];
@@ -7727,6 +7961,11 @@ MLIPDEF mlip_status mlip_trainer_create(mlip_model *model, const mlip_objective_
     MLIP__CHECK_PTR(out);
     *out = NULL;
     MLIP__TRY(mlip__trainer_check_config(&oc, &tc));
+    if (!mlip__model_is_mlip(&model->config))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "mlip_trainer_create: the MLIP objective trains MLIP's architecture; "
+                          "this model (an imported %s) runs inference only",
+                          model->config.kind == MLIP_MODEL_CLIP ? "dual encoder" : "variant");
     if (mlip_model_is_mapped(model))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_trainer_create: the model runs on read-only mapped weights; "
@@ -8922,6 +9161,20 @@ MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, i
 
 #define MLIP__EMBED_CHUNK 8 /* images or texts encoded at once: bounds the activation memory */
 
+/* The positions a text is encoded with: max_tokens, or (<= 0 or past the encoder's positions)
+   the model's context length; at least 2 ([CLS] and [SEP], or start and end of text). */
+static mlip_status mlip__model_text_positions(const mlip_model *m, const char *who, int max_tokens,
+                                              int *T) {
+    const mlip_model_config *c = &m->config;
+    int ctx = c->context_length > 0 ? c->context_length : c->bert.max_positions;
+    if (!m->bert) return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: the model has no text encoder", who);
+    *T = max_tokens <= 0 || max_tokens > c->bert.max_positions ? ctx : max_tokens;
+    if (*T < 2)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "%s: max_tokens %d leaves no room for the start and end tokens", who, *T);
+    return MLIP_OK;
+}
+
 /* A head's weight (D, width) and bias (D), checked against the shapes the caller expects. */
 static mlip_status mlip__head(mlip_model *m, const char *name, int D, int width, const float **w,
                               const float **b) {
@@ -8936,11 +9189,39 @@ static mlip_status mlip__head(mlip_model *m, const char *name, int D, int width,
     return MLIP_OK;
 }
 
+/* out (rows, D) = l2normalise(global head (pooled (rows, width))), whatever the head's kind:
+   linear, MLP (hidden layer without bias, erf GELU) or none. */
+static mlip_status mlip__global_head_forward(mlip_model *m, int text, const float *pooled, int rows,
+                                             float *out) {
+    const mlip_model_config *c = &m->config;
+    mlip_head_kind kind = text ? c->text_head : c->image_head;
+    int width = text ? c->bert.width : c->vit.width, H = width, D = c->embed_dim;
+    const float *w, *b, *hidden_w;
+    float *hidden = NULL;
+    mlip_status st;
+    if (kind == MLIP_HEAD_NONE) return mlip_l2norm_forward(out, NULL, pooled, rows, D, 1e-12f);
+    if (kind == MLIP_HEAD_MLP) {
+        H = text ? c->text_head_hidden : c->image_head_hidden;
+        hidden_w = mlip__model_extra(m, text ? 13 : 12);
+        hidden = (float *)mlip_alloc_zeroed((size_t)rows, (size_t)H * sizeof(float));
+        if (!hidden) return MLIP_ERR_OUT_OF_MEMORY;
+        st = mlip_linear_forward(hidden, pooled, hidden_w, NULL, rows, width, H);
+        if (!st) st = mlip_gelu_forward(hidden, hidden, (size_t)rows * H, MLIP_GELU_ERF);
+        pooled = hidden;
+        if (st) goto done;
+    }
+    st = mlip__head(m, text ? "global_text" : "global_image", D, H, &w, &b);
+    if (!st) st = mlip_projection_forward(out, NULL, NULL, pooled, w, b, rows, H, D);
+done:
+    mlip_free(hidden);
+    return st;
+}
+
 MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixels, int B,
                                             float *global, float *local) {
     const mlip_model_config *cfg;
     mlip_encoder *vit;
-    const float *gw, *gb, *lw = NULL, *lb = NULL;
+    const float *lw = NULL, *lb = NULL;
     float *img = NULL, *out = NULL, *cls = NULL;
     int C, K, width, D, chunk, b0, i, c;
     size_t plane, per_img = 0, per_out = 0, p;
@@ -8959,7 +9240,9 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
         if (!(cfg->image_std[c] > 0))
             return mlip__fail(MLIP_ERR_INVALID_ARG,
                               "mlip_model_embed_images: image_std[%d] is not positive", c);
-    MLIP__TRY(mlip__head(model, "global_image", D, width, &gw, &gb));
+    if (local && cfg->kind != MLIP_MODEL_MLIP)
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "mlip_model_embed_images: this model has no local heads (local = NULL)");
     if (local) MLIP__TRY(mlip__head(model, "local_image", D, width, &lw, &lb));
     chunk = MLIP__MIN(B, MLIP__EMBED_CHUNK);
     plane = (size_t)vit->img_h * vit->img_w;
@@ -8980,10 +9263,8 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
                 for (p = 0; p < plane; p++) dst[p] = (src[p] - mean) * inv;
             }
         if ((st = mlip_vit_forward(vit, img, nb, NULL, 0, 0, out)) != MLIP_OK) break;
-        for (i = 0; i < nb; i++)
-            mlip_copy(cls + (size_t)i * width, out + (size_t)i * (K + 1) * width, (size_t)width);
-        st =
-            mlip_projection_forward(global + (size_t)b0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
+        st = mlip_encoder_pool(vit, out, nb, K + 1, NULL, cls);
+        if (!st) st = mlip__global_head_forward(model, 0, cls, nb, global + (size_t)b0 * D);
         for (i = 0; !st && local && i < nb; i++)
             st = mlip_projection_forward(local + (size_t)(b0 + i) * K * D, NULL, NULL,
                                          out + ((size_t)i * (K + 1) + 1) * width, lw, lb, K, width,
@@ -9003,7 +9284,7 @@ MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tok
     mlip_tokenizer *own = NULL;
     const float *lw, *lb, *gw, *gb;
     float *out = NULL, *mean = NULL;
-    int *ids = NULL, *begin = NULL, *end = NULL, T, width, D, real = 0, n = 0;
+    int *ids = NULL, *begin = NULL, *end = NULL, T = 0, width, D, real = 0, n = 0;
     uint8_t *mask = NULL;
     mlip_status st;
     MLIP__CHECK_PTR(model);
@@ -9013,14 +9294,12 @@ MLIPDEF mlip_status mlip_model_embed_sentences(mlip_model *model, const mlip_tok
     MLIP__CHECK_POS(max_sentences);
     *n_sent = 0;
     cfg = mlip_model_get_config(model);
+    MLIP__TRY(mlip__model_text_positions(model, __func__, max_tokens, &T));
+    if (cfg->kind != MLIP_MODEL_MLIP)
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: this model has no local heads", __func__);
     bert = mlip_model_bert(model);
     width = mlip_encoder_width(bert);
     D = cfg->embed_dim;
-    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions
-                                                                : max_tokens;
-    if (T < 2)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_embed_sentences: max_tokens %d is too small", T);
     MLIP__TRY(mlip__head(model, "local_text", D, width, &lw, &lb));
     MLIP__TRY(mlip__head(model, "global_text", D, width, &gw, &gb));
     if (!tok) {
@@ -9078,11 +9357,10 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
     const mlip_model_config *cfg;
     mlip_encoder *bert;
     mlip_tokenizer *own = NULL;
-    const float *gw, *gb;
     float *out = NULL, *cls = NULL;
     int *ids = NULL;
     uint8_t *mask = NULL;
-    int T, width, D, chunk, i0, i;
+    int T = 0, width, D, chunk, i0, i;
     size_t per_out = 0;
     mlip_status st;
     MLIP__CHECK_PTR(model);
@@ -9093,16 +9371,10 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
         if (!texts[i])
             return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: texts[%d] is NULL", i);
     cfg = mlip_model_get_config(model);
+    MLIP__TRY(mlip__model_text_positions(model, __func__, max_tokens, &T));
     bert = mlip_model_bert(model);
     width = mlip_encoder_width(bert);
     D = cfg->embed_dim;
-    T = max_tokens <= 0 || max_tokens > cfg->bert.max_positions ? cfg->bert.max_positions
-                                                                : max_tokens;
-    if (T < 2)
-        return mlip__fail(
-            MLIP_ERR_INVALID_ARG,
-            "mlip_model_embed_texts: max_tokens %d leaves no room for [CLS] and [SEP]", T);
-    MLIP__TRY(mlip__head(model, "global_text", D, width, &gw, &gb));
     if (!tok) {
         MLIP__TRY(mlip_model_tokenizer(model, &own));
         tok = own;
@@ -9131,10 +9403,8 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
             memmove(mask + (size_t)i * longest, mask + (size_t)i * T, (size_t)longest);
         }
         if ((st = mlip_bert_forward(bert, ids, NULL, mask, nb, longest, 0, out)) != MLIP_OK) break;
-        for (i = 0; i < nb; i++)
-            mlip_copy(cls + (size_t)i * width, out + (size_t)i * longest * width, (size_t)width);
-        st =
-            mlip_projection_forward(global + (size_t)i0 * D, NULL, NULL, cls, gw, gb, nb, width, D);
+        st = mlip_encoder_pool(bert, out, nb, longest, mask, cls);
+        if (!st) st = mlip__global_head_forward(model, 1, cls, nb, global + (size_t)i0 * D);
     }
     mlip_free(out);
     mlip_free(cls);
@@ -10120,7 +10390,7 @@ static mlip_status mlip__fmt_bind_data(mlip_model *m, const unsigned char *buf, 
     int e, j, k = 0;
     for (e = 0; e < 4; e++) {
         mlip_encoder *enc = e == 0 ? m->vit : e == 1 ? m->bert : NULL;
-        int count = enc ? enc->n_params : e == 2 ? MLIP__MODEL_N_EXTRA : m->n_train;
+        int count = e < 2 ? mlip__n_params(enc) : e == 2 ? m->n_x : m->n_train;
         int zero_copy = enc && in_place && mlip__fmt_host_le();
         for (j = 0; j < count && zero_copy; j++)
             zero_copy = m->stored[k + j] == MLIP_DTYPE_F32 &&

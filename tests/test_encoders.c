@@ -64,7 +64,7 @@ static void check_grads(mlip_encoder *enc, fx_file *fx, const char *prefix, cons
 
 static void test_vit_parity(void) {
     fx_file fx;
-    mlip_vit_config c;
+    mlip_vit_config c = mlip_vit_config_tiny(); /* switches at their defaults */
     mlip_encoder *vit = NULL;
     int B = 2, K, n, D;
     float *out, *img, *w;
@@ -217,7 +217,7 @@ static void test_vit_invariants(void) {
 
 static void test_bert_parity(void) {
     fx_file fx;
-    mlip_bert_config c;
+    mlip_bert_config c = mlip_bert_config_tiny(1);
     mlip_encoder *bert = NULL;
     fx_entry *ids_e;
     int B, T, D;
