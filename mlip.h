@@ -915,6 +915,12 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
 MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok,
                                            const char *const *texts, int n, int max_tokens,
                                            float *global);
+/* The same from token ids the caller made (a device with its own tokenizer, or a check against
+   a reference): ids (n, T) and mask (n, T) (1 real, 0 padding; NULL: all real), T at most the
+   text encoder's positions; each text pooled as the model pools ([CLS], or CLIP's last real
+   token) through the global text head, L2-normalised, into global (n, D). */
+MLIPDEF mlip_status mlip_model_embed_token_ids(mlip_model *model, const int *ids,
+                                               const uint8_t *mask, int n, int T, float *global);
 /* One report's sentences for the local side: text encoded with max_tokens positions (as
    embed_texts), split into at most max_sentences sentences (mlip_tokenizer_sentences), each
    sentence the mean of its token states through the local text head, L2-normalised, into
@@ -1114,6 +1120,34 @@ MLIPDEF mlip_status mlip_torch_read_f32(const mlip_torch_file *file, int i, floa
 MLIPDEF int mlip_torch_find(const mlip_torch_file *file, const char *name);
 /* "f32", "f16", "bf16", "f64", "i64", "i32", "i16", "i8", "u8", "bool"; "?" otherwise. */
 MLIPDEF const char *mlip_torch_dtype_name(int dtype);
+
+/* ---- Models trained elsewhere: import from a PyTorch checkpoint ----
+   mlip_model_import_torch builds a model from a state dict in one of these layouts, told
+   apart by the tensor names:
+     "openclip-timm-hf"  open_clip with a timm ViT image tower and an HF BERT text tower
+                         (BiomedCLIP): visual.trunk.*, visual.head.proj, text.transformer.*,
+                         text.proj (linear) or text.proj.0 / .2 (MLP), logit_scale
+     "timm-vit"          a timm VisionTransformer alone (an image-only model): patch_embed,
+                         cls_token, pos_embed, blocks.N (fused attn.qkv), norm or fc_norm
+     "hf-clip"           HF transformers CLIPModel: vision_model.*, text_model.* (a causal
+                         text transformer), visual_projection, text_projection, logit_scale
+   Sizes come from the shapes. What shapes cannot tell comes from config_json when given
+   (open_clip_config.json, HF config.json or timm's config.json: heads, activation, LayerNorm
+   eps, pooling, mean/std, context length), else from the layout's defaults (heads = width /
+   64; eps 1e-6 timm, 1e-12 BERT, 1e-5 CLIP; quick GELU for CLIP; OpenAI CLIP mean/std;
+   bicubic resize + centre crop). Every tensor of the checkpoint must find its place, except
+   ones known not to matter for embeddings (position_ids / token_type_ids buffers, BERT's
+   pooler, a timm classifier head): any other is refused by name, so an architecture this
+   library does not implement (layer scale, register tokens, q/k norms, ...) never loads
+   silently wrong. The model's metadata "import.layout" names the layout. The tokenizer is not
+   in a state dict: add it (mlip_model_set_vocab, mlip_model_set_merges). */
+typedef struct mlip_import_options {
+    const char *config_json; /* the config file's text, or NULL */
+    size_t config_len;
+    int vision_heads, text_heads; /* attention heads; 0: from the config, else width / 64 */
+} mlip_import_options; /* NULL or all-zero: no config, default heads */
+MLIPDEF mlip_status mlip_model_import_torch(const mlip_torch_file *file,
+                                            const mlip_import_options *opt, mlip_model **out);
 
 /* ======================================================================================
    13. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
@@ -9351,17 +9385,46 @@ MLIPDEF mlip_status mlip_explain_plan(const float *patch_local, const float *sen
     return st;
 }
 
+MLIPDEF mlip_status mlip_model_embed_token_ids(mlip_model *model, const int *ids,
+                                               const uint8_t *mask, int n, int T, float *global) {
+    mlip_encoder *bert;
+    float *out = NULL, *pooled = NULL;
+    int width, D, chunk, i0;
+    size_t per_out = 0;
+    mlip_status st;
+    MLIP__CHECK_PTR(model);
+    MLIP__CHECK_PTR(ids);
+    MLIP__CHECK_PTR(global);
+    MLIP__CHECK_POS(n);
+    MLIP__CHECK_POS(T);
+    if (!(bert = mlip_model_bert(model)))
+        return mlip__fail(MLIP_ERR_INVALID_ARG, "%s: the model has no text encoder", __func__);
+    width = mlip_encoder_width(bert);
+    D = model->config.embed_dim;
+    chunk = MLIP__MIN(n, MLIP__EMBED_CHUNK);
+    MLIP__TRY(mlip__count3(&per_out, chunk, T, width));
+    out = (float *)mlip_alloc(per_out * sizeof(float));
+    pooled = (float *)mlip_alloc((size_t)chunk * width * sizeof(float));
+    st = out && pooled ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
+    for (i0 = 0; !st && i0 < n; i0 += chunk) {
+        int nb = MLIP__MIN(chunk, n - i0);
+        const uint8_t *m = mask ? mask + (size_t)i0 * T : NULL;
+        st = mlip_bert_forward(bert, ids + (size_t)i0 * T, NULL, m, nb, T, 0, out);
+        if (!st) st = mlip_encoder_pool(bert, out, nb, T, m, pooled);
+        if (!st) st = mlip__global_head_forward(model, 1, pooled, nb, global + (size_t)i0 * D);
+    }
+    mlip_free(out);
+    mlip_free(pooled);
+    return st;
+}
+
 MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokenizer *tok,
                                            const char *const *texts, int n, int max_tokens,
                                            float *global) {
-    const mlip_model_config *cfg;
-    mlip_encoder *bert;
     mlip_tokenizer *own = NULL;
-    float *out = NULL, *cls = NULL;
     int *ids = NULL;
     uint8_t *mask = NULL;
-    int T = 0, width, D, chunk, i0, i;
-    size_t per_out = 0;
+    int T = 0, D, chunk, i0, i;
     mlip_status st;
     MLIP__CHECK_PTR(model);
     MLIP__CHECK_PTR(texts);
@@ -9370,24 +9433,16 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
     for (i = 0; i < n; i++)
         if (!texts[i])
             return mlip__fail(MLIP_ERR_INVALID_ARG, "mlip_model_embed_texts: texts[%d] is NULL", i);
-    cfg = mlip_model_get_config(model);
     MLIP__TRY(mlip__model_text_positions(model, __func__, max_tokens, &T));
-    bert = mlip_model_bert(model);
-    width = mlip_encoder_width(bert);
-    D = cfg->embed_dim;
+    D = model->config.embed_dim;
     if (!tok) {
         MLIP__TRY(mlip_model_tokenizer(model, &own));
         tok = own;
     }
     chunk = MLIP__MIN(n, MLIP__EMBED_CHUNK);
-    st = mlip__count3(&per_out, chunk, T, width);
-    if (!st) {
-        out = (float *)mlip_alloc(per_out * sizeof(float));
-        cls = (float *)mlip_alloc((size_t)chunk * width * sizeof(float));
-        ids = (int *)mlip_alloc((size_t)chunk * T * sizeof(int));
-        mask = (uint8_t *)mlip_alloc((size_t)chunk * T);
-        if (!out || !cls || !ids || !mask) st = MLIP_ERR_OUT_OF_MEMORY;
-    }
+    ids = (int *)mlip_alloc_zeroed((size_t)chunk * T, sizeof(int));
+    mask = (uint8_t *)mlip_alloc_zeroed((size_t)chunk * T, 1);
+    st = ids && mask ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
     for (i0 = 0; !st && i0 < n; i0 += chunk) {
         int nb = MLIP__MIN(chunk, n - i0), longest = 2, real = 0;
         for (i = 0; !st && i < nb; i++) {
@@ -9397,17 +9452,13 @@ MLIPDEF mlip_status mlip_model_embed_texts(mlip_model *model, const mlip_tokeniz
         }
         if (st) break;
         /* drop the padding columns no text of this chunk reaches: padding is masked out of
-           attention, so [CLS] does not change, and short texts cost less */
+           attention, so the pooled token does not change, and short texts cost less */
         for (i = 1; i < nb; i++) {
             memmove(ids + (size_t)i * longest, ids + (size_t)i * T, (size_t)longest * sizeof(int));
             memmove(mask + (size_t)i * longest, mask + (size_t)i * T, (size_t)longest);
         }
-        if ((st = mlip_bert_forward(bert, ids, NULL, mask, nb, longest, 0, out)) != MLIP_OK) break;
-        st = mlip_encoder_pool(bert, out, nb, longest, mask, cls);
-        if (!st) st = mlip__global_head_forward(model, 1, cls, nb, global + (size_t)i0 * D);
+        st = mlip_model_embed_token_ids(model, ids, mask, nb, longest, global + (size_t)i0 * D);
     }
-    mlip_free(out);
-    mlip_free(cls);
     mlip_free(ids);
     mlip_free(mask);
     mlip_tokenizer_free(own);
@@ -9640,26 +9691,43 @@ static void mlip__fmt_pad(mlip__fmt_sink *s, size_t to) {
 typedef struct mlip__fmt_key {
     const char *name;
     size_t offset; /* in mlip_model_config */
-    int type; /* 0 u32 (an int field), 2 f32 */
+    int type; /* 0 u32 (an int or enum field), 2 f32 */
+    int optional; /* written only when not 0, 0 when absent: the architecture switches */
 } mlip__fmt_key;
+typedef char mlip__fmt_enum_is_int[sizeof(mlip_gelu_kind) == sizeof(int) ? 1 : -1];
 static const mlip__fmt_key mlip__fmt_keys[] = {
-    {"vit.image_size", offsetof(mlip_model_config, vit.image_size), 0},
-    {"vit.patch_size", offsetof(mlip_model_config, vit.patch_size), 0},
-    {"vit.channels", offsetof(mlip_model_config, vit.channels), 0},
-    {"vit.width", offsetof(mlip_model_config, vit.width), 0},
-    {"vit.layers", offsetof(mlip_model_config, vit.layers), 0},
-    {"vit.heads", offsetof(mlip_model_config, vit.heads), 0},
-    {"vit.mlp_dim", offsetof(mlip_model_config, vit.mlp_dim), 0},
-    {"vit.ln_eps", offsetof(mlip_model_config, vit.ln_eps), 2},
-    {"bert.vocab_size", offsetof(mlip_model_config, bert.vocab_size), 0},
-    {"bert.max_positions", offsetof(mlip_model_config, bert.max_positions), 0},
-    {"bert.type_vocab_size", offsetof(mlip_model_config, bert.type_vocab_size), 0},
-    {"bert.width", offsetof(mlip_model_config, bert.width), 0},
-    {"bert.layers", offsetof(mlip_model_config, bert.layers), 0},
-    {"bert.heads", offsetof(mlip_model_config, bert.heads), 0},
-    {"bert.mlp_dim", offsetof(mlip_model_config, bert.mlp_dim), 0},
-    {"bert.ln_eps", offsetof(mlip_model_config, bert.ln_eps), 2},
-    {"model.embed_dim", offsetof(mlip_model_config, embed_dim), 0},
+    {"vit.image_size", offsetof(mlip_model_config, vit.image_size), 0, 0},
+    {"vit.patch_size", offsetof(mlip_model_config, vit.patch_size), 0, 0},
+    {"vit.channels", offsetof(mlip_model_config, vit.channels), 0, 0},
+    {"vit.width", offsetof(mlip_model_config, vit.width), 0, 0},
+    {"vit.layers", offsetof(mlip_model_config, vit.layers), 0, 0},
+    {"vit.heads", offsetof(mlip_model_config, vit.heads), 0, 0},
+    {"vit.mlp_dim", offsetof(mlip_model_config, vit.mlp_dim), 0, 0},
+    {"vit.ln_eps", offsetof(mlip_model_config, vit.ln_eps), 2, 0},
+    {"bert.vocab_size", offsetof(mlip_model_config, bert.vocab_size), 0, 0},
+    {"bert.max_positions", offsetof(mlip_model_config, bert.max_positions), 0, 0},
+    {"bert.type_vocab_size", offsetof(mlip_model_config, bert.type_vocab_size), 0, 0},
+    {"bert.width", offsetof(mlip_model_config, bert.width), 0, 0},
+    {"bert.layers", offsetof(mlip_model_config, bert.layers), 0, 0},
+    {"bert.heads", offsetof(mlip_model_config, bert.heads), 0, 0},
+    {"bert.mlp_dim", offsetof(mlip_model_config, bert.mlp_dim), 0, 0},
+    {"bert.ln_eps", offsetof(mlip_model_config, bert.ln_eps), 2, 0},
+    {"model.embed_dim", offsetof(mlip_model_config, embed_dim), 0, 0},
+    {"vit.gelu", offsetof(mlip_model_config, vit.gelu), 0, 1},
+    {"vit.pre_norm", offsetof(mlip_model_config, vit.pre_norm), 0, 1},
+    {"vit.pool", offsetof(mlip_model_config, vit.pool), 0, 1},
+    {"vit.fc_norm", offsetof(mlip_model_config, vit.fc_norm), 0, 1},
+    {"bert.kind", offsetof(mlip_model_config, bert.kind), 0, 1},
+    {"bert.gelu", offsetof(mlip_model_config, bert.gelu), 0, 1},
+    {"model.kind", offsetof(mlip_model_config, kind), 0, 1},
+    {"model.image_head", offsetof(mlip_model_config, image_head), 0, 1},
+    {"model.text_head", offsetof(mlip_model_config, text_head), 0, 1},
+    {"model.image_head_hidden", offsetof(mlip_model_config, image_head_hidden), 0, 1},
+    {"model.text_head_hidden", offsetof(mlip_model_config, text_head_hidden), 0, 1},
+    {"tokenizer.context_length", offsetof(mlip_model_config, context_length), 0, 1},
+    {"tokenizer.bpe", offsetof(mlip_model_config, tokenizer_bpe), 0, 1},
+    {"image.resize", offsetof(mlip_model_config, image_resize), 0, 1},
+    {"image.fit", offsetof(mlip_model_config, image_fit), 0, 1},
 };
 #define MLIP__FMT_N_KEYS ((int)(sizeof mlip__fmt_keys / sizeof mlip__fmt_keys[0]))
 
@@ -9668,12 +9736,26 @@ static int mlip__fmt_save_dtype(const mlip_param_info *p, int want) {
     return p->ndim >= 2 ? want : MLIP_DTYPE_F32;
 }
 
+/* Keys of the table a config writes: the required ones and the switches not at 0. */
+static int mlip__fmt_n_config_keys(const mlip_model_config *c) {
+    int k, n = 0;
+    for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
+        int v32;
+        memcpy(&v32, (const char *)c + mlip__fmt_keys[k].offset, sizeof v32);
+        n += !mlip__fmt_keys[k].optional || v32 != 0;
+    }
+    return n;
+}
+
 /* The key-value section: the config's keys, image.mean/std, tokenizer.*, then the metadata. */
 static void mlip__fmt_write_kv(const mlip_model *m, mlip__fmt_sink *t) {
     const mlip_model_config *c = &m->config;
     int k, ch;
     for (k = 0; k < MLIP__FMT_N_KEYS; k++) {
         const char *field = (const char *)c + mlip__fmt_keys[k].offset;
+        int v32;
+        memcpy(&v32, field, sizeof v32);
+        if (mlip__fmt_keys[k].optional && v32 == 0) continue; /* as mlip__fmt_n_config_keys */
         mlip__fmt_putstr(t, mlip__fmt_keys[k].name, strlen(mlip__fmt_keys[k].name));
         mlip__fmt_put32(t, (uint32_t)mlip__fmt_keys[k].type);
         if (mlip__fmt_keys[k].type == 0) {
@@ -9793,7 +9875,7 @@ static void mlip__fmt_write_floats(mlip__fmt_sink *s, const mlip_param_info *p, 
 
 static mlip_status mlip__fmt_write(const mlip_model *m, int dtype, mlip__fmt_sink *s) {
     int i, n = mlip_model_tensor_count(m);
-    int n_kv = MLIP__FMT_N_KEYS + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
+    int n_kv = mlip__fmt_n_config_keys(&m->config) + 3 + (m->vocab_n ? 1 : 0) + m->n_meta;
     size_t table = 0, data_off, data_size = 0, off, start = s->pos;
     const char *prefix;
     float *data;
@@ -10279,7 +10361,7 @@ static mlip_status mlip__fmt_bind_config(mlip__fmt_file *f, mlip_model_config *c
         }
     }
     for (k = 0; k < MLIP__FMT_N_KEYS; k++)
-        if (!have[k])
+        if (!have[k] && !mlip__fmt_keys[k].optional)
             return mlip__fail(MLIP_ERR_FORMAT, "mlip file: required key %s is missing",
                               mlip__fmt_keys[k].name);
     if ((mean && mean->count != (uint32_t)c->vit.channels) ||
@@ -11282,6 +11364,7 @@ static void mlip__fmt_st_header(const mlip_model *m, mlip__fmt_sink *s) {
         if (mlip__fmt_keys[k].type == 0) {
             int v;
             memcpy(&v, field, sizeof v);
+            if (mlip__fmt_keys[k].optional && v == 0) continue; /* as in a .mlip file */
             snprintf(num, sizeof num, "%d", v);
         } else {
             float v;
@@ -12424,6 +12507,614 @@ MLIPDEF int mlip_torch_find(const mlip_torch_file *f, const char *name) {
     return -1;
 }
 
+
+/* ---- models trained elsewhere: import from a PyTorch checkpoint ---- */
+
+/* Configs are read with a small JSON walker: find the value at a dotted path, then read it as
+   an integer, a number, a string or a short list of numbers. Depth and lengths are bounded. */
+#define MLIP__JSON_MAX_DEPTH 64
+
+static mlip_status mlip__json_skip(mlip__cursor *j, int depth);
+
+/* Past an object's or array's members (after its opening bracket). */
+static mlip_status mlip__json_skip_members(mlip__cursor *j, int depth, char close) {
+    if (mlip__fmt_lit(j, close)) return MLIP_OK;
+    for (;;) {
+        if (close == '}') {
+            char *key = NULL;
+            MLIP__TRY(mlip__fmt_jstr(j, &key));
+            mlip_free(key);
+            MLIP__TRY(mlip__fmt_jexpect(j, ':'));
+        }
+        MLIP__TRY(mlip__json_skip(j, depth + 1));
+        if (mlip__fmt_lit(j, ',')) continue;
+        return mlip__fmt_jexpect(j, close);
+    }
+}
+
+/* Past one value of any kind. */
+static mlip_status mlip__json_skip(mlip__cursor *j, int depth) {
+    if (depth > MLIP__JSON_MAX_DEPTH) return MLIP__FMT_JSON_ERR(j, "nested too deeply");
+    mlip__fmt_ws(j);
+    if (j->pos >= j->len) return MLIP__FMT_JSON_ERR(j, "unexpected end");
+    if (j->p[j->pos] == '"') {
+        char *s = NULL;
+        MLIP__TRY(mlip__fmt_jstr(j, &s));
+        mlip_free(s);
+        return MLIP_OK;
+    }
+    if (mlip__fmt_lit(j, '{')) return mlip__json_skip_members(j, depth, '}');
+    if (mlip__fmt_lit(j, '[')) return mlip__json_skip_members(j, depth, ']');
+    while (j->pos < j->len && j->p[j->pos] && strchr("0123456789+-.eEtrufalsn", j->p[j->pos]))
+        j->pos++;
+    return MLIP_OK; /* a number, true, false or null: read by whoever wants it */
+}
+
+/* *found = 1 and j at the value of path ("a.b.c") when the document has it. */
+static mlip_status mlip__json_find(const char *json, size_t len, const char *path, mlip__cursor *j,
+                                   int *found) {
+    const char *part = path;
+    *found = 0;
+    j->p = (const unsigned char *)json;
+    j->len = len;
+    j->pos = 0;
+    while (*part) {
+        size_t plen = strcspn(part, ".");
+        int hit = 0;
+        MLIP__TRY(mlip__fmt_jexpect(j, '{'));
+        while (!hit && !mlip__fmt_lit(j, '}')) {
+            char *key = NULL;
+            MLIP__TRY(mlip__fmt_jstr(j, &key));
+            hit = strlen(key) == plen && !memcmp(key, part, plen);
+            mlip_free(key);
+            MLIP__TRY(mlip__fmt_jexpect(j, ':'));
+            if (hit) break;
+            MLIP__TRY(mlip__json_skip(j, 1));
+            mlip__fmt_lit(j, ',');
+        }
+        if (!hit) return MLIP_OK;
+        part += plen + (part[plen] == '.');
+    }
+    mlip__fmt_ws(j);
+    *found = 1;
+    return MLIP_OK;
+}
+
+/* A number at path into *v (left as it is when the path is absent or not a number). */
+static mlip_status mlip__json_number(const char *json, size_t len, const char *path, double *v) {
+    mlip__cursor j;
+    int found;
+    char buf[64];
+    size_t n = 0;
+    MLIP__TRY(mlip__json_find(json, len, path, &j, &found));
+    while (found && j.pos + n < j.len && n < sizeof buf - 1 && j.p[j.pos + n] &&
+           strchr("0123456789+-.eE", j.p[j.pos + n])) {
+        buf[n] = (char)j.p[j.pos + n];
+        n++;
+    }
+    buf[n] = '\0';
+    if (n) *v = strtod(buf, NULL);
+    return MLIP_OK;
+}
+
+static mlip_status mlip__json_int(const char *json, size_t len, const char *path, int *v) {
+    double d = *v;
+    MLIP__TRY(mlip__json_number(json, len, path, &d));
+    if (!(d >= 0 && d < 1e9 && d == floor(d)))
+        return mlip__fail(MLIP_ERR_FORMAT, "model config: %s = %g is not a count", path, d);
+    *v = (int)d;
+    return MLIP_OK;
+}
+
+/* A string at path (compared, not kept): *v = 1 when it equals one of the NULL-terminated
+   names, index + 1 of the match in *which; 0 when absent or not a string. */
+static mlip_status mlip__json_string_is(const char *json, size_t len, const char *path,
+                                        const char *const *names, int *which) {
+    mlip__cursor j;
+    int found, i;
+    char *s = NULL;
+    *which = 0;
+    MLIP__TRY(mlip__json_find(json, len, path, &j, &found));
+    if (!found || j.p[j.pos] != '"') return MLIP_OK;
+    MLIP__TRY(mlip__fmt_jstr(&j, &s));
+    for (i = 0; names[i] && !*which; i++)
+        if (!strcmp(s, names[i])) *which = i + 1;
+    if (!*which) {
+        mlip__fail(MLIP_ERR_UNSUPPORTED, "model config: %s = \"%.60s\" is not supported", path, s);
+        mlip_free(s);
+        return MLIP_ERR_UNSUPPORTED;
+    }
+    mlip_free(s);
+    return MLIP_OK;
+}
+
+/* A list of 1-4 numbers at path into v[0..*n). */
+static mlip_status mlip__json_floats(const char *json, size_t len, const char *path, float *v,
+                                     int *n) {
+    mlip__cursor j;
+    int found;
+    *n = 0;
+    MLIP__TRY(mlip__json_find(json, len, path, &j, &found));
+    if (!found || !mlip__fmt_lit(&j, '[')) return MLIP_OK;
+    while (!mlip__fmt_lit(&j, ']')) {
+        char buf[64], *end;
+        size_t k = 0;
+        mlip__fmt_ws(&j);
+        while (j.pos < j.len && k < sizeof buf - 1 && j.p[j.pos] &&
+               strchr("0123456789+-.eE", j.p[j.pos]))
+            buf[k++] = (char)j.p[j.pos++];
+        buf[k] = '\0';
+        if (*n >= 4 || !k) return mlip__fail(MLIP_ERR_FORMAT, "model config: %s", path);
+        v[(*n)++] = (float)strtod(buf, &end);
+        mlip__fmt_lit(&j, ',');
+    }
+    return MLIP_OK;
+}
+
+/* The importer's state: the checkpoint, its layout, the config text, and which tensors of the
+   checkpoint found a place. */
+enum { MLIP__IMP_OPENCLIP = 1, MLIP__IMP_TIMM = 2, MLIP__IMP_HF_CLIP = 3 };
+typedef struct mlip__imp {
+    const mlip_torch_file *f;
+    int layout;
+    const char *vis; /* the timm trunk's prefix: "" or "visual.trunk." */
+    const char *json;
+    size_t json_len;
+    unsigned char *used; /* per checkpoint tensor */
+} mlip__imp;
+
+/* Dimension d of the named tensor (ndim checked), or 0 when the checkpoint lacks it. */
+static int mlip__imp_dim(const mlip__imp *im, const char *name, int ndim, int d) {
+    int64_t shape[8];
+    int nd = 0, i = mlip_torch_find(im->f, name);
+    if (i < 0 || mlip_torch_info(im->f, i, NULL, NULL, &nd, shape) || nd != ndim || d >= nd ||
+        shape[d] <= 0 || shape[d] > 0x7fffffff)
+        return 0;
+    return (int)shape[d];
+}
+
+static int mlip__imp_has(const mlip__imp *im, const char *name) {
+    return mlip_torch_find(im->f, name) >= 0;
+}
+
+/* How many numbered blocks "<prefix><N><suffix>" the checkpoint holds (0, 1, ... in a row). */
+static int mlip__imp_layers(const mlip__imp *im, const char *prefix, const char *suffix) {
+    char name[256];
+    int n = 0;
+    for (;;) {
+        snprintf(name, sizeof name, "%.120s%d%.120s", prefix, n, suffix);
+        if (!mlip__imp_has(im, name) || n >= 4096) return n;
+        n++;
+    }
+}
+
+/* A timm ViT trunk's sizes (prefix im->vis): shapes first, then timm's config.json. */
+static mlip_status mlip__imp_timm_vit(mlip__imp *im, mlip_vit_config *v) {
+    static const char *const pools[] = {"token", "avg", "", NULL};
+    char name[256];
+    int n_pos, grid, which = 0;
+    double eps = 1e-6;
+    const char *P = im->vis;
+    snprintf(name, sizeof name, "%spatch_embed.proj.weight", P);
+    v->width = mlip__imp_dim(im, name, 4, 0);
+    v->channels = mlip__imp_dim(im, name, 4, 1);
+    v->patch_size = mlip__imp_dim(im, name, 4, 2);
+    snprintf(name, sizeof name, "%spos_embed", P);
+    n_pos = mlip__imp_dim(im, name, 3, 1);
+    for (grid = 1; grid * grid < n_pos - 1; grid++) {}
+    snprintf(name, sizeof name, "%scls_token", P);
+    if (!v->width || !v->patch_size || grid * grid != n_pos - 1 || !mlip__imp_has(im, name))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "timm ViT: needs patch_embed.proj.weight, cls_token and a square grid "
+                          "of pos_embed (one class token, no register tokens)");
+    v->image_size = grid * v->patch_size;
+    snprintf(name, sizeof name, "%sblocks.", P);
+    v->layers = mlip__imp_layers(im, name, ".norm1.weight");
+    snprintf(name, sizeof name, "%sblocks.0.mlp.fc1.weight", P);
+    v->mlp_dim = mlip__imp_dim(im, name, 2, 0);
+    v->heads = v->width / 64 > 0 ? v->width / 64 : 1;
+    MLIP__TRY(mlip__json_int(im->json, im->json_len, "model_args.num_heads", &v->heads));
+    MLIP__TRY(mlip__json_number(im->json, im->json_len, "model_args.norm_eps", &eps));
+    v->ln_eps = (float)eps;
+    snprintf(name, sizeof name, "%snorm_pre.weight", P);
+    v->pre_norm = mlip__imp_has(im, name);
+    snprintf(name, sizeof name, "%sfc_norm.weight", P);
+    v->fc_norm = mlip__imp_has(im, name);
+    MLIP__TRY(mlip__json_string_is(im->json, im->json_len, "global_pool", pools, &which));
+    v->pool = v->fc_norm || which == 2 ? MLIP_POOL_AVG : MLIP_POOL_CLS;
+    v->gelu = MLIP_GELU_ERF;
+    return MLIP_OK;
+}
+
+/* Heads of a timm ViT named at path ("vit_base_patch16_224": 12), when the name is one of
+   timm's standard sizes; otherwise *heads stays. */
+static mlip_status mlip__imp_timm_heads(const mlip__imp *im, const char *path, int *heads) {
+    static const char *const sizes[] = {"tiny", "small", "base", "large", "huge", "giant", NULL};
+    static const int n_heads[6] = {3, 6, 12, 16, 16, 16};
+    mlip__cursor j;
+    int found, i;
+    char *name = NULL;
+    MLIP__TRY(mlip__json_find(im->json, im->json_len, path, &j, &found));
+    if (!found || j.p[j.pos] != '"') return MLIP_OK;
+    MLIP__TRY(mlip__fmt_jstr(&j, &name));
+    for (i = 0; sizes[i]; i++)
+        if (!strncmp(name, "vit_", 4) && !strncmp(name + 4, sizes[i], strlen(sizes[i])) &&
+            name[4 + strlen(sizes[i])] == '_')
+            *heads = n_heads[i];
+    mlip_free(name);
+    return MLIP_OK;
+}
+
+/* An HF BERT's sizes under prefix (open_clip's text.transformer.). */
+static void mlip__imp_bert(mlip__imp *im, const char *P, mlip_bert_config *b) {
+    char name[256];
+    snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", P);
+    b->vocab_size = mlip__imp_dim(im, name, 2, 0);
+    b->width = mlip__imp_dim(im, name, 2, 1);
+    snprintf(name, sizeof name, "%sembeddings.position_embeddings.weight", P);
+    b->max_positions = mlip__imp_dim(im, name, 2, 0);
+    snprintf(name, sizeof name, "%sembeddings.token_type_embeddings.weight", P);
+    b->type_vocab_size = mlip__imp_dim(im, name, 2, 0);
+    snprintf(name, sizeof name, "%sencoder.layer.", P);
+    b->layers = mlip__imp_layers(im, name, ".attention.self.query.weight");
+    snprintf(name, sizeof name, "%sencoder.layer.0.intermediate.dense.weight", P);
+    b->mlp_dim = mlip__imp_dim(im, name, 2, 0);
+    b->heads = b->width / 64 > 0 ? b->width / 64 : 1;
+    b->ln_eps = 1e-12f;
+    b->kind = MLIP_TEXT_BERT;
+    b->gelu = MLIP_GELU_ERF;
+}
+
+/* OpenAI CLIP's image mean and std, which open_clip and HF CLIP use unless told otherwise. */
+static void mlip__imp_clip_norm(mlip_model_config *c) {
+    static const float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f},
+                       std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
+    int k;
+    for (k = 0; k < 3; k++) {
+        c->image_mean[k] = mean[k];
+        c->image_std[k] = std[k];
+    }
+}
+
+/* open_clip: timm image tower + HF BERT text tower + heads; open_clip_config.json if given. */
+static mlip_status mlip__imp_openclip(mlip__imp *im, mlip_model_config *c) {
+    const char *J = im->json;
+    size_t n = im->json_len;
+    int k;
+    MLIP__TRY(mlip__imp_timm_vit(im, &c->vit));
+    MLIP__TRY(mlip__imp_timm_heads(im, "model_cfg.vision_cfg.timm_model_name", &c->vit.heads));
+    mlip__imp_bert(im, "text.transformer.", &c->bert);
+    c->embed_dim = mlip__imp_dim(im, "visual.head.proj.weight", 2, 0);
+    if (mlip__imp_has(im, "text.proj.0.weight")) {
+        c->text_head = MLIP_HEAD_MLP;
+        c->text_head_hidden = mlip__imp_dim(im, "text.proj.0.weight", 2, 0);
+    }
+    if (!c->embed_dim || c->bert.layers < 1)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "open_clip checkpoint: needs visual.head.proj.weight (a linear image "
+                          "head) and an HF BERT text tower under text.transformer.");
+    MLIP__TRY(mlip__json_int(J, n, "model_cfg.text_cfg.context_length", &c->context_length));
+    MLIP__TRY(mlip__json_floats(J, n, "preprocess_cfg.mean", c->image_mean, &k));
+    MLIP__TRY(mlip__json_floats(J, n, "preprocess_cfg.std", c->image_std, &k));
+    c->lowercase = 1; /* BiomedBERT's vocabulary is uncased */
+    return MLIP_OK;
+}
+
+/* "gelu" -> erf, "quick_gelu" -> quick, "gelu_new" / "gelu_pytorch_tanh" -> tanh. */
+static mlip_status mlip__imp_act(const mlip__imp *im, const char *path, mlip_gelu_kind *g) {
+    static const char *const acts[] = {"gelu", "quick_gelu", "gelu_new", "gelu_pytorch_tanh",
+                                       NULL};
+    static const mlip_gelu_kind kinds[4] = {MLIP_GELU_ERF, MLIP_GELU_QUICK, MLIP_GELU_TANH,
+                                            MLIP_GELU_TANH};
+    int which = 0;
+    MLIP__TRY(mlip__json_string_is(im->json, im->json_len, path, acts, &which));
+    if (which) *g = kinds[which - 1];
+    return MLIP_OK;
+}
+
+/* HF CLIPModel: pre-LN ViT with pre_layrnorm, causal text transformer; HF config.json. */
+static mlip_status mlip__imp_hf_clip(mlip__imp *im, mlip_model_config *c) {
+    const char *J = im->json, *pe = "vision_model.embeddings.patch_embedding.weight";
+    const char *te = "text_model.embeddings.token_embedding.weight";
+    size_t n = im->json_len;
+    double ve = 1e-5, te_eps = 1e-5;
+    int n_pos = mlip__imp_dim(im, "vision_model.embeddings.position_embedding.weight", 2, 0), g;
+    mlip_vit_config *v = &c->vit;
+    mlip_bert_config *b = &c->bert;
+    v->width = mlip__imp_dim(im, pe, 4, 0);
+    v->channels = mlip__imp_dim(im, pe, 4, 1);
+    v->patch_size = mlip__imp_dim(im, pe, 4, 2);
+    for (g = 1; g * g < n_pos - 1; g++) {}
+    if (!v->width || !v->patch_size || g * g != n_pos - 1)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED, "HF CLIP: needs a square patch grid");
+    v->image_size = g * v->patch_size;
+    v->layers = mlip__imp_layers(im, "vision_model.encoder.layers.", ".layer_norm1.weight");
+    v->mlp_dim = mlip__imp_dim(im, "vision_model.encoder.layers.0.mlp.fc1.weight", 2, 0);
+    v->heads = v->width / 64 > 0 ? v->width / 64 : 1;
+    v->pre_norm = 1;
+    v->gelu = b->gelu = MLIP_GELU_QUICK; /* CLIPConfig's default */
+    b->kind = MLIP_TEXT_CLIP;
+    b->vocab_size = mlip__imp_dim(im, te, 2, 0);
+    b->width = mlip__imp_dim(im, te, 2, 1);
+    b->max_positions = mlip__imp_dim(im, "text_model.embeddings.position_embedding.weight", 2, 0);
+    b->layers = mlip__imp_layers(im, "text_model.encoder.layers.", ".layer_norm1.weight");
+    b->mlp_dim = mlip__imp_dim(im, "text_model.encoder.layers.0.mlp.fc1.weight", 2, 0);
+    b->heads = b->width / 64 > 0 ? b->width / 64 : 1;
+    c->embed_dim = mlip__imp_dim(im, "visual_projection.weight", 2, 0);
+    MLIP__TRY(mlip__json_int(J, n, "vision_config.num_attention_heads", &v->heads));
+    MLIP__TRY(mlip__json_int(J, n, "text_config.num_attention_heads", &b->heads));
+    MLIP__TRY(mlip__json_number(J, n, "vision_config.layer_norm_eps", &ve));
+    MLIP__TRY(mlip__json_number(J, n, "text_config.layer_norm_eps", &te_eps));
+    MLIP__TRY(mlip__imp_act(im, "vision_config.hidden_act", &v->gelu));
+    MLIP__TRY(mlip__imp_act(im, "text_config.hidden_act", &b->gelu));
+    v->ln_eps = (float)ve;
+    b->ln_eps = (float)te_eps;
+    c->tokenizer_bpe = 1;
+    c->lowercase = 1; /* CLIP's tokenizer lower-cases */
+    return MLIP_OK;
+}
+
+/* The layout from the names; 0 when none fits. */
+static int mlip__imp_layout(const mlip__imp *im) {
+    if (mlip__imp_has(im, "visual.trunk.patch_embed.proj.weight") &&
+        mlip__imp_has(im, "text.transformer.embeddings.word_embeddings.weight"))
+        return MLIP__IMP_OPENCLIP;
+    if (mlip__imp_has(im, "vision_model.embeddings.patch_embedding.weight") &&
+        mlip__imp_has(im, "text_model.embeddings.token_embedding.weight"))
+        return MLIP__IMP_HF_CLIP;
+    if (mlip__imp_has(im, "patch_embed.proj.weight") && mlip__imp_has(im, "blocks.0.attn.qkv.weight"))
+        return MLIP__IMP_TIMM;
+    return 0;
+}
+
+static mlip_status mlip__imp_config(mlip__imp *im, mlip_model_config *c) {
+    int k;
+    memset(c, 0, sizeof *c);
+    c->kind = MLIP_MODEL_CLIP;
+    c->image_resize = 2; /* MLIP_IMAGE_BICUBIC (section 13): PIL's bicubic, as torchvision */
+    c->image_fit = 1; /* MLIP_IMAGE_CROP: shorter side to size, centre crop */
+    mlip__imp_clip_norm(c);
+    if (im->layout == MLIP__IMP_OPENCLIP) {
+        im->vis = "visual.trunk.";
+        return mlip__imp_openclip(im, c);
+    }
+    if (im->layout == MLIP__IMP_HF_CLIP) return mlip__imp_hf_clip(im, c);
+    im->vis = ""; /* a bare timm ViT: image-only, the pooled feature is the embedding */
+    MLIP__TRY(mlip__imp_timm_vit(im, &c->vit));
+    for (k = 0; k < 3; k++) c->image_mean[k] = c->image_std[k] = 0.5f; /* timm's ViT default */
+    MLIP__TRY(mlip__json_floats(im->json, im->json_len, "pretrained_cfg.mean", c->image_mean, &k));
+    MLIP__TRY(mlip__json_floats(im->json, im->json_len, "pretrained_cfg.std", c->image_std, &k));
+    c->image_head = MLIP_HEAD_NONE;
+    c->embed_dim = c->vit.width;
+    return MLIP_OK;
+}
+
+/* Where each tensor of a block comes from: ours, timm's, HF CLIP's (q, k, v: timm's fused qkv
+   rows in that order). */
+static const char *const mlip__imp_block_ours[8] = {
+    "layernorm_before",       "attention.attention.query", "attention.attention.key",
+    "attention.attention.value", "attention.output.dense", "layernorm_after",
+    "intermediate.dense",     "output.dense"};
+static const char *const mlip__imp_block_timm[8] = {"norm1",     "attn.qkv", "attn.qkv",
+                                                    "attn.qkv",  "attn.proj", "norm2",
+                                                    "mlp.fc1",   "mlp.fc2"};
+static const char *const mlip__imp_block_clip[8] = {
+    "layer_norm1",        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+    "self_attn.out_proj", "layer_norm2",      "mlp.fc1",          "mlp.fc2"};
+
+/* The tensors outside the blocks: layouts (bit 1 << layout), our name, theirs ('*' stands for
+   the timm trunk's prefix), and whether the checkpoint may lack it (a bias: zero then). */
+typedef struct mlip__imp_name {
+    int layouts;
+    const char *ours, *theirs;
+    int optional;
+} mlip__imp_name;
+#define MLIP__IMP_T ((1 << MLIP__IMP_OPENCLIP) | (1 << MLIP__IMP_TIMM))
+#define MLIP__IMP_O (1 << MLIP__IMP_OPENCLIP)
+#define MLIP__IMP_H (1 << MLIP__IMP_HF_CLIP)
+static const mlip__imp_name mlip__imp_names[] = {
+    {MLIP__IMP_T, "vision.embeddings.cls_token", "*cls_token", 0},
+    {MLIP__IMP_T, "vision.embeddings.position_embeddings", "*pos_embed", 0},
+    {MLIP__IMP_T, "vision.embeddings.patch_embeddings.projection.weight", "*patch_embed.proj.weight",
+     0},
+    {MLIP__IMP_T, "vision.embeddings.patch_embeddings.projection.bias", "*patch_embed.proj.bias",
+     1},
+    {MLIP__IMP_T, "vision.pre_layernorm.weight", "*norm_pre.weight", 0},
+    {MLIP__IMP_T, "vision.pre_layernorm.bias", "*norm_pre.bias", 0},
+    {MLIP__IMP_T, "vision.layernorm.weight", "*norm.weight", 0}, /* fc_norm: see below */
+    {MLIP__IMP_T, "vision.layernorm.bias", "*norm.bias", 0},
+    {MLIP__IMP_O, "head.global_image.weight", "visual.head.proj.weight", 0},
+    {MLIP__IMP_O, "head.global_image.bias", "visual.head.proj.bias", 1},
+    {MLIP__IMP_O, "head.global_text.hidden.weight", "text.proj.0.weight", 0},
+    {MLIP__IMP_O | MLIP__IMP_H, "logit_scale", "logit_scale", 0},
+    {MLIP__IMP_H, "vision.embeddings.cls_token", "vision_model.embeddings.class_embedding", 0},
+    {MLIP__IMP_H, "vision.embeddings.position_embeddings",
+     "vision_model.embeddings.position_embedding.weight", 0},
+    {MLIP__IMP_H, "vision.embeddings.patch_embeddings.projection.weight",
+     "vision_model.embeddings.patch_embedding.weight", 0},
+    {MLIP__IMP_H, "vision.embeddings.patch_embeddings.projection.bias",
+     "vision_model.embeddings.patch_embedding.bias", 1},
+    {MLIP__IMP_H, "vision.pre_layernorm.weight", "vision_model.pre_layrnorm.weight", 0},
+    {MLIP__IMP_H, "vision.pre_layernorm.bias", "vision_model.pre_layrnorm.bias", 0},
+    {MLIP__IMP_H, "vision.layernorm.weight", "vision_model.post_layernorm.weight", 0},
+    {MLIP__IMP_H, "vision.layernorm.bias", "vision_model.post_layernorm.bias", 0},
+    {MLIP__IMP_H, "text.embeddings.word_embeddings.weight",
+     "text_model.embeddings.token_embedding.weight", 0},
+    {MLIP__IMP_H, "text.embeddings.position_embeddings.weight",
+     "text_model.embeddings.position_embedding.weight", 0},
+    {MLIP__IMP_H, "text.final_layernorm.weight", "text_model.final_layer_norm.weight", 0},
+    {MLIP__IMP_H, "text.final_layernorm.bias", "text_model.final_layer_norm.bias", 0},
+    {MLIP__IMP_H, "head.global_image.weight", "visual_projection.weight", 0},
+    {MLIP__IMP_H, "head.global_image.bias", "visual_projection.bias", 1},
+    {MLIP__IMP_H, "head.global_text.weight", "text_projection.weight", 0},
+    {MLIP__IMP_H, "head.global_text.bias", "text_projection.bias", 1},
+};
+
+/* A block tensor's source: "<tower>.encoder.layer.<l>.<what>.<leaf>" -> the checkpoint's name. */
+static int mlip__imp_block_source(const mlip__imp *im, const char *ours, char *src, size_t cap,
+                                  int *slice) {
+    int l, off = 0, i, vision = !strncmp(ours, "vision.", 7);
+    const char *rest;
+    if (sscanf(ours + (vision ? 7 : 5), "encoder.layer.%d.%n", &l, &off) != 1 || !off) return 0;
+    rest = ours + (vision ? 7 : 5) + off;
+    for (i = 0; i < 8; i++) {
+        size_t n = strlen(mlip__imp_block_ours[i]);
+        if (strncmp(rest, mlip__imp_block_ours[i], n) || rest[n] != '.') continue;
+        if (im->layout == MLIP__IMP_HF_CLIP)
+            snprintf(src, cap, "%s_model.encoder.layers.%d.%s.%s", vision ? "vision" : "text", l,
+                     mlip__imp_block_clip[i], rest + n + 1);
+        else
+            snprintf(src, cap, "%sblocks.%d.%s.%s", im->vis, l, mlip__imp_block_timm[i],
+                     rest + n + 1);
+        *slice = im->layout != MLIP__IMP_HF_CLIP && i >= 1 && i <= 3 ? i : 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* The checkpoint's name for our tensor `ours`; *slice 1-3 picks q, k or v rows of a fused qkv;
+   *optional: the checkpoint may lack it. 0 when the layout has no source for it. */
+static int mlip__imp_source(const mlip__imp *im, const mlip_model_config *c, const char *ours,
+                            char *src, size_t cap, int *slice, int *optional) {
+    size_t i;
+    *slice = 0;
+    *optional = 0;
+    if (im->layout == MLIP__IMP_OPENCLIP && !strncmp(ours, "text.", 5)) {
+        snprintf(src, cap, "text.transformer.%s", ours + 5); /* HF BertModel's own names */
+        return 1;
+    }
+    if (im->layout == MLIP__IMP_OPENCLIP && !strncmp(ours, "head.global_text.", 17) &&
+        strcmp(ours, "head.global_text.hidden.weight")) {
+        *optional = !strcmp(ours + 17, "bias");
+        snprintf(src, cap, "text.proj.%s%s", c->text_head == MLIP_HEAD_MLP ? "2." : "", ours + 17);
+        return 1;
+    }
+    if (strstr(ours, ".encoder.layer.")) return mlip__imp_block_source(im, ours, src, cap, slice);
+    for (i = 0; i < sizeof mlip__imp_names / sizeof mlip__imp_names[0]; i++) {
+        const mlip__imp_name *n = &mlip__imp_names[i];
+        int star = n->theirs[0] == '*';
+        if (!(n->layouts & (1 << im->layout)) || strcmp(n->ours, ours)) continue;
+        if (star && c->vit.fc_norm && !strncmp(ours, "vision.layernorm.", 17))
+            snprintf(src, cap, "%sfc_norm.%s", im->vis, ours + 17); /* timm's norm after pooling */
+        else
+            snprintf(src, cap, "%s%s", star ? im->vis : "", n->theirs + star);
+        *optional = n->optional;
+        return 1;
+    }
+    return 0;
+}
+
+/* The sizes other than 1, so (1, 1, D) and (D) compare equal. */
+static int mlip__imp_squeeze(const int64_t *shape, int nd, int64_t *out) {
+    int i, n = 0;
+    for (i = 0; i < nd; i++)
+        if (shape[i] != 1) out[n++] = shape[i];
+    return n;
+}
+
+/* One of our tensors from its source: shapes checked (a qkv slice is a third of the rows). */
+static mlip_status mlip__imp_tensor(mlip__imp *im, const mlip_param_info *p, const char *src,
+                                    int slice, float *dst) {
+    int64_t theirs[8], ours[4], a[8], b[8];
+    int nd = 0, i, idx = mlip_torch_find(im->f, src), na, nb, same;
+    float *tmp;
+    mlip_status st;
+    MLIP__TRY(mlip_torch_info(im->f, idx, NULL, NULL, &nd, theirs));
+    for (i = 0; i < p->ndim; i++) ours[i] = p->shape[i];
+    if (slice && p->ndim >= 1) ours[0] *= 3;
+    na = mlip__imp_squeeze(theirs, nd, a);
+    nb = mlip__imp_squeeze(ours, p->ndim, b);
+    same = na == nb;
+    for (i = 0; same && i < na; i++) same = a[i] == b[i];
+    if (!same)
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "checkpoint tensor %s (%d dims, first %ld) does not fit %s (%d dims, "
+                          "first %ld)",
+                          src, nd, nd ? (long)theirs[0] : 1L, p->name, p->ndim,
+                          p->ndim ? (long)ours[0] : 1L);
+    im->used[idx] = 1;
+    if (!slice) return mlip_torch_read_f32(im->f, idx, dst, p->count);
+    if (!(tmp = (float *)mlip_alloc_zeroed(p->count, 3 * sizeof(float))))
+        return MLIP_ERR_OUT_OF_MEMORY;
+    st = mlip_torch_read_f32(im->f, idx, tmp, 3 * p->count);
+    if (!st) memcpy(dst, tmp + (size_t)(slice - 1) * p->count, p->count * sizeof(float));
+    mlip_free(tmp);
+    return st;
+}
+
+/* Checkpoint tensors an embedding never needs: buffers, BERT's pooler, timm's classifier. */
+static int mlip__imp_ignorable(const mlip__imp *im, const char *name) {
+    size_t n = strlen(name);
+    return (n >= 12 && !strcmp(name + n - 12, "position_ids")) ||
+           (n >= 14 && !strcmp(name + n - 14, "token_type_ids")) ||
+           !strncmp(name, "text.transformer.pooler.", 24) ||
+           (im->layout == MLIP__IMP_TIMM && (!strcmp(name, "head.weight") || !strcmp(name, "head.bias")));
+}
+
+/* Every tensor of m from the checkpoint, then the check that nothing of it was left over. */
+static mlip_status mlip__imp_fill(mlip__imp *im, mlip_model *m) {
+    int i, n = mlip_model_tensor_count(m);
+    for (i = 0; i < n; i++) {
+        mlip_param_info p;
+        char src[300];
+        int slice, optional;
+        float *dst;
+        MLIP__TRY(mlip_model_tensor_info(m, i, &p, NULL));
+        dst = mlip_model_tensor(m, p.name, NULL);
+        if (!mlip__imp_source(im, &m->config, p.name, src, sizeof src, &slice, &optional))
+            return mlip__fail(MLIP_ERR_UNSUPPORTED, "import: no source for %s", p.name);
+        if (mlip_torch_find(im->f, src) < 0) {
+            if (optional) continue; /* a bias the checkpoint does without: zero */
+            return mlip__fail(MLIP_ERR_FORMAT, "import: the checkpoint has no %s (for %s)", src,
+                              p.name);
+        }
+        MLIP__TRY(mlip__imp_tensor(im, &p, src, slice, dst));
+    }
+    for (i = 0; i < mlip_torch_count(im->f); i++) {
+        const char *name = "";
+        mlip_torch_info(im->f, i, &name, NULL, NULL, NULL);
+        if (!im->used[i] && !mlip__imp_ignorable(im, name))
+            return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                              "import: checkpoint tensor %s has no place in this architecture "
+                              "(a part this library does not implement)",
+                              name);
+    }
+    return MLIP_OK;
+}
+
+MLIPDEF mlip_status mlip_model_import_torch(const mlip_torch_file *file,
+                                            const mlip_import_options *opt, mlip_model **out) {
+    static const char *const names[4] = {"", "openclip-timm-hf", "timm-vit", "hf-clip"};
+    mlip__imp im;
+    mlip_model_config c;
+    mlip_model *m = NULL;
+    mlip_status st;
+    MLIP__CHECK_PTR(file);
+    MLIP__CHECK_PTR(out);
+    *out = NULL;
+    memset(&im, 0, sizeof im);
+    im.f = file;
+    im.json = opt && opt->config_json ? opt->config_json : "{}";
+    im.json_len = opt && opt->config_json ? opt->config_len : 2;
+    if (!(im.layout = mlip__imp_layout(&im)))
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "import: the tensor names match no known layout (open_clip with a timm "
+                          "ViT and an HF BERT, timm ViT, HF CLIPModel)");
+    MLIP__TRY(mlip__imp_config(&im, &c));
+    if (opt && opt->vision_heads > 0) c.vit.heads = opt->vision_heads;
+    if (opt && opt->text_heads > 0) c.bert.heads = opt->text_heads;
+    MLIP__TRY(mlip_model_create(&c, &m));
+    im.used = (unsigned char *)mlip_alloc_zeroed((size_t)mlip_torch_count(file) + 1, 1);
+    st = im.used ? mlip__imp_fill(&im, m) : MLIP_ERR_OUT_OF_MEMORY;
+    if (!st) st = mlip_model_set_meta(m, "import.layout", names[im.layout]);
+    mlip_free(im.used);
+    if (st) {
+        mlip_model_free(m);
+        return st;
+    }
+    *out = m;
+    return MLIP_OK;
+}
 
 /* ======================================================================================
    13. Image I/O

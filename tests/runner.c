@@ -22,6 +22,7 @@
 #include "test_image.c"
 #include "test_format.c"
 #include "test_torch.c"
+#include "test_real.c"
 #include "test_train.c"
 #include "test_dataset.c"
 #include "test_downstream.c"
@@ -38,6 +39,7 @@ static const mt_suite suites[] = {
     {"kernels", kernel_tests},        {"encoders", encoder_tests},
     {"tokenizer", tokenizer_tests},   {"image", image_tests},
     {"format", format_tests},         {"torch", torch_tests},
+    {"real", real_tests},
     {"train", train_tests},           {"dataset", dataset_cases},
     {"downstream", downstream_cases}, {"reliability", reliability_tests},
     {"synth", synth_cases},
