@@ -50,11 +50,16 @@ double now_seconds(void);
 int read_line(char **buf, size_t *cap, size_t *len);
 /* Raw little-endian float32 whatever the host's byte order; returns 1 when all was written. */
 int write_f32le(FILE *f, const float *x, size_t n);
-/* A .mlip (by its magic) or a safetensors file (anything else). */
 /* 1 when the file at path starts with the 4 bytes of magic ("MLIP", "PK\3\4"). */
 int file_has_magic(const char *path, const char magic[4]);
+/* A .mlip (by its magic), a PyTorch checkpoint (a zip: imported with no config) or a
+   safetensors file (anything else). */
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out);
+/* A PyTorch checkpoint through mlip_model_import_torch, with its config file (may be NULL) and
+   head counts (0: the config's or the default). */
+mlip_status import_torch(const char *path, const char *model_config, int vision_heads,
+                         int text_heads, mlip_model **out);
 /* Prompts for a finding: the prompts.tsv given (or beside data when prompts_path is NULL), a
    row finding<TAB>positive<TAB>negative; else "<finding>" / "no <finding>". */
 void read_prompts(const char *prompts_path, const char *data, const char *finding, char *pos,
@@ -67,6 +72,7 @@ int cmd_tokenize_main(int argc, char **argv);
 int cmd_vocab_main(int argc, char **argv);
 int cmd_decode_main(int argc, char **argv);
 int cmd_convert_main(int argc, char **argv);
+int cmd_embed_main(int argc, char **argv);
 int cmd_info_main(int argc, char **argv);
 int cmd_synth_main(int argc, char **argv);
 int cmd_train_main(int argc, char **argv);

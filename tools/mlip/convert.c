@@ -1,6 +1,6 @@
-/* mlip convert: a .mlip or safetensors model to .mlip (f32, f16, bf16 or int8 matrices) or to
-   safetensors; optionally with a vocabulary, free-form metadata and random weights for the
-   tensors the input lacks. */
+/* mlip convert: a .mlip, safetensors or PyTorch checkpoint (open_clip, timm, HF CLIP) to .mlip
+   (f32, f16, bf16 or int8 matrices) or to safetensors; optionally with a vocabulary, free-form
+   metadata and random weights for the tensors a safetensors input lacks. */
 #include "cli.h"
 
 #include <string.h>
@@ -18,8 +18,12 @@ static const char convert_usage[] =
     "[--cased]\n"
     "                    [--dtype f32|f16|bf16|int8] [--allow-missing] [--meta KEY=VALUE]"
     "...\n"
-    "  IN is a .mlip file (by its magic) or a safetensors file; OUT ending in .safetensors "
-    "is\n"
+    "                    [--model-config CONFIG.json] [--vision-heads N] [--text-heads N]\n"
+    "  IN is a .mlip file (by its magic), a PyTorch checkpoint (torch.save's zip: open_clip\n"
+    "  BiomedCLIP-style, timm ViT or HF CLIPModel, the layout found from the names; the\n"
+    "  hub's open_clip_config.json / config.json as --model-config gives what shapes cannot:\n"
+    "  heads, activation, pooling, mean/std, context length) or a safetensors file.\n"
+    "  OUT ending in .safetensors is\n"
     "  written as safetensors (f32, config and vocabulary in __metadata__), otherwise as "
     ".mlip.\n"
     "  safetensors names: HF ViTModel (\"vit.\"), BertModel (\"bert.\"), the PyTorch twin "
@@ -82,15 +86,24 @@ static int convert_config(const char *cfg, mlip_model_config *c) {
 }
 
 /* Load, add the vocabulary and metadata, write. */
+/* What a PyTorch checkpoint's import needs besides the file. */
+typedef struct convert_import {
+    const char *model_config;
+    int vision_heads, text_heads;
+} convert_import;
+
 static int convert_run(const char *in, const char *out, const char *cfg, const char *vocab,
                        int cased, int allow_missing, mlip_dtype dtype, const char **meta,
-                       int n_meta) {
+                       int n_meta, const convert_import *imp) {
     mlip_model_config c;
     mlip_model *m = NULL;
     int is_st = ends_with(out, ".safetensors");
     mlip_status st;
     if (convert_config(cfg, &c)) return 2;
-    st = load_any(in, strcmp(cfg, "auto") ? &c : NULL, allow_missing, &m);
+    if (file_has_magic(in, "PK\3\4"))
+        st = import_torch(in, imp->model_config, imp->vision_heads, imp->text_heads, &m);
+    else
+        st = load_any(in, strcmp(cfg, "auto") ? &c : NULL, allow_missing, &m);
     if (!st && vocab) st = convert_vocab(m, vocab, cased);
     if (convert_meta(m, meta, n_meta, &st)) {
         mlip_model_free(m);
@@ -115,6 +128,7 @@ int cmd_convert_main(int argc, char **argv) {
     const char *dtype_name = "f32";
     int allow_missing = 0;
     int cased = -1;
+    convert_import imp = {NULL, 0, 0};
     int i;
     int n_meta = 0;
     int rc;
@@ -126,6 +140,9 @@ int cmd_convert_main(int argc, char **argv) {
         {"--meta", CLI_LIST, meta, 0, CONVERT_MAX_META, &n_meta},
         {"--cased", CLI_FLAG, &cased, 1, 0, NULL},
         {"--allow-missing", CLI_FLAG, &allow_missing, 1, 0, NULL},
+        {"--model-config", CLI_STR, &imp.model_config, 0, 0, NULL},
+        {"--vision-heads", CLI_INT, &imp.vision_heads, 1, 4096, NULL},
+        {"--text-heads", CLI_INT, &imp.text_heads, 1, 4096, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
     };
     rc = cli_parse("convert", convert_usage, argc, argv, opts, pos, 2);
@@ -137,5 +154,5 @@ int cmd_convert_main(int argc, char **argv) {
         return 2;
     }
     return convert_run(pos[0], pos[1], cfg, vocab, cased, allow_missing, (mlip_dtype)i, meta,
-                       n_meta);
+                       n_meta, &imp);
 }

@@ -5,6 +5,22 @@
 
 #include <string.h>
 
+/* The architecture switches of a model trained elsewhere (nothing for an MLIP model). */
+static void info_switches(const mlip_model_config *c) {
+    static const char *const gelu[3] = {"erf", "tanh", "quick"};
+    static const char *const pool[3] = {"cls", "avg", "last"};
+    static const char *const head[3] = {"linear", "mlp", "none"};
+    if (c->kind == MLIP_MODEL_MLIP) return;
+    printf("arch  imported dual encoder: vit gelu %s, pre_norm %d, pool %s%s; text %s, gelu %s; "
+           "heads image %s, text %s\n",
+           gelu[c->vit.gelu % 3], c->vit.pre_norm, pool[c->vit.pool % 3],
+           c->vit.fc_norm ? " + fc_norm" : "",
+           c->bert.layers == 0 ? "none" : c->bert.kind == MLIP_TEXT_CLIP ? "clip (causal)" : "bert",
+           gelu[c->bert.gelu % 3], head[c->image_head % 3], head[c->text_head % 3]);
+    printf("input resize %d, fit %d, context %d tokens, tokenizer %s\n", c->image_resize,
+           c->image_fit, c->context_length, c->tokenizer_bpe ? "byte-level BPE" : "WordPiece");
+}
+
 static void info_config(const mlip_model *m, const mlip_model_config *c) {
     const mlip_vit_config *v = &c->vit;
     const mlip_bert_config *b = &c->bert;
@@ -19,6 +35,7 @@ static void info_config(const mlip_model *m, const mlip_model_config *c) {
            "ln_eps %g\n",
            b->vocab_size, b->max_positions, b->type_vocab_size, b->width, b->layers, b->heads,
            b->mlp_dim, (double)b->ln_eps);
+    info_switches(c);
     printf("heads embed_dim %d\nimage mean", c->embed_dim);
     for (ch = 0; ch < v->channels; ch++) printf(" %g", (double)c->image_mean[ch]);
     printf(", std");

@@ -14,7 +14,7 @@ static const command commands[] = {
     {"version", cmd_version_main}, {"bench", cmd_bench_main},     {"tokenize", cmd_tokenize_main},
     {"vocab", cmd_vocab_main},     {"decode", cmd_decode_main},   {"convert", cmd_convert_main},
     {"info", cmd_info_main},       {"synth", cmd_synth_main},     {"train", cmd_train_main},
-    {"eval", cmd_eval_main},       {"explain", cmd_explain_main},
+    {"eval", cmd_eval_main},       {"explain", cmd_explain_main}, {"embed", cmd_embed_main},
 };
 
 static void usage(FILE *f) {
@@ -26,7 +26,9 @@ static void usage(FILE *f) {
             "  tokenize  text lines -> BERT WordPiece ids\n"
             "  vocab     learn a WordPiece vocabulary from a corpus\n"
             "  decode    decode a PGM/PPM, PNG or DICOM image to raw float32\n"
-            "  convert   safetensors <-> .mlip, and .mlip to f16 / bf16 / int8\n"
+            "  convert   PyTorch checkpoints (open_clip, timm, HF CLIP) and safetensors to .mlip;\n"
+            "            .mlip to safetensors, f16 / bf16 / int8\n"
+            "  embed     the final embedding of one image or text, as the model preprocesses\n"
             "  info      config, tensors and sizes of a .mlip or safetensors model\n"
             "  synth     synthetic chest radiographs + masks + reports (a benchmark)\n"
             "  train     pre-train a model with the MLIP objective on image-report pairs\n"

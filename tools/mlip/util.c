@@ -60,9 +60,49 @@ int file_has_magic(const char *path, const char magic[4]) {
     return yes;
 }
 
+/* The whole file at path into a new NUL-terminated buffer (free it), or NULL. */
+static char *read_whole(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f) return NULL;
+    if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+        (buf = (char *)malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+        buf[n] = '\0';
+        *len = (size_t)n;
+    } else {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+mlip_status import_torch(const char *path, const char *model_config, int vision_heads,
+                         int text_heads, mlip_model **out) {
+    mlip_import_options opt;
+    mlip_torch_file *f = NULL;
+    char *json = NULL;
+    mlip_status st;
+    memset(&opt, 0, sizeof opt);
+    if (model_config && !(json = read_whole(model_config, &opt.config_len))) {
+        fprintf(stderr, "mlip: cannot read %s\n", model_config);
+        return MLIP_ERR_IO;
+    }
+    opt.config_json = json;
+    opt.vision_heads = vision_heads;
+    opt.text_heads = text_heads;
+    st = mlip_torch_open(path, &f);
+    if (!st) st = mlip_model_import_torch(f, &opt, out);
+    mlip_torch_close(f);
+    free(json);
+    return st;
+}
+
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out) {
     if (file_has_magic(path, "MLIP")) return mlip_model_load_file(path, out);
+    if (file_has_magic(path, "PK\3\4")) return import_torch(path, NULL, 0, 0, out);
     return mlip_model_load_safetensors(path, config, allow_missing, out);
 }
 
