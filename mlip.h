@@ -13596,40 +13596,65 @@ static void mlip__pil_taps_free(mlip__pil_taps *t) {
     mlip_free(t->fx);
 }
 
-/* Steps 1-3 for MLIP_IMAGE_BICUBIC, after the norm range [lo, hi] is known (n_norm =
-   pixels x channels): the normalised planes are rounded to 8 bits (the image Pillow would be
-   given) and resampled as Pillow does. A gray source gives identical planes, resampled once. */
+/* One 8-bit level of the image Pillow would be given: the normalised sample, clamped,
+   inverted for MONOCHROME1. Computed from the raw value and rounded half to even, as Pillow's
+   PGM reader scales a maxval below 255 (round(v * 255 / maxval)): exact halves stay halves. */
+static unsigned char mlip__pil_level(double raw, double lo, double hi, int invert) {
+    double v = nearbyint((raw - lo) * 255.0 / (hi - lo));
+    v = v < 0 ? 0 : v > 255 ? 255 : v;
+    return (unsigned char)(invert ? 255 - v : v);
+}
+
+/* Plane c of the 8-bit input; luma: 1 channel from RGB as Pillow's convert('L') (ITU-R 601-2
+   weights in 16-bit fixed point, on the 8-bit levels). */
+static void mlip__pil_quantise(const mlip_image *in, int invert, double lo, double hi, int c,
+                               int luma, unsigned char *q) {
+    size_t plane = (size_t)in->width * in->height, i;
+    const float *p = in->pixels + (size_t)c * plane;
+    for (i = 0; i < plane; i++) {
+        uint32_t r, g, b;
+        if (!luma) {
+            q[i] = mlip__pil_level(p[i], lo, hi, invert);
+            continue;
+        }
+        r = mlip__pil_level(in->pixels[i], lo, hi, invert);
+        g = mlip__pil_level(in->pixels[plane + i], lo, hi, invert);
+        b = mlip__pil_level(in->pixels[2 * plane + i], lo, hi, invert);
+        q[i] = (unsigned char)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+    }
+}
+
+/* Steps 1-3 for MLIP_IMAGE_BICUBIC once the norm range [lo, hi] is known: each plane rounded to
+   the 8-bit image Pillow would be given, then resampled as Pillow does. A gray source gives
+   identical planes (convert('RGB') replicates), resampled once. */
 static mlip_status mlip__img_preprocess_pil(const mlip_image *in, const mlip_preprocess_options *o,
-                                            double lo, double hi, size_t n_norm, float *out,
-                                            int size, int channels) {
+                                            double lo, double hi, float *out, int size,
+                                            int channels) {
     mlip__pil_taps t;
     int W = in->width, H = in->height, rw = 1, rh = 1, ox = 0, oy = 0, c;
-    size_t plane = (size_t)W * H, square = (size_t)size * size, i;
+    int invert = in->monochrome1 && !o->keep_monochrome1, rgb = in->channels >= 3;
+    size_t square = (size_t)size * size;
     unsigned char *q = NULL, *tmp = NULL;
-    float *norm = NULL;
     mlip_status st;
     MLIP__TRY(mlip__pil_geometry(W, H, size, o->fit, &rw, &rh, &ox, &oy));
     st = mlip__pil_taps_make(&t, W, H, rw, rh, ox, oy, size);
     if (st) goto fail;
-    norm = (float *)mlip_alloc(n_norm * sizeof(float));
-    q = (unsigned char *)mlip_alloc(plane);
+    q = (unsigned char *)mlip_alloc((size_t)W * H);
     tmp = (unsigned char *)mlip_alloc_zeroed((size_t)(t.y1 - t.y0) * size + 1, 1);
-    if (!norm || !q || !tmp) {
+    if (!q || !tmp) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto fail;
     }
-    mlip__img_normalise(in, o, lo, hi, norm, channels);
     for (c = 0; c < channels; c++) {
-        if (c > 0 && in->channels < 3) { /* convert('RGB') of a gray image replicates */
+        if (c > 0 && !rgb) {
             memcpy(out + c * square, out, square * sizeof(float));
             continue;
         }
-        for (i = 0; i < plane; i++) q[i] = (unsigned char)(norm[c * plane + i] * 255.0 + 0.5);
+        mlip__pil_quantise(in, invert, lo, hi, c, rgb && channels == 1, q);
         mlip__pil_resample(&t, q, W, tmp, out + c * square, size, o->pad_value);
     }
 fail:
     mlip__pil_taps_free(&t);
-    mlip_free(norm);
     mlip_free(q);
     mlip_free(tmp);
     return st;
@@ -13673,7 +13698,7 @@ MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_prepr
                           (int)o.fit);
     if (mlip_size_mul(plane, (size_t)channels, &n_norm)) return MLIP_ERR_OVERFLOW;
     if (o.resize == MLIP_IMAGE_BICUBIC)
-        return mlip__img_preprocess_pil(in, &o, lo, hi, n_norm, out, size, channels);
+        return mlip__img_preprocess_pil(in, &o, lo, hi, out, size, channels);
     /* 2. scale so the long side (pad) or the short side (crop) becomes size */
     scale =
         o.fit == MLIP_IMAGE_PAD ? (double)size / MLIP__MAX(W, H) : (double)size / MLIP__MIN(W, H);
