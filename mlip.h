@@ -1153,8 +1153,9 @@ typedef struct mlip_preprocess_options {
        and round()ed (at least 1) - then CenterCropOrPad, (size - side) // 2 pad before;
    then convert('RGB') + ToTensor. The normalised samples are rounded to 8 bits first (Pillow
    resamples 8-bit images), and the output equals Pillow's for 8-bit gray or RGB files: each
-   value is k / 255. Wider samples (16-bit PNG/PNM, DICOM) are normalised and windowed as in the
-   other modes before that rounding; Pillow itself would clip them to 0..255 in convert('RGB'). */
+   value is k / 255. 1 channel from RGB is convert('L') before the resize. Wider samples
+   (16-bit PNG/PNM, DICOM) are normalised and windowed as in the other modes before that
+   rounding; Pillow itself would clip them to 0..255 in convert('RGB'). */
 MLIPDEF mlip_status mlip_image_preprocess(const mlip_image *in, const mlip_preprocess_options *opt,
                                           float *out, int size, int channels);
 
