@@ -13641,7 +13641,7 @@ static mlip_status mlip__img_preprocess_pil(const mlip_image *in, const mlip_pre
     st = mlip__pil_taps_make(&t, W, H, rw, rh, ox, oy, size);
     if (st) goto fail;
     q = (unsigned char *)mlip_alloc((size_t)W * H);
-    tmp = (unsigned char *)mlip_alloc_zeroed((size_t)(t.y1 - t.y0) * size + 1, 1);
+    tmp = (unsigned char *)mlip_alloc_zeroed((size_t)(t.y1 - t.y0) + 1, (size_t)size); /* checked */
     if (!q || !tmp) {
         st = MLIP_ERR_OUT_OF_MEMORY;
         goto fail;
