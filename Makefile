@@ -13,6 +13,7 @@
 #   make bench           GEMM against OpenBLAS (dlopen'ed at run time), side by side
 #   make bench-tokenizer tokenizer MB/s and tokens/s on real reports (+ transformers.js)
 #   make parity-tokenizer all real reports through mlip tokenize and transformers.js: same ids
+#   make check-preprocess MLIP_IMAGE_BICUBIC against open_clip's preprocess on the real X-rays
 #   make example         build and run the small end-to-end example
 #   make fixtures        regenerate tests/data/*.fx with the PyTorch twin (needs python3-torch)
 #   make fuzz-model      libFuzzer on the .mlip / safetensors loaders (FUZZ_TIME seconds, default 600)
@@ -47,7 +48,7 @@ BUILD = build/$(if $(filter 1,$(PORTABLE)),portable,native)$(if $(filter 0,$(THR
 TEST_SRC = tests/runner.c tests/test.h tests/infer_common.h $(wildcard tests/test_*.c) tools/synth.h
 EXAMPLES = examples/tiny_block examples/zeroshot examples/embed_report examples/train_loop
 
-.PHONY: check-style demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer example clean fuzz-image fuzz-tokenizer fuzz-model
+.PHONY: check-style demo bench-train test-cli fixtures all test test-asan test-valgrind test-opt check-matrix check-all test-portable test-nothreads test-aarch64 test-be check-compile bench bench-tokenizer parity-tokenizer check-preprocess example clean fuzz-image fuzz-tokenizer fuzz-model
 
 all: mlip tools/bench_gemm tools/bench_tokenizer $(EXAMPLES)
 
@@ -245,6 +246,12 @@ parity-tokenizer: mlip
 	  cmp build/parity_c.txt build/parity_js.txt; \
 	  m=$${mode#--}; echo "parity-tokenizer $${m:-uncased}: $$(wc -l < build/parity_text.txt) texts, identical ids"; \
 	done
+
+# Every real chest X-ray through mlip_image_preprocess (bicubic, crop and pad) and through
+# open_clip's own preprocess; skips with a message when ../shared or its refimpl is absent.
+check-preprocess:
+	@if [ -x /usr/bin/python3 ]; then /usr/bin/python3 tools/check_preprocess.py --quiet; \
+	else python3 tools/check_preprocess.py --quiet; fi
 
 example: examples/tiny_block
 	./examples/tiny_block

@@ -324,6 +324,9 @@ static mlip_status op_preprocess_bilinear_pad(void) {
 static mlip_status op_preprocess_area_crop(void) {
     return op_preprocess(MLIP_IMAGE_AREA, MLIP_IMAGE_CROP, 3);
 }
+static mlip_status op_preprocess_bicubic_crop(void) {
+    return op_preprocess(MLIP_IMAGE_BICUBIC, MLIP_IMAGE_CROP, 3);
+}
 static mlip_status op_encode_png(void) {
     unsigned char *png = NULL;
     size_t n = 0;
@@ -496,6 +499,7 @@ static const oom_op oom_ops[] = {
     {"image read DICOM CT_small (pydicom)", setup_dicom_ct, op_image_read_memory, NULL, 0},
     {"preprocess bilinear pad", setup_image, op_preprocess_bilinear_pad, NULL, 0},
     {"preprocess area crop", setup_image, op_preprocess_area_crop, NULL, 0},
+    {"preprocess bicubic crop", setup_image, op_preprocess_bicubic_crop, NULL, 0},
     {"PNG encode", setup_pixels, op_encode_png, NULL, 0},
     {"PNG write (file)", setup_pixels, op_write_png, OOM_OUT_PATH, 0},
     {"ViT forward", setup_vit, op_vit_forward, NULL, 1},

@@ -533,6 +533,120 @@ static void test_preprocess(void) {
     free(im.pixels);
 }
 
+/* ---- MLIP_IMAGE_BICUBIC against open_clip's preprocess (Pillow + torchvision) ---- */
+#define PIL_DATA IMG_DATA "pil/"
+
+/* got (channels, size, size) against a reference PPM holding k / 255 as k: the fraction of
+   values within 1/255 and the largest difference, in units of 1/255. */
+static void pil_compare(const float *got, const mlip_image *ref, int channels, double *within,
+                        double *worst) {
+    size_t plane = (size_t)ref->width * ref->height, i, n = plane * channels, ok = 0;
+    int c;
+    *worst = 0;
+    for (c = 0; c < channels; c++)
+        for (i = 0; i < plane; i++) {
+            float want = ref->pixels[c * plane + i] / 255.0f; /* as ToTensor divides */
+            double d = fabs((double)got[c * plane + i] - want) * 255.0;
+            ok += d <= 1 + 1e-4;
+            if (d > *worst) *worst = d;
+        }
+    *within = (double)ok / n;
+}
+
+/* One line of tests/data/pil/cases.txt: input size fit channels reference. */
+static void pil_case(const char *line) {
+    char src[64], fit[8], refname[64], path[160];
+    int size, channels;
+    mlip_image im, ref;
+    mlip_preprocess_options o;
+    float *out;
+    double within, worst;
+    if (sscanf(line, "%63s %d %7s %d %63s", src, &size, fit, &channels, refname) != 5) {
+        CHECK_MSG(0, "cases.txt: bad line '%s'", line);
+        return;
+    }
+    memset(&o, 0, sizeof o);
+    o.resize = MLIP_IMAGE_BICUBIC;
+    o.fit = strcmp(fit, "pad") ? MLIP_IMAGE_CROP : MLIP_IMAGE_PAD;
+    snprintf(path, sizeof path, PIL_DATA "%s", src);
+    CHECK_OK(mlip_image_read_file(path, NULL, &im));
+    snprintf(path, sizeof path, PIL_DATA "%s", refname);
+    CHECK_OK(mlip_image_read_file(path, NULL, &ref));
+    if (!im.pixels || !ref.pixels) return;
+    out = mt_alloc((size_t)3 * size * size);
+    CHECK_OK(mlip_image_preprocess(&im, &o, out, size, channels));
+    pil_compare(out, &ref, channels, &within, &worst);
+    printf("    %-28s %d x %d -> %d %s: %.2f%% within 1/255, max diff %g/255\n", refname, im.width,
+           im.height, size, fit, 100 * within, worst);
+    CHECK_MSG(within >= 0.999, "%s: only %.3f%% within 1/255", refname, 100 * within);
+    /* Pillow's arithmetic is emulated, so the levels are Pillow's own */
+    CHECK_MSG(worst == 0, "%s: differs from Pillow by up to %g/255", refname, worst);
+    free(out);
+    mlip_image_free(&im);
+    mlip_image_free(&ref);
+}
+
+static void test_pil_fixtures(void) {
+    FILE *f = fopen(PIL_DATA "cases.txt", "r");
+    char line[256];
+    int n = 0;
+    if (!f) SKIP("no " PIL_DATA "cases.txt (tools/pil_fixture.py writes it)");
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n') continue;
+        pil_case(line);
+        n++;
+    }
+    fclose(f);
+    CHECK(n >= 10);
+}
+
+/* Geometry, degenerate sizes and refused options of MLIP_IMAGE_BICUBIC, without Pillow. */
+static void test_pil_geometry(void) {
+    mlip_image im;
+    mlip_preprocess_options o;
+    float *out = mt_alloc(3 * 64 * 64), *big;
+    int i;
+    memset(&o, 0, sizeof o);
+    o.resize = MLIP_IMAGE_BICUBIC;
+    o.fit = MLIP_IMAGE_CROP;
+    /* the exact size is the identity: every level comes back as k / 255 */
+    img_make(&im, 5, 5, 1, 0);
+    for (i = 0; i < 25; i++) im.pixels[i] = (float)(i * 10);
+    CHECK_OK(mlip_image_preprocess(&im, &o, out, 5, 3));
+    for (i = 0; i < 75; i++) CHECK(out[i] == (float)((i % 25) * 10) / 255.0f);
+    free(im.pixels);
+    /* one pixel, up to 7 x 7: every tap normalised onto it; 1 x N and N x 1 crop and pad */
+    img_make(&im, 1, 1, 1, 200);
+    CHECK_OK(mlip_image_preprocess(&im, &o, out, 7, 1));
+    for (i = 0; i < 49; i++) CHECK(out[i] == 200 / 255.0f);
+    free(im.pixels);
+    img_make(&im, 1, 40, 1, 90);
+    CHECK_OK(mlip_image_preprocess(&im, &o, out, 9, 1));
+    for (i = 0; i < 81; i++) CHECK(out[i] == 90 / 255.0f);
+    o.fit = MLIP_IMAGE_PAD; /* 9 x 1 rounds to 0 columns: one column, the rest pad */
+    o.pad_value = 0.25f;
+    CHECK_OK(mlip_image_preprocess(&im, &o, out, 9, 1));
+    for (i = 0; i < 81; i++) CHECK(out[i] == (i % 9 == 4 ? 90 / 255.0f : 0.25f));
+    free(im.pixels);
+    /* a long side beyond int after scaling, unknown modes: refused with a message */
+    img_make(&im, 1, 1 << 20, 1, 0);
+    o.fit = MLIP_IMAGE_CROP;
+    big = mt_alloc((size_t)2048 * 2048);
+    CHECK_FAILS(mlip_image_preprocess(&im, &o, big, 2048, 1), MLIP_ERR_UNSUPPORTED);
+    free(big);
+    free(im.pixels);
+    img_make(&im, 4, 4, 1, 0);
+    o.resize = (mlip_image_resize)3;
+    CHECK_FAILS(mlip_image_preprocess(&im, &o, out, 4, 1), MLIP_ERR_INVALID_ARG);
+    o.resize = (mlip_image_resize)-1;
+    CHECK_FAILS(mlip_image_preprocess(&im, &o, out, 4, 1), MLIP_ERR_INVALID_ARG);
+    o.resize = MLIP_IMAGE_BICUBIC;
+    o.fit = (mlip_image_fit)2;
+    CHECK_FAILS(mlip_image_preprocess(&im, &o, out, 4, 1), MLIP_ERR_INVALID_ARG);
+    free(im.pixels);
+    free(out);
+}
+
 /* ---- real chest X-rays ---- */
 static void test_cxr(void) {
     int i, read = 0;
@@ -695,6 +809,8 @@ static const mt_case image_tests[] = {
     {"dicom_synthetic", test_dicom_synthetic},
     {"dicom_pydicom", test_dicom_pydicom},
     {"preprocess", test_preprocess},
+    {"pil_fixtures", test_pil_fixtures},
+    {"pil_geometry", test_pil_geometry},
     {"cxr", test_cxr},
     {"hostile", test_hostile},
     {"corpus", test_corpus},
