@@ -572,7 +572,8 @@ typedef struct mlip_model_config {
     int image_head_hidden, text_head_hidden; /* H of an MLP head */
     int context_length; /* text positions the tokenizer fills (0: bert.max_positions) */
     int tokenizer_bpe; /* 1: CLIP's byte-level BPE (merges stored), 0: WordPiece (vocab) */
-    int image_resize, image_fit; /* mlip_preprocess_options.resize / .fit (section 13) */
+    int image_resize, image_fit; /* mlip_preprocess_options.resize / .fit (section 13); the
+                                    named configs: 0, 0 (bilinear, pad) */
 } mlip_model_config;
 
 /* The named configurations (docs/design.md): the encoders of section 5 and D = 128, 256, 512. */
@@ -12884,8 +12885,8 @@ static mlip_status mlip__imp_config(mlip__imp *im, mlip_model_config *c) {
     int k;
     memset(c, 0, sizeof *c);
     c->kind = MLIP_MODEL_CLIP;
-    c->image_resize = 2; /* MLIP_IMAGE_BICUBIC (section 13): PIL's bicubic, as torchvision */
-    c->image_fit = 1; /* MLIP_IMAGE_CROP: shorter side to size, centre crop */
+    c->image_resize = MLIP_IMAGE_BICUBIC; /* open_clip's preprocess: Pillow's bicubic, */
+    c->image_fit = MLIP_IMAGE_CROP; /* the shorter side to size, then the centre crop */
     mlip__imp_clip_norm(c);
     if (im->layout == MLIP__IMP_OPENCLIP) {
         im->vis = "visual.trunk.";
@@ -15248,7 +15249,7 @@ static mlip_status mlip__ds_check_options(const mlip_dataset_options *opt) {
                           "mlip_dataset_open: max_tokens %d (>= 2), max_sentences %d (>= 0)",
                           opt->max_tokens, opt->max_sentences);
     if (opt->preprocess && ((unsigned)opt->preprocess->norm > MLIP_IMAGE_NORM_WINDOW ||
-                            (unsigned)opt->preprocess->resize > MLIP_IMAGE_AREA ||
+                            (unsigned)opt->preprocess->resize > MLIP_IMAGE_BICUBIC ||
                             (unsigned)opt->preprocess->fit > MLIP_IMAGE_CROP))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_dataset_open: unknown norm, resize or fit in preprocess");
