@@ -19,6 +19,7 @@
 #include "fixture.h"
 #include "test_encoders.c"
 #include "test_tokenizer.c"
+#include "test_tokenizer_bpe.c"
 #include "test_image.c"
 #include "test_format.c"
 #include "test_torch.c"
@@ -36,7 +37,8 @@ typedef struct mt_suite {
 static const mt_suite suites[] = {
     {"platform", platform_tests},     {"gemm", gemm_tests},
     {"kernels", kernel_tests},        {"encoders", encoder_tests},
-    {"tokenizer", tokenizer_tests},   {"image", image_tests},
+    {"tokenizer", tokenizer_tests},   {"tokenizer_bpe", tokenizer_bpe_tests},
+    {"image", image_tests},
     {"format", format_tests},         {"torch", torch_tests},
     {"train", train_tests},           {"dataset", dataset_cases},
     {"downstream", downstream_cases}, {"reliability", reliability_tests},

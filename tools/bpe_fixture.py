@@ -79,7 +79,6 @@ CORPUS = [
     "Long s: \u017ftop, 'ſ and \ufb05",
     "Sigma: \u039f\u0394\u039f\u03a3 \u039f\u0394\u039f\u03a3\u0391 \u03a3\u03a3 A\u03a3'",
     "Symbols!!! ??? ... --- *** ### $$$ %%% ^^^ ~~~ ``` |||",
-    "<|startoftext|> and <|endoftext|> in the text",
     "Mixed123abc456def 7e-3 1e10 0x1F",
     "Arabic \u0627\u0644\u0631\u0626\u0629 Hebrew \u05e8\u05d9\u05d0\u05d4 Thai "
     "\u0e1b\u0e2d\u0e14 Hindi \u092b\u0947\u092b\u0921\u093c\u093e",
@@ -164,10 +163,14 @@ def simple_tokenizer(merges_text):
 
 
 def expected_lines(tok, lines):
+    """"ids<TAB>decoded" a line; where open_clip's NFC or mojibake repair (not in mlip.h)
+    changes the result, the ids without them and a third field "open_clip differs"."""
     out = []
     for line in lines:
         ids = tok.encode(expand(line))
-        out.append(" ".join(map(str, ids)) + "\t" + tok.decode(ids))
+        plain = encode_without(tok, expand(line))
+        note = "" if plain == ids else "\topen_clip differs"
+        out.append(" ".join(map(str, plain)) + "\t" + tok.decode(plain) + note)
     return out
 
 
