@@ -7033,8 +7033,7 @@ static mlip_status mlip__bpe_check_line(const char *s, size_t start, size_t end,
         return mlip__fail(MLIP_ERR_FORMAT, "merges line %d: longer than %d bytes", line,
                           MLIP__BPE_MAX_LINE);
     for (i = start; i < end; i++) {
-        if (s[i] == '\0')
-            return mlip__fail(MLIP_ERR_FORMAT, "merges line %d: NUL byte", line);
+        if (s[i] == '\0') return mlip__fail(MLIP_ERR_FORMAT, "merges line %d: NUL byte", line);
         if (s[i] == ' ') {
             space = i;
             spaces++;
@@ -7163,8 +7162,10 @@ static mlip_status mlip__bpe_pairs(mlip_tokenizer *tok, const char *s, const mli
         int32_t b = mlip__tok_find(tok, "", 0, s + l->space + 1, lb);
         uint32_t slot;
         if (a < 0 || b < 0)
-            return mlip__fail(MLIP_ERR_FORMAT, "merges line %d: symbol \"%.*s\" is not in the "
-                              "vocabulary", l->number, (int)(a < 0 ? la : lb),
+            return mlip__fail(MLIP_ERR_FORMAT,
+                              "merges line %d: symbol \"%.*s\" is not in the "
+                              "vocabulary",
+                              l->number, (int)(a < 0 ? la : lb),
                               a < 0 ? s + l->start : s + l->space + 1);
         slot = mlip__bpe_pair_slot(bpe, a, b);
         while (bpe->pair_rank[slot] >= 0) {
@@ -7260,8 +7261,7 @@ static mlip_status mlip__gz_header(const unsigned char *p, size_t len, size_t *d
         return mlip__fail(MLIP_ERR_FORMAT, "gzip: truncated extra field");
     for (k = 8; k <= 16; k += 8) /* file name, then comment: NUL-terminated */
         if (flags & k) {
-            const unsigned char *end = (const unsigned char *)memchr(
-                p + c.pos, 0, c.len - c.pos);
+            const unsigned char *end = (const unsigned char *)memchr(p + c.pos, 0, c.len - c.pos);
             if (!end) return mlip__fail(MLIP_ERR_FORMAT, "gzip: unterminated header string");
             c.pos = (size_t)(end - p) + 1;
         }
@@ -7342,8 +7342,9 @@ MLIPDEF mlip_status mlip_tokenizer_load_bpe(const char *path, int max_merges,
                         path);
 #endif
     }
-    if (!st) st = text ? mlip_tokenizer_bpe_from_memory(text, text_len, max_merges, out)
-                       : mlip_tokenizer_bpe_from_memory(data, len, max_merges, out);
+    if (!st)
+        st = text ? mlip_tokenizer_bpe_from_memory(text, text_len, max_merges, out)
+                  : mlip_tokenizer_bpe_from_memory(data, len, max_merges, out);
     if (st) mlip__bpe_refail(st, path);
     mlip_free(data);
     mlip_free(text);
@@ -7378,7 +7379,7 @@ static void mlip__bpe_put(mlip__bpe_text *t, uint32_t cp) { t->cp[t->n++] = cp; 
 /* Windows-1252 for 0x80..0x9F, the five undefined bytes kept (Python's "sloppy" codec and
    html.unescape agree). */
 static const uint16_t mlip__bpe_cp1252[32] = {
-    0x20AC, 0x81,   0x201A, 0x192,  0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160,
+    0x20AC, 0x81,   0x201A, 0x192,  0x201E, 0x2026, 0x2020, 0x2021, 0x2C6,  0x2030, 0x160,
     0x2039, 0x152,  0x8D,   0x17D,  0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x2DC,  0x2122, 0x161,  0x203A, 0x153,  0x9D,   0x17E,  0x178};
 
@@ -7388,8 +7389,8 @@ static int mlip__bpe_charref(uint32_t num, uint32_t *out) {
     if (num == 0x0D) return *out = 0x0D, 1;
     if (num >= 0x80 && num <= 0x9F) return *out = mlip__bpe_cp1252[num - 0x80], 1;
     if ((num >= 0xD800 && num <= 0xDFFF) || num > 0x10FFFF) return *out = 0xFFFD, 1;
-    if ((num >= 0x1 && num <= 0x8) || num == 0xB || (num >= 0xE && num <= 0x1F) ||
-        num == 0x7F || (num >= 0xFDD0 && num <= 0xFDEF) || (num & 0xFFFE) == 0xFFFE)
+    if ((num >= 0x1 && num <= 0x8) || num == 0xB || (num >= 0xE && num <= 0x1F) || num == 0x7F ||
+        (num >= 0xFDD0 && num <= 0xFDEF) || (num & 0xFFFE) == 0xFFFE)
         return 0;
     *out = num;
     return 1;
@@ -7408,7 +7409,8 @@ static const mlip__tok_entity *mlip__bpe_entity(const uint32_t *name, size_t n, 
     key[n] = '\0';
     while (lo <= hi) {
         int mid = (lo + hi) / 2, c = strcmp(key, mlip__tok_entities[mid].name);
-        if (c == 0) return (mlip__tok_entities[mid].flags & wanted) ? mlip__tok_entities + mid : NULL;
+        if (c == 0)
+            return (mlip__tok_entities[mid].flags & wanted) ? mlip__tok_entities + mid : NULL;
         if (c < 0)
             hi = mid - 1;
         else
@@ -7462,7 +7464,8 @@ static size_t mlip__bpe_html_ref(const uint32_t *in, size_t n, mlip__bpe_text *o
     if (e) return mlip__bpe_put_entity(out, e), k + 2;
     /* the longest legacy name (no ';') the name starts with, as the standard says */
     for (x = k; x >= 2; x--)
-        if ((e = mlip__bpe_entity(in + 1, x, 2)) != NULL) return mlip__bpe_put_entity(out, e), x + 1;
+        if ((e = mlip__bpe_entity(in + 1, x, 2)) != NULL)
+            return mlip__bpe_put_entity(out, e), x + 1;
     mlip__bpe_put(out, '&');
     return 1;
 }
@@ -7488,8 +7491,7 @@ static size_t mlip__ftfy_ref(const uint32_t *in, size_t n, mlip__bpe_text *out) 
     while (k < n && k - j <= 24 && mlip__bpe_is_alnum(in[k])) k++;
     if (k == j || k - j > 24 || k >= n || in[k] != ';') return mlip__bpe_put(out, '&'), 1;
     if (j == 1) {
-        if ((e = mlip__bpe_entity(in + 1, k - 1, 1 | 4)) == NULL)
-            return mlip__bpe_put(out, '&'), 1;
+        if ((e = mlip__bpe_entity(in + 1, k - 1, 1 | 4)) == NULL) return mlip__bpe_put(out, '&'), 1;
         return mlip__bpe_put_entity(out, e), k + 1;
     }
     if (mlip__bpe_html_ref(in, k + 1, out) == k + 1 &&
@@ -7511,12 +7513,14 @@ static void mlip__ftfy_unescape(const uint32_t *in, size_t n, mlip__bpe_text *ou
 
 /* ftfy's fix_latin_ligatures table. */
 static const uint16_t mlip__ftfy_ligatures[22][4] = {
-    {0x132, 'I', 'J', 0},   {0x133, 'i', 'j', 0},   {0x149, 0x2BC, 'n', 0}, {0x1C4, 'D', 0x17D, 0},
-    {0x1C5, 'D', 0x17E, 0}, {0x1C6, 'd', 0x17E, 0}, {0x1C7, 'L', 'J', 0},   {0x1C8, 'L', 'j', 0},
-    {0x1C9, 'l', 'j', 0},   {0x1CA, 'N', 'J', 0},   {0x1CB, 'N', 'j', 0},   {0x1CC, 'n', 'j', 0},
-    {0x1F1, 'D', 'Z', 0},   {0x1F2, 'D', 'z', 0},   {0x1F3, 'd', 'z', 0},   {0xFB00, 'f', 'f', 0},
-    {0xFB01, 'f', 'i', 0},  {0xFB02, 'f', 'l', 0},  {0xFB03, 'f', 'f', 'i'}, {0xFB04, 'f', 'f', 'l'},
-    {0xFB05, 0x17F, 't', 0}, {0xFB06, 's', 't', 0}};
+    {0x132, 'I', 'J', 0},    {0x133, 'i', 'j', 0},    {0x149, 0x2BC, 'n', 0},
+    {0x1C4, 'D', 0x17D, 0},  {0x1C5, 'D', 0x17E, 0},  {0x1C6, 'd', 0x17E, 0},
+    {0x1C7, 'L', 'J', 0},    {0x1C8, 'L', 'j', 0},    {0x1C9, 'l', 'j', 0},
+    {0x1CA, 'N', 'J', 0},    {0x1CB, 'N', 'j', 0},    {0x1CC, 'n', 'j', 0},
+    {0x1F1, 'D', 'Z', 0},    {0x1F2, 'D', 'z', 0},    {0x1F3, 'd', 'z', 0},
+    {0xFB00, 'f', 'f', 0},   {0xFB01, 'f', 'i', 0},   {0xFB02, 'f', 'l', 0},
+    {0xFB03, 'f', 'f', 'i'}, {0xFB04, 'f', 'f', 'l'}, {0xFB05, 0x17F, 't', 0},
+    {0xFB06, 's', 't', 0}};
 
 /* fix_character_width then uncurl_quotes, for one code point. */
 static void mlip__ftfy_width_quotes(uint32_t c, mlip__bpe_text *out) {
@@ -7728,8 +7732,7 @@ static size_t mlip__bpe_match(const uint32_t *s, size_t n, int *special) {
 }
 
 /* Merge every (first, second) in sym[0..n) left to right; returns the new length. */
-static int mlip__bpe_merge_all(int32_t *sym, int n, int32_t first, int32_t second,
-                               int32_t merged) {
+static int mlip__bpe_merge_all(int32_t *sym, int n, int32_t first, int32_t second, int32_t merged) {
     int i = 0, o = 0;
     while (i < n) {
         if (i + 1 < n && sym[i] == first && sym[i + 1] == second) {

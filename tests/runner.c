@@ -37,12 +37,11 @@ typedef struct mt_suite {
 static const mt_suite suites[] = {
     {"platform", platform_tests},     {"gemm", gemm_tests},
     {"kernels", kernel_tests},        {"encoders", encoder_tests},
-    {"tokenizer", tokenizer_tests},   {"tokenizer_bpe", tokenizer_bpe_tests},
-    {"image", image_tests},
+    {"tokenizer", tokenizer_tests},   {"image", image_tests},
     {"format", format_tests},         {"torch", torch_tests},
     {"train", train_tests},           {"dataset", dataset_cases},
     {"downstream", downstream_cases}, {"reliability", reliability_tests},
-    {"synth", synth_cases},
+    {"synth", synth_cases},           {"bpe", bpe_tests},
 };
 
 static double mt_now(void) {

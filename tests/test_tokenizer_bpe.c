@@ -75,9 +75,8 @@ static void bpe_check_corpus(const mlip_tokenizer *tok, const char *expected_pat
             want = (int)strtol(p, &p, 10);
             if (nw < n && k == nw && ids[nw] == want) k++;
         }
-        CHECK_MSG(n == nw && k == nw,
-                  "%s line %d: %d ids, open_clip %d, first difference at id %d", expected_path,
-                  line, n, nw, k);
+        CHECK_MSG(n == nw && k == nw, "%s line %d: %d ids, open_clip %d, first difference at id %d",
+                  expected_path, line, n, nw, k);
         CHECK_OK(mlip_tokenizer_decode(tok, ids, n, 0, dec, sizeof dec, &dl));
         CHECK_MSG(dl == strlen(tab + 1) && !memcmp(dec, tab + 1, dl),
                   "%s line %d: decode \"%s\", open_clip \"%s\"", expected_path, line, dec, tab + 1);
@@ -95,15 +94,16 @@ static void test_bpe_small_parity(void) {
     CHECK(mlip_tokenizer_vocab_size(tok) == 512 + BPE_SMALL_MERGES + 2);
     CHECK(mlip_tokenizer_token_id(tok, "<|startoftext|>") == 512 + BPE_SMALL_MERGES);
     CHECK(mlip_tokenizer_token_id(tok, "<|endoftext|>") == 513 + BPE_SMALL_MERGES);
-    CHECK(!strcmp(mlip_tokenizer_token(tok, 0), "!") && !strcmp(mlip_tokenizer_token(tok, 256),
-                                                                  "!</w>"));
+    CHECK(!strcmp(mlip_tokenizer_token(tok, 0), "!") &&
+          !strcmp(mlip_tokenizer_token(tok, 256), "!</w>"));
     CHECK(!strcmp(mlip_tokenizer_token(tok, 188), "\xc4\x80")); /* byte 0 is U+0100 */
     bpe_check_corpus(tok, BPE_DIR "expected_small.txt", &lines, &noted);
     CHECK_OK(mlip_tokenizer_load_bpe(BPE_DIR "merges_small.txt.gz", 0, &gz));
     if (gz) bpe_check_corpus(gz, BPE_DIR "expected_small.txt", &lines_gz, &noted);
     CHECK(lines >= 40 && lines_gz == lines);
     printf("    %d corpus lines id for id (plain and gzip merges), decodes too; open_clip's NFC "
-           "changes %d of them\n", lines, noted);
+           "changes %d of them\n",
+           lines, noted);
     mlip_tokenizer_free(tok);
     mlip_tokenizer_free(gz);
 }
@@ -232,7 +232,8 @@ static void test_bpe_merges_text(void) {
     const char *m;
     size_t len = 0, n0 = 0;
     int a[256], b[256], na = 0, nb = 0;
-    const char *text = "Stable 2.5 cm nodule in the right upper lobe; \xef\xac\x81" "brosis.";
+    const char *text = "Stable 2.5 cm nodule in the right upper lobe; \xef\xac\x81"
+                       "brosis.";
     if (!tok) return;
     m = mlip_tokenizer_bpe_merges(tok, &len);
     CHECK(m && len > 0 && m[len - 1] == '\n' && strncmp(m, "#version", 8) && strlen(m) == len);
@@ -338,9 +339,8 @@ static void test_bpe_gzip(void) {
     for (i = 0; i < 5; i++) {
         size_t at[5] = {40, len / 2, len - 12, len - 6, len - 2};
         gz[at[i]] ^= 0x55;
-        if (bpe_write(tmp, gz, len) &&
-            mlip_tokenizer_load_bpe(tmp, 0, &tok) == MLIP_ERR_FORMAT && strstr(mlip_last_error(),
-                                                                              "gzip"))
+        if (bpe_write(tmp, gz, len) && mlip_tokenizer_load_bpe(tmp, 0, &tok) == MLIP_ERR_FORMAT &&
+            strstr(mlip_last_error(), "gzip"))
             refused++;
         mlip_tokenizer_free(tok);
         tok = NULL;
@@ -373,7 +373,7 @@ static void test_bpe_gzip(void) {
     free(gz);
 }
 
-static const mt_case tokenizer_bpe_tests[] = {
+static const mt_case bpe_tests[] = {
     {"small_parity", test_bpe_small_parity},
     {"clip_parity", test_bpe_clip_parity},
     {"encode", test_bpe_encode},
