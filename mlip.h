@@ -7636,7 +7636,7 @@ static mlip_status mlip__ftfy_text(const uint32_t *in, size_t n, mlip__bpe_text 
         MLIP__TRY(mlip__ftfy_segment(w, prev, entities));
         if (mlip_size_add(total, w[0].n, &total)) return MLIP_ERR_OVERFLOW;
         MLIP__TRY(mlip__grow((void **)&out->cp, &out->cap, total, sizeof(uint32_t)));
-        memcpy(out->cp + out->n, w[0].cp, w[0].n * sizeof(uint32_t));
+        if (w[0].n) memcpy(out->cp + out->n, w[0].cp, w[0].n * sizeof(uint32_t));
         out->n = total;
         i = end;
     }
@@ -7803,7 +7803,7 @@ static mlip_status mlip__bpe_clean(const char *text, size_t len, mlip__bpe_work 
     while (i < len) i += mlip__bpe_utf8(s + i, len - i, &k->in.cp[k->in.n++]);
     MLIP__TRY(mlip__ftfy_text(k->in.cp, k->in.n, k->w, &k->prev, &k->fixed));
     MLIP__TRY(mlip__bpe_reserve(&k->w[0], k->fixed.n));
-    memcpy(k->w[0].cp, k->fixed.cp, k->fixed.n * sizeof(uint32_t));
+    if (k->fixed.n) memcpy(k->w[0].cp, k->fixed.cp, k->fixed.n * sizeof(uint32_t));
     k->w[0].n = k->fixed.n;
     MLIP__TRY(mlip__bpe_apply(mlip__bpe_html_unescape, k->w));
     MLIP__TRY(mlip__bpe_apply(mlip__bpe_html_unescape, k->w));

@@ -367,8 +367,9 @@ static void test_bpe_gzip(void) {
     CHECK(bpe_write(tmp, gz, len));
     CHECK_OK(mlip_tokenizer_load_bpe(tmp, 0, &tok));
     CHECK(tok && mlip_tokenizer_vocab_size(tok) == 512 + BPE_SMALL_MERGES + 2);
-    CHECK_FAILS(mlip_tokenizer_load_bpe("build/no_such_merges.txt", 0, &tok), MLIP_ERR_IO);
     mlip_tokenizer_free(tok);
+    CHECK_FAILS(mlip_tokenizer_load_bpe("build/no_such_merges.txt", 0, &tok), MLIP_ERR_IO);
+    CHECK(tok == NULL);
     remove(tmp);
     free(gz);
 }
