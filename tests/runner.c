@@ -19,6 +19,7 @@
 #include "fixture.h"
 #include "test_encoders.c"
 #include "test_tokenizer.c"
+#include "test_tokenizer_bpe.c"
 #include "test_image.c"
 #include "test_format.c"
 #include "test_torch.c"
@@ -42,7 +43,7 @@ static const mt_suite suites[] = {
     {"real", real_tests},
     {"train", train_tests},           {"dataset", dataset_cases},
     {"downstream", downstream_cases}, {"reliability", reliability_tests},
-    {"synth", synth_cases},
+    {"synth", synth_cases},           {"bpe", bpe_tests},
 };
 
 static double mt_now(void) {

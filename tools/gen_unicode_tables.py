@@ -17,8 +17,19 @@ The tokenizer needs four properties, the same ones HF's BertTokenizer asks for:
     decompose arithmetically in C;
   - cased and case-ignorable (Unicode 3.13), for the one context-sensitive lower-casing rule:
     a capital sigma at the end of a word becomes the final form.
+CLIP's byte-level BPE tokenizer (open_clip's SimpleTokenizer) needs more:
+  - letter and number: categories L* and N*, the \p{L} and \p{N} of its pre-tokenizer;
+  - lower: Python's str.lower of one code point, where it differs and is one code point (the
+    one longer mapping, U+0130, and the final sigma are done in C);
+  - width: ftfy's fix_character_width (NFKC of U+FF01..U+FFEF, one or two code points);
+  - entities: the HTML 4 named entities (plus &apos; and HTML5's upper-case AMP COPY GT LT
+    QUOT REG), with flags: known with ';' to html.unescape, known without ';' (the legacy
+    names html.unescape also takes as a prefix), or known to ftfy only (its upper-case
+    variants such as &EACUTE;).
 Ranges are stored as inclusive [lo, hi] pairs, sorted, so C looks them up by binary search.
 """
+import html
+import html.entities
 import sys
 import unicodedata
 
@@ -113,6 +124,51 @@ def emit_ranges(name, rs):
     return lines
 
 
+def lower_map():
+    keys, vals = [], []
+    for cp in range(MAX):
+        if 0xD800 <= cp <= 0xDFFF or cp == 0x130:
+            continue
+        low = chr(cp).lower()
+        if low != chr(cp):
+            assert len(low) == 1, hex(cp)
+            keys.append(cp)
+            vals.append(ord(low))
+    assert chr(0x130).lower() == "i\u0307"
+    return keys, vals
+
+
+def width_map():
+    out = [(0x3000, 0x20, 0)]
+    for cp in range(0xFF01, 0xFFF0):
+        alt = unicodedata.normalize("NFKC", chr(cp))
+        if alt != chr(cp):
+            assert len(alt) <= 2
+            out.append((cp, ord(alt[0]), ord(alt[1]) if len(alt) == 2 else 0))
+    return out
+
+
+# flags of an entity name: 1 = "&name;" is an HTML5 entity, 2 = "&name" (no ';') is one too,
+# 4 = ftfy's upper-case variant only (its own unescape_html)
+def entities():
+    h5 = html.entities.html5
+    names = set(html.entities.name2codepoint) | {"apos", "AMP", "COPY", "GT", "LT", "QUOT", "REG"}
+    assert all(k.endswith(";") or k in names for k in h5)  # every legacy name is here
+    table = {}
+    for name in names:
+        value = h5[name + ";"]
+        assert len(value) == 1
+        table[name] = [ord(value), 0, 1 | (2 if name in h5 else 0)]
+    for name in sorted(names):
+        upper = name.upper()
+        if name == name.lower() and upper not in table:
+            if html.unescape("&" + upper + ";") == "&" + upper + ";":
+                value = h5[name + ";"].upper()
+                assert len(value) <= 2  # "&SZLIG;" is "SS"
+                table[upper] = [ord(value[0]), ord(value[1]) if len(value) == 2 else 0, 4]
+    return sorted(table.items())
+
+
 def generate():
     punct = ranges(is_punct)
     ctrl = ranges(is_control)
@@ -154,6 +210,23 @@ def generate():
     out += pack(["0x%X" % k for k in pool])
     if not pool:
         out.append("    0")
+    out.append("};")
+    out += emit_ranges("mlip__tok_letter_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp)).startswith("L")))
+    out += emit_ranges("mlip__tok_number_ranges", ranges(lambda cp: not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp)).startswith("N")))
+    lkeys, lvals = lower_map()
+    out.append("static const uint32_t mlip__tok_lower_keys[%d] = {" % len(lkeys))
+    out += pack(["0x%X" % k for k in lkeys])
+    out.append("};")
+    out.append("static const uint32_t mlip__tok_lower_vals[%d] = {" % len(lvals))
+    out += pack(["0x%X" % k for k in lvals])
+    out.append("};")
+    wide = width_map()
+    out.append("static const uint32_t mlip__tok_width_map[%d][3] = {" % len(wide))
+    out += pack(["{0x%X, 0x%X, 0x%X}" % w for w in wide])
+    out.append("};")
+    ents = entities()
+    out.append("static const mlip__tok_entity mlip__tok_entities[%d] = {" % len(ents))
+    out += pack(['{"%s", {0x%X, 0x%X}, %d}' % (name, v[0], v[1], v[2]) for name, v in ents])
     out.append("};")
     out.append(END)
     return "\n".join(out) + "\n"
