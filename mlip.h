@@ -665,8 +665,9 @@ MLIPDEF mlip_status mlip_model_set_train_tensor(mlip_model *model, const char *n
 MLIPDEF void mlip_model_clear_train_tensors(mlip_model *model);
 
 /* The vocabulary travels with the model. set_vocab copies tok's tokens (NULL removes them) and
-   its casing is config.lowercase; mlip_model_tokenizer builds a tokenizer from the stored
-   vocabulary (MLIP_ERR_INVALID_ARG when the model has none). */
+   its casing is config.lowercase; for a BPE tokenizer (CLIP's) it keeps the merges instead and
+   sets config.tokenizer_bpe. mlip_model_tokenizer builds a tokenizer from what is stored
+   (MLIP_ERR_INVALID_ARG when the model has none). */
 MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *model, const mlip_tokenizer *tok);
 /* The stored vocabulary's casing: 1 uncased (lower-case the text), 0 cased. */
 MLIPDEF mlip_status mlip_model_set_lowercase(mlip_model *model, int lowercase);
@@ -1197,7 +1198,7 @@ MLIPDEF const char *mlip_torch_dtype_name(int dtype);
    pooler, a timm classifier head): any other is refused by name, so an architecture this
    library does not implement (layer scale, register tokens, q/k norms, ...) never loads
    silently wrong. The model's metadata "import.layout" names the layout. The tokenizer is not
-   in a state dict: add it (mlip_model_set_vocab, mlip_model_set_merges). */
+   in a state dict: add it with mlip_model_set_vocab (a WordPiece or a BPE tokenizer). */
 typedef struct mlip_import_options {
     const char *config_json; /* the config file's text, or NULL */
     size_t config_len;
@@ -8618,6 +8619,25 @@ static int mlip__model_token_ok(const char *s, size_t n) {
     return !memchr(s, '\0', n) && !memchr(s, '\n', n) && !(n > 0 && s[n - 1] == '\r');
 }
 
+/* A BPE tokenizer is kept as its merges, one "a b" pair a line where a WordPiece vocabulary
+   keeps its tokens: the vocabulary follows from them (mlip_tokenizer_bpe_from_memory). */
+static mlip_status mlip__model_set_merges(mlip_model *m, const mlip_tokenizer *tok) {
+    size_t len = 0, i;
+    const char *text = mlip_tokenizer_bpe_merges(tok, &len);
+    char *v = (char *)mlip_alloc(len + 1);
+    int n = 0;
+    if (!v) return MLIP_ERR_OUT_OF_MEMORY;
+    memcpy(v, text, len);
+    v[len] = '\0';
+    for (i = 0; i < len; i++) n += v[i] == '\n';
+    mlip_free(m->vocab);
+    m->vocab = v;
+    m->vocab_len = len;
+    m->vocab_n = n;
+    m->config.tokenizer_bpe = 1;
+    return MLIP_OK;
+}
+
 MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *tok) {
     size_t total = 0, pos = 0;
     int i, n;
@@ -8633,8 +8653,10 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
     n = mlip_tokenizer_vocab_size(tok);
     if (n > m->config.bert.vocab_size)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_set_vocab: %d tokens, but BERT has %d embeddings", n,
-                          m->config.bert.vocab_size);
+                          "mlip_model_set_vocab: %d tokens, but the text encoder has %d "
+                          "embeddings",
+                          n, m->config.bert.vocab_size);
+    if (mlip_tokenizer_is_bpe(tok)) return mlip__model_set_merges(m, tok);
     for (i = 0; i < n; i++) total += strlen(mlip_tokenizer_token(tok, i)) + 1;
     if (!(v = (char *)mlip_alloc(total + 1))) return MLIP_ERR_OUT_OF_MEMORY;
     for (i = 0; i < n; i++) {
@@ -8649,6 +8671,7 @@ MLIPDEF mlip_status mlip_model_set_vocab(mlip_model *m, const mlip_tokenizer *to
     m->vocab = v;
     m->vocab_len = total;
     m->vocab_n = n;
+    m->config.tokenizer_bpe = 0;
     return MLIP_OK;
 }
 
@@ -8669,6 +8692,7 @@ MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **o
     if (!m->vocab_n)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_model_tokenizer: the model holds no vocabulary");
+    if (m->config.tokenizer_bpe) return mlip_tokenizer_bpe_from_memory(m->vocab, m->vocab_len, 0, out);
     return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
 }
 

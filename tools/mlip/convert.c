@@ -19,10 +19,12 @@ static const char convert_usage[] =
     "                    [--dtype f32|f16|bf16|int8] [--allow-missing] [--meta KEY=VALUE]"
     "...\n"
     "                    [--model-config CONFIG.json] [--vision-heads N] [--text-heads N]\n"
+    "                    [--merges merges.txt|bpe_simple_vocab_16e6.txt.gz]\n"
     "  IN is a .mlip file (by its magic), a PyTorch checkpoint (torch.save's zip: open_clip\n"
     "  BiomedCLIP-style, timm ViT or HF CLIPModel, the layout found from the names; the\n"
     "  hub's open_clip_config.json / config.json as --model-config gives what shapes cannot:\n"
     "  heads, activation, pooling, mean/std, context length) or a safetensors file.\n"
+    "  --merges stores CLIP's byte-level BPE tokenizer (HF merges.txt or open_clip's .gz).\n"
     "  OUT ending in .safetensors is\n"
     "  written as safetensors (f32, config and vocabulary in __metadata__), otherwise as "
     ".mlip.\n"
@@ -46,6 +48,17 @@ static mlip_status convert_vocab(mlip_model *m, const char *vocab, int cased) {
     mlip_tokenizer *tok = NULL;
     mlip_status st = cased >= 0 ? mlip_model_set_lowercase(m, !cased) : MLIP_OK;
     if (!st) st = mlip_tokenizer_load_vocab(vocab, mlip_model_get_config(m)->lowercase, &tok);
+    if (!st) st = mlip_model_set_vocab(m, tok);
+    mlip_tokenizer_free(tok);
+    return st;
+}
+
+/* CLIP's BPE merges (merges.txt, or open_clip's bpe_simple_vocab_16e6.txt.gz) into the model:
+   as many merges as the text encoder's vocabulary has room for (CLIP uses the first 48,894). */
+static mlip_status convert_merges(mlip_model *m, const char *path) {
+    mlip_tokenizer *tok = NULL;
+    int room = mlip_model_get_config(m)->bert.vocab_size - 514; /* 2 x 256 bytes + 2 specials */
+    mlip_status st = mlip_tokenizer_load_bpe(path, room > 0 ? room : 0, &tok);
     if (!st) st = mlip_model_set_vocab(m, tok);
     mlip_tokenizer_free(tok);
     return st;
@@ -89,6 +102,7 @@ static int convert_config(const char *cfg, mlip_model_config *c) {
 /* What a PyTorch checkpoint's import needs besides the file. */
 typedef struct convert_import {
     const char *model_config;
+    const char *merges;
     int vision_heads, text_heads;
 } convert_import;
 
@@ -105,6 +119,7 @@ static int convert_run(const char *in, const char *out, const char *cfg, const c
     else
         st = load_any(in, strcmp(cfg, "auto") ? &c : NULL, allow_missing, &m);
     if (!st && vocab) st = convert_vocab(m, vocab, cased);
+    if (!st && imp->merges) st = convert_merges(m, imp->merges);
     if (convert_meta(m, meta, n_meta, &st)) {
         mlip_model_free(m);
         return 2;
@@ -128,7 +143,7 @@ int cmd_convert_main(int argc, char **argv) {
     const char *dtype_name = "f32";
     int allow_missing = 0;
     int cased = -1;
-    convert_import imp = {NULL, 0, 0};
+    convert_import imp = {NULL, NULL, 0, 0};
     int i;
     int n_meta = 0;
     int rc;
@@ -141,6 +156,7 @@ int cmd_convert_main(int argc, char **argv) {
         {"--cased", CLI_FLAG, &cased, 1, 0, NULL},
         {"--allow-missing", CLI_FLAG, &allow_missing, 1, 0, NULL},
         {"--model-config", CLI_STR, &imp.model_config, 0, 0, NULL},
+        {"--merges", CLI_STR, &imp.merges, 0, 0, NULL},
         {"--vision-heads", CLI_INT, &imp.vision_heads, 1, 4096, NULL},
         {"--text-heads", CLI_INT, &imp.text_heads, 1, 4096, NULL},
         {NULL, CLI_FLAG, NULL, 0, 0, NULL},
