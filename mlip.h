@@ -962,8 +962,11 @@ MLIPDEF mlip_status mlip_tile_panels(const float *panels, int n, int H, int W, i
 /* pixels (B, C, H, W) in [0, 1] at the ViT's current input size (the config's image_size
    unless mlip_vit_set_image_size changed it), C the config's channels. Normalised with the
    config's image_mean / image_std, encoded with every patch visible (no masking), then
-   global (B, D) = global image head on [CLS], L2-normalised, and local (B, K, D) (may be NULL)
-   = local image head on each patch state, L2-normalised; K = (H / P) (W / P), row-major. */
+   global (B, D) = global image head on the pooled state ([CLS] unless the config pools
+   otherwise), L2-normalised, and local (B, K, D) (may be NULL) = local image head on each
+   patch state, L2-normalised; K = (H / P) (W / P), row-major. A model without local heads
+   (kind MLIP_MODEL_CLIP) gives each patch state through its global image head instead: the
+   patch-token features CLIP-style models are probed with for where a text matches. */
 MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixels, int B,
                                             float *global, float *local);
 /* texts (n) NUL-terminated; each is encoded as mlip_tokenizer_encode does with max_tokens
@@ -11017,10 +11020,8 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
         if (!(cfg->image_std[c] > 0))
             return mlip__fail(MLIP_ERR_INVALID_ARG,
                               "mlip_model_embed_images: image_std[%d] is not positive", c);
-    if (local && cfg->kind != MLIP_MODEL_MLIP)
-        return mlip__fail(MLIP_ERR_INVALID_ARG,
-                          "mlip_model_embed_images: this model has no local heads (local = NULL)");
-    if (local) MLIP__TRY(mlip__head(model, "local_image", D, width, &lw, &lb));
+    if (local && cfg->kind == MLIP_MODEL_MLIP)
+        MLIP__TRY(mlip__head(model, "local_image", D, width, &lw, &lb));
     chunk = MLIP__MIN(B, MLIP__EMBED_CHUNK);
     plane = (size_t)vit->img_h * vit->img_w;
     if (mlip__count3(&per_img, C, vit->img_h, vit->img_w) ||
@@ -11042,10 +11043,12 @@ MLIPDEF mlip_status mlip_model_embed_images(mlip_model *model, const float *pixe
         if ((st = mlip_vit_forward(vit, img, nb, NULL, 0, 0, out)) != MLIP_OK) break;
         st = mlip_encoder_pool(vit, out, nb, K + 1, NULL, cls);
         if (!st) st = mlip__global_head_forward(model, 0, cls, nb, global + (size_t)b0 * D);
-        for (i = 0; !st && local && i < nb; i++)
-            st = mlip_projection_forward(local + (size_t)(b0 + i) * K * D, NULL, NULL,
-                                         out + ((size_t)i * (K + 1) + 1) * width, lw, lb, K, width,
-                                         D);
+        for (i = 0; !st && local && i < nb; i++) {
+            const float *patches = out + ((size_t)i * (K + 1) + 1) * width;
+            float *dst = local + (size_t)(b0 + i) * K * D;
+            st = lw ? mlip_projection_forward(dst, NULL, NULL, patches, lw, lb, K, width, D)
+                    : mlip__global_head_forward(model, 0, patches, K, dst); /* no local head */
+        }
     }
     mlip_free(img);
     mlip_free(out);
@@ -17237,8 +17240,10 @@ MLIPDEF mlip_status mlip_dataset_batch(mlip_dataset *ds, const int *rows, int B,
                                         batch->mask + (size_t)b * T, NULL));
         memset(begin, 0, (size_t)L * sizeof(int));
         memset(end, 0, (size_t)L * sizeof(int));
-        MLIP__TRY(
-            mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end, &batch->n_sentences[b]));
+        batch->n_sentences[b] = 0; /* sentence spans are WordPiece's (MLIP training) */
+        if (!mlip_tokenizer_is_bpe(ds->tok))
+            MLIP__TRY(mlip_tokenizer_sentences(ds->tok, text, len, T, L, begin, end,
+                                               &batch->n_sentences[b]));
         if (nl) memcpy(batch->labels + (size_t)b * nl, ds->labels + (size_t)r * nl, (size_t)nl);
         batch->rows[b] = r;
     }

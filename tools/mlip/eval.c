@@ -85,6 +85,7 @@ static int eval_embed(mlip_model *m, const mlip_tokenizer *tok, const char *path
                       eval_set *s) {
     const mlip_model_config *c = mlip_model_get_config(m);
     mlip_dataset_options o;
+    mlip_preprocess_options pre;
     int i;
     int G = c->vit.image_size / c->vit.patch_size;
     memset(s, 0, sizeof *s);
@@ -92,6 +93,10 @@ static int eval_embed(mlip_model *m, const mlip_tokenizer *tok, const char *path
     o.image_size = c->vit.image_size;
     o.channels = c->vit.channels;
     o.max_tokens = 16;
+    o.preprocess = &pre; /* the model's own resize and fit (an imported model: bicubic + crop) */
+    memset(&pre, 0, sizeof pre);
+    pre.resize = (mlip_image_resize)c->image_resize;
+    pre.fit = (mlip_image_fit)c->image_fit;
     if (mlip_dataset_open(path, tok, &o, &s->ds)) return eval_error();
     s->n = mlip_dataset_size(s->ds);
     s->D = c->embed_dim;

@@ -1,7 +1,8 @@
 /* mlip explain: where each sentence of a report lies in an image: the optimal-transport plan
-   between the image's patches and the report's sentences, drawn as one heat-map panel per
-   sentence in a PNG; prints the sentences' peaks, the image-report similarity and zero-shot
-   probabilities for the findings. */
+   between the image's patches and the report's sentences (for a model without MLIP's local
+   heads, the cosine similarity of each patch token with each sentence), drawn as one heat-map
+   panel per sentence in a PNG; prints the sentences' peaks, the image-report similarity and
+   zero-shot probabilities for the findings. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -26,6 +27,8 @@ typedef struct explain_ctx {
     mlip_image im;
     int S, C, G, K, D;
     int n_sent;
+    int similarity; /* no local heads: patch-sentence similarity maps, not a transport plan */
+    char sent_text[16][256]; /* the sentences, in similarity mode */
     float scale;
     float glob[1024], rep[1024];
     float *block; /* px, show, local, sent, plan, heat and panels, one allocation */
@@ -96,7 +99,8 @@ static int explain_alloc(explain_ctx *x) {
     return 0;
 }
 
-/* Panel l + 1: sentence l's share of the plan over the image; prints its text and peak. */
+/* Panel l + 1: sentence l's share of the plan (or its similarity map) over the image; prints its
+   text and peak. */
 static int explain_panel(explain_ctx *x, int l, const int *ids, const int *begin, const int *end) {
     char text[512];
     int best = 0;
@@ -109,6 +113,13 @@ static int explain_panel(explain_ctx *x, int l, const int *ids, const int *begin
     if (mlip_heatmap_overlay(x->show, x->heat, x->size, x->size, x->G, x->G, x->alpha,
                              x->panels + panel))
         return 1;
+    if (x->similarity) {
+        printf("panel %d: \"%s\"  peak at row %d, column %d of the %dx%d patch grid (cosine "
+               "%.3f)\n",
+               l + 1, x->sent_text[l], best / x->G, best % x->G, x->G, x->G,
+               (double)x->heat[best]);
+        return 0;
+    }
     mlip_tokenizer_decode(x->tok, ids + begin[l], end[l] - begin[l], 1, text, sizeof text, NULL);
     printf("panel %d: \"%s\"  peak at row %d, column %d of the %dx%d patch grid (%.0f%% of its "
            "mass in the top patch)\n",
@@ -130,8 +141,8 @@ static int explain_panels(explain_ctx *x) {
     size_t len = strlen(x->report);
     if (mlip_heatmap_overlay(x->show, x->heat, x->size, x->size, x->G, x->G, x->alpha, x->panels))
         return 1; /* panel 0: the image */
-    if (mlip_tokenizer_encode(x->tok, x->report, len, 128, ids, NULL, &n_ids) ||
-        mlip_tokenizer_sentences(x->tok, x->report, len, 128, 16, begin, end, &l))
+    if (!x->similarity && (mlip_tokenizer_encode(x->tok, x->report, len, 128, ids, NULL, &n_ids) ||
+                           mlip_tokenizer_sentences(x->tok, x->report, len, 128, 16, begin, end, &l)))
         return 1;
     for (l = 0; l < x->n_sent; l++)
         if (explain_panel(x, l, ids, begin, end)) return 1;
@@ -177,27 +188,86 @@ static void explain_zeroshot(explain_ctx *x) {
     free(emb);
 }
 
+/* The report's sentences as texts: split after '.', '!', '?', ';' or a line break (a '.'
+   between digits, "2.5 cm", stays), pieces without a letter or digit dropped, at most 16. */
+static void explain_split(explain_ctx *x) {
+    const char *p = x->report;
+    size_t n = 0;
+    x->n_sent = 0;
+    for (;; p++) {
+        int end = !*p || strchr(".!?;\n", *p);
+        if (*p == '.' && p > x->report && p[1] >= '0' && p[1] <= '9' && p[-1] >= '0' &&
+            p[-1] <= '9')
+            end = 0;
+        if (!end && (n > 0 || (*p != ' ' && *p != '\t' && *p != '\r')) &&
+            n < sizeof x->sent_text[0] - 1)
+            x->sent_text[x->n_sent][n++] = *p; /* leading blanks dropped */
+        if (end) {
+            size_t i;
+            int has_alnum = 0;
+            x->sent_text[x->n_sent][n] = '\0';
+            for (i = 0; i < n; i++)
+                has_alnum |= (x->sent_text[x->n_sent][i] | 32) >= 'a' &&
+                             (x->sent_text[x->n_sent][i] | 32) <= 'z';
+            if (has_alnum && x->n_sent < 15) x->n_sent++;
+            n = 0;
+        }
+        if (!*p) break;
+    }
+}
+
+/* Similarity mode: each sentence embedded alone, plan[k][l] = cos(patch k, sentence l). */
+static int explain_similarity(explain_ctx *x) {
+    const char *texts[16];
+    int l, k;
+    explain_split(x);
+    for (l = 0; l < x->n_sent; l++) texts[l] = x->sent_text[l];
+    if (x->n_sent && mlip_model_embed_texts(x->m, x->tok, texts, x->n_sent, 0, x->sent)) return 1;
+    if (mlip_model_embed_texts(x->m, x->tok, &x->report, 1, 0, x->rep)) return 1;
+    for (k = 0; k < x->K; k++)
+        for (l = 0; l < x->n_sent; l++)
+            x->plan[(size_t)k * x->n_sent + l] =
+                (float)mlip_dot(x->local + (size_t)k * x->D, x->sent + (size_t)l * x->D,
+                                (size_t)x->D);
+    printf("this model has no local heads (an imported dual encoder): the panels are the cosine "
+           "similarity of each patch token, through the image head, with each sentence's "
+           "embedding, not a transport plan\n");
+    return 0;
+}
+
 /* Embed, plan, draw, print. 0; 1 after a library failure; 2 after a message of its own. */
 static int explain_run(explain_ctx *x, const char *model_path, const char *image_path) {
     float z = 0;
     int rc;
+    mlip_preprocess_options pre;
     if (mlip_model_load_file(model_path, &x->m) || mlip_model_tokenizer(x->m, &x->tok) ||
         mlip_image_read_file(image_path, NULL, &x->im))
         return 1;
     if (explain_alloc(x)) return 2;
-    if (mlip_image_preprocess(&x->im, NULL, x->px, x->S, x->C) ||
-        mlip_image_preprocess(&x->im, NULL, x->show, x->size, 1) ||
+    memset(&pre, 0, sizeof pre); /* the model's own resize and fit */
+    pre.resize = (mlip_image_resize)mlip_model_get_config(x->m)->image_resize;
+    pre.fit = (mlip_image_fit)mlip_model_get_config(x->m)->image_fit;
+    x->similarity = mlip_model_get_config(x->m)->kind != MLIP_MODEL_MLIP;
+    if (mlip_image_preprocess(&x->im, &pre, x->px, x->S, x->C) ||
+        mlip_image_preprocess(&x->im, &pre, x->show, x->size, 1) ||
         mlip_model_embed_images(x->m, x->px, 1, x->glob, x->local) ||
-        mlip_model_embed_sentences(x->m, x->tok, x->report, 128, 16, x->sent, x->rep, &x->n_sent) ||
         mlip_model_logit_scale(x->m, 0, &x->scale))
+        return 1;
+    if (x->similarity ? explain_similarity(x)
+                      : mlip_model_embed_sentences(x->m, x->tok, x->report, 128, 16, x->sent,
+                                                   x->rep, &x->n_sent) != MLIP_OK)
         return 1;
     if (x->n_sent == 0) {
         fprintf(stderr, "mlip explain: the report has no sentence\n");
         return 2;
     }
-    if (mlip_explain_plan(x->local, x->sent, x->K, x->n_sent, x->D, NULL, x->plan, &z)) return 1;
-    printf("image-report similarity %.3f (global), %.3f (transport value, local)\n",
-           mlip_dot(x->glob, x->rep, (size_t)x->D), (double)z);
+    if (x->similarity)
+        printf("image-report similarity %.3f (global)\n", mlip_dot(x->glob, x->rep, (size_t)x->D));
+    else if (mlip_explain_plan(x->local, x->sent, x->K, x->n_sent, x->D, NULL, x->plan, &z))
+        return 1;
+    else
+        printf("image-report similarity %.3f (global), %.3f (transport value, local)\n",
+               mlip_dot(x->glob, x->rep, (size_t)x->D), (double)z);
     if ((rc = explain_panels(x))) return rc;
     explain_zeroshot(x);
     return 0;
