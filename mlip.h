@@ -1056,7 +1056,12 @@ MLIPDEF mlip_status mlip_local_topk_score(const float *patch_local, const float 
        tokenizer.lowercase (u32 0/1; optional, default 1),
        tokenizer.vocab (string array; optional): the WordPiece vocabulary, id = index; no
          token holds a NUL or a line feed or ends in a carriage return; at most
-         bert.vocab_size tokens.
+         bert.vocab_size tokens (with tokenizer.bpe = 1: the BPE merges, "a b" each),
+       optional u32 switches for models trained elsewhere, written only when not 0:
+         vit.gelu vit.pre_norm vit.pool vit.fc_norm bert.kind bert.gelu model.kind
+         model.image_head model.text_head model.image_head_hidden model.text_head_hidden
+         tokenizer.context_length tokenizer.bpe image.resize image.fit (the config fields
+         of the same names, docs/format.md).
      Every other key is free-form: string values are metadata the loader keeps (for example
      "license", "training.data", "training.steps"), values of other types are skipped.
    TENSOR ENTRY: string name (1-255 bytes), u32 dtype, u32 rank (0-4), rank x u64 dims,
@@ -4531,7 +4536,9 @@ MLIPDEF mlip_status mlip_bert_forward(mlip_encoder *e, const int *ids, const int
             const float *w = e->w.word + (size_t)ids[r] * D, *p = e->w.position + (size_t)t * D;
             float *x = (e->causal ? e->x0 : e->emb) + r * D;
             for (i = 0; i < D; i++) x[i] = w[i] + p[i];
-            if (!e->causal) mlip_axpy(x, 1.0f, e->w.token_type + (size_t)(type_ids ? type_ids[r] : 0) * D, (size_t)D);
+            if (!e->causal)
+                mlip_axpy(x, 1.0f, e->w.token_type + (size_t)(type_ids ? type_ids[r] : 0) * D,
+                          (size_t)D);
         }
     if (!e->causal)
         MLIP__TRY(mlip_layernorm_forward(e->x0, e->emb_mean, e->emb_rstd, e->emb, e->w.emb_ln_w,
@@ -4606,8 +4613,8 @@ MLIPDEF mlip_status mlip_encoder_pool(const mlip_encoder *e, const float *tokens
             for (t = 1; t < T; t++) mlip_axpy(y, 1.0f, x + (size_t)t * D, (size_t)D);
             mlip_scale(y, 1.0f / (float)(T - 1), (size_t)D);
             if (e->vit.fc_norm)
-                MLIP__TRY(mlip_layernorm_forward(y, NULL, NULL, y, e->w.final_w, e->w.final_b, 1,
-                                                 D, e->eps));
+                MLIP__TRY(mlip_layernorm_forward(y, NULL, NULL, y, e->w.final_w, e->w.final_b, 1, D,
+                                                 e->eps));
         } else {
             int last = T - 1;
             while (mask && last > 0 && !mask[(size_t)b * T + last]) last--;
@@ -8256,15 +8263,16 @@ static int mlip__model_extra_present(const mlip_model_config *c, int i) {
 /* Shape of slot i: heads (D, width or H) and (D), scalars, SIE (Wv) and (K), hidden (H, width). */
 static void mlip__model_extra_shape(const mlip_model_config *c, int i, mlip_param_info *p) {
     int D = c->embed_dim, Wv = c->vit.width, Wt = c->bert.width;
-    int text = i < 8 && (i / 2) % 2, mlp = i < 2 ? c->image_head == MLIP_HEAD_MLP
-                                             : i < 4 && c->text_head == MLIP_HEAD_MLP;
+    int text = i < 8 && (i / 2) % 2,
+        mlp = i < 2 ? c->image_head == MLIP_HEAD_MLP : i < 4 && c->text_head == MLIP_HEAD_MLP;
     p->ndim = i < 8 ? 2 - i % 2 : i < 10 ? 0 : i < 12 ? 1 : 2;
     if (i < 8) {
         p->shape[0] = D;
         p->shape[1] = mlp ? (text ? c->text_head_hidden : c->image_head_hidden) : text ? Wt : Wv;
     } else if (i < 12) {
-        p->shape[0] = i == 10 ? Wv : mlip__patch_count(c->vit.image_size, c->vit.image_size,
-                                                         c->vit.patch_size);
+        p->shape[0] =
+            i == 10 ? Wv
+                    : mlip__patch_count(c->vit.image_size, c->vit.image_size, c->vit.patch_size);
     } else {
         p->shape[0] = i == 12 ? c->image_head_hidden : c->text_head_hidden;
         p->shape[1] = i == 12 ? Wv : Wt;
@@ -8338,9 +8346,12 @@ static mlip_status mlip__model_check_config(const mlip_model_config *c) {
                           "(an MLIP model has a text encoder)",
                           (int)c->kind, (int)c->image_head, (int)c->text_head, c->tokenizer_bpe,
                           c->bert.layers);
-    if ((c->image_head == MLIP_HEAD_MLP && (c->image_head_hidden <= 0 || c->image_head_hidden > (1 << 20))) ||
-        (c->text_head == MLIP_HEAD_MLP && (c->text_head_hidden <= 0 || c->text_head_hidden > (1 << 20))))
-        return mlip__fail(MLIP_ERR_INVALID_ARG, "model config: an MLP head needs a hidden width in 1..2^20");
+    if ((c->image_head == MLIP_HEAD_MLP &&
+         (c->image_head_hidden <= 0 || c->image_head_hidden > (1 << 20))) ||
+        (c->text_head == MLIP_HEAD_MLP &&
+         (c->text_head_hidden <= 0 || c->text_head_hidden > (1 << 20))))
+        return mlip__fail(MLIP_ERR_INVALID_ARG,
+                          "model config: an MLP head needs a hidden width in 1..2^20");
     if ((c->image_head == MLIP_HEAD_NONE && c->embed_dim != c->vit.width) ||
         (c->text_head == MLIP_HEAD_NONE && c->bert.layers > 0 && c->embed_dim != c->bert.width))
         return mlip__fail(MLIP_ERR_INVALID_ARG,
@@ -8695,7 +8706,8 @@ MLIPDEF mlip_status mlip_model_tokenizer(const mlip_model *m, mlip_tokenizer **o
     if (!m->vocab_n)
         return mlip__fail(MLIP_ERR_INVALID_ARG,
                           "mlip_model_tokenizer: the model holds no vocabulary");
-    if (m->config.tokenizer_bpe) return mlip_tokenizer_bpe_from_memory(m->vocab, m->vocab_len, 0, out);
+    if (m->config.tokenizer_bpe)
+        return mlip_tokenizer_bpe_from_memory(m->vocab, m->vocab_len, 0, out);
     return mlip_tokenizer_from_memory(m->vocab, m->vocab_len, m->config.lowercase, out);
 }
 
@@ -14548,8 +14560,7 @@ static mlip_status mlip__imp_openclip(mlip__imp *im, mlip_model_config *c) {
 
 /* "gelu" -> erf, "quick_gelu" -> quick, "gelu_new" / "gelu_pytorch_tanh" -> tanh. */
 static mlip_status mlip__imp_act(const mlip__imp *im, const char *path, mlip_gelu_kind *g) {
-    static const char *const acts[] = {"gelu", "quick_gelu", "gelu_new", "gelu_pytorch_tanh",
-                                       NULL};
+    static const char *const acts[] = {"gelu", "quick_gelu", "gelu_new", "gelu_pytorch_tanh", NULL};
     static const mlip_gelu_kind kinds[4] = {MLIP_GELU_ERF, MLIP_GELU_QUICK, MLIP_GELU_TANH,
                                             MLIP_GELU_TANH};
     int which = 0;
@@ -14608,7 +14619,8 @@ static int mlip__imp_layout(const mlip__imp *im) {
     if (mlip__imp_has(im, "vision_model.embeddings.patch_embedding.weight") &&
         mlip__imp_has(im, "text_model.embeddings.token_embedding.weight"))
         return MLIP__IMP_HF_CLIP;
-    if (mlip__imp_has(im, "patch_embed.proj.weight") && mlip__imp_has(im, "blocks.0.attn.qkv.weight"))
+    if (mlip__imp_has(im, "patch_embed.proj.weight") &&
+        mlip__imp_has(im, "blocks.0.attn.qkv.weight"))
         return MLIP__IMP_TIMM;
     return 0;
 }
@@ -14638,12 +14650,12 @@ static mlip_status mlip__imp_config(mlip__imp *im, mlip_model_config *c) {
 /* Where each tensor of a block comes from: ours, timm's, HF CLIP's (q, k, v: timm's fused qkv
    rows in that order). */
 static const char *const mlip__imp_block_ours[8] = {
-    "layernorm_before",       "attention.attention.query", "attention.attention.key",
-    "attention.attention.value", "attention.output.dense", "layernorm_after",
-    "intermediate.dense",     "output.dense"};
-static const char *const mlip__imp_block_timm[8] = {"norm1",     "attn.qkv", "attn.qkv",
-                                                    "attn.qkv",  "attn.proj", "norm2",
-                                                    "mlp.fc1",   "mlp.fc2"};
+    "layernorm_before",        "attention.attention.query",
+    "attention.attention.key", "attention.attention.value",
+    "attention.output.dense",  "layernorm_after",
+    "intermediate.dense",      "output.dense"};
+static const char *const mlip__imp_block_timm[8] = {"norm1",     "attn.qkv", "attn.qkv", "attn.qkv",
+                                                    "attn.proj", "norm2",    "mlp.fc1",  "mlp.fc2"};
 static const char *const mlip__imp_block_clip[8] = {
     "layer_norm1",        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
     "self_attn.out_proj", "layer_norm2",      "mlp.fc1",          "mlp.fc2"};
@@ -14661,8 +14673,8 @@ typedef struct mlip__imp_name {
 static const mlip__imp_name mlip__imp_names[] = {
     {MLIP__IMP_T, "vision.embeddings.cls_token", "*cls_token", 0},
     {MLIP__IMP_T, "vision.embeddings.position_embeddings", "*pos_embed", 0},
-    {MLIP__IMP_T, "vision.embeddings.patch_embeddings.projection.weight", "*patch_embed.proj.weight",
-     0},
+    {MLIP__IMP_T, "vision.embeddings.patch_embeddings.projection.weight",
+     "*patch_embed.proj.weight", 0},
     {MLIP__IMP_T, "vision.embeddings.patch_embeddings.projection.bias", "*patch_embed.proj.bias",
      1},
     {MLIP__IMP_T, "vision.pre_layernorm.weight", "*norm_pre.weight", 0},
@@ -14794,7 +14806,8 @@ static int mlip__imp_ignorable(const mlip__imp *im, const char *name) {
     return (n >= 12 && !strcmp(name + n - 12, "position_ids")) ||
            (n >= 14 && !strcmp(name + n - 14, "token_type_ids")) ||
            !strncmp(name, "text.transformer.pooler.", 24) ||
-           (im->layout == MLIP__IMP_TIMM && (!strcmp(name, "head.weight") || !strcmp(name, "head.bias")));
+           (im->layout == MLIP__IMP_TIMM &&
+            (!strcmp(name, "head.weight") || !strcmp(name, "head.bias")));
 }
 
 /* Every tensor of m from the checkpoint, then the check that nothing of it was left over. */

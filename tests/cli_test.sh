@@ -77,5 +77,29 @@ check $? "info lists a PyTorch checkpoint's tensors"
 $M info tests/data/torch/os_system.pt > "$D/info_bad.log" 2>&1
 rc=$?; [ $rc = 1 ] && grep -q "refused global 'os.system'" "$D/info_bad.log"
 check $? "info refuses a checkpoint that would call os.system (exit $rc)"
+# models trained elsewhere: convert a torch.save checkpoint (HF CLIPModel layout) with its config
+# and BPE merges, embed an image and a text, zero-shot and explain on it
+R=tests/data/real/hf_clip
+$M convert "$R/model.bin" "$D/clip.mlip" --model-config "$R/config.json" --merges tests/data/bpe/merges_small.txt > "$D/conv.log" 2>&1 &&
+    $M info "$D/clip.mlip" > "$D/clip_info.log" 2>&1 && grep -q "import.layout = hf-clip" "$D/clip_info.log" &&
+    grep -q "text clip (causal), gelu quick" "$D/clip_info.log" && grep -q "tokenizer byte-level BPE" "$D/clip_info.log"
+check $? "convert an HF CLIPModel checkpoint with its config and merges"
+$M embed --model "$D/clip.mlip" --image tests/data/png/c0d01n.png --out "$D/img.f32" > "$D/emb.log" 2>&1 &&
+    [ "$(wc -c < "$D/img.f32")" = 128 ] &&
+    $M embed --model "$D/clip.mlip" --text "no pleural effusion" --repeat 3 --out "$D/txt.f32" > "$D/emb2.log" 2>&1 &&
+    [ "$(wc -c < "$D/txt.f32")" = 128 ] && grep -q "median .* ms" "$D/emb2.log"
+check $? "embed an image and a text (32 floats each), --repeat times it"
+$M eval --model "$D/clip.mlip" --data "$D/data/test.tsv" --task zeroshot > "$D/clip_eval.log" 2>&1 &&
+    grep -q "^zeroshot mean AUROC" "$D/clip_eval.log"
+check $? "eval zeroshot on an imported model"
+$M explain --model "$D/clip.mlip" --image "$D/data/images/00001.pgm" --report "Small effusion. No pneumothorax." \
+    --out "$D/clip_map.png" > "$D/clip_ex.log" 2>&1 && grep -q "no local heads" "$D/clip_ex.log" && [ -s "$D/clip_map.png" ]
+check $? "explain on an imported model: similarity maps, said so"
+$M convert tests/data/torch/plain_f32.pt "$D/x.mlip" > "$D/bad.log" 2>&1
+rc=$?; [ $rc = 1 ] && grep -q "match no known layout" "$D/bad.log"
+check $? "convert refuses a checkpoint of an unknown layout (exit $rc)"
+$M embed --model "$D/clip.mlip" > "$D/bad.log" 2>&1
+rc=$?; [ $rc = 2 ] && grep -q "need --model and one of --image, --text" "$D/bad.log"
+check $? "embed without an input: refused (exit $rc)"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

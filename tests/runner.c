@@ -36,14 +36,21 @@ typedef struct mt_suite {
 } mt_suite;
 
 static const mt_suite suites[] = {
-    {"platform", platform_tests},     {"gemm", gemm_tests},
-    {"kernels", kernel_tests},        {"encoders", encoder_tests},
-    {"tokenizer", tokenizer_tests},   {"image", image_tests},
-    {"format", format_tests},         {"torch", torch_tests},
+    {"platform", platform_tests},
+    {"gemm", gemm_tests},
+    {"kernels", kernel_tests},
+    {"encoders", encoder_tests},
+    {"tokenizer", tokenizer_tests},
+    {"image", image_tests},
+    {"format", format_tests},
+    {"torch", torch_tests},
     {"real", real_tests},
-    {"train", train_tests},           {"dataset", dataset_cases},
-    {"downstream", downstream_cases}, {"reliability", reliability_tests},
-    {"synth", synth_cases},           {"bpe", bpe_tests},
+    {"train", train_tests},
+    {"dataset", dataset_cases},
+    {"downstream", downstream_cases},
+    {"reliability", reliability_tests},
+    {"synth", synth_cases},
+    {"bpe", bpe_tests},
 };
 
 static double mt_now(void) {

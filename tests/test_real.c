@@ -27,8 +27,8 @@ static void real_compare(const char *what, const float *a, const float *b, int n
         real_worst_cos = fmin(real_worst_cos, dot / sqrt(nx * ny));
         real_worst_diff = fmax(real_worst_diff, diff / big);
         CHECK_MSG(dot / sqrt(nx * ny) >= 0.99999 && diff <= 1e-4 * big,
-                  "%s row %d: cosine %.8f, max diff %.3g of max %.3g", what, r,
-                  dot / sqrt(nx * ny), diff, big);
+                  "%s row %d: cosine %.8f, max diff %.3g of max %.3g", what, r, dot / sqrt(nx * ny),
+                  diff, big);
     }
 }
 
@@ -66,8 +66,8 @@ static void real_check_embeddings(mlip_model *m, fx_file *fx, const char *dir, f
         uint8_t *mask = (uint8_t *)calloc((size_t)rows * T, 1);
         emb = (float *)calloc((size_t)rows * D, sizeof(float));
         for (i = 0; am && i < rows * T; i++) mask[i] = ((const int *)am->data)[i] != 0;
-        CHECK_OK(mlip_model_embed_token_ids(m, (const int *)ids->data, am ? mask : NULL, rows, T,
-                                            emb));
+        CHECK_OK(
+            mlip_model_embed_token_ids(m, (const int *)ids->data, am ? mask : NULL, rows, T, emb));
         snprintf(what, sizeof what, "%s text_embed", dir);
         real_compare(what, emb, (const float *)te->data, rows, D);
         free(mask);

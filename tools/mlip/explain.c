@@ -116,8 +116,7 @@ static int explain_panel(explain_ctx *x, int l, const int *ids, const int *begin
     if (x->similarity) {
         printf("panel %d: \"%s\"  peak at row %d, column %d of the %dx%d patch grid (cosine "
                "%.3f)\n",
-               l + 1, x->sent_text[l], best / x->G, best % x->G, x->G, x->G,
-               (double)x->heat[best]);
+               l + 1, x->sent_text[l], best / x->G, best % x->G, x->G, x->G, (double)x->heat[best]);
         return 0;
     }
     mlip_tokenizer_decode(x->tok, ids + begin[l], end[l] - begin[l], 1, text, sizeof text, NULL);
@@ -141,8 +140,9 @@ static int explain_panels(explain_ctx *x) {
     size_t len = strlen(x->report);
     if (mlip_heatmap_overlay(x->show, x->heat, x->size, x->size, x->G, x->G, x->alpha, x->panels))
         return 1; /* panel 0: the image */
-    if (!x->similarity && (mlip_tokenizer_encode(x->tok, x->report, len, 128, ids, NULL, &n_ids) ||
-                           mlip_tokenizer_sentences(x->tok, x->report, len, 128, 16, begin, end, &l)))
+    if (!x->similarity &&
+        (mlip_tokenizer_encode(x->tok, x->report, len, 128, ids, NULL, &n_ids) ||
+         mlip_tokenizer_sentences(x->tok, x->report, len, 128, 16, begin, end, &l)))
         return 1;
     for (l = 0; l < x->n_sent; l++)
         if (explain_panel(x, l, ids, begin, end)) return 1;
@@ -226,9 +226,8 @@ static int explain_similarity(explain_ctx *x) {
     if (mlip_model_embed_texts(x->m, x->tok, &x->report, 1, 0, x->rep)) return 1;
     for (k = 0; k < x->K; k++)
         for (l = 0; l < x->n_sent; l++)
-            x->plan[(size_t)k * x->n_sent + l] =
-                (float)mlip_dot(x->local + (size_t)k * x->D, x->sent + (size_t)l * x->D,
-                                (size_t)x->D);
+            x->plan[(size_t)k * x->n_sent + l] = (float)mlip_dot(
+                x->local + (size_t)k * x->D, x->sent + (size_t)l * x->D, (size_t)x->D);
     printf("this model has no local heads (an imported dual encoder): the panels are the cosine "
            "similarity of each patch token, through the image head, with each sentence's "
            "embedding, not a transport plan\n");

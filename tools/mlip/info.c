@@ -15,7 +15,9 @@ static void info_switches(const mlip_model_config *c) {
            "heads image %s, text %s\n",
            gelu[c->vit.gelu % 3], c->vit.pre_norm, pool[c->vit.pool % 3],
            c->vit.fc_norm ? " + fc_norm" : "",
-           c->bert.layers == 0 ? "none" : c->bert.kind == MLIP_TEXT_CLIP ? "clip (causal)" : "bert",
+           c->bert.layers == 0              ? "none"
+           : c->bert.kind == MLIP_TEXT_CLIP ? "clip (causal)"
+                                            : "bert",
            gelu[c->bert.gelu % 3], head[c->image_head % 3], head[c->text_head % 3]);
     printf("input resize %d, fit %d, context %d tokens, tokenizer %s\n", c->image_resize,
            c->image_fit, c->context_length, c->tokenizer_bpe ? "byte-level BPE" : "WordPiece");
