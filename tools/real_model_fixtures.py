@@ -86,7 +86,7 @@ Random weights: after the library builds a model (seeded with --seed), EVERY flo
 its state dict is overwritten from a generator seeded with --seed, so that an importer that
 swaps a LayerNorm's weight and bias, drops a bias, or reads a wrong tensor cannot pass:
   LayerNorm weight 1 + N(0, 0.1), LayerNorm bias N(0, 0.1), any other "*bias" N(0, 0.1),
-  logit_scale log(1/0.07) + U(-0.2, 0.2), embeddings / class token / position embeddings
+  logit_scale log(1/0.07) +- U(0.05, 0.3), embeddings / class token / position embeddings
   N(0, 0.5), every other matrix (Linear, Conv2d) N(0, 1/sqrt(fan_in)).
 The matrices are deliberately larger than the usual N(0, 0.02) init: with 0.02 the attention
 scores are ~1e-3 and softmax is nearly uniform, so an importer with a wrong attention scale,
@@ -187,7 +187,10 @@ def randomize(model, seed):
             elif name in ln_params or name.endswith("bias"):
                 new = 0.1 * torch.randn(shape, generator=g)
             elif name.endswith("logit_scale"):
-                new = math.log(1 / 0.07) + (torch.rand(shape, generator=g) - 0.5) * 0.4
+                # at least 0.05 away from the library's init, so a reader that ignores the file's
+                # value and uses log(1/0.07) fails
+                u = torch.rand(shape, generator=g) * 2 - 1
+                new = math.log(1 / 0.07) + torch.sign(u) * (0.05 + 0.25 * u.abs())
             elif ("embed" in name and t.dim() != 4 and "proj" not in name) or name.endswith("cls_token") \
                     or t.dim() < 2:
                 # word/position/type embeddings, timm pos_embed/cls_token, HF class_embedding
@@ -290,13 +293,18 @@ def save_state(model, d, safetensors):
                   metadata={"format": "pt"})
 
 
-def check_saved(d, build, forward, entries, safetensors):
-    """Reload model.bin into a fresh model and reproduce every output; compare safetensors."""
+def check_saved(d, model, forward, entries, safetensors):
+    """Reload model.bin into the model after poisoning every tensor with NaN (cheaper than a
+    second build of a full-size model, and anything not loaded shows), reproduce every output
+    bit for bit; compare safetensors with the state dict."""
     sd = torch.load(os.path.join(d, "model.bin"), map_location="cpu")
-    model = build()
+    with torch.no_grad():
+        for t in model.state_dict().values():
+            if t.is_floating_point():
+                t.fill_(float("nan"))
     model.load_state_dict(sd, strict=True)
     model.eval()
-    again = dict(forward(model))
+    again = dict(forward(model, verify=False))
     ref = read_fixture(os.path.join(d, "ref.fx"))
     for name, arr in entries:
         assert name in ref and ref[name].shape == tuple(arr.shape), name
@@ -398,12 +406,12 @@ def timm_fixture(out, seed, full, avg, safetensors=True):
     assert tuple(cfg["input_size"][1:]) == (size, size)
     x = make_pixels(size, cfg["mean"], cfg["std"])
 
-    def forward(m):
+    def forward(m, verify=True):
         with torch.no_grad():
             tok = m.forward_features(x)
             feat = m.forward_head(tok, pre_logits=True)
-            full_out = m(x)
-        assert torch.equal(full_out, feat)
+            if verify:  # what VisionTransformer.forward does (num_classes 0: head is Identity)
+                assert torch.equal(m(x), feat)
         return [("pixels", to_np(x)), ("image_features", to_np(feat)), ("image_embed", to_np(nrm(feat))),
                 ("image_tokens", to_np(tok))]
 
@@ -414,7 +422,7 @@ def timm_fixture(out, seed, full, avg, safetensors=True):
     save_state(model, d, safetensors=safetensors)
     from pathlib import Path
     save_config_for_hf(model, Path(d) / "config.json", model_args=model_args or None)
-    sd = check_saved(d, build, forward, entries, safetensors=safetensors)
+    sd = check_saved(d, model, forward, entries, safetensors=safetensors)
     if not full:  # timm itself rebuilds the model from config.json + the weights (local-dir:)
         m2 = timm.create_model("local-dir:" + os.path.abspath(d), pretrained=True).eval()
         with torch.no_grad():
@@ -540,17 +548,25 @@ def biomedclip_fixture(out, seed, full):
             ids, mask = bert_ids(seed, 16, [16, 10, 5], 5, 1000)
         assert model.text.config.pad_token_id == 0
 
-        def forward(m):
+        def forward(m, verify=True):
+            # the steps of TimmModel.forward / HFTextEncoder.forward one by one (one forward per
+            # tower gives both the tokens and the features); verified bit for bit against the
+            # library's own encode_image / encode_text on the first pass
             with torch.no_grad():
-                fi = m.encode_image(x, normalize=False)
                 ti = m.visual.trunk.forward_features(x)
-                ft = m.encode_text(ids, normalize=False)
-                tt = m.text.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
-                # the same features through the pieces: trunk's class token -> proj; CLS row -> mlp
-                assert torch.allclose(m.visual.head(ti[:, 0]), fi, atol=1e-5)
-                assert torch.allclose(m.text.proj(tt[:, 0]), ft, atol=1e-5)
-                ei, et, scale = m(x, ids)
-            assert torch.allclose(ei, nrm(fi)) and torch.allclose(et, nrm(ft))
+                fi = m.visual.head(m.visual.trunk.forward_head(ti))
+                attn = (ids != m.text.config.pad_token_id).long()
+                assert torch.equal(attn, mask)
+                out = m.text.transformer(input_ids=ids, attention_mask=attn)
+                tt = out.last_hidden_state
+                ft = m.text.proj(m.text.pooler(out, attn))
+                assert torch.equal(ft, m.text.proj(tt[:, 0]))
+                if verify:
+                    assert torch.equal(m.encode_image(x, normalize=False), fi)
+                    assert torch.equal(m.encode_text(ids, normalize=False), ft)
+                    if not full:
+                        ei, et, _ = m(x, ids)
+                        assert torch.allclose(ei, nrm(fi)) and torch.allclose(et, nrm(ft))
             return [("pixels", to_np(x)), ("image_features", to_np(fi)), ("image_embed", to_np(nrm(fi))),
                     ("image_tokens", to_np(ti)), ("ids", to_np(ids)), ("attention_mask", to_np(mask)),
                     ("text_features", to_np(ft)), ("text_embed", to_np(nrm(ft))), ("text_tokens", to_np(tt)),
@@ -564,14 +580,15 @@ def biomedclip_fixture(out, seed, full):
         with open(os.path.join(d, "config.json"), "w") as f:
             json.dump(hub_cfg, f, indent=4)
             f.write("\n")
-        sd = check_saved(d, build, forward, entries, safetensors=False)
-        # the mask matters: without it (all ones) the padded rows' features differ
-        with torch.no_grad():
-            nomask = model.text.transformer(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state[:, 0]
-        mask_effect = float((model.text.proj(nomask) - torch.from_numpy(entries[6][1])).abs().max())
-        notes = BIOMEDCLIP_NOTES + "\nText lengths (incl. [CLS]/[SEP]): %s of L=%d. Without the padding mask the\n" \
-            "padded texts' features would change by up to %.3g (so the mask is exercised).\n" % (
-                mask.sum(1).tolist(), ids.shape[1], mask_effect)
+        sd = check_saved(d, model, forward, entries, safetensors=False)
+        notes = BIOMEDCLIP_NOTES + "\nText lengths (incl. [CLS]/[SEP]): %s of L=%d.\n" % (mask.sum(1).tolist(), ids.shape[1])
+        if not full:  # the mask matters: without it the padded texts' features differ
+            with torch.no_grad():
+                nomask = model.text.transformer(input_ids=ids, attention_mask=torch.ones_like(ids))
+            mask_effect = float((model.text.proj(nomask.last_hidden_state[:, 0]) -
+                                 torch.from_numpy(entries[6][1])).abs().max())
+            notes += "Without the padding mask the padded texts' features would change by up to %.3g\n" \
+                "(so an importer that ignores the mask fails).\n" % mask_effect
         if not full:
             notes += "\nReduced: the vision trunk is timm's VisionTransformer built by vit_base_patch16_224's own\n" \
                 "builder with %s (registered in timm as %s),\n" \
@@ -633,16 +650,23 @@ def hf_clip_fixture(out, seed, full):
         ids, mask = clip_random_ids(seed, 16, [16, 9, 4], 998, 999, 998)
     assert torch.equal(ids.argmax(-1), mask.sum(1) - 1), "end-of-text must be the max id"
 
-    def forward(m):
+    def forward(m, verify=True):
+        # get_image_features / get_text_features step by step (one forward per tower gives the
+        # tokens and the features), verified bit for bit against those calls on the first pass
         with torch.no_grad():
-            fi = m.get_image_features(pixel_values=x)
-            ti = m.vision_model(pixel_values=x).last_hidden_state
-            ft = m.get_text_features(input_ids=ids, attention_mask=mask)
-            tt = m.text_model(input_ids=ids, attention_mask=mask).last_hidden_state
-            assert torch.allclose(m.visual_projection(m.vision_model.post_layernorm(ti[:, 0])), fi, atol=1e-5)
-            assert torch.allclose(m.text_projection(tt[torch.arange(len(ids)), mask.sum(1) - 1]), ft, atol=1e-5)
-            o = m(input_ids=ids, attention_mask=mask, pixel_values=x)
-            assert torch.allclose(o.image_embeds, nrm(fi)) and torch.allclose(o.text_embeds, nrm(ft))
+            vo = m.vision_model(pixel_values=x)
+            ti = vo.last_hidden_state
+            fi = m.visual_projection(vo.pooler_output)
+            to = m.text_model(input_ids=ids, attention_mask=mask)
+            tt = to.last_hidden_state
+            ft = m.text_projection(to.pooler_output)
+            assert torch.equal(vo.pooler_output, m.vision_model.post_layernorm(ti[:, 0]))
+            assert torch.equal(to.pooler_output, tt[torch.arange(len(ids)), mask.sum(1) - 1])
+            if verify:
+                assert torch.equal(m.get_image_features(pixel_values=x), fi)
+                assert torch.equal(m.get_text_features(input_ids=ids, attention_mask=mask), ft)
+                o = m(input_ids=ids, attention_mask=mask, pixel_values=x)
+                assert torch.allclose(o.image_embeds, nrm(fi)) and torch.allclose(o.text_embeds, nrm(ft))
         return [("pixels", to_np(x)), ("image_features", to_np(fi)), ("image_embed", to_np(nrm(fi))),
                 ("image_tokens", to_np(ti)), ("ids", to_np(ids)), ("attention_mask", to_np(mask)),
                 ("text_features", to_np(ft)), ("text_embed", to_np(nrm(ft))), ("text_tokens", to_np(tt)),
@@ -657,7 +681,7 @@ def hf_clip_fixture(out, seed, full):
     model.config.torch_dtype = "float32"
     model.config.architectures = ["CLIPModel"]
     model.config.save_pretrained(d)
-    sd = check_saved(d, build, forward, entries, safetensors=not full)
+    sd = check_saved(d, model, forward, entries, safetensors=not full)
     if not full:  # transformers itself loads the directory (config.json + model.safetensors)
         m2 = CLIPModel.from_pretrained(os.path.abspath(d)).eval()
         with torch.no_grad():
