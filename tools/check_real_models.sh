@@ -1,4 +1,5 @@
-#!/bin/sh
+#!/usr/bin/env bash
+# (bash: refimpl/env.sh uses BASH_SOURCE.)
 # Full-size parity check against the real libraries: generates the full-size fixtures (timm
 # vit_base_patch16_224 with token and avg pooling, open_clip BiomedCLIP at 224 / context 256, HF
 # CLIP ViT-B/32) with tools/real_model_fixtures.py --full into a temporary directory, then runs
@@ -39,6 +40,16 @@ if [ ! -d "$DATA/cxr" ]; then
     exit 0
 fi
 export MLIP_DATA="$DATA" MLIP_REFIMPL="$REFIMPL"
+# Debian's torch calls whatever libblas.so.3 the system selects (the netlib reference BLAS by
+# default: every full-size forward then takes tens of seconds). An installed OpenBLAS is used for
+# this run only, through LD_LIBRARY_PATH; the system's selection is left alone.
+for d in /usr/lib/*-linux-gnu/openblas-pthread /usr/lib/*-linux-gnu/openblas-openmp; do
+    if [ -e "$d/libblas.so.3" ] && [ "${MLIP_REFIMPL_BLAS:-}" != system ]; then
+        export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        echo "BLAS for the reference run: $d"
+        break
+    fi
+done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlip-real.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT

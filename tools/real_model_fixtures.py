@@ -6,7 +6,8 @@ Run (from the project root; the libraries live outside the project, see ../share
     . ../shared/refimpl/env.sh
     /usr/bin/python3 tools/real_model_fixtures.py                 # reduced -> tests/data/real/
     /usr/bin/python3 tools/real_model_fixtures.py --full --out /tmp/x   # full size, never committed
-    options: --only NAME (timm_vit, timm_vit_avg, biomedclip, hf_clip), --seed S (default 0)
+    options: --only NAME (timm_vit, timm_vit_avg, biomedclip, hf_clip; repeatable), --seed S
+    (default 0), --recheck (--full: re-run the forward from the reloaded model.bin too)
 
 Needs Debian's torch 1.13 and the unmodified reference sources on PYTHONPATH (env.sh); nothing
 is downloaded. `make test` never needs this script: it only reads the committed files.
@@ -101,8 +102,18 @@ ids from open_clip's real BPE tokenizer (bpe_simple_vocab_16e6) on real report s
 (bos 49406, eos 49407 = max id, pad 0; note that id 0 is also the real token "!", so masks are
 built from lengths, not from ids != 0).
 
-Every fixture is checked before the script returns: model.bin is reloaded with torch.load into a
-freshly built model (strict), the forward is re-run and must reproduce ref.fx bit for bit;
+Outputs come from one forward per tower, taking the library's own steps one by one (e.g. HF:
+vision_model(x) -> last_hidden_state and visual_projection(pooler_output)); for the reduced
+fixtures they are also asserted bit-identical to the public calls (encode_image/encode_text,
+get_image_features/get_text_features, VisionTransformer.forward, the model's forward). The full
+run skips that second pass: the classes and code paths are the same, and Debian's torch uses the
+reference (netlib) BLAS, so every full-size forward costs tens of seconds.
+
+Every fixture is checked before the script returns: model.bin is reloaded with torch.load and its
+tensors must equal, bit for bit and in order, the model's; then (reduced fixtures, or --full
+--recheck) they are loaded (strict) into the model after every tensor was overwritten with NaN,
+the forward is re-run and must reproduce ref.fx bit for bit (the full run skips that re-run by
+default: it would double the run time, and the bit-equal tensors imply it);
 model.safetensors must hold the same tensors; reduced timm fixtures are also rebuilt with
 timm.create_model("local-dir:...") and the reduced hf_clip with CLIPModel.from_pretrained(dir).
 """
@@ -114,6 +125,7 @@ import shutil
 import struct
 import sys
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -293,11 +305,18 @@ def save_state(model, d, safetensors):
                   metadata={"format": "pt"})
 
 
-def check_saved(d, model, forward, entries, safetensors):
+def check_saved(d, model, forward, entries, safetensors, rerun):
     """Reload model.bin into the model after poisoning every tensor with NaN (cheaper than a
     second build of a full-size model, and anything not loaded shows), reproduce every output
-    bit for bit; compare safetensors with the state dict."""
+    bit for bit; compare safetensors with the state dict. Without rerun (the full-size default),
+    the reloaded tensors are compared bit for bit with those the outputs were computed with."""
     sd = torch.load(os.path.join(d, "model.bin"), map_location="cpu")
+    live = model.state_dict()
+    assert list(sd) == list(live), "model.bin keys differ from the model's"
+    for k, v in live.items():
+        assert sd[k].dtype == v.dtype and torch.equal(sd[k], v), k
+    if not rerun:
+        return sd
     with torch.no_grad():
         for t in model.state_dict().values():
             if t.is_floating_point():
@@ -383,7 +402,7 @@ TIMM_REDUCED_ARGS = dict(img_size=32, patch_size=8, embed_dim=64, depth=2, num_h
                          qkv_bias=True, class_token=True)
 
 
-def timm_fixture(out, seed, full, avg, safetensors=True):
+def timm_fixture(out, seed, full, avg, rerun, safetensors=True):
     safetensors = safetensors and not full
     import timm
     from timm.models._hub import save_config_for_hf
@@ -417,12 +436,12 @@ def timm_fixture(out, seed, full, avg, safetensors=True):
 
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
-    entries = forward(model)
+    entries = forward(model, verify=not full)
     write_fixture(os.path.join(d, "ref.fx"), entries)
     save_state(model, d, safetensors=safetensors)
     from pathlib import Path
     save_config_for_hf(model, Path(d) / "config.json", model_args=model_args or None)
-    sd = check_saved(d, model, forward, entries, safetensors=safetensors)
+    sd = check_saved(d, model, forward, entries, safetensors=safetensors, rerun=rerun)
     if not full:  # timm itself rebuilds the model from config.json + the weights (local-dir:)
         m2 = timm.create_model("local-dir:" + os.path.abspath(d), pretrained=True).eval()
         with torch.no_grad():
@@ -485,7 +504,7 @@ def _register_reduced_timm():
     register_model(mlip_vit_reduced_patch8_32)
 
 
-def biomedclip_fixture(out, seed, full):
+def biomedclip_fixture(out, seed, full, rerun):
     import open_clip
     from transformers import BertConfig
     tmp = tempfile.mkdtemp(prefix="mlip_oc_")
@@ -564,9 +583,8 @@ def biomedclip_fixture(out, seed, full):
                 if verify:
                     assert torch.equal(m.encode_image(x, normalize=False), fi)
                     assert torch.equal(m.encode_text(ids, normalize=False), ft)
-                    if not full:
-                        ei, et, _ = m(x, ids)
-                        assert torch.allclose(ei, nrm(fi)) and torch.allclose(et, nrm(ft))
+                    ei, et, _ = m(x, ids)
+                    assert torch.allclose(ei, nrm(fi)) and torch.allclose(et, nrm(ft))
             return [("pixels", to_np(x)), ("image_features", to_np(fi)), ("image_embed", to_np(nrm(fi))),
                     ("image_tokens", to_np(ti)), ("ids", to_np(ids)), ("attention_mask", to_np(mask)),
                     ("text_features", to_np(ft)), ("text_embed", to_np(nrm(ft))), ("text_tokens", to_np(tt)),
@@ -574,13 +592,13 @@ def biomedclip_fixture(out, seed, full):
 
         d = os.path.join(out, "biomedclip")
         os.makedirs(d, exist_ok=True)
-        entries = forward(model)
+        entries = forward(model, verify=not full)
         write_fixture(os.path.join(d, "ref.fx"), entries)
         save_state(model, d, safetensors=False)
         with open(os.path.join(d, "config.json"), "w") as f:
             json.dump(hub_cfg, f, indent=4)
             f.write("\n")
-        sd = check_saved(d, model, forward, entries, safetensors=False)
+        sd = check_saved(d, model, forward, entries, safetensors=False, rerun=rerun)
         notes = BIOMEDCLIP_NOTES + "\nText lengths (incl. [CLS]/[SEP]): %s of L=%d.\n" % (mask.sum(1).tolist(), ids.shape[1])
         if not full:  # the mask matters: without it the padded texts' features differ
             with torch.no_grad():
@@ -624,7 +642,7 @@ preprocessor config is a separate file on the hub, not written here).
 """
 
 
-def hf_clip_fixture(out, seed, full):
+def hf_clip_fixture(out, seed, full, rerun):
     from transformers import CLIPConfig, CLIPModel, CLIPTextConfig, CLIPVisionConfig
     if full:
         config = CLIPConfig()  # ViT-B/32 shapes
@@ -674,14 +692,14 @@ def hf_clip_fixture(out, seed, full):
 
     d = os.path.join(out, "hf_clip")
     os.makedirs(d, exist_ok=True)
-    entries = forward(model)
+    entries = forward(model, verify=not full)
     write_fixture(os.path.join(d, "ref.fx"), entries)
     save_state(model, d, safetensors=not full)
     # what CLIPModel.save_pretrained does to the config before writing it
     model.config.torch_dtype = "float32"
     model.config.architectures = ["CLIPModel"]
     model.config.save_pretrained(d)
-    sd = check_saved(d, model, forward, entries, safetensors=not full)
+    sd = check_saved(d, model, forward, entries, safetensors=not full, rerun=rerun)
     if not full:  # transformers itself loads the directory (config.json + model.safetensors)
         m2 = CLIPModel.from_pretrained(os.path.abspath(d)).eval()
         with torch.no_grad():
@@ -710,18 +728,23 @@ def main():
     ap.add_argument("--full", action="store_true", help="full-size variants (large; never commit)")
     ap.add_argument("--only", choices=NAMES, action="append")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--recheck", action="store_true",
+                    help="with --full: also re-run the forward from the reloaded model.bin (slow)")
     args = ap.parse_args()
+    rerun = args.recheck or not args.full
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     os.makedirs(args.out, exist_ok=True)
     for name in args.only or NAMES:
+        t0 = time.time()
         if name == "timm_vit":
-            timm_fixture(args.out, args.seed, args.full, avg=False)
+            timm_fixture(args.out, args.seed, args.full, avg=False, rerun=rerun)
         elif name == "timm_vit_avg":
-            timm_fixture(args.out, args.seed, args.full, avg=True, safetensors=False)
+            timm_fixture(args.out, args.seed, args.full, avg=True, rerun=rerun, safetensors=False)
         elif name == "biomedclip":
-            biomedclip_fixture(args.out, args.seed, args.full)
+            biomedclip_fixture(args.out, args.seed, args.full, rerun)
         elif name == "hf_clip":
-            hf_clip_fixture(args.out, args.seed, args.full)
+            hf_clip_fixture(args.out, args.seed, args.full, rerun)
+        print("   %.1f s" % (time.time() - t0), flush=True)
     return 0
 
 
