@@ -69,5 +69,9 @@ start=$(date +%s)
 echo "generated in $(($(date +%s) - start)) s: $(du -sh "$tmp" | cut -f1)"
 
 make --no-print-directory "$BUILD/runner" || exit 1
-MLIP_REAL_FIXTURES=$tmp "./$BUILD/runner" real/
-exit $?
+MLIP_REAL_FIXTURES=$tmp "./$BUILD/runner" real/ | tee "$tmp/runner.log"
+status=${PIPESTATUS[0]}
+if grep -q "^0 passed, 0 failed" "$tmp/runner.log"; then
+    echo "WARNING: this runner has no cases matching real/ (is the suite \"real\" built in?)"
+fi
+exit "$status"

@@ -46,7 +46,8 @@ Layout: one directory per architecture, <out>/<name>/
                        dict}. A reader needs that: head counts cannot be inferred from shapes.
                      - HF: the CLIPConfig JSON exactly as CLIPModel.save_pretrained writes it
                        (config.save_pretrained after setting architectures/torch_dtype, as
-                       save_pretrained does; transformers 4.31 writes a diff against defaults).
+                       save_pretrained does; 4.31 writes the top level as a diff against the
+                       defaults and text_config / vision_config in full).
   ref.fx             "MLFX" fixture (format below) with:
                      pixels          f32 (2, 3, H, W) the exact tensor fed to the model: two real
                                      chest X-rays (../shared/data/cxr/00001.pgm, 00002.pgm), centre
@@ -623,8 +624,10 @@ def biomedclip_fixture(out, seed, full, rerun):
 
 HF_CLIP_NOTES = """
 Model: transformers.CLIPModel(CLIPConfig) (transformers 4.31.0). config.json as save_pretrained
-writes it (a diff against the default configs; missing fields take CLIPConfig/CLIPTextConfig/
-CLIPVisionConfig defaults: layer_norm_eps 1e-5, hidden_act quick_gelu x*sigmoid(1.702x)).
+writes it: the top level only where it differs from CLIPConfig's defaults ("_commit_hash" and
+"transformers_version" come out null there: 4.31 quirk), text_config and vision_config in full
+(layer_norm_eps 1e-5, hidden_act quick_gelu x*sigmoid(1.702x)). Their own "projection_dim" (512)
+is unused: the TOP-LEVEL projection_dim sizes visual_projection and text_projection.
 Vision: patch_embedding Conv2d WITHOUT bias, class_embedding (W,), position_embedding (1+grid^2,
 W); pre_layrnorm (sic) on the embeddings, pre-norm layers (layer_norm1 -> self_attn with separate
 q_proj/k_proj/v_proj/out_proj, all with bias; layer_norm2 -> mlp fc1/fc2 quick_gelu).
