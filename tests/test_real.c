@@ -161,8 +161,45 @@ static void test_real_full(void) {
     }
 }
 
+/* Checkpoints with parts this library does not implement, a tensor missing or of the wrong
+   shape (tests/data/real/refused, made by timm): refused, the message naming the tensor. A
+   checkpoint of no known layout (any of tests/data/torch) too. */
+static void test_real_refused(void) {
+    FILE *f = fopen(REAL_DIR "refused/expected.txt", "r");
+    char line[512];
+    int n = 0;
+    mlip_torch_file *t = NULL;
+    mlip_model *m = NULL;
+    mlip_status st;
+    CHECK_MSG(f != NULL, "cannot read " REAL_DIR "refused/expected.txt");
+    while (f && fgets(line, sizeof line, f)) {
+        char path[600], *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+        if (!tab) continue;
+        *tab = '\0';
+        if (nl) *nl = '\0';
+        snprintf(path, sizeof path, REAL_DIR "refused/%s", line);
+        CHECK_OK(mlip_torch_open(path, &t));
+        st = t ? mlip_model_import_torch(t, NULL, &m) : MLIP_OK;
+        CHECK_MSG(st != MLIP_OK && m == NULL && strstr(mlip_last_error(), tab + 1),
+                  "%s: %s '%s' does not name %s", line, mlip_status_string(st), mlip_last_error(),
+                  tab + 1);
+        mlip_model_free(m);
+        m = NULL;
+        mlip_torch_close(t);
+        t = NULL;
+        n++;
+    }
+    if (f) fclose(f);
+    CHECK_MSG(n >= 4, "only %d refused checkpoints listed", n);
+    CHECK_OK(mlip_torch_open("tests/data/torch/plain_f32.pt", &t));
+    if (t) CHECK_FAILS(mlip_model_import_torch(t, NULL, &m), MLIP_ERR_UNSUPPORTED);
+    CHECK(m == NULL && strstr(mlip_last_error(), "no known layout"));
+    mlip_torch_close(t);
+}
+
 static const mt_case real_tests[] = {
     {"reduced_architectures", test_real_reduced},
+    {"refused", test_real_refused},
     {"full_size_architectures", test_real_full},
     {NULL, NULL},
 };

@@ -135,7 +135,7 @@ import torch.nn.functional as F
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
-NAMES = ("timm_vit", "timm_vit_avg", "biomedclip", "hf_clip")
+NAMES = ("timm_vit", "timm_vit_avg", "biomedclip", "hf_clip", "refused")
 
 
 def refimpl_dir():
@@ -728,6 +728,35 @@ def hf_clip_fixture(out, seed, full, rerun):
     report("hf_clip", d, entries, sd)
 
 
+def refused_fixtures(out, seed):
+    """Checkpoints an importer must refuse, each with the words its message must hold
+    (refused/expected.txt: file<TAB>words): real timm features this library does not implement
+    (layer scale, q/k norms), a tensor missing, a tensor of the wrong shape."""
+    import timm
+    d = os.path.join(out, "refused")
+    os.makedirs(d, exist_ok=True)
+    small = dict(img_size=16, patch_size=8, embed_dim=32, depth=1, num_heads=2, mlp_ratio=2.0)
+
+    def build(**extra):
+        torch.manual_seed(seed)
+        return randomize(timm.create_model("vit_base_patch16_224", pretrained=False, num_classes=0,
+                                           **dict(small, **extra)), seed).state_dict()
+
+    cases = [("layer_scale.bin", build(init_values=1e-5), "blocks.0.ls1.gamma"),
+             ("qk_norm.bin", build(qk_norm=True), "blocks.0.attn.q_norm.weight")]
+    sd = build()
+    del sd["blocks.0.norm2.bias"]
+    cases.append(("missing.bin", sd, "has no blocks.0.norm2.bias"))
+    sd = build()
+    sd["norm.weight"] = sd["norm.weight"][:-1].clone()
+    cases.append(("wrong_shape.bin", sd, "norm.weight"))
+    with open(os.path.join(d, "expected.txt"), "w") as f:
+        for fname, state, words in cases:
+            torch.save(state, os.path.join(d, fname))
+            f.write("%s\t%s\n" % (fname, words))
+            print("   refused/%s: %d tensors, must say '%s'" % (fname, len(state), words))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "data", "real"))
@@ -750,6 +779,8 @@ def main():
             biomedclip_fixture(args.out, args.seed, args.full, rerun)
         elif name == "hf_clip":
             hf_clip_fixture(args.out, args.seed, args.full, rerun)
+        elif name == "refused" and not args.full:
+            refused_fixtures(args.out, args.seed)
         print("   %.1f s" % (time.time() - t0), flush=True)
     return 0
 
