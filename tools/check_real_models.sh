@@ -5,6 +5,7 @@
 # CLIP ViT-B/32) with tools/real_model_fixtures.py --full into a temporary directory, then runs
 # the C test suite "real" on them: MLIP_REAL_FIXTURES=<dir> ./build/native/runner real/
 #
+# MLIP_REAL_SEED=S draws other random weights and ids and takes other X-rays (default 0).
 # Needs ../shared/refimpl (override with MLIP_REFIMPL=/path/to/refimpl) and its Debian Python
 # deps (/usr/bin/python3 with torch 1.13, see refimpl/README.md); prints "SKIP: <reason>" and
 # exits 0 when they are missing. About 2.5 GB of disk in the temporary directory (the BiomedCLIP
@@ -62,7 +63,7 @@ fi
 
 echo "generating the full-size fixtures in $tmp"
 start=$(date +%s)
-"$PY" tools/real_model_fixtures.py --full --out "$tmp" || {
+"$PY" tools/real_model_fixtures.py --full --out "$tmp" --seed "${MLIP_REAL_SEED:-0}" || {
     echo "FAIL: tools/real_model_fixtures.py --full"
     exit 1
 }

@@ -239,10 +239,14 @@ def read_pgm(path):
     return np.frombuffer(data[pos:pos + w * h], dtype=np.uint8).reshape(h, w)
 
 
-def make_pixels(size, mean, std, n=2):
+def make_pixels(size, mean, std, n=2, seed=0):
+    """n real chest X-rays (seed 0: 00001 and 00002; another seed, other ones), centre-cropped,
+    resized, normalised."""
+    import glob
+    files = sorted(glob.glob(os.path.join(data_dir(), "cxr", "*.pgm")))
     imgs = []
-    for i in range(1, n + 1):
-        a = torch.from_numpy(read_pgm(os.path.join(data_dir(), "cxr", "%05d.pgm" % i)).astype(np.float32))
+    for i in range(n):
+        a = torch.from_numpy(read_pgm(files[(seed * n + i) % len(files)]).astype(np.float32))
         h, w = a.shape
         s = min(h, w)
         a = a[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s] / 255.0
@@ -424,7 +428,7 @@ def timm_fixture(out, seed, full, avg, rerun, safetensors=True):
     model = randomize(build(), seed)
     cfg = model.pretrained_cfg
     assert tuple(cfg["input_size"][1:]) == (size, size)
-    x = make_pixels(size, cfg["mean"], cfg["std"])
+    x = make_pixels(size, cfg["mean"], cfg["std"], seed=seed)
 
     def forward(m, verify=True):
         with torch.no_grad():
@@ -561,7 +565,7 @@ def biomedclip_fixture(out, seed, full, rerun):
         torch.manual_seed(seed)
         model = randomize(build(), seed)
         size = 224 if full else 32
-        x = make_pixels(size, OPENAI_MEAN, OPENAI_STD)
+        x = make_pixels(size, OPENAI_MEAN, OPENAI_STD, seed=seed)
         if full:
             ids, mask = bert_ids(seed, 256, [256, 41, 9], 5, 30522)
         else:
@@ -666,7 +670,7 @@ def hf_clip_fixture(out, seed, full, rerun):
     torch.manual_seed(seed)
     model = randomize(build(), seed)
     size = config.vision_config.image_size
-    x = make_pixels(size, OPENAI_MEAN, OPENAI_STD)
+    x = make_pixels(size, OPENAI_MEAN, OPENAI_STD, seed=seed)
     texts = None
     if full:
         ids, mask, texts = clip_real_ids(config.text_config.max_position_embeddings)
