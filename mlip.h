@@ -1165,8 +1165,9 @@ enum {
     MLIP_TORCH_BOOL = 22
 };
 
-/* Open a checkpoint held in memory. No copy is made: buf must outlive the handle (close it
-   first). *out is NULL on failure. */
+/* Open a checkpoint held in memory: torch.save's zip, or a safetensors file (told apart by
+   their first bytes; the hub ships models in both). No copy is made: buf must outlive the
+   handle (close it first). *out is NULL on failure. */
 MLIPDEF mlip_status mlip_torch_open_memory(const void *buf, size_t len, mlip_torch_file **out);
 /* Read the whole file into memory (owned by the handle) and open it. */
 MLIPDEF mlip_status mlip_torch_open(const char *path, mlip_torch_file **out);
@@ -1214,6 +1215,9 @@ typedef struct mlip_import_options {
 } mlip_import_options; /* NULL or all-zero: no config, default heads */
 MLIPDEF mlip_status mlip_model_import_torch(const mlip_torch_file *file,
                                             const mlip_import_options *opt, mlip_model **out);
+/* The layout mlip_model_import_torch would use ("openclip-timm-hf", "timm-vit", "hf-clip"), or
+   NULL when the names match none. */
+MLIPDEF const char *mlip_model_import_layout(const mlip_torch_file *file);
 
 /* ======================================================================================
    13. Image I/O: PGM/PPM, PNG and DICOM readers, preprocessing to the model input, PNG
@@ -14150,6 +14154,65 @@ MLIPDEF void mlip_torch_close(mlip_torch_file *f) {
     mlip_free(f);
 }
 
+/* One safetensors entry as a checkpoint tensor: contiguous, row-major, viewed in place. The
+   safetensors reader (above) parsed the header; every size is checked again here. */
+static mlip_status mlip__pt_st_tensor(const mlip__fmt_st_entry *e, const unsigned char *data,
+                                      size_t dlen, mlip__pt_tensor *t) {
+    static const int dtypes[9] = {-1, -1, MLIP_TORCH_F16, MLIP_TORCH_BF16, MLIP_TORCH_F32, -1,
+                                  -1, -1, MLIP_TORCH_F64};
+    uint64_t count = 1;
+    int k;
+    if (e->dtype <= 0 || e->dtype > 8 || dtypes[e->dtype] < 0)
+        return mlip__fail(MLIP_ERR_UNSUPPORTED,
+                          "safetensors: tensor '%.100s' is not F32, F16, "
+                          "BF16 or F64",
+                          e->name);
+    for (k = e->rank - 1; k >= 0; k--) {
+        t->shape[k] = (int64_t)e->shape[k];
+        t->stride[k] = (int64_t)count;
+        if (e->shape[k] && count > ((uint64_t)1 << 40) / e->shape[k])
+            return mlip__fail(MLIP_ERR_FORMAT, "safetensors: '%.100s' is too large", e->name);
+        count *= e->shape[k];
+    }
+    if (e->begin > e->end || e->end > dlen ||
+        e->end - e->begin != count * (uint64_t)(e->dtype == 3 ? 2 : e->dtype))
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: '%.100s' has data_offsets that do not "
+                          "hold its shape in the data section",
+                          e->name);
+    t->dtype = dtypes[e->dtype];
+    t->ndim = e->rank;
+    t->offset = 0;
+    t->count = (size_t)count;
+    t->data = data + e->begin;
+    t->name = mlip__model_strdup(e->name, strlen(e->name));
+    return t->name ? MLIP_OK : MLIP_ERR_OUT_OF_MEMORY;
+}
+
+/* A safetensors file (an 8-byte header length, then a JSON header) as a checkpoint. */
+static mlip_status mlip__pt_from_safetensors(const unsigned char *b, size_t len,
+                                             mlip_torch_file *f) {
+    mlip__fmt_st s;
+    uint64_t hlen = len >= 8 ? mlip__load64(b, 0) : 0;
+    mlip_status st;
+    int i;
+    memset(&s, 0, sizeof s);
+    if (len < 8 || hlen > len - 8 || hlen > ((uint64_t)100 << 20))
+        return mlip__fail(MLIP_ERR_FORMAT,
+                          "safetensors: the header length does not fit the "
+                          "%lu-byte file",
+                          (unsigned long)len);
+    st = mlip__fmt_st_parse((const char *)b + 8, (size_t)hlen, &s);
+    if (!st) st = mlip__grow((void **)&f->t, &f->cap, (size_t)s.n + 1, sizeof *f->t);
+    for (i = 0; !st && i < s.n; i++) {
+        memset(&f->t[i], 0, sizeof f->t[i]);
+        st = mlip__pt_st_tensor(&s.e[i], b + 8 + hlen, len - 8 - (size_t)hlen, &f->t[i]);
+        if (f->t[i].name) f->n = i + 1; /* close frees the names made so far */
+    }
+    mlip__fmt_st_free(&s);
+    return st ? st : mlip__pt_finish(f);
+}
+
 /* Open b (len bytes); the handle takes `owned` (freed on failure too). */
 static mlip_status mlip__pt_open(const unsigned char *b, size_t len, char *owned,
                                  mlip_torch_file **out) {
@@ -14166,6 +14229,10 @@ static mlip_status mlip__pt_open(const unsigned char *b, size_t len, char *owned
         return st;
     }
     f->owned = owned;
+    if (len >= 9 && memcmp(b, "PK", 2) && b[8] == '{') { /* not a zip: safetensors */
+        st = mlip__pt_from_safetensors(b, len, f);
+        goto fail;
+    }
     if ((st = mlip__pt_zip_open(&z, b, len))) goto fail;
     pkl = mlip__pt_zip_find(&z, (const unsigned char *)"data.pkl", 8);
     vm.zip = &z;
@@ -14841,9 +14908,20 @@ static mlip_status mlip__imp_fill(mlip__imp *im, mlip_model *m) {
     return MLIP_OK;
 }
 
+static const char *const mlip__imp_layout_names[4] = {"", "openclip-timm-hf", "timm-vit",
+                                                      "hf-clip"};
+
+MLIPDEF const char *mlip_model_import_layout(const mlip_torch_file *file) {
+    mlip__imp im;
+    if (!file) return NULL;
+    memset(&im, 0, sizeof im);
+    im.f = file;
+    im.layout = mlip__imp_layout(&im);
+    return im.layout ? mlip__imp_layout_names[im.layout] : NULL;
+}
+
 MLIPDEF mlip_status mlip_model_import_torch(const mlip_torch_file *file,
                                             const mlip_import_options *opt, mlip_model **out) {
-    static const char *const names[4] = {"", "openclip-timm-hf", "timm-vit", "hf-clip"};
     mlip__imp im;
     mlip_model_config c;
     mlip_model *m = NULL;
@@ -14865,7 +14943,7 @@ MLIPDEF mlip_status mlip_model_import_torch(const mlip_torch_file *file,
     MLIP__TRY(mlip_model_create(&c, &m));
     im.used = (unsigned char *)mlip_alloc_zeroed((size_t)mlip_torch_count(file) + 1, 1);
     st = im.used ? mlip__imp_fill(&im, m) : MLIP_ERR_OUT_OF_MEMORY;
-    if (!st) st = mlip_model_set_meta(m, "import.layout", names[im.layout]);
+    if (!st) st = mlip_model_set_meta(m, "import.layout", mlip__imp_layout_names[im.layout]);
     mlip_free(im.used);
     if (st) {
         mlip_model_free(m);

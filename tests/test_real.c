@@ -75,6 +75,33 @@ static void real_check_embeddings(mlip_model *m, fx_file *fx, const char *dir, f
     }
 }
 
+/* The same state dict as safetensors (where the fixture has it) gives the same bits. */
+static void real_check_safetensors(const char *dir, const mlip_import_options *opt,
+                                   const float *want, size_t n) {
+    char path[512];
+    mlip_torch_file *f = NULL;
+    mlip_model *m = NULL;
+    fx_file fx;
+    float *got;
+    FILE *probe;
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (!(probe = fopen(path, "rb"))) return;
+    fclose(probe);
+    got = (float *)calloc(n, sizeof(float));
+    CHECK_OK(mlip_torch_open(path, &f));
+    if (f) CHECK_OK(mlip_model_import_torch(f, opt, &m));
+    snprintf(path, sizeof path, "%s/ref.fx", dir);
+    if (m && fx_load(path, &fx)) {
+        real_check_embeddings(m, &fx, dir, got);
+        CHECK_MSG(!memcmp(want, got, n * sizeof(float)),
+                  "%s: model.safetensors embeds differently from model.bin", dir);
+        fx_free(&fx);
+    }
+    mlip_model_free(m);
+    mlip_torch_close(f);
+    free(got);
+}
+
 /* One fixture directory: import, compare, and the same through a .mlip file. */
 static void real_check_dir(const char *dir) {
     char path[512];
@@ -120,6 +147,7 @@ static void real_check_dir(const char *dir) {
             CHECK_MSG(!memcmp(a, b, n * sizeof(float)), "%s: the saved model embeds differently",
                       dir);
         }
+        real_check_safetensors(dir, &opt, a, n);
     }
     printf("    %-28s worst cosine %.9f, worst max |diff| / max |ref| %.2e\n", dir, real_worst_cos,
            real_worst_diff);

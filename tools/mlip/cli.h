@@ -52,8 +52,11 @@ int read_line(char **buf, size_t *cap, size_t *len);
 int write_f32le(FILE *f, const float *x, size_t n);
 /* 1 when the file at path starts with the 4 bytes of magic ("MLIP", "PK\3\4"). */
 int file_has_magic(const char *path, const char magic[4]);
-/* A .mlip (by its magic), a PyTorch checkpoint (a zip: imported with no config) or a
-   safetensors file (anything else). */
+/* 1 when mlip_model_import_torch reads the file: a torch.save zip, or a safetensors file whose
+   names are one of its layouts (open_clip, timm, HF CLIP). */
+int importable(const char *path);
+/* A .mlip (by its magic), an importable checkpoint (imported with no config) or another
+   safetensors file (HF ViTModel / BertModel names). */
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out);
 /* A PyTorch checkpoint through mlip_model_import_torch, with its config file (may be NULL) and

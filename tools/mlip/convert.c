@@ -114,7 +114,7 @@ static int convert_run(const char *in, const char *out, const char *cfg, const c
     int is_st = ends_with(out, ".safetensors");
     mlip_status st;
     if (convert_config(cfg, &c)) return 2;
-    if (file_has_magic(in, "PK\3\4"))
+    if (importable(in))
         st = import_torch(in, imp->model_config, imp->vision_heads, imp->text_heads, &m);
     else
         st = load_any(in, strcmp(cfg, "auto") ? &c : NULL, allow_missing, &m);

@@ -99,10 +99,20 @@ mlip_status import_torch(const char *path, const char *model_config, int vision_
     return st;
 }
 
+int importable(const char *path) {
+    mlip_torch_file *f = NULL;
+    int yes;
+    if (file_has_magic(path, "MLIP")) return 0;
+    if (file_has_magic(path, "PK\3\4")) return 1; /* a torch.save zip: only the importer reads it */
+    yes = mlip_torch_open(path, &f) == MLIP_OK && mlip_model_import_layout(f) != NULL;
+    mlip_torch_close(f);
+    return yes;
+}
+
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out) {
     if (file_has_magic(path, "MLIP")) return mlip_model_load_file(path, out);
-    if (file_has_magic(path, "PK\3\4")) return import_torch(path, NULL, 0, 0, out);
+    if (importable(path)) return import_torch(path, NULL, 0, 0, out);
     return mlip_model_load_safetensors(path, config, allow_missing, out);
 }
 
