@@ -225,7 +225,40 @@ static void test_real_refused(void) {
     mlip_torch_close(t);
 }
 
+/* A safetensors checkpoint cut short or with bytes flipped: opened or refused with a message,
+   never a crash (run under the sanitizers by make test-asan). */
+static void test_real_safetensors_damage(void) {
+    unsigned char *buf = NULL, *copy;
+    size_t len = 0, cut, i;
+    mlip_rng rng;
+    CHECK(pt_read(REAL_DIR "timm_vit/model.safetensors", &buf, &len));
+    if (!buf || !len) return;
+    copy = (unsigned char *)malloc(len);
+    mlip_rng_seed(&rng, 11, 3);
+    for (cut = 0; cut < len; cut += cut < 4096 ? 7 : 4093) {
+        mlip_torch_file *f = NULL;
+        mlip_status st = mlip_torch_open_memory(buf, cut, &f);
+        CHECK_MSG(st != MLIP_OK ? mlip_last_error()[0] != 0 : f != NULL, "cut at %lu",
+                  (unsigned long)cut);
+        mlip_torch_close(f);
+    }
+    for (i = 0; i < 300; i++) {
+        mlip_torch_file *f = NULL;
+        mlip_model *m = NULL;
+        size_t at = 8 + mlip_rng_below(&rng, 2048);
+        memcpy(copy, buf, len);
+        copy[at % len] ^= (unsigned char)(1u << mlip_rng_below(&rng, 8));
+        if (mlip_torch_open_memory(copy, len, &f) == MLIP_OK)
+            mlip_model_import_torch(f, NULL, &m); /* may succeed or refuse; must not crash */
+        mlip_model_free(m);
+        mlip_torch_close(f);
+    }
+    free(copy);
+    free(buf);
+}
+
 static const mt_case real_tests[] = {
+    {"safetensors_damage", test_real_safetensors_damage},
     {"reduced_architectures", test_real_reduced},
     {"refused", test_real_refused},
     {"full_size_architectures", test_real_full},
