@@ -147,21 +147,10 @@ def data_dir():
 
 
 # ---------------------------------------------------------------------------------------------
-# MLFX writer (the same format as tools/make_fixtures.py's write_fixture)
+# MLFX files: the writer is tools/make_fixtures.py's; the reader below checks what it wrote
 
-def write_fixture(path, entries):
-    with open(path, "wb") as f:
-        f.write(b"MLFX" + struct.pack("<II", 1, len(entries)))
-        for name, arr in entries:
-            arr = np.ascontiguousarray(arr)
-            if arr.dtype.kind == "f":
-                dtype, data = 0, arr.astype("<f4")
-            else:
-                dtype, data = 1, arr.astype("<i4")
-            nb = name.encode()
-            f.write(struct.pack("<I", len(nb)) + nb + struct.pack("<II", dtype, arr.ndim))
-            f.write(struct.pack("<%dI" % arr.ndim, *arr.shape))
-            f.write(data.tobytes())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import write_fixture  # noqa: E402
 
 
 def read_fixture(path):
