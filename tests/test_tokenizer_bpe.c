@@ -173,8 +173,7 @@ static void bpe_same(const mlip_tokenizer *tok, const char *a, const char *b) {
     CHECK_OK(mlip_tokenizer_tokenize(tok, a, strlen(a), ia, 32, &na));
     CHECK_OK(mlip_tokenizer_tokenize(tok, b, strlen(b), ib, 32, &nb));
     while (k < na && k < nb && ia[k] == ib[k]) k++;
-    CHECK_MSG(na == nb && k == na && na <= 32, "NFC: \"%s\" and \"%s\" differ at id %d", a, b,
-              k);
+    CHECK_MSG(na == nb && k == na && na <= 32, "NFC: \"%s\" and \"%s\" differ at id %d", a, b, k);
 }
 /* The decoded text holds want. */
 static void bpe_decodes_to(const mlip_tokenizer *tok, const char *text, const char *want) {
@@ -191,14 +190,14 @@ static void bpe_decodes_to(const mlip_tokenizer *tok, const char *text, const ch
 static void test_bpe_nfc(void) {
     mlip_tokenizer *tok = bpe_small();
     if (!tok) return;
-    bpe_same(tok, "e\xcc\x81", "\xc3\xa9");                          /* e + U+0301: é */
-    bpe_same(tok, "a\xcc\x82\xcc\xa3", "\xe1\xba\xad");               /* ordering: ậ */
+    bpe_same(tok, "e\xcc\x81", "\xc3\xa9"); /* e + U+0301: é */
+    bpe_same(tok, "a\xcc\x82\xcc\xa3", "\xe1\xba\xad"); /* ordering: ậ */
     bpe_same(tok, "a\xcc\xa3\xcc\x82", "\xe1\xba\xad");
     bpe_same(tok, "\xce\xb1\xcd\x85\xcc\x93\xcc\x80", "\xe1\xbe\x82"); /* ᾂ, 3 levels */
-    bpe_same(tok, "A\xcc\x88\xcc\x84", "\xc7\x9f");                   /* Ä + U+0304: ǟ */
+    bpe_same(tok, "A\xcc\x88\xcc\x84", "\xc7\x9f"); /* Ä + U+0304: ǟ */
     bpe_same(tok, "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8", "\xea\xb0\x81"); /* jamo: 각 */
-    bpe_same(tok, "\xea\xb0\x80\xe1\x86\xa8", "\xea\xb0\x81");           /* 가 + T */
-    bpe_same(tok, "\xef\xbd\xb6\xef\xbe\x9e", "\xe3\x82\xac");           /* ｶﾞ: ガ */
+    bpe_same(tok, "\xea\xb0\x80\xe1\x86\xa8", "\xea\xb0\x81"); /* 가 + T */
+    bpe_same(tok, "\xef\xbd\xb6\xef\xbe\x9e", "\xe3\x82\xac"); /* ｶﾞ: ガ */
     /* the second U+0308 blocks U+0304 from ä; U+0958 is excluded from composition */
     bpe_decodes_to(tok, "a\xcc\x88\xcc\x88\xcc\x84", "\xc3\xa4 \xcc\x88\xcc\x84");
     bpe_decodes_to(tok, "\xe0\xa5\x98", "\xe0\xa4\x95 \xe0\xa4\xbc");
