@@ -551,11 +551,13 @@ MLIPDEF mlip_status mlip_vocab_train(const char *corpus, size_t len, int vocab_s
         from the first line holding '<' on, as ftfy's "auto" does), fix_c1_controls
         (U+0080..U+009F as Windows-1252), fix_latin_ligatures, fix_character_width (full-width
         ASCII, half-width katakana and Hangul, U+3000), uncurl_quotes, fix_line_breaks,
-        remove_terminal_escapes (ESC [ ASCII digits/';' letter), remove_control_chars.
+        remove_terminal_escapes (ESC [ ASCII digits/';' letter), remove_control_chars, then
+        NFC normalization (Unicode 14, as unicodedata: "e" + U+0301 becomes "é", half-width
+        katakana and its voicing mark one kana; text below U+0300 is skipped at once).
         NOT done: fix_encoding (mojibake repair: "sÃ³" stays as it is; ftfy makes "só" of it),
         restore_byte_a0, replace_lossy_sequences, decode_inconsistent_utf8, fix_surrogates
-        (UTF-8 input holds none), NFC normalization (decomposed accents stay decomposed), the
-        1,000,000-code-point segment cut, and the ~1,900 other HTML5 entity names (&check;...).
+        (UTF-8 input holds none), the 1,000,000-code-point segment cut, and the ~1,900 other
+        HTML5 entity names (&check;...).
      2. html.unescape twice: the same entity names (with and without ';', longest legacy
         prefix), numeric references with HTML5's replacements.
      3. Whitespace (Unicode White_Space) only separates words; Python's str.lower (full
