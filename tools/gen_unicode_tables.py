@@ -25,7 +25,14 @@ CLIP's byte-level BPE tokenizer (open_clip's SimpleTokenizer) needs more:
   - entities: the HTML 4 named entities (plus &apos; and HTML5's upper-case AMP COPY GT LT
     QUOT REG), with flags: known with ';' to html.unescape, known without ';' (the legacy
     names html.unescape also takes as a prefix), or known to ftfy only (its upper-case
-    variants such as &EACUTE;).
+    variants such as &EACUTE;);
+  - NFC (ftfy's last fix, unicodedata.normalize("NFC")): the canonical combining class as
+    [lo, hi << 8 | class] ranges; the one-level canonical decomposition of every code point
+    that has one (Hangul syllables are arithmetic in C) as {cp, first | second << 18}, second
+    an index into a list of the 85 second elements (0: a singleton); and the primary
+    composites, as indices into that table sorted by (first, second): the two-code-point
+    decompositions that NFC composes again (the composition exclusions, singletons and
+    non-starter decompositions left out).
 Ranges are stored as inclusive [lo, hi] pairs, sorted, so C looks them up by binary search.
 """
 import html
@@ -169,6 +176,53 @@ def entities():
     return sorted(table.items())
 
 
+def nfc_tables():
+    ccc = []
+    for cp in range(MAX):
+        c = unicodedata.combining(chr(cp))
+        if c and ccc and ccc[-1][1] == cp - 1 and ccc[-1][2] == c:
+            ccc[-1][1] = cp
+        elif c:
+            ccc.append([cp, cp, c])
+    dec = []
+    for cp in range(MAX):
+        if 0xAC00 <= cp <= 0xD7A3:
+            continue
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            v = [int(x, 16) for x in d.split()]
+            assert len(v) <= 2 and v[0] < (1 << 18)
+            dec.append((cp, v[0], v[1] if len(v) == 2 else 0))
+    first = {cp: a for cp, a, _ in dec}
+
+    def depth(cp):  # successful lookups of the C recursion (it makes at most 3)
+        return 1 + depth(first[cp]) if cp in first else 0
+    # the C code decomposes only first elements, at most 3 deep, into at most 4 code points
+    assert all(b not in first for _, _, b in dec)
+    assert all(depth(cp) <= 3 and len(unicodedata.normalize("NFD", chr(cp))) <= 4
+               for cp, _, _ in dec)
+    seconds = [0] + sorted({b for _, _, b in dec if b})
+    assert len(seconds) < (1 << 14)
+    comp = [i for i, (cp, a, b) in enumerate(dec)
+            if b and unicodedata.normalize("NFC", chr(a) + chr(b)) == chr(cp)]
+    comp.sort(key=lambda i: (dec[i][1], dec[i][2]))
+    assert len(dec) < 65536 and all(unicodedata.combining(chr(dec[i][1])) == 0 for i in comp)
+    assert min(dec[i][1] for i in comp) >= 0x3C and min(dec[i][2] for i in comp) >= 0x300
+    out = ["static const uint32_t mlip__tok_ccc_ranges[%d][2] = {" % len(ccc)]
+    out += pack(["{0x%X, 0x%X}" % (lo, hi << 8 | c) for lo, hi, c in ccc])
+    out.append("};")
+    out.append("static const uint32_t mlip__tok_nfd_second[%d] = {" % len(seconds))
+    out += pack(["0x%X" % b for b in seconds])
+    out.append("};")
+    out.append("static const uint32_t mlip__tok_nfd[%d][2] = {" % len(dec))
+    out += pack(["{0x%X, 0x%X}" % (cp, a | seconds.index(b) << 18) for cp, a, b in dec])
+    out.append("};")
+    out.append("static const uint16_t mlip__tok_nfc_pairs[%d] = {" % len(comp))
+    out += pack(["%d" % i for i in comp])
+    out.append("};")
+    return out
+
+
 def generate():
     punct = ranges(is_punct)
     ctrl = ranges(is_control)
@@ -228,6 +282,7 @@ def generate():
     out.append("static const mlip__tok_entity mlip__tok_entities[%d] = {" % len(ents))
     out += pack(['{"%s", {0x%X, 0x%X}, %d}' % (name, v[0], v[1], v[2]) for name, v in ents])
     out.append("};")
+    out += nfc_tables()
     out.append(END)
     return "\n".join(out) + "\n"
 
