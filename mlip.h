@@ -15132,20 +15132,25 @@ static mlip_status mlip__json_find(const char *json, size_t len, const char *pat
     return MLIP_OK;
 }
 
+/* The JSON number at j (after white space), read and passed; 0 when there is none. */
+static int mlip__json_read_number(mlip__cursor *j, double *v) {
+    char buf[64];
+    size_t n = 0;
+    mlip__fmt_ws(j);
+    while (j->pos < j->len && n < sizeof buf - 1 && j->p[j->pos] &&
+           strchr("0123456789+-.eE", j->p[j->pos]))
+        buf[n++] = (char)j->p[j->pos++];
+    buf[n] = '\0';
+    if (n) *v = strtod(buf, NULL);
+    return n > 0;
+}
+
 /* A number at path into *v (left as it is when the path is absent or not a number). */
 static mlip_status mlip__json_number(const char *json, size_t len, const char *path, double *v) {
     mlip__cursor j;
     int found;
-    char buf[64];
-    size_t n = 0;
     MLIP__TRY(mlip__json_find(json, len, path, &j, &found));
-    while (found && j.pos + n < j.len && n < sizeof buf - 1 && j.p[j.pos + n] &&
-           strchr("0123456789+-.eE", j.p[j.pos + n])) {
-        buf[n] = (char)j.p[j.pos + n];
-        n++;
-    }
-    buf[n] = '\0';
-    if (n) *v = strtod(buf, NULL);
+    if (found) mlip__json_read_number(&j, v);
     return MLIP_OK;
 }
 
@@ -15189,15 +15194,11 @@ static mlip_status mlip__json_floats(const char *json, size_t len, const char *p
     MLIP__TRY(mlip__json_find(json, len, path, &j, &found));
     if (!found || !mlip__fmt_lit(&j, '[')) return MLIP_OK;
     while (!mlip__fmt_lit(&j, ']')) {
-        char buf[64], *end;
-        size_t k = 0;
-        mlip__fmt_ws(&j);
-        while (j.pos < j.len && k < sizeof buf - 1 && j.p[j.pos] &&
-               strchr("0123456789+-.eE", j.p[j.pos]))
-            buf[k++] = (char)j.p[j.pos++];
-        buf[k] = '\0';
-        if (*n >= 4 || !k) return mlip__fail(MLIP_ERR_FORMAT, "model config: %s", path);
-        v[(*n)++] = (float)strtod(buf, &end);
+        double d = 0;
+        if (*n >= 4 || !mlip__json_read_number(&j, &d))
+            return mlip__fail(MLIP_ERR_FORMAT, "model config: %s is not a list of 1-4 numbers",
+                              path);
+        v[(*n)++] = (float)d;
         mlip__fmt_lit(&j, ',');
     }
     return MLIP_OK;

@@ -59,6 +59,9 @@ int importable(const char *path);
    safetensors file (HF ViTModel / BertModel names). */
 mlip_status load_any(const char *path, const mlip_model_config *config, int allow_missing,
                      mlip_model **out);
+/* The preprocessing the model expects (its resize and fit; an imported model: bicubic + crop),
+   other options at their defaults. */
+void model_preprocess_options(const mlip_model *m, mlip_preprocess_options *o);
 /* A PyTorch checkpoint through mlip_model_import_torch, with its config file (may be NULL) and
    head counts (0: the config's or the default). */
 mlip_status import_torch(const char *path, const char *model_config, int vision_heads,

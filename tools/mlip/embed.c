@@ -57,10 +57,8 @@ static mlip_status embed_image(mlip_model *m, const char *path, int frame, int r
     int C = c->vit.channels;
     mlip_status st;
     memset(&io, 0, sizeof io);
-    memset(&po, 0, sizeof po);
     io.frame = frame;
-    po.resize = (mlip_image_resize)c->image_resize;
-    po.fit = (mlip_image_fit)c->image_fit;
+    model_preprocess_options(m, &po);
     if ((st = mlip_image_read_file(path, &io, &im)) != MLIP_OK) return st;
     px = (float *)malloc(sizeof(float) * (size_t)C * S * S);
     st = px ? mlip_image_preprocess(&im, &po, px, S, C) : MLIP_ERR_OUT_OF_MEMORY;

@@ -93,10 +93,8 @@ static int eval_embed(mlip_model *m, const mlip_tokenizer *tok, const char *path
     o.image_size = c->vit.image_size;
     o.channels = c->vit.channels;
     o.max_tokens = 16;
-    o.preprocess = &pre; /* the model's own resize and fit (an imported model: bicubic + crop) */
-    memset(&pre, 0, sizeof pre);
-    pre.resize = (mlip_image_resize)c->image_resize;
-    pre.fit = (mlip_image_fit)c->image_fit;
+    o.preprocess = &pre;
+    model_preprocess_options(m, &pre);
     if (mlip_dataset_open(path, tok, &o, &s->ds)) return eval_error();
     s->n = mlip_dataset_size(s->ds);
     s->D = c->embed_dim;

@@ -243,9 +243,7 @@ static int explain_run(explain_ctx *x, const char *model_path, const char *image
         mlip_image_read_file(image_path, NULL, &x->im))
         return 1;
     if (explain_alloc(x)) return 2;
-    memset(&pre, 0, sizeof pre); /* the model's own resize and fit */
-    pre.resize = (mlip_image_resize)mlip_model_get_config(x->m)->image_resize;
-    pre.fit = (mlip_image_fit)mlip_model_get_config(x->m)->image_fit;
+    model_preprocess_options(x->m, &pre);
     x->similarity = mlip_model_get_config(x->m)->kind != MLIP_MODEL_MLIP;
     if (mlip_image_preprocess(&x->im, &pre, x->px, x->S, x->C) ||
         mlip_image_preprocess(&x->im, &pre, x->show, x->size, 1) ||

@@ -116,6 +116,13 @@ mlip_status load_any(const char *path, const mlip_model_config *config, int allo
     return mlip_model_load_safetensors(path, config, allow_missing, out);
 }
 
+void model_preprocess_options(const mlip_model *m, mlip_preprocess_options *o) {
+    const mlip_model_config *c = mlip_model_get_config(m);
+    memset(o, 0, sizeof *o);
+    o->resize = (mlip_image_resize)c->image_resize;
+    o->fit = (mlip_image_fit)c->image_fit;
+}
+
 /* The row of f for finding, if any, into pos and neg. */
 static void read_prompt_row(FILE *f, const char *finding, char *pos, char *neg, size_t cap) {
     char line[2048];
